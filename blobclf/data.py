@@ -1,0 +1,155 @@
+"""The tutorial's data: scikit-learn blobs, split as the tutorial splits them."""
+
+from __future__ import annotations
+
+import math
+
+import lightning as L
+import torch
+from sklearn.datasets import make_blobs
+from sklearn.model_selection import train_test_split
+from torch import Tensor
+
+from blobclf.loader import TensorBatchLoader
+from blobclf.types import AtLeastTwoInt, OpenUnitInterval, PositiveFloat, PositiveInt
+
+
+class BlobDataModule(L.LightningDataModule):
+    """Gaussian blobs from :func:`sklearn.datasets.make_blobs`, split into train / (val) / test.
+
+    Data is generated in :meth:`setup`, never in ``__init__``. The split is
+    ``train_test_split(X, y, test_size=test_size, random_state=random_state)``, exactly the
+    tutorial's, so the default 800/200 split holds the tutorial's points in the tutorial's order.
+    Without ``val_size`` the model is validated every epoch on the test split, as the tutorial
+    evaluates its test set every epoch; with ``val_size`` a validation split is carved from the
+    training data and the test split stays untouched until ``test``.
+
+    Args:
+        n_samples: Total number of points.
+        n_features: Number of features per point.
+        centers: Number of blobs, i.e. classes.
+        cluster_std: Standard deviation of each blob.
+        random_state: Seed of both the blob generator and the split.
+        test_size: Fraction of all points held out as the test split.
+        val_size: Fraction of the training split held out for validation; ``None`` validates on
+            the test split, as the tutorial does.
+        batch_size: Training batch size; ``None`` trains full-batch, as the tutorial does.
+        eval_batch_size: Batch size for validation, test and predict; ``None`` uses one batch
+            per split.
+        shuffle: Reshuffle training batches every epoch (no effect when training full-batch).
+    """
+
+    def __init__(
+        self,
+        n_samples: PositiveInt = 1000,
+        n_features: PositiveInt = 2,
+        centers: AtLeastTwoInt = 4,
+        cluster_std: PositiveFloat = 2.0,
+        random_state: int = 42,
+        test_size: OpenUnitInterval = 0.2,
+        val_size: OpenUnitInterval | None = None,
+        batch_size: PositiveInt | None = None,
+        eval_batch_size: PositiveInt | None = None,
+        shuffle: bool = True,
+    ) -> None:
+        super().__init__()
+        _check_int("n_samples", n_samples, 1)
+        _check_int("n_features", n_features, 1)
+        _check_int("centers", centers, 2)
+        if not cluster_std > 0:
+            raise ValueError(f"cluster_std must be > 0, got {cluster_std!r}")
+        for name, fraction in (("test_size", test_size), ("val_size", val_size)):
+            if fraction is not None and not 0 < fraction < 1:
+                raise ValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
+        for name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
+            if size is not None:
+                _check_int(name, size, 1)
+        sizes = split_sizes(n_samples, test_size, val_size)
+        if min(sizes.values()) < 1:
+            raise ValueError(
+                f"n_samples={n_samples} is too small for test_size={test_size}"
+                + (f" and val_size={val_size}" if val_size is not None else "")
+                + f": the split would be {sizes}; every split needs at least 1 point"
+            )
+        self.save_hyperparameters()
+        self.splits: dict[str, tuple[Tensor, Tensor]] = {}
+
+    @property
+    def num_features(self) -> int:
+        """Number of input features (linked into the model)."""
+        return int(self.hparams.n_features)
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes (linked into the model)."""
+        return int(self.hparams.centers)
+
+    def setup(self, stage: str | None = None) -> None:
+        """Generate and split the blobs (cheap and deterministic, so every process does it)."""
+        if self.splits:
+            return
+        hp = self.hparams
+        features, labels = make_blobs(
+            n_samples=hp.n_samples,
+            n_features=hp.n_features,
+            centers=hp.centers,
+            cluster_std=hp.cluster_std,
+            random_state=hp.random_state,
+        )
+        x = torch.from_numpy(features).type(torch.float)
+        y = torch.from_numpy(labels).type(torch.long)
+        x_train, x_test, y_train, y_test = train_test_split(
+            x, y, test_size=hp.test_size, random_state=hp.random_state
+        )
+        self.splits = {"train": (x_train, y_train), "test": (x_test, y_test)}
+        if hp.val_size is None:
+            self.splits["val"] = self.splits["test"]
+        else:
+            x_train, x_val, y_train, y_val = train_test_split(
+                x_train, y_train, test_size=hp.val_size, random_state=hp.random_state
+            )
+            self.splits["train"] = (x_train, y_train)
+            self.splits["val"] = (x_val, y_val)
+
+    def _loader(self, split: str, train: bool = False) -> TensorBatchLoader:
+        self.setup()
+        features, labels = self.splits[split]
+        trainer = self.trainer
+        return TensorBatchLoader(
+            features,
+            labels,
+            batch_size=self.hparams.batch_size if train else self.hparams.eval_batch_size,
+            shuffle=train and self.hparams.shuffle,
+            seed=self.hparams.random_state,
+            rank=trainer.global_rank if trainer is not None else 0,
+            world_size=trainer.world_size if trainer is not None else 1,
+            even_shards=train,
+        )
+
+    def train_dataloader(self) -> TensorBatchLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> TensorBatchLoader:
+        return self._loader("val")
+
+    def test_dataloader(self) -> TensorBatchLoader:
+        return self._loader("test")
+
+    def predict_dataloader(self) -> TensorBatchLoader:
+        return self._loader("test")
+
+
+def split_sizes(n_samples: int, test_size: float, val_size: float | None = None) -> dict[str, int]:
+    """Sizes of each split, computed as scikit-learn's ``train_test_split`` computes them."""
+    n_test = math.ceil(test_size * n_samples)
+    n_train = n_samples - n_test
+    sizes = {"train": n_train, "test": n_test}
+    if val_size is not None:
+        n_val = math.ceil(val_size * n_train)
+        sizes = {"train": n_train - n_val, "val": n_val, "test": n_test}
+    return sizes
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")

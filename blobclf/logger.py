@@ -1,0 +1,77 @@
+"""TensorBoard logging with epochs on the x-axis and run versions shared with checkpoints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch.loggers import TensorBoardLogger
+from typing_extensions import override
+
+CHECKPOINT_ROOT = "checkpoints"
+
+
+def next_free_version(*roots: str | os.PathLike[str]) -> int:
+    """The smallest ``N`` above every ``version_N`` folder found under any of ``roots``."""
+    versions = [-1]
+    for root in roots:
+        if not os.path.isdir(root):
+            continue
+        for entry in os.listdir(root):
+            number = entry.removeprefix("version_")
+            if entry.startswith("version_") and number.isdigit() and os.path.isdir(os.path.join(root, entry)):
+                versions.append(int(number))
+    return max(versions) + 1
+
+
+class RunLogger(TensorBoardLogger):
+    """A :class:`~lightning.pytorch.loggers.TensorBoardLogger` for blobclf runs.
+
+    - Every metric is written at ``step = epoch``, so curves have one point per epoch whatever
+      the batch size, and train and validation share an x-axis.
+    - A new run takes a version free both under the log folder and under ``checkpoint_root``, so
+      a run never writes into another run's checkpoint folder, even after logs were deleted.
+
+    Args:
+        save_dir: Folder that holds one ``version_N`` folder per run.
+        name: Sub-folder of ``save_dir`` (empty: none).
+        version: Run version to write to; ``None`` takes the next free one.
+        checkpoint_root: Folder whose ``version_N`` folders hold the runs' checkpoints.
+        default_hp_metric: Log a placeholder ``hp_metric``.
+        kwargs: Passed on to :class:`torch.utils.tensorboard.SummaryWriter`.
+    """
+
+    def __init__(
+        self,
+        save_dir: str = "lightning_logs",
+        name: str = "",
+        version: int | str | None = None,
+        checkpoint_root: str = CHECKPOINT_ROOT,
+        default_hp_metric: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(save_dir=save_dir, name=name, version=version, default_hp_metric=default_hp_metric, **kwargs)
+        self.checkpoint_root = checkpoint_root
+
+    @override
+    def _get_next_version(self) -> int:
+        return next_free_version(self.root_dir, self.checkpoint_root)
+
+    @property
+    def run_name(self) -> str:
+        """``version_N`` (or the string version given)."""
+        version = self.version
+        return version if isinstance(version, str) else f"version_{version}"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """This run's checkpoint folder."""
+        return Path(self.checkpoint_root) / self.run_name
+
+    @override
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        metrics = dict(metrics)
+        epoch = metrics.pop("epoch", None)
+        super().log_metrics(metrics, step=int(epoch) if epoch is not None else step)

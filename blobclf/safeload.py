@@ -1,0 +1,66 @@
+"""Loading checkpoints and weights files without ever executing code from them."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from blobclf.errors import UserError
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def local_file(path: str | os.PathLike[str], what: str = "checkpoint") -> Path:
+    """Return ``path`` as a ``Path`` if it names an existing local file; otherwise a ``UserError``.
+
+    Remote URLs are refused: a downloaded file is no safer than its server, so fetch it yourself,
+    check where it came from, and pass the local copy.
+    """
+    text = os.fspath(path)
+    if _URL.match(text) and not text.startswith("file://"):
+        raise UserError(f"{what} {text!r} is a URL; blobclf loads local files only (download it and pass the path)")
+    local = Path(text.removeprefix("file://"))
+    if not local.exists():
+        raise UserError(f"{what} {text!r} does not exist")
+    if not local.is_file():
+        raise UserError(f"{what} {text!r} is not a file")
+    return local
+
+
+def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
+    """``torch.load`` with ``weights_only=True`` passed explicitly, with one-line errors.
+
+    Passing ``weights_only=True`` explicitly means ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` cannot turn
+    it off. A file whose unpickling needs anything but tensors and plain containers is refused,
+    naming the global it asked for; nothing from it is executed.
+    """
+    local = local_file(path, what)
+    try:
+        return torch.load(local, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        wanted = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(error))
+        detail = f"it needs {wanted.group(1)}" if wanted else str(error).splitlines()[0]
+        raise UserError(f"{what} {os.fspath(path)!r} is refused: loading it would run code ({detail})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(
+            f"{what} {os.fspath(path)!r} is not a readable PyTorch file (truncated or corrupt?): {first}"
+        ) from None
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load a Lightning checkpoint safely and check that it is one."""
+    checkpoint = safe_load(path, "checkpoint")
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        kind = "a plain state_dict (an exported .pth?)" if isinstance(checkpoint, dict) else type(checkpoint).__name__
+        raise UserError(
+            f"checkpoint {os.fspath(path)!r} is {kind}, not a Lightning checkpoint; "
+            "pass a .ckpt file written by 'blobclf fit'"
+        )
+    return checkpoint

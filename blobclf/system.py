@@ -1,0 +1,91 @@
+"""The Lightning system: ``BlobModel`` trained with cross-entropy and SGD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch import Tensor, nn
+from torchmetrics.classification import MulticlassAccuracy
+
+from blobclf.model import BlobModel
+from blobclf.types import NonNegativeFloat, PositiveFloat, PositiveInt
+
+STAGES = ("train", "val", "test")
+
+
+class BlobClassifier(L.LightningModule):
+    """Trains a :class:`~blobclf.model.BlobModel` as the tutorial does.
+
+    Cross-entropy on logits, plain SGD, and micro-averaged accuracy (the tutorial's
+    ``correct / total``) with one metric object per stage. Every metric is logged once per epoch
+    as ``{stage}/loss`` and ``{stage}/acc``; train metrics come from the forward pass before the
+    optimizer step, exactly as the tutorial computes them.
+
+    Args:
+        num_features: Input features per point (linked from the data module by the CLI).
+        num_classes: Number of classes (linked from the data module by the CLI).
+        hidden_units: Width of both hidden layers.
+        lr: SGD learning rate.
+        momentum: SGD momentum.
+        weight_decay: SGD weight decay (L2 penalty).
+    """
+
+    def __init__(
+        self,
+        num_features: PositiveInt = 2,
+        num_classes: PositiveInt = 4,
+        hidden_units: PositiveInt = 8,
+        lr: PositiveFloat = 0.1,
+        momentum: NonNegativeFloat = 0.0,
+        weight_decay: NonNegativeFloat = 0.0,
+    ) -> None:
+        super().__init__()
+        if not lr > 0:
+            raise ValueError(f"lr must be > 0, got {lr!r}")
+        for name, value in (("momentum", momentum), ("weight_decay", weight_decay)):
+            if not value >= 0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
+        self.save_hyperparameters()
+        self.model = BlobModel(
+            input_features=int(num_features), output_features=int(num_classes), hidden_units=int(hidden_units)
+        )
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.metrics = nn.ModuleDict(
+            {f"{stage}_acc": MulticlassAccuracy(num_classes=int(num_classes), average="micro") for stage in STAGES}
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Return logits."""
+        return self.model(x)
+
+    def _shared_step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
+        features, labels = batch
+        logits = self(features)
+        loss = self.loss_fn(logits, labels)
+        accuracy = self.metrics[f"{stage}_acc"]
+        accuracy.update(logits, labels)
+        batch_size = labels.shape[0]
+        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, batch_size=batch_size, sync_dist=True)
+        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, batch_size=batch_size)
+        return loss
+
+    def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
+        return self._shared_step(batch, "train")
+
+    def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
+        self._shared_step(batch, "val")
+
+    def test_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
+        self._shared_step(batch, "test")
+
+    def predict_step(self, batch: Any, batch_idx: int) -> dict[str, Tensor]:
+        """Return class probabilities and predicted labels for a batch of features."""
+        features = batch[0] if isinstance(batch, (tuple, list)) else batch
+        probabilities = torch.softmax(self(features), dim=1)
+        return {"probabilities": probabilities, "labels": probabilities.argmax(dim=1)}
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        hp = self.hparams
+        return torch.optim.SGD(self.parameters(), lr=hp.lr, momentum=hp.momentum, weight_decay=hp.weight_decay)
