@@ -30,7 +30,7 @@ class RunCheckpoint(ModelCheckpoint):
         monitor: Metric that decides which checkpoint is best.
         mode: ``max`` if a larger ``monitor`` is better, ``min`` otherwise.
         save_top_k: How many best checkpoints to keep.
-        save_last: Also keep ``last.ckpt``, rewritten every epoch.
+        save_last: Also keep ``last.ckpt``, rewritten at the end of every epoch.
         every_n_epochs: Epochs between checks of ``monitor``.
     """
 
@@ -68,6 +68,15 @@ class RunCheckpoint(ModelCheckpoint):
             else:
                 self.dirpath = str(Path(self.root))
         super().setup(trainer, pl_module, stage)
+
+    @override
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_train_epoch_end(trainer, pl_module)
+        # Stock ``save_last`` only refreshes last.ckpt when a best checkpoint was written in the
+        # same step, so after the best epoch it goes stale; resuming needs it every epoch.
+        if self.save_last and not self._should_skip_saving_checkpoint(trainer):
+            if self._last_global_step_saved != trainer.global_step:
+                self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
 class ExportWeights(Callback):

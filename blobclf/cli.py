@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
@@ -15,17 +16,25 @@ from blobclf.callbacks import ExportWeights, RngState, RunCheckpoint
 from blobclf.data import BlobDataModule
 from blobclf.errors import UserError
 from blobclf.logger import CHECKPOINT_ROOT
+from blobclf.runs import resolve_checkpoint, run_version
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
 
 DEBUG_ENV = "BLOBCLF_DEBUG"
 EVAL_COMMANDS = ("validate", "test", "predict")
+LINKED = ("num_features", "num_classes")
 
 
 def one_line(message: str) -> str:
-    """Collapse a multi-line parser message into one line."""
+    """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
-    return re.sub(r"\s+", " ", ": ".join(lines)).replace(":: ", ": ")
+    text = re.sub(r"\s+", " ", ": ".join(lines)).replace(":: ", ": ")
+    union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes.*?Errors: - (.*?)(?: - |$)', text)
+    if union:
+        given = re.search(r"Given value: (.*?)(?: \(see|$)", text)
+        value = f"{given.group(1)} is invalid: " if given else ""
+        text = f"{union.group(1)}: {value}{union.group(2).rstrip(': ')} (or null)"
+    return text
 
 
 class BlobArgumentParser(LightningArgumentParser):
@@ -46,12 +55,57 @@ class BlobCLI(LightningCLI):
         parser.link_arguments("data.num_features", "model.num_features", apply_on="instantiate")
         parser.link_arguments("data.num_classes", "model.num_classes", apply_on="instantiate")
 
+    def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
+        """Parse, then take the model and data settings of ``--ckpt_path`` as defaults.
+
+        A checkpoint carries the hyperparameters of the run that wrote it, so ``test --ckpt_path``
+        needs no config. An explicit option that contradicts the checkpoint is refused rather
+        than silently overridden in either direction.
+        """
+        super().parse_arguments(parser, args)
+        self.resume_version: int | None = None
+        subcommand = self.config.get("subcommand")
+        ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
+        if not ckpt_path:
+            return
+        root = self.config[subcommand].checkpoint.root
+        path = resolve_checkpoint(str(ckpt_path), root)
+        checkpoint = load_checkpoint(path)
+        stored = {
+            **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
+            **{f"data.{k}": v for k, v in checkpoint.get("datamodule_hyper_parameters", {}).items()},
+        }
+        stored = {k: v for k, v in stored.items() if not k.rsplit(".", 1)[1].startswith("_") and not k.endswith(LINKED)}
+        subcommand_parser = self._parser(subcommand)
+        known = {k: v for k, v in stored.items() if subcommand_parser._option_string_actions.get(f"--{k}")}
+        subcommand_parser.set_defaults(known)
+        super().parse_arguments(parser, args)
+        given = self.config[subcommand]
+        for key, value in known.items():
+            if given[key] != value:
+                raise UserError(
+                    f"--{key}={given[key]!r} conflicts with the checkpoint {path!r}, which was trained with "
+                    f"{key}={value!r}; drop the option (the checkpoint's value is used) or pass another checkpoint"
+                )
+        given.ckpt_path = path
+        if subcommand == "fit":
+            self.resume_version = run_version(path, root)
+
+    def _parse_ckpt_path(self) -> None:
+        """Done in :meth:`parse_arguments`, for data settings too and with conflicts refused."""
+
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand]
         trainer = config.trainer
         max_epochs = trainer.get("max_epochs")
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
+        accelerator = trainer.get("accelerator")
+        if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+            raise UserError(
+                f"--trainer.accelerator={accelerator} but this machine has no usable CUDA GPU; "
+                "use --trainer.accelerator cpu (or auto)"
+            )
         ckpt_path = config.get("ckpt_path")
         if self.subcommand in EVAL_COMMANDS and not ckpt_path:
             raise UserError(
@@ -62,6 +116,35 @@ class BlobCLI(LightningCLI):
             raise UserError("--weights_only=false is refused: blobclf loads checkpoints with weights_only=True only")
         if "weights_only" in config:
             config.weights_only = True
+        if self.subcommand == "fit":
+            self._place_run(config)
+
+    def _place_run(self, config: Any) -> None:
+        """A resumed run continues in its own folders; a new run must not land in an existing one."""
+        logger = config.trainer.get("logger")
+        if not isinstance(logger, dict) and not hasattr(logger, "class_path"):
+            return
+        if logger.class_path != "blobclf.logger.RunLogger":
+            return
+        init = logger.init_args
+        if self.resume_version is not None:
+            if init.get("version") not in (None, self.resume_version):
+                raise UserError(
+                    f"--trainer.logger.init_args.version={init.version} conflicts with the resumed run "
+                    f"version_{self.resume_version}; drop the option"
+                )
+            init.version = self.resume_version
+            return
+        version = init.get("version")
+        if version is None or config.get("ckpt_path"):
+            return
+        name = version if isinstance(version, str) else f"version_{version}"
+        for folder in (Path(init.save_dir) / (init.get("name") or "") / name, Path(config.checkpoint.root) / name):
+            if folder.exists():
+                raise UserError(
+                    f"run folder {os.fspath(folder)!r} already exists; choose another "
+                    "--trainer.logger.init_args.version (or leave it unset for the next free one)"
+                )
 
 
 def cli_main(args: list[str] | None = None) -> None:
@@ -80,6 +163,7 @@ def cli_main(args: list[str] | None = None) -> None:
                 "num_sanity_val_steps": 0,
                 "deterministic": True,
             },
+            parser_kwargs={"prog": "blobclf"},
             args=args,
         )
     except (UserError, MisconfigurationException) as error:

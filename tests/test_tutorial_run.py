@@ -1,0 +1,146 @@
+"""`fit --config configs/sgd.yaml` reproduces the tutorial's printed training table on CPU."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from torch import nn
+
+from blobclf import BlobDataModule
+from blobclf.export import load_model
+from blobclf.safeload import load_checkpoint
+from blobclf.system import BlobClassifier
+
+from conftest import run_cli
+
+# epoch: (train loss, train acc, test loss, test acc), as printed by the tutorial
+TUTORIAL_TABLE = {
+    0: ("1.16741", "0.41", "1.08563", "0.50"),
+    10: ("0.68131", "0.93", "0.69426", "0.92"),
+    20: ("0.47821", "0.95", "0.48371", "0.95"),
+    30: ("0.32163", "0.96", "0.31335", "0.97"),
+    40: ("0.18300", "0.96", "0.16929", "0.96"),
+    50: ("0.13164", "0.96", "0.11941", "0.96"),
+    60: ("0.11502", "0.96", "0.10250", "0.96"),
+    70: ("0.10735", "0.96", "0.09457", "0.96"),
+    80: ("0.10301", "0.96", "0.09010", "0.96"),
+    90: ("0.10023", "0.96", "0.08731", "0.96"),
+}
+
+
+class TutorialBlobModel(nn.Module):
+    """The tutorial's class, verbatim in structure, to load our export."""
+
+    def __init__(self, input_features, output_features, hidden_units=8):
+        super().__init__()
+        self.linear_layer_stack = nn.Sequential(
+            nn.Linear(in_features=input_features, out_features=hidden_units),
+            nn.ReLU(),
+            nn.Linear(in_features=hidden_units, out_features=hidden_units),
+            nn.ReLU(),
+            nn.Linear(in_features=hidden_units, out_features=output_features),
+        )
+
+    def forward(self, x):
+        return self.linear_layer_stack(x)
+
+
+def scalars(log_dir: Path) -> dict[str, dict[int, float]]:
+    events = EventAccumulator(str(log_dir))
+    events.Reload()
+    return {tag: {e.step: e.value for e in events.Scalars(tag)} for tag in events.Tags()["scalars"]}
+
+
+def test_run_writes_logs_checkpoints_and_export_in_matching_version_folders(tutorial_run):
+    cwd, result = tutorial_run
+    run = cwd / "checkpoints" / "version_0"
+    assert (cwd / "lightning_logs" / "version_0").is_dir()
+    names = sorted(p.name for p in run.iterdir())
+    assert "last.ckpt" in names and "model.pth" in names and "model.json" in names
+    assert [n for n in names if n.startswith("best-")], names
+    assert f"exported weights: {Path('checkpoints/version_0/model.pth')}" in result.stdout
+    assert f"exported metadata: {Path('checkpoints/version_0/model.json')}" in result.stdout
+
+
+def test_logged_curves_reproduce_the_tutorial_table(tutorial_run):
+    cwd, _ = tutorial_run
+    curves = scalars(cwd / "lightning_logs" / "version_0")
+    for tag in ("train/loss", "train/acc", "val/loss", "val/acc"):
+        assert sorted(curves[tag]) == list(range(100)), f"{tag} must have one point per epoch"
+    for epoch, expected in TUTORIAL_TABLE.items():
+        got = (
+            f"{curves['train/loss'][epoch]:.5f}",
+            f"{curves['train/acc'][epoch]:.2f}",
+            f"{curves['val/loss'][epoch]:.5f}",
+            f"{curves['val/acc'][epoch]:.2f}",
+        )
+        assert got == expected, f"epoch {epoch}"
+    assert round(curves["val/acc"][99] * 200) == 193
+
+
+def test_hyperparameters_and_config_are_recorded(tutorial_run):
+    cwd, _ = tutorial_run
+    log_dir = cwd / "lightning_logs" / "version_0"
+    config = yaml.safe_load((log_dir / "config.yaml").read_text())
+    assert config["seed_everything"] == 42
+    assert config["data"]["random_state"] == 42 and config["model"]["lr"] == 0.1
+    hparams = yaml.safe_load((log_dir / "hparams.yaml").read_text())
+    assert (hparams["hidden_units"], hparams["n_samples"], hparams["num_classes"]) == (8, 1000, 4)
+
+
+def test_export_loads_into_the_tutorials_own_class_and_predicts_like_the_checkpoint(tutorial_run):
+    cwd, _ = tutorial_run
+    run = cwd / "checkpoints" / "version_0"
+    state = torch.load(run / "model.pth", weights_only=True)
+    tutorial_model = TutorialBlobModel(input_features=2, output_features=4, hidden_units=8)
+    assert str(tutorial_model.load_state_dict(state)) == "<All keys matched successfully>"
+
+    checkpoint = load_checkpoint(run / "last.ckpt")
+    system = BlobClassifier(**{k: v for k, v in checkpoint["hyper_parameters"].items() if not k.startswith("_")})
+    system.load_state_dict(checkpoint["state_dict"])
+    data = BlobDataModule()
+    data.setup()
+    x_test, y_test = data.splits["test"]
+    with torch.inference_mode():
+        from_checkpoint = system.eval()(x_test)
+        from_export = load_model(run / "model.pth")(x_test)
+        from_tutorial_class = tutorial_model.eval()(x_test)
+    assert torch.equal(from_checkpoint, from_export)
+    assert torch.equal(from_export, from_tutorial_class)
+    assert (from_export.argmax(dim=1) == y_test).sum().item() == 193
+
+
+def test_export_metadata_describes_the_model(tutorial_run):
+    cwd, _ = tutorial_run
+    meta = json.loads((cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert meta["constructor"] == {"input_features": 2, "output_features": 4, "hidden_units": 8}
+    assert meta["num_classes"] == 4
+    assert meta["metrics"]["val/acc"] == pytest.approx(0.965)
+    assert meta["versions"]["torch"] == torch.__version__
+    assert set(meta["versions"]) >= {"lightning", "torchmetrics", "scikit-learn", "python"}
+
+
+def test_test_from_checkpoint_in_a_new_process_prints_the_same_accuracy(tutorial_run):
+    cwd, _ = tutorial_run
+    result = run_cli(cwd, "test", "--ckpt_path", "checkpoints/version_0/last.ckpt")
+    assert result.returncode == 0, result.output
+    accuracy = float(re.search(r"test/acc\s+([0-9.]+)", result.stdout).group(1))
+    loss = float(re.search(r"test/loss\s+([0-9.]+)", result.stdout).group(1))
+    assert accuracy == pytest.approx(0.965, abs=1e-6)
+    meta = json.loads((cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert loss == pytest.approx(meta["metrics"]["val/loss"], rel=1e-6)
+
+
+def test_last_and_best_shortcuts_name_the_newest_run(tutorial_run):
+    cwd, _ = tutorial_run
+    best = run_cli(cwd, "validate", "--ckpt_path", "best")
+    assert best.returncode == 0, best.output
+    accuracy = float(re.search(r"val/acc\s+([0-9.]+)", best.stdout).group(1))
+    # the best epoch by validation accuracy is at least as good as the last one
+    assert accuracy >= 0.965
