@@ -13,7 +13,9 @@ from typing import IO, Any
 
 import torch
 
+from blobclf.errors import UserError
 from blobclf.model import BlobModel
+from blobclf.safeload import local_file, safe_load
 
 WEIGHTS_NAME = "model.pth"
 METADATA_NAME = "model.json"
@@ -90,10 +92,17 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
     The weights are loaded with ``weights_only=True``: a file that needs anything beyond tensors
     and plain containers is refused.
     """
-    weights = Path(weights)
-    metadata = Path(metadata) if metadata is not None else weights.with_name(METADATA_NAME)
-    constructor = json.loads(metadata.read_text())["constructor"]
+    weights = local_file(weights, "weights file")
+    metadata = local_file(metadata if metadata is not None else weights.with_name(METADATA_NAME), "metadata file")
+    try:
+        constructor = json.loads(metadata.read_text())["constructor"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise UserError(f"metadata file {os.fspath(metadata)!r} is not a blobclf model.json ({error})") from None
+    state = safe_load(weights, "weights file")
     model = BlobModel(**constructor)
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError) as error:
+        first = str(error).strip().splitlines()[0]
+        raise UserError(f"weights file {os.fspath(weights)!r} does not fit {constructor}: {first}") from None
     return model.eval()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import lightning as L
@@ -9,7 +10,9 @@ import torch
 from torch import Tensor, nn
 from torchmetrics.classification import MulticlassAccuracy
 
+from blobclf.errors import UserError
 from blobclf.model import BlobModel
+from blobclf.safeload import load_checkpoint, local_file
 from blobclf.types import NonNegativeFloat, PositiveFloat, PositiveInt
 
 STAGES = ("train", "val", "test")
@@ -85,6 +88,25 @@ class BlobClassifier(L.LightningModule):
         features = batch[0] if isinstance(batch, (tuple, list)) else batch
         probabilities = torch.softmax(self(features), dim=1)
         return {"probabilities": probabilities, "labels": probabilities.argmax(dim=1)}
+
+    @classmethod
+    def load_from_checkpoint(  # type: ignore[override]
+        cls,
+        checkpoint_path: str | os.PathLike[str],
+        map_location: Any = None,
+        hparams_file: str | os.PathLike[str] | None = None,
+        strict: bool | None = None,
+        weights_only: bool = True,
+        **kwargs: Any,
+    ) -> BlobClassifier:
+        """Lightning's ``load_from_checkpoint``, restricted to local files and ``weights_only=True``."""
+        if weights_only is not True:
+            raise UserError("weights_only=False is refused: blobclf loads checkpoints with weights_only=True only")
+        path = local_file(checkpoint_path)
+        load_checkpoint(path)  # refuses unsafe or foreign files with a clear message first
+        return super().load_from_checkpoint(
+            path, map_location=map_location, hparams_file=hparams_file, strict=strict, weights_only=True, **kwargs
+        )
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         hp = self.hparams

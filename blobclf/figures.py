@@ -1,0 +1,376 @@
+"""Figures of the data, the training curves and the trained classifier, drawn headless.
+
+Every function builds a standalone :class:`matplotlib.figure.Figure` on an Agg canvas and
+returns it: nothing touches ``pyplot``'s global state or the configured backend, so importing
+this module or drawing a figure has no side effects and works without a display. Save a figure
+with :func:`save_figure`. Every class is drawn in the colour :func:`class_colors` gives it, in
+every figure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap, to_hex
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+from blobclf.export import atomic_write
+
+FIGSIZE = (7.0, 5.0)
+DPI = 100
+SPLIT_MARKERS = {"train": "o", "val": "s", "test": "^"}
+"""Marker of each split; any other split name gets one of ``_EXTRA_MARKERS``."""
+_EXTRA_MARKERS = ("D", "P", "v", "*", "X")
+_REGION_ALPHA = 0.25
+
+Splits = Mapping[str, tuple[Any, Any]]
+"""``{split name: (features (N, F), labels (N,))}``; numpy arrays or CPU tensors."""
+
+
+def class_colors(num_classes: int) -> list[str]:
+    """One fixed colour per class, as ``"#rrggbb"`` strings; class ``c`` is ``colors[c]``.
+
+    Up to 10 classes take the ``tab10`` palette, so class ``c`` keeps its colour whatever the
+    number of classes; 11 to 20 classes take ``tab20`` and more take evenly spaced ``turbo``.
+
+    Args:
+        num_classes: Number of classes, at least 1.
+    """
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"num_classes must be an integer >= 1, got {num_classes!r}")
+    if num_classes <= 10:
+        palette = colormaps["tab10"].colors[:num_classes]
+    elif num_classes <= 20:
+        palette = colormaps["tab20"].colors[:num_classes]
+    else:
+        palette = colormaps["turbo"](np.linspace(0.0, 1.0, num_classes))
+    return [to_hex(color) for color in palette]
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = DPI) -> Path:
+    """Write ``fig`` as a PNG to ``path`` atomically (temporary file, then rename).
+
+    Args:
+        fig: The figure to save.
+        path: Destination file, written as PNG whatever its suffix; folders are created.
+        dpi: Resolution; the default gives a ``700 x 500`` pixel image for the default size.
+
+    Returns:
+        The path written.
+    """
+    return atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=dpi))
+
+
+def data_scatter(splits: Splits, num_classes: int | None = None) -> Figure:
+    """Scatter the points of every split, coloured by class, with one marker per split.
+
+    Train points are circles, validation points squares and test points triangles. A split
+    that is the very same object as an earlier one (the data module validates on the test
+    split when it has no validation split) is drawn once. With more than two features the
+    first two are drawn.
+
+    Args:
+        splits: ``{name: (features, labels)}``, e.g. ``BlobDataModule.splits``.
+        num_classes: Number of classes; ``None`` takes the largest label plus one.
+    """
+    points = _points(splits, min_features=2)
+    num_classes = _num_classes(points, num_classes)
+    fig, ax = _new_figure()
+    _scatter(ax, points, num_classes)
+    n_features = next(iter(points.values()))[0].shape[1]
+    title = "Blobs data by class and split"
+    if n_features > 2:
+        title += f" (features 0 and 1 of {n_features})"
+    _finish_scatter(ax, points, num_classes, title)
+    return fig
+
+
+def loss_curves(epochs: Sequence[int], train_loss: Sequence[float], val_loss: Sequence[float]) -> Figure:
+    """Training and validation loss per epoch.
+
+    Args:
+        epochs: Epoch numbers (the x axis).
+        train_loss: Mean training loss of each epoch.
+        val_loss: Validation loss of each epoch.
+    """
+    fig = _curves(epochs, train_loss, val_loss, "loss", "Loss per epoch")
+    fig.axes[0].set_ylim(bottom=0)
+    return fig
+
+
+def accuracy_curves(epochs: Sequence[int], train_acc: Sequence[float], val_acc: Sequence[float]) -> Figure:
+    """Training and validation accuracy (fractions in ``[0, 1]``) per epoch.
+
+    Args:
+        epochs: Epoch numbers (the x axis).
+        train_acc: Training accuracy of each epoch.
+        val_acc: Validation accuracy of each epoch.
+    """
+    fig = _curves(epochs, train_acc, val_acc, "accuracy", "Accuracy per epoch")
+    fig.axes[0].set_ylim(0, 1.02)
+    return fig
+
+
+def decision_boundary(
+    predict_fn: Callable[[np.ndarray], Any],
+    splits: Splits,
+    num_classes: int,
+    resolution: int = 200,
+) -> Figure:
+    """Predicted class over the plane, shaded in the class colours, with the points on top.
+
+    The model is evaluated on a ``resolution x resolution`` grid that spans every point of
+    every split plus a margin of 10% of the range on each side. The title gives the accuracy of
+    ``predict_fn`` on the ``test`` split when there is one.
+
+    Args:
+        predict_fn: Maps a ``float32`` array of shape ``(N, 2)`` to integer labels of shape
+            ``(N,)``; e.g. ``lambda x: model(torch.from_numpy(x)).argmax(1).numpy()`` under
+            ``torch.no_grad()``.
+        splits: ``{name: (features, labels)}``, e.g. ``BlobDataModule.splits``.
+        num_classes: Number of classes of the model.
+        resolution: Grid points per axis, at least 2.
+
+    Raises:
+        ValueError: If the data does not have exactly 2 features, or ``predict_fn`` returns
+            something other than one label in ``[0, num_classes)`` per point.
+    """
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+    points = _points(splits, min_features=2)
+    n_features = next(iter(points.values()))[0].shape[1]
+    if n_features != 2:
+        raise ValueError(
+            f"decision_boundary can only draw 2 input features, the data has {n_features}; "
+            "use data_scatter for a view of the first two features"
+        )
+    num_classes = _num_classes(points, num_classes)
+    everything = np.concatenate([features for features, _ in points.values()])
+    low, high = everything.min(axis=0), everything.max(axis=0)
+    margin = np.maximum(0.1 * (high - low), 0.5)
+    xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
+    ys = np.linspace(low[1] - margin[1], high[1] + margin[1], resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    grid = np.column_stack([grid_x.ravel(), grid_y.ravel()]).astype(np.float32)
+    regions = _predict(predict_fn, grid, num_classes).reshape(grid_x.shape)
+
+    fig, ax = _new_figure()
+    colors = class_colors(num_classes)
+    ax.contourf(
+        grid_x,
+        grid_y,
+        regions,
+        levels=np.arange(num_classes + 1) - 0.5,
+        cmap=ListedColormap(colors),
+        alpha=_REGION_ALPHA,
+    )
+    _scatter(ax, points, num_classes)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    title = "Decision boundary"
+    if "test" in points:
+        features, labels = points["test"]
+        accuracy = float(np.mean(_predict(predict_fn, features.astype(np.float32), num_classes) == labels))
+        title += f" (test accuracy {accuracy:.3f})"
+    _finish_scatter(ax, points, num_classes, title)
+    return fig
+
+
+def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = None) -> Figure:
+    """Heatmap of a confusion matrix with the count written in each cell.
+
+    Args:
+        matrix: Square counts, rows are true classes and columns predicted ones (e.g. the
+            report's ``confusion_matrix``).
+        class_names: Tick label of each class; ``None`` uses ``0, 1, ...``.
+    """
+    counts = np.asarray(matrix)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] < 1:
+        raise ValueError(f"matrix must be square, got shape {counts.shape}")
+    k = counts.shape[0]
+    names = [str(c) for c in range(k)] if class_names is None else [str(name) for name in class_names]
+    if len(names) != k:
+        raise ValueError(f"class_names has {len(names)} names for {k} classes")
+    total = counts.sum()
+    accuracy = float(np.trace(counts) / total) if total else float("nan")
+
+    fig, ax = _new_figure()
+    image = ax.imshow(counts, cmap="Blues", vmin=0, vmax=max(counts.max(), 1))
+    fig.colorbar(image, ax=ax, label="count")
+    threshold = counts.max() / 2 if counts.max() else 1
+    for (row, col), value in np.ndenumerate(counts):
+        text = f"{value:g}" if counts.dtype.kind == "f" else str(value)
+        ax.text(col, row, text, ha="center", va="center", fontsize=12,
+                color="white" if value > threshold else "black")
+    ax.set_xticks(range(k), labels=names)
+    ax.set_yticks(range(k), labels=names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"Confusion matrix (accuracy {accuracy:.3f}, n={total:g})")
+    return fig
+
+
+def reliability_diagram(report_reliability_bins: Sequence[Mapping[str, Any]], ece: float) -> Figure:
+    """Accuracy per confidence bin against the diagonal of perfect calibration.
+
+    Each non-empty bin shows its accuracy as a bar, the gap up (or down) to its mean confidence
+    as a hatched red bar, and its number of samples above the bar.
+
+    Args:
+        report_reliability_bins: The report's ``reliability`` list: per bin ``lower``,
+            ``upper``, ``count``, ``confidence`` and ``accuracy`` (``None`` when empty).
+        ece: Expected calibration error, shown in the title.
+    """
+    bins = [b for b in report_reliability_bins if b["count"]]
+    fig, ax = _new_figure()
+    lower = np.array([b["lower"] for b in bins], dtype=float)
+    width = np.array([b["upper"] - b["lower"] for b in bins], dtype=float)
+    accuracy = np.array([b["accuracy"] for b in bins], dtype=float)
+    confidence = np.array([b["confidence"] for b in bins], dtype=float)
+    ax.bar(lower, accuracy, width=width, align="edge", color="tab:blue", edgecolor="black",
+           linewidth=0.8, label="accuracy")
+    ax.bar(lower, confidence - accuracy, bottom=accuracy, width=width, align="edge", color="tab:red",
+           alpha=0.3, edgecolor="tab:red", hatch="//", linewidth=0.8, label="gap to mean confidence")
+    for b, left, w, top in zip(bins, lower, width, np.maximum(accuracy, confidence)):
+        ax.text(left + w / 2, top + 0.01, str(b["count"]), ha="center", va="bottom", fontsize=8)
+    ax.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfect calibration")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.1)  # headroom for the counts above full bars
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_xlabel("confidence (top-label probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"Reliability diagram (ECE {ece:.3f}; count above each bar)")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def _new_figure() -> tuple[Figure, Axes]:
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def _points(splits: Splits, min_features: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Splits as numpy arrays, skipping a split that is the same object as an earlier one."""
+    if not splits:
+        raise ValueError("splits is empty")
+    points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    seen: list[Any] = []
+    n_features = None
+    for name, split in splits.items():
+        if any(split is other for other in seen):
+            continue
+        seen.append(split)
+        features, labels = (np.asarray(part) for part in split)
+        if features.ndim != 2 or labels.shape != (features.shape[0],):
+            raise ValueError(
+                f"split {name!r}: features must be (N, F) and labels (N,), got {features.shape} and {labels.shape}"
+            )
+        if features.shape[1] < min_features:
+            raise ValueError(f"split {name!r} has {features.shape[1]} features, at least {min_features} needed")
+        if n_features is not None and features.shape[1] != n_features:
+            raise ValueError(f"splits disagree on the number of features: {n_features} and {features.shape[1]}")
+        n_features = features.shape[1]
+        points[name] = (features, labels.astype(np.int64))
+    return points
+
+
+def _num_classes(points: Mapping[str, tuple[np.ndarray, np.ndarray]], num_classes: int | None) -> int:
+    largest = max((int(labels.max()) for _, labels in points.values() if labels.size), default=0)
+    if num_classes is None:
+        return largest + 1
+    if largest >= num_classes:
+        raise ValueError(f"labels go up to {largest} but num_classes is {num_classes}")
+    return int(num_classes)
+
+
+def _marker(name: str, position: int) -> str:
+    return SPLIT_MARKERS.get(name, _EXTRA_MARKERS[position % len(_EXTRA_MARKERS)])
+
+
+def _scatter(ax: Axes, points: Mapping[str, tuple[np.ndarray, np.ndarray]], num_classes: int) -> None:
+    """Draw every split's points, one collection per (split, class), ``gid`` ``"split/class c"``."""
+    colors = class_colors(num_classes)
+    for position, (name, (features, labels)) in enumerate(points.items()):
+        is_train = name == "train"
+        for c in range(num_classes):
+            members = labels == c
+            if not members.any():
+                continue
+            collection = ax.scatter(
+                features[members, 0],
+                features[members, 1],
+                c=colors[c],
+                marker=_marker(name, position),
+                s=18 if is_train else 36,
+                alpha=0.6 if is_train else 0.95,
+                edgecolors="none" if is_train else "black",
+                linewidths=0 if is_train else 0.6,
+                zorder=2 if is_train else 3,
+            )
+            collection.set_gid(f"{name}/class {c}")
+
+
+def _finish_scatter(ax: Axes, points: Mapping[str, Any], num_classes: int, title: str) -> None:
+    colors = class_colors(num_classes)
+    class_handles = [Patch(facecolor=colors[c], label=f"class {c}") for c in range(num_classes)]
+    split_handles = [
+        Line2D([], [], linestyle="none", marker=_marker(name, position), color="dimgray",
+               markeredgecolor="black", label=f"{name} ({len(points[name][1])})")
+        for position, name in enumerate(points)
+    ]
+    # Both legends sit outside the axes, right of the plot, so they never hide a point.
+    classes = ax.legend(handles=class_handles, title="class", loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                        fontsize=9, title_fontsize=9)
+    ax.add_artist(classes)
+    ax.legend(handles=split_handles, title="split", loc="lower left", bbox_to_anchor=(1.02, 0.0),
+              fontsize=9, title_fontsize=9)
+    ax.set_xlabel("feature 0")
+    ax.set_ylabel("feature 1")
+    ax.set_title(title)
+
+
+def _curves(
+    epochs: Sequence[int], train: Sequence[float], val: Sequence[float], ylabel: str, title: str
+) -> Figure:
+    x = np.asarray(epochs, dtype=float)
+    train_values = np.asarray(train, dtype=float)
+    val_values = np.asarray(val, dtype=float)
+    if x.ndim != 1 or x.size == 0 or train_values.shape != x.shape or val_values.shape != x.shape:
+        raise ValueError(
+            f"epochs, train and validation {ylabel} must be non-empty and of equal length, got "
+            f"{x.shape}, {train_values.shape} and {val_values.shape}"
+        )
+    fig, ax = _new_figure()
+    marker = "o" if x.size <= 30 else None
+    ax.plot(x, train_values, marker=marker, markersize=3, color="tab:blue", label=f"train {ylabel}")
+    ax.plot(x, val_values, marker=marker, markersize=3, color="tab:orange", label=f"validation {ylabel}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def _predict(predict_fn: Callable[[np.ndarray], Any], features: np.ndarray, num_classes: int) -> np.ndarray:
+    labels = np.asarray(predict_fn(features))
+    if labels.shape != (features.shape[0],):
+        raise ValueError(f"predict_fn must return one label per point, shape ({features.shape[0]},), got {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"predict_fn must return integer labels, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"predict_fn returned labels outside [0, {num_classes})")
+    return labels.astype(np.int64)
