@@ -144,7 +144,7 @@ def _check_inputs(y_true: np.ndarray, probabilities: np.ndarray, n_bins: int) ->
     if labels.min() < 0 or labels.max() >= k:
         raise ValueError(f"y_true labels must lie in [0, {k}), got min {labels.min()} and max {labels.max()}")
     if not np.all(np.isfinite(probs)) or probs.min() < 0:
-        raise ValueError("probabilities must be finite and non-negative")
+        raise ValueError("probabilities must be finite and non-negative; pass softmax outputs, not logits")
     worst = float(np.max(np.abs(probs.sum(axis=1) - 1.0)))
     if worst > SUM_TOLERANCE:
         raise ValueError(

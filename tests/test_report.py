@@ -24,7 +24,8 @@ def _random_case(seed: int, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     y = rng.integers(0, k, size=n)
     alpha = np.ones((n, k))
     alpha[np.arange(n), y] += 3.0
-    return y, rng.dirichlet(alpha)
+    gamma = rng.gamma(alpha)  # row-wise Dirichlet(alpha)
+    return y, gamma / gamma.sum(axis=1, keepdims=True)
 
 
 HAND_Y = np.array([0, 0, 1, 1, 2, 2])

@@ -1,0 +1,261 @@
+"""Every figure renders a readable, non-blank PNG, with one colour per class across figures."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.image
+import numpy as np
+import pytest
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+
+from blobclf import BlobModel
+from blobclf.figures import (
+    accuracy_curves,
+    class_colors,
+    confusion_matrix_figure,
+    data_scatter,
+    decision_boundary,
+    loss_curves,
+    reliability_diagram,
+    save_figure,
+)
+from blobclf.report import classification_report
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NUM_CLASSES = 4
+
+
+def make_splits(n_features: int = 2, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Four small well-separated blobs, 80 train and 20 test points."""
+    rng = np.random.default_rng(seed)
+    centers = np.array([[-5.0, 5.0], [5.0, 5.0], [-5.0, -5.0], [5.0, -5.0]])
+    y = np.repeat(np.arange(NUM_CLASSES), 25)
+    x = centers[y] + rng.normal(scale=1.0, size=(len(y), 2))
+    if n_features > 2:
+        x = np.hstack([x, rng.normal(size=(len(y), n_features - 2))])
+    order = rng.permutation(len(y))
+    x, y = x[order].astype(np.float32), y[order]
+    return {"train": (x[:80], y[:80]), "test": (x[80:], y[80:])}
+
+
+def quadrant(x: np.ndarray) -> np.ndarray:
+    """The blobs' true classes: 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right."""
+    return (x[:, 0] > 0).astype(np.int64) + 2 * (x[:, 1] < 0).astype(np.int64)
+
+
+def make_report() -> dict:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, NUM_CLASSES, size=200)
+    alpha = np.ones((200, NUM_CLASSES))
+    alpha[np.arange(200), y] += 4.0
+    gamma = rng.gamma(alpha)  # row-wise Dirichlet(alpha)
+    return classification_report(y, gamma / gamma.sum(axis=1, keepdims=True))
+
+
+def build(name: str) -> Figure:
+    epochs = np.arange(1, 21)
+    if name == "data_scatter":
+        return data_scatter(make_splits())
+    if name == "loss_curves":
+        return loss_curves(epochs, np.exp(-epochs / 5), np.exp(-epochs / 6) + 0.05)
+    if name == "accuracy_curves":
+        return accuracy_curves(epochs, 1 - np.exp(-epochs / 5), 0.95 - np.exp(-epochs / 6))
+    if name == "decision_boundary":
+        return decision_boundary(quadrant, make_splits(), NUM_CLASSES, resolution=60)
+    report = make_report()
+    if name == "confusion_matrix":
+        return confusion_matrix_figure(report["confusion_matrix"], class_names=["a", "b", "c", "d"])
+    if name == "reliability_diagram":
+        return reliability_diagram(report["reliability"], report["expected_calibration_error"])
+    raise AssertionError(name)
+
+
+FIGURES = [
+    "data_scatter",
+    "loss_curves",
+    "accuracy_curves",
+    "decision_boundary",
+    "confusion_matrix",
+    "reliability_diagram",
+]
+
+
+def assert_readable_png(path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    image = matplotlib.image.imread(path)
+    height, width = image.shape[:2]
+    assert 300 <= height <= 3000 and 300 <= width <= 3000, image.shape
+    rgb = image[..., :3].reshape(-1, 3)
+    assert rgb.std() > 0.05, "image is (nearly) blank"
+    assert len(np.unique(rgb, axis=0)) > 20, "too few distinct colours"
+
+
+@pytest.mark.parametrize("name", FIGURES, ids=FIGURES)
+def test_figure_saves_as_a_readable_png(tmp_path, name):
+    fig = build(name)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    path = save_figure(fig, tmp_path / "figs" / f"{name}.png")
+    assert path == tmp_path / "figs" / f"{name}.png"
+    assert_readable_png(path)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left behind
+
+
+@pytest.mark.parametrize("name", ["data_scatter", "loss_curves", "accuracy_curves", "decision_boundary",
+                                  "reliability_diagram"])
+def test_figure_has_a_legend(name):
+    fig = build(name)
+    assert fig.axes[0].get_legend() is not None
+    texts = [t.get_text() for legend in fig.axes[0].findobj(Legend) for t in legend.get_texts()]
+    if name in ("data_scatter", "decision_boundary"):
+        assert {f"class {c}" for c in range(NUM_CLASSES)} <= set(texts)
+        assert {"train (80)", "test (20)"} <= set(texts)
+    if name in ("loss_curves", "accuracy_curves"):
+        assert any(t.startswith("train") for t in texts) and any(t.startswith("validation") for t in texts)
+
+
+def test_titles_carry_the_headline_numbers():
+    report = make_report()
+    assert f"{report['accuracy']:.3f}" in confusion_matrix_figure(report["confusion_matrix"]).axes[0].get_title()
+    ece = report["expected_calibration_error"]
+    assert f"ECE {ece:.3f}" in reliability_diagram(report["reliability"], ece).axes[0].get_title()
+    title = decision_boundary(quadrant, make_splits(), NUM_CLASSES, resolution=20).axes[0].get_title()
+    assert "test accuracy 1.000" in title
+
+
+def test_confusion_matrix_writes_every_count():
+    matrix = [[5, 1], [0, 7]]
+    ax = confusion_matrix_figure(matrix).axes[0]
+    cell_texts = sorted(t.get_text() for t in ax.texts)
+    assert cell_texts == ["0", "1", "5", "7"]
+    assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
+
+
+def test_class_colors_are_fixed_distinct_and_stable():
+    colors = class_colors(4)
+    assert colors == class_colors(4)
+    assert len(set(colors)) == 4
+    assert class_colors(10)[:4] == colors  # class c keeps its colour up to 10 classes
+    assert len(set(class_colors(25))) == 25
+    with pytest.raises(ValueError):
+        class_colors(0)
+
+
+def _class_facecolors(fig: Figure) -> dict[int, tuple]:
+    """Face colour of every point collection, by class, from the ``"split/class c"`` gids."""
+    found: dict[int, set] = {}
+    for collection in fig.axes[0].collections:
+        if isinstance(collection, PathCollection) and collection.get_gid():
+            c = int(collection.get_gid().rsplit(" ", 1)[1])
+            found.setdefault(c, set()).update(tuple(np.round(rgba[:3], 6)) for rgba in collection.get_facecolors())
+    return {c: colors.pop() for c, colors in found.items() if len(colors) == 1}
+
+
+def test_every_figure_draws_class_c_in_the_same_colour():
+    expected = {c: tuple(np.round(to_rgba(color)[:3], 6)) for c, color in enumerate(class_colors(NUM_CLASSES))}
+    scatter = data_scatter(make_splits())
+    boundary = decision_boundary(quadrant, make_splits(), NUM_CLASSES, resolution=20)
+    assert _class_facecolors(scatter) == expected
+    assert _class_facecolors(boundary) == expected
+    regions = boundary.axes[0].collections[0]  # the filled contour, drawn first
+    region_colors = [tuple(np.round(to_rgba(c)[:3], 6)) for c in regions.get_cmap().colors]
+    assert region_colors == [expected[c] for c in range(NUM_CLASSES)]
+
+
+def test_legend_patches_use_the_class_colours():
+    fig = data_scatter(make_splits())
+    (legend,) = [legend for legend in fig.axes[0].findobj(Legend) if legend.get_title().get_text() == "class"]
+    patches = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.get_patches())}
+    for c, color in enumerate(class_colors(NUM_CLASSES)):
+        assert np.allclose(patches[f"class {c}"].get_facecolor(), to_rgba(color))
+
+
+def test_decision_boundary_calls_predict_fn_on_a_float32_grid_around_the_data():
+    splits = make_splits()
+    calls: list[np.ndarray] = []
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        calls.append(x)
+        return quadrant(x)
+
+    decision_boundary(predict, splits, NUM_CLASSES, resolution=30)
+    grid = calls[0]
+    assert grid.dtype == np.float32 and grid.shape == (30 * 30, 2)
+    everything = np.concatenate([splits["train"][0], splits["test"][0]])
+    assert np.all(grid.min(axis=0) < everything.min(axis=0))
+    assert np.all(grid.max(axis=0) > everything.max(axis=0))
+
+
+def test_decision_boundary_with_a_random_blob_model(tmp_path):
+    torch.manual_seed(0)
+    model = BlobModel(input_features=2, output_features=NUM_CLASSES).eval()
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.from_numpy(x)).argmax(dim=1).numpy()
+
+    fig = decision_boundary(predict, make_splits(), NUM_CLASSES, resolution=50)
+    assert_readable_png(save_figure(fig, tmp_path / "boundary.png"))
+
+
+def test_decision_boundary_refuses_three_features():
+    with pytest.raises(ValueError, match="2 input features.*has 3"):
+        decision_boundary(quadrant, make_splits(n_features=3), NUM_CLASSES)
+
+
+def test_data_scatter_draws_the_first_two_of_three_features():
+    fig = data_scatter(make_splits(n_features=3))
+    assert "features 0 and 1 of 3" in fig.axes[0].get_title()
+
+
+@pytest.mark.parametrize(
+    ("predict", "message"),
+    [
+        (lambda x: quadrant(x)[:-1], "one label per point"),
+        (lambda x: quadrant(x) + 1, r"outside \[0, 4\)"),
+        (lambda x: quadrant(x).astype(float), "integer labels"),
+    ],
+    ids=["wrong-length", "out-of-range", "float-labels"],
+)
+def test_decision_boundary_refuses_bad_predictions(predict, message):
+    with pytest.raises(ValueError, match=message):
+        decision_boundary(predict, make_splits(), NUM_CLASSES, resolution=10)
+
+
+def test_an_aliased_split_is_drawn_once():
+    splits = make_splits()
+    splits["val"] = splits["test"]  # as BlobDataModule does without val_size
+    fig = data_scatter(splits)
+    gids = {collection.get_gid().split("/")[0] for collection in fig.axes[0].collections}
+    assert gids == {"train", "test"}
+
+
+def test_curves_refuse_mismatched_lengths():
+    with pytest.raises(ValueError, match="equal length"):
+        loss_curves([1, 2, 3], [0.5, 0.4, 0.3], [0.6, 0.5])
+
+
+def test_figures_stay_out_of_pyplot_and_leave_the_backend_alone(tmp_path):
+    import matplotlib.pyplot as plt
+
+    backend = matplotlib.get_backend()
+    before = plt.get_fignums()
+    fig = data_scatter(make_splits())
+    save_figure(fig, tmp_path / "x.png")
+    assert plt.get_fignums() == before
+    assert matplotlib.get_backend() == backend
+    assert isinstance(fig.canvas, FigureCanvasAgg)
+
+
+def test_save_figure_replaces_an_existing_file(tmp_path):
+    path = tmp_path / "fig.png"
+    path.write_bytes(b"old")
+    save_figure(loss_curves([1, 2], [1.0, 0.5], [1.1, 0.6]), path)
+    assert_readable_png(path)
