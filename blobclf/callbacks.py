@@ -9,7 +9,6 @@ from typing import Any
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
-from lightning.pytorch.utilities import rank_zero_only
 from typing_extensions import override
 
 from blobclf.export import export_model
@@ -79,33 +78,44 @@ class RunCheckpoint(ModelCheckpoint):
                 self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
-class ExportWeights(Callback):
-    """At the end of ``fit``, export the trained ``BlobModel`` beside the run's checkpoints.
+class RunExport(Callback):
+    """At the end of ``fit``, export the trained model and draw the run's figures.
 
-    Writes ``model.pth`` (a plain ``state_dict``) and ``model.json`` (constructor arguments,
-    class count, final metrics, library versions) and prints both paths.
+    Writes, beside the run's checkpoints: ``model.pth`` (a plain ``state_dict``), ``model.json``
+    (constructor arguments, class count, final metrics, library versions), ``model.onnx`` and the
+    figures (data, loss and accuracy curves, decision boundary, and the validation split's
+    confusion matrix and reliability diagram) as PNG files, which also go to TensorBoard.
+
+    Args:
+        onnx: Also export ``model.onnx`` (outputs ``logits`` and ``probabilities``).
+        figures: Also draw the figures.
     """
+
+    def __init__(self, onnx: bool = True, figures: bool = True) -> None:
+        self.onnx = onnx
+        self.figures = figures
 
     @override
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._export(trainer, pl_module)
+        if trainer.is_global_zero and not trainer.interrupted:
+            self._export(trainer, pl_module)
 
-    @rank_zero_only
     def _export(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if trainer.interrupted or trainer.sanity_checking:
-            return
         checkpoint = trainer.checkpoint_callback
         directory = Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k}
+        datamodule = trainer.datamodule
         extra: dict[str, Any] = {
             "epochs": trainer.current_epoch,
             "global_step": trainer.global_step,
-            "data": {k: v for k, v in (trainer.datamodule.hparams if trainer.datamodule is not None else {}).items() if not k.startswith("_")},
+            "data": {k: v for k, v in (datamodule.hparams if datamodule is not None else {}).items() if not k.startswith("_")},
             "model": {k: v for k, v in pl_module.hparams.items() if not k.startswith("_")},
+            "log_dir": trainer.log_dir,
         }
         if checkpoint is not None:
             extra["checkpoints"] = {"best": checkpoint.best_model_path, "last": checkpoint.last_model_path}
-        weights, metadata = export_model(pl_module.model, directory, metrics=metrics, extra=extra)
+        model = pl_module.model
+        weights, metadata = export_model(model, directory, metrics=metrics, extra=extra)
         summary = "  ".join(f"{k}={v:.5f}" for k, v in sorted(metrics.items()))
         print(f"final metrics: {summary}")
         if checkpoint is not None:
@@ -113,6 +123,63 @@ class ExportWeights(Callback):
             print(f"last checkpoint: {checkpoint.last_model_path}")
         print(f"exported weights: {weights}")
         print(f"exported metadata: {metadata}")
+        if self.onnx:
+            from blobclf.artifacts import ONNX_NAME, export_onnx
+
+            onnx_path = export_onnx(model, directory / ONNX_NAME, model.linear_layer_stack[0].in_features)
+            print(f"exported onnx: {onnx_path}")
+        if self.figures and datamodule is not None:
+            from blobclf import artifacts
+
+            logger = trainer.logger
+            experiment = getattr(logger, "experiment", None)
+            if experiment is not None and hasattr(experiment, "flush"):
+                experiment.flush()
+            curves = artifacts.read_curves(trainer.log_dir) if trainer.log_dir else {}
+            drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves)
+            report = artifacts.evaluate(model, *datamodule.splits["val"])
+            drawn.update(artifacts.evaluation_figures(report, "val"))
+            saved = artifacts.save_figures(drawn, directory)
+            if experiment is not None and hasattr(experiment, "add_figure"):
+                artifacts.log_figures(experiment, drawn, trainer.current_epoch)
+                experiment.flush()
+            print(f"figures: {', '.join(str(p) for p in saved.values())}")
+
+
+class TestReport(Callback):
+    """After ``test``, write ``test_report.json`` and the test figures beside the checkpoint.
+
+    The report holds test loss, accuracy, per-class precision / recall / F1, macro F1, the
+    confusion matrix and the expected calibration error; the same numbers and figures go to the
+    logger.
+    """
+
+    @override
+    def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.is_global_zero or trainer.datamodule is None:
+            return
+        from blobclf import artifacts
+
+        folder = Path(trainer.ckpt_path).parent if trainer.ckpt_path else Path(".")
+        features, labels = trainer.datamodule.splits["test"]
+        loss = trainer.callback_metrics.get("test/loss")
+        report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None)
+        report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
+        path = artifacts.write_report(report, folder / artifacts.REPORT_NAME)
+        drawn = artifacts.evaluation_figures(report, "test")
+        saved = artifacts.save_figures(drawn, folder)
+        logger = trainer.logger
+        if logger is not None:
+            logger.log_metrics(artifacts.report_scalars(report, "test"), step=trainer.current_epoch)
+            experiment = getattr(logger, "experiment", None)
+            if experiment is not None and hasattr(experiment, "add_figure"):
+                artifacts.log_figures(experiment, drawn, trainer.current_epoch)
+            logger.save()
+        print(
+            f"test report: {path} (accuracy {report['accuracy']:.5f}, macro F1 {report['macro_f1']:.5f}, "
+            f"ECE {report['expected_calibration_error']:.5f})"
+        )
+        print(f"figures: {', '.join(str(p) for p in saved.values())}")
 
 
 class RngState(Callback):

@@ -12,9 +12,10 @@ import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
-from blobclf.callbacks import ExportWeights, RngState, RunCheckpoint
+from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.data import BlobDataModule
 from blobclf.errors import UserError
+from blobclf.predictions import PredictionWriter
 from blobclf.logger import CHECKPOINT_ROOT
 from blobclf.runs import resolve_checkpoint, run_version
 from blobclf.safeload import load_checkpoint
@@ -23,6 +24,8 @@ from blobclf.system import BlobClassifier
 DEBUG_ENV = "BLOBCLF_DEBUG"
 EVAL_COMMANDS = ("validate", "test", "predict")
 LINKED = ("num_features", "num_classes")
+# settings a checkpoint records but that a later command may change without contradicting it
+FREE = ("data.eval_batch_size", "data.predict_file")
 
 
 def one_line(message: str) -> str:
@@ -52,6 +55,8 @@ class BlobCLI(LightningCLI):
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(PredictionWriter, "prediction")
+        parser.add_lightning_class_args(RunExport, "export")
         parser.link_arguments("data.num_features", "model.num_features", apply_on="instantiate")
         parser.link_arguments("data.num_classes", "model.num_classes", apply_on="instantiate")
 
@@ -75,7 +80,7 @@ class BlobCLI(LightningCLI):
             **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
             **{f"data.{k}": v for k, v in checkpoint.get("datamodule_hyper_parameters", {}).items()},
         }
-        stored = {k: v for k, v in stored.items() if not k.rsplit(".", 1)[1].startswith("_") and not k.endswith(LINKED)}
+        stored = {k: v for k, v in stored.items() if not k.rsplit(".", 1)[1].startswith("_") and not k.endswith(LINKED) and k not in FREE}
         subcommand_parser = self._parser(subcommand)
         known = {k: v for k, v in stored.items() if subcommand_parser._option_string_actions.get(f"--{k}")}
         subcommand_parser.set_defaults(known)
@@ -159,7 +164,8 @@ def cli_main(args: list[str] | None = None) -> None:
             save_config_kwargs={"overwrite": True},
             trainer_defaults={
                 "logger": {"class_path": "blobclf.logger.RunLogger"},
-                "callbacks": [ExportWeights(), RngState()],
+                "callbacks": [RngState(), TestReport()],
+                "enable_progress_bar": False,
                 "num_sanity_val_steps": 0,
                 "deterministic": True,
             },

@@ -11,6 +11,7 @@ from sklearn.model_selection import train_test_split
 from torch import Tensor
 
 from blobclf.loader import TensorBatchLoader
+from blobclf.points import read_points
 from blobclf.types import AtLeastTwoInt, OpenUnitInterval, PositiveFloat, PositiveInt
 
 
@@ -37,6 +38,8 @@ class BlobDataModule(L.LightningDataModule):
         eval_batch_size: Batch size for validation, test and predict; ``None`` uses one batch
             per split.
         shuffle: Reshuffle training batches every epoch (no effect when training full-batch).
+        predict_file: CSV of points for ``predict`` (a header row, one column per feature, and an
+            optional last ``label`` column); ``None`` predicts the test split.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class BlobDataModule(L.LightningDataModule):
         batch_size: PositiveInt | None = None,
         eval_batch_size: PositiveInt | None = None,
         shuffle: bool = True,
+        predict_file: str | None = None,
     ) -> None:
         super().__init__()
         _check_int("n_samples", n_samples, 1)
@@ -136,7 +140,23 @@ class BlobDataModule(L.LightningDataModule):
         return self._loader("test")
 
     def predict_dataloader(self) -> TensorBatchLoader:
-        return self._loader("test")
+        features, labels, _ = self.predict_points()
+        return TensorBatchLoader(features, labels, batch_size=self.hparams.eval_batch_size)
+
+    def predict_points(self) -> tuple[Tensor, Tensor, list[str]]:
+        """The points ``predict`` runs on: features, labels (-1 where unknown) and feature names."""
+        if self.hparams.predict_file is None:
+            self.setup()
+            features, labels = self.splits["test"]
+            return features, labels, [f"x{i}" for i in range(features.shape[1])]
+        if "predict" not in self.splits:
+            features, labels, names = read_points(self.hparams.predict_file, self.num_features)
+            if labels is None:
+                labels = torch.full((features.shape[0],), -1, dtype=torch.long)
+            self.splits["predict"] = (features, labels)
+            self.predict_names = names
+        features, labels = self.splits["predict"]
+        return features, labels, self.predict_names
 
 
 def split_sizes(n_samples: int, test_size: float, val_size: float | None = None) -> dict[str, int]:

@@ -1,0 +1,77 @@
+"""Writing ``predict``'s output to a CSV file instead of throwing it away."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import BasePredictionWriter
+from typing_extensions import override
+
+from blobclf.export import atomic_write
+
+
+def prediction_rows(
+    features: torch.Tensor, probabilities: torch.Tensor, labels: torch.Tensor, names: list[str]
+) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows: features, one probability per class, the predicted label, the true label."""
+    known = bool((labels >= 0).all())
+    num_classes = probabilities.shape[1]
+    header = [*names, *(f"prob_{k}" for k in range(num_classes)), "predicted"] + (["label"] if known else [])
+    predicted = probabilities.argmax(dim=1)
+    rows = []
+    for i in range(features.shape[0]):
+        row: list[Any] = [repr(float(v)) for v in features[i].tolist()]
+        row += [repr(float(p)) for p in probabilities[i].tolist()]
+        row.append(int(predicted[i]))
+        if known:
+            row.append(int(labels[i]))
+        rows.append(row)
+    return header, rows
+
+
+class PredictionWriter(BasePredictionWriter):
+    """Write every prediction to a CSV file and print its path.
+
+    One row per point: its features, the probability of each class, the predicted label, and the
+    true label where it is known (the held-out split, or a ``label`` column in the input CSV).
+    The file is written atomically: an interrupted run leaves no partial file.
+
+    Args:
+        output: Path of the CSV; ``None`` writes ``predictions-<source>.csv`` beside the checkpoint,
+            where ``<source>`` is ``test`` or the input CSV's name.
+    """
+
+    def __init__(self, output: str | None = None) -> None:
+        super().__init__(write_interval="epoch")
+        self.output = output
+        self.written: Path | None = None
+
+    def _default_path(self, trainer: L.Trainer) -> Path:
+        folder = Path(trainer.ckpt_path).parent if trainer.ckpt_path else Path(".")
+        source = trainer.datamodule.hparams.get("predict_file") if trainer.datamodule is not None else None
+        return folder / f"predictions-{Path(source).stem if source else 'test'}.csv"
+
+    @override
+    def write_on_epoch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, predictions: Any, batch_indices: Any
+    ) -> None:
+        if not trainer.is_global_zero:
+            return
+        features, labels, names = trainer.datamodule.predict_points()
+        probabilities = torch.cat([batch["probabilities"].cpu() for batch in predictions])
+        header, rows = prediction_rows(features, probabilities, labels, names)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        path = Path(self.output) if self.output else self._default_path(trainer)
+        self.written = atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode()))
+        print(f"predictions: {path} ({len(rows)} rows)")
+        if bool((labels >= 0).all()):
+            correct = int((probabilities.argmax(dim=1) == labels).sum())
+            print(f"accuracy on these points: {correct / len(rows):.5f} ({correct} of {len(rows)})")
