@@ -1,0 +1,100 @@
+"""``python -m blobclf.reports RUN``: redraw the figures and rewrite the test report of a run.
+
+RUN is a run folder (``checkpoints/version_N``, whose ``last.ckpt`` is used) or a checkpoint
+file. Curves come from the run's TensorBoard event files; everything else is recomputed from the
+checkpoint and the data settings it carries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+from blobclf import artifacts
+from blobclf.data import BlobDataModule
+from blobclf.errors import UserError
+from blobclf.export import METADATA_NAME
+from blobclf.runs import LAST_NAME
+from blobclf.safeload import load_checkpoint
+from blobclf.system import BlobClassifier
+
+
+def _plain(hparams: dict) -> dict:
+    return {k: v for k, v in hparams.items() if not k.startswith("_")}
+
+
+def _log_dir(folder: Path, logs_root: Path) -> Path | None:
+    meta = folder / METADATA_NAME
+    if meta.is_file():
+        try:
+            recorded = json.loads(meta.read_text()).get("log_dir")
+        except ValueError:
+            recorded = None
+        if recorded and Path(recorded).is_dir():
+            return Path(recorded)
+    guess = logs_root / folder.name
+    return guess if guess.is_dir() else None
+
+
+def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
+               logs_root: str | os.PathLike[str] = "lightning_logs") -> dict[str, Path]:
+    """Write every figure and ``test_report.json`` for ``run``; returns ``{name: path}``."""
+    path = Path(run)
+    if not path.exists():
+        raise UserError(f"{os.fspath(run)!r} does not exist; pass a run folder (checkpoints/version_N) or a .ckpt")
+    checkpoint_path = path / LAST_NAME if path.is_dir() else path
+    if not checkpoint_path.is_file():
+        raise UserError(f"{os.fspath(run)!r} holds no {LAST_NAME}; pass a checkpoint file instead")
+    checkpoint = load_checkpoint(checkpoint_path)
+    try:
+        system = BlobClassifier(**_plain(checkpoint.get("hyper_parameters", {})))
+        data = BlobDataModule(**_plain(checkpoint.get("datamodule_hyper_parameters", {})))
+        system.load_state_dict(checkpoint["state_dict"])
+    except (TypeError, ValueError, RuntimeError) as error:
+        first = str(error).strip().splitlines()[0]
+        raise UserError(f"{os.fspath(checkpoint_path)!r} was not written by blobclf fit: {first}") from None
+    data.setup()
+    model = system.model.eval()
+    folder = Path(output) if output is not None else checkpoint_path.parent
+    log_dir = _log_dir(checkpoint_path.parent, Path(logs_root))
+    curves = artifacts.read_curves(log_dir) if log_dir is not None else {}
+    drawn = artifacts.fit_figures(model, data.splits, data.num_classes, curves)
+    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *data.splits["val"]), "val"))
+    features, labels = data.splits["test"]
+    with torch.inference_mode():
+        loss = float(system.loss_fn(model(features), labels))
+    report = artifacts.evaluate(model, features, labels, loss=loss)
+    report["checkpoint"] = os.fspath(checkpoint_path)
+    drawn.update(artifacts.evaluation_figures(report, "test"))
+    written = artifacts.save_figures(drawn, folder)
+    written["test_report"] = artifacts.write_report(report, folder / artifacts.REPORT_NAME)
+    if log_dir is None:
+        print(f"note: no TensorBoard logs found for {os.fspath(checkpoint_path.parent)!r}; curves not drawn")
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m blobclf.reports", description=__doc__.splitlines()[0])
+    parser.add_argument("run", help="a run folder (checkpoints/version_N) or a .ckpt file")
+    parser.add_argument("--output", default=None, help="folder for the outputs (default: the run folder)")
+    parser.add_argument("--logs", default="lightning_logs", help="TensorBoard log root (default: lightning_logs)")
+    args = parser.parse_args(argv)
+    try:
+        written = regenerate(args.run, args.output, args.logs)
+    except UserError as error:
+        if os.environ.get("BLOBCLF_DEBUG"):
+            raise
+        sys.stderr.write(f"blobclf: error: {error}\n")
+        sys.exit(2)
+    for name, path in written.items():
+        print(f"{name}: {path}")
+
+
+if __name__ == "__main__":
+    main()
