@@ -8,6 +8,7 @@ from typing import Any
 import lightning as L
 import torch
 from torch import Tensor, nn
+from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from blobclf.errors import UserError
@@ -55,9 +56,16 @@ class BlobClassifier(L.LightningModule):
             input_features=int(num_features), output_features=int(num_classes), hidden_units=int(hidden_units)
         )
         self.loss_fn = nn.CrossEntropyLoss()
-        self.metrics = nn.ModuleDict(
-            {f"{stage}_acc": MulticlassAccuracy(num_classes=int(num_classes), average="micro") for stage in STAGES}
-        )
+        # Metric objects accumulate every batch; their epoch values are logged once per epoch, so
+        # Lightning's per-call logging machinery runs a few times per epoch, not per batch.
+        # validate_args=False / nan_strategy="disable": no per-batch checks that sync with the host.
+        metrics: dict[str, nn.Module] = {}
+        for stage in STAGES:
+            metrics[f"{stage}_loss"] = MeanMetric(nan_strategy="disable")
+            metrics[f"{stage}_acc"] = MulticlassAccuracy(
+                num_classes=int(num_classes), average="micro", validate_args=False
+            )
+        self.metrics = nn.ModuleDict(metrics)
 
     def forward(self, x: Tensor) -> Tensor:
         """Return logits."""
@@ -67,12 +75,19 @@ class BlobClassifier(L.LightningModule):
         features, labels = batch
         logits = self(features)
         loss = self.loss_fn(logits, labels)
-        accuracy = self.metrics[f"{stage}_acc"]
-        accuracy.update(logits, labels)
-        batch_size = labels.shape[0]
-        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, batch_size=batch_size, sync_dist=True)
-        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, batch_size=batch_size)
+        self.metrics[f"{stage}_loss"].update(loss.detach(), weight=labels.shape[0])
+        self.metrics[f"{stage}_acc"].update(logits.detach(), labels)
         return loss
+
+    def _log_epoch(self, stage: str) -> None:
+        """Log the epoch's mean loss and accuracy as ``{stage}/loss`` and ``{stage}/acc``, then reset."""
+        loss, accuracy = self.metrics[f"{stage}_loss"], self.metrics[f"{stage}_acc"]
+        if not loss.update_called:
+            return
+        # compute() already reduces across processes, so no further sync is needed here
+        self.log_dict({f"{stage}/loss": loss.compute(), f"{stage}/acc": accuracy.compute()}, on_epoch=True)
+        loss.reset()
+        accuracy.reset()
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         return self._shared_step(batch, "train")
@@ -82,6 +97,15 @@ class BlobClassifier(L.LightningModule):
 
     def test_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._shared_step(batch, "test")
+
+    def on_train_epoch_end(self) -> None:
+        self._log_epoch("train")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_epoch("test")
 
     def predict_step(self, batch: Any, batch_idx: int) -> dict[str, Tensor]:
         """Return class probabilities and predicted labels for a batch of features."""
