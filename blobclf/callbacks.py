@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,12 @@ class RunCheckpoint(ModelCheckpoint):
     """:class:`~lightning.pytorch.callbacks.ModelCheckpoint` writing to ``checkpoints/version_N``.
 
     ``N`` is the run's TensorBoard version, so a run's logs and checkpoints share a name and a
-    second run never overwrites the first. Keeps the best checkpoint by ``monitor`` and
-    ``last.ckpt``, which ``fit --ckpt_path last`` resumes from.
+    second run never overwrites the first. Keeps the best checkpoint by ``monitor`` (written only
+    when it improves) and ``last.ckpt``, which ``fit --ckpt_path last`` resumes from.
+
+    ``last.ckpt`` is rewritten at the end of an epoch once ``last_interval`` seconds have passed
+    since it was last written, and always at the end of training: a killed run loses at most
+    that much work, and short epochs do not each pay for a checkpoint write.
 
     Args:
         dirpath: Fixed folder for the checkpoints; ``None`` uses ``{root}/version_N``.
@@ -29,7 +35,9 @@ class RunCheckpoint(ModelCheckpoint):
         monitor: Metric that decides which checkpoint is best.
         mode: ``max`` if a larger ``monitor`` is better, ``min`` otherwise.
         save_top_k: How many best checkpoints to keep.
-        save_last: Also keep ``last.ckpt``, rewritten at the end of every epoch.
+        save_last: Also keep ``last.ckpt``.
+        last_interval: Least number of seconds between two writes of ``last.ckpt`` during
+            training; ``0`` rewrites it after every epoch.
         every_n_epochs: Epochs between checks of ``monitor``.
     """
 
@@ -42,19 +50,27 @@ class RunCheckpoint(ModelCheckpoint):
         mode: str = "max",
         save_top_k: int = 1,
         save_last: bool = True,
+        last_interval: float = 1.0,
         every_n_epochs: int = 1,
     ) -> None:
+        if last_interval < 0:
+            raise ValueError(f"last_interval must be >= 0 seconds, got {last_interval!r}")
+        # last.ckpt is handled here, not by ModelCheckpoint: its ``save_last`` refreshes the file
+        # only in epochs that also write a best checkpoint, so it goes stale after the best epoch.
         super().__init__(
             dirpath=dirpath,
             filename=filename,
             monitor=monitor,
             mode=mode,
             save_top_k=save_top_k,
-            save_last=save_last,
+            save_last=False,
             every_n_epochs=every_n_epochs,
             auto_insert_metric_name=False,
         )
         self.root = root
+        self.keep_last = save_last
+        self.last_interval = last_interval
+        self._last_written_at = time.monotonic()
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -69,13 +85,35 @@ class RunCheckpoint(ModelCheckpoint):
         super().setup(trainer, pl_module, stage)
 
     @override
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_train_start(trainer, pl_module)
+        self._last_written_at = time.monotonic()
+
+    @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_epoch_end(trainer, pl_module)
-        # Stock ``save_last`` only refreshes last.ckpt when a best checkpoint was written in the
-        # same step, so after the best epoch it goes stale; resuming needs it every epoch.
-        if self.save_last and not self._should_skip_saving_checkpoint(trainer):
-            if self._last_global_step_saved != trainer.global_step:
-                self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
+        due = time.monotonic() - self._last_written_at >= self.last_interval
+        if trainer.world_size > 1:
+            due = trainer.strategy.broadcast(due)  # every process must take part in a save
+        if due:
+            self._write_last(trainer)
+
+    @override
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_train_end(trainer, pl_module)
+        self._write_last(trainer)
+
+    def _write_last(self, trainer: L.Trainer) -> None:
+        if not self.keep_last or trainer.sanity_checking or trainer.fast_dev_run or self.dirpath is None:
+            return
+        if self.last_model_path and trainer.global_step == getattr(self, "_last_step_written", None):
+            return
+        self.last_model_path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
+        trainer.save_checkpoint(self.last_model_path, self.save_weights_only)
+        for logger in trainer.loggers:
+            logger.after_save_checkpoint(self)
+        self._last_step_written = trainer.global_step
+        self._last_written_at = time.monotonic()
 
 
 class RunExport(Callback):

@@ -95,6 +95,7 @@ class BlobCLI(LightningCLI):
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
+            self.resume_epoch = int(checkpoint.get("epoch", -1)) + 1
 
     def _parse_ckpt_path(self) -> None:
         """Done in :meth:`parse_arguments`, for data settings too and with conflicts refused."""
@@ -139,6 +140,8 @@ class BlobCLI(LightningCLI):
                     f"version_{self.resume_version}; drop the option"
                 )
             init.version = self.resume_version
+            if "purge_step" in init:
+                init.purge_step = self.resume_epoch
             return
         version = init.get("version")
         if version is None or config.get("ckpt_path"):

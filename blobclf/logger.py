@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_only
 from typing_extensions import override
 
 CHECKPOINT_ROOT = "checkpoints"
@@ -33,6 +35,9 @@ class RunLogger(TensorBoardLogger):
       the batch size, and train and validation share an x-axis.
     - A new run takes a version free both under the log folder and under ``checkpoint_root``, so
       a run never writes into another run's checkpoint folder, even after logs were deleted.
+    - Scalars are buffered and written at most every ``write_interval`` seconds (and on
+      ``save``/``finalize``): TensorBoard's writer checksums every event in pure Python on a
+      background thread, which for per-epoch scalars of a tiny model cost more than the epoch.
 
     Args:
         save_dir: Folder that holds one ``version_N`` folder per run.
@@ -40,6 +45,9 @@ class RunLogger(TensorBoardLogger):
         version: Run version to write to; ``None`` takes the next free one.
         checkpoint_root: Folder whose ``version_N`` folders hold the runs' checkpoints.
         default_hp_metric: Log a placeholder ``hp_metric``.
+        write_interval: Least number of seconds between two writes of buffered scalars.
+        purge_step: Hide events at this step (epoch) and later, written by an earlier attempt
+            of the same run (set when a run is resumed).
         kwargs: Passed on to :class:`torch.utils.tensorboard.SummaryWriter`.
     """
 
@@ -50,10 +58,17 @@ class RunLogger(TensorBoardLogger):
         version: int | str | None = None,
         checkpoint_root: str = CHECKPOINT_ROOT,
         default_hp_metric: bool = False,
+        write_interval: float = 2.0,
+        purge_step: int | None = None,
         **kwargs: Any,
     ) -> None:
+        if purge_step is not None:
+            kwargs["purge_step"] = purge_step
         super().__init__(save_dir=save_dir, name=name, version=version, default_hp_metric=default_hp_metric, **kwargs)
         self.checkpoint_root = checkpoint_root
+        self.write_interval = write_interval
+        self._pending: list[tuple[dict[str, float], int | None]] = []
+        self._written_at = time.monotonic()
 
     @override
     def _get_next_version(self) -> int:
@@ -71,7 +86,37 @@ class RunLogger(TensorBoardLogger):
         return Path(self.checkpoint_root) / self.run_name
 
     @override
+    @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
-        metrics = dict(metrics)
+        metrics = {k: float(v) for k, v in metrics.items()}
         epoch = metrics.pop("epoch", None)
-        super().log_metrics(metrics, step=int(epoch) if epoch is not None else step)
+        self._pending.append((metrics, int(epoch) if epoch is not None else step))
+        if time.monotonic() - self._written_at >= self.write_interval:
+            self.flush()
+
+    @rank_zero_only
+    def flush(self) -> None:
+        """Write the buffered scalars now."""
+        pending, self._pending = self._pending, []
+        for metrics, step in pending:
+            super().log_metrics(metrics, step=step)
+        self._written_at = time.monotonic()
+        if pending:
+            self.experiment.flush()
+
+    @override
+    def after_save_checkpoint(self, checkpoint_callback: Any) -> None:
+        # the curves on disk must reach at least as far as any checkpoint a resume could start from
+        self.flush()
+
+    @override
+    @rank_zero_only
+    def save(self) -> None:
+        self.flush()
+        super().save()
+
+    @override
+    @rank_zero_only
+    def finalize(self, status: str) -> None:
+        self.flush()
+        super().finalize(status)

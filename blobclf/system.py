@@ -8,6 +8,7 @@ from typing import Any
 import lightning as L
 import torch
 from torch import Tensor, nn
+from lightning.pytorch.trainer.states import TrainerFn
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
@@ -85,9 +86,20 @@ class BlobClassifier(L.LightningModule):
         if not loss.update_called:
             return
         # compute() already reduces across processes, so no further sync is needed here
-        self.log_dict({f"{stage}/loss": loss.compute(), f"{stage}/acc": accuracy.compute()}, on_epoch=True)
+        values = {f"{stage}/loss": loss.compute(), f"{stage}/acc": accuracy.compute()}
         loss.reset()
         accuracy.reset()
+        trainer = self._trainer
+        if trainer is not None and trainer.state.fn == TrainerFn.FITTING:
+            # Inside fit, hand the epoch values straight to the callbacks (checkpoint monitors,
+            # early stopping) and the logger. ``self.log`` costs about 0.4 ms per call here, more
+            # than this model's whole training step; for four values per epoch it was the
+            # largest cost of an epoch (see benchmarks/).
+            trainer.callback_metrics.update(values)
+            if trainer.logger is not None:
+                trainer.logger.log_metrics({k: float(v) for k, v in values.items()}, step=self.current_epoch)
+        else:
+            self.log_dict(values, on_epoch=True)
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         return self._shared_step(batch, "train")

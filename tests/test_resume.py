@@ -17,7 +17,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from blobclf.safeload import load_checkpoint
 
 # Minibatches with shuffling, so the resumed run must also continue the data order exactly.
-ARGS = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "40", "--data.batch_size", "64"]
+ARGS = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "40", "--data.batch_size", "64", "--checkpoint.last_interval", "0"]
 
 
 def weights(run: Path) -> dict[str, torch.Tensor]:
