@@ -135,10 +135,11 @@ class RunExport(Callback):
 
     @override
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        log_dir = trainer.log_dir  # a collective call under DDP: every process must make it
         if trainer.is_global_zero and not trainer.interrupted:
-            self._export(trainer, pl_module)
+            self._export(trainer, pl_module, log_dir)
 
-    def _export(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+    def _export(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> None:
         checkpoint = trainer.checkpoint_callback
         directory = Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k}
@@ -148,7 +149,7 @@ class RunExport(Callback):
             "global_step": trainer.global_step,
             "data": {k: v for k, v in (datamodule.hparams if datamodule is not None else {}).items() if not k.startswith("_")},
             "model": {k: v for k, v in pl_module.hparams.items() if not k.startswith("_")},
-            "log_dir": trainer.log_dir,
+            "log_dir": log_dir,
         }
         if checkpoint is not None:
             extra["checkpoints"] = {"best": checkpoint.best_model_path, "last": checkpoint.last_model_path}
@@ -173,7 +174,7 @@ class RunExport(Callback):
             experiment = getattr(logger, "experiment", None)
             if experiment is not None and hasattr(experiment, "flush"):
                 experiment.flush()
-            curves = artifacts.read_curves(trainer.log_dir) if trainer.log_dir else {}
+            curves = artifacts.read_curves(log_dir) if log_dir else {}
             drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves)
             report = artifacts.evaluate(model, *datamodule.splits["val"])
             drawn.update(artifacts.evaluation_figures(report, "val"))

@@ -6,11 +6,12 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Optional
 
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+from lightning.pytorch.utilities import rank_zero_info
 
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.data import BlobDataModule
@@ -20,10 +21,12 @@ from blobclf.logger import CHECKPOINT_ROOT
 from blobclf.runs import resolve_checkpoint, run_version
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
+from blobclf.types import PositiveInt
 
 DEBUG_ENV = "BLOBCLF_DEBUG"
 EVAL_COMMANDS = ("validate", "test", "predict")
 LINKED = ("num_features", "num_classes")
+TRAIN_THREADS = 1
 # settings a checkpoint records but that a later command may change without contradicting it
 FREE = ("data.eval_batch_size", "data.predict_file")
 
@@ -57,6 +60,16 @@ class BlobCLI(LightningCLI):
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
         parser.add_lightning_class_args(PredictionWriter, "prediction")
         parser.add_lightning_class_args(RunExport, "export")
+        parser.add_argument(
+            "--threads",
+            type=Optional[PositiveInt],
+            default=None,
+            help=(
+                "torch intra-op CPU threads. null applies blobclf's measured policy: "
+                f"{TRAIN_THREADS} for fit/validate/test (this model's small steps run fastest on one "
+                "thread) and torch's default for predict (large inference batches gain from more)."
+            ),
+        )
         parser.link_arguments("data.num_features", "model.num_features", apply_on="instantiate")
         parser.link_arguments("data.num_classes", "model.num_classes", apply_on="instantiate")
 
@@ -102,6 +115,13 @@ class BlobCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand]
+        threads = config.get("threads")
+        if threads is None and self.subcommand != "predict":
+            threads = TRAIN_THREADS
+        if threads is not None:
+            torch.set_num_threads(int(threads))
+        config.threads = torch.get_num_threads()  # recorded in the run's config.yaml
+        rank_zero_info(f"torch threads: {config.threads} (--threads to change)")
         trainer = config.trainer
         max_epochs = trainer.get("max_epochs")
         if max_epochs is not None and max_epochs < -1:
@@ -155,26 +175,30 @@ class BlobCLI(LightningCLI):
                 )
 
 
+def cli_kwargs() -> dict[str, Any]:
+    """The arguments ``cli_main`` builds :class:`BlobCLI` with (benchmarks and tests reuse them)."""
+    return {
+        "model_class": BlobClassifier,
+        "datamodule_class": BlobDataModule,
+        "parser_class": BlobArgumentParser,
+        "seed_everything_default": 42,
+        "auto_configure_optimizers": False,
+        "save_config_kwargs": {"overwrite": True},
+        "trainer_defaults": {
+            "logger": {"class_path": "blobclf.logger.RunLogger"},
+            "callbacks": [RngState(), TestReport()],
+            "enable_progress_bar": False,
+            "num_sanity_val_steps": 0,
+            "deterministic": True,
+        },
+        "parser_kwargs": {"prog": "blobclf"},
+    }
+
+
 def cli_main(args: list[str] | None = None) -> None:
     """Run the blobclf command line; user errors end in one line on stderr and exit status 2."""
     try:
-        BlobCLI(
-            BlobClassifier,
-            BlobDataModule,
-            parser_class=BlobArgumentParser,
-            seed_everything_default=42,
-            auto_configure_optimizers=False,
-            save_config_kwargs={"overwrite": True},
-            trainer_defaults={
-                "logger": {"class_path": "blobclf.logger.RunLogger"},
-                "callbacks": [RngState(), TestReport()],
-                "enable_progress_bar": False,
-                "num_sanity_val_steps": 0,
-                "deterministic": True,
-            },
-            parser_kwargs={"prog": "blobclf"},
-            args=args,
-        )
+        BlobCLI(**cli_kwargs(), args=args)
     except (UserError, MisconfigurationException) as error:
         if os.environ.get(DEBUG_ENV):
             raise

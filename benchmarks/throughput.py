@@ -1,0 +1,190 @@
+"""One throughput measurement in a fresh process; prints one JSON line.
+
+Usage: python benchmarks/throughput.py {train,predict} {blobclf,plain,dataloader}
+           [--points N] [--batch-size B] [--threads T] [--max-batches K]
+
+train: one epoch of SGD over the training split (80% of N points), batches of B, validation off.
+predict: class probabilities and labels for N points, batches of B.
+The JSON line holds samples/s, the timed seconds, and the process's peak RSS in MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+import warnings
+
+import torch
+from torch import nn
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def blob_tensors(points: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The blobclf data module's own data, so every implementation sees the same tensors."""
+    from blobclf import BlobDataModule
+
+    data = BlobDataModule(n_samples=points)
+    data.setup()
+    return data.splits["train"]
+
+
+def plain_train(x: torch.Tensor, y: torch.Tensor, batch_size: int, max_batches: int | None) -> tuple[int, float]:
+    from blobclf.model import BlobModel
+
+    torch.manual_seed(42)
+    model = BlobModel(x.shape[1], 4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.CrossEntropyLoss()
+    order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0))
+    seen = 0
+    start = time.perf_counter()
+    for index, begin in enumerate(range(0, x.shape[0], batch_size)):
+        if max_batches is not None and index >= max_batches:
+            break
+        batch = order[begin : begin + batch_size]
+        xb, yb = x[batch], y[batch]
+        loss = loss_fn(model(xb), yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        seen += len(yb)
+    return seen, time.perf_counter() - start
+
+
+def dataloader_train(x: torch.Tensor, y: torch.Tensor, batch_size: int, max_batches: int | None) -> tuple[int, float]:
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from blobclf.model import BlobModel
+
+    torch.manual_seed(42)
+    model = BlobModel(x.shape[1], 4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
+    seen = 0
+    start = time.perf_counter()
+    for index, (xb, yb) in enumerate(loader):
+        if max_batches is not None and index >= max_batches:
+            break
+        loss = loss_fn(model(xb), yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        seen += len(yb)
+    return seen, time.perf_counter() - start
+
+
+class _EpochTimer:
+    def __init__(self) -> None:
+        import lightning as L
+
+        class Timer(L.Callback):
+            def on_train_epoch_start(self, trainer, pl_module):
+                self.start = time.perf_counter()
+
+            def on_train_epoch_end(self, trainer, pl_module):
+                self.seconds = time.perf_counter() - self.start
+
+        self.callback = Timer()
+
+
+def blobclf_train(points: int, batch_size: int, threads: int | None) -> tuple[int, float]:
+    """``blobclf fit`` as the CLI builds it (logger, checkpoints, callbacks), one epoch, no validation."""
+    from blobclf.cli import BlobCLI, cli_kwargs
+
+    timer = _EpochTimer()
+    args = [
+        "--data.n_samples", str(points), "--data.batch_size", str(batch_size),
+        "--trainer.max_epochs", "1", "--trainer.limit_val_batches", "0",
+        "--export.figures", "false", "--export.onnx", "false",
+    ]
+    if threads is not None:
+        args += ["--threads", str(threads)]
+    cli = BlobCLI(**cli_kwargs(), args=args, run=False)
+    cli.trainer.callbacks.append(timer.callback)
+    cli.trainer.fit(cli.model, cli.datamodule)
+    return cli.datamodule.splits["train"][1].shape[0], timer.callback.seconds
+
+
+def plain_predict(x: torch.Tensor, batch_size: int) -> tuple[int, float]:
+    from blobclf.model import BlobModel
+
+    model = BlobModel(x.shape[1], 4).eval()
+    start = time.perf_counter()
+    probabilities, labels = [], []
+    with torch.inference_mode():
+        for begin in range(0, x.shape[0], batch_size):
+            p = torch.softmax(model(x[begin : begin + batch_size]), dim=1)
+            probabilities.append(p)
+            labels.append(p.argmax(dim=1))
+        torch.cat(probabilities), torch.cat(labels)
+    return x.shape[0], time.perf_counter() - start
+
+
+def blobclf_predict(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> tuple[int, float]:
+    """``Trainer.predict`` on the blobclf system over an in-memory loader of the points."""
+    import lightning as L
+
+    from blobclf import BlobClassifier
+    from blobclf.loader import TensorBatchLoader
+
+    model = BlobClassifier(num_features=x.shape[1], num_classes=4)
+    trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
+    loader = TensorBatchLoader(x, y, batch_size=batch_size)
+    start = time.perf_counter()
+    out = trainer.predict(model, dataloaders=loader)
+    torch.cat([o["probabilities"] for o in out]), torch.cat([o["labels"] for o in out])
+    return x.shape[0], time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("task", choices=["train", "predict"])
+    parser.add_argument("impl", choices=["blobclf", "plain", "dataloader"])
+    parser.add_argument("--points", type=int, default=10_000_000)
+    parser.add_argument("--batch-size", type=int, default=8192)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--max-batches", type=int, default=None)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    os.chdir(tempfile.mkdtemp(prefix="blobclf-bench-"))
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    if args.task == "train" and args.impl == "blobclf":
+        samples, seconds = blobclf_train(args.points, args.batch_size, args.threads)
+    else:
+        x, y = blob_tensors(args.points) if args.task == "train" else _predict_points(args.points)
+        if args.task == "train":
+            run = plain_train if args.impl == "plain" else dataloader_train
+            samples, seconds = run(x, y, args.batch_size, args.max_batches)
+        elif args.impl == "plain":
+            samples, seconds = plain_predict(x, args.batch_size)
+        else:
+            samples, seconds = blobclf_predict(x, y, args.batch_size)
+    print(json.dumps({
+        "task": args.task, "impl": args.impl, "points": args.points, "samples": samples,
+        "seconds": seconds, "samples_per_s": samples / seconds, "threads": torch.get_num_threads(),
+        "peak_rss_mib": peak_rss_mib(),
+    }))
+
+
+def _predict_points(points: int) -> tuple[torch.Tensor, torch.Tensor]:
+    from blobclf import BlobDataModule
+
+    data = BlobDataModule(n_samples=points, test_size=0.5)
+    data.setup()
+    x = torch.cat([data.splits["train"][0], data.splits["test"][0]])
+    y = torch.cat([data.splits["train"][1], data.splits["test"][1]])
+    del data
+    return x, y
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Lightning's DDP strategy on CPU: two processes, and two "nodes" launched by torchrun on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import SGD_CONFIG, run_cli
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+pytestmark = pytest.mark.slow
+REFERENCE_ACCURACY = 0.965  # the single-process tutorial run
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_single_run(cwd: Path) -> dict:
+    """One run folder, one export, one set of curves, accuracy within a point of one process."""
+    assert sorted(p.name for p in (cwd / "checkpoints").iterdir()) == ["version_0"]
+    assert sorted(p.name for p in (cwd / "lightning_logs").iterdir()) == ["version_0"]
+    run = cwd / "checkpoints" / "version_0"
+    meta = json.loads((run / "model.json").read_text())
+    assert abs(meta["metrics"]["val/acc"] - REFERENCE_ACCURACY) <= 0.01
+    state = torch.load(run / "model.pth", weights_only=True)
+    assert list(state)[0] == "linear_layer_stack.0.weight"
+    events = EventAccumulator(str(cwd / "lightning_logs" / "version_0"))
+    events.Reload()
+    assert [e.step for e in events.Scalars("val/acc")] == list(range(100))
+    return meta
+
+
+def test_ddp_two_processes_on_cpu(tmp_path):
+    result = run_cli(
+        tmp_path, "fit", "--config", str(SGD_CONFIG),
+        "--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu",
+        "--export.figures", "false", "--export.onnx", "false",
+        timeout=600,
+    )
+    assert result.returncode == 0, result.output
+    meta = check_single_run(tmp_path)
+    # every sample is counted once: the validation accuracy is a multiple of 1/200
+    assert round(meta["metrics"]["val/acc"] * 200, 4) == round(meta["metrics"]["val/acc"] * 200)
+    assert result.stdout.count("exported weights:") == 1
+
+
+def test_two_nodes_with_torchrun_on_loopback(tmp_path):
+    port = free_port()
+    nodes = []
+    for rank in (0, 1):
+        cwd = tmp_path / f"node{rank}"
+        cwd.mkdir()
+        command = [
+            sys.executable, "-m", "torch.distributed.run",
+            "--nnodes", "2", "--nproc_per_node", "1", "--node_rank", str(rank),
+            "--master_addr", "127.0.0.1", "--master_port", str(port),
+            "-m", "blobclf", "fit", "--config", str(SGD_CONFIG),
+            "--trainer.strategy", "ddp", "--trainer.num_nodes", "2", "--trainer.devices", "1",
+            "--trainer.accelerator", "cpu", "--export.figures", "false", "--export.onnx", "false",
+        ]
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        # output goes to files: an undrained pipe can stall one node while the other waits for it
+        log = (tmp_path / f"node{rank}.log").open("w")
+        nodes.append(subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL))
+    codes = [node.wait(timeout=600) for node in nodes]
+    outputs = [(tmp_path / f"node{rank}.log").read_text()[-3000:] for rank in (0, 1)]
+    assert codes == [0, 0], "\n=====\n".join(outputs)
+    check_single_run(tmp_path / "node0")
+    # the second node writes nothing: checkpoints, exports and logs are written once, by rank 0
+    assert not (tmp_path / "node1" / "checkpoints").exists()
+    assert not (tmp_path / "node1" / "lightning_logs").exists()
