@@ -1,9 +1,11 @@
 """One throughput measurement in a fresh process; prints one JSON line.
 
-Usage: python benchmarks/throughput.py {train,predict} {blobclf,plain,dataloader}
+Usage: python benchmarks/throughput.py {train,predict} {blobclf,plain,plain-bare,dataloader}
            [--points N] [--batch-size B] [--threads T] [--max-batches K]
 
 train: one epoch of SGD over the training split (80% of N points), batches of B, validation off.
+    plain tracks train loss and accuracy as the tutorial's loop does (blobclf logs both);
+    plain-bare only trains; dataloader is the stock DataLoader(TensorDataset) path.
 predict: class probabilities and labels for N points, batches of B.
 The JSON line holds samples/s, the timed seconds, and the process's peak RSS in MiB.
 """
@@ -35,7 +37,10 @@ def blob_tensors(points: int) -> tuple[torch.Tensor, torch.Tensor]:
     return data.splits["train"]
 
 
-def plain_train(x: torch.Tensor, y: torch.Tensor, batch_size: int, max_batches: int | None) -> tuple[int, float]:
+def plain_train(
+    x: torch.Tensor, y: torch.Tensor, batch_size: int, max_batches: int | None, track: bool = True
+) -> tuple[int, float]:
+    """The tutorial's loop over shuffled minibatches; ``track`` keeps its train loss and accuracy."""
     from blobclf.model import BlobModel
 
     torch.manual_seed(42)
@@ -44,17 +49,25 @@ def plain_train(x: torch.Tensor, y: torch.Tensor, batch_size: int, max_batches: 
     loss_fn = nn.CrossEntropyLoss()
     order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0))
     seen = 0
+    loss_sum = torch.zeros(())
+    correct = torch.zeros((), dtype=torch.long)
     start = time.perf_counter()
     for index, begin in enumerate(range(0, x.shape[0], batch_size)):
         if max_batches is not None and index >= max_batches:
             break
         batch = order[begin : begin + batch_size]
         xb, yb = x[batch], y[batch]
-        loss = loss_fn(model(xb), yb)
+        logits = model(xb)
+        loss = loss_fn(logits, yb)
+        if track:  # what the tutorial's loop reports: train loss and accuracy
+            loss_sum += loss.detach() * len(yb)
+            correct += (logits.argmax(dim=1) == yb).sum()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         seen += len(yb)
+    if track:
+        (loss_sum / seen).item(), (correct / seen).item()
     return seen, time.perf_counter() - start
 
 
@@ -147,7 +160,7 @@ def blobclf_predict(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("task", choices=["train", "predict"])
-    parser.add_argument("impl", choices=["blobclf", "plain", "dataloader"])
+    parser.add_argument("impl", choices=["blobclf", "plain", "plain-bare", "dataloader"])
     parser.add_argument("--points", type=int, default=10_000_000)
     parser.add_argument("--batch-size", type=int, default=8192)
     parser.add_argument("--threads", type=int, default=None)
@@ -161,9 +174,10 @@ def main() -> None:
         samples, seconds = blobclf_train(args.points, args.batch_size, args.threads)
     else:
         x, y = blob_tensors(args.points) if args.task == "train" else _predict_points(args.points)
-        if args.task == "train":
-            run = plain_train if args.impl == "plain" else dataloader_train
-            samples, seconds = run(x, y, args.batch_size, args.max_batches)
+        if args.task == "train" and args.impl == "dataloader":
+            samples, seconds = dataloader_train(x, y, args.batch_size, args.max_batches)
+        elif args.task == "train":
+            samples, seconds = plain_train(x, y, args.batch_size, args.max_batches, track=args.impl == "plain")
         elif args.impl == "plain":
             samples, seconds = plain_predict(x, args.batch_size)
         else:

@@ -114,7 +114,7 @@ class BlobCLI(LightningCLI):
         """Done in :meth:`parse_arguments`, for data settings too and with conflicts refused."""
 
     def before_instantiate_classes(self) -> None:
-        config = self.config[self.subcommand]
+        config = self.config[self.subcommand] if self.subcommand else self.config
         threads = config.get("threads")
         if threads is None and self.subcommand != "predict":
             threads = TRAIN_THREADS

@@ -102,6 +102,7 @@ class BlobDataModule(L.LightningDataModule):
         )
         x = torch.from_numpy(features).type(torch.float)
         y = torch.from_numpy(labels).type(torch.long)
+        del features, labels  # the float64 copy is twice the size of everything kept
         x_train, x_test, y_train, y_test = train_test_split(
             x, y, test_size=hp.test_size, random_state=hp.random_state
         )
