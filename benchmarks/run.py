@@ -80,11 +80,15 @@ def main() -> None:
     e1, e2 = (100, 300) if args.quick else (100, 1100)
     rows = []
 
-    whole = alternate({"blobclf": blobclf_fit(100), "plain": [PY, PLAIN, "100", "plain.pth"]}, repeats)
+    lean = ["--export.figures", "false", "--export.onnx", "false"]
+    whole = alternate({"blobclf": blobclf_fit(100), "lean": [*blobclf_fit(100), *lean],
+                       "plain": [PY, PLAIN, "100", "plain.pth"]}, repeats)
     rows.append(("a. whole process, tutorial run (s)", whole["blobclf"], whole["plain"],
                  whole["blobclf"] / whole["plain"], "<= 1.3x"))
+    rows.append(("a'. same without figures and ONNX export (s)", whole["lean"], whole["plain"],
+                 whole["lean"] / whole["plain"], "(information)"))
 
-    ends = alternate({"blobclf_1": blobclf_fit(e1), "blobclf_2": blobclf_fit(e2),
+    ends = alternate({"blobclf_1": [*blobclf_fit(e1), *lean], "blobclf_2": [*blobclf_fit(e2), *lean],
                       "plain_1": [PY, PLAIN, str(e1), "p.pth"], "plain_2": [PY, PLAIN, str(e2), "p.pth"]}, repeats)
     ours = (ends["blobclf_2"] - ends["blobclf_1"]) / (e2 - e1) * 1000
     plain = (ends["plain_2"] - ends["plain_1"]) / (e2 - e1) * 1000
