@@ -77,6 +77,7 @@ class BlobDataModule(L.LightningDataModule):
             )
         self.save_hyperparameters()
         self.splits: dict[str, tuple[Tensor, Tensor]] = {}
+        self._device_cache: dict[tuple[int, str], tuple[Tensor, Tensor]] = {}
 
     @property
     def num_features(self) -> int:
@@ -116,9 +117,24 @@ class BlobDataModule(L.LightningDataModule):
             self.splits["train"] = (x_train, y_train)
             self.splits["val"] = (x_val, y_val)
 
+    def _on_device(self, features: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+        """The split on the training device, copied there once and then reused every epoch.
+
+        Batches are then slices of device-resident tensors, so Lightning's per-batch transfer
+        finds them already in place and copies nothing.
+        """
+        trainer = self.trainer
+        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        if device.type == "cpu":
+            return features, labels
+        key = (id(features), str(device))
+        if key not in self._device_cache:
+            self._device_cache[key] = (features.to(device), labels.to(device))
+        return self._device_cache[key]
+
     def _loader(self, split: str, train: bool = False) -> TensorBatchLoader:
         self.setup()
-        features, labels = self.splits[split]
+        features, labels = self._on_device(*self.splits[split])
         trainer = self.trainer
         return TensorBatchLoader(
             features,
@@ -142,6 +158,7 @@ class BlobDataModule(L.LightningDataModule):
 
     def predict_dataloader(self) -> TensorBatchLoader:
         features, labels, _ = self.predict_points()
+        features, labels = self._on_device(features, labels)
         return TensorBatchLoader(features, labels, batch_size=self.hparams.eval_batch_size)
 
     def predict_points(self) -> tuple[Tensor, Tensor, list[str]]:

@@ -113,3 +113,17 @@ def test_shuffled_minibatches_cover_every_sample_once_and_depend_on_epoch_only()
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         BlobDataModule(**kwargs)
+
+
+def test_data_is_moved_to_the_training_device_once():
+    from types import SimpleNamespace
+
+    data = BlobDataModule(batch_size=64)
+    data.trainer = SimpleNamespace(strategy=SimpleNamespace(root_device=torch.device("meta")), global_rank=0,
+                                   world_size=1)
+    first, second = data.train_dataloader(), data.train_dataloader()
+    assert first.features.device.type == "meta"
+    assert first.features is second.features  # copied once, reused by every later loader
+    x, y = next(iter(first))
+    assert x.device.type == "meta" and y.device.type == "meta" and x.shape == (64, 2)
+    assert data.splits["train"][0].device.type == "cpu"  # the CPU copy stays for reports
