@@ -53,6 +53,14 @@ class BlobArgumentParser(LightningArgumentParser):
         sys.exit(2)
 
 
+def _has_option(parser: LightningArgumentParser, key: str) -> bool:
+    try:
+        parser.get_default(key)
+    except KeyError:
+        return False
+    return True
+
+
 class BlobCLI(LightningCLI):
     """LightningCLI wired for blobclf: linked shapes, run folders, safe checkpoints."""
 
@@ -109,9 +117,15 @@ class BlobCLI(LightningCLI):
             **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
             **{f"data.{k}": v for k, v in checkpoint.get("datamodule_hyper_parameters", {}).items()},
         }
-        stored = {k: v for k, v in stored.items() if not k.rsplit(".", 1)[1].startswith("_") and not k.endswith(LINKED) and k not in FREE}
         subcommand_parser = self._parser(subcommand)
-        known = {k: v for k, v in stored.items() if subcommand_parser._option_string_actions.get(f"--{k}")}
+        known = {
+            key: value
+            for key, value in stored.items()
+            if not key.rsplit(".", 1)[1].startswith("_")
+            and not key.endswith(LINKED)
+            and key not in FREE
+            and _has_option(subcommand_parser, key)
+        }
         subcommand_parser.set_defaults(known)
         super().parse_arguments(parser, args)
         given = self.config[subcommand]
@@ -158,6 +172,8 @@ class BlobCLI(LightningCLI):
             raise UserError("--weights_only=false is refused: blobclf loads checkpoints with weights_only=True only")
         if "weights_only" in config:
             config.weights_only = True
+        if self.subcommand == "predict" and config.get("return_predictions") is None:
+            config.return_predictions = False  # the PredictionWriter keeps every prediction
         if self.subcommand == "fit":
             self._place_run(config)
 

@@ -34,7 +34,56 @@ def prediction_rows(
     return header, rows
 
 
-class PredictionWriter(BasePredictionWriter):
+class PredictionCollector(BasePredictionWriter):
+    """Gather every batch's probabilities into one preallocated tensor as ``predict`` runs.
+
+    Nothing is kept per batch and nothing is concatenated at the end, so the outputs cost their
+    own size once (Lightning's ``return_predictions`` list plus a final ``torch.cat`` costs twice).
+    Batches arrive in order (prediction loaders never shuffle).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(write_interval="batch")
+        self.probabilities: torch.Tensor | None = None
+        self._filled = 0
+
+    @override
+    def on_predict_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.probabilities = None
+        self._filled = 0
+
+    @override
+    def write_on_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, prediction: Any, batch_indices: Any,
+        batch: Any, batch_idx: int, dataloader_idx: int = 0,
+    ) -> None:
+        chunk = prediction["probabilities"].detach()
+        if self.probabilities is None or self._filled + len(chunk) > len(self.probabilities):
+            self._grow(trainer, chunk, dataloader_idx)
+        self.probabilities[self._filled : self._filled + len(chunk)] = chunk
+        self._filled += len(chunk)
+
+    def _grow(self, trainer: L.Trainer, chunk: torch.Tensor, dataloader_idx: int) -> None:
+        loaders = trainer.predict_dataloaders
+        loader = loaders[dataloader_idx] if isinstance(loaders, (list, tuple)) else loaders
+        total = getattr(loader, "num_samples", None)  # exact for blobclf's TensorBatchLoader
+        if total is None or self._filled + len(chunk) > total:
+            batches = trainer.num_predict_batches[dataloader_idx]
+            total = len(chunk) * int(batches) if batches != float("inf") else 2 * (self._filled + len(chunk))
+            total = max(total, self._filled + len(chunk))
+        grown = torch.empty((total, chunk.shape[1]), dtype=chunk.dtype, device=chunk.device)
+        if self.probabilities is not None:
+            grown[: self._filled] = self.probabilities[: self._filled]
+        self.probabilities = grown
+
+    @property
+    def result(self) -> torch.Tensor:
+        """The probabilities of every point predicted, in order."""
+        assert self.probabilities is not None, "nothing was predicted"
+        return self.probabilities[: self._filled]
+
+
+class PredictionWriter(PredictionCollector):
     """Write every prediction to a CSV file and print its path.
 
     One row per point: its features, the probability of each class, the predicted label, and the
@@ -47,7 +96,7 @@ class PredictionWriter(BasePredictionWriter):
     """
 
     def __init__(self, output: str | None = None) -> None:
-        super().__init__(write_interval="epoch")
+        super().__init__()
         self.output = output
         self.written: Path | None = None
 
@@ -57,13 +106,11 @@ class PredictionWriter(BasePredictionWriter):
         return folder / f"predictions-{Path(source).stem if source else 'test'}.csv"
 
     @override
-    def write_on_epoch_end(
-        self, trainer: L.Trainer, pl_module: L.LightningModule, predictions: Any, batch_indices: Any
-    ) -> None:
-        if not trainer.is_global_zero:
+    def on_predict_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.is_global_zero or trainer.datamodule is None:
             return
         features, labels, names = trainer.datamodule.predict_points()
-        probabilities = torch.cat([batch["probabilities"].cpu() for batch in predictions])
+        probabilities = self.result.cpu()
         header, rows = prediction_rows(features, probabilities, labels, names)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
