@@ -10,6 +10,7 @@ from sklearn.datasets import make_blobs
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 
+from blobclf.errors import ArgumentValueError
 from blobclf.loader import TensorBatchLoader
 from blobclf.points import read_points
 from blobclf.types import AtLeastTwoInt, OpenUnitInterval, PositiveFloat, PositiveInt
@@ -61,16 +62,16 @@ class BlobDataModule(L.LightningDataModule):
         _check_int("n_features", n_features, 1)
         _check_int("centers", centers, 2)
         if not cluster_std > 0:
-            raise ValueError(f"cluster_std must be > 0, got {cluster_std!r}")
+            raise ArgumentValueError(f"cluster_std must be > 0, got {cluster_std!r}")
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
             if fraction is not None and not 0 < fraction < 1:
-                raise ValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
+                raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         for name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
             if size is not None:
                 _check_int(name, size, 1)
         sizes = split_sizes(n_samples, test_size, val_size)
         if min(sizes.values()) < 1:
-            raise ValueError(
+            raise ArgumentValueError(
                 f"n_samples={n_samples} is too small for test_size={test_size}"
                 + (f" and val_size={val_size}" if val_size is not None else "")
                 + f": the split would be {sizes}; every split needs at least 1 point"
@@ -190,4 +191,4 @@ def split_sizes(n_samples: int, test_size: float, val_size: float | None = None)
 
 def _check_int(name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ArgumentValueError(f"{name} must be an integer >= {minimum}, got {value!r}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from blobclf.errors import ArgumentValueError
+
 
 class BlobModel(nn.Module):
     """A ReLU multilayer perceptron, ``input -> hidden -> hidden -> classes``, returning logits.
@@ -30,7 +32,7 @@ class BlobModel(nn.Module):
             ("hidden_units", hidden_units),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"BlobModel: {name} must be an integer >= 1, got {value!r}")
+                raise ArgumentValueError(f"BlobModel: {name} must be an integer >= 1, got {value!r}")
         self.linear_layer_stack = nn.Sequential(
             nn.Linear(in_features=input_features, out_features=hidden_units),
             nn.ReLU(),

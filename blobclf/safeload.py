@@ -48,7 +48,8 @@ def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
         detail = f"it needs {wanted.group(1)}" if wanted else str(error).splitlines()[0]
         raise UserError(f"{what} {os.fspath(path)!r} is refused: loading it would run code ({detail})") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        text = str(error).strip()
+        first = text.splitlines()[0].split(". ")[0] if text else type(error).__name__
         raise UserError(
             f"{what} {os.fspath(path)!r} is not a readable PyTorch file (truncated or corrupt?): {first}"
         ) from None

@@ -7,12 +7,12 @@ from typing import Any
 
 import lightning as L
 import torch
-from torch import Tensor, nn
 from lightning.pytorch.trainer.states import TrainerFn
+from torch import Tensor, nn
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
-from blobclf.errors import UserError
+from blobclf.errors import ArgumentValueError, UserError
 from blobclf.model import BlobModel
 from blobclf.safeload import load_checkpoint, local_file
 from blobclf.types import NonNegativeFloat, PositiveFloat, PositiveInt
@@ -48,10 +48,10 @@ class BlobClassifier(L.LightningModule):
     ) -> None:
         super().__init__()
         if not lr > 0:
-            raise ValueError(f"lr must be > 0, got {lr!r}")
+            raise ArgumentValueError(f"lr must be > 0, got {lr!r}")
         for name, value in (("momentum", momentum), ("weight_decay", weight_decay)):
             if not value >= 0:
-                raise ValueError(f"{name} must be >= 0, got {value!r}")
+                raise ArgumentValueError(f"{name} must be >= 0, got {value!r}")
         self.save_hyperparameters()
         self.model = BlobModel(
             input_features=int(num_features), output_features=int(num_classes), hidden_units=int(hidden_units)

@@ -49,6 +49,7 @@ def test_print_config_shows_the_tutorial_settings(tmp_path):
         (["fit", "--data.centers", "1"], "1 does not conform to restriction v>=2"),
         (["fit", "--data.test_size", "1.5"], "1.5 does not conform to restriction v>0 and v<1"),
         (["fit", "--trainer.max_epochs", "-5"], "--trainer.max_epochs=-5 is invalid"),
+        (["fit", "--data.n_samples", "2", "--data.val_size", "0.5"], "n_samples=2 is too small for test_size=0.2"),
         (["fit", "--trainer.accelerator", "gpu"], "--trainer.accelerator=gpu but this machine has no usable CUDA GPU"),
         (["test"], "'test' needs --ckpt_path PATH"),
         (["predict"], "'predict' needs --ckpt_path PATH"),
