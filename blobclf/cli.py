@@ -14,7 +14,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from lightning.pytorch.utilities import rank_zero_info
 
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
-from blobclf.data import BlobDataModule
+from blobclf.data import BlobDataModule, split_sizes
 from blobclf.errors import UserError
 from blobclf.predictions import PredictionWriter
 from blobclf.logger import CHECKPOINT_ROOT
@@ -26,7 +26,7 @@ from blobclf.types import PositiveInt
 DEBUG_ENV = "BLOBCLF_DEBUG"
 EVAL_COMMANDS = ("validate", "test", "predict")
 LINKED = ("num_features", "num_classes")
-TRAIN_THREADS = 1
+SMALL_BATCH = 4096
 # settings a checkpoint records but that a later command may change without contradicting it
 FREE = ("data.eval_batch_size", "data.predict_file")
 
@@ -53,6 +53,13 @@ class BlobArgumentParser(LightningArgumentParser):
         sys.exit(2)
 
 
+def _training_batch(data: Any) -> int:
+    """Samples per training batch that the data settings give."""
+    if data.get("batch_size"):
+        return int(data.batch_size)
+    return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
+
+
 def _has_option(parser: LightningArgumentParser, key: str) -> bool:
     try:
         parser.get_default(key)
@@ -73,9 +80,10 @@ class BlobCLI(LightningCLI):
             type=Optional[PositiveInt],
             default=None,
             help=(
-                "torch intra-op CPU threads. null applies blobclf's measured policy: "
-                f"{TRAIN_THREADS} for fit/validate/test (this model's small steps run fastest on one "
-                "thread) and torch's default for predict (large inference batches gain from more)."
+                "torch intra-op CPU threads. null applies blobclf's measured policy: 1 thread when "
+                f"training batches hold at most {SMALL_BATCH} samples (full-batch tutorial scale), "
+                "where a second thread gained nothing on an idle 2-core machine and was several times "
+                "slower on a busy one; torch's default otherwise and for predict."
             ),
         )
         parser.link_arguments("data.num_features", "model.num_features", apply_on="instantiate")
@@ -146,8 +154,8 @@ class BlobCLI(LightningCLI):
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         threads = config.get("threads")
-        if threads is None and self.subcommand != "predict":
-            threads = TRAIN_THREADS
+        if threads is None and self.subcommand != "predict" and _training_batch(config.data) <= SMALL_BATCH:
+            threads = 1
         if threads is not None:
             torch.set_num_threads(int(threads))
         config.threads = torch.get_num_threads()  # recorded in the run's config.yaml

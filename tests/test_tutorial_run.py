@@ -89,6 +89,7 @@ def test_hyperparameters_and_config_are_recorded(tutorial_run):
     log_dir = cwd / "lightning_logs" / "version_0"
     config = yaml.safe_load((log_dir / "config.yaml").read_text())
     assert config["seed_everything"] == 42
+    assert config["threads"] == 1  # the thread policy's choice for full-batch tutorial scale
     assert config["data"]["random_state"] == 42 and config["model"]["lr"] == 0.1
     hparams = yaml.safe_load((log_dir / "hparams.yaml").read_text())
     assert (hparams["hidden_units"], hparams["n_samples"], hparams["num_classes"]) == (8, 1000, 4)
