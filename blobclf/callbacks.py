@@ -13,7 +13,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from typing_extensions import override
 
-from blobclf.export import export_model
+from blobclf.export import WEIGHTS_NAME, export_model
 from blobclf.logger import CHECKPOINT_ROOT
 
 
@@ -134,10 +134,26 @@ class RunExport(Callback):
         self.figures = figures
 
     @override
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._start_step: int | None = None
+
+    @override
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._start_step = trainer.global_step  # after a resume, the checkpoint's step
+
+    @override
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         log_dir = trainer.log_dir  # a collective call under DDP: every process must make it
-        if trainer.is_global_zero and not trainer.interrupted:
-            self._export(trainer, pl_module, log_dir)
+        if not trainer.is_global_zero or trainer.interrupted:
+            return
+        checkpoint = trainer.checkpoint_callback
+        directory = Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
+        trained = self._start_step is not None and trainer.global_step > self._start_step
+        if not trained and (directory / WEIGHTS_NAME).exists():
+            # e.g. resuming a run that had already finished: keep its exports and their metrics
+            print(f"nothing was trained; the exports in {directory} are kept as they were")
+            return
+        self._export(trainer, pl_module, log_dir)
 
     def _export(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> None:
         checkpoint = trainer.checkpoint_callback
@@ -156,7 +172,7 @@ class RunExport(Callback):
         model = pl_module.model
         weights, metadata = export_model(model, directory, metrics=metrics, extra=extra)
         summary = "  ".join(f"{k}={v:.5f}" for k, v in sorted(metrics.items()))
-        print(f"final metrics: {summary}")
+        print(f"final metrics: {summary or 'none (no epoch ran)'}")
         if checkpoint is not None:
             print(f"best checkpoint: {checkpoint.best_model_path}")
             print(f"last checkpoint: {checkpoint.last_model_path}")

@@ -115,3 +115,13 @@ def test_two_runs_with_the_same_config_and_seed_are_bit_identical(tmp_path):
     assert other.returncode == 0
     c = weights(tmp_path / "checkpoints" / "version_2")
     assert not torch.equal(a["linear_layer_stack.0.weight"], c["linear_layer_stack.0.weight"])
+
+
+def test_resuming_a_finished_run_keeps_its_exports(killed_and_resumed):
+    cwd, _, _ = killed_and_resumed
+    run = cwd / "checkpoints" / "version_1"
+    before = {name: (run / name).read_bytes() for name in ("model.pth", "model.json")}
+    again = run_cli(cwd, *ARGS, "--ckpt_path", "last")
+    assert again.returncode == 0, again.output
+    assert "nothing was trained; the exports in" in again.stdout
+    assert {name: (run / name).read_bytes() for name in before} == before
