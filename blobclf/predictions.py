@@ -12,6 +12,7 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 from typing_extensions import override
 
+from blobclf.errors import UserError
 from blobclf.export import atomic_write
 
 
@@ -117,7 +118,13 @@ class PredictionWriter(PredictionCollector):
         writer.writerow(header)
         writer.writerows(rows)
         path = Path(self.output) if self.output else self._default_path(trainer)
-        self.written = atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode()))
+        try:
+            self.written = atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode()))
+        except OSError as error:
+            raise UserError(
+                f"cannot write predictions to {str(path)!r}: {error.strerror or error}; choose another "
+                "--prediction.output"
+            ) from None
         print(f"predictions: {path} ({len(rows)} rows)")
         if bool((labels >= 0).all()):
             correct = int((probabilities.argmax(dim=1) == labels).sum())

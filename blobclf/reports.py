@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         written = regenerate(args.run, args.output, args.logs)
+    except OSError as error:
+        sys.stderr.write(f"blobclf: error: cannot write to {error.filename or args.output!r}: {error.strerror}\n")
+        sys.exit(2)
     except UserError as error:
         if os.environ.get("BLOBCLF_DEBUG"):
             raise

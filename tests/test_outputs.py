@@ -121,6 +121,17 @@ def test_malformed_points_get_one_line_and_leave_no_output(tutorial_run, tmp_pat
     assert list(tmp_path.iterdir()) == ([bad] if content is not None else [])
 
 
+def test_unwritable_output_gets_one_line(tutorial_run, tmp_path):
+    cwd, _ = tutorial_run
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run_cli(cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt",
+                     "--prediction.output", str(blocker / "out.csv"))
+    assert result.returncode == 2
+    assert f"cannot write predictions to '{blocker / 'out.csv'}'" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_fit_writes_readable_figures(tutorial_run):
     cwd, result = tutorial_run
     run = cwd / "checkpoints" / "version_0"
