@@ -90,14 +90,17 @@ class BlobClassifier(L.LightningModule):
         loss.reset()
         accuracy.reset()
         trainer = self._trainer
+        if trainer is not None and trainer.sanity_checking:
+            return  # Lightning's sanity check only proves validation runs; its numbers are not kept
         if trainer is not None and trainer.state.fn == TrainerFn.FITTING:
             # Inside fit, hand the epoch values straight to the callbacks (checkpoint monitors,
             # early stopping) and the logger. ``self.log`` costs about 0.4 ms per call here, more
             # than this model's whole training step; for four values per epoch it was the
             # largest cost of an epoch (see benchmarks/).
             trainer.callback_metrics.update(values)
-            if trainer.logger is not None:
-                trainer.logger.log_metrics({k: float(v) for k, v in values.items()}, step=self.current_epoch)
+            scalars = {k: float(v) for k, v in values.items()}
+            for logger in trainer.loggers:
+                logger.log_metrics(scalars, step=self.current_epoch)
         else:
             self.log_dict(values, on_epoch=True)
 
