@@ -17,7 +17,6 @@ from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.data import BlobDataModule, split_sizes
 from blobclf.errors import UserError
 from blobclf.predictions import PredictionWriter
-from blobclf.logger import CHECKPOINT_ROOT
 from blobclf.runs import resolve_checkpoint, run_version
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier

@@ -14,7 +14,12 @@ import onnxruntime
 import pytest
 import torch
 from conftest import run_cli
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from blobclf import BlobDataModule

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from conftest import run_cli
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch import nn
 
@@ -16,8 +17,6 @@ from blobclf import BlobDataModule
 from blobclf.export import load_model
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
-
-from conftest import run_cli
 
 # epoch: (train loss, train acc, test loss, test acc), as printed by the tutorial
 TUTORIAL_TABLE = {
