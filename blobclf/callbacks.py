@@ -13,7 +13,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from typing_extensions import override
 
-from blobclf.export import WEIGHTS_NAME, export_model
+from blobclf.export import WEIGHTS_NAME, export_model, public_hparams
 from blobclf.logger import CHECKPOINT_ROOT
 
 
@@ -163,8 +163,8 @@ class RunExport(Callback):
         extra: dict[str, Any] = {
             "epochs": trainer.current_epoch,
             "global_step": trainer.global_step,
-            "data": {k: v for k, v in (datamodule.hparams if datamodule is not None else {}).items() if not k.startswith("_")},
-            "model": {k: v for k, v in pl_module.hparams.items() if not k.startswith("_")},
+            "data": public_hparams(datamodule.hparams) if datamodule is not None else {},
+            "model": public_hparams(pl_module.hparams),
             "log_dir": log_dir,
         }
         if checkpoint is not None:

@@ -43,6 +43,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
     return path
 
 
+def public_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
+    """Hyperparameters without Lightning's private entries (``_instantiator``, ``_class_path``)."""
+    return {key: value for key, value in hparams.items() if not key.startswith("_")}
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

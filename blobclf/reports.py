@@ -18,14 +18,10 @@ import torch
 from blobclf import artifacts
 from blobclf.data import BlobDataModule
 from blobclf.errors import UserError
-from blobclf.export import METADATA_NAME
+from blobclf.export import METADATA_NAME, public_hparams
 from blobclf.runs import LAST_NAME
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
-
-
-def _plain(hparams: dict) -> dict:
-    return {k: v for k, v in hparams.items() if not k.startswith("_")}
 
 
 def _log_dir(folder: Path, logs_root: Path) -> Path | None:
@@ -52,8 +48,8 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
         raise UserError(f"{os.fspath(run)!r} holds no {LAST_NAME}; pass a checkpoint file instead")
     checkpoint = load_checkpoint(checkpoint_path)
     try:
-        system = BlobClassifier(**_plain(checkpoint.get("hyper_parameters", {})))
-        data = BlobDataModule(**_plain(checkpoint.get("datamodule_hyper_parameters", {})))
+        system = BlobClassifier(**public_hparams(checkpoint.get("hyper_parameters", {})))
+        data = BlobDataModule(**public_hparams(checkpoint.get("datamodule_hyper_parameters", {})))
         system.load_state_dict(checkpoint["state_dict"])
     except (TypeError, ValueError, RuntimeError) as error:
         first = str(error).strip().splitlines()[0]
