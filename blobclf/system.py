@@ -76,7 +76,8 @@ class BlobClassifier(L.LightningModule):
         features, labels = batch
         logits = self(features)
         loss = self.loss_fn(logits, labels)
-        self.metrics[f"{stage}_loss"].update(loss.detach(), weight=labels.shape[0])
+        # the weight is made on the loss's device: a Python number would be copied there every step
+        self.metrics[f"{stage}_loss"].update(loss.detach(), weight=loss.new_full((), labels.shape[0]))
         self.metrics[f"{stage}_acc"].update(logits.detach(), labels)
         return loss
 
