@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -91,15 +92,31 @@ def evaluate(model: nn.Module, features: Tensor, labels: Tensor, loss: float | N
     return classification_report(labels.cpu().numpy(), probabilities, loss=loss)
 
 
-def save_figures(drawn: Mapping[str, Any], folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """Save each figure as ``{folder}/{name}.png``."""
-    return {name: figures.save_figure(fig, Path(folder) / f"{name}.png") for name, fig in drawn.items()}
+def render_figures(drawn: Mapping[str, Any]) -> dict[str, bytes]:
+    """Render each figure once, as PNG bytes; the same bytes go to disk and to TensorBoard."""
+    return {name: figures.png_bytes(fig) for name, fig in drawn.items()}
 
 
-def log_figures(experiment: Any, drawn: Mapping[str, Any], step: int) -> None:
-    """Add figures as images to a TensorBoard ``SummaryWriter``."""
-    for name, fig in drawn.items():
-        experiment.add_figure(f"figures/{name}", fig, global_step=step, close=False)
+def save_figures(rendered: Mapping[str, bytes], folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write each rendered figure as ``{folder}/{name}.png`` (atomically)."""
+    return {name: atomic_write(Path(folder) / f"{name}.png", lambda handle, png=png: handle.write(png))
+            for name, png in rendered.items()}
+
+
+def log_figures(experiment: Any, rendered: Mapping[str, bytes], step: int) -> None:
+    """Add rendered figures as images ``figures/{name}`` to a TensorBoard ``SummaryWriter``.
+
+    The PNG bytes are stored as they are (a TensorBoard image summary holds an encoded image), so
+    a figure is drawn and compressed once, not again by ``add_figure``.
+    """
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    values = []
+    for name, png in rendered.items():
+        width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
+        image = Summary.Image(height=height, width=width, colorspace=4, encoded_image_string=png)
+        values.append(Summary.Value(tag=f"figures/{name}", image=image))
+    experiment._get_file_writer().add_summary(Summary(value=values), step)
 
 
 def report_scalars(report: Mapping[str, Any], split: str) -> dict[str, float]:
@@ -153,6 +170,7 @@ __all__ = [
     "fit_figures",
     "log_figures",
     "read_curves",
+    "render_figures",
     "report_scalars",
     "save_figures",
     "write_report",

@@ -194,9 +194,10 @@ class RunExport(Callback):
             drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves)
             report = artifacts.evaluate(model, *datamodule.splits["val"])
             drawn.update(artifacts.evaluation_figures(report, "val"))
-            saved = artifacts.save_figures(drawn, directory)
+            rendered = artifacts.render_figures(drawn)
+            saved = artifacts.save_figures(rendered, directory)
             if experiment is not None and hasattr(experiment, "add_figure"):
-                artifacts.log_figures(experiment, drawn, trainer.current_epoch)
+                artifacts.log_figures(experiment, rendered, trainer.current_epoch)
                 experiment.flush()
             print(f"figures: {', '.join(str(p) for p in saved.values())}")
 
@@ -222,13 +223,14 @@ class TestReport(Callback):
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
         path = artifacts.write_report(report, folder / artifacts.REPORT_NAME)
         drawn = artifacts.evaluation_figures(report, "test")
-        saved = artifacts.save_figures(drawn, folder)
+        rendered = artifacts.render_figures(drawn)
+        saved = artifacts.save_figures(rendered, folder)
         logger = trainer.logger
         if logger is not None:
             logger.log_metrics(artifacts.report_scalars(report, "test"), step=trainer.current_epoch)
             experiment = getattr(logger, "experiment", None)
             if experiment is not None and hasattr(experiment, "add_figure"):
-                artifacts.log_figures(experiment, drawn, trainer.current_epoch)
+                artifacts.log_figures(experiment, rendered, trainer.current_epoch)
             logger.save()
         print(
             f"test report: {path} (accuracy {report['accuracy']:.5f}, macro F1 {report['macro_f1']:.5f}, "

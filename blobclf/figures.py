@@ -9,6 +9,7 @@ every figure.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -69,6 +70,13 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = DPI) -> Pa
         The path written.
     """
     return atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=dpi))
+
+
+def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
+    """Render ``fig`` once and return the PNG file's bytes (what :func:`save_figure` writes)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def data_scatter(splits: Splits, num_classes: int | None = None) -> Figure:

@@ -67,7 +67,7 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     report = artifacts.evaluate(model, features, labels, loss=loss)
     report["checkpoint"] = os.fspath(checkpoint_path)
     drawn.update(artifacts.evaluation_figures(report, "test"))
-    written = artifacts.save_figures(drawn, folder)
+    written = artifacts.save_figures(artifacts.render_figures(drawn), folder)
     written["test_report"] = artifacts.write_report(report, folder / artifacts.REPORT_NAME)
     if log_dir is None:
         print(f"note: no TensorBoard logs found for {os.fspath(checkpoint_path.parent)!r}; curves not drawn")

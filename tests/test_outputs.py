@@ -156,6 +156,12 @@ def test_figures_are_in_tensorboard(tutorial_run):
     events = EventAccumulator(str(cwd / "lightning_logs" / "version_0"), size_guidance={"images": 0})
     events.Reload()
     assert {f"figures/{name}" for name in FIT_FIGURES} <= set(events.Tags()["images"])
+    run = cwd / "checkpoints" / "version_0"
+    for name in FIT_FIGURES:  # the very image written beside the checkpoint, at the last epoch
+        (image,) = events.Images(f"figures/{name}")
+        assert image.encoded_image_string == (run / f"{name}.png").read_bytes(), name
+        assert (image.width, image.height) == png_size(run / f"{name}.png"), name
+        assert image.step == 100
 
 
 def test_test_report_equals_scikit_learn_on_the_same_predictions(tested, predicted):
