@@ -11,6 +11,7 @@ from typing import Any
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+from torch import Tensor
 from typing_extensions import override
 
 from blobclf.export import WEIGHTS_NAME, export_model, public_hparams
@@ -71,6 +72,14 @@ class RunCheckpoint(ModelCheckpoint):
         self.keep_last = save_last
         self.last_interval = last_interval
         self._last_written_at = time.monotonic()
+        self._state_key = super().state_key
+
+    @property
+    @override
+    def state_key(self) -> str:
+        # Lightning reads the key around every hook call it makes on this callback (about 15 an
+        # epoch); ModelCheckpoint builds it anew from its settings each time, which never change.
+        return self._state_key
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -88,6 +97,16 @@ class RunCheckpoint(ModelCheckpoint):
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)
         self._last_written_at = time.monotonic()
+
+    @override
+    def _monitor_candidates(self, trainer: L.Trainer) -> dict[str, Tensor]:
+        # ModelCheckpoint deep-copies ``callback_metrics`` every epoch; cloning the tensors gives
+        # the same independent values at a fraction of the cost (about 0.1 ms an epoch here).
+        candidates = {k: v.clone() if isinstance(v, Tensor) else v for k, v in trainer.callback_metrics.items()}
+        epoch, step = candidates.get("epoch"), candidates.get("step")
+        candidates["epoch"] = epoch.int() if isinstance(epoch, Tensor) else torch.tensor(trainer.current_epoch)
+        candidates["step"] = step.int() if isinstance(step, Tensor) else torch.tensor(trainer.global_step)
+        return candidates
 
     @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
+from tensorboard.compat.proto.summary_pb2 import Summary
 from typing_extensions import override
 
 CHECKPOINT_ROOT = "checkpoints"
@@ -96,13 +97,25 @@ class RunLogger(TensorBoardLogger):
 
     @rank_zero_only
     def flush(self) -> None:
-        """Write the buffered scalars now."""
+        """Write the buffered scalars now, as one TensorBoard event per step."""
         pending, self._pending = self._pending, []
-        for metrics, step in pending:
-            super().log_metrics(metrics, step=step)
         self._written_at = time.monotonic()
-        if pending:
-            self.experiment.flush()
+        if not pending:
+            return
+        by_step: dict[int | None, dict[str, float]] = {}
+        for metrics, step in pending:
+            by_step.setdefault(step, {}).update(metrics)
+        # One event holding every value of a step instead of one event per value, as
+        # ``add_scalar`` writes: each event costs a pure-Python checksum on TensorBoard's writer
+        # thread, and per-scalar events cost three times as much for this run's four scalars.
+        writer = self.experiment._get_file_writer()
+        for step, metrics in by_step.items():
+            values = [Summary.Value(tag=self._tag(name), simple_value=value) for name, value in metrics.items()]
+            writer.add_summary(Summary(value=values), step)
+        self.experiment.flush()
+
+    def _tag(self, name: str) -> str:
+        return f"{self._prefix}{self.LOGGER_JOIN_CHAR}{name}" if self._prefix else name
 
     @override
     def after_save_checkpoint(self, checkpoint_callback: Any) -> None:
