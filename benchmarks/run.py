@@ -5,10 +5,12 @@
 
 Every measurement runs in a fresh process; each figure is the median of ``--repeats`` runs.
 a. whole process: ``python -m blobclf fit --config configs/sgd.yaml`` vs a plain script doing
-   the tutorial's job (benchmarks/plain_tutorial.py);
+   the tutorial's job (benchmarks/plain_tutorial.py); also, for reference, the same without the
+   figures and ONNX export, and a process that only imports blobclf's dependencies;
 b. marginal cost of an epoch: (time at E2 epochs - time at E1 epochs) / (E2 - E1), both tools;
 c. training throughput at N points, batches of 8192, one epoch: blobclf vs a plain loop over the
-   same tensors (same batch size and thread count) vs a DataLoader over a TensorDataset;
+   same tensors (same batch size and thread count) vs a DataLoader over a TensorDataset; for
+   reference also the plain loop without loss/accuracy tracking and with blobclf's gather;
 d. prediction throughput at N points: blobclf (Trainer.predict) vs plain inference;
 e. peak RSS of c and d.
 """
@@ -33,6 +35,9 @@ CONFIG = str(REPO / "configs" / "sgd.yaml")
 PLAIN = str(REPO / "benchmarks" / "plain_tutorial.py")
 THROUGHPUT = str(REPO / "benchmarks" / "throughput.py")
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
+# what `python -m blobclf` cannot avoid importing: Lightning (which imports torchmetrics, and
+# through it scipy.signal and matplotlib.pyplot, and torch._dynamo), scikit-learn, TensorBoard
+IMPORTS = "import lightning.pytorch.cli, sklearn.datasets, sklearn.model_selection, torch.utils.tensorboard"
 
 
 def wall(command: list[str]) -> float:
@@ -82,11 +87,13 @@ def main() -> None:
 
     lean = ["--export.figures", "false", "--export.onnx", "false"]
     whole = alternate({"blobclf": blobclf_fit(100), "lean": [*blobclf_fit(100), *lean],
-                       "plain": [PY, PLAIN, "100", "plain.pth"]}, repeats)
+                       "plain": [PY, PLAIN, "100", "plain.pth"], "imports": [PY, "-c", IMPORTS]}, repeats)
     rows.append(("a. whole process, tutorial run (s)", whole["blobclf"], whole["plain"],
                  whole["blobclf"] / whole["plain"], "<= 1.3x"))
     rows.append(("a'. same without figures and ONNX export (s)", whole["lean"], whole["plain"],
                  whole["lean"] / whole["plain"], "(information)"))
+    rows.append(("a''. a process that only imports blobclf's dependencies (s)", whole["imports"], whole["plain"],
+                 whole["imports"] / whole["plain"], "(information: the floor)"))
 
     ends = alternate({"blobclf_1": [*blobclf_fit(e1), *lean], "blobclf_2": [*blobclf_fit(e2), *lean],
                       "plain_1": [PY, PLAIN, str(e1), "p.pth"], "plain_2": [PY, PLAIN, str(e2), "p.pth"]}, repeats)
@@ -95,7 +102,8 @@ def main() -> None:
     rows.append((f"b. marginal epoch, {e1}->{e2} epochs (ms)", ours, plain, ours / plain, "<= 5x"))
 
     threads = ["--threads", str(args.threads)]
-    train = {impl: throughput("train", impl, points, threads, repeats) for impl in ("blobclf", "plain", "plain-bare")}
+    train = {impl: throughput("train", impl, points, threads, repeats)
+             for impl in ("blobclf", "plain", "plain-bare", "plain-select")}
     train["dataloader"] = throughput("train", "dataloader", points, [*threads, "--max-batches", "60"], 1)
     rows.append((f"c. train throughput, {points:,} points (M samples/s)", train["blobclf"]["samples_per_s"] / 1e6,
                  train["plain"]["samples_per_s"] / 1e6, train["blobclf"]["samples_per_s"] / train["plain"]["samples_per_s"],
@@ -103,6 +111,9 @@ def main() -> None:
     rows.append(("c'. same, plain loop without loss/accuracy tracking", train["blobclf"]["samples_per_s"] / 1e6,
                  train["plain-bare"]["samples_per_s"] / 1e6,
                  train["blobclf"]["samples_per_s"] / train["plain-bare"]["samples_per_s"], "(information)"))
+    rows.append(("c''. same, plain loop gathering with index_select like blobclf",
+                 train["blobclf"]["samples_per_s"] / 1e6, train["plain-select"]["samples_per_s"] / 1e6,
+                 train["blobclf"]["samples_per_s"] / train["plain-select"]["samples_per_s"], "(information)"))
     rows.append(("c. vs DataLoader(TensorDataset) (M samples/s)", train["blobclf"]["samples_per_s"] / 1e6,
                  train["dataloader"]["samples_per_s"] / 1e6,
                  train["blobclf"]["samples_per_s"] / train["dataloader"]["samples_per_s"], ">= 10x"))

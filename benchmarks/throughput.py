@@ -1,11 +1,12 @@
 """One throughput measurement in a fresh process; prints one JSON line.
 
-Usage: python benchmarks/throughput.py {train,predict} {blobclf,plain,plain-bare,dataloader}
+Usage: python benchmarks/throughput.py {train,predict} {blobclf,plain,plain-bare,plain-select,dataloader}
            [--points N] [--batch-size B] [--threads T] [--max-batches K]
 
 train: one epoch of SGD over the training split (80% of N points), batches of B, validation off.
     plain tracks train loss and accuracy as the tutorial's loop does (blobclf logs both);
-    plain-bare only trains; dataloader is the stock DataLoader(TensorDataset) path.
+    plain-bare only trains; plain-select is plain gathering batches with index_select, as
+    blobclf's loader does; dataloader is the stock DataLoader(TensorDataset) path.
 predict: class probabilities and labels for N points, batches of B (the Trainer.predict path,
     without writing the CSV).
 The JSON line holds samples/s, the timed seconds, and the process's peak RSS in MiB.
@@ -39,9 +40,11 @@ def blob_tensors(points: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def plain_train(
-    x: torch.Tensor, y: torch.Tensor, batch_size: int, max_batches: int | None, track: bool = True
+    x: torch.Tensor, y: torch.Tensor, batch_size: int, max_batches: int | None, track: bool = True,
+    select: bool = False,
 ) -> tuple[int, float]:
-    """The tutorial's loop over shuffled minibatches; ``track`` keeps its train loss and accuracy."""
+    """The tutorial's loop over shuffled minibatches; ``track`` keeps its train loss and accuracy,
+    ``select`` gathers batches with ``index_select`` (as blobclf's loader does) instead of ``x[batch]``."""
     from blobclf.model import BlobModel
 
     torch.manual_seed(42)
@@ -57,7 +60,7 @@ def plain_train(
         if max_batches is not None and index >= max_batches:
             break
         batch = order[begin : begin + batch_size]
-        xb, yb = x[batch], y[batch]
+        xb, yb = (x.index_select(0, batch), y.index_select(0, batch)) if select else (x[batch], y[batch])
         logits = model(xb)
         loss = loss_fn(logits, yb)
         if track:  # what the tutorial's loop reports: train loss and accuracy
@@ -163,7 +166,7 @@ def blobclf_predict(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("task", choices=["train", "predict"])
-    parser.add_argument("impl", choices=["blobclf", "plain", "plain-bare", "dataloader"])
+    parser.add_argument("impl", choices=["blobclf", "plain", "plain-bare", "plain-select", "dataloader"])
     parser.add_argument("--points", type=int, default=10_000_000)
     parser.add_argument("--batch-size", type=int, default=8192)
     parser.add_argument("--threads", type=int, default=None)
@@ -180,7 +183,8 @@ def main() -> None:
         if args.task == "train" and args.impl == "dataloader":
             samples, seconds = dataloader_train(x, y, args.batch_size, args.max_batches)
         elif args.task == "train":
-            samples, seconds = plain_train(x, y, args.batch_size, args.max_batches, track=args.impl == "plain")
+            samples, seconds = plain_train(x, y, args.batch_size, args.max_batches, track=args.impl != "plain-bare",
+                                           select=args.impl == "plain-select")
         elif args.impl == "plain":
             samples, seconds = plain_predict(x, args.batch_size)
         else:
