@@ -7,7 +7,8 @@ Every measurement runs in a fresh process; each figure is the median of ``--repe
 a. whole process: ``python -m blobclf fit --config configs/sgd.yaml`` vs a plain script doing
    the tutorial's job (benchmarks/plain_tutorial.py); also, for reference, the same without the
    figures and ONNX export, and a process that only imports blobclf's dependencies;
-b. marginal cost of an epoch: (time at E2 epochs - time at E1 epochs) / (E2 - E1), both tools;
+b. marginal cost of an epoch: (time at E2 epochs - time at E1 epochs) / (E2 - E1), both tools,
+   and for reference a bare LightningModule and Trainer (benchmarks/bare_lightning.py);
 c. training throughput at N points, batches of 8192, one epoch: blobclf vs a plain loop over the
    same tensors (same batch size and thread count) vs a DataLoader over a TensorDataset; for
    reference also the plain loop without loss/accuracy tracking and with blobclf's gather;
@@ -34,10 +35,13 @@ PY = sys.executable
 CONFIG = str(REPO / "configs" / "sgd.yaml")
 PLAIN = str(REPO / "benchmarks" / "plain_tutorial.py")
 THROUGHPUT = str(REPO / "benchmarks" / "throughput.py")
+BARE = str(REPO / "benchmarks" / "bare_lightning.py")
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
 # what `python -m blobclf` cannot avoid importing: Lightning (which imports torchmetrics, and
 # through it scipy.signal and matplotlib.pyplot, and torch._dynamo), scikit-learn, TensorBoard
-IMPORTS = "import lightning.pytorch.cli, sklearn.datasets, sklearn.model_selection, torch.utils.tensorboard"
+# (with the garbage collector paused during the imports, as `python -m blobclf` does)
+IMPORTS = ("import gc; gc.disable(); import lightning.pytorch.cli, sklearn.datasets, sklearn.model_selection, "
+           "torch.utils.tensorboard; gc.freeze(); gc.enable()")
 
 
 def wall(command: list[str]) -> float:
@@ -96,10 +100,14 @@ def main() -> None:
                  whole["imports"] / whole["plain"], "(information: the floor)"))
 
     ends = alternate({"blobclf_1": [*blobclf_fit(e1), *lean], "blobclf_2": [*blobclf_fit(e2), *lean],
-                      "plain_1": [PY, PLAIN, str(e1), "p.pth"], "plain_2": [PY, PLAIN, str(e2), "p.pth"]}, repeats)
+                      "plain_1": [PY, PLAIN, str(e1), "p.pth"], "plain_2": [PY, PLAIN, str(e2), "p.pth"],
+                      "bare_1": [PY, BARE, str(e1)], "bare_2": [PY, BARE, str(e2)]}, repeats)
     ours = (ends["blobclf_2"] - ends["blobclf_1"]) / (e2 - e1) * 1000
     plain = (ends["plain_2"] - ends["plain_1"]) / (e2 - e1) * 1000
+    bare = (ends["bare_2"] - ends["bare_1"]) / (e2 - e1) * 1000
     rows.append((f"b. marginal epoch, {e1}->{e2} epochs (ms)", ours, plain, ours / plain, "<= 5x"))
+    rows.append(("b'. same for a bare LightningModule and Trainer (Lightning's floor)", bare, plain, bare / plain,
+                 "(information)"))
 
     threads = ["--threads", str(args.threads)]
     train = {impl: throughput("train", impl, points, threads, repeats)
