@@ -66,3 +66,38 @@ def test_user_errors_get_one_line_and_exit_2(tmp_path, args, expected):
     assert expected in errors[0]
     assert "Traceback" not in result.output
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_top_level_help_lists_every_subcommand(tmp_path):
+    result = run_cli(tmp_path, "--help")
+    assert result.returncode == 0, result.output
+    assert "{fit,validate,test,predict}" in result.stdout
+
+
+@pytest.mark.parametrize("subcommand", ["validate", "test", "predict"])
+def test_each_subcommand_has_its_own_options(tmp_path, subcommand):
+    # only the parser of the subcommand being run is built; each must still be complete
+    result = run_cli(tmp_path, subcommand, "--help")
+    assert result.returncode == 0, result.output
+    assert result.stdout.startswith(f"usage: blobclf [options] {subcommand}")
+    assert "--ckpt_path" in result.stdout and "--data.eval_batch_size" in result.stdout
+
+
+def test_a_misspelt_subcommand_names_the_valid_ones(tmp_path):
+    result = run_cli(tmp_path, "fitt")
+    assert result.returncode == 2
+    assert "invalid choice: 'fitt' (choose from 'fit', 'validate', 'test', 'predict')" in result.stderr
+
+
+def test_importing_the_package_imports_neither_torch_nor_lightning():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, blobclf; assert 'torch' not in sys.modules and 'lightning' not in sys.modules; "
+        "from blobclf import BlobModel, BlobClassifier, BlobDataModule; "
+        "print(BlobModel.__module__, BlobClassifier.__module__, BlobDataModule.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["blobclf.model", "blobclf.system", "blobclf.data"]
