@@ -110,6 +110,6 @@ class TensorBatchLoader:
         order = order.to(self.features.device)
         for start in range(0, n, size):
             index = order[start : start + size]
-            # index_select gathers the same rows as ``features[index]``, about three times faster
-            # on CPU for batches of thousands of rows drawn from millions
+            # index_select gathers the same rows as ``features[index]``, 2-3 times faster on CPU
+            # for batches of thousands of rows drawn from millions
             yield self.features.index_select(0, index), self.labels.index_select(0, index)
