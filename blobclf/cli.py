@@ -253,6 +253,18 @@ def cli_kwargs() -> dict[str, Any]:
     }
 
 
+def close_process_group() -> None:
+    """Shut down the distributed process group a DDP run opened, before the program exits.
+
+    Lightning keeps the group open after ``fit`` (a process may go on to ``test``) and closes it
+    at exit only for NCCL. A gloo group left open is torn down by C++ static destructors at exit,
+    which abort the process ("terminate called without an active exception") when a peer has
+    already gone: seen in two-node runs on a loaded machine. Closing it is local to each process.
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+
+
 def cli_main(args: list[str] | None = None) -> None:
     """Run the blobclf command line; user errors end in one line on stderr and exit status 2."""
     try:
@@ -264,6 +276,7 @@ def cli_main(args: list[str] | None = None) -> None:
         sys.exit(2)
     finally:
         if args is None:
+            close_process_group()
             # The program ends next. Interpreter shutdown runs full garbage collections over
             # every object the imports made (torch, Lightning, scipy: about 400,000), 0.5 s here;
             # frozen objects are skipped, and the OS reclaims the memory anyway.

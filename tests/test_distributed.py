@@ -79,3 +79,25 @@ def test_two_nodes_with_torchrun_on_loopback(tmp_path):
     # the second node writes nothing: checkpoints, exports and logs are written once, by rank 0
     assert not (tmp_path / "node1" / "checkpoints").exists()
     assert not (tmp_path / "node1" / "lightning_logs").exists()
+
+
+def test_the_process_group_is_closed_before_the_program_exits(tmp_path):
+    """A gloo group left open is torn down at C++ exit, which can abort the process."""
+    script = (
+        "import sys, torch.distributed as dist\n"
+        "from blobclf.cli import cli_main\n"
+        "sys.argv = ['blobclf', *sys.argv[1:]]\n"
+        "cli_main()\n"
+        "print('process group open after the command:', dist.is_initialized())\n"
+    )
+    port = free_port()
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, "fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "2",
+         "--trainer.strategy", "ddp", "--trainer.devices", "1", "--trainer.accelerator", "cpu",
+         "--export.figures", "false", "--export.onnx", "false"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "distributed_backend=gloo" in done.stdout + done.stderr
+    assert "process group open after the command: False" in done.stdout
