@@ -69,3 +69,28 @@ def test_bad_system_arguments_are_named(kwargs, message):
 def test_bad_model_arguments_are_named():
     with pytest.raises(ValueError, match="hidden_units must be an integer >= 1, got 0"):
         BlobModel(2, 4, hidden_units=0)
+
+
+def test_attribute_assignment_registers_exactly_as_nn_module_does():
+    system = BlobClassifier()
+    # plain values of plain attributes are stored (Lightning's hook bookkeeping)
+    system._current_fx_name = "training_step"
+    assert system._current_fx_name == "training_step" and system.__dict__["_current_fx_name"] == "training_step"
+    system._current_fx_name = None
+    assert system._current_fx_name is None
+    # parameters, buffers and modules are still registered, plain values of registered names still reach them
+    system.scale = nn.Parameter(torch.ones(1))
+    system.register_buffer("offset", torch.zeros(1))
+    system.head = nn.Linear(4, 4)
+    assert "scale" in dict(system.named_parameters()) and "scale" not in system.__dict__
+    assert "head" in dict(system.named_children()) and "head" not in system.__dict__
+    system.offset = None
+    assert system._buffers["offset"] is None
+    system.head = None
+    assert system._modules["head"] is None
+    # a plain attribute replaced by a module is moved out of __dict__ into the module registry
+    system.note = "plain"
+    system.note = nn.Identity()
+    assert "note" not in system.__dict__ and isinstance(system._modules["note"], nn.Identity)
+    with pytest.raises(TypeError, match="cannot assign 'str' as child module 'model'"):
+        system.model = "not a module"
