@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -101,3 +102,29 @@ def test_the_process_group_is_closed_before_the_program_exits(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "distributed_backend=gloo" in done.stdout + done.stderr
     assert "process group open after the command: False" in done.stdout
+
+
+def test_test_and_predict_under_ddp_write_what_one_process_writes(tmp_path, tutorial_run):
+    source, _ = tutorial_run
+    shutil.copytree(source / "checkpoints", tmp_path / "checkpoints")
+    run = tmp_path / "checkpoints" / "version_0"
+    for old in [*run.glob("predictions*.csv"), run / "test_report.json"]:
+        old.unlink(missing_ok=True)
+    ckpt = "checkpoints/version_0/last.ckpt"
+    ddp = ["--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu"]
+    outputs = {}
+    for name, extra in (("one process", []), ("ddp", ddp)):
+        tested = run_cli(tmp_path, "test", "--ckpt_path", ckpt, *extra, timeout=600)
+        assert tested.returncode == 0, tested.output
+        predicted = run_cli(tmp_path, "predict", "--ckpt_path", ckpt, *extra, timeout=600)
+        assert predicted.returncode == 0, predicted.output
+        # written once, by rank 0, from all 200 test points
+        assert predicted.stdout.count("predictions: checkpoints/version_0/predictions-test.csv (200 rows)") == 1
+        assert tested.stdout.count("test report:") == 1
+        outputs[name] = (json.loads((run / "test_report.json").read_text()), (run / "predictions-test.csv").read_bytes())
+    (ddp_report, ddp_rows), (one_report, one_rows) = outputs["ddp"], outputs["one process"]
+    assert ddp_rows == one_rows
+    assert ddp_report["accuracy"] == one_report["accuracy"] == REFERENCE_ACCURACY
+    # the mean loss is summed per process, then across processes: float32 rounding differs (2 ulp seen)
+    assert ddp_report.pop("loss") == pytest.approx(one_report.pop("loss"), rel=1e-6)
+    assert ddp_report == one_report
