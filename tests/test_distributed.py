@@ -83,7 +83,7 @@ def test_two_nodes_with_torchrun_on_loopback(tmp_path):
 
 
 def test_the_process_group_is_closed_before_the_program_exits(tmp_path):
-    """A gloo group left open is torn down at C++ exit, which can abort the process."""
+    """A gloo group left open until the interpreter exits sometimes aborted a worker after its work."""
     script = (
         "import sys, torch.distributed as dist\n"
         "from blobclf.cli import cli_main\n"
