@@ -1,8 +1,9 @@
-"""The tutorial's job with the least Lightning can do: the floor under blobclf's epoch.
+"""The tutorial's job with the least idiomatic Lightning: the floor under blobclf's epoch.
 
-A bare LightningModule (the tutorial's model, loss and SGD; no metrics, no logging) trained by a
-Trainer with logger, checkpointing, progress bar and model summary off, on the same in-memory
-full-batch loaders blobclf uses, validating every epoch. Usage:
+A bare LightningModule with the tutorial's model, loss and SGD and the same metric objects and
+``self.log`` calls as blobclf (``{stage}/loss`` and ``{stage}/acc``, epoch-level, torchmetrics
+objects logged), trained by a Trainer with logger, checkpointing, progress bar and model summary
+off, on the same in-memory full-batch loaders blobclf uses, validating every epoch. Usage:
 python benchmarks/bare_lightning.py [EPOCHS]
 """
 
@@ -12,6 +13,8 @@ import warnings
 import lightning as L
 import torch
 from torch import nn
+from torchmetrics import MeanMetric
+from torchmetrics.classification import MulticlassAccuracy
 
 from blobclf.data import BlobDataModule
 from blobclf.loader import TensorBatchLoader
@@ -23,14 +26,25 @@ class Bare(L.LightningModule):
         super().__init__()
         self.model = BlobModel(2, 4)
         self.loss_fn = nn.CrossEntropyLoss()
+        self.train_loss, self.val_loss = MeanMetric(), MeanMetric()
+        self.train_acc = MulticlassAccuracy(num_classes=4, average="micro")
+        self.val_acc = MulticlassAccuracy(num_classes=4, average="micro")
+
+    def step(self, batch, stage, mean_loss, accuracy):
+        features, labels = batch
+        logits = self.model(features)
+        loss = self.loss_fn(logits, labels)
+        mean_loss.update(loss.detach(), weight=labels.shape[0])
+        accuracy.update(logits.detach(), labels)
+        self.log(f"{stage}/loss", mean_loss, on_step=False, on_epoch=True, prog_bar=True)
+        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
+        return loss
 
     def training_step(self, batch, batch_idx):
-        features, labels = batch
-        return self.loss_fn(self.model(features), labels)
+        return self.step(batch, "train", self.train_loss, self.train_acc)
 
     def validation_step(self, batch, batch_idx):
-        features, labels = batch
-        self.loss_fn(self.model(features), labels)
+        self.step(batch, "val", self.val_loss, self.val_acc)
 
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=0.1)

@@ -1,10 +1,9 @@
-"""A run's shareable outputs: figures, the test report and the ONNX export."""
+"""A run's figures and evaluation: what is drawn and scored from a trained model and its data."""
 
 from __future__ import annotations
 
+import io
 import os
-import struct
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,9 @@ import torch
 from torch import Tensor, nn
 
 from blobclf import figures
-from blobclf.export import atomic_write
-from blobclf.report import classification_report, write_report
+from blobclf.atomic import atomic_write
+from blobclf.report import classification_report
 
-ONNX_NAME = "model.onnx"
-REPORT_NAME = "test_report.json"
 CURVE_TAGS = ("train/loss", "val/loss", "train/acc", "val/acc")
 
 
@@ -104,19 +101,13 @@ def save_figures(rendered: Mapping[str, bytes], folder: str | os.PathLike[str]) 
 
 
 def log_figures(experiment: Any, rendered: Mapping[str, bytes], step: int) -> None:
-    """Add rendered figures as images ``figures/{name}`` to a TensorBoard ``SummaryWriter``.
+    """Add rendered figures as images ``figures/{name}`` to a TensorBoard ``SummaryWriter``."""
+    from matplotlib.image import imread
 
-    The PNG bytes are stored as they are (a TensorBoard image summary holds an encoded image), so
-    a figure is drawn and compressed once, not again by ``add_figure``.
-    """
-    from tensorboard.compat.proto.summary_pb2 import Summary
-
-    values = []
     for name, png in rendered.items():
-        width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
-        image = Summary.Image(height=height, width=width, colorspace=4, encoded_image_string=png)
-        values.append(Summary.Value(tag=f"figures/{name}", image=image))
-    experiment._get_file_writer().add_summary(Summary(value=values), step)
+        rgba = imread(io.BytesIO(png), format="png")  # floats in [0, 1], exactly k / 255
+        image = (rgba[..., :3] * 255).round().astype(np.uint8)  # the PNG's own pixels, alpha dropped
+        experiment.add_image(f"figures/{name}", image, step, dataformats="HWC")
 
 
 def report_scalars(report: Mapping[str, Any], split: str) -> dict[str, float]:
@@ -131,47 +122,13 @@ def report_scalars(report: Mapping[str, Any], split: str) -> dict[str, float]:
     return scalars
 
 
-def export_onnx(model: nn.Module, path: str | os.PathLike[str], num_features: int) -> Path:
-    """Export ``model`` to ONNX with outputs ``logits`` and ``probabilities`` and a dynamic batch."""
-    wrapper = _WithProbabilities(model).eval()
-    example = torch.zeros(2, num_features)
-
-    def write(handle: Any) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                wrapper,
-                (example,),
-                handle,
-                input_names=["features"],
-                output_names=["logits", "probabilities"],
-                dynamic_axes={name: {0: "batch"} for name in ("features", "logits", "probabilities")},
-                dynamo=False,
-            )
-
-    return atomic_write(path, write)
-
-
-class _WithProbabilities(nn.Module):
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, features: Tensor) -> tuple[Tensor, Tensor]:
-        logits = self.model(features)
-        return logits, torch.softmax(logits, dim=1)
-
-
 __all__ = [
-    "REPORT_NAME",
     "evaluate",
     "evaluation_figures",
-    "export_onnx",
     "fit_figures",
     "log_figures",
     "read_curves",
     "render_figures",
     "report_scalars",
     "save_figures",
-    "write_report",
 ]

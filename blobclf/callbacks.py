@@ -11,11 +11,18 @@ from typing import Any
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
-from torch import Tensor
 from typing_extensions import override
 
-from blobclf.export import WEIGHTS_NAME, export_model, public_hparams
-from blobclf.logger import CHECKPOINT_ROOT
+from blobclf.export import (
+    ONNX_NAME,
+    REPORT_NAME,
+    WEIGHTS_NAME,
+    export_model,
+    export_onnx,
+    public_hparams,
+    write_report,
+)
+from blobclf.runs import CHECKPOINT_ROOT, run_name
 
 
 class RunCheckpoint(ModelCheckpoint):
@@ -72,14 +79,7 @@ class RunCheckpoint(ModelCheckpoint):
         self.keep_last = save_last
         self.last_interval = last_interval
         self._last_written_at = time.monotonic()
-        self._state_key = super().state_key
-
-    @property
-    @override
-    def state_key(self) -> str:
-        # Lightning reads the key around every hook call it makes on this callback (about 15 an
-        # epoch); ModelCheckpoint builds it anew from its settings each time, which never change.
-        return self._state_key
+        self._last_step_written: int | None = None
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -87,8 +87,7 @@ class RunCheckpoint(ModelCheckpoint):
             logger = trainer.logger
             version = getattr(logger, "version", None) if logger is not None else None
             if version is not None:
-                name = version if isinstance(version, str) else f"version_{version}"
-                self.dirpath = str(Path(self.root) / name)
+                self.dirpath = str(Path(self.root) / run_name(version))
             else:
                 self.dirpath = str(Path(self.root))
         super().setup(trainer, pl_module, stage)
@@ -97,16 +96,6 @@ class RunCheckpoint(ModelCheckpoint):
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)
         self._last_written_at = time.monotonic()
-
-    @override
-    def _monitor_candidates(self, trainer: L.Trainer) -> dict[str, Tensor]:
-        # ModelCheckpoint deep-copies ``callback_metrics`` every epoch; cloning the tensors gives
-        # the same independent values at a fraction of the cost (about 0.1 ms an epoch here).
-        candidates = {k: v.clone() if isinstance(v, Tensor) else v for k, v in trainer.callback_metrics.items()}
-        epoch, step = candidates.get("epoch"), candidates.get("step")
-        candidates["epoch"] = epoch.int() if isinstance(epoch, Tensor) else torch.tensor(trainer.current_epoch)
-        candidates["step"] = step.int() if isinstance(step, Tensor) else torch.tensor(trainer.global_step)
-        return candidates
 
     @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -125,7 +114,7 @@ class RunCheckpoint(ModelCheckpoint):
     def _write_last(self, trainer: L.Trainer) -> None:
         if not self.keep_last or trainer.sanity_checking or trainer.fast_dev_run or self.dirpath is None:
             return
-        if self.last_model_path and trainer.global_step == getattr(self, "_last_step_written", None):
+        if self.last_model_path and trainer.global_step == self._last_step_written:
             return
         self.last_model_path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
         trainer.save_checkpoint(self.last_model_path, self.save_weights_only)
@@ -139,9 +128,10 @@ class RunExport(Callback):
     """At the end of ``fit``, export the trained model and draw the run's figures.
 
     Writes, beside the run's checkpoints: ``model.pth`` (a plain ``state_dict``), ``model.json``
-    (constructor arguments, class count, final metrics, library versions), ``model.onnx`` and the
-    figures (data, loss and accuracy curves, decision boundary, and the validation split's
-    confusion matrix and reliability diagram) as PNG files, which also go to TensorBoard.
+    (constructor arguments, class count, final metrics, optimizer, library versions),
+    ``model.onnx`` and the figures (data, loss and accuracy curves, decision boundary, and the
+    validation split's confusion matrix and reliability diagram) as PNG files, which also go to
+    TensorBoard.
 
     Args:
         onnx: Also export ``model.onnx`` (outputs ``logits`` and ``probabilities``).
@@ -151,10 +141,22 @@ class RunExport(Callback):
     def __init__(self, onnx: bool = True, figures: bool = True) -> None:
         self.onnx = onnx
         self.figures = figures
+        self.training: dict[str, Any] = {}
+        """How the run was trained beyond the model's hyperparameters (the command line records
+        the optimizer and learning-rate scheduler here); kept in checkpoints and ``model.json``."""
+        self._start_step: int | None = None
+
+    @override
+    def state_dict(self) -> dict[str, Any]:
+        return {"training": self.training}
+
+    @override
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.training = dict(state_dict.get("training") or self.training)
 
     @override
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._start_step: int | None = None
+        self._start_step = None
 
     @override
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -165,60 +167,87 @@ class RunExport(Callback):
         log_dir = trainer.log_dir  # a collective call under DDP: every process must make it
         if not trainer.is_global_zero or trainer.interrupted:
             return
-        checkpoint = trainer.checkpoint_callback
-        directory = Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
+        directory = _run_folder(trainer)
         trained = self._start_step is not None and trainer.global_step > self._start_step
         if not trained and (directory / WEIGHTS_NAME).exists():
             # e.g. resuming a run that had already finished: keep its exports and their metrics
             print(f"nothing was trained; the exports in {directory} are kept as they were")
             return
-        self._export(trainer, pl_module, log_dir)
-
-    def _export(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> None:
-        checkpoint = trainer.checkpoint_callback
-        directory = Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k}
+        summary = "  ".join(f"{k}={v:.5f}" for k, v in sorted(metrics.items()))
+        print(f"final metrics: {summary or 'none (no epoch ran)'}")
+        checkpoint = trainer.checkpoint_callback
+        if checkpoint is not None:
+            print(f"best checkpoint: {shown(checkpoint.best_model_path)}")
+            print(f"last checkpoint: {shown(checkpoint.last_model_path)}")
+        weights, metadata = export_model(pl_module.model, directory, metrics=metrics,
+                                         extra=self._metadata(trainer, pl_module, log_dir))
+        print(f"exported weights: {shown(weights)}")
+        print(f"exported metadata: {shown(metadata)}")
+        if self.onnx:
+            num_features = pl_module.model.linear_layer_stack[0].in_features
+            print(f"exported onnx: {shown(export_onnx(pl_module.model, directory / ONNX_NAME, num_features))}")
+        if self.figures and trainer.datamodule is not None:
+            saved = _fit_figures(trainer, pl_module, directory, log_dir)
+            print(f"figures: {', '.join(shown(p) for p in saved.values())}")
+
+    def _metadata(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> dict[str, Any]:
         datamodule = trainer.datamodule
         extra: dict[str, Any] = {
             "epochs": trainer.current_epoch,
             "global_step": trainer.global_step,
             "data": public_hparams(datamodule.hparams) if datamodule is not None else {},
             "model": public_hparams(pl_module.hparams),
+            **self.training,
             "log_dir": log_dir,
         }
+        checkpoint = trainer.checkpoint_callback
         if checkpoint is not None:
             extra["checkpoints"] = {"best": checkpoint.best_model_path, "last": checkpoint.last_model_path}
-        model = pl_module.model
-        weights, metadata = export_model(model, directory, metrics=metrics, extra=extra)
-        summary = "  ".join(f"{k}={v:.5f}" for k, v in sorted(metrics.items()))
-        print(f"final metrics: {summary or 'none (no epoch ran)'}")
-        if checkpoint is not None:
-            print(f"best checkpoint: {checkpoint.best_model_path}")
-            print(f"last checkpoint: {checkpoint.last_model_path}")
-        print(f"exported weights: {weights}")
-        print(f"exported metadata: {metadata}")
-        if self.onnx:
-            from blobclf.artifacts import ONNX_NAME, export_onnx
+        return extra
 
-            onnx_path = export_onnx(model, directory / ONNX_NAME, model.linear_layer_stack[0].in_features)
-            print(f"exported onnx: {onnx_path}")
-        if self.figures and datamodule is not None:
-            from blobclf import artifacts
 
-            logger = trainer.logger
-            experiment = getattr(logger, "experiment", None)
-            if experiment is not None and hasattr(experiment, "flush"):
-                experiment.flush()
-            curves = artifacts.read_curves(log_dir) if log_dir else {}
-            drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves)
-            report = artifacts.evaluate(model, *datamodule.splits["val"])
-            drawn.update(artifacts.evaluation_figures(report, "val"))
-            rendered = artifacts.render_figures(drawn)
-            saved = artifacts.save_figures(rendered, directory)
-            if experiment is not None and hasattr(experiment, "add_figure"):
-                artifacts.log_figures(experiment, rendered, trainer.current_epoch)
-                experiment.flush()
-            print(f"figures: {', '.join(str(p) for p in saved.values())}")
+def shown(path: str | os.PathLike[str] | None) -> str:
+    """``path`` as a user would type it: relative to the working folder when it lies inside it."""
+    if not path:
+        return ""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith(os.pardir) else relative
+
+
+def _run_folder(trainer: L.Trainer) -> Path:
+    checkpoint = trainer.checkpoint_callback
+    return Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
+
+
+def _fit_figures(trainer: L.Trainer, pl_module: L.LightningModule, folder: Path, log_dir: str | None) -> dict[str, Path]:
+    """Draw the run's figures into ``folder`` and the logger's TensorBoard run."""
+    from blobclf import artifacts
+
+    experiment = _tensorboard(trainer)
+    if experiment is not None:
+        experiment.flush()  # the curves are read back from the event files
+    datamodule = trainer.datamodule
+    curves = artifacts.read_curves(log_dir) if log_dir else {}
+    model = pl_module.model
+    drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves)
+    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *datamodule.splits["val"]), "val"))
+    rendered = artifacts.render_figures(drawn)
+    if experiment is not None:
+        artifacts.log_figures(experiment, rendered, trainer.current_epoch)
+        experiment.flush()
+    return artifacts.save_figures(rendered, folder)
+
+
+def _tensorboard(trainer: L.Trainer) -> Any:
+    """The TensorBoard ``SummaryWriter`` of the trainer's logger, if it has one."""
+    from lightning.pytorch.loggers import TensorBoardLogger
+
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger):
+            return logger.experiment
+    return None
 
 
 class TestReport(Callback):
@@ -240,22 +269,21 @@ class TestReport(Callback):
         loss = trainer.callback_metrics.get("test/loss")
         report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None)
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
-        path = artifacts.write_report(report, folder / artifacts.REPORT_NAME)
-        drawn = artifacts.evaluation_figures(report, "test")
-        rendered = artifacts.render_figures(drawn)
+        path = write_report(report, folder / REPORT_NAME)
+        rendered = artifacts.render_figures(artifacts.evaluation_figures(report, "test"))
         saved = artifacts.save_figures(rendered, folder)
-        logger = trainer.logger
-        if logger is not None:
+        for logger in trainer.loggers:
             logger.log_metrics(artifacts.report_scalars(report, "test"), step=trainer.current_epoch)
-            experiment = getattr(logger, "experiment", None)
-            if experiment is not None and hasattr(experiment, "add_figure"):
-                artifacts.log_figures(experiment, rendered, trainer.current_epoch)
             logger.save()
+        experiment = _tensorboard(trainer)
+        if experiment is not None:
+            artifacts.log_figures(experiment, rendered, trainer.current_epoch)
+            experiment.flush()
         print(
-            f"test report: {path} (accuracy {report['accuracy']:.5f}, macro F1 {report['macro_f1']:.5f}, "
+            f"test report: {shown(path)} (accuracy {report['accuracy']:.5f}, macro F1 {report['macro_f1']:.5f}, "
             f"ECE {report['expected_calibration_error']:.5f})"
         )
-        print(f"figures: {', '.join(str(p) for p in saved.values())}")
+        print(f"figures: {', '.join(shown(p) for p in saved.values())}")
 
 
 class RngState(Callback):

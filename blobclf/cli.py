@@ -2,33 +2,45 @@
 
 from __future__ import annotations
 
-import gc
+import json
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
-from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
-from lightning.pytorch.utilities import rank_zero_info
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, instantiate_class
+from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
+from torch.optim import Optimizer
 
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.data import BlobDataModule, split_sizes
-from blobclf.errors import UserError
+from blobclf.errors import UserError, debugging
 from blobclf.predictions import PredictionWriter
-from blobclf.runs import resolve_checkpoint, run_version
+from blobclf.runs import (
+    claim_run,
+    release_run,
+    resolve_checkpoint,
+    run_name,
+    run_version,
+)
 from blobclf.safeload import load_checkpoint
-from blobclf.system import BlobClassifier
+from blobclf.system import DEFAULT_LR, BlobClassifier
 from blobclf.types import PositiveInt
 
-DEBUG_ENV = "BLOBCLF_DEBUG"
 EVAL_COMMANDS = ("validate", "test", "predict")
 LINKED = ("num_features", "num_classes")
 SMALL_BATCH = 4096
 # settings a checkpoint records but that a later command may change without contradicting it
 FREE = ("data.eval_batch_size", "data.predict_file")
+# options that moved from the model to the optimizer, with the option that replaces each
+MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
+         "--model.weight_decay": "--optimizer.weight_decay"}
+DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
+RECORDED = ("optimizer", "lr_scheduler")  # training settings recorded beside the model's
 
 
 def one_line(message: str) -> str:
@@ -40,6 +52,16 @@ def one_line(message: str) -> str:
         given = re.search(r"Given value: (.*?)(?: \(see|$)", text)
         value = f"{given.group(1)} is invalid: " if given else ""
         text = f"{union.group(1)}: {value}{union.group(2).rstrip(': ')} (or null)"
+    nested = re.search(r"NestedArg\(key='([^']+)', val='([^']*)'\)", text)
+    group = re.match(r'Parser key "([^"]+)"', text)
+    cls = re.search(r"Problem with given class_path '([^']+)'", text)
+    if nested and group and cls:
+        expected = re.search(r"Subtypes: \[<class '([^']+)'", text)
+        kind = f" (expected {expected.group(1)})" if expected else ""
+        text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    for old, new in MOVED.items():
+        if f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
+            text += f" (optimizer settings are given as {new}, as in any LightningCLI program)"
     return text
 
 
@@ -47,7 +69,7 @@ class BlobArgumentParser(LightningArgumentParser):
     """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details)."""
 
     def error(self, message: str, ex: Exception | None = None) -> NoReturn:
-        if os.environ.get(DEBUG_ENV) or not self.exit_on_error:
+        if debugging() or not self.exit_on_error:
             super().error(message, ex)
         sys.stderr.write(f"blobclf: error: {one_line(message)} (see --help)\n")
         sys.exit(2)
@@ -60,34 +82,36 @@ def _training_batch(data: Any) -> int:
     return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
 
 
-def _has_option(parser: LightningArgumentParser, key: str) -> bool:
+def _plain(value: Any) -> Any:
+    """``value`` (a parsed Namespace, dict, tuple ...) as plain JSON-like data, for comparing and recording."""
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    return json.loads(json.dumps(value, default=str))
+
+
+def _check_optimizer(config: Any) -> None:
+    """Build the configured optimizer and scheduler once on a stand-in parameter, so that an
+    invalid value (a negative learning rate, a scheduler missing its required argument) is a
+    one-line error before anything is written."""
+    if not config.get("optimizer"):
+        return
     try:
-        parser.get_default(key)
-    except KeyError:
-        return False
-    return True
+        optimizer = instantiate_class([torch.nn.Parameter(torch.zeros(1))], _plain(config.optimizer))
+    except (ValueError, TypeError) as error:
+        raise UserError(f"--optimizer {config.optimizer.class_path}: {error}") from None
+    if config.get("lr_scheduler"):
+        try:
+            instantiate_class(optimizer, _plain(config.lr_scheduler))
+        except (ValueError, TypeError, KeyError) as error:
+            raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
 
 
 class BlobCLI(LightningCLI):
     """LightningCLI wired for blobclf: linked shapes, run folders, safe checkpoints."""
 
-    def __init__(self, *pargs: Any, args: Any = None, **kwargs: Any) -> None:
-        argv = sys.argv[1:] if args is None else args
-        first = argv[0] if isinstance(argv, (list, tuple)) and argv else None
-        # The parser of the subcommand being run is the only one built (see ``subcommands``).
-        self._only = first if isinstance(first, str) and first in LightningCLI.subcommands() else None
-        super().__init__(*pargs, args=args, **kwargs)
-
-    def subcommands(self) -> dict[str, set[str]]:  # type: ignore[override]
-        """Lightning's subcommands; only the one being run when the command line starts with it.
-
-        LightningCLI builds a full parser (every Trainer, model and data option, with their
-        types and docstrings) for each subcommand up front; the three unused ones cost about
-        0.1 s of every command here.
-        ``blobclf fit ...`` needs only ``fit``'s; ``blobclf --help`` still lists them all.
-        """
-        every = LightningCLI.subcommands()
-        return every if self._only is None else {self._only: every[self._only]}
+    claimed: tuple[str, int, bool] | None = None
+    """The run folder that this command claimed for a new run: (checkpoint root, version,
+    whether the root folder was made for it)."""
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
@@ -98,37 +122,23 @@ class BlobCLI(LightningCLI):
             type=Optional[PositiveInt],
             default=None,
             help=(
-                "torch intra-op CPU threads. null applies blobclf's measured policy: 1 thread when "
-                f"training batches hold at most {SMALL_BATCH} samples (full-batch tutorial scale), "
-                "where a second thread gained nothing on an idle 2-core machine and was several times "
-                "slower on a busy one; torch's default otherwise and for predict."
+                "torch intra-op CPU threads. null applies blobclf's policy: 1 thread for fit, validate "
+                f"and test when training batches hold at most {SMALL_BATCH} samples (small steps run "
+                "faster on one thread), torch's default otherwise and for predict. The number used is "
+                "recorded in the run's config.yaml."
             ),
         )
+        parser.add_optimizer_args((Optimizer,))
+        parser.set_defaults({"optimizer": DEFAULT_OPTIMIZER})
         parser.link_arguments("data.num_features", "model.num_features", apply_on="instantiate")
         parser.link_arguments("data.num_classes", "model.num_classes", apply_on="instantiate")
 
-    def instantiate_trainer(self, **kwargs: Any) -> Any:
-        """The trainer, without the callbacks that the running subcommand never uses.
-
-        Every callback costs a few microseconds on each of the dozens of hooks an epoch calls;
-        for this model that is a noticeable share of an epoch.
-        """
-        trainer = super().instantiate_trainer(**kwargs)
-        unused = {
-            "fit": (PredictionWriter, TestReport),
-            "validate": (PredictionWriter, TestReport, RunExport, RngState),
-            "test": (PredictionWriter, RunExport, RngState),
-            "predict": (TestReport, RunExport, RngState),
-        }.get(self.subcommand or "fit", ())
-        trainer.callbacks = [c for c in trainer.callbacks if not isinstance(c, unused)]
-        return trainer
-
     def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
-        """Parse, then take the model and data settings of ``--ckpt_path`` as defaults.
+        """Parse, then take the settings recorded in ``--ckpt_path`` as defaults.
 
-        A checkpoint carries the hyperparameters of the run that wrote it, so ``test --ckpt_path``
-        needs no config. An explicit option that contradicts the checkpoint is refused rather
-        than silently overridden in either direction.
+        A checkpoint carries the model, data and optimizer settings of the run that wrote it, so
+        ``test --ckpt_path`` needs no config. An explicit option that contradicts the checkpoint
+        is refused rather than silently overridden in either direction.
         """
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
@@ -143,31 +153,30 @@ class BlobCLI(LightningCLI):
             **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
             **{f"data.{k}": v for k, v in checkpoint.get("datamodule_hyper_parameters", {}).items()},
         }
-        subcommand_parser = self._parser(subcommand)
+        for state in checkpoint.get("callbacks", {}).values():
+            if isinstance(state, dict) and isinstance(state.get("training"), dict):
+                stored.update({k: v for k, v in state["training"].items() if k in RECORDED})
         known = {
             key: value
             for key, value in stored.items()
-            if not key.rsplit(".", 1)[1].startswith("_")
+            if not key.rsplit(".", 1)[-1].startswith("_")
             and not key.endswith(LINKED)
             and key not in FREE
-            and _has_option(subcommand_parser, key)
+            and key in self.config[subcommand]
         }
-        subcommand_parser.set_defaults(known)
+        parser.set_defaults({f"{subcommand}.{key}": value for key, value in known.items()})
         super().parse_arguments(parser, args)
         given = self.config[subcommand]
         for key, value in known.items():
-            if given[key] != value:
+            if _plain(given[key]) != _plain(value):
                 raise UserError(
-                    f"--{key}={given[key]!r} conflicts with the checkpoint {path!r}, which was trained with "
-                    f"{key}={value!r}; drop the option (the checkpoint's value is used) or pass another checkpoint"
+                    f"--{key}={_plain(given[key])!r} conflicts with the checkpoint {path!r}, which was trained with "
+                    f"{key}={_plain(value)!r}; drop the option (the checkpoint's value is used) or pass another checkpoint"
                 )
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
             self.resume_epoch = int(checkpoint.get("epoch", -1)) + 1
-
-    def _parse_ckpt_path(self) -> None:
-        """Done in :meth:`parse_arguments`, for data settings too and with conflicts refused."""
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
@@ -198,39 +207,81 @@ class BlobCLI(LightningCLI):
             raise UserError("--weights_only=false is refused: blobclf loads checkpoints with weights_only=True only")
         if "weights_only" in config:
             config.weights_only = True
+        if self.subcommand == "fit":
+            _check_optimizer(config)
         if self.subcommand == "predict" and config.get("return_predictions") is None:
             config.return_predictions = False  # the PredictionWriter keeps every prediction
         if self.subcommand == "fit":
             self._place_run(config)
 
     def _place_run(self, config: Any) -> None:
-        """A resumed run continues in its own folders; a new run must not land in an existing one."""
+        """Give the run its folders: a resumed run its own, a new run a freshly claimed version."""
         logger = config.trainer.get("logger")
-        if not isinstance(logger, dict) and not hasattr(logger, "class_path"):
-            return
-        if logger.class_path != "blobclf.logger.RunLogger":
-            return
-        init = logger.init_args
+        init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
+        versioned = init is not None and "version" in init
         if self.resume_version is not None:
-            if init.get("version") not in (None, self.resume_version):
+            if versioned and init.get("version") not in (None, self.resume_version):
                 raise UserError(
                     f"--trainer.logger.init_args.version={init.version} conflicts with the resumed run "
                     f"version_{self.resume_version}; drop the option"
                 )
-            init.version = self.resume_version
-            if "purge_step" in init:
+            if versioned:
+                init.version = self.resume_version
+            if init is not None and "purge_step" in init:
                 init.purge_step = self.resume_epoch
             return
-        version = init.get("version")
-        if version is None or config.get("ckpt_path"):
+        if config.get("ckpt_path") or config.checkpoint.get("dirpath") is not None:
             return
-        name = version if isinstance(version, str) else f"version_{version}"
-        for folder in (Path(init.save_dir) / (init.get("name") or "") / name, Path(config.checkpoint.root) / name):
-            if folder.exists():
-                raise UserError(
-                    f"run folder {os.fspath(folder)!r} already exists; choose another "
-                    "--trainer.logger.init_args.version (or leave it unset for the next free one)"
-                )
+        if versioned and init.get("version") is not None:
+            name = run_name(init.version)
+            for folder in (Path(init.save_dir) / (init.get("name") or "") / name, Path(config.checkpoint.root) / name):
+                if folder.exists():
+                    raise UserError(
+                        f"run folder {os.fspath(folder)!r} already exists; choose another "
+                        "--trainer.logger.init_args.version (or leave it unset for the next free one)"
+                    )
+            return
+        if rank_zero_only.rank != 0:
+            # another process of a distributed run: process 0 claims the run folder and Lightning
+            # hands its folder names to every process (the checkpoint folder and log folder are
+            # broadcast from process 0)
+            return
+        log_root = Path(init.save_dir) / (init.get("name") or "") if versioned and init.get("save_dir") else None
+        new_root = not Path(config.checkpoint.root).exists()
+        version = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []))
+        self.claimed = (config.checkpoint.root, version, new_root)
+        config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
+        if versioned:
+            init.version = version
+
+    def instantiate_classes(self) -> None:
+        try:
+            with warnings.catch_warnings():
+                # the optimizer always comes from --optimizer (default: the tutorial's SGD), so
+                # LightningCLI's notice that it replaces the model's own default is noise
+                warnings.filterwarnings("ignore", message=r"`BlobClassifier.configure_optimizers` will be overridden")
+                super().instantiate_classes()
+        except BaseException:
+            self.release_claim()
+            raise
+
+    def after_instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        export = self.config_init[self.subcommand].get("export") if self.subcommand else None
+        if isinstance(export, RunExport):
+            export.training = {key: _plain(config.get(key)) for key in RECORDED}
+        if self.claimed is not None:
+            # config.yaml records what the user asked for; the version was only the next free one
+            config.checkpoint.dirpath = None
+            logger = config.trainer.get("logger")
+            if hasattr(logger, "get") and logger.get("init_args") is not None and "version" in logger.init_args:
+                logger.init_args.version = None
+
+    def release_claim(self) -> None:
+        """Remove the run folder this command claimed, if nothing was written into it."""
+        if self.claimed is not None:
+            release_run(*self.claimed)
+            self.claimed = None
 
 
 def cli_kwargs() -> dict[str, Any]:
@@ -240,7 +291,6 @@ def cli_kwargs() -> dict[str, Any]:
         "datamodule_class": BlobDataModule,
         "parser_class": BlobArgumentParser,
         "seed_everything_default": 42,
-        "auto_configure_optimizers": False,
         "save_config_kwargs": {"overwrite": True},
         "trainer_defaults": {
             "logger": {"class_path": "blobclf.logger.RunLogger"},
@@ -259,8 +309,7 @@ def close_process_group() -> None:
     Lightning keeps the group open after ``fit`` (a process may go on to ``test``) and closes it
     at exit only for NCCL. With a gloo group left open until the interpreter exited, two-node runs
     on a loaded machine sometimes aborted a worker after its work was done ("terminate called
-    without an active exception"; 7 of 46 runs, none of 21 once the group was closed here).
-    Closing it is local to each process.
+    without an active exception"); closing it here stopped that. It is local to each process.
     """
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
@@ -271,15 +320,10 @@ def cli_main(args: list[str] | None = None) -> None:
     try:
         BlobCLI(**cli_kwargs(), args=args)
     except (UserError, MisconfigurationException) as error:
-        if os.environ.get(DEBUG_ENV):
+        if debugging():
             raise
         sys.stderr.write(f"blobclf: error: {one_line(str(error))}\n")
         sys.exit(2)
     finally:
         if args is None:
             close_process_group()
-            # The program ends next. Interpreter shutdown runs full garbage collections over
-            # every object the imports made (torch, Lightning, scipy: about 400,000), 0.5 s here;
-            # frozen objects are skipped, and the OS reclaims the memory anyway.
-            # Every output is already closed: files are written atomically, the logger finalized.
-            gc.freeze()

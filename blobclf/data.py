@@ -146,7 +146,11 @@ class BlobDataModule(L.LightningDataModule):
             rank=trainer.global_rank if trainer is not None else 0,
             world_size=trainer.world_size if trainer is not None else 1,
             even_shards=train,
+            epoch=self._current_epoch,
         )
+
+    def _current_epoch(self) -> int:
+        return self.trainer.current_epoch if self.trainer is not None else 0
 
     def train_dataloader(self) -> TensorBatchLoader:
         return self._loader("train", train=True)

@@ -1,4 +1,13 @@
-"""The one exception type for mistakes a user can make and fix."""
+"""The exception type for mistakes a user can make and fix, and the switch that shows their details."""
+
+import os
+
+DEBUG_ENV = "BLOBCLF_DEBUG"
+
+
+def debugging() -> bool:
+    """Whether ``BLOBCLF_DEBUG`` (set to anything but empty, 0, false, no or off) asks for tracebacks."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 class UserError(Exception):

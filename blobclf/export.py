@@ -1,57 +1,34 @@
-"""Plain ``state_dict`` export of a trained ``BlobModel``, with its metadata beside it."""
+"""Every file a run exports: weights (``.pth``), metadata and reports (``.json``), ``.onnx``.""" 
 
 from __future__ import annotations
 
 import json
 import os
 import platform
-import tempfile
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Mapping
 from importlib.metadata import version
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import torch
+from torch import Tensor, nn
 
+from blobclf.atomic import atomic_write, atomic_write_text
 from blobclf.errors import UserError
 from blobclf.model import BlobModel
 from blobclf.safeload import local_file, safe_load
 
 WEIGHTS_NAME = "model.pth"
 METADATA_NAME = "model.json"
+ONNX_NAME = "model.onnx"
+REPORT_NAME = "test_report.json"
 PACKAGES = ("blobclf", "torch", "lightning", "torchmetrics", "scikit-learn", "numpy")
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
-    """Write ``path`` through a temporary file in the same folder, then rename it into place.
-
-    Readers see either the old file or the complete new one, never a partial file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def public_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
     """Hyperparameters without Lightning's private entries (``_instantiator``, ``_class_path``)."""
     return {key: value for key, value in hparams.items() if not key.startswith("_")}
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def library_versions() -> dict[str, str]:
@@ -93,8 +70,7 @@ def export_model(
     }
     state = {key: tensor.detach().cpu().clone() for key, tensor in model.state_dict().items()}
     weights = atomic_write(directory / WEIGHTS_NAME, lambda handle: torch.save(state, handle))
-    text = json.dumps(metadata, indent=2, sort_keys=False) + "\n"
-    meta = atomic_write(directory / METADATA_NAME, lambda handle: handle.write(text.encode()))
+    meta = atomic_write_text(directory / METADATA_NAME, json.dumps(metadata, indent=2, sort_keys=False) + "\n")
     return weights, meta
 
 
@@ -118,3 +94,57 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
         first = str(error).strip().splitlines()[0]
         raise UserError(f"weights file {os.fspath(weights)!r} does not fit {constructor}: {first}") from None
     return model.eval()
+
+
+def export_onnx(model: nn.Module, path: str | os.PathLike[str], num_features: int) -> Path:
+    """Export ``model`` to ONNX with outputs ``logits`` and ``probabilities`` and a dynamic batch.
+
+    The input ``features`` is float32 of shape ``(batch, num_features)``.
+    """
+    wrapper = _WithProbabilities(model).eval()
+    example = torch.zeros(2, num_features)
+
+    def write(handle: Any) -> None:
+        with warnings.catch_warnings():
+            # the TorchScript exporter's notices about its own deprecation, not about this model
+            warnings.simplefilter("ignore", category=DeprecationWarning)
+            warnings.simplefilter("ignore", category=FutureWarning)
+            torch.onnx.export(
+                wrapper,
+                (example,),
+                handle,
+                input_names=["features"],
+                output_names=["logits", "probabilities"],
+                dynamic_axes={name: {0: "batch"} for name in ("features", "logits", "probabilities")},
+                dynamo=False,
+            )
+
+    return atomic_write(path, write)
+
+
+class _WithProbabilities(nn.Module):
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, features: Tensor) -> tuple[Tensor, Tensor]:
+        logits = self.model(features)
+        return logits, torch.softmax(logits, dim=1)
+
+
+def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write ``report`` as indented JSON to ``path`` atomically, creating missing folders.
+
+    Args:
+        report: A dict as :func:`blobclf.report.classification_report` returns (anything
+            strict-JSON works).
+        path: Destination file; readers see the old file or the complete new one.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: If ``report`` holds NaN or infinity (not valid JSON).
+        TypeError: If ``report`` holds something JSON cannot represent.
+    """
+    return atomic_write_text(path, json.dumps(report, indent=2, allow_nan=False) + "\n")

@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from blobclf.export import atomic_write
+from blobclf.atomic import atomic_write
 
 FIGSIZE = (7.0, 5.0)
 DPI = 100

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import Tensor
@@ -16,9 +16,11 @@ class TensorBatchLoader:
     (or, when shuffling, one gather per batch), and yields the tensors themselves when one batch
     covers the whole split, so full-batch training touches no data at all.
 
-    Shuffling draws a fresh permutation per epoch from a generator seeded with ``seed + epoch``:
-    the order depends only on the seed and the epoch number, so a resumed run sees exactly the
-    batches an uninterrupted run would, and no global random state is consumed.
+    Shuffling draws a fresh permutation per epoch from a generator seeded with ``seed + epoch``,
+    where the epoch is read from ``epoch`` each time iteration starts (the data module passes the
+    trainer's ``current_epoch``): the order depends only on the seed and the epoch number, so a
+    resumed run sees exactly the batches an uninterrupted run would, and no global random state
+    is consumed.
 
     Args:
         features: ``(N, F)`` tensor of inputs.
@@ -33,6 +35,7 @@ class TensorBatchLoader:
         even_shards: Give every process the same number of samples by leaving out the last
             ``N % world_size`` samples of the order (training needs equal step counts on every
             process; evaluation keeps every sample and leaves this off).
+        epoch: Returns the number of the epoch about to be iterated; ``None`` means always 0.
     """
 
     def __init__(
@@ -45,6 +48,7 @@ class TensorBatchLoader:
         rank: int = 0,
         world_size: int = 1,
         even_shards: bool = False,
+        epoch: Callable[[], int] | None = None,
     ) -> None:
         if features.shape[0] != labels.shape[0]:
             raise ValueError(f"features has {features.shape[0]} rows but labels has {labels.shape[0]}")
@@ -60,7 +64,7 @@ class TensorBatchLoader:
         self.rank = rank
         self.world_size = world_size
         self.even_shards = even_shards
-        self.epoch = 0
+        self.epoch = epoch
 
     @property
     def num_samples(self) -> int:
@@ -72,19 +76,6 @@ class TensorBatchLoader:
 
     def _batch_size(self) -> int:
         return self.num_samples if self.batch_size is None else min(self.batch_size, self.num_samples)
-
-    # Lightning calls ``loader.sampler.set_epoch(epoch)`` before each epoch's ``iter()`` and looks
-    # for a ``batch_sampler`` beside it; this loader is its own sampler and has no batch sampler.
-    batch_sampler = None
-
-    @property
-    def sampler(self) -> TensorBatchLoader:
-        """The loader itself: it carries ``set_epoch``."""
-        return self
-
-    def set_epoch(self, epoch: int) -> None:
-        """Select the permutation of ``epoch`` (Lightning calls this at every epoch start)."""
-        self.epoch = epoch
 
     def __len__(self) -> int:
         size = self._batch_size()
@@ -98,7 +89,8 @@ class TensorBatchLoader:
         single_batch = size >= n
         order = None
         if self.shuffle and not single_batch:
-            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            epoch = self.epoch() if self.epoch is not None else 0
+            generator = torch.Generator().manual_seed(self.seed + epoch)
             order = torch.randperm(self.labels.shape[0], generator=generator)
         if self.world_size > 1:
             shard = torch.arange(self.rank, self.labels.shape[0], self.world_size)[:n]
@@ -110,6 +102,5 @@ class TensorBatchLoader:
         order = order.to(self.features.device)
         for start in range(0, n, size):
             index = order[start : start + size]
-            # index_select gathers the same rows as ``features[index]``, 2-3 times faster on CPU
-            # for batches of thousands of rows drawn from millions
+            # index_select gathers the same rows as ``features[index]``, faster on CPU
             yield self.features.index_select(0, index), self.labels.index_select(0, index)

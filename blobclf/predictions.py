@@ -12,8 +12,8 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 from typing_extensions import override
 
+from blobclf.atomic import atomic_write
 from blobclf.errors import UserError
-from blobclf.export import atomic_write
 
 
 def prediction_rows(

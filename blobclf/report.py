@@ -7,15 +7,10 @@ and dicts, so ``json.dumps(report, allow_nan=False)`` always succeeds.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from blobclf.export import atomic_write
 
 EPS = 1e-15
 """Probabilities are clipped to ``[EPS, 1]`` before the log when the loss is computed."""
@@ -104,24 +99,6 @@ def classification_report(
         "n_bins": int(n_bins),
         "reliability": reliability,
     }
-
-
-def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write ``report`` as indented JSON to ``path`` atomically, creating missing folders.
-
-    Args:
-        report: A dict as :func:`classification_report` returns (anything strict-JSON works).
-        path: Destination file; readers see the old file or the complete new one.
-
-    Returns:
-        The path written.
-
-    Raises:
-        ValueError: If ``report`` holds NaN or infinity (not valid JSON).
-        TypeError: If ``report`` holds something JSON cannot represent.
-    """
-    text = json.dumps(report, indent=2, allow_nan=False) + "\n"
-    return atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def _check_inputs(y_true: np.ndarray, probabilities: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,9 @@
-"""Finding runs and their checkpoints under ``checkpoints/version_N``."""
+"""Run folders: claiming a new run's version, and finding runs and their checkpoints.
+
+A run ``N`` keeps its checkpoints and exports in ``{checkpoint root}/version_N`` and its logs in
+``{log root}/version_N``. A new run claims ``N`` by creating its checkpoint folder with an
+exclusive ``mkdir``, so any number of runs started at once in one folder get distinct versions.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,81 @@ import re
 from pathlib import Path
 
 from blobclf.errors import UserError
-from blobclf.logger import CHECKPOINT_ROOT
 from blobclf.safeload import load_checkpoint
 
+CHECKPOINT_ROOT = "checkpoints"
+LOG_ROOT = "lightning_logs"
 LAST_NAME = "last.ckpt"
 _VERSION = re.compile(r"^version_(\d+)$")
+
+
+def run_name(version: int | str) -> str:
+    """``version_N`` for a number, the string itself otherwise (Lightning's convention)."""
+    return version if isinstance(version, str) else f"version_{version}"
+
+
+def _versions(root: str | os.PathLike[str]) -> list[int]:
+    try:
+        entries = os.listdir(root)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [int(m.group(1)) for entry in entries if (m := _VERSION.match(entry))]
+
+
+def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathLike[str]) -> int:
+    """Create ``{checkpoint_root}/version_N`` for the smallest free ``N`` and return ``N``.
+
+    ``N`` is above every version found under ``checkpoint_root`` and each of ``log_dirs`` (so a
+    run never shares a name with older logs, even after its checkpoints were deleted). The folder
+    is created with an exclusive ``mkdir``: when another process takes ``N`` first, the next
+    number is tried.
+
+    Raises:
+        UserError: If ``checkpoint_root`` (or a folder above it) is a file or cannot be written.
+    """
+    root = Path(checkpoint_root)
+    for folder in (root, *map(Path, log_dirs)):
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{os.fspath(folder)!r} is a file, but blobclf keeps its runs in a folder of that name; "
+                            "move the file or choose another folder")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create the run folder {os.fspath(root)!r}: {error.strerror or error}") from None
+    version = max([-1, *_versions(root), *(v for d in log_dirs for v in _versions(d))]) + 1
+    while True:
+        try:
+            (root / run_name(version)).mkdir()
+            return version
+        except FileExistsError:
+            version += 1
+        except OSError as error:
+            raise UserError(f"cannot create a run folder in {os.fspath(root)!r}: {error.strerror or error}") from None
+
+
+def release_run(checkpoint_root: str | os.PathLike[str], version: int, remove_root: bool = False) -> None:
+    """Remove a claimed run folder again if nothing was written into it (and then the root
+    folder too, if ``remove_root`` and it is empty: a refused command leaves no folder behind)."""
+    for folder in (Path(checkpoint_root) / run_name(version), *([Path(checkpoint_root)] if remove_root else [])):
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (something was written: keep it) or already gone
 
 
 def run_folders(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> list[Path]:
     """Run folders under ``root``, oldest (lowest version) first."""
     root = Path(root)
-    if not root.is_dir():
-        return []
-    found = [(int(m.group(1)), p) for p in root.iterdir() if p.is_dir() and (m := _VERSION.match(p.name))]
-    return [path for _, path in sorted(found)]
+    return [root / run_name(v) for v in sorted(_versions(root)) if (root / run_name(v)).is_dir()]
 
 
 def newest_run(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> Path:
-    """The run folder with the highest version number."""
+    """The run folder with the highest version number that holds a checkpoint."""
     runs = run_folders(root)
     if not runs:
         raise UserError(f"no runs found under {os.fspath(root)!r}; train one first with 'blobclf fit'")
-    return runs[-1]
+    finished = [run for run in runs if (run / LAST_NAME).is_file()]
+    return finished[-1] if finished else runs[-1]
 
 
 def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> str:

@@ -14,6 +14,24 @@ import torch
 from blobclf.errors import UserError
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+SAFE_TORCH = "2.10"
+"""The oldest torch whose ``weights_only=True`` loading has no known bypass or memory corruption
+(CVE-2025-32434 was fixed in 2.6, CVE-2026-24747 in 2.10)."""
+
+
+def check_torch(version: str | None = None) -> None:
+    """Refuse to load files with a torch older than :data:`SAFE_TORCH`.
+
+    Raises:
+        UserError: naming the installed version, the advisories and the fix.
+    """
+    installed = torch.torch_version.TorchVersion(version if version is not None else torch.__version__)
+    if installed < SAFE_TORCH:
+        raise UserError(
+            f"torch {installed} is installed, but loading checkpoints and weights safely needs torch >= {SAFE_TORCH} "
+            "(weights_only=True loading is bypassable before 2.6, CVE-2025-32434, and can corrupt memory before "
+            f"2.10, CVE-2026-24747); upgrade with: pip install 'torch>={SAFE_TORCH}'"
+        )
 
 
 def local_file(path: str | os.PathLike[str], what: str = "checkpoint") -> Path:
@@ -41,6 +59,7 @@ def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
     naming the global it asked for; nothing from it is executed.
     """
     local = local_file(path, what)
+    check_torch()
     try:
         return torch.load(local, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:

@@ -69,6 +69,7 @@ def main() -> None:
         ["test", "--ckpt_path", "hostile.ckpt", "--weights_only", "false"],
         ["test", "--ckpt_path", last, "--model.hidden_units", "16"],
         ["test", "--ckpt_path", last, "--data.random_state", "7"],
+        ["fit", "--ckpt_path", last, "--optimizer", "Adam"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "bad.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "short.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "nan.csv"],

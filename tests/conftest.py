@@ -1,7 +1,8 @@
-"""Shared fixtures: the CLI run in a fresh process, and one tutorial run reused by many tests."""
+"""Shared fixtures: the CLI run in-process or in a fresh process, and one tutorial run reused by many tests."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 SGD_CONFIG = REPO / "configs" / "sgd.yaml"
@@ -39,6 +41,40 @@ def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: f
         stdin=subprocess.DEVNULL,
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+class InProcess:
+    """``cli_main(args)`` called in this process, in a temporary working folder."""
+
+    def __init__(self, cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.cwd = cwd
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> Result:
+        from blobclf.cli import cli_main
+
+        self.capsys.readouterr()
+        for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+            for handler in getattr(logger, "handlers", []):  # made while another test's capture was active
+                if type(handler) is logging.StreamHandler:
+                    handler.stream = sys.stdout
+        code = 0
+        try:
+            cli_main(list(args))
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
+        out, err = self.capsys.readouterr()
+        return Result(code, out, err)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> InProcess:
+    """Run ``blobclf ARGS`` in-process with ``tmp_path`` as the working folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BLOBCLF_DEBUG", raising=False)
+    threads = torch.get_num_threads()
+    yield InProcess(tmp_path, capsys)
+    torch.set_num_threads(threads)  # the CLI sets the thread count for its run
 
 
 @pytest.fixture(scope="session")

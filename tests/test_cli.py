@@ -1,14 +1,21 @@
-"""The command line: help, config printing, and one-line errors for user mistakes."""
+"""The command line: help, config printing, LightningCLI conventions, and one-line errors."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import torch
 import yaml
-from conftest import SGD_CONFIG, run_cli
+from conftest import REPO, SGD_CONFIG, run_cli
+
+from blobclf.safeload import load_checkpoint
+
+QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false"]
 
 
-def test_help_lists_every_option_with_its_documentation(tmp_path):
-    result = run_cli(tmp_path, "fit", "--help")
+def test_help_lists_every_option_with_its_documentation(cli):
+    result = cli("fit", "--help")
     assert result.returncode == 0
     assert result.stdout.startswith("usage: blobclf [options] fit")
     text = " ".join(result.stdout.split())
@@ -18,39 +25,57 @@ def test_help_lists_every_option_with_its_documentation(tmp_path):
         ("--data.val_size", "Fraction of the training split held out for validation"),
         ("--data.batch_size", "Training batch size"),
         ("--model.hidden_units", "Width of both hidden layers"),
-        ("--model.lr", "SGD learning rate"),
-        ("--model.momentum", "SGD momentum"),
+        ("--optimizer", "One or more arguments specifying \"class_path\""),
+        ("--lr_scheduler", ""),
         ("--trainer.accelerator", ""),
         ("--checkpoint.monitor", "Metric that decides which checkpoint is best"),
+        ("--threads", "torch intra-op CPU threads"),
     ]:
         assert option in text
         assert doc in text
 
 
-def test_print_config_shows_the_tutorial_settings(tmp_path):
-    result = run_cli(tmp_path, "fit", "--config", str(SGD_CONFIG), "--print_config")
+def test_print_config_shows_the_tutorial_settings(cli):
+    result = cli("fit", "--config", str(SGD_CONFIG), "--print_config")
     assert result.returncode == 0, result.output
     config = yaml.safe_load(result.stdout)
     assert config["seed_everything"] == 42
     assert config["trainer"]["max_epochs"] == 100
-    assert config["model"]["lr"] == 0.1 and config["model"]["hidden_units"] == 8
+    assert config["model"]["hidden_units"] == 8
+    assert config["optimizer"]["class_path"] == "torch.optim.SGD"
+    assert config["optimizer"]["init_args"]["lr"] == 0.1 and config["optimizer"]["init_args"]["momentum"] == 0.0
+    assert config["lr_scheduler"] is None
     assert config["data"]["batch_size"] is None and config["data"]["n_samples"] == 1000
-    assert not (tmp_path / "lightning_logs").exists()
+    assert not (cli.cwd / "lightning_logs").exists() and not (cli.cwd / "checkpoints").exists()
+
+
+def test_the_default_optimizer_is_the_tutorials_sgd(cli):
+    config = yaml.safe_load(cli("fit", "--print_config").stdout)
+    assert config["optimizer"]["class_path"] == "torch.optim.SGD" and config["optimizer"]["init_args"]["lr"] == 0.1
+
+
+def test_adam_config_and_stock_optimizer_flags(cli):
+    config = yaml.safe_load(cli("fit", "--config", str(REPO / "configs" / "adam.yaml"), "--print_config").stdout)
+    assert config["optimizer"]["class_path"] == "torch.optim.Adam" and config["optimizer"]["init_args"]["lr"] == 0.01
+    flags = yaml.safe_load(cli("fit", "--optimizer", "Adam", "--optimizer.lr", "0.003", "--print_config").stdout)
+    assert flags["optimizer"]["class_path"] == "torch.optim.Adam" and flags["optimizer"]["init_args"]["lr"] == 0.003
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
         (["fit", "--no_such_option", "3"], "unrecognized arguments: --no_such_option 3"),
-        (["fit", "--model.lr", "abc"], 'Parser key "model.lr": Not of type PositiveFloat'),
-        (["fit", "--model.lr", "-1"], "-1 does not conform to restriction v>0"),
+        (["fit", "--optimizer.lr", "abc"], "--optimizer.lr='abc' is invalid for torch.optim.SGD"),
+        (["fit", "--optimizer.lr", "-1"], "--optimizer torch.optim.SGD: Invalid learning rate: -1.0"),
+        (["fit", "--optimizer", "Adam", "--optimizer.betas", "[0.9, 2.0]"], "Invalid beta parameter at index 1: 2.0"),
+        (["fit", "--lr_scheduler", "StepLR"], "the following arguments are required: step_size"),
+        (["fit", "--model.lr", "0.3"], "optimizer settings are given as --optimizer.lr"),
         (["fit", "--config", "missing.yaml"], "missing.yaml"),
         (["fit", "--data.batch_size", "0"], 'Parser key "data.batch_size": 0 is invalid'),
         (["fit", "--data.centers", "1"], "1 does not conform to restriction v>=2"),
         (["fit", "--data.test_size", "1.5"], "1.5 does not conform to restriction v>0 and v<1"),
         (["fit", "--trainer.max_epochs", "-5"], "--trainer.max_epochs=-5 is invalid"),
         (["fit", "--data.n_samples", "2", "--data.val_size", "0.5"], "n_samples=2 is too small for test_size=0.2"),
-        (["fit", "--trainer.accelerator", "gpu"], "--trainer.accelerator=gpu but this machine has no usable CUDA GPU"),
         (["test"], "'test' needs --ckpt_path PATH"),
         (["predict"], "'predict' needs --ckpt_path PATH"),
         (["test", "--ckpt_path", "nothere.ckpt"], "checkpoint 'nothere.ckpt' does not exist"),
@@ -58,46 +83,91 @@ def test_print_config_shows_the_tutorial_settings(tmp_path):
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
-def test_user_errors_get_one_line_and_exit_2(tmp_path, args, expected):
-    result = run_cli(tmp_path, *args)
+def test_user_errors_get_one_line_and_exit_2(cli, args, expected):
+    result = cli(*args)
     assert result.returncode == 2, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
     assert len(errors) == 1, result.stderr
     assert expected in errors[0]
     assert "Traceback" not in result.output
-    assert not (tmp_path / "checkpoints").exists()
+    assert not (cli.cwd / "checkpoints").exists() and not (cli.cwd / "lightning_logs").exists()
 
 
-def test_top_level_help_lists_every_subcommand(tmp_path):
-    result = run_cli(tmp_path, "--help")
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU: the option is valid here")
+def test_a_gpu_asked_for_on_a_machine_without_one_is_one_line(cli):
+    result = cli("fit", "--trainer.accelerator", "gpu")
+    assert result.returncode == 2
+    assert "--trainer.accelerator=gpu but this machine has no usable CUDA GPU" in result.stderr
+    assert not (cli.cwd / "checkpoints").exists()
+
+
+@pytest.mark.slow
+def test_a_user_error_in_a_new_process_is_one_line_without_traceback(tmp_path):
+    result = run_cli(tmp_path, "fit", "--data.centers", "1")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("blobclf: error: ")
+    assert "Traceback" not in result.output
+
+
+def test_top_level_help_lists_every_subcommand(cli):
+    result = cli("--help")
     assert result.returncode == 0, result.output
     assert "{fit,validate,test,predict}" in result.stdout
 
 
 @pytest.mark.parametrize("subcommand", ["validate", "test", "predict"])
-def test_each_subcommand_has_its_own_options(tmp_path, subcommand):
-    # only the parser of the subcommand being run is built; each must still be complete
-    result = run_cli(tmp_path, subcommand, "--help")
+def test_each_subcommand_has_its_own_options(cli, subcommand):
+    result = cli(subcommand, "--help")
     assert result.returncode == 0, result.output
     assert result.stdout.startswith(f"usage: blobclf [options] {subcommand}")
     assert "--ckpt_path" in result.stdout and "--data.eval_batch_size" in result.stdout
 
 
-def test_a_misspelt_subcommand_names_the_valid_ones(tmp_path):
-    result = run_cli(tmp_path, "fitt")
+def test_a_misspelt_subcommand_names_the_valid_ones(cli):
+    result = cli("fitt")
     assert result.returncode == 2
     assert "invalid choice: 'fitt' (choose from 'fit', 'validate', 'test', 'predict')" in result.stderr
 
 
-def test_importing_the_package_imports_neither_torch_nor_lightning():
-    import subprocess
-    import sys
+def test_optimizer_and_scheduler_are_recorded_in_checkpoint_and_metadata(cli):
+    result = cli("fit", *QUICK, "--optimizer", "Adam", "--optimizer.lr", "0.02",
+                 "--lr_scheduler", "StepLR", "--lr_scheduler.step_size", "1", "--lr_scheduler.gamma", "0.5")
+    assert result.returncode == 0, result.output
+    run = cli.cwd / "checkpoints" / "version_0"
+    meta = json.loads((run / "model.json").read_text())
+    assert meta["optimizer"]["class_path"] == "torch.optim.Adam" and meta["optimizer"]["init_args"]["lr"] == 0.02
+    assert meta["lr_scheduler"]["class_path"] == "torch.optim.lr_scheduler.StepLR"
+    assert meta["lr_scheduler"]["init_args"]["gamma"] == 0.5
+    checkpoint = load_checkpoint(run / "last.ckpt")
+    assert [type(o).__name__ for o in checkpoint["optimizer_states"]] == ["dict"]
+    assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.02 * 0.5**2)
+    recorded = [s["training"] for s in checkpoint["callbacks"].values() if "training" in s]
+    assert recorded == [{"optimizer": meta["optimizer"], "lr_scheduler": meta["lr_scheduler"]}]
 
-    code = (
-        "import sys, blobclf; assert 'torch' not in sys.modules and 'lightning' not in sys.modules; "
-        "from blobclf import BlobModel, BlobClassifier, BlobDataModule; "
-        "print(BlobModel.__module__, BlobClassifier.__module__, BlobDataModule.__module__)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["blobclf.model", "blobclf.system", "blobclf.data"]
+
+def test_resuming_keeps_the_runs_optimizer_and_refuses_another(cli):
+    assert cli("fit", *QUICK, "--optimizer", "Adam", "--optimizer.lr", "0.02").returncode == 0
+    refused = cli("fit", "--ckpt_path", "last", "--optimizer", "SGD")
+    assert refused.returncode == 2
+    assert "--optimizer=" in refused.stderr and "conflicts with the checkpoint" in refused.stderr
+    resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--export.figures", "false",
+                  "--export.onnx", "false")
+    assert resumed.returncode == 0, resumed.output
+    meta = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert meta["optimizer"]["class_path"] == "torch.optim.Adam" and meta["epochs"] == 3
+
+
+def test_early_stopping_and_csv_logger_work_as_in_any_lightningcli_program(cli):
+    result = cli("fit", *QUICK, "--trainer.max_epochs", "50", "--trainer.callbacks+=EarlyStopping",
+                 "--trainer.callbacks.monitor", "val/loss", "--trainer.callbacks.patience", "1",
+                 "--trainer.callbacks.min_delta", "0.5",
+                 "--trainer.logger", "CSVLogger", "--trainer.logger.save_dir", "csv_logs")
+    assert result.returncode == 0, result.output
+    meta = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert meta["epochs"] == 2  # no epoch improves val/loss by 0.5: stopped after patience 1
+    (metrics,) = (cli.cwd / "csv_logs").rglob("version_0/metrics.csv")
+    lines = metrics.read_text().splitlines()
+    header = lines[0].split(",")
+    assert {"epoch", "train/loss", "train/acc", "val/loss", "val/acc"} <= set(header)
+    epochs = sorted({int(row.split(",")[header.index("epoch")]) for row in lines[1:]})
+    assert epochs == [0, 1]

@@ -7,6 +7,7 @@ from sklearn.model_selection import train_test_split
 
 from blobclf import BlobDataModule
 from blobclf.data import split_sizes
+from blobclf.loader import TensorBatchLoader
 
 
 def tutorial_split():
@@ -44,10 +45,21 @@ def test_shapes_and_dtypes():
 
 
 def test_first_points_are_the_tutorials():
+    # the tutorial prints X[:5] and y[:5] of make_blobs before splitting; the data module's
+    # splits hold exactly those points (in train_test_split's order)
     data = BlobDataModule()
     data.setup()
-    x_all, _ = make_blobs(n_samples=1000, n_features=2, centers=4, cluster_std=2, random_state=42)
-    assert x_all[0].round(4).tolist() == [-8.2718, 6.8057]
+    tutorial_first = [[-8.2718, 6.8057], [-5.3954, -6.2815], [-5.7630, -6.7281], [3.7212, 0.2735], [4.1207, -1.0331]]
+    tutorial_labels = [3, 2, 2, 1, 1]
+    everything = torch.cat([data.splits["train"][0], data.splits["test"][0]])
+    labels = torch.cat([data.splits["train"][1], data.splits["test"][1]])
+    for point, label in zip(tutorial_first, tutorial_labels):
+        close = (everything - torch.tensor(point)).abs().max(dim=1).values < 5e-5
+        assert int(close.sum()) == 1
+        assert int(labels[close]) == label
+    # and the first training points are the tutorial's X_blob_train[:2]
+    x_train, _, _, _ = tutorial_split()
+    assert torch.equal(data.splits["train"][0][:5], x_train[:5])
 
 
 def test_same_arguments_give_identical_data():
@@ -86,17 +98,16 @@ def test_full_batch_by_default_and_minibatches_on_request():
 def test_shuffled_minibatches_cover_every_sample_once_and_depend_on_epoch_only():
     data = BlobDataModule(batch_size=128)
     data.setup()
-    loader = data.train_dataloader()
-    loader.set_epoch(3)
+    epoch = {"now": 3}
+    loader = TensorBatchLoader(*data.splits["train"], batch_size=128, shuffle=True, seed=42, epoch=lambda: epoch["now"])
     epoch3 = torch.cat([y for _, y in loader])
     x3 = torch.cat([x for x, _ in loader])
     assert len(epoch3) == 800
     assert sorted(map(tuple, x3.tolist())) == sorted(map(tuple, data.splits["train"][0].tolist()))
-    again = data.train_dataloader()
-    again.set_epoch(3)
+    again = TensorBatchLoader(*data.splits["train"], batch_size=128, shuffle=True, seed=42, epoch=lambda: 3)
     assert torch.equal(torch.cat([x for x, _ in again]), x3)
-    again.set_epoch(4)
-    assert not torch.equal(torch.cat([x for x, _ in again]), x3)
+    epoch["now"] = 4
+    assert not torch.equal(torch.cat([x for x, _ in loader]), x3)
 
 
 @pytest.mark.parametrize(
@@ -120,7 +131,7 @@ def test_data_is_moved_to_the_training_device_once():
 
     data = BlobDataModule(batch_size=64)
     data.trainer = SimpleNamespace(strategy=SimpleNamespace(root_device=torch.device("meta")), global_rank=0,
-                                   world_size=1)
+                                   world_size=1, current_epoch=0)
     first, second = data.train_dataloader(), data.train_dataloader()
     assert first.features.device.type == "meta"
     assert first.features is second.features  # copied once, reused by every later loader

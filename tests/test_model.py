@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from blobclf import BlobClassifier, BlobModel
+from blobclf import BlobClassifier, BlobDataModule, BlobModel
 
 TUTORIAL_KEYS = [
     "linear_layer_stack.0.weight",
@@ -31,22 +31,43 @@ def test_forward_returns_logits_of_shape_n_by_classes():
     assert isinstance(model.linear_layer_stack[-1], nn.Linear)
 
 
+# the tutorial's printed first forward pass: ``model(X_blob_train)[:5]`` and ``model(X_blob_test)[:5]``
+TUTORIAL_TRAIN_LOGITS = [
+    [-0.8076, -0.7052, -1.6032, -1.1852],
+    [-0.2484, -1.2522, -1.0065, -0.2962],
+    [0.2528, -0.2379, 0.1882, -0.0066],
+    [0.2296, -0.2598, 0.1238, 0.0327],
+    [-0.0906, -0.9147, -0.6144, -0.1662],
+]
+TUTORIAL_TEST_LOGITS = [
+    [-0.8118, -0.8307, -1.6751, -1.1760],
+    [-0.0902, -0.9269, -0.5813, -0.1338],
+    [0.2456, -0.2423, 0.1883, -0.0032],
+    [-0.3472, -0.4911, -0.8196, -0.6231],
+    [-0.3540, -1.4595, -1.3139, -0.4283],
+]
+
+
 def test_seeded_initialisation_is_the_tutorials_first_forward_pass():
-    torch.manual_seed(42)
-    model = BlobModel(input_features=2, output_features=4)
-    torch.manual_seed(42)
-    again = BlobModel(input_features=2, output_features=4)
-    x = torch.randn(4, 2)
-    assert torch.equal(model(x), again(x))
+    data = BlobDataModule()
+    data.setup()
+    torch.manual_seed(42)  # what seed_everything: 42 does before the model is built
+    model = BlobModel(input_features=2, output_features=4, hidden_units=8)
+    with torch.no_grad():
+        train_logits = model(data.splits["train"][0])[:5]
+        test_logits = model(data.splits["test"][0])[:5]
+    assert torch.allclose(train_logits, torch.tensor(TUTORIAL_TRAIN_LOGITS), atol=5e-5, rtol=0)
+    assert torch.allclose(test_logits, torch.tensor(TUTORIAL_TEST_LOGITS), atol=5e-5, rtol=0)
 
 
-def test_system_wraps_the_model_and_uses_sgd():
-    system = BlobClassifier(num_features=2, num_classes=4, lr=0.1, momentum=0.5, weight_decay=0.01)
+def test_system_wraps_the_model_and_defaults_to_the_tutorials_sgd():
+    system = BlobClassifier(num_features=2, num_classes=4)
     assert list(system.model.state_dict()) == TUTORIAL_KEYS
     optimizer = system.configure_optimizers()
-    assert isinstance(optimizer, torch.optim.SGD)
+    assert type(optimizer) is torch.optim.SGD
     group = optimizer.param_groups[0]
-    assert (group["lr"], group["momentum"], group["weight_decay"]) == (0.1, 0.5, 0.01)
+    assert (group["lr"], group["momentum"], group["weight_decay"]) == (0.1, 0, 0)
+    assert dict(system.hparams) == {"num_features": 2, "num_classes": 4, "hidden_units": 8}
 
 
 def test_predict_step_returns_probabilities_and_argmax_labels():
@@ -56,41 +77,6 @@ def test_predict_step_returns_probabilities_and_argmax_labels():
     assert torch.equal(out["labels"], out["probabilities"].argmax(dim=1))
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [({"lr": 0.0}, "lr must be > 0, got 0.0"), ({"momentum": -0.1}, "momentum must be >= 0, got -0.1")],
-    ids=["lr", "momentum"],
-)
-def test_bad_system_arguments_are_named(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        BlobClassifier(**kwargs)
-
-
 def test_bad_model_arguments_are_named():
     with pytest.raises(ValueError, match="hidden_units must be an integer >= 1, got 0"):
         BlobModel(2, 4, hidden_units=0)
-
-
-def test_attribute_assignment_registers_exactly_as_nn_module_does():
-    system = BlobClassifier()
-    # plain values of plain attributes are stored (Lightning's hook bookkeeping)
-    system._current_fx_name = "training_step"
-    assert system._current_fx_name == "training_step" and system.__dict__["_current_fx_name"] == "training_step"
-    system._current_fx_name = None
-    assert system._current_fx_name is None
-    # parameters, buffers and modules are still registered, plain values of registered names still reach them
-    system.scale = nn.Parameter(torch.ones(1))
-    system.register_buffer("offset", torch.zeros(1))
-    system.head = nn.Linear(4, 4)
-    assert "scale" in dict(system.named_parameters()) and "scale" not in system.__dict__
-    assert "head" in dict(system.named_children()) and "head" not in system.__dict__
-    system.offset = None
-    assert system._buffers["offset"] is None
-    system.head = None
-    assert system._modules["head"] is None
-    # a plain attribute replaced by a module is moved out of __dict__ into the module registry
-    system.note = "plain"
-    system.note = nn.Identity()
-    assert "note" not in system.__dict__ and isinstance(system._modules["note"], nn.Identity)
-    with pytest.raises(TypeError, match="cannot assign 'str' as child module 'model'"):
-        system.model = "not a module"

@@ -15,7 +15,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from blobclf.report import classification_report, write_report
+from blobclf.export import write_report
+from blobclf.report import classification_report
 
 
 def _random_case(seed: int, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:

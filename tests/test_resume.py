@@ -16,6 +16,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from blobclf.safeload import load_checkpoint
 
+pytestmark = pytest.mark.slow  # each test runs blobclf in a fresh process
+
 # Minibatches with shuffling, so the resumed run must also continue the data order exactly.
 ARGS = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "40", "--data.batch_size", "64", "--checkpoint.last_interval", "0"]
 

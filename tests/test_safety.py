@@ -16,6 +16,8 @@ from blobclf.export import load_model
 from blobclf.safeload import load_checkpoint, safe_load
 from blobclf.system import BlobClassifier
 
+pytestmark = pytest.mark.slow  # each test runs blobclf in a fresh process
+
 FORCE_UNSAFE = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}
 
 

@@ -1,4 +1,4 @@
-"""``python -m blobclf.reports RUN``: redraw the figures and rewrite the test report of a run.
+"""``python -m blobclf.regenerate RUN``: redraw the figures and rewrite the test report of a run.
 
 RUN is a run folder (``checkpoints/version_N``, whose ``last.ckpt`` is used) or a checkpoint
 file. Curves come from the run's TensorBoard event files; everything else is recomputed from the
@@ -17,8 +17,8 @@ import torch
 
 from blobclf import artifacts
 from blobclf.data import BlobDataModule
-from blobclf.errors import UserError
-from blobclf.export import METADATA_NAME, public_hparams
+from blobclf.errors import UserError, debugging
+from blobclf.export import METADATA_NAME, REPORT_NAME, public_hparams, write_report
 from blobclf.runs import LAST_NAME
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
@@ -68,7 +68,7 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     report["checkpoint"] = os.fspath(checkpoint_path)
     drawn.update(artifacts.evaluation_figures(report, "test"))
     written = artifacts.save_figures(artifacts.render_figures(drawn), folder)
-    written["test_report"] = artifacts.write_report(report, folder / artifacts.REPORT_NAME)
+    written["test_report"] = write_report(report, folder / REPORT_NAME)
     if log_dir is None:
         print(f"note: no TensorBoard logs found for {os.fspath(checkpoint_path.parent)!r}; curves not drawn")
     return written
@@ -76,7 +76,7 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m blobclf.reports", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m blobclf.regenerate", description=__doc__.splitlines()[0])
     parser.add_argument("run", help="a run folder (checkpoints/version_N) or a .ckpt file")
     parser.add_argument("--output", default=None, help="folder for the outputs (default: the run folder)")
     parser.add_argument("--logs", default="lightning_logs", help="TensorBoard log root (default: lightning_logs)")
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"blobclf: error: cannot write to {error.filename or args.output!r}: {error.strerror}\n")
         sys.exit(2)
     except UserError as error:
-        if os.environ.get("BLOBCLF_DEBUG"):
+        if debugging():
             raise
         sys.stderr.write(f"blobclf: error: {error}\n")
         sys.exit(2)

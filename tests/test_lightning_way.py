@@ -1,0 +1,110 @@
+"""Metrics are logged with self.log, so Lightning's own machinery sees them, and the tutorial's
+table still comes out digit for digit (in-process: the fast suite checks it too)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+from conftest import SGD_CONFIG
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from blobclf.cli import BlobCLI, cli_kwargs
+from blobclf.errors import UserError
+from blobclf.points import read_points
+
+# epoch: (train loss, train acc, test loss, test acc), as printed by the tutorial
+TUTORIAL_TABLE = {
+    0: ("1.16741", "0.41", "1.08563", "0.50"),
+    10: ("0.68131", "0.93", "0.69426", "0.92"),
+    20: ("0.47821", "0.95", "0.48371", "0.95"),
+    30: ("0.32163", "0.96", "0.31335", "0.97"),
+    40: ("0.18300", "0.96", "0.16929", "0.96"),
+    50: ("0.13164", "0.96", "0.11941", "0.96"),
+    60: ("0.11502", "0.96", "0.10250", "0.96"),
+    70: ("0.10735", "0.96", "0.09457", "0.96"),
+    80: ("0.10301", "0.96", "0.09010", "0.96"),
+    90: ("0.10023", "0.96", "0.08731", "0.96"),
+}
+TAGS = ("train/loss", "train/acc", "val/loss", "val/acc")
+
+
+@pytest.fixture(scope="module")
+def tutorial_cli(tmp_path_factory: pytest.TempPathFactory) -> BlobCLI:
+    """``fit --config configs/sgd.yaml`` in this process, with the progress bar on."""
+    cwd = tmp_path_factory.mktemp("in_process_fit")
+    threads = torch.get_num_threads()
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        cli = BlobCLI(**cli_kwargs(), args=["fit", "--config", str(SGD_CONFIG), "--trainer.enable_progress_bar", "true",
+                                            "--export.figures", "false", "--export.onnx", "false"])
+    finally:
+        os.chdir(previous)
+        torch.set_num_threads(threads)
+    cli.cwd = cwd
+    return cli
+
+
+def test_the_tutorial_table_is_reproduced_digit_for_digit(tutorial_cli):
+    events = EventAccumulator(str(tutorial_cli.cwd / "lightning_logs" / "version_0"))
+    events.Reload()
+    curves = {tag: {e.step: e.value for e in events.Scalars(tag)} for tag in TAGS}
+    for tag in TAGS:
+        assert sorted(curves[tag]) == list(range(100))  # one point per epoch, x-axis = epoch
+    for epoch, row in TUTORIAL_TABLE.items():
+        got = (f"{curves['train/loss'][epoch]:.5f}", f"{curves['train/acc'][epoch]:.2f}",
+               f"{curves['val/loss'][epoch]:.5f}", f"{curves['val/acc'][epoch]:.2f}")
+        assert got == row, f"epoch {epoch}"
+
+
+def test_lightning_sees_every_metric_the_standard_way(tutorial_cli):
+    trainer = tutorial_cli.trainer
+    assert set(TAGS) <= set(trainer.logged_metrics)
+    assert set(TAGS) <= set(trainer.callback_metrics)
+    assert set(TAGS) <= set(trainer.progress_bar_metrics)
+    assert float(trainer.logged_metrics["val/acc"]) == pytest.approx(0.965)  # 193 of 200
+    assert float(trainer.callback_metrics["val/loss"]) == pytest.approx(0.08555, abs=5e-6)
+    assert trainer.checkpoint_callback.best_model_score == pytest.approx(0.97)  # epoch 25, as before
+
+
+def test_the_model_records_only_its_own_arguments_and_the_cli_its_optimizer(tutorial_cli):
+    hparams = {k: v for k, v in tutorial_cli.model.hparams.items() if not k.startswith("_")}
+    assert hparams == {"num_features": 2, "num_classes": 4, "hidden_units": 8}
+    (optimizer,) = tutorial_cli.trainer.optimizers
+    assert type(optimizer) is torch.optim.SGD and optimizer.defaults["lr"] == 0.1
+    assert optimizer.defaults["momentum"] == 0 and optimizer.defaults["weight_decay"] == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a,b\n1,2\n3\n", "bad.csv:3: 1 columns, expected 2 as in the header"),
+        ("a,b,c\n1,2,3\n", "bad.csv:1: the header has 3 columns, expected 2 feature columns"),
+        ("a,b\n1,2\n3,abc\n", "bad.csv:3: b='abc' is not a number"),
+        ("a,b\n1,nan\n", "bad.csv:2: b='nan' is not a finite number"),
+        ("a,b\ninf,1\n", "bad.csv:2: a='inf' is not a finite number"),
+        ("a,b,label\n1,2,x\n", "bad.csv:2: label='x' is not a class index"),
+        ("", "bad.csv: the file is empty"),
+        ("a,b\n", "bad.csv: the file has a header but no points"),
+        (None, "bad.csv: no such file"),
+    ],
+    ids=["short-row", "wrong-header", "non-number", "nan", "inf", "bad-label", "empty", "header-only", "missing"],
+)
+def test_csv_points_are_refused_naming_file_and_line(tmp_path, content, message):
+    bad = tmp_path / "bad.csv"
+    if content is not None:
+        bad.write_text(content)
+    with pytest.raises(UserError) as error:
+        read_points(bad, n_features=2)
+    assert str(error.value).endswith(message) or message in str(error.value)
+
+
+def test_csv_points_are_read_with_their_names_and_labels(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("a,b,label\n-8.5,7,3\n\n5,1.25,1\n")
+    features, labels, names = read_points(path, n_features=2)
+    assert names == ["a", "b"]
+    assert features.dtype == torch.float32 and features.tolist() == [[-8.5, 7.0], [5.0, 1.25]]
+    assert labels.tolist() == [3, 1]

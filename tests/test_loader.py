@@ -1,0 +1,65 @@
+"""The in-memory loader: batches, shuffling by seed and epoch, and shards for several processes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from blobclf.loader import TensorBatchLoader
+
+
+def data(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.arange(n, dtype=torch.float32).unsqueeze(1), torch.arange(n)
+
+
+@pytest.mark.parametrize("n", [800, 801, 803])
+@pytest.mark.parametrize("world_size", [2, 3, 4])
+@pytest.mark.parametrize("shuffle", [False, True], ids=["ordered", "shuffled"])
+def test_training_shards_are_disjoint_equal_and_cover_all_but_the_remainder(n, world_size, shuffle):
+    shards = [
+        torch.cat([y for _, y in TensorBatchLoader(*data(n), batch_size=64, shuffle=shuffle, seed=1, rank=rank,
+                                                   world_size=world_size, even_shards=True, epoch=lambda: 5)])
+        for rank in range(world_size)
+    ]
+    assert len({len(s) for s in shards}) == 1  # every process takes the same number of steps
+    everything = torch.cat(shards)
+    assert len(everything.unique()) == len(everything)  # disjoint
+    assert len(everything) == n - n % world_size  # at most world_size - 1 samples left out
+
+
+@pytest.mark.parametrize("world_size", [2, 3])
+def test_evaluation_shards_cover_every_sample_exactly_once(world_size):
+    shards = [torch.cat([y for _, y in TensorBatchLoader(*data(803), batch_size=50, rank=rank, world_size=world_size)])
+              for rank in range(world_size)]
+    assert sorted(torch.cat(shards).tolist()) == list(range(803))
+
+
+def test_the_order_depends_only_on_seed_and_epoch():
+    def order(seed: int, epoch: int) -> list[int]:
+        loader = TensorBatchLoader(*data(100), batch_size=10, shuffle=True, seed=seed, epoch=lambda: epoch)
+        return torch.cat([y for _, y in loader]).tolist()
+
+    assert order(1, 3) == order(1, 3)
+    assert order(1, 3) != order(1, 4) and order(1, 3) != order(2, 3)
+    assert sorted(order(1, 3)) == list(range(100))
+
+
+def test_one_batch_holding_the_split_is_the_tensors_memory_uncopied_and_in_order():
+    x, y = data(10)
+    ((bx, by),) = list(TensorBatchLoader(x, y, shuffle=True))
+    assert bx.data_ptr() == x.data_ptr() and by.data_ptr() == y.data_ptr()
+    assert torch.equal(bx, x) and torch.equal(by, y)
+
+
+def test_lengths_and_the_last_short_batch():
+    loader = TensorBatchLoader(*data(10), batch_size=4)
+    assert len(loader) == 3 and [len(y) for _, y in loader] == [4, 4, 2]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"batch_size": 0}, "batch_size must be >= 1"), ({"rank": 2, "world_size": 2}, r"rank must be in \[0, 2\)")],
+)
+def test_bad_arguments_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TensorBatchLoader(*data(4), **kwargs)

@@ -1,0 +1,119 @@
+"""Run folders: every new run claims its own version, even when many start at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+import torch
+import yaml
+
+from blobclf.errors import UserError
+from blobclf.runs import (
+    claim_run,
+    newest_run,
+    release_run,
+    resolve_checkpoint,
+    run_version,
+)
+
+
+def test_concurrent_claims_get_distinct_versions(tmp_path):
+    root = tmp_path / "checkpoints"
+    claimed: list[int] = []
+    start = threading.Barrier(16)
+
+    def claim() -> None:
+        start.wait()
+        claimed.append(claim_run(root))
+
+    threads = [threading.Thread(target=claim) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == list(range(16))
+    assert sorted(p.name for p in root.iterdir()) == sorted(f"version_{n}" for n in range(16))
+
+
+def test_a_claim_skips_versions_used_by_logs_or_older_runs(tmp_path):
+    (tmp_path / "logs" / "version_4").mkdir(parents=True)
+    (tmp_path / "checkpoints" / "version_1").mkdir(parents=True)
+    (tmp_path / "checkpoints" / "notes").mkdir()
+    assert claim_run(tmp_path / "checkpoints", tmp_path / "logs") == 5
+    assert claim_run(tmp_path / "checkpoints", tmp_path / "logs") == 6
+
+
+def test_a_file_where_the_run_folder_should_be_is_one_line(tmp_path):
+    (tmp_path / "checkpoints").write_text("not a folder")
+    with pytest.raises(UserError, match="is a file, but blobclf keeps its runs in a folder of that name"):
+        claim_run(tmp_path / "checkpoints")
+
+
+def test_releasing_removes_only_an_empty_claim(tmp_path):
+    root = tmp_path / "checkpoints"
+    empty, used = claim_run(root), claim_run(root)
+    (root / f"version_{used}" / "last.ckpt").write_bytes(b"x")
+    release_run(root, empty)
+    release_run(root, used, remove_root=True)
+    assert sorted(p.name for p in root.iterdir()) == [f"version_{used}"]
+    release_run(root, used)  # a second release changes nothing
+    assert (root / f"version_{used}" / "last.ckpt").exists()
+
+
+def test_last_means_the_newest_run_with_a_checkpoint(tmp_path):
+    root = tmp_path / "checkpoints"
+    for version in (0, 1, 2):
+        claim_run(root)
+    (root / "version_1" / "last.ckpt").write_bytes(b"x")
+    # version_2 was just claimed by a run still in its first epoch
+    assert newest_run(root) == root / "version_1"
+    assert resolve_checkpoint("last", root) == os.fspath(root / "version_1" / "last.ckpt")
+    assert resolve_checkpoint("some/other.ckpt", root) == "some/other.ckpt"
+    assert run_version(root / "version_1" / "last.ckpt", root) == 1
+    assert run_version(tmp_path / "elsewhere" / "last.ckpt", root) is None
+
+
+def test_no_run_at_all_is_one_line(tmp_path):
+    with pytest.raises(UserError, match="no runs found under"):
+        resolve_checkpoint("last", tmp_path / "checkpoints")
+
+
+@pytest.mark.slow
+def test_six_fits_started_at_once_get_six_runs_that_match_their_own_settings(tmp_path):
+    rates = ["0.01", "0.02", "0.03", "0.04", "0.05", "0.06"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "blobclf", "fit", "--trainer.max_epochs", "3", "--optimizer.lr", lr,
+             "--export.figures", "false", "--export.onnx", "false"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        for lr in rates
+    ]
+    outputs = [process.communicate(timeout=300)[0] for process in processes]
+    assert [p.returncode for p in processes] == [0] * 6, "\n=====\n".join(outputs)
+    runs = sorted((tmp_path / "checkpoints").iterdir())
+    assert [r.name for r in runs] == [f"version_{n}" for n in range(6)]
+    seen = []
+    for run in runs:
+        meta = json.loads((run / "model.json").read_text())
+        lr = meta["optimizer"]["init_args"]["lr"]
+        config = yaml.safe_load((tmp_path / "lightning_logs" / run.name / "config.yaml").read_text())
+        assert config["optimizer"]["init_args"]["lr"] == lr
+        assert meta["log_dir"].endswith(os.path.join("lightning_logs", run.name))
+        checkpoint = torch.load(run / "last.ckpt", weights_only=True)
+        recorded = [s["training"] for s in checkpoint["callbacks"].values() if "training" in s]
+        assert recorded[0]["optimizer"]["init_args"]["lr"] == lr
+        seen.append(lr)
+    assert sorted(seen) == sorted(float(r) for r in rates)
+    # each process printed its own run's folder
+    printed = sorted(line.split()[-1] for out in outputs for line in out.splitlines()
+                     if line.startswith("exported weights:"))
+    assert printed == sorted(os.path.join("checkpoints", f"version_{n}", "model.pth") for n in range(6))
