@@ -180,6 +180,16 @@ class BlobCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        self._set_threads(config)
+        self._check_settings(config)
+        if self.subcommand == "fit":
+            _check_optimizer(config)
+            self._place_run(config)
+        if self.subcommand == "predict" and config.get("return_predictions") is None:
+            config.return_predictions = False  # the PredictionWriter keeps every prediction
+
+    def _set_threads(self, config: Any) -> None:
+        """Apply ``--threads`` or blobclf's policy, and record the number used in the config."""
         threads = config.get("threads")
         if threads is None and self.subcommand != "predict" and _training_batch(config.data) <= SMALL_BATCH:
             threads = 1
@@ -187,18 +197,19 @@ class BlobCLI(LightningCLI):
             torch.set_num_threads(int(threads))
         config.threads = torch.get_num_threads()  # recorded in the run's config.yaml
         rank_zero_info(f"torch threads: {config.threads} (--threads to change)")
-        trainer = config.trainer
-        max_epochs = trainer.get("max_epochs")
+
+    def _check_settings(self, config: Any) -> None:
+        """Refuse settings that Lightning would take but that cannot work, in one line each."""
+        max_epochs = config.trainer.get("max_epochs")
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
-        accelerator = trainer.get("accelerator")
+        accelerator = config.trainer.get("accelerator")
         if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
             raise UserError(
                 f"--trainer.accelerator={accelerator} but this machine has no usable CUDA GPU; "
                 "use --trainer.accelerator cpu (or auto)"
             )
-        ckpt_path = config.get("ckpt_path")
-        if self.subcommand in EVAL_COMMANDS and not ckpt_path:
+        if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
                 f"'{self.subcommand}' needs --ckpt_path PATH (a .ckpt written by 'blobclf fit', or 'last'/'best' "
                 "for the newest run); without it there is no trained model to evaluate"
@@ -207,12 +218,6 @@ class BlobCLI(LightningCLI):
             raise UserError("--weights_only=false is refused: blobclf loads checkpoints with weights_only=True only")
         if "weights_only" in config:
             config.weights_only = True
-        if self.subcommand == "fit":
-            _check_optimizer(config)
-        if self.subcommand == "predict" and config.get("return_predictions") is None:
-            config.return_predictions = False  # the PredictionWriter keeps every prediction
-        if self.subcommand == "fit":
-            self._place_run(config)
 
     def _place_run(self, config: Any) -> None:
         """Give the run its folders: a resumed run its own, a new run a freshly claimed version."""

@@ -15,6 +15,34 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 SGD_CONFIG = REPO / "configs" / "sgd.yaml"
 
+# epoch: (train loss, train acc, test loss, test acc), as printed by the tutorial
+TUTORIAL_TABLE = {
+    0: ("1.16741", "0.41", "1.08563", "0.50"),
+    10: ("0.68131", "0.93", "0.69426", "0.92"),
+    20: ("0.47821", "0.95", "0.48371", "0.95"),
+    30: ("0.32163", "0.96", "0.31335", "0.97"),
+    40: ("0.18300", "0.96", "0.16929", "0.96"),
+    50: ("0.13164", "0.96", "0.11941", "0.96"),
+    60: ("0.11502", "0.96", "0.10250", "0.96"),
+    70: ("0.10735", "0.96", "0.09457", "0.96"),
+    80: ("0.10301", "0.96", "0.09010", "0.96"),
+    90: ("0.10023", "0.96", "0.08731", "0.96"),
+}
+
+# malformed prediction inputs (file content, or None for a missing file) and the line each gets
+MALFORMED_POINTS = [
+    ("a,b\n1,2\n3\n", "bad.csv:3: 1 columns, expected 2 as in the header"),
+    ("a,b,c\n1,2,3\n", "bad.csv:1: the header has 3 columns, expected 2 feature columns"),
+    ("a,b\n1,2\n3,abc\n", "bad.csv:3: b='abc' is not a number"),
+    ("a,b\n1,nan\n", "bad.csv:2: b='nan' is not a finite number"),
+    ("a,b\ninf,1\n", "bad.csv:2: a='inf' is not a finite number"),
+    ("a,b,label\n1,2,x\n", "bad.csv:2: label='x' is not a class index"),
+    ("", "bad.csv: the file is empty"),
+    ("a,b\n", "bad.csv: the file has a header but no points"),
+    (None, "bad.csv: no such file"),
+]
+MALFORMED_IDS = ["short-row", "wrong-header", "non-number", "nan", "inf", "bad-label", "empty", "header-only", "missing"]
+
 
 @dataclass
 class Result:

@@ -7,26 +7,13 @@ import os
 
 import pytest
 import torch
-from conftest import SGD_CONFIG
+from conftest import MALFORMED_IDS, MALFORMED_POINTS, SGD_CONFIG, TUTORIAL_TABLE
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from blobclf.cli import BlobCLI, cli_kwargs
 from blobclf.errors import UserError
 from blobclf.points import read_points
 
-# epoch: (train loss, train acc, test loss, test acc), as printed by the tutorial
-TUTORIAL_TABLE = {
-    0: ("1.16741", "0.41", "1.08563", "0.50"),
-    10: ("0.68131", "0.93", "0.69426", "0.92"),
-    20: ("0.47821", "0.95", "0.48371", "0.95"),
-    30: ("0.32163", "0.96", "0.31335", "0.97"),
-    40: ("0.18300", "0.96", "0.16929", "0.96"),
-    50: ("0.13164", "0.96", "0.11941", "0.96"),
-    60: ("0.11502", "0.96", "0.10250", "0.96"),
-    70: ("0.10735", "0.96", "0.09457", "0.96"),
-    80: ("0.10301", "0.96", "0.09010", "0.96"),
-    90: ("0.10023", "0.96", "0.08731", "0.96"),
-}
 TAGS = ("train/loss", "train/acc", "val/loss", "val/acc")
 
 
@@ -77,21 +64,7 @@ def test_the_model_records_only_its_own_arguments_and_the_cli_its_optimizer(tuto
     assert optimizer.defaults["momentum"] == 0 and optimizer.defaults["weight_decay"] == 0
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("a,b\n1,2\n3\n", "bad.csv:3: 1 columns, expected 2 as in the header"),
-        ("a,b,c\n1,2,3\n", "bad.csv:1: the header has 3 columns, expected 2 feature columns"),
-        ("a,b\n1,2\n3,abc\n", "bad.csv:3: b='abc' is not a number"),
-        ("a,b\n1,nan\n", "bad.csv:2: b='nan' is not a finite number"),
-        ("a,b\ninf,1\n", "bad.csv:2: a='inf' is not a finite number"),
-        ("a,b,label\n1,2,x\n", "bad.csv:2: label='x' is not a class index"),
-        ("", "bad.csv: the file is empty"),
-        ("a,b\n", "bad.csv: the file has a header but no points"),
-        (None, "bad.csv: no such file"),
-    ],
-    ids=["short-row", "wrong-header", "non-number", "nan", "inf", "bad-label", "empty", "header-only", "missing"],
-)
+@pytest.mark.parametrize(("content", "message"), MALFORMED_POINTS, ids=MALFORMED_IDS)
 def test_csv_points_are_refused_naming_file_and_line(tmp_path, content, message):
     bad = tmp_path / "bad.csv"
     if content is not None:

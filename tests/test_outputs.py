@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
-from conftest import run_cli
+from conftest import MALFORMED_IDS, MALFORMED_POINTS, run_cli
 from matplotlib.image import imread
 from sklearn.metrics import (
     accuracy_score,
@@ -99,20 +99,7 @@ def test_new_points_are_predicted_with_their_own_column_names(tutorial_run, tmp_
     assert [int(r[-1]) for r in rows] == expected
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("a,b\n1,2\n3\n", "bad.csv:3: 1 columns, expected 2 as in the header"),
-        ("a,b,c\n1,2,3\n", "bad.csv:1: the header has 3 columns, expected 2 feature columns"),
-        ("a,b\n1,2\n3,abc\n", "bad.csv:3: b='abc' is not a number"),
-        ("a,b\n1,nan\n", "bad.csv:2: b='nan' is not a finite number"),
-        ("a,b\ninf,1\n", "bad.csv:2: a='inf' is not a finite number"),
-        ("", "bad.csv: the file is empty"),
-        ("a,b\n", "bad.csv: the file has a header but no points"),
-        (None, "bad.csv: no such file"),
-    ],
-    ids=["short-row", "wrong-header", "non-number", "nan", "inf", "empty", "header-only", "missing"],
-)
+@pytest.mark.parametrize(("content", "message"), MALFORMED_POINTS, ids=MALFORMED_IDS)
 def test_malformed_points_get_one_line_and_leave_no_output(tutorial_run, tmp_path, content, message):
     cwd, _ = tutorial_run
     bad = tmp_path / "bad.csv"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import run_cli
+from conftest import TUTORIAL_TABLE, run_cli
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch import nn
 
@@ -19,21 +19,6 @@ from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
 
 pytestmark = pytest.mark.slow
-
-# epoch: (train loss, train acc, test loss, test acc), as printed by the tutorial
-TUTORIAL_TABLE = {
-    0: ("1.16741", "0.41", "1.08563", "0.50"),
-    10: ("0.68131", "0.93", "0.69426", "0.92"),
-    20: ("0.47821", "0.95", "0.48371", "0.95"),
-    30: ("0.32163", "0.96", "0.31335", "0.97"),
-    40: ("0.18300", "0.96", "0.16929", "0.96"),
-    50: ("0.13164", "0.96", "0.11941", "0.96"),
-    60: ("0.11502", "0.96", "0.10250", "0.96"),
-    70: ("0.10735", "0.96", "0.09457", "0.96"),
-    80: ("0.10301", "0.96", "0.09010", "0.96"),
-    90: ("0.10023", "0.96", "0.08731", "0.96"),
-}
-
 
 class TutorialBlobModel(nn.Module):
     """The tutorial's class, verbatim in structure, to load our export."""
