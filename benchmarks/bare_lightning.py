@@ -1,8 +1,8 @@
 """The tutorial's job with the least idiomatic Lightning: the floor under blobclf's epoch.
 
 A bare LightningModule with the tutorial's model, loss and SGD and the same metric objects and
-``self.log`` calls as blobclf (``{stage}/loss`` and ``{stage}/acc``, epoch-level, torchmetrics
-objects logged), trained by a Trainer with logger, checkpointing, progress bar and model summary
+``self.log`` calls as blobclf (metric objects updated each step, logged as ``{stage}/loss`` and
+``{stage}/acc`` at each epoch's end), trained by a Trainer with logger, checkpointing, progress bar and model summary
 off, on the same in-memory full-batch loaders blobclf uses, validating every epoch. Usage:
 python benchmarks/bare_lightning.py [EPOCHS]
 """
@@ -36,9 +36,17 @@ class Bare(L.LightningModule):
         loss = self.loss_fn(logits, labels)
         mean_loss.update(loss.detach(), weight=labels.shape[0])
         accuracy.update(logits.detach(), labels)
+        return loss
+
+    def log_epoch(self, stage, mean_loss, accuracy):
         self.log(f"{stage}/loss", mean_loss, on_step=False, on_epoch=True, prog_bar=True)
         self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
-        return loss
+
+    def on_train_epoch_end(self):
+        self.log_epoch("train", self.train_loss, self.train_acc)
+
+    def on_validation_epoch_end(self):
+        self.log_epoch("val", self.val_loss, self.val_acc)
 
     def training_step(self, batch, batch_idx):
         return self.step(batch, "train", self.train_loss, self.train_acc)

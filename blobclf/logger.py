@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 from typing_extensions import override
 
+from blobclf.errors import ArgumentValueError
 from blobclf.runs import LOG_ROOT
 
 
@@ -17,7 +19,14 @@ class RunLogger(TensorBoardLogger):
 
     Lightning adds the epoch to every batch of epoch-level metrics it logs; this logger uses it as
     the TensorBoard step, so curves have one point per epoch whatever the batch size, and train
-    and validation share an x-axis. Events are flushed to disk whenever a checkpoint is saved, so
+    and validation share an x-axis.
+
+    Lightning hands over each batch of logged metrics (twice an epoch here) and calls
+    :meth:`save` after each, which flushes TensorBoard's writer and waits for its background
+    thread; for a model this small that traffic costs a large share of an epoch. This logger keeps
+    the values and writes them, then flushes, at most every ``save_interval`` seconds, and always
+    when logging ends. When a checkpoint is saved it flushes then and again at the next values it
+    receives (Lightning logs an epoch's training metrics just after the epoch's checkpoint), so
     the curves on disk reach at least as far as any checkpoint a resume could start from.
 
     Args:
@@ -28,6 +37,8 @@ class RunLogger(TensorBoardLogger):
         default_hp_metric: Log a placeholder ``hp_metric``.
         purge_step: Hide events at this step (epoch) and later, written by an earlier attempt
             of the same run (``blobclf fit`` sets it when a run is resumed).
+        save_interval: Least number of seconds between two writes of the values kept
+            (``0``: write and flush each batch of values at once, as Lightning's own logger does).
         kwargs: Passed on to :class:`torch.utils.tensorboard.SummaryWriter`.
     """
 
@@ -38,20 +49,52 @@ class RunLogger(TensorBoardLogger):
         version: int | str | None = None,
         default_hp_metric: bool = False,
         purge_step: int | None = None,
+        save_interval: float = 1.0,
         **kwargs: Any,
     ) -> None:
         if purge_step is not None:
             kwargs["purge_step"] = purge_step
+        if not save_interval >= 0:
+            raise ArgumentValueError(f"save_interval must be >= 0 seconds, got {save_interval!r}")
         super().__init__(save_dir=save_dir, name=name, version=version, default_hp_metric=default_hp_metric, **kwargs)
+        self.save_interval = save_interval
+        self._saved_at: float | None = None
+        self._pending: list[tuple[dict[str, float], int | None]] = []
+        self._flush_next = False
 
     @override
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         metrics = dict(metrics)
         epoch = metrics.pop("epoch", None)
-        super().log_metrics(metrics, int(epoch) if epoch is not None else step)
+        self._pending.append((metrics, int(epoch) if epoch is not None else step))
+        if self.save_interval == 0 or self._flush_next:
+            self._flush_next = False
+            self.flush()
+
+    @rank_zero_only
+    def flush(self) -> None:
+        """Write every value kept so far and flush TensorBoard's writer to disk."""
+        pending, self._pending = self._pending, []
+        for metrics, step in pending:
+            super().log_metrics(metrics, step)
+        self._saved_at = time.monotonic()
+        super().save()
+
+    @override
+    @rank_zero_only
+    def save(self) -> None:
+        if self._saved_at is None or time.monotonic() - self._saved_at >= self.save_interval:
+            self.flush()
 
     @override
     @rank_zero_only
     def after_save_checkpoint(self, checkpoint_callback: Any) -> None:
-        self.experiment.flush()
+        self.flush()
+        self._flush_next = True
+
+    @override
+    @rank_zero_only
+    def finalize(self, status: str) -> None:
+        self.flush()
+        super().finalize(status)

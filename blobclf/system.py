@@ -25,9 +25,11 @@ class BlobClassifier(L.LightningModule):
     """Trains a :class:`~blobclf.model.BlobModel` as the tutorial does.
 
     Cross-entropy on logits and micro-averaged accuracy (the tutorial's ``correct / total``), with
-    one metric object per stage, logged with ``self.log`` once per epoch as ``{stage}/loss`` and
-    ``{stage}/acc``. Train metrics come from the forward pass before the optimizer step, exactly as
-    the tutorial computes them.
+    one metric object per stage: each step updates them, and each epoch's end logs the objects
+    with ``self.log`` as ``{stage}/loss`` and ``{stage}/acc`` (Lightning computes and resets them).
+    Logging at the epoch's end rather than in every step keeps Lightning's per-call logging work
+    out of the steps. Train metrics come from the forward pass before the optimizer step, exactly
+    as the tutorial computes them.
 
     The optimizer is chosen on the command line (``--optimizer``, ``--lr_scheduler``, as in any
     LightningCLI program); :meth:`configure_optimizers` is the tutorial's plain SGD with lr 0.1,
@@ -71,9 +73,15 @@ class BlobClassifier(L.LightningModule):
         # the weight is made on the loss's device: a Python number would be copied there every step
         mean_loss.update(loss.detach(), weight=loss.new_full((), labels.shape[0]))
         accuracy.update(logits.detach(), labels)
+        return loss
+
+    def _log_epoch(self, stage: str) -> None:
+        """Log the stage's metric objects, epoch-level; Lightning computes, syncs and resets them."""
+        mean_loss, accuracy = self.metrics[f"{stage}_loss"], self.metrics[f"{stage}_acc"]
+        if mean_loss.update_count == 0:
+            return  # no batch of this stage ran (e.g. an epoch without validation)
         self.log(f"{stage}/loss", mean_loss, on_step=False, on_epoch=True, prog_bar=True)
         self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
-        return loss
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         return self._shared_step(batch, "train")
@@ -83,6 +91,15 @@ class BlobClassifier(L.LightningModule):
 
     def test_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._shared_step(batch, "test")
+
+    def on_train_epoch_end(self) -> None:
+        self._log_epoch("train")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_epoch("test")
 
     def predict_step(self, batch: Any, batch_idx: int) -> dict[str, Tensor]:
         """Return class probabilities and predicted labels for a batch of features."""

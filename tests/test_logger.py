@@ -1,4 +1,4 @@
-"""The run logger: one point per epoch, flushed whenever a checkpoint is saved."""
+"""The run logger: one point per epoch, written in batches, always on disk as far as the last checkpoint."""
 
 from __future__ import annotations
 
@@ -31,12 +31,39 @@ def test_a_prefix_is_joined_to_every_tag(tmp_path):
     assert scalars(logger.log_dir) == {"exp-val/acc": [(4, 0.75)]}
 
 
-def test_saving_a_checkpoint_flushes_the_curves_to_disk(tmp_path):
-    logger = RunLogger(save_dir=str(tmp_path / "logs"), flush_secs=3600)
+def test_values_are_kept_until_the_interval_passes(tmp_path):
+    logger = RunLogger(save_dir=str(tmp_path / "logs"), save_interval=3600, flush_secs=3600)
+    logger.save()  # the first save writes at once
     for epoch in range(3):
         logger.log_metrics({"val/loss": 2.0 / (epoch + 1), "epoch": epoch})
-    logger.after_save_checkpoint(checkpoint_callback=None)
+        logger.save()  # as Lightning calls it after every batch of values
+    assert "val/loss" not in scalars(logger.log_dir)
+    logger.finalize("success")
     assert scalars(logger.log_dir)["val/loss"] == [(0, 2.0), (1, 1.0), (2, pytest.approx(2 / 3))]
+
+
+def test_saving_a_checkpoint_flushes_the_curves_and_the_next_values(tmp_path):
+    logger = RunLogger(save_dir=str(tmp_path / "logs"), save_interval=3600, flush_secs=3600)
+    logger.save()
+    logger.log_metrics({"val/loss": 0.5, "epoch": 0})
+    logger.after_save_checkpoint(checkpoint_callback=None)
+    assert scalars(logger.log_dir) == {"val/loss": [(0, 0.5)]}
+    # Lightning logs the epoch's training values just after the epoch's checkpoint
+    logger.log_metrics({"train/loss": 0.7, "epoch": 0})
+    assert scalars(logger.log_dir) == {"val/loss": [(0, 0.5)], "train/loss": [(0, pytest.approx(0.7))]}
+    logger.log_metrics({"train/loss": 0.6, "epoch": 1})  # back to batches
+    assert scalars(logger.log_dir)["train/loss"] == [(0, pytest.approx(0.7))]
+
+
+def test_a_save_interval_of_zero_writes_every_value_at_once(tmp_path):
+    logger = RunLogger(save_dir=str(tmp_path / "logs"), save_interval=0, flush_secs=3600)
+    logger.log_metrics({"val/acc": 0.25, "epoch": 3})
+    assert scalars(logger.log_dir) == {"val/acc": [(3, 0.25)]}
+
+
+def test_a_negative_save_interval_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="save_interval must be >= 0 seconds, got -1"):
+        RunLogger(save_dir=str(tmp_path / "logs"), save_interval=-1)
 
 
 def test_logs_of_a_run_go_to_its_version_folder(tmp_path):
