@@ -80,6 +80,8 @@ class RunCheckpoint(ModelCheckpoint):
         self.last_interval = last_interval
         self._last_written_at = time.monotonic()
         self._last_step_written: int | None = None
+        self._epoch_values: dict[str, Any] | None = None
+        self._restored_values: dict[str, Any] | None = None
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -93,12 +95,34 @@ class RunCheckpoint(ModelCheckpoint):
         super().setup(trainer, pl_module, stage)
 
     @override
+    def state_dict(self) -> dict[str, Any]:
+        # The epoch's values go into every checkpoint: Lightning hands an epoch's training metrics
+        # to the loggers only after the epoch's checkpoints are written, so a run killed in
+        # between has them in the checkpoint but not in its logs; a resume logs them again.
+        return {**super().state_dict(), "epoch_values": self._epoch_values}
+
+    @override
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self._restored_values = state_dict.get("epoch_values")
+
+    @override
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)
         self._last_written_at = time.monotonic()
+        restored, self._restored_values = self._restored_values, None
+        if restored and trainer.is_global_zero:
+            for logger in trainer.loggers:
+                # only a logger that hides the resumed epoch's old events takes them again
+                if getattr(logger, "purge_step", None) == restored["epoch"]:
+                    logger.log_metrics({**restored["metrics"], "epoch": restored["epoch"]})
 
     @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._epoch_values = {
+            "epoch": trainer.current_epoch,
+            "metrics": {k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k and v.numel() == 1},
+        }
         super().on_train_epoch_end(trainer, pl_module)
         due = time.monotonic() - self._last_written_at >= self.last_interval
         if trainer.world_size > 1:

@@ -176,7 +176,11 @@ class BlobCLI(LightningCLI):
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
-            self.resume_epoch = int(checkpoint.get("epoch", -1)) + 1
+            # the run's logs restart at the checkpoint's epoch: its events are replaced by the
+            # values the checkpoint holds (see RunCheckpoint), later ones by the resumed run's
+            values = [s["epoch_values"] for s in checkpoint.get("callbacks", {}).values()
+                      if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
+            self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config

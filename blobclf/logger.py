@@ -57,6 +57,7 @@ class RunLogger(TensorBoardLogger):
         if not save_interval >= 0:
             raise ArgumentValueError(f"save_interval must be >= 0 seconds, got {save_interval!r}")
         super().__init__(save_dir=save_dir, name=name, version=version, default_hp_metric=default_hp_metric, **kwargs)
+        self.purge_step = purge_step
         self.save_interval = save_interval
         self._saved_at: float | None = None
         self._pending: list[tuple[dict[str, float], int | None]] = []

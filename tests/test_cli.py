@@ -8,8 +8,16 @@ import pytest
 import torch
 import yaml
 from conftest import REPO, SGD_CONFIG, run_cli
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from blobclf.safeload import load_checkpoint
+
+
+def scalars(log_dir) -> dict[str, list[tuple[int, float]]]:
+    events = EventAccumulator(str(log_dir))
+    events.Reload()
+    return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+
 
 QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false"]
 
@@ -171,3 +179,21 @@ def test_early_stopping_and_csv_logger_work_as_in_any_lightningcli_program(cli):
     assert {"epoch", "train/loss", "train/acc", "val/loss", "val/acc"} <= set(header)
     epochs = sorted({int(row.split(",")[header.index("epoch")]) for row in lines[1:]})
     assert epochs == [0, 1]
+
+
+def test_a_resume_relogs_the_checkpoints_epoch_once_from_the_checkpoint(cli):
+    # Lightning logs an epoch's training values just after the epoch's checkpoint; a kill in
+    # between leaves them only in the checkpoint, from which a resume logs them again
+    args = ["fit", *QUICK, "--data.batch_size", "64", "--checkpoint.last_interval", "0"]
+    assert cli(*args, "--trainer.max_epochs", "3").returncode == 0
+    uninterrupted = scalars(cli.cwd / "lightning_logs" / "version_0")
+    checkpoint = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")
+    (stored,) = [s["epoch_values"] for s in checkpoint["callbacks"].values() if "epoch_values" in s]
+    assert stored["epoch"] == 2 and set(stored["metrics"]) == {"train/loss", "train/acc", "val/loss", "val/acc"}
+    for events in (cli.cwd / "lightning_logs" / "version_0").glob("events.out.tfevents.*"):
+        events.unlink()  # as if the killed run had written nothing of its logs
+    assert cli(*args, "--trainer.max_epochs", "5", "--ckpt_path", "last").returncode == 0
+    resumed = scalars(cli.cwd / "lightning_logs" / "version_0")
+    for tag in stored["metrics"]:
+        assert [step for step, _ in resumed[tag]] == [2, 3, 4]
+        assert resumed[tag][0] == uninterrupted[tag][2]  # the very value logged at epoch 2
