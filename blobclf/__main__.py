@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 
 
 def main() -> None:
@@ -11,8 +12,9 @@ def main() -> None:
     Importing torch, Lightning, torchmetrics and scikit-learn creates hundreds of thousands of
     long-lived objects that the collector would walk again and again, with nothing to free: the
     collector is paused while they are imported and they are then frozen (kept out of later
-    collections). Collection runs as usual for everything the command itself creates. This is
-    the program's start-up only; importing :mod:`blobclf.cli` as a library changes nothing.
+    collections). Collection runs as usual for everything the command itself creates. Only the
+    parser of the subcommand given is built (see :func:`blobclf.cli.cli_for`). This is the
+    program's start-up only; importing :mod:`blobclf.cli` as a library changes nothing.
     """
     gc.disable()
     try:
@@ -20,8 +22,9 @@ def main() -> None:
     finally:
         gc.freeze()
         gc.enable()
+    first = sys.argv[1] if len(sys.argv) > 1 else None
     try:
-        cli_main()
+        cli_main(only=first)
     finally:
         # The program ends next: every output is closed (files are written atomically, the
         # logger finalized), so spare the interpreter's final collections over the same objects.

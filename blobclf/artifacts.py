@@ -102,11 +102,11 @@ def save_figures(rendered: Mapping[str, bytes], folder: str | os.PathLike[str]) 
 
 def log_figures(experiment: Any, rendered: Mapping[str, bytes], step: int) -> None:
     """Add rendered figures as images ``figures/{name}`` to a TensorBoard ``SummaryWriter``."""
-    from matplotlib.image import imread
+    from PIL import Image
 
     for name, png in rendered.items():
-        rgba = imread(io.BytesIO(png), format="png")  # floats in [0, 1], exactly k / 255
-        image = (rgba[..., :3] * 255).round().astype(np.uint8)  # the PNG's own pixels, alpha dropped
+        with Image.open(io.BytesIO(png)) as decoded:
+            image = np.asarray(decoded.convert("RGB"))  # the PNG's own pixels, alpha dropped
         experiment.add_image(f"figures/{name}", image, step, dataformats="HWC")
 
 

@@ -324,10 +324,37 @@ def close_process_group() -> None:
         torch.distributed.destroy_process_group()
 
 
-def cli_main(args: list[str] | None = None) -> None:
-    """Run the blobclf command line; user errors end in one line on stderr and exit status 2."""
+def cli_for(subcommand: str | None) -> type[BlobCLI]:
+    """:class:`BlobCLI` offering only ``subcommand`` (all subcommands for ``None`` or an unknown name).
+
+    LightningCLI builds a complete parser (every Trainer, model, data and callback option, with
+    their types and documentation) for each subcommand it offers, before it parses anything; a
+    command that runs ``fit`` needs only ``fit``'s. ``subcommands`` is LightningCLI's public,
+    overridable list of subcommands.
+    """
+    every = LightningCLI.subcommands()
+    if subcommand not in every:
+        return BlobCLI
+    only = {subcommand: every[subcommand]}
+
+    class OneSubcommandCLI(BlobCLI):
+        @staticmethod
+        def subcommands() -> dict[str, set[str]]:
+            return only
+
+    return OneSubcommandCLI
+
+
+def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
+    """Run the blobclf command line; user errors end in one line on stderr and exit status 2.
+
+    Args:
+        args: The command line (``None``: ``sys.argv[1:]``).
+        only: Build only this subcommand's parser (see :func:`cli_for`); ``python -m blobclf``
+            passes the subcommand it was given.
+    """
     try:
-        BlobCLI(**cli_kwargs(), args=args)
+        cli_for(only)(**cli_kwargs(), args=args)
     except (UserError, MisconfigurationException) as error:
         if debugging():
             raise

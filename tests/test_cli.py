@@ -197,3 +197,14 @@ def test_a_resume_relogs_the_checkpoints_epoch_once_from_the_checkpoint(cli):
     for tag in stored["metrics"]:
         assert [step for step, _ in resumed[tag]] == [2, 3, 4]
         assert resumed[tag][0] == uninterrupted[tag][2]  # the very value logged at epoch 2
+
+
+def test_python_m_blobclf_builds_only_the_parser_of_the_subcommand_given(cli):
+    from blobclf.cli import BlobCLI, cli_for, cli_main
+
+    assert list(cli_for("fit").subcommands()) == ["fit"]
+    assert issubclass(cli_for("fit"), BlobCLI)
+    assert cli_for(None) is BlobCLI and cli_for("--help") is BlobCLI and cli_for("fitt") is BlobCLI
+    with pytest.raises(SystemExit):
+        cli_main(["predict", "--help"], only="predict")
+    assert "--prediction.output" in cli.capsys.readouterr().out
