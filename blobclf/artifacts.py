@@ -57,22 +57,38 @@ def fit_figures(
     num_classes: int,
     curves: Mapping[str, tuple[list[int], list[float]]],
 ) -> dict[str, Any]:
-    """Draw the run's figures; returns ``{name: Figure}`` (not yet saved)."""
+    """Draw the run's figures; returns ``{name: Figure}`` (not yet saved).
+
+    The data scatter needs at least two features and the decision boundary exactly two; for other
+    data they are left out (see :func:`skipped_figures`).
+    """
     arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, (x, y) in splits.items():
         # without a validation split, "val" is the test split itself: draw it once
         if not any(x is splits[seen][0] for seen in arrays):
             arrays[name] = (x.cpu().numpy(), y.cpu().numpy())
-    drawn: dict[str, Any] = {"data": figures.data_scatter(arrays, num_classes)}
+    n_features = next(iter(arrays.values()))[0].shape[1]
+    drawn: dict[str, Any] = {}
+    if n_features >= 2:
+        drawn["data"] = figures.data_scatter(arrays, num_classes)
     if "train/loss" in curves and "val/loss" in curves:
         drawn["loss_curves"] = figures.loss_curves(curves["train/loss"][0], curves["train/loss"][1], curves["val/loss"][1])
     if "train/acc" in curves and "val/acc" in curves:
         drawn["accuracy_curves"] = figures.accuracy_curves(
             curves["train/acc"][0], curves["train/acc"][1], curves["val/acc"][1]
         )
-    if next(iter(arrays.values()))[0].shape[1] == 2:
+    if n_features == 2:
         drawn["decision_boundary"] = figures.decision_boundary(predict_labels(model), arrays, num_classes)
     return drawn
+
+
+def skipped_figures(num_features: int) -> str | None:
+    """One line saying which figures :func:`fit_figures` leaves out for this many features, and why."""
+    if num_features < 2:
+        return "data.png and decision_boundary.png are not drawn: they plot two features and the data has one"
+    if num_features > 2:
+        return f"decision_boundary.png is not drawn: it plots two features and the data has {num_features}"
+    return None
 
 
 def evaluation_figures(report: Mapping[str, Any], split: str) -> dict[str, Any]:
@@ -126,6 +142,7 @@ __all__ = [
     "evaluate",
     "evaluation_figures",
     "fit_figures",
+    "skipped_figures",
     "log_figures",
     "read_curves",
     "render_figures",

@@ -13,6 +13,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from typing_extensions import override
 
+from blobclf.errors import ArgumentValueError
 from blobclf.export import (
     ONNX_NAME,
     REPORT_NAME,
@@ -23,6 +24,7 @@ from blobclf.export import (
     write_report,
 )
 from blobclf.runs import CHECKPOINT_ROOT, run_name
+from blobclf.types import NonNegativeFloat
 
 
 class RunCheckpoint(ModelCheckpoint):
@@ -58,11 +60,11 @@ class RunCheckpoint(ModelCheckpoint):
         mode: str = "max",
         save_top_k: int = 1,
         save_last: bool = True,
-        last_interval: float = 1.0,
+        last_interval: NonNegativeFloat = 1.0,
         every_n_epochs: int = 1,
     ) -> None:
-        if last_interval < 0:
-            raise ValueError(f"last_interval must be >= 0 seconds, got {last_interval!r}")
+        if not last_interval >= 0:
+            raise ArgumentValueError(f"last_interval must be >= 0 seconds, got {last_interval!r}")
         # last.ckpt is handled here, not by ModelCheckpoint: its ``save_last`` refreshes the file
         # only in epochs that also write a best checkpoint, so it goes stale after the best epoch.
         super().__init__(
@@ -191,6 +193,9 @@ class RunExport(Callback):
         log_dir = trainer.log_dir  # a collective call under DDP: every process must make it
         if not trainer.is_global_zero or trainer.interrupted:
             return
+        if trainer.fast_dev_run:
+            print("fast_dev_run: a smoke test of the training and validation steps; nothing was saved or exported")
+            return
         directory = _run_folder(trainer)
         trained = self._start_step is not None and trainer.global_step > self._start_step
         if not trained and (directory / WEIGHTS_NAME).exists():
@@ -214,6 +219,11 @@ class RunExport(Callback):
         if self.figures and trainer.datamodule is not None:
             saved = _fit_figures(trainer, pl_module, directory, log_dir)
             print(f"figures: {', '.join(shown(p) for p in saved.values())}")
+            from blobclf.artifacts import skipped_figures
+
+            note = skipped_figures(trainer.datamodule.num_features)
+            if note:
+                print(f"note: {note}")
 
     def _metadata(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> dict[str, Any]:
         datamodule = trainer.datamodule

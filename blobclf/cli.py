@@ -149,6 +149,7 @@ class BlobCLI(LightningCLI):
         root = self.config[subcommand].checkpoint.root
         path = resolve_checkpoint(str(ckpt_path), root)
         checkpoint = load_checkpoint(path)
+        BlobClassifier.check_checkpoint(checkpoint, path)
         stored = {
             **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
             **{f"data.{k}": v for k, v in checkpoint.get("datamodule_hyper_parameters", {}).items()},
@@ -239,8 +240,8 @@ class BlobCLI(LightningCLI):
             if init is not None and "purge_step" in init:
                 init.purge_step = self.resume_epoch
             return
-        if config.get("ckpt_path") or config.checkpoint.get("dirpath") is not None:
-            return
+        if config.get("ckpt_path") or config.checkpoint.get("dirpath") is not None or config.trainer.get("fast_dev_run"):
+            return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
         if versioned and init.get("version") is not None:
             name = run_name(init.version)
             for folder in (Path(init.save_dir) / (init.get("name") or "") / name, Path(config.checkpoint.root) / name):
@@ -359,6 +360,13 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         if debugging():
             raise
         sys.stderr.write(f"blobclf: error: {one_line(str(error))}\n")
+        sys.exit(2)
+    except OSError as error:
+        # the machine refused a read or write (disk full, read-only folder, a file where a folder
+        # should be ...): say which path and why; everything written before stays whole
+        if debugging() or error.filename is None:
+            raise
+        sys.stderr.write(f"blobclf: error: cannot use {os.fspath(error.filename)!r}: {error.strerror or error}\n")
         sys.exit(2)
     finally:
         if args is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import lightning as L
 import torch
@@ -10,10 +11,10 @@ from sklearn.datasets import make_blobs
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 
-from blobclf.errors import ArgumentValueError
+from blobclf.errors import ArgumentValueError, UserError
 from blobclf.loader import TensorBatchLoader
 from blobclf.points import read_points
-from blobclf.types import AtLeastTwoInt, OpenUnitInterval, PositiveFloat, PositiveInt
+from blobclf.types import AtLeastTwoInt, NonNegativeInt, OpenUnitInterval, PositiveFloat, PositiveInt
 
 
 class BlobDataModule(L.LightningDataModule):
@@ -49,7 +50,7 @@ class BlobDataModule(L.LightningDataModule):
         n_features: PositiveInt = 2,
         centers: AtLeastTwoInt = 4,
         cluster_std: PositiveFloat = 2.0,
-        random_state: int = 42,
+        random_state: NonNegativeInt = 42,
         test_size: OpenUnitInterval = 0.2,
         val_size: OpenUnitInterval | None = None,
         batch_size: PositiveInt | None = None,
@@ -61,8 +62,10 @@ class BlobDataModule(L.LightningDataModule):
         _check_int("n_samples", n_samples, 1)
         _check_int("n_features", n_features, 1)
         _check_int("centers", centers, 2)
-        if not cluster_std > 0:
-            raise ArgumentValueError(f"cluster_std must be > 0, got {cluster_std!r}")
+        if not (cluster_std > 0 and math.isfinite(cluster_std)):
+            raise ArgumentValueError(f"cluster_std must be a finite number > 0, got {cluster_std!r}")
+        if isinstance(random_state, bool) or not isinstance(random_state, int) or not 0 <= random_state < 2**32:
+            raise ArgumentValueError(f"random_state must be an integer from 0 to 2**32 - 1, got {random_state!r}")
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
             if fraction is not None and not 0 < fraction < 1:
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
@@ -76,6 +79,7 @@ class BlobDataModule(L.LightningDataModule):
                 + (f" and val_size={val_size}" if val_size is not None else "")
                 + f": the split would be {sizes}; every split needs at least 1 point"
             )
+        check_memory(n_samples, n_features)
         self.save_hyperparameters()
         self.splits: dict[str, tuple[Tensor, Tensor]] = {}
         self._device_cache: dict[tuple[int, str], tuple[Tensor, Tensor]] = {}
@@ -173,13 +177,43 @@ class BlobDataModule(L.LightningDataModule):
             features, labels = self.splits["test"]
             return features, labels, [f"x{i}" for i in range(features.shape[1])]
         if "predict" not in self.splits:
-            features, labels, names = read_points(self.hparams.predict_file, self.num_features)
+            features, labels, names = read_points(self.hparams.predict_file, self.num_features, self.num_classes)
             if labels is None:
                 labels = torch.full((features.shape[0],), -1, dtype=torch.long)
             self.splits["predict"] = (features, labels)
             self.predict_names = names
         features, labels = self.splits["predict"]
         return features, labels, self.predict_names
+
+
+def check_memory(n_samples: int, n_features: int) -> None:
+    """Refuse, in one line, data that would not fit in the memory this machine has available.
+
+    Generating and splitting the blobs peaks at about ``n_samples * (16 * n_features + 24)`` bytes
+    (scikit-learn's float64 points, the float32 copy, labels, and the split's copies).
+    """
+    needed = n_samples * (16 * n_features + 24)
+    available = available_memory()
+    if available is not None and needed > available:
+        raise UserError(
+            f"n_samples={n_samples:,} with n_features={n_features} needs about {needed / 2**30:.1f} GiB of memory "
+            f"and {available / 2**30:.1f} GiB is available; use fewer samples"
+        )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new allocations (``MemAvailable`` on Linux), if known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def split_sizes(n_samples: int, test_size: float, val_size: float | None = None) -> dict[str, int]:

@@ -16,3 +16,7 @@ class UserError(Exception):
 
 class ArgumentValueError(UserError, ValueError):
     """An argument out of range: a ``ValueError`` for library callers, a one-line error in the CLI."""
+
+
+class TrainingDiverged(UserError):
+    """The loss or the weights stopped being finite: settings (usually the learning rate) to change."""

@@ -87,7 +87,15 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
     except (ValueError, KeyError, TypeError) as error:
         raise UserError(f"metadata file {os.fspath(metadata)!r} is not a blobclf model.json ({error})") from None
     state = safe_load(weights, "weights file")
-    model = BlobModel(**constructor)
+    try:
+        model = BlobModel(**constructor)
+    except (TypeError, ValueError) as error:
+        raise UserError(f"metadata file {os.fspath(metadata)!r} does not describe a BlobModel: {error}") from None
+    if isinstance(state, dict) and not all(
+        bool(v.isfinite().all()) for v in state.values() if isinstance(v, torch.Tensor) and v.is_floating_point()
+    ):
+        raise UserError(f"weights file {os.fspath(weights)!r} holds weights that are not finite (NaN or inf): "
+                        "the run that wrote it diverged")
     try:
         model.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError) as error:

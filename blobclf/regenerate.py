@@ -47,8 +47,8 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     if not checkpoint_path.is_file():
         raise UserError(f"{os.fspath(run)!r} holds no {LAST_NAME}; pass a checkpoint file instead")
     checkpoint = load_checkpoint(checkpoint_path)
+    system = BlobClassifier.check_checkpoint(checkpoint, checkpoint_path)
     try:
-        system = BlobClassifier(**public_hparams(checkpoint.get("hyper_parameters", {})))
         data = BlobDataModule(**public_hparams(checkpoint.get("datamodule_hyper_parameters", {})))
         system.load_state_dict(checkpoint["state_dict"])
     except (TypeError, ValueError, RuntimeError) as error:

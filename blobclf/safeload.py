@@ -51,15 +51,67 @@ def local_file(path: str | os.PathLike[str], what: str = "checkpoint") -> Path:
     return local
 
 
+MAX_LOAD_ENV = "BLOBCLF_MAX_LOAD_BYTES"
+DEFAULT_MAX_LOAD = 2**30
+"""Default cap on the bytes a checkpoint or weights file may hold (1 GiB; blobclf's own are KiBs)."""
+
+
+def max_load_bytes() -> int:
+    """The cap on a file's content: ``BLOBCLF_MAX_LOAD_BYTES`` if set, else :data:`DEFAULT_MAX_LOAD`."""
+    text = os.environ.get(MAX_LOAD_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_LOAD
+    try:
+        value = int(float(text))
+    except ValueError:
+        raise UserError(f"{MAX_LOAD_ENV}={text!r} is not a number of bytes") from None
+    return value
+
+
+def check_archive(path: Path, what: str = "checkpoint") -> None:
+    """Check that ``path`` is an archive as ``torch.save`` writes it, before torch reads any of it.
+
+    ``torch.save`` writes an uncompressed zip archive. A file that is not one, that holds a
+    compressed entry (which could inflate to far more memory than its size on disk), or that
+    declares more content than :func:`max_load_bytes` is refused with one line.
+    """
+    name = os.fspath(path)
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head != b"PK\x03\x04":
+        raise UserError(f"{what} {name!r} is not a PyTorch file: torch.save writes a zip archive, and this is not one")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UserError(
+            f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): {error}"
+        ) from None
+    size = path.stat().st_size
+    for entry in entries:
+        if entry.compress_type != zipfile.ZIP_STORED or entry.file_size != entry.compress_size:
+            raise UserError(f"{what} {name!r} is refused: its entry {entry.filename!r} is compressed, "
+                            "which torch.save never writes")
+        if entry.header_offset + entry.compress_size > size:
+            raise UserError(f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): "
+                            f"entry {entry.filename!r} reaches past the end of the file")
+    declared, cap = sum(entry.file_size for entry in entries), max_load_bytes()
+    if declared > cap:
+        raise UserError(f"{what} {name!r} holds {declared:,} bytes, more than blobclf loads ({cap:,}); "
+                        f"if you trust it, raise the limit with {MAX_LOAD_ENV}")
+
+
 def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
     """``torch.load`` with ``weights_only=True`` passed explicitly, with one-line errors.
 
     Passing ``weights_only=True`` explicitly means ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` cannot turn
     it off. A file whose unpickling needs anything but tensors and plain containers is refused,
-    naming the global it asked for; nothing from it is executed.
+    naming the global it asked for; nothing from it is executed. The archive is checked first
+    (:func:`check_archive`), so nothing large is allocated for a file that only claims to be small.
     """
     local = local_file(path, what)
     check_torch()
+    check_archive(local, what)
     try:
         return torch.load(local, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
-from blobclf.errors import UserError
+from blobclf.errors import TrainingDiverged, UserError
 from blobclf.model import BlobModel
 from blobclf.safeload import load_checkpoint, local_file
 from blobclf.types import PositiveInt
@@ -80,8 +80,34 @@ class BlobClassifier(L.LightningModule):
         mean_loss, accuracy = self.metrics[f"{stage}_loss"], self.metrics[f"{stage}_acc"]
         if mean_loss.update_count == 0:
             return  # no batch of this stage ran (e.g. an epoch without validation)
+        if stage == "train":
+            self._check_finite(mean_loss.compute())
         self.log(f"{stage}/loss", mean_loss, on_step=False, on_epoch=True, prog_bar=True)
         self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
+
+    def _check_finite(self, loss: Tensor) -> None:
+        """Stop training with one line when the epoch's loss or the weights stopped being finite.
+
+        Runs before the epoch's checkpoints are written, so no checkpoint, export or figure is made
+        of a diverged model; the last checkpoint written is the last good one. One host sync per
+        epoch, on a value Lightning computes for logging anyway.
+        """
+        weights_ok = torch.stack([p.isfinite().all() for p in self.model.parameters()]).all()
+        if bool(loss.isfinite()) and bool(weights_ok):
+            return
+        what = f"train/loss is {float(loss)}" if not bool(loss.isfinite()) else "the weights are no longer finite"
+        optimizers = self.trainer.optimizers if self._trainer_attached() else []
+        now = f", now {optimizers[0].param_groups[0]['lr']:g}" if optimizers else ""
+        raise TrainingDiverged(
+            f"training diverged in epoch {self.current_epoch}: {what}; nothing of this epoch was saved or "
+            f"exported (earlier checkpoints are kept); try a lower learning rate (--optimizer.lr{now})"
+        )
+
+    def _trainer_attached(self) -> bool:
+        try:
+            return self.trainer is not None
+        except RuntimeError:  # not attached to a Trainer
+            return False
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         return self._shared_step(batch, "train")
@@ -112,6 +138,38 @@ class BlobClassifier(L.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=DEFAULT_LR)
 
     @classmethod
+    def check_checkpoint(cls, checkpoint: dict[str, Any], path: str | os.PathLike[str]) -> BlobClassifier:
+        """Check that a loaded checkpoint is one of this class with usable weights; return the system.
+
+        Refuses, with one line each, a checkpoint written for another LightningModule or edited so
+        that its hyperparameters and weights no longer fit, and one whose weights are not finite
+        (a run that diverged).
+        """
+        name = os.fspath(path)
+        hparams = checkpoint.get("hyper_parameters")
+        state = checkpoint.get("state_dict")
+        if not isinstance(hparams, dict) or not isinstance(state, dict):
+            raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit': it has no model hyperparameters")
+        try:
+            system = cls(**{k: v for k, v in hparams.items() if not str(k).startswith("_")})
+        except (TypeError, ValueError) as error:
+            raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): {error}") from None
+        expected = {k: tuple(v.shape) for k, v in system.state_dict().items()}
+        found = {k: tuple(v.shape) if isinstance(v, Tensor) else None for k, v in state.items()}
+        if found != expected:
+            wrong = sorted(set(found) ^ set(expected)) or sorted(k for k in found if found[k] != expected[k])
+            raise UserError(
+                f"checkpoint {name!r} does not fit BlobClassifier({', '.join(f'{k}={v}' for k, v in system.hparams.items())}):"
+                f" {wrong[0]!r} is missing, extra or of another shape; it was written by another model or edited"
+            )
+        if not all(bool(v.isfinite().all()) for v in state.values() if v.is_floating_point()):
+            raise UserError(
+                f"checkpoint {name!r} holds weights that are not finite (NaN or inf): the run that wrote it "
+                "diverged; use an earlier checkpoint, or train again with a lower learning rate"
+            )
+        return system
+
+    @classmethod
     def load_from_checkpoint(  # type: ignore[override]
         cls,
         checkpoint_path: str | os.PathLike[str],
@@ -125,7 +183,7 @@ class BlobClassifier(L.LightningModule):
         if weights_only is not True:
             raise UserError("weights_only=False is refused: blobclf loads checkpoints with weights_only=True only")
         path = local_file(checkpoint_path)
-        load_checkpoint(path)  # refuses unsafe or foreign files with a clear message first
+        cls.check_checkpoint(load_checkpoint(path), path)  # refuses unsafe, foreign or diverged files first
         return super().load_from_checkpoint(
             path, map_location=map_location, hparams_file=hparams_file, strict=strict, weights_only=True, **kwargs
         )

@@ -2,6 +2,7 @@
 
 from jsonargparse.typing import (
     NonNegativeFloat,
+    NonNegativeInt,
     OpenUnitInterval,
     PositiveFloat,
     PositiveInt,
@@ -10,4 +11,4 @@ from jsonargparse.typing import (
 
 AtLeastTwoInt = restricted_number_type("AtLeastTwoInt", int, (">=", 2), docstring="int >= 2")
 
-__all__ = ["AtLeastTwoInt", "NonNegativeFloat", "OpenUnitInterval", "PositiveFloat", "PositiveInt"]
+__all__ = ["AtLeastTwoInt", "NonNegativeFloat", "NonNegativeInt", "OpenUnitInterval", "PositiveFloat", "PositiveInt"]

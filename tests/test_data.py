@@ -116,7 +116,7 @@ def test_shuffled_minibatches_cover_every_sample_once_and_depend_on_epoch_only()
         ({"centers": 1}, "centers must be an integer >= 2, got 1"),
         ({"test_size": 1.0}, "test_size must be strictly between 0 and 1, got 1.0"),
         ({"batch_size": 0}, "batch_size must be an integer >= 1, got 0"),
-        ({"cluster_std": -1.0}, "cluster_std must be > 0, got -1.0"),
+        ({"cluster_std": -1.0}, "cluster_std must be a finite number > 0, got -1.0"),
         ({"n_samples": 1}, "n_samples=1 is too small for test_size=0.2"),
     ],
     ids=["centers", "test_size", "batch_size", "cluster_std", "too-few-samples"],
