@@ -13,14 +13,16 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from typing_extensions import override
 
+from blobclf.atomic import remove_leftovers
 from blobclf.errors import ArgumentValueError
 from blobclf.export import (
+    METADATA_NAME,
     ONNX_NAME,
     REPORT_NAME,
-    WEIGHTS_NAME,
-    export_model,
     export_onnx,
+    export_weights,
     public_hparams,
+    write_metadata,
     write_report,
 )
 from blobclf.runs import CHECKPOINT_ROOT, run_name
@@ -95,6 +97,8 @@ class RunCheckpoint(ModelCheckpoint):
             else:
                 self.dirpath = str(Path(self.root))
         super().setup(trainer, pl_module, stage)
+        if stage == "fit" and trainer.is_global_zero:
+            remove_leftovers(self.dirpath)  # temporaries of writes a killed attempt cut short
 
     @override
     def state_dict(self) -> dict[str, Any]:
@@ -107,6 +111,12 @@ class RunCheckpoint(ModelCheckpoint):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._restored_values = state_dict.get("epoch_values")
+        self._epoch_values = self._restored_values
+
+    @property
+    def epoch_values(self) -> dict[str, Any] | None:
+        """``{"epoch": E, "metrics": {...}}`` of the last epoch trained or restored (``None`` before any)."""
+        return self._epoch_values
 
     @override
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -196,26 +206,29 @@ class RunExport(Callback):
         if trainer.fast_dev_run:
             print("fast_dev_run: a smoke test of the training and validation steps; nothing was saved or exported")
             return
+        if any(getattr(callback, "stopped", lambda: False)() for callback in trainer.callbacks):
+            return  # stopped by a signal: the run is not finished, so nothing is exported
         directory = _run_folder(trainer)
+        remove_leftovers(directory)  # temporaries of writes a kill cut short
         trained = self._start_step is not None and trainer.global_step > self._start_step
-        if not trained and (directory / WEIGHTS_NAME).exists():
-            # e.g. resuming a run that had already finished: keep its exports and their metrics
-            print(f"nothing was trained; the exports in {directory} are kept as they were")
+        if not trained and (directory / METADATA_NAME).exists():
+            # e.g. resuming a run that had already finished: model.json, written last, says its
+            # exports are complete; keep them and their metrics
+            print(f"nothing was trained; the exports in {shown(directory)} are complete and kept as they were")
             return
-        metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k}
+        checkpoint = trainer.checkpoint_callback
+        metrics = dict((getattr(checkpoint, "epoch_values", None) or {}).get("metrics", {}))
+        metrics.update({k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k})
         summary = "  ".join(f"{k}={v:.5f}" for k, v in sorted(metrics.items()))
         print(f"final metrics: {summary or 'none (no epoch ran)'}")
-        checkpoint = trainer.checkpoint_callback
         if checkpoint is not None:
             print(f"best checkpoint: {shown(checkpoint.best_model_path)}")
             print(f"last checkpoint: {shown(checkpoint.last_model_path)}")
-        weights, metadata = export_model(pl_module.model, directory, metrics=metrics,
-                                         extra=self._metadata(trainer, pl_module, log_dir))
-        print(f"exported weights: {shown(weights)}")
-        print(f"exported metadata: {shown(metadata)}")
+        model = pl_module.model
+        print(f"exported weights: {shown(export_weights(model, directory))}")
         if self.onnx:
-            num_features = pl_module.model.linear_layer_stack[0].in_features
-            print(f"exported onnx: {shown(export_onnx(pl_module.model, directory / ONNX_NAME, num_features))}")
+            num_features = model.linear_layer_stack[0].in_features
+            print(f"exported onnx: {shown(export_onnx(model, directory / ONNX_NAME, num_features))}")
         if self.figures and trainer.datamodule is not None:
             saved = _fit_figures(trainer, pl_module, directory, log_dir)
             print(f"figures: {', '.join(shown(p) for p in saved.values())}")
@@ -224,6 +237,8 @@ class RunExport(Callback):
             note = skipped_figures(trainer.datamodule.num_features)
             if note:
                 print(f"note: {note}")
+        metadata = write_metadata(model, directory, metrics=metrics, extra=self._metadata(trainer, pl_module, log_dir))
+        print(f"exported metadata: {shown(metadata)}")
 
     def _metadata(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> dict[str, Any]:
         datamodule = trainer.datamodule

@@ -12,14 +12,21 @@ from typing import Any, NoReturn, Optional
 
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
-from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, instantiate_class
+from lightning.pytorch.cli import (
+    LightningArgumentParser,
+    LightningCLI,
+    instantiate_class,
+)
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
+from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import BlobDataModule, split_sizes
 from blobclf.errors import UserError, debugging
+from blobclf.interrupt import GracefulStop
 from blobclf.predictions import PredictionWriter
+from blobclf.runconfig import RunConfig
 from blobclf.runs import (
     claim_run,
     release_run,
@@ -108,6 +115,10 @@ def _check_optimizer(config: Any) -> None:
 
 class BlobCLI(LightningCLI):
     """LightningCLI wired for blobclf: linked shapes, run folders, safe checkpoints."""
+
+    def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
+        kwargs.setdefault("parser_mode", use_limited_yaml())
+        return super().init_parser(**kwargs)
 
     claimed: tuple[str, int, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
@@ -240,7 +251,13 @@ class BlobCLI(LightningCLI):
             if init is not None and "purge_step" in init:
                 init.purge_step = self.resume_epoch
             return
-        if config.get("ckpt_path") or config.checkpoint.get("dirpath") is not None or config.trainer.get("fast_dev_run"):
+        dirpath = config.checkpoint.get("dirpath")
+        if dirpath is not None and not config.get("ckpt_path") and Path(dirpath).is_dir() and any(Path(dirpath).iterdir()):
+            raise UserError(
+                f"--checkpoint.dirpath={dirpath!r} already holds another run's files; choose an empty or new folder "
+                "(or resume that run with --ckpt_path)"
+            )
+        if config.get("ckpt_path") or dirpath is not None or config.trainer.get("fast_dev_run"):
             return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
         if versioned and init.get("version") is not None:
             name = run_name(init.version)
@@ -301,10 +318,11 @@ def cli_kwargs() -> dict[str, Any]:
         "datamodule_class": BlobDataModule,
         "parser_class": BlobArgumentParser,
         "seed_everything_default": 42,
-        "save_config_kwargs": {"overwrite": True},
+        "save_config_callback": RunConfig,
         "trainer_defaults": {
             "logger": {"class_path": "blobclf.logger.RunLogger"},
-            "callbacks": [RngState(), TestReport()],
+            "callbacks": [RngState(), TestReport(), GracefulStop()],
+            "plugins": [{"class_path": "blobclf.checkpointio.AtomicCheckpointIO"}],
             "enable_progress_bar": False,
             "num_sanity_val_steps": 0,
             "deterministic": True,
@@ -354,8 +372,19 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         only: Build only this subcommand's parser (see :func:`cli_for`); ``python -m blobclf``
             passes the subcommand it was given.
     """
+    kwargs = cli_kwargs()
+    stop = next(c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop))
     try:
-        cli_for(only)(**cli_kwargs(), args=args)
+        check_config_files(sys.argv[1:] if args is None else args)
+        try:
+            cli_for(only)(**kwargs, args=args)
+        except SystemExit:
+            if not stop.stopped():  # a second signal ends in Lightning's own exit
+                raise
+        if stop.stopped():
+            if rank_zero_only.rank == 0:
+                sys.stderr.write(stop.report() + "\n")
+            sys.exit(128 + int(stop.signal or 0))
     except (UserError, MisconfigurationException) as error:
         if debugging():
             raise

@@ -14,7 +14,13 @@ from torch import Tensor
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.loader import TensorBatchLoader
 from blobclf.points import read_points
-from blobclf.types import AtLeastTwoInt, NonNegativeInt, OpenUnitInterval, PositiveFloat, PositiveInt
+from blobclf.types import (
+    AtLeastTwoInt,
+    NonNegativeInt,
+    OpenUnitInterval,
+    PositiveFloat,
+    PositiveInt,
+)
 
 
 class BlobDataModule(L.LightningDataModule):

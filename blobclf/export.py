@@ -42,17 +42,23 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def export_model(
+def export_weights(model: BlobModel, directory: str | os.PathLike[str]) -> Path:
+    """Save ``model``'s ``state_dict`` (CPU tensors) as ``model.pth``; it loads with ``weights_only=True``."""
+    state = {key: tensor.detach().cpu().clone() for key, tensor in model.state_dict().items()}
+    return atomic_write(Path(directory) / WEIGHTS_NAME, lambda handle: torch.save(state, handle))
+
+
+def write_metadata(
     model: BlobModel,
     directory: str | os.PathLike[str],
     metrics: Mapping[str, float] | None = None,
     extra: Mapping[str, Any] | None = None,
-) -> tuple[Path, Path]:
-    """Save ``model``'s ``state_dict`` as ``model.pth`` and its metadata as ``model.json``.
+) -> Path:
+    """Write ``model.json``: how to rebuild ``model`` (constructor arguments), its metrics and more.
 
-    Returns the two paths. The weights load with ``torch.load(path, weights_only=True)``.
+    A run writes it last, after every other export: its presence means the run's exports are
+    complete.
     """
-    directory = Path(directory)
     first = model.linear_layer_stack[0]
     last = model.linear_layer_stack[-1]
     metadata = {
@@ -68,10 +74,17 @@ def export_model(
         **(extra or {}),
         "versions": library_versions(),
     }
-    state = {key: tensor.detach().cpu().clone() for key, tensor in model.state_dict().items()}
-    weights = atomic_write(directory / WEIGHTS_NAME, lambda handle: torch.save(state, handle))
-    meta = atomic_write_text(directory / METADATA_NAME, json.dumps(metadata, indent=2, sort_keys=False) + "\n")
-    return weights, meta
+    return atomic_write_text(Path(directory) / METADATA_NAME, json.dumps(metadata, indent=2, sort_keys=False) + "\n")
+
+
+def export_model(
+    model: BlobModel,
+    directory: str | os.PathLike[str],
+    metrics: Mapping[str, float] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[Path, Path]:
+    """Save ``model.pth`` and then ``model.json`` (see :func:`export_weights`, :func:`write_metadata`)."""
+    return export_weights(model, directory), write_metadata(model, directory, metrics, extra)
 
 
 def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str] | None = None) -> BlobModel:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from lightning.pytorch.core.saving import save_hparams_to_yaml
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 from typing_extensions import override
 
+from blobclf.atomic import TEMP_SUFFIX
 from blobclf.errors import ArgumentValueError
 from blobclf.runs import LOG_ROOT
 
@@ -80,7 +84,21 @@ class RunLogger(TensorBoardLogger):
         for metrics, step in pending:
             super().log_metrics(metrics, step)
         self._saved_at = time.monotonic()
-        super().save()
+        self._write_hparams()
+        super().save()  # flushes; it would write hparams.yaml in place had _write_hparams not
+
+    def _write_hparams(self) -> None:
+        """Write ``hparams.yaml`` once, atomically (Lightning writes it in place)."""
+        folder = Path(self.log_dir)
+        target = folder / self.NAME_HPARAMS_FILE
+        if not folder.is_dir() or target.exists():
+            return
+        temporary = folder / f".{self.NAME_HPARAMS_FILE}.{os.getpid()}{TEMP_SUFFIX}"
+        try:
+            save_hparams_to_yaml(temporary, self.hparams)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
 
     @override
     @rank_zero_only

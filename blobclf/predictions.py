@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,10 @@ from typing_extensions import override
 
 from blobclf.atomic import atomic_write
 from blobclf.errors import UserError
+
+PROTECTED_SUFFIXES = (".ckpt", ".pth", ".pt", ".onnx", ".yaml", ".yml", ".json", ".png")
+PROTECTED_NAMES = ("model.json", "config.yaml", "hparams.yaml")
+RUN_FOLDER = re.compile(r"^version_\d+$")
 
 
 def prediction_rows(
@@ -105,6 +110,29 @@ class PredictionWriter(PredictionCollector):
         folder = Path(trainer.ckpt_path).parent if trainer.ckpt_path else Path(".")
         source = trainer.datamodule.hparams.get("predict_file") if trainer.datamodule is not None else None
         return folder / f"predictions-{Path(source).stem if source else 'test'}.csv"
+
+    @staticmethod
+    def _check_output(path: Path, trainer: L.Trainer) -> None:
+        """Refuse an output path that would replace an input, a checkpoint or another run's file."""
+        target = path.resolve()
+        source = trainer.datamodule.hparams.get("predict_file") if trainer.datamodule is not None else None
+        inputs = {"the input file": source, "the checkpoint": trainer.ckpt_path}
+        for what, given in inputs.items():
+            if given and Path(given).resolve() == target:
+                raise UserError(f"--prediction.output {str(path)!r} is {what}; writing there would replace it, "
+                                "choose another path")
+        if target.suffix in PROTECTED_SUFFIXES or target.name in PROTECTED_NAMES:
+            raise UserError(f"--prediction.output {str(path)!r} would replace a model or run file; "
+                            "choose a path ending in .csv")
+        run = Path(trainer.ckpt_path).resolve().parent if trainer.ckpt_path else None
+        if RUN_FOLDER.match(target.parent.name) and target.parent != run:
+            raise UserError(f"--prediction.output {str(path)!r} lies in another run's folder; "
+                            "write beside the checkpoint you predict with, or outside any run folder")
+
+    @override
+    def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.is_global_zero and trainer.datamodule is not None:
+            self._check_output(Path(self.output) if self.output else self._default_path(trainer), trainer)
 
     @override
     def on_predict_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

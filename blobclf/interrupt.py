@@ -1,0 +1,102 @@
+"""Stopping ``fit`` on SIGINT (Ctrl-C) or SIGTERM (schedulers, ``docker stop``) without losing the run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.callbacks import Callback
+from typing_extensions import override
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class GracefulStop(Callback):
+    """On SIGINT or SIGTERM during ``fit``, finish the running epoch, save ``last.ckpt`` and stop.
+
+    The first signal lets the epoch end (its checkpoint is then exactly what an uninterrupted run
+    has at that point, so a resume continues bit for bit); a second one stops at once, losing
+    what was trained since the last checkpoint. Nothing is exported for a stopped run: it is not
+    finished. ``blobclf`` then prints the checkpoint and the resume command and exits with
+    ``128 + signal`` (130 for SIGINT, 143 for SIGTERM). Under DDP, a signal to any process stops
+    every process after the same epoch.
+    """
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        """The signal that stopped training (``None`` while none did)."""
+        self.stopped_after_epoch: int | None = None
+        """The last epoch that ended before the stop (``None``: stopped at once, mid-epoch)."""
+        self.run_folder: str | None = None
+        """The checkpoint folder of the run being trained."""
+        self.config_file: str | None = None
+        """The run's ``config.yaml``, for the resume command (``None`` without one)."""
+        self._previous: dict[int, Any] = {}
+
+    @override
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.signal = None
+        self.stopped_after_epoch = None
+        checkpoint = trainer.checkpoint_callback
+        self.run_folder = getattr(checkpoint, "dirpath", None)
+        log_dir = getattr(trainer.logger, "log_dir", None)
+        config = Path(log_dir) / "config.yaml" if log_dir else None
+        self.config_file = os.fspath(config) if config is not None and config.is_file() else None
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers can only be set from the main thread
+        for signum in SIGNALS:
+            self._previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if self.signal is None:
+            self.signal = signum
+            sys.stderr.write(f"\nblobclf: {name} received: finishing this epoch, then saving last.ckpt "
+                             f"(send {name} again to stop at once)\n")
+            return
+        self._restore()
+        raise KeyboardInterrupt  # Lightning's own shutdown: no checkpoint of a half-done epoch
+
+    @override
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.strategy.reduce_boolean_decision(self.signal is not None, all=False):
+            self.signal = self.signal or signal.SIGTERM  # another process was told
+            self.stopped_after_epoch = trainer.current_epoch
+            trainer.should_stop = True  # last.ckpt is written when training ends
+
+    @override
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._restore()
+
+    @override
+    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+
+    def stopped(self) -> bool:
+        """Whether a signal stopped the last ``fit``."""
+        return self.signal is not None
+
+    def report(self) -> str:
+        """What was saved and the command that resumes the run, for the user."""
+        name = signal.Signals(self.signal).name if self.signal else "a signal"
+        when = (f"after epoch {self.stopped_after_epoch}" if self.stopped_after_epoch is not None
+                else "at once, in the middle of an epoch")
+        last = Path(self.run_folder) / "last.ckpt" if self.run_folder else None
+        if last is None or not last.is_file():
+            return f"blobclf: stopped by {name} {when}, before any checkpoint was written; nothing to resume"
+        shown = os.path.relpath(last) if not os.path.relpath(last).startswith(os.pardir) else os.fspath(last)
+        config = f" --config {os.path.relpath(self.config_file)}" if self.config_file else ""
+        return (f"blobclf: stopped by {name} {when}; last checkpoint: {shown}\n"
+                f"resume with: python -m blobclf fit{config} --ckpt_path {shown}")
