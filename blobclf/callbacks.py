@@ -93,9 +93,9 @@ class RunCheckpoint(ModelCheckpoint):
             logger = trainer.logger
             version = getattr(logger, "version", None) if logger is not None else None
             if version is not None:
-                self.dirpath = str(Path(self.root) / run_name(version))
+                self.dirpath = os.path.realpath(Path(self.root) / run_name(version))
             else:
-                self.dirpath = str(Path(self.root))
+                self.dirpath = os.path.realpath(self.root)
         super().setup(trainer, pl_module, stage)
         if stage == "fit" and trainer.is_global_zero:
             remove_leftovers(self.dirpath)  # temporaries of writes a killed attempt cut short

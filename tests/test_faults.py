@@ -1,0 +1,349 @@
+"""Faults and hostile input: nothing lost, nothing runs away, every refusal one line (issue: faults)."""
+
+from __future__ import annotations
+
+import copy
+import errno
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+import blobclf.callbacks
+import blobclf.checkpointio
+from blobclf.atomic import TEMP_SUFFIX, atomic_write, remove_leftovers
+from blobclf.safeload import load_checkpoint
+
+QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false"]
+
+
+def one_error(result) -> str:
+    """The single ``blobclf: error:`` line of a refused command (and no traceback)."""
+    assert result.returncode == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.output
+    return errors[0]
+
+
+@pytest.fixture
+def trained(cli):
+    """One short run in ``cli``'s folder; returns its folder."""
+    assert cli("fit", *QUICK).returncode == 0
+    return cli.cwd / "checkpoints" / "version_0"
+
+
+# --- every write atomic -------------------------------------------------------------------------
+
+def test_a_write_cut_short_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+
+    def write(handle):
+        handle.write(b"half of the new")
+        raise KeyboardInterrupt  # as a kill would, mid-write
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, write)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_the_temporary_file_is_made_in_the_destinations_own_folder(tmp_path, monkeypatch):
+    seen = []
+    real = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (seen.append((Path(src).parent, Path(dst).parent)), real(src, dst)))
+    atomic_write(tmp_path / "sub" / "x.bin", lambda handle: handle.write(b"new"))
+    assert seen == [(tmp_path / "sub", tmp_path / "sub")]  # a rename within a folder never crosses filesystems
+
+
+def test_leftovers_of_killed_writes_are_removed_and_nothing_else(tmp_path):
+    for name in (f".last.ckpt.abc123{TEMP_SUFFIX}", f".model.pth.x{TEMP_SUFFIX}", "last.ckpt", "notes.tmp", ".hidden"):
+        (tmp_path / name).write_bytes(b"x")
+    removed = remove_leftovers(tmp_path)
+    assert sorted(p.name for p in removed) == [f".last.ckpt.abc123{TEMP_SUFFIX}", f".model.pth.x{TEMP_SUFFIX}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".hidden", "last.ckpt", "notes.tmp"]
+
+
+def test_checkpoints_are_written_atomically_and_a_cut_write_keeps_the_previous(cli, trained, monkeypatch):
+    before = (trained / "last.ckpt").read_bytes()
+
+    def cut(checkpoint, handle):
+        handle.write(b"PK\x03\x04 partial")
+        raise RuntimeError("killed mid-write")  # what the process sees of a kill, as near as a test gets
+
+    monkeypatch.setattr(blobclf.checkpointio.torch, "save", cut)
+    with pytest.raises(RuntimeError, match="killed mid-write"):
+        cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4", "--checkpoint.last_interval", "0",
+            "--export.figures", "false", "--export.onnx", "false")
+    assert (trained / "last.ckpt").read_bytes() == before
+    assert not [p for p in trained.iterdir() if p.name.endswith(TEMP_SUFFIX)]
+
+
+def test_the_trainer_uses_the_atomic_checkpoint_writer(tmp_path, monkeypatch):
+    from blobclf.checkpointio import AtomicCheckpointIO
+    from blobclf.cli import cli_for, cli_kwargs
+
+    monkeypatch.chdir(tmp_path)
+    built = cli_for("fit")(**cli_kwargs(), args=["fit", *QUICK])
+    assert isinstance(built.trainer.strategy.checkpoint_io, AtomicCheckpointIO)
+
+
+def test_config_yaml_is_written_once_and_resumes_are_recorded_beside_it(cli, trained):
+    log_dir = cli.cwd / "lightning_logs" / "version_0"
+    first = (log_dir / "config.yaml").read_text()
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--export.figures", "false",
+               "--export.onnx", "false").returncode == 0
+    assert (log_dir / "config.yaml").read_text() == first
+    resumed = yaml.safe_load((log_dir / "resume-1.yaml").read_text())
+    assert resumed["trainer"]["max_epochs"] == 3 and resumed["ckpt_path"].endswith("last.ckpt")
+
+
+# --- a kill during the export, then a resume ----------------------------------------------------
+
+def test_a_resume_completes_an_export_that_a_kill_cut_short(cli, monkeypatch):
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed")  # stands for a kill while the ONNX file is written
+
+    original = blobclf.callbacks.export_onnx
+    monkeypatch.setattr(blobclf.callbacks, "export_onnx", killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false")
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert (run / "model.pth").exists() and not (run / "model.json").exists()
+    monkeypatch.setattr(blobclf.callbacks, "export_onnx", original)
+    result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2", "--export.figures", "false")
+    assert result.returncode == 0, result.output
+    assert "nothing was trained" not in result.stdout
+    meta = json.loads((run / "model.json").read_text())
+    assert (run / "model.onnx").exists()
+    stored = [s["epoch_values"] for s in load_checkpoint(run / "last.ckpt")["callbacks"].values() if "epoch_values" in s][0]
+    assert meta["metrics"] == pytest.approx(stored["metrics"]) and set(meta["metrics"]) == {
+        "train/loss", "train/acc", "val/loss", "val/acc"}
+    again = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2", "--export.figures", "false")
+    assert "exports in checkpoints/version_0 are complete and kept as they were" in again.stdout
+
+
+# --- divergence -----------------------------------------------------------------------------------
+
+def test_divergence_stops_training_with_one_line_and_exports_nothing(cli):
+    line = one_error(cli("fit", "--optimizer.lr", "1e9", "--trainer.max_epochs", "20"))
+    assert "training diverged in epoch" in line and "train/loss is nan" in line
+    assert "try a lower learning rate (--optimizer.lr, now 1e+09)" in line
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert not (run / "model.pth").exists() and not (run / "model.json").exists()
+    for checkpoint in run.glob("*.ckpt"):  # whatever was saved before is finite
+        state = load_checkpoint(checkpoint)["state_dict"]
+        assert all(bool(v.isfinite().all()) for v in state.values() if v.is_floating_point())
+
+
+@pytest.mark.parametrize("command", ["test", "predict", "validate", "fit"])
+def test_a_checkpoint_with_non_finite_weights_is_refused(cli, trained, command):
+    checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
+    checkpoint["state_dict"]["model.linear_layer_stack.4.bias"][1] = float("inf")
+    torch.save(checkpoint, cli.cwd / "diverged.ckpt")
+    line = one_error(cli(command, "--ckpt_path", "diverged.ckpt"))
+    assert "holds weights that are not finite (NaN or inf)" in line
+
+
+# --- bounded resources ----------------------------------------------------------------------------
+
+def test_a_yaml_alias_bomb_is_refused_at_once(cli):
+    rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for name, previous in zip("bcdefg", "abcdef"):
+        rows.append(f"{name}: &{name} [{','.join(['*' + previous] * 9)}]")
+    rows.append("trainer: {max_epochs: 1, callbacks: *g}")
+    (cli.cwd / "bomb.yaml").write_text("\n".join(rows) + "\n")
+    assert (cli.cwd / "bomb.yaml").stat().st_size < 400
+    line = one_error(cli("fit", "--config", "bomb.yaml"))
+    assert "its YAML aliases expand to more than 100,000 values" in line
+
+
+def test_an_alias_bomb_given_as_an_option_value_is_refused(cli):
+    value = "{a: &a [1,1,1,1,1,1,1,1,1,1], b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], " \
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c], e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d], f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]}"
+    result = cli("fit", "--trainer.callbacks", value)
+    assert result.returncode == 2 and "Traceback" not in result.output
+
+
+def test_oversized_and_non_utf8_configs_are_refused(cli):
+    (cli.cwd / "big.yaml").write_text("# " + "x" * (1 << 20) + "\n")
+    assert "is 1,048,579 bytes, more than blobclf reads (1,048,576)" in one_error(cli("fit", "--config", "big.yaml"))
+    (cli.cwd / "latin.yaml").write_bytes(b"trainer:\n  max_epochs: 2  # caf\xe9\n")
+    line = one_error(cli("fit", "--config", "latin.yaml"))
+    assert "config file 'latin.yaml', line 2: not UTF-8 text (byte 0xe9)" in line
+
+
+def test_a_compressed_checkpoint_entry_is_refused_before_it_is_inflated(cli, trained):
+    source = zipfile.ZipFile(trained / "last.ckpt")
+    with zipfile.ZipFile(cli.cwd / "deflated.ckpt", "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info.filename))
+    assert "is compressed, which torch.save never writes" in one_error(cli("test", "--ckpt_path", "deflated.ckpt"))
+
+
+def test_a_checkpoint_larger_than_the_cap_is_refused(cli, trained, monkeypatch):
+    monkeypatch.setenv("BLOBCLF_MAX_LOAD_BYTES", "1000")
+    line = one_error(cli("test", "--ckpt_path", "last"))
+    assert "more than blobclf loads (1,000); if you trust it, raise the limit with BLOBCLF_MAX_LOAD_BYTES" in line
+
+
+def test_data_larger_than_the_memory_available_is_one_line_and_creates_nothing(cli):
+    line = one_error(cli("fit", "--data.n_samples", "3000000000"))
+    assert "n_samples=3,000,000,000 with n_features=2 needs about 156.5 GiB of memory" in line
+    assert sorted(p.name for p in cli.cwd.iterdir()) == []
+
+
+def test_data_sizes_from_a_checkpoint_are_checked_too(cli, trained):
+    checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
+    checkpoint["datamodule_hyper_parameters"]["n_samples"] = 3_000_000_000
+    torch.save(checkpoint, cli.cwd / "huge.ckpt")
+    assert "needs about 156.5 GiB of memory" in one_error(cli("test", "--ckpt_path", "huge.ckpt"))
+
+
+# --- outputs never replace inputs -----------------------------------------------------------------
+
+def test_predictions_never_replace_an_input_a_checkpoint_or_another_runs_file(cli, trained):
+    assert cli("fit", *QUICK).returncode == 0  # a second run, version_1
+    (cli.cwd / "points.csv").write_text("x0,x1\n1,2\n")
+    before = {p: p.read_bytes() for p in [cli.cwd / "points.csv", *trained.iterdir()]}
+    for output, message in [
+        ("checkpoints/version_0/last.ckpt", "is the checkpoint; writing there would replace it"),
+        ("points.csv", "is the input file; writing there would replace it"),
+        ("checkpoints/version_1/predictions.csv", "lies in another run's folder"),
+        ("checkpoints/version_0/model.json", "would replace a model or run file"),
+    ]:
+        line = one_error(cli("predict", "--ckpt_path", "checkpoints/version_0/last.ckpt",
+                             "--data.predict_file", "points.csv", "--prediction.output", output))
+        assert message in line
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (cli.cwd / "checkpoints" / "version_1" / "predictions.csv").exists()
+
+
+def test_a_checkpoint_dirpath_holding_another_run_is_refused(cli, trained):
+    line = one_error(cli("fit", *QUICK, "--checkpoint.dirpath", "checkpoints/version_0"))
+    assert "--checkpoint.dirpath='checkpoints/version_0' already holds another run's files" in line
+
+
+# --- inputs that used to end in a traceback -------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fit", "--data.cluster_std", "inf"], "cluster_std must be a finite number > 0, got inf"),
+        (["fit", "--data.random_state", "-1"], "-1 does not conform to restriction v>=0"),
+        (["fit", "--checkpoint.last_interval", "-1"], "-1 does not conform to restriction v>=0"),
+    ],
+    ids=["cluster_std-inf", "random_state-negative", "last_interval-negative"],
+)
+def test_out_of_range_values_are_one_line(cli, args, message):
+    assert message in one_error(cli(*args))
+    assert not (cli.cwd / "checkpoints").exists()
+
+
+def test_one_feature_trains_and_says_which_figures_it_skips(cli):
+    result = cli("fit", "--data.n_features", "1", "--trainer.max_epochs", "2", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    assert "note: data.png and decision_boundary.png are not drawn: they plot two features and the data has one" \
+        in result.stdout
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert (run / "loss_curves.png").exists() and not (run / "data.png").exists()
+
+
+def test_fast_dev_run_saves_nothing_and_says_so(cli):
+    result = cli("fit", "--trainer.fast_dev_run", "true")
+    assert result.returncode == 0, result.output
+    assert "fast_dev_run: a smoke test of the training and validation steps; nothing was saved or exported" \
+        in result.stdout
+    assert not (cli.cwd / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("folder", ["checkpoints", "lightning_logs"])
+def test_a_file_where_a_run_folder_belongs_is_one_line(cli, folder):
+    (cli.cwd / folder).write_text("")
+    line = one_error(cli("fit", *QUICK))
+    assert f"'{folder}' is a file, but blobclf keeps its runs in a folder of that name" in line
+
+
+def make_checkpoint(trained: Path, change) -> dict:
+    checkpoint = copy.deepcopy(torch.load(trained / "last.ckpt", weights_only=True))
+    change(checkpoint)
+    return checkpoint
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        ("other-module", lambda c: c.update(hyper_parameters={"encoder_dim": 3}),
+         "was not written by 'blobclf fit' (or was edited): BlobClassifier.__init__() got an unexpected keyword"),
+        ("other-weights", lambda c: c.update(state_dict={"encoder.weight": torch.zeros(3)}),
+         "'encoder.weight' is missing, extra or of another shape"),
+        ("edited-width", lambda c: c["hyper_parameters"].update(hidden_units=16),
+         "does not fit BlobClassifier(num_features=2, num_classes=4, hidden_units=16)"),
+        ("edited-type", lambda c: c["hyper_parameters"].update(hidden_units="abc"),
+         "was not written by 'blobclf fit' (or was edited)"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " not in v else None,
+)
+def test_foreign_or_edited_checkpoints_are_one_line(cli, trained, name, change, message):
+    torch.save(make_checkpoint(trained, change), cli.cwd / f"{name}.ckpt")
+    assert message in one_error(cli("predict", "--ckpt_path", f"{name}.ckpt"))
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [(b"trainer: {max_epochs: 1}\n", "config.yaml"), (b"\x89PNG\r\n\x1a\n....", "figure.png"), (b"hello\n", "notes.txt")],
+    ids=["yaml", "png", "text"],
+)
+def test_a_file_that_is_no_checkpoint_is_named_as_such(cli, content, name):
+    (cli.cwd / name).write_bytes(content)
+    line = one_error(cli("test", "--ckpt_path", name))
+    assert f"checkpoint '{name}' is not a PyTorch file: torch.save writes a zip archive, and this is not one" in line
+    assert "run code" not in line
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("x0,x1,label\n1,2,\u0663\n".encode(), "points.csv:2: label='\u0663' is not a class index (0 to 3)"),
+        (b"x0,x1,label\n1,2,99999999999999999999999\n", "label='99999999999999999999999' is not a class index"),
+        (b"x0,x1,label\n1,2,7\n", "points.csv:2: label='7' is not a class index (0 to 3)"),
+        (b"x0,x1\n1,2\n3,\xff\n", "points.csv:3: not UTF-8 text (byte 0xff); save the file as UTF-8"),
+    ],
+    ids=["non-ascii-digit", "huge-label", "label-outside-the-classes", "non-utf8"],
+)
+def test_bad_prediction_tables_are_one_line(cli, trained, content, message):
+    (cli.cwd / "points.csv").write_bytes(content)
+    line = one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "points.csv"))
+    assert message in line
+    assert not list(trained.glob("predictions-*.csv"))
+
+
+def test_a_full_disk_is_one_line_naming_the_file(cli, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "checkpoints/version_0/model.pth")
+
+    monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
+    line = one_error(cli("fit", *QUICK))
+    assert line == "blobclf: error: cannot use 'checkpoints/version_0/model.pth': No space left on device"
+
+
+def test_a_read_only_run_folder_is_one_line_for_test(cli, trained, monkeypatch):
+    def read_only(report, path):
+        raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+
+    monkeypatch.setattr(blobclf.callbacks, "write_report", read_only)
+    line = one_error(cli("test", "--ckpt_path", "last"))
+    assert line.endswith("test_report.json': Permission denied")
+
+
+@pytest.mark.parametrize(("value", "debugging"), [("0", False), ("false", False), ("", False), ("1", True), ("yes", True)])
+def test_blobclf_debug_means_what_it_says(monkeypatch, value, debugging):
+    from blobclf.errors import debugging as is_debugging
+
+    monkeypatch.setenv("BLOBCLF_DEBUG", value)
+    assert is_debugging() is debugging

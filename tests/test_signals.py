@@ -1,0 +1,74 @@
+"""SIGTERM (schedulers, docker stop) and SIGINT (Ctrl-C) end a fit without losing it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import run_cli
+
+pytestmark = pytest.mark.slow  # each test trains in a fresh process
+
+ARGS = ["fit", "--trainer.max_epochs", "150", "--data.batch_size", "64", "--checkpoint.last_interval", "0",
+        "--export.figures", "false", "--export.onnx", "false"]
+
+
+def start_and_signal(cwd: Path, signum: int, after_epoch: int = 3) -> subprocess.CompletedProcess:
+    """Start a fit, send ``signum`` once last.ckpt holds ``after_epoch`` or later, wait for the end."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    process = subprocess.Popen([sys.executable, "-m", "blobclf", *ARGS], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    last = cwd / "checkpoints" / "version_0" / "last.ckpt"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if torch.load(last, weights_only=True)["epoch"] >= after_epoch:
+                break
+        except Exception:  # not written yet
+            pass
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before the signal"
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def test_sigterm_finishes_the_epoch_keeps_the_checkpoint_and_the_resume_ends_bit_identical(tmp_path):
+    stopped = start_and_signal(tmp_path, signal.SIGTERM)
+    assert stopped.returncode == 143, stopped.stderr
+    run = tmp_path / "checkpoints" / "version_0"
+    assert not (run / "model.pth").exists()  # a stopped run is not finished: nothing exported
+    lines = stopped.stderr.strip().splitlines()
+    assert lines[-2].startswith("blobclf: stopped by SIGTERM after epoch ")
+    assert lines[-2].endswith("; last checkpoint: checkpoints/version_0/last.ckpt")
+    epoch = int(lines[-2].split("after epoch ")[1].split(";")[0])
+    assert torch.load(run / "last.ckpt", weights_only=True)["epoch"] == epoch
+    assert lines[-1] == ("resume with: python -m blobclf fit --config lightning_logs/version_0/config.yaml "
+                         "--ckpt_path checkpoints/version_0/last.ckpt")
+    command = shlex.split(lines[-1].removeprefix("resume with: "))
+    assert command[:3] == ["python", "-m", "blobclf"]
+    resumed = run_cli(tmp_path, *command[3:])
+    assert resumed.returncode == 0, resumed.output
+    uninterrupted = tmp_path / "again"
+    uninterrupted.mkdir()
+    assert run_cli(uninterrupted, *ARGS).returncode == 0
+    ours = torch.load(run / "model.pth", weights_only=True)
+    theirs = torch.load(uninterrupted / "checkpoints" / "version_0" / "model.pth", weights_only=True)
+    assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+
+
+def test_ctrl_c_exits_130_naming_the_checkpoint(tmp_path):
+    stopped = start_and_signal(tmp_path, signal.SIGINT)
+    assert stopped.returncode == 130, stopped.stderr
+    assert "blobclf: SIGINT received: finishing this epoch, then saving last.ckpt" in stopped.stderr
+    assert "resume with: python -m blobclf fit --config lightning_logs/version_0/config.yaml" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    assert not (tmp_path / "checkpoints" / "version_0" / "model.pth").exists()
