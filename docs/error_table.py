@@ -45,6 +45,31 @@ def main() -> None:
     (cwd / "short.csv").write_text("x0,x1\n1.0,2.0\n3.0\n")
     (cwd / "nan.csv").write_text("x0,x1\n1.0,nan\n")
     (cwd / "empty.csv").write_text("")
+    (cwd / "arabic.csv").write_text("x0,x1,label\n1,2,\u0663\n")
+    (cwd / "huge_label.csv").write_text("x0,x1,label\n1,2,99999999999999999999999\n")
+    (cwd / "label7.csv").write_text("x0,x1,label\n1,2,7\n")
+    (cwd / "latin1.csv").write_bytes(b"x0,x1\n1,2\n3,\xff\n")
+    (cwd / "latin1.yaml").write_bytes(b"trainer:\n  max_epochs: 2  # caf\xe9\n")
+    rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    rows += [f"{n}: &{n} [{','.join(['*' + p] * 9)}]" for n, p in zip("bcdefg", "abcdef")]
+    (cwd / "bomb.yaml").write_text("\n".join([*rows, "trainer: {max_epochs: 1, callbacks: *g}"]) + "\n")
+    (cwd / "config.yaml").write_text("trainer: {max_epochs: 1}\n")
+    (cwd / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n....")
+    (cwd / "points.csv").write_text("x0,x1\n1,2\n")
+    good = torch.load(cwd / last, weights_only=True)
+    other = {**good, "hyper_parameters": {"encoder_dim": 3}}
+    torch.save(other, cwd / "other_module.ckpt")
+    edited = {**good, "hyper_parameters": {**good["hyper_parameters"], "hidden_units": 16}}
+    torch.save(edited, cwd / "edited.ckpt")
+    nan = {**good, "state_dict": {k: v.clone() for k, v in good["state_dict"].items()}}
+    nan["state_dict"]["model.linear_layer_stack.0.weight"][0, 0] = float("nan")
+    torch.save(nan, cwd / "diverged.ckpt")
+    huge = {**good, "datamodule_hyper_parameters": {**good["datamodule_hyper_parameters"], "n_samples": 3_000_000_000}}
+    torch.save(huge, cwd / "huge_data.ckpt")
+    import zipfile
+    with zipfile.ZipFile(cwd / last) as source, zipfile.ZipFile(cwd / "deflated.ckpt", "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info.filename))
     cases = [
         ["fit", "--no_such_option", "1"],
         ["fit", "--config", "missing.yaml"],
@@ -76,6 +101,27 @@ def main() -> None:
         ["predict", "--ckpt_path", last, "--data.predict_file", "empty.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "missing.csv"],
         ["fit", "--config", CONFIG, "--trainer.logger.init_args.version", "0"],
+        ["fit", "--config", "latin1.yaml"],
+        ["fit", "--config", "bomb.yaml"],
+        ["fit", "--data.cluster_std", "inf"],
+        ["fit", "--data.random_state", "-1"],
+        ["fit", "--data.n_samples", "3000000000"],
+        ["fit", "--checkpoint.last_interval", "-1"],
+        ["fit", "--checkpoint.dirpath", "checkpoints/version_0"],
+        ["fit", "--optimizer.lr", "1e9", "--trainer.max_epochs", "20"],
+        ["test", "--ckpt_path", "config.yaml"],
+        ["test", "--ckpt_path", "figure.png"],
+        ["test", "--ckpt_path", "deflated.ckpt"],
+        ["test", "--ckpt_path", "other_module.ckpt"],
+        ["test", "--ckpt_path", "edited.ckpt"],
+        ["test", "--ckpt_path", "diverged.ckpt"],
+        ["test", "--ckpt_path", "huge_data.ckpt"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "arabic.csv"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "huge_label.csv"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "label7.csv"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "latin1.csv"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", last],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", "points.csv"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
     for args in cases:
