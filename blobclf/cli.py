@@ -66,6 +66,18 @@ def one_line(message: str) -> str:
         expected = re.search(r"Subtypes: \[<class '([^']+)'", text)
         kind = f" (expected {expected.group(1)})" if expected else ""
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    unknown = re.search(r'^Parser key "(optimizer|lr_scheduler)": .*Expected a dot import path string: ([^:]+?):', text)
+    if unknown:
+        group, name = unknown.groups()
+        module = "torch.optim" if group == "optimizer" else "torch.optim.lr_scheduler"
+        text = (f"--{group} {name}: no such class; name one in {module} (e.g. "
+                f"{'Adam' if group == 'optimizer' else 'StepLR'}) or give a full import path")
+    required = re.search(r'^Parser key "([^"]+)": .*Problem with given class_path \'([^\']+)\': '
+                         r'the following arguments are required: ([\w, ]+)', text)
+    if required:
+        group, name, missing = required.groups()
+        wanted = ", ".join(f"--{group}.{arg.strip()}" for arg in missing.split(","))
+        text = f"--{group} {name} needs {wanted}"
     for old, new in MOVED.items():
         if f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
             text += f" (optimizer settings are given as {new}, as in any LightningCLI program)"
@@ -111,6 +123,22 @@ def _check_optimizer(config: Any) -> None:
             instantiate_class(optimizer, _plain(config.lr_scheduler))
         except (ValueError, TypeError, KeyError) as error:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
+
+
+def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
+    """The first place where two settings differ, as (option, given value, stored value).
+
+    A class setting (``{"class_path": ..., "init_args": {...}}``) differs in its class or in one
+    of its arguments; naming just that one reads better than two whole dictionaries.
+    """
+    if isinstance(given, dict) and isinstance(stored, dict):
+        if given.get("class_path") != stored.get("class_path"):
+            return key, given.get("class_path"), stored.get("class_path")
+        ours, theirs = given.get("init_args") or {}, stored.get("init_args") or {}
+        for name in sorted(set(ours) | set(theirs)):
+            if ours.get(name) != theirs.get(name):
+                return f"{key}.{name}", ours.get(name), theirs.get(name)
+    return key, given, stored
 
 
 class BlobCLI(LightningCLI):
@@ -181,9 +209,10 @@ class BlobCLI(LightningCLI):
         given = self.config[subcommand]
         for key, value in known.items():
             if _plain(given[key]) != _plain(value):
+                option, ours, theirs = _difference(key, _plain(given[key]), _plain(value))
                 raise UserError(
-                    f"--{key}={_plain(given[key])!r} conflicts with the checkpoint {path!r}, which was trained with "
-                    f"{key}={_plain(value)!r}; drop the option (the checkpoint's value is used) or pass another checkpoint"
+                    f"--{option}={ours!r} conflicts with the checkpoint {path!r}, which was trained with "
+                    f"{option}={theirs!r}; drop the option (the checkpoint's value is used) or pass another checkpoint"
                 )
         given.ckpt_path = path
         if subcommand == "fit":

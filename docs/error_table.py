@@ -73,8 +73,11 @@ def main() -> None:
     cases = [
         ["fit", "--no_such_option", "1"],
         ["fit", "--config", "missing.yaml"],
-        ["fit", "--model.lr", "-0.1"],
-        ["fit", "--model.lr", "fast"],
+        ["fit", "--optimizer.lr", "-0.1"],
+        ["fit", "--optimizer.lr", "fast"],
+        ["fit", "--model.lr", "0.1"],
+        ["fit", "--optimizer", "NoSuchOptimizer"],
+        ["fit", "--lr_scheduler", "StepLR"],
         ["fit", "--model.hidden_units", "0"],
         ["fit", "--data.centers", "1"],
         ["fit", "--data.test_size", "1.2"],
