@@ -86,6 +86,7 @@ class RunCheckpoint(ModelCheckpoint):
         self._last_step_written: int | None = None
         self._epoch_values: dict[str, Any] | None = None
         self._restored_values: dict[str, Any] | None = None
+        self._values_of: L.Trainer | None = None
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -105,6 +106,14 @@ class RunCheckpoint(ModelCheckpoint):
         # The epoch's values go into every checkpoint: Lightning hands an epoch's training metrics
         # to the loggers only after the epoch's checkpoints are written, so a run killed in
         # between has them in the checkpoint but not in its logs; a resume logs them again.
+        # They are read here, when a checkpoint is written, not at every epoch's end.
+        if self._values_of is not None:
+            trainer = self._values_of
+            metrics = trainer.callback_metrics
+            self._epoch_values = {
+                "epoch": trainer.current_epoch,
+                "metrics": {k: float(v) for k, v in metrics.items() if "/" in k and v.numel() == 1},
+            }
         return {**super().state_dict(), "epoch_values": self._epoch_values}
 
     @override
@@ -115,12 +124,13 @@ class RunCheckpoint(ModelCheckpoint):
 
     @property
     def epoch_values(self) -> dict[str, Any] | None:
-        """``{"epoch": E, "metrics": {...}}`` of the last epoch trained or restored (``None`` before any)."""
+        """``{"epoch": E, "metrics": {...}}`` of the last checkpoint written or restored (``None`` before any)."""
         return self._epoch_values
 
     @override
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)
+        self._values_of = None
         self._last_written_at = time.monotonic()
         restored, self._restored_values = self._restored_values, None
         if restored and trainer.is_global_zero:
@@ -131,10 +141,7 @@ class RunCheckpoint(ModelCheckpoint):
 
     @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._epoch_values = {
-            "epoch": trainer.current_epoch,
-            "metrics": {k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k and v.numel() == 1},
-        }
+        self._values_of = trainer  # the epoch's values, for any checkpoint written from here on
         super().on_train_epoch_end(trainer, pl_module)
         due = time.monotonic() - self._last_written_at >= self.last_interval
         if trainer.world_size > 1:
@@ -146,6 +153,7 @@ class RunCheckpoint(ModelCheckpoint):
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_end(trainer, pl_module)
         self._write_last(trainer)
+        self._values_of = None
 
     def _write_last(self, trainer: L.Trainer) -> None:
         if not self.keep_last or trainer.sanity_checking or trainer.fast_dev_run or self.dirpath is None:
@@ -225,6 +233,9 @@ class RunExport(Callback):
             print(f"best checkpoint: {shown(checkpoint.best_model_path)}")
             print(f"last checkpoint: {shown(checkpoint.last_model_path)}")
         model = pl_module.model
+        check_weights = getattr(pl_module, "check_weights", None)
+        if check_weights is not None:
+            check_weights()
         print(f"exported weights: {shown(export_weights(model, directory))}")
         if self.onnx:
             num_features = model.linear_layer_stack[0].in_features

@@ -340,8 +340,24 @@ class BlobCLI(LightningCLI):
             self.claimed = None
 
 
-def cli_kwargs() -> dict[str, Any]:
-    """The arguments ``cli_main`` builds :class:`BlobCLI` with (benchmarks and tests reuse them)."""
+def stage_callbacks(subcommand: str | None) -> list[Any]:
+    """The callbacks a subcommand uses (all of them when it is not known in advance).
+
+    Lightning calls every hook of every callback, a few dozen times an epoch; a callback that
+    cannot act in a subcommand is not given to its trainer.
+    """
+    every = {"fit": [RngState(), GracefulStop()], "test": [TestReport()]}
+    if subcommand in LightningCLI.subcommands():
+        return every.get(subcommand, [])
+    return [callback for callbacks in every.values() for callback in callbacks]
+
+
+def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
+    """The arguments ``cli_main`` builds :class:`BlobCLI` with (benchmarks and tests reuse them).
+
+    Args:
+        subcommand: The subcommand that will run, when known: only its callbacks are made.
+    """
     return {
         "model_class": BlobClassifier,
         "datamodule_class": BlobDataModule,
@@ -350,7 +366,7 @@ def cli_kwargs() -> dict[str, Any]:
         "save_config_callback": RunConfig,
         "trainer_defaults": {
             "logger": {"class_path": "blobclf.logger.RunLogger"},
-            "callbacks": [RngState(), TestReport(), GracefulStop()],
+            "callbacks": stage_callbacks(subcommand),
             "plugins": [{"class_path": "blobclf.checkpointio.AtomicCheckpointIO"}],
             "enable_progress_bar": False,
             "num_sanity_val_steps": 0,
@@ -401,10 +417,11 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         only: Build only this subcommand's parser (see :func:`cli_for`); ``python -m blobclf``
             passes the subcommand it was given.
     """
-    kwargs = cli_kwargs()
-    stop = next(c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop))
+    argv = sys.argv[1:] if args is None else args
+    kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
+    stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
     try:
-        check_config_files(sys.argv[1:] if args is None else args)
+        check_config_files(argv)
         try:
             cli_for(only)(**kwargs, args=args)
         except SystemExit:
