@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +106,23 @@ def evaluate(model: nn.Module, features: Tensor, labels: Tensor, loss: float | N
     return classification_report(labels.cpu().numpy(), probabilities, loss=loss)
 
 
-def render_figures(drawn: Mapping[str, Any]) -> dict[str, bytes]:
-    """Render each figure once, as PNG bytes; the same bytes go to disk and to TensorBoard."""
-    return {name: figures.png_bytes(fig) for name, fig in drawn.items()}
+def render_figures(drawn: Mapping[str, Any], experiment: Any = None, step: int = 0) -> dict[str, bytes]:
+    """Render each figure once, as PNG bytes; the same bytes go to disk and to TensorBoard.
+
+    With ``experiment`` (a TensorBoard ``SummaryWriter``), each figure is also logged (see
+    :func:`log_figures`) on a worker thread while the next one is drawn: the PNG decoding and
+    encoding that logging needs runs outside Python's global lock, beside matplotlib's drawing.
+    """
+    rendered: dict[str, bytes] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        logged = []
+        for name, fig in drawn.items():
+            rendered[name] = figures.png_bytes(fig)
+            if experiment is not None:
+                logged.append(pool.submit(log_figures, experiment, {name: rendered[name]}, step))
+        for done in logged:
+            done.result()  # re-raises what logging raised
+    return rendered
 
 
 def save_figures(rendered: Mapping[str, bytes], folder: str | os.PathLike[str]) -> dict[str, Path]:
@@ -116,11 +131,21 @@ def save_figures(rendered: Mapping[str, bytes], folder: str | os.PathLike[str]) 
             for name, png in rendered.items()}
 
 
+SCALAR_FIGURES = ("loss_curves", "accuracy_curves")
+"""Figures of the logged curves: TensorBoard draws those itself (Scalars tab), so they are not sent as images."""
+
+
 def log_figures(experiment: Any, rendered: Mapping[str, bytes], step: int) -> None:
-    """Add rendered figures as images ``figures/{name}`` to a TensorBoard ``SummaryWriter``."""
+    """Add rendered figures as images ``figures/{name}`` to a TensorBoard ``SummaryWriter``.
+
+    The curve figures are left out (TensorBoard's Scalars tab shows the same curves); each image
+    costs a PNG decode and encode here.
+    """
     from PIL import Image
 
     for name, png in rendered.items():
+        if name in SCALAR_FIGURES:
+            continue
         with Image.open(io.BytesIO(png)) as decoded:
             image = np.asarray(decoded.convert("RGB"))  # the PNG's own pixels, alpha dropped
         experiment.add_image(f"figures/{name}", image, step, dataformats="HWC")

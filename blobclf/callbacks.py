@@ -293,9 +293,8 @@ def _fit_figures(trainer: L.Trainer, pl_module: L.LightningModule, folder: Path,
     model = pl_module.model
     drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves)
     drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *datamodule.splits["val"]), "val"))
-    rendered = artifacts.render_figures(drawn)
+    rendered = artifacts.render_figures(drawn, experiment, trainer.current_epoch)
     if experiment is not None:
-        artifacts.log_figures(experiment, rendered, trainer.current_epoch)
         experiment.flush()
     return artifacts.save_figures(rendered, folder)
 
