@@ -78,7 +78,13 @@ def test_killed_run_left_loadable_checkpoints_and_no_export(killed_and_resumed):
     _, killed_files, _ = killed_and_resumed
     assert "last.ckpt" in killed_files
     assert "model.pth" not in killed_files
-    assert not [name for name in killed_files if name.endswith(".tmp")]
+
+
+def test_a_temporary_file_a_kill_left_is_gone_after_the_resume(killed_and_resumed):
+    # a kill in the middle of a write can leave its temporary file (never a partial checkpoint);
+    # the next start in that run folder removes it
+    cwd, _, _ = killed_and_resumed
+    assert not [p.name for p in (cwd / "checkpoints" / "version_1").iterdir() if p.name.endswith(".tmp")]
 
 
 def test_resumed_run_continues_in_its_own_folders(killed_and_resumed):
