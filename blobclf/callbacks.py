@@ -21,6 +21,7 @@ from blobclf.export import (
     REPORT_NAME,
     export_onnx,
     export_weights,
+    names_metadata,
     public_hparams,
     write_metadata,
     write_report,
@@ -258,6 +259,7 @@ class RunExport(Callback):
             "global_step": trainer.global_step,
             "data": public_hparams(datamodule.hparams) if datamodule is not None else {},
             "model": public_hparams(pl_module.hparams),
+            **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", [])),
             **self.training,
             "log_dir": log_dir,
         }
