@@ -256,7 +256,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
     missing: dict[str, list[int]] = {}
     for line, row in rows(header):
         if len(row) != width:
-            raise UserError(f"{name}:{line}: {len(row)} cells, expected {width} as in the header")
+            raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
         for i, column in checked:
             cell = row[i].strip()
             if cell.lower() in MISSING:

@@ -194,10 +194,14 @@ class TableDataModule(SplitDataModule):
 
     def _test_table(self) -> tuple[Tensor, Tensor]:
         hp = self.hparams
-        table = self._read(hp.test_path)
-        if self._columns is not None and sorted(table.columns) != sorted(self._columns):
-            missing = [c for c in self._columns if c not in table.columns]
-            extra = [c for c in table.columns if c not in self._columns]
+        columns = read_header(hp.test_path, hp.delimiter).columns
+        # with the training table read, the columns must be the same (in any order); testing a
+        # checkpoint without it, the model's features and the target must be there
+        same = self._columns is not None
+        expected = self._columns if same else [*self.feature_names, hp.target]
+        missing = [c for c in expected if c not in columns]
+        extra = [c for c in columns if c not in expected] if same else []
+        if missing or extra:
             what = "; ".join(
                 part for part in (
                     f"missing {', '.join(map(repr, missing))}" if missing else "",
@@ -205,5 +209,6 @@ class TableDataModule(SplitDataModule):
                 ) if part
             )
             raise UserError(f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}")
+        table = self._read(hp.test_path)
         assert table.labels is not None
         return torch.from_numpy(np.ascontiguousarray(table.features)), torch.from_numpy(table.labels)
