@@ -293,8 +293,9 @@ def _fit_figures(trainer: L.Trainer, pl_module: L.LightningModule, folder: Path,
     datamodule = trainer.datamodule
     curves = artifacts.read_curves(log_dir) if log_dir else {}
     model = pl_module.model
-    drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves)
-    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *datamodule.splits["val"]), "val"))
+    names = getattr(pl_module, "classes", None)
+    drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names)
+    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *datamodule.splits["val"], class_names=names), "val"))
     rendered = artifacts.render_figures(drawn, experiment, trainer.current_epoch)
     if experiment is not None:
         experiment.flush()
@@ -328,7 +329,8 @@ class TestReport(Callback):
         folder = Path(trainer.ckpt_path).parent if trainer.ckpt_path else Path(".")
         features, labels = trainer.datamodule.splits["test"]
         loss = trainer.callback_metrics.get("test/loss")
-        report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None)
+        report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None,
+                                    class_names=getattr(pl_module, "classes", None))
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
         path = write_report(report, folder / REPORT_NAME)
         rendered = artifacts.render_figures(artifacts.evaluation_figures(report, "test"))

@@ -202,3 +202,43 @@ def test_a_table_run_keeps_names_and_raw_inputs_everywhere(cli):
     line = one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "short.csv"))
     assert line == ("short.csv:1: no column 'petal_width', which the model needs; the columns are: id, sepal_length, "
                     "sepal_width, petal_length (the model's features: sepal_length, sepal_width, petal_length, petal_width)")
+
+
+# --- names and projections in reports and figures ------------------------------------------------------
+
+def test_reports_and_logged_tags_name_the_classes():
+    from blobclf.artifacts import report_scalars
+    from blobclf.report import classification_report
+
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    report = classification_report(np.array([0, 1, 1]), probabilities, class_names=["cat", "dog"])
+    assert report["classes"] == ["cat", "dog"]
+    assert [(row["class"], row["name"], row["support"]) for row in report["per_class"]] == [(0, "cat", 1), (1, "dog", 2)]
+    assert report_scalars(report, "test")["test/recall_dog"] == 0.5
+    blobs = classification_report(np.array([0, 1, 1]), probabilities, class_names=["0", "1"])
+    assert "test/recall_class1" in report_scalars(blobs, "test")
+
+
+def test_more_than_two_features_are_drawn_in_the_pca_plane_of_the_training_split():
+    from blobclf.artifacts import fit_figures
+    from blobclf.model import BlobModel
+    from blobclf.projection import Projection
+
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(60, 4)).astype(np.float32) * [1, 10, 100, 1000]
+    test = rng.normal(size=(20, 4)).astype(np.float32)
+    splits = {"train": (torch.from_numpy(train), torch.arange(60) % 3), "test": (torch.from_numpy(test), torch.arange(20) % 3)}
+    drawn = fit_figures(BlobModel(4, 3), splits, 3, {}, ["a", "b", "c"])
+    assert set(drawn) == {"data", "decision_boundary"}
+    ax = drawn["decision_boundary"].axes[0]
+    assert ax.get_xlabel().startswith("PC1 (") and ax.get_title().startswith("Decision boundary on the PCA plane")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train (60)", "test (20)"]
+    (classes,) = [artist for artist in ax.artists if hasattr(artist, "get_texts")]
+    assert [t.get_text() for t in classes.get_texts()] == ["a", "b", "c"]
+    projection = Projection(train)
+    assert sum(projection.explained) <= 1.0
+    plane = projection.transform(train[:5])
+    # points of the plane map back to features that project onto the same points
+    assert np.allclose(projection.transform(projection.inverse(plane)), plane, atol=1e-3)
+    # standardized first: the feature in the largest units does not take the first axis alone
+    assert projection.explained[0] < 0.9
