@@ -14,6 +14,10 @@ from blobclf.table import Table, check_classes, read_header, read_table
 from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
 
 
+SCALING_BLOCK = 1 << 16
+"""Rows per block when the standardization statistics are computed."""
+
+
 class TableDataModule(SplitDataModule):
     """A classification table read from a CSV file with a header row.
 
@@ -138,9 +142,14 @@ class TableDataModule(SplitDataModule):
 
     def feature_scaling(self) -> tuple[Tensor, Tensor]:
         """Mean and standard deviation of each feature over the training split (a constant feature's is 1)."""
-        features = self.split("train")[0].double()
-        mean = features.mean(dim=0)
-        scale = features.std(dim=0, unbiased=False)
+        features = self.split("train")[0]
+        # two passes in float64 over row blocks: exact enough for millions of rows, and no
+        # float64 copy of the whole split
+        blocks = range(0, features.shape[0], SCALING_BLOCK)
+        total = sum(features[i : i + SCALING_BLOCK].double().sum(dim=0) for i in blocks)
+        mean = total / features.shape[0]
+        squares = sum(((features[i : i + SCALING_BLOCK].double() - mean) ** 2).sum(dim=0) for i in blocks)
+        scale = (squares / features.shape[0]).sqrt()
         scale = torch.where(scale > 0, scale, torch.ones_like(scale))
         return mean.float(), scale.float()
 

@@ -44,6 +44,7 @@ def main() -> None:
     (cwd / "bad.csv").write_text("x0,x1\n1.0,2.0\n3.0,abc\n")
     (cwd / "short.csv").write_text("x0,x1\n1.0,2.0\n3.0\n")
     (cwd / "nan.csv").write_text("x0,x1\n1.0,nan\n")
+    (cwd / "noheader.csv").write_text("1,2\n3,4\n")
     (cwd / "empty.csv").write_text("")
     (cwd / "arabic.csv").write_text("x0,x1,label\n1,2,\u0663\n")
     (cwd / "huge_label.csv").write_text("x0,x1,label\n1,2,99999999999999999999999\n")
@@ -56,6 +57,24 @@ def main() -> None:
     (cwd / "config.yaml").write_text("trainer: {max_epochs: 1}\n")
     (cwd / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n....")
     (cwd / "points.csv").write_text("x0,x1\n1,2\n")
+    sys.path.insert(0, str(REPO / "examples"))
+    from write_datasets import write_dataset
+
+    write_dataset("iris", cwd)
+    table_fit = run(cwd, ["fit", "--data", "TableDataModule", "--data.path", "iris.csv", "--data.target", "species",
+                          "--trainer.max_epochs", "2", "--export.figures", "false", "--checkpoint.root", "table_runs"])
+    assert table_fit[0] == 0, table_fit
+    table_last = os.fspath(next((cwd / "table_runs").glob("version_*/last.ckpt")).relative_to(cwd))
+    (cwd / "t_text.csv").write_text("a,b,color,kind\n1,2,red,x\n3,4,blue,y\n")
+    (cwd / "t_missing.csv").write_text("a,b,kind\n1,2,x\n3,,y\n4,NA,x\n5,6,y\n")
+    (cwd / "t_target.csv").write_text("a,b,species\n1,2,x\n")
+    (cwd / "t_single.csv").write_text("a,b,kind\n1,2,x\n3,4,x\n5,6,x\n")
+    (cwd / "t_rare.csv").write_text("a,b,kind\n1,2,x\n3,4,x\n5,6,y\n7,8,y\n9,9,z\n")
+    (cwd / "t_twice.csv").write_text("a,b,a,kind\n1,2,3,x\n")
+    (cwd / "t_header.csv").write_text("a,b,kind\n")
+    (cwd / "t_good.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
+    (cwd / "t_other.csv").write_text("a,c,kind\n1,2,x\n")
+    (cwd / "flowers.csv").write_text("id,sepal_length,sepal_width,petal_length\nf1,5.1,3.5,1.4\n")
     good = torch.load(cwd / last, weights_only=True)
     other = {**good, "hyper_parameters": {"encoder_dim": 3}}
     torch.save(other, cwd / "other_module.ckpt")
@@ -125,6 +144,20 @@ def main() -> None:
         ["predict", "--ckpt_path", last, "--data.predict_file", "latin1.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", last],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", "points.csv"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "noheader.csv"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_text.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_missing.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_target.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_single.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_rare.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_twice.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "empty.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_header.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.test_path", "t_other.csv"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.features", "[a,q]"],
+        ["predict", "--ckpt_path", table_last, "--data.predict_file", "flowers.csv"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
     for args in cases:

@@ -242,3 +242,16 @@ def test_more_than_two_features_are_drawn_in_the_pca_plane_of_the_training_split
     assert np.allclose(projection.transform(projection.inverse(plane)), plane, atol=1e-3)
     # standardized first: the feature in the largest units does not take the first axis alone
     assert projection.explained[0] < 0.9
+
+
+def test_reports_for_an_old_table_run_are_rebuilt_with_names(cli):
+    from blobclf.regenerate import regenerate
+
+    write_dataset("wine", cli.cwd)
+    result = cli("fit", "--config", TABLE_CONFIG, "--data.path", "wine.csv", "--data.target", "cultivar",
+                 "--trainer.max_epochs", "3", "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    written = regenerate(cli.cwd / "checkpoints" / "version_0", cli.cwd / "again")
+    assert {"data", "decision_boundary", "confusion_matrix_test", "test_report"} <= set(written)
+    report = json.loads(written["test_report"].read_text())
+    assert report["classes"] == ["class_0", "class_1", "class_2"] and report["n_samples"] == 36

@@ -62,3 +62,19 @@ def test_a_resumed_table_run_ends_bit_identical_to_an_uninterrupted_one(tmp_path
     assert list(runs[0]) == ["mean", "scale", *(f"linear_layer_stack.{i}.{p}" for i in (0, 2, 4) for p in ("weight", "bias"))]
     for run in runs[1:]:
         assert all(torch.equal(run[key], runs[0][key]) for key in runs[0])
+
+
+def test_a_table_trains_under_ddp_with_two_cpu_processes(tmp_path):
+    path = write_dataset("iris", tmp_path)
+    result = run_cli(tmp_path, "fit", "--config", TABLE_CONFIG, "--data.path", path.name, "--data.target", "species",
+                     "--trainer.strategy", "ddp", "--trainer.devices", "2", "--export.figures", "false", timeout=600)
+    assert result.returncode == 0, result.output
+    assert result.stdout.count("exported weights:") == 1
+    run = tmp_path / "checkpoints" / "version_0"
+    meta = json.loads((run / "model.json").read_text())
+    assert meta["classes"] == ["setosa", "versicolor", "virginica"]
+    assert meta["metrics"]["val/acc"] >= 0.9
+    # both processes fitted the same standardization: the training split's
+    mean, scale = TableDataModule(str(path), "species").feature_scaling()
+    state = torch.load(run / "model.pth", weights_only=True)
+    assert torch.equal(state["mean"], mean) and torch.equal(state["scale"], scale)
