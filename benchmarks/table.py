@@ -10,7 +10,10 @@ measures, each in a fresh process so that peak memory is the process's own:
   :func:`blobclf.table.read_table`, and the whole ``TableDataModule.setup("fit")`` (read and split);
 * train: one epoch of ``blobclf fit --data TableDataModule`` (batches of 8192, no validation)
   against a plain PyTorch loop over the same training tensors with the same model
-  (``ScaledBlobModel``) and optimizer.
+  (``ScaledBlobModel``), optimizer, loss and accuracy tracking (batches taken as ``x[batch]``, as
+  the tutorial and benchmarks/throughput.py's ``plain`` do; a variant gathering with
+  ``index_select`` like blobclf's loader is shown for information), both with ``--threads`` torch
+  threads (1 by default: on a shared 2-core machine a second thread makes both sides erratic).
 
 Prints one line per measurement and the ratios; the medians of ``repeats`` runs are used.
 """
@@ -82,7 +85,9 @@ def measure(what: str, path: str) -> dict[str, float]:
     elif what == "train blobclf":
         return {"samples_per_s": _blobclf_epoch(path), "peak_rss_mib": peak_rss_mib()}
     elif what == "train plain":
-        return {"samples_per_s": _plain_epoch(path), "peak_rss_mib": peak_rss_mib()}
+        return {"samples_per_s": _plain_epoch(path, select=False), "peak_rss_mib": peak_rss_mib()}
+    elif what == "train plain, index_select":
+        return {"samples_per_s": _plain_epoch(path, select=True), "peak_rss_mib": peak_rss_mib()}
     else:
         raise ValueError(what)
     seconds = time.perf_counter() - start
@@ -105,14 +110,16 @@ def _blobclf_epoch(path: str) -> float:
     os.chdir(tempfile.mkdtemp(prefix="blobclf-table-bench-"))
     args = ["--data", "TableDataModule", "--data.path", path, "--data.target", "label",
             "--data.batch_size", str(BATCH), "--trainer.max_epochs", "1", "--trainer.limit_val_batches", "0",
-            "--export.figures", "false", "--export.onnx", "false"]
+            "--export.figures", "false", "--export.onnx", "false", "--threads", os.environ["BENCH_THREADS"]]
     cli = BlobCLI(**cli_kwargs(), args=args, run=False)
     cli.trainer.callbacks.append(timer)
     cli.trainer.fit(cli.model, cli.datamodule)
     return cli.datamodule.splits["train"][1].shape[0] / timer.seconds
 
 
-def _plain_epoch(path: str) -> float:
+def _plain_epoch(path: str, select: bool) -> float:
+    """The tutorial's loop over shuffled minibatches of the table's training split; ``select``
+    gathers each batch with ``index_select`` (as blobclf's loader does) instead of ``x[batch]``."""
     import torch
     from torch import nn
 
@@ -121,6 +128,7 @@ def _plain_epoch(path: str) -> float:
 
     data = TableDataModule(path, "label")
     x, y = data.split("train")
+    torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
     torch.manual_seed(42)
     model = ScaledBlobModel(FEATURES, CLASSES)
     model.set_scaling(*data.feature_scaling())
@@ -132,7 +140,7 @@ def _plain_epoch(path: str) -> float:
     start = time.perf_counter()
     for begin in range(0, x.shape[0], BATCH):
         batch = order[begin : begin + BATCH]
-        xb, yb = x[batch], y[batch]
+        xb, yb = (x.index_select(0, batch), y.index_select(0, batch)) if select else (x[batch], y[batch])
         logits = model(xb)
         loss = loss_fn(logits, yb)
         loss_sum += loss.detach() * len(yb)  # the train loss and accuracy blobclf logs
@@ -144,9 +152,9 @@ def _plain_epoch(path: str) -> float:
     return x.shape[0] / (time.perf_counter() - start)
 
 
-def run_one(what: str, path: Path) -> dict[str, float]:
+def run_one(what: str, path: Path, threads: int) -> dict[str, float]:
     done = subprocess.run([sys.executable, __file__, "--one", what, "--csv", str(path)],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, env={**os.environ, "BENCH_THREADS": str(threads)})
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -155,6 +163,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--csv", default=None, help="the table (written if missing; default: a temporary file)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of both training loops")
+    parser.add_argument("--only", choices=["load", "train"], default=None, help="measure only loading or training")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -165,31 +175,38 @@ def main() -> None:
         print(f"writing {path} ({args.rows:,} rows x {FEATURES} features + label) ...", flush=True)
         write_csv(path, args.rows)
     size_mib = path.stat().st_size / 2**20
-    print(f"table: {path}, {size_mib:.1f} MiB; machine: {os.cpu_count()} CPUs; median of {args.repeats} runs")
+    print(f"table: {path}, {size_mib:.1f} MiB; machine: {os.cpu_count()} CPUs; median of {args.repeats} runs; "
+          f"training with {args.threads} torch thread(s) on both sides")
 
     results: dict[str, dict[str, float]] = {}
     plan = [("numpy.loadtxt", args.repeats), ("blobclf read_table", args.repeats),
             ("imports of TableDataModule (torch, lightning, sklearn)", 1), ("blobclf TableDataModule.setup", 1),
             ("csv module", 1),
-            ("train plain", args.repeats), ("train blobclf", args.repeats)]
+            ("train plain", args.repeats), ("train plain, index_select", args.repeats), ("train blobclf", args.repeats)]
+    if args.only is not None:
+        plan = [(what, count) for what, count in plan if what.startswith("train") == (args.only == "train")]
     runs: dict[str, list[dict[str, float]]] = {what: [] for what, _ in plan}
     for round_ in range(args.repeats):  # interleaved, so a busy moment hits both sides alike
         for what, count in plan:
             if round_ < count:
-                runs[what].append(run_one(what, path))
+                runs[what].append(run_one(what, path, args.threads))
     for what, measured in runs.items():
         results[what] = {key: statistics.median(m[key] for m in measured) for key in measured[0]}
         shown = ", ".join(f"{key} {value:,.3f}" for key, value in results[what].items())
         print(f"{what}: {shown}")
-    load = results["blobclf read_table"]["seconds"] / results["numpy.loadtxt"]["seconds"]
-    rss = results["blobclf read_table"]["peak_rss_mib"] / size_mib
-    imports = results["imports of TableDataModule (torch, lightning, sklearn)"]["peak_rss_mib"]
-    setup_rss = (results["blobclf TableDataModule.setup"]["peak_rss_mib"] - imports) / size_mib
-    train = results["train blobclf"]["samples_per_s"] / results["train plain"]["samples_per_s"]
-    print(f"load time, read_table / numpy.loadtxt: {load:.2f}x (target <= 1.3x)")
-    print(f"peak RSS of read_table / file size: {rss:.2f}x (target <= 2x); read and split, above the imports: "
-          f"{setup_rss:.2f}x")
-    print(f"train throughput, blobclf / plain loop: {train:.2f}x (target >= 0.75x)")
+    if args.only != "train":
+        load = results["blobclf read_table"]["seconds"] / results["numpy.loadtxt"]["seconds"]
+        rss = results["blobclf read_table"]["peak_rss_mib"] / size_mib
+        imports = results["imports of TableDataModule (torch, lightning, sklearn)"]["peak_rss_mib"]
+        setup_rss = (results["blobclf TableDataModule.setup"]["peak_rss_mib"] - imports) / size_mib
+        print(f"load time, read_table / numpy.loadtxt: {load:.2f}x (target <= 1.3x)")
+        print(f"peak RSS of read_table / file size: {rss:.2f}x (target <= 2x); read and split, above the imports: "
+              f"{setup_rss:.2f}x")
+    if args.only != "load":
+        train = results["train blobclf"]["samples_per_s"] / results["train plain"]["samples_per_s"]
+        select = results["train blobclf"]["samples_per_s"] / results["train plain, index_select"]["samples_per_s"]
+        print(f"train throughput, blobclf / plain loop: {train:.2f}x (target >= 0.75x); "
+              f"/ plain loop gathering with index_select: {select:.2f}x (information)")
 
 
 if __name__ == "__main__":
