@@ -1,6 +1,6 @@
 """blobclf: the PyTorch multi-class blobs tutorial as a reproducible Lightning project.
 
-``BlobClassifier``, ``BlobDataModule`` and ``BlobModel`` are imported on first use, so that
+``BlobClassifier``, ``BlobDataModule``, ``TableDataModule`` and ``BlobModel`` are imported on first use, so that
 ``python -m blobclf`` controls how its heavy dependencies (torch, Lightning) are imported; see
 :mod:`blobclf.__main__`.
 """
@@ -14,11 +14,17 @@ if TYPE_CHECKING:
     from blobclf.data import BlobDataModule
     from blobclf.model import BlobModel
     from blobclf.system import BlobClassifier
+    from blobclf.tabledata import TableDataModule
 
-__all__ = ["BlobClassifier", "BlobDataModule", "BlobModel"]
+__all__ = ["BlobClassifier", "BlobDataModule", "BlobModel", "TableDataModule"]
 __version__ = "0.1.0"
 
-_HOMES = {"BlobClassifier": "blobclf.system", "BlobDataModule": "blobclf.data", "BlobModel": "blobclf.model"}
+_HOMES = {
+    "BlobClassifier": "blobclf.system",
+    "BlobDataModule": "blobclf.data",
+    "BlobModel": "blobclf.model",
+    "TableDataModule": "blobclf.tabledata",
+}
 
 
 def __getattr__(name: str) -> Any:

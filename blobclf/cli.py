@@ -36,7 +36,14 @@ from blobclf.runs import (
 )
 from blobclf.safeload import load_checkpoint
 from blobclf.system import DEFAULT_LR, BlobClassifier
-from blobclf.tablecli import add_table_arguments, as_defaults, data_defaults, switch_data_class, table_rows_bound
+from blobclf.tablecli import (
+    add_table_arguments,
+    as_defaults,
+    data_defaults,
+    same_setting,
+    switch_data_class,
+    table_rows_bound,
+)
 from blobclf.types import PositiveInt
 
 EVAL_COMMANDS = ("validate", "test", "predict")
@@ -217,7 +224,7 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         given = self.config[subcommand]
         for key, value in known.items():
-            if _plain(given[key]) != _plain(value):
+            if not same_setting(key, _plain(given[key]), _plain(value)):
                 option, ours, theirs = _difference(key.replace(".init_args.", "."), _plain(given[key]), _plain(value))
                 raise UserError(
                     f"--{option}={ours!r} conflicts with the checkpoint {path!r}, which was trained with "

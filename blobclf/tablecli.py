@@ -6,6 +6,7 @@ uses, how the data's names reach the model, and how a checkpoint's data settings
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,8 @@ from blobclf.tabledata import TableDataModule
 from blobclf.table import count_lines
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
-__all__ = ["DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "data_defaults", "switch_data_class"]
+__all__ = ["DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "data_defaults", "same_setting",
+           "switch_data_class"]
 
 
 def add_table_arguments(parser: LightningArgumentParser) -> None:
@@ -48,15 +50,36 @@ def switch_data_class(
     """Parse again with the checkpoint's data class as the default, when it is not the one parsed.
 
     Only then do the options of that class exist in the parsed config, so that the checkpoint's
-    values can become their defaults; an explicit ``--data`` still wins (and is then refused as
-    a conflict with the checkpoint).
+    values can become their defaults; an explicit ``--data`` of another class stays, and is then
+    refused as a conflict with the checkpoint. Classes are compared as classes, not paths:
+    ``blobclf.TableDataModule`` and ``blobclf.tabledata.TableDataModule`` are one class.
     """
     wanted = stored.get("data.class_path")
-    if not wanted or config[subcommand].data.get("class_path") == wanted:
+    if not wanted:
+        return
+    given = config[subcommand].data.get("class_path")
+    if _resolve(given) is _resolve(wanted):
         return
     init = {k.removeprefix("data.init_args."): v for k, v in stored.items() if k.startswith("data.init_args.")}
     parser.set_defaults({f"{subcommand}.data": {"class_path": wanted, "init_args": init}})
     parse(parser, args)
+
+
+def same_setting(key: str, given: Any, stored: Any) -> bool:
+    """Whether a setting given now equals the checkpoint's; data classes compare as classes, not paths."""
+    if key == "data.class_path":
+        return _resolve(given) is _resolve(stored)
+    return given == stored
+
+
+def _resolve(class_path: str | None) -> Any:
+    if not class_path:
+        return None
+    module, _, name = str(class_path).rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return class_path
 
 
 def table_rows_bound(path: str | None) -> int:

@@ -13,6 +13,17 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def example_datasets():
+    """``examples/write_datasets.py`` as a module (examples are scripts, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("write_datasets", REPO / "examples" / "write_datasets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 SGD_CONFIG = REPO / "configs" / "sgd.yaml"
 
 # epoch: (train loss, train acc, test loss, test acc), as printed by the tutorial

@@ -136,4 +136,6 @@ def test_checkpoints_hold_only_plain_types(tutorial_run):
     checkpoint = torch.load(cwd / "checkpoints" / "version_0" / "last.ckpt", weights_only=True)
     for section in ("hyper_parameters", "datamodule_hyper_parameters"):
         for key, value in checkpoint[section].items():
-            assert type(value) in (int, float, str, bool, type(None)), (section, key, type(value))
+            # lists of names (class_names, feature_names) are plain too: of str, nothing else
+            items = value if type(value) is list else [value]
+            assert all(type(item) in (int, float, str, bool, type(None)) for item in items), (section, key, value)

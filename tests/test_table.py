@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, example_datasets
 
 from blobclf.errors import UserError
 from blobclf.export import load_model
@@ -18,8 +17,7 @@ from blobclf.safeload import load_checkpoint
 from blobclf.table import class_order, read_table
 from blobclf.tabledata import TableDataModule
 
-sys.path.insert(0, str(REPO / "examples"))
-from write_datasets import write_dataset  # noqa: E402
+write_dataset = example_datasets().write_dataset
 
 TABLE_CONFIG = str(REPO / "configs" / "table.yaml")
 GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in range(30))
@@ -255,3 +253,10 @@ def test_reports_for_an_old_table_run_are_rebuilt_with_names(cli):
     assert {"data", "decision_boundary", "confusion_matrix_test", "test_report"} <= set(written)
     report = json.loads(written["test_report"].read_text())
     assert report["classes"] == ["class_0", "class_1", "class_2"] and report["n_samples"] == 36
+    # an edited checkpoint whose class names no longer fit its outputs is refused in one line
+    checkpoint = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")
+    checkpoint["hyper_parameters"]["class_names"] = ["class_0", "class_1"]
+    torch.save(checkpoint, cli.cwd / "edited.ckpt")
+    line = one_error(cli("test", "--ckpt_path", "edited.ckpt"))
+    assert line == ("checkpoint 'edited.ckpt' was not written by 'blobclf fit' (or was edited): class_names must be 3 "
+                    "distinct names, got ['class_0', 'class_1']")

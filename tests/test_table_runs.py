@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 import torch
-from conftest import REPO, run_cli
+from conftest import REPO, example_datasets, run_cli
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from blobclf.tabledata import TableDataModule
 
-sys.path.insert(0, str(REPO / "examples"))
-from write_datasets import DATASETS, write_dataset  # noqa: E402
+DATASETS = example_datasets().DATASETS
+write_dataset = example_datasets().write_dataset
 
 pytestmark = pytest.mark.slow  # each test trains in a fresh process
 TABLE_CONFIG = str(REPO / "configs" / "table.yaml")
