@@ -58,8 +58,12 @@ def fit_figures(
     num_classes: int,
     curves: Mapping[str, tuple[list[int], list[float]]],
     class_names: list[str] | None = None,
+    feature_names: list[str] | None = None,
 ) -> dict[str, Any]:
     """Draw the run's figures; returns ``{name: Figure}`` (not yet saved).
+
+    ``class_names`` label the classes; ``feature_names`` (a table's columns) label the axes of
+    two-feature data, which blob runs leave as ``feature 0`` and ``feature 1``.
 
     With two features the data and decision boundary are drawn as they are; with more, in the
     plane of :class:`~blobclf.projection.Projection` (the first two principal components of the
@@ -76,7 +80,9 @@ def fit_figures(
     if n_features > 2:
         drawn.update(_projected_figures(model, arrays, num_classes, class_names))
     elif n_features == 2:
-        drawn["data"] = figures.data_scatter(arrays, num_classes, class_names)
+        axes = (feature_names[0], feature_names[1]) if feature_names else None
+        title = "Data by class and split" if feature_names else None
+        drawn["data"] = figures.data_scatter(arrays, num_classes, class_names, axes, title)
     if "train/loss" in curves and "val/loss" in curves:
         drawn["loss_curves"] = figures.loss_curves(curves["train/loss"][0], curves["train/loss"][1], curves["val/loss"][1])
     if "train/acc" in curves and "val/acc" in curves:
@@ -85,7 +91,8 @@ def fit_figures(
         )
     if n_features == 2:
         drawn["decision_boundary"] = figures.decision_boundary(
-            predict_labels(model), arrays, num_classes, class_names=class_names
+            predict_labels(model), arrays, num_classes, class_names=class_names,
+            axis_labels=(feature_names[0], feature_names[1]) if feature_names else None,
         )
     return drawn
 

@@ -294,7 +294,8 @@ def _fit_figures(trainer: L.Trainer, pl_module: L.LightningModule, folder: Path,
     curves = artifacts.read_curves(log_dir) if log_dir else {}
     model = pl_module.model
     names = getattr(pl_module, "classes", None)
-    drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names)
+    columns = datamodule.hparams.get("features")  # a table's feature columns; blobs have none
+    drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names, columns)
     drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *datamodule.splits["val"], class_names=names), "val"))
     rendered = artifacts.render_figures(drawn, experiment, trainer.current_epoch)
     if experiment is not None:

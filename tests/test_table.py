@@ -260,3 +260,16 @@ def test_reports_for_an_old_table_run_are_rebuilt_with_names(cli):
     line = one_error(cli("test", "--ckpt_path", "edited.ckpt"))
     assert line == ("checkpoint 'edited.ckpt' was not written by 'blobclf fit' (or was edited): class_names must be 3 "
                     "distinct names, got ['class_0', 'class_1']")
+
+
+def test_two_table_features_are_drawn_as_they_are_with_their_column_names():
+    from blobclf.artifacts import fit_figures
+    from blobclf.model import BlobModel
+
+    rng = np.random.default_rng(1)
+    splits = {"train": (torch.from_numpy(rng.normal(size=(30, 2)).astype(np.float32)), torch.arange(30) % 2)}
+    drawn = fit_figures(BlobModel(2, 2), splits, 2, {}, ["no", "yes"], ["petal_length", "petal_width"])
+    for name in ("data", "decision_boundary"):
+        ax = drawn[name].axes[0]
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("petal_length", "petal_width")
+    assert drawn["data"].axes[0].get_title() == "Data by class and split"
