@@ -40,6 +40,7 @@ from blobclf.tablecli import (
     add_table_arguments,
     as_defaults,
     data_defaults,
+    preselect_data_class,
     same_setting,
     switch_data_class,
     table_rows_bound,
@@ -194,6 +195,7 @@ class BlobCLI(LightningCLI):
         ``test --ckpt_path`` needs no config. An explicit option that contradicts the checkpoint
         is refused rather than silently overridden in either direction.
         """
+        preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
         subcommand = self.config.get("subcommand")

@@ -34,6 +34,11 @@ class SplitDataModule(L.LightningDataModule):
     """
 
     def __init__(self) -> None:
+        if type(self) is SplitDataModule:
+            raise ArgumentValueError(
+                "SplitDataModule is the base of blobclf's data modules, not data; use --data BlobDataModule "
+                "(the default) or --data TableDataModule"
+            )
         super().__init__()
         self.splits: dict[str, tuple[Tensor, Tensor]] = {}
         self.points: Points | None = None

@@ -7,16 +7,21 @@ uses, how the data's names reach the model, and how a checkpoint's data settings
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from lightning.pytorch.cli import LightningArgumentParser
 
+from blobclf.errors import UserError
+from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
+from blobclf.safeload import load_checkpoint
 from blobclf.tabledata import TableDataModule
 from blobclf.table import count_lines
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
-__all__ = ["DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "data_defaults", "same_setting",
+__all__ = ["DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "data_defaults", "preselect_data_class",
+           "same_setting",
            "switch_data_class"]
 
 
@@ -63,6 +68,41 @@ def switch_data_class(
     init = {k.removeprefix("data.init_args."): v for k, v in stored.items() if k.startswith("data.init_args.")}
     parser.set_defaults({f"{subcommand}.data": {"class_path": wanted, "init_args": init}})
     parse(parser, args)
+
+
+def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
+    """Make the data class of ``--ckpt_path``'s checkpoint the default before anything is parsed.
+
+    Otherwise options only that class has (``--data.test_path`` of a table run) would be refused
+    by the first parse, which knows only the default class. Looks at a command line given as a
+    list (or ``sys.argv``); a checkpoint that cannot be found or read is left to the normal parse
+    to report.
+    """
+    words = [str(word) for word in args] if isinstance(args, (list, tuple)) else sys.argv[1:]
+    subcommand = words[0] if words and words[0] in ("fit", "validate", "test", "predict") else None
+    ckpt_path = _option(words, "--ckpt_path")
+    if subcommand is None or ckpt_path is None:
+        return
+    try:
+        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, _option(words, "--checkpoint.root") or CHECKPOINT_ROOT))
+    except (UserError, OSError):
+        return
+    hparams = checkpoint.get("datamodule_hyper_parameters") or {}
+    class_path = hparams.get("_class_path")
+    if class_path and _resolve(class_path) is not _resolve(DEFAULT_DATA):
+        init = {k: v for k, v in hparams.items() if not str(k).startswith("_")}
+        parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": init}})
+
+
+def _option(words: list[str], name: str) -> str | None:
+    """The value of ``name VALUE`` or ``name=VALUE`` in a command line (the last one given)."""
+    value = None
+    for i, word in enumerate(words):
+        if word == name and i + 1 < len(words):
+            value = words[i + 1]
+        elif word.startswith(name + "="):
+            value = word.split("=", 1)[1]
+    return value
 
 
 def same_setting(key: str, given: Any, stored: Any) -> bool:

@@ -253,6 +253,20 @@ def test_reports_for_an_old_table_run_are_rebuilt_with_names(cli):
     assert {"data", "decision_boundary", "confusion_matrix_test", "test_report"} <= set(written)
     report = json.loads(written["test_report"].read_text())
     assert report["classes"] == ["class_0", "class_1", "class_2"] and report["n_samples"] == 36
+    # a separate test table, given only now: columns by name (in another order), the checkpoint's classes
+    lines = (cli.cwd / "wine.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    order = [header[-1], *header[:-1]]
+    with (cli.cwd / "later.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(order)
+        for line in lines[1:11]:
+            cells = dict(zip(header, line.split(",")))
+            writer.writerow([cells[c] for c in order])
+    result = cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv")
+    assert result.returncode == 0, result.output
+    report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report.json").read_text())
+    assert report["n_samples"] == 10 and [row["support"] for row in report["per_class"]] == [10, 0, 0]
     # an edited checkpoint whose class names no longer fit its outputs is refused in one line
     checkpoint = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")
     checkpoint["hyper_parameters"]["class_names"] = ["class_0", "class_1"]
@@ -273,3 +287,9 @@ def test_two_table_features_are_drawn_as_they_are_with_their_column_names():
         ax = drawn[name].axes[0]
         assert (ax.get_xlabel(), ax.get_ylabel()) == ("petal_length", "petal_width")
     assert drawn["data"].axes[0].get_title() == "Data by class and split"
+
+
+def test_the_base_data_class_is_refused_in_one_line(cli):
+    line = one_error(cli("fit", "--data", "SplitDataModule"))
+    assert line == ("SplitDataModule is the base of blobclf's data modules, not data; use --data BlobDataModule "
+                    "(the default) or --data TableDataModule")
