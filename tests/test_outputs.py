@@ -154,6 +154,7 @@ def test_figures_are_in_tensorboard(tutorial_run):
         logged = imread(io.BytesIO(image.encoded_image_string), format="png")
         on_disk = imread(run / f"{name}.png")
         assert np.array_equal(logged[..., :3], on_disk[..., :3]), name
+        assert image.encoded_image_string == (run / f"{name}.png").read_bytes(), name  # not re-encoded
         assert (image.width, image.height) == png_size(run / f"{name}.png"), name
         assert image.step == 100
 
