@@ -18,10 +18,11 @@ from blobclf.errors import ArgumentValueError
 from blobclf.export import (
     METADATA_NAME,
     ONNX_NAME,
-    REPORT_NAME,
+    checkpoint_tag,
     export_onnx,
     export_weights,
     public_hparams,
+    report_name,
     write_metadata,
     write_report,
 )
@@ -196,7 +197,8 @@ class RunExport(Callback):
 
     @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.training = dict(state_dict.get("training") or self.training)
+        # what this command set (a resume may extend max_epochs) over what the checkpoint recorded
+        self.training = {**(state_dict.get("training") or {}), **self.training}
 
     @override
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -328,9 +330,10 @@ class TestReport(Callback):
         loss = trainer.callback_metrics.get("test/loss")
         report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None)
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
-        path = write_report(report, folder / REPORT_NAME)
+        path = write_report(report, folder / report_name(trainer.ckpt_path))
         rendered = artifacts.render_figures(artifacts.evaluation_figures(report, "test"))
-        saved = artifacts.save_figures(rendered, folder)
+        tag = checkpoint_tag(trainer.ckpt_path)
+        saved = artifacts.save_figures({f"{name}-{tag}": png for name, png in rendered.items()}, folder)
         for logger in trainer.loggers:
             logger.log_metrics(artifacts.report_scalars(report, "test"), step=trainer.current_epoch)
             logger.save()

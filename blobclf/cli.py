@@ -24,8 +24,10 @@ from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import BlobDataModule, split_sizes
 from blobclf.errors import UserError, debugging
+from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop
 from blobclf.predictions import PredictionWriter
+from blobclf.quiet import quiet_known_notices
 from blobclf.runconfig import RunConfig
 from blobclf.runs import (
     claim_run,
@@ -48,6 +50,21 @@ MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.moment
          "--model.weight_decay": "--optimizer.weight_decay"}
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 RECORDED = ("optimizer", "lr_scheduler")  # training settings recorded beside the model's
+SETTINGS = "settings"
+"""Key, in the recorded training settings, of the run's other options (trainer, checkpointing,
+export, seed) as ``{"trainer.max_epochs": 100, ...}``: a resume takes them from the checkpoint."""
+SETTING_GROUPS = ("trainer", "checkpoint", "export", "seed_everything")
+NOT_SETTINGS = (
+    "trainer.callbacks", "trainer.logger", "trainer.plugins", "trainer.default_root_dir",
+    "checkpoint.dirpath", "checkpoint.root",
+)
+"""Options a run does not carry into its resume: where its files go is fixed by the run itself."""
+CHANGEABLE = (
+    "trainer.max_epochs", "trainer.max_steps", "trainer.max_time", "trainer.accelerator", "trainer.devices",
+    "trainer.num_nodes", "trainer.enable_progress_bar", "trainer.enable_model_summary", "export.onnx",
+    "export.figures", "checkpoint.last_interval",
+)
+"""Options a resume may change: how long to train, on what hardware, what is shown and exported."""
 
 
 def one_line(message: str) -> str:
@@ -125,6 +142,25 @@ def _check_optimizer(config: Any) -> None:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
 
 
+def _flatten(value: Any, prefix: str) -> dict[str, Any]:
+    if isinstance(value, dict) and "class_path" not in value:
+        flat: dict[str, Any] = {}
+        for name, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}.{name}"))
+        return flat
+    return {prefix: value}
+
+
+def _settings(config: Any) -> dict[str, Any]:
+    """The run's options a resume takes over (see ``SETTINGS``), as ``{dotted key: plain value}``."""
+    plain = _plain(config)
+    flat: dict[str, Any] = {}
+    for group in SETTING_GROUPS:
+        if group in plain:
+            flat.update(_flatten(plain[group], group))
+    return {key: value for key, value in flat.items() if not key.startswith(NOT_SETTINGS)}
+
+
 def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
     """The first place where two settings differ, as (option, given value, stored value).
 
@@ -196,6 +232,8 @@ class BlobCLI(LightningCLI):
         for state in checkpoint.get("callbacks", {}).values():
             if isinstance(state, dict) and isinstance(state.get("training"), dict):
                 stored.update({k: v for k, v in state["training"].items() if k in RECORDED})
+                if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
+                    stored.update(state["training"][SETTINGS])
         known = {
             key: value
             for key, value in stored.items()
@@ -208,12 +246,17 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         given = self.config[subcommand]
         for key, value in known.items():
-            if _plain(given[key]) != _plain(value):
-                option, ours, theirs = _difference(key, _plain(given[key]), _plain(value))
-                raise UserError(
-                    f"--{option}={ours!r} conflicts with the checkpoint {path!r}, which was trained with "
-                    f"{option}={theirs!r}; drop the option (the checkpoint's value is used) or pass another checkpoint"
-                )
+            if key in CHANGEABLE or _plain(given[key]) == _plain(value):
+                continue
+            option, ours, theirs = _difference(key, _plain(given[key]), _plain(value))
+            how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
+                   if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
+            raise UserError(
+                f"{option}={ours!r} (from the command line or a --config file) conflicts with the checkpoint "
+                f"{path!r}, which was trained with {option}={theirs!r}; {how}, or pass another checkpoint"
+            )
+        if subcommand == "fit":
+            self._check_extension(given, checkpoint, path)
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
@@ -223,6 +266,19 @@ class BlobCLI(LightningCLI):
                       if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
             self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
 
+    @staticmethod
+    def _check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
+        """Refuse a resume whose ``max_epochs`` lies below the epochs the checkpoint has done."""
+        done = int(checkpoint.get("epoch", -1)) + 1
+        loops = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+        done = int(loops.get("completed", done)) if isinstance(loops, dict) else done
+        max_epochs = config.trainer.get("max_epochs")
+        if max_epochs is not None and max_epochs != -1 and max_epochs < done:
+            raise UserError(
+                f"--trainer.max_epochs={max_epochs} is below the {done} epochs {path!r} has done; give a larger "
+                "number to train on, or drop the option to keep the run's own"
+            )
+
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         self._set_threads(config)
@@ -230,6 +286,8 @@ class BlobCLI(LightningCLI):
         if self.subcommand == "fit":
             _check_optimizer(config)
             self._place_run(config)
+        if self.subcommand in EVAL_COMMANDS:
+            self._place_evaluation(config)
         if self.subcommand == "predict" and config.get("return_predictions") is None:
             config.return_predictions = False  # the PredictionWriter keeps every prediction
 
@@ -310,6 +368,30 @@ class BlobCLI(LightningCLI):
         if versioned:
             init.version = version
 
+    def _place_evaluation(self, config: Any) -> None:
+        """Keep an evaluation with the run it evaluates: it takes no run version of its own.
+
+        Its logs go to ``{run's log folder}/{subcommand}-{checkpoint}`` (TensorBoard shows it as a
+        run of its own, beside the training curves); a checkpoint outside any run folder is
+        evaluated without a logger. The checkpoint callback keeps the checkpoint's own folder.
+        """
+        ckpt_path = Path(config.ckpt_path)
+        config.checkpoint.dirpath = os.fspath(ckpt_path.resolve().parent)
+        logger = config.trainer.get("logger")
+        init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
+        if init is not None and "version" in init:
+            version = run_version(ckpt_path, config.checkpoint.root)
+            if version is None and init.get("version") is None:
+                config.trainer.logger = False
+            else:
+                if init.get("version") is None:
+                    init.version = version
+                if "sub_dir" in init and init.get("sub_dir") is None:
+                    init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}"
+        if self.subcommand == "predict":
+            writer, source = PredictionWriter(**_plain(config.prediction)), config.data.get("predict_file")
+            writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
+
     def instantiate_classes(self) -> None:
         try:
             with warnings.catch_warnings():
@@ -326,6 +408,7 @@ class BlobCLI(LightningCLI):
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None
         if isinstance(export, RunExport):
             export.training = {key: _plain(config.get(key)) for key in RECORDED}
+            export.training[SETTINGS] = _settings(config)
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None
@@ -418,6 +501,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             passes the subcommand it was given.
     """
     argv = sys.argv[1:] if args is None else args
+    quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
     try:

@@ -151,14 +151,16 @@ def test_optimizer_and_scheduler_are_recorded_in_checkpoint_and_metadata(cli):
     assert [type(o).__name__ for o in checkpoint["optimizer_states"]] == ["dict"]
     assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.02 * 0.5**2)
     recorded = [s["training"] for s in checkpoint["callbacks"].values() if "training" in s]
-    assert recorded == [{"optimizer": meta["optimizer"], "lr_scheduler": meta["lr_scheduler"]}]
+    assert recorded == [{"optimizer": meta["optimizer"], "lr_scheduler": meta["lr_scheduler"], "settings": meta["settings"]}]
+    assert meta["settings"]["trainer.max_epochs"] == 2 and meta["settings"]["seed_everything"] == 42
+    assert not any(key.startswith(("trainer.logger", "trainer.callbacks", "checkpoint.dirpath")) for key in meta["settings"])
 
 
 def test_resuming_keeps_the_runs_optimizer_and_refuses_another(cli):
     assert cli("fit", *QUICK, "--optimizer", "Adam", "--optimizer.lr", "0.02").returncode == 0
     refused = cli("fit", "--ckpt_path", "last", "--optimizer", "SGD")
     assert refused.returncode == 2
-    assert "--optimizer=" in refused.stderr and "conflicts with the checkpoint" in refused.stderr
+    assert refused.stderr.startswith("blobclf: error: optimizer='torch.optim.SGD' (from the command line or a --config file) conflicts with the checkpoint")
     resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--export.figures", "false",
                   "--export.onnx", "false")
     assert resumed.returncode == 0, resumed.output
