@@ -243,6 +243,7 @@ class RunExport(Callback):
             num_features = model.linear_layer_stack[0].in_features
             print(f"exported onnx: {shown(export_onnx(model, directory / ONNX_NAME, num_features))}")
         if self.figures and trainer.datamodule is not None:
+            print("drawing figures ...", flush=True)
             saved = _fit_figures(trainer, pl_module, directory, log_dir)
             print(f"figures: {', '.join(shown(p) for p in saved.values())}")
             from blobclf.artifacts import skipped_figures

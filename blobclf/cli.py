@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from lightning.pytorch.cli import (
     LightningCLI,
     instantiate_class,
 )
+from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
@@ -27,6 +29,7 @@ from blobclf.errors import UserError, debugging
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop
 from blobclf.predictions import PredictionWriter
+from blobclf.progress import default_progress
 from blobclf.quiet import quiet_known_notices
 from blobclf.runconfig import RunConfig
 from blobclf.runs import (
@@ -161,6 +164,22 @@ def _settings(config: Any) -> dict[str, Any]:
     return {key: value for key, value in flat.items() if not key.startswith(NOT_SETTINGS)}
 
 
+def _has_progress_bar(callbacks: Any) -> bool:
+    """Whether the configured callbacks (``class_path`` settings) include a progress bar."""
+    for callback in callbacks or []:
+        class_path = callback.get("class_path") if hasattr(callback, "get") else None
+        if not class_path or "." not in class_path:
+            continue
+        module, _, name = class_path.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue  # the parser reports a class it cannot import
+        if isinstance(cls, type) and issubclass(cls, ProgressBar):
+            return True
+    return False
+
+
 def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
     """The first place where two settings differ, as (option, given value, stored value).
 
@@ -281,6 +300,11 @@ class BlobCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        if config.trainer.get("enable_progress_bar") is False or _has_progress_bar(config.trainer.get("callbacks")):
+            # progress turned off, or the user's own progress bar: Lightning takes only one, and
+            # none at all with enable_progress_bar false
+            callbacks = self.trainer_defaults.get("callbacks", [])
+            self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
         self._set_threads(config)
         self._check_settings(config)
         if self.subcommand == "fit":
@@ -449,9 +473,9 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
         "save_config_callback": RunConfig,
         "trainer_defaults": {
             "logger": {"class_path": "blobclf.logger.RunLogger"},
-            "callbacks": stage_callbacks(subcommand),
+            "callbacks": [default_progress(), *stage_callbacks(subcommand)],
             "plugins": [{"class_path": "blobclf.checkpointio.AtomicCheckpointIO"}],
-            "enable_progress_bar": False,
+            "enable_progress_bar": True,
             "num_sanity_val_steps": 0,
             "deterministic": True,
         },

@@ -54,6 +54,18 @@ def test_run_writes_logs_checkpoints_and_export_in_matching_version_folders(tuto
     assert f"exported metadata: {Path('checkpoints/version_0/model.json')}" in result.stdout
 
 
+def test_the_run_prints_the_tutorials_own_progress_lines_as_it_trains(tutorial_run):
+    _, result = tutorial_run
+    printed = [line for line in result.stdout.splitlines() if line.startswith("Epoch: ")]
+    expected = [
+        f"Epoch: {epoch} | Train Loss: {loss}, Train Acc: {acc} | Test Loss: {test_loss}, Test Acc: {test_acc}"
+        for epoch, (loss, acc, test_loss, test_acc) in TUTORIAL_TABLE.items()
+    ]
+    assert printed[:10] == expected  # the tutorial's printed table, line for line
+    assert printed[10:] == ["Epoch: 99 | Train Loss: 0.09843, Train Acc: 0.96 | Test Loss: 0.08555, Test Acc: 0.96"]
+    assert result.stdout.index(expected[-1]) < result.stdout.index("final metrics:")  # printed while training
+
+
 def test_logged_curves_reproduce_the_tutorial_table(tutorial_run):
     cwd, _ = tutorial_run
     curves = scalars(cwd / "lightning_logs" / "version_0")
