@@ -251,8 +251,10 @@ class RunExport(Callback):
             note = skipped_figures(trainer.datamodule.num_features)
             if note:
                 print(f"note: {note}")
-        metadata = write_metadata(model, directory, metrics=metrics, extra=self._metadata(trainer, pl_module, log_dir))
+        extra = self._metadata(trainer, pl_module, log_dir)
+        metadata = write_metadata(model, directory, metrics=metrics, extra=extra)
         print(f"exported metadata: {shown(metadata)}")
+        _log_hparams(trainer, extra, metrics)
 
     def _metadata(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> dict[str, Any]:
         datamodule = trainer.datamodule
@@ -268,6 +270,41 @@ class RunExport(Callback):
         if checkpoint is not None:
             extra["checkpoints"] = {"best": checkpoint.best_model_path, "last": checkpoint.last_model_path}
         return extra
+
+
+HPARAM_METRIC_PREFIX = "hp/"
+"""TensorBoard tags of a run's final metrics in the HParams dashboard (``hp/val_acc``, ...): tags of
+their own, so that the curves keep one point per epoch."""
+
+
+def hparams_of(extra: dict[str, Any]) -> dict[str, Any]:
+    """The settings shown in TensorBoard's HParams dashboard, from ``model.json``'s: model and data
+    settings, optimizer and scheduler (class and arguments), epochs and seed, as flat scalars."""
+    shown_params: dict[str, Any] = {f"model/{k}": v for k, v in extra.get("model", {}).items()}
+    shown_params.update({f"data/{k}": v for k, v in extra.get("data", {}).items()})
+    for key in ("optimizer", "lr_scheduler"):
+        setting = extra.get(key)
+        if isinstance(setting, dict):
+            shown_params[key] = setting.get("class_path", "").rsplit(".", 1)[-1]
+            shown_params.update({f"{key}/{k}": v for k, v in (setting.get("init_args") or {}).items()})
+    settings = extra.get("settings") or {}
+    for key in ("trainer.max_epochs", "seed_everything"):
+        if key in settings:
+            shown_params[key.replace(".", "/")] = settings[key]
+    shown_params["epochs"] = extra.get("epochs")
+    # TensorBoard takes numbers, strings and booleans; a missing value or a list is shown as text
+    return {k: v if isinstance(v, (int, float, str, bool)) else str(v) for k, v in shown_params.items()}
+
+
+def _log_hparams(trainer: L.Trainer, extra: dict[str, Any], metrics: dict[str, float]) -> None:
+    """Add the run to TensorBoard's HParams dashboard with its settings and final metrics."""
+    from lightning.pytorch.loggers import TensorBoardLogger
+
+    final = {HPARAM_METRIC_PREFIX + k.replace("/", "_"): v for k, v in metrics.items()}
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger) and final:
+            logger.log_hyperparams(hparams_of(extra), metrics=final, step=trainer.current_epoch)
+            logger.save()
 
 
 def shown(path: str | os.PathLike[str] | None) -> str:

@@ -153,3 +153,22 @@ def test_last_and_best_shortcuts_name_the_newest_run(tutorial_run):
     accuracy = float(re.search(r"val/acc\s+([0-9.]+)", best.stdout).group(1))
     # the best epoch by validation accuracy is at least as good as the last one
     assert accuracy >= 0.965
+
+
+def test_the_run_is_in_tensorboards_hparams_dashboard_with_its_settings_and_final_metrics(tutorial_run):
+    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    cwd, _ = tutorial_run
+    runs = EventMultiplexer({"run": str(cwd / "lightning_logs" / "version_0")})
+    runs.Reload()
+    content = runs.PluginRunToTagToContent("hparams")["run"]
+    experiment = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/experiment"]).experiment
+    assert sorted(info.name.tag for info in experiment.metric_infos) == [
+        "hp/train_acc", "hp/train_loss", "hp/val_acc", "hp/val_loss"]
+    start = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"]).session_start_info
+    values = {k: v.number_value if v.HasField("number_value") else v.string_value for k, v in start.hparams.items()}
+    assert values["optimizer"] == "SGD" and values["optimizer/lr"] == pytest.approx(0.1)
+    assert values["model/hidden_units"] == 8 and values["data/n_samples"] == 1000 and values["epochs"] == 100
+    (final,) = runs.Scalars("run", "hp/val_acc")
+    assert round(final.value * 200) == 193  # the tutorial's 0.965
