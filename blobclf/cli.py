@@ -11,17 +11,19 @@ import warnings
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
+import lightning as L
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
+from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
     LightningArgumentParser,
     LightningCLI,
     instantiate_class,
 )
-from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
+from blobclf import __version__
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import BlobDataModule, split_sizes
@@ -70,6 +72,24 @@ CHANGEABLE = (
 """Options a resume may change: how long to train, on what hardware, what is shown and exported."""
 
 
+DESCRIPTION = (
+    "blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
+    "blobs). 'blobclf fit --config configs/sgd.yaml' runs the tutorial; 'blobclf SUBCOMMAND --help' "
+    "lists a subcommand's options."
+)
+COMMON = (
+    "Most used: --config FILE, --ckpt_path last|best|PATH, --trainer.max_epochs N, --trainer.accelerator "
+    "cpu|gpu|auto, --data.batch_size N, --optimizer CLASS --optimizer.lr X, --threads N, --checkpoint.root DIR."
+)
+SUBCOMMAND_HELP = {
+    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. " + COMMON,
+    "validate": "Evaluate a checkpoint on the validation split. " + COMMON,
+    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. " + COMMON,
+    "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
+                "predictions-<checkpoint>-<input>.csv beside it. " + COMMON),
+}
+
+
 def one_line(message: str) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
@@ -104,8 +124,40 @@ def one_line(message: str) -> str:
     return text
 
 
+CKPT_PATH_HELP = (
+    "Checkpoint to start from: fit resumes that run with every setting it was started with; "
+    "validate, test and predict evaluate it. A .ckpt file written by 'blobclf fit', or 'last' / 'best' "
+    "for the newest run under --checkpoint.root."
+)
+WEIGHTS_ONLY_HELP = (
+    "blobclf always loads checkpoints with weights_only=True (only tensors and plain values, no code); "
+    "false is refused (null means true)."
+)
+
+
 class BlobArgumentParser(LightningArgumentParser):
-    """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details)."""
+    """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details),
+    and whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts."""
+
+    def add_method_arguments(
+        self, class_type: type, method_name: str, nested_key: str | None = None, as_group: bool = True,
+        as_positional: bool = False, skip: set[str | int] | None = None, fail_untyped: Any = True,
+        sub_configs: bool = False,
+    ) -> list[str]:
+        own = {"ckpt_path", "weights_only"}
+        if not (isinstance(class_type, type) and issubclass(class_type, L.Trainer)):
+            own = set()
+        added = super().add_method_arguments(
+            class_type, method_name, nested_key=nested_key, as_group=as_group, as_positional=as_positional,
+            skip={*(skip or set()), *own}, fail_untyped=fail_untyped, sub_configs=sub_configs,
+        )
+        if own:
+            # Lightning's own texts offer URLs, 'hpc' and 'registry' paths and weights_only=false,
+            # none of which blobclf takes
+            self.add_argument("--ckpt_path", type=Optional[str], default=None, help=CKPT_PATH_HELP)
+            self.add_argument("--weights_only", type=Optional[bool], default=None, help=WEIGHTS_ONLY_HELP)
+            added = [*added, "ckpt_path", "weights_only"]
+        return added
 
     def error(self, message: str, ex: Exception | None = None) -> NoReturn:
         if debugging() or not self.exit_on_error:
@@ -199,9 +251,17 @@ def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
 class BlobCLI(LightningCLI):
     """LightningCLI wired for blobclf: linked shapes, run folders, safe checkpoints."""
 
+    def __init__(self, *args: Any, parser_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        # settings for a subcommand this CLI does not offer (see cli_for) would reach the main parser
+        offered, every = self.subcommands(), LightningCLI.subcommands()
+        parser_kwargs = {k: v for k, v in (parser_kwargs or {}).items() if k not in every or k in offered}
+        super().__init__(*args, parser_kwargs=parser_kwargs, **kwargs)
+
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("parser_mode", use_limited_yaml())
-        return super().init_parser(**kwargs)
+        parser = super().init_parser(**kwargs)
+        parser.add_argument("--version", action="version", version=f"blobclf {__version__}")
+        return parser
 
     claimed: tuple[str, int, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
@@ -479,7 +539,8 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
             "num_sanity_val_steps": 0,
             "deterministic": True,
         },
-        "parser_kwargs": {"prog": "blobclf"},
+        "parser_kwargs": {"prog": "blobclf", "description": DESCRIPTION,
+                          **{name: {"description": text} for name, text in SUBCOMMAND_HELP.items()}},
     }
 
 

@@ -211,3 +211,19 @@ def test_python_m_blobclf_builds_only_the_parser_of_the_subcommand_given(cli):
     with pytest.raises(SystemExit):
         cli_main(["predict", "--help"], only="predict")
     assert "--prediction.output" in cli.capsys.readouterr().out
+
+
+def test_version_and_help_say_what_blobclf_is_and_accepts(cli):
+    from blobclf import __version__
+
+    shown = cli("--version")
+    assert (shown.returncode, shown.stdout) == (0, f"blobclf {__version__}\n")
+    top = cli("--help")
+    assert "blobclf: a PyTorch Lightning classifier" in top.stdout and "Lightning Trainer command line tool" not in top.stdout
+    fit = cli("fit", "--help").stdout
+    intro = fit[fit.index("Train a classifier"):fit.index("options:")]
+    for option in ("--config", "--ckpt_path", "--trainer.max_epochs", "--data.batch_size", "--optimizer", "--threads"):
+        assert option in intro, option  # the common options are named before the long list
+    ckpt_help = fit[fit.index("  --ckpt_path CKPT_PATH"):fit.index("  --weights_only")]
+    assert "'last' / 'best'" in ckpt_help and "hpc" not in ckpt_help and "registry" not in ckpt_help
+    assert "false is refused" in fit[fit.index("  --weights_only"):]
