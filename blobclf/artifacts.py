@@ -56,11 +56,14 @@ def fit_figures(
     splits: Mapping[str, tuple[Tensor, Tensor]],
     num_classes: int,
     curves: Mapping[str, tuple[list[int], list[float]]],
+    class_names: list[str] | None = None,
 ) -> dict[str, Any]:
     """Draw the run's figures; returns ``{name: Figure}`` (not yet saved).
 
-    The data scatter needs at least two features and the decision boundary exactly two; for other
-    data they are left out (see :func:`skipped_figures`).
+    With two features the data and decision boundary are drawn as they are; with more, in the
+    plane of :class:`~blobclf.projection.Projection` (the first two principal components of the
+    standardized training split), the boundary being the model's prediction on that plane.
+    With one feature they are left out (see :func:`skipped_figures`).
     """
     arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, (x, y) in splits.items():
@@ -69,8 +72,10 @@ def fit_figures(
             arrays[name] = (x.cpu().numpy(), y.cpu().numpy())
     n_features = next(iter(arrays.values()))[0].shape[1]
     drawn: dict[str, Any] = {}
-    if n_features >= 2:
-        drawn["data"] = figures.data_scatter(arrays, num_classes)
+    if n_features > 2:
+        drawn.update(_projected_figures(model, arrays, num_classes, class_names))
+    elif n_features == 2:
+        drawn["data"] = figures.data_scatter(arrays, num_classes, class_names)
     if "train/loss" in curves and "val/loss" in curves:
         drawn["loss_curves"] = figures.loss_curves(curves["train/loss"][0], curves["train/loss"][1], curves["val/loss"][1])
     if "train/acc" in curves and "val/acc" in curves:
@@ -78,8 +83,32 @@ def fit_figures(
             curves["train/acc"][0], curves["train/acc"][1], curves["val/acc"][1]
         )
     if n_features == 2:
-        drawn["decision_boundary"] = figures.decision_boundary(predict_labels(model), arrays, num_classes)
+        drawn["decision_boundary"] = figures.decision_boundary(
+            predict_labels(model), arrays, num_classes, class_names=class_names
+        )
     return drawn
+
+
+def _projected_figures(
+    model: nn.Module, arrays: Mapping[str, tuple[np.ndarray, np.ndarray]], num_classes: int,
+    class_names: list[str] | None,
+) -> dict[str, Any]:
+    from blobclf.projection import Projection
+
+    projection = Projection(arrays["train"][0])
+    plane = {name: (projection.transform(x), y) for name, (x, y) in arrays.items()}
+    n_features = arrays["train"][0].shape[1]
+    labels = projection.axis_labels
+    predict = predict_labels(model)
+    return {
+        "data": figures.data_scatter(plane, num_classes, class_names, labels,
+                                     title=f"Data by class and split (PCA of {n_features} standardized features)"),
+        "decision_boundary": figures.decision_boundary(
+            lambda points: predict(projection.inverse(points)), plane, num_classes, class_names=class_names,
+            axis_labels=labels, title="Decision boundary on the PCA plane",
+            score_label="accuracy of the test points moved onto it",
+        ),
+    }
 
 
 def skipped_figures(num_features: int) -> str | None:
@@ -87,22 +116,27 @@ def skipped_figures(num_features: int) -> str | None:
     if num_features < 2:
         return "data.png and decision_boundary.png are not drawn: they plot two features and the data has one"
     if num_features > 2:
-        return f"decision_boundary.png is not drawn: it plots two features and the data has {num_features}"
+        return (f"data.png and decision_boundary.png show the {num_features} features projected on their first two "
+                "principal components (PCA of the standardized training split; see docs/tables.md)")
     return None
 
 
 def evaluation_figures(report: Mapping[str, Any], split: str) -> dict[str, Any]:
-    """Confusion matrix and reliability diagram of a report; returns ``{name: Figure}``."""
+    """Confusion matrix (classes by name) and reliability diagram of a report; returns ``{name: Figure}``."""
     return {
-        f"confusion_matrix_{split}": figures.confusion_matrix_figure(np.array(report["confusion_matrix"])),
+        f"confusion_matrix_{split}": figures.confusion_matrix_figure(
+            np.array(report["confusion_matrix"]), report.get("classes")
+        ),
         f"reliability_{split}": figures.reliability_diagram(report["reliability"], report["expected_calibration_error"]),
     }
 
 
-def evaluate(model: nn.Module, features: Tensor, labels: Tensor, loss: float | None = None) -> dict[str, Any]:
-    """The classification report of ``model`` on one split."""
+def evaluate(
+    model: nn.Module, features: Tensor, labels: Tensor, loss: float | None = None, class_names: list[str] | None = None
+) -> dict[str, Any]:
+    """The classification report of ``model`` on one split (with class names, when given)."""
     probabilities = predict_probabilities(model, features)
-    return classification_report(labels.cpu().numpy(), probabilities, loss=loss)
+    return classification_report(labels.cpu().numpy(), probabilities, loss=loss, class_names=class_names)
 
 
 def render_figures(drawn: Mapping[str, Any], experiment: Any = None, step: int = 0) -> dict[str, bytes]:
@@ -163,8 +197,11 @@ def report_scalars(report: Mapping[str, Any], split: str) -> dict[str, float]:
         f"{split}/ece": report["expected_calibration_error"],
     }
     for row in report["per_class"]:
+        name = str(row.get("name", row["class"]))
+        # blob classes keep their tags (f1_class0); named classes are tagged by name (f1_setosa)
+        suffix = f"class{name}" if name.lstrip("-").isdigit() else name
         for key in ("precision", "recall", "f1"):
-            scalars[f"{split}/{key}_class{row['class']}"] = row[key]
+            scalars[f"{split}/{key}_{suffix}"] = row[key]
     return scalars
 
 

@@ -21,6 +21,7 @@ from blobclf.export import (
     checkpoint_tag,
     export_onnx,
     export_weights,
+    names_metadata,
     public_hparams,
     report_name,
     write_metadata,
@@ -263,6 +264,7 @@ class RunExport(Callback):
             "global_step": trainer.global_step,
             "data": public_hparams(datamodule.hparams) if datamodule is not None else {},
             "model": public_hparams(pl_module.hparams),
+            **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", [])),
             **self.training,
             "log_dir": log_dir,
         }
@@ -331,8 +333,9 @@ def _fit_figures(trainer: L.Trainer, pl_module: L.LightningModule, folder: Path,
     datamodule = trainer.datamodule
     curves = artifacts.read_curves(log_dir) if log_dir else {}
     model = pl_module.model
-    drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves)
-    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *datamodule.splits["val"]), "val"))
+    names = getattr(pl_module, "classes", None)
+    drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names)
+    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *datamodule.splits["val"], class_names=names), "val"))
     rendered = artifacts.render_figures(drawn, experiment, trainer.current_epoch)
     if experiment is not None:
         experiment.flush()
@@ -366,7 +369,8 @@ class TestReport(Callback):
         folder = Path(trainer.ckpt_path).parent if trainer.ckpt_path else Path(".")
         features, labels = trainer.datamodule.splits["test"]
         loss = trainer.callback_metrics.get("test/loss")
-        report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None)
+        report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None,
+                                    class_names=getattr(pl_module, "classes", None))
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
         path = write_report(report, folder / report_name(trainer.ckpt_path))
         rendered = artifacts.render_figures(artifacts.evaluation_figures(report, "test"))

@@ -26,7 +26,7 @@ from torch.optim import Optimizer
 from blobclf import __version__
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.configfiles import check_config_files, use_limited_yaml
-from blobclf.data import BlobDataModule, split_sizes
+from blobclf.data import SplitDataModule, split_sizes
 from blobclf.errors import UserError, debugging
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop
@@ -43,13 +43,20 @@ from blobclf.runs import (
 )
 from blobclf.safeload import load_checkpoint
 from blobclf.system import DEFAULT_LR, BlobClassifier
+from blobclf.tablecli import (
+    add_table_arguments,
+    as_defaults,
+    data_defaults,
+    switch_data_class,
+    table_rows_bound,
+)
 from blobclf.types import PositiveInt
 
 EVAL_COMMANDS = ("validate", "test", "predict")
-LINKED = ("num_features", "num_classes")
+LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
 # settings a checkpoint records but that a later command may change without contradicting it
-FREE = ("data.eval_batch_size", "data.predict_file")
+FREE = ("data.eval_batch_size", "data.predict_file", "data.test_path")
 # options that moved from the model to the optimizer, with the option that replaces each
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
@@ -94,6 +101,7 @@ def one_line(message: str) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
     text = re.sub(r"\s+", " ", ": ".join(lines)).replace(":: ", ": ")
+    whole = text
     union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes.*?Errors: - (.*?)(?: - |$)', text)
     if union:
         given = re.search(r"Given value: (.*?)(?: \(see|$)", text)
@@ -105,6 +113,8 @@ def one_line(message: str) -> str:
     if nested and group and cls:
         expected = re.search(r"Subtypes: \[<class '([^']+)'", text)
         kind = f" (expected {expected.group(1)})" if expected else ""
+        reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
+        kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
     unknown = re.search(r'^Parser key "(optimizer|lr_scheduler)": .*Expected a dot import path string: ([^:]+?):', text)
     if unknown:
@@ -168,8 +178,11 @@ class BlobArgumentParser(LightningArgumentParser):
 
 def _training_batch(data: Any) -> int:
     """Samples per training batch that the data settings give."""
+    data = data.get("init_args") or data
     if data.get("batch_size"):
         return int(data.batch_size)
+    if data.get("n_samples") is None:
+        return table_rows_bound(data.get("path"))
     return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
 
 
@@ -286,6 +299,7 @@ class BlobCLI(LightningCLI):
         parser.set_defaults({"optimizer": DEFAULT_OPTIMIZER})
         parser.link_arguments("data.num_features", "model.num_features", apply_on="instantiate")
         parser.link_arguments("data.num_classes", "model.num_classes", apply_on="instantiate")
+        add_table_arguments(parser)
 
     def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
         """Parse, then take the settings recorded in ``--ckpt_path`` as defaults.
@@ -306,28 +320,29 @@ class BlobCLI(LightningCLI):
         BlobClassifier.check_checkpoint(checkpoint, path)
         stored = {
             **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
-            **{f"data.{k}": v for k, v in checkpoint.get("datamodule_hyper_parameters", {}).items()},
+            **data_defaults(checkpoint),
         }
         for state in checkpoint.get("callbacks", {}).values():
             if isinstance(state, dict) and isinstance(state.get("training"), dict):
                 stored.update({k: v for k, v in state["training"].items() if k in RECORDED})
                 if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
                     stored.update(state["training"][SETTINGS])
+        switch_data_class(parser, self.config, subcommand, stored, args, super().parse_arguments)
         known = {
             key: value
             for key, value in stored.items()
             if not key.rsplit(".", 1)[-1].startswith("_")
             and not key.endswith(LINKED)
-            and key not in FREE
+            and key.replace(".init_args.", ".") not in FREE
             and key in self.config[subcommand]
         }
-        parser.set_defaults({f"{subcommand}.{key}": value for key, value in known.items()})
+        parser.set_defaults(as_defaults(subcommand, known))
         super().parse_arguments(parser, args)
         given = self.config[subcommand]
         for key, value in known.items():
             if key in CHANGEABLE or _plain(given[key]) == _plain(value):
                 continue
-            option, ours, theirs = _difference(key, _plain(given[key]), _plain(value))
+            option, ours, theirs = _difference(key.replace(".init_args.", "."), _plain(given[key]), _plain(value))
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
                    if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
             raise UserError(
@@ -473,7 +488,8 @@ class BlobCLI(LightningCLI):
                 if "sub_dir" in init and init.get("sub_dir") is None:
                     init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}"
         if self.subcommand == "predict":
-            writer, source = PredictionWriter(**_plain(config.prediction)), config.data.get("predict_file")
+            data = config.data.get("init_args") or config.data
+            writer, source = PredictionWriter(**_plain(config.prediction)), data.get("predict_file")
             writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
 
     def instantiate_classes(self) -> None:
@@ -483,8 +499,11 @@ class BlobCLI(LightningCLI):
                 # LightningCLI's notice that it replaces the model's own default is noise
                 warnings.filterwarnings("ignore", message=r"`BlobClassifier.configure_optimizers` will be overridden")
                 super().instantiate_classes()
-        except BaseException:
+        except BaseException as error:
             self.release_claim()
+            if isinstance(error, ValueError) and isinstance(error.__cause__, UserError):
+                # jsonargparse wraps what a subclass-mode data module's constructor raised
+                raise error.__cause__ from None
             raise
 
     def after_instantiate_classes(self) -> None:
@@ -527,7 +546,8 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
     """
     return {
         "model_class": BlobClassifier,
-        "datamodule_class": BlobDataModule,
+        "datamodule_class": SplitDataModule,
+        "subclass_mode_data": True,
         "parser_class": BlobArgumentParser,
         "seed_everything_default": 42,
         "save_config_callback": RunConfig,

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.loader import TensorBatchLoader
-from blobclf.points import read_points
+from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.types import (
     AtLeastTwoInt,
     NonNegativeInt,
@@ -23,7 +23,81 @@ from blobclf.types import (
 )
 
 
-class BlobDataModule(L.LightningDataModule):
+class SplitDataModule(L.LightningDataModule):
+    """What every blobclf data module shares: in-memory splits served by :class:`TensorBatchLoader`.
+
+    A subclass fills ``self.splits`` (``{"train" | "val" | "test": (features, labels)}``) in
+    :meth:`setup` or :meth:`split`, has ``batch_size``, ``eval_batch_size``, ``shuffle`` and
+    ``random_state`` hyperparameters, and describes its data with ``num_features``,
+    ``num_classes``, ``feature_names``, ``class_names``, ``standardize`` and ``label_column``
+    (the command line links them into the model) and :meth:`predict_points`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.splits: dict[str, tuple[Tensor, Tensor]] = {}
+        self.points: Points | None = None
+        self._device_cache: dict[tuple[int, str], tuple[Tensor, Tensor]] = {}
+
+    def _on_device(self, features: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+        """The split on the training device, copied there once and then reused every epoch.
+
+        Batches are then slices of device-resident tensors, so Lightning's per-batch transfer
+        finds them already in place and copies nothing.
+        """
+        trainer = self.trainer
+        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        if device.type == "cpu":
+            return features, labels
+        key = (id(features), str(device))
+        if key not in self._device_cache:
+            self._device_cache[key] = (features.to(device), labels.to(device))
+        return self._device_cache[key]
+
+    def split(self, name: str) -> tuple[Tensor, Tensor]:
+        """The ``(features, labels)`` of split ``name`` (``train``, ``val`` or ``test``)."""
+        self.setup()
+        return self.splits[name]
+
+    def _loader(self, split: str, train: bool = False) -> TensorBatchLoader:
+        features, labels = self._on_device(*self.split(split))
+        trainer = self.trainer
+        return TensorBatchLoader(
+            features,
+            labels,
+            batch_size=self.hparams.batch_size if train else self.hparams.eval_batch_size,
+            shuffle=train and self.hparams.shuffle,
+            seed=self.hparams.random_state,
+            rank=trainer.global_rank if trainer is not None else 0,
+            world_size=trainer.world_size if trainer is not None else 1,
+            even_shards=train,
+            epoch=self._current_epoch,
+        )
+
+    def _current_epoch(self) -> int:
+        return self.trainer.current_epoch if self.trainer is not None else 0
+
+    def train_dataloader(self) -> TensorBatchLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> TensorBatchLoader:
+        return self._loader("val")
+
+    def test_dataloader(self) -> TensorBatchLoader:
+        return self._loader("test")
+
+
+    def predict_dataloader(self) -> TensorBatchLoader:
+        points = self.predict_points()
+        features, labels = self._on_device(points.features, points.labels)
+        return TensorBatchLoader(features, labels, batch_size=self.hparams.eval_batch_size)
+
+    def predict_points(self) -> Points:
+        """The points ``predict`` runs on."""
+        raise NotImplementedError
+
+
+class BlobDataModule(SplitDataModule):
     """Gaussian blobs from :func:`sklearn.datasets.make_blobs`, split into train / (val) / test.
 
     Data is generated in :meth:`setup`, never in ``__init__``. The split is
@@ -87,8 +161,6 @@ class BlobDataModule(L.LightningDataModule):
             )
         check_memory(n_samples, n_features)
         self.save_hyperparameters()
-        self.splits: dict[str, tuple[Tensor, Tensor]] = {}
-        self._device_cache: dict[tuple[int, str], tuple[Tensor, Tensor]] = {}
 
     @property
     def num_features(self) -> int:
@@ -99,6 +171,26 @@ class BlobDataModule(L.LightningDataModule):
     def num_classes(self) -> int:
         """Number of classes (linked into the model)."""
         return int(self.hparams.centers)
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Names of the features, ``x0, x1, ...`` (a prediction CSV names its columns so)."""
+        return [f"x{i}" for i in range(self.num_features)]
+
+    @property
+    def class_names(self) -> list[str]:
+        """Names of the classes: the blob indices ``0, 1, ...`` as text."""
+        return [str(c) for c in range(self.num_classes)]
+
+    @property
+    def standardize(self) -> bool:
+        """Whether the model standardizes its inputs: not for blobs, as in the tutorial."""
+        return False
+
+    @property
+    def label_column(self) -> str:
+        """The column of known classes in a prediction CSV."""
+        return LABEL_COLUMN
 
     def setup(self, stage: str | None = None) -> None:
         """Generate and split the blobs (cheap and deterministic, so every process does it)."""
@@ -128,68 +220,15 @@ class BlobDataModule(L.LightningDataModule):
             self.splits["train"] = (x_train, y_train)
             self.splits["val"] = (x_val, y_val)
 
-    def _on_device(self, features: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
-        """The split on the training device, copied there once and then reused every epoch.
-
-        Batches are then slices of device-resident tensors, so Lightning's per-batch transfer
-        finds them already in place and copies nothing.
-        """
-        trainer = self.trainer
-        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
-        if device.type == "cpu":
-            return features, labels
-        key = (id(features), str(device))
-        if key not in self._device_cache:
-            self._device_cache[key] = (features.to(device), labels.to(device))
-        return self._device_cache[key]
-
-    def _loader(self, split: str, train: bool = False) -> TensorBatchLoader:
-        self.setup()
-        features, labels = self._on_device(*self.splits[split])
-        trainer = self.trainer
-        return TensorBatchLoader(
-            features,
-            labels,
-            batch_size=self.hparams.batch_size if train else self.hparams.eval_batch_size,
-            shuffle=train and self.hparams.shuffle,
-            seed=self.hparams.random_state,
-            rank=trainer.global_rank if trainer is not None else 0,
-            world_size=trainer.world_size if trainer is not None else 1,
-            even_shards=train,
-            epoch=self._current_epoch,
-        )
-
-    def _current_epoch(self) -> int:
-        return self.trainer.current_epoch if self.trainer is not None else 0
-
-    def train_dataloader(self) -> TensorBatchLoader:
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> TensorBatchLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> TensorBatchLoader:
-        return self._loader("test")
-
-    def predict_dataloader(self) -> TensorBatchLoader:
-        features, labels, _ = self.predict_points()
-        features, labels = self._on_device(features, labels)
-        return TensorBatchLoader(features, labels, batch_size=self.hparams.eval_batch_size)
-
-    def predict_points(self) -> tuple[Tensor, Tensor, list[str]]:
-        """The points ``predict`` runs on: features, labels (-1 where unknown) and feature names."""
+    def predict_points(self) -> Points:
+        """The points ``predict`` runs on (the test split without ``predict_file``)."""
         if self.hparams.predict_file is None:
             self.setup()
             features, labels = self.splits["test"]
-            return features, labels, [f"x{i}" for i in range(features.shape[1])]
-        if "predict" not in self.splits:
-            features, labels, names = read_points(self.hparams.predict_file, self.num_features, self.num_classes)
-            if labels is None:
-                labels = torch.full((features.shape[0],), -1, dtype=torch.long)
-            self.splits["predict"] = (features, labels)
-            self.predict_names = names
-        features, labels = self.splits["predict"]
-        return features, labels, self.predict_names
+            return Points(features, labels, self.feature_names)
+        if self.points is None:
+            self.points = read_points(self.hparams.predict_file, self.feature_names, self.class_names, LABEL_COLUMN)
+        return self.points
 
 
 def check_memory(n_samples: int, n_features: int) -> None:

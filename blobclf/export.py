@@ -16,12 +16,17 @@ from torch import Tensor, nn
 
 from blobclf.atomic import atomic_write, atomic_write_text
 from blobclf.errors import UserError
-from blobclf.model import BlobModel
+from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import local_file, safe_load
 
 WEIGHTS_NAME = "model.pth"
 METADATA_NAME = "model.json"
 ONNX_NAME = "model.onnx"
+MODEL_CLASSES = {f"blobclf.model.{cls.__name__}": cls for cls in (BlobModel, ScaledBlobModel)}
+"""The classes ``model.json`` may name: ``BlobModel`` (blob runs, the tutorial's class) or ``ScaledBlobModel``
+(runs that standardize their inputs inside the model)."""
+
+
 def checkpoint_tag(checkpoint: str | os.PathLike[str] | None) -> str:
     """The name evaluation outputs carry for the checkpoint they come from: its file name without
     ``.ckpt`` (``last``, ``best-epoch=25-val_acc=0.9700``), or ``untrained`` without one."""
@@ -71,7 +76,7 @@ def write_metadata(
     last = model.linear_layer_stack[-1]
     metadata = {
         "format": "blobclf.model/1",
-        "model_class": "blobclf.model.BlobModel",
+        "model_class": f"blobclf.model.{type(model).__name__}",
         "constructor": {
             "input_features": first.in_features,
             "output_features": last.out_features,
@@ -85,6 +90,24 @@ def write_metadata(
     return atomic_write_text(Path(directory) / METADATA_NAME, json.dumps(metadata, indent=2, sort_keys=False) + "\n")
 
 
+def names_metadata(model: BlobModel, classes: list[str], features: list[str]) -> dict[str, Any]:
+    """What ``model.json`` says about the model's inputs and outputs, by name.
+
+    ``classes[i]`` is output ``i`` (logit ``i``, the ``prob_<name>`` column ``i`` of predictions);
+    ``features[j]`` is input column ``j``. For a :class:`ScaledBlobModel`, ``standardization``
+    gives the mean and scale it applies to the raw inputs (also in ``model.pth``).
+    """
+    described: dict[str, Any] = {
+        "classes": list(classes),
+        "class_order": "classes[i] is output i: logit i, probability i, column prob_<classes[i]> of predictions",
+        "features": list(features),
+        "inputs": "raw feature values in the order of features",
+    }
+    if isinstance(model, ScaledBlobModel):
+        described["standardization"] = {"mean": model.mean.tolist(), "scale": model.scale.tolist()}
+    return described
+
+
 def export_model(
     model: BlobModel,
     directory: str | os.PathLike[str],
@@ -96,7 +119,8 @@ def export_model(
 
 
 def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str] | None = None) -> BlobModel:
-    """Build a ``BlobModel`` from an exported ``model.pth`` and the ``model.json`` beside it.
+    """Build the model (a ``BlobModel``, or a ``ScaledBlobModel`` that takes raw table values) from an
+    exported ``model.pth`` and the ``model.json`` beside it.
 
     The weights are loaded with ``weights_only=True``: a file that needs anything beyond tensors
     and plain containers is refused.
@@ -104,12 +128,17 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
     weights = local_file(weights, "weights file")
     metadata = local_file(metadata if metadata is not None else weights.with_name(METADATA_NAME), "metadata file")
     try:
-        constructor = json.loads(metadata.read_text())["constructor"]
-    except (ValueError, KeyError, TypeError) as error:
+        described = json.loads(metadata.read_text())
+        constructor = described["constructor"]
+        model_class = described.get("model_class", "blobclf.model.BlobModel")
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise UserError(f"metadata file {os.fspath(metadata)!r} is not a blobclf model.json ({error})") from None
+    if model_class not in MODEL_CLASSES:
+        raise UserError(f"metadata file {os.fspath(metadata)!r} names model_class {model_class!r}; blobclf builds only "
+                        f"{', '.join(MODEL_CLASSES)}")
     state = safe_load(weights, "weights file")
     try:
-        model = BlobModel(**constructor)
+        model = MODEL_CLASSES[model_class](**constructor)
     except (TypeError, ValueError) as error:
         raise UserError(f"metadata file {os.fspath(metadata)!r} does not describe a BlobModel: {error}") from None
     if isinstance(state, dict) and not all(

@@ -80,7 +80,13 @@ def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
     return buffer.getvalue()
 
 
-def data_scatter(splits: Splits, num_classes: int | None = None) -> Figure:
+def data_scatter(
+    splits: Splits,
+    num_classes: int | None = None,
+    class_names: Sequence[str] | None = None,
+    axis_labels: tuple[str, str] | None = None,
+    title: str | None = None,
+) -> Figure:
     """Scatter the points of every split, coloured by class, with one marker per split.
 
     Train points are circles, validation points squares and test points triangles. A split
@@ -91,16 +97,20 @@ def data_scatter(splits: Splits, num_classes: int | None = None) -> Figure:
     Args:
         splits: ``{name: (features, labels)}``, e.g. ``BlobDataModule.splits``.
         num_classes: Number of classes; ``None`` takes the largest label plus one.
+        class_names: Legend name of each class; ``None`` uses ``class 0, class 1, ...``.
+        axis_labels: Labels of the x and y axes; ``None`` uses ``feature 0`` and ``feature 1``.
+        title: The figure's title; ``None`` uses one for blobs.
     """
     points = _points(splits, min_features=2)
     num_classes = _num_classes(points, num_classes)
     fig, ax = _new_figure(fitted=True)
     _scatter(ax, points, num_classes)
     n_features = next(iter(points.values()))[0].shape[1]
-    title = "Blobs data by class and split"
-    if n_features > 2:
-        title += f" (features 0 and 1 of {n_features})"
-    _finish_scatter(ax, points, num_classes, title)
+    if title is None:
+        title = "Blobs data by class and split"
+        if n_features > 2:
+            title += f" (features 0 and 1 of {n_features})"
+    _finish_scatter(ax, points, num_classes, title, class_names, axis_labels)
     return _fit_margins(fig)
 
 
@@ -135,6 +145,10 @@ def decision_boundary(
     splits: Splits,
     num_classes: int,
     resolution: int = 200,
+    class_names: Sequence[str] | None = None,
+    axis_labels: tuple[str, str] | None = None,
+    title: str = "Decision boundary",
+    score_label: str = "test accuracy",
 ) -> Figure:
     """Predicted class over the plane, shaded in the class colours, with the points on top.
 
@@ -149,6 +163,10 @@ def decision_boundary(
         splits: ``{name: (features, labels)}``, e.g. ``BlobDataModule.splits``.
         num_classes: Number of classes of the model.
         resolution: Grid points per axis, at least 2.
+        class_names: Legend name of each class; ``None`` uses ``class 0, class 1, ...``.
+        axis_labels: Labels of the x and y axes; ``None`` uses ``feature 0`` and ``feature 1``.
+        title: The start of the figure's title (the test accuracy follows).
+        score_label: What the accuracy in the title is called.
 
     Raises:
         ValueError: If the data does not have exactly 2 features, or ``predict_fn`` returns
@@ -186,12 +204,11 @@ def decision_boundary(
     _scatter(ax, points, num_classes)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
-    title = "Decision boundary"
     if "test" in points:
         features, labels = points["test"]
         accuracy = float(np.mean(_predict(predict_fn, features.astype(np.float32), num_classes) == labels))
-        title += f" (test accuracy {accuracy:.3f})"
-    _finish_scatter(ax, points, num_classes, title)
+        title += f" ({score_label} {accuracy:.3f})"
+    _finish_scatter(ax, points, num_classes, title, class_names, axis_labels)
     return _fit_margins(fig)
 
 
@@ -365,9 +382,17 @@ def _scatter(ax: Axes, points: Mapping[str, tuple[np.ndarray, np.ndarray]], num_
             collection.set_gid(f"{name}/class {c}")
 
 
-def _finish_scatter(ax: Axes, points: Mapping[str, Any], num_classes: int, title: str) -> None:
+def _finish_scatter(
+    ax: Axes,
+    points: Mapping[str, Any],
+    num_classes: int,
+    title: str,
+    class_names: Sequence[str] | None = None,
+    axis_labels: tuple[str, str] | None = None,
+) -> None:
     colors = class_colors(num_classes)
-    class_handles = [Patch(facecolor=colors[c], label=f"class {c}") for c in range(num_classes)]
+    names = [f"class {c}" for c in range(num_classes)] if class_names is None else [str(n) for n in class_names]
+    class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
     split_handles = [
         Line2D([], [], linestyle="none", marker=_marker(name, position), color="dimgray",
                markeredgecolor="black", label=f"{name} ({len(points[name][1])})")
@@ -379,8 +404,9 @@ def _finish_scatter(ax: Axes, points: Mapping[str, Any], num_classes: int, title
     ax.add_artist(classes)
     ax.legend(handles=split_handles, title="split", loc="lower left", bbox_to_anchor=(1.02, 0.0),
               fontsize=9, title_fontsize=9)
-    ax.set_xlabel("feature 0")
-    ax.set_ylabel("feature 1")
+    x_label, y_label = axis_labels if axis_labels is not None else ("feature 0", "feature 1")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
     ax.set_title(title)
 
 

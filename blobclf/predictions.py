@@ -23,20 +23,32 @@ RUN_FOLDER = re.compile(r"^version_\d+$")
 
 
 def prediction_rows(
-    features: torch.Tensor, probabilities: torch.Tensor, labels: torch.Tensor, names: list[str]
+    features: torch.Tensor,
+    probabilities: torch.Tensor,
+    labels: torch.Tensor,
+    names: list[str],
+    class_names: list[str] | None = None,
+    carried: dict[str, list[str]] | None = None,
+    label_column: str = "label",
 ) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows: features, one probability per class, the predicted label, the true label."""
+    """Header and rows: carried columns, features, ``prob_<class>`` per class, ``predicted``, the true label.
+
+    ``predicted`` and the true label (``label_column``, written when every label is known) are
+    class names; ``carried`` columns (e.g. an id) are copied from the input as they were.
+    """
     known = bool((labels >= 0).all())
-    num_classes = probabilities.shape[1]
-    header = [*names, *(f"prob_{k}" for k in range(num_classes)), "predicted"] + (["label"] if known else [])
-    predicted = probabilities.argmax(dim=1)
+    classes = class_names if class_names is not None else [str(k) for k in range(probabilities.shape[1])]
+    carried = carried or {}
+    header = [*carried, *names, *(f"prob_{name}" for name in classes), "predicted"] + ([label_column] if known else [])
+    predicted = probabilities.argmax(dim=1).tolist()
+    kept = list(zip(*carried.values())) if carried else [()] * features.shape[0]
+    truth = labels.tolist()
     rows = []
-    for i in range(features.shape[0]):
-        row: list[Any] = [repr(float(v)) for v in features[i].tolist()]
-        row += [repr(float(p)) for p in probabilities[i].tolist()]
-        row.append(int(predicted[i]))
+    for i, (point, probs) in enumerate(zip(features.tolist(), probabilities.tolist())):
+        row: list[Any] = [*kept[i], *(repr(float(v)) for v in point), *(repr(float(p)) for p in probs)]
+        row.append(classes[predicted[i]])
         if known:
-            row.append(int(labels[i]))
+            row.append(classes[truth[i]])
         rows.append(row)
     return header, rows
 
@@ -93,8 +105,9 @@ class PredictionCollector(BasePredictionWriter):
 class PredictionWriter(PredictionCollector):
     """Write every prediction to a CSV file and print its path.
 
-    One row per point: its features, the probability of each class, the predicted label, and the
-    true label where it is known (the held-out split, or a ``label`` column in the input CSV).
+    One row per point: the input's columns that are not features (an id, say), its features, the
+    probability of each class (``prob_<class name>``), the predicted class name, and the true
+    class where it is known (the held-out split, or the label column in the input CSV).
     The file is written atomically: an interrupted run leaves no partial file.
 
     Args:
@@ -154,9 +167,13 @@ class PredictionWriter(PredictionCollector):
     def on_predict_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not trainer.is_global_zero or trainer.datamodule is None:
             return
-        features, labels, names = trainer.datamodule.predict_points()
+        points = trainer.datamodule.predict_points()
+        features, labels = points.features, points.labels
         probabilities = self.result.cpu()
-        header, rows = prediction_rows(features, probabilities, labels, names)
+        header, rows = prediction_rows(
+            features, probabilities, labels, points.feature_names, class_names=getattr(pl_module, "classes", None),
+            carried=points.carried, label_column=getattr(trainer.datamodule, "label_column", "label"),
+        )
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(header)

@@ -29,6 +29,7 @@ from blobclf.quiet import quiet_known_notices
 from blobclf.runs import LAST_NAME
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
+from blobclf.tabledata import TableDataModule
 
 
 def _log_dir(folder: Path, logs_root: Path) -> Path | None:
@@ -44,6 +45,13 @@ def _log_dir(folder: Path, logs_root: Path) -> Path | None:
     return guess if guess.is_dir() else None
 
 
+def data_module(checkpoint: dict) -> BlobDataModule | TableDataModule:
+    """The data module a checkpoint was trained on, rebuilt from the settings it records."""
+    hparams = checkpoint.get("datamodule_hyper_parameters", {})
+    table = str(hparams.get("_class_path", "")).endswith("TableDataModule")
+    return (TableDataModule if table else BlobDataModule)(**public_hparams(hparams))
+
+
 def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
                logs_root: str | os.PathLike[str] = "lightning_logs") -> dict[str, Path]:
     """Write every figure and ``test_report-<checkpoint>.json`` for ``run``; returns ``{name: path}``."""
@@ -56,7 +64,7 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     checkpoint = load_checkpoint(checkpoint_path)
     system = BlobClassifier.check_checkpoint(checkpoint, checkpoint_path)
     try:
-        data = BlobDataModule(**public_hparams(checkpoint.get("datamodule_hyper_parameters", {})))
+        data = data_module(checkpoint)
         system.load_state_dict(checkpoint["state_dict"])
     except (TypeError, ValueError, RuntimeError) as error:
         first = str(error).strip().splitlines()[0]
@@ -66,12 +74,13 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     folder = Path(output) if output is not None else checkpoint_path.parent
     log_dir = _log_dir(checkpoint_path.parent, Path(logs_root))
     curves = artifacts.read_curves(log_dir) if log_dir is not None else {}
-    drawn = artifacts.fit_figures(model, data.splits, data.num_classes, curves)
-    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *data.splits["val"]), "val"))
+    names = system.classes
+    drawn = artifacts.fit_figures(model, data.splits, data.num_classes, curves, names)
+    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *data.splits["val"], class_names=names), "val"))
     features, labels = data.splits["test"]
     with torch.inference_mode():
         loss = float(system.loss_fn(model(features), labels))
-    report = artifacts.evaluate(model, features, labels, loss=loss)
+    report = artifacts.evaluate(model, features, labels, loss=loss, class_names=names)
     report["checkpoint"] = os.fspath(checkpoint_path)
     tag = checkpoint_tag(checkpoint_path)
     drawn.update({f"{name}-{tag}": fig for name, fig in artifacts.evaluation_figures(report, "test").items()})

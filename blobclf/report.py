@@ -24,6 +24,7 @@ def classification_report(
     probabilities: np.ndarray,
     loss: float | None = None,
     n_bins: int = 10,
+    class_names: list[str] | None = None,
 ) -> dict[str, Any]:
     """Accuracy, per-class scores, confusion matrix, loss and calibration of ``probabilities``.
 
@@ -45,6 +46,8 @@ def classification_report(
         loss: Mean loss to record as is (e.g. the one logged while testing). ``None`` computes
             the mean cross-entropy ``-mean(log(clip(p[y], EPS, 1)))`` from ``probabilities``.
         n_bins: Number of confidence bins of the calibration error and reliability table.
+        class_names: Name of each class, in order; given, the report holds ``classes`` (the
+            names; class ``c`` is ``classes[c]``) and each ``per_class`` row its ``name``.
 
     Returns:
         A dict with ``n_samples``, ``num_classes``, ``loss``, ``accuracy``, ``per_class`` (a list
@@ -60,6 +63,8 @@ def classification_report(
     """
     labels, probs = _check_inputs(y_true, probabilities, n_bins)
     n, k = probs.shape
+    if class_names is not None and len(class_names) != k:
+        raise ValueError(f"class_names has {len(class_names)} names for {k} classes")
     predicted = probs.argmax(axis=1)
 
     matrix = np.zeros((k, k), dtype=np.int64)
@@ -78,7 +83,9 @@ def classification_report(
         raise ValueError(f"loss must be a finite number, got {loss!r}")
 
     reliability, ece = _calibration(probs.max(axis=1), predicted == labels, n_bins)
+    names = {"classes": [str(name) for name in class_names]} if class_names is not None else {}
     return {
+        **names,
         "n_samples": int(n),
         "num_classes": int(k),
         "loss": float(loss),
@@ -86,6 +93,7 @@ def classification_report(
         "per_class": [
             {
                 "class": c,
+                **({"name": str(class_names[c])} if class_names is not None else {}),
                 "precision": float(precision[c]),
                 "recall": float(recall[c]),
                 "f1": float(f1[c]),

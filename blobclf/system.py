@@ -11,12 +11,13 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
-from blobclf.errors import TrainingDiverged, UserError
-from blobclf.model import BlobModel
+from blobclf.errors import ArgumentValueError, TrainingDiverged, UserError
+from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import load_checkpoint, local_file
 from blobclf.types import PositiveInt
 
 STAGES = ("train", "val", "test")
+SHAPE = ("num_features", "num_classes", "hidden_units")
 DEFAULT_LR = 0.1
 """The tutorial's SGD learning rate, used when no optimizer is configured."""
 
@@ -39,6 +40,12 @@ class BlobClassifier(L.LightningModule):
         num_features: Input features per point (linked from the data module by the CLI).
         num_classes: Number of classes (linked from the data module by the CLI).
         hidden_units: Width of both hidden layers.
+        standardize: Standardize inputs inside the model (a :class:`~blobclf.model.ScaledBlobModel`),
+            with the training split's statistics, set when ``fit`` starts (linked from the data module).
+        class_names: Name of each class, in output order; ``null`` names them ``0, 1, ...``
+            (linked from the data module).
+        feature_names: Name of each input feature, in input order; ``null`` names them
+            ``x0, x1, ...`` (linked from the data module).
 
     Example:
         >>> system = BlobClassifier(num_features=2, num_classes=4)
@@ -46,10 +53,22 @@ class BlobClassifier(L.LightningModule):
         torch.Size([3, 4])
     """
 
-    def __init__(self, num_features: PositiveInt = 2, num_classes: PositiveInt = 4, hidden_units: PositiveInt = 8) -> None:
+    def __init__(
+        self,
+        num_features: PositiveInt = 2,
+        num_classes: PositiveInt = 4,
+        hidden_units: PositiveInt = 8,
+        standardize: bool = False,
+        class_names: list[str] | None = None,
+        feature_names: list[str] | None = None,
+    ) -> None:
         super().__init__()
+        for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):
+            if names is not None and (len(names) != count or len(set(names)) != len(names)):
+                raise ArgumentValueError(f"{what} must be {count} distinct names, got {names!r}")
         self.save_hyperparameters()
-        self.model = BlobModel(
+        network = ScaledBlobModel if standardize else BlobModel
+        self.model = network(
             input_features=int(num_features), output_features=int(num_classes), hidden_units=int(hidden_units)
         )
         self.loss_fn = nn.CrossEntropyLoss()
@@ -60,6 +79,30 @@ class BlobClassifier(L.LightningModule):
             self.metrics[f"{stage}_acc"] = MulticlassAccuracy(
                 num_classes=int(num_classes), average="micro", validate_args=False
             )
+
+    @property
+    def classes(self) -> list[str]:
+        """The name of each class, in output order."""
+        names = self.hparams.get("class_names")
+        return list(names) if names is not None else [str(c) for c in range(int(self.hparams.num_classes))]
+
+    @property
+    def features(self) -> list[str]:
+        """The name of each input feature, in input order."""
+        names = self.hparams.get("feature_names")
+        return list(names) if names is not None else [f"x{i}" for i in range(int(self.hparams.num_features))]
+
+    def setup(self, stage: str) -> None:
+        """Fit the input standardization on the training split when ``fit`` starts.
+
+        A resumed run then gets the checkpoint's values, which are the same: the split is seeded.
+        """
+        if stage != "fit" or not isinstance(self.model, ScaledBlobModel):
+            return
+        scaling = getattr(self.trainer.datamodule, "feature_scaling", None)
+        if scaling is None:
+            raise UserError("standardize=True needs a data module with feature_scaling() (e.g. TableDataModule)")
+        self.model.set_scaling(*scaling())
 
     def forward(self, x: Tensor) -> Tensor:
         """Return logits."""
@@ -165,9 +208,10 @@ class BlobClassifier(L.LightningModule):
         expected = {k: tuple(v.shape) for k, v in system.state_dict().items()}
         found = {k: tuple(v.shape) if isinstance(v, Tensor) else None for k, v in state.items()}
         if found != expected:
+            shape = {k: v for k, v in system.hparams.items() if k in SHAPE or (k == "standardize" and v)}
             wrong = sorted(set(found) ^ set(expected)) or sorted(k for k in found if found[k] != expected[k])
             raise UserError(
-                f"checkpoint {name!r} does not fit BlobClassifier({', '.join(f'{k}={v}' for k, v in system.hparams.items())}):"
+                f"checkpoint {name!r} does not fit BlobClassifier({', '.join(f'{k}={v}' for k, v in shape.items())}):"
                 f" {wrong[0]!r} is missing, extra or of another shape; it was written by another model or edited"
             )
         if not all(bool(v.isfinite().all()) for v in state.values() if v.is_floating_point()):

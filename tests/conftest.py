@@ -31,17 +31,19 @@ TUTORIAL_TABLE = {
 
 # malformed prediction inputs (file content, or None for a missing file) and the line each gets
 MALFORMED_POINTS = [
-    ("a,b\n1,2\n3\n", "bad.csv:3: 1 columns, expected 2 as in the header"),
-    ("a,b,c\n1,2,3\n", "bad.csv:1: the header has 3 columns, expected 2 feature columns"),
-    ("a,b\n1,2\n3,abc\n", "bad.csv:3: b='abc' is not a number"),
-    ("a,b\n1,nan\n", "bad.csv:2: b='nan' is not a finite number"),
-    ("a,b\ninf,1\n", "bad.csv:2: a='inf' is not a finite number"),
-    ("a,b,label\n1,2,x\n", "bad.csv:2: label='x' is not a class index"),
+    ("x0,x1\n1,2\n3\n", "bad.csv:3: 1 columns, expected 2 as in the header"),
+    ("a,b\n1,2\n", "bad.csv:1: no column 'x0', which the model needs; the columns are: a, b (the model's features: x0, x1)"),
+    ("1,2\n3,4\n", "bad.csv:1: the first row holds numbers ('1', ...), not column names; add a header row naming the columns"),
+    ("x0,x1\n1,2\n3,abc\n", "bad.csv:3: x1='abc' is not a number"),
+    ("x0,x1\n1,nan\n", "bad.csv:2: x1='nan' is not a finite number"),
+    ("x0,x1\ninf,1\n", "bad.csv:2: x0='inf' is not a finite number"),
+    ("x0,x1,label\n1,2,x\n", "bad.csv:2: label='x' is not one of the model's classes (0, 1, 2, 3)"),
     ("", "bad.csv: the file is empty"),
-    ("a,b\n", "bad.csv: the file has a header but no points"),
+    ("x0,x1\n", "bad.csv: the file has a header but no points"),
     (None, "bad.csv: no such file"),
 ]
-MALFORMED_IDS = ["short-row", "wrong-header", "non-number", "nan", "inf", "bad-label", "empty", "header-only", "missing"]
+MALFORMED_IDS = ["short-row", "missing-feature", "no-header", "non-number", "nan", "inf", "bad-label", "empty",
+                 "header-only", "missing"]
 
 
 @dataclass

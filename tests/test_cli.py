@@ -28,10 +28,7 @@ def test_help_lists_every_option_with_its_documentation(cli):
     assert result.stdout.startswith("usage: blobclf [options] fit")
     text = " ".join(result.stdout.split())
     for option, doc in [
-        ("--data.n_samples", "Total number of points"),
-        ("--data.cluster_std", "Standard deviation of each blob"),
-        ("--data.val_size", "Fraction of the training split held out for validation"),
-        ("--data.batch_size", "Training batch size"),
+        ("--data", "TableDataModule"),
         ("--model.hidden_units", "Width of both hidden layers"),
         ("--optimizer", "One or more arguments specifying \"class_path\""),
         ("--lr_scheduler", ""),
@@ -41,6 +38,28 @@ def test_help_lists_every_option_with_its_documentation(cli):
     ]:
         assert option in text
         assert doc in text
+
+
+@pytest.mark.parametrize(
+    ("data_class", "options"),
+    [
+        ("BlobDataModule", [("--data.n_samples", "Total number of points"),
+                            ("--data.cluster_std", "Standard deviation of each blob"),
+                            ("--data.val_size", "Fraction of the training split held out for validation"),
+                            ("--data.batch_size", "Training batch size")]),
+        ("TableDataModule", [("--data.path", "CSV file of the training table"),
+                             ("--data.target", "Name of the column holding the class of each row"),
+                             ("--data.features", "Names of the feature columns"),
+                             ("--data.standardize", "Standardize each feature with the training split's mean")]),
+    ],
+    ids=["blobs", "table"],
+)
+def test_data_help_lists_each_data_class_options(cli, data_class, options):
+    result = cli("fit", "--data.help", data_class)
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for option, doc in options:
+        assert option in text and doc in text
 
 
 def test_print_config_shows_the_tutorial_settings(cli):
@@ -53,7 +72,8 @@ def test_print_config_shows_the_tutorial_settings(cli):
     assert config["optimizer"]["class_path"] == "torch.optim.SGD"
     assert config["optimizer"]["init_args"]["lr"] == 0.1 and config["optimizer"]["init_args"]["momentum"] == 0.0
     assert config["lr_scheduler"] is None
-    assert config["data"]["batch_size"] is None and config["data"]["n_samples"] == 1000
+    assert config["data"]["class_path"] == "blobclf.BlobDataModule"
+    assert config["data"]["init_args"]["batch_size"] is None and config["data"]["init_args"]["n_samples"] == 1000
     assert not (cli.cwd / "lightning_logs").exists() and not (cli.cwd / "checkpoints").exists()
 
 
@@ -80,9 +100,12 @@ def test_adam_config_and_stock_optimizer_flags(cli):
         (["fit", "--optimizer", "NoSuchOptimizer"], "--optimizer NoSuchOptimizer: no such class; name one in torch.optim"),
         (["fit", "--model.lr", "0.3"], "optimizer settings are given as --optimizer.lr"),
         (["fit", "--config", "missing.yaml"], "missing.yaml"),
-        (["fit", "--data.batch_size", "0"], 'Parser key "data.batch_size": 0 is invalid'),
-        (["fit", "--data.centers", "1"], "1 does not conform to restriction v>=2"),
-        (["fit", "--data.test_size", "1.5"], "1.5 does not conform to restriction v>0 and v<1"),
+        (["fit", "--data.batch_size", "0"],
+         "--data.batch_size='0' is invalid for blobclf.BlobDataModule: not PositiveInt (does not conform to restriction v>0)"),
+        (["fit", "--data.centers", "1"],
+         "--data.centers='1' is invalid for blobclf.BlobDataModule: not AtLeastTwoInt (does not conform to restriction v>=2)"),
+        (["fit", "--data.test_size", "1.5"], "--data.test_size='1.5' is invalid for blobclf.BlobDataModule: "
+         "not OpenUnitInterval (does not conform to restriction v>0 and v<1)"),
         (["fit", "--trainer.max_epochs", "-5"], "--trainer.max_epochs=-5 is invalid"),
         (["fit", "--data.n_samples", "2", "--data.val_size", "0.5"], "n_samples=2 is too small for test_size=0.2"),
         (["test"], "'test' needs --ckpt_path PATH"),
@@ -129,7 +152,7 @@ def test_each_subcommand_has_its_own_options(cli, subcommand):
     result = cli(subcommand, "--help")
     assert result.returncode == 0, result.output
     assert result.stdout.startswith(f"usage: blobclf [options] {subcommand}")
-    assert "--ckpt_path" in result.stdout and "--data.eval_batch_size" in result.stdout
+    assert "--ckpt_path" in result.stdout and "--data CONFIG | CLASS_PATH_OR_NAME" in result.stdout
 
 
 def test_a_misspelt_subcommand_names_the_valid_ones(cli):

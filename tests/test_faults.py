@@ -235,7 +235,7 @@ def test_a_checkpoint_dirpath_holding_another_run_is_refused(cli, trained):
     ("args", "message"),
     [
         (["fit", "--data.cluster_std", "inf"], "cluster_std must be a finite number > 0, got inf"),
-        (["fit", "--data.random_state", "-1"], "-1 does not conform to restriction v>=0"),
+        (["fit", "--data.random_state", "-1"], "not NonNegativeInt (does not conform to restriction v>=0)"),
         (["fit", "--checkpoint.last_interval", "-1"], "-1 does not conform to restriction v>=0"),
     ],
     ids=["cluster_std-inf", "random_state-negative", "last_interval-negative"],
@@ -309,9 +309,10 @@ def test_a_file_that_is_no_checkpoint_is_named_as_such(cli, content, name):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("x0,x1,label\n1,2,\u0663\n".encode(), "points.csv:2: label='\u0663' is not a class index (0 to 3)"),
-        (b"x0,x1,label\n1,2,99999999999999999999999\n", "label='99999999999999999999999' is not a class index"),
-        (b"x0,x1,label\n1,2,7\n", "points.csv:2: label='7' is not a class index (0 to 3)"),
+        ("x0,x1,label\n1,2,\u0663\n".encode(), "points.csv:2: label='\u0663' is not one of the model's classes (0, 1, 2, 3)"),
+        (b"x0,x1,label\n1,2,99999999999999999999999\n",
+         "label='99999999999999999999999' is not one of the model's classes (0, 1, 2, 3)"),
+        (b"x0,x1,label\n1,2,7\n", "points.csv:2: label='7' is not one of the model's classes (0, 1, 2, 3)"),
         (b"x0,x1\n1,2\n3,\xff\n", "points.csv:3: not UTF-8 text (byte 0xff); save the file as UTF-8"),
     ],
     ids=["non-ascii-digit", "huge-label", "label-outside-the-classes", "non-utf8"],

@@ -58,7 +58,8 @@ def test_lightning_sees_every_metric_the_standard_way(tutorial_cli):
 
 def test_the_model_records_only_its_own_arguments_and_the_cli_its_optimizer(tutorial_cli):
     hparams = {k: v for k, v in tutorial_cli.model.hparams.items() if not k.startswith("_")}
-    assert hparams == {"num_features": 2, "num_classes": 4, "hidden_units": 8}
+    assert hparams == {"num_features": 2, "num_classes": 4, "hidden_units": 8, "standardize": False,
+                       "class_names": ["0", "1", "2", "3"], "feature_names": ["x0", "x1"]}
     (optimizer,) = tutorial_cli.trainer.optimizers
     assert type(optimizer) is torch.optim.SGD and optimizer.defaults["lr"] == 0.1
     assert optimizer.defaults["momentum"] == 0 and optimizer.defaults["weight_decay"] == 0
@@ -70,14 +71,15 @@ def test_csv_points_are_refused_naming_file_and_line(tmp_path, content, message)
     if content is not None:
         bad.write_text(content)
     with pytest.raises(UserError) as error:
-        read_points(bad, n_features=2)
+        read_points(bad, ["x0", "x1"], ["0", "1", "2", "3"])
     assert str(error.value).endswith(message) or message in str(error.value)
 
 
 def test_csv_points_are_read_with_their_names_and_labels(tmp_path):
     path = tmp_path / "points.csv"
-    path.write_text("a,b,label\n-8.5,7,3\n\n5,1.25,1\n")
-    features, labels, names = read_points(path, n_features=2)
-    assert names == ["a", "b"]
-    assert features.dtype == torch.float32 and features.tolist() == [[-8.5, 7.0], [5.0, 1.25]]
-    assert labels.tolist() == [3, 1]
+    path.write_text("id,x1,label,x0\np1,7,3,-8.5\n\np2,1.25,1,5\n")
+    points = read_points(path, ["x0", "x1"], ["0", "1", "2", "3"])
+    assert points.feature_names == ["x0", "x1"]
+    assert points.features.dtype == torch.float32 and points.features.tolist() == [[-8.5, 7.0], [5.0, 1.25]]
+    assert points.labels.tolist() == [3, 1]
+    assert points.carried == {"id": ["p1", "p2"]}

@@ -81,10 +81,10 @@ def test_predictions_csv_of_the_test_split(predicted):
     assert (table[:, 6] == table[:, 7]).mean() == pytest.approx(0.965)
 
 
-def test_new_points_are_predicted_with_their_own_column_names(tutorial_run, tmp_path):
+def test_new_points_are_matched_by_column_name_and_other_columns_carried(tutorial_run, tmp_path):
     cwd, _ = tutorial_run
     points = tmp_path / "points.csv"
-    points.write_text("a,b\n-8.0,7.0\n5.0,1.0\n-6.0,-7.0\n")
+    points.write_text("id,x1,x0\np1,7.0,-8.0\np2,1.0,5.0\np3,-7.0,-6.0\n")
     output = tmp_path / "out" / "predicted.csv"
     result = run_cli(
         cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt",
@@ -92,7 +92,8 @@ def test_new_points_are_predicted_with_their_own_column_names(tutorial_run, tmp_
     )
     assert result.returncode == 0, result.output
     header, rows = read_csv(output)
-    assert header == ["a", "b", "prob_0", "prob_1", "prob_2", "prob_3", "predicted"]
+    assert header == ["id", "x0", "x1", "prob_0", "prob_1", "prob_2", "prob_3", "predicted"]
+    assert [r[:3] for r in rows] == [["p1", "-8.0", "7.0"], ["p2", "5.0", "1.0"], ["p3", "-6.0", "-7.0"]]
     model = load_model(cwd / "checkpoints" / "version_0" / "model.pth")
     with torch.inference_mode():
         expected = model(torch.tensor([[-8.0, 7.0], [5.0, 1.0], [-6.0, -7.0]])).argmax(dim=1).tolist()

@@ -1,0 +1,55 @@
+"""A 2-D view of data with more than two features, for the data and decision-boundary figures."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+
+class Projection:
+    """The first two principal components of the standardized training features.
+
+    Each feature is standardized with the training split's mean and standard deviation (so a
+    feature in large units does not dominate), then projected on the two directions of largest
+    variance of the training split. :meth:`inverse` maps a point of that plane back to feature
+    space: the point on the plane through the training mean, so the decision-boundary figure
+    shows the model's predictions over that plane.
+
+    Args:
+        train_features: ``(N, F)`` training features, ``F >= 2``.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> projection = Projection(rng.normal(size=(100, 4)))
+        >>> projection.transform(np.zeros((3, 4))).shape
+        (3, 2)
+    """
+
+    def __init__(self, train_features: np.ndarray) -> None:
+        features = np.asarray(train_features, dtype=np.float64)
+        if features.ndim != 2 or features.shape[1] < 2 or features.shape[0] < 2:
+            raise ValueError(f"train_features must be (N >= 2, F >= 2), got {features.shape}")
+        self.pipeline = Pipeline([("scale", StandardScaler()), ("pca", PCA(n_components=2, svd_solver="full"))])
+        self.pipeline.fit(features)
+
+    @property
+    def explained(self) -> tuple[float, float]:
+        """Fraction of the standardized training variance along each of the two axes."""
+        ratio = self.pipeline.named_steps["pca"].explained_variance_ratio_
+        return float(ratio[0]), float(ratio[1])
+
+    @property
+    def axis_labels(self) -> tuple[str, str]:
+        """``PC1 (x% of variance)`` and ``PC2 (y% of variance)``."""
+        first, second = self.explained
+        return f"PC1 ({first:.0%} of variance)", f"PC2 ({second:.0%} of variance)"
+
+    def transform(self, features: np.ndarray) -> np.ndarray:
+        """``(N, F)`` features to ``(N, 2)`` plane coordinates."""
+        return self.pipeline.transform(np.asarray(features, dtype=np.float64))
+
+    def inverse(self, points: np.ndarray) -> np.ndarray:
+        """``(N, 2)`` plane coordinates to ``(N, F)`` float32 features on the plane."""
+        return self.pipeline.inverse_transform(np.asarray(points, dtype=np.float64)).astype(np.float32)

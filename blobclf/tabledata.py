@@ -1,0 +1,214 @@
+"""The user's own table as a data module: ``--data TableDataModule --data.path train.csv --data.target species``."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from torch import Tensor
+
+from blobclf.data import SplitDataModule
+from blobclf.errors import ArgumentValueError, UserError
+from blobclf.points import Points, read_points
+from blobclf.table import Table, check_classes, read_header, read_table
+from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
+
+
+class TableDataModule(SplitDataModule):
+    """A classification table read from a CSV file with a header row.
+
+    One column holds each row's class (``target``: any text or integers; the class names are
+    the distinct values, ordered numerically when all are integers and alphabetically
+    otherwise); the features are every other column, or those listed in ``features``, and must
+    be numbers. Without ``test_path`` the table is split into train / test (and validation with
+    ``val_size``) by ``train_test_split(..., stratify=labels, random_state=random_state)``, so
+    every split holds each class in proportion; as for blobs, validation runs on the test split
+    when there is no ``val_size``.
+
+    The table is read when its shape is first needed (the command line links feature and class
+    names into the model while building it), once. The feature and class names found, and the
+    delimiter, are then recorded in this module's hyperparameters, so a checkpoint carries them
+    and ``test`` / ``predict`` with it use exactly the trained model's columns and classes.
+
+    Args:
+        path: CSV file of the training table (a header row naming the columns, then one row per sample).
+        target: Name of the column holding the class of each row.
+        features: Names of the feature columns; ``null`` takes every column but the target.
+        test_path: CSV file of a separate test table with the same columns; ``null`` holds out
+            ``test_size`` of ``path``.
+        predict_file: CSV file of rows to predict: columns found by name (any order); columns that
+            are not features are copied to the output. ``null`` predicts the test split.
+        delimiter: Column delimiter of the CSV files; ``null`` detects it (``,`` ``;`` tab or ``|``).
+        classes: Class names in the order of the model's outputs; ``null`` takes those found in
+            ``path`` (recorded after reading).
+        standardize: Standardize each feature with the training split's mean and standard
+            deviation, inside the model (checkpoints, ``model.pth`` and ONNX take raw values).
+        test_size: Fraction of the table held out as the test split (without ``test_path``).
+        val_size: Fraction of the training split held out for validation; ``null`` validates on
+            the test split.
+        random_state: Seed of the split and of the shuffled batch order.
+        batch_size: Training batch size; ``null`` trains full-batch.
+        eval_batch_size: Batch size for validation, test and predict; ``null`` uses one batch per split.
+        shuffle: Reshuffle training batches every epoch (no effect when training full-batch).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        target: str,
+        features: list[str] | None = None,
+        test_path: str | None = None,
+        predict_file: str | None = None,
+        delimiter: str | None = None,
+        classes: list[str] | None = None,
+        standardize: bool = True,
+        test_size: OpenUnitInterval = 0.2,
+        val_size: OpenUnitInterval | None = None,
+        random_state: NonNegativeInt = 42,
+        batch_size: PositiveInt | None = None,
+        eval_batch_size: PositiveInt | None = None,
+        shuffle: bool = True,
+    ) -> None:
+        super().__init__()
+        for name, fraction in (("test_size", test_size), ("val_size", val_size)):
+            if fraction is not None and not 0 < fraction < 1:
+                raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
+        if delimiter is not None and len(delimiter) != 1:
+            raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")
+        if classes is not None and len(set(classes)) != len(classes):
+            raise ArgumentValueError(f"classes must be distinct, got {classes!r}")
+        self.save_hyperparameters()
+        self._columns: list[str] | None = None
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The feature columns, in the model's input order (linked into the model)."""
+        if self.hparams.features is None:
+            header = read_header(self.hparams.path, self.hparams.delimiter)
+            self._columns = header.columns
+            self.hparams.delimiter = header.delimiter
+            if self.hparams.target not in header.columns:
+                read_table(self.hparams.path, self.hparams.target, delimiter=header.delimiter)  # raises the error
+            self.hparams.features = [c for c in header.columns if c != self.hparams.target]
+        return list(self.hparams.features)
+
+    @property
+    def class_names(self) -> list[str]:
+        """The class names, in the order of the model's outputs (linked into the model)."""
+        if self.hparams.classes is None:
+            self._fit_splits()
+        return list(self.hparams.classes)
+
+    @property
+    def num_features(self) -> int:
+        """Number of feature columns (linked into the model)."""
+        return len(self.feature_names)
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes (linked into the model)."""
+        return len(self.class_names)
+
+    @property
+    def standardize(self) -> bool:
+        """Whether the model standardizes its inputs (linked into the model)."""
+        return bool(self.hparams.standardize)
+
+    @property
+    def label_column(self) -> str:
+        """The target column: a prediction table may hold it, for known classes."""
+        return str(self.hparams.target)
+
+    def setup(self, stage: str | None = None) -> None:
+        """Read and split what ``stage`` uses: the training table for ``fit``, the test split for ``test``."""
+        if stage in (None, "fit", "validate"):
+            self._fit_splits()
+        if stage in (None, "test"):
+            self.split("test")
+
+    def split(self, name: str) -> tuple[Tensor, Tensor]:
+        if name not in self.splits:
+            if name == "test" and self.hparams.test_path is not None:
+                self.splits["test"] = self._test_table()
+                if self.hparams.val_size is None and "train" in self.splits:
+                    self.splits["val"] = self.splits["test"]
+            else:
+                self._fit_splits()
+        return self.splits[name]
+
+    def feature_scaling(self) -> tuple[Tensor, Tensor]:
+        """Mean and standard deviation of each feature over the training split (a constant feature's is 1)."""
+        features = self.split("train")[0].double()
+        mean = features.mean(dim=0)
+        scale = features.std(dim=0, unbiased=False)
+        scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+        return mean.float(), scale.float()
+
+    def predict_points(self) -> Points:
+        """The rows ``predict`` runs on: ``predict_file`` matched by column name, or the test split."""
+        if self.hparams.predict_file is None:
+            features, labels = self.split("test")
+            return Points(features, labels, self.feature_names)
+        if self.points is None:
+            self.points = read_points(
+                self.hparams.predict_file, self.feature_names, self.class_names, self.label_column, self.hparams.delimiter
+            )
+        return self.points
+
+    def _read(self, path: str) -> Table:
+        return read_table(path, self.hparams.target, self.feature_names, self.hparams.classes, self.hparams.delimiter)
+
+    def _fit_splits(self) -> None:
+        """Read the training table once and split it; record the class names found."""
+        if "train" in self.splits:
+            return
+        hp = self.hparams
+        table = self._read(hp.path)
+        self._columns = table.columns
+        if hp.classes is None:
+            hp.classes = table.classes
+        assert table.labels is not None
+        separate_test = hp.test_path is not None
+        check_classes(table, hp.test_size, hp.val_size if not separate_test else None, separate_test)
+        x = torch.from_numpy(table.features)
+        y = torch.from_numpy(table.labels)
+        train = np.arange(len(y))
+        try:
+            if not separate_test:
+                train, test = train_test_split(
+                    train, test_size=hp.test_size, random_state=hp.random_state, stratify=table.labels
+                )
+                self.splits["test"] = (x[test], y[test])
+            if hp.val_size is not None:
+                train, val = train_test_split(
+                    train, test_size=hp.val_size, random_state=hp.random_state, stratify=table.labels[train]
+                )
+                self.splits["val"] = (x[val], y[val])
+        except ValueError as error:  # too few rows for a stratified split of this size
+            raise UserError(f"{hp.path}: cannot split {len(y)} rows into {len(table.classes)} classes: {error}") from None
+        self.splits["train"] = (x[train], y[train])
+        if separate_test:
+            self.split("test")
+        if hp.val_size is None:
+            self.splits["val"] = self.splits["test"]
+
+    def _test_table(self) -> tuple[Tensor, Tensor]:
+        hp = self.hparams
+        columns = read_header(hp.test_path, hp.delimiter).columns
+        # with the training table read, the columns must be the same (in any order); testing a
+        # checkpoint without it, the model's features and the target must be there
+        same = self._columns is not None
+        expected = self._columns if same else [*self.feature_names, hp.target]
+        missing = [c for c in expected if c not in columns]
+        extra = [c for c in columns if c not in expected] if same else []
+        if missing or extra:
+            what = "; ".join(
+                part for part in (
+                    f"missing {', '.join(map(repr, missing))}" if missing else "",
+                    f"extra {', '.join(map(repr, extra))}" if extra else "",
+                ) if part
+            )
+            raise UserError(f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}")
+        table = self._read(hp.test_path)
+        assert table.labels is not None
+        return torch.from_numpy(np.ascontiguousarray(table.features)), torch.from_numpy(table.labels)

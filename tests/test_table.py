@@ -1,0 +1,244 @@
+"""Tables: reading CSV by column name, bad tables refused in one line, and a table run end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import REPO
+
+from blobclf.errors import UserError
+from blobclf.export import load_model
+from blobclf.safeload import load_checkpoint
+from blobclf.table import class_order, read_table
+from blobclf.tabledata import TableDataModule
+
+sys.path.insert(0, str(REPO / "examples"))
+from write_datasets import write_dataset  # noqa: E402
+
+TABLE_CONFIG = str(REPO / "configs" / "table.yaml")
+GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in range(30))
+
+# each bad table (file content) and the exact line blobclf answers with; t.csv is the table
+BAD_TABLES = [
+    ("a,b,color,kind\n1,2,red,x\n3,4,blue,y\n", "t.csv:2: feature column 'color' holds 'red', not a number; "
+     "to leave the column out, list the features: --data.features [a,b]"),
+    ("a,b,kind\n1,2,x\n3,,y\n4,NA,x\n5,6,y\n", "t.csv: column 'b' has 2 missing values (first on line 3); "
+     "fill them in or remove those rows (blobclf drops no row itself)"),
+    ("a,b,kind\n1,2,x\n3,4,\n5,6,y\n", "t.csv: column 'kind' has 1 missing value (first on line 3); "
+     "fill them in or remove those rows (blobclf drops no row itself)"),
+    ("a,b,species\n1,2,x\n", "t.csv: no target column 'kind'; the columns are: a, b, species (choose one with --data.target)"),
+    ("a,b,kind\n1,2,x\n3,4,x\n5,6,x\n", "t.csv: the target column 'kind' holds a single class ('x'); a classifier "
+     "needs at least 2"),
+    ("a,b,kind\n1,2,x\n3,4,x\n5,6,y\n7,8,y\n9,9,z\n", "t.csv: class 'z' has only 1 row(s); a stratified split into "
+     "train and test needs at least 2 of every class (add rows of it or remove them)"),
+    ("a,b,a,kind\n1,2,3,x\n", "t.csv:1: column name 'a' appears twice in the header (columns 1 and 3); rename one"),
+    ("", "t.csv: the file is empty; expected a header row naming the columns, then one row per sample"),
+    ("\n\n", "t.csv: the file is empty; expected a header row naming the columns, then one row per sample"),
+    ("a,b,kind\n", "t.csv: the file has a header but no rows"),
+    ("a,b,kind\n1,2,x\n3,4,5,y\n", "t.csv:3: 4 columns, expected 3 as in the header"),
+    ("a,b,kind\n1,2,x\n3,inf,y\n", "t.csv:3: column 'b' holds 'inf', not a finite float32 number"),
+    ("1,2,3\n4,5,6\n", "t.csv:1: the first row holds numbers ('1', ...), not column names; add a header row naming "
+     "the columns"),
+    (b"a,b,kind\n1,2,x\n3,4,\xe9\n", "t.csv:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+]
+BAD_IDS = ["non-numeric", "missing-values", "missing-target", "no-target-column", "single-class", "rare-class",
+           "duplicate-columns", "empty", "blank-lines-only", "header-only", "long-row", "infinite", "no-header",
+           "not-utf8"]
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+def one_error(result) -> str:
+    assert result.returncode == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    return lines[0].removeprefix("blobclf: error: ")
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("content", "message"), BAD_TABLES, ids=BAD_IDS)
+def test_bad_tables_are_refused_with_their_exact_line(tmp_path, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", content)
+    with pytest.raises(UserError) as error:
+        TableDataModule("t.csv", "kind").setup("fit")
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(("content", "message"), BAD_TABLES[:7], ids=BAD_IDS[:7])
+def test_bad_tables_on_the_command_line_write_nothing(cli, content, message):
+    write(cli.cwd / "t.csv", content)
+    line = one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind"))
+    assert line == message
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["t.csv"]
+
+
+def test_a_test_table_with_other_columns_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "train.csv", GOOD)
+    write(tmp_path / "test.csv", "a,c,kind\n1,2,x\n")
+    data = TableDataModule("train.csv", "kind", test_path="test.csv")
+    with pytest.raises(UserError) as error:
+        data.setup("fit")
+    assert str(error.value) == "test.csv: its columns differ from the training table train.csv's: missing 'b'; extra 'c'"
+
+
+def test_features_not_in_the_table_are_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", GOOD)
+    with pytest.raises(UserError) as error:
+        TableDataModule("t.csv", "kind", features=["a", "q"]).setup("fit")
+    assert str(error.value) == "t.csv: --data.features names 'q', which is not a column; the columns are: a, b, kind"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"])
+def test_the_delimiter_is_detected(tmp_path, delimiter):
+    path = write(tmp_path / "t.csv", GOOD.replace(",", delimiter))
+    table = read_table(path, "kind")
+    assert table.feature_names == ["a", "b"] and table.features.shape == (30, 2)
+    assert table.classes == ["x", "y", "z"]
+    assert table.labels[:4].tolist() == [0, 1, 2, 0]
+
+
+def test_every_row_is_kept_with_quotes_blank_lines_and_unused_text_columns(tmp_path):
+    path = write(tmp_path / "t.csv", 'id,"a",b,kind\nr1,"1.5",2,x\n\nr2,3,4e1,y\nr3,-5,6,x\n')
+    table = read_table(path, "kind", features=["b", "a"])
+    assert table.features.tolist() == [[2.0, 1.5], [40.0, 3.0], [6.0, -5.0]]
+    assert table.labels.tolist() == [0, 1, 0]
+
+
+def test_integer_classes_are_ordered_by_value_and_text_classes_alphabetically():
+    assert class_order(["10", "9", "-1"]) == ["-1", "9", "10"]
+    assert class_order(["b", "a", "10"]) == ["10", "a", "b"]
+
+
+def test_the_split_is_stratified_seeded_and_drops_no_row(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", GOOD)
+    data = TableDataModule("t.csv", "kind", val_size=0.25)
+    data.setup("fit")
+    sizes = {name: len(split[1]) for name, split in data.splits.items()}
+    assert sizes == {"train": 18, "val": 6, "test": 6} and sum(sizes.values()) == 30
+    for name in ("train", "val", "test"):
+        assert torch.bincount(data.splits[name][1]).tolist() == [sizes[name] // 3] * 3
+    again = TableDataModule("t.csv", "kind", val_size=0.25)
+    again.setup("fit")
+    assert torch.equal(again.splits["train"][0], data.splits["train"][0])
+    assert data.hparams.classes == ["x", "y", "z"] and data.hparams.features == ["a", "b"]
+
+
+def test_standardization_statistics_come_from_the_training_split_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", GOOD)
+    data = TableDataModule("t.csv", "kind")
+    mean, scale = data.feature_scaling()
+    train = data.splits["train"][0].double()
+    assert torch.allclose(mean.double(), train.mean(dim=0), atol=1e-6)
+    assert torch.allclose(scale.double(), train.std(dim=0, unbiased=False), atol=1e-6)
+    everything = torch.cat([train, data.splits["test"][0].double()])
+    assert not torch.allclose(mean.double(), everything.mean(dim=0), atol=1e-3)
+
+
+# --- a short table run, end to end --------------------------------------------------------------------
+
+def test_a_table_run_keeps_names_and_raw_inputs_everywhere(cli):
+    write_dataset("iris", cli.cwd)
+    result = cli("fit", "--config", TABLE_CONFIG, "--data.path", "iris.csv", "--data.target", "species",
+                 "--trainer.max_epochs", "5")
+    assert result.returncode == 0, result.output
+    run = cli.cwd / "checkpoints" / "version_0"
+    checkpoint = load_checkpoint(run / "last.ckpt")
+    classes = ["setosa", "versicolor", "virginica"]
+    features = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    assert checkpoint["hyper_parameters"]["class_names"] == classes
+    assert checkpoint["hyper_parameters"]["feature_names"] == features
+    metadata = json.loads((run / "model.json").read_text())
+    assert metadata["classes"] == classes and metadata["features"] == features
+    assert metadata["model_class"] == "blobclf.model.ScaledBlobModel"
+    # the standardization is the training split's, inside the model
+    data = TableDataModule("iris.csv", "species")
+    mean, scale = data.feature_scaling()
+    assert metadata["standardization"]["mean"] == pytest.approx(mean.tolist())
+    assert torch.equal(checkpoint["state_dict"]["model.scale"], scale)
+
+    # predict on raw rows, columns in another order, an id carried through
+    rows = [["p1", "0.2", "5.1", "3.5", "1.4"], ["p2", "2.0", "6.5", "3.0", "5.5"], ["p3", "1.3", "5.7", "2.8", "4.1"]]
+    with (cli.cwd / "new.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([["id", "petal_width", "sepal_length", "sepal_width", "petal_length"], *rows])
+    result = cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv", "--prediction.output", "out.csv")
+    assert result.returncode == 0, result.output
+    with (cli.cwd / "out.csv").open() as handle:
+        header, *written = list(csv.reader(handle))
+    assert header == ["id", *features, *(f"prob_{c}" for c in classes), "predicted"]
+    assert [r[0] for r in written] == ["p1", "p2", "p3"]
+    probabilities = np.array([[float(v) for v in r[5:8]] for r in written])
+    raw = np.array([[float(r[2]), float(r[3]), float(r[4]), float(r[1])] for r in rows], dtype=np.float32)
+    model = load_model(run / "model.pth")
+    with torch.inference_mode():
+        from_weights = torch.softmax(model(torch.from_numpy(raw)), dim=1).numpy()
+    assert np.abs(from_weights - probabilities).max() <= 1e-6
+    assert [r[8] for r in written] == [classes[i] for i in probabilities.argmax(axis=1)]
+    onnxruntime = pytest.importorskip("onnxruntime")
+    session = onnxruntime.InferenceSession(str(run / "model.onnx"))
+    (from_onnx,) = session.run(["probabilities"], {"features": raw})
+    assert np.abs(from_onnx - probabilities).max() <= 1e-5
+
+    # a prediction table without a feature is refused, naming file, line and column
+    (cli.cwd / "short.csv").write_text("id,sepal_length,sepal_width,petal_length\np1,5.1,3.5,1.4\n")
+    line = one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "short.csv"))
+    assert line == ("short.csv:1: no column 'petal_width', which the model needs; the columns are: id, sepal_length, "
+                    "sepal_width, petal_length (the model's features: sepal_length, sepal_width, petal_length, petal_width)")
+
+
+# --- names and projections in reports and figures ------------------------------------------------------
+
+def test_reports_and_logged_tags_name_the_classes():
+    from blobclf.artifacts import report_scalars
+    from blobclf.report import classification_report
+
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    report = classification_report(np.array([0, 1, 1]), probabilities, class_names=["cat", "dog"])
+    assert report["classes"] == ["cat", "dog"]
+    assert [(row["class"], row["name"], row["support"]) for row in report["per_class"]] == [(0, "cat", 1), (1, "dog", 2)]
+    assert report_scalars(report, "test")["test/recall_dog"] == 0.5
+    blobs = classification_report(np.array([0, 1, 1]), probabilities, class_names=["0", "1"])
+    assert "test/recall_class1" in report_scalars(blobs, "test")
+
+
+def test_more_than_two_features_are_drawn_in_the_pca_plane_of_the_training_split():
+    from blobclf.artifacts import fit_figures
+    from blobclf.model import BlobModel
+    from blobclf.projection import Projection
+
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(60, 4)).astype(np.float32) * [1, 10, 100, 1000]
+    test = rng.normal(size=(20, 4)).astype(np.float32)
+    splits = {"train": (torch.from_numpy(train), torch.arange(60) % 3), "test": (torch.from_numpy(test), torch.arange(20) % 3)}
+    drawn = fit_figures(BlobModel(4, 3), splits, 3, {}, ["a", "b", "c"])
+    assert set(drawn) == {"data", "decision_boundary"}
+    ax = drawn["decision_boundary"].axes[0]
+    assert ax.get_xlabel().startswith("PC1 (") and ax.get_title().startswith("Decision boundary on the PCA plane")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train (60)", "test (20)"]
+    (classes,) = [artist for artist in ax.artists if hasattr(artist, "get_texts")]
+    assert [t.get_text() for t in classes.get_texts()] == ["a", "b", "c"]
+    projection = Projection(train)
+    assert sum(projection.explained) <= 1.0
+    plane = projection.transform(train[:5])
+    # points of the plane map back to features that project onto the same points
+    assert np.allclose(projection.transform(projection.inverse(plane)), plane, atol=1e-3)
+    # standardized first: the feature in the largest units does not take the first axis alone
+    assert projection.explained[0] < 0.9
