@@ -88,7 +88,8 @@ def test_hyperparameters_and_config_are_recorded(tutorial_run):
     config = yaml.safe_load((log_dir / "config.yaml").read_text())
     assert config["seed_everything"] == 42
     assert config["threads"] == 1  # the thread policy's choice for full-batch tutorial scale
-    assert config["data"]["random_state"] == 42 and config["model"]["hidden_units"] == 8
+    assert config["data"]["class_path"] == "blobclf.BlobDataModule" and config["data"]["init_args"]["random_state"] == 42
+    assert config["model"]["hidden_units"] == 8
     assert config["optimizer"]["class_path"] == "torch.optim.SGD" and config["optimizer"]["init_args"]["lr"] == 0.1
     # the run's folders were chosen for it: the config records what was asked, so it repeats the run
     assert config["checkpoint"]["dirpath"] is None and config["trainer"]["logger"]["init_args"]["version"] is None
