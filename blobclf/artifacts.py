@@ -19,12 +19,22 @@ from blobclf.report import classification_report
 CURVE_TAGS = ("train/loss", "val/loss", "train/acc", "val/acc")
 
 
+PREDICT_CHUNK = 1 << 16
+"""Points per forward pass when a figure or report predicts a whole split."""
+
+
 def predict_probabilities(model: nn.Module, features: Tensor) -> np.ndarray:
     """Class probabilities of ``model`` for ``features``, as a float64 numpy array."""
     model.eval()
+    device = next(model.parameters()).device
+    chunks = []
     with torch.inference_mode():
-        logits = model(features.to(next(model.parameters()).device))
-    return torch.softmax(logits.double(), dim=1).cpu().numpy()
+        # in chunks: the hidden activations of millions of points at once would cost far more
+        # memory than the probabilities themselves
+        for start in range(0, max(len(features), 1), PREDICT_CHUNK):
+            logits = model(features[start:start + PREDICT_CHUNK].to(device))
+            chunks.append(torch.softmax(logits.double(), dim=1).cpu())
+    return torch.cat(chunks).numpy()
 
 
 def predict_labels(model: nn.Module) -> Any:

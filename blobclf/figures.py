@@ -34,6 +34,9 @@ SPLIT_MARKERS = {"train": "o", "val": "s", "test": "^"}
 """Marker of each split; any other split name gets one of ``_EXTRA_MARKERS``."""
 _EXTRA_MARKERS = ("D", "P", "v", "*", "X")
 _REGION_ALPHA = 0.25
+MAX_DRAWN = 10_000
+"""Most points of one split drawn in a scatter figure; a larger split is drawn as a fixed random
+sample of this size (the legend says so), which keeps a figure of millions of points quick and small."""
 
 Splits = Mapping[str, tuple[Any, Any]]
 """``{split name: (features (N, F), labels (N,))}``; numpy arrays or CPU tensors."""
@@ -104,7 +107,7 @@ def data_scatter(
     points = _points(splits, min_features=2)
     num_classes = _num_classes(points, num_classes)
     fig, ax = _new_figure(fitted=True)
-    _scatter(ax, points, num_classes)
+    _scatter(ax, _sample(points), num_classes)
     n_features = next(iter(points.values()))[0].shape[1]
     if title is None:
         title = "Blobs data by class and split"
@@ -182,8 +185,8 @@ def decision_boundary(
             "use data_scatter for a view of the first two features"
         )
     num_classes = _num_classes(points, num_classes)
-    everything = np.concatenate([features for features, _ in points.values()])
-    low, high = everything.min(axis=0), everything.max(axis=0)
+    low = np.min([features.min(axis=0) for features, _ in points.values()], axis=0)
+    high = np.max([features.max(axis=0) for features, _ in points.values()], axis=0)
     margin = np.maximum(0.1 * (high - low), 0.5)
     xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
     ys = np.linspace(low[1] - margin[1], high[1] + margin[1], resolution)
@@ -201,7 +204,7 @@ def decision_boundary(
         cmap=ListedColormap(colors),
         alpha=_REGION_ALPHA,
     )
-    _scatter(ax, points, num_classes)
+    _scatter(ax, _sample(points), num_classes)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     if "test" in points:
@@ -346,6 +349,24 @@ def _points(splits: Splits, min_features: int) -> dict[str, tuple[np.ndarray, np
     return points
 
 
+def _sample(points: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """At most ``MAX_DRAWN`` points of each split: a seeded random sample, in the split's order."""
+    drawn = {}
+    for name, (features, labels) in points.items():
+        if len(labels) > MAX_DRAWN:
+            keep = np.sort(np.random.default_rng(0).choice(len(labels), MAX_DRAWN, replace=False))
+            features, labels = features[keep], labels[keep]
+        drawn[name] = (features, labels)
+    return drawn
+
+
+def _split_label(name: str, count: int) -> str:
+    """Legend entry of a split: its size, and how many of its points are drawn when not all."""
+    if count > MAX_DRAWN:
+        return f"{name} ({MAX_DRAWN:,} of {count:,} drawn)"
+    return f"{name} ({count})"
+
+
 def _num_classes(points: Mapping[str, tuple[np.ndarray, np.ndarray]], num_classes: int | None) -> int:
     largest = max((int(labels.max()) for _, labels in points.values() if labels.size), default=0)
     if num_classes is None:
@@ -395,7 +416,7 @@ def _finish_scatter(
     class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
     split_handles = [
         Line2D([], [], linestyle="none", marker=_marker(name, position), color="dimgray",
-               markeredgecolor="black", label=f"{name} ({len(points[name][1])})")
+               markeredgecolor="black", label=_split_label(name, len(points[name][1])))
         for position, name in enumerate(points)
     ]
     # Both legends sit outside the axes, right of the plot, so they never hide a point.

@@ -320,3 +320,24 @@ def test_figures_go_to_tensorboard_as_the_very_png_bytes(tmp_path):
     assert (image.width, image.height) == png_size(rendered["data"]) == (700, 500)
     with pytest.raises(ValueError, match="not a PNG file"):
         png_size(b"GIF89a" + bytes(30))
+
+
+def test_large_splits_are_drawn_as_a_sample_and_the_legend_says_so():
+    from blobclf.figures import MAX_DRAWN
+
+    rng = np.random.default_rng(1)
+    n = 3 * MAX_DRAWN
+    features, labels = rng.normal(size=(n, 2)).astype(np.float32), np.arange(n) % 4
+    splits = {"train": (features, labels), "test": (features[:500], labels[:500])}
+    for fig in (data_scatter(splits, 4),
+                decision_boundary(lambda p: (p[:, 0] > 0).astype(np.int64), splits, 4)):
+        ax = fig.axes[0]
+        drawn = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+        assert drawn == MAX_DRAWN + 500
+        texts = [t.get_text() for legend in fig.legends + [ax.get_legend(), *[a for a in ax.artists if isinstance(a, Legend)]]
+                 if legend is not None for t in legend.get_texts()]
+        assert f"train ({MAX_DRAWN:,} of {n:,} drawn)" in texts and "test (500)" in texts
+    # the accuracy in the title is over every test point, not the sample
+    title = decision_boundary(lambda p: (p[:, 0] > 0).astype(np.int64), splits, 4).axes[0].get_title()
+    expected = np.mean((features[:500, 0] > 0).astype(np.int64) == labels[:500])
+    assert title.endswith(f"(test accuracy {expected:.3f})")
