@@ -67,7 +67,7 @@ SETTINGS = "settings"
 export, seed) as ``{"trainer.max_epochs": 100, ...}``: a resume takes them from the checkpoint."""
 SETTING_GROUPS = ("trainer", "checkpoint", "export", "seed_everything")
 NOT_SETTINGS = (
-    "trainer.callbacks", "trainer.logger", "trainer.plugins", "trainer.default_root_dir",
+    "trainer.plugins", "trainer.default_root_dir",
     "checkpoint.dirpath", "checkpoint.root",
 )
 """Options a run does not carry into its resume: where its files go is fixed by the run itself."""
@@ -188,9 +188,18 @@ def _training_batch(data: Any) -> int:
 
 def _plain(value: Any) -> Any:
     """``value`` (a parsed Namespace, dict, tuple ...) as plain JSON-like data, for comparing and recording."""
+    return json.loads(json.dumps(_unwrapped(value), default=str))
+
+
+def _unwrapped(value: Any) -> Any:
+    """Namespaces (also inside lists and dicts) as dicts."""
     if hasattr(value, "as_dict"):
         value = value.as_dict()
-    return json.loads(json.dumps(value, default=str))
+    if isinstance(value, dict):
+        return {k: _unwrapped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_unwrapped(v) for v in value]
+    return value
 
 
 def _check_optimizer(config: Any) -> None:
@@ -226,7 +235,14 @@ def _settings(config: Any) -> dict[str, Any]:
     for group in SETTING_GROUPS:
         if group in plain:
             flat.update(_flatten(plain[group], group))
-    return {key: value for key, value in flat.items() if not key.startswith(NOT_SETTINGS)}
+    return {key: _comparable(key, value) for key, value in flat.items() if not key.startswith(NOT_SETTINGS)}
+
+
+def _comparable(key: str, value: Any) -> Any:
+    """A setting without its placement: the logger's version and purge step are the run's own."""
+    if key == "trainer.logger" and isinstance(value, dict) and isinstance(value.get("init_args"), dict):
+        return {**value, "init_args": {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}}
+    return value
 
 
 def _has_progress_bar(callbacks: Any) -> bool:
@@ -340,9 +356,10 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         given = self.config[subcommand]
         for key, value in known.items():
-            if key in CHANGEABLE or _plain(given[key]) == _plain(value):
+            ours, theirs = _comparable(key, _plain(given[key])), _comparable(key, _plain(value))
+            if key in CHANGEABLE or ours == theirs:
                 continue
-            option, ours, theirs = _difference(key.replace(".init_args.", "."), _plain(given[key]), _plain(value))
+            option, ours, theirs = _difference(key.replace(".init_args.", "."), ours, theirs)
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
                    if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
             raise UserError(

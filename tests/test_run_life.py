@@ -110,3 +110,18 @@ def test_commands_print_no_third_party_tips_or_deprecations(tmp_path):
             assert noise not in result.output, (noise, result.output)
     debug = run_cli(tmp_path, "validate", "--ckpt_path", "last", env={**shown, "BLOBCLF_DEBUG": "1"})
     assert "litlogger" in debug.output and "LeafSpec" in debug.output  # the switch that shows everything
+
+
+def test_resume_keeps_the_runs_callbacks_and_logger_folder(cli):
+    started = cli("fit", *QUICK, "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val/loss",
+                  "--trainer.callbacks.patience", "7", "--trainer.logger.init_args.save_dir", "other_logs")
+    assert started.returncode == 0, started.output
+    resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    logs = cli.cwd / "other_logs" / "version_0"
+    assert (logs / "resume-1.yaml").is_file() and not (cli.cwd / "lightning_logs").exists()
+    assert "patience: 7" in (logs / "resume-1.yaml").read_text()
+    moved = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4", "--trainer.logger.init_args.save_dir", "x")
+    assert moved.returncode == 2
+    assert moved.stderr.startswith("blobclf: error: trainer.logger.save_dir='x' (from the command line or a --config "
+                                   "file) conflicts with the checkpoint")
