@@ -125,3 +125,19 @@ def test_resume_keeps_the_runs_callbacks_and_logger_folder(cli):
     assert moved.returncode == 2
     assert moved.stderr.startswith("blobclf: error: trainer.logger.save_dir='x' (from the command line or a --config "
                                    "file) conflicts with the checkpoint")
+
+
+@pytest.mark.parametrize("args", [
+    ["fit", "--data.n_samples", "2", "--data.val_size", "0.5"],
+    ["fit", "--trainer.max_epochs", "-5"],
+    ["fit", "--optimizer.lr", "-1"],
+    ["test", "--ckpt_path", "missing.ckpt"],
+    ["test"],
+    ["predict", "--ckpt_path", "last"],
+    ["fit", "--ckpt_path", "last"],
+], ids=["too-few-points", "bad-epochs", "bad-lr", "missing-checkpoint", "no-checkpoint", "no-run", "no-run-to-resume"])
+def test_a_refused_command_creates_no_file_or_folder(cli, args):
+    result = cli(*args)
+    assert result.returncode == 2 and result.stderr.startswith("blobclf: error: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _files(cli.cwd) == set()
