@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import os
+import struct
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,22 @@ from blobclf.report import classification_report
 CURVE_TAGS = ("train/loss", "val/loss", "train/acc", "val/acc")
 
 
+PREDICT_CHUNK = 1 << 16
+"""Points per forward pass when a figure or report predicts a whole split."""
+
+
 def predict_probabilities(model: nn.Module, features: Tensor) -> np.ndarray:
     """Class probabilities of ``model`` for ``features``, as a float64 numpy array."""
     model.eval()
+    device = next(model.parameters()).device
+    chunks = []
     with torch.inference_mode():
-        logits = model(features.to(next(model.parameters()).device))
-    return torch.softmax(logits.double(), dim=1).cpu().numpy()
+        # in chunks: the hidden activations of millions of points at once would cost far more
+        # memory than the probabilities themselves
+        for start in range(0, max(len(features), 1), PREDICT_CHUNK):
+            logits = model(features[start:start + PREDICT_CHUNK].to(device))
+            chunks.append(torch.softmax(logits.double(), dim=1).cpu())
+    return torch.cat(chunks).numpy()
 
 
 def predict_labels(model: nn.Module) -> Any:
@@ -151,18 +160,11 @@ def render_figures(drawn: Mapping[str, Any], experiment: Any = None, step: int =
     """Render each figure once, as PNG bytes; the same bytes go to disk and to TensorBoard.
 
     With ``experiment`` (a TensorBoard ``SummaryWriter``), each figure is also logged (see
-    :func:`log_figures`) on a worker thread while the next one is drawn: the PNG decoding and
-    encoding that logging needs runs outside Python's global lock, beside matplotlib's drawing.
+    :func:`log_figures`).
     """
-    rendered: dict[str, bytes] = {}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        logged = []
-        for name, fig in drawn.items():
-            rendered[name] = figures.png_bytes(fig)
-            if experiment is not None:
-                logged.append(pool.submit(log_figures, experiment, {name: rendered[name]}, step))
-        for done in logged:
-            done.result()  # re-raises what logging raised
+    rendered = {name: figures.png_bytes(fig) for name, fig in drawn.items()}
+    if experiment is not None:
+        log_figures(experiment, rendered, step)
     return rendered
 
 
@@ -179,17 +181,30 @@ SCALAR_FIGURES = ("loss_curves", "accuracy_curves")
 def log_figures(experiment: Any, rendered: Mapping[str, bytes], step: int) -> None:
     """Add rendered figures as images ``figures/{name}`` to a TensorBoard ``SummaryWriter``.
 
-    The curve figures are left out (TensorBoard's Scalars tab shows the same curves); each image
-    costs a PNG decode and encode here.
+    The curve figures are left out (TensorBoard's Scalars tab shows the same curves). The PNG
+    bytes go into the event file as they are: an image summary holds an encoded image, so
+    nothing is decoded and encoded again.
     """
-    from PIL import Image
+    from tensorboard.compat.proto.summary_pb2 import Summary
 
     for name, png in rendered.items():
         if name in SCALAR_FIGURES:
             continue
-        with Image.open(io.BytesIO(png)) as decoded:
-            image = np.asarray(decoded.convert("RGB"))  # the PNG's own pixels, alpha dropped
-        experiment.add_image(f"figures/{name}", image, step, dataformats="HWC")
+        width, height = png_size(png)
+        image = Summary.Image(height=height, width=width, colorspace=PNG_RGBA, encoded_image_string=png)
+        experiment.file_writer.add_summary(Summary(value=[Summary.Value(tag=f"figures/{name}", image=image)]), step)
+
+
+PNG_RGBA = 4
+"""TensorBoard's colour space code of an RGBA image (matplotlib writes RGBA PNG files)."""
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """``(width, height)`` of a PNG file, read from its header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG file")
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
 
 
 def report_scalars(report: Mapping[str, Any], split: str) -> dict[str, float]:
@@ -211,10 +226,10 @@ __all__ = [
     "evaluate",
     "evaluation_figures",
     "fit_figures",
-    "skipped_figures",
     "log_figures",
     "read_curves",
     "render_figures",
     "report_scalars",
     "save_figures",
+    "skipped_figures",
 ]

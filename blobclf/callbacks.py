@@ -18,11 +18,12 @@ from blobclf.errors import ArgumentValueError
 from blobclf.export import (
     METADATA_NAME,
     ONNX_NAME,
-    REPORT_NAME,
+    checkpoint_tag,
     export_onnx,
     export_weights,
     names_metadata,
     public_hparams,
+    report_name,
     write_metadata,
     write_report,
 )
@@ -197,7 +198,8 @@ class RunExport(Callback):
 
     @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.training = dict(state_dict.get("training") or self.training)
+        # what this command set (a resume may extend max_epochs) over what the checkpoint recorded
+        self.training = {**(state_dict.get("training") or {}), **self.training}
 
     @override
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -242,6 +244,7 @@ class RunExport(Callback):
             num_features = model.linear_layer_stack[0].in_features
             print(f"exported onnx: {shown(export_onnx(model, directory / ONNX_NAME, num_features))}")
         if self.figures and trainer.datamodule is not None:
+            print("drawing figures ...", flush=True)
             saved = _fit_figures(trainer, pl_module, directory, log_dir)
             print(f"figures: {', '.join(shown(p) for p in saved.values())}")
             from blobclf.artifacts import skipped_figures
@@ -249,8 +252,10 @@ class RunExport(Callback):
             note = skipped_figures(trainer.datamodule.num_features)
             if note:
                 print(f"note: {note}")
-        metadata = write_metadata(model, directory, metrics=metrics, extra=self._metadata(trainer, pl_module, log_dir))
+        extra = self._metadata(trainer, pl_module, log_dir)
+        metadata = write_metadata(model, directory, metrics=metrics, extra=extra)
         print(f"exported metadata: {shown(metadata)}")
+        _log_hparams(trainer, extra, metrics)
 
     def _metadata(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> dict[str, Any]:
         datamodule = trainer.datamodule
@@ -267,6 +272,41 @@ class RunExport(Callback):
         if checkpoint is not None:
             extra["checkpoints"] = {"best": checkpoint.best_model_path, "last": checkpoint.last_model_path}
         return extra
+
+
+HPARAM_METRIC_PREFIX = "hp/"
+"""TensorBoard tags of a run's final metrics in the HParams dashboard (``hp/val_acc``, ...): tags of
+their own, so that the curves keep one point per epoch."""
+
+
+def hparams_of(extra: dict[str, Any]) -> dict[str, Any]:
+    """The settings shown in TensorBoard's HParams dashboard, from ``model.json``'s: model and data
+    settings, optimizer and scheduler (class and arguments), epochs and seed, as flat scalars."""
+    shown_params: dict[str, Any] = {f"model/{k}": v for k, v in extra.get("model", {}).items()}
+    shown_params.update({f"data/{k}": v for k, v in extra.get("data", {}).items()})
+    for key in ("optimizer", "lr_scheduler"):
+        setting = extra.get(key)
+        if isinstance(setting, dict):
+            shown_params[key] = setting.get("class_path", "").rsplit(".", 1)[-1]
+            shown_params.update({f"{key}/{k}": v for k, v in (setting.get("init_args") or {}).items()})
+    settings = extra.get("settings") or {}
+    for key in ("trainer.max_epochs", "seed_everything"):
+        if key in settings:
+            shown_params[key.replace(".", "/")] = settings[key]
+    shown_params["epochs"] = extra.get("epochs")
+    # TensorBoard takes numbers, strings and booleans; a missing value or a list is shown as text
+    return {k: v if isinstance(v, (int, float, str, bool)) else str(v) for k, v in shown_params.items()}
+
+
+def _log_hparams(trainer: L.Trainer, extra: dict[str, Any], metrics: dict[str, float]) -> None:
+    """Add the run to TensorBoard's HParams dashboard with its settings and final metrics."""
+    from lightning.pytorch.loggers import TensorBoardLogger
+
+    final = {HPARAM_METRIC_PREFIX + k.replace("/", "_"): v for k, v in metrics.items()}
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger) and final:
+            logger.log_hyperparams(hparams_of(extra), metrics=final, step=trainer.current_epoch)
+            logger.save()
 
 
 def shown(path: str | os.PathLike[str] | None) -> str:
@@ -333,9 +373,10 @@ class TestReport(Callback):
         report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None,
                                     class_names=getattr(pl_module, "classes", None))
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
-        path = write_report(report, folder / REPORT_NAME)
+        path = write_report(report, folder / report_name(trainer.ckpt_path))
         rendered = artifacts.render_figures(artifacts.evaluation_figures(report, "test"))
-        saved = artifacts.save_figures(rendered, folder)
+        tag = checkpoint_tag(trainer.ckpt_path)
+        saved = artifacts.save_figures({f"{name}-{tag}": png for name, png in rendered.items()}, folder)
         for logger in trainer.loggers:
             logger.log_metrics(artifacts.report_scalars(report, "test"), step=trainer.current_epoch)
             logger.save()

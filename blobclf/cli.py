@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -10,8 +11,10 @@ import warnings
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
+import lightning as L
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
+from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
     LightningArgumentParser,
     LightningCLI,
@@ -20,12 +23,16 @@ from lightning.pytorch.cli import (
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
+from blobclf import __version__
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
 from blobclf.errors import UserError, debugging
+from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop
 from blobclf.predictions import PredictionWriter
+from blobclf.progress import default_progress
+from blobclf.quiet import quiet_known_notices
 from blobclf.runconfig import RunConfig
 from blobclf.runs import (
     claim_run,
@@ -57,6 +64,39 @@ MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.moment
          "--model.weight_decay": "--optimizer.weight_decay"}
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 RECORDED = ("optimizer", "lr_scheduler")  # training settings recorded beside the model's
+SETTINGS = "settings"
+"""Key, in the recorded training settings, of the run's other options (trainer, checkpointing,
+export, seed) as ``{"trainer.max_epochs": 100, ...}``: a resume takes them from the checkpoint."""
+SETTING_GROUPS = ("trainer", "checkpoint", "export", "seed_everything")
+NOT_SETTINGS = (
+    "trainer.plugins", "trainer.default_root_dir",
+    "checkpoint.dirpath", "checkpoint.root",
+)
+"""Options a run does not carry into its resume: where its files go is fixed by the run itself."""
+CHANGEABLE = (
+    "trainer.max_epochs", "trainer.max_steps", "trainer.max_time", "trainer.accelerator", "trainer.devices",
+    "trainer.num_nodes", "trainer.enable_progress_bar", "trainer.enable_model_summary", "export.onnx",
+    "export.figures", "checkpoint.last_interval",
+)
+"""Options a resume may change: how long to train, on what hardware, what is shown and exported."""
+
+
+DESCRIPTION = (
+    "blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
+    "blobs). 'blobclf fit --config configs/sgd.yaml' runs the tutorial; 'blobclf SUBCOMMAND --help' "
+    "lists a subcommand's options."
+)
+COMMON = (
+    "Most used: --config FILE, --ckpt_path last|best|PATH, --trainer.max_epochs N, --trainer.accelerator "
+    "cpu|gpu|auto, --data.batch_size N, --optimizer CLASS --optimizer.lr X, --threads N, --checkpoint.root DIR."
+)
+SUBCOMMAND_HELP = {
+    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. " + COMMON,
+    "validate": "Evaluate a checkpoint on the validation split. " + COMMON,
+    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. " + COMMON,
+    "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
+                "predictions-<checkpoint>-<input>.csv beside it. " + COMMON),
+}
 
 
 def one_line(message: str) -> str:
@@ -96,8 +136,40 @@ def one_line(message: str) -> str:
     return text
 
 
+CKPT_PATH_HELP = (
+    "Checkpoint to start from: fit resumes that run with every setting it was started with; "
+    "validate, test and predict evaluate it. A .ckpt file written by 'blobclf fit', or 'last' / 'best' "
+    "for the newest run under --checkpoint.root."
+)
+WEIGHTS_ONLY_HELP = (
+    "blobclf always loads checkpoints with weights_only=True (only tensors and plain values, no code); "
+    "false is refused (null means true)."
+)
+
+
 class BlobArgumentParser(LightningArgumentParser):
-    """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details)."""
+    """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details),
+    and whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts."""
+
+    def add_method_arguments(
+        self, class_type: type, method_name: str, nested_key: str | None = None, as_group: bool = True,
+        as_positional: bool = False, skip: set[str | int] | None = None, fail_untyped: Any = True,
+        sub_configs: bool = False,
+    ) -> list[str]:
+        own = {"ckpt_path", "weights_only"}
+        if not (isinstance(class_type, type) and issubclass(class_type, L.Trainer)):
+            own = set()
+        added = super().add_method_arguments(
+            class_type, method_name, nested_key=nested_key, as_group=as_group, as_positional=as_positional,
+            skip={*(skip or set()), *own}, fail_untyped=fail_untyped, sub_configs=sub_configs,
+        )
+        if own:
+            # Lightning's own texts offer URLs, 'hpc' and 'registry' paths and weights_only=false,
+            # none of which blobclf takes
+            self.add_argument("--ckpt_path", type=Optional[str], default=None, help=CKPT_PATH_HELP)
+            self.add_argument("--weights_only", type=Optional[bool], default=None, help=WEIGHTS_ONLY_HELP)
+            added = [*added, "ckpt_path", "weights_only"]
+        return added
 
     def error(self, message: str, ex: Exception | None = None) -> NoReturn:
         if debugging() or not self.exit_on_error:
@@ -118,9 +190,18 @@ def _training_batch(data: Any) -> int:
 
 def _plain(value: Any) -> Any:
     """``value`` (a parsed Namespace, dict, tuple ...) as plain JSON-like data, for comparing and recording."""
+    return json.loads(json.dumps(_unwrapped(value), default=str))
+
+
+def _unwrapped(value: Any) -> Any:
+    """Namespaces (also inside lists and dicts) as dicts."""
     if hasattr(value, "as_dict"):
         value = value.as_dict()
-    return json.loads(json.dumps(value, default=str))
+    if isinstance(value, dict):
+        return {k: _unwrapped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_unwrapped(v) for v in value]
+    return value
 
 
 def _check_optimizer(config: Any) -> None:
@@ -138,6 +219,48 @@ def _check_optimizer(config: Any) -> None:
             instantiate_class(optimizer, _plain(config.lr_scheduler))
         except (ValueError, TypeError, KeyError) as error:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
+
+
+def _flatten(value: Any, prefix: str) -> dict[str, Any]:
+    if isinstance(value, dict) and "class_path" not in value:
+        flat: dict[str, Any] = {}
+        for name, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}.{name}"))
+        return flat
+    return {prefix: value}
+
+
+def _settings(config: Any) -> dict[str, Any]:
+    """The run's options a resume takes over (see ``SETTINGS``), as ``{dotted key: plain value}``."""
+    plain = _plain(config)
+    flat: dict[str, Any] = {}
+    for group in SETTING_GROUPS:
+        if group in plain:
+            flat.update(_flatten(plain[group], group))
+    return {key: _comparable(key, value) for key, value in flat.items() if not key.startswith(NOT_SETTINGS)}
+
+
+def _comparable(key: str, value: Any) -> Any:
+    """A setting without its placement: the logger's version and purge step are the run's own."""
+    if key == "trainer.logger" and isinstance(value, dict) and isinstance(value.get("init_args"), dict):
+        return {**value, "init_args": {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}}
+    return value
+
+
+def _has_progress_bar(callbacks: Any) -> bool:
+    """Whether the configured callbacks (``class_path`` settings) include a progress bar."""
+    for callback in callbacks or []:
+        class_path = callback.get("class_path") if hasattr(callback, "get") else None
+        if not class_path or "." not in class_path:
+            continue
+        module, _, name = class_path.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue  # the parser reports a class it cannot import
+        if isinstance(cls, type) and issubclass(cls, ProgressBar):
+            return True
+    return False
 
 
 def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
@@ -159,9 +282,17 @@ def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
 class BlobCLI(LightningCLI):
     """LightningCLI wired for blobclf: linked shapes, run folders, safe checkpoints."""
 
+    def __init__(self, *args: Any, parser_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        # settings for a subcommand this CLI does not offer (see cli_for) would reach the main parser
+        offered, every = self.subcommands(), LightningCLI.subcommands()
+        parser_kwargs = {k: v for k, v in (parser_kwargs or {}).items() if k not in every or k in offered}
+        super().__init__(*args, parser_kwargs=parser_kwargs, **kwargs)
+
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("parser_mode", use_limited_yaml())
-        return super().init_parser(**kwargs)
+        parser = super().init_parser(**kwargs)
+        parser.add_argument("--version", action="version", version=f"blobclf {__version__}")
+        return parser
 
     claimed: tuple[str, int, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
@@ -213,6 +344,8 @@ class BlobCLI(LightningCLI):
         for state in checkpoint.get("callbacks", {}).values():
             if isinstance(state, dict) and isinstance(state.get("training"), dict):
                 stored.update({k: v for k, v in state["training"].items() if k in RECORDED})
+                if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
+                    stored.update(state["training"][SETTINGS])
         switch_data_class(parser, self.config, subcommand, stored, args, super().parse_arguments)
         known = {
             key: value
@@ -226,12 +359,18 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         given = self.config[subcommand]
         for key, value in known.items():
-            if not same_setting(key, _plain(given[key]), _plain(value)):
-                option, ours, theirs = _difference(key.replace(".init_args.", "."), _plain(given[key]), _plain(value))
-                raise UserError(
-                    f"--{option}={ours!r} conflicts with the checkpoint {path!r}, which was trained with "
-                    f"{option}={theirs!r}; drop the option (the checkpoint's value is used) or pass another checkpoint"
-                )
+            ours, theirs = _comparable(key, _plain(given[key])), _comparable(key, _plain(value))
+            if key in CHANGEABLE or same_setting(key, ours, theirs):
+                continue
+            option, ours, theirs = _difference(key.replace(".init_args.", "."), ours, theirs)
+            how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
+                   if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
+            raise UserError(
+                f"{option}={ours!r} (from the command line or a --config file) conflicts with the checkpoint "
+                f"{path!r}, which was trained with {option}={theirs!r}; {how}, or pass another checkpoint"
+            )
+        if subcommand == "fit":
+            self._check_extension(given, checkpoint, path)
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
@@ -241,13 +380,33 @@ class BlobCLI(LightningCLI):
                       if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
             self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
 
+    @staticmethod
+    def _check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
+        """Refuse a resume whose ``max_epochs`` lies below the epochs the checkpoint has done."""
+        done = int(checkpoint.get("epoch", -1)) + 1
+        loops = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+        done = int(loops.get("completed", done)) if isinstance(loops, dict) else done
+        max_epochs = config.trainer.get("max_epochs")
+        if max_epochs is not None and max_epochs != -1 and max_epochs < done:
+            raise UserError(
+                f"--trainer.max_epochs={max_epochs} is below the {done} epochs {path!r} has done; give a larger "
+                "number to train on, or drop the option to keep the run's own"
+            )
+
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        if config.trainer.get("enable_progress_bar") is False or _has_progress_bar(config.trainer.get("callbacks")):
+            # progress turned off, or the user's own progress bar: Lightning takes only one, and
+            # none at all with enable_progress_bar false
+            callbacks = self.trainer_defaults.get("callbacks", [])
+            self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
         self._set_threads(config)
         self._check_settings(config)
         if self.subcommand == "fit":
             _check_optimizer(config)
             self._place_run(config)
+        if self.subcommand in EVAL_COMMANDS:
+            self._place_evaluation(config)
         if self.subcommand == "predict" and config.get("return_predictions") is None:
             config.return_predictions = False  # the PredictionWriter keeps every prediction
 
@@ -328,6 +487,31 @@ class BlobCLI(LightningCLI):
         if versioned:
             init.version = version
 
+    def _place_evaluation(self, config: Any) -> None:
+        """Keep an evaluation with the run it evaluates: it takes no run version of its own.
+
+        Its logs go to ``{run's log folder}/{subcommand}-{checkpoint}`` (TensorBoard shows it as a
+        run of its own, beside the training curves); a checkpoint outside any run folder is
+        evaluated without a logger. The checkpoint callback keeps the checkpoint's own folder.
+        """
+        ckpt_path = Path(config.ckpt_path)
+        config.checkpoint.dirpath = os.fspath(ckpt_path.resolve().parent)
+        logger = config.trainer.get("logger")
+        init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
+        if init is not None and "version" in init:
+            version = run_version(ckpt_path, config.checkpoint.root)
+            if version is None and init.get("version") is None:
+                config.trainer.logger = False
+            else:
+                if init.get("version") is None:
+                    init.version = version
+                if "sub_dir" in init and init.get("sub_dir") is None:
+                    init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}"
+        if self.subcommand == "predict":
+            data = config.data.get("init_args") or config.data
+            writer, source = PredictionWriter(**_plain(config.prediction)), data.get("predict_file")
+            writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
+
     def instantiate_classes(self) -> None:
         try:
             with warnings.catch_warnings():
@@ -347,6 +531,7 @@ class BlobCLI(LightningCLI):
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None
         if isinstance(export, RunExport):
             export.training = {key: _plain(config.get(key)) for key in RECORDED}
+            export.training[SETTINGS] = _settings(config)
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None
@@ -388,13 +573,14 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
         "save_config_callback": RunConfig,
         "trainer_defaults": {
             "logger": {"class_path": "blobclf.logger.RunLogger"},
-            "callbacks": stage_callbacks(subcommand),
+            "callbacks": [default_progress(), *stage_callbacks(subcommand)],
             "plugins": [{"class_path": "blobclf.checkpointio.AtomicCheckpointIO"}],
-            "enable_progress_bar": False,
+            "enable_progress_bar": True,
             "num_sanity_val_steps": 0,
             "deterministic": True,
         },
-        "parser_kwargs": {"prog": "blobclf"},
+        "parser_kwargs": {"prog": "blobclf", "description": DESCRIPTION,
+                          **{name: {"description": text} for name, text in SUBCOMMAND_HELP.items()}},
     }
 
 
@@ -440,6 +626,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             passes the subcommand it was given.
     """
     argv = sys.argv[1:] if args is None else args
+    quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
     try:

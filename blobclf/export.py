@@ -22,10 +22,20 @@ from blobclf.safeload import local_file, safe_load
 WEIGHTS_NAME = "model.pth"
 METADATA_NAME = "model.json"
 ONNX_NAME = "model.onnx"
-REPORT_NAME = "test_report.json"
 MODEL_CLASSES = {f"blobclf.model.{cls.__name__}": cls for cls in (BlobModel, ScaledBlobModel)}
 """The classes ``model.json`` may name: ``BlobModel`` (blob runs, the tutorial's class) or ``ScaledBlobModel``
 (runs that standardize their inputs inside the model)."""
+
+
+def checkpoint_tag(checkpoint: str | os.PathLike[str] | None) -> str:
+    """The name evaluation outputs carry for the checkpoint they come from: its file name without
+    ``.ckpt`` (``last``, ``best-epoch=25-val_acc=0.9700``), or ``untrained`` without one."""
+    return Path(checkpoint).name.removesuffix(".ckpt") if checkpoint else "untrained"
+
+
+def report_name(checkpoint: str | os.PathLike[str] | None) -> str:
+    """``test_report-<checkpoint>.json``: each checkpoint tested keeps its own report."""
+    return f"test_report-{checkpoint_tag(checkpoint)}.json"
 PACKAGES = ("blobclf", "torch", "lightning", "torchmetrics", "scikit-learn", "numpy")
 
 

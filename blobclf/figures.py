@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
 from blobclf.atomic import atomic_write
 
@@ -33,6 +34,9 @@ SPLIT_MARKERS = {"train": "o", "val": "s", "test": "^"}
 """Marker of each split; any other split name gets one of ``_EXTRA_MARKERS``."""
 _EXTRA_MARKERS = ("D", "P", "v", "*", "X")
 _REGION_ALPHA = 0.25
+MAX_DRAWN = 10_000
+"""Most points of one split drawn in a scatter figure; a larger split is drawn as a fixed random
+sample of this size (the legend says so), which keeps a figure of millions of points quick and small."""
 
 Splits = Mapping[str, tuple[Any, Any]]
 """``{split name: (features (N, F), labels (N,))}``; numpy arrays or CPU tensors."""
@@ -102,15 +106,15 @@ def data_scatter(
     """
     points = _points(splits, min_features=2)
     num_classes = _num_classes(points, num_classes)
-    fig, ax = _new_figure()
-    _scatter(ax, points, num_classes)
+    fig, ax = _new_figure(fitted=True)
+    _scatter(ax, _sample(points), num_classes)
     n_features = next(iter(points.values()))[0].shape[1]
     if title is None:
         title = "Blobs data by class and split"
         if n_features > 2:
             title += f" (features 0 and 1 of {n_features})"
     _finish_scatter(ax, points, num_classes, title, class_names, axis_labels)
-    return fig
+    return _fit_margins(fig)
 
 
 def loss_curves(epochs: Sequence[int], train_loss: Sequence[float], val_loss: Sequence[float]) -> Figure:
@@ -123,7 +127,7 @@ def loss_curves(epochs: Sequence[int], train_loss: Sequence[float], val_loss: Se
     """
     fig = _curves(epochs, train_loss, val_loss, "loss", "Loss per epoch")
     fig.axes[0].set_ylim(bottom=0)
-    return fig
+    return _fit_margins(fig)
 
 
 def accuracy_curves(epochs: Sequence[int], train_acc: Sequence[float], val_acc: Sequence[float]) -> Figure:
@@ -136,7 +140,7 @@ def accuracy_curves(epochs: Sequence[int], train_acc: Sequence[float], val_acc: 
     """
     fig = _curves(epochs, train_acc, val_acc, "accuracy", "Accuracy per epoch")
     fig.axes[0].set_ylim(0, 1.02)
-    return fig
+    return _fit_margins(fig)
 
 
 def decision_boundary(
@@ -181,8 +185,8 @@ def decision_boundary(
             "use data_scatter for a view of the first two features"
         )
     num_classes = _num_classes(points, num_classes)
-    everything = np.concatenate([features for features, _ in points.values()])
-    low, high = everything.min(axis=0), everything.max(axis=0)
+    low = np.min([features.min(axis=0) for features, _ in points.values()], axis=0)
+    high = np.max([features.max(axis=0) for features, _ in points.values()], axis=0)
     margin = np.maximum(0.1 * (high - low), 0.5)
     xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
     ys = np.linspace(low[1] - margin[1], high[1] + margin[1], resolution)
@@ -190,7 +194,7 @@ def decision_boundary(
     grid = np.column_stack([grid_x.ravel(), grid_y.ravel()]).astype(np.float32)
     regions = _predict(predict_fn, grid, num_classes).reshape(grid_x.shape)
 
-    fig, ax = _new_figure()
+    fig, ax = _new_figure(fitted=True)
     colors = class_colors(num_classes)
     ax.contourf(
         grid_x,
@@ -200,7 +204,7 @@ def decision_boundary(
         cmap=ListedColormap(colors),
         alpha=_REGION_ALPHA,
     )
-    _scatter(ax, points, num_classes)
+    _scatter(ax, _sample(points), num_classes)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     if "test" in points:
@@ -208,7 +212,7 @@ def decision_boundary(
         accuracy = float(np.mean(_predict(predict_fn, features.astype(np.float32), num_classes) == labels))
         title += f" ({score_label} {accuracy:.3f})"
     _finish_scatter(ax, points, num_classes, title, class_names, axis_labels)
-    return fig
+    return _fit_margins(fig)
 
 
 def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = None) -> Figure:
@@ -229,9 +233,9 @@ def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = Non
     total = counts.sum()
     accuracy = float(np.trace(counts) / total) if total else float("nan")
 
-    fig, ax = _new_figure()
+    fig, ax = _new_figure(fitted=True)
     image = ax.imshow(counts, cmap="Blues", vmin=0, vmax=max(counts.max(), 1))
-    fig.colorbar(image, ax=ax, label="count")
+    fig.colorbar(image, ax=ax, label="count", use_gridspec=True)
     threshold = counts.max() / 2 if counts.max() else 1
     for (row, col), value in np.ndenumerate(counts):
         text = f"{value:g}" if counts.dtype.kind == "f" else str(value)
@@ -242,7 +246,7 @@ def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = Non
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"Confusion matrix (accuracy {accuracy:.3f}, n={total:g})")
-    return fig
+    return _fit_margins(fig)
 
 
 def reliability_diagram(report_reliability_bins: Sequence[Mapping[str, Any]], ece: float) -> Figure:
@@ -257,7 +261,7 @@ def reliability_diagram(report_reliability_bins: Sequence[Mapping[str, Any]], ec
         ece: Expected calibration error, shown in the title.
     """
     bins = [b for b in report_reliability_bins if b["count"]]
-    fig, ax = _new_figure()
+    fig, ax = _new_figure(fitted=True)
     lower = np.array([b["lower"] for b in bins], dtype=float)
     width = np.array([b["upper"] - b["lower"] for b in bins], dtype=float)
     accuracy = np.array([b["accuracy"] for b in bins], dtype=float)
@@ -276,14 +280,48 @@ def reliability_diagram(report_reliability_bins: Sequence[Mapping[str, Any]], ec
     ax.set_ylabel("accuracy")
     ax.set_title(f"Reliability diagram (ECE {ece:.3f}; count above each bar)")
     ax.legend(loc="upper left")
-    return fig
+    return _fit_margins(fig)
 
 
-def _new_figure() -> tuple[Figure, Axes]:
-    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+_MARGIN_PAD = 6.0
+"""Space left between a figure's edge and its outermost text, in pixels."""
+
+
+def _new_figure(fitted: bool = False) -> tuple[Figure, Axes]:
+    """A figure with one axes.
+
+    ``fitted`` figures are laid out by :func:`_fit_margins` once everything is drawn into them:
+    one measuring pass instead of constrained layout's several.
+    """
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout=None if fitted else "constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     return fig, ax
+
+
+def _fit_margins(fig: Figure) -> Figure:
+    """Set the subplot margins so that every text (tick labels, titles, legends outside the axes,
+    a colourbar's label) lies ``_MARGIN_PAD`` pixels inside the figure's edges, as tight layout
+    does, but measuring once.
+
+    An axes with a fixed aspect ratio (a heatmap) is re-centred inside its margins when they
+    change, so such a figure is measured and adjusted again until its texts fit.
+    """
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    passes = 3 if any(ax.get_aspect() != "auto" for ax in fig.axes) else 1
+    for _ in range(passes):
+        outer = Bbox.union([ax.get_tightbbox(renderer) for ax in fig.axes])
+        if _ and outer.x0 >= 0 and outer.y0 >= 0 and outer.x1 <= width and outer.y1 <= height:
+            break
+        params = fig.subplotpars
+        fig.subplots_adjust(
+            left=params.left + (_MARGIN_PAD - outer.x0) / width,
+            right=params.right - (outer.x1 - width + _MARGIN_PAD) / width,
+            bottom=params.bottom + (_MARGIN_PAD - outer.y0) / height,
+            top=params.top - (outer.y1 - height + _MARGIN_PAD) / height,
+        )
+    return fig
 
 
 def _points(splits: Splits, min_features: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -309,6 +347,24 @@ def _points(splits: Splits, min_features: int) -> dict[str, tuple[np.ndarray, np
         n_features = features.shape[1]
         points[name] = (features, labels.astype(np.int64))
     return points
+
+
+def _sample(points: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """At most ``MAX_DRAWN`` points of each split: a seeded random sample, in the split's order."""
+    drawn = {}
+    for name, (features, labels) in points.items():
+        if len(labels) > MAX_DRAWN:
+            keep = np.sort(np.random.default_rng(0).choice(len(labels), MAX_DRAWN, replace=False))
+            features, labels = features[keep], labels[keep]
+        drawn[name] = (features, labels)
+    return drawn
+
+
+def _split_label(name: str, count: int) -> str:
+    """Legend entry of a split: its size, and how many of its points are drawn when not all."""
+    if count > MAX_DRAWN:
+        return f"{name} ({MAX_DRAWN:,} of {count:,} drawn)"
+    return f"{name} ({count})"
 
 
 def _num_classes(points: Mapping[str, tuple[np.ndarray, np.ndarray]], num_classes: int | None) -> int:
@@ -360,7 +416,7 @@ def _finish_scatter(
     class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
     split_handles = [
         Line2D([], [], linestyle="none", marker=_marker(name, position), color="dimgray",
-               markeredgecolor="black", label=f"{name} ({len(points[name][1])})")
+               markeredgecolor="black", label=_split_label(name, len(points[name][1])))
         for position, name in enumerate(points)
     ]
     # Both legends sit outside the axes, right of the plot, so they never hide a point.
@@ -386,7 +442,7 @@ def _curves(
             f"epochs, train and validation {ylabel} must be non-empty and of equal length, got "
             f"{x.shape}, {train_values.shape} and {val_values.shape}"
         )
-    fig, ax = _new_figure()
+    fig, ax = _new_figure(fitted=True)
     marker = "o" if x.size <= 30 else None
     ax.plot(x, train_values, marker=marker, markersize=3, color="tab:blue", label=f"train {ylabel}")
     ax.plot(x, val_values, marker=marker, markersize=3, color="tab:orange", label=f"validation {ylabel}")

@@ -35,8 +35,6 @@ class GracefulStop(Callback):
         """The last epoch that ended before the stop (``None``: stopped at once, mid-epoch)."""
         self.run_folder: str | None = None
         """The checkpoint folder of the run being trained."""
-        self.config_file: str | None = None
-        """The run's ``config.yaml``, for the resume command (``None`` without one)."""
         self._previous: dict[int, Any] = {}
 
     @override
@@ -45,9 +43,6 @@ class GracefulStop(Callback):
         self.stopped_after_epoch = None
         checkpoint = trainer.checkpoint_callback
         self.run_folder = getattr(checkpoint, "dirpath", None)
-        log_dir = getattr(trainer.logger, "log_dir", None)
-        config = Path(log_dir) / "config.yaml" if log_dir else None
-        self.config_file = os.fspath(config) if config is not None and config.is_file() else None
         if threading.current_thread() is not threading.main_thread():
             return  # signal handlers can only be set from the main thread
         for signum in SIGNALS:
@@ -97,6 +92,6 @@ class GracefulStop(Callback):
         if last is None or not last.is_file():
             return f"blobclf: stopped by {name} {when}, before any checkpoint was written; nothing to resume"
         shown = os.path.relpath(last) if not os.path.relpath(last).startswith(os.pardir) else os.fspath(last)
-        config = f" --config {os.path.relpath(self.config_file)}" if self.config_file else ""
+        # the checkpoint carries every setting of the run: resuming needs no config
         return (f"blobclf: stopped by {name} {when}; last checkpoint: {shown}\n"
-                f"resume with: python -m blobclf fit{config} --ckpt_path {shown}")
+                f"resume with: python -m blobclf fit --ckpt_path {shown}")

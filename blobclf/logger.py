@@ -43,7 +43,12 @@ class RunLogger(TensorBoardLogger):
             of the same run (``blobclf fit`` sets it when a run is resumed).
         save_interval: Least number of seconds between two writes of the values kept
             (``0``: write and flush each batch of values at once, as Lightning's own logger does).
-        kwargs: Passed on to :class:`torch.utils.tensorboard.SummaryWriter`.
+        log_graph: Add the model's graph to TensorBoard.
+        prefix: Prefix of every metric name.
+        sub_dir: Sub-folder of the run's folder to write to.
+        max_queue: Events TensorBoard's writer keeps before writing them to disk.
+        flush_secs: Seconds between two flushes of TensorBoard's writer.
+        filename_suffix: Suffix of the event file names.
     """
 
     def __init__(
@@ -54,13 +59,24 @@ class RunLogger(TensorBoardLogger):
         default_hp_metric: bool = False,
         purge_step: int | None = None,
         save_interval: float = 1.0,
-        **kwargs: Any,
+        log_graph: bool = False,
+        prefix: str = "",
+        sub_dir: str | None = None,
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        filename_suffix: str = "",
     ) -> None:
+        # Every option is spelled out (no **kwargs): the command line then reads this signature
+        # alone, instead of searching the source of the classes the options would be passed to.
+        writer_options: dict[str, Any] = {"max_queue": max_queue, "flush_secs": flush_secs, "filename_suffix": filename_suffix}
         if purge_step is not None:
-            kwargs["purge_step"] = purge_step
+            writer_options["purge_step"] = purge_step
         if not save_interval >= 0:
             raise ArgumentValueError(f"save_interval must be >= 0 seconds, got {save_interval!r}")
-        super().__init__(save_dir=save_dir, name=name, version=version, default_hp_metric=default_hp_metric, **kwargs)
+        super().__init__(
+            save_dir=save_dir, name=name, version=version, default_hp_metric=default_hp_metric,
+            log_graph=log_graph, prefix=prefix, sub_dir=sub_dir, **writer_options,
+        )
         self.purge_step = purge_step
         self.save_interval = save_interval
         self._saved_at: float | None = None

@@ -15,6 +15,7 @@ from typing_extensions import override
 
 from blobclf.atomic import atomic_write
 from blobclf.errors import UserError
+from blobclf.export import checkpoint_tag
 
 PROTECTED_SUFFIXES = (".ckpt", ".pth", ".pt", ".onnx", ".yaml", ".yml", ".json", ".png")
 PROTECTED_NAMES = ("model.json", "config.yaml", "hparams.yaml")
@@ -110,26 +111,37 @@ class PredictionWriter(PredictionCollector):
     The file is written atomically: an interrupted run leaves no partial file.
 
     Args:
-        output: Path of the CSV; ``None`` writes ``predictions-<source>.csv`` beside the checkpoint,
-            where ``<source>`` is ``test`` or the input CSV's name.
+        output: Path of the CSV; ``None`` writes ``predictions-<checkpoint>-<source>.csv`` beside
+            the checkpoint, where ``<checkpoint>`` is the checkpoint's file name without ``.ckpt``
+            and ``<source>`` the input file's name without its extension, or ``test-split`` for
+            the held-out test split.
+        overwrite: Replace the output file if it exists (otherwise an existing file is refused).
     """
 
-    def __init__(self, output: str | None = None) -> None:
+    def __init__(self, output: str | None = None, overwrite: bool = False) -> None:
         super().__init__()
         self.output = output
+        self.overwrite = overwrite
         self.written: Path | None = None
 
-    def _default_path(self, trainer: L.Trainer) -> Path:
-        folder = Path(trainer.ckpt_path).parent if trainer.ckpt_path else Path(".")
-        source = trainer.datamodule.hparams.get("predict_file") if trainer.datamodule is not None else None
-        return folder / f"predictions-{Path(source).stem if source else 'test'}.csv"
-
     @staticmethod
-    def _check_output(path: Path, trainer: L.Trainer) -> None:
-        """Refuse an output path that would replace an input, a checkpoint or another run's file."""
-        target = path.resolve()
+    def target(output: str | None, ckpt_path: str | None, predict_file: str | None) -> Path:
+        """The file that predictions with these settings are written to."""
+        if output:
+            return Path(output)
+        folder = Path(ckpt_path).parent if ckpt_path else Path(".")
+        source = Path(predict_file).stem if predict_file else "test-split"
+        return folder / f"predictions-{checkpoint_tag(ckpt_path)}-{source}.csv"
+
+    def _default_path(self, trainer: L.Trainer) -> Path:
         source = trainer.datamodule.hparams.get("predict_file") if trainer.datamodule is not None else None
-        inputs = {"the input file": source, "the checkpoint": trainer.ckpt_path}
+        return self.target(None, trainer.ckpt_path, source)
+
+    def check_target(self, path: Path, ckpt_path: str | None, predict_file: str | None) -> None:
+        """Refuse an output path that would replace an input, a checkpoint or another run's file,
+        or any existing file unless ``overwrite`` is set."""
+        target = path.resolve()
+        inputs = {"the input file": predict_file, "the checkpoint": ckpt_path}
         for what, given in inputs.items():
             if given and Path(given).resolve() == target:
                 raise UserError(f"--prediction.output {str(path)!r} is {what}; writing there would replace it, "
@@ -137,15 +149,19 @@ class PredictionWriter(PredictionCollector):
         if target.suffix in PROTECTED_SUFFIXES or target.name in PROTECTED_NAMES:
             raise UserError(f"--prediction.output {str(path)!r} would replace a model or run file; "
                             "choose a path ending in .csv")
-        run = Path(trainer.ckpt_path).resolve().parent if trainer.ckpt_path else None
+        run = Path(ckpt_path).resolve().parent if ckpt_path else None
         if RUN_FOLDER.match(target.parent.name) and target.parent != run:
             raise UserError(f"--prediction.output {str(path)!r} lies in another run's folder; "
                             "write beside the checkpoint you predict with, or outside any run folder")
+        if path.exists() and not self.overwrite:
+            raise UserError(f"{str(path)!r} already exists; pass --prediction.overwrite true to replace it, "
+                            "or --prediction.output PATH to write elsewhere")
 
     @override
     def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.is_global_zero and trainer.datamodule is not None:
-            self._check_output(Path(self.output) if self.output else self._default_path(trainer), trainer)
+            source = trainer.datamodule.hparams.get("predict_file")
+            self.check_target(self.target(self.output, trainer.ckpt_path, source), trainer.ckpt_path, source)
 
     @override
     def on_predict_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

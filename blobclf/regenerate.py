@@ -18,7 +18,14 @@ import torch
 from blobclf import artifacts
 from blobclf.data import BlobDataModule
 from blobclf.errors import UserError, debugging
-from blobclf.export import METADATA_NAME, REPORT_NAME, public_hparams, write_report
+from blobclf.export import (
+    METADATA_NAME,
+    checkpoint_tag,
+    public_hparams,
+    report_name,
+    write_report,
+)
+from blobclf.quiet import quiet_known_notices
 from blobclf.runs import LAST_NAME
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
@@ -47,7 +54,7 @@ def data_module(checkpoint: dict) -> BlobDataModule | TableDataModule:
 
 def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
                logs_root: str | os.PathLike[str] = "lightning_logs") -> dict[str, Path]:
-    """Write every figure and ``test_report.json`` for ``run``; returns ``{name: path}``."""
+    """Write every figure and ``test_report-<checkpoint>.json`` for ``run``; returns ``{name: path}``."""
     path = Path(run)
     if not path.exists():
         raise UserError(f"{os.fspath(run)!r} does not exist; pass a run folder (checkpoints/version_N) or a .ckpt")
@@ -75,9 +82,10 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
         loss = float(system.loss_fn(model(features), labels))
     report = artifacts.evaluate(model, features, labels, loss=loss, class_names=names)
     report["checkpoint"] = os.fspath(checkpoint_path)
-    drawn.update(artifacts.evaluation_figures(report, "test"))
+    tag = checkpoint_tag(checkpoint_path)
+    drawn.update({f"{name}-{tag}": fig for name, fig in artifacts.evaluation_figures(report, "test").items()})
     written = artifacts.save_figures(artifacts.render_figures(drawn), folder)
-    written["test_report"] = write_report(report, folder / REPORT_NAME)
+    written["test_report"] = write_report(report, folder / report_name(checkpoint_path))
     if log_dir is None:
         print(f"note: no TensorBoard logs found for {os.fspath(checkpoint_path.parent)!r}; curves not drawn")
     return written
@@ -90,6 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", default=None, help="folder for the outputs (default: the run folder)")
     parser.add_argument("--logs", default="lightning_logs", help="TensorBoard log root (default: lightning_logs)")
     args = parser.parse_args(argv)
+    quiet_known_notices()
     try:
         written = regenerate(args.run, args.output, args.logs)
     except OSError as error:

@@ -16,13 +16,14 @@ from lightning.pytorch.cli import LightningArgumentParser
 from blobclf.errors import UserError
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
-from blobclf.tabledata import TableDataModule
 from blobclf.table import count_lines
+from blobclf.tabledata import TableDataModule
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
-__all__ = ["DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "data_defaults", "preselect_data_class",
-           "same_setting",
-           "switch_data_class"]
+__all__ = [
+    "DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "data_defaults", "preselect_data_class",
+    "same_setting", "switch_data_class",
+]
 
 
 def add_table_arguments(parser: LightningArgumentParser) -> None:

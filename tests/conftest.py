@@ -70,8 +70,9 @@ class Result:
 
 def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Result:
     """Run ``python -m blobclf ARGS`` in a new process with ``cwd`` as working folder."""
-    full_env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
+    full_env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     full_env.pop("BLOBCLF_DEBUG", None)
+    full_env.update(env or {})
     done = subprocess.run(
         [sys.executable, "-m", "blobclf", *args],
         cwd=cwd,

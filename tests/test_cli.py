@@ -174,14 +174,17 @@ def test_optimizer_and_scheduler_are_recorded_in_checkpoint_and_metadata(cli):
     assert [type(o).__name__ for o in checkpoint["optimizer_states"]] == ["dict"]
     assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.02 * 0.5**2)
     recorded = [s["training"] for s in checkpoint["callbacks"].values() if "training" in s]
-    assert recorded == [{"optimizer": meta["optimizer"], "lr_scheduler": meta["lr_scheduler"]}]
+    assert recorded == [{"optimizer": meta["optimizer"], "lr_scheduler": meta["lr_scheduler"], "settings": meta["settings"]}]
+    assert meta["settings"]["trainer.max_epochs"] == 2 and meta["settings"]["seed_everything"] == 42
+    assert not any(key.startswith(("trainer.plugins", "checkpoint.dirpath", "checkpoint.root")) for key in meta["settings"])
+    assert "version" not in meta["settings"]["trainer.logger"]["init_args"]  # the run's own placement
 
 
 def test_resuming_keeps_the_runs_optimizer_and_refuses_another(cli):
     assert cli("fit", *QUICK, "--optimizer", "Adam", "--optimizer.lr", "0.02").returncode == 0
     refused = cli("fit", "--ckpt_path", "last", "--optimizer", "SGD")
     assert refused.returncode == 2
-    assert "--optimizer=" in refused.stderr and "conflicts with the checkpoint" in refused.stderr
+    assert refused.stderr.startswith("blobclf: error: optimizer='torch.optim.SGD' (from the command line or a --config file) conflicts with the checkpoint")
     resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--export.figures", "false",
                   "--export.onnx", "false")
     assert resumed.returncode == 0, resumed.output
@@ -232,3 +235,19 @@ def test_python_m_blobclf_builds_only_the_parser_of_the_subcommand_given(cli):
     with pytest.raises(SystemExit):
         cli_main(["predict", "--help"], only="predict")
     assert "--prediction.output" in cli.capsys.readouterr().out
+
+
+def test_version_and_help_say_what_blobclf_is_and_accepts(cli):
+    from blobclf import __version__
+
+    shown = cli("--version")
+    assert (shown.returncode, shown.stdout) == (0, f"blobclf {__version__}\n")
+    top = cli("--help")
+    assert "blobclf: a PyTorch Lightning classifier" in top.stdout and "Lightning Trainer command line tool" not in top.stdout
+    fit = cli("fit", "--help").stdout
+    intro = fit[fit.index("Train a classifier"):fit.index("options:")]
+    for option in ("--config", "--ckpt_path", "--trainer.max_epochs", "--data.batch_size", "--optimizer", "--threads"):
+        assert option in intro, option  # the common options are named before the long list
+    ckpt_help = fit[fit.index("  --ckpt_path CKPT_PATH"):fit.index("  --weights_only")]
+    assert "'last' / 'best'" in ckpt_help and "hpc" not in ckpt_help and "registry" not in ckpt_help
+    assert "false is refused" in fit[fit.index("  --weights_only"):]

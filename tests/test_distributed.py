@@ -108,7 +108,7 @@ def test_test_and_predict_under_ddp_write_what_one_process_writes(tmp_path, tuto
     source, _ = tutorial_run
     shutil.copytree(source / "checkpoints", tmp_path / "checkpoints")
     run = tmp_path / "checkpoints" / "version_0"
-    for old in [*run.glob("predictions*.csv"), run / "test_report.json"]:
+    for old in [*run.glob("predictions*.csv"), run / "test_report-last.json"]:
         old.unlink(missing_ok=True)
     ckpt = "checkpoints/version_0/last.ckpt"
     ddp = ["--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu"]
@@ -116,12 +116,12 @@ def test_test_and_predict_under_ddp_write_what_one_process_writes(tmp_path, tuto
     for name, extra in (("one process", []), ("ddp", ddp)):
         tested = run_cli(tmp_path, "test", "--ckpt_path", ckpt, *extra, timeout=600)
         assert tested.returncode == 0, tested.output
-        predicted = run_cli(tmp_path, "predict", "--ckpt_path", ckpt, *extra, timeout=600)
+        predicted = run_cli(tmp_path, "predict", "--ckpt_path", ckpt, "--prediction.overwrite", "true", *extra, timeout=600)
         assert predicted.returncode == 0, predicted.output
         # written once, by rank 0, from all 200 test points
-        assert predicted.stdout.count("predictions: checkpoints/version_0/predictions-test.csv (200 rows)") == 1
+        assert predicted.stdout.count("predictions: checkpoints/version_0/predictions-last-test-split.csv (200 rows)") == 1
         assert tested.stdout.count("test report:") == 1
-        outputs[name] = (json.loads((run / "test_report.json").read_text()), (run / "predictions-test.csv").read_bytes())
+        outputs[name] = (json.loads((run / "test_report-last.json").read_text()), (run / "predictions-last-test-split.csv").read_bytes())
     (ddp_report, ddp_rows), (one_report, one_rows) = outputs["ddp"], outputs["one process"]
     assert ddp_rows == one_rows
     assert ddp_report["accuracy"] == one_report["accuracy"] == REFERENCE_ACCURACY

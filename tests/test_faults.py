@@ -339,7 +339,7 @@ def test_a_read_only_run_folder_is_one_line_for_test(cli, trained, monkeypatch):
 
     monkeypatch.setattr(blobclf.callbacks, "write_report", read_only)
     line = one_error(cli("test", "--ckpt_path", "last"))
-    assert line.endswith("test_report.json': Permission denied")
+    assert line.endswith("test_report-last.json': Permission denied")
 
 
 @pytest.mark.parametrize(("value", "debugging"), [("0", False), ("false", False), ("", False), ("1", True), ("yes", True)])

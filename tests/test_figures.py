@@ -21,6 +21,7 @@ from blobclf.figures import (
     data_scatter,
     decision_boundary,
     loss_curves,
+    png_bytes,
     reliability_diagram,
     save_figure,
 )
@@ -259,3 +260,84 @@ def test_save_figure_replaces_an_existing_file(tmp_path):
     path.write_bytes(b"old")
     save_figure(loss_curves([1, 2], [1.0, 0.5], [1.1, 0.6]), path)
     assert_readable_png(path)
+
+
+def _assert_every_text_inside(fig):
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    inside = fig.bbox
+    for ax in fig.axes:
+        box = ax.get_tightbbox(renderer)
+        assert box.x0 >= inside.x0 and box.x1 <= inside.x1, (fig.axes[0].get_title(), box, inside)
+        assert box.y0 >= inside.y0 and box.y1 <= inside.y1, (fig.axes[0].get_title(), box, inside)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e4, 1e5, 1e9])
+@pytest.mark.parametrize("epochs", [3, 100_000])
+def test_curves_and_reliability_keep_every_text_inside(scale, epochs):
+    x = np.arange(epochs)
+    values = scale * (1 + np.exp(-x / max(epochs / 5, 1)))
+    report = classification_report(np.array([0, 1, 1, 0]), np.array([[0.9, 0.1], [0.35, 0.65], [0.2, 0.8], [0.55, 0.45]]))
+    _assert_every_text_inside(loss_curves(x, values, values * 0.9))
+    _assert_every_text_inside(accuracy_curves(x, np.clip(values / values.max(), 0, 1), values / values.max()))
+    _assert_every_text_inside(reliability_diagram(report["reliability"], report["expected_calibration_error"]))
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+@pytest.mark.parametrize("num_classes", [2, 4, 12])
+def test_scatter_figures_keep_every_text_and_legend_inside(scale, num_classes):
+    rng = np.random.default_rng(0)
+    features = (rng.normal(size=(300, 2)) * scale).astype(np.float32)
+    labels = np.arange(300) % num_classes
+    splits = {"train": (features[:200], labels[:200]), "test": (features[200:], labels[200:])}
+    _assert_every_text_inside(data_scatter(splits, num_classes))
+    _assert_every_text_inside(
+        decision_boundary(lambda points: (np.abs(points[:, 0] * 7 / scale)).astype(np.int64) % num_classes, splits, num_classes)
+    )
+
+
+@pytest.mark.parametrize("names", [None, ["a", "b"], ["a rather long class name", "another long one"]])
+@pytest.mark.parametrize("count", [3, 10**9])
+def test_confusion_matrix_keeps_every_text_inside(names, count):
+    _assert_every_text_inside(confusion_matrix_figure(np.array([[count, 1], [2, count]]), names))
+
+
+def test_figures_go_to_tensorboard_as_the_very_png_bytes(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from torch.utils.tensorboard import SummaryWriter
+
+    from blobclf.artifacts import log_figures, png_size
+
+    rendered = {"data": png_bytes(confusion_matrix_figure(np.eye(3))), "loss_curves": png_bytes(loss_curves([0, 1], [1, 0.5], [1, 0.6]))}
+    writer = SummaryWriter(str(tmp_path))
+    log_figures(writer, rendered, step=7)
+    writer.close()
+    events = EventAccumulator(str(tmp_path), size_guidance={"images": 0})
+    events.Reload()
+    assert events.Tags()["images"] == ["figures/data"]  # curves are TensorBoard's own Scalars
+    (image,) = events.Images("figures/data")
+    assert (image.step, image.encoded_image_string) == (7, rendered["data"])
+    assert (image.width, image.height) == png_size(rendered["data"]) == (700, 500)
+    with pytest.raises(ValueError, match="not a PNG file"):
+        png_size(b"GIF89a" + bytes(30))
+
+
+def test_large_splits_are_drawn_as_a_sample_and_the_legend_says_so():
+    from blobclf.figures import MAX_DRAWN
+
+    rng = np.random.default_rng(1)
+    n = 3 * MAX_DRAWN
+    features, labels = rng.normal(size=(n, 2)).astype(np.float32), np.arange(n) % 4
+    splits = {"train": (features, labels), "test": (features[:500], labels[:500])}
+    for fig in (data_scatter(splits, 4),
+                decision_boundary(lambda p: (p[:, 0] > 0).astype(np.int64), splits, 4)):
+        ax = fig.axes[0]
+        drawn = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+        assert drawn == MAX_DRAWN + 500
+        texts = [t.get_text() for legend in fig.legends + [ax.get_legend(), *[a for a in ax.artists if isinstance(a, Legend)]]
+                 if legend is not None for t in legend.get_texts()]
+        assert f"train ({MAX_DRAWN:,} of {n:,} drawn)" in texts and "test (500)" in texts
+    # the accuracy in the title is over every test point, not the sample
+    title = decision_boundary(lambda p: (p[:, 0] > 0).astype(np.int64), splits, 4).axes[0].get_title()
+    expected = np.mean((features[:500, 0] > 0).astype(np.int64) == labels[:500])
+    assert title.endswith(f"(test accuracy {expected:.3f})")

@@ -69,3 +69,15 @@ def test_a_negative_save_interval_is_refused(tmp_path):
 def test_logs_of_a_run_go_to_its_version_folder(tmp_path):
     logger = RunLogger(save_dir=str(tmp_path / "logs"), version=3)
     assert Path(logger.log_dir) == tmp_path / "logs" / "version_3"
+
+
+def test_every_logger_option_is_spelled_out():
+    """No ``**kwargs``: the command line reads the signature alone rather than the source of
+    every class the options would be passed on to (a slow search at every start)."""
+    import inspect
+
+    kinds = {p.kind for p in inspect.signature(RunLogger).parameters.values()}
+    assert inspect.Parameter.VAR_KEYWORD not in kinds
+    assert {"flush_secs", "max_queue", "filename_suffix", "log_graph", "prefix", "sub_dir"} <= set(
+        inspect.signature(RunLogger).parameters
+    )

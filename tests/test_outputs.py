@@ -31,7 +31,7 @@ from blobclf.regenerate import regenerate
 pytestmark = pytest.mark.slow  # each test runs blobclf in a fresh process
 
 FIT_FIGURES = ["data", "loss_curves", "accuracy_curves", "decision_boundary", "confusion_matrix_val", "reliability_val"]
-TEST_FIGURES = ["confusion_matrix_test", "reliability_test"]
+TEST_FIGURES = ["confusion_matrix_test-last", "reliability_test-last"]
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -64,8 +64,8 @@ def tested(tutorial_run):
 
 def test_predictions_csv_of_the_test_split(predicted):
     cwd, result = predicted
-    path = cwd / "checkpoints" / "version_0" / "predictions-test.csv"
-    assert f"predictions: {Path('checkpoints/version_0/predictions-test.csv')} (200 rows)" in result.stdout
+    path = cwd / "checkpoints" / "version_0" / "predictions-last-test-split.csv"
+    assert f"predictions: {Path('checkpoints/version_0/predictions-last-test-split.csv')} (200 rows)" in result.stdout
     header, rows = read_csv(path)
     assert header == ["x0", "x1", "prob_0", "prob_1", "prob_2", "prob_3", "predicted", "label"]
     assert len(rows) == 200
@@ -155,6 +155,7 @@ def test_figures_are_in_tensorboard(tutorial_run):
         logged = imread(io.BytesIO(image.encoded_image_string), format="png")
         on_disk = imread(run / f"{name}.png")
         assert np.array_equal(logged[..., :3], on_disk[..., :3]), name
+        assert image.encoded_image_string == (run / f"{name}.png").read_bytes(), name  # not re-encoded
         assert (image.width, image.height) == png_size(run / f"{name}.png"), name
         assert image.step == 100
 
@@ -162,8 +163,8 @@ def test_figures_are_in_tensorboard(tutorial_run):
 def test_test_report_equals_scikit_learn_on_the_same_predictions(tested, predicted):
     cwd, result = tested
     run = cwd / "checkpoints" / "version_0"
-    report = json.loads((run / "test_report.json").read_text())
-    _, rows = read_csv(run / "predictions-test.csv")
+    report = json.loads((run / "test_report-last.json").read_text())
+    _, rows = read_csv(run / "predictions-last-test-split.csv")
     table = np.array(rows, dtype=float)
     y_pred, y_true = table[:, 6].astype(int), table[:, 7].astype(int)
     assert report["n_samples"] == 200 and report["num_classes"] == 4
@@ -214,8 +215,8 @@ def test_reports_are_regenerated_for_an_old_run(tested, tmp_path):
     assert done.returncode == 0, done.stderr
     written = dict(line.split(": ", 1) for line in done.stdout.splitlines())
     assert sorted(written) == sorted([*FIT_FIGURES, *TEST_FIGURES, "test_report"])
-    fresh = json.loads((tmp_path / "test_report.json").read_text())
-    original = json.loads((run / "test_report.json").read_text())
+    fresh = json.loads((tmp_path / "test_report-last.json").read_text())
+    original = json.loads((run / "test_report-last.json").read_text())
     assert fresh["confusion_matrix"] == original["confusion_matrix"]
     assert fresh["accuracy"] == original["accuracy"]
     assert fresh["loss"] == pytest.approx(original["loss"], rel=1e-6)

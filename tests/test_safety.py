@@ -124,11 +124,11 @@ def test_conflicting_option_is_refused_naming_both_values(tutorial_run):
     cwd, _ = tutorial_run
     result = run_cli(cwd, "test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--model.hidden_units", "16")
     assert result.returncode == 2
-    assert "--model.hidden_units=16 conflicts with the checkpoint" in result.stderr
+    assert "model.hidden_units=16 (from the command line or a --config file) conflicts with the checkpoint" in result.stderr
     assert "trained with model.hidden_units=8" in result.stderr
     data = run_cli(cwd, "test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--data.random_state", "1")
     assert data.returncode == 2
-    assert "--data.random_state=1 conflicts with the checkpoint" in data.stderr
+    assert "data.random_state=1 (from the command line or a --config file) conflicts with the checkpoint" in data.stderr
 
 
 def test_checkpoints_hold_only_plain_types(tutorial_run):
@@ -136,6 +136,6 @@ def test_checkpoints_hold_only_plain_types(tutorial_run):
     checkpoint = torch.load(cwd / "checkpoints" / "version_0" / "last.ckpt", weights_only=True)
     for section in ("hyper_parameters", "datamodule_hyper_parameters"):
         for key, value in checkpoint[section].items():
-            # lists of names (class_names, feature_names) are plain too: of str, nothing else
-            items = value if type(value) is list else [value]
-            assert all(type(item) in (int, float, str, bool, type(None)) for item in items), (section, key, value)
+            plain = (int, float, str, bool, type(None))
+            items = value if type(value) in (list, tuple) else [value]  # class and feature names are lists
+            assert all(type(item) in plain for item in items), (section, key, type(value))

@@ -51,8 +51,7 @@ def test_sigterm_finishes_the_epoch_keeps_the_checkpoint_and_the_resume_ends_bit
     assert lines[-2].endswith("; last checkpoint: checkpoints/version_0/last.ckpt")
     epoch = int(lines[-2].split("after epoch ")[1].split(";")[0])
     assert torch.load(run / "last.ckpt", weights_only=True)["epoch"] == epoch
-    assert lines[-1] == ("resume with: python -m blobclf fit --config lightning_logs/version_0/config.yaml "
-                         "--ckpt_path checkpoints/version_0/last.ckpt")
+    assert lines[-1] == "resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt"
     command = shlex.split(lines[-1].removeprefix("resume with: "))
     assert command[:3] == ["python", "-m", "blobclf"]
     resumed = run_cli(tmp_path, *command[3:])
@@ -69,6 +68,6 @@ def test_ctrl_c_exits_130_naming_the_checkpoint(tmp_path):
     stopped = start_and_signal(tmp_path, signal.SIGINT)
     assert stopped.returncode == 130, stopped.stderr
     assert "blobclf: SIGINT received: finishing this epoch, then saving last.ckpt" in stopped.stderr
-    assert "resume with: python -m blobclf fit --config lightning_logs/version_0/config.yaml" in stopped.stderr
+    assert "resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt\n" in stopped.stderr
     assert "Traceback" not in stopped.stderr
     assert not (tmp_path / "checkpoints" / "version_0" / "model.pth").exists()

@@ -250,7 +250,8 @@ def test_reports_for_an_old_table_run_are_rebuilt_with_names(cli):
                  "--trainer.max_epochs", "3", "--export.figures", "false", "--export.onnx", "false")
     assert result.returncode == 0, result.output
     written = regenerate(cli.cwd / "checkpoints" / "version_0", cli.cwd / "again")
-    assert {"data", "decision_boundary", "confusion_matrix_test", "test_report"} <= set(written)
+    assert {"data", "decision_boundary", "test_report"} <= set(written)
+    assert any(name.startswith("confusion_matrix_test") for name in written)
     report = json.loads(written["test_report"].read_text())
     assert report["classes"] == ["class_0", "class_1", "class_2"] and report["n_samples"] == 36
     # a separate test table, given only now: columns by name (in another order), the checkpoint's classes
@@ -265,7 +266,8 @@ def test_reports_for_an_old_table_run_are_rebuilt_with_names(cli):
             writer.writerow([cells[c] for c in order])
     result = cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv")
     assert result.returncode == 0, result.output
-    report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report.json").read_text())
+    (path,) = (cli.cwd / "checkpoints" / "version_0").glob("test_report*.json")
+    report = json.loads(path.read_text())
     assert report["n_samples"] == 10 and [row["support"] for row in report["per_class"]] == [10, 0, 0]
     # an edited checkpoint whose class names no longer fit its outputs is refused in one line
     checkpoint = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")

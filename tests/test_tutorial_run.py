@@ -54,6 +54,18 @@ def test_run_writes_logs_checkpoints_and_export_in_matching_version_folders(tuto
     assert f"exported metadata: {Path('checkpoints/version_0/model.json')}" in result.stdout
 
 
+def test_the_run_prints_the_tutorials_own_progress_lines_as_it_trains(tutorial_run):
+    _, result = tutorial_run
+    printed = [line for line in result.stdout.splitlines() if line.startswith("Epoch: ")]
+    expected = [
+        f"Epoch: {epoch} | Train Loss: {loss}, Train Acc: {acc} | Test Loss: {test_loss}, Test Acc: {test_acc}"
+        for epoch, (loss, acc, test_loss, test_acc) in TUTORIAL_TABLE.items()
+    ]
+    assert printed[:10] == expected  # the tutorial's printed table, line for line
+    assert printed[10:] == ["Epoch: 99 | Train Loss: 0.09843, Train Acc: 0.96 | Test Loss: 0.08555, Test Acc: 0.96"]
+    assert result.stdout.index(expected[-1]) < result.stdout.index("final metrics:")  # printed while training
+
+
 def test_logged_curves_reproduce_the_tutorial_table(tutorial_run):
     cwd, _ = tutorial_run
     curves = scalars(cwd / "lightning_logs" / "version_0")
@@ -76,8 +88,8 @@ def test_hyperparameters_and_config_are_recorded(tutorial_run):
     config = yaml.safe_load((log_dir / "config.yaml").read_text())
     assert config["seed_everything"] == 42
     assert config["threads"] == 1  # the thread policy's choice for full-batch tutorial scale
-    assert config["data"]["class_path"] == "blobclf.BlobDataModule"
-    assert config["data"]["init_args"]["random_state"] == 42 and config["model"]["hidden_units"] == 8
+    assert config["data"]["class_path"] == "blobclf.BlobDataModule" and config["data"]["init_args"]["random_state"] == 42
+    assert config["model"]["hidden_units"] == 8
     assert config["optimizer"]["class_path"] == "torch.optim.SGD" and config["optimizer"]["init_args"]["lr"] == 0.1
     # the run's folders were chosen for it: the config records what was asked, so it repeats the run
     assert config["checkpoint"]["dirpath"] is None and config["trainer"]["logger"]["init_args"]["version"] is None
@@ -142,3 +154,22 @@ def test_last_and_best_shortcuts_name_the_newest_run(tutorial_run):
     accuracy = float(re.search(r"val/acc\s+([0-9.]+)", best.stdout).group(1))
     # the best epoch by validation accuracy is at least as good as the last one
     assert accuracy >= 0.965
+
+
+def test_the_run_is_in_tensorboards_hparams_dashboard_with_its_settings_and_final_metrics(tutorial_run):
+    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    cwd, _ = tutorial_run
+    runs = EventMultiplexer({"run": str(cwd / "lightning_logs" / "version_0")})
+    runs.Reload()
+    content = runs.PluginRunToTagToContent("hparams")["run"]
+    experiment = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/experiment"]).experiment
+    assert sorted(info.name.tag for info in experiment.metric_infos) == [
+        "hp/train_acc", "hp/train_loss", "hp/val_acc", "hp/val_loss"]
+    start = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"]).session_start_info
+    values = {k: v.number_value if v.HasField("number_value") else v.string_value for k, v in start.hparams.items()}
+    assert values["optimizer"] == "SGD" and values["optimizer/lr"] == pytest.approx(0.1)
+    assert values["model/hidden_units"] == 8 and values["data/n_samples"] == 1000 and values["epochs"] == 100
+    (final,) = runs.Scalars("run", "hp/val_acc")
+    assert round(final.value * 200) == 193  # the tutorial's 0.965

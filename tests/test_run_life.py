@@ -1,0 +1,143 @@
+"""A run's whole life: evaluations stay with their run, resumes keep the run's settings, nothing is overwritten."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false"]
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def test_evaluations_take_no_run_version_and_log_beside_their_run(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    for command in ("test", "validate", "predict"):
+        result = cli(command, "--ckpt_path", "last")
+        assert result.returncode == 0, result.output
+    assert cli("fit", *QUICK).returncode == 0
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1"]
+    assert sorted(p.name for p in (cli.cwd / "lightning_logs").iterdir()) == ["version_0", "version_1"]
+    logged = sorted(p.name for p in (cli.cwd / "lightning_logs" / "version_0").iterdir() if p.is_dir())
+    assert logged == ["predict-last", "test-last", "validate-last"]
+
+
+def test_each_checkpoint_tested_keeps_its_own_report_and_figures(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    best = next(run.glob("best-*.ckpt"))
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert cli("test", "--ckpt_path", "best").returncode == 0
+    tag = best.name.removesuffix(".ckpt")
+    for name in ("last", tag):
+        report = json.loads((run / f"test_report-{name}.json").read_text())
+        assert Path(report["checkpoint"]).name == f"{name}.ckpt"
+        assert (run / f"confusion_matrix_test-{name}.png").is_file() and (run / f"reliability_test-{name}.png").is_file()
+
+
+def test_predictions_are_named_after_checkpoint_and_input_and_never_replaced_unasked(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    (cli.cwd / "test.csv").write_text("x0,x1\n1.0,2.0\n")
+    assert cli("predict", "--ckpt_path", "last").returncode == 0
+    assert cli("predict", "--ckpt_path", "last", "--data.predict_file", "test.csv").returncode == 0
+    held_out, from_file = run / "predictions-last-test-split.csv", run / "predictions-last-test.csv"
+    assert len(held_out.read_text().splitlines()) == 201 and len(from_file.read_text().splitlines()) == 2
+    before, files = held_out.read_bytes(), _files(cli.cwd)
+    refused = cli("predict", "--ckpt_path", "last")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"blobclf: error: {str(Path('checkpoints/version_0/predictions-last-test-split.csv'))!r} already exists; "
+        "pass --prediction.overwrite true to replace it, or --prediction.output PATH to write elsewhere\n"
+    )
+    assert _files(cli.cwd) == files and held_out.read_bytes() == before  # a refused command writes nothing
+    assert cli("predict", "--ckpt_path", "last", "--prediction.overwrite", "true").returncode == 0
+
+
+def test_resume_without_a_config_takes_every_setting_from_the_run(cli):
+    assert cli("fit", *QUICK, "--data.batch_size", "64", "--trainer.check_val_every_n_epoch", "2").returncode == 0
+    logs = cli.cwd / "lightning_logs" / "version_0"
+    started = (logs / "config.yaml").read_bytes()
+    again = cli("fit", "--ckpt_path", "last")
+    assert again.returncode == 0, again.output
+    assert "nothing was trained" in again.stdout  # max_epochs 2 came from the run, not the default 100
+    extended = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
+    assert extended.returncode == 0, extended.output
+    meta = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert meta["epochs"] == 4 and meta["data"]["batch_size"] == 64
+    assert meta["settings"]["trainer.check_val_every_n_epoch"] == 2 and meta["settings"]["trainer.max_epochs"] == 4
+    assert (logs / "config.yaml").read_bytes() == started  # written once, when the run started
+    assert sorted(p.name for p in logs.glob("resume-*.yaml")) == ["resume-1.yaml", "resume-2.yaml"]
+
+
+def test_resume_refuses_to_shorten_a_run_and_a_config_that_contradicts_it(cli):
+    assert cli("fit", *QUICK, "--data.batch_size", "64").returncode == 0
+    logs = cli.cwd / "lightning_logs" / "version_0"
+    files = _files(cli.cwd)
+    shorter = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "1")
+    assert shorter.returncode == 2
+    assert shorter.stderr == (
+        f"blobclf: error: --trainer.max_epochs=1 is below the 2 epochs {str(Path('checkpoints/version_0/last.ckpt'))!r} "
+        "has done; give a larger number to train on, or drop the option to keep the run's own\n"
+    )
+    other = cli.cwd / "other.yaml"
+    other.write_text("data:\n  batch_size: 32\n")
+    contradicting = cli("fit", "--config", str(other), "--ckpt_path", "last")
+    assert contradicting.returncode == 2
+    assert contradicting.stderr.startswith(
+        "blobclf: error: data.batch_size=32 (from the command line or a --config file) conflicts with the checkpoint"
+    )
+    assert "resume with just 'fit --ckpt_path', which takes every setting from the run" in contradicting.stderr
+    assert _files(cli.cwd) == files | {"other.yaml"} and not list(logs.glob("resume-*.yaml"))
+
+
+@pytest.mark.slow
+def test_commands_print_no_third_party_tips_or_deprecations(tmp_path):
+    shown = {"PYTHONWARNINGS": "default"}  # every warning Python would show a user
+    outputs = [run_cli(tmp_path, "fit", *QUICK, env=shown)]
+    outputs += [run_cli(tmp_path, command, "--ckpt_path", "last", env=shown) for command in ("test", "validate", "predict")]
+    outputs.append(run_cli(tmp_path, "fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", env=shown))
+    for result in outputs:
+        assert result.returncode == 0, result.output
+        for noise in ("Tip:", "litlogger", "deprecated", "dirpath has changed", "RngState", "TensorFlow restart",
+                      "batch indices", "exists and is not empty", "logging interval"):
+            assert noise not in result.output, (noise, result.output)
+    debug = run_cli(tmp_path, "validate", "--ckpt_path", "last", env={**shown, "BLOBCLF_DEBUG": "1"})
+    assert "litlogger" in debug.output and "LeafSpec" in debug.output  # the switch that shows everything
+
+
+def test_resume_keeps_the_runs_callbacks_and_logger_folder(cli):
+    started = cli("fit", *QUICK, "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val/loss",
+                  "--trainer.callbacks.patience", "7", "--trainer.logger.init_args.save_dir", "other_logs")
+    assert started.returncode == 0, started.output
+    resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    logs = cli.cwd / "other_logs" / "version_0"
+    assert (logs / "resume-1.yaml").is_file() and not (cli.cwd / "lightning_logs").exists()
+    assert "patience: 7" in (logs / "resume-1.yaml").read_text()
+    moved = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4", "--trainer.logger.init_args.save_dir", "x")
+    assert moved.returncode == 2
+    assert moved.stderr.startswith("blobclf: error: trainer.logger.save_dir='x' (from the command line or a --config "
+                                   "file) conflicts with the checkpoint")
+
+
+@pytest.mark.parametrize("args", [
+    ["fit", "--data.n_samples", "2", "--data.val_size", "0.5"],
+    ["fit", "--trainer.max_epochs", "-5"],
+    ["fit", "--optimizer.lr", "-1"],
+    ["test", "--ckpt_path", "missing.ckpt"],
+    ["test"],
+    ["predict", "--ckpt_path", "last"],
+    ["fit", "--ckpt_path", "last"],
+], ids=["too-few-points", "bad-epochs", "bad-lr", "missing-checkpoint", "no-checkpoint", "no-run", "no-run-to-resume"])
+def test_a_refused_command_creates_no_file_or_folder(cli, args):
+    result = cli(*args)
+    assert result.returncode == 2 and result.stderr.startswith("blobclf: error: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _files(cli.cwd) == set()
