@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,10 +161,13 @@ def read_table(
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(cell.strip(), len(codes))
     try:
-        data = np.loadtxt(
-            name, delimiter=header.delimiter, skiprows=header.line, dtype=np.float32, comments=None,
-            quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
-        )
+        with warnings.catch_warnings():
+            # a header-only file is refused below in one line; numpy's own notice would repeat it
+            warnings.filterwarnings("ignore", message="loadtxt: input contained no data", category=UserWarning)
+            data = np.loadtxt(
+                name, delimiter=header.delimiter, skiprows=header.line, dtype=np.float32, comments=None,
+                quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
+            )
     except (ValueError, UnicodeDecodeError):
         diagnose(header, feature_names, target)
         raise  # diagnose found nothing wrong: a bug, not the user's file
