@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -72,8 +73,8 @@ def read_points(
     label_at = index.get(label_column)
     carried_at = [(column, i) for column, i in index.items() if column not in feature_names and i != label_at]
     known = {c: i for i, c in enumerate(classes)} if classes is not None else None
-    values: list[float] = []
-    labels: list[int] = []
+    values = array("f")  # 4 bytes a value, however long the file
+    labels = array("q")
     carried: dict[str, list[str]] = {column: [] for column, _ in carried_at}
     width = len(columns)
     for line, row in rows(header):
@@ -88,8 +89,11 @@ def read_points(
     count = len(values) // max(len(feature_names), 1)
     if count == 0:
         raise UserError(f"{name}: the file has a header but no points")
-    features = torch.tensor(values, dtype=torch.float32).reshape(count, len(feature_names))
-    y = torch.tensor(labels, dtype=torch.int64) if label_at is not None else torch.full((count,), -1, dtype=torch.int64)
+    features = torch.frombuffer(values, dtype=torch.float32).clone().reshape(count, len(feature_names))
+    if label_at is not None:
+        y = torch.frombuffer(labels, dtype=torch.int64).clone()
+    else:
+        y = torch.full((count,), -1, dtype=torch.int64)
     return Points(features, y, list(feature_names), carried)
 
 
