@@ -77,3 +77,24 @@ def test_a_table_trains_under_ddp_with_two_cpu_processes(tmp_path):
     mean, scale = TableDataModule(str(path), "species").feature_scaling()
     state = torch.load(run / "model.pth", weights_only=True)
     assert torch.equal(state["mean"], mean) and torch.equal(state["scale"], scale)
+
+
+def test_table_predictions_under_ddp_equal_one_process(tmp_path):
+    path = write_dataset("iris", tmp_path)
+    fit = run_cli(tmp_path, "fit", "--config", TABLE_CONFIG, "--data.path", path.name, "--data.target", "species",
+                  "--trainer.max_epochs", "5", "--export.figures", "false", "--export.onnx", "false")
+    assert fit.returncode == 0, fit.output
+    (tmp_path / "new.csv").write_text(
+        "id,petal_width,sepal_length,sepal_width,petal_length\n" + "".join(
+            f"r{i},{0.2 + i * 0.3:.1f},{5.0 + i * 0.2:.1f},3.0,{1.4 + i * 0.6:.1f}\n" for i in range(7)
+        )
+    )
+    outputs = {}
+    for name, extra in (("one", []), ("ddp", ["--trainer.strategy", "ddp", "--trainer.devices", "2"])):
+        result = run_cli(tmp_path, "predict", "--ckpt_path", "last", "--data.predict_file", "new.csv",
+                         "--prediction.output", f"{name}.csv", *extra, timeout=600)
+        assert result.returncode == 0, result.output
+        outputs[name] = (tmp_path / f"{name}.csv").read_text()
+    assert outputs["ddp"] == outputs["one"]
+    assert outputs["one"].splitlines()[0].startswith("id,sepal_length,sepal_width,petal_length,petal_width,prob_setosa")
+    assert len(outputs["one"].splitlines()) == 8
