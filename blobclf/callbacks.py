@@ -373,9 +373,12 @@ class TestReport(Callback):
         report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None,
                                     class_names=getattr(pl_module, "classes", None))
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
-        path = write_report(report, folder / report_name(trainer.ckpt_path))
+        # a separate test table gives its own report: testing one checkpoint on two tables keeps both
+        test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path")
+        source = Path(test_path).stem if test_path else None
+        path = write_report(report, folder / report_name(trainer.ckpt_path, source))
         rendered = artifacts.render_figures(artifacts.evaluation_figures(report, "test"))
-        tag = checkpoint_tag(trainer.ckpt_path)
+        tag = checkpoint_tag(trainer.ckpt_path) + (f"-{source}" if source else "")
         saved = artifacts.save_figures({f"{name}-{tag}": png for name, png in rendered.items()}, folder)
         for logger in trainer.loggers:
             logger.log_metrics(artifacts.report_scalars(report, "test"), step=trainer.current_epoch)

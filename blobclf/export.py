@@ -33,9 +33,10 @@ def checkpoint_tag(checkpoint: str | os.PathLike[str] | None) -> str:
     return Path(checkpoint).name.removesuffix(".ckpt") if checkpoint else "untrained"
 
 
-def report_name(checkpoint: str | os.PathLike[str] | None) -> str:
-    """``test_report-<checkpoint>.json``: each checkpoint tested keeps its own report."""
-    return f"test_report-{checkpoint_tag(checkpoint)}.json"
+def report_name(checkpoint: str | os.PathLike[str] | None, source: str | None = None) -> str:
+    """``test_report-<checkpoint>.json``, or ``test_report-<checkpoint>-<source>.json`` for a
+    separate test table named ``<source>``: each checkpoint and test table keeps its own report."""
+    return f"test_report-{checkpoint_tag(checkpoint)}{'-' + source if source else ''}.json"
 PACKAGES = ("blobclf", "torch", "lightning", "torchmetrics", "scikit-learn", "numpy")
 
 

@@ -267,6 +267,7 @@ def test_reports_for_an_old_table_run_are_rebuilt_with_names(cli):
     result = cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv")
     assert result.returncode == 0, result.output
     (path,) = (cli.cwd / "checkpoints" / "version_0").glob("test_report*.json")
+    assert path.name == "test_report-last-later.json"  # named after the checkpoint and the test table
     report = json.loads(path.read_text())
     assert report["n_samples"] == 10 and [row["support"] for row in report["per_class"]] == [10, 0, 0]
     # an edited checkpoint whose class names no longer fit its outputs is refused in one line
