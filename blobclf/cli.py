@@ -400,13 +400,15 @@ class BlobCLI(LightningCLI):
             # none at all with enable_progress_bar false
             callbacks = self.trainer_defaults.get("callbacks", [])
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
-        self._set_threads(config)
+        # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
         if self.subcommand == "fit":
             _check_optimizer(config)
-            self._place_run(config)
         if self.subcommand in EVAL_COMMANDS:
             self._place_evaluation(config)
+        self._set_threads(config)
+        if self.subcommand == "fit":
+            self._place_run(config)
         if self.subcommand == "predict" and config.get("return_predictions") is None:
             config.return_predictions = False  # the PredictionWriter keeps every prediction
 
@@ -498,7 +500,9 @@ class BlobCLI(LightningCLI):
         config.checkpoint.dirpath = os.fspath(ckpt_path.resolve().parent)
         logger = config.trainer.get("logger")
         init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
-        if init is not None and "version" in init:
+        if self.subcommand == "predict" and init is not None and str(logger.get("class_path")).endswith("RunLogger"):
+            config.trainer.logger = False  # predict logs nothing: it writes its CSV, and no log folder
+        elif init is not None and "version" in init:
             version = run_version(ckpt_path, config.checkpoint.root)
             if version is None and init.get("version") is None:
                 config.trainer.logger = False
@@ -579,8 +583,9 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
             "num_sanity_val_steps": 0,
             "deterministic": True,
         },
-        "parser_kwargs": {"prog": "blobclf", "description": DESCRIPTION,
-                          **{name: {"description": text} for name, text in SUBCOMMAND_HELP.items()}},
+        # no abbreviations: a misspelt --trainer.max_epoch must not quietly mean --trainer.max_epochs
+        "parser_kwargs": {"prog": "blobclf", "description": DESCRIPTION, "allow_abbrev": False,
+                          **{name: {"description": text, "allow_abbrev": False} for name, text in SUBCOMMAND_HELP.items()}},
     }
 
 

@@ -32,6 +32,8 @@ DEPRECATIONS_FROM = (
 )
 """Modules whose calls into other libraries raise deprecation warnings that are not blobclf's to fix."""
 LOG_RECORDS = (
+    (r"Seed set to \d+", "Lightning's seed_everything",
+     "the seed is recorded in the run's config.yaml; printed first, it came before a refused command's one-line error"),
     (r"💡 Tip: For seamless cloud logging", "Lightning's logger connector", "an advertisement"),
     (r"Detected out of order event\.step likely caused by a TensorFlow restart",
      "TensorBoard's event reader", "a resumed run replaces the epochs after its checkpoint on purpose"),

@@ -15,7 +15,8 @@ from blobclf.atomic import atomic_write_text
 class RunConfig(SaveConfigCallback):
     """Save the resolved config into the run's log folder, atomically.
 
-    The first command of a run writes ``config.yaml``; ``fit --config`` on it repeats the run.
+    The first command of a run writes ``config.yaml`` (without ``ckpt_path``); ``fit --config`` on
+    it repeats the run. Evaluations (validate, test, predict) write nothing here.
     Every later command that logs into the same folder (a resume) writes ``resume-K.yaml``
     beside it (K = 1, 2, ...), so the record of how the run started is never replaced.
 
@@ -41,6 +42,8 @@ class RunConfig(SaveConfigCallback):
 
     @override
     def save_config(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        if stage != "fit":
+            return  # an evaluation is not a run: it leaves the run's record as it is
         logger = trainer.logger
         folder = Path(getattr(logger, "log_dir", None) or trainer.default_root_dir)
         target = folder / self.config_filename
@@ -49,4 +52,9 @@ class RunConfig(SaveConfigCallback):
             while (folder / f"resume-{number}.yaml").exists():
                 number += 1
             target = folder / f"resume-{number}.yaml"
-        atomic_write_text(target, self.parser.dump(self.config, skip_none=False))
+        config = self.config.clone()
+        if target.name == self.config_filename and "ckpt_path" in config:
+            # config.yaml describes the run, not where a command started it from: without the key,
+            # 'fit --ckpt_path last --config config.yaml' still resumes (a null would override it)
+            del config["ckpt_path"]
+        atomic_write_text(target, self.parser.dump(config, skip_none=False))

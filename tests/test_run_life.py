@@ -25,7 +25,7 @@ def test_evaluations_take_no_run_version_and_log_beside_their_run(cli):
     assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1"]
     assert sorted(p.name for p in (cli.cwd / "lightning_logs").iterdir()) == ["version_0", "version_1"]
     logged = sorted(p.name for p in (cli.cwd / "lightning_logs" / "version_0").iterdir() if p.is_dir())
-    assert logged == ["predict-last", "test-last", "validate-last"]
+    assert logged == ["test-last", "validate-last"]  # predict writes its CSV and logs nothing
 
 
 def test_each_checkpoint_tested_keeps_its_own_report_and_figures(cli):
@@ -141,3 +141,31 @@ def test_a_refused_command_creates_no_file_or_folder(cli, args):
     assert result.returncode == 2 and result.stderr.startswith("blobclf: error: ")
     assert len(result.stderr.strip().splitlines()) == 1
     assert _files(cli.cwd) == set()
+
+
+def test_a_refused_prediction_input_leaves_nothing_behind(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    (cli.cwd / "nohead.csv").write_text("1.0,2.0\n")
+    files = _files(cli.cwd)
+    refused = cli("predict", "--ckpt_path", "last", "--data.predict_file", "nohead.csv")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == ("blobclf: error: nohead.csv:1: the first row holds numbers ('1.0', ...), "
+                                               "not column names; add a header row naming the columns")
+    assert _files(cli.cwd) == files
+
+
+def test_the_runs_config_resumes_whatever_the_order_of_options(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    config = cli.cwd / "lightning_logs" / "version_0" / "config.yaml"
+    assert "ckpt_path" not in config.read_text()  # a null here would cancel a --ckpt_path typed before it
+    resumed = cli("fit", "--ckpt_path", "last", "--config", str(config), "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0"]
+    meta = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert meta["epochs"] == 3
+
+
+def test_a_misspelt_option_is_not_taken_for_a_longer_one(cli):
+    result = cli("fit", "--trainer.max_epoch", "3")
+    assert result.returncode == 2
+    assert result.stderr == "blobclf: error: unrecognized arguments: --trainer.max_epoch 3 (see --help)\n"
