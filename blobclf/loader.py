@@ -18,7 +18,9 @@ class _DrawnOrder:
         self.epoch = epoch
         self._order: Tensor | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(draw,), name=f"blobclf-order-{epoch}", daemon=True)
+        # not a daemon: the interpreter waits for it at exit (torch aborts the process when a
+        # thread is still inside an operation while the interpreter shuts down)
+        self._thread = threading.Thread(target=self._run, args=(draw,), name=f"blobclf-order-{epoch}", daemon=False)
         self._thread.start()
 
     def _run(self, draw: Callable[[int], Tensor]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -112,3 +115,14 @@ def test_the_next_epochs_order_is_drawn_ahead_and_used_only_for_that_epoch():
 def test_a_bad_steps_per_execution_is_named():
     with pytest.raises(ValueError, match="steps_per_execution must be an integer >= 1, got 0"):
         TensorBatchLoader(*data(4), steps_per_execution=0)
+
+
+def test_a_process_ending_while_an_order_is_drawn_ahead_exits_cleanly():
+    # a run can end before the epoch whose order is being drawn (max_steps, early stopping, a
+    # signal); torch aborts a process whose interpreter shuts down under a running operation
+    code = ("import torch; from blobclf.loader import TensorBatchLoader; "
+            "loader = TensorBatchLoader(torch.zeros(4_000_000, 1), torch.zeros(4_000_000), batch_size=2_000_000, "
+            "shuffle=True); next(iter(loader)); assert loader._ahead is not None")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "terminate called" not in done.stderr
