@@ -46,8 +46,9 @@ class BlobClassifier(L.LightningModule):
     metrics and the checkpoints' weights are those of ``K = 1`` (bit-identical on CPU).
     ``global_step`` and ``--trainer.max_steps`` still count optimizer steps, i.e. minibatches
     (a step stops early so that ``max_steps`` is met exactly); the ``batch_idx`` of Lightning's
-    hooks, the progress bar and ``limit_train_batches`` / ``val_check_interval`` count groups of
-    up to ``K`` minibatches (the command line refuses the last two with ``K > 1``). Schedulers
+    hooks, the progress bar, the batch counters of a checkpoint's loop state and
+    ``limit_train_batches`` / ``val_check_interval`` count groups of up to ``K`` minibatches (the
+    command line refuses the last two with ``K > 1``). Schedulers
     with ``interval="step"`` step after every ``frequency`` minibatches, epoch ones after the
     epoch's last minibatch, as Lightning's own loop does them; ``ReduceLROnPlateau``, gradient
     accumulation and Trainer-side gradient clipping need ``K = 1``. With one batch per epoch
@@ -65,7 +66,8 @@ class BlobClassifier(L.LightningModule):
         feature_names: Name of each input feature, in input order; ``null`` names them
             ``x0, x1, ...`` (linked from the data module).
         steps_per_execution: Minibatch optimizer steps run by each training step of Lightning's
-            loop (a speed setting; results are those of 1). See above for what it changes.
+            loop: a speed setting, results identical to 1; global_step and max_steps still count
+            minibatches (what else it changes: docs/configuration.md).
 
     Example:
         >>> system = BlobClassifier(num_features=2, num_classes=4)
