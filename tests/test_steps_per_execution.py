@@ -194,3 +194,13 @@ def test_ddp_with_k_steps_gives_the_weights_of_one_step_at_a_time(tmp_path):
     one, four = outcome(tmp_path, 0), outcome(tmp_path, 1)
     assert four["global_step"] == 3 * 5  # 320 samples per process: 5 minibatches of 64 per epoch
     assert_identical(four, one)
+
+
+def test_the_predicted_class_counted_for_groups_is_the_metrics_own_argmax():
+    logits = torch.randn(5000, 4)
+    logits[::7, 2] = logits[::7, 1]  # ties: the first maximal index
+    logits[::11] = logits[::11, :1]  # a whole row tied
+    logits[::13, 3] = float("nan")
+    logits[::17, 0] = float("inf")
+    logits[::19, 1] = float("-inf")
+    assert torch.equal(logits.max(dim=1).indices, logits.argmax(dim=1))
