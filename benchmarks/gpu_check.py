@@ -1,16 +1,22 @@
 """GPU check: the tutorial's run on a GPU, and no per-step copies of the data between host and GPU.
 
 Usage: python benchmarks/gpu_check.py [--points N] [--batch-size B] [--throughput-points M]
+           [--batch-sizes B1 B2 ...] [--only CHECK ...] [--cpu]
 
 1. ``blobclf fit --config configs/sgd.yaml --trainer.accelerator gpu`` in a fresh process, then
    ``test`` of its last checkpoint on the GPU and on the CPU, and ``predict`` on the GPU.
 2. Two minibatch fits of 2 epochs (validation on), the second with a quarter of the batch size,
    under the PyTorch profiler. Host-to-device and device-to-host copies are counted by size;
    copies that grow with the number of training steps would mean data (or a host sync) per step.
-3. Training throughput of one epoch at M points: blobclf against a plain loop over the same
-   GPU-resident tensors.
+3. The throughput table: one training epoch at M points (default 10M) at batches of 8192, 65536
+   and 1048576: blobclf with ``--model.steps_per_execution`` 1 and blobclf's default, a plain
+   eager PyTorch loop, and the same plain loop with its whole step captured in one CUDA graph, all
+   over the same GPU-resident tensors, in this one process (one import of torch and Lightning,
+   the blobs made once). Printed as JSON lines and a Markdown table with the ratios.
 
-Prints one JSON line per check and a summary; exits 1 if a check fails.
+Prints one JSON line per check and a summary; exits 1 if a check fails. Without CUDA it says so
+and exits 0; ``--cpu`` runs the table on the CPU instead (a smoke test of this script: no graph
+column, and CPU figures belong to benchmarks/steps.py).
 """
 
 from __future__ import annotations
@@ -74,11 +80,11 @@ def tutorial_run() -> dict:
     return result
 
 
-def _cli(points: int, batch_size: int, epochs: int, validate: bool, *extra: str):
+def _cli(points: int, batch_size: int, epochs: int, validate: bool, *extra: str, accelerator: str = "gpu"):
     from blobclf.cli import BlobCLI, cli_kwargs
 
     args = [
-        "--trainer.accelerator", "gpu", "--trainer.max_epochs", str(epochs),
+        "--trainer.accelerator", accelerator, "--trainer.max_epochs", str(epochs),
         "--data.n_samples", str(points), "--data.batch_size", str(batch_size),
         "--export.figures", "false", "--export.onnx", "false", *extra,
     ]
@@ -135,59 +141,129 @@ def copy_check(points: int, batch_size: int) -> dict:
     }
 
 
-def throughput(points: int, batch_size: int) -> dict:
-    import lightning as L
+class _EpochTimer:
+    """Seconds of the last training epoch, with the device's queue drained at both ends."""
+
+    def __init__(self, device: str) -> None:
+        import lightning as L
+
+        sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+
+        class Timer(L.Callback):
+            def on_train_epoch_start(self, trainer, pl_module):
+                sync()
+                self.start = time.perf_counter()
+
+            def on_train_epoch_end(self, trainer, pl_module):
+                sync()
+                self.seconds = time.perf_counter() - self.start
+
+        self.callback = Timer()
+
+
+def blobclf_rate(points: int, batch_size: int, steps: int, device: str, splits: dict | None) -> tuple[float, dict]:
+    """Samples/s of one blobclf training epoch (validation off) with ``steps_per_execution=steps``;
+    ``splits`` (the data of an earlier fit, reused so the blobs are made once) and the splits used."""
+    os.chdir(tempfile.mkdtemp(prefix="blobclf-gpu-"))
+    cli = _cli(points, batch_size, 1, False, "--model.steps_per_execution", str(steps),
+               accelerator="gpu" if device == "cuda" else "cpu")
+    if splits is not None:
+        cli.datamodule.splits = splits
+    timer = _EpochTimer(device)
+    # first, so the epoch's end is timed before the checkpoint callbacks write (the plain loops write nothing)
+    cli.trainer.callbacks.insert(0, timer.callback)
+    cli.trainer.fit(cli.model, cli.datamodule)
+    torch.use_deterministic_algorithms(False)  # blobclf's deterministic=True must not reach the plain loops
+    return cli.datamodule.splits["train"][1].shape[0] / timer.callback.seconds, cli.datamodule.splits
+
+
+def plain_rate(x: torch.Tensor, y: torch.Tensor, batch_size: int, graph: bool) -> float:
+    """Samples/s of a plain PyTorch epoch over the complete batches of shuffled ``x``, ``y`` (on one
+    device): SGD, train loss and accuracy tracked on the device. ``graph``: the whole step (gather,
+    forward, loss, metrics, backward, optimizer step) replays one captured CUDA graph, after the
+    warm-up and capture recipe of torch.cuda.graphs' documentation; the batch's indices are copied
+    into the graph's static index tensor before each replay."""
     from torch import nn
 
     from blobclf.model import BlobModel
 
-    class Timer(L.Callback):
-        def on_train_epoch_start(self, trainer, pl_module):
-            torch.cuda.synchronize()
-            self.start = time.perf_counter()
-
-        def on_train_epoch_end(self, trainer, pl_module):
-            torch.cuda.synchronize()
-            self.seconds = time.perf_counter() - self.start
-
-    os.chdir(tempfile.mkdtemp(prefix="blobclf-gpu-"))
-    cli = _cli(points, batch_size, 1, validate=False)
-    timer = Timer()
-    cli.trainer.callbacks.append(timer)
-    cli.trainer.fit(cli.model, cli.datamodule)
-    samples = cli.datamodule.splits["train"][1].shape[0]
-    blobclf_rate = samples / timer.seconds
-
-    x, y = (t.cuda() for t in cli.datamodule.splits["train"])
+    device = x.device
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.manual_seed(42)
-    model = BlobModel(x.shape[1], 4).cuda()
+    model = BlobModel(x.shape[1], 4).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = nn.CrossEntropyLoss()
-    order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0)).cuda()
-    loss_sum = torch.zeros((), device="cuda")
-    correct = torch.zeros((), dtype=torch.long, device="cuda")
-    torch.cuda.synchronize()
-    start = time.perf_counter()
-    for begin in range(0, x.shape[0], batch_size):
-        index = order[begin : begin + batch_size]
-        xb, yb = x[index], y[index]
+    order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0)).to(device)
+    full = x.shape[0] // batch_size * batch_size
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    index = order[:batch_size].clone()
+
+    def step() -> None:
+        xb, yb = x.index_select(0, index), y.index_select(0, index)
         logits = model(xb)
         loss = loss_fn(logits, yb)
-        loss_sum += loss.detach() * len(yb)
-        correct += (logits.argmax(dim=1) == yb).sum()
-        optimizer.zero_grad()
+        loss_sum.add_(loss.detach() * batch_size)
+        correct.add_((logits.argmax(dim=1) == yb).sum())
         loss.backward()
         optimizer.step()
-    (loss_sum / x.shape[0]).item(), (correct / x.shape[0]).item()
-    plain_rate = x.shape[0] / (time.perf_counter() - start)
-    return {
-        "check": "throughput",
-        "points": points,
-        "batch_size": batch_size,
-        "blobclf_samples_per_s": round(blobclf_rate),
-        "plain_samples_per_s": round(plain_rate),
-        "ratio": round(blobclf_rate / plain_rate, 3),
-    }
+
+    if graph:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                optimizer.zero_grad(set_to_none=True)
+                step()
+        torch.cuda.current_stream().wait_stream(side)
+        optimizer.zero_grad(set_to_none=True)
+        captured = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(captured):
+            step()
+        run = captured.replay
+    else:
+        def run() -> None:
+            optimizer.zero_grad()
+            step()
+    sync()
+    start = time.perf_counter()
+    for begin in range(0, full, batch_size):
+        index.copy_(order[begin : begin + batch_size])
+        run()
+    (loss_sum / full).item(), (correct / full).item()
+    sync()
+    return full / (time.perf_counter() - start)
+
+
+def table(points: int, batch_sizes: list[int], device: str) -> dict:
+    """The issue's table: blobclf (K = 1 and the default K) vs plain eager vs plain graph-captured."""
+    from blobclf.system import DEFAULT_STEPS_PER_EXECUTION as default
+
+    rows, splits = [], None
+    for batch_size in batch_sizes:
+        row: dict = {"batch_size": batch_size}
+        row["blobclf_k1"], splits = blobclf_rate(points, batch_size, 1, device, splits)
+        row[f"blobclf_k{default}"], splits = blobclf_rate(points, batch_size, default, device, splits)
+        x, y = (t.to(device) for t in splits["train"])
+        plain_rate(x, y, batch_size, graph=False)  # warm-up: kernels, allocator, cuBLAS handles
+        row["plain_eager"] = plain_rate(x, y, batch_size, graph=False)
+        row["plain_graph"] = plain_rate(x, y, batch_size, graph=True) if device == "cuda" else None
+        rows.append(row)
+        print(json.dumps({"check": "table_row", "device": device, **{k: v if k == "batch_size" or v is None
+                          else round(v) for k, v in row.items()}}), flush=True)
+    lines = [f"| batch | blobclf K=1 | blobclf K={default} | plain eager loop | plain loop, one CUDA graph per step "
+             f"| K={default} vs eager | K={default} vs graph |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in rows:
+        graph = row["plain_graph"]
+        best = row[f"blobclf_k{default}"]
+        lines.append(
+            f"| {row['batch_size']} | {row['blobclf_k1'] / 1e6:.2f} M/s | {best / 1e6:.2f} M/s | "
+            f"{row['plain_eager'] / 1e6:.2f} M/s | {'n/a' if graph is None else f'{graph / 1e6:.2f} M/s'} | "
+            f"{best / row['plain_eager']:.2f}x | {'n/a' if graph is None else f'{best / graph:.2f}x'} |"
+        )
+    print("\n".join(lines), flush=True)
+    return {"check": "table", "device": device, "points": points, "rows": [
+        {k: v if k == "batch_size" or v is None else round(v) for k, v in row.items()} for row in rows]}
 
 
 def main() -> None:
@@ -195,25 +271,32 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=200_000)
     parser.add_argument("--batch-size", type=int, default=8192)
     parser.add_argument("--throughput-points", type=int, default=10_000_000)
-    parser.add_argument("--only", nargs="*", choices=["tutorial_run", "copies", "throughput"], help="checks to run")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[8192, 65536, 1_048_576],
+                        help="batch sizes of the throughput table")
+    parser.add_argument("--only", nargs="*", choices=list(CHECKS), help="checks to run")
+    parser.add_argument("--cpu", action="store_true",
+                        help="smoke test without CUDA: the throughput table on the CPU (no graph column)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    if not torch.cuda.is_available():
-        sys.exit("gpu_check: no CUDA device is visible to torch")
+    if not torch.cuda.is_available() and not args.cpu:
+        print("gpu_check: no CUDA device is visible to torch; nothing was measured (--cpu runs the table on the CPU)")
+        sys.exit(0)
     import lightning
 
+    device = "cpu" if args.cpu else "cuda"
     print(json.dumps({
-        "device": torch.cuda.get_device_name(0), "torch": torch.__version__,
+        "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu", "torch": torch.__version__,
         "lightning": lightning.__version__, "python": sys.version.split()[0],
     }), flush=True)
     results = []
     checks = {
         "tutorial_run": tutorial_run,
         "copies": lambda: copy_check(args.points, args.batch_size),
-        "throughput": lambda: throughput(args.throughput_points, args.batch_size),
+        "table": lambda: table(args.throughput_points, args.batch_sizes, device),
     }
+    only = args.only or (["table"] if args.cpu else list(CHECKS))
     for name, check in checks.items():
-        if args.only and name not in args.only:
+        if name not in only:
             continue
         try:
             result = check()
@@ -225,6 +308,8 @@ def main() -> None:
     print("gpu_check:", "FAILED " + ", ".join(failed) if failed else "all checks passed", flush=True)
     sys.exit(1 if failed else 0)
 
+
+CHECKS = ("tutorial_run", "copies", "table")
 
 if __name__ == "__main__":
     main()

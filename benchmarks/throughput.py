@@ -1,7 +1,7 @@
 """One throughput measurement in a fresh process; prints one JSON line.
 
 Usage: python benchmarks/throughput.py {train,predict} {blobclf,plain,plain-bare,plain-select,dataloader}
-           [--points N] [--batch-size B] [--threads T] [--max-batches K]
+           [--points N] [--batch-size B] [--threads T] [--max-batches K] [--steps-per-execution S]
 
 train: one epoch of SGD over the training split (80% of N points), batches of B, validation off.
     plain tracks train loss and accuracy as the tutorial's loop does (blobclf logs both);
@@ -112,8 +112,9 @@ class _EpochTimer:
         self.callback = Timer()
 
 
-def blobclf_train(points: int, batch_size: int, threads: int | None) -> tuple[int, float]:
-    """``blobclf fit`` as the CLI builds it (logger, checkpoints, callbacks), one epoch, no validation."""
+def blobclf_train(points: int, batch_size: int, threads: int | None, steps: int | None = None) -> tuple[int, float]:
+    """``blobclf fit`` as the CLI builds it (logger, checkpoints, callbacks), one epoch, no validation;
+    ``steps``: ``--model.steps_per_execution`` (``None``: blobclf's default)."""
     from blobclf.cli import BlobCLI, cli_kwargs
 
     timer = _EpochTimer()
@@ -124,6 +125,8 @@ def blobclf_train(points: int, batch_size: int, threads: int | None) -> tuple[in
     ]
     if threads is not None:
         args += ["--threads", str(threads)]
+    if steps is not None:
+        args += ["--model.steps_per_execution", str(steps)]
     cli = BlobCLI(**cli_kwargs(), args=args, run=False)
     cli.trainer.callbacks.append(timer.callback)
     cli.trainer.fit(cli.model, cli.datamodule)
@@ -171,13 +174,14 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8192)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--max-batches", type=int, default=None)
+    parser.add_argument("--steps-per-execution", type=int, default=None, help="blobclf train: K (default: blobclf's)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     os.chdir(tempfile.mkdtemp(prefix="blobclf-bench-"))
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     if args.task == "train" and args.impl == "blobclf":
-        samples, seconds = blobclf_train(args.points, args.batch_size, args.threads)
+        samples, seconds = blobclf_train(args.points, args.batch_size, args.threads, args.steps_per_execution)
     else:
         x, y = blob_tensors(args.points) if args.task == "train" else _predict_points(args.points)
         if args.task == "train" and args.impl == "dataloader":
@@ -192,6 +196,7 @@ def main() -> None:
     print(json.dumps({
         "task": args.task, "impl": args.impl, "points": args.points, "samples": samples,
         "seconds": seconds, "samples_per_s": samples / seconds, "threads": torch.get_num_threads(),
+        "steps_per_execution": args.steps_per_execution,
         "peak_rss_mib": peak_rss_mib(),
     }))
 

@@ -28,6 +28,7 @@ from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
 from blobclf.errors import UserError, debugging
+from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop
 from blobclf.predictions import PredictionWriter
@@ -338,6 +339,7 @@ class BlobCLI(LightningCLI):
         checkpoint = load_checkpoint(path)
         BlobClassifier.check_checkpoint(checkpoint, path)
         stored = {
+            "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
             **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
             **data_defaults(checkpoint),
         }
@@ -440,6 +442,8 @@ class BlobCLI(LightningCLI):
             )
         if config.get("weights_only") is False:
             raise UserError("--weights_only=false is refused: blobclf loads checkpoints with weights_only=True only")
+        if self.subcommand == "fit":
+            check_trainer_settings(config.model.steps_per_execution, config.trainer, config.get("lr_scheduler"))
         if "weights_only" in config:
             config.weights_only = True
 

@@ -77,10 +77,20 @@ class SplitDataModule(L.LightningDataModule):
             world_size=trainer.world_size if trainer is not None else 1,
             even_shards=train,
             epoch=self._current_epoch,
+            steps_per_execution=self._steps_per_execution() if train else 1,
+            max_epochs=self._max_epochs,
         )
 
     def _current_epoch(self) -> int:
         return self.trainer.current_epoch if self.trainer is not None else 0
+
+    def _max_epochs(self) -> int | None:
+        return self.trainer.max_epochs if self.trainer is not None else None
+
+    def _steps_per_execution(self) -> int:
+        """Training batches per step of the trainer's loop: the model's ``steps_per_execution``."""
+        model = self.trainer.lightning_module if self.trainer is not None else None
+        return int(getattr(model, "steps_per_execution", 1))
 
     def train_dataloader(self) -> TensorBatchLoader:
         return self._loader("train", train=True)

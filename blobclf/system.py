@@ -12,6 +12,7 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from blobclf.errors import ArgumentValueError, TrainingDiverged, UserError
+from blobclf.execution import run_steps
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import load_checkpoint, local_file
 from blobclf.types import PositiveInt
@@ -20,6 +21,8 @@ STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
 DEFAULT_LR = 0.1
 """The tutorial's SGD learning rate, used when no optimizer is configured."""
+DEFAULT_STEPS_PER_EXECUTION = 16
+"""Minibatch steps per training step of Lightning's loop, chosen by measurement (benchmarks/RESULTS.md)."""
 
 
 class BlobClassifier(L.LightningModule):
@@ -36,6 +39,22 @@ class BlobClassifier(L.LightningModule):
     LightningCLI program); :meth:`configure_optimizers` is the tutorial's plain SGD with lr 0.1,
     used when the class is trained without the command line.
 
+    ``steps_per_execution`` (Keras's name) is a pure speed setting: with ``K > 1`` the data
+    module's loader hands each training step a list of up to ``K`` consecutive minibatches and the
+    step runs one optimizer step per minibatch (manual optimization), so Lightning's per-step work
+    is paid once per ``K`` minibatches. The minibatches, their order, the updates, the epoch
+    metrics and the checkpoints' weights are those of ``K = 1`` (bit-identical on CPU).
+    ``global_step`` and ``--trainer.max_steps`` still count optimizer steps, i.e. minibatches
+    (a step stops early so that ``max_steps`` is met exactly); the ``batch_idx`` of Lightning's
+    hooks, the progress bar, the batch counters of a checkpoint's loop state and
+    ``limit_train_batches`` / ``val_check_interval`` count groups of up to ``K`` minibatches (the
+    command line refuses the last two with ``K > 1``). Schedulers
+    with ``interval="step"`` step after every ``frequency`` minibatches, epoch ones after the
+    epoch's last minibatch, as Lightning's own loop does them; ``ReduceLROnPlateau``, gradient
+    accumulation and Trainer-side gradient clipping need ``K = 1``. With one batch per epoch
+    (full-batch training, as the tutorial) ``K`` changes nothing. In DDP every process runs ``K``
+    steps on its own shard, and every shard has as many minibatches.
+
     Args:
         num_features: Input features per point (linked from the data module by the CLI).
         num_classes: Number of classes (linked from the data module by the CLI).
@@ -46,6 +65,9 @@ class BlobClassifier(L.LightningModule):
             (linked from the data module).
         feature_names: Name of each input feature, in input order; ``null`` names them
             ``x0, x1, ...`` (linked from the data module).
+        steps_per_execution: Minibatch optimizer steps run by each training step of Lightning's
+            loop: a speed setting, results identical to 1; global_step and max_steps still count
+            minibatches (what else it changes: docs/configuration.md).
 
     Example:
         >>> system = BlobClassifier(num_features=2, num_classes=4)
@@ -61,12 +83,18 @@ class BlobClassifier(L.LightningModule):
         standardize: bool = False,
         class_names: list[str] | None = None,
         feature_names: list[str] | None = None,
+        steps_per_execution: PositiveInt = DEFAULT_STEPS_PER_EXECUTION,
     ) -> None:
         super().__init__()
         for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):
             if names is not None and (len(names) != count or len(set(names)) != len(names)):
                 raise ArgumentValueError(f"{what} must be {count} distinct names, got {names!r}")
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ArgumentValueError(f"steps_per_execution must be an integer >= 1, got {steps_per_execution!r}")
         self.save_hyperparameters()
+        self.steps_per_execution = int(steps_per_execution)
+        # Lightning's automatic optimization takes one optimizer step per training step
+        self.automatic_optimization = self.steps_per_execution == 1
         network = ScaledBlobModel if standardize else BlobModel
         self.model = network(
             input_features=int(num_features), output_features=int(num_classes), hidden_units=int(hidden_units)
@@ -108,14 +136,21 @@ class BlobClassifier(L.LightningModule):
         """Return logits."""
         return self.model(x)
 
-    def _shared_step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
+    def _shared_step(self, batch: tuple[Tensor, Tensor], stage: str, predictions: list[Tensor] | None = None) -> Tensor:
+        """The loss of a batch; updates the stage's metrics (the accuracy later, if ``predictions`` is given)."""
         features, labels = batch
         logits = self(features)
         loss = self.loss_fn(logits, labels)
-        mean_loss, accuracy = self.metrics[f"{stage}_loss"], self.metrics[f"{stage}_acc"]
         # the weight is made on the loss's device: a Python number would be copied there every step
-        mean_loss.update(loss.detach(), weight=loss.new_full((), labels.shape[0]))
-        accuracy.update(logits.detach(), labels)
+        self.metrics[f"{stage}_loss"].update(loss.detach(), weight=loss.new_full((), labels.shape[0]))
+        if predictions is None:
+            self.metrics[f"{stage}_acc"].update(logits.detach(), labels)
+        else:
+            # counted by the caller for several batches in one update: the same integer counts
+            # (the metric takes the argmax of logits itself), a fraction of the update's cost;
+            # max().indices is the argmax (the first maximal index, NaN counted as maximal) and
+            # faster on CPU
+            predictions.append(logits.detach().max(dim=1).indices)
         return loss
 
     def _log_epoch(self, stage: str) -> None:
@@ -160,8 +195,19 @@ class BlobClassifier(L.LightningModule):
         except RuntimeError:  # not attached to a Trainer
             return False
 
-    def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
-        return self._shared_step(batch, "train")
+    def training_step(
+        self, batch: tuple[Tensor, Tensor] | list[tuple[Tensor, Tensor]], batch_idx: int
+    ) -> Tensor | None:
+        """One minibatch step (``steps_per_execution == 1``), or one per minibatch of the list."""
+        if self.automatic_optimization:
+            return self._shared_step(batch, "train")  # type: ignore[arg-type]
+        minibatches = batch if isinstance(batch, list) else [batch]
+        predictions: list[Tensor] = []
+        run_steps(self, lambda minibatch: self._shared_step(minibatch, "train", predictions), minibatches, batch_idx)
+        if predictions:
+            labels = [labels for _, labels in minibatches[: len(predictions)]]
+            self.metrics["train_acc"].update(torch.cat(predictions), torch.cat(labels))
+        return None
 
     def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._shared_step(batch, "val")

@@ -131,7 +131,7 @@ def test_data_is_moved_to_the_training_device_once():
 
     data = BlobDataModule(batch_size=64)
     data.trainer = SimpleNamespace(strategy=SimpleNamespace(root_device=torch.device("meta")), global_rank=0,
-                                   world_size=1, current_epoch=0)
+                                   world_size=1, current_epoch=0, max_epochs=1, lightning_module=None)
     first, second = data.train_dataloader(), data.train_dataloader()
     assert first.features.device.type == "meta"
     assert first.features is second.features  # copied once, reused by every later loader

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -63,3 +66,63 @@ def test_lengths_and_the_last_short_batch():
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TensorBatchLoader(*data(4), **kwargs)
+
+
+@pytest.mark.parametrize("steps", [2, 3, 10, 11])
+@pytest.mark.parametrize("shuffle", [False, True], ids=["ordered", "shuffled"])
+@pytest.mark.parametrize("world_size", [1, 2])
+def test_groups_hold_the_same_batches_in_the_same_order(steps, shuffle, world_size):
+    for rank in range(world_size):
+        kwargs = dict(batch_size=7, shuffle=shuffle, seed=3, rank=rank, world_size=world_size, even_shards=True,
+                      epoch=lambda: 2)
+        single = list(TensorBatchLoader(*data(101), **kwargs))
+        grouped = TensorBatchLoader(*data(101), steps_per_execution=steps, **kwargs)
+        groups = list(grouped)
+        assert len(grouped) == len(groups) == -(-len(single) // steps)
+        assert [len(g) for g in groups[:-1]] == [steps] * (len(groups) - 1)  # only the last may be shorter
+        flat = [batch for group in groups for batch in group]
+        assert len(flat) == len(single)
+        for (x1, y1), (x2, y2) in zip(single, flat):
+            assert torch.equal(x1, x2) and torch.equal(y1, y2)
+
+
+def test_the_order_is_torchs_randperm_of_seed_plus_epoch():
+    # drawn as int32 for speed: the same permutation the int64 draw gives (and gave before)
+    loader = TensorBatchLoader(*data(1000), batch_size=10, shuffle=True, seed=5, epoch=lambda: 2)
+    expected = torch.randperm(1000, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(torch.cat([y for _, y in loader]), expected)
+
+
+def test_the_next_epochs_order_is_drawn_ahead_and_used_only_for_that_epoch():
+    def fresh(epoch: int) -> list[int]:
+        loader = TensorBatchLoader(*data(100), batch_size=10, shuffle=True, seed=1, epoch=lambda: epoch)
+        return torch.cat([y for _, y in loader]).tolist()
+
+    now = {"epoch": 0}
+    loader = TensorBatchLoader(*data(100), batch_size=10, shuffle=True, seed=1, epoch=lambda: now["epoch"],
+                               max_epochs=lambda: 3)
+
+    def order(epoch: int) -> list[int]:
+        now["epoch"] = epoch
+        return torch.cat([y for _, y in loader]).tolist()
+
+    assert order(0) == fresh(0) and loader._ahead.epoch == 1
+    assert order(2) == fresh(2)  # epoch 1's order, drawn ahead, is not used for epoch 2
+    assert loader._ahead is None  # epoch 2 is the last of 3: nothing drawn ahead
+    assert order(0) == fresh(0) and order(1) == fresh(1)  # epoch 1 from the order drawn ahead
+
+
+def test_a_bad_steps_per_execution_is_named():
+    with pytest.raises(ValueError, match="steps_per_execution must be an integer >= 1, got 0"):
+        TensorBatchLoader(*data(4), steps_per_execution=0)
+
+
+def test_a_process_ending_while_an_order_is_drawn_ahead_exits_cleanly():
+    # a run can end before the epoch whose order is being drawn (max_steps, early stopping, a
+    # signal); torch aborts a process whose interpreter shuts down under a running operation
+    code = ("import torch; from blobclf.loader import TensorBatchLoader; "
+            "loader = TensorBatchLoader(torch.zeros(4_000_000, 1), torch.zeros(4_000_000), batch_size=2_000_000, "
+            "shuffle=True); next(iter(loader)); assert loader._ahead is not None")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "terminate called" not in done.stderr

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from blobclf import BlobClassifier, BlobDataModule, BlobModel
+from blobclf.system import DEFAULT_STEPS_PER_EXECUTION
 
 TUTORIAL_KEYS = [
     "linear_layer_stack.0.weight",
@@ -68,7 +69,8 @@ def test_system_wraps_the_model_and_defaults_to_the_tutorials_sgd():
     group = optimizer.param_groups[0]
     assert (group["lr"], group["momentum"], group["weight_decay"]) == (0.1, 0, 0)
     assert dict(system.hparams) == {"num_features": 2, "num_classes": 4, "hidden_units": 8, "standardize": False,
-                                    "class_names": None, "feature_names": None}
+                                    "class_names": None, "feature_names": None,
+                                    "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION}
 
 
 def test_predict_step_returns_probabilities_and_argmax_labels():
