@@ -57,6 +57,7 @@ def main() -> None:
     (cwd / "config.yaml").write_text("trainer: {max_epochs: 1}\n")
     (cwd / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n....")
     (cwd / "points.csv").write_text("x0,x1\n1,2\n")
+    (cwd / "checkpoints" / "version_0" / "predictions-last-test-split.csv").write_text("written by an earlier predict\n")
     sys.path.insert(0, str(REPO / "examples"))
     from write_datasets import write_dataset
 
@@ -91,6 +92,12 @@ def main() -> None:
             out.writestr(info.filename, source.read(info.filename))
     cases = [
         ["fit", "--no_such_option", "1"],
+        ["fit", "--trainer.max_epoch", "3"],
+        ["fit", "--data.batch_size", "64", "--trainer.accumulate_grad_batches", "2"],
+        ["fit", "--data.batch_size", "64", "--trainer.gradient_clip_val", "1.0"],
+        ["fit", "--ckpt_path", "last", "--trainer.max_epochs", "1"],
+        ["fit", "--ckpt_path", "last", "--data.batch_size", "32"],
+        ["predict", "--ckpt_path", "last"],
         ["fit", "--config", "missing.yaml"],
         ["fit", "--optimizer.lr", "-0.1"],
         ["fit", "--optimizer.lr", "fast"],
