@@ -62,7 +62,7 @@ def tutorial_run() -> dict:
     result: dict = {"check": "tutorial_run", "fit_seconds": round(fit_seconds, 2)}
     for accelerator in ("gpu", "cpu"):
         blobclf(workdir, "test", "--ckpt_path", "last", "--trainer.accelerator", accelerator)
-        with open(newest(os.path.join(workdir, "**", "test_report.json"))) as handle:
+        with open(newest(os.path.join(workdir, "**", "test_report-*.json"))) as handle:
             report = json.load(handle)
         result[f"test_acc_{accelerator}"] = report["accuracy"]
         result[f"test_loss_{accelerator}"] = report["loss"]

@@ -354,7 +354,7 @@ def _tensorboard(trainer: L.Trainer) -> Any:
 
 
 class TestReport(Callback):
-    """After ``test``, write ``test_report.json`` and the test figures beside the checkpoint.
+    """After ``test``, write ``test_report-<checkpoint>.json`` and the test figures beside the checkpoint.
 
     The report holds test loss, accuracy, per-class precision / recall / F1, macro F1, the
     confusion matrix and the expected calibration error; the same numbers and figures go to the
