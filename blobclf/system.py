@@ -8,11 +8,11 @@ from typing import Any
 import lightning as L
 import torch
 from torch import Tensor, nn
-from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from blobclf.errors import ArgumentValueError, TrainingDiverged, UserError
 from blobclf.execution import run_steps
+from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import load_checkpoint, local_file
 from blobclf.types import PositiveInt
@@ -29,7 +29,8 @@ class BlobClassifier(L.LightningModule):
     """Trains a :class:`~blobclf.model.BlobModel` as the tutorial does.
 
     Cross-entropy on logits and micro-averaged accuracy (the tutorial's ``correct / total``), with
-    one metric object per stage: each step updates them, and each epoch's end logs the objects
+    one metric object per stage (the loss a :class:`~blobclf.metrics.BatchMeanLoss`: the mean over
+    samples, whatever the batch sizes): each step updates them, and each epoch's end logs the objects
     with ``self.log`` as ``{stage}/loss`` and ``{stage}/acc`` (Lightning computes and resets them).
     Logging at the epoch's end rather than in every step keeps Lightning's per-call logging work
     out of the steps. Train metrics come from the forward pass before the optimizer step, exactly
@@ -100,10 +101,10 @@ class BlobClassifier(L.LightningModule):
             input_features=int(num_features), output_features=int(num_classes), hidden_units=int(hidden_units)
         )
         self.loss_fn = nn.CrossEntropyLoss()
-        # validate_args=False / nan_strategy="disable": no per-batch checks that wait for the device
+        # no per-batch checks that wait for the device (validate_args=False; BatchMeanLoss has none)
         self.metrics = nn.ModuleDict()
         for stage in STAGES:
-            self.metrics[f"{stage}_loss"] = MeanMetric(nan_strategy="disable")
+            self.metrics[f"{stage}_loss"] = BatchMeanLoss()
             self.metrics[f"{stage}_acc"] = MulticlassAccuracy(
                 num_classes=int(num_classes), average="micro", validate_args=False
             )
