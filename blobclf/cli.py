@@ -77,7 +77,7 @@ NOT_SETTINGS = (
 CHANGEABLE = (
     "trainer.max_epochs", "trainer.max_steps", "trainer.max_time", "trainer.accelerator", "trainer.devices",
     "trainer.num_nodes", "trainer.enable_progress_bar", "trainer.enable_model_summary", "export.onnx",
-    "export.figures", "checkpoint.last_interval",
+    "export.figures", "checkpoint.last_interval", "model.cuda_graphs",
 )
 """Options a resume may change: how long to train, on what hardware, what is shown and exported."""
 

@@ -15,11 +15,18 @@ from typing import Any
 from torch import Tensor
 
 from blobclf.errors import UserError
+from blobclf.graphs import StepGraph
 
 Batch = tuple[Tensor, Tensor]
 
 
-def run_steps(system: Any, step: Callable[[Batch], Tensor], minibatches: Sequence[Batch], batch_idx: int) -> None:
+def run_steps(
+    system: Any,
+    step: Callable[[Batch], Tensor],
+    minibatches: Sequence[Batch],
+    batch_idx: int,
+    graph: StepGraph | None = None,
+) -> None:
     """Run one optimizer step per minibatch, as Lightning's automatic optimization would.
 
     Each step zeroes the gradients, computes the loss with ``step`` (which also updates the
@@ -37,6 +44,9 @@ def run_steps(system: Any, step: Callable[[Batch], Tensor], minibatches: Sequenc
         minibatches: Consecutive minibatches, the ``batch_idx``-th group of the epoch.
         batch_idx: Index of this group in the epoch; every earlier group held
             ``system.steps_per_execution`` minibatches.
+        graph: Replays a recording of the ``K`` steps instead (:mod:`blobclf.graphs`) when the
+            group holds ``K`` minibatches of its shape and ``max_steps`` leaves them all; it then
+            updates the training metrics itself and ``step`` is not called.
     """
     trainer = system.trainer
     optimizer = system.optimizers()
@@ -53,14 +63,17 @@ def run_steps(system: Any, step: Callable[[Batch], Tensor], minibatches: Sequenc
     if trainer.max_steps is not None and trainer.max_steps >= 0:
         todo = todo[: max(0, trainer.max_steps - trainer.global_step)]
     first = batch_idx * system.steps_per_execution  # index of todo[0] among the epoch's minibatches
-    for offset, batch in enumerate(todo):
-        optimizer.zero_grad()
-        loss = step(batch)
-        system.manual_backward(loss)
-        optimizer.step()
-        for config in per_step:
-            if (first + offset + 1) % config.frequency == 0:
-                system.lr_scheduler_step(config.scheduler, None)
+    if graph is not None and len(todo) == len(minibatches) and graph.fits(todo):
+        graph.run(todo)  # no per-step scheduler: a recording is refused with one
+    else:
+        for offset, batch in enumerate(todo):
+            optimizer.zero_grad()
+            loss = step(batch)
+            system.manual_backward(loss)
+            optimizer.step()
+            for config in per_step:
+                if (first + offset + 1) % config.frequency == 0:
+                    system.lr_scheduler_step(config.scheduler, None)
     if len(todo) == len(minibatches) and batch_idx + 1 == trainer.num_training_batches:
         for config in configs:
             if config.interval == "epoch" and (trainer.current_epoch + 1) % config.frequency == 0:

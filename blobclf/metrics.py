@@ -44,11 +44,28 @@ class BatchMeanLoss(Metric):
         self.add_state("mean", default=torch.tensor(0.0), dist_reduce_fx=None)
         self.add_state("count", default=torch.tensor(0.0), dist_reduce_fx=None)
 
-    def update(self, loss: Tensor, weight: Tensor) -> None:
-        """Add a batch's mean ``loss`` (a 0-dim tensor) over ``weight`` samples (a 0-dim tensor)."""
-        total = self.count + weight
-        self.mean += (loss.to(self.mean.dtype) - self.mean) * (weight / total)
-        self.count += weight
+    def update(
+        self, loss: Tensor | None = None, weight: Tensor | None = None, state: tuple[Tensor, Tensor] | None = None
+    ) -> None:
+        """Add a batch's mean ``loss`` (a 0-dim tensor) over ``weight`` samples (a 0-dim tensor).
+
+        Or take ``state``, the ``(mean, count)`` that :meth:`accumulate` reached from this metric's
+        state elsewhere (in a recorded CUDA graph of training steps, :mod:`blobclf.graphs`).
+        """
+        if state is not None:
+            self.mean.copy_(state[0])
+            self.count.copy_(state[1])
+            return
+        if loss is None or weight is None:
+            raise TypeError("BatchMeanLoss.update needs loss and weight, or state")
+        self.accumulate(self.mean, self.count, loss, weight)
+
+    @staticmethod
+    def accumulate(mean: Tensor, count: Tensor, loss: Tensor, weight: Tensor) -> None:
+        """Add a batch to the running ``mean`` and ``count``, in place: the arithmetic of :meth:`update`."""
+        total = count + weight
+        mean += (loss.to(mean.dtype) - mean) * (weight / total)
+        count += weight
 
     def compute(self) -> Tensor:
         """The mean loss per sample."""

@@ -7,11 +7,13 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor, nn
 from torchmetrics.classification import MulticlassAccuracy
 
 from blobclf.errors import ArgumentValueError, TrainingDiverged, UserError
 from blobclf.execution import run_steps
+from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_captured
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import load_checkpoint, local_file
@@ -69,12 +71,20 @@ class BlobClassifier(L.LightningModule):
         steps_per_execution: Minibatch optimizer steps run by each training step of Lightning's
             loop: a speed setting, results identical to 1; global_step and max_steps still count
             minibatches (what else it changes: docs/configuration.md).
+        cuda_graphs: On a CUDA device with steps_per_execution > 1, record the steps of a
+            training step once as a CUDA graph and replay it for every group of minibatches
+            (a speed setting: the same kernels on the same values; when it cannot apply, a line
+            says why and the steps run eagerly); false always runs them eagerly.
 
     Example:
         >>> system = BlobClassifier(num_features=2, num_classes=4)
         >>> system(torch.zeros(3, 2)).shape
         torch.Size([3, 4])
     """
+
+    step_capture: CaptureBackend | None = None
+    """Records and replays the steps of a training step; ``None``: CUDA graphs, on a CUDA device only
+    (tests set a :class:`~blobclf.graphs.ReplayEmulation` to run the recorded path on a CPU)."""
 
     def __init__(
         self,
@@ -85,6 +95,7 @@ class BlobClassifier(L.LightningModule):
         class_names: list[str] | None = None,
         feature_names: list[str] | None = None,
         steps_per_execution: PositiveInt = DEFAULT_STEPS_PER_EXECUTION,
+        cuda_graphs: bool = True,
     ) -> None:
         super().__init__()
         for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):
@@ -96,6 +107,8 @@ class BlobClassifier(L.LightningModule):
         self.steps_per_execution = int(steps_per_execution)
         # Lightning's automatic optimization takes one optimizer step per training step
         self.automatic_optimization = self.steps_per_execution == 1
+        self._step_graph: StepGraph | None = None
+        self._step_graph_decided = False
         network = ScaledBlobModel if standardize else BlobModel
         self.model = network(
             input_features=int(num_features), output_features=int(num_classes), hidden_units=int(hidden_units)
@@ -204,11 +217,39 @@ class BlobClassifier(L.LightningModule):
             return self._shared_step(batch, "train")  # type: ignore[arg-type]
         minibatches = batch if isinstance(batch, list) else [batch]
         predictions: list[Tensor] = []
-        run_steps(self, lambda minibatch: self._shared_step(minibatch, "train", predictions), minibatches, batch_idx)
+
+        def step(minibatch: tuple[Tensor, Tensor]) -> Tensor:
+            return self._shared_step(minibatch, "train", predictions)
+
+        run_steps(self, step, minibatches, batch_idx, self._graph_for(minibatches))
         if predictions:
             labels = [labels for _, labels in minibatches[: len(predictions)]]
             self.metrics["train_acc"].update(torch.cat(predictions), torch.cat(labels))
         return None
+
+    def on_train_start(self) -> None:
+        self._step_graph, self._step_graph_decided = None, False
+
+    def _graph_for(self, minibatches: list[tuple[Tensor, Tensor]]) -> StepGraph | None:
+        """The run's :class:`~blobclf.graphs.StepGraph`, decided at its first group of ``K`` minibatches.
+
+        Says in one line, on a CUDA device, whether the steps are recorded or why not.
+        """
+        if self._step_graph_decided or len(minibatches) < self.steps_per_execution:
+            return self._step_graph
+        self._step_graph_decided = True
+        optimizer = self.optimizers()
+        if isinstance(optimizer, list):
+            return None  # refused by run_steps
+        raw = optimizer.optimizer
+        reason = why_not_captured(self, raw, self.step_capture)
+        steps = f"the {self.steps_per_execution} minibatch steps of each training step"
+        if reason is None:
+            self._step_graph = StepGraph(self, raw, self.step_capture or CudaGraphCapture())
+            rank_zero_info(f"CUDA graphs: {steps} are recorded once and replayed (--model.cuda_graphs false: eager)")
+        elif self.device.type == "cuda" or self.step_capture is not None:
+            rank_zero_info(f"CUDA graphs: off, {reason}; {steps} run eagerly")
+        return self._step_graph
 
     def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._shared_step(batch, "val")

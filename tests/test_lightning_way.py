@@ -61,7 +61,7 @@ def test_the_model_records_only_its_own_arguments_and_the_cli_its_optimizer(tuto
     hparams = {k: v for k, v in tutorial_cli.model.hparams.items() if not k.startswith("_")}
     assert hparams == {"num_features": 2, "num_classes": 4, "hidden_units": 8, "standardize": False,
                        "class_names": ["0", "1", "2", "3"], "feature_names": ["x0", "x1"],
-                       "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION}
+                       "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION, "cuda_graphs": True}
     (optimizer,) = tutorial_cli.trainer.optimizers
     assert type(optimizer) is torch.optim.SGD and optimizer.defaults["lr"] == 0.1
     assert optimizer.defaults["momentum"] == 0 and optimizer.defaults["weight_decay"] == 0

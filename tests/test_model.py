@@ -70,7 +70,7 @@ def test_system_wraps_the_model_and_defaults_to_the_tutorials_sgd():
     assert (group["lr"], group["momentum"], group["weight_decay"]) == (0.1, 0, 0)
     assert dict(system.hparams) == {"num_features": 2, "num_classes": 4, "hidden_units": 8, "standardize": False,
                                     "class_names": None, "feature_names": None,
-                                    "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION}
+                                    "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION, "cuda_graphs": True}
 
 
 def test_predict_step_returns_probabilities_and_argmax_labels():

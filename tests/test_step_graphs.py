@@ -1,0 +1,212 @@
+"""Recorded steps (``--model.cuda_graphs``): a replay computes what the eager steps compute.
+
+On a CPU the recorded path runs with :class:`~blobclf.graphs.ReplayEmulation`, which "replays"
+with the optimizer's hyperparameters frozen at recording, as a CUDA graph freezes them; the GPU
+tests at the end record real CUDA graphs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import lightning as L
+import pytest
+import torch
+from test_steps_per_execution import SGD_CONFIG, assert_identical, fit, outcome
+
+from blobclf import BlobClassifier, BlobDataModule
+from blobclf.graphs import ReplayEmulation, StepGraph
+
+# 640 training points in 10 shuffled minibatches of 64, a validation split; SGD with momentum
+# (optimizer state) and a StepLR that changes the learning rate every epoch (a new recording)
+SGD_ARGS = ["fit", "--config", str(SGD_CONFIG), "--data.batch_size", "64", "--data.val_size", "0.2",
+            "--optimizer", "SGD", "--optimizer.lr", "0.1", "--optimizer.momentum", "0.9",
+            "--lr_scheduler", "StepLR", "--lr_scheduler.step_size", "1", "--lr_scheduler.gamma", "0.5",
+            "--export.figures", "false", "--export.onnx", "false", "--trainer.enable_progress_bar", "false",
+            "--checkpoint.last_interval", "0"]
+EPOCHS = 4
+
+
+@pytest.fixture
+def emulated(monkeypatch: pytest.MonkeyPatch) -> ReplayEmulation:
+    """Every BlobClassifier of the test records its steps with a fresh emulation."""
+    backend = ReplayEmulation()
+    monkeypatch.setattr(BlobClassifier, "step_capture", backend)
+    return backend
+
+
+@pytest.fixture(scope="module")
+def eager(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    cwd = tmp_path_factory.mktemp("eager")
+    fit(cwd, *SGD_ARGS, "--trainer.max_epochs", str(EPOCHS), "--model.steps_per_execution", "1")
+    return outcome(cwd)
+
+
+def graph_line(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("CUDA graphs:")]
+
+
+def test_replayed_steps_give_the_weights_curves_and_step_count_of_eager_steps(tmp_path, eager, emulated, caplog):
+    caplog.set_level(logging.INFO)
+    replays = []
+    original = StepGraph.run
+
+    def counting_run(self, minibatches):
+        original(self, minibatches)
+        replays.append(self.replays)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(StepGraph, "run", counting_run)
+        fit(tmp_path, *SGD_ARGS, "--trainer.max_epochs", str(EPOCHS), "--model.steps_per_execution", "4")
+    result = outcome(tmp_path)
+    assert result["global_step"] == EPOCHS * 10
+    assert_identical(result, eager)
+    # per epoch the groups hold 4, 4 and 2 minibatches: the first group of the run is the warm-up,
+    # every other full group a replay (the short one runs eagerly); the rate changes every epoch,
+    # so every epoch records again
+    assert replays == list(range(0, 2 * EPOCHS))
+    assert emulated.recordings == EPOCHS
+    assert graph_line(caplog) == [
+        "CUDA graphs: the 4 minibatch steps of each training step are recorded once and replayed "
+        "(--model.cuda_graphs false: eager)"
+    ]
+
+
+def test_a_replay_of_a_stale_recording_would_be_caught(tmp_path, eager, emulated, monkeypatch):
+    # the check of the tests above can fail: never recording again replays the first epoch's rate
+    monkeypatch.setattr(StepGraph, "_fingerprint", lambda self: ())
+    fit(tmp_path, *SGD_ARGS, "--trainer.max_epochs", str(EPOCHS), "--model.steps_per_execution", "4")
+    result = outcome(tmp_path)
+    assert emulated.recordings == 1
+    assert not torch.equal(result["weights"]["linear_layer_stack.0.weight"], eager["weights"]["linear_layer_stack.0.weight"])
+
+
+def test_a_run_resumed_mid_way_with_replays_is_bit_identical_to_one_uninterrupted_eager_run(tmp_path, eager, emulated):
+    fit(tmp_path, *SGD_ARGS, "--trainer.max_epochs", "2", "--model.steps_per_execution", "4")
+    fit(tmp_path, "fit", "--ckpt_path", "last", "--trainer.max_epochs", str(EPOCHS))
+    assert_identical(outcome(tmp_path), eager)
+
+
+@pytest.mark.parametrize("max_steps", [7, 13])
+def test_groups_cut_short_by_max_steps_run_eagerly_and_stop_exactly(tmp_path, emulated, max_steps):
+    fit(tmp_path, *SGD_ARGS, "--trainer.max_steps", str(max_steps), "--model.steps_per_execution", "1")
+    fit(tmp_path, *SGD_ARGS, "--trainer.max_steps", str(max_steps), "--model.steps_per_execution", "4")
+    one, four = outcome(tmp_path, 0), outcome(tmp_path, 1)
+    assert four["global_step"] == max_steps
+    assert_identical(four, one)
+
+
+class WatchesGradients(L.Callback):
+    """A callback that looks at every optimizer step: a replay would not call it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer):
+        self.calls += 1
+
+
+class EveryStep(BlobClassifier):
+    def configure_optimizers(self):
+        optimizer = torch.optim.SGD(self.parameters(), lr=0.1)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.99)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+
+class WithAdam(BlobClassifier):
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=0.01)
+
+
+class OwnHook(BlobClassifier):
+    def on_after_backward(self):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("system", "callbacks", "reason"),
+    [
+        (lambda: BlobClassifier(steps_per_execution=4, cuda_graphs=False), [], "--model.cuda_graphs false"),
+        (lambda: BlobClassifier(steps_per_execution=4), [WatchesGradients()],
+         "callback WatchesGradients uses on_before_optimizer_step, which a replay would not call"),
+        (lambda: EveryStep(steps_per_execution=4), [], "a learning-rate scheduler steps every minibatch"),
+        (lambda: WithAdam(steps_per_execution=4), [],
+         "Adam is recorded only with capturable=True (--optimizer.capturable true, where Adam has it)"),
+        (lambda: OwnHook(steps_per_execution=4), [], "the model overrides on_after_backward, which a replay would not call"),
+    ],
+    ids=["off", "callback", "step-scheduler", "adam", "model-hook"],
+)
+def test_what_a_replay_cannot_reproduce_runs_eagerly_and_says_why(tmp_path, emulated, caplog, system, callbacks, reason):
+    caplog.set_level(logging.INFO)
+    results = []
+    for recorded in (False, True):
+        L.seed_everything(0, verbose=False)
+        model = system()
+        if not recorded:
+            model.step_capture = None  # eager on the CPU, no line
+        trainer = L.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                            enable_model_summary=False, default_root_dir=tmp_path, deterministic=True,
+                            accelerator="cpu", callbacks=list(callbacks))
+        trainer.fit(model, BlobDataModule(batch_size=64, val_size=0.2))
+        results.append((model.state_dict(), trainer.global_step))
+    assert emulated.recordings == 0
+    assert graph_line(caplog) == [f"CUDA graphs: off, {reason}; the 4 minibatch steps of each training step run eagerly"]
+    assert_identical(results[1], results[0])
+
+
+def test_on_a_cpu_the_steps_run_eagerly_without_a_word(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    fit(tmp_path, *SGD_ARGS, "--trainer.max_epochs", "1", "--model.steps_per_execution", "4")
+    assert graph_line(caplog) == []
+
+
+# --- on a GPU: real CUDA graphs --------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [["--optimizer", "SGD", "--optimizer.lr", "0.1", "--optimizer.momentum", "0.9"],
+     ["--optimizer", "Adam", "--optimizer.lr", "0.01", "--optimizer.capturable", "true"]],
+    ids=["sgd-momentum", "adam-capturable"],
+)
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_graph_replays_give_the_weights_of_eager_steps_on_the_same_gpu(tmp_path, caplog, optimizer):
+    caplog.set_level(logging.INFO)
+    common = [*SGD_ARGS, *optimizer, "--trainer.max_epochs", "3", "--trainer.accelerator", "gpu",
+              "--model.steps_per_execution", "4"]
+    fit(tmp_path, *common, "--model.cuda_graphs", "false")
+    fit(tmp_path, *common, "--model.cuda_graphs", "true")
+    assert any("are recorded once and replayed" in line for line in graph_line(caplog)), graph_line(caplog)
+    eager_run, replayed = outcome(tmp_path, 0), outcome(tmp_path, 1)
+    assert replayed["global_step"] == 30
+    assert_identical(replayed, eager_run)
+
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_replays_wait_for_the_host_nowhere(tmp_path):
+    """No step of a replayed group synchronises with the host (torch's sync debug mode raises)."""
+    data = BlobDataModule(n_samples=20_000, batch_size=256, val_size=0.1)
+    system = BlobClassifier(steps_per_execution=8)
+    trainer = L.Trainer(max_epochs=1, accelerator="gpu", devices=1, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+                        limit_val_batches=0)
+    groups = []
+    original = StepGraph.run
+
+    def strict_run(self, minibatches):
+        if self.replays >= 1:  # recorded and replayed once: from now on nothing may wait
+            torch.cuda.set_sync_debug_mode("error")
+            try:
+                original(self, minibatches)
+            finally:
+                torch.cuda.set_sync_debug_mode(0)
+        else:
+            original(self, minibatches)
+        groups.append(self.replays)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(StepGraph, "run", strict_run)
+        trainer.fit(system, data)
+    assert groups[-1] >= 5
