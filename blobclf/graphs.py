@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor
 
 from blobclf.metrics import BatchMeanLoss
@@ -67,7 +68,9 @@ class CudaGraphCapture:
 
     def record(self, step: Callable[[], None], optimizer: torch.optim.Optimizer) -> Callable[[], None]:
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
+        # thread_local: the loader's thread drawing the next epoch's order may pin host memory
+        # meanwhile, which the default ("global") mode forbids to every thread during a capture
+        with torch.cuda.graph(graph, capture_error_mode="thread_local"):
             step()
         return graph.replay
 
@@ -158,6 +161,7 @@ class StepGraph:
         self.warmed_up = False
         self.replays = 0
         self.shape: tuple | None = None
+        self.failed: str | None = None
 
     def _fingerprint(self) -> tuple:
         """What a recording depends on besides its input tensors: hyperparameters and tensor identities."""
@@ -203,7 +207,7 @@ class StepGraph:
 
     def fits(self, minibatches: Sequence[Batch]) -> bool:
         """Whether this group can be replayed: ``K`` minibatches of the recorded (or first) shape."""
-        if len(minibatches) != self.steps:
+        if self.failed is not None or len(minibatches) != self.steps:
             return False
         features, labels = minibatches[0]
         if any(y.shape[0] != labels.shape[0] for _, y in minibatches):
@@ -228,10 +232,16 @@ class StepGraph:
             key = self._fingerprint()
             if self.replay is None or key != self.key:
                 self.replay = None  # frees the previous recording first
-                self.replay = self.backend.record(self._step, self.optimizer)
-                self.key = self._fingerprint()
-            self.replay()
-            self.replays += 1
+                try:
+                    self.replay, self.key = self.backend.record(self._step, self.optimizer), key
+                except RuntimeError as error:  # an operation that cannot be recorded: eager from now on
+                    self.failed = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+                    rank_zero_warn(f"CUDA graphs: recording failed ({self.failed}); the steps run eagerly from now on")
+            if self.replay is None:
+                self._step()  # nothing ran while recording: these steps, eagerly
+            else:
+                self.replay()
+                self.replays += 1
         loss_metric.update(state=(self.mean, self.count))
         self.system.metrics["train_acc"].update(self.predictions, self.labels)
         count_optimizer_steps(self.system.trainer, self.steps)

@@ -50,8 +50,9 @@ class TensorBatchLoader:
     trainer's ``current_epoch``): the order depends only on the seed and the epoch number, so a
     resumed run sees exactly the batches an uninterrupted run would, and no global random state
     is consumed. The permutation is always drawn on the CPU (the same order whatever the device
-    the data lives on) and, while an epoch runs, the next epoch's is drawn on a background thread,
-    so no work proportional to the data waits between epochs. A drawn-ahead order is used only if
+    the data lives on) on a background thread: the first epoch's from the loader's creation on,
+    while the trainer gets ready, and the next epoch's while an epoch runs, so no work
+    proportional to the data waits between epochs. A drawn-ahead order is used only if
     the epoch then asked for is the one it was drawn for; otherwise the order is drawn afresh.
 
     Args:
@@ -118,6 +119,9 @@ class TensorBatchLoader:
         self.steps_per_execution = steps_per_execution
         self.max_epochs = max_epochs
         self._ahead: _DrawnOrder | None = None
+        if shuffle and self.num_samples > self._batch_size():
+            # the first epoch's order too is drawn while the trainer gets ready, not when it starts
+            self._ahead = _DrawnOrder(self.epoch() if self.epoch is not None else 0, self._draw)
 
     @property
     def num_samples(self) -> int:

@@ -154,6 +154,24 @@ def test_what_a_replay_cannot_reproduce_runs_eagerly_and_says_why(tmp_path, emul
     assert_identical(results[1], results[0])
 
 
+class CannotRecord(ReplayEmulation):
+    """A recording that fails, as CUDA's does on an operation a graph cannot hold."""
+
+    def record(self, step, optimizer):
+        raise RuntimeError("operation not permitted when stream is capturing\nmore detail")
+
+
+def test_a_recording_that_fails_leaves_the_run_eager_and_exact(tmp_path, eager, monkeypatch):
+    monkeypatch.setattr(BlobClassifier, "step_capture", CannotRecord())
+    with pytest.warns(UserWarning) as warned:
+        fit(tmp_path, *SGD_ARGS, "--trainer.max_epochs", str(EPOCHS), "--model.steps_per_execution", "4")
+    assert_identical(outcome(tmp_path), eager)
+    assert [str(w.message) for w in warned if "CUDA graphs" in str(w.message)] == [
+        "CUDA graphs: recording failed (RuntimeError: operation not permitted when stream is capturing); "
+        "the steps run eagerly from now on"
+    ]
+
+
 def test_on_a_cpu_the_steps_run_eagerly_without_a_word(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     fit(tmp_path, *SGD_ARGS, "--trainer.max_epochs", "1", "--model.steps_per_execution", "4")
