@@ -47,6 +47,7 @@ from blobclf.system import DEFAULT_LR, BlobClassifier
 from blobclf.tablecli import (
     add_table_arguments,
     as_defaults,
+    check_training_table,
     data_defaults,
     preselect_data_class,
     same_setting,
@@ -373,6 +374,7 @@ class BlobCLI(LightningCLI):
             )
         if subcommand == "fit":
             self._check_extension(given, checkpoint, path)
+        check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)

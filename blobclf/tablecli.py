@@ -17,12 +17,12 @@ from blobclf.errors import UserError
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines
-from blobclf.tabledata import TableDataModule
+from blobclf.tabledata import TableDataModule, check_table_unchanged
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
 __all__ = [
-    "DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "data_defaults", "preselect_data_class",
-    "same_setting", "switch_data_class",
+    "DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "check_training_table", "data_defaults",
+    "preselect_data_class", "same_setting", "switch_data_class",
 ]
 
 
@@ -43,6 +43,24 @@ def data_defaults(checkpoint: dict[str, Any]) -> dict[str, Any]:
     settings = {"data.class_path": hparams.get("_class_path", DEFAULT_DATA)}
     settings.update({f"data.init_args.{k}": v for k, v in hparams.items() if not str(k).startswith("_")})
     return settings
+
+
+def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any]) -> None:
+    """Refuse, before anything runs, a command that would split a training table changed since the checkpoint.
+
+    ``fit`` and ``validate`` always split the training table again; ``test`` and ``predict`` do
+    unless a separate ``test_path`` (or, for ``predict``, a ``predict_file``) is given.
+    """
+    data = config.get("data")
+    class_path = data.get("class_path") if hasattr(data, "get") else None
+    if not class_path or str(class_path).rsplit(".", 1)[-1] != TableDataModule.__name__:
+        return
+    init = data.get("init_args")
+    uses_table = subcommand in ("fit", "validate") or (
+        not init.get("test_path") and not (subcommand == "predict" and init.get("predict_file"))
+    )
+    if uses_table and init.get("path"):
+        check_table_unchanged(checkpoint.get(TableDataModule.__qualname__), str(init.get("path")))
 
 
 def switch_data_class(

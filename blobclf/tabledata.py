@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
@@ -15,6 +18,34 @@ from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
 
 
 SCALING_BLOCK = 1 << 16
+DIGEST_BLOCK = 1 << 20
+
+
+def file_sha256(path: str) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(DIGEST_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_table_unchanged(state: Any, path: str) -> None:
+    """Refuse, in one line, a training table whose bytes differ from those a checkpoint was trained on.
+
+    Args:
+        state: The :class:`TableDataModule` state stored in the checkpoint (``{"sha256": ...}``);
+            anything else (a checkpoint from before the fingerprint) is accepted.
+        path: The training table about to be read and split again.
+    """
+    recorded = state.get("sha256") if isinstance(state, dict) else None
+    if not recorded or file_sha256(path) == recorded:
+        return
+    raise UserError(
+        f"{path} changed since the checkpoint was trained on it (its SHA-256 differs): its splits would hold "
+        "other rows, the test split maybe training rows; restore the table, or test on another table with "
+        "--data.test_path"
+    )
 """Rows per block when the standardization statistics are computed."""
 
 
@@ -83,6 +114,8 @@ class TableDataModule(SplitDataModule):
             raise ArgumentValueError(f"classes must be distinct, got {classes!r}")
         self.save_hyperparameters()
         self._columns: list[str] | None = None
+        self.table_sha256: str | None = None
+        """SHA-256 of the training table's bytes, once read: kept in checkpoints (:meth:`state_dict`)."""
 
     @property
     def feature_names(self) -> list[str]:
@@ -173,6 +206,7 @@ class TableDataModule(SplitDataModule):
             return
         hp = self.hparams
         table = self._read(hp.path)
+        self.table_sha256 = file_sha256(hp.path)
         self._columns = table.columns
         if hp.classes is None:
             hp.classes = table.classes
@@ -200,6 +234,15 @@ class TableDataModule(SplitDataModule):
             self.split("test")
         if hp.val_size is None:
             self.splits["val"] = self.splits["test"]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The training table's SHA-256, so that a checkpoint's splits are never drawn from another table."""
+        return {"sha256": self.table_sha256} if self.table_sha256 is not None else {}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Refuse a training table that changed since the checkpoint (the command line checks first)."""
+        if self.table_sha256 is not None and state_dict.get("sha256") not in (None, self.table_sha256):
+            check_table_unchanged(state_dict, self.hparams.path)
 
     def _test_table(self) -> tuple[Tensor, Tensor]:
         hp = self.hparams

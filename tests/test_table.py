@@ -296,3 +296,32 @@ def test_the_base_data_class_is_refused_in_one_line(cli):
     line = one_error(cli("fit", "--data", "SplitDataModule"))
     assert line == ("SplitDataModule is the base of blobclf's data modules, not data; use --data BlobDataModule "
                     "(the default) or --data TableDataModule")
+
+
+def test_a_training_table_changed_since_the_checkpoint_is_refused_before_anything_is_written(cli):
+    write_dataset("wine", cli.cwd)
+    result = cli("fit", "--config", TABLE_CONFIG, "--data.path", "wine.csv", "--data.target", "cultivar",
+                 "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    assert load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")["TableDataModule"]["sha256"]
+    original = (cli.cwd / "wine.csv").read_bytes()
+    # the same bytes elsewhere are the same table
+    (cli.cwd / "copy").mkdir()
+    (cli.cwd / "copy" / "wine.csv").write_bytes(original)
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    # a row appended: every command that would split it again is refused, and writes nothing
+    lines = original.decode().splitlines()
+    (cli.cwd / "wine.csv").write_text("\n".join([*lines, lines[1]]) + "\n")
+    before = sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*"))
+    expected = ("wine.csv changed since the checkpoint was trained on it (its SHA-256 differs): its splits would "
+                "hold other rows, the test split maybe training rows; restore the table, or test on another table "
+                "with --data.test_path")
+    for command in (["test"], ["validate"], ["predict"], ["fit", "--trainer.max_epochs", "3"]):
+        assert one_error(cli(command[0], "--ckpt_path", "last", *command[1:])) == expected, command
+    assert sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*")) == before
+    # a separate test table needs no training table
+    (cli.cwd / "later.csv").write_text("\n".join(lines[:11]) + "\n")
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv").returncode == 0
+    # the table as it was: accepted again
+    (cli.cwd / "wine.csv").write_bytes(original)
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
