@@ -29,7 +29,7 @@ from blobclf.quiet import quiet_known_notices
 from blobclf.runs import LAST_NAME
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
-from blobclf.tabledata import TableDataModule
+from blobclf.tabledata import TableDataModule, check_table_unchanged
 
 
 def _log_dir(folder: Path, logs_root: Path) -> Path | None:
@@ -69,6 +69,8 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     except (TypeError, ValueError, RuntimeError) as error:
         first = str(error).strip().splitlines()[0]
         raise UserError(f"{os.fspath(checkpoint_path)!r} was not written by blobclf fit: {first}") from None
+    if isinstance(data, TableDataModule):
+        check_table_unchanged(checkpoint.get(TableDataModule.__qualname__), data.hparams.path)
     data.setup()
     model = system.model.eval()
     folder = Path(output) if output is not None else checkpoint_path.parent

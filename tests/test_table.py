@@ -319,6 +319,10 @@ def test_a_training_table_changed_since_the_checkpoint_is_refused_before_anythin
     for command in (["test"], ["validate"], ["predict"], ["fit", "--trainer.max_epochs", "3"]):
         assert one_error(cli(command[0], "--ckpt_path", "last", *command[1:])) == expected, command
     assert sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*")) == before
+    from blobclf.regenerate import regenerate
+
+    with pytest.raises(UserError, match="wine.csv changed since the checkpoint was trained on it"):
+        regenerate(cli.cwd / "checkpoints" / "version_0", cli.cwd / "again")
     # a separate test table needs no training table
     (cli.cwd / "later.csv").write_text("\n".join(lines[:11]) + "\n")
     assert cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv").returncode == 0
