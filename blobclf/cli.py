@@ -265,12 +265,29 @@ def _has_progress_bar(callbacks: Any) -> bool:
     return False
 
 
+def _adds_callbacks(key: str, given: Any, stored: Any) -> bool:
+    """Whether a resume's callbacks are the run's own followed by new ones (``--trainer.callbacks+=...``)."""
+    if key != "trainer.callbacks":
+        return False
+    given, stored = given or [], stored or []
+    return isinstance(given, list) and isinstance(stored, list) and given[: len(stored)] == stored
+
+
 def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
     """The first place where two settings differ, as (option, given value, stored value).
 
     A class setting (``{"class_path": ..., "init_args": {...}}``) differs in its class or in one
-    of its arguments; naming just that one reads better than two whole dictionaries.
+    of its arguments; naming just that one reads better than two whole dictionaries. In lists of
+    class settings (callbacks), the first entry that differs is named by its position and class.
     """
+    if key == "trainer.callbacks":
+        given, stored = (v if isinstance(v, list) else [] if v is None else [v] for v in (given, stored))
+        ours = [c.get("class_path") if isinstance(c, dict) else c for c in given]
+        theirs = [c.get("class_path") if isinstance(c, dict) else c for c in stored]
+        if ours != theirs:
+            return key, ours, theirs
+        index = next(i for i, (g, t) in enumerate(zip(given, stored)) if g != t)
+        return _difference(f"{key}[{index}]", given[index], stored[index])
     if isinstance(given, dict) and isinstance(stored, dict):
         if given.get("class_path") != stored.get("class_path"):
             return key, given.get("class_path"), stored.get("class_path")
@@ -363,7 +380,7 @@ class BlobCLI(LightningCLI):
         given = self.config[subcommand]
         for key, value in known.items():
             ours, theirs = _comparable(key, _plain(given[key])), _comparable(key, _plain(value))
-            if key in CHANGEABLE or same_setting(key, ours, theirs):
+            if key in CHANGEABLE or same_setting(key, ours, theirs) or _adds_callbacks(key, ours, theirs):
                 continue
             option, ours, theirs = _difference(key.replace(".init_args.", "."), ours, theirs)
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"

@@ -9,6 +9,8 @@ import pytest
 
 from conftest import run_cli
 
+from blobclf.safeload import load_checkpoint
+
 QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false"]
 
 
@@ -125,6 +127,31 @@ def test_resume_keeps_the_runs_callbacks_and_logger_folder(cli):
     assert moved.returncode == 2
     assert moved.stderr.startswith("blobclf: error: trainer.logger.save_dir='x' (from the command line or a --config "
                                    "file) conflicts with the checkpoint")
+
+
+def test_a_resume_may_add_callbacks_but_not_replace_the_runs(cli):
+    started = cli("fit", *QUICK, "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val/loss")
+    assert started.returncode == 0, started.output
+    added = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--trainer.callbacks+=LearningRateMonitor")
+    assert added.returncode == 0, added.output
+    settings = next(s["training"]["settings"] for s in load_checkpoint(
+        cli.cwd / "checkpoints" / "version_0" / "last.ckpt")["callbacks"].values() if "training" in s)
+    assert [c["class_path"].rsplit(".", 1)[-1] for c in settings["trainer.callbacks"]] == [
+        "EarlyStopping", "LearningRateMonitor"]  # recorded: the next resume keeps both
+    replaced = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4", "--trainer.callbacks=LearningRateMonitor")
+    assert replaced.returncode == 2
+    assert replaced.stderr == (
+        "blobclf: error: trainer.callbacks=['lightning.pytorch.callbacks.LearningRateMonitor'] (from the command line "
+        "or a --config file) conflicts with the checkpoint 'checkpoints/version_0/last.ckpt', which was trained with "
+        "trainer.callbacks=['lightning.pytorch.callbacks.EarlyStopping', 'lightning.pytorch.callbacks.LearningRateMonitor'];"
+        " resume with just 'fit --ckpt_path', which takes every setting from the run, or pass another checkpoint\n")
+    (cli.cwd / "changed.yaml").write_text(
+        "trainer:\n  callbacks:\n  - class_path: EarlyStopping\n    init_args: {monitor: val/loss, patience: 9}\n"
+        "  - class_path: LearningRateMonitor\n")
+    changed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4", "--config", "changed.yaml")
+    assert changed.returncode == 2
+    assert changed.stderr.startswith("blobclf: error: trainer.callbacks[0].patience=9 (from the command line or a "
+                                     "--config file) conflicts with the checkpoint"), changed.stderr
 
 
 @pytest.mark.parametrize("args", [
