@@ -19,8 +19,13 @@ result: not a CUDA device, several processes (DDP), a precision other than 32-tr
 that cannot be captured (``torch.optim.SGD`` can; others need ``capturable=True``), a scheduler that
 steps every minibatch, or a callback or the model overriding the per-minibatch hooks
 (``on_before_backward``, ``on_after_backward``, ``on_before_optimizer_step``), which a replay does not
-call. Groups that differ from the recorded shape (the last, shorter group of an epoch) and groups
-cut short by ``max_steps`` run eagerly too.
+call, or the model overriding ``backward`` or ``training_step``. Groups that differ from the
+recorded shape (the last, shorter group of an epoch) and groups cut short by ``max_steps`` run
+eagerly too. A recording that fails stops the run with one line naming ``--model.cuda_graphs
+false``: torch cannot promise a sound state after CUDA invalidated a capture. Optimizer step
+hooks registered on the optimizer and Python hooks on modules or tensors run once, at recording,
+not at each replay. After an eager group ``.grad`` holds that group's gradients; replays write
+theirs into the recording's own memory.
 
 Recording follows torch.cuda.graphs' recipe: the first group runs the very same step function
 eagerly on a side stream (its real training steps are the warm-up), the second is recorded and
@@ -36,14 +41,16 @@ from typing import Any, Protocol
 
 import lightning as L
 import torch
-from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor
 
+from blobclf.errors import UserError
 from blobclf.metrics import BatchMeanLoss
 
 Batch = tuple[Tensor, Tensor]
 PER_MINIBATCH_HOOKS = ("on_before_backward", "on_after_backward", "on_before_optimizer_step")
 """Hooks Lightning calls around every optimizer step; a replay calls none of them."""
+MODEL_STEP_METHODS = (*PER_MINIBATCH_HOOKS, "backward", "training_step")
+"""LightningModule methods a replay does not call per minibatch (its own steps stand in for them)."""
 
 
 class CaptureBackend(Protocol):
@@ -105,13 +112,17 @@ class ReplayEmulation:
         return replay
 
 
-def why_not_captured(system: Any, optimizer: torch.optim.Optimizer, backend: CaptureBackend | None) -> str | None:
+def why_not_captured(
+    system: Any, optimizer: torch.optim.Optimizer, backend: CaptureBackend | None, model_base: type
+) -> str | None:
     """Why the run's steps cannot be recorded (``None`` when they can).
 
     Args:
         system: The LightningModule, attached to its Trainer, with ``steps_per_execution > 1``.
         optimizer: The run's (only) optimizer, unwrapped.
         backend: The recording backend the run asked for; ``None`` means CUDA graphs.
+        model_base: The class whose ``training_step`` the recorded steps reproduce
+            (:class:`~blobclf.system.BlobClassifier`); a subclass overriding it runs eagerly.
     """
     trainer = system.trainer
     if not system.hparams.get("cuda_graphs", True):
@@ -124,14 +135,18 @@ def why_not_captured(system: Any, optimizer: torch.optim.Optimizer, backend: Cap
         return f"--trainer.precision {trainer.precision} (only 32-true is recorded)"
     if any(config.interval == "step" for config in trainer.lr_scheduler_configs):
         return "a learning-rate scheduler steps every minibatch"
+    if not type(optimizer).__module__.startswith("torch.optim"):
+        return f"{type(optimizer).__name__} is not one of torch.optim's optimizers, known to record as they run"
     if not isinstance(optimizer, torch.optim.SGD) and not all(g.get("capturable") for g in optimizer.param_groups):
         return (f"{type(optimizer).__name__} is recorded only with capturable=True "
                 f"(--optimizer.capturable true, where {type(optimizer).__name__} has it)")
     if any(g.get("differentiable") for g in optimizer.param_groups):
         return "differentiable=True optimizers are not recorded"
+    for method in MODEL_STEP_METHODS:
+        base = model_base if method == "training_step" else L.LightningModule
+        if getattr(type(system), method) is not getattr(base, method):
+            return f"the model overrides {method}, which a replay would not call"
     for hook in PER_MINIBATCH_HOOKS:
-        if getattr(type(system), hook) is not getattr(L.LightningModule, hook):
-            return f"the model overrides {hook}, which a replay would not call"
         for callback in trainer.callbacks:
             if getattr(type(callback), hook) is not getattr(L.Callback, hook):
                 return f"callback {type(callback).__name__} uses {hook}, which a replay would not call"
@@ -161,7 +176,6 @@ class StepGraph:
         self.warmed_up = False
         self.replays = 0
         self.shape: tuple | None = None
-        self.failed: str | None = None
 
     def _fingerprint(self) -> tuple:
         """What a recording depends on besides its input tensors: hyperparameters and tensor identities."""
@@ -207,7 +221,7 @@ class StepGraph:
 
     def fits(self, minibatches: Sequence[Batch]) -> bool:
         """Whether this group can be replayed: ``K`` minibatches of the recorded (or first) shape."""
-        if self.failed is not None or len(minibatches) != self.steps:
+        if len(minibatches) != self.steps:
             return False
         features, labels = minibatches[0]
         if any(y.shape[0] != labels.shape[0] for _, y in minibatches):
@@ -234,14 +248,16 @@ class StepGraph:
                 self.replay = None  # frees the previous recording first
                 try:
                     self.replay, self.key = self.backend.record(self._step, self.optimizer), key
-                except RuntimeError as error:  # an operation that cannot be recorded: eager from now on
-                    self.failed = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-                    rank_zero_warn(f"CUDA graphs: recording failed ({self.failed}); the steps run eagerly from now on")
-            if self.replay is None:
-                self._step()  # nothing ran while recording: these steps, eagerly
-            else:
-                self.replay()
-                self.replays += 1
+                except RuntimeError as error:
+                    # a capture that CUDA invalidated can leave torch's allocators mid-capture, so
+                    # the run cannot safely go on eagerly in this process: stop with the way out
+                    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                    raise UserError(
+                        f"CUDA graphs: recording the training steps failed ({first}); run again with "
+                        "--model.cuda_graphs false (a resume from the last checkpoint may add it)"
+                    ) from None
+            self.replay()
+            self.replays += 1
         loss_metric.update(state=(self.mean, self.count))
         self.system.metrics["train_acc"].update(self.predictions, self.labels)
         count_optimizer_steps(self.system.trainer, self.steps)

@@ -25,6 +25,10 @@ WARNINGS = (
      "ModelCheckpoint", "blobclf refuses a new run in a used folder; a resumed run writes to its own folder"),
     (r"The number of training batches \(\d+\) is smaller than the logging interval",
      "Lightning's fit loop", "blobclf logs once per epoch, never per step"),
+    (r"This instance was constructed with capturable=True or some of all the param_groups came with capturable=True",
+     "torch.optim, for a capturable optimizer stepped outside a CUDA graph",
+     "with --model.cuda_graphs blobclf asks for capturable=True; the warm-up group and an epoch's short last "
+     "group step eagerly on purpose"),
 )
 DEPRECATIONS_FROM = (
     (r"lightning\.pytorch\.cli", "jsonargparse (>= 4.49), about the calls LightningCLI 2.6 makes",

@@ -230,6 +230,10 @@ class BlobClassifier(L.LightningModule):
     def on_train_start(self) -> None:
         self._step_graph, self._step_graph_decided = None, False
 
+    def on_train_end(self) -> None:
+        # the recording, its memory and its K-batch buffers are not needed by test, predict or exports
+        self._step_graph, self._step_graph_decided = None, False
+
     def _graph_for(self, minibatches: list[tuple[Tensor, Tensor]]) -> StepGraph | None:
         """The run's :class:`~blobclf.graphs.StepGraph`, decided at its first group of ``K`` minibatches.
 
@@ -242,7 +246,9 @@ class BlobClassifier(L.LightningModule):
         if isinstance(optimizer, list):
             return None  # refused by run_steps
         raw = optimizer.optimizer
-        reason = why_not_captured(self, raw, self.step_capture)
+        reason = why_not_captured(self, raw, self.step_capture, BlobClassifier)
+        if reason is None and type(self)._shared_step is not BlobClassifier._shared_step:
+            reason = "the model overrides _shared_step, which the recorded steps reproduce"
         steps = f"the {self.steps_per_execution} minibatch steps of each training step"
         if reason is None:
             self._step_graph = StepGraph(self, raw, self.step_capture or CudaGraphCapture())

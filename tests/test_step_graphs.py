@@ -8,13 +8,18 @@ tests at the end record real CUDA graphs.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 
 import lightning as L
 import pytest
 import torch
+from conftest import REPO
 from test_steps_per_execution import SGD_CONFIG, assert_identical, fit, outcome
 
 from blobclf import BlobClassifier, BlobDataModule
+from blobclf.cli import cli_main
 from blobclf.graphs import ReplayEmulation, StepGraph
 
 # 640 training points in 10 shuffled minibatches of 64, a validation split; SGD with momentum
@@ -123,6 +128,23 @@ class OwnHook(BlobClassifier):
         pass
 
 
+class OwnBackward(BlobClassifier):
+    def backward(self, loss, *args, **kwargs):
+        loss.backward(*args, **kwargs)
+
+
+class NotTorchOptimizer(torch.optim.SGD):
+    """An optimizer class of the user's own (torch.optim.SGD's code, another module)."""
+
+
+NotTorchOptimizer.__module__ = "users_own_optimizers"
+
+
+class WithOwnOptimizer(BlobClassifier):
+    def configure_optimizers(self):
+        return NotTorchOptimizer(self.parameters(), lr=0.1)
+
+
 @pytest.mark.parametrize(
     ("system", "callbacks", "reason"),
     [
@@ -133,8 +155,11 @@ class OwnHook(BlobClassifier):
         (lambda: WithAdam(steps_per_execution=4), [],
          "Adam is recorded only with capturable=True (--optimizer.capturable true, where Adam has it)"),
         (lambda: OwnHook(steps_per_execution=4), [], "the model overrides on_after_backward, which a replay would not call"),
+        (lambda: OwnBackward(steps_per_execution=4), [], "the model overrides backward, which a replay would not call"),
+        (lambda: WithOwnOptimizer(steps_per_execution=4), [],
+         "NotTorchOptimizer is not one of torch.optim's optimizers, known to record as they run"),
     ],
-    ids=["off", "callback", "step-scheduler", "adam", "model-hook"],
+    ids=["off", "callback", "step-scheduler", "adam", "model-hook", "model-backward", "own-optimizer"],
 )
 def test_what_a_replay_cannot_reproduce_runs_eagerly_and_says_why(tmp_path, emulated, caplog, system, callbacks, reason):
     caplog.set_level(logging.INFO)
@@ -161,14 +186,16 @@ class CannotRecord(ReplayEmulation):
         raise RuntimeError("operation not permitted when stream is capturing\nmore detail")
 
 
-def test_a_recording_that_fails_leaves_the_run_eager_and_exact(tmp_path, eager, monkeypatch):
+def test_a_recording_that_fails_stops_the_run_with_the_way_out(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(BlobClassifier, "step_capture", CannotRecord())
-    with pytest.warns(UserWarning) as warned:
-        fit(tmp_path, *SGD_ARGS, "--trainer.max_epochs", str(EPOCHS), "--model.steps_per_execution", "4")
-    assert_identical(outcome(tmp_path), eager)
-    assert [str(w.message) for w in warned if "CUDA graphs" in str(w.message)] == [
-        "CUDA graphs: recording failed (RuntimeError: operation not permitted when stream is capturing); "
-        "the steps run eagerly from now on"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        cli_main([*SGD_ARGS, "--trainer.max_epochs", "2", "--model.steps_per_execution", "4"])
+    assert stop.value.code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("blobclf: error:")]
+    assert lines == [
+        "blobclf: error: CUDA graphs: recording the training steps failed (operation not permitted when stream is "
+        "capturing); run again with --model.cuda_graphs false (a resume from the last checkpoint may add it)"
     ]
 
 
@@ -201,15 +228,27 @@ def test_cuda_graph_replays_give_the_weights_of_eager_steps_on_the_same_gpu(tmp_
 
 
 
+class CapturableAdam(BlobClassifier):
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=0.01, capturable=True)
+
+
+class MomentumSGD(BlobClassifier):
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1, momentum=0.9)
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_replays_wait_for_the_host_nowhere(tmp_path):
+@pytest.mark.parametrize("system_class", [BlobClassifier, MomentumSGD, CapturableAdam])
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_replays_wait_for_the_host_nowhere(tmp_path, system_class, deterministic):
     """No step of a replayed group synchronises with the host (torch's sync debug mode raises)."""
     data = BlobDataModule(n_samples=20_000, batch_size=256, val_size=0.1)
-    system = BlobClassifier(steps_per_execution=8)
+    system = system_class(steps_per_execution=8)
     trainer = L.Trainer(max_epochs=1, accelerator="gpu", devices=1, logger=False, enable_checkpointing=False,
                         enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
-                        limit_val_batches=0)
+                        limit_val_batches=0, deterministic=deterministic)
     groups = []
     original = StepGraph.run
 
@@ -228,3 +267,34 @@ def test_replays_wait_for_the_host_nowhere(tmp_path):
         patch.setattr(StepGraph, "run", strict_run)
         trainer.fit(system, data)
     assert groups[-1] >= 5
+    torch.use_deterministic_algorithms(False)
+
+
+RECORDING_FAILS = """
+import lightning as L, torch
+from blobclf import BlobClassifier, BlobDataModule
+from blobclf.errors import UserError
+from blobclf.graphs import StepGraph
+original = StepGraph._step
+def syncing_step(self):
+    original(self)
+    float(self.mean)  # waits for the device: forbidden while recording
+StepGraph._step = syncing_step
+trainer = L.Trainer(max_epochs=1, accelerator="gpu", devices=1, logger=False, enable_checkpointing=False,
+                    enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0)
+try:
+    trainer.fit(BlobClassifier(steps_per_execution=4), BlobDataModule(n_samples=20_000, batch_size=256, val_size=0.1))
+except UserError as error:
+    print("refused:", error)
+"""
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_step_that_cannot_be_recorded_stops_with_the_way_out(tmp_path):
+    """A host sync inside the recorded steps fails the recording (in a process of its own: CUDA's
+    failed capture may leave torch's allocators unusable)."""
+    done = subprocess.run([sys.executable, "-c", RECORDING_FAILS], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert "refused: CUDA graphs: recording the training steps failed (" in done.stdout, done.stdout + done.stderr
+    assert "--model.cuda_graphs false" in done.stdout
