@@ -249,9 +249,14 @@ def _comparable(key: str, value: Any) -> Any:
     return value
 
 
+def _callback_list(value: Any) -> list[Any]:
+    """A ``trainer.callbacks`` setting as a list (``None``: none; one class setting: a list of it)."""
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
 def _has_progress_bar(callbacks: Any) -> bool:
-    """Whether the configured callbacks (``class_path`` settings) include a progress bar."""
-    for callback in callbacks or []:
+    """Whether the configured callbacks (``class_path`` settings, or one of them) include a progress bar."""
+    for callback in _callback_list(callbacks):
         class_path = callback.get("class_path") if hasattr(callback, "get") else None
         if not class_path or "." not in class_path:
             continue
@@ -269,8 +274,8 @@ def _adds_callbacks(key: str, given: Any, stored: Any) -> bool:
     """Whether a resume's callbacks are the run's own followed by new ones (``--trainer.callbacks+=...``)."""
     if key != "trainer.callbacks":
         return False
-    given, stored = given or [], stored or []
-    return isinstance(given, list) and isinstance(stored, list) and given[: len(stored)] == stored
+    given, stored = _callback_list(given), _callback_list(stored)
+    return given[: len(stored)] == stored
 
 
 def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
@@ -281,7 +286,7 @@ def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
     class settings (callbacks), the first entry that differs is named by its position and class.
     """
     if key == "trainer.callbacks":
-        given, stored = (v if isinstance(v, list) else [] if v is None else [v] for v in (given, stored))
+        given, stored = _callback_list(given), _callback_list(stored)
         ours = [c.get("class_path") if isinstance(c, dict) else c for c in given]
         theirs = [c.get("class_path") if isinstance(c, dict) else c for c in stored]
         if ours != theirs:

@@ -19,7 +19,7 @@ result: not a CUDA device, several processes (DDP), a precision other than 32-tr
 that cannot be captured (``torch.optim.SGD`` can; others need ``capturable=True``), a scheduler that
 steps every minibatch, or a callback or the model overriding the per-minibatch hooks
 (``on_before_backward``, ``on_after_backward``, ``on_before_optimizer_step``), which a replay does not
-call, or the model overriding ``backward`` or ``training_step``. Groups that differ from the
+call, or the model overriding ``backward``, ``training_step`` or ``_shared_step``. Groups that differ from the
 recorded shape (the last, shorter group of an epoch) and groups cut short by ``max_steps`` run
 eagerly too. A recording that fails stops the run with one line naming ``--model.cuda_graphs
 false``: torch cannot promise a sound state after CUDA invalidated a capture. Optimizer step
@@ -49,8 +49,8 @@ from blobclf.metrics import BatchMeanLoss
 Batch = tuple[Tensor, Tensor]
 PER_MINIBATCH_HOOKS = ("on_before_backward", "on_after_backward", "on_before_optimizer_step")
 """Hooks Lightning calls around every optimizer step; a replay calls none of them."""
-MODEL_STEP_METHODS = (*PER_MINIBATCH_HOOKS, "backward", "training_step")
-"""LightningModule methods a replay does not call per minibatch (its own steps stand in for them)."""
+OWN_STEP_METHODS = ("training_step", "_shared_step")
+"""The model class's methods whose work the recorded steps reproduce; a subclass overriding one runs eagerly."""
 
 
 class CaptureBackend(Protocol):
@@ -121,8 +121,8 @@ def why_not_captured(
         system: The LightningModule, attached to its Trainer, with ``steps_per_execution > 1``.
         optimizer: The run's (only) optimizer, unwrapped.
         backend: The recording backend the run asked for; ``None`` means CUDA graphs.
-        model_base: The class whose ``training_step`` the recorded steps reproduce
-            (:class:`~blobclf.system.BlobClassifier`); a subclass overriding it runs eagerly.
+        model_base: The class whose ``training_step`` and ``_shared_step`` the recorded steps
+            reproduce (:class:`~blobclf.system.BlobClassifier`); a subclass overriding one runs eagerly.
     """
     trainer = system.trainer
     if not system.hparams.get("cuda_graphs", True):
@@ -142,8 +142,9 @@ def why_not_captured(
                 f"(--optimizer.capturable true, where {type(optimizer).__name__} has it)")
     if any(g.get("differentiable") for g in optimizer.param_groups):
         return "differentiable=True optimizers are not recorded"
-    for method in MODEL_STEP_METHODS:
-        base = model_base if method == "training_step" else L.LightningModule
+    for method, base in [(m, L.LightningModule) for m in (*PER_MINIBATCH_HOOKS, "backward")] + [
+        (m, model_base) for m in OWN_STEP_METHODS
+    ]:
         if getattr(type(system), method) is not getattr(base, method):
             return f"the model overrides {method}, which a replay would not call"
     for hook in PER_MINIBATCH_HOOKS:
@@ -192,10 +193,16 @@ class StepGraph:
                         tensors.append(value.data_ptr())
         return hyper, tuple(tensors)
 
+    @staticmethod
+    def _shape_of(minibatches: Sequence[Batch]) -> tuple:
+        """Batch size, feature shape, dtypes and device of a group's first minibatch."""
+        features, labels = minibatches[0]
+        return labels.shape[0], tuple(features.shape[1:]), features.dtype, labels.dtype, str(labels.device)
+
     def _allocate(self, minibatches: Sequence[Batch]) -> None:
         features, labels = minibatches[0]
         size, device = labels.shape[0], labels.device
-        self.shape = (size, tuple(features.shape[1:]), features.dtype, labels.dtype, str(device))
+        self.shape = self._shape_of(minibatches)
         total = size * self.steps
         self.features = torch.empty((total, *features.shape[1:]), dtype=features.dtype, device=device)
         self.labels = torch.empty(total, dtype=labels.dtype, device=device)
@@ -223,12 +230,10 @@ class StepGraph:
         """Whether this group can be replayed: ``K`` minibatches of the recorded (or first) shape."""
         if len(minibatches) != self.steps:
             return False
-        features, labels = minibatches[0]
-        if any(y.shape[0] != labels.shape[0] for _, y in minibatches):
+        size = minibatches[0][1].shape[0]
+        if any(y.shape[0] != size for _, y in minibatches):
             return False
-        if self.shape is None:
-            return True
-        return self.shape == (labels.shape[0], tuple(features.shape[1:]), features.dtype, labels.dtype, str(labels.device))
+        return self.shape is None or self.shape == self._shape_of(minibatches)
 
     def run(self, minibatches: Sequence[Batch]) -> None:
         """Run the group's ``K`` steps: warm-up, recording or replay; then the metrics and step count."""
@@ -254,7 +259,7 @@ class StepGraph:
                     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                     raise UserError(
                         f"CUDA graphs: recording the training steps failed ({first}); run again with "
-                        "--model.cuda_graphs false (a resume from the last checkpoint may add it)"
+                        "--model.cuda_graphs false (a resume of the run's last.ckpt, if one was written, may add it)"
                     ) from None
             self.replay()
             self.replays += 1

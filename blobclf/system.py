@@ -247,8 +247,6 @@ class BlobClassifier(L.LightningModule):
             return None  # refused by run_steps
         raw = optimizer.optimizer
         reason = why_not_captured(self, raw, self.step_capture, BlobClassifier)
-        if reason is None and type(self)._shared_step is not BlobClassifier._shared_step:
-            reason = "the model overrides _shared_step, which the recorded steps reproduce"
         steps = f"the {self.steps_per_execution} minibatch steps of each training step"
         if reason is None:
             self._step_graph = StepGraph(self, raw, self.step_capture or CudaGraphCapture())

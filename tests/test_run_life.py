@@ -154,6 +154,15 @@ def test_a_resume_may_add_callbacks_but_not_replace_the_runs(cli):
                                      "--config file) conflicts with the checkpoint"), changed.stderr
 
 
+def test_one_callback_given_without_a_list_trains_and_a_resume_of_a_run_without_callbacks_may_add_one(cli):
+    assert cli("fit", *QUICK, "--trainer.callbacks=LearningRateMonitor").returncode == 0
+    assert cli("fit", *QUICK).returncode == 0
+    added = cli("fit", "--ckpt_path", "checkpoints/version_1/last.ckpt", "--trainer.max_epochs", "3",
+                "--trainer.callbacks=LearningRateMonitor")
+    assert added.returncode == 0, added.output
+    assert "LearningRateMonitor" in (cli.cwd / "lightning_logs" / "version_1" / "resume-1.yaml").read_text()
+
+
 @pytest.mark.parametrize("args", [
     ["fit", "--data.n_samples", "2", "--data.val_size", "0.5"],
     ["fit", "--trainer.max_epochs", "-5"],

@@ -128,6 +128,11 @@ class OwnHook(BlobClassifier):
         pass
 
 
+class OwnSharedStep(BlobClassifier):
+    def _shared_step(self, batch, stage, predictions=None):
+        return super()._shared_step(batch, stage, predictions)
+
+
 class OwnBackward(BlobClassifier):
     def backward(self, loss, *args, **kwargs):
         loss.backward(*args, **kwargs)
@@ -156,10 +161,13 @@ class WithOwnOptimizer(BlobClassifier):
          "Adam is recorded only with capturable=True (--optimizer.capturable true, where Adam has it)"),
         (lambda: OwnHook(steps_per_execution=4), [], "the model overrides on_after_backward, which a replay would not call"),
         (lambda: OwnBackward(steps_per_execution=4), [], "the model overrides backward, which a replay would not call"),
+        (lambda: OwnSharedStep(steps_per_execution=4), [],
+         "the model overrides _shared_step, which a replay would not call"),
         (lambda: WithOwnOptimizer(steps_per_execution=4), [],
          "NotTorchOptimizer is not one of torch.optim's optimizers, known to record as they run"),
     ],
-    ids=["off", "callback", "step-scheduler", "adam", "model-hook", "model-backward", "own-optimizer"],
+    ids=["off", "callback", "step-scheduler", "adam", "model-hook", "model-backward", "model-shared-step",
+         "own-optimizer"],
 )
 def test_what_a_replay_cannot_reproduce_runs_eagerly_and_says_why(tmp_path, emulated, caplog, system, callbacks, reason):
     caplog.set_level(logging.INFO)
@@ -195,7 +203,8 @@ def test_a_recording_that_fails_stops_the_run_with_the_way_out(tmp_path, monkeyp
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("blobclf: error:")]
     assert lines == [
         "blobclf: error: CUDA graphs: recording the training steps failed (operation not permitted when stream is "
-        "capturing); run again with --model.cuda_graphs false (a resume from the last checkpoint may add it)"
+        "capturing); run again with --model.cuda_graphs false (a resume of the run's last.ckpt, if one was written, "
+        "may add it)"
     ]
 
 
