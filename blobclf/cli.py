@@ -50,6 +50,7 @@ from blobclf.tablecli import (
     check_training_table,
     data_defaults,
     preselect_data_class,
+    read_predict_file,
     same_setting,
     switch_data_class,
     table_rows_bound,
@@ -353,6 +354,7 @@ class BlobCLI(LightningCLI):
         preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
+        self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
         ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
         if not ckpt_path:
@@ -361,6 +363,7 @@ class BlobCLI(LightningCLI):
         path = resolve_checkpoint(str(ckpt_path), root)
         checkpoint = load_checkpoint(path)
         BlobClassifier.check_checkpoint(checkpoint, path)
+        self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
         stored = {
             "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
             **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
@@ -432,6 +435,8 @@ class BlobCLI(LightningCLI):
             _check_optimizer(config)
         if self.subcommand in EVAL_COMMANDS:
             self._place_evaluation(config)
+        if self.subcommand == "predict":
+            self.predict_points = read_predict_file(config, getattr(self, "model_hparams", {}))
         self._set_threads(config)
         if self.subcommand == "fit":
             self._place_run(config)
@@ -560,6 +565,8 @@ class BlobCLI(LightningCLI):
 
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        if getattr(self, "predict_points", None) is not None and isinstance(self.datamodule, SplitDataModule):
+            self.datamodule.points = self.predict_points  # read and checked before anything ran
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None
         if isinstance(export, RunExport):
             export.training = {key: _plain(config.get(key)) for key in RECORDED}

@@ -14,6 +14,7 @@ from typing import Any
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.errors import UserError
+from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines
@@ -22,7 +23,7 @@ from blobclf.tabledata import TableDataModule, check_table_unchanged
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
 __all__ = [
     "DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "check_training_table", "data_defaults",
-    "preselect_data_class", "same_setting", "switch_data_class",
+    "preselect_data_class", "read_predict_file", "same_setting", "switch_data_class",
 ]
 
 
@@ -61,6 +62,22 @@ def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any
     )
     if uses_table and init.get("path"):
         check_table_unchanged(checkpoint.get(TableDataModule.__qualname__), str(init.get("path")))
+
+
+def read_predict_file(config: Any, model_hparams: dict[str, Any]) -> Points | None:
+    """Read ``--data.predict_file`` against the checkpoint's model before anything runs.
+
+    A bad prediction input is then refused in one line before Lightning prints or loads anything,
+    and the data module is handed the rows read (it does not read the file again). ``None`` when
+    there is no predict file, or a checkpoint too old to record its feature names.
+    """
+    data = config.get("data")
+    init = (data.get("init_args") if data.get("class_path") else data) if hasattr(data, "get") else None
+    path = init.get("predict_file") if init is not None else None
+    features, classes = model_hparams.get("feature_names"), model_hparams.get("class_names")
+    if not path or not features or not classes:
+        return None
+    return read_points(path, features, classes, init.get("target") or LABEL_COLUMN, init.get("delimiter"))
 
 
 def switch_data_class(
