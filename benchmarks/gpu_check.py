@@ -45,7 +45,8 @@ def blobclf(workdir: str, *args: str) -> str:
     """``python -m blobclf ARGS`` in ``workdir``; returns its combined output (raises on failure)."""
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     done = subprocess.run(
-        [sys.executable, "-m", "blobclf", *args], cwd=workdir, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "blobclf", *args], cwd=workdir, env=env, capture_output=True, text=True,
+        timeout=150,  # a hung command must not take the table's time
     )
     if done.returncode != 0:
         raise RuntimeError(f"blobclf {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
@@ -139,7 +140,8 @@ def copy_check(points: int, batch_size: int) -> dict:
         "h2d_copies_per_step": h2d_per_step,
         "d2h_copies_per_step": d2h_per_step,
         "h2d_copies_of_a_batch_or_more": {size: n for size, n in h2d_many.items() if size >= batch_bytes},
-        "ok": abs(h2d_per_step) < 0.05 and abs(d2h_per_step) < 0.05,
+        # no copy recorded at all would mean the profiler saw nothing, not that nothing was copied
+        "ok": abs(h2d_per_step) < 0.05 and abs(d2h_per_step) < 0.05 and sum(h2d_few.values()) > 0,
     }
 
 
@@ -302,10 +304,10 @@ def main() -> None:
         "lightning": lightning.__version__, "python": sys.version.split()[0],
     }), flush=True)
     results = []
-    checks = {
-        "tutorial_run": tutorial_run,
-        "copies": lambda: copy_check(args.points, args.batch_size),
+    checks = {  # the table first: it is what a time limit must not cut off
         "table": lambda: table(args.throughput_points, args.batch_sizes, device),
+        "copies": lambda: copy_check(args.points, args.batch_size),
+        "tutorial_run": tutorial_run,
     }
     only = args.only or (["table"] if args.cpu else list(CHECKS))
     for name, check in checks.items():
@@ -322,7 +324,7 @@ def main() -> None:
     sys.exit(1 if failed else 0)
 
 
-CHECKS = ("tutorial_run", "copies", "table")
+CHECKS = ("table", "copies", "tutorial_run")
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,8 @@
 #     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
 #     -d .whl jsonargparse==4.53.0 docstring-parser==0.18.0 typeshed-client==2.15.0
 # (torch, lightning, torchmetrics, scikit-learn, tensorboard, matplotlib and onnx are expected there.)
+# .whl/ is git-ignored: the device call must carry it, e.g. with the device tool:
+#   run(command="bash benchmarks/gpu_session.sh", carry=[".whl"], timeout_s=600)
 # Both parts together take about 6 minutes on an H100/H200 (imports included).
 set -o pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,8 @@ if ls .whl/*.whl >/dev/null 2>&1; then
 fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 nvidia-smi -L 2>&1 | tee "$out/gpu_check.log"
-python3 -c "import torch, lightning, torchmetrics, jsonargparse; print('torch', torch.__version__, 'lightning', lightning.__version__, 'torchmetrics', torchmetrics.__version__, 'jsonargparse', jsonargparse.__version__, 'cuda', torch.cuda.is_available())" 2>&1 | tee -a "$out/gpu_check.log"
+python3 -c "import torch, lightning, torchmetrics, jsonargparse, docstring_parser, typeshed_client; print('torch', torch.__version__, 'lightning', lightning.__version__, 'torchmetrics', torchmetrics.__version__, 'jsonargparse', jsonargparse.__version__, 'cuda', torch.cuda.is_available(), 'tf32', torch.backends.cuda.matmul.allow_tf32, torch.get_float32_matmul_precision())" 2>&1 | tee -a "$out/gpu_check.log" \
+    || { echo "gpu_session: the imports failed (were the wheels in .whl/ carried? run(..., carry=[\".whl\"]))" | tee -a "$out/gpu_check.log"; exit 1; }
 timeout 240 python3 -m pytest -m gpu -q -p no:cacheprovider -rs 2>&1 | tee "$out/pytest_gpu.log"
 tests=$?
 timeout 300 python3 benchmarks/gpu_check.py 2>&1 | tee -a "$out/gpu_check.log"

@@ -171,6 +171,13 @@ def main() -> None:
         code, line = run(cwd, args)
         shown = " ".join(shlex.quote(a) for a in args).replace(CONFIG, "configs/sgd.yaml")
         rows.append(f"| `blobclf {shown}` | {code} | `{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
+    # last: a training table edited after its run, then tested with the run's checkpoint
+    with open(cwd / "iris.csv", "a") as table:
+        table.write("5.0,3.0,1.5,0.2,setosa\n")
+    for args in [["test", "--ckpt_path", table_last]]:
+        code, line = run(cwd, args)
+        rows.append(f"| `blobclf {shlex.join(args)}` (after `iris.csv` was edited) | {code} | "
+                    f"`{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
     assert not (cwd / "MARKER").exists(), "a hostile checkpoint ran code"
     text = (
         "# Bad input and what blobclf answers\n\n"

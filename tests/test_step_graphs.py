@@ -304,6 +304,7 @@ def test_a_step_that_cannot_be_recorded_stops_with_the_way_out(tmp_path):
     """A host sync inside the recorded steps fails the recording (in a process of its own: CUDA's
     failed capture may leave torch's allocators unusable)."""
     done = subprocess.run([sys.executable, "-c", RECORDING_FAILS], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
+                          timeout=300, check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                              filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))})
     assert "refused: CUDA graphs: recording the training steps failed (" in done.stdout, done.stdout + done.stderr
     assert "--model.cuda_graphs false" in done.stdout
