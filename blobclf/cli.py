@@ -51,6 +51,7 @@ from blobclf.tablecli import (
     data_defaults,
     preselect_data_class,
     read_predict_file,
+    same_table,
     same_setting,
     switch_data_class,
     table_rows_bound,
@@ -61,7 +62,10 @@ EVAL_COMMANDS = ("validate", "test", "predict")
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
 # settings a checkpoint records but that a later command may change without contradicting it
-FREE = ("data.eval_batch_size", "data.predict_file", "data.test_path")
+FREE = ("data.eval_batch_size", "data.predict_file")
+# settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not:
+# the run validates on its test table when it has no validation split)
+EVALUATION_MAY_CHANGE = ("data.test_path",)
 # options that moved from the model to the optimizer, with the option that replaces each
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
@@ -390,6 +394,10 @@ class BlobCLI(LightningCLI):
             ours, theirs = _comparable(key, _plain(given[key])), _comparable(key, _plain(value))
             if key in CHANGEABLE or same_setting(key, ours, theirs) or _adds_callbacks(key, ours, theirs):
                 continue
+            if subcommand != "fit" and key.replace(".init_args.", ".") in EVALUATION_MAY_CHANGE:
+                continue
+            if same_table(key, ours, checkpoint, path):
+                continue  # the run's training table, moved: the same bytes elsewhere
             option, ours, theirs = _difference(key.replace(".init_args.", "."), ours, theirs)
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
                    if subcommand == "fit" else "drop the option (the checkpoint's value is used)")

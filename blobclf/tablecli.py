@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lightning.pytorch.cli import LightningArgumentParser
@@ -18,12 +19,12 @@ from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines
-from blobclf.tabledata import TableDataModule, check_table_unchanged
+from blobclf.tabledata import TableDataModule, check_table_unchanged, file_sha256
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
 __all__ = [
     "DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "check_training_table", "data_defaults",
-    "preselect_data_class", "read_predict_file", "same_setting", "switch_data_class",
+    "preselect_data_class", "read_predict_file", "same_setting", "same_table", "switch_data_class",
 ]
 
 
@@ -61,7 +62,37 @@ def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any
         not init.get("test_path") and not (subcommand == "predict" and init.get("predict_file"))
     )
     if uses_table and init.get("path"):
-        check_table_unchanged(checkpoint.get(TableDataModule.__qualname__), str(init.get("path")))
+        path = str(init.get("path"))
+        if not Path(path).is_file():
+            raise UserError(
+                f"the run's training table {path!r} is not there (moved, or a relative path from another folder?); "
+                "give its place with --data.path PATH (the same bytes are accepted), or test on another table "
+                "with --data.test_path"
+            )
+        check_table_unchanged(checkpoint.get(TableDataModule.__qualname__), path)
+
+
+def same_table(key: str, given: Any, checkpoint: dict[str, Any], ckpt_path: str) -> bool:
+    """Whether ``--data.path`` names a file with the very bytes of the checkpoint's training table.
+
+    A table moved or copied elsewhere is the same table: its SHA-256 is what the checkpoint
+    records (a checkpoint without one accepts no other path).
+
+    Raises:
+        UserError: when the file exists but holds other bytes.
+    """
+    if key.replace(".init_args.", ".") != "data.path" or not given or not Path(str(given)).is_file():
+        return False
+    state = checkpoint.get(TableDataModule.__qualname__)
+    recorded = state.get("sha256") if isinstance(state, dict) else None
+    if not recorded:
+        return False
+    if file_sha256(str(given)) == recorded:
+        return True
+    raise UserError(
+        f"--data.path={given!r} is not the table {ckpt_path!r} was trained on (its SHA-256 differs); give the "
+        "run's own table (moved tables are accepted), or test on another table with --data.test_path"
+    )
 
 
 def read_predict_file(config: Any, model_hparams: dict[str, Any]) -> Points | None:

@@ -1,0 +1,93 @@
+"""What a table run's checkpoint keeps: its separate test table, and its training table wherever it moves."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+
+import torch
+from conftest import example_datasets
+
+from blobclf.safeload import load_checkpoint
+
+write_dataset = example_datasets().write_dataset
+
+FIT = ("fit", "--data", "TableDataModule", "--data.target", "species", "--export.figures", "false",
+       "--export.onnx", "false")
+
+
+def one_error(result) -> str:
+    assert result.returncode == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0].removeprefix("blobclf: error: ")
+
+
+def split_iris(folder) -> None:
+    """iris.csv as train.csv (120 rows) and test.csv (30 rows)."""
+    write_dataset("iris", folder)
+    header, *rows = list(csv.reader((folder / "iris.csv").open()))
+    random.Random(0).shuffle(rows)
+    for name, part in (("train.csv", rows[:120]), ("test.csv", rows[120:])):
+        with (folder / name).open("w", newline="") as handle:
+            csv.writer(handle).writerows([header, *part])
+
+
+def weights(path) -> dict[str, torch.Tensor]:
+    return torch.load(path, weights_only=True)
+
+
+def test_a_runs_test_table_is_kept_by_every_later_command_and_only_evaluations_may_name_another(cli):
+    split_iris(cli.cwd)
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert cli(*FIT, "--data.path", "train.csv", "--data.test_path", "test.csv", "--trainer.max_epochs", "3").returncode == 0
+    # test and predict use the run's test table, not a split of its training table
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert json.loads((run / "test_report-last-test.json").read_text())["n_samples"] == 30
+    assert cli("predict", "--ckpt_path", "last").returncode == 0
+    assert len((run / "predictions-last-test-split.csv").read_text().splitlines()) == 1 + 30
+    # an evaluation may name another table
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "train.csv").returncode == 0
+    assert json.loads((run / "test_report-last-train.json").read_text())["n_samples"] == 120
+    # a resume may not: it validates on that table
+    line = one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "5", "--data.test_path", "train.csv"))
+    assert line == ("data.test_path='train.csv' (from the command line or a --config file) conflicts with the "
+                    "checkpoint 'checkpoints/version_0/last.ckpt', which was trained with data.test_path='test.csv'; "
+                    "resume with just 'fit --ckpt_path', which takes every setting from the run, or pass another "
+                    "checkpoint")
+    # the resume keeps the test table and equals a run that was never stopped
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "5").returncode == 0
+    assert "test_path: test.csv" in (cli.cwd / "lightning_logs" / "version_0" / "resume-1.yaml").read_text()
+    assert cli(*FIT, "--data.path", "train.csv", "--data.test_path", "test.csv", "--trainer.max_epochs", "5").returncode == 0
+    resumed, whole = weights(run / "model.pth"), weights(cli.cwd / "checkpoints" / "version_1" / "model.pth")
+    assert all(torch.equal(resumed[name], whole[name]) for name in whole)
+
+
+def test_a_moved_training_table_is_found_by_its_bytes_and_another_table_is_named_as_such(cli):
+    write_dataset("iris", cli.cwd)
+    assert cli(*FIT, "--data.path", "iris.csv", "--trainer.max_epochs", "2").returncode == 0
+    (cli.cwd / "data").mkdir()
+    shutil.move(cli.cwd / "iris.csv", cli.cwd / "data" / "iris.csv")
+    files = sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*"))
+    assert one_error(cli("test", "--ckpt_path", "last")) == (
+        "the run's training table 'iris.csv' is not there (moved, or a relative path from another folder?); give "
+        "its place with --data.path PATH (the same bytes are accepted), or test on another table with "
+        "--data.test_path")
+    edited = cli.cwd / "edited.csv"
+    edited.write_text((cli.cwd / "data" / "iris.csv").read_text() + "5.0,3.0,1.5,0.2,setosa\n")
+    assert one_error(cli("test", "--ckpt_path", "last", "--data.path", "edited.csv")) == (
+        "--data.path='edited.csv' is not the table 'checkpoints/version_0/last.ckpt' was trained on (its SHA-256 "
+        "differs); give the run's own table (moved tables are accepted), or test on another table with "
+        "--data.test_path")
+    edited.unlink()
+    assert sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*")) == files  # refusals wrote nothing
+    assert cli("test", "--ckpt_path", "last", "--data.path", "data/iris.csv").returncode == 0
+    report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text())
+    assert report["n_samples"] == 30
+    # a resume from the new place continues the run, and records where its table now is
+    assert cli("fit", "--ckpt_path", "last", "--data.path", "data/iris.csv", "--trainer.max_epochs", "3").returncode == 0
+    checkpoint = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")
+    assert checkpoint["datamodule_hyper_parameters"]["path"] == "data/iris.csv"
+    assert checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["completed"] == 3
