@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import gc
+import signal
 import sys
+from types import FrameType
+
+
+def _stop_starting(signum: int, frame: FrameType | None) -> None:
+    """A signal while the libraries load: nothing was done yet."""
+    sys.stderr.write(f"blobclf: stopped by {signal.Signals(signum).name} while starting; nothing was done\n")
+    sys.exit(128 + signum)
 
 
 def main() -> None:
@@ -16,15 +24,20 @@ def main() -> None:
     parser of the subcommand given is built (see :func:`blobclf.cli.cli_for`). This is the
     program's start-up only; importing :mod:`blobclf.cli` as a library changes nothing.
     """
+    signal.signal(signal.SIGTERM, _stop_starting)  # until the command line sets its own handlers
     gc.disable()
     try:
         from blobclf.cli import cli_main
+    except KeyboardInterrupt:
+        _stop_starting(signal.SIGINT, None)
     finally:
         gc.freeze()
         gc.enable()
     first = sys.argv[1] if len(sys.argv) > 1 else None
     try:
         cli_main(only=first)
+    except KeyboardInterrupt:  # before the command line's own handlers were set
+        _stop_starting(signal.SIGINT, None)
     finally:
         # The program ends next: every output is closed (files are written atomically, the
         # logger finalized), so spare the interpreter's final collections over the same objects.

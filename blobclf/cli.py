@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import re
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -27,20 +28,22 @@ from blobclf import __version__
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
-from blobclf.errors import UserError, debugging
+from blobclf.errors import Stopped, UserError, debugging
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
-from blobclf.interrupt import GracefulStop
+from blobclf.interrupt import GracefulStop, signals_stop_the_command
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
 from blobclf.quiet import quiet_known_notices
 from blobclf.runconfig import RunConfig
 from blobclf.runs import (
     claim_run,
+    lock_run,
     release_run,
     resolve_checkpoint,
     run_name,
     run_version,
+    unlock_runs,
 )
 from blobclf.safeload import load_checkpoint
 from blobclf.system import DEFAULT_LR, BlobClassifier
@@ -61,6 +64,7 @@ from blobclf.types import PositiveInt
 EVAL_COMMANDS = ("validate", "test", "predict")
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
+MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
 # settings a checkpoint records but that a later command may change without contradicting it
 FREE = ("data.eval_batch_size", "data.predict_file")
 # settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not:
@@ -209,6 +213,14 @@ def _unwrapped(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_unwrapped(v) for v in value]
     return value
+
+
+def _check_seed(config: Any) -> None:
+    """Refuse a seed that Lightning's ``seed_everything`` cannot take (it would end in a traceback)."""
+    seed = config.get("seed_everything")
+    if isinstance(seed, int) and not isinstance(seed, bool) and not 0 <= seed <= MAX_SEED:
+        raise UserError(f"--seed_everything={seed} is out of range: use a number from 0 to {MAX_SEED}, "
+                        "or true for a random seed")
 
 
 def _check_optimizer(config: Any) -> None:
@@ -360,6 +372,7 @@ class BlobCLI(LightningCLI):
         self.resume_version: int | None = None
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
+        _check_seed(self.config[subcommand] if subcommand else self.config)
         ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
         if not ckpt_path:
             return
@@ -466,6 +479,11 @@ class BlobCLI(LightningCLI):
         max_epochs = config.trainer.get("max_epochs")
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
+        if self.subcommand == "fit" and not config.get("ckpt_path"):
+            for option in ("max_epochs", "max_steps"):
+                if config.trainer.get(option) == 0:
+                    raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
+                                    f"model; give at least 1")
         accelerator = config.trainer.get("accelerator")
         if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
             raise UserError(
@@ -489,6 +507,13 @@ class BlobCLI(LightningCLI):
         logger = config.trainer.get("logger")
         init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
         versioned = init is not None and "version" in init
+        dirpath = config.checkpoint.get("dirpath")
+        ckpt_path = config.get("ckpt_path")
+        if ckpt_path and dirpath is not None and Path(dirpath).resolve() != Path(ckpt_path).resolve().parent:
+            raise UserError(
+                f"--checkpoint.dirpath={dirpath!r} is not the folder of the run being resumed "
+                f"({os.fspath(Path(ckpt_path).parent)!r}), whose checkpoints stay in their own folder; drop the option"
+            )
         if self.resume_version is not None:
             if versioned and init.get("version") not in (None, self.resume_version):
                 raise UserError(
@@ -499,14 +524,13 @@ class BlobCLI(LightningCLI):
                 init.version = self.resume_version
             if init is not None and "purge_step" in init:
                 init.purge_step = self.resume_epoch
+        if ckpt_path:
+            if rank_zero_only.rank == 0:
+                lock_run(Path(ckpt_path).parent)
             return
-        dirpath = config.checkpoint.get("dirpath")
-        if dirpath is not None and not config.get("ckpt_path") and Path(dirpath).is_dir() and any(Path(dirpath).iterdir()):
-            raise UserError(
-                f"--checkpoint.dirpath={dirpath!r} already holds another run's files; choose an empty or new folder "
-                "(or resume that run with --ckpt_path)"
-            )
-        if config.get("ckpt_path") or dirpath is not None or config.trainer.get("fast_dev_run"):
+        if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
+            self._claim_folder(dirpath)
+        if dirpath is not None or config.trainer.get("fast_dev_run"):
             return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
         if versioned and init.get("version") is not None:
             name = run_name(init.version)
@@ -527,8 +551,30 @@ class BlobCLI(LightningCLI):
         version = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []))
         self.claimed = (config.checkpoint.root, version, new_root)
         config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
+        lock_run(config.checkpoint.dirpath)
         if versioned:
             init.version = version
+
+    @staticmethod
+    def _claim_folder(dirpath: str) -> None:
+        """Take ``--checkpoint.dirpath`` for a new run: locked, and empty once locked."""
+        folder = Path(dirpath)
+        created = not folder.exists()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"cannot create --checkpoint.dirpath={dirpath!r}: {error.strerror or error}") from None
+        try:
+            lock_run(folder)
+            if any(folder.iterdir()):
+                raise UserError(
+                    f"--checkpoint.dirpath={dirpath!r} already holds another run's files; choose an empty or new "
+                    "folder (or resume that run with --ckpt_path)"
+                )
+        except UserError:
+            if created:
+                release_run(folder.parent, folder.name)
+            raise
 
     def _place_evaluation(self, config: Any) -> None:
         """Keep an evaluation with the run it evaluates: it takes no run version of its own.
@@ -680,10 +726,16 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     try:
         check_config_files(argv)
         try:
-            cli_for(only)(**kwargs, args=args)
-        except SystemExit:
-            if not stop.stopped():  # a second signal ends in Lightning's own exit
-                raise
+            with signals_stop_the_command():
+                cli_for(only)(**kwargs, args=args)
+        except Stopped as stopped:
+            if stop.exporting and not stop.stopped():
+                stop.stopped_exporting(stopped.signum)
+            if not stop.stopped():  # not while a run trained or was exported: nothing to resume
+                name = signal.Signals(stopped.signum).name
+                sys.stderr.write(f"blobclf: stopped by {name} before any training; nothing to resume\n"
+                                 if argv and argv[0] == "fit" else f"blobclf: stopped by {name}\n")
+                sys.exit(128 + stopped.signum)
         if stop.stopped():
             if rank_zero_only.rank == 0:
                 sys.stderr.write(stop.report() + "\n")
@@ -701,5 +753,6 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         sys.stderr.write(f"blobclf: error: cannot use {os.fspath(error.filename)!r}: {error.strerror or error}\n")
         sys.exit(2)
     finally:
+        unlock_runs()
         if args is None:
             close_process_group()

@@ -20,3 +20,15 @@ class ArgumentValueError(UserError, ValueError):
 
 class TrainingDiverged(UserError):
     """The loss or the weights stopped being finite: settings (usually the learning rate) to change."""
+
+
+class Stopped(BaseException):
+    """A signal (SIGINT, SIGTERM) stopped a command at once; it exits with ``128 + signal``.
+
+    A ``BaseException`` but no ``KeyboardInterrupt``: Lightning then runs its usual shutdown
+    (callbacks' ``on_exception``, teardown) and passes it on, without its own exit.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -6,6 +6,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -14,7 +16,34 @@ import lightning as L
 from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
+from blobclf.errors import Stopped
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def stop_at_once(signum: int, frame: FrameType | None) -> None:
+    """The handler outside training's epochs: stop now (everything blobclf writes is atomic)."""
+    raise Stopped(signum)
+
+
+@contextmanager
+def signals_stop_the_command() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise :class:`Stopped` (set from the main thread only).
+
+    SIGTERM's default would end the process without a word and SIGINT's ``KeyboardInterrupt``
+    reaches Lightning, which prints its own notice and exits 1; :class:`Stopped` lets the command
+    line say what was stopped and exit ``128 + signal``. :class:`GracefulStop` takes over while a
+    run trains. The previous handlers are restored on leaving.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, stop_at_once) for signum in SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class GracefulStop(Callback):
@@ -23,7 +52,8 @@ class GracefulStop(Callback):
     The first signal lets the epoch end (its checkpoint is then exactly what an uninterrupted run
     has at that point, so a resume continues bit for bit); a second one stops at once, losing
     what was trained since the last checkpoint. Nothing is exported for a stopped run: it is not
-    finished. ``blobclf`` then prints the checkpoint and the resume command and exits with
+    finished. A signal after training, while the run is exported, stops the export at once (every
+    file is written atomically: each export is whole or absent); the resume command completes it. ``blobclf`` then prints the checkpoint and the resume command and exits with
     ``128 + signal`` (130 for SIGINT, 143 for SIGTERM). Under DDP, a signal to any process stops
     every process after the same epoch.
     """
@@ -35,12 +65,15 @@ class GracefulStop(Callback):
         """The last epoch that ended before the stop (``None``: stopped at once, mid-epoch)."""
         self.run_folder: str | None = None
         """The checkpoint folder of the run being trained."""
+        self.exporting = False
+        """Whether training had ended when the signal came (the run was being exported)."""
         self._previous: dict[int, Any] = {}
 
     @override
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.signal = None
         self.stopped_after_epoch = None
+        self.exporting = False
         checkpoint = trainer.checkpoint_callback
         self.run_folder = getattr(checkpoint, "dirpath", None)
         if threading.current_thread() is not threading.main_thread():
@@ -57,7 +90,7 @@ class GracefulStop(Callback):
                              f"(send {name} again to stop at once)\n")
             return
         self._restore()
-        raise KeyboardInterrupt  # Lightning's own shutdown: no checkpoint of a half-done epoch
+        raise Stopped(signum)  # Lightning's shutdown without its notice: no checkpoint of a half-done epoch
 
     @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -68,7 +101,14 @@ class GracefulStop(Callback):
 
     @override
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # the run is exported next; a signal then reaches the command line's handler, which
+        # stops at once (see signals_stop_the_command) and names the resume that completes it
+        self.exporting = self.signal is None
         self._restore()
+
+    def stopped_exporting(self, signum: int) -> None:
+        """Record that ``signum`` stopped the exports after training (see :meth:`report`)."""
+        self.signal = signum
 
     @override
     def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
@@ -87,11 +127,13 @@ class GracefulStop(Callback):
         """What was saved and the command that resumes the run, for the user."""
         name = signal.Signals(self.signal).name if self.signal else "a signal"
         when = (f"after epoch {self.stopped_after_epoch}" if self.stopped_after_epoch is not None
+                else "after training, during the exports" if self.exporting
                 else "at once, in the middle of an epoch")
         last = Path(self.run_folder) / "last.ckpt" if self.run_folder else None
         if last is None or not last.is_file():
             return f"blobclf: stopped by {name} {when}, before any checkpoint was written; nothing to resume"
         shown = os.path.relpath(last) if not os.path.relpath(last).startswith(os.pardir) else os.fspath(last)
         # the checkpoint carries every setting of the run: resuming needs no config
+        completes = " (it completes the exports)" if self.exporting else ""
         return (f"blobclf: stopped by {name} {when}; last checkpoint: {shown}\n"
-                f"resume with: python -m blobclf fit --ckpt_path {shown}")
+                f"resume with: python -m blobclf fit --ckpt_path {shown}{completes}")

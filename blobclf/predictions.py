@@ -153,6 +153,9 @@ class PredictionWriter(PredictionCollector):
         if RUN_FOLDER.match(target.parent.name) and target.parent != run:
             raise UserError(f"--prediction.output {str(path)!r} lies in another run's folder; "
                             "write beside the checkpoint you predict with, or outside any run folder")
+        if path.exists() and not path.is_file():
+            raise UserError(f"--prediction.output {str(path)!r} is not a regular file (a folder, device or pipe); "
+                            "name a file to write")
         if path.exists() and not self.overwrite:
             raise UserError(f"{str(path)!r} already exists; pass --prediction.overwrite true to replace it, "
                             "or --prediction.output PATH to write elsewhere")

@@ -11,6 +11,11 @@ import os
 import re
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows: runs are not locked there
+    fcntl = None  # type: ignore[assignment]
+
 from blobclf.errors import UserError
 from blobclf.safeload import load_checkpoint
 
@@ -74,6 +79,46 @@ def release_run(checkpoint_root: str | os.PathLike[str], version: int, remove_ro
             return  # not empty (something was written: keep it) or already gone
 
 
+_LOCKS: dict[str, int] = {}
+"""Run folders this process trains in, each with the open descriptor that holds its lock."""
+
+
+def lock_run(folder: str | os.PathLike[str]) -> None:
+    """Hold an exclusive lock on a run folder until this process ends.
+
+    Two processes must never train into one run folder (two resumes of one run, or two new runs
+    given the same ``--checkpoint.dirpath``): they would write the same ``last.ckpt`` and delete
+    each other's temporary files. The lock is ``flock`` on the folder itself (no lock file); the
+    operating system releases it when the process ends, however it ends. On platforms without
+    ``fcntl`` (Windows) nothing is locked.
+
+    Raises:
+        UserError: If another process holds the folder.
+    """
+    key = os.path.realpath(folder)
+    if fcntl is None or key in _LOCKS:
+        return
+    fd = os.open(key, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UserError(
+            f"the run folder {os.fspath(folder)!r} is in use by another blobclf fit (two at once would overwrite "
+            "each other's checkpoints); wait for it to end, or start a new run"
+        ) from None
+    except OSError:  # a file system without locks: run unlocked, as before
+        os.close(fd)
+        return
+    _LOCKS[key] = fd
+
+
+def unlock_runs() -> None:
+    """Release every run folder this process locked (at the end of a command run in-process)."""
+    while _LOCKS:
+        os.close(_LOCKS.popitem()[1])
+
+
 def run_folders(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> list[Path]:
     """Run folders under ``root``, oldest (lowest version) first."""
     root = Path(root)
@@ -96,6 +141,12 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
     run = newest_run(root)
     last = run / LAST_NAME
     if not last.is_file():
+        saved = sorted(run.glob("*.ckpt"), key=lambda path: path.stat().st_mtime)
+        if saved:
+            raise UserError(
+                f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it was stopped before "
+                f"writing one); pass the checkpoint it has: --ckpt_path {os.fspath(saved[-1])}"
+            )
         raise UserError(
             f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it stopped before its "
             "first epoch ended); pass a checkpoint path, or start a new run without --ckpt_path"
@@ -113,10 +164,9 @@ def best_checkpoint(last: str | os.PathLike[str]) -> str | None:
     checkpoint = load_checkpoint(last)
     for key, state in checkpoint.get("callbacks", {}).items():
         if "Checkpoint" in key and isinstance(state, dict) and state.get("best_model_path"):
-            best = Path(state["best_model_path"])
-            if best.is_file():
-                return os.fspath(best)
-            local = Path(last).parent / best.name
+            # the best checkpoint lies beside last.ckpt: a stored path elsewhere (a run folder
+            # copied or moved, or an edited checkpoint) is never followed out of the run's folder
+            local = Path(last).parent / Path(str(state["best_model_path"])).name
             if local.is_file():
                 return os.fspath(local)
     return None
