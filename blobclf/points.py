@@ -12,10 +12,21 @@ import torch
 from torch import Tensor
 
 from blobclf.errors import UserError
-from blobclf.table import FLOAT32_MAX, read_header, rows, shown_cell
+from blobclf.table import (
+    FLOAT32_MAX,
+    MISSING,
+    number_fix,
+    parse_number,
+    read_header,
+    rows,
+    shown_cell,
+    shown_columns,
+)
 
 LABEL_COLUMN = "label"
 """The column of known classes in a blob run's prediction input."""
+PREDICTED_COLUMN = "predicted"
+"""The column of predicted classes that ``predict`` adds to its output."""
 
 
 @dataclass
@@ -57,8 +68,12 @@ def read_points(
 
     Raises:
         UserError: naming the file and line, for a missing or empty file, a file that is not
-            UTF-8 text, a header without a feature the model needs, a wrong cell count, a feature
-            that is not a finite number, or a label that is not one of the model's classes.
+            UTF-8 text, a header without a feature the model needs, a column named like one the
+            predictions add (``predicted``, ``prob_<class>``: an earlier predictions file), a wrong
+            cell count, a row of empty cells, a feature that is missing, not a number as the
+            training table's reader takes numbers (:func:`blobclf.table.parse_number`) or not
+            finite, or a label that is not one of the model's classes. Blank lines are skipped,
+            as in training tables.
     """
     header = read_header(path, delimiter)
     name, columns = header.path, header.columns
@@ -66,12 +81,19 @@ def read_points(
         if feature not in columns:
             raise UserError(
                 f"{name}:{header.line}: no column {feature!r}, which the model needs; the columns are: "
-                f"{', '.join(columns)} (the model's features: {', '.join(feature_names)})"
+                f"{shown_columns(columns)} (the model's features: {shown_columns(feature_names)})"
             )
     index = {column: i for i, column in enumerate(columns)}
     wanted = [index[f] for f in feature_names]
     label_at = index.get(label_column)
     carried_at = [(column, i) for column, i in index.items() if column not in feature_names and i != label_at]
+    added = output_columns(classes)
+    for column, i in carried_at:
+        if column in added:
+            raise UserError(
+                f"{name}:{header.line}: column {i + 1} is named {column!r}, a column the predictions add (is this "
+                "an earlier predictions file?); rename it or drop it"
+            )
     known = {c: i for i, c in enumerate(classes)} if classes is not None else None
     values = array("f")  # 4 bytes a value, however long the file
     labels = array("q")
@@ -80,6 +102,10 @@ def read_points(
     for line, row in rows(header):
         if len(row) != width:
             raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
+        if not any(cell.strip() for cell in row):
+            raise UserError(
+                f"{name}:{line}: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"
+            )
         for feature, i in zip(feature_names, wanted):
             values.append(_number(row[i], name, line, feature))
         if label_at is not None:
@@ -97,11 +123,23 @@ def read_points(
     return Points(features, y, list(feature_names), carried)
 
 
+def output_columns(classes: Sequence[str] | None) -> set[str]:
+    """The columns ``predict`` adds to its output: ``prob_<class>`` for each class and ``predicted``.
+
+    With ``classes`` unknown (``None``) only ``predicted``.
+    """
+    return {PREDICTED_COLUMN, *(f"prob_{c}" for c in classes or ())}
+
+
 def _number(cell: str, name: str, line: int, column: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a number") from None
+    value = parse_number(cell)
+    if value is None:
+        if cell.strip().lower() in MISSING:
+            raise UserError(
+                f"{name}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
+                "(blobclf drops no row itself)"
+            )
+        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a number{number_fix(cell)}")
     if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a finite number")
     return value

@@ -16,6 +16,7 @@ from typing_extensions import override
 from blobclf.atomic import atomic_write
 from blobclf.errors import UserError
 from blobclf.export import checkpoint_tag
+from blobclf.points import PREDICTED_COLUMN
 
 PROTECTED_SUFFIXES = (".ckpt", ".pth", ".pt", ".onnx", ".yaml", ".yml", ".json", ".png")
 PROTECTED_NAMES = ("model.json", "config.yaml", "hparams.yaml")
@@ -35,11 +36,18 @@ def prediction_rows(
 
     ``predicted`` and the true label (``label_column``, written when every label is known) are
     class names; ``carried`` columns (e.g. an id) are copied from the input as they were.
+
+    Raises:
+        UserError: if two columns would share a name (an input column named ``predicted``).
     """
     known = bool((labels >= 0).all())
     classes = class_names if class_names is not None else [str(k) for k in range(probabilities.shape[1])]
     carried = carried or {}
-    header = [*carried, *names, *(f"prob_{name}" for name in classes), "predicted"] + ([label_column] if known else [])
+    header = [*carried, *names, *(f"prob_{name}" for name in classes), PREDICTED_COLUMN]
+    header += [label_column] if known else []
+    twice = next((column for i, column in enumerate(header) if column in header[:i]), None)
+    if twice is not None:  # read_points refuses such inputs first; this guards every other way in
+        raise UserError(f"the predictions would have two columns named {twice!r}; rename that column of the input")
     predicted = probabilities.argmax(dim=1).tolist()
     kept = list(zip(*carried.values())) if carried else [()] * features.shape[0]
     truth = labels.tolist()

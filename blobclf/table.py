@@ -14,6 +14,8 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
+import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +31,20 @@ DELIMITERS = ",;\t|"
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 """Cells (compared stripped and lower-cased) that count as a missing value rather than a bad one."""
 SNIFF_BYTES = 64 * 1024
+"""At most this much of the header and the rows after it is given to the delimiter sniffer."""
+HEADER_BYTES = 64 * 1024 * 1024
+"""A header line longer than this is refused (a file without line breaks is not a table)."""
+BOM = b"\xef\xbb\xbf"
+BINARY_FORMATS = {
+    b"PAR1": "a Parquet file",
+    b"\x1f\x8b": "a gzip-compressed file",
+    b"PK\x03\x04": "a zip archive",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel (.xls) workbook",
+    b"BZh": "a bzip2-compressed file",
+    b"\xfd7zXZ\x00": "an xz-compressed file",
+    b"\x28\xb5\x2f\xfd": "a zstd-compressed file",
+}
+"""First bytes of file formats that are not CSV text, and what each is called in the error."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -63,32 +79,42 @@ class Table:
 def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> Header:
     """Read the header row of a CSV file (the first non-blank line) and find its delimiter.
 
+    The whole header line is read, however long; the delimiter is sniffed from at most
+    :data:`SNIFF_BYTES` of it and the complete rows that follow within that bound.
+
     Raises:
-        UserError: for a missing or empty file, a file that is not UTF-8, a header of numbers
-            (a file without a header row) or a column name used twice.
+        UserError: for a missing file, a folder, a file of another format (Parquet, gzip, zip or
+            Excel), an empty file, a file that is not UTF-8, a header of numbers (a file without a
+            header row) or a column name used twice.
     """
     name = os.fspath(path)
     file = Path(path)
+    if file.is_dir():
+        raise UserError(f"{name} is a folder, not a CSV file; give the path of the table file itself")
     if not file.is_file():
         raise UserError(f"{name}: no such file")
     with file.open("rb") as handle:
-        sample = handle.read(SNIFF_BYTES)
-    try:
-        text = sample.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        if error.start < len(sample) - 4:  # not just a character cut at the sample's end
-            line = sample[: error.start].count(b"\n") + 1
-            raise UserError(
-                f"{name}:{line}: not UTF-8 text (byte 0x{sample[error.start]:02x}); save the file as UTF-8"
-            ) from None
-        text = sample[: error.start].decode("utf-8-sig")
-    lines = text.splitlines()
-    line = next((i for i, row in enumerate(lines, start=1) if row.strip()), None)
+        check_text_file(name, handle.read(8))
+        handle.seek(0)
+        if handle.read(len(BOM)) != BOM:
+            handle.seek(0)
+        line, raw = _first_nonblank_line(name, handle)
+        following = handle.read(SNIFF_BYTES)
     if line is None:
         raise UserError(f"{name}: the file is empty; expected a header row naming the columns, then one row per sample")
+    text = _utf8(name, line, raw, whole=True).rstrip("\r\n")
     if delimiter is None:
-        delimiter = sniff_delimiter("\n".join(lines[line - 1 : line + 20]))
-    columns = [cell.strip() for cell in next(csv.reader([lines[line - 1]], delimiter=delimiter))]
+        cut = len(following) == SNIFF_BYTES
+        rest = _utf8(name, line + 1, following, whole=not cut).splitlines()
+        if cut and rest:
+            rest.pop()  # a row cut at the sample's end would mislead the sniffer
+        sample = text[:SNIFF_BYTES]
+        for row in rest[:20]:
+            if len(sample) + len(row) > SNIFF_BYTES:
+                break
+            sample += "\n" + row
+        delimiter = sniff_delimiter(sample)
+    columns = [cell.strip() for cell in next(csv.reader([text], delimiter=delimiter))]
     if all(_is_number(cell) for cell in columns):
         raise UserError(
             f"{name}:{line}: the first row holds numbers ({columns[0]!r}, ...), not column names; "
@@ -103,6 +129,40 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
             )
         seen[column] = position
     return Header(name, columns, delimiter, line)
+
+
+def check_text_file(name: str, start: bytes) -> None:
+    """Refuse, naming its format, a file whose first bytes are those of a binary format (:data:`BINARY_FORMATS`)."""
+    for magic, what in BINARY_FORMATS.items():
+        if start.startswith(magic):
+            if magic == b"PK\x03\x04" and Path(name).suffix.lower() in (".xlsx", ".xlsm"):
+                what = "an Excel workbook"
+            raise UserError(f"{name} is {what}; blobclf reads CSV text only: save it as CSV (see docs/tables.md)")
+
+
+def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:
+    """The number and bytes of the first line holding more than whitespace (``None`` if there is none)."""
+    for number, raw in enumerate(iter(lambda: handle.readline(HEADER_BYTES + 1), b""), start=1):
+        if len(raw) > HEADER_BYTES:
+            raise UserError(
+                f"{name}:{number}: the header line is longer than {HEADER_BYTES >> 20} MiB; is this a CSV file?"
+            )
+        if raw.strip():
+            return number, raw
+    return None, b""
+
+
+def _utf8(name: str, line: int, data: bytes, whole: bool) -> str:
+    """``data`` (starting on ``line``) decoded; a character cut at the end is dropped unless ``whole``."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if whole or error.start < len(data) - 4:  # not just a character cut at the sample's end
+            bad = line + data[: error.start].count(b"\n")
+            raise UserError(
+                f"{name}:{bad}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+            ) from None
+        return data[: error.start].decode("utf-8")
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -139,13 +199,13 @@ def read_table(
     name, columns = header.path, header.columns
     if target is not None and target not in columns:
         raise UserError(
-            f"{name}: no target column {target!r}; the columns are: {', '.join(columns)} (choose one with --data.target)"
+            f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with --data.target)"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
     for column in feature_names:
         if column not in columns:
             raise UserError(
-                f"{name}: --data.features names {column!r}, which is not a column; the columns are: {', '.join(columns)}"
+                f"{name}: --data.features names {column!r}, which is not a column; the columns are: {shown_columns(columns)}"
             )
     if target is not None and target in feature_names:
         raise UserError(f"{name}: the target column {target!r} is also listed in --data.features; leave it out there")
@@ -154,6 +214,7 @@ def read_table(
         raise UserError(f"{name}: --data.features names {twice!r} twice")
     if not feature_names:
         raise UserError(f"{name}: no feature columns: the table has only the target column {target!r}")
+    check_named(header, feature_names)
 
     index = {column: i for i, column in enumerate(columns)}
     codes: dict[str, int] = {}
@@ -161,18 +222,20 @@ def read_table(
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(cell.strip(), len(codes))
     try:
-        with warnings.catch_warnings():
-            # a header-only file is refused below in one line; numpy's own notice would repeat it
-            warnings.filterwarnings("ignore", message="loadtxt: input contained no data", category=UserWarning)
-            data = np.loadtxt(
-                name, delimiter=header.delimiter, skiprows=header.line, dtype=np.float32, comments=None,
-                quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
-            )
+        data = _load(name, header, header.line, converters)
     except (ValueError, UnicodeDecodeError):
         diagnose(header, feature_names, target)
-        raise  # diagnose found nothing wrong: a bug, not the user's file
+        # nothing wrong row by row: blank lines of spaces, which numpy reads as one-cell rows
+        codes.clear()
+        try:
+            data = _load(_nonblank_rows(header), header, 0, converters)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise unreadable(header, error) from None
     if data.shape[0] == 0:
         raise UserError(f"{name}: the file has a header but no rows")
+    if data.shape[1] != len(columns):  # every row has the same other number of cells
+        diagnose(header, feature_names, target)
+        raise UserError(f"{name}: {data.shape[1]} columns in every row, expected {len(columns)} as in the header")
     positions = [index[c] for c in feature_names]
     if positions == list(range(positions[0], positions[0] + len(positions))):
         x = data[:, positions[0] : positions[0] + len(positions)]  # a view: no copy of the largest array
@@ -199,6 +262,75 @@ def read_table(
         labels = remap[data[:, index[target]].astype(np.int64)]
         found = order
     return Table(name, columns, feature_names, x, target, labels, found)
+
+
+def _load(source: Any, header: Header, skiprows: int, converters: dict[int, Any]) -> np.ndarray:
+    """Every cell of ``source`` (the file's name, or its lines) after ``skiprows`` lines, as float32 ``(rows, columns)``."""
+    with warnings.catch_warnings():
+        # a header-only file is refused in one line; numpy's own notice would repeat it
+        warnings.filterwarnings("ignore", message="loadtxt: input contained no data", category=UserWarning)
+        return np.loadtxt(
+            source, delimiter=header.delimiter, skiprows=skiprows, dtype=np.float32, comments=None,
+            quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
+        )
+
+
+def _nonblank_rows(header: Header) -> Iterator[str]:
+    """The lines after the header that hold more than whitespace (a blank line is no row)."""
+    with open(header.path, encoding="utf-8-sig") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number > header.line and text.strip():
+                yield text
+
+
+def unreadable(header: Header, error: Exception) -> UserError:
+    """The one line for a table numpy cannot read although :func:`diagnose` found no fault in it.
+
+    numpy's message names a data row (0-based in "could not convert", 1-based otherwise, blank
+    lines not counted) and a 1-based column; both are turned into the file's line and column name.
+    """
+    message = str(error).split(";")[0]
+    found = re.search(r"at row (\d+)(?:, column (\d+))?", message)
+    if found is None:
+        return UserError(f"{header.path}: numpy cannot read the table ({message}); check the file's rows")
+    row = int(found[1]) + (1 if message.startswith("could not convert") else 0)
+    line = header.line
+    with open(header.path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number > header.line and raw.strip():
+                row -= 1
+                if row == 0:
+                    line = number
+                    break
+    where = ""
+    if found[2] is not None and 0 < int(found[2]) <= len(header.columns):
+        where = f" column {header.columns[int(found[2]) - 1]!r}:"
+    return UserError(f"{header.path}:{line}:{where} numpy cannot read the row ({message}); check that row")
+
+
+def check_named(header: Header, used: Sequence[str]) -> None:
+    """Refuse a column without a name among the ``used`` ones (an index column pandas saved, often).
+
+    Raises:
+        UserError: naming the header line and the column's position.
+    """
+    if "" in used:
+        position = header.columns.index("") + 1
+        raise UserError(
+            f"{header.path}:{header.line}: column {position} has no name (a saved index?); name it, or list the "
+            "features with --data.features"
+        )
+
+
+def shown_columns(columns: Sequence[str], limit: int = 20) -> str:
+    """Column names for a message: the first ``limit``, then how many more there are.
+
+    Example:
+        >>> shown_columns(["a", "b", "c"], limit=2)
+        'a, b, ... (1 more)'
+    """
+    shown = ", ".join(columns[:limit])
+    return shown if len(columns) <= limit else f"{shown}, ... ({len(columns) - limit} more)"
 
 
 def class_order(values: Sequence[str]) -> list[str]:
@@ -247,10 +379,11 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
 def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -> None:
     """Read the table row by row and raise a one-line :class:`UserError` for its first problem.
 
-    The problems, in the order they are looked for: a row that is not UTF-8 or not CSV, a row with
-    another number of cells than the header, a feature cell that is not a number or not finite
-    (raised at once), and missing values (feature or target; reported after the whole file is
-    read, with their count). Returns only if the file has none of these.
+    The problems, in the order they are looked for: a row that is not UTF-8 or not CSV (an unclosed
+    quote among them), a row with another number of cells than the header, a feature cell that is
+    not a number as numpy reads numbers (:func:`parse_number`) or not finite (raised at once), and
+    missing values (feature or target, a row of empty cells included; reported after the whole
+    file is read, with their count). Returns only if the file has none of these.
     """
     name = header.path
     width = len(header.columns)
@@ -268,14 +401,13 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
                 continue
             if column == target:
                 continue
-            try:
-                value = float(cell)
-            except ValueError:
+            value = parse_number(cell)
+            if value is None:
                 others = [c for c in feature_names if c != column]
-                raise UserError(
-                    f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number; to leave the column "
-                    f"out, list the features: --data.features [{','.join(others)}]"
-                ) from None
+                fix = number_fix(cell) or (
+                    f"; to leave the column out, list the features: --data.features [{','.join(others)}]"
+                )
+                raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
                 raise UserError(f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number")
     if missing:
@@ -287,28 +419,52 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
 
 
 def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
-    """``(line, cells)`` of every non-blank row after the header, with one-line errors for unreadable text."""
+    """``(line, cells)`` of every row after the header, ``line`` being where the row starts.
+
+    A blank line (empty, or only spaces and tabs) is no row and is skipped, as numpy skips an
+    empty one; a line of delimiters between empty cells (``,,``) is a row, of missing values.
+    Unreadable text is refused in one line: bytes that are not UTF-8, and a quoted cell that is not
+    closed (a row running over several lines with another number of cells than the header,
+    named by the line where the quote opens).
+    """
     name = header.path
-    physical = 0
+    width = len(header.columns)
+    physical = header.line
+    text = ""
 
     def decoded(handle: Any) -> Iterator[str]:
-        nonlocal physical
-        for physical, raw in enumerate(handle, start=1):  # noqa: B007 - read by the error message
-            if physical > header.line:
-                yield raw.decode("utf-8")
+        nonlocal physical, text
+        for raw in handle:
+            physical += 1
+            text = raw.decode("utf-8")
+            yield text
+
+    def unclosed(start: int) -> UserError:
+        return UserError(
+            f"{name}:{start}: a quoted cell opens on this line and is not closed (the row runs on to line "
+            f"{physical}); close the quote"
+        )
 
     with open(name, "rb") as handle:
+        for _ in range(header.line):
+            handle.readline()
         reader = csv.reader(decoded(handle), delimiter=header.delimiter)
+        start = physical + 1
         try:
             for row in reader:
-                if any(cell.strip() for cell in row):
-                    yield header.line + reader.line_num, row
+                if physical > start and len(row) != width:
+                    raise unclosed(start)
+                if physical > start or text.strip():
+                    yield start, row
+                start = physical + 1
         except UnicodeDecodeError as error:
             raise UserError(
                 f"{name}:{physical}: not UTF-8 text (byte 0x{error.object[error.start]:02x}); save the file as UTF-8"
             ) from None
         except csv.Error as error:
-            raise UserError(f"{name}:{header.line + reader.line_num + 1}: not a readable CSV row ({error})") from None
+            if physical > start:
+                raise unclosed(start) from None
+            raise UserError(f"{name}:{physical}: not a readable CSV row ({error})") from None
 
 
 def _first_line(header: Header, column: str, value: str) -> int:
@@ -324,11 +480,42 @@ def _zero(cell: str) -> float:
 
 
 def _is_number(cell: str) -> bool:
+    return parse_number(cell) is not None
+
+
+def parse_number(cell: str) -> float | None:
+    """The cell's value if numpy's reader takes it for a number, else ``None``.
+
+    That is ASCII digits with an optional sign, ``.`` and exponent (or ``inf`` / ``nan``),
+    spaces around allowed. Python's ``float`` also takes ``1_000`` and other scripts' digits
+    (``١٢``, ``１``); numpy does not, so neither does blobclf, for training and predicting alike.
+
+    Example:
+        >>> parse_number(" -1.5e3 "), parse_number("1_000"), parse_number("\u0661")
+        (-1500.0, None, None)
+    """
+    if not cell.isascii() or "_" in cell:
+        return None
     try:
-        float(cell)
+        return float(cell)
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def number_fix(cell: str) -> str:
+    """How to write a cell that Python reads as a number but numpy does not (``""`` for any other cell).
+
+    Example:
+        >>> number_fix("1_000")
+        "; write it as '1000' (ASCII digits 0-9, no '_')"
+    """
+    text = cell.strip()
+    try:
+        float(text)
+    except ValueError:
+        return ""
+    plain = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text).replace("_", "")
+    return f"; write it as {plain!r} (ASCII digits 0-9, no '_')"
 
 
 def _is_integer(cell: str) -> bool:

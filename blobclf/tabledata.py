@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 import numpy as np
@@ -13,9 +14,8 @@ from torch import Tensor
 from blobclf.data import SplitDataModule
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, read_points
-from blobclf.table import Table, check_classes, read_header, read_table
+from blobclf.table import Table, check_classes, check_named, read_header, read_table
 from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
-
 
 SCALING_BLOCK = 1 << 16
 DIGEST_BLOCK = 1 << 20
@@ -49,6 +49,44 @@ def check_table_unchanged(state: Any, path: str) -> None:
 """Rows per block when the standardization statistics are computed."""
 
 
+def check_split(path: str, rows: int, classes: int, fraction: float, option: str, split: str) -> None:
+    """Refuse a stratified split of ``rows`` rows that leaves either part fewer rows than ``classes``.
+
+    The sizes are scikit-learn's (``ceil(fraction * rows)`` held out, the rest kept), whose own
+    error would name its parameters rather than blobclf's options.
+
+    Args:
+        path: The training table, for the message.
+        rows: Rows to split (the table, or its training split for validation).
+        classes: The number of classes; each part must hold every one.
+        fraction: The fraction held out.
+        option: The option that sets ``fraction`` (``--data.test_size``, ``--data.val_size``).
+        split: What the held-out part is called (``test``, ``validation``).
+
+    Raises:
+        UserError: with a fraction that works, or the rows needed if none does.
+    """
+    held = math.ceil(fraction * rows)
+    if held >= classes and rows - held >= classes:
+        return
+    if rows < 2 * classes:
+        raise UserError(
+            f"{path}: {rows} rows cannot be split into a {split} part and a training part that each hold all "
+            f"{classes} classes; that needs at least {2 * classes} rows"
+        )
+    if held < classes:
+        good = math.ceil(classes / rows * 100) / 100
+        while math.ceil(good * rows) < classes:
+            good += 0.01
+        problem = f"{option} {fraction} holds out {held} of {rows} rows, fewer than the {classes} classes"
+    else:
+        good = math.floor((rows - classes) / rows * 100) / 100
+        while rows - math.ceil(good * rows) < classes:
+            good -= 0.01
+        problem = f"{option} {fraction} keeps {rows - held} of {rows} rows for training, fewer than the {classes} classes"
+    raise UserError(f"{path}: {problem}; a stratified split needs every class in each part: try {option} {good:.2f}")
+
+
 class TableDataModule(SplitDataModule):
     """A classification table read from a CSV file with a header row.
 
@@ -61,9 +99,10 @@ class TableDataModule(SplitDataModule):
     when there is no ``val_size``.
 
     The table is read when its shape is first needed (the command line links feature and class
-    names into the model while building it), once. The feature and class names found, and the
-    delimiter, are then recorded in this module's hyperparameters, so a checkpoint carries them
-    and ``test`` / ``predict`` with it use exactly the trained model's columns and classes.
+    names into the model while building it), once. The feature and class names found are then
+    recorded in this module's hyperparameters, so a checkpoint carries them and ``test`` /
+    ``predict`` with it use exactly the trained model's columns and classes. The delimiter is
+    not: unless ``delimiter`` is given, every file (training, test, predict) has its own detected.
 
     Args:
         path: CSV file of the training table (a header row naming the columns, then one row per sample).
@@ -110,6 +149,11 @@ class TableDataModule(SplitDataModule):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         if delimiter is not None and len(delimiter) != 1:
             raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")
+        if features is not None and not features:
+            raise ArgumentValueError(
+                "--data.features is an empty list; list at least one feature column, or leave it out to use every "
+                "column but the target"
+            )
         if classes is not None and len(set(classes)) != len(classes):
             raise ArgumentValueError(f"classes must be distinct, got {classes!r}")
         self.save_hyperparameters()
@@ -121,12 +165,15 @@ class TableDataModule(SplitDataModule):
     def feature_names(self) -> list[str]:
         """The feature columns, in the model's input order (linked into the model)."""
         if self.hparams.features is None:
+            # the delimiter sniffed here is not recorded: each later file (test, predict) is sniffed
+            # on its own unless --data.delimiter was given
             header = read_header(self.hparams.path, self.hparams.delimiter)
             self._columns = header.columns
-            self.hparams.delimiter = header.delimiter
             if self.hparams.target not in header.columns:
                 read_table(self.hparams.path, self.hparams.target, delimiter=header.delimiter)  # raises the error
-            self.hparams.features = [c for c in header.columns if c != self.hparams.target]
+            features = [c for c in header.columns if c != self.hparams.target]
+            check_named(header, features)
+            self.hparams.features = features
         return list(self.hparams.features)
 
     @property
@@ -216,6 +263,11 @@ class TableDataModule(SplitDataModule):
         x = torch.from_numpy(table.features)
         y = torch.from_numpy(table.labels)
         train = np.arange(len(y))
+        if not separate_test:
+            check_split(hp.path, len(y), len(table.classes), hp.test_size, "--data.test_size", "test")
+        if hp.val_size is not None:
+            n_train = len(y) - (math.ceil(hp.test_size * len(y)) if not separate_test else 0)
+            check_split(hp.path, n_train, len(table.classes), hp.val_size, "--data.val_size", "validation")
         try:
             if not separate_test:
                 train, test = train_test_split(

@@ -1,0 +1,170 @@
+"""Tables the tester found mishandled: each is read whole, or refused in one exact line, in training and predicting alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from blobclf.errors import UserError
+from blobclf.points import read_points
+from blobclf.predictions import prediction_rows
+from blobclf.table import Header, read_header, read_table, unreadable
+
+ROWS = "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(6))  # lines 2-7 of a table "a,b,kind"
+MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows (blobclf drops no row itself)"
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def refused(call, *args, **kwargs) -> str:
+    with pytest.raises(UserError) as error:
+        call(*args, **kwargs)
+    return str(error.value)
+
+
+# --- training tables: read whole, or refused in one line ----------------------------------------------
+
+def test_a_header_longer_than_the_sniffed_sample_is_read_whole(tmp_path):
+    names = [f"feature_number_{i:05d}" for i in range(4000)]  # a 84 KB header: longer than the 64 KiB sample
+    values = ",".join(["1.5"] * 4000)
+    path = write(tmp_path / "t.csv", ",".join(names) + ",kind\n" + f"{values},x\n{values},y\n")
+    table = read_table(path, "kind")
+    assert table.feature_names == names and table.features.shape == (2, 4000)
+    assert table.labels.tolist() == [0, 1]
+    assert read_header(write(tmp_path / "s.csv", ";".join(names) + ";kind\n")).delimiter == ";"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # every row one numeric cell longer than the header
+        ("a,b,kind\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]},{i * 10}\n" for i in range(20)),
+         "t.csv:2: 4 columns, expected 3 as in the header"),
+        ("a,b,kind\n" + ROWS + ",,\n7,1,x\n", "t.csv: " + MISSING_A.format(8)),
+        ("a,b,kind\n" + ROWS + "1_000,1,x\n",
+         "t.csv:8: feature column 'a' holds '1_000', not a number; write it as '1000' (ASCII digits 0-9, no '_')"),
+        ("a,b,kind\n" + ROWS + "\u0661\u0662,1,x\n",
+         "t.csv:8: feature column 'a' holds '\u0661\u0662', not a number; write it as '12' (ASCII digits 0-9, no '_')"),
+        ("a,b,kind\n" + ROWS + "\uff11,1,x\n",
+         "t.csv:8: feature column 'a' holds '\uff11', not a number; write it as '1' (ASCII digits 0-9, no '_')"),
+        (",a,b,kind\n0,1,2,x\n1,3,4,y\n",
+         "t.csv:1: column 1 has no name (a saved index?); name it, or list the features with --data.features"),
+        ("a,b,kind\n" + ROWS + '"7,1,x\n8,1,y\n9,1,x\n',
+         "t.csv:8: a quoted cell opens on this line and is not closed (the row runs on to line 10); close the quote"),
+        ("a,b,kind\n" + ROWS + "   \n7,q,x\n",
+         ("t.csv:9: feature column 'b' holds 'q', not a number; to leave the column out, list the features: "
+         "--data.features [a]")),
+    ],
+    ids=["extra-column", "row-of-empty-cells", "underscore", "arabic-indic-digits", "fullwidth-digit", "index-column",
+         "unclosed-quote", "blank-line-then-text"],
+)
+def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", content)
+    assert refused(read_table, "t.csv", "kind") == message
+
+
+def test_blank_lines_anywhere_are_no_rows_and_every_row_is_kept(tmp_path):
+    path = write(tmp_path / "t.csv", "\n  \na,b,kind\n1,2,x\n   \n\t\n3,4,y\n\n5,6,x\n \n")
+    table = read_table(path, "kind")
+    assert table.features.tolist() == [[1, 2], [3, 4], [5, 6]] and table.labels.tolist() == [0, 1, 0]
+
+
+def test_an_unnamed_column_left_out_of_the_features_is_read_past(tmp_path):
+    path = write(tmp_path / "t.csv", ",a,b,kind\n0,1,2,x\n1,3,4,y\n")
+    assert read_table(path, "kind", features=["a", "b"]).features.tolist() == [[1, 2], [3, 4]]
+
+
+def test_what_numpy_alone_refuses_is_still_one_line_naming_line_and_column(tmp_path):
+    path = write(tmp_path / "t.csv", "a,b,kind\n1,2,x\n\n3,4,y\n")
+    header = read_header(path)
+    error = unreadable(header, ValueError("could not convert string 'z' to float32 at row 1, column 2."))
+    assert str(error) == (f"{path}:4: column 'b': numpy cannot read the row (could not convert string 'z' to float32 "
+                          "at row 1, column 2.); check that row")
+    error = unreadable(header, ValueError("the number of columns changed from 3 to 2 at row 2; use `usecols` ..."))
+    assert str(error) == f"{path}:4: numpy cannot read the row (the number of columns changed from 3 to 2 at row 2); check that row"
+    assert isinstance(unreadable(Header(str(path), ["a"], ",", 1), ValueError("odd")), UserError)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PAR1\x15\x04", "t.csv is a Parquet file; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
+        (b"\x1f\x8b\x08\x00", "t.csv is a gzip-compressed file; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
+        (b"PK\x03\x04\x14\x00", "t.csv is a zip archive; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
+    ],
+    ids=["parquet", "gzip", "zip"],
+)
+def test_files_of_other_formats_are_named(tmp_path, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", content)
+    assert refused(read_table, "t.csv", "kind") == message
+
+
+def test_an_excel_workbook_and_a_folder_are_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.xlsx", b"PK\x03\x04\x14\x00")
+    assert refused(read_table, "t.xlsx", "kind") == (
+        "t.xlsx is an Excel workbook; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"
+    )
+    (tmp_path / "data").mkdir()
+    assert refused(read_table, "data", "kind") == "data is a folder, not a CSV file; give the path of the table file itself"
+
+
+def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    names = [f"c{i}" for i in range(30)]
+    write(tmp_path / "t.csv", ",".join(names) + "\n" + ",".join(["1"] * 30) + "\n")
+    shown = ", ".join(names[:20]) + ", ... (10 more)"
+    assert refused(read_table, "t.csv", "kind") == (
+        f"t.csv: no target column 'kind'; the columns are: {shown} (choose one with --data.target)"
+    )
+    assert refused(read_points, "t.csv", ["x0", *names]) == (
+        f"t.csv:1: no column 'x0', which the model needs; the columns are: {shown} (the model's features: x0, "
+        f"{', '.join(names[:19])}, ... (11 more))"
+    )
+
+
+# --- prediction inputs: the same numbers as training, no row dropped, no column written twice ------------
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("x0,x1\n1,2\n1_0,3\n", "p.csv:3: x0='1_0' is not a number; write it as '10' (ASCII digits 0-9, no '_')"),
+        ("x0,x1\n1,\u0663\n", "p.csv:2: x1='\u0663' is not a number; write it as '3' (ASCII digits 0-9, no '_')"),
+        ("id,x0,x1\np1,1,2\n,,\np2,3,4\n",
+         "p.csv:3: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"),
+        ("x0,x1\n1,NA\n", "p.csv:2: x1='NA' is a missing value; fill it in or remove the row (blobclf drops no row itself)"),
+        ("x0,x1,prob_0\n1,2,0.5\n", ("p.csv:1: column 3 is named 'prob_0', a column the predictions add (is this an "
+                                    "earlier predictions file?); rename it or drop it")),
+        ("predicted,x0,x1\n1,1,2\n", ("p.csv:1: column 1 is named 'predicted', a column the predictions add (is this an "
+                                     "earlier predictions file?); rename it or drop it")),
+        ('x0,x1\n1,2\n"3,4\n5,6\n7,8\n', ("p.csv:3: a quoted cell opens on this line and is not closed (the row runs on "
+                                         "to line 5); close the quote")),
+    ],
+    ids=["underscore", "arabic-indic-digit", "row-of-empty-cells", "missing-value", "prob-column", "predicted-column",
+         "unclosed-quote"],
+)
+def test_prediction_inputs_are_refused_as_training_tables_are(tmp_path, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "p.csv", content)
+    assert refused(read_points, "p.csv", ["x0", "x1"], ["0", "1"]) == message
+
+
+def test_blank_lines_in_prediction_inputs_are_skipped_as_in_training(tmp_path):
+    path = write(tmp_path / "p.csv", "x0,x1\n1,2\n  \n\n3,4\n\t\n")
+    assert read_points(path, ["x0", "x1"], ["0", "1"]).features.tolist() == [[1, 2], [3, 4]]
+
+
+def test_predictions_never_hold_two_columns_of_one_name():
+    with pytest.raises(UserError) as error:
+        prediction_rows(torch.zeros(1, 1), torch.tensor([[0.5, 0.5]]), torch.tensor([-1]), ["predicted"], ["a", "b"])
+    assert str(error.value) == "the predictions would have two columns named 'predicted'; rename that column of the input"

@@ -1,0 +1,117 @@
+"""The table data module and the command line: bad settings and tables refused in one line, each file read with its own delimiter."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from test_table_inputs import ROWS, refused, write
+
+from blobclf.errors import ArgumentValueError
+from blobclf.tabledata import TableDataModule
+
+# --- the data module --------------------------------------------------------------------------------
+
+def test_an_empty_feature_list_is_refused_in_one_line():
+    with pytest.raises(ArgumentValueError) as error:
+        TableDataModule("t.csv", "kind", features=[])
+    assert str(error.value) == ("--data.features is an empty list; list at least one feature column, or leave it out "
+                                "to use every column but the target")
+
+
+def test_an_unnamed_column_is_refused_before_the_model_is_built(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", ",a,b,kind\n0,1,2,x\n1,3,4,y\n")
+    data = TableDataModule("t.csv", "kind")
+    assert refused(lambda: data.feature_names) == (
+        "t.csv:1: column 1 has no name (a saved index?); name it, or list the features with --data.features"
+    )
+    assert TableDataModule("t.csv", "kind", features=["a", "b"]).feature_names == ["a", "b"]
+
+
+def test_each_file_has_its_own_delimiter_unless_one_is_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,kind\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(10)))
+    write(tmp_path / "p.csv", "id;b;a\nr1;1;2\nr2;3;4\n")
+    data = TableDataModule("t.csv", "kind", predict_file="p.csv")
+    data.setup("fit")
+    assert data.hparams.delimiter is None  # what a checkpoint records
+    points = data.predict_points()
+    assert points.features.tolist() == [[2, 1], [4, 3]] and points.carried == {"id": ["r1", "r2"]}
+    given = TableDataModule("t.csv", "kind", predict_file="p.csv", delimiter=",", classes=["x", "y"])
+    assert refused(given.predict_points) == (
+        "p.csv:1: no column 'a', which the model needs; the columns are: id;b;a (the model's features: a, b)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "settings", "message"),
+    [
+        (9, {}, ("t.csv: --data.test_size 0.2 holds out 2 of 9 rows, fewer than the 3 classes; a stratified split needs "
+                "every class in each part: try --data.test_size 0.34")),
+        (9, {"test_size": 0.8}, ("t.csv: --data.test_size 0.8 keeps 1 of 9 rows for training, fewer than the 3 classes; "
+                                "a stratified split needs every class in each part: try --data.test_size 0.66")),
+        (15, {"val_size": 0.1}, ("t.csv: --data.val_size 0.1 holds out 2 of 12 rows, fewer than the 3 classes; a "
+                                "stratified split needs every class in each part: try --data.val_size 0.25")),
+        (9, {"test_size": 0.5, "val_size": 0.5}, ("t.csv: 4 rows cannot be split into a validation part and a "
+                                                 "training part that each hold all 3 classes; that needs at least 6 rows")),
+    ],
+    ids=["test-too-small", "train-too-small", "validation-too-small", "too-few-rows"],
+)
+def test_a_split_too_small_for_the_classes_suggests_a_size(tmp_path, monkeypatch, rows, settings, message):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,kind\n" + "".join(f"{i},{i % 4},{'xyz'[i % 3]}\n" for i in range(rows)))
+    data = TableDataModule("t.csv", "kind", **settings)
+    assert refused(data.setup, "fit") == message
+    if message.endswith(("0.34", "0.66")):  # the suggested size works
+        data = TableDataModule("t.csv", "kind", test_size=float(message.rsplit(" ", 1)[1]))
+        data.setup("fit")
+        assert min(len(data.splits[name][1]) for name in ("train", "test")) >= 3
+
+
+# --- on the command line: one line, nothing written ------------------------------------------------------
+
+GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in range(30))
+
+
+def one_error(result) -> str:
+    assert result.returncode == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0].removeprefix("blobclf: error: ")
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (GOOD, ["--data.features", "[]"], ("--data.features is an empty list; list at least one feature column, or "
+                                          "leave it out to use every column but the target")),
+        (",a,b,kind\n0,1,2,x\n", [], ("t.csv:1: column 1 has no name (a saved index?); name it, or list the features "
+                                     "with --data.features")),
+        ("a,b,kind\n" + ROWS + "1_000,1,x\n", [], ("t.csv:8: feature column 'a' holds '1_000', not a number; write it "
+                                                  "as '1000' (ASCII digits 0-9, no '_')")),
+    ],
+    ids=["empty-features", "index-column", "underscore"],
+)
+def test_bad_training_inputs_on_the_command_line_write_nothing(cli, content, extra, message):
+    write(cli.cwd / "t.csv", content)
+    assert one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind", *extra)) == message
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["t.csv"]
+
+
+def test_a_run_predicts_a_file_of_another_delimiter_and_refuses_its_own_predictions(cli):
+    write(cli.cwd / "t.csv", GOOD)
+    fit = cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+              "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false")
+    assert fit.returncode == 0, fit.output
+    write(cli.cwd / "new.csv", "id;b;a\nr1;1;2\nr2;3;4\n")
+    result = cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv", "--prediction.output", "out.csv")
+    assert result.returncode == 0, result.output
+    with (cli.cwd / "out.csv").open() as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header == ["id", "a", "b", "prob_x", "prob_y", "prob_z", "predicted"] and [r[0] for r in rows] == ["r1", "r2"]
+    before = sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*"))
+    line = one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "out.csv", "--prediction.output", "again.csv"))
+    assert line == ("out.csv:1: column 4 is named 'prob_x', a column the predictions add (is this an earlier predictions "
+                    "file?); rename it or drop it")
+    assert sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*")) == before
