@@ -120,9 +120,33 @@ class RunCheckpoint(ModelCheckpoint):
 
     @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
+        super().load_state_dict(self._relocated(state_dict))
         self._restored_values = state_dict.get("epoch_values")
         self._epoch_values = self._restored_values
+
+    def _relocated(self, state: dict[str, Any]) -> dict[str, Any]:
+        """The state of a run folder since moved or copied here, with its paths in this folder.
+
+        Lightning keeps the best checkpoints' records only when the folder is unchanged (and
+        warns); a run's checkpoints travel with their folder, so paths that name a file of the
+        old folder are read as the same file here, and the records are kept.
+        """
+        old = state.get("dirpath")
+        if self.dirpath is None or not old or os.path.realpath(old) == os.path.realpath(self.dirpath):
+            return state
+
+        def here(path: Any) -> Any:
+            if isinstance(path, str) and path and os.path.dirname(path) == old:
+                return os.path.join(self.dirpath, os.path.basename(path))
+            return path
+
+        state = {**state, "dirpath": self.dirpath}
+        for key in ("best_model_path", "kth_best_model_path", "last_model_path"):
+            if key in state:
+                state[key] = here(state[key])
+        if isinstance(state.get("best_k_models"), dict):
+            state["best_k_models"] = {here(path): score for path, score in state["best_k_models"].items()}
+        return state
 
     @property
     def epoch_values(self) -> dict[str, Any] | None:

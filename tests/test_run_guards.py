@@ -1,0 +1,173 @@
+"""One process trains in a run folder at a time; outputs, seeds and signals outside training refused or reported in one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from blobclf.safeload import load_checkpoint
+
+QUICK = ("--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
+
+
+def one_error(result) -> str:
+    assert result.returncode == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0].removeprefix("blobclf: error: ")
+
+
+def files(folder: Path) -> list[Path]:
+    return sorted(p.relative_to(folder) for p in folder.rglob("*"))
+
+
+def hold_lock(folder: Path) -> subprocess.Popen:
+    """Another process holding ``folder``'s lock, as a fit training there does."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); "
+         "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)", str(folder)],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_run_folder_in_use_by_another_fit_is_refused_to_a_resume_and_to_a_new_run(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    before = files(cli.cwd)
+    holder = hold_lock(run)
+    try:
+        expected = ("the run folder 'checkpoints/version_0' is in use by another blobclf fit (two at once would "
+                    "overwrite each other's checkpoints); wait for it to end, or start a new run")
+        assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")) == expected
+        assert one_error(cli("fit", "--checkpoint.dirpath", "checkpoints/version_0", *QUICK)) == expected
+        assert files(cli.cwd) == before
+    finally:
+        holder.kill()
+        holder.wait()
+    # once the other process is gone, the resume runs
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
+
+
+def test_a_resume_keeps_its_own_folder_and_a_new_folder_refused_is_not_left_behind(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    assert cli("fit", *QUICK).returncode == 0
+    other = files(cli.cwd / "checkpoints" / "version_1")
+    line = one_error(cli("fit", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--checkpoint.dirpath",
+                         "checkpoints/version_1", "--trainer.max_epochs", "4"))
+    assert line == ("--checkpoint.dirpath='checkpoints/version_1' is not the folder of the run being resumed "
+                    "('checkpoints/version_0'), whose checkpoints stay in their own folder; drop the option")
+    assert files(cli.cwd / "checkpoints" / "version_1") == other
+    line = one_error(cli("fit", "--checkpoint.dirpath", "checkpoints/version_1", *QUICK))
+    assert line == ("--checkpoint.dirpath='checkpoints/version_1' already holds another run's files; choose an empty "
+                    "or new folder (or resume that run with --ckpt_path)")
+
+
+def test_predictions_never_replace_a_device_or_a_pipe(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    pipe = cli.cwd / "out.fifo"
+    os.mkfifo(pipe)
+    line = one_error(cli("predict", "--ckpt_path", "last", "--prediction.output", "out.fifo",
+                         "--prediction.overwrite", "true"))
+    assert line == ("--prediction.output 'out.fifo' is not a regular file (a folder, device or pipe); name a file "
+                    "to write")
+    assert pipe.is_fifo()
+
+
+def test_best_is_looked_for_beside_last_in_a_copied_project_and_never_elsewhere(cli, tmp_path):
+    assert cli("fit", "--trainer.max_epochs", "4", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(cli.cwd / "checkpoints", copy / "checkpoints")
+    os.chdir(copy)
+    assert cli("test", "--ckpt_path", "best", "--export.figures", "false").returncode == 0
+    assert list((copy / "checkpoints" / "version_0").glob("test_report-best-*.json"))
+    assert not list((cli.cwd / "checkpoints" / "version_0").glob("test_report-*.json"))  # the original untouched
+    # a best_model_path pointing out of the run's folder is not followed
+    last = copy / "checkpoints" / "version_0" / "last.ckpt"
+    checkpoint = load_checkpoint(last)
+    for state in checkpoint["callbacks"].values():
+        if isinstance(state, dict) and "best_model_path" in state:
+            state["best_model_path"] = str(tmp_path / "elsewhere" / "planted.ckpt")
+    (tmp_path / "elsewhere").mkdir()
+    shutil.copy(last, tmp_path / "elsewhere" / "planted.ckpt")
+    torch.save(checkpoint, last)
+    line = one_error(cli("test", "--ckpt_path", "best"))
+    assert line == "--ckpt_path best: 'checkpoints/version_0' records no best checkpoint; pass a path"
+
+
+def test_a_run_stopped_before_its_first_last_checkpoint_names_the_checkpoint_it_has(cli):
+    assert cli("fit", "--trainer.max_epochs", "4", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    (run / "last.ckpt").unlink()
+    (best,) = run.glob("best-*.ckpt")
+    line = one_error(cli("fit", "--ckpt_path", "last"))
+    assert line == ("--ckpt_path last: the newest run 'checkpoints/version_0' has no last.ckpt (it was stopped before "
+                    f"writing one); pass the checkpoint it has: --ckpt_path checkpoints/version_0/{best.name}")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--seed_everything", "-5"],
+     "--seed_everything=-5 is out of range: use a number from 0 to 4294967295, or true for a random seed"),
+    (["--seed_everything", "99999999999999999999999"],
+     "--seed_everything=99999999999999999999999 is out of range: use a number from 0 to 4294967295, or true for a "
+     "random seed"),
+    (["--trainer.max_epochs", "0"],
+     "--trainer.max_epochs=0 trains nothing, and a new run would export an untrained model; give at least 1"),
+    (["--trainer.max_steps", "0"],
+     "--trainer.max_steps=0 trains nothing, and a new run would export an untrained model; give at least 1"),
+], ids=["negative-seed", "huge-seed", "zero-epochs", "zero-steps"])
+def test_settings_that_would_end_in_a_traceback_or_an_untrained_model_are_refused(cli, args, expected):
+    assert one_error(cli("fit", *args)) == expected
+    assert files(cli.cwd) == []
+
+
+def _start(cwd: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    return subprocess.Popen([sys.executable, "-m", "blobclf", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+def test_a_signal_during_the_exports_names_the_resume_that_completes_them(tmp_path):
+    process = _start(tmp_path, "fit", "--trainer.max_epochs", "30", "--export.onnx", "false")
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line.startswith("drawing figures"):
+            process.send_signal(signal.SIGTERM)
+            break
+    rest = process.stdout.read()
+    assert process.wait(timeout=120) == 143, "".join(seen) + rest
+    assert rest.strip().splitlines() == [
+        "blobclf: stopped by SIGTERM after training, during the exports; last checkpoint: "
+        "checkpoints/version_0/last.ckpt",
+        "resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt (it completes the exports)",
+    ]
+    run = tmp_path / "checkpoints" / "version_0"
+    assert not (run / "model.json").exists() and not list(run.glob(".*.tmp"))
+    resumed = _start(tmp_path, "fit", "--ckpt_path", "checkpoints/version_0/last.ckpt")
+    output = resumed.communicate(timeout=300)[0]
+    assert resumed.returncode == 0, output
+    assert json.loads((run / "model.json").read_text())["epochs"] == 30
+    assert (run / "loss_curves.png").is_file()
+
+
+@pytest.mark.slow
+def test_a_signal_while_starting_is_one_line(tmp_path):
+    process = _start(tmp_path, "fit", *QUICK)
+    time.sleep(0.5)  # the libraries take seconds to load
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode == 130
+    assert output.strip() == "blobclf: stopped by SIGINT while starting; nothing was done"
+    assert files(tmp_path) == []
