@@ -526,7 +526,11 @@ class BlobCLI(LightningCLI):
                 init.purge_step = self.resume_epoch
         if ckpt_path:
             if rank_zero_only.rank == 0:
-                lock_run(Path(ckpt_path).parent)
+                folder = Path(ckpt_path).parent
+                if not os.access(folder, os.W_OK):
+                    raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
+                                    "writable, or copy the run folder somewhere writable and resume from there")
+                lock_run(folder)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
             self._claim_folder(dirpath)

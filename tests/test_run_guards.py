@@ -171,3 +171,17 @@ def test_a_signal_while_starting_is_one_line(tmp_path):
     assert process.returncode == 130
     assert output.strip() == "blobclf: stopped by SIGINT while starting; nothing was done"
     assert files(tmp_path) == []
+
+
+def test_a_resume_into_a_read_only_run_folder_is_refused_before_anything_is_written(cli, monkeypatch):
+    assert cli("fit", *QUICK).returncode == 0
+    before = files(cli.cwd)
+    import blobclf.cli
+
+    real_access = os.access
+    monkeypatch.setattr(blobclf.cli.os, "access", lambda path, mode: (
+        False if Path(path).name == "version_0" and mode == os.W_OK else real_access(path, mode)))  # root ignores modes
+    line = one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3"))
+    assert line == ("cannot resume into 'checkpoints/version_0': the run folder is read-only; make it writable, or "
+                    "copy the run folder somewhere writable and resume from there")
+    assert files(cli.cwd) == before
