@@ -140,10 +140,9 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
     if duplicate is not None:
         key, line = duplicate
         raise UserError(f"{path}:{line}: key {key!r} is given twice; keep one (YAML would silently use the last)")
-    if "*" in text and "&" in text:
-        if expanded_size(node) > MAX_YAML_NODES:
-            raise UserError(f"config file {path!r}: its YAML aliases expand to more than {MAX_YAML_NODES:,} "
-                            "values; refused (write the values out)")
+    if "*" in text and "&" in text and expanded_size(node) > MAX_YAML_NODES:
+        raise UserError(f"config file {path!r}: its YAML aliases expand to more than {MAX_YAML_NODES:,} "
+                        "values; refused (write the values out)")
 
 
 def _yaml_hint(problem: str) -> str:

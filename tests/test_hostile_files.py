@@ -155,10 +155,10 @@ def test_a_dangling_symbolic_link_names_its_target(cli):
         ("", "x.yaml is empty (it sets nothing); add settings to it, or leave out --config x.yaml"),
         ("# all settings commented out\n# trainer: {max_epochs: 3}\n",
          "x.yaml is empty (it sets nothing); add settings to it, or leave out --config x.yaml"),
-        ("- 1\n- 2\n", "x.yaml: a config file must map option names to values (found a list); "
-                       "write 'name: value' lines, e.g. 'trainer: {max_epochs: 10}'"),
-        ("max_epochs\n", "x.yaml: a config file must map option names to values (found a single value); "
-                         "write 'name: value' lines, e.g. 'trainer: {max_epochs: 10}'"),
+        ("- 1\n- 2\n", ("x.yaml: a config file must map option names to values (found a list); "
+                        "write 'name: value' lines, e.g. 'trainer: {max_epochs: 10}'")),
+        ("max_epochs\n", ("x.yaml: a config file must map option names to values (found a single value); "
+                          "write 'name: value' lines, e.g. 'trainer: {max_epochs: 10}'")),
         ("trainer:\n\tmax_epochs: 2\n",
          "x.yaml:2:1: not valid YAML: found a tab character where an indent is expected; indent with spaces"),
         ("trainer: {max_epochs: 2\n",
