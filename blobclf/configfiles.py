@@ -68,7 +68,12 @@ def expanded_size(node: Any) -> int:
 
 
 def check_config_files(argv: Sequence[str]) -> None:
-    """Refuse, in one line each, config files given on the command line that are too large or not UTF-8."""
+    """Refuse, in one line each, config files given on the command line that jsonargparse would misread.
+
+    Too large, not UTF-8, or failing :func:`check_config_text`. The files are those jsonargparse reads:
+    the value of each ``--config``/``-c`` (also ``--config=PATH``, any number of them, relative to the
+    working folder) and of a group option (``--trainer PATH`` ...) that names an existing file.
+    """
     for index, arg in enumerate(argv):
         path = None
         if arg in FILE_OPTIONS and index + 1 < len(argv):
@@ -89,11 +94,82 @@ def check_config_files(argv: Sequence[str]) -> None:
             raise UserError(
                 f"config file {path!r}, line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8"
             ) from None
-        if "*" in text and "&" in text:
-            try:
-                size = expanded_size(yaml.compose(text, Loader=yaml.SafeLoader))
-            except yaml.YAMLError:
-                continue  # not valid YAML: the parser says where
-            if size > MAX_YAML_NODES:
-                raise UserError(f"config file {path!r}: its YAML aliases expand to more than {MAX_YAML_NODES:,} "
-                                "values; refused (write the values out)")
+        check_config_text(text, path, arg.split("=", 1)[0] if "=" in arg else arg)
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml bounds nesting; pure Python recurses
+# group options whose file may hold a class name instead of a mapping (--optimizer torch.optim.Adam)
+_CLASS_OPTIONS = ("--optimizer", "--lr_scheduler")
+_KINDS = {yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}
+
+
+def check_config_text(text: str, path: str, option: str = "--config") -> None:
+    """Refuse, in one line naming ``path`` and the line, a config file jsonargparse would misread.
+
+    Checked: YAML syntax (the line and column of the problem), a file that sets nothing, a top
+    level that is not a mapping of option names, a key given twice in one mapping (YAML keeps the
+    last silently), and aliases that expand to more than :data:`MAX_YAML_NODES` values.
+    """
+    try:
+        node = yaml.compose(text, Loader=_YAML_LOADER)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+        problem = error.problem or error.context or "not valid YAML"
+        if error.context and error.problem and error.context.startswith("expected"):
+            problem = f"{error.context}, {error.problem}"  # e.g. a second document
+        opened = error.context_mark
+        if error.context and error.context.startswith("while parsing a flow") and opened is not None:
+            bracket = "{" if "mapping" in error.context else "["
+            problem += f" (to close the '{bracket}' at line {opened.line + 1}, column {opened.column + 1})"
+        lines = text.splitlines()
+        if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+            problem = "found a tab character where an indent is expected"
+        raise UserError(f"{where}: not valid YAML: {problem}{_yaml_hint(problem)}") from None
+    except (yaml.YAMLError, RecursionError) as error:
+        problem = " ".join(str(error).split()) or type(error).__name__
+        raise UserError(f"{path}: not valid YAML: {problem}") from None
+    if node is None:
+        raise UserError(f"{path} is empty (it sets nothing); add settings to it, or leave out {option} {path}")
+    if not isinstance(node, yaml.MappingNode):
+        if option in _CLASS_OPTIONS and isinstance(node, yaml.ScalarNode):
+            return  # a class name given in a file
+        raise UserError(f"{path}: a config file must map option names to values (found {_KINDS[type(node)]}); "
+                        "write 'name: value' lines, e.g. 'trainer: {max_epochs: 10}'")
+    duplicate = _first_duplicate_key(node)
+    if duplicate is not None:
+        key, line = duplicate
+        raise UserError(f"{path}:{line}: key {key!r} is given twice; keep one (YAML would silently use the last)")
+    if "*" in text and "&" in text and expanded_size(node) > MAX_YAML_NODES:
+        raise UserError(f"config file {path!r}: its YAML aliases expand to more than {MAX_YAML_NODES:,} "
+                        "values; refused (write the values out)")
+
+
+def _yaml_hint(problem: str) -> str:
+    if "tab" in problem:
+        return "; indent with spaces"
+    if "nesting depth" in problem:
+        return "; nest fewer levels"
+    return ""
+
+
+def _first_duplicate_key(root: yaml.Node) -> tuple[str, int] | None:
+    """The first key given twice in one mapping anywhere under ``root`` (and its 1-based line)."""
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue  # an alias: checked once
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[tuple[str, str]] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if (key.tag, key.value) in keys:
+                        return key.value, key.start_mark.line + 1
+                    keys.add((key.tag, key.value))
+                pending.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import re
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -44,8 +46,17 @@ def local_file(path: str | os.PathLike[str], what: str = "checkpoint") -> Path:
     if _URL.match(text) and not text.startswith("file://"):
         raise UserError(f"{what} {text!r} is a URL; blobclf loads local files only (download it and pass the path)")
     local = Path(text.removeprefix("file://"))
-    if not local.exists():
-        raise UserError(f"{what} {text!r} does not exist")
+    try:
+        os.stat(local)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UserError(f"{what} {text!r} is a symbolic link loop (it never reaches a file); "
+                            f"point it at a {what} or pass the {what}'s own path") from None
+        if error.errno not in (errno.ENOENT, errno.ENOTDIR):
+            raise  # e.g. permission denied: the CLI names the path and the reason
+        if local.is_symlink():
+            raise UserError(f"{what} {text!r} is a symbolic link to {os.readlink(local)!r}, which does not exist") from None
+        raise UserError(f"{what} {text!r} does not exist") from None
     if not local.is_file():
         raise UserError(f"{what} {text!r} is not a file")
     return local
@@ -99,6 +110,36 @@ def check_archive(path: Path, what: str = "checkpoint") -> None:
     if declared > cap:
         raise UserError(f"{what} {name!r} holds {declared:,} bytes, more than blobclf loads ({cap:,}); "
                         f"if you trust it, raise the limit with {MAX_LOAD_ENV}")
+    check_crcs(path, what)
+
+
+def check_crcs(path: Path, what: str = "checkpoint") -> None:
+    """Check every entry of the zip archive ``path`` against the CRC-32 its directory records.
+
+    torch reads its entries without checking them, so one flipped bit in a weight (a bad copy or
+    disk) would load silently as another number. ``torch.save`` records correct CRCs; reading the
+    entries once more costs a fraction of what ``torch.load`` takes (see docs/safety.md).
+    """
+    name = os.fspath(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for entry in archive.infolist():
+                if entry.flag_bits & 0x1:
+                    raise UserError(f"{what} {name!r} is refused: its entry {entry.filename!r} is encrypted, "
+                                    "which torch.save never writes")
+                with archive.open(entry) as member:  # raises BadZipFile at the end on a CRC mismatch
+                    try:
+                        while member.read(1 << 20):
+                            pass
+                    except zipfile.BadZipFile as error:
+                        if "CRC" not in str(error):
+                            raise
+                        raise UserError(
+                            f"{what} {name!r} is damaged: member {entry.filename!r} fails its CRC check "
+                            f"(a bad copy or disk?); use another {what}"
+                        ) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise UserError(f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): {error}") from None
 
 
 def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
@@ -115,15 +156,58 @@ def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
     try:
         return torch.load(local, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        wanted = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(error))
-        detail = f"it needs {wanted.group(1)}" if wanted else str(error).splitlines()[0]
-        raise UserError(f"{what} {os.fspath(path)!r} is refused: loading it would run code ({detail})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
-        text = str(error).strip()
-        first = text.splitlines()[0].split(". ")[0] if text else type(error).__name__
-        raise UserError(
-            f"{what} {os.fspath(path)!r} is not a readable PyTorch file (truncated or corrupt?): {first}"
-        ) from None
+        raise UserError(unpickling_refusal(str(error), os.fspath(path), what)) from None
+    except MemoryError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a damaged pickle fails in any way (IndexError, KeyError ...)
+        # the archive was checked whole (check_archive), so what fails now is the data inside it
+        text = " ".join(str(error).split())
+        raise UserError(damaged(os.fspath(path), what, f"{type(error).__name__}: {text}" if text else
+                                type(error).__name__)) from None
+
+
+_FORBIDDEN = (
+    re.compile(r"Unsupported global: GLOBAL (\S+) was not an allowed global"),
+    re.compile(r"unsupported GLOBAL (\S+) whose module \S+ is blocked"),
+)
+_FORBIDDEN_CALL = re.compile(
+    r"(?:call reduce for unrecognized function|create new object for nn\.Parameter or classes allowlisted "
+    r"via `add_safe_globals` but got) <(?:class|function|built-in function|built-in method|bound method|method) "
+    r"'?([\w.]+)"
+)
+_MAX_REASON = 120
+
+
+def damaged(name: str, what: str, reason: str) -> str:
+    """The line for a file whose archive is whole but whose data does not decode."""
+    reason = " ".join(reason.split())
+    if len(reason) > _MAX_REASON:
+        reason = reason[: _MAX_REASON - 3] + "..."
+    advice = "e.g. the run's best-*.ckpt" if what == "checkpoint" else "e.g. export it again"
+    return f"{what} {name!r} is damaged (its data does not decode: {reason}); use another {what}, {advice}"
+
+
+def unpickling_refusal(message: str, name: str, what: str) -> str:
+    """One line for torch's ``weights_only`` unpickling error ``message``, without torch's advice.
+
+    Only a request for a callable that is not allowlisted (a GLOBAL or a call of one) means that
+    loading would run code; any other failure of the unpickler is a damaged file.
+    """
+    for pattern in (*_FORBIDDEN, _FORBIDDEN_CALL):
+        wanted = pattern.search(message)
+        if wanted:
+            needed = wanted.group(1)
+            module, _, attribute = needed.rpartition(".")
+            if module in sys.modules and not hasattr(sys.modules[module], attribute):
+                # e.g. collections.OrderedDicu: a damaged name, nothing that could run (nothing is imported)
+                return damaged(name, what, f"it names {needed}, which does not exist")
+            return f"{what} {name!r} is refused: loading it would run code (it needs {needed})"
+    reason = message.split("WeightsUnpickler error:", 1)[-1] if "WeightsUnpickler error:" in message else message
+    reason = reason.split("Check the documentation of torch.load", 1)[0]
+    if "weights_only" in reason:  # torch's own advice, never the reason
+        lines = [line for line in reason.splitlines() if line.strip() and "weights_only" not in line]
+        reason = lines[-1] if lines else "the unpickler refused it"
+    return damaged(name, what, reason.strip() or "the unpickler refused it")
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

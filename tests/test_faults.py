@@ -186,6 +186,21 @@ def test_a_compressed_checkpoint_entry_is_refused_before_it_is_inflated(cli, tra
     assert "is compressed, which torch.save never writes" in one_error(cli("test", "--ckpt_path", "deflated.ckpt"))
 
 
+@pytest.mark.parametrize("member", ["data.pkl", "largest weight"])
+def test_a_checkpoint_with_one_byte_flipped_is_damaged_not_hostile(cli, trained, member):
+    data = bytearray((trained / "last.ckpt").read_bytes())
+    infos = zipfile.ZipFile(trained / "last.ckpt").infolist()
+    info = next(i for i in infos if i.filename.endswith("/data.pkl")) if member == "data.pkl" else \
+        max((i for i in infos if "/data/" in i.filename), key=lambda i: i.file_size)
+    start = info.header_offset + 30 + int.from_bytes(data[info.header_offset + 26: info.header_offset + 28], "little") \
+        + int.from_bytes(data[info.header_offset + 28: info.header_offset + 30], "little")
+    data[start + info.file_size // 2] ^= 0x10
+    (cli.cwd / "x.ckpt").write_bytes(data)
+    assert one_error(cli("test", "--ckpt_path", "x.ckpt")) == (
+        f"blobclf: error: checkpoint 'x.ckpt' is damaged: member {info.filename!r} fails its CRC check "
+        "(a bad copy or disk?); use another checkpoint")
+
+
 def test_a_checkpoint_larger_than_the_cap_is_refused(cli, trained, monkeypatch):
     monkeypatch.setenv("BLOBCLF_MAX_LOAD_BYTES", "1000")
     line = one_error(cli("test", "--ckpt_path", "last"))

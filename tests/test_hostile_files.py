@@ -1,0 +1,200 @@
+"""Damaged, hostile or misleading files: each gets one line that says which it is (in-process, fast)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+
+from blobclf.configfiles import check_config_text
+from blobclf.errors import UserError
+from blobclf.safeload import check_archive, load_checkpoint, safe_load
+
+
+def one_error(result) -> str:
+    """The single ``blobclf: error:`` line of a refused command (and no traceback)."""
+    assert result.returncode == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.output
+    return errors[0]
+
+
+def saved_bytes(obj) -> bytes:
+    """``torch.save(obj)`` as bytes (saved through a buffer, so its members are named 'archive/...')."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def small_checkpoint() -> dict:
+    return {"state_dict": {"w": torch.arange(64, dtype=torch.float32), "b": torch.ones(4)}, "epoch": 1}
+
+
+def member_data_offset(data: bytes, name: str) -> int:
+    """Where the content of member ``name`` starts in the zip ``data``."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26: info.header_offset + 30])
+    return info.header_offset + 30 + name_length + extra_length
+
+
+def with_pickle(data: bytes, pickled: bytes) -> bytes:
+    """The archive ``data`` with its ``data.pkl`` replaced by ``pickled``: whole, CRCs right, as torch lays it out."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, pickled if info.filename.endswith("/data.pkl") else source.read(info))
+    return out.getvalue()
+
+
+# --- a flipped byte: damaged, not hostile ---------------------------------------------------------
+
+def test_torch_save_records_correct_crcs():
+    data = saved_bytes(small_checkpoint())
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
+    assert archive.testzip() is None
+
+
+@pytest.mark.parametrize("member", ["archive/data/0", "archive/data.pkl"])
+def test_a_flipped_byte_in_any_member_fails_its_crc(tmp_path, member):
+    data = bytearray(saved_bytes(small_checkpoint()))
+    data[member_data_offset(bytes(data), member) + 5] ^= 0x01
+    (tmp_path / "flipped.ckpt").write_bytes(data)
+    with pytest.raises(UserError) as refused:
+        load_checkpoint(tmp_path / "flipped.ckpt")
+    assert str(refused.value) == (f"checkpoint '{tmp_path / 'flipped.ckpt'}' is damaged: member '{member}' fails its "
+                                  "CRC check (a bad copy or disk?); use another checkpoint")
+
+
+def test_a_flipped_weight_byte_is_one_line_in_the_cli(cli):
+    data = bytearray(saved_bytes(small_checkpoint()))
+    data[member_data_offset(bytes(data), "archive/data/0") + 40] ^= 0x80  # one float of 'w' changes sign
+    (cli.cwd / "x.ckpt").write_bytes(data)
+    assert one_error(cli("test", "--ckpt_path", "x.ckpt")) == (
+        "blobclf: error: checkpoint 'x.ckpt' is damaged: member 'archive/data/0' fails its CRC check "
+        "(a bad copy or disk?); use another checkpoint")
+
+
+def test_a_pickle_that_does_not_decode_is_damaged_without_torchs_advice(cli):
+    # EMPTY_LIST, MARK, 1, 2, SETITEMS, STOP: SETITEMS on a list, as a flipped opcode makes it
+    (cli.cwd / "x.ckpt").write_bytes(with_pickle(saved_bytes(small_checkpoint()), b"\x80\x02](K\x01K\x02u."))
+    line = one_error(cli("test", "--ckpt_path", "x.ckpt"))
+    assert line == ("blobclf: error: checkpoint 'x.ckpt' is damaged (its data does not decode: Can only SETITEMS for "
+                    "dict, collections.OrderedDict, collections.Counter, but got <class 'list'>); use another "
+                    "checkpoint, e.g. the run's best-*.ckpt")
+    assert "weights_only" not in line
+
+
+@pytest.mark.parametrize(
+    ("pickled", "detail"),
+    [
+        (b"\x80\x02](K\x01", "EOFError"),
+        (b"\x80\x02h\x07.", "KeyError: 7"),
+        (b"\x80\x02\xff.", "Unsupported operand 255"),
+        (b"\x80\x02ccollections\nOrderedDicu\n)R.", "it names collections.OrderedDicu, which does not exist"),
+    ],
+    ids=["cut-short", "unknown-memo", "bad-opcode", "misspelt-global"],
+)
+def test_every_way_a_pickle_breaks_is_damaged(tmp_path, pickled, detail):
+    (tmp_path / "x.pth").write_bytes(with_pickle(saved_bytes({"w": torch.ones(2)}), pickled))
+    with pytest.raises(UserError) as refused:
+        safe_load(tmp_path / "x.pth", "weights file")
+    assert str(refused.value) == (f"weights file '{tmp_path / 'x.pth'}' is damaged (its data does not decode: "
+                                  f"{detail}); use another weights file, e.g. export it again")
+
+
+@pytest.mark.parametrize(
+    ("pickled", "needed"),
+    [
+        (b"\x80\x02cio\nopen\nX\x01\x00\x00\x00xX\x01\x00\x00\x00w\x86R.", "io.open"),
+        (b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00ls\x85R.", "os.system"),
+        (b"\x80\x02cnot_imported_module\nrun\n)R.", "not_imported_module.run"),
+    ],
+    ids=["io.open", "blocked-module", "unknown-module"],
+)
+def test_a_forbidden_global_still_would_run_code(cli, pickled, needed):
+    (cli.cwd / "hostile.ckpt").write_bytes(with_pickle(saved_bytes(small_checkpoint()), pickled))
+    assert one_error(cli("test", "--ckpt_path", "hostile.ckpt")) == (
+        f"blobclf: error: checkpoint 'hostile.ckpt' is refused: loading it would run code (it needs {needed})")
+    assert not (cli.cwd / "x").exists()
+
+
+def test_the_crc_check_reads_a_whole_checkpoint(tmp_path):
+    path = tmp_path / "ok.ckpt"
+    path.write_bytes(saved_bytes(small_checkpoint()))
+    check_archive(path)  # no error
+    assert load_checkpoint(path)["epoch"] == 1
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+def test_a_symbolic_link_loop_is_named_as_such(cli):
+    (cli.cwd / "loop.ckpt").symlink_to("loop.ckpt")
+    assert one_error(cli("test", "--ckpt_path", "loop.ckpt")) == (
+        "blobclf: error: checkpoint 'loop.ckpt' is a symbolic link loop (it never reaches a file); "
+        "point it at a checkpoint or pass the checkpoint's own path")
+
+
+def test_a_dangling_symbolic_link_names_its_target(cli):
+    (cli.cwd / "gone.ckpt").symlink_to("runs/last.ckpt")
+    assert one_error(cli("test", "--ckpt_path", "gone.ckpt")) == (
+        "blobclf: error: checkpoint 'gone.ckpt' is a symbolic link to 'runs/last.ckpt', which does not exist")
+
+
+# --- config files ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "x.yaml is empty (it sets nothing); add settings to it, or leave out --config x.yaml"),
+        ("# all settings commented out\n# trainer: {max_epochs: 3}\n",
+         "x.yaml is empty (it sets nothing); add settings to it, or leave out --config x.yaml"),
+        ("- 1\n- 2\n", ("x.yaml: a config file must map option names to values (found a list); "
+                        "write 'name: value' lines, e.g. 'trainer: {max_epochs: 10}'")),
+        ("max_epochs\n", ("x.yaml: a config file must map option names to values (found a single value); "
+                          "write 'name: value' lines, e.g. 'trainer: {max_epochs: 10}'")),
+        ("trainer:\n\tmax_epochs: 2\n",
+         "x.yaml:2:1: not valid YAML: found a tab character where an indent is expected; indent with spaces"),
+        ("trainer: {max_epochs: 2\n",
+         "x.yaml:2:1: not valid YAML: did not find expected ',' or '}' (to close the '{' at line 1, column 10)"),
+        ("trainer:\n  callbacks: " + "[" * 2000 + "]" * 2000 + "\n",
+         "x.yaml:2:1012: not valid YAML: exceeded maximum nesting depth; nest fewer levels"),
+        ("trainer: {max_epochs: 2}\n---\ntrainer: {max_epochs: 3}\n",
+         "x.yaml:2:1: not valid YAML: expected a single document in the stream, but found another document"),
+        ("trainer:\n  max_epochs: 2\nmodel:\n  hidden_units: 8\ntrainer:\n  max_epochs: 3\n",
+         "x.yaml:5: key 'trainer' is given twice; keep one (YAML would silently use the last)"),
+        ("trainer:\n  max_epochs: 2\n  accelerator: cpu\n  max_epochs: 3\n",
+         "x.yaml:4: key 'max_epochs' is given twice; keep one (YAML would silently use the last)"),
+    ],
+    ids=["empty", "only-comments", "list", "scalar", "tab", "unclosed", "too-deep", "two-documents",
+         "duplicate-top", "duplicate-nested"],
+)
+def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message):
+    (cli.cwd / "x.yaml").write_text(text)
+    assert one_error(cli("fit", "--config", "x.yaml")) == f"blobclf: error: {message}"
+    assert not (cli.cwd / "checkpoints").exists()
+
+
+def test_every_config_file_jsonargparse_reads_is_checked(cli):
+    (cli.cwd / "sub").mkdir()
+    (cli.cwd / "good.yaml").write_text("trainer:\n  max_epochs: 1\n")
+    (cli.cwd / "sub" / "dup.yaml").write_text("max_epochs: 1\nmax_epochs: 2\n")
+    duplicate = "sub/dup.yaml:2: key 'max_epochs' is given twice; keep one (YAML would silently use the last)"
+    for args in (["fit", "--config=sub/dup.yaml"], ["fit", "--config", "good.yaml", "-c", "sub/dup.yaml"],
+                 ["--config", "sub/dup.yaml", "fit"], ["fit", "--trainer", "sub/dup.yaml"],
+                 ["fit", "--trainer=sub/dup.yaml"]):
+        assert one_error(cli(*args)) == f"blobclf: error: {duplicate}", args
+
+
+def test_what_yaml_allows_is_not_mistaken_for_a_duplicate():
+    check_config_text("base: &base {max_epochs: 2, accelerator: cpu}\ntrainer:\n  <<: *base\n  max_epochs: 3\n"
+                      "model: {max_epochs: 1}\n", "x.yaml")
+    check_config_text("torch.optim.Adam\n", "opt.yaml", "--optimizer")  # a class name given in a file
+    for config in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")):
+        check_config_text(config.read_text(), config.name)
