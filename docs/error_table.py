@@ -76,6 +76,13 @@ def main() -> None:
     (cwd / "t_good.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_other.csv").write_text("a,c,kind\n1,2,x\n")
     (cwd / "flowers.csv").write_text("id,sepal_length,sepal_width,petal_length\nf1,5.1,3.5,1.4\n")
+    (cwd / "t_unnamed.csv").write_text(",a,b,kind\n" + "".join(f"{i},{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
+    (cwd / "t_underscore.csv").write_text("a,b,kind\n1,2,x\n1_000,4,y\n")
+    (cwd / "t_extra.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]},{i * 10}\n" for i in range(20)))
+    (cwd / "t.parquet").write_bytes(b"PAR1" + bytes(60))
+    (cwd / "t_small.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{'xyz'[i % 3]}\n" for i in range(9)))
+    (cwd / "predicted.csv").write_text(
+        "sepal_length,sepal_width,petal_length,petal_width,prob_setosa,predicted\n5.1,3.5,1.4,0.2,0.9,setosa\n")
     good = torch.load(cwd / last, weights_only=True)
     other = {**good, "hyper_parameters": {"encoder_dim": 3}}
     torch.save(other, cwd / "other_module.ckpt")
@@ -90,6 +97,19 @@ def main() -> None:
     with zipfile.ZipFile(cwd / last) as source, zipfile.ZipFile(cwd / "deflated.ckpt", "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
             out.writestr(info.filename, source.read(info.filename))
+    damaged = bytearray((cwd / last).read_bytes())
+    with zipfile.ZipFile(cwd / last) as archive:
+        member = max(archive.infolist(), key=lambda info: info.file_size)
+        at = member.header_offset
+        name_length, extra_length = (int.from_bytes(damaged[at + i : at + i + 2], "little") for i in (26, 28))
+        damaged[at + 30 + name_length + extra_length + 4] ^= 0xFF  # a byte of the member's data
+    (cwd / "damaged.ckpt").write_bytes(bytes(damaged))
+    os.symlink("loop.ckpt", cwd / "loop.ckpt")
+    os.mkfifo(cwd / "out.fifo")
+    (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
+    (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
+    (cwd / "list.yaml").write_text("- 1\n- 2\n")
+    (cwd / "empty.yaml").write_text("# nothing yet\n")
     cases = [
         ["fit", "--no_such_option", "1"],
         ["fit", "--trainer.max_epoch", "3"],
@@ -165,6 +185,24 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.features", "[a,q]"],
         ["predict", "--ckpt_path", table_last, "--data.predict_file", "flowers.csv"],
+        ["fit", "--seed_everything", "-5"],
+        ["fit", "--trainer.max_epochs", "0"],
+        ["fit", "--ckpt_path", last, "--checkpoint.dirpath", "elsewhere"],
+        ["predict", "--ckpt_path", last, "--prediction.output", "out.fifo", "--prediction.overwrite", "true"],
+        ["test", "--ckpt_path", "damaged.ckpt"],
+        ["test", "--ckpt_path", "loop.ckpt"],
+        ["fit", "--config", "tabs.yaml"],
+        ["fit", "--config", "twice.yaml"],
+        ["fit", "--config", "list.yaml"],
+        ["fit", "--config", "empty.yaml"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_unnamed.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_underscore.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_extra.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t.parquet", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.features", "[]"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_small.csv", "--data.target", "kind"],
+        ["predict", "--ckpt_path", table_last, "--data.predict_file", "predicted.csv"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
     for args in cases:
@@ -174,10 +212,16 @@ def main() -> None:
     # last: a training table edited after its run, then tested with the run's checkpoint
     with open(cwd / "iris.csv", "a") as table:
         table.write("5.0,3.0,1.5,0.2,setosa\n")
-    for args in [["test", "--ckpt_path", table_last]]:
+    for args, when in [(["test", "--ckpt_path", table_last], "after `iris.csv` was edited"),
+                       (["test", "--ckpt_path", table_last, "--data.path", "t_good.csv"], "another table")]:
         code, line = run(cwd, args)
-        rows.append(f"| `blobclf {shlex.join(args)}` (after `iris.csv` was edited) | {code} | "
+        rows.append(f"| `blobclf {shlex.join(args)}` ({when}) | {code} | "
                     f"`{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
+    (cwd / "iris.csv").unlink()
+    args = ["test", "--ckpt_path", table_last]
+    code, line = run(cwd, args)
+    rows.append(f"| `blobclf {shlex.join(args)}` (after `iris.csv` was moved away) | {code} | "
+                f"`{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
     assert not (cwd / "MARKER").exists(), "a hostile checkpoint ran code"
     text = (
         "# Bad input and what blobclf answers\n\n"
