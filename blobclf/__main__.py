@@ -8,9 +8,14 @@ import sys
 from types import FrameType
 
 
+_started = False
+
+
 def _stop_starting(signum: int, frame: FrameType | None) -> None:
-    """A signal while the libraries load: nothing was done yet."""
-    sys.stderr.write(f"blobclf: stopped by {signal.Signals(signum).name} while starting; nothing was done\n")
+    """A signal outside the command line's own handlers: while the libraries load, or at the very end."""
+    name = signal.Signals(signum).name
+    sys.stderr.write(f"blobclf: stopped by {name}\n" if _started
+                     else f"blobclf: stopped by {name} while starting; nothing was done\n")
     sys.exit(128 + signum)
 
 
@@ -34,7 +39,9 @@ def main() -> None:
         gc.freeze()
         gc.enable()
     first = sys.argv[1] if len(sys.argv) > 1 else None
+    global _started
     try:
+        _started = True
         cli_main(only=first)
     except KeyboardInterrupt:  # before the command line's own handlers were set
         _stop_starting(signal.SIGINT, None)

@@ -137,7 +137,8 @@ class RunCheckpoint(ModelCheckpoint):
 
         def here(path: Any) -> Any:
             if isinstance(path, str) and path and os.path.dirname(path) == old:
-                return os.path.join(self.dirpath, os.path.basename(path))
+                moved = os.path.join(self.dirpath, os.path.basename(path))
+                return moved if os.path.isfile(moved) else ""  # a file left behind is no record here
             return path
 
         state = {**state, "dirpath": self.dirpath}
@@ -145,7 +146,8 @@ class RunCheckpoint(ModelCheckpoint):
             if key in state:
                 state[key] = here(state[key])
         if isinstance(state.get("best_k_models"), dict):
-            state["best_k_models"] = {here(path): score for path, score in state["best_k_models"].items()}
+            kept = {here(path): score for path, score in state["best_k_models"].items()}
+            state["best_k_models"] = {path: score for path, score in kept.items() if path}
         return state
 
     @property

@@ -54,8 +54,8 @@ from blobclf.tablecli import (
     data_defaults,
     preselect_data_class,
     read_predict_file,
-    same_table,
     same_setting,
+    same_table,
     switch_data_class,
     table_rows_bound,
 )
@@ -525,6 +525,9 @@ class BlobCLI(LightningCLI):
             if init is not None and "purge_step" in init:
                 init.purge_step = self.resume_epoch
         if ckpt_path:
+            if dirpath is None and self.resume_version is None:
+                # a run folder outside the checkpoint root (moved, copied) goes on in that folder
+                config.checkpoint.dirpath = os.fspath(Path(ckpt_path).parent)
             if rank_zero_only.rank == 0:
                 folder = Path(ckpt_path).parent
                 if not os.access(folder, os.W_OK):
@@ -732,9 +735,14 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         try:
             with signals_stop_the_command():
                 cli_for(only)(**kwargs, args=args)
+        except SystemExit:
+            if not stop.stopped():  # a second signal under DDP ends in Lightning's own exit
+                raise
         except Stopped as stopped:
             if stop.exporting and not stop.stopped():
                 stop.stopped_exporting(stopped.signum)
+            if args is not None and stopped.signum == signal.SIGINT and not stop.stopped():
+                raise KeyboardInterrupt from None  # called in-process (a test run): Ctrl-C is the caller's
             if not stop.stopped():  # not while a run trained or was exported: nothing to resume
                 name = signal.Signals(stopped.signum).name
                 sys.stderr.write(f"blobclf: stopped by {name} before any training; nothing to resume\n"

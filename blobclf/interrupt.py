@@ -68,12 +68,14 @@ class GracefulStop(Callback):
         self.exporting = False
         """Whether training had ended when the signal came (the run was being exported)."""
         self._previous: dict[int, Any] = {}
+        self._processes = 1
 
     @override
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.signal = None
         self.stopped_after_epoch = None
         self.exporting = False
+        self._processes = trainer.world_size
         checkpoint = trainer.checkpoint_callback
         self.run_folder = getattr(checkpoint, "dirpath", None)
         if threading.current_thread() is not threading.main_thread():
@@ -90,6 +92,8 @@ class GracefulStop(Callback):
                              f"(send {name} again to stop at once)\n")
             return
         self._restore()
+        if self._processes > 1:
+            raise KeyboardInterrupt  # Lightning's shutdown, which also ends a DDP run's other processes
         raise Stopped(signum)  # Lightning's shutdown without its notice: no checkpoint of a half-done epoch
 
     @override

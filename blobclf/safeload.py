@@ -122,6 +122,10 @@ def check_crcs(path: Path, what: str = "checkpoint") -> None:
     """
     name = os.fspath(path)
     try:
+        stat = os.stat(path)
+        key = (os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
+        if key in _CRC_CHECKED:
+            return  # one command loads its checkpoint more than once: checked once is enough
         with zipfile.ZipFile(path) as archive:
             for entry in archive.infolist():
                 if entry.flag_bits & 0x1:
@@ -140,6 +144,11 @@ def check_crcs(path: Path, what: str = "checkpoint") -> None:
                         ) from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise UserError(f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): {error}") from None
+    _CRC_CHECKED.add(key)
+
+
+_CRC_CHECKED: set[tuple[str, int, int]] = set()
+"""Files whose CRCs were checked, by real path, size and modification time (a rewrite changes them)."""
 
 
 def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:

@@ -223,14 +223,17 @@ def read_table(
         converters[index[target]] = lambda cell: codes.setdefault(cell.strip(), len(codes))
     try:
         data = _load(name, header, header.line, converters)
-    except (ValueError, UnicodeDecodeError):
-        diagnose(header, feature_names, target)
-        # nothing wrong row by row: blank lines of spaces, which numpy reads as one-cell rows
+    except (ValueError, UnicodeDecodeError) as error:
+        # lines of spaces, which numpy reads as one-cell rows, are no rows: read again without them
+        # (before any row-by-row diagnosis, which is slow on a large table)
         codes.clear()
         try:
+            if "changed from" not in str(error):
+                raise
             data = _load(_nonblank_rows(header), header, 0, converters)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise unreadable(header, error) from None
+        except (ValueError, UnicodeDecodeError) as again:
+            diagnose(header, feature_names, target)
+            raise unreadable(header, again) from None
     if data.shape[0] == 0:
         raise UserError(f"{name}: the file has a header but no rows")
     if data.shape[1] != len(columns):  # every row has the same other number of cells
@@ -494,10 +497,11 @@ def parse_number(cell: str) -> float | None:
         >>> parse_number(" -1.5e3 "), parse_number("1_000"), parse_number("\u0661")
         (-1500.0, None, None)
     """
-    if not cell.isascii() or "_" in cell:
+    text = cell.strip()  # numpy strips every kind of space, a no-break space too
+    if not text.isascii() or "_" in text:
         return None
     try:
-        return float(cell)
+        return float(text)
     except ValueError:
         return None
 

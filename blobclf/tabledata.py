@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from torch import Tensor
 
 from blobclf.data import SplitDataModule
 from blobclf.errors import ArgumentValueError, UserError
-from blobclf.points import Points, read_points
+from blobclf.points import Points, output_columns, read_points
 from blobclf.table import Table, check_classes, check_named, read_header, read_table
 from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
 
@@ -22,12 +23,20 @@ DIGEST_BLOCK = 1 << 20
 
 
 def file_sha256(path: str) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(DIGEST_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+    """The SHA-256 of a file's bytes, as hex (computed once per file version in a process)."""
+    stat = os.stat(path)
+    key = (os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while block := handle.read(DIGEST_BLOCK):
+                digest.update(block)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+"""SHA-256 of the tables hashed so far, by real path, size and modification time."""
 
 
 def check_table_unchanged(state: Any, path: str) -> None:
@@ -257,6 +266,12 @@ class TableDataModule(SplitDataModule):
         self._columns = table.columns
         if hp.classes is None:
             hp.classes = table.classes
+        clash = sorted(set(table.feature_names) & output_columns(hp.classes))
+        if clash:
+            raise UserError(
+                f"{hp.path}: feature column {clash[0]!r} has the name of a column the predictions add; rename it "
+                "(predictions could not hold both)"
+            )
         assert table.labels is not None
         separate_test = hp.test_path is not None
         check_classes(table, hp.test_size, hp.val_size if not separate_test else None, separate_test)

@@ -185,3 +185,14 @@ def test_a_resume_into_a_read_only_run_folder_is_refused_before_anything_is_writ
     assert line == ("cannot resume into 'checkpoints/version_0': the run folder is read-only; make it writable, or "
                     "copy the run folder somewhere writable and resume from there")
     assert files(cli.cwd) == before
+
+
+def test_a_run_folder_moved_out_of_the_checkpoint_root_goes_on_in_that_folder(cli):
+    assert cli("fit", "--trainer.max_epochs", "4", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    shutil.move(cli.cwd / "checkpoints" / "version_0", cli.cwd / "kept")
+    resumed = cli("fit", "--ckpt_path", "kept/last.ckpt", "--trainer.max_epochs", "8")
+    assert resumed.returncode == 0, resumed.output
+    assert not (cli.cwd / "checkpoints" / "version_1").exists()
+    recorded = json.loads((cli.cwd / "kept" / "model.json").read_text())["checkpoints"]
+    assert Path(recorded["best"]).is_file() and Path(recorded["best"]).parent.name == "kept"
+    assert len(list((cli.cwd / "kept").glob("best-*.ckpt"))) == 1  # the old best replaced, not left beside

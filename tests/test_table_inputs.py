@@ -164,6 +164,14 @@ def test_blank_lines_in_prediction_inputs_are_skipped_as_in_training(tmp_path):
     assert read_points(path, ["x0", "x1"], ["0", "1"]).features.tolist() == [[1, 2], [3, 4]]
 
 
+def test_numbers_with_any_spaces_around_are_read_alike_for_training_and_prediction(tmp_path):
+    """numpy strips every kind of space (a no-break space too), and so does the prediction reader."""
+    path = tmp_path / "p.csv"
+    path.write_text("x0,x1,kind\n\u00a02, 1e5 ,a\n 4 ,-.5,b\n")
+    assert read_points(path, ["x0", "x1"], ["0", "1"]).features.tolist() == [[2, 100000], [4, -0.5]]
+    assert read_table(path, "kind").features.tolist() == [[2, 100000], [4, -0.5]]
+
+
 def test_predictions_never_hold_two_columns_of_one_name():
     with pytest.raises(UserError) as error:
         prediction_rows(torch.zeros(1, 1), torch.tensor([[0.5, 0.5]]), torch.tensor([-1]), ["predicted"], ["a", "b"])

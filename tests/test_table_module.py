@@ -29,6 +29,16 @@ def test_an_unnamed_column_is_refused_before_the_model_is_built(tmp_path, monkey
     assert TableDataModule("t.csv", "kind", features=["a", "b"]).feature_names == ["a", "b"]
 
 
+@pytest.mark.parametrize("name", ["predicted", "prob_y"])
+def test_a_feature_named_like_a_prediction_column_is_refused_when_training(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"a,{name},kind\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(10)))
+    assert refused(lambda: TableDataModule("t.csv", "kind").setup("fit")) == (
+        f"t.csv: feature column {name!r} has the name of a column the predictions add; rename it (predictions "
+        "could not hold both)"
+    )
+
+
 def test_each_file_has_its_own_delimiter_unless_one_is_given(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", "a,b,kind\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(10)))
