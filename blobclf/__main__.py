@@ -30,14 +30,23 @@ def main() -> None:
     program's start-up only; importing :mod:`blobclf.cli` as a library changes nothing.
     """
     signal.signal(signal.SIGTERM, _stop_starting)  # until the command line sets its own handlers
+    # a signal must not land inside the imports: numpy and scipy, interrupted half-imported, fail
+    # later with unrelated tracebacks; it is held and acted on once they are done
+    held = {signal.SIGINT, signal.SIGTERM}
+    hold = getattr(signal, "pthread_sigmask", None)  # not on Windows
+    if hold is not None:
+        hold(signal.SIG_BLOCK, held)
     gc.disable()
     try:
         from blobclf.cli import cli_main
-    except KeyboardInterrupt:
-        _stop_starting(signal.SIGINT, None)
     finally:
         gc.freeze()
         gc.enable()
+    try:
+        if hold is not None:
+            hold(signal.SIG_UNBLOCK, held)  # a signal held meanwhile is handled here
+    except KeyboardInterrupt:
+        _stop_starting(signal.SIGINT, None)
     first = sys.argv[1] if len(sys.argv) > 1 else None
     global _started
     try:

@@ -111,6 +111,7 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
     last silently), and aliases that expand to more than :data:`MAX_YAML_NODES` values.
     """
     try:
+        _check_depth(text, path)
         node = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -143,6 +144,34 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
     if "*" in text and "&" in text and expanded_size(node) > MAX_YAML_NODES:
         raise UserError(f"config file {path!r}: its YAML aliases expand to more than {MAX_YAML_NODES:,} "
                         "values; refused (write the values out)")
+
+
+MAX_YAML_DEPTH = 500
+"""Most nested flow (``[`` / ``{``) or block levels a config may have (a blobclf config has a
+handful). Checked by blobclf whatever PyYAML is installed: older ones recurse without a bound,
+newer ones stop at 1000."""
+
+
+def _check_depth(text: str, path: str) -> None:
+    """Refuse YAML nested deeper than :data:`MAX_YAML_DEPTH`, from its tokens (read without recursion)."""
+    brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_YAML_DEPTH and all(len(line) - len(line.lstrip()) <= MAX_YAML_DEPTH for line in text.splitlines()):
+        return  # too few brackets and indents to nest that deep: spare the slow scan
+    flow = block = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):  # the Python scanner: the same marks everywhere
+        kind = type(token)
+        if kind in (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken):
+            flow += 1
+        elif kind in (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken):
+            flow -= 1
+        elif kind in (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken):
+            block += 1
+        elif kind is yaml.BlockEndToken:
+            block -= 1
+        if flow > MAX_YAML_DEPTH or block > MAX_YAML_DEPTH:
+            mark = token.start_mark
+            raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: exceeded maximum nesting "
+                            "depth; nest fewer levels")
 
 
 def _yaml_hint(problem: str) -> str:

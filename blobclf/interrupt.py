@@ -38,7 +38,9 @@ def signals_stop_the_command() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, stop_at_once) for signum in SIGNALS}
+    # a signal the caller ignores (SIGINT of a shell's background job) stays ignored
+    previous = {signum: signal.signal(signum, stop_at_once) for signum in SIGNALS
+                if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         yield
     finally:
