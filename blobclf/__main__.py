@@ -42,17 +42,14 @@ def main() -> None:
     finally:
         gc.freeze()
         gc.enable()
-    try:
-        if hold is not None:
-            hold(signal.SIG_UNBLOCK, held)  # a signal held meanwhile is handled here
-    except KeyboardInterrupt:
-        _stop_starting(signal.SIGINT, None)
     first = sys.argv[1] if len(sys.argv) > 1 else None
     global _started
     try:
+        if hold is not None:
+            hold(signal.SIG_UNBLOCK, held)  # a signal held meanwhile is handled here
         _started = True
         cli_main(only=first)
-    except KeyboardInterrupt:  # before the command line's own handlers were set
+    except KeyboardInterrupt:  # outside the command line's own handlers
         _stop_starting(signal.SIGINT, None)
     finally:
         # The program ends next: every output is closed (files are written atomically, the

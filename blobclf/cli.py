@@ -745,7 +745,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
                 raise KeyboardInterrupt from None  # called in-process (a test run): Ctrl-C is the caller's
             if not stop.stopped():  # not while a run trained or was exported: nothing to resume
                 name = signal.Signals(stopped.signum).name
-                sys.stderr.write(f"blobclf: stopped by {name} before any training; nothing to resume\n"
+                sys.stderr.write(f"blobclf: stopped by {name} before training started; nothing was trained\n"
                                  if argv and argv[0] == "fit" else f"blobclf: stopped by {name}\n")
                 sys.exit(128 + stopped.signum)
         if stop.stopped():

@@ -54,10 +54,11 @@ class GracefulStop(Callback):
     The first signal lets the epoch end (its checkpoint is then exactly what an uninterrupted run
     has at that point, so a resume continues bit for bit); a second one stops at once, losing
     what was trained since the last checkpoint. Nothing is exported for a stopped run: it is not
-    finished. A signal after training, while the run is exported, stops the export at once (every
-    file is written atomically: each export is whole or absent); the resume command completes it. ``blobclf`` then prints the checkpoint and the resume command and exits with
-    ``128 + signal`` (130 for SIGINT, 143 for SIGTERM). Under DDP, a signal to any process stops
-    every process after the same epoch.
+    finished. A signal after training, while the run is exported, stops the exports at once (each
+    file is written atomically: whole or absent); the resume command completes them. ``blobclf``
+    then prints the checkpoint and the resume command and exits with ``128 + signal`` (130 for
+    SIGINT, 143 for SIGTERM). Under DDP, a signal to any process stops every process after the
+    same epoch.
     """
 
     def __init__(self) -> None:

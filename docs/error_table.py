@@ -205,23 +205,21 @@ def main() -> None:
         ["predict", "--ckpt_path", table_last, "--data.predict_file", "predicted.csv"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
-    for args in cases:
+
+    def row(args: list[str], when: str = "") -> None:
         code, line = run(cwd, args)
         shown = " ".join(shlex.quote(a) for a in args).replace(CONFIG, "configs/sgd.yaml")
-        rows.append(f"| `blobclf {shown}` | {code} | `{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
-    # last: a training table edited after its run, then tested with the run's checkpoint
+        rows.append(f"| `blobclf {shown}`{when} | {code} | `{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
+
+    for args in cases:
+        row(args)
+    # last: the table run's training table edited, then moved away
     with open(cwd / "iris.csv", "a") as table:
         table.write("5.0,3.0,1.5,0.2,setosa\n")
-    for args, when in [(["test", "--ckpt_path", table_last], "after `iris.csv` was edited"),
-                       (["test", "--ckpt_path", table_last, "--data.path", "t_good.csv"], "another table")]:
-        code, line = run(cwd, args)
-        rows.append(f"| `blobclf {shlex.join(args)}` ({when}) | {code} | "
-                    f"`{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
+    row(["test", "--ckpt_path", table_last], " (after `iris.csv` was edited)")
+    row(["test", "--ckpt_path", table_last, "--data.path", "t_good.csv"], " (another table)")
     (cwd / "iris.csv").unlink()
-    args = ["test", "--ckpt_path", table_last]
-    code, line = run(cwd, args)
-    rows.append(f"| `blobclf {shlex.join(args)}` (after `iris.csv` was moved away) | {code} | "
-                f"`{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
+    row(["test", "--ckpt_path", table_last], " (after `iris.csv` was moved away)")
     assert not (cwd / "MARKER").exists(), "a hostile checkpoint ran code"
     text = (
         "# Bad input and what blobclf answers\n\n"

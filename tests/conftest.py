@@ -68,6 +68,14 @@ class Result:
         return self.stdout + self.stderr
 
 
+def one_error(result: Result) -> str:
+    """The single ``blobclf: error:`` line of a refused command (exit 2, no traceback), without its prefix."""
+    assert result.returncode == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0].removeprefix("blobclf: error: ")
+
+
 def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Result:
     """Run ``python -m blobclf ARGS`` in a new process with ``cwd`` as working folder."""
     full_env = {**os.environ, "PYTHONWARNINGS": "ignore"}

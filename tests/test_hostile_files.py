@@ -9,19 +9,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_faults import one_error
 
 from blobclf.configfiles import check_config_text
 from blobclf.errors import UserError
 from blobclf.safeload import check_archive, load_checkpoint, safe_load
-
-
-def one_error(result) -> str:
-    """The single ``blobclf: error:`` line of a refused command (and no traceback)."""
-    assert result.returncode == 2, result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
-    assert len(errors) == 1, result.stderr
-    assert "Traceback" not in result.output
-    return errors[0]
 
 
 def saved_bytes(obj) -> bytes:

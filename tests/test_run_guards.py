@@ -13,17 +13,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import one_error
 
 from blobclf.safeload import load_checkpoint
 
 QUICK = ("--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
-
-
-def one_error(result) -> str:
-    assert result.returncode == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
-    assert len(lines) == 1 and "Traceback" not in result.output, result.output
-    return lines[0].removeprefix("blobclf: error: ")
 
 
 def files(folder: Path) -> list[Path]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, example_datasets
+from conftest import REPO, example_datasets, one_error
 
 from blobclf.errors import UserError
 from blobclf.export import load_model
@@ -56,14 +56,6 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_text(content)
     return path
-
-
-def one_error(result) -> str:
-    assert result.returncode == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.output
-    return lines[0].removeprefix("blobclf: error: ")
 
 
 # --- reading ----------------------------------------------------------------------------------------

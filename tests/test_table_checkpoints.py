@@ -8,7 +8,7 @@ import random
 import shutil
 
 import torch
-from conftest import example_datasets
+from conftest import example_datasets, one_error
 
 from blobclf.safeload import load_checkpoint
 
@@ -16,13 +16,6 @@ write_dataset = example_datasets().write_dataset
 
 FIT = ("fit", "--data", "TableDataModule", "--data.target", "species", "--export.figures", "false",
        "--export.onnx", "false")
-
-
-def one_error(result) -> str:
-    assert result.returncode == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
-    assert len(lines) == 1 and "Traceback" not in result.output, result.output
-    return lines[0].removeprefix("blobclf: error: ")
 
 
 def split_iris(folder) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from conftest import one_error
 from test_table_inputs import ROWS, refused, write
 
 from blobclf.errors import ArgumentValueError
@@ -82,13 +83,6 @@ def test_a_split_too_small_for_the_classes_suggests_a_size(tmp_path, monkeypatch
 # --- on the command line: one line, nothing written ------------------------------------------------------
 
 GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in range(30))
-
-
-def one_error(result) -> str:
-    assert result.returncode == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
-    assert len(lines) == 1 and "Traceback" not in result.output, result.output
-    return lines[0].removeprefix("blobclf: error: ")
 
 
 @pytest.mark.parametrize(
