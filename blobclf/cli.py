@@ -129,6 +129,12 @@ def one_line(message: str) -> str:
         reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
+    if texts and group and cls and "Subtypes: [list[str]" in whole:
+        # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
+        option = f"--{group.group(1)}.{texts.group(1)}"
+        text = (f"{option}={texts.group(2)} is invalid for {cls.group(1)}: YAML read some names as numbers, booleans "
+                f"or null; put those names in double quotes: {option} '[\"01\",\"yes\",b]'")
     unknown = re.search(r'^Parser key "(optimizer|lr_scheduler)": .*Expected a dot import path string: ([^:]+?):', text)
     if unknown:
         group, name = unknown.groups()

@@ -12,9 +12,11 @@ Line numbers in messages are the file's own (the header is line 1).
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import re
+import shlex
 import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
@@ -46,6 +48,14 @@ BINARY_FORMATS = {
 }
 """First bytes of file formats that are not CSV text, and what each is called in the error."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
+"""A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
+PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
+"""A column name that a YAML list on the command line reads back as that text unquoted."""
+YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+"""Words YAML reads as a boolean or null rather than as text."""
+SHELL_PLAIN = re.compile(r"[\w\[\],./-]+")
+"""An option value a shell passes on as it is."""
 
 
 @dataclass
@@ -408,7 +418,8 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
             if value is None:
                 others = [c for c in feature_names if c != column]
                 fix = number_fix(cell) or (
-                    f"; to leave the column out, list the features: --data.features [{','.join(others)}]"
+                    f"; to leave the column out, list the features: {features_option(others)}" if others
+                    else "; features must be numbers, and the table has no other feature column"
                 )
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
@@ -509,17 +520,43 @@ def parse_number(cell: str) -> float | None:
 def number_fix(cell: str) -> str:
     """How to write a cell that Python reads as a number but numpy does not (``""`` for any other cell).
 
+    A decimal comma (``1,5``, ``1.234,5``: a file saved with a comma as the decimal point) is
+    told to be written with a ``.``.
+
     Example:
         >>> number_fix("1_000")
         "; write it as '1000' (ASCII digits 0-9, no '_')"
+        >>> number_fix("5,1")
+        "; numbers take '.' as the decimal point: write it as '5.1' (no thousands separators)"
     """
     text = cell.strip()
+    if DECIMAL_COMMA.fullmatch(text):
+        plain = text.replace(".", "").replace(",", ".")
+        return f"; numbers take '.' as the decimal point: write it as {plain!r} (no thousands separators)"
     try:
         float(text)
     except ValueError:
         return ""
     plain = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text).replace("_", "")
     return f"; write it as {plain!r} (ASCII digits 0-9, no '_')"
+
+
+def features_option(names: Sequence[str]) -> str:
+    """``--data.features [a,b]`` for a message: the option that selects ``names``, as a shell and YAML take it back.
+
+    A name YAML would read as something else (``01``, ``yes``, ``null``, ``x, y``) is written in
+    double quotes, and the whole value in single quotes when the shell would split or expand it.
+
+    Example:
+        >>> features_option(["a", "b"])
+        '--data.features [a,b]'
+        >>> print(features_option(["01", "sepal length (cm)"]))
+        --data.features '["01",sepal length (cm)]'
+    """
+    items = [name if PLAIN_NAME.fullmatch(name) and name.lower() not in YAML_WORDS else json.dumps(name, ensure_ascii=False)
+             for name in names]
+    value = f"[{','.join(items)}]"
+    return f"--data.features {value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value)}"
 
 
 def _is_integer(cell: str) -> bool:

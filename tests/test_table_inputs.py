@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import torch
 from blobclf.errors import UserError
 from blobclf.points import read_points
 from blobclf.predictions import prediction_rows
-from blobclf.table import Header, read_header, read_table, unreadable
+from blobclf.table import Header, features_option, read_header, read_table, unreadable
 
 ROWS = "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(6))  # lines 2-7 of a table "a,b,kind"
 MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows (blobclf drops no row itself)"
@@ -70,6 +71,50 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", content)
     assert refused(read_table, "t.csv", "kind") == message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # an Excel export where ',' is the decimal point
+        ("a;b;kind\r\n5,1;3;x\r\n",
+         "t.csv:2: feature column 'a' holds '5,1', not a number; numbers take '.' as the decimal point: write it as "
+         "'5.1' (no thousands separators)"),
+        ('a,b,kind\n"-1.234,5",3,x\n',
+         "t.csv:2: feature column 'a' holds '-1.234,5', not a number; numbers take '.' as the decimal point: write it "
+         "as '-1234.5' (no thousands separators)"),
+        # the only feature is text: no --data.features [] (itself refused) to suggest
+        ("a,kind\nred,x\n",
+         "t.csv:2: feature column 'a' holds 'red', not a number; features must be numbers, and the table has no other "
+         "feature column"),
+        # names YAML would read as numbers or booleans, or the shell would split, are quoted
+        ("01,yes,sepal length (cm),color,kind\n1,2,3,red,x\n",
+         "t.csv:2: feature column 'color' holds 'red', not a number; to leave the column out, list the features: "
+         "--data.features '[\"01\",\"yes\",sepal length (cm)]'"),
+    ],
+    ids=["decimal-comma", "decimal-comma-thousands", "only-feature-is-text", "names-to-quote"],
+)
+def test_the_fix_a_refusal_names_is_one_that_works(tmp_path, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", content)
+    assert refused(read_table, "t.csv", "kind") == message
+
+
+def test_suggested_features_options_read_back_as_the_names():
+    from jsonargparse._loaders_dumpers import yaml_load
+
+    for names in (["a", "b"], ["01", "yes", "null", "1.50", "1e3"], ["x, y", 'say "hi"', "it's"], ["é_t", "日本語"]):
+        words = shlex.split(features_option(names))
+        assert words[0] == "--data.features" and yaml_load(words[1]) == names
+
+
+def test_a_decimal_comma_in_a_prediction_input_is_named_as_in_training(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "p.csv", "x0;x1\n5,1;2\n")
+    assert refused(read_points, "p.csv", ["x0", "x1"], ["0", "1"]) == (
+        "p.csv:2: x0='5,1' is not a number; numbers take '.' as the decimal point: write it as '5.1' (no thousands "
+        "separators)"
+    )
 
 
 def test_blank_lines_anywhere_are_no_rows_and_every_row_is_kept(tmp_path):

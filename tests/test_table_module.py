@@ -94,8 +94,11 @@ GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in ran
                                      "with --data.features")),
         ("a,b,kind\n" + ROWS + "1_000,1,x\n", [], ("t.csv:8: feature column 'a' holds '1_000', not a number; write it "
                                                   "as '1000' (ASCII digits 0-9, no '_')")),
+        ("01,yes,kind\n1,2,x\n", ["--data.features", "[01,yes]"], (
+            "--data.features=[1, True] is invalid for blobclf.TableDataModule: YAML read some names as "
+            "numbers, booleans or null; put those names in double quotes: --data.features '[\"01\",\"yes\",b]' (see --help)")),
     ],
-    ids=["empty-features", "index-column", "underscore"],
+    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers"],
 )
 def test_bad_training_inputs_on_the_command_line_write_nothing(cli, content, extra, message):
     write(cli.cwd / "t.csv", content)
