@@ -322,17 +322,21 @@ def unreadable(header: Header, error: Exception) -> UserError:
 
 
 def check_named(header: Header, used: Sequence[str]) -> None:
-    """Refuse a column without a name among the ``used`` ones (an index column pandas saved, often).
+    """Refuse a column without a name among the ``used`` ones.
+
+    Often an index column pandas saved (the first), or an empty last column: a delimiter at the end of
+    every line, as some spreadsheets save.
 
     Raises:
-        UserError: naming the header line and the column's position.
+        UserError: naming the header line and the column's position, and the ``--data.features``
+            that leaves it out.
     """
     if "" in used:
         position = header.columns.index("") + 1
-        raise UserError(
-            f"{header.path}:{header.line}: column {position} has no name (a saved index?); name it, or list the "
-            "features with --data.features"
-        )
+        guess = "a delimiter at the end of each line?" if position == len(header.columns) else "a saved index?"
+        named = [column for column in used if column]
+        leave = f", or leave it out: {features_option(named)}" if named else ""
+        raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
 def shown_columns(columns: Sequence[str], limit: int = 20) -> str:

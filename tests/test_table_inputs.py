@@ -57,7 +57,7 @@ def test_a_header_longer_than_the_sniffed_sample_is_read_whole(tmp_path):
         ("a,b,kind\n" + ROWS + "\uff11,1,x\n",
          "t.csv:8: feature column 'a' holds '\uff11', not a number; write it as '1' (ASCII digits 0-9, no '_')"),
         (",a,b,kind\n0,1,2,x\n1,3,4,y\n",
-         "t.csv:1: column 1 has no name (a saved index?); name it, or list the features with --data.features"),
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [a,b]"),
         ("a,b,kind\n" + ROWS + '"7,1,x\n8,1,y\n9,1,x\n',
          "t.csv:8: a quoted cell opens on this line and is not closed (the row runs on to line 10); close the quote"),
         ("a,b,kind\n" + ROWS + "   \n7,q,x\n",
@@ -88,11 +88,19 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
          "t.csv:2: feature column 'a' holds 'red', not a number; features must be numbers, and the table has no other "
          "feature column"),
         # names YAML would read as numbers or booleans, or the shell would split, are quoted
+        # pandas' index column of a table whose names have spaces; a spreadsheet's delimiter ending every line
+        (",sepal length (cm),petal width (cm),kind\n0,1,2,x\n",
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: "
+         "--data.features '[sepal length (cm),petal width (cm)]'"),
+        ("\ufeffa;b;kind;\r\n1.5;2;x;\r\n",
+         "t.csv:1: column 4 has no name (a delimiter at the end of each line?); name it, or leave it out: "
+         "--data.features [a,b]"),
         ("01,yes,sepal length (cm),color,kind\n1,2,3,red,x\n",
          "t.csv:2: feature column 'color' holds 'red', not a number; to leave the column out, list the features: "
          "--data.features '[\"01\",\"yes\",sepal length (cm)]'"),
     ],
-    ids=["decimal-comma", "decimal-comma-thousands", "only-feature-is-text", "names-to-quote"],
+    ids=["decimal-comma", "decimal-comma-thousands", "only-feature-is-text", "index-column-names-with-spaces",
+         "delimiter-ending-each-line", "names-to-quote"],
 )
 def test_the_fix_a_refusal_names_is_one_that_works(tmp_path, monkeypatch, content, message):
     monkeypatch.chdir(tmp_path)
