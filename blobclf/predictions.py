@@ -35,7 +35,8 @@ def prediction_rows(
     """Header and rows: carried columns, features, ``prob_<class>`` per class, ``predicted``, the true label.
 
     ``predicted`` and the true label (``label_column``, written when every label is known) are
-    class names; ``carried`` columns (e.g. an id) are copied from the input as they were.
+    class names; ``carried`` columns (e.g. an id) are copied from the input as they were, and
+    features written as the shortest text that reads back as their float32 value (``5.1``).
 
     Raises:
         UserError: if two columns would share a name (an input column named ``predicted``).
@@ -52,13 +53,25 @@ def prediction_rows(
     kept = list(zip(*carried.values())) if carried else [()] * features.shape[0]
     truth = labels.tolist()
     rows = []
-    for i, (point, probs) in enumerate(zip(features.tolist(), probabilities.tolist())):
-        row: list[Any] = [*kept[i], *(repr(float(v)) for v in point), *(repr(float(p)) for p in probs)]
+    for i, (point, probs) in enumerate(zip(features.detach().cpu().float().numpy(), probabilities.tolist())):
+        row: list[Any] = [*kept[i], *(_shortest(v) for v in point), *(repr(float(p)) for p in probs)]
         row.append(classes[predicted[i]])
         if known:
             row.append(classes[truth[i]])
         rows.append(row)
     return header, rows
+
+
+def _shortest(value: Any) -> str:
+    """A float32 as the shortest text that reads back as it, written as Python writes floats.
+
+    Example:
+        >>> import numpy as np
+        >>> [_shortest(np.float32(v)) for v in (5.1, 16777216, 3.4e38)]
+        ['5.1', '16777216.0', '3.4e+38']
+    """
+    text = str(value)  # numpy's shortest digits for a float32 (Python's repr would give 5.099999904632568)
+    return repr(float(text)) if "e" in text else text
 
 
 class PredictionCollector(BasePredictionWriter):

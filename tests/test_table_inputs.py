@@ -229,3 +229,12 @@ def test_predictions_never_hold_two_columns_of_one_name():
     with pytest.raises(UserError) as error:
         prediction_rows(torch.zeros(1, 1), torch.tensor([[0.5, 0.5]]), torch.tensor([-1]), ["predicted"], ["a", "b"])
     assert str(error.value) == "the predictions would have two columns named 'predicted'; rename that column of the input"
+
+
+def test_predictions_write_features_as_the_input_wrote_them():
+    """The float32 the model saw, in its shortest text: 5.1 stays 5.1 (not 5.099999904632568) and reads back exactly."""
+    features = torch.tensor([[5.1, 0.386], [-0.0, 3.4e38], [1e-30, 16777217.0]])
+    header, rows = prediction_rows(features, torch.tensor([[0.5, 0.5]] * 3), torch.tensor([-1] * 3), ["a", "b"], ["x", "y"])
+    assert header == ["a", "b", "prob_x", "prob_y", "predicted"]
+    assert [row[:2] for row in rows] == [["5.1", "0.386"], ["-0.0", "3.4e+38"], ["1e-30", "16777216.0"]]
+    assert torch.equal(torch.tensor([[float(v) for v in row[:2]] for row in rows], dtype=torch.float32), features)
