@@ -209,7 +209,8 @@ def read_table(
     name, columns = header.path, header.columns
     if target is not None and target not in columns:
         raise UserError(
-            f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with --data.target)"
+            f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with "
+            f"--data.target){delimiter_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
     for column in feature_names:
@@ -337,6 +338,24 @@ def check_named(header: Header, used: Sequence[str]) -> None:
         named = [column for column in used if column]
         leave = f", or leave it out: {features_option(named)}" if named else ""
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
+
+
+def delimiter_hint(header: Header) -> str:
+    """``"; ..."`` saying which delimiter to give when the header is one column holding another delimiter, else ``""``.
+
+    A file split at the wrong delimiter (one given with ``--data.delimiter``, or recorded in a checkpoint, for a
+    file with another) has a single column named like the whole header line.
+
+    Example:
+        >>> delimiter_hint(Header("p.csv", ["a,b,kind"], ";", 1))
+        "; the header was split at ';' but holds ',': give --data.delimiter ',' (or null to detect it)"
+    """
+    if len(header.columns) != 1:
+        return ""
+    other = next((d for d in DELIMITERS if d != header.delimiter and d in header.columns[0]), None)
+    if other is None:
+        return ""
+    return f"; the header was split at {header.delimiter!r} but holds {other!r}: give --data.delimiter {other!r} (or null to detect it)"
 
 
 def shown_columns(columns: Sequence[str], limit: int = 20) -> str:

@@ -15,7 +15,7 @@ from torch import Tensor
 from blobclf.data import SplitDataModule
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
-from blobclf.table import Table, check_classes, check_named, read_header, read_table
+from blobclf.table import Table, check_classes, check_named, delimiter_hint, read_header, read_table
 from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
@@ -313,7 +313,8 @@ class TableDataModule(SplitDataModule):
 
     def _test_table(self) -> tuple[Tensor, Tensor]:
         hp = self.hparams
-        columns = read_header(hp.test_path, hp.delimiter).columns
+        header = read_header(hp.test_path, hp.delimiter)
+        columns = header.columns
         # with the training table read, the columns must be the same (in any order); testing a
         # checkpoint without it, the model's features and the target must be there
         same = self._columns is not None
@@ -327,7 +328,9 @@ class TableDataModule(SplitDataModule):
                     f"extra {', '.join(map(repr, extra))}" if extra else "",
                 ) if part
             )
-            raise UserError(f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}")
+            raise UserError(
+                f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}{delimiter_hint(header)}"
+            )
         table = self._read(hp.test_path)
         assert table.labels is not None
         return torch.from_numpy(np.ascontiguousarray(table.features)), torch.from_numpy(table.labels)

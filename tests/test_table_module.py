@@ -51,7 +51,22 @@ def test_each_file_has_its_own_delimiter_unless_one_is_given(tmp_path, monkeypat
     assert points.features.tolist() == [[2, 1], [4, 3]] and points.carried == {"id": ["r1", "r2"]}
     given = TableDataModule("t.csv", "kind", predict_file="p.csv", delimiter=",", classes=["x", "y"])
     assert refused(given.predict_points) == (
-        "p.csv:1: no column 'a', which the model needs; the columns are: id;b;a (the model's features: a, b)"
+        "p.csv:1: no column 'a', which the model needs; the columns are: id;b;a (the model's features: a, b); the "
+        "header was split at ',' but holds ';': give --data.delimiter ';' (or null to detect it)"
+    )
+
+
+def test_a_file_split_at_another_delimiter_than_its_own_says_which_to_give(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,kind\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(10)))
+    write(tmp_path / "s.csv", "a;b;kind\n1;2;x\n")
+    hint = "the header was split at ';' but holds ',': give --data.delimiter ',' (or null to detect it)"
+    assert refused(TableDataModule("t.csv", "kind", delimiter=";").setup, "fit") == (
+        f"t.csv: no target column 'kind'; the columns are: a,b,kind (choose one with --data.target); {hint}"
+    )
+    data = TableDataModule("s.csv", "kind", features=["a", "b"], test_path="t.csv", delimiter=";", classes=["x", "y"])
+    assert refused(data.split, "test") == (
+        f"t.csv: its columns differ from the training table s.csv's: missing 'a', 'b', 'kind'; {hint}"
     )
 
 
