@@ -80,6 +80,8 @@ def main() -> None:
     (cwd / "t_underscore.csv").write_text("a,b,kind\n1,2,x\n1_000,4,y\n")
     (cwd / "t_extra.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]},{i * 10}\n" for i in range(20)))
     (cwd / "t.parquet").write_bytes(b"PAR1" + bytes(60))
+    (cwd / "t_comma.csv").write_text("a;b;kind\n5,1;2;x\n")
+    (cwd / "t_trailing.csv").write_text("a;b;kind;\n1.5;2;x;\n")
     (cwd / "t_small.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{'xyz'[i % 3]}\n" for i in range(9)))
     (cwd / "predicted.csv").write_text(
         "sepal_length,sepal_width,petal_length,petal_width,prob_setosa,predicted\n5.1,3.5,1.4,0.2,0.9,setosa\n")
@@ -203,6 +205,12 @@ def main() -> None:
          "--data.features", "[]"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_small.csv", "--data.target", "kind"],
         ["predict", "--ckpt_path", table_last, "--data.predict_file", "predicted.csv"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_comma.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_trailing.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.features", "[01,yes]"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.delimiter", ";"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 
