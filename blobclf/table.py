@@ -370,16 +370,22 @@ def shown_columns(columns: Sequence[str], limit: int = 20) -> str:
 
 
 def class_order(values: Sequence[str]) -> list[str]:
-    """Class names in the order their indices are given: by value if all are integers, else sorted as text.
+    """Class names in the order their indices are given: by value if all are numbers, else sorted as text.
+
+    Numbers are those a feature cell may hold (``parse_number``), finite; equal values written
+    differently (``1`` and ``1.0``) stay distinct classes, ordered as text.
 
     Example:
         >>> class_order(["10", "2", "1"])
         ['1', '2', '10']
+        >>> class_order(["10.0", "2.5", "-1e3"])
+        ['-1e3', '2.5', '10.0']
         >>> class_order(["virginica", "setosa"])
         ['setosa', 'virginica']
     """
-    if all(_is_integer(value) for value in values):
-        return sorted(values, key=int)
+    numbers = [parse_number(value) for value in values]
+    if all(number is not None and math.isfinite(number) for number in numbers):
+        return [value for _, value in sorted(zip(numbers, values))]
     return sorted(values)
 
 
@@ -580,11 +586,6 @@ def features_option(names: Sequence[str]) -> str:
              for name in names]
     value = f"[{','.join(items)}]"
     return f"--data.features {value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value)}"
-
-
-def _is_integer(cell: str) -> bool:
-    text = cell.strip()
-    return text.lstrip("+-").isdigit() and text.isascii()
 
 
 def shown_cell(cell: str) -> str:

@@ -99,8 +99,8 @@ def check_split(path: str, rows: int, classes: int, fraction: float, option: str
 class TableDataModule(SplitDataModule):
     """A classification table read from a CSV file with a header row.
 
-    One column holds each row's class (``target``: any text or integers; the class names are
-    the distinct values, ordered numerically when all are integers and alphabetically
+    One column holds each row's class (``target``: any text or numbers; the class names are
+    the distinct values, ordered numerically when all are numbers and alphabetically
     otherwise); the features are every other column, or those listed in ``features``, and must
     be numbers. Without ``test_path`` the table is split into train / test (and validation with
     ``val_size``) by ``train_test_split(..., stratify=labels, random_state=random_state)``, so

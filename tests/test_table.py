@@ -111,8 +111,11 @@ def test_every_row_is_kept_with_quotes_blank_lines_and_unused_text_columns(tmp_p
     assert table.labels.tolist() == [0, 1, 0]
 
 
-def test_integer_classes_are_ordered_by_value_and_text_classes_alphabetically():
+def test_number_classes_are_ordered_by_value_and_text_classes_alphabetically():
     assert class_order(["10", "9", "-1"]) == ["-1", "9", "10"]
+    assert class_order(["10.0", "2.0", "1.0"]) == ["1.0", "2.0", "10.0"]  # pandas writes ints as floats beside NaN
+    assert class_order(["1.0", "1", "0.5"]) == ["0.5", "1", "1.0"]  # distinct names, equal values: as text
+    assert class_order(["2", "nan"]) == ["2", "nan"] and class_order(["inf", "10"]) == ["10", "inf"]
     assert class_order(["b", "a", "10"]) == ["10", "a", "b"]
 
 
