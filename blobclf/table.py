@@ -56,6 +56,8 @@ YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "nu
 """Words YAML reads as a boolean or null rather than as text."""
 SHELL_PLAIN = re.compile(r"[\w\[\],./-]+")
 """An option value a shell passes on as it is."""
+MAX_SHOWN_OPTION = 400
+"""A ``--data.features`` value longer than this is described in a message, not printed."""
 
 
 @dataclass
@@ -581,10 +583,14 @@ def features_option(names: Sequence[str]) -> str:
         '--data.features [a,b]'
         >>> print(features_option(["01", "sepal length (cm)"]))
         --data.features '["01",sepal length (cm)]'
+        >>> features_option([f"x{i}" for i in range(2000)])
+        '--data.features listing the 2000 columns to keep (in a --config file, for a list this long)'
     """
     items = [name if PLAIN_NAME.fullmatch(name) and name.lower() not in YAML_WORDS else json.dumps(name, ensure_ascii=False)
              for name in names]
     value = f"[{','.join(items)}]"
+    if len(value) > MAX_SHOWN_OPTION:
+        return f"--data.features listing the {len(names)} columns to keep (in a --config file, for a list this long)"
     return f"--data.features {value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value)}"
 
 

@@ -184,6 +184,12 @@ def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
         f"t.csv:1: no column 'x0', which the model needs; the columns are: {shown} (the model's features: x0, "
         f"{', '.join(names[:19])}, ... (11 more))"
     )
+    wide = [f"feature_{i}" for i in range(100)]
+    write(tmp_path / "w.csv", ",".join([*wide, "kind"]) + "\n" + ",".join(["1"] * 50 + ["x"] + ["1"] * 49 + ["a"]) + "\n")
+    assert refused(read_table, "w.csv", "kind") == (
+        "w.csv:2: feature column 'feature_50' holds 'x', not a number; to leave the column out, list the features: "
+        "--data.features listing the 99 columns to keep (in a --config file, for a list this long)"
+    )
 
 
 # --- prediction inputs: the same numbers as training, no row dropped, no column written twice ------------
