@@ -101,21 +101,24 @@ def test_new_points_are_matched_by_column_name_and_other_columns_carried(tutoria
 
 
 @pytest.mark.parametrize(("content", "message"), MALFORMED_POINTS, ids=MALFORMED_IDS)
-def test_malformed_points_get_one_line_and_leave_no_output(tutorial_run, tmp_path, content, message):
+def test_malformed_points_get_one_line_and_leave_no_output(tutorial_run, cli, content, message):
     cwd, _ = tutorial_run
-    bad = tmp_path / "bad.csv"
+    inputs = cli.cwd / "inputs"
+    inputs.mkdir()
+    bad = inputs / "bad.csv"
     if content is not None:
         bad.write_text(content)
-    output = tmp_path / "out.csv"
-    result = run_cli(
-        cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt",
+    output = inputs / "out.csv"
+    result = cli(
+        "predict", "--ckpt_path", str(cwd / "checkpoints" / "version_0" / "last.ckpt"),
         "--data.predict_file", str(bad), "--prediction.output", str(output),
     )
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")]
     assert len(errors) == 1 and message in errors[0], result.stderr
     assert "Traceback" not in result.output
-    assert list(tmp_path.iterdir()) == ([bad] if content is not None else [])
+    assert list(inputs.iterdir()) == ([bad] if content is not None else [])
+    assert list(cli.cwd.iterdir()) == [inputs]
 
 
 def test_unwritable_output_gets_one_line(tutorial_run, tmp_path):

@@ -51,9 +51,20 @@ def hostile_files(tutorial_run, tmp_path):
 
 @pytest.mark.parametrize("env", [{}, FORCE_UNSAFE], ids=["default", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1"])
 @pytest.mark.parametrize("command", ["fit", "validate", "test", "predict"])
-def test_hostile_checkpoint_is_refused_by_every_command(hostile_files, tmp_path, command, env):
+def test_hostile_checkpoint_is_refused_by_every_command(hostile_files, cli, monkeypatch, command, env):
     ckpt, _, marker = hostile_files
-    result = run_cli(tmp_path, command, "--ckpt_path", str(ckpt), env=env)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = cli(command, "--ckpt_path", str(ckpt))
+    assert result.returncode == 2, result.output
+    assert "is refused: loading it would run code (it needs io.open)" in result.stderr
+    assert "Traceback" not in result.output
+    assert not marker.exists()
+
+
+def test_hostile_checkpoint_is_refused_in_a_fresh_process_told_to_load_anything(hostile_files, tmp_path):
+    ckpt, _, marker = hostile_files
+    result = run_cli(tmp_path, "predict", "--ckpt_path", str(ckpt), env=FORCE_UNSAFE)
     assert result.returncode == 2, result.output
     assert "is refused: loading it would run code (it needs io.open)" in result.stderr
     assert "Traceback" not in result.output
