@@ -25,6 +25,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        OSError: If the machine refuses the write; one that names no file (a full disk, a file
+            size limit, also when ``torch.save`` wraps it in a ``RuntimeError``) is raised again
+            naming ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,11 +41,24 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        refused = _os_error(error)
+        if refused is not None and refused.filename is None:
+            raise OSError(refused.errno, refused.strerror or str(refused), os.fspath(path)) from error
         raise
     _fsync_folder(path.parent)
     return path
+
+
+def _os_error(error: BaseException) -> OSError | None:
+    """``error`` if it is an ``OSError``, or the ``OSError`` behind the ``RuntimeError`` torch raises for it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while isinstance(current, RuntimeError) and id(current) not in seen:
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return current if isinstance(current, OSError) else None
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

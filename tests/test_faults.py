@@ -345,7 +345,53 @@ def test_a_full_disk_is_one_line_naming_the_file(cli, monkeypatch):
 
     monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
     line = one_error(cli("fit", *QUICK))
-    assert line == "blobclf: error: cannot use 'checkpoints/version_0/model.pth': No space left on device"
+    assert line == ("blobclf: error: cannot use 'checkpoints/version_0/model.pth': No space left on device; free some "
+                    "space, then resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt")
+
+
+def test_a_full_disk_that_names_no_file_is_named_by_the_write_and_keeps_no_temporary(tmp_path):
+    def write(handle):
+        handle.write(b"half")
+        try:  # what torch.save does when the disk fills under it
+            raise OSError(errno.EFBIG, "File too large")
+        except OSError as error:
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 12224 vs 12128") from error
+
+    with pytest.raises(OSError) as raised:
+        atomic_write(tmp_path / "last.ckpt", write)
+    assert (raised.value.errno, raised.value.filename) == (errno.EFBIG, os.fspath(tmp_path / "last.ckpt"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_in_a_librarys_writer_is_one_line_naming_the_resume(cli, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")  # as TensorBoard's writer raises it: no file
+
+    monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
+    line = one_error(cli("fit", *QUICK))
+    assert line == ("blobclf: error: a write failed: No space left on device; free some space, then resume with: "
+                    "python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt")
+
+
+@pytest.mark.slow
+def test_a_file_size_limit_while_a_checkpoint_is_written_is_one_line_and_leaves_nothing_torn(tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    from conftest import Result
+
+    def limited():  # ulimit -f 10: every file blobclf writes beyond 10 KiB is refused (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10 * 1024, resource.RLIM_INFINITY))
+
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    done = subprocess.run([sys.executable, "-m", "blobclf", "fit", *QUICK], cwd=tmp_path, env=env, text=True,
+                          capture_output=True, preexec_fn=limited, timeout=300)
+    line = one_error(Result(done.returncode, done.stdout, done.stderr))
+    assert line == ("blobclf: error: cannot use 'checkpoints/version_0/best-epoch=0-val_acc=0.5000.ckpt': File too "
+                    "large; free some space (or raise the file size limit, ulimit -f) and run the command again")
+    assert [p.name for p in (tmp_path / "checkpoints" / "version_0").iterdir()] == []  # no torn file, no temporary
 
 
 def test_a_read_only_run_folder_is_one_line_for_test(cli, trained, monkeypatch):
