@@ -128,6 +128,39 @@ def test_a_resume_completes_an_export_that_a_kill_cut_short(cli, monkeypatch):
     assert "exports in checkpoints/version_0 are complete and kept as they were" in again.stdout
 
 
+def test_an_extended_run_killed_while_exported_never_keeps_the_old_model_json_beside_new_weights(cli, monkeypatch):
+    assert cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed")  # stands for a kill once model.pth holds the extended run's weights
+
+    original = blobclf.callbacks.export_onnx
+    monkeypatch.setattr(blobclf.callbacks, "export_onnx", killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4", "--export.figures", "false")
+    assert not (run / "model.json").exists()  # the exports say they are incomplete
+    monkeypatch.setattr(blobclf.callbacks, "export_onnx", original)
+    result = cli("fit", "--ckpt_path", "last", "--export.figures", "false")
+    assert result.returncode == 0, result.output
+    assert "nothing was trained" not in result.stdout
+    meta = json.loads((run / "model.json").read_text())
+    last = load_checkpoint(run / "last.ckpt")
+    assert (meta["global_step"], meta["epochs"], last["global_step"]) == (4, 4, 4)
+    weights = torch.load(run / "model.pth", weights_only=True)
+    assert all(torch.equal(weights[k], last["state_dict"][f"model.{k}"]) for k in weights)
+
+
+def test_a_model_json_of_an_earlier_step_is_no_complete_export(cli):
+    assert cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    meta = json.loads((run / "model.json").read_text())
+    (run / "model.json").write_text(json.dumps({**meta, "global_step": 1}))  # as a kill left it before this fix
+    result = cli("fit", "--ckpt_path", "last", "--export.figures", "false")
+    assert "nothing was trained" not in result.stdout
+    assert json.loads((run / "model.json").read_text())["global_step"] == 2
+
+
 # --- divergence -----------------------------------------------------------------------------------
 
 def test_divergence_stops_training_with_one_line_and_exports_nothing(cli):
