@@ -15,6 +15,7 @@ import yaml
 
 import blobclf.callbacks
 import blobclf.checkpointio
+import blobclf.predictions
 from blobclf.atomic import TEMP_SUFFIX, atomic_write, remove_leftovers
 from blobclf.safeload import load_checkpoint
 
@@ -270,6 +271,35 @@ def test_predictions_never_replace_an_input_a_checkpoint_or_another_runs_file(cl
         assert message in line
     assert {p: p.read_bytes() for p in before} == before
     assert not (cli.cwd / "checkpoints" / "version_1" / "predictions.csv").exists()
+
+
+def test_a_write_that_may_not_replace_keeps_a_file_made_meanwhile_and_no_temporary(tmp_path):
+    target = tmp_path / "out.csv"
+
+    def write(handle):
+        handle.write(b"mine")
+        target.write_bytes(b"another command's")  # made while this write ran
+
+    with pytest.raises(FileExistsError):
+        atomic_write(target, write, replace=False)
+    assert target.read_bytes() == b"another command's"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert atomic_write(tmp_path / "new.csv", lambda handle: handle.write(b"new"), replace=False).read_bytes() == b"new"
+
+
+def test_two_predicts_into_one_output_never_replace_each_other(cli, trained, monkeypatch):
+    start = blobclf.predictions.PredictionWriter.on_predict_start
+
+    def other_predict_meanwhile(self, trainer, pl_module):
+        start(self, trainer, pl_module)  # the output did not exist yet: this predict goes on
+        (cli.cwd / "out.csv").write_text("written by another predict\n")
+
+    monkeypatch.setattr(blobclf.predictions.PredictionWriter, "on_predict_start", other_predict_meanwhile)
+    line = one_error(cli("predict", "--ckpt_path", "last", "--prediction.output", "out.csv"))
+    assert line == ("blobclf: error: 'out.csv' was written by another command while this predict ran; pass "
+                    "--prediction.overwrite true to replace it, or --prediction.output PATH to write elsewhere")
+    assert (cli.cwd / "out.csv").read_text() == "written by another predict\n"
+    assert sorted(p.name for p in cli.cwd.iterdir() if p.is_file()) == ["out.csv"]
 
 
 def test_a_checkpoint_dirpath_holding_another_run_is_refused(cli, trained):
