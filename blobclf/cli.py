@@ -628,6 +628,7 @@ class BlobCLI(LightningCLI):
 
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        self._check_data_fits_model(config)
         if getattr(self, "predict_points", None) is not None and isinstance(self.datamodule, SplitDataModule):
             self.datamodule.points = self.predict_points  # read and checked before anything ran
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None
@@ -640,6 +641,19 @@ class BlobCLI(LightningCLI):
             logger = config.trainer.get("logger")
             if hasattr(logger, "get") and logger.get("init_args") is not None and "version" in logger.init_args:
                 logger.init_args.version = None
+
+    def _check_data_fits_model(self, config: Any) -> None:
+        """Refuse a checkpoint whose data settings give another input or output size than its model
+        has (an edited checkpoint): Lightning would end in a traceback loading its weights."""
+        trained = getattr(self, "model_hparams", {})
+        for key in ("num_features", "num_classes"):
+            given = self.model.hparams.get(key)
+            if key in trained and given is not None and given != trained[key]:
+                raise UserError(
+                    f"checkpoint {os.fspath(config.ckpt_path)!r} does not fit its own data settings: they give "
+                    f"{key}={given}, but its model was trained with {key}={trained[key]}; it was edited or written "
+                    "by another program, use another checkpoint"
+                )
 
     def release_claim(self) -> None:
         """Remove the run folder this command claimed, if nothing was written into it."""

@@ -364,12 +364,33 @@ def make_checkpoint(trained: Path, change) -> dict:
          "does not fit BlobClassifier(num_features=2, num_classes=4, hidden_units=16)"),
         ("edited-type", lambda c: c["hyper_parameters"].update(hidden_units="abc"),
          "was not written by 'blobclf fit' (or was edited)"),
+        ("edited-huge-width", lambda c: c["hyper_parameters"].update(hidden_units=10**9),  # 4e18 bytes if built
+         "does not fit BlobClassifier(num_features=2, num_classes=4, hidden_units=1000000000): "
+         "'model.linear_layer_stack.0.bias' is missing, extra or of another shape"),
+        ("edited-huge-classes", lambda c: c["hyper_parameters"].update(num_classes=10**9, class_names=None),
+         "does not fit BlobClassifier(num_features=2, num_classes=1000000000, hidden_units=8): "
+         "'model.linear_layer_stack.4.bias' is missing, extra or of another shape"),
     ],
     ids=lambda v: v if isinstance(v, str) and " " not in v else None,
 )
 def test_foreign_or_edited_checkpoints_are_one_line(cli, trained, name, change, message):
     torch.save(make_checkpoint(trained, change), cli.cwd / f"{name}.ckpt")
     assert message in one_error(cli("predict", "--ckpt_path", f"{name}.ckpt"))
+
+
+@pytest.mark.parametrize("command", ["test", "fit"])
+@pytest.mark.parametrize(("setting", "value", "key", "trained_with"), [("n_features", 3, "num_features", 2),
+                                                                        ("centers", 3, "num_classes", 4)])
+def test_a_checkpoint_whose_data_settings_were_edited_away_from_its_model_is_one_line(
+        cli, trained, command, setting, value, key, trained_with):
+    torch.save(make_checkpoint(trained, lambda c: c["datamodule_hyper_parameters"].update({setting: value})),
+               cli.cwd / "edited.ckpt")
+    before = sorted(cli.cwd.rglob("*"))
+    line = one_error(cli(command, "--ckpt_path", "edited.ckpt"))
+    assert line == (f"blobclf: error: checkpoint 'edited.ckpt' does not fit its own data settings: they give "
+                    f"{key}={value}, but its model was trained with {key}={trained_with}; it was edited or written by "
+                    "another program, use another checkpoint")
+    assert sorted(cli.cwd.rglob("*")) == before
 
 
 @pytest.mark.parametrize(
