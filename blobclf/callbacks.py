@@ -15,7 +15,7 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from typing_extensions import override
 
 from blobclf.atomic import remove_leftovers
-from blobclf.errors import ArgumentValueError
+from blobclf.errors import ArgumentValueError, UserError
 from blobclf.export import (
     METADATA_NAME,
     ONNX_NAME,
@@ -452,7 +452,12 @@ class RngState(Callback):
 
     @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        torch.set_rng_state(state_dict["torch"])
-        random.setstate((state_dict["python_version"], tuple(state_dict["python"]), state_dict["python_gauss"]))
-        if "cuda" in state_dict and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state_dict["cuda"])
+        try:
+            torch.set_rng_state(state_dict["torch"])
+            random.setstate((state_dict["python_version"], tuple(state_dict["python"]), state_dict["python_gauss"]))
+            if "cuda" in state_dict and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(state_dict["cuda"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise UserError(f"the checkpoint's random number generator state does not load ({reason}): it was edited "
+                            "or written by another program; use another checkpoint") from None

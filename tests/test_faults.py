@@ -393,6 +393,25 @@ def test_a_checkpoint_whose_data_settings_were_edited_away_from_its_model_is_one
     assert sorted(cli.cwd.rglob("*")) == before
 
 
+def _edit_rng(checkpoint: dict) -> None:
+    next(v for k, v in checkpoint["callbacks"].items() if k == "RngState")["torch"] = torch.zeros(3, dtype=torch.uint8)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda c: c.update(epoch="x"), "checkpoint 'edited.ckpt' was not written by 'blobclf fit' (or was edited): its "
+     "'epoch' is str, not int; use another checkpoint"),
+    (lambda c: c.update(loops="x"), "checkpoint 'edited.ckpt' was not written by 'blobclf fit' (or was edited): its "
+     "'loops' is str, not dict; use another checkpoint"),
+    (_edit_rng, "the checkpoint's random number generator state does not load (Expected a CPUGeneratorImplState of "
+     "size 5056 but found the input RNG state size to be 3): it was edited or written by another program; use "
+     "another checkpoint"),
+], ids=["epoch", "loops", "rng"])
+def test_a_resume_from_a_checkpoint_whose_training_state_was_edited_is_one_line(cli, trained, change, message):
+    torch.save(make_checkpoint(trained, change), trained / "edited.ckpt")
+    line = one_error(cli("fit", "--ckpt_path", os.fspath(trained / "edited.ckpt"), "--trainer.max_epochs", "3"))
+    assert line == "blobclf: error: " + message.replace("'edited.ckpt'", repr(os.fspath(trained / "edited.ckpt")))
+
+
 @pytest.mark.parametrize(
     ("content", "name"),
     [(b"trainer: {max_epochs: 1}\n", "config.yaml"), (b"\x89PNG\r\n\x1a\n....", "figure.png"), (b"hello\n", "notes.txt")],
