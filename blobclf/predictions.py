@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -193,9 +194,9 @@ class PredictionWriter(PredictionCollector):
             # never over a file made since on_predict_start looked (another predict into the same output)
             self.written = atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode()),
                                         replace=self.overwrite)
-        except FileExistsError:
-            raise UserError(_exists(path, "was written by another command while this predict ran")) from None
         except OSError as error:
+            if isinstance(error, FileExistsError) and error.filename == os.fspath(path):
+                raise UserError(_exists(path, "was written by another command while this predict ran")) from None
             raise UserError(
                 f"cannot write predictions to {str(path)!r}: {error.strerror or error}; choose another "
                 "--prediction.output"
