@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import IO
 TEMP_SUFFIX = ".tmp"
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> Path:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object], replace: bool = True) -> Path:
     """Write ``path`` through a temporary file in the same folder, then rename it into place.
 
     The temporary file lives beside the destination, so the final rename never crosses a
@@ -22,9 +23,17 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
     Args:
         path: Destination file.
         write: Called once with the open temporary file (binary mode).
+        replace: Replace an existing ``path``; ``False`` raises ``FileExistsError`` instead, also
+            when another process made ``path`` while this one wrote (the file is linked into
+            place, which fails on an existing name, rather than renamed over it).
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        OSError: If the machine refuses the write; one that names no file (a full disk, a file
+            size limit, also when ``torch.save`` wraps it in a ``RuntimeError``) is raised again
+            naming ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,12 +44,42 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        refused = _os_error(error)
+        if refused is not None and refused.filename is None:
+            raise OSError(refused.errno, refused.strerror or str(refused), os.fspath(path)) from error
         raise
     _fsync_folder(path.parent)
     return path
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    """Give the written ``tmp`` the name ``path`` only if no file has it (``FileExistsError`` otherwise)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fspath(path)) from None
+    except OSError:  # a file system without hard links: check, then rename (a race stays possible there)
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fspath(path)) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _os_error(error: BaseException) -> OSError | None:
+    """``error`` if it is an ``OSError``, or the ``OSError`` behind the ``RuntimeError`` torch raises for it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while isinstance(current, RuntimeError) and id(current) not in seen:
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return current if isinstance(current, OSError) else None
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

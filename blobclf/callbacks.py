@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -14,7 +15,7 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from typing_extensions import override
 
 from blobclf.atomic import remove_leftovers
-from blobclf.errors import ArgumentValueError
+from blobclf.errors import ArgumentValueError, UserError
 from blobclf.export import (
     METADATA_NAME,
     ONNX_NAME,
@@ -248,11 +249,14 @@ class RunExport(Callback):
         directory = _run_folder(trainer)
         remove_leftovers(directory)  # temporaries of writes a kill cut short
         trained = self._start_step is not None and trainer.global_step > self._start_step
-        if not trained and (directory / METADATA_NAME).exists():
+        if not trained and exported_step(directory) == trainer.global_step:
             # e.g. resuming a run that had already finished: model.json, written last, says its
             # exports are complete; keep them and their metrics
             print(f"nothing was trained; the exports in {shown(directory)} are complete and kept as they were")
             return
+        # model.json goes first and comes back last: a run stopped while it is exported (a kill, a
+        # full disk) never shows it beside a model.pth of other weights, and its resume exports again
+        (directory / METADATA_NAME).unlink(missing_ok=True)
         checkpoint = trainer.checkpoint_callback
         metrics = dict((getattr(checkpoint, "epoch_values", None) or {}).get("metrics", {}))
         metrics.update({k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k})
@@ -342,6 +346,16 @@ def shown(path: str | os.PathLike[str] | None) -> str:
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute)
     return absolute if relative.startswith(os.pardir) else relative
+
+
+def exported_step(directory: Path) -> int | None:
+    """The training step whose exports ``directory`` holds complete: ``global_step`` of its
+    ``model.json`` (``None`` without one, or one that does not say)."""
+    try:
+        step = json.loads((directory / METADATA_NAME).read_text(encoding="utf-8")).get("global_step")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return step if isinstance(step, int) else None
 
 
 def _run_folder(trainer: L.Trainer) -> Path:
@@ -438,7 +452,12 @@ class RngState(Callback):
 
     @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        torch.set_rng_state(state_dict["torch"])
-        random.setstate((state_dict["python_version"], tuple(state_dict["python"]), state_dict["python_gauss"]))
-        if "cuda" in state_dict and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state_dict["cuda"])
+        try:
+            torch.set_rng_state(state_dict["torch"])
+            random.setstate((state_dict["python_version"], tuple(state_dict["python"]), state_dict["python_gauss"]))
+            if "cuda" in state_dict and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(state_dict["cuda"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise UserError(f"the checkpoint's random number generator state does not load ({reason}): it was edited "
+                            "or written by another program; use another checkpoint") from None

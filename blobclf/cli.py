@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
 import re
 import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import Any, NoReturn, Optional
@@ -25,7 +27,7 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
 from blobclf import __version__
-from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport
+from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
 from blobclf.errors import Stopped, UserError, debugging
@@ -632,6 +634,7 @@ class BlobCLI(LightningCLI):
 
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        self._check_data_fits_model(config)
         if getattr(self, "predict_points", None) is not None and isinstance(self.datamodule, SplitDataModule):
             self.datamodule.points = self.predict_points  # read and checked before anything ran
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None
@@ -644,6 +647,19 @@ class BlobCLI(LightningCLI):
             logger = config.trainer.get("logger")
             if hasattr(logger, "get") and logger.get("init_args") is not None and "version" in logger.init_args:
                 logger.init_args.version = None
+
+    def _check_data_fits_model(self, config: Any) -> None:
+        """Refuse a checkpoint whose data settings give another input or output size than its model
+        has (an edited checkpoint): Lightning would end in a traceback loading its weights."""
+        trained = getattr(self, "model_hparams", {})
+        for key in ("num_features", "num_classes"):
+            given = self.model.hparams.get(key)
+            if key in trained and given is not None and given != trained[key]:
+                raise UserError(
+                    f"checkpoint {os.fspath(config.ckpt_path)!r} does not fit its own data settings: they give "
+                    f"{key}={given}, but its model was trained with {key}={trained[key]}; it was edited or written "
+                    "by another program, use another checkpoint"
+                )
 
     def release_claim(self) -> None:
         """Remove the run folder this command claimed, if nothing was written into it."""
@@ -724,6 +740,36 @@ def cli_for(subcommand: str | None) -> type[BlobCLI]:
     return OneSubcommandCLI
 
 
+FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+"""Errors of a write that found no room: a full disk, a file size limit (``ulimit -f``), a quota."""
+
+
+def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
+    """The line for a read or write the machine refused, with the way on when the disk was full.
+
+    Args:
+        error: The refusal; a full disk names its file where blobclf wrote it (see
+            :func:`blobclf.atomic.atomic_write`), not where a library did (TensorBoard's writer).
+        stop: The training run's stop callback: a ``fit`` whose run has a ``last.ckpt`` names
+            the resume that completes it.
+    """
+    what = f"cannot use {shown(os.fspath(error.filename))!r}: " if error.filename is not None else "a write failed: "
+    line = what + (error.strerror or str(error))
+    if error.errno not in FULL:
+        return line
+    last = Path(stop.run_folder) / "last.ckpt" if stop is not None and stop.run_folder else None
+    if last is not None and last.is_file():
+        return f"{line}; free some space, then resume with: python -m blobclf fit --ckpt_path {shown(last)}"
+    return f"{line}; free some space (or raise the file size limit, ulimit -f) and run the command again"
+
+
+def _quiet_thread_errors(args: threading.ExceptHookArgs) -> None:
+    """A library's writer thread (TensorBoard's) that fails to write keeps its error for the
+    command, which raises it again and says it in one line; the thread prints no traceback."""
+    if debugging() or not issubclass(args.exc_type, OSError):
+        threading.__excepthook__(args)
+
+
 def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     """Run the blobclf command line; user errors end in one line on stderr and exit status 2.
 
@@ -736,6 +782,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
+    if args is None:
+        threading.excepthook = _quiet_thread_errors
     try:
         check_config_files(argv)
         try:
@@ -766,9 +814,9 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder
         # should be ...): say which path and why; everything written before stays whole
-        if debugging() or error.filename is None:
+        if debugging() or (error.filename is None and error.errno not in FULL):
             raise
-        sys.stderr.write(f"blobclf: error: cannot use {os.fspath(error.filename)!r}: {error.strerror or error}\n")
+        sys.stderr.write(f"blobclf: error: {refused_write(error, stop if argv and argv[0] == 'fit' else None)}\n")
         sys.exit(2)
     finally:
         unlock_runs()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -178,8 +179,7 @@ class PredictionWriter(PredictionCollector):
             raise UserError(f"--prediction.output {str(path)!r} is not a regular file (a folder, device or pipe); "
                             "name a file to write")
         if path.exists() and not self.overwrite:
-            raise UserError(f"{str(path)!r} already exists; pass --prediction.overwrite true to replace it, "
-                            "or --prediction.output PATH to write elsewhere")
+            raise UserError(_exists(path))
 
     @override
     def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -204,8 +204,12 @@ class PredictionWriter(PredictionCollector):
         writer.writerows(rows)
         path = Path(self.output) if self.output else self._default_path(trainer)
         try:
-            self.written = atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode()))
+            # never over a file made since on_predict_start looked (another predict into the same output)
+            self.written = atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode()),
+                                        replace=self.overwrite)
         except OSError as error:
+            if isinstance(error, FileExistsError) and error.filename == os.fspath(path):
+                raise UserError(_exists(path, "was written by another command while this predict ran")) from None
             raise UserError(
                 f"cannot write predictions to {str(path)!r}: {error.strerror or error}; choose another "
                 "--prediction.output"
@@ -214,3 +218,9 @@ class PredictionWriter(PredictionCollector):
         if bool((labels >= 0).all()):
             correct = int((probabilities.argmax(dim=1) == labels).sum())
             print(f"accuracy on these points: {correct / len(rows):.5f} ({correct} of {len(rows)})")
+
+
+def _exists(path: Path, how: str = "already exists") -> str:
+    """The refusal of an output file that exists and that ``--prediction.overwrite`` does not allow replacing."""
+    return (f"{str(path)!r} {how}; pass --prediction.overwrite true to replace it, "
+            "or --prediction.output PATH to write elsewhere")

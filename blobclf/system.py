@@ -21,6 +21,9 @@ from blobclf.types import PositiveInt
 
 STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
+TRAINING_STATE = {"epoch": int, "global_step": int, "loops": dict, "callbacks": dict, "optimizer_states": list,
+                  "lr_schedulers": list}
+"""What Lightning's checkpoint holds beside the model, by type: an edited value would end a resume in a traceback."""
 DEFAULT_LR = 0.1
 """The tutorial's SGD learning rate, used when no optimizer is configured."""
 DEFAULT_STEPS_PER_EXECUTION = 16
@@ -293,8 +296,14 @@ class BlobClassifier(L.LightningModule):
         state = checkpoint.get("state_dict")
         if not isinstance(hparams, dict) or not isinstance(state, dict):
             raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit': it has no model hyperparameters")
+        for key, kind in TRAINING_STATE.items():
+            if key in checkpoint and not (isinstance(checkpoint[key], kind) and not isinstance(checkpoint[key], bool)):
+                raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its {key!r} is "
+                                f"{type(checkpoint[key]).__name__}, not {kind.__name__}; use another checkpoint")
+        settings = {k: v for k, v in hparams.items() if not str(k).startswith("_")}
         try:
-            system = cls(**{k: v for k, v in hparams.items() if not str(k).startswith("_")})
+            with torch.device("meta"):  # shapes only: settings edited to 10**9 units allocate nothing
+                system = cls(**settings)
         except (TypeError, ValueError) as error:
             raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): {error}") from None
         expected = {k: tuple(v.shape) for k, v in system.state_dict().items()}
@@ -311,7 +320,7 @@ class BlobClassifier(L.LightningModule):
                 f"checkpoint {name!r} holds weights that are not finite (NaN or inf): the run that wrote it "
                 "diverged; use an earlier checkpoint, or train again with a lower learning rate"
             )
-        return system
+        return cls(**settings)  # of the weights' own size
 
     @classmethod
     def load_from_checkpoint(  # type: ignore[override]

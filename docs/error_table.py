@@ -90,6 +90,10 @@ def main() -> None:
     torch.save(other, cwd / "other_module.ckpt")
     edited = {**good, "hyper_parameters": {**good["hyper_parameters"], "hidden_units": 16}}
     torch.save(edited, cwd / "edited.ckpt")
+    wide = {**good, "hyper_parameters": {**good["hyper_parameters"], "hidden_units": 10**9}}
+    torch.save(wide, cwd / "huge_width.ckpt")
+    other_data = {**good, "datamodule_hyper_parameters": {**good["datamodule_hyper_parameters"], "n_features": 3}}
+    torch.save(other_data, cwd / "edited_data.ckpt")
     nan = {**good, "state_dict": {k: v.clone() for k, v in good["state_dict"].items()}}
     nan["state_dict"]["model.linear_layer_stack.0.weight"][0, 0] = float("nan")
     torch.save(nan, cwd / "diverged.ckpt")
@@ -211,6 +215,8 @@ def main() -> None:
          "--data.features", "[01,yes]"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.delimiter", ";"],
+        ["test", "--ckpt_path", "huge_width.ckpt"],
+        ["test", "--ckpt_path", "edited_data.ckpt"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

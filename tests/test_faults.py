@@ -15,6 +15,7 @@ import yaml
 
 import blobclf.callbacks
 import blobclf.checkpointio
+import blobclf.predictions
 from blobclf.atomic import TEMP_SUFFIX, atomic_write, remove_leftovers
 from blobclf.safeload import load_checkpoint
 
@@ -128,6 +129,39 @@ def test_a_resume_completes_an_export_that_a_kill_cut_short(cli, monkeypatch):
     assert "exports in checkpoints/version_0 are complete and kept as they were" in again.stdout
 
 
+def test_an_extended_run_killed_while_exported_never_keeps_the_old_model_json_beside_new_weights(cli, monkeypatch):
+    assert cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed")  # stands for a kill once model.pth holds the extended run's weights
+
+    original = blobclf.callbacks.export_onnx
+    monkeypatch.setattr(blobclf.callbacks, "export_onnx", killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4", "--export.figures", "false")
+    assert not (run / "model.json").exists()  # the exports say they are incomplete
+    monkeypatch.setattr(blobclf.callbacks, "export_onnx", original)
+    result = cli("fit", "--ckpt_path", "last", "--export.figures", "false")
+    assert result.returncode == 0, result.output
+    assert "nothing was trained" not in result.stdout
+    meta = json.loads((run / "model.json").read_text())
+    last = load_checkpoint(run / "last.ckpt")
+    assert (meta["global_step"], meta["epochs"], last["global_step"]) == (4, 4, 4)
+    weights = torch.load(run / "model.pth", weights_only=True)
+    assert all(torch.equal(weights[k], last["state_dict"][f"model.{k}"]) for k in weights)
+
+
+def test_a_model_json_of_an_earlier_step_is_no_complete_export(cli):
+    assert cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    meta = json.loads((run / "model.json").read_text())
+    (run / "model.json").write_text(json.dumps({**meta, "global_step": 1}))  # as a kill left it before this fix
+    result = cli("fit", "--ckpt_path", "last", "--export.figures", "false")
+    assert "nothing was trained" not in result.stdout
+    assert json.loads((run / "model.json").read_text())["global_step"] == 2
+
+
 # --- divergence -----------------------------------------------------------------------------------
 
 def test_divergence_stops_training_with_one_line_and_exports_nothing(cli):
@@ -239,6 +273,35 @@ def test_predictions_never_replace_an_input_a_checkpoint_or_another_runs_file(cl
     assert not (cli.cwd / "checkpoints" / "version_1" / "predictions.csv").exists()
 
 
+def test_a_write_that_may_not_replace_keeps_a_file_made_meanwhile_and_no_temporary(tmp_path):
+    target = tmp_path / "out.csv"
+
+    def write(handle):
+        handle.write(b"mine")
+        target.write_bytes(b"another command's")  # made while this write ran
+
+    with pytest.raises(FileExistsError):
+        atomic_write(target, write, replace=False)
+    assert target.read_bytes() == b"another command's"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert atomic_write(tmp_path / "new.csv", lambda handle: handle.write(b"new"), replace=False).read_bytes() == b"new"
+
+
+def test_two_predicts_into_one_output_never_replace_each_other(cli, trained, monkeypatch):
+    start = blobclf.predictions.PredictionWriter.on_predict_start
+
+    def other_predict_meanwhile(self, trainer, pl_module):
+        start(self, trainer, pl_module)  # the output did not exist yet: this predict goes on
+        (cli.cwd / "out.csv").write_text("written by another predict\n")
+
+    monkeypatch.setattr(blobclf.predictions.PredictionWriter, "on_predict_start", other_predict_meanwhile)
+    line = one_error(cli("predict", "--ckpt_path", "last", "--prediction.output", "out.csv"))
+    assert line == ("blobclf: error: 'out.csv' was written by another command while this predict ran; pass "
+                    "--prediction.overwrite true to replace it, or --prediction.output PATH to write elsewhere")
+    assert (cli.cwd / "out.csv").read_text() == "written by another predict\n"
+    assert sorted(p.name for p in cli.cwd.iterdir() if p.is_file()) == ["out.csv"]
+
+
 def test_a_checkpoint_dirpath_holding_another_run_is_refused(cli, trained):
     line = one_error(cli("fit", *QUICK, "--checkpoint.dirpath", "checkpoints/version_0"))
     assert "--checkpoint.dirpath='checkpoints/version_0' already holds another run's files" in line
@@ -301,12 +364,52 @@ def make_checkpoint(trained: Path, change) -> dict:
          "does not fit BlobClassifier(num_features=2, num_classes=4, hidden_units=16)"),
         ("edited-type", lambda c: c["hyper_parameters"].update(hidden_units="abc"),
          "was not written by 'blobclf fit' (or was edited)"),
+        ("edited-huge-width", lambda c: c["hyper_parameters"].update(hidden_units=10**9),  # 4e18 bytes if built
+         "does not fit BlobClassifier(num_features=2, num_classes=4, hidden_units=1000000000): "
+         "'model.linear_layer_stack.0.bias' is missing, extra or of another shape"),
+        ("edited-huge-classes", lambda c: c["hyper_parameters"].update(num_classes=10**9, class_names=None),
+         "does not fit BlobClassifier(num_features=2, num_classes=1000000000, hidden_units=8): "
+         "'model.linear_layer_stack.4.bias' is missing, extra or of another shape"),
     ],
     ids=lambda v: v if isinstance(v, str) and " " not in v else None,
 )
 def test_foreign_or_edited_checkpoints_are_one_line(cli, trained, name, change, message):
     torch.save(make_checkpoint(trained, change), cli.cwd / f"{name}.ckpt")
     assert message in one_error(cli("predict", "--ckpt_path", f"{name}.ckpt"))
+
+
+@pytest.mark.parametrize("command", ["test", "fit"])
+@pytest.mark.parametrize(("setting", "value", "key", "trained_with"), [("n_features", 3, "num_features", 2),
+                                                                        ("centers", 3, "num_classes", 4)])
+def test_a_checkpoint_whose_data_settings_were_edited_away_from_its_model_is_one_line(
+        cli, trained, command, setting, value, key, trained_with):
+    torch.save(make_checkpoint(trained, lambda c: c["datamodule_hyper_parameters"].update({setting: value})),
+               cli.cwd / "edited.ckpt")
+    before = sorted(cli.cwd.rglob("*"))
+    line = one_error(cli(command, "--ckpt_path", "edited.ckpt"))
+    assert line == (f"blobclf: error: checkpoint 'edited.ckpt' does not fit its own data settings: they give "
+                    f"{key}={value}, but its model was trained with {key}={trained_with}; it was edited or written by "
+                    "another program, use another checkpoint")
+    assert sorted(cli.cwd.rglob("*")) == before
+
+
+def _edit_rng(checkpoint: dict) -> None:
+    next(v for k, v in checkpoint["callbacks"].items() if k == "RngState")["torch"] = torch.zeros(3, dtype=torch.uint8)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda c: c.update(epoch="x"), "checkpoint 'edited.ckpt' was not written by 'blobclf fit' (or was edited): its "
+     "'epoch' is str, not int; use another checkpoint"),
+    (lambda c: c.update(loops="x"), "checkpoint 'edited.ckpt' was not written by 'blobclf fit' (or was edited): its "
+     "'loops' is str, not dict; use another checkpoint"),
+    (_edit_rng, "the checkpoint's random number generator state does not load (Expected a CPUGeneratorImplState of "
+     "size 5056 but found the input RNG state size to be 3): it was edited or written by another program; use "
+     "another checkpoint"),
+], ids=["epoch", "loops", "rng"])
+def test_a_resume_from_a_checkpoint_whose_training_state_was_edited_is_one_line(cli, trained, change, message):
+    torch.save(make_checkpoint(trained, change), trained / "edited.ckpt")
+    line = one_error(cli("fit", "--ckpt_path", os.fspath(trained / "edited.ckpt"), "--trainer.max_epochs", "3"))
+    assert line == "blobclf: error: " + message.replace("'edited.ckpt'", repr(os.fspath(trained / "edited.ckpt")))
 
 
 @pytest.mark.parametrize(
@@ -345,7 +448,53 @@ def test_a_full_disk_is_one_line_naming_the_file(cli, monkeypatch):
 
     monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
     line = one_error(cli("fit", *QUICK))
-    assert line == "blobclf: error: cannot use 'checkpoints/version_0/model.pth': No space left on device"
+    assert line == ("blobclf: error: cannot use 'checkpoints/version_0/model.pth': No space left on device; free some "
+                    "space, then resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt")
+
+
+def test_a_full_disk_that_names_no_file_is_named_by_the_write_and_keeps_no_temporary(tmp_path):
+    def write(handle):
+        handle.write(b"half")
+        try:  # what torch.save does when the disk fills under it
+            raise OSError(errno.EFBIG, "File too large")
+        except OSError as error:
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 12224 vs 12128") from error
+
+    with pytest.raises(OSError) as raised:
+        atomic_write(tmp_path / "last.ckpt", write)
+    assert (raised.value.errno, raised.value.filename) == (errno.EFBIG, os.fspath(tmp_path / "last.ckpt"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_in_a_librarys_writer_is_one_line_naming_the_resume(cli, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")  # as TensorBoard's writer raises it: no file
+
+    monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
+    line = one_error(cli("fit", *QUICK))
+    assert line == ("blobclf: error: a write failed: No space left on device; free some space, then resume with: "
+                    "python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt")
+
+
+@pytest.mark.slow
+def test_a_file_size_limit_while_a_checkpoint_is_written_is_one_line_and_leaves_nothing_torn(tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    from conftest import Result
+
+    def limited():  # ulimit -f 10: every file blobclf writes beyond 10 KiB is refused (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10 * 1024, resource.RLIM_INFINITY))
+
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    done = subprocess.run([sys.executable, "-m", "blobclf", "fit", *QUICK], cwd=tmp_path, env=env, text=True,
+                          capture_output=True, preexec_fn=limited, timeout=300)
+    line = one_error(Result(done.returncode, done.stdout, done.stderr))
+    assert line == ("blobclf: error: cannot use 'checkpoints/version_0/best-epoch=0-val_acc=0.5000.ckpt': File too "
+                    "large; free some space (or raise the file size limit, ulimit -f) and run the command again")
+    assert [p.name for p in (tmp_path / "checkpoints" / "version_0").iterdir()] == []  # no torn file, no temporary
 
 
 def test_a_read_only_run_folder_is_one_line_for_test(cli, trained, monkeypatch):
