@@ -9,6 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+try:
+    import fcntl
+except ImportError:  # Windows: temporaries are not locked, and remove_leftovers takes every one
+    fcntl = None  # type: ignore[assignment]
+
 TEMP_SUFFIX = ".tmp"
 
 
@@ -38,6 +43,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    held = _hold(fd)  # until the file has its name: remove_leftovers leaves a live write's temporary alone
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
         with os.fdopen(fd, "wb") as handle:
@@ -54,8 +60,47 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
         if refused is not None and refused.filename is None:
             raise OSError(refused.errno, refused.strerror or str(refused), os.fspath(path)) from error
         raise
+    finally:
+        if held is not None:
+            os.close(held)
     _fsync_folder(path.parent)
     return path
+
+
+def _hold(fd: int) -> int | None:
+    """A second descriptor of ``fd``'s file holding an exclusive ``flock`` on it (``None`` without ``fcntl``).
+
+    The lock lasts until that descriptor is closed, or the process ends however it ends, so a
+    temporary whose lock can be taken was left by a write that will never finish.
+    """
+    if fcntl is None:
+        return None
+    held = os.dup(fd)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+    except OSError:  # a file system without locks: written unlocked, as without fcntl
+        os.close(held)
+        return None
+    return held
+
+
+def _abandoned(path: Path) -> bool:
+    """Whether no live :func:`atomic_write` holds the temporary ``path`` (its lock can be taken)."""
+    if fcntl is None:
+        return True
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # held by a write in progress
+        return False
+    except OSError:  # a file system without locks: as without fcntl
+        return True
+    finally:
+        os.close(fd)
+    return True
 
 
 def _link_new(tmp: str, path: Path) -> None:
@@ -92,7 +137,8 @@ def remove_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
     """Delete the temporary files that writes killed mid-way left in ``folder``; return them.
 
     Only files named as this module and blobclf's writers name their temporaries
-    (``.NAME.*.tmp``) are touched. Call it only on a folder no other process is writing.
+    (``.NAME.*.tmp``) are touched, and of those only the ones no live write holds: a ``test`` or
+    ``predict`` writing its report into a run folder while a ``fit`` starts there keeps its file.
     """
     removed = []
     try:
@@ -100,7 +146,7 @@ def remove_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX) and entry.is_file():
+        if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX) and entry.is_file() and _abandoned(entry):
             entry.unlink(missing_ok=True)
             removed.append(entry)
     return removed

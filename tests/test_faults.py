@@ -6,12 +6,15 @@ import copy
 import errno
 import json
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
+from conftest import REPO
 
 import blobclf.callbacks
 import blobclf.checkpointio
@@ -68,6 +71,25 @@ def test_leftovers_of_killed_writes_are_removed_and_nothing_else(tmp_path):
     removed = remove_leftovers(tmp_path)
     assert sorted(p.name for p in removed) == [f".last.ckpt.abc123{TEMP_SUFFIX}", f".model.pth.x{TEMP_SUFFIX}"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".hidden", "last.ckpt", "notes.tmp"]
+
+
+def test_a_write_in_progress_keeps_its_temporary_while_a_killed_ones_is_removed(tmp_path):
+    # a killed writer: its process ends mid-write, and with it the lock on its temporary
+    code = ("import os, sys; from blobclf.atomic import atomic_write; "
+            "atomic_write(sys.argv[1], lambda handle: (handle.write(b'half'), handle.flush(), os._exit(9)))")
+    killed = subprocess.run([sys.executable, "-c", code, str(tmp_path / "report.json")], env={
+        **os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}, check=False)
+    assert killed.returncode == 9
+    [left] = tmp_path.iterdir()
+    seen = []
+
+    def write(handle):  # a test writing its report while a fit starts in the same run folder
+        handle.write(b"whole")
+        seen.extend(remove_leftovers(tmp_path))
+    atomic_write(tmp_path / "predictions.csv", write)
+    assert seen == [left]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["predictions.csv"]
+    assert (tmp_path / "predictions.csv").read_bytes() == b"whole"
 
 
 def test_checkpoints_are_written_atomically_and_a_cut_write_keeps_the_previous(cli, trained, monkeypatch):
