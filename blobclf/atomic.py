@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
@@ -23,7 +24,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
     The temporary file lives beside the destination, so the final rename never crosses a
     filesystem boundary (a rename across filesystems is a copy, and a copy can be cut short).
     The data is flushed and fsynced before the rename and the folder after it, so readers see
-    either the old file or the complete new one, even after a crash. Missing folders are made.
+    either the old file or the complete new one, even after a crash. Missing folders are made,
+    and temporaries of earlier writes of ``path`` that a kill cut short are removed.
 
     Args:
         path: Destination file.
@@ -42,6 +44,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is not None:  # a live write's temporary is locked, and kept
+        with contextlib.suppress(OSError):
+            remove_leftovers(path.parent, path.name)  # of earlier writes of this file that a kill cut short
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     held = _hold(fd)  # until the file has its name: remove_leftovers leaves a live write's temporary alone
     try:
@@ -133,20 +138,22 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return atomic_write(path, lambda handle: handle.write(data))
 
 
-def remove_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
+def remove_leftovers(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
     """Delete the temporary files that writes killed mid-way left in ``folder``; return them.
 
     Only files named as this module and blobclf's writers name their temporaries
-    (``.NAME.*.tmp``) are touched, and of those only the ones no live write holds: a ``test`` or
-    ``predict`` writing its report into a run folder while a ``fit`` starts there keeps its file.
+    (``.NAME.*.tmp``, or of ``name`` only) are touched, and of those only the ones no live write
+    holds: a ``test`` or ``predict`` writing its report into a run folder while a ``fit`` starts
+    there keeps its file.
     """
+    prefix = f".{name}." if name is not None else "."
     removed = []
     try:
         entries = list(Path(folder).iterdir())
     except OSError:
         return removed
     for entry in entries:
-        if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX) and entry.is_file() and _abandoned(entry):
+        if entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX) and entry.is_file() and _abandoned(entry):
             entry.unlink(missing_ok=True)
             removed.append(entry)
     return removed

@@ -92,6 +92,17 @@ def test_a_write_in_progress_keeps_its_temporary_while_a_killed_ones_is_removed(
     assert (tmp_path / "predictions.csv").read_bytes() == b"whole"
 
 
+def test_writing_a_file_again_removes_what_a_killed_write_of_it_left(tmp_path):
+    code = ("import os, sys; from blobclf.atomic import atomic_write; "
+            "atomic_write(sys.argv[1], lambda handle: (handle.write(b'half'), handle.flush(), os._exit(9)))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    for name in ("out.csv", "other.csv"):  # two predicts killed while writing their outputs
+        assert subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], env=env, check=False).returncode == 9
+    atomic_write(tmp_path / "out.csv", lambda handle: handle.write(b"whole"))
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".other.csv.")) == ["out.csv"]
+    assert len(list(tmp_path.iterdir())) == 2  # the other file's temporary is the next write of other.csv's
+
+
 def test_checkpoints_are_written_atomically_and_a_cut_write_keeps_the_previous(cli, trained, monkeypatch):
     before = (trained / "last.ckpt").read_bytes()
 
