@@ -25,7 +25,7 @@ def test_the_setup_commands_install_the_cpu_build_first_and_ci_runs_the_test_com
     commands = [code.strip() for lang, code in BLOCKS if lang == "bash" and "pip install" in code]
     assert commands == [
         SETUP + "pip install -e . && python -m blobclf fit --config configs/sgd.yaml",
-        SETUP + "pip install -e '.[dev]' && python -m pytest",
+        SETUP + "pip install -e '.[dev]' && python -m pytest -n auto --dist loadfile",
     ]
     assert commands[1] in (REPO / ".ci" / "run").read_text()
 
