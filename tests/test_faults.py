@@ -73,13 +73,16 @@ def test_leftovers_of_killed_writes_are_removed_and_nothing_else(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".hidden", "last.ckpt", "notes.tmp"]
 
 
-def test_a_write_in_progress_keeps_its_temporary_while_a_killed_ones_is_removed(tmp_path):
-    # a killed writer: its process ends mid-write, and with it the lock on its temporary
+def killed_while_writing(path: Path) -> None:
+    """A process that dies in the middle of ``atomic_write(path, ...)``, and with it the lock on its temporary."""
     code = ("import os, sys; from blobclf.atomic import atomic_write; "
             "atomic_write(sys.argv[1], lambda handle: (handle.write(b'half'), handle.flush(), os._exit(9)))")
-    killed = subprocess.run([sys.executable, "-c", code, str(tmp_path / "report.json")], env={
-        **os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}, check=False)
-    assert killed.returncode == 9
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    assert subprocess.run([sys.executable, "-c", code, str(path)], env=env, check=False).returncode == 9
+
+
+def test_a_write_in_progress_keeps_its_temporary_while_a_killed_ones_is_removed(tmp_path):
+    killed_while_writing(tmp_path / "report.json")
     [left] = tmp_path.iterdir()
     seen = []
 
@@ -93,11 +96,8 @@ def test_a_write_in_progress_keeps_its_temporary_while_a_killed_ones_is_removed(
 
 
 def test_writing_a_file_again_removes_what_a_killed_write_of_it_left(tmp_path):
-    code = ("import os, sys; from blobclf.atomic import atomic_write; "
-            "atomic_write(sys.argv[1], lambda handle: (handle.write(b'half'), handle.flush(), os._exit(9)))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     for name in ("out.csv", "other.csv"):  # two predicts killed while writing their outputs
-        assert subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], env=env, check=False).returncode == 9
+        killed_while_writing(tmp_path / name)
     atomic_write(tmp_path / "out.csv", lambda handle: handle.write(b"whole"))
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".other.csv.")) == ["out.csv"]
     assert len(list(tmp_path.iterdir())) == 2  # the other file's temporary is the next write of other.csv's
