@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import importlib
 import json
 import os
 import re
@@ -28,6 +27,7 @@ from torch.optim import Optimizer
 
 from blobclf import __version__
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
+from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
 from blobclf.errors import Stopped, UserError, debugging
@@ -39,6 +39,7 @@ from blobclf.progress import default_progress
 from blobclf.quiet import quiet_known_notices
 from blobclf.runconfig import RunConfig
 from blobclf.runs import (
+    LOG_ROOT,
     claim_run,
     lock_run,
     release_run,
@@ -223,6 +224,15 @@ def _unwrapped(value: Any) -> Any:
     return value
 
 
+def run_config(stored: dict[str, Any], path: str, root: str) -> str | None:
+    """The ``config.yaml`` of the run a checkpoint belongs to, if it is where the run's logger put it."""
+    version = run_version(path, root)
+    logger = stored.get("trainer.logger")
+    init = logger.get("init_args") if isinstance(logger, dict) and isinstance(logger.get("init_args"), dict) else {}
+    candidate = Path(str(init.get("save_dir") or LOG_ROOT)) / run_name(version) / "config.yaml"
+    return str(candidate) if version is not None and candidate.is_file() else None
+
+
 def _check_seed(config: Any) -> None:
     """Refuse a seed that Lightning's ``seed_everything`` cannot take (it would end in a traceback)."""
     seed = config.get("seed_everything")
@@ -283,14 +293,8 @@ def _has_progress_bar(callbacks: Any) -> bool:
     """Whether the configured callbacks (``class_path`` settings, or one of them) include a progress bar."""
     for callback in _callback_list(callbacks):
         class_path = callback.get("class_path") if hasattr(callback, "get") else None
-        if not class_path or "." not in class_path:
-            continue
-        module, _, name = class_path.rpartition(".")
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue  # the parser reports a class it cannot import
-        if isinstance(cls, type) and issubclass(cls, ProgressBar):
+        cls = loaded_class(class_path) if class_path else None  # the parser has imported what it took
+        if cls is not None and issubclass(cls, ProgressBar):
             return True
     return False
 
@@ -396,9 +400,12 @@ class BlobCLI(LightningCLI):
         }
         for state in checkpoint.get("callbacks", {}).values():
             if isinstance(state, dict) and isinstance(state.get("training"), dict):
-                stored.update({k: v for k, v in state["training"].items() if k in RECORDED})
+                # an evaluation uses no optimizer: one whose class is not loaded is left out, not imported
+                stored.update({k: v for k, v in state["training"].items()
+                               if k in RECORDED and (subcommand == "fit" or not unloaded_classes(v))})
                 if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
                     stored.update(state["training"][SETTINGS])
+        check_recorded_classes(stored, path, run_config(stored, path, root) if subcommand == "fit" else None)
         switch_data_class(parser, self.config, subcommand, stored, args, super().parse_arguments)
         known = {
             key: value

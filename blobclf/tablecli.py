@@ -6,7 +6,6 @@ uses, how the data's names reach the model, and how a checkpoint's data settings
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from lightning.pytorch.cli import LightningArgumentParser
 
+from blobclf.classrefs import loaded_class
 from blobclf.errors import UserError
 from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
@@ -156,7 +156,8 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
         return
     hparams = checkpoint.get("datamodule_hyper_parameters") or {}
     class_path = hparams.get("_class_path")
-    if class_path and _resolve(class_path) is not _resolve(DEFAULT_DATA):
+    cls = loaded_class(class_path) if class_path else None  # one not loaded is refused after the first parse
+    if cls is not None and cls is not _resolve(DEFAULT_DATA):
         init = {k: v for k, v in hparams.items() if not str(k).startswith("_")}
         parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": init}})
 
@@ -180,13 +181,10 @@ def same_setting(key: str, given: Any, stored: Any) -> bool:
 
 
 def _resolve(class_path: str | None) -> Any:
+    """The class a path names, if loaded (nothing is imported for a checkpoint's path), else the path."""
     if not class_path:
         return None
-    module, _, name = str(class_path).rpartition(".")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError):
-        return class_path
+    return loaded_class(class_path) or class_path
 
 
 def table_rows_bound(path: str | None) -> int:

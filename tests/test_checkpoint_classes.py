@@ -1,0 +1,134 @@
+"""A class that a checkpoint names is used only if already loaded: no module is imported because a file says so."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import one_error
+
+TRAINING = "training"
+
+
+def planted_module(folder: Path, marker: Path) -> str:
+    """A module on ``sys.path`` whose import writes ``marker``, with a callback and an optimizer class in it."""
+    name = f"planted_{uuid.uuid4().hex[:12]}"
+    (folder / f"{name}.py").write_text(
+        f"from pathlib import Path\n"
+        f"import lightning as L\n"
+        f"import torch\n"
+        f"Path({str(marker)!r}).write_text('imported')\n"
+        f"class Marker(L.Callback):\n"
+        f"    def __init__(self, word: str = 'hi') -> None:\n"
+        f"        self.word = word\n"
+        f"    def on_train_end(self, trainer, pl_module) -> None:\n"
+        f"        Path({str(marker)!r}).write_text('trained ' + self.word)\n"
+        f"class Optimizer(torch.optim.SGD):\n"
+        f"    pass\n"
+    )
+    return name
+
+
+@pytest.fixture()
+def planted(tmp_path, monkeypatch):
+    """(module name, marker file): a module that reports its import, importable from this process."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    marker = tmp_path / "MARKER"
+    return planted_module(folder, marker), marker
+
+
+def edited(tutorial_run, tmp_path: Path, edit) -> Path:
+    """A copy of the tutorial run's last checkpoint with ``edit(checkpoint, training_settings)`` applied."""
+    cwd, _ = tutorial_run
+    checkpoint = torch.load(cwd / "checkpoints" / "version_0" / "last.ckpt", weights_only=True)
+    training = next(s[TRAINING] for s in checkpoint["callbacks"].values() if isinstance(s, dict) and TRAINING in s)
+    edit(checkpoint, training)
+    path = tmp_path / "run" / "edited.ckpt"
+    path.parent.mkdir()
+    torch.save(checkpoint, path)
+    return path
+
+
+def epochs_done(checkpoint: dict) -> int:
+    return checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["completed"]
+
+
+EDITS = {
+    "data class": ("test", "data.class_path", lambda c, t, cls: c["datamodule_hyper_parameters"].update(_class_path=cls)),
+    "lr_scheduler": ("fit", "lr_scheduler", lambda c, t, cls: t.update(lr_scheduler={"class_path": cls, "init_args": {}})),
+    "optimizer": ("fit", "optimizer", lambda c, t, cls: t["optimizer"].update(class_path=cls)),
+    "logger": ("fit", "trainer.logger", lambda c, t, cls: t["settings"].update({"trainer.logger": {"class_path": cls}})),
+    "callback by name": ("fit", "trainer.callbacks", lambda c, t, cls: t["settings"].update({"trainer.callbacks": [cls]})),
+    "callback": ("fit", "trainer.callbacks",
+                 lambda c, t, cls: t["settings"].update({"trainer.callbacks": [{"class_path": cls, "init_args": {}}]})),
+    "profiler": ("fit", "trainer.profiler", lambda c, t, cls: t["settings"].update({"trainer.profiler": cls})),
+}
+
+
+@pytest.mark.parametrize("setting", list(EDITS))
+def test_a_class_named_by_a_checkpoint_is_not_imported(tutorial_run, tmp_path, cli, planted, setting):
+    module, marker = planted
+    command, key, edit = EDITS[setting]
+    ckpt = edited(tutorial_run, tmp_path, lambda c, t: edit(c, t, f"{module}.Marker"))
+    result = cli(command, "--ckpt_path", str(ckpt), *(["--trainer.max_epochs", "101"] if command == "fit" else []))
+    assert result.returncode == 2
+    assert one_error(result).startswith(
+        f"checkpoint {str(ckpt)!r} names the class '{module}.Marker' ({key}), which is not loaded, and blobclf "
+        f"imports no module that a file names; if you trust the checkpoint, give the class yourself: "
+    )
+    assert not marker.exists()
+    assert module not in sys.modules
+
+
+@pytest.mark.parametrize("command", ["validate", "test", "predict"])
+def test_an_evaluation_leaves_out_an_optimizer_it_does_not_use(tutorial_run, tmp_path, cli, planted, command):
+    module, marker = planted
+    ckpt = edited(tutorial_run, tmp_path, lambda c, t: t["optimizer"].update(class_path=f"{module}.Optimizer"))
+    result = cli(command, "--ckpt_path", str(ckpt))
+    assert result.returncode == 0, result.output
+    assert not marker.exists()
+    assert module not in sys.modules
+
+
+def test_a_resume_with_its_own_callback_is_told_to_name_the_run_config_and_then_resumes(cli, planted, monkeypatch):
+    module, marker = planted
+    config = Path(__file__).resolve().parents[1] / "configs" / "sgd.yaml"
+    first = cli("fit", "--config", str(config), "--trainer.max_epochs", "2",
+                f"--trainer.callbacks+={module}.Marker", "--trainer.callbacks.word", "yo")
+    assert first.returncode == 0, first.output
+    assert marker.read_text() == "trained yo"
+    marker.unlink()
+    monkeypatch.delitem(sys.modules, module)  # as in a new process: the module is not imported yet
+
+    refused = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")
+    assert refused.returncode == 2
+    run_config = str(Path("lightning_logs") / "version_0" / "config.yaml")
+    assert one_error(refused).endswith(
+        f"if you trust the checkpoint, give the class yourself: put --config {run_config} first (the run's own "
+        f"config); or use another checkpoint"
+    )
+    assert not marker.exists()
+
+    resumed = cli("fit", "--config", run_config, "--ckpt_path", "last", "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    assert marker.read_text() == "trained yo"  # the run's own callback, once, with its own argument
+    assert epochs_done(torch.load("checkpoints/version_0/last.ckpt", weights_only=True)) == 3
+
+
+def test_an_optimizer_class_given_on_the_command_line_resumes_with_the_run_s_arguments(cli, planted, monkeypatch):
+    module, _ = planted
+    config = Path(__file__).resolve().parents[1] / "configs" / "sgd.yaml"
+    first = cli("fit", "--config", str(config), "--trainer.max_epochs", "2",
+                "--optimizer", f"{module}.Optimizer", "--optimizer.lr", "0.05")
+    assert first.returncode == 0, first.output
+    monkeypatch.delitem(sys.modules, module)
+    resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--optimizer", f"{module}.Optimizer")
+    assert resumed.returncode == 0, resumed.output
+    checkpoint = torch.load("checkpoints/version_0/last.ckpt", weights_only=True)
+    assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == 0.05
+    assert epochs_done(checkpoint) == 3
