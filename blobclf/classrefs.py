@@ -25,8 +25,11 @@ CLASS_SETTINGS = {
     "trainer.logger": "--trainer.logger {}",
     "trainer.profiler": "--trainer.profiler {}",
     "trainer.strategy": "--trainer.strategy {}",
+    "trainer.accelerator": "--trainer.accelerator {}",
+    "trainer.plugins": "--trainer.plugins {}",
 }
-"""The recorded settings that may name a class, with the option that gives one on the command line."""
+"""The recorded settings that may name a class by a plain string, with the option that gives one
+on the command line; in any setting, a ``{"class_path": ...}`` names a class."""
 
 
 def loaded_class(class_path: str) -> type | None:
@@ -58,9 +61,12 @@ def _dotted_names(value: Any, top: bool = True) -> Iterator[str]:
             yield from _dotted_names(item, top)
 
 
-def unloaded_classes(setting: Any) -> list[str]:
-    """The classes a recorded setting names whose modules are not imported (an empty list: all loaded)."""
-    return [name for name in _dotted_names(setting) if loaded_class(name) is None]
+def unloaded_classes(setting: Any, top: bool = True) -> list[str]:
+    """The classes a recorded setting names whose modules are not imported (an empty list: all loaded).
+
+    With ``top`` false, only class paths count, not a plain dotted string (a setting that is not a class's).
+    """
+    return [name for name in _dotted_names(setting, top) if loaded_class(name) is None]
 
 
 def check_recorded_classes(settings: Mapping[str, Any], path: str, run_config: str | None = None) -> None:
@@ -75,12 +81,13 @@ def check_recorded_classes(settings: Mapping[str, Any], path: str, run_config: s
     Raises:
         UserError: naming the class, the setting and the option that gives it explicitly.
     """
-    for key, option in CLASS_SETTINGS.items():
-        if key in settings:
-            for name in unloaded_classes(settings[key]):
-                how = f"put --config {run_config} first (the run's own config)" if run_config else option.format(name)
-                raise UserError(
-                    f"checkpoint {path!r} names the class {name!r} ({key}), which is not loaded, and blobclf imports "
-                    f"no module that a file names; if you trust the checkpoint, give the class yourself: {how}; "
-                    f"or use another checkpoint"
-                )
+    for key, setting in settings.items():
+        names = unloaded_classes(setting) if key in CLASS_SETTINGS else unloaded_classes(setting, top=False)
+        for name in names:
+            option = CLASS_SETTINGS.get(key, f"--{key} {{}}")
+            how = f"put --config {run_config} first (the run's own config)" if run_config else option.format(name)
+            raise UserError(
+                f"checkpoint {path!r} names the class {name!r} ({key}), which is not loaded, and blobclf imports "
+                f"no module that a file names; if you trust the checkpoint, give the class yourself: {how}; "
+                f"or use another checkpoint"
+            )

@@ -67,6 +67,12 @@ EDITS = {
     "callback": ("fit", "trainer.callbacks",
                  lambda c, t, cls: t["settings"].update({"trainer.callbacks": [{"class_path": cls, "init_args": {}}]})),
     "profiler": ("fit", "trainer.profiler", lambda c, t, cls: t["settings"].update({"trainer.profiler": cls})),
+    "plugins": ("fit", "trainer.plugins",
+                lambda c, t, cls: t["settings"].update({"trainer.plugins": [{"class_path": cls}]})),
+    "accelerator": ("fit", "trainer.accelerator", lambda c, t, cls: t["settings"].update({"trainer.accelerator": cls})),
+    "nested in a logger": ("fit", "trainer.logger", lambda c, t, cls: t["settings"].update(
+        {"trainer.logger": {"class_path": "lightning.pytorch.loggers.CSVLogger",
+                            "init_args": {"save_dir": "logs", "name": {"class_path": cls}}}})),
 }
 
 
