@@ -139,9 +139,17 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
                         f"{', '.join(MODEL_CLASSES)}")
     state = safe_load(weights, "weights file")
     try:
-        model = MODEL_CLASSES[model_class](**constructor)
+        with torch.device("meta"):  # shapes only: a model.json edited to 10**9 units allocates nothing
+            shapes = {k: tuple(v.shape) for k, v in MODEL_CLASSES[model_class](**constructor).state_dict().items()}
     except (TypeError, ValueError) as error:
         raise UserError(f"metadata file {os.fspath(metadata)!r} does not describe a BlobModel: {error}") from None
+    found = {k: tuple(v.shape) if isinstance(v, torch.Tensor) else None for k, v in state.items()} \
+        if isinstance(state, dict) else {}
+    wrong = sorted(set(shapes.items()) ^ set(found.items()), key=str)
+    if wrong:
+        raise UserError(f"weights file {os.fspath(weights)!r} does not fit {constructor} of {os.fspath(metadata)!r}: "
+                        f"{wrong[0][0]!r} is missing, extra or of another shape; was either file edited or replaced?")
+    model = MODEL_CLASSES[model_class](**constructor)
     if isinstance(state, dict) and not all(
         bool(v.isfinite().all()) for v in state.values() if isinstance(v, torch.Tensor) and v.is_floating_point()
     ):

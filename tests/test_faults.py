@@ -411,6 +411,24 @@ def test_foreign_or_edited_checkpoints_are_one_line(cli, trained, name, change, 
     assert message in one_error(cli("predict", "--ckpt_path", f"{name}.ckpt"))
 
 
+@pytest.mark.parametrize(("name", "size"), [("hidden_units", 10**9), ("output_features", 10**9), ("hidden_units", 16)])
+def test_an_exported_model_json_edited_away_from_its_weights_is_one_line_and_allocates_nothing(
+        trained, name, size):
+    from blobclf.errors import UserError
+    from blobclf.export import load_model
+
+    described = json.loads((trained / "model.json").read_text())
+    described["constructor"][name] = size  # 10**9 units: 4e18 bytes if the model were built
+    (trained / "model.json").write_text(json.dumps(described))
+    with pytest.raises(UserError) as refused:
+        load_model(trained / "model.pth")
+    assert str(refused.value).startswith(
+        f"weights file {str(trained / 'model.pth')!r} does not fit {described['constructor']} of "
+        f"{str(trained / 'model.json')!r}: 'linear_layer_stack."
+    )
+    assert str(refused.value).endswith("' is missing, extra or of another shape; was either file edited or replaced?")
+
+
 @pytest.mark.parametrize("command", ["test", "fit"])
 @pytest.mark.parametrize(("setting", "value", "key", "trained_with"), [("n_features", 3, "num_features", 2),
                                                                         ("centers", 3, "num_classes", 4)])
