@@ -11,7 +11,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, ClassVar, NoReturn, Optional
 
 import lightning as L
 import torch
@@ -191,11 +191,33 @@ class BlobArgumentParser(LightningArgumentParser):
             added = [*added, "ckpt_path", "weights_only"]
         return added
 
+    recorded: ClassVar[tuple[str, dict[str, Any]] | None] = None
+    """While a checkpoint's settings are the defaults: its path and those settings (see :meth:`error`)."""
+
     def error(self, message: str, ex: Exception | None = None) -> NoReturn:
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
-        sys.stderr.write(f"blobclf: error: {one_line(message)} (see --help)\n")
+        recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
+        sys.stderr.write(f"blobclf: error: {recorded or one_line(message) + ' (see --help)'}\n")
         sys.exit(2)
+
+
+def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
+    """The parser's complaint about a value that a checkpoint records, said of the checkpoint.
+
+    The command line alone was parsed first, so an invalid value found once the checkpoint's
+    settings are the defaults is the checkpoint's (edited, or written by another program).
+    """
+    keys = re.findall(r'Parser key "([^"]+)": ', text)
+    if not keys:
+        return None
+    key = keys[0] if len(keys) == 1 else f"{keys[0]}.{keys[-1]}"
+    values = {k.replace(".init_args.", "."): v for k, v in settings.items()}
+    if key not in values:
+        return None
+    reason = text.rsplit(f'Parser key "{keys[-1]}": ', 1)[-1].removesuffix(" (or null)")
+    return (f"checkpoint {path!r} records {key}={values[key]!r}, which is invalid ({reason}); it was edited or "
+            f"written by another program: use another checkpoint")
 
 
 def _training_batch(data: Any) -> int:
@@ -416,7 +438,11 @@ class BlobCLI(LightningCLI):
             and key in self.config[subcommand]
         }
         parser.set_defaults(as_defaults(subcommand, known))
-        super().parse_arguments(parser, args)
+        BlobArgumentParser.recorded = (path, known)
+        try:
+            super().parse_arguments(parser, args)
+        finally:
+            BlobArgumentParser.recorded = None
         given = self.config[subcommand]
         for key, value in known.items():
             ours, theirs = _comparable(key, _plain(given[key])), _comparable(key, _plain(value))

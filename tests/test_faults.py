@@ -411,6 +411,23 @@ def test_foreign_or_edited_checkpoints_are_one_line(cli, trained, name, change, 
     assert message in one_error(cli("predict", "--ckpt_path", f"{name}.ckpt"))
 
 
+@pytest.mark.parametrize(("group", "key", "value", "reason"), [
+    ("hyper_parameters", "hidden_units", 8.5, "Not of type PositiveInt: 8.5 not an integer"),
+    ("datamodule_hyper_parameters", "centers", 1, "Not of type AtLeastTwoInt: 1 does not conform to restriction v>=2"),
+    ("datamodule_hyper_parameters", "random_state", "abc",
+     "Not of type NonNegativeInt: invalid literal for int() with base 10: 'abc'"),
+], ids=["hidden_units", "centers", "random_state"])
+@pytest.mark.parametrize("command", ["test", "fit"])
+def test_an_invalid_value_a_checkpoint_records_is_said_of_the_checkpoint(cli, trained, group, key, value, reason,
+                                                                          command):
+    torch.save(make_checkpoint(trained, lambda c: c[group].update({key: value})), cli.cwd / "edited.ckpt")
+    option = f"{'model' if group == 'hyper_parameters' else 'data'}.{key}"
+    assert one_error(cli(command, "--ckpt_path", "edited.ckpt")) == (
+        f"blobclf: error: checkpoint 'edited.ckpt' records {option}={value!r}, which is invalid ({reason}); it was "
+        "edited or written by another program: use another checkpoint"
+    )
+
+
 @pytest.mark.parametrize(("name", "size"), [("hidden_units", 10**9), ("output_features", 10**9), ("hidden_units", 16)])
 def test_an_exported_model_json_edited_away_from_its_weights_is_one_line_and_allocates_nothing(
         trained, name, size):
