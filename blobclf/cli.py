@@ -76,6 +76,10 @@ EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter")
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
+TUTORIAL_EPOCHS = 100
+"""Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
+tutorial's, so ``blobclf fit`` without a config (an installed package has no ``configs/``) is the
+tutorial's run rather than Lightning's 1000 epochs."""
 RECORDED = ("optimizer", "lr_scheduler")  # training settings recorded beside the model's
 SETTINGS = "settings"
 """Key, in the recorded training settings, of the run's other options (trainer, checkpointing,
@@ -100,7 +104,8 @@ DESCRIPTION = (
     "lists a subcommand's options."
 )
 COMMON = (
-    "Most used: --config FILE, --ckpt_path last|best|PATH, --trainer.max_epochs N, --trainer.accelerator "
+    "Most used: --config FILE, --ckpt_path last|best|PATH, --trainer.max_epochs N (a new run without "
+    f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator "
     "cpu|gpu|auto, --data.batch_size N, --optimizer CLASS --optimizer.lr X, --threads N, --checkpoint.root DIR."
 )
 SUBCOMMAND_HELP = {
@@ -488,6 +493,9 @@ class BlobCLI(LightningCLI):
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
         if self.subcommand == "fit" and not config.get("ckpt_path"):
+            limits = (max_epochs, config.trainer.get("max_steps"), config.trainer.get("max_time"))
+            if limits[0] is None and limits[1] in (None, -1) and limits[2] is None:
+                config.trainer.max_epochs = TUTORIAL_EPOCHS  # recorded in config.yaml and the checkpoint
             for option in ("max_epochs", "max_steps"):
                 if config.trainer.get(option) == 0:
                     raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
