@@ -27,6 +27,7 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
 from blobclf import __version__
+from blobclf.accelerators import check_accelerator
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
@@ -500,12 +501,7 @@ class BlobCLI(LightningCLI):
                 if config.trainer.get(option) == 0:
                     raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
                                     f"model; give at least 1")
-        accelerator = config.trainer.get("accelerator")
-        if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
-            raise UserError(
-                f"--trainer.accelerator={accelerator} but this machine has no usable CUDA GPU; "
-                "use --trainer.accelerator cpu (or auto)"
-            )
+        check_accelerator(config.trainer.get("accelerator"))
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
                 f"'{self.subcommand}' needs --ckpt_path PATH (a .ckpt written by 'blobclf fit', or 'last'/'best' "
@@ -639,6 +635,18 @@ class BlobCLI(LightningCLI):
                 # jsonargparse wraps what a subclass-mode data module's constructor raised
                 raise error.__cause__ from None
             raise
+
+    def instantiate_trainer(self, **kwargs: Any) -> L.Trainer:
+        """LightningCLI's trainer; a ``--trainer`` value that Lightning's ``Trainer`` refuses (an
+        unknown accelerator or strategy name, ``--trainer.devices -5``) is one line, not a traceback.
+
+        Args:
+            kwargs: Passed on to :meth:`LightningCLI.instantiate_trainer`.
+        """
+        try:
+            return super().instantiate_trainer(**kwargs)
+        except (ValueError, TypeError, ModuleNotFoundError) as error:
+            raise UserError(f"the --trainer settings were refused by Lightning: {error} (see --help)") from error
 
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config

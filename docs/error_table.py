@@ -217,6 +217,8 @@ def main() -> None:
          "--data.delimiter", ";"],
         ["test", "--ckpt_path", "huge_width.ckpt"],
         ["test", "--ckpt_path", "edited_data.ckpt"],
+        ["fit", "--trainer.accelerator", "tpu"],
+        ["fit", "--trainer.strategy", "dpp"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 
