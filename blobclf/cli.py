@@ -31,6 +31,7 @@ from blobclf.accelerators import check_accelerator
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
+from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
@@ -137,6 +138,9 @@ def one_line(message: str) -> str:
         reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    rejected = re.search(r"Option '(\w+)' is not accepted", whole)
+    if rejected and group and group.group(1) == "data" and cls:
+        text = unknown_data_option(rejected.group(1), cls.group(1))
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [list[str]" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name

@@ -219,6 +219,7 @@ def main() -> None:
         ["test", "--ckpt_path", "edited_data.ckpt"],
         ["fit", "--trainer.accelerator", "tpu"],
         ["fit", "--trainer.strategy", "dpp"],
+        ["fit", "--data.path", "iris.csv", "--data.target", "species"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 
