@@ -105,18 +105,27 @@ DESCRIPTION = (
     "blobs). 'blobclf fit --config configs/sgd.yaml' runs the tutorial; 'blobclf SUBCOMMAND --help' "
     "lists a subcommand's options."
 )
-COMMON = (
-    "Most used: --config FILE, --ckpt_path last|best|PATH, --trainer.max_epochs N (a new run without "
-    f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator "
-    "cpu|gpu|auto, --data.batch_size N, --optimizer CLASS --optimizer.lr X, --threads N, --checkpoint.root DIR."
+FIT_COMMON = (
+    "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
+    f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
+    "--data.batch_size N, --optimizer CLASS --optimizer.lr X, --data TableDataModule --data.path CSV "
+    "--data.target COLUMN, --threads N, --checkpoint.root DIR. Every option is listed below."
+)
+EVAL_COMMON = (
+    "Most used: --ckpt_path last|best|PATH (required; the checkpoint carries its settings, no --config "
+    "needed), --data.eval_batch_size N, --trainer.accelerator cpu|gpu|auto, --threads N, --checkpoint.root DIR"
 )
 SUBCOMMAND_HELP = {
-    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. " + COMMON,
-    "validate": "Evaluate a checkpoint on the validation split. " + COMMON,
-    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. " + COMMON,
+    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. " + FIT_COMMON,
+    "validate": "Evaluate a checkpoint on the validation split. " + EVAL_COMMON + ". Every option is listed below.",
+    "test": ("Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. "
+             + EVAL_COMMON + ", --data.test_path CSV (a table run). Every option is listed below."),
     "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
-                "predictions-<checkpoint>-<input>.csv beside it. " + COMMON),
+                "predictions-<checkpoint>-<input>.csv beside it. " + EVAL_COMMON
+                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. "
+                "Every option is listed below."),
 }
+"""Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
 
 
 def one_line(message: str) -> str:
@@ -723,7 +732,8 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
         },
         # no abbreviations: a misspelt --trainer.max_epoch must not quietly mean --trainer.max_epochs
         "parser_kwargs": {"prog": "blobclf", "description": DESCRIPTION, "allow_abbrev": False,
-                          **{name: {"description": text, "allow_abbrev": False} for name, text in SUBCOMMAND_HELP.items()}},
+                          **{name: {"description": text, "allow_abbrev": False, "usage": f"blobclf [options] {name} [OPTIONS]"}
+                             for name, text in SUBCOMMAND_HELP.items()}},
     }
 
 
