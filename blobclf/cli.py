@@ -128,6 +128,20 @@ SUBCOMMAND_HELP = {
 """Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
 
 
+def union_expectation(text: str, first: str) -> str:
+    """What a value of a union-typed option must be: every type the union takes, null only if it does.
+
+    Args:
+        text: jsonargparse's message, collapsed to one line, listing ``Subtypes: [...]`` and each error.
+        first: The first subtype's error, kept where the errors are not plain type mismatches.
+    """
+    subtypes = re.search(r"Subtypes: \[(.*?)\]", text)
+    nullable = subtypes is None or "NoneType" in subtypes.group(1)
+    expected = [t for t in re.findall(r"- Expected a (<class '\w+'>)", text) if t != "<class 'NoneType'>"]
+    said = f"Expected a {' or a '.join(expected)}" if expected and first.startswith("Expected a") else first
+    return f"{said} (or null)" if nullable else said
+
+
 def one_line(message: str) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
@@ -137,7 +151,7 @@ def one_line(message: str) -> str:
     if union:
         given = re.search(r"Given value: (.*?)(?: \(see|$)", text)
         value = f"{given.group(1)} is invalid: " if given else ""
-        text = f"{union.group(1)}: {value}{union.group(2).rstrip(': ')} (or null)"
+        text = f"{union.group(1)}: {value}{union_expectation(text, union.group(2).rstrip(': '))}"
     nested = re.search(r"NestedArg\(key='([^']+)', val='([^']*)'\)", text)
     group = re.match(r'Parser key "([^"]+)"', text)
     cls = re.search(r"Problem with given class_path '([^']+)'", text)
