@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
+
+from conftest import TUTORIAL_TABLE, run_cli
 
 NO_FILES = ("--export.figures", "false", "--export.onnx", "false", "--data.n_samples", "40")
 
@@ -38,3 +41,13 @@ def test_the_fit_help_names_the_default_epochs(cli):
     result = cli("fit", "--help")
     assert "--trainer.max_epochs N (a new run without max_steps or max_time: 100, the tutorial's)" in " ".join(
         result.stdout.split())
+
+
+@pytest.mark.slow
+def test_fit_without_a_config_from_another_folder_prints_the_tutorial_table(tmp_path):
+    result = run_cli(tmp_path, "fit", "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    printed = [line for line in result.stdout.splitlines() if line.startswith("Epoch: ")]
+    expected = [f"Epoch: {epoch} | Train Loss: {loss}, Train Acc: {acc} | Test Loss: {test_loss}, Test Acc: {test_acc}"
+                for epoch, (loss, acc, test_loss, test_acc) in TUTORIAL_TABLE.items()]
+    assert printed == [*expected, "Epoch: 99 | Train Loss: 0.09843, Train Acc: 0.96 | Test Loss: 0.08555, Test Acc: 0.96"]
