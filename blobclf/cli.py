@@ -43,6 +43,7 @@ from blobclf.runconfig import RunConfig
 from blobclf.runs import (
     claim_run,
     lock_run,
+    newer_without_last,
     release_run,
     resolve_checkpoint,
     run_name,
@@ -419,6 +420,11 @@ class BlobCLI(LightningCLI):
             return
         root = self.config[subcommand].checkpoint.root
         path = resolve_checkpoint(str(ckpt_path), root)
+        passed_over = newer_without_last(Path(path).parent, root) if ckpt_path in ("last", "best") else []
+        if passed_over:
+            rank_zero_info(f"note: --ckpt_path {ckpt_path} is {path}: the newer "
+                           f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
+                           "diverged before writing one, or still training)")
         checkpoint = load_checkpoint(path)
         BlobClassifier.check_checkpoint(checkpoint, path)
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
