@@ -28,3 +28,9 @@ def test_every_relative_link_and_image_in_the_docs_resolves():
     documents = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), *sorted((REPO / "benchmarks").glob("*.md"))]
     broken = {str(doc.relative_to(REPO)): links for doc in documents if (links := broken_links(doc))}
     assert broken == {}
+
+
+def test_the_layout_names_every_module_of_the_package():
+    layout = (REPO / "docs" / "layout.md").read_text(encoding="utf-8")
+    modules = sorted(path.name for path in (REPO / "blobclf").glob("*.py") if path.name != "__init__.py")
+    assert [name for name in modules if f"\n  {name} " not in layout] == []
