@@ -26,10 +26,12 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
 from blobclf import __version__
+from blobclf.accelerators import check_accelerator
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
+from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
@@ -42,6 +44,7 @@ from blobclf.runs import (
     LOG_ROOT,
     claim_run,
     lock_run,
+    newer_without_last,
     release_run,
     resolve_checkpoint,
     run_name,
@@ -77,6 +80,10 @@ EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter")
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
+TUTORIAL_EPOCHS = 100
+"""Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
+tutorial's, so ``blobclf fit`` without a config (an installed package has no ``configs/``) is the
+tutorial's run rather than Lightning's 1000 epochs."""
 RECORDED = ("optimizer", "lr_scheduler")  # training settings recorded beside the model's
 SETTINGS = "settings"
 """Key, in the recorded training settings, of the run's other options (trainer, checkpointing,
@@ -100,17 +107,41 @@ DESCRIPTION = (
     "blobs). 'blobclf fit --config configs/sgd.yaml' runs the tutorial; 'blobclf SUBCOMMAND --help' "
     "lists a subcommand's options."
 )
-COMMON = (
-    "Most used: --config FILE, --ckpt_path last|best|PATH, --trainer.max_epochs N, --trainer.accelerator "
-    "cpu|gpu|auto, --data.batch_size N, --optimizer CLASS --optimizer.lr X, --threads N, --checkpoint.root DIR."
+FIT_COMMON = (
+    "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
+    f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
+    "--data.batch_size N, --optimizer CLASS --optimizer.lr X, --data TableDataModule --data.path CSV "
+    "--data.target COLUMN, --threads N, --checkpoint.root DIR. Every option is listed below."
+)
+EVAL_COMMON = (
+    "Most used: --ckpt_path last|best|PATH (required; the checkpoint carries its settings, no --config "
+    "needed), --data.eval_batch_size N, --trainer.accelerator cpu|gpu|auto, --threads N, --checkpoint.root DIR"
 )
 SUBCOMMAND_HELP = {
-    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. " + COMMON,
-    "validate": "Evaluate a checkpoint on the validation split. " + COMMON,
-    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. " + COMMON,
+    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. " + FIT_COMMON,
+    "validate": "Evaluate a checkpoint on the validation split. " + EVAL_COMMON + ". Every option is listed below.",
+    "test": ("Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. "
+             + EVAL_COMMON + ", --data.test_path CSV (a table run). Every option is listed below."),
     "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
-                "predictions-<checkpoint>-<input>.csv beside it. " + COMMON),
+                "predictions-<checkpoint>-<input>.csv beside it. " + EVAL_COMMON
+                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. "
+                "Every option is listed below."),
 }
+"""Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
+
+
+def union_expectation(text: str, first: str) -> str:
+    """What a value of a union-typed option must be: every type the union takes, null only if it does.
+
+    Args:
+        text: jsonargparse's message, collapsed to one line, listing ``Subtypes: [...]`` and each error.
+        first: The first subtype's error, kept where the errors are not plain type mismatches.
+    """
+    subtypes = re.search(r"Subtypes: \[(.*?)\]", text)
+    nullable = subtypes is None or "NoneType" in subtypes.group(1)
+    expected = [t for t in re.findall(r"- Expected a (<class '\w+'>)", text) if t != "<class 'NoneType'>"]
+    said = f"Expected a {' or a '.join(expected)}" if expected and first.startswith("Expected a") else first
+    return f"{said} (or null)" if nullable else said
 
 
 def one_line(message: str) -> str:
@@ -122,7 +153,7 @@ def one_line(message: str) -> str:
     if union:
         given = re.search(r"Given value: (.*?)(?: \(see|$)", text)
         value = f"{given.group(1)} is invalid: " if given else ""
-        text = f"{union.group(1)}: {value}{union.group(2).rstrip(': ')} (or null)"
+        text = f"{union.group(1)}: {value}{union_expectation(text, union.group(2).rstrip(': '))}"
     nested = re.search(r"NestedArg\(key='([^']+)', val='([^']*)'\)", text)
     group = re.match(r'Parser key "([^"]+)"', text)
     cls = re.search(r"Problem with given class_path '([^']+)'", text)
@@ -132,6 +163,9 @@ def one_line(message: str) -> str:
         reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    rejected = re.search(r"Option '(\w+)' is not accepted", whole)
+    if rejected and group and group.group(1) == "data" and cls:
+        text = unknown_data_option(rejected.group(1), cls.group(1))
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [list[str]" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
@@ -412,6 +446,11 @@ class BlobCLI(LightningCLI):
             return
         root = self.config[subcommand].checkpoint.root
         path = resolve_checkpoint(str(ckpt_path), root)
+        passed_over = newer_without_last(Path(path).parent, root) if ckpt_path in ("last", "best") else []
+        if passed_over:
+            rank_zero_info(f"note: --ckpt_path {ckpt_path} is {path}: the newer "
+                           f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
+                           "diverged before writing one, or still training)")
         checkpoint = load_checkpoint(path)
         BlobClassifier.check_checkpoint(checkpoint, path)
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
@@ -521,16 +560,14 @@ class BlobCLI(LightningCLI):
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
         if self.subcommand == "fit" and not config.get("ckpt_path"):
+            limits = (max_epochs, config.trainer.get("max_steps"), config.trainer.get("max_time"))
+            if limits[0] is None and limits[1] in (None, -1) and limits[2] is None:
+                config.trainer.max_epochs = TUTORIAL_EPOCHS  # recorded in config.yaml and the checkpoint
             for option in ("max_epochs", "max_steps"):
                 if config.trainer.get(option) == 0:
                     raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
                                     f"model; give at least 1")
-        accelerator = config.trainer.get("accelerator")
-        if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
-            raise UserError(
-                f"--trainer.accelerator={accelerator} but this machine has no usable CUDA GPU; "
-                "use --trainer.accelerator cpu (or auto)"
-            )
+        check_accelerator(config.trainer.get("accelerator"))
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
                 f"'{self.subcommand}' needs --ckpt_path PATH (a .ckpt written by 'blobclf fit', or 'last'/'best' "
@@ -665,6 +702,18 @@ class BlobCLI(LightningCLI):
                 raise error.__cause__ from None
             raise
 
+    def instantiate_trainer(self, **kwargs: Any) -> L.Trainer:
+        """LightningCLI's trainer; a ``--trainer`` value that Lightning's ``Trainer`` refuses (an
+        unknown accelerator or strategy name, ``--trainer.devices -5``) is one line, not a traceback.
+
+        Args:
+            kwargs: Passed on to :meth:`LightningCLI.instantiate_trainer`.
+        """
+        try:
+            return super().instantiate_trainer(**kwargs)
+        except (ValueError, TypeError, ModuleNotFoundError) as error:
+            raise UserError(f"the --trainer settings were refused by Lightning: {error} (see --help)") from error
+
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         self._check_data_fits_model(config)
@@ -736,7 +785,8 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
         },
         # no abbreviations: a misspelt --trainer.max_epoch must not quietly mean --trainer.max_epochs
         "parser_kwargs": {"prog": "blobclf", "description": DESCRIPTION, "allow_abbrev": False,
-                          **{name: {"description": text, "allow_abbrev": False} for name, text in SUBCOMMAND_HELP.items()}},
+                          **{name: {"description": text, "allow_abbrev": False, "usage": f"blobclf [options] {name} [OPTIONS]"}
+                             for name, text in SUBCOMMAND_HELP.items()}},
     }
 
 
@@ -831,6 +881,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             if args is not None and stopped.signum == signal.SIGINT and not stop.stopped():
                 raise KeyboardInterrupt from None  # called in-process (a test run): Ctrl-C is the caller's
             if not stop.stopped():  # not while a run trained or was exported: nothing to resume
+                stop.remove_unstarted()  # a new run stopped before its first epoch leaves no folders
                 name = signal.Signals(stopped.signum).name
                 sys.stderr.write(f"blobclf: stopped by {name} before training started; nothing was trained\n"
                                  if argv and argv[0] == "fit" else f"blobclf: stopped by {name}\n")

@@ -17,6 +17,7 @@ from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
 from blobclf.errors import Stopped
+from blobclf.unstarted import remove_unstarted_run
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -70,11 +71,21 @@ class GracefulStop(Callback):
         """The checkpoint folder of the run being trained."""
         self.exporting = False
         """Whether training had ended when the signal came (the run was being exported)."""
+        self.started = False
+        """Whether the running ``fit`` reached its training loop."""
+        self.unstarted: tuple[str | None, str | None] | None = None
+        """The checkpoint and logger folders of a new run a signal stopped before it trained."""
         self._previous: dict[int, Any] = {}
         self._processes = 1
 
     @override
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.started = False
+        self.unstarted = None
+
+    @override
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.started = True
         self.signal = None
         self.stopped_after_epoch = None
         self.exporting = False
@@ -120,6 +131,16 @@ class GracefulStop(Callback):
     @override
     def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
         self._restore()
+        if isinstance(exception, Stopped) and not self.started and trainer.ckpt_path is None and trainer.is_global_zero:
+            logger = trainer.logger
+            self.unstarted = (getattr(trainer.checkpoint_callback, "dirpath", None),
+                              getattr(logger, "log_dir", None) if logger is not None else None)
+
+    def remove_unstarted(self) -> None:
+        """Remove the folders of a new run stopped before it trained (see :mod:`blobclf.unstarted`)."""
+        if self.unstarted is not None:
+            remove_unstarted_run(*self.unstarted)
+            self.unstarted = None
 
     def _restore(self) -> None:
         for signum, handler in self._previous.items():

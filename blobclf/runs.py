@@ -134,6 +134,21 @@ def newest_run(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> Path:
     return finished[-1] if finished else runs[-1]
 
 
+def newer_without_last(run: str | os.PathLike[str], root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> list[Path]:
+    """Run folders under ``root`` newer than ``run`` that hold no ``last.ckpt``, which ``last`` and
+    ``best`` pass over: a run stopped or diverged before writing one, or one still training.
+
+    Args:
+        run: The run folder ``last`` / ``best`` resolved to.
+        root: The folder holding the run folders.
+    """
+    runs = run_folders(root)
+    chosen = Path(run)
+    if chosen not in runs:
+        return []
+    return [folder for folder in runs[runs.index(chosen) + 1:] if not (folder / LAST_NAME).is_file()]
+
+
 def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> str:
     """Turn ``last`` / ``best`` into the newest run's checkpoint path; return other paths unchanged."""
     if value not in ("last", "best"):

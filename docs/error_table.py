@@ -221,6 +221,9 @@ def main() -> None:
          "--data.delimiter", ";"],
         ["test", "--ckpt_path", "huge_width.ckpt"],
         ["test", "--ckpt_path", "edited_data.ckpt"],
+        ["fit", "--trainer.accelerator", "tpu"],
+        ["fit", "--trainer.strategy", "dpp"],
+        ["fit", "--data.path", "iris.csv", "--data.target", "species"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

@@ -53,3 +53,18 @@ def test_every_command_and_snippet_runs_as_written(tmp_path):
             assert done.returncode == 0, (code, done.stderr[-3000:])
             ran += 1
     assert ran >= 10
+
+
+def test_each_module_a_snippet_imports_is_installed_by_the_quick_start_or_named_with_its_pip_install():
+    dependencies = re.search(r"^dependencies = \[(.*?)^\]", (REPO / "pyproject.toml").read_text(), re.S | re.M)
+    installed = {name.lower().replace("-", "_") for name in re.findall(r'^\s*"([\w-]+)', dependencies.group(1), re.M)}
+    installed.add("blobclf")
+    missing = []
+    for lang, code in BLOCKS:
+        if lang != "python":
+            continue
+        for line in code.splitlines():
+            found = re.match(r"(?:import|from) (\w+)", line)
+            if found and found.group(1) not in installed and f"pip install {found.group(1)}" not in line:
+                missing.append(line)
+    assert missing == []

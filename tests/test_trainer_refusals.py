@@ -1,0 +1,37 @@
+"""A ``--trainer`` value that this machine or Lightning's ``Trainer`` cannot take is one line, exit 2,
+with nothing written: no traceback for a typo in an accelerator or strategy name."""
+
+from __future__ import annotations
+
+import pytest
+from lightning.pytorch.accelerators import MPSAccelerator, XLAAccelerator
+
+from conftest import one_error
+
+REFUSED = "the --trainer settings were refused by Lightning: "
+
+
+@pytest.fixture
+def no_tpu_or_mps(monkeypatch):
+    monkeypatch.setattr(XLAAccelerator, "is_available", staticmethod(lambda: False))
+    monkeypatch.setattr(MPSAccelerator, "is_available", staticmethod(lambda: False))
+
+
+@pytest.mark.parametrize(("name", "device"), [("tpu", "TPU (torch_xla)"), ("TPU", "TPU (torch_xla)"),
+                                              ("mps", "Apple MPS device")])
+def test_an_accelerator_this_machine_lacks_is_one_line_naming_the_fix(cli, no_tpu_or_mps, name, device):
+    line = one_error(cli("fit", "--trainer.accelerator", name))
+    assert line == (f"--trainer.accelerator={name} but this machine has no usable {device}; "
+                    "use --trainer.accelerator cpu (or auto)")
+    assert list(cli.cwd.iterdir()) == []
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--trainer.accelerator", "gpuu", "You selected an invalid accelerator name: `accelerator='gpuu'`. Available names"),
+    ("--trainer.strategy", "dpp", "You selected an invalid strategy name: `strategy='dpp'`."),
+    ("--trainer.devices", "-5", "`devices` selected with `CPUAccelerator` should be an int > 0."),
+])
+def test_a_trainer_value_lightning_refuses_is_one_line(cli, option, value, said):
+    line = one_error(cli("fit", "--trainer.accelerator", "cpu", option, value))  # the last value given counts
+    assert line.startswith(REFUSED + said) and line.endswith(" (see --help)")
+    assert list(cli.cwd.iterdir()) == []
