@@ -114,6 +114,7 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
         following = handle.read(SNIFF_BYTES)
     if line is None:
         raise UserError(f"{name}: the file is empty; expected a header row naming the columns, then one row per sample")
+    check_line_breaks(name, line, raw)
     text = _utf8(name, line, raw, whole=True).rstrip("\r\n")
     if delimiter is None:
         cut = len(following) == SNIFF_BYTES
@@ -152,10 +153,25 @@ def check_text_file(name: str, start: bytes) -> None:
             raise UserError(f"{name} is {what}; blobclf reads CSV text only: save it as CSV (see docs/tables.md)")
 
 
+def check_line_breaks(name: str, line: int, raw: bytes) -> None:
+    """Refuse a file whose lines end in a carriage return alone (``\\r``), read as one endless header line.
+
+    Classic Mac OS, and Excel for Mac's "CSV (Macintosh)" format, end lines so; every reader here
+    (numpy's, the :mod:`csv` module's row by row) splits lines at ``\\n``. ``raw`` is the header
+    line as read, up to its first ``\\n``.
+    """
+    if b"\r" in raw.rstrip(b"\r\n"):
+        raise UserError(
+            f"{name}:{line}: the lines end in a carriage return alone (CR, as classic Mac OS and Excel's \"CSV "
+            "(Macintosh)\" save); save the file with LF or CRLF line endings (\"CSV UTF-8\" in Excel)"
+        )
+
+
 def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:
     """The number and bytes of the first line holding more than whitespace (``None`` if there is none)."""
     for number, raw in enumerate(iter(lambda: handle.readline(HEADER_BYTES + 1), b""), start=1):
         if len(raw) > HEADER_BYTES:
+            check_line_breaks(name, number, raw)
             raise UserError(
                 f"{name}:{number}: the header line is longer than {HEADER_BYTES >> 20} MiB; is this a CSV file?"
             )

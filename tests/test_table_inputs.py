@@ -244,3 +244,20 @@ def test_predictions_write_features_as_the_input_wrote_them():
     assert header == ["a", "b", "prob_x", "prob_y", "predicted"]
     assert [row[:2] for row in rows] == [["5.1", "0.386"], ["-0.0", "3.4e+38"], ["1e-30", "16777216.0"]]
     assert torch.equal(torch.tensor([[float(v) for v in row[:2]] for row in rows], dtype=torch.float32), features)
+
+
+# --- files as other tools write them (Excel, R, pandas, old Macs): read alike, or refused in one line --------
+
+IRIS_LIKE = "a,b,kind\n" + "".join(f"{i % 7}.5,{i % 3},{'xyz'[i % 3]}\n" for i in range(30))
+
+
+def test_classic_mac_line_endings_are_one_line_in_training_and_prediction(tmp_path, monkeypatch):
+    """Excel for Mac's "CSV (Macintosh)" ends lines in CR alone: the csv module raised its own error, a traceback."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "mac.csv", IRIS_LIKE.replace("\n", "\r"))
+    message = ("mac.csv:1: the lines end in a carriage return alone (CR, as classic Mac OS and Excel's \"CSV "
+               "(Macintosh)\" save); save the file with LF or CRLF line endings (\"CSV UTF-8\" in Excel)")
+    assert refused(read_table, "mac.csv", "kind") == message
+    assert refused(read_points, "mac.csv", ["a", "b"], ["x", "y", "z"], "kind") == message
+    # a CR line ending just the header (a one-line file) is a CRLF's half, not a classic Mac file
+    assert read_header(write(tmp_path / "one.csv", "a,b,kind\r")).columns == ["a", "b", "kind"]
