@@ -145,7 +145,14 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
 
 
 def check_text_file(name: str, start: bytes) -> None:
-    """Refuse, naming its format, a file whose first bytes are those of a binary format (:data:`BINARY_FORMATS`)."""
+    """Refuse, naming its format, a file whose first bytes are those of a binary format (:data:`BINARY_FORMATS`)
+    or of UTF-16 text (:func:`is_utf16`).
+    """
+    if is_utf16(start):
+        raise UserError(
+            f"{name} is UTF-16 text (as Excel's \"Unicode Text\" saves); blobclf reads UTF-8: save it as \"CSV "
+            "UTF-8\", or convert it: iconv -f UTF-16 -t UTF-8"
+        )
     for magic, what in BINARY_FORMATS.items():
         if start.startswith(magic):
             if magic == b"PK\x03\x04" and Path(name).suffix.lower() in (".xlsx", ".xlsm"):
@@ -165,6 +172,25 @@ def check_line_breaks(name: str, line: int, raw: bytes) -> None:
             f"{name}:{line}: the lines end in a carriage return alone (CR, as classic Mac OS and Excel's \"CSV "
             "(Macintosh)\" save); save the file with LF or CRLF line endings (\"CSV UTF-8\" in Excel)"
         )
+
+
+def is_utf16(start: bytes) -> bool:
+    """Whether a file's first bytes are UTF-16 text: a UTF-16 byte order mark, or two ASCII characters in UTF-16.
+
+    Excel's "Unicode Text" saves UTF-16 with a byte order mark; without one, a header's ASCII letters
+    alternate with NUL bytes (``a\\0b\\0`` or ``\\0a\\0b``), which no UTF-8 text starts with.
+
+    Example:
+        >>> is_utf16("a\\tb".encode("utf-16")), is_utf16("ab".encode("utf-16-be")), is_utf16(b"a,b")
+        (True, True, False)
+    """
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if len(start) < 4:
+        return False
+    little = start[1] == 0 == start[3] and 0 < start[0] < 0x80 and 0 < start[2] < 0x80
+    big = start[0] == 0 == start[2] and 0 < start[1] < 0x80 and 0 < start[3] < 0x80
+    return little or big
 
 
 def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:

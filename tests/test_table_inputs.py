@@ -261,3 +261,14 @@ def test_classic_mac_line_endings_are_one_line_in_training_and_prediction(tmp_pa
     assert refused(read_points, "mac.csv", ["a", "b"], ["x", "y", "z"], "kind") == message
     # a CR line ending just the header (a one-line file) is a CRLF's half, not a classic Mac file
     assert read_header(write(tmp_path / "one.csv", "a,b,kind\r")).columns == ["a", "b", "kind"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"], ids=["bom", "little-endian", "big-endian"])
+def test_utf16_text_is_named_in_training_and_prediction(tmp_path, monkeypatch, encoding):
+    """Excel's "Unicode Text" (UTF-16, tab-delimited): was "not UTF-8 text (byte 0xff)", or a garbled header without a BOM."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "u.txt", IRIS_LIKE.replace(",", "\t").replace("\n", "\r\n").encode(encoding))
+    message = ("u.txt is UTF-16 text (as Excel's \"Unicode Text\" saves); blobclf reads UTF-8: save it as \"CSV UTF-8\", "
+               "or convert it: iconv -f UTF-16 -t UTF-8")
+    assert refused(read_table, "u.txt", "kind") == message
+    assert refused(read_points, "u.txt", ["a", "b"], ["x", "y", "z"], "kind") == message
