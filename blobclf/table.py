@@ -47,6 +47,8 @@ BINARY_FORMATS = {
     b"\x28\xb5\x2f\xfd": "a zstd-compressed file",
 }
 """First bytes of file formats that are not CSV text, and what each is called in the error."""
+EXCEL_SEP = re.compile(rb"sep=([\x21-\x7e\t])")
+"""A first line stating the delimiter, ``sep=;``, as Excel reads and some tools write before the header."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
 """A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
@@ -91,6 +93,9 @@ class Table:
 def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> Header:
     """Read the header row of a CSV file (the first non-blank line) and find its delimiter.
 
+    A first line ``sep=X`` (Excel's way of stating the delimiter) gives the delimiter, and the
+    header is the next non-blank line; a different ``delimiter`` given is refused.
+
     The whole header line is read, however long; the delimiter is sniffed from at most
     :data:`SNIFF_BYTES` of it and the complete rows that follow within that bound.
 
@@ -111,6 +116,18 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
         if handle.read(len(BOM)) != BOM:
             handle.seek(0)
         line, raw = _first_nonblank_line(name, handle)
+        stated = EXCEL_SEP.fullmatch(raw.rstrip(b"\r\n")) if line is not None else None
+        if stated is not None and line is not None:
+            # Excel's "sep=;" line: it states the delimiter, and the header follows it
+            if delimiter is not None and delimiter != stated[1].decode():
+                raise UserError(
+                    f"{name}:{line}: the file states its delimiter ({raw.decode().strip()}), but --data.delimiter is "
+                    f"{delimiter!r}; give --data.delimiter {stated[1].decode()!r} or leave it out"
+                )
+            delimiter = stated[1].decode()
+            skipped = line
+            line, raw = _first_nonblank_line(name, handle)
+            line = line + skipped if line is not None else None
         following = handle.read(SNIFF_BYTES)
     if line is None:
         raise UserError(f"{name}: the file is empty; expected a header row naming the columns, then one row per sample")

@@ -272,3 +272,22 @@ def test_utf16_text_is_named_in_training_and_prediction(tmp_path, monkeypatch, e
                "or convert it: iconv -f UTF-16 -t UTF-8")
     assert refused(read_table, "u.txt", "kind") == message
     assert refused(read_points, "u.txt", ["a", "b"], ["x", "y", "z"], "kind") == message
+
+
+def test_excels_sep_line_states_the_delimiter_in_training_and_prediction(tmp_path, monkeypatch):
+    """``sep=;`` before the header, as Excel reads and some exporters write: it was taken for a one-column header."""
+    monkeypatch.chdir(tmp_path)
+    plain = read_table(write(tmp_path / "plain.csv", IRIS_LIKE), "kind")
+    stated = "\ufeffsep=;\r\n" + IRIS_LIKE.replace(",", ";").replace("\n", "\r\n")
+    table = read_table(write(tmp_path / "sep.csv", stated), "kind")
+    assert table.columns == plain.columns and table.classes == plain.classes
+    assert (table.features == plain.features).all() and (table.labels == plain.labels).all()
+    points = read_points("sep.csv", ["a", "b"], plain.classes, "kind")
+    assert points.features.numpy().tolist() == plain.features.tolist()
+    # lines are the file's own: the header is line 2
+    write(tmp_path / "bad.csv", "sep=;\na;b;kind\n1;q;x\n")
+    assert refused(read_table, "bad.csv", "kind").startswith("bad.csv:3: feature column 'b' holds 'q', not a number")
+    assert refused(read_table, "sep.csv", "kind", delimiter=",") == (
+        "sep.csv:1: the file states its delimiter (sep=;), but --data.delimiter is ','; give --data.delimiter ';' or "
+        "leave it out"
+    )
