@@ -52,6 +52,10 @@ EXCEL_SEP = re.compile(rb"sep=([\x21-\x7e\t])")
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
 """A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+"""A number written with ``,`` between thousands (``1,234.5``, ``12,345,678``; ``1,234`` could be a decimal comma)."""
+BOOLEANS = frozenset({"true", "false"})
+"""Cells (compared stripped and lower-cased) that are booleans as pandas (``True``) and R (``TRUE``) write them."""
 PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
 """A column name that a YAML list on the command line reads back as that text unquoted."""
 YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
@@ -608,21 +612,35 @@ def parse_number(cell: str) -> float | None:
 
 
 def number_fix(cell: str) -> str:
-    """How to write a cell that Python reads as a number but numpy does not (``""`` for any other cell).
+    """How to write a cell that Python reads as a number but numpy does not, or a number or boolean
+    written as a spreadsheet or data frame writes it (``""`` for any other cell).
 
     A decimal comma (``1,5``, ``1.234,5``: a file saved with a comma as the decimal point) is
-    told to be written with a ``.``.
+    told to be written with a ``.``; thousands separators (``1,234.5``) to be left out (``1,234``,
+    either, is given both ways); a boolean (``True``, ``FALSE``) to be written as 1 or 0.
 
     Example:
         >>> number_fix("1_000")
         "; write it as '1000' (ASCII digits 0-9, no '_')"
         >>> number_fix("5,1")
         "; numbers take '.' as the decimal point: write it as '5.1' (no thousands separators)"
+        >>> number_fix("1,234.5")
+        "; numbers take no thousands separators: write it as '1234.5'"
+        >>> number_fix("TRUE")
+        '; write booleans as 1 and 0'
     """
     text = cell.strip()
+    thousands = THOUSANDS.fullmatch(text) is not None
     if DECIMAL_COMMA.fullmatch(text):
         plain = text.replace(".", "").replace(",", ".")
+        if thousands:  # 1,234: a decimal comma or a thousands separator
+            return (f"; numbers take '.' as the decimal point and no thousands separators: write it as {plain!r} "
+                    f"(a decimal comma) or {text.replace(',', '')!r} (thousands)")
         return f"; numbers take '.' as the decimal point: write it as {plain!r} (no thousands separators)"
+    if thousands:
+        return f"; numbers take no thousands separators: write it as {text.replace(',', '')!r}"
+    if text.lower() in BOOLEANS:
+        return "; write booleans as 1 and 0"
     try:
         float(text)
     except ValueError:

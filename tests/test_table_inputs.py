@@ -291,3 +291,25 @@ def test_excels_sep_line_states_the_delimiter_in_training_and_prediction(tmp_pat
         "sep.csv:1: the file states its delimiter (sep=;), but --data.delimiter is ','; give --data.delimiter ';' or "
         "leave it out"
     )
+
+
+@pytest.mark.parametrize(
+    ("cell", "fix"),
+    [
+        ('"1,234.5"', "numbers take no thousands separators: write it as '1234.5'"),
+        ('"-12,345,678"', "numbers take no thousands separators: write it as '-12345678'"),
+        ('"1,234"', ("numbers take '.' as the decimal point and no thousands separators: write it as '1.234' (a decimal "
+                     "comma) or '1234' (thousands)")),
+        ("True", "write booleans as 1 and 0"),
+        ("FALSE", "write booleans as 1 and 0"),
+    ],
+    ids=["thousands", "millions", "ambiguous", "pandas-boolean", "r-boolean"],
+)
+def test_spreadsheet_numbers_and_booleans_are_told_how_to_write_in_training_and_prediction(tmp_path, monkeypatch, cell,
+                                                                                          fix):
+    """The fix was "leave the column out" for thousands separators and booleans, and "write 1.234" for 1,234 alone."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"a,b,kind\n1,2,x\n{cell},3,y\n")
+    shown = cell.strip('"')
+    assert refused(read_table, "t.csv", "kind") == f"t.csv:3: feature column 'a' holds {shown!r}, not a number; {fix}"
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={shown!r} is not a number; {fix}"
