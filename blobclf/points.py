@@ -15,7 +15,7 @@ from blobclf.errors import UserError
 from blobclf.table import (
     FLOAT32_MAX,
     MISSING,
-    delimiter_hint,
+    header_hint,
     number_fix,
     parse_number,
     read_header,
@@ -82,7 +82,7 @@ def read_points(
         if feature not in columns:
             raise UserError(
                 f"{name}:{header.line}: no column {feature!r}, which the model needs; the columns are: "
-                f"{shown_columns(columns)} (the model's features: {shown_columns(feature_names)}){delimiter_hint(header)}"
+                f"{shown_columns(columns)} (the model's features: {shown_columns(feature_names)}){header_hint(header)}"
             )
     index = {column: i for i, column in enumerate(columns)}
     wanted = [index[f] for f in feature_names]

@@ -275,7 +275,7 @@ def read_table(
     if target is not None and target not in columns:
         raise UserError(
             f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with "
-            f"--data.target){delimiter_hint(header)}"
+            f"--data.target){header_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
     for column in feature_names:
@@ -421,6 +421,27 @@ def delimiter_hint(header: Header) -> str:
     if other is None:
         return ""
     return f"; the header was split at {header.delimiter!r} but holds {other!r}: give --data.delimiter {other!r} (or null to detect it)"
+
+
+def comment_hint(header: Header) -> str:
+    """``"; ..."`` saying to remove comment lines when the header line starts with ``#``, else ``""``.
+
+    Some exporters write a comment line or a few (``# exported by ...``) before the header; blobclf
+    reads none, so the first such line is taken for the header and the real columns are not found.
+
+    Example:
+        >>> comment_hint(Header("p.csv", ["# exported by X"], ",", 1))
+        "; line 1 starts with '#': blobclf reads no comment lines, remove them so that the header is the first line"
+    """
+    if not header.columns or not header.columns[0].startswith("#"):
+        return ""
+    return (f"; line {header.line} starts with '#': blobclf reads no comment lines, remove them so that the header is "
+            "the first line")
+
+
+def header_hint(header: Header) -> str:
+    """What a header that lacks a needed column may be instead: split at the wrong delimiter, or a comment line."""
+    return delimiter_hint(header) or comment_hint(header)
 
 
 def shown_columns(columns: Sequence[str], limit: int = 20) -> str:

@@ -15,7 +15,7 @@ from torch import Tensor
 from blobclf.data import SplitDataModule
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
-from blobclf.table import Table, check_classes, check_named, delimiter_hint, read_header, read_table
+from blobclf.table import Table, check_classes, check_named, header_hint, read_header, read_table
 from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
@@ -329,7 +329,7 @@ class TableDataModule(SplitDataModule):
                 ) if part
             )
             raise UserError(
-                f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}{delimiter_hint(header)}"
+                f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}{header_hint(header)}"
             )
         table = self._read(hp.test_path)
         assert table.labels is not None

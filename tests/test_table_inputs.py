@@ -313,3 +313,14 @@ def test_spreadsheet_numbers_and_booleans_are_told_how_to_write_in_training_and_
     shown = cell.strip('"')
     assert refused(read_table, "t.csv", "kind") == f"t.csv:3: feature column 'a' holds {shown!r}, not a number; {fix}"
     assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={shown!r} is not a number; {fix}"
+
+
+def test_comment_lines_before_the_header_are_named_in_training_and_prediction(tmp_path, monkeypatch):
+    """An exporter's "# ..." lines: the message listed the comment as the only column, and said nothing of it."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "c.csv", "# exported by tool X, 2024\n# units: cm\n" + IRIS_LIKE)
+    hint = "line 1 starts with '#': blobclf reads no comment lines, remove them so that the header is the first line"
+    assert refused(read_table, "c.csv", "kind") == (
+        f"c.csv: no target column 'kind'; the columns are: # exported by tool X, 2024 (choose one with --data.target); {hint}"
+    )
+    assert refused(read_points, "c.csv", ["a", "b"], ["x", "y", "z"], "kind").endswith(f"(the model's features: a, b); {hint}")
