@@ -49,6 +49,8 @@ BINARY_FORMATS = {
 """First bytes of file formats that are not CSV text, and what each is called in the error."""
 EXCEL_SEP = re.compile(rb"sep=([\x21-\x7e\t])")
 """A first line stating the delimiter, ``sep=;``, as Excel reads and some tools write before the header."""
+CONTINUOUS_VALUES = 20
+"""A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
 """A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
@@ -475,6 +477,23 @@ def class_order(values: Sequence[str]) -> list[str]:
     return sorted(values)
 
 
+def looks_continuous(classes: Sequence[str], rows: int) -> bool:
+    """Whether a target's values look like a measurement (a regression target) rather than classes.
+
+    They do when every value is a number and most rows hold a value of their own (more distinct
+    values than half the rows, and at least :data:`CONTINUOUS_VALUES`): then some class has a
+    single row, and a stratified split is impossible anyway; this names the likelier cause.
+
+    Example:
+        >>> values = [str(i / 4) for i in range(30)]
+        >>> looks_continuous(values, 40), looks_continuous(values, 60), looks_continuous(["0", "1", "2"], 4)
+        (True, False, False)
+    """
+    if len(classes) * 2 <= rows or len(classes) < CONTINUOUS_VALUES:
+        return False
+    return all(parse_number(value) is not None for value in classes)
+
+
 def check_classes(table: Table, test_size: float, val_size: float | None = None, separate_test: bool = False) -> None:
     """Refuse a target with one class, or a class too rare for a stratified split.
 
@@ -497,6 +516,13 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
         )
     splits = ["train"] + (["test"] if not separate_test else []) + (["validation"] if val_size is not None else [])
     rarest = int(counts.argmin())
+    if counts[rarest] < len(splits) and looks_continuous(table.classes, len(table.labels)):
+        numbers = sorted(float(value) for value in table.classes)
+        raise UserError(
+            f"{table.path}: the target column {table.target!r} holds {len(table.classes)} distinct numbers in "
+            f"{len(table.labels)} rows (from {numbers[0]:g} to {numbers[-1]:g}): a measured value, not classes? "
+            "blobclf classifies; choose a column of classes with --data.target, or bin the values into classes"
+        )
     if counts[rarest] < len(splits):
         raise UserError(
             f"{table.path}: class {table.classes[rarest]!r} has only {int(counts[rarest])} row(s); a stratified "

@@ -324,3 +324,24 @@ def test_comment_lines_before_the_header_are_named_in_training_and_prediction(tm
         f"c.csv: no target column 'kind'; the columns are: # exported by tool X, 2024 (choose one with --data.target); {hint}"
     )
     assert refused(read_points, "c.csv", ["a", "b"], ["x", "y", "z"], "kind").endswith(f"(the model's features: a, b); {hint}")
+
+
+def test_a_continuous_target_is_named_as_such(tmp_path, monkeypatch):
+    """A regression target by mistake (800 distinct numbers): the refusal named one value's single row."""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{i % 7},{i % 5},{(i * 37 % 800) / 8 + 0.125}\n" for i in range(800))
+    write(tmp_path / "r.csv", "a,b,price\n" + rows)
+    assert refused(read_table_split, "r.csv", "price") == (
+        "r.csv: the target column 'price' holds 800 distinct numbers in 800 rows (from 0.125 to 100): a measured value, "
+        "not classes? blobclf classifies; choose a column of classes with --data.target, or bin the values into classes"
+    )
+    # a few numeric classes, one of them a single row, is still named as the rare class
+    write(tmp_path / "s.csv", "a,kind\n1,0\n2,0\n3,1\n4,1\n5,7\n")
+    assert refused(read_table_split, "s.csv", "kind").startswith("s.csv: class '7' has only 1 row(s)")
+
+
+def read_table_split(path: str, target: str) -> None:
+    """Read a training table and split it as ``fit`` does."""
+    from blobclf.tabledata import TableDataModule
+
+    TableDataModule(path, target).setup("fit")
