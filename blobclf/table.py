@@ -49,6 +49,11 @@ BINARY_FORMATS = {
 """First bytes of file formats that are not CSV text, and what each is called in the error."""
 EXCEL_SEP = re.compile(rb"sep=([\x21-\x7e\t])")
 """A first line stating the delimiter, ``sep=;``, as Excel reads and some tools write before the header."""
+ID_NAME = re.compile(
+    r"#|ids?|index|idx|uuid|guid|row[ _.]?(?:id|names?|numbers?)|unnamed: ?\d+|[\w .-]*[ _.-]id", re.IGNORECASE
+)
+"""Column names of row identifiers: ``id``, ``ID``, ``patient_id``, ``sample id``, ``#``, ``index``, ``rownames``,
+pandas' ``Unnamed: 0`` (an index saved and read back)."""
 CONTINUOUS_VALUES = 20
 """A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -405,6 +410,29 @@ def check_named(header: Header, used: Sequence[str]) -> None:
         named = [column for column in used if column]
         leave = f", or leave it out: {features_option(named)}" if named else ""
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
+
+
+def check_identifiers(header: Header, features: Sequence[str]) -> None:
+    """Refuse an identifier column taken as a feature by default (every column but the target).
+
+    An id (``id``, ``patient_id``, ``#``, ``index``, pandas' ``Unnamed: 0``, R's ``rownames``) is a
+    number, so it would be read as a feature without a word; but it says where a row sits in the
+    file, not what the row is, and files sorted by class would let the model learn that order. The
+    names are recognized by :data:`ID_NAME`; listing the column in ``--data.features`` keeps it.
+
+    Raises:
+        UserError: naming the column, with the ``--data.features`` that leaves it out.
+    """
+    ids = [column for column in features if ID_NAME.fullmatch(column)]
+    if not ids:
+        return
+    others = [column for column in features if column not in ids]
+    position = header.columns.index(ids[0]) + 1
+    leave = f"leave it out with {features_option(others)}, or" if others else "the table has no other feature:"
+    raise UserError(
+        f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
+        f"feature (every column but the target is); {leave} list it in --data.features to keep it"
+    )
 
 
 def delimiter_hint(header: Header) -> str:

@@ -15,7 +15,7 @@ from torch import Tensor
 from blobclf.data import SplitDataModule
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
-from blobclf.table import Table, check_classes, check_named, header_hint, read_header, read_table
+from blobclf.table import Table, check_classes, check_identifiers, check_named, header_hint, read_header, read_table
 from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
@@ -182,6 +182,7 @@ class TableDataModule(SplitDataModule):
                 read_table(self.hparams.path, self.hparams.target, delimiter=header.delimiter)  # raises the error
             features = [c for c in header.columns if c != self.hparams.target]
             check_named(header, features)
+            check_identifiers(header, features)
             self.hparams.features = features
         return list(self.hparams.features)
 

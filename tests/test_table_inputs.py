@@ -345,3 +345,22 @@ def read_table_split(path: str, target: str) -> None:
     from blobclf.tabledata import TableDataModule
 
     TableDataModule(path, target).setup("fit")
+
+
+@pytest.mark.parametrize("name", ["id", "Patient ID", "#", "Unnamed: 0", "rownames"])
+def test_an_identifier_column_is_no_feature_by_default(tmp_path, monkeypatch, name):
+    """A numeric id (rows sorted by class: the id gives the class away) was trained on as a feature, without a word."""
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"{name},a,b,kind\n" + "".join(f"{100 + i},{i % 7}.5,{i % 3},{'xy'[i // 15]}\n" for i in range(30)))
+    assert refused(read_table_split, "t.csv", "kind") == (
+        f"t.csv:1: column 1, {name!r}, is named like a row identifier and would be a feature (every column but the "
+        "target is); leave it out with --data.features [a,b], or list it in --data.features to keep it"
+    )
+    left_out = TableDataModule("t.csv", "kind", features=["a", "b"])  # the option the refusal gives
+    left_out.setup("fit")
+    assert left_out.split("train")[0].shape == (24, 2)
+    kept = TableDataModule("t.csv", "kind", features=[name, "a", "b"])
+    kept.setup("fit")
+    assert kept.split("train")[0].shape == (24, 3)
