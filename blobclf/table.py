@@ -163,6 +163,11 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
         )
     seen: dict[str, int] = {}
     for position, column in enumerate(columns, start=1):
+        if column == "" and column in seen:
+            raise UserError(
+                f"{name}:{line}: columns {seen[column]} and {position} have no name (a saved index, a delimiter at the "
+                "end of each line?); name them"
+            )
         if column in seen:
             raise UserError(
                 f"{name}:{line}: column name {column!r} appears twice in the header (columns {seen[column]} and "
