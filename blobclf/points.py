@@ -152,6 +152,11 @@ def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] |
         if text.isascii() and text.isdigit() and len(text) <= 9:
             return int(text)
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a class index (0, 1, ...)")
+    if text not in known and text.lower() in MISSING:
+        raise UserError(
+            f"{name}:{line}: {column}={shown_cell(cell)} is a missing class; give every row's class, or remove the "
+            f"{column!r} column to predict without known classes (blobclf drops no row itself)"
+        )
     if text not in known:
         shown = ", ".join(known)
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown})")

@@ -407,3 +407,14 @@ def test_predictions_are_written_block_by_block_with_the_same_bytes(tmp_path, mo
     tracemalloc.stop()
     assert (tmp_path / "p.csv").read_bytes() == expected
     assert peak < len(expected) / 4, f"{peak} bytes at the peak for {len(expected)} bytes written"  # 0.3 MB for 5 MB
+
+
+@pytest.mark.parametrize("cell", ["", "NA", "nan"], ids=["empty", "r-na", "pandas-nan"])
+def test_a_missing_known_class_in_a_prediction_input_is_named_so(tmp_path, monkeypatch, cell):
+    """A target column with a class left out (pandas writes NaN as an empty cell): it was "not one of the classes"."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "p.csv", f"a,b,kind\n1,2,x\n3,4,{cell}\n")
+    assert refused(read_points, "p.csv", ["a", "b"], ["x", "y"], "kind") == (
+        f"p.csv:3: kind={cell!r} is a missing class; give every row's class, or remove the 'kind' column to predict "
+        "without known classes (blobclf drops no row itself)"
+    )
