@@ -47,6 +47,8 @@ BINARY_FORMATS = {
     b"\x28\xb5\x2f\xfd": "a zstd-compressed file",
 }
 """First bytes of file formats that are not CSV text, and what each is called in the error."""
+UNPACK = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd"}
+"""The program that decompresses a compressed file of :data:`BINARY_FORMATS`, for its refusal."""
 EXCEL_SEP = re.compile(rb"sep=([\x21-\x7e\t])")
 """A first line stating the delimiter, ``sep=;``, as Excel reads and some tools write before the header."""
 ID_NAME = re.compile(
@@ -188,9 +190,16 @@ def check_text_file(name: str, start: bytes) -> None:
         )
     for magic, what in BINARY_FORMATS.items():
         if start.startswith(magic):
+            fix = "save it as CSV (see docs/tables.md)"
             if magic == b"PK\x03\x04" and Path(name).suffix.lower() in (".xlsx", ".xlsm"):
                 what = "an Excel workbook"
-            raise UserError(f"{name} is {what}; blobclf reads CSV text only: save it as CSV (see docs/tables.md)")
+            elif magic == b"PK\x03\x04":
+                fix = f"unpack it (unzip {shlex.quote(name)}) and give the CSV inside"
+            elif magic in UNPACK:
+                path = Path(name)
+                out = path.with_suffix("") if path.suffix.lower() in (".gz", ".bz2", ".xz", ".zst") else "table.csv"
+                fix = f"decompress it first: {UNPACK[magic]} -dc {shlex.quote(name)} > {shlex.quote(str(out))}"
+            raise UserError(f"{name} is {what}; blobclf reads CSV text only: {fix}")
 
 
 def check_line_breaks(name: str, line: int, raw: bytes) -> None:

@@ -151,8 +151,10 @@ def test_what_numpy_alone_refuses_is_still_one_line_naming_line_and_column(tmp_p
     ("content", "message"),
     [
         (b"PAR1\x15\x04", "t.csv is a Parquet file; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
-        (b"\x1f\x8b\x08\x00", "t.csv is a gzip-compressed file; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
-        (b"PK\x03\x04\x14\x00", "t.csv is a zip archive; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
+        (b"\x1f\x8b\x08\x00", ("t.csv is a gzip-compressed file; blobclf reads CSV text only: decompress it first: "
+                              "gzip -dc t.csv > table.csv")),
+        (b"PK\x03\x04\x14\x00", ("t.csv is a zip archive; blobclf reads CSV text only: unpack it (unzip t.csv) and give the "
+                                "CSV inside")),
     ],
     ids=["parquet", "gzip", "zip"],
 )
@@ -418,3 +420,20 @@ def test_a_missing_known_class_in_a_prediction_input_is_named_so(tmp_path, monke
         f"p.csv:3: kind={cell!r} is a missing class; give every row's class, or remove the 'kind' column to predict "
         "without known classes (blobclf drops no row itself)"
     )
+
+
+def test_a_compressed_table_is_told_how_to_decompress(tmp_path, monkeypatch):
+    """pandas' to_csv("t.csv.gz"): the refusal said "save it as CSV", which it had been, then compressed."""
+    import gzip
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my data").mkdir()
+    write(tmp_path / "my data" / "t.csv.gz", gzip.compress(IRIS_LIKE.encode()))
+    message = refused(read_table, "my data/t.csv.gz", "kind")
+    assert message == ("my data/t.csv.gz is a gzip-compressed file; blobclf reads CSV text only: decompress it first: "
+                       "gzip -dc 'my data/t.csv.gz' > 'my data/t.csv'")
+    assert refused(read_points, "my data/t.csv.gz", ["a", "b"], ["x", "y", "z"], "kind") == message
+    # the command given works
+    import subprocess
+    subprocess.run(message.split("decompress it first: ")[1], shell=True, check=True, cwd=tmp_path)
+    assert read_table("my data/t.csv", "kind").features.shape == (30, 2)
