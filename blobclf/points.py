@@ -13,6 +13,7 @@ from torch import Tensor
 
 from blobclf.errors import UserError
 from blobclf.table import (
+    FINITE_FIX,
     FLOAT32_MAX,
     MISSING,
     header_hint,
@@ -134,15 +135,15 @@ def output_columns(classes: Sequence[str] | None) -> set[str]:
 
 def _number(cell: str, name: str, line: int, column: str) -> float:
     value = parse_number(cell)
+    if cell.strip().lower() in MISSING:  # nan included, as in training tables
+        raise UserError(
+            f"{name}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
+            "(blobclf drops no row itself)"
+        )
     if value is None:
-        if cell.strip().lower() in MISSING:
-            raise UserError(
-                f"{name}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
-                "(blobclf drops no row itself)"
-            )
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a number{number_fix(cell)}")
     if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
-        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a finite number")
+        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a finite number{FINITE_FIX}")
     return value
 
 

@@ -59,6 +59,8 @@ pandas' ``Unnamed: 0`` (an index saved and read back)."""
 CONTINUOUS_VALUES = 20
 """A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+FINITE_FIX = "; write a number between -3.4e38 and 3.4e38, or remove the row (blobclf drops no row itself)"
+"""The fix an infinite or too large feature value is refused with."""
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
 """A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
@@ -606,7 +608,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
                 )
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
-                raise UserError(f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number")
+                raise UserError(
+                    f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
+                )
     if missing:
         column, (line, count) = min(missing.items(), key=lambda item: item[1][0])
         raise UserError(

@@ -437,3 +437,19 @@ def test_a_compressed_table_is_told_how_to_decompress(tmp_path, monkeypatch):
     import subprocess
     subprocess.run(message.split("decompress it first: ")[1], shell=True, check=True, cwd=tmp_path)
     assert read_table("my data/t.csv", "kind").features.shape == (30, 2)
+
+
+@pytest.mark.parametrize("cell", ["inf", "-Infinity", "1e39"])
+def test_an_infinite_feature_is_refused_with_its_fix_in_training_and_prediction(tmp_path, monkeypatch, cell):
+    """The refusal named the cell but no fix; and nan, a missing value in training, was "not a finite number" in prediction."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"a,b,kind\n1,2,x\n{cell},3,y\n")
+    fix = "write a number between -3.4e38 and 3.4e38, or remove the row (blobclf drops no row itself)"
+    assert refused(read_table, "t.csv", "kind") == f"t.csv:3: column 'a' holds {cell!r}, not a finite float32 number; {fix}"
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={cell!r} is not a finite number; {fix}"
+    write(tmp_path / "n.csv", "a,b,kind\n1,2,x\nNaN,3,y\n")
+    assert refused(read_table, "n.csv", "kind").endswith("column 'a' has 1 missing value (first on line 3); fill them in or "
+                                                         "remove those rows (blobclf drops no row itself)")
+    assert refused(read_points, "n.csv", ["a", "b"], ["x", "y"], "kind") == (
+        "n.csv:3: a='NaN' is a missing value; fill it in or remove the row (blobclf drops no row itself)"
+    )
