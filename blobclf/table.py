@@ -123,6 +123,8 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
     file = Path(path)
     if file.is_dir():
         raise UserError(f"{name} is a folder, not a CSV file; give the path of the table file itself")
+    if file.is_symlink() and not file.exists():
+        raise UserError(f"{name} is a symbolic link to {os.readlink(file)}, which does not exist; give the table itself")
     if not file.is_file():
         raise UserError(f"{name}: no such file")
     with file.open("rb") as handle:

@@ -453,3 +453,15 @@ def test_an_infinite_feature_is_refused_with_its_fix_in_training_and_prediction(
     assert refused(read_points, "n.csv", ["a", "b"], ["x", "y"], "kind") == (
         "n.csv:3: a='NaN' is a missing value; fill it in or remove the row (blobclf drops no row itself)"
     )
+
+
+def test_a_symbolic_link_is_read_as_its_table_and_a_broken_one_is_named(tmp_path, monkeypatch):
+    """A link to a table reads as the table; a link whose table moved was "no such file", though the file is there."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", IRIS_LIKE)
+    (tmp_path / "link.csv").symlink_to("t.csv")
+    assert (read_table("link.csv", "kind").features == read_table("t.csv", "kind").features).all()
+    (tmp_path / "broken.csv").symlink_to("moved/t.csv")
+    message = "broken.csv is a symbolic link to moved/t.csv, which does not exist; give the table itself"
+    assert refused(read_table, "broken.csv", "kind") == message
+    assert refused(read_points, "broken.csv", ["a", "b"], ["x", "y", "z"], "kind") == message
