@@ -172,7 +172,7 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
         if column == "" and column in seen:
             raise UserError(
                 f"{name}:{line}: columns {seen[column]} and {position} have no name (a saved index, a delimiter at the "
-                "end of each line?); name them"
+                "end of each line, empty columns a spreadsheet kept?); name them, or delete them"
             )
         if column in seen:
             raise UserError(

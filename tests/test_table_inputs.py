@@ -372,7 +372,8 @@ def test_two_columns_without_a_name_are_named_so(tmp_path, monkeypatch):
     """pandas' index and a delimiter ending every line: the header was said to name the column '' twice."""
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", ",a,b,kind,\n0,1,2,x,\n1,3,4,y,\n")
-    message = "t.csv:1: columns 1 and 5 have no name (a saved index, a delimiter at the end of each line?); name them"
+    message = ("t.csv:1: columns 1 and 5 have no name (a saved index, a delimiter at the end of each line, empty columns "
+               "a spreadsheet kept?); name them, or delete them")
     assert refused(read_table, "t.csv", "kind") == message
     assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == message
 
