@@ -487,9 +487,26 @@ def comment_hint(header: Header) -> str:
             "the first line")
 
 
+def space_hint(header: Header) -> str:
+    """``"; ..."`` saying that columns are not split at spaces, when the header is one column of several words.
+
+    R's ``write.table`` (whose default separator is a space) and fixed-width text line their columns
+    up with spaces; a space is no delimiter here (names may hold spaces), so such a header is one column.
+
+    Example:
+        >>> space_hint(Header("p.txt", ['a "b" kind'], ",", 1))
+        "; the header's columns are separated by spaces, which blobclf does not split at (R's write.table, fixed-width text): save the table with ',' between columns (R: write.csv)"
+    """
+    if len(header.columns) != 1 or len(header.columns[0].split()) < 2:
+        return ""
+    return ("; the header's columns are separated by spaces, which blobclf does not split at (R's write.table, "
+            "fixed-width text): save the table with ',' between columns (R: write.csv)")
+
+
 def header_hint(header: Header) -> str:
-    """What a header that lacks a needed column may be instead: split at the wrong delimiter, or a comment line."""
-    return delimiter_hint(header) or comment_hint(header)
+    """What a header that lacks a needed column may be instead: split at the wrong delimiter, a comment line, or
+    columns separated by spaces."""
+    return delimiter_hint(header) or comment_hint(header) or space_hint(header)
 
 
 def shown_columns(columns: Sequence[str], limit: int = 20) -> str:

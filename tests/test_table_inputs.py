@@ -466,3 +466,15 @@ def test_a_symbolic_link_is_read_as_its_table_and_a_broken_one_is_named(tmp_path
     message = "broken.csv is a symbolic link to moved/t.csv, which does not exist; give the table itself"
     assert refused(read_table, "broken.csv", "kind") == message
     assert refused(read_points, "broken.csv", ["a", "b"], ["x", "y", "z"], "kind") == message
+
+
+def test_columns_separated_by_spaces_are_named_in_training_and_prediction(tmp_path, monkeypatch):
+    """R's write.table (a space between columns, quoted names, row names): the refusal listed one odd column, no fix."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "r.txt", '"a" "b" "kind"\n' + "".join(f'"{i + 1}" {i % 7}.5 {i % 3} "{"xyz"[i % 3]}"\n' for i in range(9)))
+    hint = ("the header's columns are separated by spaces, which blobclf does not split at (R's write.table, fixed-width "
+            "text): save the table with ',' between columns (R: write.csv)")
+    assert refused(read_table, "r.txt", "kind") == (
+        f"r.txt: no target column 'kind'; the columns are: a \"b\" \"kind\" (choose one with --data.target); {hint}"
+    )
+    assert refused(read_points, "r.txt", ["a", "b"], ["x", "y", "z"], "kind").endswith(f"(the model's features: a, b); {hint}")
