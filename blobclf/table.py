@@ -65,6 +65,8 @@ DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
 """A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 """A number written with ``,`` between thousands (``1,234.5``, ``12,345,678``; ``1,234`` could be a decimal comma)."""
+SPACE_GROUPS = re.compile(r"[+\-\u2212]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
+"""A number whose digits are grouped in thousands by spaces (a no-break or thin one too): ``1 234,5``."""
 BOOLEANS = frozenset({"true", "false"})
 """Cells (compared stripped and lower-cased) that are booleans as pandas (``True``) and R (``TRUE``) write them."""
 PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
@@ -729,7 +731,9 @@ def number_fix(cell: str) -> str:
 
     A decimal comma (``1,5``, ``1.234,5``: a file saved with a comma as the decimal point) is
     told to be written with a ``.``; thousands separators (``1,234.5``) to be left out (``1,234``,
-    either, is given both ways); a boolean (``True``, ``FALSE``) to be written as 1 or 0.
+    either, is given both ways); a boolean (``True``, ``FALSE``) to be written as 1 or 0; a
+    typographic minus (``\u2212``) and digits grouped by spaces (``1 234,5``, as spreadsheets in
+    French and other languages write numbers) to be written plainly.
 
     Example:
         >>> number_fix("1_000")
@@ -740,8 +744,16 @@ def number_fix(cell: str) -> str:
         "; numbers take no thousands separators: write it as '1234.5'"
         >>> number_fix("TRUE")
         '; write booleans as 1 and 0'
+        >>> number_fix("\u22121\u202f234,5")  # as French spreadsheets write -1234.5
+        "; write it as '-1234.5' (an ASCII '-', no spaces between digits, '.' as the decimal point)"
     """
     text = cell.strip()
+    if "\u2212" in text or SPACE_GROUPS.fullmatch(text):  # a typographic minus, digits grouped by spaces
+        plain = re.sub(r"(?<=\d)\s+(?=\d{3})", "", text.replace("\u2212", "-"))
+        if DECIMAL_COMMA.fullmatch(plain):
+            plain = plain.replace(".", "").replace(",", ".")
+        if parse_number(plain) is not None:
+            return f"; write it as {plain!r} (an ASCII '-', no spaces between digits, '.' as the decimal point)"
     thousands = THOUSANDS.fullmatch(text) is not None
     if DECIMAL_COMMA.fullmatch(text):
         plain = text.replace(".", "").replace(",", ".")

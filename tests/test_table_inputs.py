@@ -478,3 +478,18 @@ def test_columns_separated_by_spaces_are_named_in_training_and_prediction(tmp_pa
         f"r.txt: no target column 'kind'; the columns are: a \"b\" \"kind\" (choose one with --data.target); {hint}"
     )
     assert refused(read_points, "r.txt", ["a", "b"], ["x", "y", "z"], "kind").endswith(f"(the model's features: a, b); {hint}")
+
+
+@pytest.mark.parametrize(
+    ("cell", "plain"),
+    [("\u22125.1", "-5.1"), ("1\u00a0234,5", "1234.5"), ("\u221212\u202f345\u202f678,25", "-12345678.25"), ("1 234.5", "1234.5")],
+    ids=["typographic-minus", "no-break-space-groups", "narrow-space-groups", "space-groups"],
+)
+def test_numbers_as_spreadsheets_in_other_languages_write_them_are_told_how_to_write(tmp_path, monkeypatch, cell, plain):
+    """French and other spreadsheets group digits by (no-break) spaces and may write a typographic minus: the fix was
+    "leave the column out"."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"a;b;kind\n1;2;x\n{cell};3;y\n")
+    fix = f"write it as {plain!r} (an ASCII '-', no spaces between digits, '.' as the decimal point)"
+    assert refused(read_table, "t.csv", "kind") == f"t.csv:3: feature column 'a' holds {cell!r}, not a number; {fix}"
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={cell!r} is not a number; {fix}"
