@@ -187,12 +187,15 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
 
 def check_text_file(name: str, start: bytes) -> None:
     """Refuse, naming its format, a file whose first bytes are those of a binary format (:data:`BINARY_FORMATS`)
-    or of UTF-16 text (:func:`is_utf16`).
+    or of UTF-16 text (:func:`utf16_encoding`).
     """
-    if is_utf16(start):
+    encoding = utf16_encoding(start)
+    if encoding is not None:
+        path = Path(name)
+        out = path.with_name(f"{path.stem}-utf8{path.suffix}")
         raise UserError(
             f"{name} is UTF-16 text (as Excel's \"Unicode Text\" saves); blobclf reads UTF-8: save it as \"CSV "
-            "UTF-8\", or convert it: iconv -f UTF-16 -t UTF-8"
+            f"UTF-8\", or convert it: iconv -f {encoding} -t UTF-8 {shlex.quote(name)} > {shlex.quote(str(out))}"
         )
     for magic, what in BINARY_FORMATS.items():
         if start.startswith(magic):
@@ -222,23 +225,26 @@ def check_line_breaks(name: str, line: int, raw: bytes) -> None:
         )
 
 
-def is_utf16(start: bytes) -> bool:
-    """Whether a file's first bytes are UTF-16 text: a UTF-16 byte order mark, or two ASCII characters in UTF-16.
+def utf16_encoding(start: bytes) -> str | None:
+    """The UTF-16 encoding of a file's first bytes, as iconv names it, or ``None`` for text that is not UTF-16.
 
-    Excel's "Unicode Text" saves UTF-16 with a byte order mark; without one, a header's ASCII letters
-    alternate with NUL bytes (``a\\0b\\0`` or ``\\0a\\0b``), which no UTF-8 text starts with.
+    Excel's "Unicode Text" saves UTF-16 with a byte order mark (``UTF-16``: iconv reads the mark);
+    without one, a header's ASCII letters alternate with NUL bytes (``a\\0b\\0``: ``UTF-16LE``, or
+    ``\\0a\\0b``: ``UTF-16BE``), which no UTF-8 text starts with.
 
     Example:
-        >>> is_utf16("a\\tb".encode("utf-16")), is_utf16("ab".encode("utf-16-be")), is_utf16(b"a,b")
-        (True, True, False)
+        >>> utf16_encoding("a\\tb".encode("utf-16")), utf16_encoding("ab".encode("utf-16-be")), utf16_encoding(b"a,b")
+        ('UTF-16', 'UTF-16BE', None)
     """
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
+        return "UTF-16"
     if len(start) < 4:
-        return False
-    little = start[1] == 0 == start[3] and 0 < start[0] < 0x80 and 0 < start[2] < 0x80
-    big = start[0] == 0 == start[2] and 0 < start[1] < 0x80 and 0 < start[3] < 0x80
-    return little or big
+        return None
+    if start[1] == 0 == start[3] and 0 < start[0] < 0x80 and 0 < start[2] < 0x80:
+        return "UTF-16LE"
+    if start[0] == 0 == start[2] and 0 < start[1] < 0x80 and 0 < start[3] < 0x80:
+        return "UTF-16BE"
+    return None
 
 
 def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:

@@ -265,15 +265,26 @@ def test_classic_mac_line_endings_are_one_line_in_training_and_prediction(tmp_pa
     assert read_header(write(tmp_path / "one.csv", "a,b,kind\r")).columns == ["a", "b", "kind"]
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"], ids=["bom", "little-endian", "big-endian"])
-def test_utf16_text_is_named_in_training_and_prediction(tmp_path, monkeypatch, encoding):
+@pytest.mark.parametrize(
+    ("encoding", "iconv"), [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")],
+    ids=["bom", "little-endian", "big-endian"],
+)
+def test_utf16_text_is_named_in_training_and_prediction(tmp_path, monkeypatch, encoding, iconv):
     """Excel's "Unicode Text" (UTF-16, tab-delimited): was "not UTF-8 text (byte 0xff)", or a garbled header without a BOM."""
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "u.txt", IRIS_LIKE.replace(",", "\t").replace("\n", "\r\n").encode(encoding))
     message = ("u.txt is UTF-16 text (as Excel's \"Unicode Text\" saves); blobclf reads UTF-8: save it as \"CSV UTF-8\", "
-               "or convert it: iconv -f UTF-16 -t UTF-8")
+               f"or convert it: iconv -f {iconv} -t UTF-8 u.txt > u-utf8.txt")
     assert refused(read_table, "u.txt", "kind") == message
     assert refused(read_points, "u.txt", ["a", "b"], ["x", "y", "z"], "kind") == message
+    # the command given works
+    import shutil
+    import subprocess
+
+    if shutil.which("iconv"):
+        subprocess.run(message.split("convert it: ")[1], shell=True, check=True, cwd=tmp_path)
+        converted = read_table("u-utf8.txt", "kind")
+        assert (converted.features == read_table(write(tmp_path / "p.csv", IRIS_LIKE), "kind").features).all()
 
 
 def test_excels_sep_line_states_the_delimiter_in_training_and_prediction(tmp_path, monkeypatch):
