@@ -88,6 +88,8 @@ class Header:
     delimiter: str
     line: int
     """Line number of the header row (rows follow it)."""
+    stated: bool = False
+    """The delimiter is the one a first line ``sep=X`` states."""
 
 
 @dataclass
@@ -182,7 +184,7 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
                 f"{position}); rename one"
             )
         seen[column] = position
-    return Header(name, columns, delimiter, line)
+    return Header(name, columns, delimiter, line, stated is not None)
 
 
 def check_text_file(name: str, start: bytes) -> None:
@@ -476,6 +478,9 @@ def delimiter_hint(header: Header) -> str:
     other = next((d for d in DELIMITERS if d != header.delimiter and d in header.columns[0]), None)
     if other is None:
         return ""
+    if header.stated:
+        return (f"; the header was split at {header.delimiter!r}, as the file's first line (sep={header.delimiter}) "
+                f"states, but holds {other!r}: correct that line or delete it")
     return f"; the header was split at {header.delimiter!r} but holds {other!r}: give --data.delimiter {other!r} (or null to detect it)"
 
 

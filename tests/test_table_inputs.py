@@ -304,6 +304,12 @@ def test_excels_sep_line_states_the_delimiter_in_training_and_prediction(tmp_pat
         "sep.csv:1: the file states its delimiter (sep=;), but --data.delimiter is ','; give --data.delimiter ';' or "
         "leave it out"
     )
+    # a sep= line that does not match the file: the fix is the line, not --data.delimiter
+    write(tmp_path / "wrong.csv", "sep=,\n" + IRIS_LIKE.replace(",", ";"))
+    assert refused(read_table, "wrong.csv", "kind") == (
+        "wrong.csv: no target column 'kind'; the columns are: a;b;kind (choose one with --data.target); the header was "
+        "split at ',', as the file's first line (sep=,) states, but holds ';': correct that line or delete it"
+    )
 
 
 @pytest.mark.parametrize(
