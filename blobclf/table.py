@@ -269,10 +269,34 @@ def _utf8(name: str, line: int, data: bytes, whole: bool) -> str:
     except UnicodeDecodeError as error:
         if whole or error.start < len(data) - 4:  # not just a character cut at the sample's end
             bad = line + data[: error.start].count(b"\n")
-            raise UserError(
-                f"{name}:{bad}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8"
-            ) from None
+            raise not_utf8(name, bad, data[error.start]) from None
         return data[: error.start].decode("utf-8")
+
+
+def not_utf8(name: str, line: int, byte: int) -> UserError:
+    """The refusal of text that is not UTF-8 at ``line``, where ``byte`` is the first byte that is not.
+
+    A letter of Windows-1252 (Excel's "CSV (Comma delimited)" on Windows in western languages,
+    which Latin-1 mostly shares) is shown as that letter, with the ``iconv`` command that converts
+    the file; the encoding is a guess, so it is named as one.
+
+    Example:
+        >>> str(not_utf8("t.csv", 3, 0xe9))
+        't.csv:3: not UTF-8 text (byte 0xe9, \\'é\\' if the file is Windows-1252 / Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 t.csv > t-utf8.csv'
+    """
+    try:
+        letter = bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        letter = ""
+    if not letter.isprintable() or not letter or byte < 0x80:
+        return UserError(f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8")
+    path = Path(name)
+    out = path.with_name(f"{path.stem}-utf8{path.suffix}")
+    return UserError(
+        f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}, {letter!r} if the file is Windows-1252 / Latin-1); save it "
+        f"as UTF-8 (\"CSV UTF-8\" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shlex.quote(name)} > "
+        f"{shlex.quote(str(out))}"
+    )
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -691,9 +715,7 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
                     yield start, row
                 start = physical + 1
         except UnicodeDecodeError as error:
-            raise UserError(
-                f"{name}:{physical}: not UTF-8 text (byte 0x{error.object[error.start]:02x}); save the file as UTF-8"
-            ) from None
+            raise not_utf8(name, physical, error.object[error.start]) from None
         except csv.Error as error:
             if physical > start:
                 raise unclosed(start) from None

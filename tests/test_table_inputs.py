@@ -510,3 +510,18 @@ def test_numbers_as_spreadsheets_in_other_languages_write_them_are_told_how_to_w
     fix = f"write it as {plain!r} (an ASCII '-', no spaces between digits, '.' as the decimal point)"
     assert refused(read_table, "t.csv", "kind") == f"t.csv:3: feature column 'a' holds {cell!r}, not a number; {fix}"
     assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={cell!r} is not a number; {fix}"
+
+
+def test_windows_1252_text_is_named_with_the_command_that_converts_it(tmp_path, monkeypatch):
+    """Excel's "CSV (Comma delimited)" on Windows: accents in cp1252 were "byte 0xe9; save the file as UTF-8" alone."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "longueur_sépale;largeur;espèce\r\n1,5;2;sétosa\r\n".replace(",", ".").encode("cp1252"))
+    message = refused(read_table, "t.csv", "espèce")
+    assert message == ("t.csv:1: not UTF-8 text (byte 0xe9, 'é' if the file is Windows-1252 / Latin-1); save it as UTF-8 "
+                       "(\"CSV UTF-8\" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 t.csv > t-utf8.csv")
+    import shutil
+    import subprocess
+
+    if shutil.which("iconv"):
+        subprocess.run(message.split("convert it: ")[1], shell=True, check=True, cwd=tmp_path)
+        assert read_points("t-utf8.csv", ["longueur_sépale", "largeur"], ["sétosa"], "espèce").labels.tolist() == [0]
