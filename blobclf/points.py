@@ -17,6 +17,7 @@ from blobclf.table import (
     FLOAT32_MAX,
     MISSING,
     header_hint,
+    nfc,
     number_fix,
     parse_number,
     read_header,
@@ -79,6 +80,9 @@ def read_points(
     """
     header = read_header(path, delimiter)
     name, columns = header.path, header.columns
+    feature_names = [nfc(feature) for feature in feature_names]
+    classes = [nfc(value) for value in classes] if classes is not None else None
+    label_column = nfc(label_column)
     for feature in feature_names:
         if feature not in columns:
             raise UserError(
@@ -148,7 +152,7 @@ def _number(cell: str, name: str, line: int, column: str) -> float:
 
 
 def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] | None) -> int:
-    text = cell.strip()
+    text = nfc(cell.strip())
     if known is None:
         if text.isascii() and text.isdigit() and len(text) <= 9:
             return int(text)

@@ -165,7 +165,7 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
                 break
             sample += "\n" + row
         delimiter = sniff_delimiter(sample)
-    columns = [cell.strip() for cell in next(csv.reader([text], delimiter=delimiter))]
+    columns = [nfc(cell.strip()) for cell in next(csv.reader([text], delimiter=delimiter))]
     if all(_is_number(cell) for cell in columns):
         raise UserError(
             f"{name}:{line}: the first row holds numbers ({columns[0]!r}, ...), not column names; "
@@ -299,6 +299,20 @@ def not_utf8(name: str, line: int, byte: int) -> UserError:
     )
 
 
+def nfc(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC), as names and classes are compared.
+
+    macOS and some tools write accented letters decomposed (``e`` then a combining accent, NFD);
+    they look the same as the composed ``é`` a keyboard types, so a column ``espèce`` must be found
+    by ``--data.target espèce`` and a class ``sétosa`` be one class however each file writes it.
+
+    Example:
+        >>> nfc("e\u0301") == "\u00e9"
+        True
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def sniff_delimiter(sample: str) -> str:
     """The delimiter of ``sample`` (the header and first rows), one of :data:`DELIMITERS`; ``,`` if unclear."""
     try:
@@ -331,6 +345,9 @@ def read_table(
     """
     header = read_header(path, delimiter)
     name, columns = header.path, header.columns
+    target = nfc(target) if target is not None else None
+    features = [nfc(column) for column in features] if features is not None else None
+    classes = [nfc(value) for value in classes] if classes is not None else None
     if target is not None and target not in columns:
         raise UserError(
             f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with "
@@ -355,7 +372,7 @@ def read_table(
     codes: dict[str, int] = {}
     converters: dict[int, Any] = {i: _zero for column, i in index.items() if column not in feature_names}
     if target is not None:
-        converters[index[target]] = lambda cell: codes.setdefault(cell.strip(), len(codes))
+        converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
     try:
         data = _load(name, header, header.line, converters)
     except (ValueError, UnicodeDecodeError) as error:
@@ -725,7 +742,7 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
 def _first_line(header: Header, column: str, value: str) -> int:
     position = header.columns.index(column)
     for line, row in rows(header):
-        if len(row) > position and row[position].strip() == value:
+        if len(row) > position and nfc(row[position].strip()) == value:
             return line
     return header.line
 

@@ -525,3 +525,29 @@ def test_windows_1252_text_is_named_with_the_command_that_converts_it(tmp_path, 
     if shutil.which("iconv"):
         subprocess.run(message.split("convert it: ")[1], shell=True, check=True, cwd=tmp_path)
         assert read_points("t-utf8.csv", ["longueur_sépale", "largeur"], ["sétosa"], "espèce").labels.tolist() == [0]
+
+
+def test_decomposed_accents_are_the_same_names_and_classes(tmp_path, monkeypatch):
+    """macOS tools may write "é" as "e" and a combining accent (NFD): "no target column 'espèce'; the columns are:
+    ..., espèce", and "sétosa" in a prediction input was "not one of the model's classes (sétosa, ...)"."""
+    import unicodedata
+
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    composed = "longueur_sépale,b,espèce\n" + "".join(f"{i % 7}.5,{i % 3},{['sétosa', 'x'][i % 2]}\n" for i in range(20))
+    write(tmp_path / "nfc.csv", composed)
+    write(tmp_path / "nfd.csv", unicodedata.normalize("NFD", composed))
+    modules = {}
+    for file in ("nfc.csv", "nfd.csv"):
+        for target in ("espèce", unicodedata.normalize("NFD", "espèce")):
+            module = modules[file, target] = TableDataModule(file, target)
+            module.setup("fit")
+            assert module.hparams.target == "espèce" and module.feature_names == ["longueur_sépale", "b"]
+            assert module.class_names == ["sétosa", "x"]
+    first, *others = modules.values()
+    for other in others:
+        for split in ("train", "test"):
+            assert all(torch.equal(a, b) for a, b in zip(first.split(split), other.split(split)))
+    points = read_points("nfd.csv", ["longueur_sépale", "b"], ["sétosa", "x"], "espèce")
+    assert points.labels.tolist() == [0, 1] * 10
