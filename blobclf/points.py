@@ -13,9 +13,11 @@ from torch import Tensor
 
 from blobclf.errors import UserError
 from blobclf.table import (
+    FINITE_FIX,
     FLOAT32_MAX,
     MISSING,
-    delimiter_hint,
+    header_hint,
+    nfc,
     number_fix,
     parse_number,
     read_header,
@@ -78,11 +80,14 @@ def read_points(
     """
     header = read_header(path, delimiter)
     name, columns = header.path, header.columns
+    feature_names = [nfc(feature) for feature in feature_names]
+    classes = [nfc(value) for value in classes] if classes is not None else None
+    label_column = nfc(label_column)
     for feature in feature_names:
         if feature not in columns:
             raise UserError(
                 f"{name}:{header.line}: no column {feature!r}, which the model needs; the columns are: "
-                f"{shown_columns(columns)} (the model's features: {shown_columns(feature_names)}){delimiter_hint(header)}"
+                f"{shown_columns(columns)} (the model's features: {shown_columns(feature_names)}){header_hint(header)}"
             )
     index = {column: i for i, column in enumerate(columns)}
     wanted = [index[f] for f in feature_names]
@@ -134,24 +139,29 @@ def output_columns(classes: Sequence[str] | None) -> set[str]:
 
 def _number(cell: str, name: str, line: int, column: str) -> float:
     value = parse_number(cell)
+    if cell.strip().lower() in MISSING:  # nan included, as in training tables
+        raise UserError(
+            f"{name}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
+            "(blobclf drops no row itself)"
+        )
     if value is None:
-        if cell.strip().lower() in MISSING:
-            raise UserError(
-                f"{name}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
-                "(blobclf drops no row itself)"
-            )
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a number{number_fix(cell)}")
     if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
-        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a finite number")
+        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a finite number{FINITE_FIX}")
     return value
 
 
 def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] | None) -> int:
-    text = cell.strip()
+    text = nfc(cell.strip())
     if known is None:
         if text.isascii() and text.isdigit() and len(text) <= 9:
             return int(text)
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a class index (0, 1, ...)")
+    if text not in known and text.lower() in MISSING:
+        raise UserError(
+            f"{name}:{line}: {column}={shown_cell(cell)} is a missing class; give every row's class, or remove the "
+            f"{column!r} column to predict without known classes (blobclf drops no row itself)"
+        )
     if text not in known:
         shown = ", ".join(known)
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown})")

@@ -7,7 +7,8 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 import lightning as L
 import torch
@@ -22,6 +23,9 @@ from blobclf.points import PREDICTED_COLUMN
 PROTECTED_SUFFIXES = (".ckpt", ".pth", ".pt", ".onnx", ".yaml", ".yml", ".json", ".png")
 PROTECTED_NAMES = ("model.json", "config.yaml", "hparams.yaml")
 RUN_FOLDER = re.compile(r"^version_\d+$")
+BLOCK_ROWS = 1 << 14
+"""Prediction rows made at a time (their features and probabilities turned into Python values): the output is never
+all held as text."""
 
 
 def prediction_rows(
@@ -35,12 +39,30 @@ def prediction_rows(
 ) -> tuple[list[str], list[list[Any]]]:
     """Header and rows: carried columns, features, ``prob_<class>`` per class, ``predicted``, the true label.
 
+    :func:`prediction_table` with its rows in a list (for a few rows; ``predict`` streams them).
+    """
+    header, rows = prediction_table(features, probabilities, labels, names, class_names, carried, label_column)
+    return header, list(rows)
+
+
+def prediction_table(
+    features: torch.Tensor,
+    probabilities: torch.Tensor,
+    labels: torch.Tensor,
+    names: list[str],
+    class_names: list[str] | None = None,
+    carried: dict[str, list[str]] | None = None,
+    label_column: str = "label",
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """Header and rows, made as they are read: carried columns, features, ``prob_<class>``, ``predicted``, the true label.
+
     ``predicted`` and the true label (``label_column``, written when every label is known) are
     class names; ``carried`` columns (e.g. an id) are copied from the input as they were, and
-    features written as the shortest text that reads back as their float32 value (``5.1``).
+    features written as the shortest text that reads back as their float32 value (``5.1``). The
+    rows are made :data:`BLOCK_ROWS` at a time, so a million rows are never all in memory as text.
 
     Raises:
-        UserError: if two columns would share a name (an input column named ``predicted``).
+        UserError: if two columns would share a name (an input column named ``predicted``), at once.
     """
     known = bool((labels >= 0).all())
     classes = class_names if class_names is not None else [str(k) for k in range(probabilities.shape[1])]
@@ -50,17 +72,44 @@ def prediction_rows(
     twice = next((column for i, column in enumerate(header) if column in header[:i]), None)
     if twice is not None:  # read_points refuses such inputs first; this guards every other way in
         raise UserError(f"the predictions would have two columns named {twice!r}; rename that column of the input")
-    predicted = probabilities.argmax(dim=1).tolist()
-    kept = list(zip(*carried.values())) if carried else [()] * features.shape[0]
-    truth = labels.tolist()
-    rows = []
-    for i, (point, probs) in enumerate(zip(features.detach().cpu().float().numpy(), probabilities.tolist())):
-        row: list[Any] = [*kept[i], *(_shortest(v) for v in point), *(repr(float(p)) for p in probs)]
-        row.append(classes[predicted[i]])
-        if known:
-            row.append(classes[truth[i]])
-        rows.append(row)
-    return header, rows
+    return header, _rows(features, probabilities, labels if known else None, classes, list(carried.values()))
+
+
+def _rows(
+    features: torch.Tensor, probabilities: torch.Tensor, labels: torch.Tensor | None, classes: list[str],
+    carried: list[list[str]],
+) -> Iterator[list[Any]]:
+    """The rows of :func:`prediction_table`, made block by block (``labels`` ``None``: not written)."""
+    for start in range(0, features.shape[0], BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, features.shape[0])
+        points = features[start:stop].detach().cpu().float().numpy()
+        probs = probabilities[start:stop]
+        predicted = probs.argmax(dim=1).tolist()
+        truth = labels[start:stop].tolist() if labels is not None else None
+        for i, (point, row_probs) in enumerate(zip(points, probs.tolist(), strict=True)):
+            row: list[Any] = [column[start + i] for column in carried]
+            row += [_shortest(v) for v in point]
+            row += [repr(float(p)) for p in row_probs]
+            row.append(classes[predicted[i]])
+            if truth is not None:
+                row.append(classes[truth[i]])
+            yield row
+
+
+def write_rows(handle: IO[bytes], header: list[str], rows: Iterable[list[Any]]) -> int:
+    """Write ``header`` and ``rows`` to the binary ``handle`` as UTF-8 CSV, as they come; return the row count."""
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+    try:
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(header)
+        count = 0
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+        text.flush()
+    finally:
+        text.detach()  # the handle stays open: atomic_write syncs and closes it
+    return count
 
 
 def _shortest(value: Any) -> str:
@@ -194,19 +243,15 @@ class PredictionWriter(PredictionCollector):
         points = trainer.datamodule.predict_points()
         features, labels = points.features, points.labels
         probabilities = self.result.cpu()
-        header, rows = prediction_rows(
+        header, rows = prediction_table(
             features, probabilities, labels, points.feature_names, class_names=getattr(pl_module, "classes", None),
             carried=points.carried, label_column=getattr(trainer.datamodule, "label_column", "label"),
         )
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
         path = Path(self.output) if self.output else self._default_path(trainer)
         try:
-            # never over a file made since on_predict_start looked (another predict into the same output)
-            self.written = atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode()),
-                                        replace=self.overwrite)
+            # never over a file made since on_predict_start looked (another predict into the same output);
+            # the rows are made as they are written, never all held as text
+            self.written = atomic_write(path, lambda handle: write_rows(handle, header, rows), replace=self.overwrite)
         except OSError as error:
             if isinstance(error, FileExistsError) and error.filename == os.fspath(path):
                 raise UserError(_exists(path, "was written by another command while this predict ran")) from None
@@ -214,10 +259,11 @@ class PredictionWriter(PredictionCollector):
                 f"cannot write predictions to {str(path)!r}: {error.strerror or error}; choose another "
                 "--prediction.output"
             ) from None
-        print(f"predictions: {path} ({len(rows)} rows)")
+        count = features.shape[0]
+        print(f"predictions: {path} ({count} rows)")
         if bool((labels >= 0).all()):
             correct = int((probabilities.argmax(dim=1) == labels).sum())
-            print(f"accuracy on these points: {correct / len(rows):.5f} ({correct} of {len(rows)})")
+            print(f"accuracy on these points: {correct / count:.5f} ({correct} of {count})")
 
 
 def _exists(path: Path, how: str = "already exists") -> str:

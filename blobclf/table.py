@@ -47,9 +47,28 @@ BINARY_FORMATS = {
     b"\x28\xb5\x2f\xfd": "a zstd-compressed file",
 }
 """First bytes of file formats that are not CSV text, and what each is called in the error."""
+UNPACK = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd"}
+"""The program that decompresses a compressed file of :data:`BINARY_FORMATS`, for its refusal."""
+EXCEL_SEP = re.compile(rb"sep=([\x21-\x7e\t])")
+"""A first line stating the delimiter, ``sep=;``, as Excel reads and some tools write before the header."""
+ID_NAME = re.compile(
+    r"#|ids?|index|idx|uuid|guid|row[ _.]?(?:id|names?|numbers?)|unnamed: ?\d+|[\w .-]*[ _.-]id", re.IGNORECASE
+)
+"""Column names of row identifiers: ``id``, ``ID``, ``patient_id``, ``sample id``, ``#``, ``index``, ``rownames``,
+pandas' ``Unnamed: 0`` (an index saved and read back)."""
+CONTINUOUS_VALUES = 20
+"""A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+FINITE_FIX = "; write a number between -3.4e38 and 3.4e38, or remove the row (blobclf drops no row itself)"
+"""The fix an infinite or too large feature value is refused with."""
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
 """A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+"""A number written with ``,`` between thousands (``1,234.5``, ``12,345,678``; ``1,234`` could be a decimal comma)."""
+SPACE_GROUPS = re.compile(r"[+\-\u2212]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
+"""A number whose digits are grouped in thousands by spaces (a no-break or thin one too): ``1 234,5``."""
+BOOLEANS = frozenset({"true", "false"})
+"""Cells (compared stripped and lower-cased) that are booleans as pandas (``True``) and R (``TRUE``) write them."""
 PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
 """A column name that a YAML list on the command line reads back as that text unquoted."""
 YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
@@ -69,6 +88,8 @@ class Header:
     delimiter: str
     line: int
     """Line number of the header row (rows follow it)."""
+    stated: bool = False
+    """The delimiter is the one a first line ``sep=X`` states."""
 
 
 @dataclass
@@ -91,6 +112,9 @@ class Table:
 def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> Header:
     """Read the header row of a CSV file (the first non-blank line) and find its delimiter.
 
+    A first line ``sep=X`` (Excel's way of stating the delimiter) gives the delimiter, and the
+    header is the next non-blank line; a different ``delimiter`` given is refused.
+
     The whole header line is read, however long; the delimiter is sniffed from at most
     :data:`SNIFF_BYTES` of it and the complete rows that follow within that bound.
 
@@ -103,6 +127,8 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
     file = Path(path)
     if file.is_dir():
         raise UserError(f"{name} is a folder, not a CSV file; give the path of the table file itself")
+    if file.is_symlink() and not file.exists():
+        raise UserError(f"{name} is a symbolic link to {os.readlink(file)}, which does not exist; give the table itself")
     if not file.is_file():
         raise UserError(f"{name}: no such file")
     with file.open("rb") as handle:
@@ -111,9 +137,22 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
         if handle.read(len(BOM)) != BOM:
             handle.seek(0)
         line, raw = _first_nonblank_line(name, handle)
+        stated = EXCEL_SEP.fullmatch(raw.rstrip(b"\r\n")) if line is not None else None
+        if stated is not None and line is not None:
+            # Excel's "sep=;" line: it states the delimiter, and the header follows it
+            if delimiter is not None and delimiter != stated[1].decode():
+                raise UserError(
+                    f"{name}:{line}: the file states its delimiter ({raw.decode().strip()}), but --data.delimiter is "
+                    f"{delimiter!r}; give --data.delimiter {stated[1].decode()!r} or leave it out"
+                )
+            delimiter = stated[1].decode()
+            skipped = line
+            line, raw = _first_nonblank_line(name, handle)
+            line = line + skipped if line is not None else None
         following = handle.read(SNIFF_BYTES)
     if line is None:
         raise UserError(f"{name}: the file is empty; expected a header row naming the columns, then one row per sample")
+    check_line_breaks(name, line, raw)
     text = _utf8(name, line, raw, whole=True).rstrip("\r\n")
     if delimiter is None:
         cut = len(following) == SNIFF_BYTES
@@ -126,7 +165,7 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
                 break
             sample += "\n" + row
         delimiter = sniff_delimiter(sample)
-    columns = [cell.strip() for cell in next(csv.reader([text], delimiter=delimiter))]
+    columns = [nfc(cell.strip()) for cell in next(csv.reader([text], delimiter=delimiter))]
     if all(_is_number(cell) for cell in columns):
         raise UserError(
             f"{name}:{line}: the first row holds numbers ({columns[0]!r}, ...), not column names; "
@@ -134,28 +173,87 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
         )
     seen: dict[str, int] = {}
     for position, column in enumerate(columns, start=1):
+        if column == "" and column in seen:
+            raise UserError(
+                f"{name}:{line}: columns {seen[column]} and {position} have no name (a saved index, a delimiter at the "
+                "end of each line, empty columns a spreadsheet kept?); name them, or delete them"
+            )
         if column in seen:
             raise UserError(
                 f"{name}:{line}: column name {column!r} appears twice in the header (columns {seen[column]} and "
                 f"{position}); rename one"
             )
         seen[column] = position
-    return Header(name, columns, delimiter, line)
+    return Header(name, columns, delimiter, line, stated is not None)
 
 
 def check_text_file(name: str, start: bytes) -> None:
-    """Refuse, naming its format, a file whose first bytes are those of a binary format (:data:`BINARY_FORMATS`)."""
+    """Refuse, naming its format, a file whose first bytes are those of a binary format (:data:`BINARY_FORMATS`)
+    or of UTF-16 text (:func:`utf16_encoding`).
+    """
+    encoding = utf16_encoding(start)
+    if encoding is not None:
+        path = Path(name)
+        out = path.with_name(f"{path.stem}-utf8{path.suffix}")
+        raise UserError(
+            f"{name} is UTF-16 text (as Excel's \"Unicode Text\" saves); blobclf reads UTF-8: save it as \"CSV "
+            f"UTF-8\", or convert it: iconv -f {encoding} -t UTF-8 {shlex.quote(name)} > {shlex.quote(str(out))}"
+        )
     for magic, what in BINARY_FORMATS.items():
         if start.startswith(magic):
+            fix = "save it as CSV (see docs/tables.md)"
             if magic == b"PK\x03\x04" and Path(name).suffix.lower() in (".xlsx", ".xlsm"):
                 what = "an Excel workbook"
-            raise UserError(f"{name} is {what}; blobclf reads CSV text only: save it as CSV (see docs/tables.md)")
+            elif magic == b"PK\x03\x04":
+                fix = f"unpack it (unzip {shlex.quote(name)}) and give the CSV inside"
+            elif magic in UNPACK:
+                path = Path(name)
+                out = path.with_suffix("") if path.suffix.lower() in (".gz", ".bz2", ".xz", ".zst") else "table.csv"
+                fix = f"decompress it first: {UNPACK[magic]} -dc {shlex.quote(name)} > {shlex.quote(str(out))}"
+            raise UserError(f"{name} is {what}; blobclf reads CSV text only: {fix}")
+
+
+def check_line_breaks(name: str, line: int, raw: bytes) -> None:
+    """Refuse a file whose lines end in a carriage return alone (``\\r``), read as one endless header line.
+
+    Classic Mac OS, and Excel for Mac's "CSV (Macintosh)" format, end lines so; every reader here
+    (numpy's, the :mod:`csv` module's row by row) splits lines at ``\\n``. ``raw`` is the header
+    line as read, up to its first ``\\n``.
+    """
+    if b"\r" in raw.rstrip(b"\r\n"):
+        raise UserError(
+            f"{name}:{line}: the lines end in a carriage return alone (CR, as classic Mac OS and Excel's \"CSV "
+            "(Macintosh)\" save); save the file with LF or CRLF line endings (\"CSV UTF-8\" in Excel)"
+        )
+
+
+def utf16_encoding(start: bytes) -> str | None:
+    """The UTF-16 encoding of a file's first bytes, as iconv names it, or ``None`` for text that is not UTF-16.
+
+    Excel's "Unicode Text" saves UTF-16 with a byte order mark (``UTF-16``: iconv reads the mark);
+    without one, a header's ASCII letters alternate with NUL bytes (``a\\0b\\0``: ``UTF-16LE``, or
+    ``\\0a\\0b``: ``UTF-16BE``), which no UTF-8 text starts with.
+
+    Example:
+        >>> utf16_encoding("a\\tb".encode("utf-16")), utf16_encoding("ab".encode("utf-16-be")), utf16_encoding(b"a,b")
+        ('UTF-16', 'UTF-16BE', None)
+    """
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    if len(start) < 4:
+        return None
+    if start[1] == 0 == start[3] and 0 < start[0] < 0x80 and 0 < start[2] < 0x80:
+        return "UTF-16LE"
+    if start[0] == 0 == start[2] and 0 < start[1] < 0x80 and 0 < start[3] < 0x80:
+        return "UTF-16BE"
+    return None
 
 
 def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:
     """The number and bytes of the first line holding more than whitespace (``None`` if there is none)."""
     for number, raw in enumerate(iter(lambda: handle.readline(HEADER_BYTES + 1), b""), start=1):
         if len(raw) > HEADER_BYTES:
+            check_line_breaks(name, number, raw)
             raise UserError(
                 f"{name}:{number}: the header line is longer than {HEADER_BYTES >> 20} MiB; is this a CSV file?"
             )
@@ -171,10 +269,48 @@ def _utf8(name: str, line: int, data: bytes, whole: bool) -> str:
     except UnicodeDecodeError as error:
         if whole or error.start < len(data) - 4:  # not just a character cut at the sample's end
             bad = line + data[: error.start].count(b"\n")
-            raise UserError(
-                f"{name}:{bad}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8"
-            ) from None
+            raise not_utf8(name, bad, data[error.start]) from None
         return data[: error.start].decode("utf-8")
+
+
+def not_utf8(name: str, line: int, byte: int) -> UserError:
+    """The refusal of text that is not UTF-8 at ``line``, where ``byte`` is the first byte that is not.
+
+    A letter of Windows-1252 (Excel's "CSV (Comma delimited)" on Windows in western languages,
+    which Latin-1 mostly shares) is shown as that letter, with the ``iconv`` command that converts
+    the file; the encoding is a guess, so it is named as one.
+
+    Example:
+        >>> str(not_utf8("t.csv", 3, 0xe9))
+        't.csv:3: not UTF-8 text (byte 0xe9, \\'é\\' if the file is Windows-1252 / Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 t.csv > t-utf8.csv'
+    """
+    try:
+        letter = bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        letter = ""
+    if not letter.isprintable() or not letter or byte < 0x80:
+        return UserError(f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8")
+    path = Path(name)
+    out = path.with_name(f"{path.stem}-utf8{path.suffix}")
+    return UserError(
+        f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}, {letter!r} if the file is Windows-1252 / Latin-1); save it "
+        f"as UTF-8 (\"CSV UTF-8\" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shlex.quote(name)} > "
+        f"{shlex.quote(str(out))}"
+    )
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC), as names and classes are compared.
+
+    macOS and some tools write accented letters decomposed (``e`` then a combining accent, NFD);
+    they look the same as the composed ``é`` a keyboard types, so a column ``espèce`` must be found
+    by ``--data.target espèce`` and a class ``sétosa`` be one class however each file writes it.
+
+    Example:
+        >>> nfc("e\u0301") == "\u00e9"
+        True
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -209,10 +345,13 @@ def read_table(
     """
     header = read_header(path, delimiter)
     name, columns = header.path, header.columns
+    target = nfc(target) if target is not None else None
+    features = [nfc(column) for column in features] if features is not None else None
+    classes = [nfc(value) for value in classes] if classes is not None else None
     if target is not None and target not in columns:
         raise UserError(
             f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with "
-            f"--data.target){delimiter_hint(header)}"
+            f"--data.target){header_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
     for column in feature_names:
@@ -233,7 +372,7 @@ def read_table(
     codes: dict[str, int] = {}
     converters: dict[int, Any] = {i: _zero for column, i in index.items() if column not in feature_names}
     if target is not None:
-        converters[index[target]] = lambda cell: codes.setdefault(cell.strip(), len(codes))
+        converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
     try:
         data = _load(name, header, header.line, converters)
     except (ValueError, UnicodeDecodeError) as error:
@@ -342,6 +481,29 @@ def check_named(header: Header, used: Sequence[str]) -> None:
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
+def check_identifiers(header: Header, features: Sequence[str]) -> None:
+    """Refuse an identifier column taken as a feature by default (every column but the target).
+
+    An id (``id``, ``patient_id``, ``#``, ``index``, pandas' ``Unnamed: 0``, R's ``rownames``) is a
+    number, so it would be read as a feature without a word; but it says where a row sits in the
+    file, not what the row is, and files sorted by class would let the model learn that order. The
+    names are recognized by :data:`ID_NAME`; listing the column in ``--data.features`` keeps it.
+
+    Raises:
+        UserError: naming the column, with the ``--data.features`` that leaves it out.
+    """
+    ids = [column for column in features if ID_NAME.fullmatch(column)]
+    if not ids:
+        return
+    others = [column for column in features if column not in ids]
+    position = header.columns.index(ids[0]) + 1
+    leave = f"leave it out with {features_option(others)}, or" if others else "the table has no other feature:"
+    raise UserError(
+        f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
+        f"feature (every column but the target is); {leave} list it in --data.features to keep it"
+    )
+
+
 def delimiter_hint(header: Header) -> str:
     """``"; ..."`` saying which delimiter to give when the header is one column holding another delimiter, else ``""``.
 
@@ -357,7 +519,48 @@ def delimiter_hint(header: Header) -> str:
     other = next((d for d in DELIMITERS if d != header.delimiter and d in header.columns[0]), None)
     if other is None:
         return ""
+    if header.stated:
+        return (f"; the header was split at {header.delimiter!r}, as the file's first line (sep={header.delimiter}) "
+                f"states, but holds {other!r}: correct that line or delete it")
     return f"; the header was split at {header.delimiter!r} but holds {other!r}: give --data.delimiter {other!r} (or null to detect it)"
+
+
+def comment_hint(header: Header) -> str:
+    """``"; ..."`` saying to remove comment lines when the header line starts with ``#``, else ``""``.
+
+    Some exporters write a comment line or a few (``# exported by ...``) before the header; blobclf
+    reads none, so the first such line is taken for the header and the real columns are not found.
+
+    Example:
+        >>> comment_hint(Header("p.csv", ["# exported by X"], ",", 1))
+        "; line 1 starts with '#': blobclf reads no comment lines, remove them so that the header is the first line"
+    """
+    if not header.columns or not header.columns[0].startswith("#"):
+        return ""
+    return (f"; line {header.line} starts with '#': blobclf reads no comment lines, remove them so that the header is "
+            "the first line")
+
+
+def space_hint(header: Header) -> str:
+    """``"; ..."`` saying that columns are not split at spaces, when the header is one column of several words.
+
+    R's ``write.table`` (whose default separator is a space) and fixed-width text line their columns
+    up with spaces; a space is no delimiter here (names may hold spaces), so such a header is one column.
+
+    Example:
+        >>> space_hint(Header("p.txt", ['a "b" kind'], ",", 1))
+        "; the header's columns are separated by spaces, which blobclf does not split at (R's write.table, fixed-width text): save the table with ',' between columns (R: write.csv)"
+    """
+    if len(header.columns) != 1 or len(header.columns[0].split()) < 2:
+        return ""
+    return ("; the header's columns are separated by spaces, which blobclf does not split at (R's write.table, "
+            "fixed-width text): save the table with ',' between columns (R: write.csv)")
+
+
+def header_hint(header: Header) -> str:
+    """What a header that lacks a needed column may be instead: split at the wrong delimiter, a comment line, or
+    columns separated by spaces."""
+    return delimiter_hint(header) or comment_hint(header) or space_hint(header)
 
 
 def shown_columns(columns: Sequence[str], limit: int = 20) -> str:
@@ -391,6 +594,23 @@ def class_order(values: Sequence[str]) -> list[str]:
     return sorted(values)
 
 
+def looks_continuous(classes: Sequence[str], rows: int) -> bool:
+    """Whether a target's values look like a measurement (a regression target) rather than classes.
+
+    They do when every value is a number and most rows hold a value of their own (more distinct
+    values than half the rows, and at least :data:`CONTINUOUS_VALUES`): then some class has a
+    single row, and a stratified split is impossible anyway; this names the likelier cause.
+
+    Example:
+        >>> values = [str(i / 4) for i in range(30)]
+        >>> looks_continuous(values, 40), looks_continuous(values, 60), looks_continuous(["0", "1", "2"], 4)
+        (True, False, False)
+    """
+    if len(classes) * 2 <= rows or len(classes) < CONTINUOUS_VALUES:
+        return False
+    return all(parse_number(value) is not None for value in classes)
+
+
 def check_classes(table: Table, test_size: float, val_size: float | None = None, separate_test: bool = False) -> None:
     """Refuse a target with one class, or a class too rare for a stratified split.
 
@@ -413,6 +633,13 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
         )
     splits = ["train"] + (["test"] if not separate_test else []) + (["validation"] if val_size is not None else [])
     rarest = int(counts.argmin())
+    if counts[rarest] < len(splits) and looks_continuous(table.classes, len(table.labels)):
+        numbers = sorted(float(value) for value in table.classes)
+        raise UserError(
+            f"{table.path}: the target column {table.target!r} holds {len(table.classes)} distinct numbers in "
+            f"{len(table.labels)} rows (from {numbers[0]:g} to {numbers[-1]:g}): a measured value, not classes? "
+            "blobclf classifies; choose a column of classes with --data.target, or bin the values into classes"
+        )
     if counts[rarest] < len(splits):
         raise UserError(
             f"{table.path}: class {table.classes[rarest]!r} has only {int(counts[rarest])} row(s); a stratified "
@@ -454,7 +681,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
                 )
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
-                raise UserError(f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number")
+                raise UserError(
+                    f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
+                )
     if missing:
         column, (line, count) = min(missing.items(), key=lambda item: item[1][0])
         raise UserError(
@@ -503,9 +732,7 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
                     yield start, row
                 start = physical + 1
         except UnicodeDecodeError as error:
-            raise UserError(
-                f"{name}:{physical}: not UTF-8 text (byte 0x{error.object[error.start]:02x}); save the file as UTF-8"
-            ) from None
+            raise not_utf8(name, physical, error.object[error.start]) from None
         except csv.Error as error:
             if physical > start:
                 raise unclosed(start) from None
@@ -515,7 +742,7 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
 def _first_line(header: Header, column: str, value: str) -> int:
     position = header.columns.index(column)
     for line, row in rows(header):
-        if len(row) > position and row[position].strip() == value:
+        if len(row) > position and nfc(row[position].strip()) == value:
             return line
     return header.line
 
@@ -549,21 +776,45 @@ def parse_number(cell: str) -> float | None:
 
 
 def number_fix(cell: str) -> str:
-    """How to write a cell that Python reads as a number but numpy does not (``""`` for any other cell).
+    """How to write a cell that Python reads as a number but numpy does not, or a number or boolean
+    written as a spreadsheet or data frame writes it (``""`` for any other cell).
 
     A decimal comma (``1,5``, ``1.234,5``: a file saved with a comma as the decimal point) is
-    told to be written with a ``.``.
+    told to be written with a ``.``; thousands separators (``1,234.5``) to be left out (``1,234``,
+    either, is given both ways); a boolean (``True``, ``FALSE``) to be written as 1 or 0; a
+    typographic minus (``\u2212``) and digits grouped by spaces (``1 234,5``, as spreadsheets in
+    French and other languages write numbers) to be written plainly.
 
     Example:
         >>> number_fix("1_000")
         "; write it as '1000' (ASCII digits 0-9, no '_')"
         >>> number_fix("5,1")
         "; numbers take '.' as the decimal point: write it as '5.1' (no thousands separators)"
+        >>> number_fix("1,234.5")
+        "; numbers take no thousands separators: write it as '1234.5'"
+        >>> number_fix("TRUE")
+        '; write booleans as 1 and 0'
+        >>> number_fix("\u22121\u202f234,5")  # as French spreadsheets write -1234.5
+        "; write it as '-1234.5' (an ASCII '-', no spaces between digits, '.' as the decimal point)"
     """
     text = cell.strip()
+    if "\u2212" in text or SPACE_GROUPS.fullmatch(text):  # a typographic minus, digits grouped by spaces
+        plain = re.sub(r"(?<=\d)\s+(?=\d{3})", "", text.replace("\u2212", "-"))
+        if DECIMAL_COMMA.fullmatch(plain):
+            plain = plain.replace(".", "").replace(",", ".")
+        if parse_number(plain) is not None:
+            return f"; write it as {plain!r} (an ASCII '-', no spaces between digits, '.' as the decimal point)"
+    thousands = THOUSANDS.fullmatch(text) is not None
     if DECIMAL_COMMA.fullmatch(text):
         plain = text.replace(".", "").replace(",", ".")
+        if thousands:  # 1,234: a decimal comma or a thousands separator
+            return (f"; numbers take '.' as the decimal point and no thousands separators: write it as {plain!r} "
+                    f"(a decimal comma) or {text.replace(',', '')!r} (thousands)")
         return f"; numbers take '.' as the decimal point: write it as {plain!r} (no thousands separators)"
+    if thousands:
+        return f"; numbers take no thousands separators: write it as {text.replace(',', '')!r}"
+    if text.lower() in BOOLEANS:
+        return "; write booleans as 1 and 0"
     try:
         float(text)
     except ValueError:

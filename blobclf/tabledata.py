@@ -15,7 +15,16 @@ from torch import Tensor
 from blobclf.data import SplitDataModule
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
-from blobclf.table import Table, check_classes, check_named, delimiter_hint, read_header, read_table
+from blobclf.table import (
+    Table,
+    check_classes,
+    check_identifiers,
+    check_named,
+    header_hint,
+    nfc,
+    read_header,
+    read_table,
+)
 from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
@@ -163,6 +172,10 @@ class TableDataModule(SplitDataModule):
                 "--data.features is an empty list; list at least one feature column, or leave it out to use every "
                 "column but the target"
             )
+        # names and classes are compared composed (NFC), however the command line or the files write accents
+        target = nfc(target)
+        features = [nfc(column) for column in features] if features is not None else None
+        classes = [nfc(value) for value in classes] if classes is not None else None
         if classes is not None and len(set(classes)) != len(classes):
             raise ArgumentValueError(f"classes must be distinct, got {classes!r}")
         self.save_hyperparameters()
@@ -182,6 +195,7 @@ class TableDataModule(SplitDataModule):
                 read_table(self.hparams.path, self.hparams.target, delimiter=header.delimiter)  # raises the error
             features = [c for c in header.columns if c != self.hparams.target]
             check_named(header, features)
+            check_identifiers(header, features)
             self.hparams.features = features
         return list(self.hparams.features)
 
@@ -329,7 +343,7 @@ class TableDataModule(SplitDataModule):
                 ) if part
             )
             raise UserError(
-                f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}{delimiter_hint(header)}"
+                f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}{header_hint(header)}"
             )
         table = self._read(hp.test_path)
         assert table.labels is not None

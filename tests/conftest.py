@@ -46,8 +46,9 @@ MALFORMED_POINTS = [
     ("a,b\n1,2\n", "bad.csv:1: no column 'x0', which the model needs; the columns are: a, b (the model's features: x0, x1)"),
     ("1,2\n3,4\n", "bad.csv:1: the first row holds numbers ('1', ...), not column names; add a header row naming the columns"),
     ("x0,x1\n1,2\n3,abc\n", "bad.csv:3: x1='abc' is not a number"),
-    ("x0,x1\n1,nan\n", "bad.csv:2: x1='nan' is not a finite number"),
-    ("x0,x1\ninf,1\n", "bad.csv:2: x0='inf' is not a finite number"),
+    ("x0,x1\n1,nan\n", "bad.csv:2: x1='nan' is a missing value; fill it in or remove the row (blobclf drops no row itself)"),
+    ("x0,x1\ninf,1\n", "bad.csv:2: x0='inf' is not a finite number; write a number between -3.4e38 and 3.4e38, or remove "
+                        "the row (blobclf drops no row itself)"),
     ("x0,x1,label\n1,2,x\n", "bad.csv:2: label='x' is not one of the model's classes (0, 1, 2, 3)"),
     ("", "bad.csv: the file is empty"),
     ("x0,x1\n", "bad.csv: the file has a header but no points"),

@@ -499,9 +499,10 @@ def test_a_file_that_is_no_checkpoint_is_named_as_such(cli, content, name):
         (b"x0,x1,label\n1,2,99999999999999999999999\n",
          "label='99999999999999999999999' is not one of the model's classes (0, 1, 2, 3)"),
         (b"x0,x1,label\n1,2,7\n", "points.csv:2: label='7' is not one of the model's classes (0, 1, 2, 3)"),
-        (b"x0,x1\n1,2\n3,\xff\n", "points.csv:3: not UTF-8 text (byte 0xff); save the file as UTF-8"),
+        (b"x0,x1\n1,2\n3,\xff\n", "points.csv:3: not UTF-8 text (byte 0xff, 'ÿ' if the file is Windows-1252 / Latin-1)"),
+        (b"x0,x1\n1,2\n3,\x81\n", "points.csv:3: not UTF-8 text (byte 0x81); save the file as UTF-8"),
     ],
-    ids=["non-ascii-digit", "huge-label", "label-outside-the-classes", "non-utf8"],
+    ids=["non-ascii-digit", "huge-label", "label-outside-the-classes", "non-utf8", "non-utf8-no-letter"],
 )
 def test_bad_prediction_tables_are_one_line(cli, trained, content, message):
     (cli.cwd / "points.csv").write_bytes(content)

@@ -40,10 +40,13 @@ BAD_TABLES = [
     ("\n\n", "t.csv: the file is empty; expected a header row naming the columns, then one row per sample"),
     ("a,b,kind\n", "t.csv: the file has a header but no rows"),
     ("a,b,kind\n1,2,x\n3,4,5,y\n", "t.csv:3: 4 columns, expected 3 as in the header"),
-    ("a,b,kind\n1,2,x\n3,inf,y\n", "t.csv:3: column 'b' holds 'inf', not a finite float32 number"),
+    ("a,b,kind\n1,2,x\n3,inf,y\n", ("t.csv:3: column 'b' holds 'inf', not a finite float32 number; write a number "
+                                    "between -3.4e38 and 3.4e38, or remove the row (blobclf drops no row itself)")),
     ("1,2,3\n4,5,6\n", "t.csv:1: the first row holds numbers ('1', ...), not column names; add a header row naming "
      "the columns"),
-    (b"a,b,kind\n1,2,x\n3,4,\xe9\n", "t.csv:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+    (b"a,b,kind\n1,2,x\n3,4,\xe9\n", ("t.csv:3: not UTF-8 text (byte 0xe9, 'é' if the file is Windows-1252 / Latin-1); "
+                                      "save it as UTF-8 (\"CSV UTF-8\" in Excel), or convert it: iconv -f WINDOWS-1252 -t "
+                                      "UTF-8 t.csv > t-utf8.csv")),
 ]
 BAD_IDS = ["non-numeric", "missing-values", "missing-target", "no-target-column", "single-class", "rare-class",
            "duplicate-columns", "empty", "blank-lines-only", "header-only", "long-row", "infinite", "no-header",

@@ -151,8 +151,10 @@ def test_what_numpy_alone_refuses_is_still_one_line_naming_line_and_column(tmp_p
     ("content", "message"),
     [
         (b"PAR1\x15\x04", "t.csv is a Parquet file; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
-        (b"\x1f\x8b\x08\x00", "t.csv is a gzip-compressed file; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
-        (b"PK\x03\x04\x14\x00", "t.csv is a zip archive; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
+        (b"\x1f\x8b\x08\x00", ("t.csv is a gzip-compressed file; blobclf reads CSV text only: decompress it first: "
+                              "gzip -dc t.csv > table.csv")),
+        (b"PK\x03\x04\x14\x00", ("t.csv is a zip archive; blobclf reads CSV text only: unpack it (unzip t.csv) and give the "
+                                "CSV inside")),
     ],
     ids=["parquet", "gzip", "zip"],
 )
@@ -244,3 +246,308 @@ def test_predictions_write_features_as_the_input_wrote_them():
     assert header == ["a", "b", "prob_x", "prob_y", "predicted"]
     assert [row[:2] for row in rows] == [["5.1", "0.386"], ["-0.0", "3.4e+38"], ["1e-30", "16777216.0"]]
     assert torch.equal(torch.tensor([[float(v) for v in row[:2]] for row in rows], dtype=torch.float32), features)
+
+
+# --- files as other tools write them (Excel, R, pandas, old Macs): read alike, or refused in one line --------
+
+IRIS_LIKE = "a,b,kind\n" + "".join(f"{i % 7}.5,{i % 3},{'xyz'[i % 3]}\n" for i in range(30))
+
+
+def test_classic_mac_line_endings_are_one_line_in_training_and_prediction(tmp_path, monkeypatch):
+    """Excel for Mac's "CSV (Macintosh)" ends lines in CR alone: the csv module raised its own error, a traceback."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "mac.csv", IRIS_LIKE.replace("\n", "\r"))
+    message = ("mac.csv:1: the lines end in a carriage return alone (CR, as classic Mac OS and Excel's \"CSV "
+               "(Macintosh)\" save); save the file with LF or CRLF line endings (\"CSV UTF-8\" in Excel)")
+    assert refused(read_table, "mac.csv", "kind") == message
+    assert refused(read_points, "mac.csv", ["a", "b"], ["x", "y", "z"], "kind") == message
+    # a CR line ending just the header (a one-line file) is a CRLF's half, not a classic Mac file
+    assert read_header(write(tmp_path / "one.csv", "a,b,kind\r")).columns == ["a", "b", "kind"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "iconv"), [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")],
+    ids=["bom", "little-endian", "big-endian"],
+)
+def test_utf16_text_is_named_in_training_and_prediction(tmp_path, monkeypatch, encoding, iconv):
+    """Excel's "Unicode Text" (UTF-16, tab-delimited): was "not UTF-8 text (byte 0xff)", or a garbled header without a BOM."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "u.txt", IRIS_LIKE.replace(",", "\t").replace("\n", "\r\n").encode(encoding))
+    message = ("u.txt is UTF-16 text (as Excel's \"Unicode Text\" saves); blobclf reads UTF-8: save it as \"CSV UTF-8\", "
+               f"or convert it: iconv -f {iconv} -t UTF-8 u.txt > u-utf8.txt")
+    assert refused(read_table, "u.txt", "kind") == message
+    assert refused(read_points, "u.txt", ["a", "b"], ["x", "y", "z"], "kind") == message
+    # the command given works
+    import shutil
+    import subprocess
+
+    if shutil.which("iconv"):
+        subprocess.run(message.split("convert it: ")[1], shell=True, check=True, cwd=tmp_path)
+        converted = read_table("u-utf8.txt", "kind")
+        assert (converted.features == read_table(write(tmp_path / "p.csv", IRIS_LIKE), "kind").features).all()
+
+
+def test_excels_sep_line_states_the_delimiter_in_training_and_prediction(tmp_path, monkeypatch):
+    """``sep=;`` before the header, as Excel reads and some exporters write: it was taken for a one-column header."""
+    monkeypatch.chdir(tmp_path)
+    plain = read_table(write(tmp_path / "plain.csv", IRIS_LIKE), "kind")
+    stated = "\ufeffsep=;\r\n" + IRIS_LIKE.replace(",", ";").replace("\n", "\r\n")
+    table = read_table(write(tmp_path / "sep.csv", stated), "kind")
+    assert table.columns == plain.columns and table.classes == plain.classes
+    assert (table.features == plain.features).all() and (table.labels == plain.labels).all()
+    points = read_points("sep.csv", ["a", "b"], plain.classes, "kind")
+    assert points.features.numpy().tolist() == plain.features.tolist()
+    # lines are the file's own: the header is line 2
+    write(tmp_path / "bad.csv", "sep=;\na;b;kind\n1;q;x\n")
+    assert refused(read_table, "bad.csv", "kind").startswith("bad.csv:3: feature column 'b' holds 'q', not a number")
+    assert refused(read_table, "sep.csv", "kind", delimiter=",") == (
+        "sep.csv:1: the file states its delimiter (sep=;), but --data.delimiter is ','; give --data.delimiter ';' or "
+        "leave it out"
+    )
+    # a sep= line that does not match the file: the fix is the line, not --data.delimiter
+    write(tmp_path / "wrong.csv", "sep=,\n" + IRIS_LIKE.replace(",", ";"))
+    assert refused(read_table, "wrong.csv", "kind") == (
+        "wrong.csv: no target column 'kind'; the columns are: a;b;kind (choose one with --data.target); the header was "
+        "split at ',', as the file's first line (sep=,) states, but holds ';': correct that line or delete it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "fix"),
+    [
+        ('"1,234.5"', "numbers take no thousands separators: write it as '1234.5'"),
+        ('"-12,345,678"', "numbers take no thousands separators: write it as '-12345678'"),
+        ('"1,234"', ("numbers take '.' as the decimal point and no thousands separators: write it as '1.234' (a decimal "
+                     "comma) or '1234' (thousands)")),
+        ("True", "write booleans as 1 and 0"),
+        ("FALSE", "write booleans as 1 and 0"),
+    ],
+    ids=["thousands", "millions", "ambiguous", "pandas-boolean", "r-boolean"],
+)
+def test_spreadsheet_numbers_and_booleans_are_told_how_to_write_in_training_and_prediction(tmp_path, monkeypatch, cell,
+                                                                                          fix):
+    """The fix was "leave the column out" for thousands separators and booleans, and "write 1.234" for 1,234 alone."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"a,b,kind\n1,2,x\n{cell},3,y\n")
+    shown = cell.strip('"')
+    assert refused(read_table, "t.csv", "kind") == f"t.csv:3: feature column 'a' holds {shown!r}, not a number; {fix}"
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={shown!r} is not a number; {fix}"
+
+
+def test_comment_lines_before_the_header_are_named_in_training_and_prediction(tmp_path, monkeypatch):
+    """An exporter's "# ..." lines: the message listed the comment as the only column, and said nothing of it."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "c.csv", "# exported by tool X, 2024\n# units: cm\n" + IRIS_LIKE)
+    hint = "line 1 starts with '#': blobclf reads no comment lines, remove them so that the header is the first line"
+    assert refused(read_table, "c.csv", "kind") == (
+        f"c.csv: no target column 'kind'; the columns are: # exported by tool X, 2024 (choose one with --data.target); {hint}"
+    )
+    assert refused(read_points, "c.csv", ["a", "b"], ["x", "y", "z"], "kind").endswith(f"(the model's features: a, b); {hint}")
+
+
+def test_a_continuous_target_is_named_as_such(tmp_path, monkeypatch):
+    """A regression target by mistake (800 distinct numbers): the refusal named one value's single row."""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{i % 7},{i % 5},{(i * 37 % 800) / 8 + 0.125}\n" for i in range(800))
+    write(tmp_path / "r.csv", "a,b,price\n" + rows)
+    assert refused(read_table_split, "r.csv", "price") == (
+        "r.csv: the target column 'price' holds 800 distinct numbers in 800 rows (from 0.125 to 100): a measured value, "
+        "not classes? blobclf classifies; choose a column of classes with --data.target, or bin the values into classes"
+    )
+    # a few numeric classes, one of them a single row, is still named as the rare class
+    write(tmp_path / "s.csv", "a,kind\n1,0\n2,0\n3,1\n4,1\n5,7\n")
+    assert refused(read_table_split, "s.csv", "kind").startswith("s.csv: class '7' has only 1 row(s)")
+
+
+def read_table_split(path: str, target: str) -> None:
+    """Read a training table and split it as ``fit`` does."""
+    from blobclf.tabledata import TableDataModule
+
+    TableDataModule(path, target).setup("fit")
+
+
+@pytest.mark.parametrize("name", ["id", "Patient ID", "#", "Unnamed: 0", "rownames"])
+def test_an_identifier_column_is_no_feature_by_default(tmp_path, monkeypatch, name):
+    """A numeric id (rows sorted by class: the id gives the class away) was trained on as a feature, without a word."""
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"{name},a,b,kind\n" + "".join(f"{100 + i},{i % 7}.5,{i % 3},{'xy'[i // 15]}\n" for i in range(30)))
+    assert refused(read_table_split, "t.csv", "kind") == (
+        f"t.csv:1: column 1, {name!r}, is named like a row identifier and would be a feature (every column but the "
+        "target is); leave it out with --data.features [a,b], or list it in --data.features to keep it"
+    )
+    left_out = TableDataModule("t.csv", "kind", features=["a", "b"])  # the option the refusal gives
+    left_out.setup("fit")
+    assert left_out.split("train")[0].shape == (24, 2)
+    kept = TableDataModule("t.csv", "kind", features=[name, "a", "b"])
+    kept.setup("fit")
+    assert kept.split("train")[0].shape == (24, 3)
+
+
+def test_two_columns_without_a_name_are_named_so(tmp_path, monkeypatch):
+    """pandas' index and a delimiter ending every line: the header was said to name the column '' twice."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", ",a,b,kind,\n0,1,2,x,\n1,3,4,y,\n")
+    message = ("t.csv:1: columns 1 and 5 have no name (a saved index, a delimiter at the end of each line, empty columns "
+               "a spreadsheet kept?); name them, or delete them")
+    assert refused(read_table, "t.csv", "kind") == message
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == message
+
+
+def test_predictions_are_written_block_by_block_with_the_same_bytes(tmp_path, monkeypatch):
+    """A million-row predict held every row as text, then the whole CSV twice (2 GB for an 87 MB input)."""
+    import csv
+    import io
+    import tracemalloc
+
+    from blobclf import predictions
+    from blobclf.predictions import prediction_table, write_rows
+
+    monkeypatch.setattr(predictions, "BLOCK_ROWS", 1000)
+
+    rows = 30_000
+    generator = torch.Generator().manual_seed(0)
+    features = torch.randn(rows, 10, generator=generator)
+    probabilities = torch.softmax(torch.randn(rows, 3, generator=generator), dim=1)
+    labels = torch.randint(0, 3, (rows,), generator=generator)
+    names = [f"f{i}" for i in range(10)]
+    carried = {"id": [f"r{i}" for i in range(rows)]}
+    header, listed = prediction_rows(features, probabilities, labels, names, ["a", "b", "c"], carried, "kind")
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator="\n").writerows([header, *listed])
+    expected = expected.getvalue().encode()
+    del listed
+
+    tracemalloc.start()
+    with open(tmp_path / "p.csv", "wb") as handle:
+        header, streamed = prediction_table(features, probabilities, labels, names, ["a", "b", "c"], carried, "kind")
+        assert write_rows(handle, header, streamed) == rows
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert (tmp_path / "p.csv").read_bytes() == expected
+    assert peak < len(expected) / 4, f"{peak} bytes at the peak for {len(expected)} bytes written"  # 0.3 MB for 5 MB
+
+
+@pytest.mark.parametrize("cell", ["", "NA", "nan"], ids=["empty", "r-na", "pandas-nan"])
+def test_a_missing_known_class_in_a_prediction_input_is_named_so(tmp_path, monkeypatch, cell):
+    """A target column with a class left out (pandas writes NaN as an empty cell): it was "not one of the classes"."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "p.csv", f"a,b,kind\n1,2,x\n3,4,{cell}\n")
+    assert refused(read_points, "p.csv", ["a", "b"], ["x", "y"], "kind") == (
+        f"p.csv:3: kind={cell!r} is a missing class; give every row's class, or remove the 'kind' column to predict "
+        "without known classes (blobclf drops no row itself)"
+    )
+
+
+def test_a_compressed_table_is_told_how_to_decompress(tmp_path, monkeypatch):
+    """pandas' to_csv("t.csv.gz"): the refusal said "save it as CSV", which it had been, then compressed."""
+    import gzip
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my data").mkdir()
+    write(tmp_path / "my data" / "t.csv.gz", gzip.compress(IRIS_LIKE.encode()))
+    message = refused(read_table, "my data/t.csv.gz", "kind")
+    assert message == ("my data/t.csv.gz is a gzip-compressed file; blobclf reads CSV text only: decompress it first: "
+                       "gzip -dc 'my data/t.csv.gz' > 'my data/t.csv'")
+    assert refused(read_points, "my data/t.csv.gz", ["a", "b"], ["x", "y", "z"], "kind") == message
+    # the command given works
+    import subprocess
+    subprocess.run(message.split("decompress it first: ")[1], shell=True, check=True, cwd=tmp_path)
+    assert read_table("my data/t.csv", "kind").features.shape == (30, 2)
+
+
+@pytest.mark.parametrize("cell", ["inf", "-Infinity", "1e39"])
+def test_an_infinite_feature_is_refused_with_its_fix_in_training_and_prediction(tmp_path, monkeypatch, cell):
+    """The refusal named the cell but no fix; and nan, a missing value in training, was "not a finite number" in prediction."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"a,b,kind\n1,2,x\n{cell},3,y\n")
+    fix = "write a number between -3.4e38 and 3.4e38, or remove the row (blobclf drops no row itself)"
+    assert refused(read_table, "t.csv", "kind") == f"t.csv:3: column 'a' holds {cell!r}, not a finite float32 number; {fix}"
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={cell!r} is not a finite number; {fix}"
+    write(tmp_path / "n.csv", "a,b,kind\n1,2,x\nNaN,3,y\n")
+    assert refused(read_table, "n.csv", "kind").endswith("column 'a' has 1 missing value (first on line 3); fill them in or "
+                                                         "remove those rows (blobclf drops no row itself)")
+    assert refused(read_points, "n.csv", ["a", "b"], ["x", "y"], "kind") == (
+        "n.csv:3: a='NaN' is a missing value; fill it in or remove the row (blobclf drops no row itself)"
+    )
+
+
+def test_a_symbolic_link_is_read_as_its_table_and_a_broken_one_is_named(tmp_path, monkeypatch):
+    """A link to a table reads as the table; a link whose table moved was "no such file", though the file is there."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", IRIS_LIKE)
+    (tmp_path / "link.csv").symlink_to("t.csv")
+    assert (read_table("link.csv", "kind").features == read_table("t.csv", "kind").features).all()
+    (tmp_path / "broken.csv").symlink_to("moved/t.csv")
+    message = "broken.csv is a symbolic link to moved/t.csv, which does not exist; give the table itself"
+    assert refused(read_table, "broken.csv", "kind") == message
+    assert refused(read_points, "broken.csv", ["a", "b"], ["x", "y", "z"], "kind") == message
+
+
+def test_columns_separated_by_spaces_are_named_in_training_and_prediction(tmp_path, monkeypatch):
+    """R's write.table (a space between columns, quoted names, row names): the refusal listed one odd column, no fix."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "r.txt", '"a" "b" "kind"\n' + "".join(f'"{i + 1}" {i % 7}.5 {i % 3} "{"xyz"[i % 3]}"\n' for i in range(9)))
+    hint = ("the header's columns are separated by spaces, which blobclf does not split at (R's write.table, fixed-width "
+            "text): save the table with ',' between columns (R: write.csv)")
+    assert refused(read_table, "r.txt", "kind") == (
+        f"r.txt: no target column 'kind'; the columns are: a \"b\" \"kind\" (choose one with --data.target); {hint}"
+    )
+    assert refused(read_points, "r.txt", ["a", "b"], ["x", "y", "z"], "kind").endswith(f"(the model's features: a, b); {hint}")
+
+
+@pytest.mark.parametrize(
+    ("cell", "plain"),
+    [("\u22125.1", "-5.1"), ("1\u00a0234,5", "1234.5"), ("\u221212\u202f345\u202f678,25", "-12345678.25"), ("1 234.5", "1234.5")],
+    ids=["typographic-minus", "no-break-space-groups", "narrow-space-groups", "space-groups"],
+)
+def test_numbers_as_spreadsheets_in_other_languages_write_them_are_told_how_to_write(tmp_path, monkeypatch, cell, plain):
+    """French and other spreadsheets group digits by (no-break) spaces and may write a typographic minus: the fix was
+    "leave the column out"."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"a;b;kind\n1;2;x\n{cell};3;y\n")
+    fix = f"write it as {plain!r} (an ASCII '-', no spaces between digits, '.' as the decimal point)"
+    assert refused(read_table, "t.csv", "kind") == f"t.csv:3: feature column 'a' holds {cell!r}, not a number; {fix}"
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={cell!r} is not a number; {fix}"
+
+
+def test_windows_1252_text_is_named_with_the_command_that_converts_it(tmp_path, monkeypatch):
+    """Excel's "CSV (Comma delimited)" on Windows: accents in cp1252 were "byte 0xe9; save the file as UTF-8" alone."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "longueur_sépale;largeur;espèce\r\n1,5;2;sétosa\r\n".replace(",", ".").encode("cp1252"))
+    message = refused(read_table, "t.csv", "espèce")
+    assert message == ("t.csv:1: not UTF-8 text (byte 0xe9, 'é' if the file is Windows-1252 / Latin-1); save it as UTF-8 "
+                       "(\"CSV UTF-8\" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 t.csv > t-utf8.csv")
+    import shutil
+    import subprocess
+
+    if shutil.which("iconv"):
+        subprocess.run(message.split("convert it: ")[1], shell=True, check=True, cwd=tmp_path)
+        assert read_points("t-utf8.csv", ["longueur_sépale", "largeur"], ["sétosa"], "espèce").labels.tolist() == [0]
+
+
+def test_decomposed_accents_are_the_same_names_and_classes(tmp_path, monkeypatch):
+    """macOS tools may write "é" as "e" and a combining accent (NFD): "no target column 'espèce'; the columns are:
+    ..., espèce", and "sétosa" in a prediction input was "not one of the model's classes (sétosa, ...)"."""
+    import unicodedata
+
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    composed = "longueur_sépale,b,espèce\n" + "".join(f"{i % 7}.5,{i % 3},{['sétosa', 'x'][i % 2]}\n" for i in range(20))
+    write(tmp_path / "nfc.csv", composed)
+    write(tmp_path / "nfd.csv", unicodedata.normalize("NFD", composed))
+    modules = {}
+    for file in ("nfc.csv", "nfd.csv"):
+        for target in ("espèce", unicodedata.normalize("NFD", "espèce")):
+            module = modules[file, target] = TableDataModule(file, target)
+            module.setup("fit")
+            assert module.hparams.target == "espèce" and module.feature_names == ["longueur_sépale", "b"]
+            assert module.class_names == ["sétosa", "x"]
+    first, *others = modules.values()
+    for other in others:
+        for split in ("train", "test"):
+            assert all(torch.equal(a, b) for a, b in zip(first.split(split), other.split(split)))
+    points = read_points("nfd.csv", ["longueur_sépale", "b"], ["sétosa", "x"], "espèce")
+    assert points.labels.tolist() == [0, 1] * 10
