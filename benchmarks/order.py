@@ -35,7 +35,7 @@ def main() -> None:
         x.index_select(0, order[:8192])
         times["a"].append(time.perf_counter() - start)
         epoch = {"now": 2 * repeat}
-        loader = TensorBatchLoader(x, y, batch_size=8192, shuffle=True, seed=1, epoch=lambda: epoch["now"])
+        loader = TensorBatchLoader(x, y, batch_size=8192, shuffle=True, seed=1, epoch=lambda now=epoch: now["now"])
         start = time.perf_counter()
         batches = iter(loader)
         next(batches)

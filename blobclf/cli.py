@@ -376,7 +376,7 @@ def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
         theirs = [c.get("class_path") if isinstance(c, dict) else c for c in stored]
         if ours != theirs:
             return key, ours, theirs
-        index = next(i for i, (g, t) in enumerate(zip(given, stored)) if g != t)
+        index = next(i for i, (g, t) in enumerate(zip(given, stored, strict=True)) if g != t)
         return _difference(f"{key}[{index}]", given[index], stored[index])
     if isinstance(given, dict) and isinstance(stored, dict):
         if given.get("class_path") != stored.get("class_path"):

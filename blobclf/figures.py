@@ -270,7 +270,7 @@ def reliability_diagram(report_reliability_bins: Sequence[Mapping[str, Any]], ec
            linewidth=0.8, label="accuracy")
     ax.bar(lower, confidence - accuracy, bottom=accuracy, width=width, align="edge", color="tab:red",
            alpha=0.3, edgecolor="tab:red", hatch="//", linewidth=0.8, label="gap to mean confidence")
-    for b, left, w, top in zip(bins, lower, width, np.maximum(accuracy, confidence)):
+    for b, left, w, top in zip(bins, lower, width, np.maximum(accuracy, confidence), strict=True):
         ax.text(left + w / 2, top + 0.01, str(b["count"]), ha="center", va="bottom", fontsize=8)
     ax.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfect calibration")
     ax.set_xlim(0, 1)

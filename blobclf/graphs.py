@@ -101,12 +101,12 @@ class ReplayEmulation:
 
         def replay() -> None:
             current = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
-            for group, values in zip(optimizer.param_groups, frozen):
+            for group, values in zip(optimizer.param_groups, frozen, strict=True):
                 group.update(values)
             try:
                 step()
             finally:
-                for group, values in zip(optimizer.param_groups, current):
+                for group, values in zip(optimizer.param_groups, current, strict=True):
                     group.update(values)
 
         return replay

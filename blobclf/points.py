@@ -112,7 +112,7 @@ def read_points(
             raise UserError(
                 f"{name}:{line}: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"
             )
-        for feature, i in zip(feature_names, wanted):
+        for feature, i in zip(feature_names, wanted, strict=True):
             values.append(_number(row[i], name, line, feature))
         if label_at is not None:
             labels.append(_label(row[label_at], name, line, label_column, known))

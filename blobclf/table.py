@@ -590,7 +590,7 @@ def class_order(values: Sequence[str]) -> list[str]:
     """
     numbers = [parse_number(value) for value in values]
     if all(number is not None and math.isfinite(number) for number in numbers):
-        return [value for _, value in sorted(zip(numbers, values))]
+        return [value for _, value in sorted(zip(numbers, values, strict=True))]
     return sorted(values)
 
 
@@ -625,7 +625,7 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
     """
     assert table.labels is not None
     counts = np.bincount(table.labels, minlength=len(table.classes))
-    present = [c for c, n in zip(table.classes, counts) if n > 0]
+    present = [c for c, n in zip(table.classes, counts, strict=True) if n > 0]
     if len(present) < 2:
         only = repr(present[0]) if present else "none"
         raise UserError(

@@ -55,7 +55,7 @@ def main() -> None:
     (cwd / "latin1.csv").write_bytes(b"x0,x1\n1,2\n3,\xff\n")
     (cwd / "latin1.yaml").write_bytes(b"trainer:\n  max_epochs: 2  # caf\xe9\n")
     rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
-    rows += [f"{n}: &{n} [{','.join(['*' + p] * 9)}]" for n, p in zip("bcdefg", "abcdef")]
+    rows += [f"{n}: &{n} [{','.join(['*' + p] * 9)}]" for n, p in zip("bcdefg", "abcdef", strict=True)]
     (cwd / "bomb.yaml").write_text("\n".join([*rows, "trainer: {max_epochs: 1, callbacks: *g}"]) + "\n")
     (cwd / "config.yaml").write_text("trainer: {max_epochs: 1}\n")
     (cwd / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n....")

@@ -28,7 +28,7 @@ def write_dataset(name: str, folder: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([*columns, target])
-        for row, label in zip(bunch.data.tolist(), bunch.target.tolist()):
+        for row, label in zip(bunch.data.tolist(), bunch.target.tolist(), strict=True):
             writer.writerow([*(repr(value) for value in row), bunch.target_names[label]])
     return path
 

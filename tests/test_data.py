@@ -53,7 +53,7 @@ def test_first_points_are_the_tutorials():
     tutorial_labels = [3, 2, 2, 1, 1]
     everything = torch.cat([data.splits["train"][0], data.splits["test"][0]])
     labels = torch.cat([data.splits["train"][1], data.splits["test"][1]])
-    for point, label in zip(tutorial_first, tutorial_labels):
+    for point, label in zip(tutorial_first, tutorial_labels, strict=True):
         close = (everything - torch.tensor(point)).abs().max(dim=1).values < 5e-5
         assert int(close.sum()) == 1
         assert int(labels[close]) == label

@@ -221,7 +221,7 @@ def test_a_checkpoint_with_non_finite_weights_is_refused(cli, trained, command):
 
 def test_a_yaml_alias_bomb_is_refused_at_once(cli):
     rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
-    for name, previous in zip("bcdefg", "abcdef"):
+    for name, previous in zip("bcdefg", "abcdef", strict=True):
         rows.append(f"{name}: &{name} [{','.join(['*' + previous] * 9)}]")
     rows.append("trainer: {max_epochs: 1, callbacks: *g}")
     (cli.cwd / "bomb.yaml").write_text("\n".join(rows) + "\n")

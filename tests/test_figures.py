@@ -173,7 +173,7 @@ def test_every_figure_draws_class_c_in_the_same_colour():
 def test_legend_patches_use_the_class_colours():
     fig = data_scatter(make_splits())
     (legend,) = [legend for legend in fig.axes[0].findobj(Legend) if legend.get_title().get_text() == "class"]
-    patches = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.get_patches())}
+    patches = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.get_patches(), strict=True)}
     for c, color in enumerate(class_colors(NUM_CLASSES)):
         assert np.allclose(patches[f"class {c}"].get_facecolor(), to_rgba(color))
 

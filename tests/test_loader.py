@@ -82,7 +82,7 @@ def test_groups_hold_the_same_batches_in_the_same_order(steps, shuffle, world_si
         assert [len(g) for g in groups[:-1]] == [steps] * (len(groups) - 1)  # only the last may be shorter
         flat = [batch for group in groups for batch in group]
         assert len(flat) == len(single)
-        for (x1, y1), (x2, y2) in zip(single, flat):
+        for (x1, y1), (x2, y2) in zip(single, flat, strict=True):
             assert torch.equal(x1, x2) and torch.equal(y1, y2)
 
 

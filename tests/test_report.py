@@ -129,7 +129,7 @@ def test_reliability_table_is_consistent_with_the_ece(case):
     y, p, report = case
     bins = report["reliability"]
     assert bins[0]["lower"] == 0.0 and bins[-1]["upper"] == 1.0
-    assert all(a["upper"] == b["lower"] for a, b in zip(bins, bins[1:]))
+    assert all(a["upper"] == b["lower"] for a, b in zip(bins, bins[1:], strict=False))
     assert sum(b["count"] for b in bins) == len(y)
     ece = 0.0
     for b in bins:

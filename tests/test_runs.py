@@ -67,7 +67,7 @@ def test_releasing_removes_only_an_empty_claim(tmp_path):
 
 def test_last_means_the_newest_run_with_a_checkpoint(tmp_path):
     root = tmp_path / "checkpoints"
-    for version in (0, 1, 2):
+    for _ in range(3):
         claim_run(root)
     (root / "version_1" / "last.ckpt").write_bytes(b"x")
     # version_2 was just claimed by a run still in its first epoch

@@ -66,7 +66,7 @@ def assert_identical(a: object, b: object, where: str = "") -> None:
             assert_identical(a[key], b[key], f"{where}.{key}")
     elif isinstance(a, (list, tuple)):
         assert type(a) is type(b) and len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             assert_identical(x, y, f"{where}[{i}]")
     else:
         assert a == b, f"{where}: {a!r} != {b!r}"
@@ -110,7 +110,7 @@ def test_the_default_is_recorded_and_a_checkpoint_from_before_the_option_resumes
 
 @pytest.mark.parametrize("max_steps", [7, 10, 13])
 def test_max_steps_counts_optimizer_steps_exactly(tmp_path, max_steps):
-    for version, steps in enumerate((1, 4)):
+    for steps in (1, 4):
         fit(tmp_path, *ARGS, "--trainer.max_steps", str(max_steps), "--model.steps_per_execution", str(steps))
     one, four = outcome(tmp_path, 0), outcome(tmp_path, 1)
     assert four["global_step"] == max_steps

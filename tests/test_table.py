@@ -260,7 +260,7 @@ def test_reports_for_an_old_table_run_are_rebuilt_with_names(cli):
         writer = csv.writer(handle)
         writer.writerow(order)
         for line in lines[1:11]:
-            cells = dict(zip(header, line.split(",")))
+            cells = dict(zip(header, line.split(","), strict=True))
             writer.writerow([cells[c] for c in order])
     result = cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv")
     assert result.returncode == 0, result.output

@@ -548,6 +548,6 @@ def test_decomposed_accents_are_the_same_names_and_classes(tmp_path, monkeypatch
     first, *others = modules.values()
     for other in others:
         for split in ("train", "test"):
-            assert all(torch.equal(a, b) for a, b in zip(first.split(split), other.split(split)))
+            assert all(torch.equal(a, b) for a, b in zip(first.split(split), other.split(split), strict=True))
     points = read_points("nfd.csv", ["longueur_sépale", "b"], ["sétosa", "x"], "espèce")
     assert points.labels.tolist() == [0, 1] * 10
