@@ -161,10 +161,21 @@ class RunCheckpoint(ModelCheckpoint):
         super().on_train_start(trainer, pl_module)
         self._values_of = None
         self._last_written_at = time.monotonic()
+        self._relog_restored_epoch(trainer)
+
+    @override
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_fit_end(trainer, pl_module)
+        # a resume of a run whose training had ended (one killed while it was exported) never
+        # starts training, but its logger still hides the checkpoint's epoch from the old events
+        self._relog_restored_epoch(trainer)
+
+    def _relog_restored_epoch(self, trainer: L.Trainer) -> None:
+        """Log the restored checkpoint's epoch values again, once, to each logger that hides that
+        epoch's earlier events (its ``purge_step``): a resume's curves then lose no epoch."""
         restored, self._restored_values = self._restored_values, None
         if restored and trainer.is_global_zero:
             for logger in trainer.loggers:
-                # only a logger that hides the resumed epoch's old events takes them again
                 if getattr(logger, "purge_step", None) == restored["epoch"]:
                     logger.log_metrics({**restored["metrics"], "epoch": restored["epoch"]})
 

@@ -226,6 +226,22 @@ def test_a_resume_relogs_the_checkpoints_epoch_once_from_the_checkpoint(cli):
         assert resumed[tag][0] == uninterrupted[tag][2]  # the very value logged at epoch 2
 
 
+def test_a_resume_that_only_completes_the_exports_keeps_the_last_epoch_in_tensorboard(tmp_path):
+    # a kill after training, while the run was exported (here: model.json not yet written): the
+    # resume trains nothing, yet its logger hides the checkpoint's epoch from the old events, so
+    # it must log that epoch again (found by killing fits at random moments)
+    args = ["fit", *QUICK, "--trainer.max_epochs", "3", "--checkpoint.last_interval", "0"]
+    assert run_cli(tmp_path, *args).returncode == 0
+    logs, run = tmp_path / "lightning_logs" / "version_0", tmp_path / "checkpoints" / "version_0"
+    before = scalars(logs)
+    (run / "model.json").unlink()
+    result = run_cli(tmp_path, "fit", "--ckpt_path", "last")
+    assert result.returncode == 0 and (run / "model.json").is_file(), result.output
+    after = scalars(logs)
+    for tag in ("train/loss", "train/acc", "val/loss", "val/acc"):
+        assert after[tag] == before[tag] and [step for step, _ in after[tag]] == [0, 1, 2], tag
+
+
 def test_python_m_blobclf_builds_only_the_parser_of_the_subcommand_given(cli):
     from blobclf.cli import BlobCLI, cli_for, cli_main
 
