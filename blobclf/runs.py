@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 try:
@@ -100,7 +101,7 @@ def lock_run(folder: str | os.PathLike[str]) -> None:
         return
     fd = os.open(key, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _flock_retrying(fd, fcntl.LOCK_EX)
     except BlockingIOError:
         os.close(fd)
         raise UserError(
@@ -111,6 +112,48 @@ def lock_run(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
         return
     _LOCKS[key] = fd
+
+
+def _flock_retrying(fd: int, operation: int, tries: int = 10) -> None:
+    """``flock(fd, operation)`` without blocking, tried again for a moment (0.1 s in all) while a
+    lookup (:func:`in_training`) holds the folder's lock for an instant.
+
+    Raises:
+        BlockingIOError: If another process still holds the lock after the last try.
+    """
+    for attempt in range(tries):
+        try:
+            fcntl.flock(fd, operation | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.01)
+
+
+def in_training(folder: str | os.PathLike[str]) -> bool:
+    """Whether a ``fit`` holds the run folder (see :func:`lock_run`) at this moment.
+
+    The lookup takes a shared lock for an instant and releases it at once; ``False`` where
+    folders cannot be locked or ``folder`` cannot be opened.
+    """
+    if os.path.realpath(folder) in _LOCKS:
+        return True  # this process trains in it
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing releases the shared lock, if taken
+    return False
 
 
 def unlock_runs() -> None:
@@ -135,12 +178,27 @@ def newest_run(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> Path:
 
 
 def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> str:
-    """Turn ``last`` / ``best`` into the newest run's checkpoint path; return other paths unchanged."""
+    """Turn ``last`` / ``best`` into the newest run's checkpoint path; return other paths unchanged.
+
+    The newest run may be training at this very moment: ``best`` then names the best checkpoint
+    it has written, even one newer than its ``last.ckpt`` records (see :func:`saved_best`).
+
+    Raises:
+        UserError: If there is no run, or the newest run has no such checkpoint (yet).
+    """
     if value not in ("last", "best"):
         return value
     run = newest_run(root)
     last = run / LAST_NAME
     if not last.is_file():
+        best = saved_best(run) if value == "best" else None
+        if best is not None:
+            return best
+        if in_training(run):
+            raise UserError(
+                f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is in its first epoch (a fit is training it "
+                f"right now) and has no {LAST_NAME} yet; wait until that epoch ends, or pass a checkpoint path"
+            )
         saved = sorted(run.glob("*.ckpt"), key=lambda path: path.stat().st_mtime)
         if saved:
             raise UserError(
@@ -153,7 +211,7 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
         )
     if value == "last":
         return os.fspath(last)
-    best = best_checkpoint(last)
+    best = best_checkpoint(last) or saved_best(run)
     if best is None:
         raise UserError(f"--ckpt_path best: {os.fspath(run)!r} records no best checkpoint; pass a path")
     return best
@@ -170,6 +228,35 @@ def best_checkpoint(last: str | os.PathLike[str]) -> str | None:
             if local.is_file():
                 return os.fspath(local)
     return None
+
+
+def saved_best(run: str | os.PathLike[str]) -> str | None:
+    """The newest checkpoint in ``run`` (other than ``last.ckpt``) that was the run's best when written.
+
+    A run in training writes each new best checkpoint (and deletes the one it replaces) at once,
+    but rewrites ``last.ckpt``, which records the best, at most once a ``last_interval``: in
+    between, the best that ``last.ckpt`` names is gone. Each best checkpoint records itself as
+    the best (the checkpoint callback's state); the best only improves, so the newest such file
+    is the run's best.
+    """
+    saved = [path for path in Path(run).glob("*.ckpt") if path.name != LAST_NAME]
+    for path in sorted(saved, key=_mtime, reverse=True):
+        try:
+            checkpoint = load_checkpoint(path)
+        except UserError:
+            continue  # not a checkpoint of this run (or deleted meanwhile): look further
+        for key, state in checkpoint.get("callbacks", {}).items():
+            if "Checkpoint" in key and isinstance(state, dict) and state.get("best_model_path"):
+                if Path(str(state["best_model_path"])).name == path.name:
+                    return os.fspath(path)
+    return None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0  # deleted meanwhile
 
 
 def run_version(checkpoint: str | os.PathLike[str], root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> int | None:

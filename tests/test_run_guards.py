@@ -94,6 +94,11 @@ def test_best_is_looked_for_beside_last_in_a_copied_project_and_never_elsewhere(
     (tmp_path / "elsewhere").mkdir()
     shutil.copy(last, tmp_path / "elsewhere" / "planted.ckpt")
     torch.save(checkpoint, last)
+    result = cli("test", "--ckpt_path", "best", "--export.figures", "false")  # the folder's own best, as it says
+    assert result.returncode == 0 and "planted" not in result.output, result.output
+    assert not list((tmp_path / "elsewhere").glob("test_report-*"))
+    for best in (copy / "checkpoints" / "version_0").glob("best-*.ckpt"):
+        best.unlink()
     line = one_error(cli("test", "--ckpt_path", "best"))
     assert line == "--ckpt_path best: 'checkpoints/version_0' records no best checkpoint; pass a path"
 
