@@ -40,6 +40,7 @@ from blobclf.quiet import quiet_known_notices
 from blobclf.runconfig import RunConfig
 from blobclf.runs import (
     claim_run,
+    lock_resumed_run,
     lock_run,
     release_run,
     resolve_checkpoint,
@@ -378,6 +379,8 @@ class BlobCLI(LightningCLI):
         preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
+        self.ckpt_given = ""
+        """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
         _check_seed(self.config[subcommand] if subcommand else self.config)
@@ -385,7 +388,8 @@ class BlobCLI(LightningCLI):
         if not ckpt_path:
             return
         root = self.config[subcommand].checkpoint.root
-        path = resolve_checkpoint(str(ckpt_path), root)
+        self.ckpt_given = str(ckpt_path)
+        path = resolve_checkpoint(self.ckpt_given, root)
         checkpoint = load_checkpoint(path)
         BlobClassifier.check_checkpoint(checkpoint, path)
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
@@ -541,7 +545,7 @@ class BlobCLI(LightningCLI):
                 if not os.access(folder, os.W_OK):
                     raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
                                     "writable, or copy the run folder somewhere writable and resume from there")
-                lock_run(folder)
+                lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
             self._claim_folder(dirpath)

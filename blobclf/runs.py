@@ -114,6 +114,33 @@ def lock_run(folder: str | os.PathLike[str]) -> None:
     _LOCKS[key] = fd
 
 
+def lock_resumed_run(folder: str | os.PathLike[str], given: str,
+                     root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> None:
+    """:func:`lock_run` for a resume of the run in ``folder``, which ``--ckpt_path given`` named.
+
+    ``last`` and ``best`` name the newest run, which may be one another ``fit`` is training
+    while the user means to resume an earlier (killed) run: the refusal then names the
+    checkpoint that resumes the newest run no fit holds (if there is one).
+
+    Raises:
+        UserError: If another process holds the folder.
+    """
+    try:
+        lock_run(folder)
+    except UserError:
+        if given not in ("last", "best"):
+            raise
+        here = os.path.realpath(folder)
+        other = next((run / LAST_NAME for run in reversed(run_folders(root)) if (run / LAST_NAME).is_file()
+                      and os.path.realpath(run) != here and not in_training(run)), None)
+        if other is None:
+            raise  # no other run to resume: wait for that one, or start a new one
+        raise UserError(
+            f"--ckpt_path {given} names the newest run {os.fspath(folder)!r}, which another blobclf fit is training "
+            f"right now; to resume an earlier run, pass its checkpoint: --ckpt_path {os.fspath(other)}"
+        ) from None
+
+
 def _flock_retrying(fd: int, operation: int, tries: int = 10) -> None:
     """``flock(fd, operation)`` without blocking, tried again for a moment (0.1 s in all) while a
     lookup (:func:`in_training`) holds the folder's lock for an instant.

@@ -52,6 +52,24 @@ def test_a_run_folder_in_use_by_another_fit_is_refused_to_a_resume_and_to_a_new_
     assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
 
 
+def test_resuming_last_while_a_newer_run_trains_names_the_earlier_runs_checkpoint(cli):
+    # run 0 was killed; run 1 trains in another process: 'last' names run 1, and the refusal once
+    # said to wait for it to end (after which 'last' still names run 1, never the killed run)
+    assert cli("fit", *QUICK).returncode == 0
+    assert cli("fit", *QUICK).returncode == 0
+    before = files(cli.cwd)
+    holder = hold_lock(cli.cwd / "checkpoints" / "version_1")
+    try:
+        expected = ("--ckpt_path last names the newest run 'checkpoints/version_1', which another blobclf fit is "
+                    "training right now; to resume an earlier run, pass its checkpoint: "
+                    "--ckpt_path checkpoints/version_0/last.ckpt")
+        assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")) == expected
+        assert files(cli.cwd) == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_resume_keeps_its_own_folder_and_a_new_folder_refused_is_not_left_behind(cli):
     assert cli("fit", *QUICK).returncode == 0
     assert cli("fit", *QUICK).returncode == 0
