@@ -213,3 +213,24 @@ def test_a_run_folder_moved_out_of_the_checkpoint_root_goes_on_in_that_folder(cl
     recorded = json.loads((cli.cwd / "kept" / "model.json").read_text())["checkpoints"]
     assert Path(recorded["best"]).is_file() and Path(recorded["best"]).parent.name == "kept"
     assert len(list((cli.cwd / "kept").glob("best-*.ckpt"))) == 1  # the old best replaced, not left beside
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_program_shuts_down_ends_it_at_once_with_its_status_and_no_traceback(tmp_path, signum):
+    # found by a second Ctrl-C / SIGTERM right after a stopped fit printed its resume command: the
+    # signal landed in the interpreter's shutdown and printed a library finalizer's traceback
+    # (or a second "stopped" line); here an exit handler sends it, once the command has ended
+    code = (f"import atexit, os, sys, time\n"
+            f"atexit.register(lambda: (os.kill(os.getpid(), {int(signum)}), time.sleep(5)))\n"
+            "sys.argv = ['blobclf', 'test', '--ckpt_path', 'missing.ckpt']\n"
+            "from blobclf.__main__ import main\n"
+            "main()\n")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("blobclf:")] == [
+        "blobclf: error: checkpoint 'missing.ckpt' does not exist"], done.stderr
