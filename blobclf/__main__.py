@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import signal
 import sys
 from types import FrameType
@@ -45,47 +44,30 @@ def main() -> None:
         gc.enable()
     first = sys.argv[1] if len(sys.argv) > 1 else None
     global _started
-    status = 1  # an unexpected exception
     try:
-        try:
-            if hold is not None:
-                hold(signal.SIG_UNBLOCK, held)  # a signal held meanwhile is handled here
-            _started = True
-            cli_main(only=first)
-            status = 0
-        except KeyboardInterrupt:  # outside the command line's own handlers
-            _stop_starting(signal.SIGINT, None)
-    except SystemExit as exiting:
-        status = exiting.code if isinstance(exiting.code, int) else 0 if exiting.code is None else 1
-        raise
+        if hold is not None:
+            hold(signal.SIG_UNBLOCK, held)  # a signal held meanwhile is handled here
+        _started = True
+        cli_main(only=first)
+    except KeyboardInterrupt:  # outside the command line's own handlers
+        _stop_starting(signal.SIGINT, None)
     finally:
         # The program ends next: every output is closed (files are written atomically, the
         # logger finalized), so spare the interpreter's final collections over the same objects.
         gc.freeze()
-        _end_at_once_on_signals(status)
+        _end_quietly_on_signals()
 
 
-def _end_at_once_on_signals(status: int) -> None:
-    """Let SIGINT / SIGTERM end the program at once, with ``status``, from here on.
+def _end_quietly_on_signals() -> None:
+    """Ignore SIGINT / SIGTERM from here on: the program is ending, with the command's status.
 
-    The command is done (its outputs closed, its lines printed) and the interpreter shuts down:
-    a signal now (a second Ctrl-C, a scheduler's repeated SIGTERM right after a stopped fit
-    printed its resume command) would raise inside a library's finalizer and print a traceback,
-    or end the process by the signal instead of ``status``. A signal the caller ignores stays
-    ignored.
+    The command is done (its outputs closed, its lines printed) and the interpreter shuts down,
+    which takes a moment: a signal now (a second Ctrl-C, a scheduler's repeated SIGTERM right
+    after a stopped fit printed its resume command) would raise inside a library's finalizer and
+    print a traceback, or end the process by the signal instead of the command's exit status.
     """
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):  # closed, or replaced by a caller
-            pass
-
-    def end(signum: int, frame: FrameType | None) -> None:
-        os._exit(status)
-
     for signum in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, end)
+        signal.signal(signum, signal.SIG_IGN)
 
 
 if __name__ == "__main__":
