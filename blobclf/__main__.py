@@ -55,19 +55,9 @@ def main() -> None:
         # The program ends next: every output is closed (files are written atomically, the
         # logger finalized), so spare the interpreter's final collections over the same objects.
         gc.freeze()
-        _end_quietly_on_signals()
+        from blobclf.interrupt import ignore_signals_from_now  # loaded with the command line
 
-
-def _end_quietly_on_signals() -> None:
-    """Ignore SIGINT / SIGTERM from here on: the program is ending, with the command's status.
-
-    The command is done (its outputs closed, its lines printed) and the interpreter shuts down,
-    which takes a moment: a signal now (a second Ctrl-C, a scheduler's repeated SIGTERM right
-    after a stopped fit printed its resume command) would raise inside a library's finalizer and
-    print a traceback, or end the process by the signal instead of the command's exit status.
-    """
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
+        ignore_signals_from_now()  # the program is ending with the command's status
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from blobclf.data import SplitDataModule, split_sizes
 from blobclf.errors import Stopped, UserError, debugging
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
-from blobclf.interrupt import GracefulStop, signals_stop_the_command
+from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
 from blobclf.quiet import quiet_known_notices
@@ -807,6 +807,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
                                  if argv and argv[0] == "fit" else f"blobclf: stopped by {name}\n")
                 sys.exit(128 + stopped.signum)
         if stop.stopped():
+            if args is None:
+                ignore_signals_from_now()  # what was asked is done: the program ends with 128 + signal
             if rank_zero_only.rank == 0:
                 sys.stderr.write(stop.report() + "\n")
             sys.exit(128 + int(stop.signal or 0))
