@@ -42,6 +42,7 @@ from blobclf.runs import (
     claim_run,
     lock_resumed_run,
     lock_run,
+    own_root,
     release_run,
     resolve_checkpoint,
     run_name,
@@ -436,6 +437,10 @@ class BlobCLI(LightningCLI):
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
+            if self.resume_version is None and (own := own_root(path, checkpoint)) is not None:
+                # a run started with its own --checkpoint.root goes on in its own TensorBoard run
+                given.checkpoint.root = own
+                self.resume_version = run_version(path, own)
             # the run's logs restart at the checkpoint's epoch: its events are replaced by the
             # values the checkpoint holds (see RunCheckpoint), later ones by the resumed run's
             values = [s["epoch_values"] for s in checkpoint.get("callbacks", {}).values()

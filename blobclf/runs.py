@@ -11,6 +11,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
@@ -284,6 +285,25 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0  # deleted meanwhile
+
+
+def own_root(checkpoint_path: str | os.PathLike[str], checkpoint: dict[str, Any]) -> str | None:
+    """The checkpoint root of the run that wrote ``checkpoint``, if its folder is still where it was.
+
+    A run started with ``--checkpoint.root DIR`` lies in ``DIR/version_N``; its resume command
+    names just the checkpoint. The checkpoint callback's state records the run folder it wrote
+    to: when that is the folder ``checkpoint_path`` lies in (the run was not moved), the folder
+    above it is the run's root, as the path reaches it (``DIR``). ``None`` for a folder moved or
+    copied elsewhere, or one not named ``version_N``.
+    """
+    folder = Path(checkpoint_path).parent
+    if not _VERSION.match(folder.resolve().name):
+        return None
+    for key, state in checkpoint.get("callbacks", {}).items():
+        if "Checkpoint" in key and isinstance(state, dict) and isinstance(state.get("dirpath"), str):
+            if os.path.realpath(state["dirpath"]) == os.path.realpath(folder):
+                return os.fspath(folder.parent)
+    return None
 
 
 def run_version(checkpoint: str | os.PathLike[str], root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> int | None:

@@ -215,6 +215,23 @@ def test_a_run_folder_moved_out_of_the_checkpoint_root_goes_on_in_that_folder(cl
     assert len(list((cli.cwd / "kept").glob("best-*.ckpt"))) == 1  # the old best replaced, not left beside
 
 
+def test_a_run_under_its_own_checkpoint_root_resumes_in_its_own_tensorboard_run(cli):
+    # the resume command blobclf prints names the checkpoint only; for a run started with
+    # --checkpoint.root, the resume once went on in a new TensorBoard run (lightning_logs/version_1,
+    # with a config.yaml of its own) instead of the run's own
+    assert cli("fit", *QUICK, "--checkpoint.root", "ckA").returncode == 0
+    resumed = cli("fit", "--ckpt_path", "ckA/version_0/last.ckpt", "--trainer.max_epochs", "4")
+    assert resumed.returncode == 0, resumed.output
+    logs = cli.cwd / "lightning_logs"
+    assert sorted(p.name for p in logs.iterdir()) == ["version_0"]
+    assert (logs / "version_0" / "resume-1.yaml").is_file()
+    assert sorted(p.name for p in (cli.cwd / "ckA").iterdir()) == ["version_0"]
+    assert json.loads((cli.cwd / "ckA" / "version_0" / "model.json").read_text())["epochs"] == 4
+    # a new run beside it still takes the next number in both folders
+    assert cli("fit", *QUICK, "--checkpoint.root", "ckA").returncode == 0
+    assert sorted(p.name for p in logs.iterdir()) == ["version_0", "version_1"]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_while_the_program_shuts_down_keeps_its_status_and_prints_no_traceback(tmp_path, signum):
     # found by a second Ctrl-C / SIGTERM right after a stopped fit printed its resume command: the
