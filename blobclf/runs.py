@@ -259,13 +259,13 @@ def best_checkpoint(last: str | os.PathLike[str]) -> str | None:
 
 
 def saved_best(run: str | os.PathLike[str]) -> str | None:
-    """The newest checkpoint in ``run`` (other than ``last.ckpt``) that was the run's best when written.
+    """The run's best checkpoint as the newest checkpoint in ``run`` (other than ``last.ckpt``) records it.
 
     A run in training writes each new best checkpoint (and deletes the one it replaces) at once,
     but rewrites ``last.ckpt``, which records the best, at most once a ``last_interval``: in
-    between, the best that ``last.ckpt`` names is gone. Each best checkpoint records itself as
-    the best (the checkpoint callback's state); the best only improves, so the newest such file
-    is the run's best.
+    between, the best that ``last.ckpt`` names is gone. Every checkpoint records the best at the
+    time it was written (a new best names itself), so the newest checkpoint whose record still
+    exists beside it names the run's best.
     """
     saved = [path for path in Path(run).glob("*.ckpt") if path.name != LAST_NAME]
     for path in sorted(saved, key=_mtime, reverse=True):
@@ -275,8 +275,9 @@ def saved_best(run: str | os.PathLike[str]) -> str | None:
             continue  # not a checkpoint of this run (or deleted meanwhile): look further
         for key, state in checkpoint.get("callbacks", {}).items():
             if "Checkpoint" in key and isinstance(state, dict) and state.get("best_model_path"):
-                if Path(str(state["best_model_path"])).name == path.name:
-                    return os.fspath(path)
+                recorded = Path(run) / Path(str(state["best_model_path"])).name  # never out of the run's folder
+                if recorded.is_file() and recorded.name != LAST_NAME:
+                    return os.fspath(recorded)
     return None
 
 
