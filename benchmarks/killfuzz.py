@@ -133,8 +133,8 @@ def iteration(cwd: Path, base: list[str], reference: Path, window: float, rng: r
             record["problems"].append(f"traceback in attempt {attempt}")
         if code in (-signal.SIGINT, -signal.SIGTERM):
             record["problems"].append(f"attempt {attempt} ended by its signal, not with 128 + signal")
-        if code == 0 and "exported metadata:" in output:
-            break
+        if code == 0 or code == -signal.SIGKILL and "exported metadata:" in output:
+            break  # complete (a SIGKILL after the last line printed ends a complete run too)
         if any(line.startswith("blobclf: error") for line in said):
             record["problems"].append(f"attempt {attempt}: {said}")
         resume = re.findall(r"^resume with: python -m blobclf (.*?)(?: \(it completes the exports\))?$", output, re.M)
