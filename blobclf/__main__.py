@@ -55,6 +55,9 @@ def main() -> None:
         # The program ends next: every output is closed (files are written atomically, the
         # logger finalized), so spare the interpreter's final collections over the same objects.
         gc.freeze()
+        from blobclf.interrupt import ignore_signals_from_now  # loaded with the command line
+
+        ignore_signals_from_now()  # the program is ending with the command's status
 
 
 if __name__ == "__main__":

@@ -90,6 +90,8 @@ class RunCheckpoint(ModelCheckpoint):
         self._epoch_values: dict[str, Any] | None = None
         self._restored_values: dict[str, Any] | None = None
         self._values_of: L.Trainer | None = None
+        self._values_epoch = 0
+        """The epoch whose end :attr:`_values_of` holds the values of."""
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -114,7 +116,7 @@ class RunCheckpoint(ModelCheckpoint):
             trainer = self._values_of
             metrics = trainer.callback_metrics
             self._epoch_values = {
-                "epoch": trainer.current_epoch,
+                "epoch": self._values_epoch,  # not trainer.current_epoch: when training ends it counts the next
                 "metrics": {k: float(v) for k, v in metrics.items() if "/" in k and v.numel() == 1},
             }
         return {**super().state_dict(), "epoch_values": self._epoch_values}
@@ -161,16 +163,28 @@ class RunCheckpoint(ModelCheckpoint):
         super().on_train_start(trainer, pl_module)
         self._values_of = None
         self._last_written_at = time.monotonic()
+        self._relog_restored_epoch(trainer)
+
+    @override
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_fit_end(trainer, pl_module)
+        # a resume of a run whose training had ended (one killed while it was exported) never
+        # starts training, but its logger still hides the checkpoint's epoch from the old events
+        self._relog_restored_epoch(trainer)
+
+    def _relog_restored_epoch(self, trainer: L.Trainer) -> None:
+        """Log the restored checkpoint's epoch values again, once, to each logger that hides that
+        epoch's earlier events (its ``purge_step``): a resume's curves then lose no epoch."""
         restored, self._restored_values = self._restored_values, None
         if restored and trainer.is_global_zero:
             for logger in trainer.loggers:
-                # only a logger that hides the resumed epoch's old events takes them again
                 if getattr(logger, "purge_step", None) == restored["epoch"]:
                     logger.log_metrics({**restored["metrics"], "epoch": restored["epoch"]})
 
     @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._values_of = trainer  # the epoch's values, for any checkpoint written from here on
+        self._values_epoch = trainer.current_epoch
         super().on_train_epoch_end(trainer, pl_module)
         due = time.monotonic() - self._last_written_at >= self.last_interval
         if trainer.world_size > 1:

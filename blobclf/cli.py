@@ -35,7 +35,7 @@ from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
-from blobclf.interrupt import GracefulStop, signals_stop_the_command
+from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
 from blobclf.quiet import quiet_known_notices
@@ -43,8 +43,10 @@ from blobclf.runconfig import RunConfig
 from blobclf.runs import (
     LOG_ROOT,
     claim_run,
+    lock_resumed_run,
     lock_run,
     newer_without_last,
+    own_root,
     release_run,
     resolve_checkpoint,
     run_name,
@@ -438,6 +440,8 @@ class BlobCLI(LightningCLI):
         preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
+        self.ckpt_given = ""
+        """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
         _check_seed(self.config[subcommand] if subcommand else self.config)
@@ -445,7 +449,8 @@ class BlobCLI(LightningCLI):
         if not ckpt_path:
             return
         root = self.config[subcommand].checkpoint.root
-        path = resolve_checkpoint(str(ckpt_path), root)
+        self.ckpt_given = str(ckpt_path)
+        path = resolve_checkpoint(self.ckpt_given, root)
         passed_over = newer_without_last(Path(path).parent, root) if ckpt_path in ("last", "best") else []
         if passed_over:
             rank_zero_info(f"note: --ckpt_path {ckpt_path} is {path}: the newer "
@@ -504,6 +509,10 @@ class BlobCLI(LightningCLI):
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
+            if self.resume_version is None and (own := own_root(path, checkpoint)) is not None:
+                # a run started with its own --checkpoint.root goes on in its own TensorBoard run
+                given.checkpoint.root = own
+                self.resume_version = run_version(path, own)
             # the run's logs restart at the checkpoint's epoch: its events are replaced by the
             # values the checkpoint holds (see RunCheckpoint), later ones by the resumed run's
             values = [s["epoch_values"] for s in checkpoint.get("callbacks", {}).values()
@@ -611,7 +620,7 @@ class BlobCLI(LightningCLI):
                 if not os.access(folder, os.W_OK):
                     raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
                                     "writable, or copy the run folder somewhere writable and resume from there")
-                lock_run(folder)
+                lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
             self._claim_folder(dirpath)
@@ -887,6 +896,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
                                  if argv and argv[0] == "fit" else f"blobclf: stopped by {name}\n")
                 sys.exit(128 + stopped.signum)
         if stop.stopped():
+            if args is None:
+                ignore_signals_from_now()  # what was asked is done: the program ends with 128 + signal
             if rank_zero_only.rank == 0:
                 sys.stderr.write(stop.report() + "\n")
             sys.exit(128 + int(stop.signal or 0))

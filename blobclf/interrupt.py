@@ -49,6 +49,21 @@ def signals_stop_the_command() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def ignore_signals_from_now() -> None:
+    """Ignore SIGINT / SIGTERM from here on: the program is ending, with the command's status.
+
+    For the program's own end only (``python -m blobclf``), never in a caller's process: the
+    command is done (its outputs closed, its lines printed) and the interpreter shuts down, which
+    takes a moment. A signal then (a second Ctrl-C, a scheduler's repeated SIGTERM right after a
+    stopped fit printed its resume command) would raise inside a library's finalizer and print a
+    traceback, print a second "stopped" line, or end the process by the signal instead of the
+    command's exit status.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for signum in SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+
 class GracefulStop(Callback):
     """On SIGINT or SIGTERM during ``fit``, finish the running epoch, save ``last.ckpt`` and stop.
 

@@ -227,7 +227,7 @@ class PredictionWriter(PredictionCollector):
         if path.exists() and not path.is_file():
             raise UserError(f"--prediction.output {str(path)!r} is not a regular file (a folder, device or pipe); "
                             "name a file to write")
-        if path.exists() and not self.overwrite:
+        if os.path.lexists(path) and not self.overwrite:  # a dangling symbolic link too (never written through)
             raise UserError(_exists(path))
 
     @override

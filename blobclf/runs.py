@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
@@ -100,7 +102,7 @@ def lock_run(folder: str | os.PathLike[str]) -> None:
         return
     fd = os.open(key, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _flock_retrying(fd, fcntl.LOCK_EX)
     except BlockingIOError:
         os.close(fd)
         raise UserError(
@@ -111,6 +113,75 @@ def lock_run(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
         return
     _LOCKS[key] = fd
+
+
+def lock_resumed_run(folder: str | os.PathLike[str], given: str,
+                     root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> None:
+    """:func:`lock_run` for a resume of the run in ``folder``, which ``--ckpt_path given`` named.
+
+    ``last`` and ``best`` name the newest run, which may be one another ``fit`` is training
+    while the user means to resume an earlier (killed) run: the refusal then names the
+    checkpoint that resumes the newest run no fit holds (if there is one).
+
+    Raises:
+        UserError: If another process holds the folder.
+    """
+    try:
+        lock_run(folder)
+    except UserError:
+        if given not in ("last", "best"):
+            raise
+        here = os.path.realpath(folder)
+        other = next((run / LAST_NAME for run in reversed(run_folders(root)) if (run / LAST_NAME).is_file()
+                      and os.path.realpath(run) != here and not in_training(run)), None)
+        if other is None:
+            raise  # no other run to resume: wait for that one, or start a new one
+        raise UserError(
+            f"--ckpt_path {given} names the newest run {os.fspath(folder)!r}, which another blobclf fit is training "
+            f"right now; to resume an earlier run, pass its checkpoint: --ckpt_path {os.fspath(other)}"
+        ) from None
+
+
+def _flock_retrying(fd: int, operation: int, tries: int = 10) -> None:
+    """``flock(fd, operation)`` without blocking, tried again for a moment (0.1 s in all) while a
+    lookup (:func:`in_training`) holds the folder's lock for an instant.
+
+    Raises:
+        BlockingIOError: If another process still holds the lock after the last try.
+    """
+    for attempt in range(tries):
+        try:
+            fcntl.flock(fd, operation | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.01)
+
+
+def in_training(folder: str | os.PathLike[str]) -> bool:
+    """Whether a ``fit`` holds the run folder (see :func:`lock_run`) at this moment.
+
+    The lookup takes a shared lock for an instant and releases it at once; ``False`` where
+    folders cannot be locked or ``folder`` cannot be opened.
+    """
+    if os.path.realpath(folder) in _LOCKS:
+        return True  # this process trains in it
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing releases the shared lock, if taken
+    return False
 
 
 def unlock_runs() -> None:
@@ -150,12 +221,27 @@ def newer_without_last(run: str | os.PathLike[str], root: str | os.PathLike[str]
 
 
 def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> str:
-    """Turn ``last`` / ``best`` into the newest run's checkpoint path; return other paths unchanged."""
+    """Turn ``last`` / ``best`` into the newest run's checkpoint path; return other paths unchanged.
+
+    The newest run may be training at this very moment: ``best`` then names the best checkpoint
+    it has written, even one newer than its ``last.ckpt`` records (see :func:`saved_best`).
+
+    Raises:
+        UserError: If there is no run, or the newest run has no such checkpoint (yet).
+    """
     if value not in ("last", "best"):
         return value
     run = newest_run(root)
     last = run / LAST_NAME
     if not last.is_file():
+        best = saved_best(run) if value == "best" else None
+        if best is not None:
+            return best
+        if in_training(run):
+            raise UserError(
+                f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is in its first epoch (a fit is training it "
+                f"right now) and has no {LAST_NAME} yet; wait until that epoch ends, or pass a checkpoint path"
+            )
         saved = sorted(run.glob("*.ckpt"), key=lambda path: path.stat().st_mtime)
         if saved:
             raise UserError(
@@ -168,7 +254,7 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
         )
     if value == "last":
         return os.fspath(last)
-    best = best_checkpoint(last)
+    best = best_checkpoint(last) or saved_best(run)
     if best is None:
         raise UserError(f"--ckpt_path best: {os.fspath(run)!r} records no best checkpoint; pass a path")
     return best
@@ -184,6 +270,55 @@ def best_checkpoint(last: str | os.PathLike[str]) -> str | None:
             local = Path(last).parent / Path(str(state["best_model_path"])).name
             if local.is_file():
                 return os.fspath(local)
+    return None
+
+
+def saved_best(run: str | os.PathLike[str]) -> str | None:
+    """The run's best checkpoint as the newest checkpoint in ``run`` (other than ``last.ckpt``) records it.
+
+    A run in training writes each new best checkpoint (and deletes the one it replaces) at once,
+    but rewrites ``last.ckpt``, which records the best, at most once a ``last_interval``: in
+    between, the best that ``last.ckpt`` names is gone. Every checkpoint records the best at the
+    time it was written (a new best names itself), so the newest checkpoint whose record still
+    exists beside it names the run's best.
+    """
+    saved = [path for path in Path(run).glob("*.ckpt") if path.name != LAST_NAME]
+    for path in sorted(saved, key=_mtime, reverse=True):
+        try:
+            checkpoint = load_checkpoint(path)
+        except UserError:
+            continue  # not a checkpoint of this run (or deleted meanwhile): look further
+        for key, state in checkpoint.get("callbacks", {}).items():
+            if "Checkpoint" in key and isinstance(state, dict) and state.get("best_model_path"):
+                recorded = Path(run) / Path(str(state["best_model_path"])).name  # never out of the run's folder
+                if recorded.is_file() and recorded.name != LAST_NAME:
+                    return os.fspath(recorded)
+    return None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0  # deleted meanwhile
+
+
+def own_root(checkpoint_path: str | os.PathLike[str], checkpoint: dict[str, Any]) -> str | None:
+    """The checkpoint root of the run that wrote ``checkpoint``, if its folder is still where it was.
+
+    A run started with ``--checkpoint.root DIR`` lies in ``DIR/version_N``; its resume command
+    names just the checkpoint. The checkpoint callback's state records the run folder it wrote
+    to: when that is the folder ``checkpoint_path`` lies in (the run was not moved), the folder
+    above it is the run's root, as the path reaches it (``DIR``). ``None`` for a folder moved or
+    copied elsewhere, or one not named ``version_N``.
+    """
+    folder = Path(checkpoint_path).parent
+    if not _VERSION.match(folder.resolve().name):
+        return None
+    for key, state in checkpoint.get("callbacks", {}).items():
+        if "Checkpoint" in key and isinstance(state, dict) and isinstance(state.get("dirpath"), str):
+            if os.path.realpath(state["dirpath"]) == os.path.realpath(folder):
+                return os.fspath(folder.parent)
     return None
 
 

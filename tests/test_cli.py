@@ -226,6 +226,40 @@ def test_a_resume_relogs_the_checkpoints_epoch_once_from_the_checkpoint(cli):
         assert resumed[tag][0] == uninterrupted[tag][2]  # the very value logged at epoch 2
 
 
+def test_the_last_checkpoint_written_when_training_ends_records_the_epoch_its_values_are_of(cli):
+    # with the default --checkpoint.last_interval, last.ckpt is written when training ends, when
+    # Lightning already counts the next epoch: the values of epoch 2 were recorded as epoch 3, so
+    # a resume (an extension, a stopped or killed run) logged them again at epoch 3, beside the
+    # real epoch 3 (found by the kill fuzzer)
+    assert cli("fit", *QUICK, "--trainer.max_epochs", "3").returncode == 0
+    logs = cli.cwd / "lightning_logs" / "version_0"
+    before = scalars(logs)
+    checkpoint = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")
+    (stored,) = [s["epoch_values"] for s in checkpoint["callbacks"].values() if "epoch_values" in s]
+    assert stored["epoch"] == 2 and stored["metrics"]["train/loss"] == pytest.approx(before["train/loss"][2][1])
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "5").returncode == 0
+    after = scalars(logs)
+    for tag in ("train/loss", "train/acc", "val/loss", "val/acc"):
+        assert [step for step, _ in after[tag]] == [0, 1, 2, 3, 4], tag
+        assert after[tag][:3] == before[tag]
+
+
+def test_a_resume_that_only_completes_the_exports_keeps_the_last_epoch_in_tensorboard(tmp_path):
+    # a kill after training, while the run was exported (here: model.json not yet written): the
+    # resume trains nothing, yet its logger hides the checkpoint's epoch from the old events, so
+    # it must log that epoch again (found by killing fits at random moments)
+    args = ["fit", *QUICK, "--trainer.max_epochs", "3", "--checkpoint.last_interval", "0"]
+    assert run_cli(tmp_path, *args).returncode == 0
+    logs, run = tmp_path / "lightning_logs" / "version_0", tmp_path / "checkpoints" / "version_0"
+    before = scalars(logs)
+    (run / "model.json").unlink()
+    result = run_cli(tmp_path, "fit", "--ckpt_path", "last")
+    assert result.returncode == 0 and (run / "model.json").is_file(), result.output
+    after = scalars(logs)
+    for tag in ("train/loss", "train/acc", "val/loss", "val/acc"):
+        assert after[tag] == before[tag] and [step for step, _ in after[tag]] == [0, 1, 2], tag
+
+
 def test_python_m_blobclf_builds_only_the_parser_of_the_subcommand_given(cli):
     from blobclf.cli import BlobCLI, cli_for, cli_main
 

@@ -306,6 +306,19 @@ def test_predictions_never_replace_an_input_a_checkpoint_or_another_runs_file(cl
     assert not (cli.cwd / "checkpoints" / "version_1" / "predictions.csv").exists()
 
 
+def test_a_dangling_symlink_as_prediction_output_is_an_existing_file_not_a_race(cli, trained):
+    # the link was there before predict started: it once ran the whole prediction, then said the
+    # file "was written by another command while this predict ran"
+    (cli.cwd / "out.csv").symlink_to(cli.cwd / "missing" / "target.csv")
+    line = one_error(cli("predict", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--prediction.output", "out.csv"))
+    assert line == ("blobclf: error: 'out.csv' already exists; pass --prediction.overwrite true to replace it, "
+                    "or --prediction.output PATH to write elsewhere")
+    assert (cli.cwd / "out.csv").is_symlink() and not (cli.cwd / "missing").exists()
+    assert cli("predict", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--prediction.output", "out.csv",
+               "--prediction.overwrite", "true").returncode == 0
+    assert not (cli.cwd / "out.csv").is_symlink() and (cli.cwd / "out.csv").read_text().startswith("x0,x1,")
+
+
 def test_a_write_that_may_not_replace_keeps_a_file_made_meanwhile_and_no_temporary(tmp_path):
     target = tmp_path / "out.csv"
 

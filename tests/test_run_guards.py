@@ -52,6 +52,24 @@ def test_a_run_folder_in_use_by_another_fit_is_refused_to_a_resume_and_to_a_new_
     assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
 
 
+def test_resuming_last_while_a_newer_run_trains_names_the_earlier_runs_checkpoint(cli):
+    # run 0 was killed; run 1 trains in another process: 'last' names run 1, and the refusal once
+    # said to wait for it to end (after which 'last' still names run 1, never the killed run)
+    assert cli("fit", *QUICK).returncode == 0
+    assert cli("fit", *QUICK).returncode == 0
+    before = files(cli.cwd)
+    holder = hold_lock(cli.cwd / "checkpoints" / "version_1")
+    try:
+        expected = ("--ckpt_path last names the newest run 'checkpoints/version_1', which another blobclf fit is "
+                    "training right now; to resume an earlier run, pass its checkpoint: "
+                    "--ckpt_path checkpoints/version_0/last.ckpt")
+        assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")) == expected
+        assert files(cli.cwd) == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_resume_keeps_its_own_folder_and_a_new_folder_refused_is_not_left_behind(cli):
     assert cli("fit", *QUICK).returncode == 0
     assert cli("fit", *QUICK).returncode == 0
@@ -94,6 +112,11 @@ def test_best_is_looked_for_beside_last_in_a_copied_project_and_never_elsewhere(
     (tmp_path / "elsewhere").mkdir()
     shutil.copy(last, tmp_path / "elsewhere" / "planted.ckpt")
     torch.save(checkpoint, last)
+    result = cli("test", "--ckpt_path", "best", "--export.figures", "false")  # the folder's own best, as it says
+    assert result.returncode == 0 and "planted" not in result.output, result.output
+    assert not list((tmp_path / "elsewhere").glob("test_report-*"))
+    for best in (copy / "checkpoints" / "version_0").glob("best-*.ckpt"):
+        best.unlink()
     line = one_error(cli("test", "--ckpt_path", "best"))
     assert line == "--ckpt_path best: 'checkpoints/version_0' records no best checkpoint; pass a path"
 
@@ -190,3 +213,41 @@ def test_a_run_folder_moved_out_of_the_checkpoint_root_goes_on_in_that_folder(cl
     recorded = json.loads((cli.cwd / "kept" / "model.json").read_text())["checkpoints"]
     assert Path(recorded["best"]).is_file() and Path(recorded["best"]).parent.name == "kept"
     assert len(list((cli.cwd / "kept").glob("best-*.ckpt"))) == 1  # the old best replaced, not left beside
+
+
+def test_a_run_under_its_own_checkpoint_root_resumes_in_its_own_tensorboard_run(cli):
+    # the resume command blobclf prints names the checkpoint only; for a run started with
+    # --checkpoint.root, the resume once went on in a new TensorBoard run (lightning_logs/version_1,
+    # with a config.yaml of its own) instead of the run's own
+    assert cli("fit", *QUICK, "--checkpoint.root", "ckA").returncode == 0
+    resumed = cli("fit", "--ckpt_path", "ckA/version_0/last.ckpt", "--trainer.max_epochs", "4")
+    assert resumed.returncode == 0, resumed.output
+    logs = cli.cwd / "lightning_logs"
+    assert sorted(p.name for p in logs.iterdir()) == ["version_0"]
+    assert (logs / "version_0" / "resume-1.yaml").is_file()
+    assert sorted(p.name for p in (cli.cwd / "ckA").iterdir()) == ["version_0"]
+    assert json.loads((cli.cwd / "ckA" / "version_0" / "model.json").read_text())["epochs"] == 4
+    # a new run beside it still takes the next number in both folders
+    assert cli("fit", *QUICK, "--checkpoint.root", "ckA").returncode == 0
+    assert sorted(p.name for p in logs.iterdir()) == ["version_0", "version_1"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_program_shuts_down_keeps_its_status_and_prints_no_traceback(tmp_path, signum):
+    # found by a second Ctrl-C / SIGTERM right after a stopped fit printed its resume command: the
+    # signal landed in the interpreter's shutdown and printed a library finalizer's traceback
+    # (or a second "stopped" line); here an exit handler sends it, once the command has ended
+    code = (f"import atexit, os, sys, time\n"
+            f"atexit.register(lambda: (os.kill(os.getpid(), {int(signum)}), time.sleep(0.5)))\n"
+            "sys.argv = ['blobclf', 'test', '--ckpt_path', 'missing.ckpt']\n"
+            "from blobclf.__main__ import main\n"
+            "main()\n")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("blobclf:")] == [
+        "blobclf: error: checkpoint 'missing.ckpt' does not exist"], done.stderr

@@ -15,10 +15,12 @@ import yaml
 from blobclf.errors import UserError
 from blobclf.runs import (
     claim_run,
+    lock_run,
     newest_run,
     release_run,
     resolve_checkpoint,
     run_version,
+    unlock_runs,
 )
 
 
@@ -81,6 +83,43 @@ def test_last_means_the_newest_run_with_a_checkpoint(tmp_path):
 def test_no_run_at_all_is_one_line(tmp_path):
     with pytest.raises(UserError, match="no runs found under"):
         resolve_checkpoint("last", tmp_path / "checkpoints")
+
+
+def _best_record(checkpoint: dict, name: str) -> dict:
+    """``checkpoint`` with its checkpoint callback recording ``name`` (in its own folder) as the best."""
+    for key, state in checkpoint["callbacks"].items():
+        if "Checkpoint" in key and "best_model_path" in state:
+            folder = os.path.dirname(state["best_model_path"])
+            state["best_model_path"] = os.path.join(folder, name)
+            state["best_k_models"] = {state["best_model_path"]: state.get("best_model_score")}
+    return checkpoint
+
+
+def test_best_of_a_run_in_training_is_its_newest_best_even_before_last_ckpt_records_it(cli):
+    # a run in training writes each new best at once (deleting the old one) but last.ckpt, which
+    # records the best, at most once a second: in between, 'best' once said "records no best"
+    assert cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    (best,) = [p for p in run.glob("*.ckpt") if p.name != "last.ckpt"]
+    last = torch.load(run / "last.ckpt", weights_only=True)
+    torch.save(_best_record(last, "best-epoch=0-val_acc=0.0000.ckpt"), run / "last.ckpt")  # replaced since
+    assert resolve_checkpoint("best", cli.cwd / "checkpoints") == os.fspath(best)
+    os.unlink(run / "last.ckpt")  # the run's first epoch: its best is written just before last.ckpt
+    assert resolve_checkpoint("best", cli.cwd / "checkpoints") == os.fspath(best)
+
+
+def test_last_of_a_run_in_its_first_epoch_says_it_is_training(tmp_path):
+    root = tmp_path / "checkpoints"
+    run = root / f"version_{claim_run(root)}"
+    lock_run(run)  # as the fit training it holds it
+    try:
+        with pytest.raises(UserError, match=r"is in its first epoch \(a fit is training it right now\) and has no "
+                                            r"last.ckpt yet; wait until that epoch ends, or pass a checkpoint path"):
+            resolve_checkpoint("last", root)
+    finally:
+        unlock_runs()
+    with pytest.raises(UserError, match=r"it stopped before its first epoch ended"):  # no fit holds it now
+        resolve_checkpoint("last", root)
 
 
 @pytest.mark.slow

@@ -71,3 +71,30 @@ def test_ctrl_c_exits_130_naming_the_checkpoint(tmp_path):
     assert "resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt\n" in stopped.stderr
     assert "Traceback" not in stopped.stderr
     assert not (tmp_path / "checkpoints" / "version_0" / "model.pth").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_second_signal_right_after_the_resume_command_keeps_the_exit_status_and_prints_nothing(tmp_path, signum):
+    # a scheduler repeating SIGTERM, or a second Ctrl-C, just after the run said how to resume
+    # (found by the kill fuzzer): the process died by the signal, or printed a finalizer's
+    # traceback or a second "stopped" line
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    process = subprocess.Popen([sys.executable, "-m", "blobclf", *ARGS], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    last = tmp_path / "checkpoints" / "version_0" / "last.ckpt"
+    deadline = time.monotonic() + 120
+    while not last.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signum)
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if line.startswith("resume with:"):
+            process.send_signal(signum)
+            break
+    lines += process.stderr.readlines()
+    assert process.wait(timeout=120) == 128 + signum, "".join(lines)
+    assert lines[-1].startswith("resume with:"), "".join(lines)
+    assert sum(line.startswith("blobclf: stopped") for line in lines) == 1, "".join(lines)
