@@ -732,6 +732,13 @@ class BlobCLI(LightningCLI):
         if isinstance(export, RunExport):
             export.training = {key: _plain(config.get(key)) for key in RECORDED}
             export.training[SETTINGS] = _settings(config)
+        stop = next((c for c in getattr(self.trainer, "callbacks", []) if isinstance(c, GracefulStop)), None)
+        if stop is not None and self.subcommand == "fit" and not config.get("ckpt_path") and rank_zero_only.rank == 0:
+            # a new run: what a signal before its first epoch may remove (see blobclf.unstarted);
+            # a logger folder that exists already (a given logger version) is another run's
+            log_dir = getattr(self.trainer.logger, "log_dir", None) if self.trainer.logger is not None else None
+            stop.new_run = (getattr(self.trainer.checkpoint_callback, "dirpath", None),
+                            log_dir if log_dir is not None and not Path(log_dir).exists() else None)
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None

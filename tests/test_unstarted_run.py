@@ -37,3 +37,23 @@ def test_a_signal_before_a_resume_trains_keeps_every_file_of_the_run(cli, monkey
     result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
     assert result.returncode == 143, result.output
     assert set(before) <= set(files(cli.cwd))
+
+
+def test_a_signal_while_a_resume_reads_its_data_keeps_every_file_of_the_run(cli, monkeypatch):
+    """Before Lightning restores the checkpoint (the data module's setup: a table is read) a resume's
+    ``trainer.ckpt_path`` is still unset; its TensorBoard run must not be taken for a new run's start files."""
+    from blobclf.data import BlobDataModule
+
+    assert cli("fit", *QUICK).returncode == 0
+    before = files(cli.cwd)
+    setup = BlobDataModule.setup
+
+    def stopped_setup(self, stage=None):
+        setup(self, stage)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(BlobDataModule, "setup", stopped_setup)
+    result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
+    assert result.returncode == 143, result.output
+    assert set(before) <= set(files(cli.cwd))
+
