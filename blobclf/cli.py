@@ -15,6 +15,7 @@ from typing import Any, ClassVar, NoReturn, Optional
 
 import lightning as L
 import torch
+import yaml
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
@@ -29,7 +30,7 @@ from blobclf import __version__
 from blobclf.accelerators import check_accelerator
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
-from blobclf.configfiles import check_config_files, use_limited_yaml
+from blobclf.configfiles import check_config_files, check_config_text, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging
@@ -291,6 +292,28 @@ def run_config(stored: dict[str, Any], path: str, root: str) -> str | None:
     return str(candidate) if version is not None and candidate.is_file() else None
 
 
+def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
+    """Whether the log folder that a resume of the run in ``root`` would go on in (``lightning_logs/version_N``
+    here) is that run's: its ``config.yaml`` names ``root`` as the checkpoint root.
+
+    A run's logs lie under the folder it was started from; a run resumed by its path from another
+    folder (another project's, whose ``lightning_logs/version_N`` is a run of its own) goes on in a
+    new TensorBoard run instead.
+    """
+    config = run_config(stored, path, root)
+    if config is None:
+        return False
+    try:
+        text = Path(config).read_text(encoding="utf-8")
+        check_config_text(text, config)
+        recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):
+        return False
+    checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None
+    value = checkpoint.get("root") if isinstance(checkpoint, dict) else None
+    return isinstance(value, str) and os.path.realpath(value) == os.path.realpath(root)
+
+
 def _check_seed(config: Any) -> None:
     """Refuse a seed that Lightning's ``seed_everything`` cannot take (it would end in a traceback)."""
     seed = config.get("seed_everything")
@@ -509,7 +532,8 @@ class BlobCLI(LightningCLI):
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
-            if self.resume_version is None and (own := own_root(path, checkpoint)) is not None:
+            own = own_root(path, checkpoint) if self.resume_version is None else None
+            if own is not None and logs_record_root(stored, path, own):
                 # a run started with its own --checkpoint.root goes on in its own TensorBoard run
                 given.checkpoint.root = own
                 self.resume_version = run_version(path, own)
