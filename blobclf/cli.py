@@ -921,6 +921,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             if args is not None and stopped.signum == signal.SIGINT and not stop.stopped():
                 raise KeyboardInterrupt from None  # called in-process (a test run): Ctrl-C is the caller's
             if not stop.stopped():  # not while a run trained or was exported: nothing to resume
+                if args is None:
+                    ignore_signals_from_now()  # a second signal must not cut the removal short, or the line
                 stop.remove_unstarted()  # a new run stopped before its first epoch leaves no folders
                 name = signal.Signals(stopped.signum).name
                 sys.stderr.write(f"blobclf: stopped by {name} before training started; nothing was trained\n"
