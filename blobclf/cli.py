@@ -431,6 +431,8 @@ class BlobCLI(LightningCLI):
     claimed: tuple[str, int, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
     whether the root folder was made for it)."""
+    made_dirpath: tuple[bool, bool] = (False, False)
+    """Whether this command made the ``--checkpoint.dirpath`` folder of its new run, and the folder above it."""
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
@@ -647,7 +649,7 @@ class BlobCLI(LightningCLI):
                 lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
-            self._claim_folder(dirpath)
+            self.made_dirpath = self._claim_folder(dirpath)
         if dirpath is not None or config.trainer.get("fast_dev_run"):
             return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
         if versioned and init.get("version") is not None:
@@ -674,10 +676,11 @@ class BlobCLI(LightningCLI):
             init.version = version
 
     @staticmethod
-    def _claim_folder(dirpath: str) -> None:
-        """Take ``--checkpoint.dirpath`` for a new run: locked, and empty once locked."""
+    def _claim_folder(dirpath: str) -> tuple[bool, bool]:
+        """Take ``--checkpoint.dirpath`` for a new run: locked, and empty once locked; whether it, and the
+        folder above it, were created."""
         folder = Path(dirpath)
-        created = not folder.exists()
+        created, above = not folder.exists(), not folder.parent.exists()
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -693,6 +696,7 @@ class BlobCLI(LightningCLI):
             if created:
                 release_run(folder.parent, folder.name)
             raise
+        return created, above
 
     def _place_evaluation(self, config: Any) -> None:
         """Keep an evaluation with the run it evaluates: it takes no run version of its own.
@@ -761,8 +765,13 @@ class BlobCLI(LightningCLI):
             # a new run: what a signal before its first epoch may remove (see blobclf.unstarted);
             # a logger folder that exists already (a given logger version) is another run's
             log_dir = getattr(self.trainer.logger, "log_dir", None) if self.trainer.logger is not None else None
-            stop.new_run = (getattr(self.trainer.checkpoint_callback, "dirpath", None),
-                            log_dir if log_dir is not None and not Path(log_dir).exists() else None)
+            log_dir = log_dir if log_dir is not None and not Path(log_dir).exists() else None
+            made = self.claimed is not None or self.made_dirpath[0]
+            roots = [self.claimed[0]] if self.claimed is not None and self.claimed[2] else []
+            checkpoint_dir = getattr(self.trainer.checkpoint_callback, "dirpath", None) if made else None
+            roots += [os.fspath(Path(checkpoint_dir).parent)] if checkpoint_dir and self.made_dirpath[1] else []
+            roots += [os.fspath(Path(log_dir).parent)] if log_dir is not None and not Path(log_dir).parent.exists() else []
+            stop.new_run = (checkpoint_dir, log_dir, tuple(roots))
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None

@@ -88,11 +88,11 @@ class GracefulStop(Callback):
         """Whether training had ended when the signal came (the run was being exported)."""
         self.started = False
         """Whether the running ``fit`` reached its training loop."""
-        self.unstarted: tuple[str | None, str | None] | None = None
+        self.unstarted: tuple[str | None, str | None, tuple[str, ...]] | None = None
         """The checkpoint and logger folders of a new run a signal stopped before it trained."""
-        self.new_run: tuple[str | None, str | None] | None = None
-        """Set by the command line for a new run (never a resume): its checkpoint folder, and its
-        logger folder if that did not exist before this ``fit`` (else ``None``: nothing of it is removed)."""
+        self.new_run: tuple[str | None, str | None, tuple[str, ...]] | None = None
+        """Set by the command line for a new run (never a resume): the folders this ``fit`` made,
+        as :func:`~blobclf.unstarted.remove_unstarted_run` takes them (``None`` for one that was there)."""
         self._previous: dict[int, Any] = {}
         self._processes = 1
 

@@ -88,3 +88,17 @@ def test_a_second_signal_while_a_stopped_new_run_is_removed_keeps_the_first_ones
     assert [line for line in done.stderr.splitlines() if line.startswith("blobclf:")] == [
         "blobclf: stopped by SIGTERM before training started; nothing was trained"], done.stderr
     assert files(tmp_path) == []
+
+
+def test_a_signal_before_the_first_epoch_keeps_the_folders_that_were_there(cli, monkeypatch):
+    # the stopped run's removal took the folder above its run folder too, also one the user had made
+    # for the runs (a --checkpoint.root with its own permissions, an empty lightning_logs)
+    for folder in ("runs", "lightning_logs", "mine"):
+        (cli.cwd / folder).mkdir()
+    monkeypatch.setattr(BlobClassifier, "on_fit_start", lambda self: os.kill(os.getpid(), signal.SIGTERM))
+    assert cli("fit", *QUICK, "--checkpoint.root", "runs").returncode == 143
+    assert files(cli.cwd) == ["lightning_logs", "mine", "runs"]
+    assert cli("fit", *QUICK, "--checkpoint.dirpath", "mine").returncode == 143
+    assert files(cli.cwd) == ["lightning_logs", "mine", "runs"]
+    assert cli("fit", *QUICK, "--checkpoint.dirpath", "new/run").returncode == 143
+    assert files(cli.cwd) == ["lightning_logs", "mine", "runs"]  # made by the run, both removed
