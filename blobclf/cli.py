@@ -15,6 +15,7 @@ from typing import Any, ClassVar, NoReturn, Optional
 
 import lightning as L
 import torch
+import yaml
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
@@ -29,7 +30,7 @@ from blobclf import __version__
 from blobclf.accelerators import check_accelerator
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
-from blobclf.configfiles import check_config_files, use_limited_yaml
+from blobclf.configfiles import check_config_files, check_config_text, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging
@@ -291,6 +292,28 @@ def run_config(stored: dict[str, Any], path: str, root: str) -> str | None:
     return str(candidate) if version is not None and candidate.is_file() else None
 
 
+def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
+    """Whether the log folder that a resume of the run in ``root`` would go on in (``lightning_logs/version_N``
+    here) is that run's: its ``config.yaml`` names ``root`` as the checkpoint root.
+
+    A run's logs lie under the folder it was started from; a run resumed by its path from another
+    folder (another project's, whose ``lightning_logs/version_N`` is a run of its own) goes on in a
+    new TensorBoard run instead.
+    """
+    config = run_config(stored, path, root)
+    if config is None:
+        return False
+    try:
+        text = Path(config).read_text(encoding="utf-8")
+        check_config_text(text, config)
+        recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):
+        return False
+    checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None
+    value = checkpoint.get("root") if isinstance(checkpoint, dict) else None
+    return isinstance(value, str) and os.path.realpath(value) == os.path.realpath(root)
+
+
 def _check_seed(config: Any) -> None:
     """Refuse a seed that Lightning's ``seed_everything`` cannot take (it would end in a traceback)."""
     seed = config.get("seed_everything")
@@ -408,6 +431,8 @@ class BlobCLI(LightningCLI):
     claimed: tuple[str, int, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
     whether the root folder was made for it)."""
+    made_dirpath: tuple[bool, bool] = (False, False)
+    """Whether this command made the ``--checkpoint.dirpath`` folder of its new run, and the folder above it."""
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
@@ -509,7 +534,8 @@ class BlobCLI(LightningCLI):
         given.ckpt_path = path
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
-            if self.resume_version is None and (own := own_root(path, checkpoint)) is not None:
+            own = own_root(path, checkpoint) if self.resume_version is None else None
+            if own is not None and logs_record_root(stored, path, own):
                 # a run started with its own --checkpoint.root goes on in its own TensorBoard run
                 given.checkpoint.root = own
                 self.resume_version = run_version(path, own)
@@ -623,7 +649,7 @@ class BlobCLI(LightningCLI):
                 lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
-            self._claim_folder(dirpath)
+            self.made_dirpath = self._claim_folder(dirpath)
         if dirpath is not None or config.trainer.get("fast_dev_run"):
             return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
         if versioned and init.get("version") is not None:
@@ -650,10 +676,11 @@ class BlobCLI(LightningCLI):
             init.version = version
 
     @staticmethod
-    def _claim_folder(dirpath: str) -> None:
-        """Take ``--checkpoint.dirpath`` for a new run: locked, and empty once locked."""
+    def _claim_folder(dirpath: str) -> tuple[bool, bool]:
+        """Take ``--checkpoint.dirpath`` for a new run: locked, and empty once locked; whether it, and the
+        folder above it, were created."""
         folder = Path(dirpath)
-        created = not folder.exists()
+        created, above = not folder.exists(), not folder.parent.exists()
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -669,6 +696,7 @@ class BlobCLI(LightningCLI):
             if created:
                 release_run(folder.parent, folder.name)
             raise
+        return created, above
 
     def _place_evaluation(self, config: Any) -> None:
         """Keep an evaluation with the run it evaluates: it takes no run version of its own.
@@ -732,6 +760,18 @@ class BlobCLI(LightningCLI):
         if isinstance(export, RunExport):
             export.training = {key: _plain(config.get(key)) for key in RECORDED}
             export.training[SETTINGS] = _settings(config)
+        stop = next((c for c in getattr(self.trainer, "callbacks", []) if isinstance(c, GracefulStop)), None)
+        if stop is not None and self.subcommand == "fit" and not config.get("ckpt_path") and rank_zero_only.rank == 0:
+            # a new run: what a signal before its first epoch may remove (see blobclf.unstarted);
+            # a logger folder that exists already (a given logger version) is another run's
+            log_dir = getattr(self.trainer.logger, "log_dir", None) if self.trainer.logger is not None else None
+            log_dir = log_dir if log_dir is not None and not Path(log_dir).exists() else None
+            made = self.claimed is not None or self.made_dirpath[0]
+            roots = [self.claimed[0]] if self.claimed is not None and self.claimed[2] else []
+            checkpoint_dir = getattr(self.trainer.checkpoint_callback, "dirpath", None) if made else None
+            roots += [os.fspath(Path(checkpoint_dir).parent)] if checkpoint_dir and self.made_dirpath[1] else []
+            roots += [os.fspath(Path(log_dir).parent)] if log_dir is not None and not Path(log_dir).parent.exists() else []
+            stop.new_run = (checkpoint_dir, log_dir, tuple(roots))
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None
@@ -890,6 +930,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             if args is not None and stopped.signum == signal.SIGINT and not stop.stopped():
                 raise KeyboardInterrupt from None  # called in-process (a test run): Ctrl-C is the caller's
             if not stop.stopped():  # not while a run trained or was exported: nothing to resume
+                if args is None:
+                    ignore_signals_from_now()  # a second signal must not cut the removal short, or the line
                 stop.remove_unstarted()  # a new run stopped before its first epoch leaves no folders
                 name = signal.Signals(stopped.signum).name
                 sys.stderr.write(f"blobclf: stopped by {name} before training started; nothing was trained\n"

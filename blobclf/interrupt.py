@@ -88,8 +88,11 @@ class GracefulStop(Callback):
         """Whether training had ended when the signal came (the run was being exported)."""
         self.started = False
         """Whether the running ``fit`` reached its training loop."""
-        self.unstarted: tuple[str | None, str | None] | None = None
+        self.unstarted: tuple[str | None, str | None, tuple[str, ...]] | None = None
         """The checkpoint and logger folders of a new run a signal stopped before it trained."""
+        self.new_run: tuple[str | None, str | None, tuple[str, ...]] | None = None
+        """Set by the command line for a new run (never a resume): the folders this ``fit`` made,
+        as :func:`~blobclf.unstarted.remove_unstarted_run` takes them (``None`` for one that was there)."""
         self._previous: dict[int, Any] = {}
         self._processes = 1
 
@@ -146,10 +149,9 @@ class GracefulStop(Callback):
     @override
     def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
         self._restore()
-        if isinstance(exception, Stopped) and not self.started and trainer.ckpt_path is None and trainer.is_global_zero:
-            logger = trainer.logger
-            self.unstarted = (getattr(trainer.checkpoint_callback, "dirpath", None),
-                              getattr(logger, "log_dir", None) if logger is not None else None)
+        # not trainer.ckpt_path: a resume's is unset until Lightning restores it, after the data's setup
+        if isinstance(exception, Stopped) and not self.started and self.new_run is not None and trainer.is_global_zero:
+            self.unstarted = self.new_run
 
     def remove_unstarted(self) -> None:
         """Remove the folders of a new run stopped before it trained (see :mod:`blobclf.unstarted`)."""

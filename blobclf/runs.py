@@ -237,12 +237,19 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
         best = saved_best(run) if value == "best" else None
         if best is not None:
             return best
+        saved = sorted(run.glob("*.ckpt"), key=_mtime)
+        if in_training(run) and saved:
+            raise UserError(
+                f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is training (a fit holds it right now) and has "
+                f"written no {LAST_NAME} yet (one is written at an epoch's end, at most once every "
+                f"--checkpoint.last_interval seconds); wait for it, or pass the checkpoint it has: "
+                f"--ckpt_path {os.fspath(saved[-1])}"
+            )
         if in_training(run):
             raise UserError(
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is in its first epoch (a fit is training it "
                 f"right now) and has no {LAST_NAME} yet; wait until that epoch ends, or pass a checkpoint path"
             )
-        saved = sorted(run.glob("*.ckpt"), key=lambda path: path.stat().st_mtime)
         if saved:
             raise UserError(
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it was stopped before "

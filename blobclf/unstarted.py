@@ -9,6 +9,7 @@ version number and show in TensorBoard as a run that never was.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 START_FILES = ("hparams.yaml", "config.yaml")
@@ -24,13 +25,16 @@ def _only_start_files(folder: Path) -> bool:
 
 
 def remove_unstarted_run(checkpoint_dir: str | os.PathLike[str] | None,
-                         log_dir: str | os.PathLike[str] | None) -> None:
+                         log_dir: str | os.PathLike[str] | None,
+                         new_roots: Collection[str | os.PathLike[str]] = ()) -> None:
     """Remove a stopped new run's folders, if they hold only what its start wrote; keep anything else.
 
     Args:
         checkpoint_dir: The run's checkpoint folder (``checkpoints/version_N``): removed if empty.
         log_dir: The run's logger folder (``lightning_logs/version_N``): its start files and the
             folder are removed if it holds nothing else.
+        new_roots: The folders above those two that the run created (``checkpoints`` in a new
+            project): removed too if empty; a folder that was there before the run stays.
     """
     if log_dir is not None and Path(log_dir).is_dir() and _only_start_files(Path(log_dir)):
         for entry in Path(log_dir).iterdir():
@@ -38,7 +42,9 @@ def remove_unstarted_run(checkpoint_dir: str | os.PathLike[str] | None,
     for folder in (checkpoint_dir, log_dir):
         if folder is None:
             continue
-        for empty in (Path(folder), Path(folder).parent):  # the run's folder, then the root it was the first in
+        above = Path(folder).parent
+        made = any(os.path.realpath(above) == os.path.realpath(root) for root in new_roots)
+        for empty in (Path(folder), *([above] if made else [])):  # the run's folder, then the root it made
             try:
                 empty.rmdir()
             except OSError:

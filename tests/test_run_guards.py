@@ -232,6 +232,25 @@ def test_a_run_under_its_own_checkpoint_root_resumes_in_its_own_tensorboard_run(
     assert sorted(p.name for p in logs.iterdir()) == ["version_0", "version_1"]
 
 
+def test_a_run_of_another_folder_resumed_by_its_path_leaves_this_folders_runs_alone(cli, monkeypatch):
+    # a run's TensorBoard run lies under the folder it was started from: resumed by its path from
+    # another project's folder, it once went on in that project's lightning_logs/version_0 (a run of
+    # its own, whose curves the resume's purge step cut) instead of a new TensorBoard run
+    elsewhere = cli.cwd / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert cli("fit", *QUICK).returncode == 0
+    monkeypatch.chdir(cli.cwd)
+    assert cli("fit", *QUICK).returncode == 0
+    here = cli.cwd / "lightning_logs" / "version_0"
+    before = sorted(p.name for p in here.iterdir())
+    resumed = cli("fit", "--ckpt_path", os.fspath(elsewhere / "checkpoints" / "version_0" / "last.ckpt"),
+                  "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    assert sorted(p.name for p in here.iterdir()) == before
+    assert json.loads((elsewhere / "checkpoints" / "version_0" / "model.json").read_text())["epochs"] == 3
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_while_the_program_shuts_down_keeps_its_status_and_prints_no_traceback(tmp_path, signum):
     # found by a second Ctrl-C / SIGTERM right after a stopped fit printed its resume command: the

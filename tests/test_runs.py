@@ -122,6 +122,22 @@ def test_last_of_a_run_in_its_first_epoch_says_it_is_training(tmp_path):
         resolve_checkpoint("last", root)
 
 
+def test_last_of_a_run_in_training_past_its_first_epoch_is_not_said_to_be_in_its_first_epoch(tmp_path):
+    # last.ckpt is first written once --checkpoint.last_interval has passed: a run at its epoch 781
+    # with --checkpoint.last_interval 600 was said to be 'in its first epoch'
+    root = tmp_path / "checkpoints"
+    run = root / f"version_{claim_run(root)}"
+    (run / "best-epoch=781-val_acc=0.9800.ckpt").write_bytes(b"")
+    lock_run(run)
+    try:
+        with pytest.raises(UserError) as refused:
+            resolve_checkpoint("last", root)
+    finally:
+        unlock_runs()
+    assert "first epoch" not in str(refused.value)
+    assert str(refused.value).endswith(f"--ckpt_path {run / 'best-epoch=781-val_acc=0.9800.ckpt'}")
+
+
 @pytest.mark.slow
 def test_six_fits_started_at_once_get_six_runs_that_match_their_own_settings(tmp_path):
     rates = ["0.01", "0.02", "0.03", "0.04", "0.05", "0.06"]

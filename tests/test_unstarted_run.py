@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 
 from blobclf.system import BlobClassifier
 
@@ -37,3 +39,66 @@ def test_a_signal_before_a_resume_trains_keeps_every_file_of_the_run(cli, monkey
     result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
     assert result.returncode == 143, result.output
     assert set(before) <= set(files(cli.cwd))
+
+
+def test_a_signal_while_a_resume_reads_its_data_keeps_every_file_of_the_run(cli, monkeypatch):
+    """Before Lightning restores the checkpoint (the data module's setup: a table is read) a resume's
+    ``trainer.ckpt_path`` is still unset; its TensorBoard run must not be taken for a new run's start files."""
+    from blobclf.data import BlobDataModule
+
+    assert cli("fit", *QUICK).returncode == 0
+    before = files(cli.cwd)
+    setup = BlobDataModule.setup
+
+    def stopped_setup(self, stage=None):
+        setup(self, stage)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(BlobDataModule, "setup", stopped_setup)
+    result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
+    assert result.returncode == 143, result.output
+    assert set(before) <= set(files(cli.cwd))
+
+
+
+def test_a_second_signal_while_a_stopped_new_run_is_removed_keeps_the_first_ones_line_and_status(tmp_path):
+    # a quick second Ctrl-C while blobclf removed the stopped run's folders raised KeyboardInterrupt
+    # there: part of the run was left behind, and a second 'stopped by SIGINT' line and status 130
+    # replaced the first signal's
+    code = ("import os, signal, sys, time\n"
+            "from blobclf import interrupt\n"
+            "from blobclf.system import BlobClassifier\n"
+            "BlobClassifier.on_fit_start = lambda self: os.kill(os.getpid(), signal.SIGTERM)\n"
+            "remove = interrupt.remove_unstarted_run\n"
+            "def second(*folders):\n"
+            "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "    time.sleep(0.2)\n"
+            "    remove(*folders)\n"
+            "interrupt.remove_unstarted_run = second\n"
+            f"sys.argv = ['blobclf', 'fit', *{list(QUICK)!r}]\n"
+            "from blobclf.__main__ import main\n"
+            "main()\n")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert done.returncode == 143, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("blobclf:")] == [
+        "blobclf: stopped by SIGTERM before training started; nothing was trained"], done.stderr
+    assert files(tmp_path) == []
+
+
+def test_a_signal_before_the_first_epoch_keeps_the_folders_that_were_there(cli, monkeypatch):
+    # the stopped run's removal took the folder above its run folder too, also one the user had made
+    # for the runs (a --checkpoint.root with its own permissions, an empty lightning_logs)
+    for folder in ("runs", "lightning_logs", "mine"):
+        (cli.cwd / folder).mkdir()
+    monkeypatch.setattr(BlobClassifier, "on_fit_start", lambda self: os.kill(os.getpid(), signal.SIGTERM))
+    assert cli("fit", *QUICK, "--checkpoint.root", "runs").returncode == 143
+    assert files(cli.cwd) == ["lightning_logs", "mine", "runs"]
+    assert cli("fit", *QUICK, "--checkpoint.dirpath", "mine").returncode == 143
+    assert files(cli.cwd) == ["lightning_logs", "mine", "runs"]
+    assert cli("fit", *QUICK, "--checkpoint.dirpath", "new/run").returncode == 143
+    assert files(cli.cwd) == ["lightning_logs", "mine", "runs"]  # made by the run, both removed
