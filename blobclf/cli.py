@@ -37,6 +37,7 @@ from blobclf.errors import Stopped, UserError, debugging
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
+from blobclf.monitors import check_monitors
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
 from blobclf.quiet import quiet_known_notices
@@ -569,6 +570,7 @@ class BlobCLI(LightningCLI):
         self._check_settings(config)
         if self.subcommand == "fit":
             _check_optimizer(config)
+            check_monitors(config)
         if self.subcommand in EVAL_COMMANDS:
             self._place_evaluation(config)
         if self.subcommand == "predict":

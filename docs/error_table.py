@@ -224,6 +224,7 @@ def main() -> None:
         ["fit", "--trainer.accelerator", "tpu"],
         ["fit", "--trainer.strategy", "dpp"],
         ["fit", "--data.path", "iris.csv", "--data.target", "species"],
+        ["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

@@ -35,3 +35,23 @@ def test_a_trainer_value_lightning_refuses_is_one_line(cli, option, value, said)
     line = one_error(cli("fit", "--trainer.accelerator", "cpu", option, value))  # the last value given counts
     assert line.startswith(REFUSED + said) and line.endswith(" (see --help)")
     assert list(cli.cwd.iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
+     "--trainer.callbacks.monitor='val_loss' (EarlyStopping)"),
+    (["--trainer.callbacks+=ModelCheckpoint", "--trainer.callbacks.monitor", "val_acc"],
+     "--trainer.callbacks.monitor='val_acc' (ModelCheckpoint)"),
+    (["--checkpoint.monitor", "val_loss"], "--checkpoint.monitor='val_loss'"),
+], ids=["EarlyStopping", "ModelCheckpoint", "checkpoint"])
+def test_a_monitor_that_no_logged_metric_matches_is_one_line_before_anything_runs(cli, args, said):
+    line = one_error(cli("fit", "--trainer.max_epochs", "2", *args))
+    assert line == (f"{said} is not a metric blobclf logs while fitting; use one of val/loss, val/acc, train/loss, "
+                    "train/acc")
+    assert list(cli.cwd.iterdir()) == []
+
+
+def test_a_callback_monitoring_a_logged_metric_trains(cli):
+    result = cli("fit", "--trainer.max_epochs", "2", "--trainer.callbacks+=EarlyStopping",
+                 "--trainer.callbacks.monitor", "val/loss", "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output

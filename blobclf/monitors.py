@@ -1,0 +1,44 @@
+"""The metrics a callback may monitor during ``fit``, checked before anything runs.
+
+Lightning finds out only at the end of the first epoch that ``EarlyStopping(monitor="val_loss")``
+watches a metric nobody logs, and then stops with a traceback (``ModelCheckpoint``: a long
+message) and leaves a started run behind. The metrics a fit logs are known in advance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+from blobclf.classrefs import loaded_class
+from blobclf.errors import UserError
+
+FIT_METRICS = ("val/loss", "val/acc", "train/loss", "train/acc")
+"""What ``BlobClassifier`` logs during ``fit`` (``self.log`` of each stage's loss and accuracy)."""
+MONITORING = (EarlyStopping, ModelCheckpoint)
+
+
+def _refuse(option: str, monitor: Any, of: str = "") -> None:
+    raise UserError(f"{option}={monitor!r}{of} is not a metric blobclf logs while fitting; "
+                    f"use one of {', '.join(FIT_METRICS)}")
+
+
+def check_monitors(config: Any) -> None:
+    """Refuse a ``--checkpoint.monitor`` or a monitoring callback's ``monitor`` that no metric matches.
+
+    Args:
+        config: The ``fit`` subcommand's parsed config (``checkpoint`` and ``trainer.callbacks``).
+    """
+    checkpoint = config.get("checkpoint")
+    monitor = checkpoint.get("monitor") if checkpoint is not None else None
+    if monitor is not None and monitor not in FIT_METRICS:
+        _refuse("--checkpoint.monitor", monitor)
+    callbacks = config.trainer.get("callbacks")
+    for callback in callbacks if isinstance(callbacks, list) else [callbacks] if callbacks else []:
+        class_path = callback.get("class_path") if hasattr(callback, "get") else None
+        cls = loaded_class(class_path) if class_path else None
+        init = callback.get("init_args") if cls is not None else None
+        monitor = init.get("monitor") if hasattr(init, "get") else None
+        if issubclass(cls or object, MONITORING) and monitor is not None and monitor not in FIT_METRICS:
+            _refuse("--trainer.callbacks.monitor", monitor, f" ({cls.__name__})")
