@@ -570,7 +570,8 @@ class BlobCLI(LightningCLI):
         self._check_settings(config)
         if self.subcommand == "fit":
             _check_optimizer(config)
-            check_monitors(config)
+            if not config.get("ckpt_path"):
+                check_monitors(config)  # a resume keeps its run's own (and would conflict with another)
         if self.subcommand in EVAL_COMMANDS:
             self._place_evaluation(config)
         if self.subcommand == "predict":

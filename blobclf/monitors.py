@@ -17,6 +17,8 @@ from blobclf.errors import UserError
 FIT_METRICS = ("val/loss", "val/acc", "train/loss", "train/acc")
 """What ``BlobClassifier`` logs during ``fit`` (``self.log`` of each stage's loss and accuracy)."""
 MONITORING = (EarlyStopping, ModelCheckpoint)
+BETTER = {"acc": "max", "loss": "min"}
+"""Which way each metric improves: a ``mode`` the other way keeps or stops on the worst epochs."""
 
 
 def _refuse(option: str, monitor: Any, of: str = "") -> None:
@@ -24,8 +26,16 @@ def _refuse(option: str, monitor: Any, of: str = "") -> None:
                     f"use one of {', '.join(FIT_METRICS)}")
 
 
+def _check_mode(option: str, monitor: str, mode: Any) -> None:
+    better = BETTER[monitor.rsplit("/", 1)[-1]]
+    if mode is not None and mode != better:
+        raise UserError(f"{option}={mode!r} with monitor {monitor!r} counts the worst epochs as the best ({monitor} "
+                        f"improves as it {'grows' if better == 'max' else 'falls'}); use {option} {better}")
+
+
 def check_monitors(config: Any) -> None:
-    """Refuse a ``--checkpoint.monitor`` or a monitoring callback's ``monitor`` that no metric matches.
+    """Refuse a ``--checkpoint.monitor`` or a monitoring callback's ``monitor`` that no metric matches,
+    or whose ``mode`` points the wrong way (``EarlyStopping``'s default ``min`` for ``val/acc``).
 
     Args:
         config: The ``fit`` subcommand's parsed config (``checkpoint`` and ``trainer.callbacks``).
@@ -34,11 +44,16 @@ def check_monitors(config: Any) -> None:
     monitor = checkpoint.get("monitor") if checkpoint is not None else None
     if monitor is not None and monitor not in FIT_METRICS:
         _refuse("--checkpoint.monitor", monitor)
+    if monitor is not None:
+        _check_mode("--checkpoint.mode", monitor, checkpoint.get("mode"))
     callbacks = config.trainer.get("callbacks")
     for callback in callbacks if isinstance(callbacks, list) else [callbacks] if callbacks else []:
         class_path = callback.get("class_path") if hasattr(callback, "get") else None
         cls = loaded_class(class_path) if class_path else None
         init = callback.get("init_args") if cls is not None else None
         monitor = init.get("monitor") if hasattr(init, "get") else None
-        if issubclass(cls or object, MONITORING) and monitor is not None and monitor not in FIT_METRICS:
+        if not issubclass(cls or object, MONITORING) or monitor is None:
+            continue
+        if monitor not in FIT_METRICS:
             _refuse("--trainer.callbacks.monitor", monitor, f" ({cls.__name__})")
+        _check_mode("--trainer.callbacks.mode", monitor, init.get("mode"))

@@ -55,3 +55,16 @@ def test_a_callback_monitoring_a_logged_metric_trains(cli):
     result = cli("fit", "--trainer.max_epochs", "2", "--trainer.callbacks+=EarlyStopping",
                  "--trainer.callbacks.monitor", "val/loss", "--export.figures", "false", "--export.onnx", "false")
     assert result.returncode == 0, result.output
+
+
+@pytest.mark.parametrize(("args", "option", "mode", "monitor", "better"), [
+    (["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val/acc"],
+     "--trainer.callbacks.mode", "min", "val/acc", "max"),  # EarlyStopping's default mode is min
+    (["--checkpoint.monitor", "val/loss"], "--checkpoint.mode", "max", "val/loss", "min"),
+], ids=["EarlyStopping-acc", "checkpoint-loss"])
+def test_a_mode_that_counts_the_worst_epochs_as_the_best_is_one_line(cli, args, option, mode, monitor, better):
+    line = one_error(cli("fit", "--trainer.max_epochs", "2", *args))
+    grows = "grows" if better == "max" else "falls"
+    assert line == (f"{option}={mode!r} with monitor {monitor!r} counts the worst epochs as the best ({monitor} "
+                    f"improves as it {grows}); use {option} {better}")
+    assert list(cli.cwd.iterdir()) == []
