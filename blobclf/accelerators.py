@@ -38,3 +38,16 @@ def check_accelerator(accelerator: Any) -> None:
                 f"--trainer.accelerator={accelerator} but this machine has no usable {device}; "
                 "use --trainer.accelerator cpu (or auto)"
             )
+
+
+def check_devices(devices: Any) -> None:
+    """Raise :class:`UserError` for ``--trainer.devices 0`` (or ``"0"``), which asks for no device at all.
+
+    Lightning refuses it with "value is not a valid input", naming no value that works.
+
+    Args:
+        devices: The ``--trainer.devices`` value: a count, a list of indices, ``"auto"``, ...
+    """
+    if isinstance(devices, (int, str)) and not isinstance(devices, bool) and str(devices).strip() == "0":
+        raise UserError(f"--trainer.devices={devices} asks for no device; give a number of devices (1 or more) "
+                        "or auto")

@@ -27,7 +27,7 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
 from blobclf import __version__
-from blobclf.accelerators import check_accelerator
+from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, check_config_text, use_limited_yaml
@@ -606,6 +606,7 @@ class BlobCLI(LightningCLI):
                     raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
                                     f"model; give at least 1")
         check_accelerator(config.trainer.get("accelerator"))
+        check_devices(config.trainer.get("devices"))
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
                 f"'{self.subcommand}' needs --ckpt_path PATH (a .ckpt written by 'blobclf fit', or 'last'/'best' "

@@ -68,3 +68,9 @@ def test_a_mode_that_counts_the_worst_epochs_as_the_best_is_one_line(cli, args, 
     assert line == (f"{option}={mode!r} with monitor {monitor!r} counts the worst epochs as the best ({monitor} "
                     f"improves as it {grows}); use {option} {better}")
     assert list(cli.cwd.iterdir()) == []
+
+
+def test_no_devices_at_all_is_one_line_naming_what_works(cli):
+    assert one_error(cli("fit", "--trainer.devices", "0")) == (
+        "--trainer.devices=0 asks for no device; give a number of devices (1 or more) or auto")
+    assert list(cli.cwd.iterdir()) == []
