@@ -594,6 +594,30 @@ def class_order(values: Sequence[str]) -> list[str]:
     return sorted(values)
 
 
+def look_alike_classes(classes: Sequence[str]) -> tuple[str, str] | None:
+    """Two class names that are likely one class written two ways: ``True``/``true``, ``yes ``/``yes``, ``1``/``01``.
+
+    Names equal but for letter case or spaces, or numbers of equal value, are returned as the
+    first such pair in ``classes``' order; ``None`` when there is none. They stay distinct classes
+    (a table may mean ``A`` and ``a`` as two); the caller tells the user.
+
+    Example:
+        >>> look_alike_classes(["False", "True", "true"]), look_alike_classes(["1", "01", "2"])
+        (('True', 'true'), ('1', '01'))
+        >>> look_alike_classes(["setosa", "virginica"]) is None
+        True
+    """
+    seen: dict[Any, str] = {}
+    for name in classes:
+        number = parse_number(name)
+        finite = number is not None and math.isfinite(number)
+        key = ("number", number) if finite else ("text", " ".join(name.split()).casefold())
+        if key in seen:
+            return seen[key], name
+        seen[key] = name
+    return None
+
+
 def looks_continuous(classes: Sequence[str], rows: int) -> bool:
     """Whether a target's values look like a measurement (a regression target) rather than classes.
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 
@@ -21,6 +22,7 @@ from blobclf.table import (
     check_identifiers,
     check_named,
     header_hint,
+    look_alike_classes,
     nfc,
     read_header,
     read_table,
@@ -280,6 +282,11 @@ class TableDataModule(SplitDataModule):
         self._columns = table.columns
         if hp.classes is None:
             hp.classes = table.classes
+            pair = look_alike_classes(table.classes)
+            if pair:
+                rank_zero_info(f"note: {hp.path}: the target column {hp.target!r} holds the classes {pair[0]!r} and "
+                               f"{pair[1]!r}, which differ only in case, spaces or how a number is written; they are "
+                               "trained as two classes (make them one in the file if they are one)")
         clash = sorted(set(table.feature_names) & output_columns(hp.classes))
         if clash:
             raise UserError(

@@ -551,3 +551,28 @@ def test_decomposed_accents_are_the_same_names_and_classes(tmp_path, monkeypatch
             assert all(torch.equal(a, b) for a, b in zip(first.split(split), other.split(split), strict=True))
     points = read_points("nfd.csv", ["longueur_sépale", "b"], ["sétosa", "x"], "espèce")
     assert points.labels.tolist() == [0, 1] * 10
+
+
+@pytest.mark.parametrize(("labels", "pair"), [(["yes", "no", "Yes"], ("Yes", "yes")),
+                                              (["1", "2", "01"], ("01", "1")),  # in class order
+                                              (["a b", "c", "a  b"], ("a  b", "a b"))],
+                         ids=["case", "number", "spaces"])
+def test_classes_that_look_alike_are_named_in_a_note_and_trained_as_written(cli, labels, pair):
+    rows = "".join(f"{i},{i % 5},{labels[i % 3]}\n" for i in range(60))
+    write(cli.cwd / "t.csv", "a,b,kind\n" + rows)
+    result = cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                 "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    assert (f"note: t.csv: the target column 'kind' holds the classes {pair[0]!r} and {pair[1]!r}, which differ only "
+            "in case, spaces or how a number is written; they are trained as two classes (make them one in the file "
+            "if they are one)") in result.output
+    model = torch.load(cli.cwd / "checkpoints" / "version_0" / "last.ckpt", weights_only=True)
+    assert sorted(model["hyper_parameters"]["class_names"]) == sorted(labels)
+
+
+def test_distinct_classes_get_no_note(cli):
+    write(cli.cwd / "t.csv", "a,b,kind\n" + "".join(f"{i},{i % 5},{'xyz'[i % 3]}\n" for i in range(60)))
+    result = cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                 "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    assert "note:" not in result.output
