@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -91,6 +92,16 @@ def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: f
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def run_code(cwd: Path, code: str, timeout: float = 300) -> Result:
+    """Run ``python -c CODE`` in ``cwd`` as a shell runs blobclf: SIGINT at its default action, no debug output."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     return Result(done.returncode, done.stdout, done.stderr)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import one_error
+from conftest import one_error, run_code
 
 from blobclf.safeload import load_checkpoint
 
@@ -261,11 +261,7 @@ def test_a_signal_while_the_program_shuts_down_keeps_its_status_and_prints_no_tr
             "sys.argv = ['blobclf', 'test', '--ckpt_path', 'missing.ckpt']\n"
             "from blobclf.__main__ import main\n"
             "main()\n")
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    env.pop("BLOBCLF_DEBUG", None)
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120, stdin=subprocess.DEVNULL,
-                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    done = run_code(tmp_path, code, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("blobclf:")] == [

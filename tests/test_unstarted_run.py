@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
+
+from conftest import run_code
 
 from blobclf.system import BlobClassifier
 
@@ -78,11 +78,7 @@ def test_a_second_signal_while_a_stopped_new_run_is_removed_keeps_the_first_ones
             f"sys.argv = ['blobclf', 'fit', *{list(QUICK)!r}]\n"
             "from blobclf.__main__ import main\n"
             "main()\n")
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    env.pop("BLOBCLF_DEBUG", None)
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300, stdin=subprocess.DEVNULL,
-                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    done = run_code(tmp_path, code, timeout=300)
     assert done.returncode == 143, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("blobclf:")] == [
