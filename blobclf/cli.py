@@ -31,7 +31,7 @@ from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, check_config_text, use_limited_yaml
-from blobclf.data import SplitDataModule, split_sizes
+from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging
 from blobclf.execution import check_trainer_settings
@@ -738,10 +738,23 @@ class BlobCLI(LightningCLI):
                 super().instantiate_classes()
         except BaseException as error:
             self.release_claim()
+            cause = error.__cause__ if isinstance(error, ValueError) else error
+            if isinstance(cause, NotEnoughMemory) and self.ckpt_given:
+                raise UserError(self._memory_for_checkpoint(cause)) from None
             if isinstance(error, ValueError) and isinstance(error.__cause__, UserError):
                 # jsonargparse wraps what a subclass-mode data module's constructor raised
                 raise error.__cause__ from None
             raise
+
+    def _memory_for_checkpoint(self, error: NotEnoughMemory) -> str:
+        """The memory refusal for data a checkpoint records: a smaller ``--data.n_samples`` would
+        contradict the checkpoint, so the fix is another machine (or, for predict, a file of points)."""
+        subcommand = self.subcommand or "fit"
+        path = self.config[subcommand].ckpt_path
+        fix = f"{'resume' if subcommand == 'fit' else subcommand} it on a machine with more memory"
+        if subcommand == "predict":
+            fix += ", or predict the points of a CSV file with --data.predict_file (no blobs are drawn then)"
+        return f"{error.args[0]}, for the data the checkpoint {path!r} was trained on; {fix}"
 
     def instantiate_trainer(self, **kwargs: Any) -> L.Trainer:
         """LightningCLI's trainer; a ``--trainer`` value that Lightning's ``Trainer`` refuses (an
@@ -948,6 +961,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
                 sys.stderr.write(stop.report() + "\n")
             sys.exit(128 + int(stop.signal or 0))
     except (UserError, MisconfigurationException) as error:
+        stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
         sys.stderr.write(f"blobclf: error: {one_line(str(error))}\n")

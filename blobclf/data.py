@@ -136,7 +136,7 @@ class BlobDataModule(SplitDataModule):
             per split.
         shuffle: Reshuffle training batches every epoch (no effect when training full-batch).
         predict_file: CSV of points for ``predict`` (a header row, one column per feature, and an
-            optional last ``label`` column); ``None`` predicts the test split.
+            optional last ``label`` column; ``predict`` then draws no blobs); ``None`` predicts the test split.
     """
 
     def __init__(
@@ -174,7 +174,8 @@ class BlobDataModule(SplitDataModule):
                 + (f" and val_size={val_size}" if val_size is not None else "")
                 + f": the split would be {sizes}; every split needs at least 1 point"
             )
-        check_memory(n_samples, n_features)
+        if predict_file is None:  # a predict file is all predict reads: no blobs are drawn for it
+            check_memory(n_samples, n_features)
         self.save_hyperparameters()
 
     @property
@@ -208,10 +209,15 @@ class BlobDataModule(SplitDataModule):
         return LABEL_COLUMN
 
     def setup(self, stage: str | None = None) -> None:
-        """Generate and split the blobs (cheap and deterministic, so every process does it)."""
-        if self.splits:
-            return
+        """Generate and split the blobs (cheap and deterministic, so every process does it).
+
+        ``predict`` with a ``predict_file`` reads that file only: no blobs are drawn for it.
+        """
         hp = self.hparams
+        if self.splits or (stage == "predict" and hp.predict_file is not None):
+            return
+        if hp.predict_file is not None:
+            check_memory(hp.n_samples, hp.n_features)  # the constructor left it to the stage that draws them
         features, labels = make_blobs(
             n_samples=hp.n_samples,
             n_features=hp.n_features,
@@ -255,10 +261,18 @@ def check_memory(n_samples: int, n_features: int) -> None:
     needed = n_samples * (16 * n_features + 24)
     available = available_memory()
     if available is not None and needed > available:
-        raise UserError(
+        raise NotEnoughMemory(
             f"n_samples={n_samples:,} with n_features={n_features} needs about {needed / 2**30:.1f} GiB of memory "
-            f"and {available / 2**30:.1f} GiB is available; use fewer samples"
+            f"and {available / 2**30:.1f} GiB is available"
         )
+
+
+class NotEnoughMemory(UserError):
+    """Data too large for the memory available; its message names the sizes, ``str()`` adds the fix
+    for options given by the user (the command line rewords it for settings a checkpoint records)."""
+
+    def __str__(self) -> str:
+        return f"{self.args[0]}; use a smaller --data.n_samples"
 
 
 def available_memory() -> int | None:

@@ -16,7 +16,7 @@ import lightning as L
 from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
-from blobclf.errors import Stopped
+from blobclf.errors import Stopped, UserError
 from blobclf.unstarted import remove_unstarted_run
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -89,7 +89,7 @@ class GracefulStop(Callback):
         self.started = False
         """Whether the running ``fit`` reached its training loop."""
         self.unstarted: tuple[str | None, str | None, tuple[str, ...]] | None = None
-        """The checkpoint and logger folders of a new run a signal stopped before it trained."""
+        """The checkpoint and logger folders of a new run a signal or a user error stopped before it trained."""
         self.new_run: tuple[str | None, str | None, tuple[str, ...]] | None = None
         """Set by the command line for a new run (never a resume): the folders this ``fit`` made,
         as :func:`~blobclf.unstarted.remove_unstarted_run` takes them (``None`` for one that was there)."""
@@ -150,7 +150,9 @@ class GracefulStop(Callback):
     def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
         self._restore()
         # not trainer.ckpt_path: a resume's is unset until Lightning restores it, after the data's setup
-        if isinstance(exception, Stopped) and not self.started and self.new_run is not None and trainer.is_global_zero:
+        # a signal or a refusal (a user error found in the data's setup) before training: nothing to keep
+        if (isinstance(exception, (Stopped, UserError)) and not self.started and self.new_run is not None
+                and trainer.is_global_zero):
             self.unstarted = self.new_run
 
     def remove_unstarted(self) -> None:

@@ -277,14 +277,32 @@ def test_a_checkpoint_larger_than_the_cap_is_refused(cli, trained, monkeypatch):
 def test_data_larger_than_the_memory_available_is_one_line_and_creates_nothing(cli):
     line = one_error(cli("fit", "--data.n_samples", "3000000000"))
     assert "n_samples=3,000,000,000 with n_features=2 needs about 156.5 GiB of memory" in line
+    assert line.endswith(" GiB is available; use a smaller --data.n_samples")
     assert sorted(p.name for p in cli.cwd.iterdir()) == []
 
 
-def test_data_sizes_from_a_checkpoint_are_checked_too(cli, trained):
+def test_data_sizes_from_a_checkpoint_are_checked_too_and_the_fix_is_not_an_option_it_would_refuse(cli, trained):
     checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
     checkpoint["datamodule_hyper_parameters"]["n_samples"] = 3_000_000_000
     torch.save(checkpoint, cli.cwd / "huge.ckpt")
-    assert "needs about 156.5 GiB of memory" in one_error(cli("test", "--ckpt_path", "huge.ckpt"))
+    line = one_error(cli("test", "--ckpt_path", "huge.ckpt"))
+    assert "needs about 156.5 GiB of memory" in line
+    assert line.endswith(" GiB is available, for the data the checkpoint 'huge.ckpt' was trained on; "
+                         "test it on a machine with more memory")
+    line = one_error(cli("predict", "--ckpt_path", "huge.ckpt"))
+    assert line.endswith("predict it on a machine with more memory, or predict the points of a CSV file "
+                         "with --data.predict_file (no blobs are drawn then)")
+
+
+def test_predicting_a_file_draws_no_blobs_so_a_run_on_more_data_than_fits_here_still_predicts(cli, trained):
+    checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
+    checkpoint["datamodule_hyper_parameters"]["n_samples"] = 3_000_000_000
+    torch.save(checkpoint, cli.cwd / "huge.ckpt")
+    (cli.cwd / "points.csv").write_text("x0,x1\n-8,7\n5,1\n")
+    result = cli("predict", "--ckpt_path", "huge.ckpt", "--data.predict_file", "points.csv")
+    assert result.returncode == 0, result.stderr
+    rows = (cli.cwd / "predictions-huge-points.csv").read_text().splitlines()
+    assert rows[0].startswith("x0,x1,") and len(rows) == 3
 
 
 # --- outputs never replace inputs -----------------------------------------------------------------

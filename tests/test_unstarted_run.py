@@ -98,3 +98,27 @@ def test_a_signal_before_the_first_epoch_keeps_the_folders_that_were_there(cli, 
     assert files(cli.cwd) == ["lightning_logs", "mine", "runs"]
     assert cli("fit", *QUICK, "--checkpoint.dirpath", "new/run").returncode == 143
     assert files(cli.cwd) == ["lightning_logs", "mine", "runs"]  # made by the run, both removed
+
+
+def test_a_new_run_refused_in_its_data_setup_leaves_nothing_and_a_refused_resume_keeps_its_run(cli, monkeypatch):
+    """A user error found once the run has started (here: blobs too large to draw, found only at the
+    data's setup because a predict file was given) is one line, like any refusal, and leaves no run."""
+    (cli.cwd / "points.csv").write_text("x0,x1\n1,2\n")
+    result = cli("fit", *QUICK, "--data.n_samples", "3000000000", "--data.predict_file", "points.csv")
+    assert result.returncode == 2, result.output
+    assert result.stderr.splitlines()[-1].endswith("GiB is available; use a smaller --data.n_samples")
+    assert files(cli.cwd) == ["points.csv"]
+
+    from blobclf.data import BlobDataModule
+    from blobclf.errors import UserError
+
+    assert cli("fit", *QUICK).returncode == 0
+    before = files(cli.cwd)
+
+    def refused(self, stage=None):
+        raise UserError("refused in setup")
+
+    monkeypatch.setattr(BlobDataModule, "setup", refused)
+    result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
+    assert result.returncode == 2 and result.stderr.splitlines()[-1] == "blobclf: error: refused in setup"
+    assert set(before) <= set(files(cli.cwd))
