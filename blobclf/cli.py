@@ -724,6 +724,10 @@ class BlobCLI(LightningCLI):
                     init.version = version
                 if "sub_dir" in init and init.get("sub_dir") is None:
                     init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}"
+                    if "purge_step" in init and init.get("purge_step") is None:
+                        # the evaluation of the checkpoint as it is now replaces any earlier one there,
+                        # as its report does: TensorBoard hides the earlier events of this folder
+                        init.purge_step = 0
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**_plain(config.prediction)), data.get("predict_file")
