@@ -302,17 +302,56 @@ def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
     new TensorBoard run instead.
     """
     config = run_config(stored, path, root)
-    if config is None:
-        return False
+    value = None if config is None else _recorded_root(Path(config))
+    return value is not None and os.path.realpath(value) == os.path.realpath(root)
+
+
+def recorded_save_dir(checkpoint: dict[str, Any]) -> str:
+    """The log root a checkpoint's run was given (as given: relative to where it started)."""
+    for state in checkpoint.get("callbacks", {}).values():
+        training = state.get("training") if isinstance(state, dict) else None
+        settings = training.get(SETTINGS) if isinstance(training, dict) else None
+        logger = settings.get("trainer.logger") if isinstance(settings, dict) else None
+        init = logger.get("init_args") if isinstance(logger, dict) else None
+        if isinstance(init, dict) and isinstance(init.get("save_dir"), str):
+            return init["save_dir"]
+    return LOG_ROOT
+
+
+def _recorded_root(config: Path) -> str | None:
+    """The checkpoint root a run's ``config.yaml`` names (as given: relative to where the run started)."""
     try:
-        text = Path(config).read_text(encoding="utf-8")
-        check_config_text(text, config)
+        text = config.read_text(encoding="utf-8")
+        check_config_text(text, os.fspath(config))
         recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):
-        return False
+        return None
     checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None
     value = checkpoint.get("root") if isinstance(checkpoint, dict) else None
-    return isinstance(value, str) and os.path.realpath(value) == os.path.realpath(root)
+    return value if isinstance(value, str) else None
+
+
+def logs_where_started(path: str, save_dir: str) -> tuple[str, str, int] | None:
+    """The log root, checkpoint root and version of the run whose folder holds checkpoint ``path``,
+    found from the folder the run was started in, wherever the command runs.
+
+    A run's logs lie under the folder it was started from (``save_dir``, as its logger was given
+    it, relative to that folder), and its ``config.yaml`` there names its checkpoint root the same
+    way. The folder is the one above the run folder whose ``{save_dir}/version_N/config.yaml``
+    names a root that, from there, is the run folder's parent. Call it only for a run folder still
+    where the run wrote it (:func:`blobclf.runs.own_root`), so a copy is never taken for its run.
+    """
+    folder = Path(path).resolve().parent
+    match = re.fullmatch(r"version_(\d+)", folder.name)
+    if match is None:
+        return None
+    version = int(match.group(1))
+    for start in (folder.parent, *folder.parent.parents):
+        logs = start / save_dir
+        root = _recorded_root(logs / run_name(version) / "config.yaml")
+        if root is not None and (start / root).resolve() == folder.parent:
+            return os.fspath(logs), os.fspath(start / root), version
+    return None
 
 
 def _check_seed(config: Any) -> None:
@@ -467,6 +506,9 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
         self.ckpt_given = ""
+        self.run_logs: tuple[str, str, int] | None = None
+        """The log root, checkpoint root and version of the checkpoint's run, found from the folder
+        it was started in, for a command run in another folder (see :func:`logs_where_started`)."""
         """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
@@ -533,10 +575,16 @@ class BlobCLI(LightningCLI):
             self._check_extension(given, checkpoint, path)
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
+        own = own_root(path, checkpoint) if run_version(path, root) is None else None
+        if own is not None and not (subcommand == "fit" and logs_record_root(stored, path, own)):
+            # a run resumed or evaluated by its path from another folder goes on in its own
+            # TensorBoard run, under the folder it was started in
+            self.run_logs = logs_where_started(path, recorded_save_dir(checkpoint))
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
-            own = own_root(path, checkpoint) if self.resume_version is None else None
-            if own is not None and logs_record_root(stored, path, own):
+            if self.run_logs is not None:
+                given.checkpoint.root, self.resume_version = self.run_logs[1], self.run_logs[2]
+            elif own is not None and logs_record_root(stored, path, own):
                 # a run started with its own --checkpoint.root goes on in its own TensorBoard run
                 given.checkpoint.root = own
                 self.resume_version = run_version(path, own)
@@ -639,6 +687,8 @@ class BlobCLI(LightningCLI):
                 )
             if versioned:
                 init.version = self.resume_version
+                if self.run_logs is not None and "save_dir" in init:
+                    init.save_dir = self.run_logs[0]
             if init is not None and "purge_step" in init:
                 init.purge_step = self.resume_epoch
         if ckpt_path:
@@ -717,6 +767,8 @@ class BlobCLI(LightningCLI):
             config.trainer.logger = False  # predict logs nothing: it writes its CSV, and no log folder
         elif init is not None and "version" in init:
             version = run_version(ckpt_path, config.checkpoint.root)
+            if version is None and self.run_logs is not None and init.get("save_dir") == LOG_ROOT:
+                init.save_dir, version = self.run_logs[0], self.run_logs[2]
             if version is None and init.get("version") is None:
                 config.trainer.logger = False
             else:
