@@ -775,7 +775,11 @@ class BlobCLI(LightningCLI):
                 if init.get("version") is None:
                     init.version = version
                 if "sub_dir" in init and init.get("sub_dir") is None:
-                    init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}"
+                    # named as the test report is: one folder per checkpoint and separate test table
+                    data = config.data.get("init_args") or config.data
+                    test_path = data.get("test_path") if hasattr(data, "get") else None
+                    source = f"-{Path(test_path).stem}" if test_path else ""
+                    init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}{source}"
                     if "purge_step" in init and init.get("purge_step") is None:
                         # the evaluation of the checkpoint as it is now replaces any earlier one there,
                         # as its report does: TensorBoard hides the earlier events of this folder
