@@ -15,7 +15,6 @@ from typing import Any, ClassVar, NoReturn, Optional
 
 import lightning as L
 import torch
-import yaml
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
@@ -30,7 +29,7 @@ from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
-from blobclf.configfiles import check_config_files, check_config_text, use_limited_yaml
+from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging
@@ -47,8 +46,11 @@ from blobclf.runs import (
     claim_run,
     lock_resumed_run,
     lock_run,
+    logs_where_started,
     newer_without_last,
     own_root,
+    recorded_root,
+    recorded_save_dir,
     release_run,
     resolve_checkpoint,
     run_name,
@@ -302,56 +304,8 @@ def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
     new TensorBoard run instead.
     """
     config = run_config(stored, path, root)
-    value = None if config is None else _recorded_root(Path(config))
+    value = None if config is None else recorded_root(Path(config))
     return value is not None and os.path.realpath(value) == os.path.realpath(root)
-
-
-def recorded_save_dir(checkpoint: dict[str, Any]) -> str:
-    """The log root a checkpoint's run was given (as given: relative to where it started)."""
-    for state in checkpoint.get("callbacks", {}).values():
-        training = state.get("training") if isinstance(state, dict) else None
-        settings = training.get(SETTINGS) if isinstance(training, dict) else None
-        logger = settings.get("trainer.logger") if isinstance(settings, dict) else None
-        init = logger.get("init_args") if isinstance(logger, dict) else None
-        if isinstance(init, dict) and isinstance(init.get("save_dir"), str):
-            return init["save_dir"]
-    return LOG_ROOT
-
-
-def _recorded_root(config: Path) -> str | None:
-    """The checkpoint root a run's ``config.yaml`` names (as given: relative to where the run started)."""
-    try:
-        text = config.read_text(encoding="utf-8")
-        check_config_text(text, os.fspath(config))
-        recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):
-        return None
-    checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None
-    value = checkpoint.get("root") if isinstance(checkpoint, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def logs_where_started(path: str, save_dir: str) -> tuple[str, str, int] | None:
-    """The log root, checkpoint root and version of the run whose folder holds checkpoint ``path``,
-    found from the folder the run was started in, wherever the command runs.
-
-    A run's logs lie under the folder it was started from (``save_dir``, as its logger was given
-    it, relative to that folder), and its ``config.yaml`` there names its checkpoint root the same
-    way. The folder is the one above the run folder whose ``{save_dir}/version_N/config.yaml``
-    names a root that, from there, is the run folder's parent. Call it only for a run folder still
-    where the run wrote it (:func:`blobclf.runs.own_root`), so a copy is never taken for its run.
-    """
-    folder = Path(path).resolve().parent
-    match = re.fullmatch(r"version_(\d+)", folder.name)
-    if match is None:
-        return None
-    version = int(match.group(1))
-    for start in (folder.parent, *folder.parent.parents):
-        logs = start / save_dir
-        root = _recorded_root(logs / run_name(version) / "config.yaml")
-        if root is not None and (start / root).resolve() == folder.parent:
-            return os.fspath(logs), os.fspath(start / root), version
-    return None
 
 
 def _check_seed(config: Any) -> None:

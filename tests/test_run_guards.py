@@ -291,6 +291,29 @@ def test_a_run_resumed_and_tested_by_its_path_from_another_folder_goes_on_in_its
     assert [e.step for e in curves.Scalars("val/acc")] == [0, 1, 2, 3]
 
 
+def test_regenerating_a_run_from_another_folder_draws_its_own_curves_not_that_folders(cli, monkeypatch):
+    # model.json records the log folder as the run was given it, relative to where it started: from
+    # another folder holding a run of the same number, regenerate drew that run's curves (100 epochs
+    # in the loss figure of a run of 2)
+    from blobclf.regenerate import run_log_dir
+
+    project = cli.cwd / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    assert cli("fit", *QUICK).returncode == 0
+    monkeypatch.chdir(cli.cwd)
+    assert cli("fit", *QUICK, "--trainer.max_epochs", "3").returncode == 0
+    theirs, ours = project / "checkpoints" / "version_0" / "last.ckpt", Path("checkpoints/version_0/last.ckpt")
+    assert run_log_dir(theirs, load_checkpoint(theirs)) == project / "lightning_logs" / "version_0"
+    assert run_log_dir(ours, load_checkpoint(ours)).resolve() == cli.cwd / "lightning_logs" / "version_0"
+    # --logs names the log root outright
+    assert run_log_dir(theirs, load_checkpoint(theirs), "lightning_logs") == Path("lightning_logs/version_0")
+    # a copy of the run folder is not the run: its curves are not guessed
+    shutil.copytree(project / "checkpoints", cli.cwd / "copy")
+    copy = cli.cwd / "copy" / "version_0" / "last.ckpt"
+    assert run_log_dir(copy, load_checkpoint(copy)) is None
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_while_the_program_shuts_down_keeps_its_status_and_prints_no_traceback(tmp_path, signum):
     # found by a second Ctrl-C / SIGTERM right after a stopped fit printed its resume command: the
