@@ -177,6 +177,20 @@ def save_figures(rendered: Mapping[str, bytes], folder: str | os.PathLike[str]) 
 SCALAR_FIGURES = ("loss_curves", "accuracy_curves")
 """Figures of the logged curves: TensorBoard draws those itself (Scalars tab), so they are not sent as images."""
 
+FIT_FIGURES = ("data", "loss_curves", "accuracy_curves", "decision_boundary", "confusion_matrix_val", "reliability_val")
+"""The figures ``fit`` draws (``{name}.png`` in the run folder; those a data set allows)."""
+
+
+def read_fit_figures(folder: str | os.PathLike[str]) -> dict[str, bytes]:
+    """The PNG bytes of the fit figures in ``folder`` that exist, by name."""
+    found = {}
+    for name in FIT_FIGURES:
+        try:
+            found[name] = (Path(folder) / f"{name}.png").read_bytes()
+        except OSError:
+            continue
+    return found
+
 
 def log_figures(experiment: Any, rendered: Mapping[str, bytes], step: int) -> None:
     """Add rendered figures as images ``figures/{name}`` to a TensorBoard ``SummaryWriter``.
@@ -228,6 +242,7 @@ __all__ = [
     "fit_figures",
     "log_figures",
     "read_curves",
+    "read_fit_figures",
     "render_figures",
     "report_scalars",
     "save_figures",

@@ -267,6 +267,7 @@ class RunExport(Callback):
             # e.g. resuming a run that had already finished: model.json, written last, says its
             # exports are complete; keep them and their metrics
             print(f"nothing was trained; the exports in {shown(directory)} are complete and kept as they were")
+            _relog_exports(trainer, directory)
             return
         # model.json goes first and comes back last: a run stopped while it is exported (a kill, a
         # full disk) never shows it beside a model.pth of other weights, and its resume exports again
@@ -350,6 +351,31 @@ def _log_hparams(trainer: L.Trainer, extra: dict[str, Any], metrics: dict[str, f
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger) and final:
             logger.log_hyperparams(hparams_of(extra), metrics=final, step=trainer.current_epoch)
+            logger.save()
+
+
+def _relog_exports(trainer: L.Trainer, directory: Path) -> None:
+    """Log a finished run's figures and final metrics again, from its exports, to each TensorBoard
+    logger whose purge step hides them: a resume hides the earlier events from the checkpoint's
+    epoch on, and one that trains nothing logs no new figures or final metrics of its own."""
+    from lightning.pytorch.loggers import TensorBoardLogger
+
+    from blobclf.artifacts import log_figures, read_fit_figures
+
+    try:
+        metadata = json.loads((directory / METADATA_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    step = metadata.get("epochs") if isinstance(metadata, dict) else None
+    if not isinstance(step, int):
+        return
+    final = {HPARAM_METRIC_PREFIX + k.replace("/", "_"): v for k, v in (metadata.get("metrics") or {}).items()}
+    for logger in trainer.loggers:
+        purge_step = getattr(logger, "purge_step", None)
+        if isinstance(logger, TensorBoardLogger) and purge_step is not None and purge_step <= step:
+            log_figures(logger.experiment, read_fit_figures(directory), step)
+            if final:
+                logger.log_hyperparams(hparams_of(metadata), metrics=final, step=step)
             logger.save()
 
 

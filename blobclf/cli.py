@@ -15,7 +15,6 @@ from typing import Any, ClassVar, NoReturn, Optional
 
 import lightning as L
 import torch
-import yaml
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
@@ -30,7 +29,7 @@ from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
-from blobclf.configfiles import check_config_files, check_config_text, use_limited_yaml
+from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging
@@ -47,8 +46,11 @@ from blobclf.runs import (
     claim_run,
     lock_resumed_run,
     lock_run,
+    logs_where_started,
     newer_without_last,
     own_root,
+    recorded_root,
+    recorded_save_dir,
     release_run,
     resolve_checkpoint,
     run_name,
@@ -302,17 +304,8 @@ def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
     new TensorBoard run instead.
     """
     config = run_config(stored, path, root)
-    if config is None:
-        return False
-    try:
-        text = Path(config).read_text(encoding="utf-8")
-        check_config_text(text, config)
-        recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):
-        return False
-    checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None
-    value = checkpoint.get("root") if isinstance(checkpoint, dict) else None
-    return isinstance(value, str) and os.path.realpath(value) == os.path.realpath(root)
+    value = None if config is None else recorded_root(Path(config))
+    return value is not None and os.path.realpath(value) == os.path.realpath(root)
 
 
 def _check_seed(config: Any) -> None:
@@ -467,6 +460,9 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
         self.ckpt_given = ""
+        self.run_logs: tuple[str, str, int] | None = None
+        """The log root, checkpoint root and version of the checkpoint's run, found from the folder
+        it was started in, for a command run in another folder (see :func:`logs_where_started`)."""
         """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
@@ -533,10 +529,16 @@ class BlobCLI(LightningCLI):
             self._check_extension(given, checkpoint, path)
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
+        own = own_root(path, checkpoint) if run_version(path, root) is None else None
+        if own is not None and not (subcommand == "fit" and logs_record_root(stored, path, own)):
+            # a run resumed or evaluated by its path from another folder goes on in its own
+            # TensorBoard run, under the folder it was started in
+            self.run_logs = logs_where_started(path, recorded_save_dir(checkpoint))
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
-            own = own_root(path, checkpoint) if self.resume_version is None else None
-            if own is not None and logs_record_root(stored, path, own):
+            if self.run_logs is not None:
+                given.checkpoint.root, self.resume_version = self.run_logs[1], self.run_logs[2]
+            elif own is not None and logs_record_root(stored, path, own):
                 # a run started with its own --checkpoint.root goes on in its own TensorBoard run
                 given.checkpoint.root = own
                 self.resume_version = run_version(path, own)
@@ -639,6 +641,8 @@ class BlobCLI(LightningCLI):
                 )
             if versioned:
                 init.version = self.resume_version
+                if self.run_logs is not None and "save_dir" in init:
+                    init.save_dir = self.run_logs[0]
             if init is not None and "purge_step" in init:
                 init.purge_step = self.resume_epoch
         if ckpt_path:
@@ -717,13 +721,23 @@ class BlobCLI(LightningCLI):
             config.trainer.logger = False  # predict logs nothing: it writes its CSV, and no log folder
         elif init is not None and "version" in init:
             version = run_version(ckpt_path, config.checkpoint.root)
+            if version is None and self.run_logs is not None and init.get("save_dir") == LOG_ROOT:
+                init.save_dir, version = self.run_logs[0], self.run_logs[2]
             if version is None and init.get("version") is None:
                 config.trainer.logger = False
             else:
                 if init.get("version") is None:
                     init.version = version
                 if "sub_dir" in init and init.get("sub_dir") is None:
-                    init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}"
+                    # named as the test report is: one folder per checkpoint and separate test table
+                    data = config.data.get("init_args") or config.data
+                    test_path = data.get("test_path") if hasattr(data, "get") else None
+                    source = f"-{Path(test_path).stem}" if test_path else ""
+                    init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}{source}"
+                    if "purge_step" in init and init.get("purge_step") is None:
+                        # the evaluation of the checkpoint as it is now replaces any earlier one there,
+                        # as its report does: TensorBoard hides the earlier events of this folder
+                        init.purge_step = 0
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**_plain(config.prediction)), data.get("predict_file")

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -26,23 +27,51 @@ from blobclf.export import (
     write_report,
 )
 from blobclf.quiet import quiet_known_notices
-from blobclf.runs import LAST_NAME
+from blobclf.runs import (
+    LAST_NAME,
+    logs_where_started,
+    own_root,
+    recorded_checkpointing,
+    recorded_save_dir,
+    run_name,
+)
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier
 from blobclf.tabledata import TableDataModule, check_table_unchanged
 
 
-def _log_dir(folder: Path, logs_root: Path) -> Path | None:
-    meta = folder / METADATA_NAME
-    if meta.is_file():
-        try:
-            recorded = json.loads(meta.read_text()).get("log_dir")
-        except ValueError:
-            recorded = None
-        if recorded and Path(recorded).is_dir():
+def run_log_dir(checkpoint_path: Path, checkpoint: dict[str, Any],
+                logs_root: str | os.PathLike[str] | None = None) -> Path | None:
+    """The TensorBoard folder of the run that wrote ``checkpoint_path``, whose curves it draws.
+
+    With ``logs_root``: ``{logs_root}/version_N``. Otherwise the folder ``model.json`` records, if
+    it is the run's: an absolute one; the run's own under the folder it was started in (found
+    from wherever this runs, for a run folder where the run wrote it); or a relative one (under
+    the folder a resume of a moved run ran in) whose ``config.yaml`` names this run folder. A
+    relative record from another folder would name another run's logs.
+    """
+    folder = checkpoint_path.parent
+    if logs_root is not None:
+        guess = Path(logs_root) / folder.name
+        return guess if guess.is_dir() else None
+    try:
+        recorded = json.loads((folder / METADATA_NAME).read_text(encoding="utf-8")).get("log_dir")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if isinstance(recorded, str) and Path(recorded).is_absolute():
+        return Path(recorded) if Path(recorded).is_dir() else None
+    if own_root(checkpoint_path, checkpoint) is not None:
+        found = logs_where_started(os.fspath(checkpoint_path), recorded_save_dir(checkpoint))
+        if found is not None and (Path(found[0]) / run_name(found[2])).is_dir():
+            return Path(found[0]) / run_name(found[2])
+    if isinstance(recorded, str) and Path(recorded).is_dir():
+        config = Path(recorded) / "config.yaml"
+        dirpath, root = recorded_checkpointing(config, "dirpath"), recorded_checkpointing(config, "root")
+        here = folder.resolve()
+        if (dirpath is not None and Path(dirpath).resolve() == here) or (
+                root is not None and (Path(root) / folder.name).resolve() == here):
             return Path(recorded)
-    guess = logs_root / folder.name
-    return guess if guess.is_dir() else None
+    return None
 
 
 def data_module(checkpoint: dict) -> BlobDataModule | TableDataModule:
@@ -53,7 +82,7 @@ def data_module(checkpoint: dict) -> BlobDataModule | TableDataModule:
 
 
 def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
-               logs_root: str | os.PathLike[str] = "lightning_logs") -> dict[str, Path]:
+               logs_root: str | os.PathLike[str] | None = None) -> dict[str, Path]:
     """Write every figure and ``test_report-<checkpoint>.json`` for ``run``; returns ``{name: path}``."""
     path = Path(run)
     if not path.exists():
@@ -74,7 +103,7 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     data.setup()
     model = system.model.eval()
     folder = Path(output) if output is not None else checkpoint_path.parent
-    log_dir = _log_dir(checkpoint_path.parent, Path(logs_root))
+    log_dir = run_log_dir(checkpoint_path, checkpoint, logs_root)
     curves = artifacts.read_curves(log_dir) if log_dir is not None else {}
     names = system.classes
     drawn = artifacts.fit_figures(model, data.splits, data.num_classes, curves, names, data.hparams.get("features"))
@@ -98,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m blobclf.regenerate", description=__doc__.splitlines()[0])
     parser.add_argument("run", help="a run folder (checkpoints/version_N) or a .ckpt file")
     parser.add_argument("--output", default=None, help="folder for the outputs (default: the run folder)")
-    parser.add_argument("--logs", default="lightning_logs", help="TensorBoard log root (default: lightning_logs)")
+    parser.add_argument("--logs", default=None,
+                        help="TensorBoard log root holding the run's version_N (default: the run's own, as recorded)")
     args = parser.parse_args(argv)
     quiet_known_notices()
     try:

@@ -18,6 +18,9 @@ try:
 except ImportError:  # Windows: runs are not locked there
     fcntl = None  # type: ignore[assignment]
 
+import yaml
+
+from blobclf.configfiles import check_config_text
 from blobclf.errors import UserError
 from blobclf.safeload import load_checkpoint
 
@@ -335,4 +338,58 @@ def run_version(checkpoint: str | os.PathLike[str], root: str | os.PathLike[str]
     match = _VERSION.match(path.parent.name)
     if match and path.parent.parent == Path(root).resolve():
         return int(match.group(1))
+    return None
+
+
+def recorded_save_dir(checkpoint: dict[str, Any]) -> str:
+    """The log root a checkpoint's run was given (as given: relative to where it started)."""
+    for state in checkpoint.get("callbacks", {}).values():
+        training = state.get("training") if isinstance(state, dict) else None
+        settings = training.get("settings") if isinstance(training, dict) else None
+        logger = settings.get("trainer.logger") if isinstance(settings, dict) else None
+        init = logger.get("init_args") if isinstance(logger, dict) else None
+        if isinstance(init, dict) and isinstance(init.get("save_dir"), str):
+            return init["save_dir"]
+    return LOG_ROOT
+
+
+def recorded_checkpointing(config: Path, key: str) -> str | None:
+    """The ``checkpoint.{key}`` (``root``, ``dirpath``) a run's ``config.yaml`` names, as given:
+    relative to the folder the run started in; ``None`` if it names none or cannot be read."""
+    try:
+        text = config.read_text(encoding="utf-8")
+        check_config_text(text, os.fspath(config))
+        recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):
+        return None
+    checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None
+    value = checkpoint.get(key) if isinstance(checkpoint, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def recorded_root(config: Path) -> str | None:
+    """The checkpoint root a run's ``config.yaml`` names (as given: relative to where the run started)."""
+    return recorded_checkpointing(config, "root")
+
+
+def logs_where_started(path: str, save_dir: str) -> tuple[str, str, int] | None:
+    """The log root, checkpoint root and version of the run whose folder holds checkpoint ``path``,
+    found from the folder the run was started in, wherever the command runs.
+
+    A run's logs lie under the folder it was started from (``save_dir``, as its logger was given
+    it, relative to that folder), and its ``config.yaml`` there names its checkpoint root the same
+    way. The folder is the one above the run folder whose ``{save_dir}/version_N/config.yaml``
+    names a root that, from there, is the run folder's parent. Call it only for a run folder still
+    where the run wrote it (:func:`own_root`), so a copy is never taken for its run.
+    """
+    folder = Path(path).resolve().parent
+    match = _VERSION.match(folder.name)
+    if match is None:
+        return None
+    version = int(match.group(1))
+    for start in (folder.parent, *folder.parent.parents):
+        logs = start / save_dir
+        root = recorded_root(logs / run_name(version) / "config.yaml")
+        if root is not None and (start / root).resolve() == folder.parent:
+            return os.fspath(logs), os.fspath(start / root), version
     return None

@@ -260,6 +260,29 @@ def test_a_resume_that_only_completes_the_exports_keeps_the_last_epoch_in_tensor
         assert after[tag] == before[tag] and [step for step, _ in after[tag]] == [0, 1, 2], tag
 
 
+def tensorboard_run(log_dir) -> tuple[dict[str, list[tuple[int, float]]], dict[str, list[tuple[int, bytes]]]]:
+    """What TensorBoard shows of a run: its scalars and its images, as (step, value) lists."""
+    events = EventAccumulator(str(log_dir), size_guidance={"scalars": 0, "images": 0})
+    events.Reload()
+    return ({tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]},
+            {tag: [(e.step, e.encoded_image_string) for e in events.Images(tag)] for tag in events.Tags()["images"]})
+
+
+def test_a_resume_that_trains_nothing_keeps_the_runs_figures_and_final_metrics_in_tensorboard(cli):
+    # the README's "fit --ckpt_path last" on a finished run trains nothing and keeps the exports, but
+    # its logger hid every event from the checkpoint's epoch on: TensorBoard lost the run's figures
+    # and the hp/* final metrics of its HParams row
+    assert cli("fit", *QUICK, "--trainer.max_epochs", "3", "--export.figures", "true").returncode == 0
+    logs = cli.cwd / "lightning_logs" / "version_0"
+    scalars_before, images_before = tensorboard_run(logs)
+    assert sorted(images_before) == ["figures/confusion_matrix_val", "figures/data", "figures/decision_boundary",
+                                     "figures/reliability_val"]
+    assert [step for step, _ in scalars_before["hp/val_acc"]] == [3]
+    resumed = cli("fit", "--ckpt_path", "last")
+    assert resumed.returncode == 0 and "nothing was trained" in resumed.stdout, resumed.output
+    assert tensorboard_run(logs) == (scalars_before, images_before)
+
+
 def test_python_m_blobclf_builds_only_the_parser_of_the_subcommand_given(cli):
     from blobclf.cli import BlobCLI, cli_for, cli_main
 

@@ -251,6 +251,69 @@ def test_a_run_of_another_folder_resumed_by_its_path_leaves_this_folders_runs_al
     assert json.loads((elsewhere / "checkpoints" / "version_0" / "model.json").read_text())["epochs"] == 3
 
 
+@pytest.mark.parametrize("root", [[], ["--checkpoint.root", "ckA"]], ids=["checkpoints", "own-root"])
+def test_a_run_resumed_and_tested_by_its_path_from_another_folder_goes_on_in_its_own_tensorboard_run(
+        cli, monkeypatch, root):
+    # usage.md: "The run continues in the same checkpoints/version_N and TensorBoard run". Resumed
+    # from another folder (a job script's, a home folder), it went on in a new lightning_logs/version_0
+    # there: the run's own curves lost the resumed epochs, its loss_curves.png showed only those, and
+    # a test from there logged nowhere
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    project = cli.cwd / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    assert cli("fit", *QUICK, *root).returncode == 0
+    run = project / (root[-1] if root else "checkpoints") / "version_0"
+    monkeypatch.chdir(cli.cwd)
+    resumed = cli("fit", "--ckpt_path", os.fspath(run / "last.ckpt"), "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    tested = cli("test", "--ckpt_path", os.fspath((run / "last.ckpt").relative_to(cli.cwd)))
+    assert tested.returncode == 0, tested.output
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["project"]  # nothing written here
+    logs = project / "lightning_logs" / "version_0"
+    assert (logs / "resume-1.yaml").is_file()
+    curves = EventAccumulator(str(logs))
+    curves.Reload()
+    assert [e.step for e in curves.Scalars("val/acc")] == [0, 1, 2]
+    meta = json.loads((run / "model.json").read_text())
+    assert meta["epochs"] == 3 and meta["log_dir"] == os.fspath(logs)
+    evaluation = EventAccumulator(str(logs / "test-last"))
+    evaluation.Reload()
+    report = json.loads((run / "test_report-last.json").read_text())
+    assert [(e.step, e.value) for e in evaluation.Scalars("test/acc")] == [(0, pytest.approx(report["accuracy"]))]
+    # back in the project folder, the run goes on as ever
+    monkeypatch.chdir(project)
+    again = cli("fit", "--ckpt_path", os.fspath(run.relative_to(project) / "last.ckpt"), "--trainer.max_epochs", "4")
+    assert again.returncode == 0, again.output
+    assert sorted(p.name for p in (project / "lightning_logs").iterdir()) == ["version_0"]
+    curves.Reload()
+    assert [e.step for e in curves.Scalars("val/acc")] == [0, 1, 2, 3]
+
+
+def test_regenerating_a_run_from_another_folder_draws_its_own_curves_not_that_folders(cli, monkeypatch):
+    # model.json records the log folder as the run was given it, relative to where it started: from
+    # another folder holding a run of the same number, regenerate drew that run's curves (100 epochs
+    # in the loss figure of a run of 2)
+    from blobclf.regenerate import run_log_dir
+
+    project = cli.cwd / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    assert cli("fit", *QUICK).returncode == 0
+    monkeypatch.chdir(cli.cwd)
+    assert cli("fit", *QUICK, "--trainer.max_epochs", "3").returncode == 0
+    theirs, ours = project / "checkpoints" / "version_0" / "last.ckpt", Path("checkpoints/version_0/last.ckpt")
+    assert run_log_dir(theirs, load_checkpoint(theirs)) == project / "lightning_logs" / "version_0"
+    assert run_log_dir(ours, load_checkpoint(ours)).resolve() == cli.cwd / "lightning_logs" / "version_0"
+    # --logs names the log root outright
+    assert run_log_dir(theirs, load_checkpoint(theirs), "lightning_logs") == Path("lightning_logs/version_0")
+    # a copy of the run folder is not the run: its curves are not guessed
+    shutil.copytree(project / "checkpoints", cli.cwd / "copy")
+    copy = cli.cwd / "copy" / "version_0" / "last.ckpt"
+    assert run_log_dir(copy, load_checkpoint(copy)) is None
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_while_the_program_shuts_down_keeps_its_status_and_prints_no_traceback(tmp_path, signum):
     # found by a second Ctrl-C / SIGTERM right after a stopped fit printed its resume command: the

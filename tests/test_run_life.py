@@ -43,6 +43,24 @@ def test_each_checkpoint_tested_keeps_its_own_report_and_figures(cli):
         assert (run / f"confusion_matrix_test-{name}.png").is_file() and (run / f"reliability_test-{name}.png").is_file()
 
 
+def test_testing_a_checkpoint_again_replaces_its_tensorboard_run_as_it_replaces_its_report(cli):
+    # test writes the report of the checkpoint as it is now; its TensorBoard run kept every earlier
+    # test beside it, all at step 0: after a resume extended last.ckpt, test/acc showed two values
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert cli("fit", *QUICK).returncode == 0
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "5").returncode == 0
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text())
+    events = EventAccumulator(str(cli.cwd / "lightning_logs" / "version_0" / "test-last"), size_guidance={"images": 0})
+    events.Reload()
+    assert [(e.step, e.value) for e in events.Scalars("test/acc")] == [(0, pytest.approx(report["accuracy"]))]
+    assert report["accuracy"] != pytest.approx(0.5849999785423279)  # the first test's, after 2 epochs
+    assert {tag: len(events.Images(tag)) for tag in events.Tags()["images"]} == {
+        "figures/confusion_matrix_test": 1, "figures/reliability_test": 1}
+
+
 def test_predictions_are_named_after_checkpoint_and_input_and_never_replaced_unasked(cli):
     assert cli("fit", *QUICK).returncode == 0
     run = cli.cwd / "checkpoints" / "version_0"

@@ -7,6 +7,7 @@ import json
 import random
 import shutil
 
+import pytest
 import torch
 from conftest import example_datasets, one_error
 
@@ -84,3 +85,22 @@ def test_a_moved_training_table_is_found_by_its_bytes_and_another_table_is_named
     checkpoint = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")
     assert checkpoint["datamodule_hyper_parameters"]["path"] == "data/iris.csv"
     assert checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["completed"] == 3
+
+
+def test_a_test_on_another_table_logs_beside_the_test_of_the_split_as_its_report_does(cli):
+    # test_report-last.json and test_report-last-test.json are kept apart, but both tests logged to
+    # the one TensorBoard run test-last: test/acc showed the two tables' accuracies at one step, or,
+    # once a test replaces what that run shows, the second hid the first
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    split_iris(cli.cwd)
+    assert cli(*FIT, "--data.path", "iris.csv", "--trainer.max_epochs", "3").returncode == 0
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "test.csv").returncode == 0
+    logs, run = cli.cwd / "lightning_logs" / "version_0", cli.cwd / "checkpoints" / "version_0"
+    assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["test-last", "test-last-test"]
+    for folder, report in (("test-last", "test_report-last.json"), ("test-last-test", "test_report-last-test.json")):
+        events = EventAccumulator(str(logs / folder))
+        events.Reload()
+        accuracy = json.loads((run / report).read_text())["accuracy"]
+        assert [(e.step, e.value) for e in events.Scalars("test/acc")] == [(0, pytest.approx(accuracy))], folder
