@@ -119,6 +119,7 @@ def main() -> None:
     (cwd / "damaged.ckpt").write_bytes(bytes(damaged))
     os.symlink("loop.ckpt", cwd / "loop.ckpt")
     os.mkfifo(cwd / "out.fifo")
+    os.mkfifo(cwd / "t_pipe.csv")
     (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
@@ -230,6 +231,7 @@ def main() -> None:
         ["fit", "--data.path", "iris.csv", "--data.target", "species"],
         ["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
         ["test", "--ckpt_path", "shared.ckpt"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_pipe.csv", "--data.target", "kind"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 
