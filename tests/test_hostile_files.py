@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 import zipfile
 from pathlib import Path
@@ -13,6 +14,8 @@ from test_faults import one_error
 
 from blobclf.configfiles import check_config_text
 from blobclf.errors import UserError
+from blobclf.export import export_model, load_model
+from blobclf.model import BlobModel
 from blobclf.safeload import check_archive, load_checkpoint, safe_load
 
 
@@ -231,6 +234,25 @@ def test_a_directory_entry_needing_an_unknown_zip_feature_is_one_line(cli):
     assert one_error(cli("test", "--ckpt_path", "x.ckpt")) == (
         "blobclf: error: checkpoint 'x.ckpt' is not a readable PyTorch file (truncated or corrupt?): zip file "
         "version 11.9")
+
+
+@pytest.mark.parametrize(
+    ("edit", "refusal"),
+    [
+        (lambda described: "[" * 100_000 + "]" * 100_000, "is not a blobclf model.json (nested too deep to read)"),
+        (lambda described: {**described, "model_class": ["blobclf.model.BlobModel"]},
+         "names model_class ['blobclf.model.BlobModel']; blobclf builds only blobclf.model.BlobModel, "
+         "blobclf.model.ScaledBlobModel"),
+    ],
+    ids=["nested-deep", "class-as-list"],
+)
+def test_a_hostile_model_json_is_one_line(tmp_path, edit, refusal):
+    export_model(BlobModel(input_features=2, output_features=4, hidden_units=8), tmp_path)
+    edited = edit(json.loads((tmp_path / "model.json").read_text()))
+    (tmp_path / "model.json").write_text(edited if isinstance(edited, str) else json.dumps(edited))
+    with pytest.raises(UserError) as refused:  # RecursionError and TypeError ('unhashable type: list') before
+        load_model(tmp_path / "model.pth")
+    assert str(refused.value) == f"metadata file '{tmp_path / 'model.json'}' {refusal}"
 
 
 # --- links ----------------------------------------------------------------------------------------
