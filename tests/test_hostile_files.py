@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import struct
 import zipfile
 from pathlib import Path
@@ -253,6 +254,30 @@ def test_a_hostile_model_json_is_one_line(tmp_path, edit, refusal):
     with pytest.raises(UserError) as refused:  # RecursionError and TypeError ('unhashable type: list') before
         load_model(tmp_path / "model.pth")
     assert str(refused.value) == f"metadata file '{tmp_path / 'model.json'}' {refusal}"
+
+
+# --- names that would drive the terminal ----------------------------------------------------------
+
+def test_names_from_files_reach_the_terminal_as_escapes(cli):
+    # a table handed over with class names that retitle the terminal, ring it, rewrite or reverse a line
+    names = ["\x1b]0;PWNED\x07a", "\x1b[31mred\x1b[0m", "c\rd", "\u202eevil"]
+    rows = [f"{index % 7}.{index},{index % 4}.5,\"{names[index % 4]}\"" for index in range(40)]
+    (cli.cwd / "t.csv").write_text("x0,x1,kind\n" + "\n".join(rows) + "\n")
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+               "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    (cli.cwd / "p.csv").write_text("x0,x1,kind\n1,2,zzz\n")
+    result = cli("predict", "--ckpt_path", "last", "--data.predict_file", "p.csv")
+    assert one_error(result) == (
+        "blobclf: error: p.csv:2: kind='zzz' is not one of the model's classes (\\x1b[31mred\\x1b[0m, "
+        "\\x1b]0;PWNED\\x07a, c: d, \\u202eevil)")  # a line break in it reads ': ', as in every message
+    # a checkpoint whose file name holds escapes: Lightning's lines and blobclf's name it escaped
+    shutil.copy(cli.cwd / "checkpoints" / "version_0" / "last.ckpt", cli.cwd / "a\x1b[2Jb.ckpt")
+    result = cli("test", "--ckpt_path", "a\x1b[2Jb.ckpt")
+    assert result.returncode == 0, result.output
+    assert "Restoring states from the checkpoint path at a\\x1b[2Jb.ckpt" in result.output
+    assert "test report: test_report-a\\x1b[2Jb.json (accuracy" in result.stdout
+    assert not {"\x1b", "\x07", "\r", "\u202e"} & set(result.output)
+    assert (cli.cwd / "test_report-a\x1b[2Jb.json").is_file()  # the file itself keeps its name
 
 
 # --- links ----------------------------------------------------------------------------------------
