@@ -15,7 +15,7 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from typing_extensions import override
 
 from blobclf.atomic import remove_leftovers
-from blobclf.errors import ArgumentValueError, UserError
+from blobclf.errors import ArgumentValueError, UserError, printable
 from blobclf.export import (
     METADATA_NAME,
     ONNX_NAME,
@@ -380,12 +380,13 @@ def _relog_exports(trainer: L.Trainer, directory: Path) -> None:
 
 
 def shown(path: str | os.PathLike[str] | None) -> str:
-    """``path`` as a user would type it: relative to the working folder when it lies inside it."""
+    """``path`` as a user would type it: relative to the working folder when it lies inside it, control
+    characters in its names written as escapes (see :func:`blobclf.errors.printable`)."""
     if not path:
         return ""
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute)
-    return absolute if relative.startswith(os.pardir) else relative
+    return printable(absolute if relative.startswith(os.pardir) else relative)
 
 
 def exported_step(directory: Path) -> int | None:

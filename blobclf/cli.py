@@ -32,7 +32,7 @@ from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_cla
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_option
-from blobclf.errors import Stopped, UserError, debugging
+from blobclf.errors import Stopped, UserError, debugging, printable
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
@@ -238,7 +238,7 @@ class BlobArgumentParser(LightningArgumentParser):
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
         recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
-        sys.stderr.write(f"blobclf: error: {recorded or one_line(message) + ' (see --help)'}\n")
+        sys.stderr.write(f"blobclf: error: {printable(recorded or one_line(message) + ' (see --help)')}\n")
         sys.exit(2)
 
 
@@ -978,14 +978,15 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {one_line(str(error))}\n")
+        sys.stderr.write(f"blobclf: error: {printable(one_line(str(error)))}\n")
         sys.exit(2)
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder
         # should be ...): say which path and why; everything written before stays whole
         if debugging() or (error.filename is None and error.errno not in FULL):
             raise
-        sys.stderr.write(f"blobclf: error: {refused_write(error, stop if argv and argv[0] == 'fit' else None)}\n")
+        line = refused_write(error, stop if argv and argv[0] == "fit" else None)
+        sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
     finally:
         unlock_runs()

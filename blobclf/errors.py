@@ -1,6 +1,7 @@
 """The exception type for mistakes a user can make and fix, and the switch that shows their details."""
 
 import os
+import unicodedata
 
 DEBUG_ENV = "BLOBCLF_DEBUG"
 
@@ -8,6 +9,23 @@ DEBUG_ENV = "BLOBCLF_DEBUG"
 def debugging() -> bool:
     """Whether ``BLOBCLF_DEBUG`` (set to anything but empty, 0, false, no or off) asks for tracebacks."""
     return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with control characters (``\\x1b``, ``\\r``, ...) and bidirectional overrides written as escapes.
+
+    Names in messages come from files a user may have been handed (a class in a table, a checkpoint's
+    file name): written raw, ``\\x1b]0;...\\x07`` would retitle the terminal, ``\\x1b[2J`` clear it,
+    ``\\r`` or ``\\u202e`` make a line read as something else. ``keep`` names characters left as they
+    are (a log record's line breaks).
+    """
+    if text.isprintable():
+        return text
+    return "".join(repr(c)[1:-1] if c not in keep and (unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS) else c
+                   for c in text)
 
 
 class UserError(Exception):

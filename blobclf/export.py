@@ -134,7 +134,10 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
         model_class = described.get("model_class", "blobclf.model.BlobModel")
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise UserError(f"metadata file {os.fspath(metadata)!r} is not a blobclf model.json ({error})") from None
-    if model_class not in MODEL_CLASSES:
+    except RecursionError:  # arrays or objects nested thousands deep: json recurses
+        raise UserError(f"metadata file {os.fspath(metadata)!r} is not a blobclf model.json (nested too deep to "
+                        "read)") from None
+    if not isinstance(model_class, str) or model_class not in MODEL_CLASSES:
         raise UserError(f"metadata file {os.fspath(metadata)!r} names model_class {model_class!r}; blobclf builds only "
                         f"{', '.join(MODEL_CLASSES)}")
     state = safe_load(weights, "weights file")

@@ -27,6 +27,7 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
 from blobclf.atomic import atomic_write
+from blobclf.errors import printable
 
 FIGSIZE = (7.0, 5.0)
 DPI = 100
@@ -227,7 +228,7 @@ def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = Non
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] < 1:
         raise ValueError(f"matrix must be square, got shape {counts.shape}")
     k = counts.shape[0]
-    names = [str(c) for c in range(k)] if class_names is None else [str(name) for name in class_names]
+    names = [str(c) for c in range(k)] if class_names is None else [shown_text(name) for name in class_names]
     if len(names) != k:
         raise ValueError(f"class_names has {len(names)} names for {k} classes")
     total = counts.sum()
@@ -285,6 +286,16 @@ def reliability_diagram(report_reliability_bins: Sequence[Mapping[str, Any]], ec
 
 _MARGIN_PAD = 6.0
 """Space left between a figure's edge and its outermost text, in pixels."""
+
+
+def shown_text(name: Any) -> str:
+    """A name from the data (a class, a column) as a figure shows it: as written, ``$`` included.
+
+    Matplotlib reads text between two ``$`` as a formula: a column named ``$\\foo$`` ended the
+    drawing in a ValueError, and ``$x$`` would be set in italics. Control characters are written
+    as escapes (see :func:`blobclf.errors.printable`), which no font has glyphs for.
+    """
+    return printable(str(name)).replace("$", r"\$")
 
 
 def _new_figure(fitted: bool = False) -> tuple[Figure, Axes]:
@@ -412,7 +423,7 @@ def _finish_scatter(
     axis_labels: tuple[str, str] | None = None,
 ) -> None:
     colors = class_colors(num_classes)
-    names = [f"class {c}" for c in range(num_classes)] if class_names is None else [str(n) for n in class_names]
+    names = [f"class {c}" for c in range(num_classes)] if class_names is None else [shown_text(n) for n in class_names]
     class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
     split_handles = [
         Line2D([], [], linestyle="none", marker=_marker(name, position), color="dimgray",
@@ -426,8 +437,8 @@ def _finish_scatter(
     ax.legend(handles=split_handles, title="split", loc="lower left", bbox_to_anchor=(1.02, 0.0),
               fontsize=9, title_fontsize=9)
     x_label, y_label = axis_labels if axis_labels is not None else ("feature 0", "feature 1")
-    ax.set_xlabel(x_label)
-    ax.set_ylabel(y_label)
+    ax.set_xlabel(shown_text(x_label))
+    ax.set_ylabel(shown_text(y_label))
     ax.set_title(title)
 
 

@@ -16,7 +16,7 @@ from lightning.pytorch.callbacks import BasePredictionWriter
 from typing_extensions import override
 
 from blobclf.atomic import atomic_write
-from blobclf.errors import UserError
+from blobclf.errors import UserError, printable
 from blobclf.export import checkpoint_tag
 from blobclf.points import PREDICTED_COLUMN
 
@@ -260,7 +260,7 @@ class PredictionWriter(PredictionCollector):
                 "--prediction.output"
             ) from None
         count = features.shape[0]
-        print(f"predictions: {path} ({count} rows)")
+        print(f"predictions: {printable(str(path))} ({count} rows)")
         if bool((labels >= 0).all()):
             correct = int((probabilities.argmax(dim=1) == labels).sum())
             print(f"accuracy on these points: {correct / count:.5f} ({correct} of {count})")

@@ -10,7 +10,7 @@ import logging
 import re
 import warnings
 
-from blobclf.errors import debugging
+from blobclf.errors import debugging, printable
 
 # (message pattern, source, why it does not apply)
 WARNINGS = (
@@ -46,14 +46,21 @@ LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning", "tensorboard")
 
 
 class _Drop(logging.Filter):
-    """Drops log records whose message starts with one of ``patterns``."""
+    """Drops log records whose message starts with one of ``patterns``; in the others, writes control
+    characters as escapes (a checkpoint's file name in Lightning's "Restoring states from ...")."""
 
     def __init__(self, patterns: tuple[str, ...]) -> None:
         super().__init__("blobclf.quiet")
         self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return self.pattern.match(record.getMessage()) is None
+        message = record.getMessage()
+        if self.pattern.match(message) is not None:
+            return False
+        shown = printable(message, keep="\n")
+        if shown != message:
+            record.msg, record.args = shown, None
+        return True
 
 
 _FILTER = _Drop(tuple(pattern for pattern, *_ in LOG_RECORDS))

@@ -18,7 +18,7 @@ import torch
 
 from blobclf import artifacts
 from blobclf.data import BlobDataModule
-from blobclf.errors import UserError, debugging
+from blobclf.errors import UserError, debugging, printable
 from blobclf.export import (
     METADATA_NAME,
     checkpoint_tag,
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"blobclf: error: {error}\n")
         sys.exit(2)
     for name, path in written.items():
-        print(f"{name}: {path}")
+        print(f"{name}: {printable(str(path))}")
 
 
 if __name__ == "__main__":

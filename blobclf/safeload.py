@@ -6,6 +6,7 @@ import errno
 import os
 import pickle
 import re
+import struct
 import sys
 import zipfile
 from pathlib import Path
@@ -67,6 +68,16 @@ DEFAULT_MAX_LOAD = 2**30
 """Default cap on the bytes a checkpoint or weights file may hold (1 GiB; blobclf's own are KiBs)."""
 
 
+MAX_DIRECTORY_BYTES = 1 << 20
+"""Largest zip directory read (1 MiB, some 15,000 entries; ``torch.save`` writes a few per tensor)."""
+MAX_DEPTH = 100
+"""Most levels a loaded file's containers may nest (blobclf's own checkpoints nest 8)."""
+PICKLE_SHARE = 256
+"""The pickled data (all but the tensors) may hold 4 MiB, or 1/PICKLE_SHARE of :func:`max_load_bytes` where that
+is more (blobclf's own hold some 10 KiB): unpickling builds up to some 90 bytes of objects per byte, at about a
+microsecond per byte."""
+
+
 def max_load_bytes() -> int:
     """The cap on a file's content: ``BLOBCLF_MAX_LOAD_BYTES`` if set, else :data:`DEFAULT_MAX_LOAD`."""
     text = os.environ.get(MAX_LOAD_ENV, "").strip()
@@ -77,6 +88,11 @@ def max_load_bytes() -> int:
     except ValueError:
         raise UserError(f"{MAX_LOAD_ENV}={text!r} is not a number of bytes") from None
     return value
+
+
+def max_pickle_bytes() -> int:
+    """The cap on a file's pickled data (see :data:`PICKLE_SHARE`); also the most values it may expand to."""
+    return max(DEFAULT_MAX_LOAD, max_load_bytes()) // PICKLE_SHARE
 
 
 def check_archive(path: Path, what: str = "checkpoint") -> None:
@@ -91,10 +107,16 @@ def check_archive(path: Path, what: str = "checkpoint") -> None:
         head = handle.read(4)
     if head != b"PK\x03\x04":
         raise UserError(f"{what} {name!r} is not a PyTorch file: torch.save writes a zip archive, and this is not one")
+    directory = directory_size(path)
+    if directory is None:
+        raise UserError(f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): File is not a zip file")
+    if directory > MAX_DIRECTORY_BYTES:
+        raise UserError(f"{what} {name!r} is refused: its zip directory is {directory:,} bytes, more than blobclf reads "
+                        f"({MAX_DIRECTORY_BYTES:,}); torch.save writes a few entries per tensor")
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:
         raise UserError(
             f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): {error}"
         ) from None
@@ -110,7 +132,44 @@ def check_archive(path: Path, what: str = "checkpoint") -> None:
     if declared > cap:
         raise UserError(f"{what} {name!r} holds {declared:,} bytes, more than blobclf loads ({cap:,}); "
                         f"if you trust it, raise the limit with {MAX_LOAD_ENV}")
+    pickled = max((entry.file_size for entry in entries if entry.filename.endswith("data.pkl")), default=0)
+    if pickled > max_pickle_bytes():
+        raise UserError(f"{what} {name!r} holds {pickled:,} bytes of pickled data besides its tensors, more than blobclf "
+                        f"unpickles ({max_pickle_bytes():,}); if you trust it, raise the limit with {MAX_LOAD_ENV} "
+                        f"(this one is 1/{PICKLE_SHARE} of it)")
     check_crcs(path, what)
+
+
+_END = struct.Struct("<4s4H2LH")  # the zip end-of-central-directory record
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L2Q2Q")
+
+
+def directory_size(path: Path) -> int | None:
+    """The size of the zip directory that :mod:`zipfile` would read from ``path`` (``None``: no end record
+    at the very end, where ``torch.save`` writes it, without a comment).
+
+    ``zipfile`` reads the whole directory the end record states and builds an object per entry
+    before anything can be counted: a file of a million empty entries takes minutes and gigabytes.
+    This reads the same end records as ``zipfile`` (the zip64 one where it is present) and nothing else.
+    """
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        tail_size = min(size, _END.size + _END64_LOCATOR.size + _END64.size)
+        handle.seek(size - tail_size)
+        tail = handle.read(tail_size)
+    if len(tail) < _END.size:
+        return None
+    end = _END.unpack(tail[-_END.size:])
+    if end[0] != b"PK\x05\x06" or end[-1] != 0:
+        return None
+    directory = end[5]
+    locator = tail[-_END.size - _END64_LOCATOR.size: -_END.size]
+    record = tail[: -_END.size - _END64_LOCATOR.size][-_END64.size:]
+    if locator[:4] == b"PK\x06\x07" and len(record) == _END64.size and record[:4] == b"PK\x06\x06":
+        directory = _END64.unpack(record)[8]  # zipfile takes the zip64 record's size when it is there
+    return directory
 
 
 def check_crcs(path: Path, what: str = "checkpoint") -> None:
@@ -142,7 +201,8 @@ def check_crcs(path: Path, what: str = "checkpoint") -> None:
                             f"{what} {name!r} is damaged: member {entry.filename!r} fails its CRC check "
                             f"(a bad copy or disk?); use another {what}"
                         ) from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+        # NotImplementedError: a directory entry edited to need a zip feature torch.save never uses
         raise UserError(f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): {error}") from None
     _CRC_CHECKED.add(key)
 
@@ -163,7 +223,7 @@ def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
     check_torch()
     check_archive(local, what)
     try:
-        return torch.load(local, map_location="cpu", weights_only=True)
+        loaded = torch.load(local, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise UserError(unpickling_refusal(str(error), os.fspath(path), what)) from None
     except MemoryError:
@@ -173,6 +233,70 @@ def safe_load(path: str | os.PathLike[str], what: str = "checkpoint") -> Any:
         text = " ".join(str(error).split())
         raise UserError(damaged(os.fspath(path), what, f"{type(error).__name__}: {text}" if text else
                                 type(error).__name__)) from None
+    check_structure(loaded, os.fspath(path), what)
+    return loaded
+
+
+def check_structure(loaded: Any, name: str, what: str = "checkpoint") -> None:
+    """Refuse loaded data that code reading it would choke on, without recursion.
+
+    A pickle can nest containers deeper than Python's recursion limit (a traceback in whatever
+    walks them: ``copy.deepcopy``, ``repr``, ``json.dumps``), refer to one list from many places so
+    that a 20 KB file expands to 2**40 values (a walk that does not share them never ends), refer to
+    itself, or hold a tensor of 10**10 elements over one stored element (stride 0: legal, and
+    allocated in full by the first comparison or copy). Each is refused in one line: nesting
+    deeper than :data:`MAX_DEPTH`, more values than pickled bytes allowed once shared ones are
+    counted where they occur, a cycle, or tensors whose elements, counted where they occur, add
+    up to more than :func:`max_load_bytes`.
+    """
+    cap, most_values = max_load_bytes(), max_pickle_bytes()
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values, tensor bytes), counted where shared ones occur
+    open_ids: set[int] = set()
+    refused = f"{what} {name!r} is refused: its data "
+    stack: list[tuple[Any, int, bool]] = [(loaded, 1, False)]
+    while stack:
+        value, depth, done = stack.pop()
+        key = id(value)
+        if done:
+            open_ids.discard(key)
+            inner = [sizes[id(item)] for item in _items(value)]
+            sizes[key] = (1 + sum(v for v, _ in inner), sum(b for _, b in inner))
+            if sizes[key][0] > most_values:
+                raise UserError(f"{refused}expands to more than {most_values:,} values (one part referred to from "
+                                "many places); it was edited or written by another program")
+            if sizes[key][1] > cap:
+                raise UserError(f"{refused}holds tensors of {sizes[key][1]:,} bytes once expanded, more than blobclf "
+                                f"loads ({cap:,}); it was edited or written by another program")
+            continue
+        if key in sizes:
+            continue
+        if key in open_ids:
+            raise UserError(f"{refused}contains itself; it was edited or written by another program")
+        if isinstance(value, torch.Tensor):
+            sizes[key] = (1, value.numel() * value.element_size())
+            if sizes[key][1] > cap:
+                raise UserError(f"{refused}holds a tensor of {sizes[key][1]:,} bytes (shape {tuple(value.shape)}), more "
+                                f"than blobclf loads ({cap:,}); it was edited or written by another program")
+            continue
+        items = _items(value)
+        if not items:
+            sizes[key] = (1, 0)
+            continue
+        if depth > MAX_DEPTH:
+            raise UserError(f"{refused}nests more than {MAX_DEPTH} levels deep; it was edited or written by another "
+                            "program")
+        open_ids.add(key)
+        stack.append((value, depth, True))
+        stack.extend((item, depth + 1, False) for item in items)
+
+
+def _items(value: Any) -> list[Any]:
+    """What a loaded container holds (a dict's keys and values); nothing for anything else."""
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    return []
 
 
 _FORBIDDEN = (

@@ -129,6 +129,9 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
         raise UserError(f"{name} is a folder, not a CSV file; give the path of the table file itself")
     if file.is_symlink() and not file.exists():
         raise UserError(f"{name} is a symbolic link to {os.readlink(file)}, which does not exist; give the table itself")
+    if file.exists() and not file.is_file():
+        raise UserError(f"{name} is not a regular file (a pipe or device: reading it might never end); give the path "
+                        "of the table file itself")
     if not file.is_file():
         raise UserError(f"{name}: no such file")
     with file.open("rb") as handle:
@@ -876,7 +879,10 @@ def shown_cell(cell: str) -> str:
 
 
 def count_lines(path: str | os.PathLike[str]) -> int:
-    """Number of line breaks in a file, counted in 1 MiB chunks."""
+    """Number of line breaks in a file, counted in 1 MiB chunks; 0 for anything but a regular file (a pipe or
+    a device such as ``/dev/zero`` never ends, and opening a pipe waits for a writer)."""
+    if not Path(path).is_file():
+        return 0
     count = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):

@@ -102,6 +102,10 @@ def main() -> None:
     torch.save(nan, cwd / "diverged.ckpt")
     huge = {**good, "datamodule_hyper_parameters": {**good["datamodule_hyper_parameters"], "n_samples": 3_000_000_000}}
     torch.save(huge, cwd / "huge_data.ckpt")
+    names: list = ["x0", "x1"]
+    for _ in range(40):  # 2**41 names in a 19 KB file: each level refers twice to the one below
+        names = [names, names]
+    torch.save({**good, "hyper_parameters": {**good["hyper_parameters"], "feature_names": names}}, cwd / "shared.ckpt")
     import zipfile
     with zipfile.ZipFile(cwd / last) as source, zipfile.ZipFile(cwd / "deflated.ckpt", "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
@@ -115,6 +119,7 @@ def main() -> None:
     (cwd / "damaged.ckpt").write_bytes(bytes(damaged))
     os.symlink("loop.ckpt", cwd / "loop.ckpt")
     os.mkfifo(cwd / "out.fifo")
+    os.mkfifo(cwd / "t_pipe.csv")
     (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
@@ -225,6 +230,8 @@ def main() -> None:
         ["fit", "--trainer.strategy", "dpp"],
         ["fit", "--data.path", "iris.csv", "--data.target", "species"],
         ["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
+        ["test", "--ckpt_path", "shared.ckpt"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_pipe.csv", "--data.target", "kind"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

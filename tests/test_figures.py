@@ -139,6 +139,22 @@ def test_confusion_matrix_writes_every_count():
     assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
 
 
+def test_names_from_a_table_are_drawn_as_written(tmp_path):
+    # a column named '$\\foo$' ended fit's figures in a ValueError (matplotlib read it as a formula);
+    # a control character drew as a missing glyph, with a warning that wrote it raw to the terminal
+    names = ["$\\bar$", "b\x1b[31m"]
+    splits = {"train": (np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1]))}
+    scatter = data_scatter(splits, 2, names, ("$\\foo$", "$x^{2$"))
+    matrix = confusion_matrix_figure([[1, 0], [0, 1]], names)
+    for figure in (scatter, matrix):
+        save_figure(figure, tmp_path / "x.png")  # draws every text
+    ax = scatter.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("\\$\\foo\\$", "\\$x^{2\\$")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train (2)"]
+    assert [t.get_text() for t in ax.artists[0].get_texts()] == ["\\$\\bar\\$", "b\\x1b[31m"]
+    assert [t.get_text() for t in matrix.axes[0].get_xticklabels()] == ["\\$\\bar\\$", "b\\x1b[31m"]
+
+
 def test_class_colors_are_fixed_distinct_and_stable():
     colors = class_colors(4)
     assert colors == class_colors(4)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import shutil
 import struct
 import zipfile
 from pathlib import Path
@@ -13,6 +15,8 @@ from test_faults import one_error
 
 from blobclf.configfiles import check_config_text
 from blobclf.errors import UserError
+from blobclf.export import export_model, load_model
+from blobclf.model import BlobModel
 from blobclf.safeload import check_archive, load_checkpoint, safe_load
 
 
@@ -122,6 +126,158 @@ def test_the_crc_check_reads_a_whole_checkpoint(tmp_path):
     path.write_bytes(saved_bytes(small_checkpoint()))
     check_archive(path)  # no error
     assert load_checkpoint(path)["epoch"] == 1
+
+
+# --- small files that expand: refused before anything walks or allocates them ----------------------
+
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def shared(levels: int) -> list:
+    """A list of 2**levels values held in a few hundred bytes: each level refers twice to the one below."""
+    value: list = [0]
+    for _ in range(levels):
+        value = [value, value]
+    return value
+
+
+def unicode(text: str) -> bytes:
+    """The pickle opcode BINUNICODE for ``text``."""
+    return b"X" + struct.pack("<I", len(text)) + text.encode()
+
+
+def test_deep_nesting_is_one_line_not_a_recursion_error(cli):
+    # {'state_dict': {}, 'hyper_parameters': {'feature_names': [[[...]]]}}, lists 5000 deep (torch.save
+    # cannot write them; a pickle builds them without recursion): building the model repr'd them
+    deep = b"]" * 5000 + b"a" * 4999
+    pickled = (b"\x80\x02}(" + unicode("state_dict") + b"}" + unicode("hyper_parameters") + b"}"
+               + unicode("feature_names") + deep + b"su.")
+    (cli.cwd / "deep.ckpt").write_bytes(with_pickle(saved_bytes(small_checkpoint()), pickled))
+    assert one_error(cli("test", "--ckpt_path", "deep.ckpt")) == (
+        "blobclf: error: checkpoint 'deep.ckpt' is refused: its data nests more than 100 levels deep; it was edited "
+        "or written by another program")
+
+
+@pytest.mark.parametrize(
+    ("value", "refusal"),
+    [
+        (shared(40), "expands to more than 4,194,304 values (one part referred to from many places)"),
+        (torch.zeros(1).expand(10**10), "holds a tensor of 40,000,000,000 bytes (shape (10000000000,)), more than "
+                                        "blobclf loads (1,073,741,824)"),
+        ([torch.zeros(1).expand(50_000_000)] * 10, "holds tensors of 2,000,000,000 bytes once expanded, more than "
+                                                   "blobclf loads (1,073,741,824)"),
+        (nested(101), "nests more than 100 levels deep"),
+    ],
+    ids=["shared-list", "expanded-tensor", "shared-tensors", "101-levels"],
+)
+def test_data_that_expands_is_refused_before_anything_walks_it(tmp_path, value, refusal):
+    checkpoint = small_checkpoint()
+    checkpoint["callbacks"] = {"ModelCheckpoint": {"best_model_score": value}}
+    (tmp_path / "x.ckpt").write_bytes(saved_bytes(checkpoint))
+    assert (tmp_path / "x.ckpt").stat().st_size < 20_000
+    with pytest.raises(UserError) as refused:
+        load_checkpoint(tmp_path / "x.ckpt")
+    assert str(refused.value) == (f"checkpoint '{tmp_path / 'x.ckpt'}' is refused: its data {refusal}; it was edited "
+                                  "or written by another program")
+
+
+def test_what_blobclf_writes_is_within_every_bound(tmp_path):
+    checkpoint = small_checkpoint()
+    checkpoint["hyper_parameters"] = {"class_names": ["a"] * 1000, "nest": nested(98), "pair": shared(20)}
+    (tmp_path / "ok.ckpt").write_bytes(saved_bytes(checkpoint))  # 2**21 values once expanded; 100 levels
+    pair = load_checkpoint(tmp_path / "ok.ckpt")["hyper_parameters"]["pair"]
+    assert pair[0] is pair[1] and len(pair) == 2
+
+
+def test_a_data_structure_that_contains_itself_is_refused(tmp_path):
+    # EMPTY_LIST, MEMOIZE (BINPUT 0), BINGET 0, APPEND, STOP: a list that holds itself
+    (tmp_path / "x.pth").write_bytes(with_pickle(saved_bytes({"w": torch.ones(2)}), b"\x80\x02]q\x00h\x00a."))
+    with pytest.raises(UserError) as refused:
+        safe_load(tmp_path / "x.pth", "weights file")
+    assert str(refused.value) == (f"weights file '{tmp_path / 'x.pth'}' is refused: its data contains itself; it was "
+                                  "edited or written by another program")
+
+
+def test_a_large_pickle_is_refused_before_it_is_unpickled(tmp_path):
+    # 5 MB of EMPTY_DICT opcodes would build 5 million dicts: some 450 MB and 5 s of unpickling
+    (tmp_path / "x.ckpt").write_bytes(with_pickle(saved_bytes(small_checkpoint()), b"\x80\x02](" + b"}" * 5_000_000
+                                                   + b"e."))
+    with pytest.raises(UserError) as refused:
+        load_checkpoint(tmp_path / "x.ckpt")
+    assert str(refused.value) == (
+        f"checkpoint '{tmp_path / 'x.ckpt'}' holds 5,000,006 bytes of pickled data besides its tensors, more than "
+        "blobclf unpickles (4,194,304); if you trust it, raise the limit with BLOBCLF_MAX_LOAD_BYTES (this one is "
+        "1/256 of it)")
+
+
+def test_a_zip_of_many_entries_is_refused_before_its_directory_is_read(tmp_path):
+    source = zipfile.ZipFile(io.BytesIO(saved_bytes(small_checkpoint())))
+    with zipfile.ZipFile(tmp_path / "x.ckpt", "w") as archive:  # each empty entry costs zipfile some 1.7 KB and 25 us
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info))
+        for index in range(18_000):
+            archive.writestr(f"archive/x/{index}", b"")
+    with pytest.raises(UserError) as refused:
+        load_checkpoint(tmp_path / "x.ckpt")
+    assert str(refused.value) == (f"checkpoint '{tmp_path / 'x.ckpt'}' is refused: its zip directory is 1,087,413 "
+                                  "bytes, more than blobclf reads (1,048,576); torch.save writes a few entries per tensor")
+
+
+def test_a_directory_entry_needing_an_unknown_zip_feature_is_one_line(cli):
+    data = bytearray(saved_bytes(small_checkpoint()))
+    entry = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[entry + 6] = 119  # 'version needed to extract': 11.9, which zipfile does not implement
+    (cli.cwd / "x.ckpt").write_bytes(data)
+    assert one_error(cli("test", "--ckpt_path", "x.ckpt")) == (
+        "blobclf: error: checkpoint 'x.ckpt' is not a readable PyTorch file (truncated or corrupt?): zip file "
+        "version 11.9")
+
+
+@pytest.mark.parametrize(
+    ("edit", "refusal"),
+    [
+        (lambda described: "[" * 100_000 + "]" * 100_000, "is not a blobclf model.json (nested too deep to read)"),
+        (lambda described: {**described, "model_class": ["blobclf.model.BlobModel"]},
+         "names model_class ['blobclf.model.BlobModel']; blobclf builds only blobclf.model.BlobModel, "
+         "blobclf.model.ScaledBlobModel"),
+    ],
+    ids=["nested-deep", "class-as-list"],
+)
+def test_a_hostile_model_json_is_one_line(tmp_path, edit, refusal):
+    export_model(BlobModel(input_features=2, output_features=4, hidden_units=8), tmp_path)
+    edited = edit(json.loads((tmp_path / "model.json").read_text()))
+    (tmp_path / "model.json").write_text(edited if isinstance(edited, str) else json.dumps(edited))
+    with pytest.raises(UserError) as refused:  # RecursionError and TypeError ('unhashable type: list') before
+        load_model(tmp_path / "model.pth")
+    assert str(refused.value) == f"metadata file '{tmp_path / 'model.json'}' {refusal}"
+
+
+# --- names that would drive the terminal ----------------------------------------------------------
+
+def test_names_from_files_reach_the_terminal_as_escapes(cli):
+    # a table handed over with class names that retitle the terminal, ring it, rewrite or reverse a line
+    names = ["\x1b]0;PWNED\x07a", "\x1b[31mred\x1b[0m", "c\rd", "\u202eevil"]
+    rows = [f"{index % 7}.{index},{index % 4}.5,\"{names[index % 4]}\"" for index in range(40)]
+    (cli.cwd / "t.csv").write_text("x0,x1,kind\n" + "\n".join(rows) + "\n")
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+               "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    (cli.cwd / "p.csv").write_text("x0,x1,kind\n1,2,zzz\n")
+    result = cli("predict", "--ckpt_path", "last", "--data.predict_file", "p.csv")
+    assert one_error(result) == (
+        "blobclf: error: p.csv:2: kind='zzz' is not one of the model's classes (\\x1b[31mred\\x1b[0m, "
+        "\\x1b]0;PWNED\\x07a, c: d, \\u202eevil)")  # a line break in it reads ': ', as in every message
+    # a checkpoint whose file name holds escapes: Lightning's lines and blobclf's name it escaped
+    shutil.copy(cli.cwd / "checkpoints" / "version_0" / "last.ckpt", cli.cwd / "a\x1b[2Jb.ckpt")
+    result = cli("test", "--ckpt_path", "a\x1b[2Jb.ckpt")
+    assert result.returncode == 0, result.output
+    assert "Restoring states from the checkpoint path at a\\x1b[2Jb.ckpt" in result.output
+    assert "test report: test_report-a\\x1b[2Jb.json (accuracy" in result.stdout
+    assert not {"\x1b", "\x07", "\r", "\u202e"} & set(result.output)
+    assert (cli.cwd / "test_report-a\x1b[2Jb.json").is_file()  # the file itself keeps its name
 
 
 # --- links ----------------------------------------------------------------------------------------

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import threading
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import one_error
 
 from blobclf.errors import UserError
 from blobclf.points import read_points
 from blobclf.predictions import prediction_rows
-from blobclf.table import Header, features_option, read_header, read_table, unreadable
+from blobclf.table import Header, count_lines, features_option, read_header, read_table, unreadable
 
 ROWS = "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(6))  # lines 2-7 of a table "a,b,kind"
 MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows (blobclf drops no row itself)"
@@ -172,6 +175,30 @@ def test_an_excel_workbook_and_a_folder_are_named(tmp_path, monkeypatch):
     )
     (tmp_path / "data").mkdir()
     assert refused(read_table, "data", "kind") == "data is a folder, not a CSV file; give the path of the table file itself"
+
+
+def test_a_pipe_or_device_given_as_a_table_is_named_without_reading_it(cli):
+    os.mkfifo(cli.cwd / "t.csv")  # 'fit' counted its lines first: it waited for a writer, then forever on /dev/zero
+    (cli.cwd / "zero.csv").symlink_to("/dev/zero")
+    stop = threading.Event()
+
+    def unblock() -> None:  # a reader waiting on the pipe (as before the fix) gets its end, not a hang
+        while not stop.wait(0.5):
+            try:
+                os.close(os.open(cli.cwd / "t.csv", os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass  # no reader yet
+
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        assert count_lines(cli.cwd / "t.csv") == 0
+        for name in ("t.csv", "zero.csv"):
+            result = cli("fit", "--data", "TableDataModule", "--data.path", name, "--data.target", "kind")
+            assert one_error(result) == (f"{name} is not a regular file (a pipe or device: reading it might never "
+                                         "end); give the path of the table file itself")
+            assert not (cli.cwd / "checkpoints").exists()
+    finally:
+        stop.set()
 
 
 def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
