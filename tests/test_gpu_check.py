@@ -1,0 +1,58 @@
+"""benchmarks/gpu_check.py on a CPU: what it reports must be true before a GPU session spends its minutes on it."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tempfile
+
+import pytest
+import torch
+from conftest import REPO
+
+from blobclf import BlobClassifier
+from blobclf.graphs import ReplayEmulation
+
+
+@pytest.fixture
+def gpu_check(tmp_path, monkeypatch):
+    """The script as a module, its temporary folders under ``tmp_path``, graph replays emulated."""
+    spec = importlib.util.spec_from_file_location("gpu_check", REPO / "benchmarks" / "gpu_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # the checks change folder; back afterwards
+    monkeypatch.setattr(BlobClassifier, "step_capture", ReplayEmulation())
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    threads = torch.get_num_threads()
+    yield module
+    torch.set_num_threads(threads)  # the CLI sets the thread count for its run
+
+
+def test_the_table_counts_the_groups_its_timed_epoch_replayed(gpu_check):
+    # 16,000 training points in 63 minibatches of 256: groups of 16, 16, 16 and 15 minibatches; the
+    # timed second epoch replays the three full groups (the recording stays valid: no scheduler)
+    rate, replays, splits = gpu_check.blobclf_rate(20_000, 256, 16, True, "cpu", None)
+    assert replays == 3
+    assert rate > 0 and splits["train"][1].shape[0] == 16_000
+    assert gpu_check.blobclf_rate(20_000, 256, 16, False, "cpu", splits)[1] == 0  # eager: nothing replayed
+
+
+def test_equality_compares_k1_eager_and_replayed_runs(gpu_check):
+    result = gpu_check.equality(gpu_check.EQUALITY_POINTS, 2048, "cpu")
+    assert result["global_step"] == {"k1": 3 * 79, "eager": 3 * 79, "replayed": 3 * 79}
+    assert result["replays_last_epoch"] == 4  # the rate changed: recorded again, then 4 full groups replayed
+    for pair in ("eager_vs_k1", "replayed_vs_eager", "replayed_vs_k1"):
+        assert result[pair] == {"weights_identical": True, "max_abs_weight_difference": 0.0, "metrics_identical": True,
+                                "steps_equal": True}
+    assert result["ok"] is True
+
+
+def test_a_row_that_failed_keeps_its_figures_in_the_table(gpu_check):
+    rows = [{"batch_size": 8192, "blobclf_k1": 2e6, "blobclf_k16_eager": 3e6, "blobclf_k16": 4e6, "replays": 61,
+             "plain_eager": 5e6, "plain_graph": 8e6},
+            {"batch_size": 65536, "blobclf_k1": 7e6, "error": "RuntimeError('CUDA out of memory')"}]
+    lines = gpu_check.markdown_table(rows, 16).splitlines()
+    assert lines[2] == "| 8192 | 2.00 M/s | 3.00 M/s | 4.00 M/s | 5.00 M/s | 8.00 M/s | 0.80x | 0.50x | 61 |"
+    assert lines[3] == ("| 65536 | 7.00 M/s | n/a | n/a | n/a | n/a | n/a | n/a | n/a | "
+                        "error: RuntimeError('CUDA out of memory')")
