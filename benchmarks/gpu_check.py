@@ -23,7 +23,8 @@ Usage: python benchmarks/gpu_check.py [--points N] [--batch-size B] [--throughpu
    step. Last: it runs CUDA graphs under the profiler (CUPTI), the likeliest to break the process.
 
 Prints one JSON line per check and a summary; exits 1 if a check fails. ``--out DIR`` also writes
-``gpu_check.json`` (every result so far, rewritten after each check) and ``table.md`` there.
+``gpu_check.json`` (each check's result by name, rewritten after each check, kept across calls that
+run other checks) and ``table.md`` (row by row) there.
 Without CUDA it says so and exits 0; ``--cpu`` runs every check on the CPU instead, a smoke test of
 this script: the recorded path replays through ``blobclf.graphs.ReplayEmulation``, no plain graph
 column, no device copies to count, and CPU figures belong to benchmarks/steps.py.
@@ -475,9 +476,15 @@ def main() -> None:
         result["seconds"] = round(time.perf_counter() - start, 1)
         results.append(result)
         print(json.dumps(result), flush=True)
-        if out is not None:
-            with open(os.path.join(out, "gpu_check.json"), "w") as handle:
-                json.dump(results, handle, indent=1)
+        if out is not None:  # by check name, beside the results of an earlier call with other --only checks
+            path = os.path.join(out, "gpu_check.json")
+            saved = {}
+            if os.path.exists(path):
+                with open(path) as handle:
+                    saved = json.load(handle)
+            saved[name] = result
+            with open(path, "w") as handle:
+                json.dump(saved, handle, indent=1)
     failed = [r["check"] for r in results if r.get("ok") is False]
     print(summary(results), flush=True)
     print("gpu_check:", "FAILED " + ", ".join(failed) if failed else "all checks passed", flush=True)

@@ -294,7 +294,7 @@ trainer = L.Trainer(max_epochs=1, accelerator="gpu", devices=1, logger=False, en
 try:
     trainer.fit(BlobClassifier(steps_per_execution=4), BlobDataModule(n_samples=20_000, batch_size=256, val_size=0.1))
 except UserError as error:
-    print("refused:", error)
+    print("refused:", error, flush=True)  # before the exit, which a failed capture may turn into an abort
 """
 
 
