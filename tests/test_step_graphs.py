@@ -7,6 +7,7 @@ tests at the end record real CUDA graphs.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import subprocess
@@ -20,7 +21,7 @@ from test_steps_per_execution import SGD_CONFIG, assert_identical, fit, outcome
 
 from blobclf import BlobClassifier, BlobDataModule
 from blobclf.cli import cli_main
-from blobclf.graphs import ReplayEmulation, StepGraph
+from blobclf.graphs import CudaGraphCapture, ReplayEmulation, StepGraph
 
 # 640 training points in 10 shuffled minibatches of 64, a validation split; SGD with momentum
 # (optimizer state) and a StepLR that changes the learning rate every epoch (a new recording)
@@ -206,6 +207,73 @@ def test_a_recording_that_fails_stops_the_run_with_the_way_out(tmp_path, monkeyp
         "capturing); run again with --model.cuda_graphs false (a resume of the run's last.ckpt, if one was written, "
         "may add it)"
     ]
+
+
+class FakeCuda:
+    """Stand-ins for the torch.cuda calls of CudaGraphCapture, recording what they were asked, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        fake = self
+        graph_signature = inspect.signature(torch.cuda.graph)  # the real one, before the stand-ins replace it
+
+        class Stream:
+            def __init__(self, name: str = "side") -> None:
+                self.name = name
+
+            def wait_stream(self, other: Stream) -> None:
+                fake.calls.append(f"{self.name} waits for {other.name}")
+
+        class StreamContext:
+            def __init__(self, stream: Stream) -> None:
+                self.stream = stream
+
+            def __enter__(self) -> None:
+                fake.calls.append(f"enter stream {self.stream.name}")
+
+            def __exit__(self, *args) -> None:
+                fake.calls.append(f"leave stream {self.stream.name}")
+
+        class CUDAGraph:
+            def replay(self) -> None:
+                fake.calls.append("replay")
+
+        class Graph:
+            def __init__(self, *args, **kwargs) -> None:
+                # the arguments must be ones torch.cuda.graph takes
+                bound = graph_signature.bind(*args, **kwargs)
+                fake.graph_arguments = dict(bound.arguments)
+
+            def __enter__(self) -> None:
+                fake.calls.append("begin capture")
+
+            def __exit__(self, *args) -> None:
+                fake.calls.append("end capture")
+
+        self.current = Stream("current")
+        self.Stream, self.CUDAGraph, self.graph = Stream, CUDAGraph, Graph
+        self.stream = StreamContext
+
+    def current_stream(self):
+        return self.current
+
+
+def test_the_cuda_backend_warms_up_on_a_side_stream_and_records_with_torchs_own_arguments(monkeypatch):
+    fake = FakeCuda()
+    for name in ("Stream", "CUDAGraph", "graph", "stream", "current_stream"):
+        monkeypatch.setattr(torch.cuda, name, getattr(fake, name))
+    backend = CudaGraphCapture()
+    backend.warm_up(lambda: fake.calls.append("step"))
+    assert fake.calls == ["side waits for current", "enter stream side", "step", "leave stream side",
+                          "current waits for side"]
+    fake.calls.clear()
+    replay = backend.record(lambda: fake.calls.append("step"), torch.optim.SGD([torch.zeros(1, requires_grad=True)]))
+    assert fake.calls == ["begin capture", "step", "end capture"]  # recorded once, not run again
+    assert isinstance(fake.graph_arguments["cuda_graph"], fake.CUDAGraph)
+    # another thread may pin memory meanwhile (the next epoch's order): only this thread's calls are checked
+    assert fake.graph_arguments["capture_error_mode"] == "thread_local"
+    replay()
+    assert fake.calls[-1] == "replay"
 
 
 def test_on_a_cpu_the_steps_run_eagerly_without_a_word(tmp_path, caplog):
