@@ -57,7 +57,8 @@ if ls .whl/*.whl >/dev/null 2>&1; then
     export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}"
 fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-{ nvidia-smi -L 2>&1; ls .whl 2>&1; } | tee "$out/versions.txt"
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1; ls .whl 2>&1; } \
+    | tee "$out/versions.txt"
 python3 -c "import sys, torch, lightning, torchmetrics, jsonargparse, docstring_parser, typeshed_client, sklearn, onnx, matplotlib, tensorboard; print('python', sys.version.split()[0], 'torch', torch.__version__, 'lightning', lightning.__version__, 'torchmetrics', torchmetrics.__version__, 'jsonargparse', jsonargparse.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '', 'tf32', torch.backends.cuda.matmul.allow_tf32, torch.get_float32_matmul_precision())" 2>&1 | tee -a "$out/versions.txt" \
     || { echo "gpu_session: the imports failed (were the wheels in .whl/ carried? run(..., carry=[\".whl\"]))" | tee -a "$out/versions.txt"; exit 1; }
 timeouts=()
@@ -84,7 +85,7 @@ fi
 
 {
     echo "===== summary ($SECONDS s)"
-    tail -n 2 "$out/versions.txt"
+    cat "$out/versions.txt"
     echo "--- A+C. gpu_check (exit $check_a, $check_c)"
     grep -h "^CUDA graphs:" "$out/gpu_check.log" | sort | uniq -c
     grep -h "^gpu_check:" "$out/gpu_check.log"

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
+import re
+import subprocess
 import sys
 import tempfile
 
@@ -56,3 +60,29 @@ def test_a_row_that_failed_keeps_its_figures_in_the_table(gpu_check):
     assert lines[2] == "| 8192 | 2.00 M/s | 3.00 M/s | 4.00 M/s | 5.00 M/s | 8.00 M/s | 0.80x | 0.50x | 61 |"
     assert lines[3] == ("| 65536 | 7.00 M/s | n/a | n/a | n/a | n/a | n/a | n/a | n/a | "
                         "error: RuntimeError('CUDA out of memory')")
+
+
+@pytest.mark.slow
+def test_the_gpu_session_runs_every_part_and_prints_its_summary_last(tmp_path):
+    """benchmarks/gpu_session.sh end to end, dry-run on a CPU (as its header says), the rest of the suite left out."""
+    out = tmp_path / "out"
+    env = {**os.environ, "OUT": str(out), "TMPDIR": str(tmp_path), "GPU_SESSION_REST": "0",
+           "GPU_SESSION_SITE": str(tmp_path / "site"), "PYTHONPATH": str(REPO),
+           "GPU_CHECK_ARGS": "--cpu --throughput-points 40000 --batch-sizes 1024 --points 20000 --batch-size 1024"}
+    done = subprocess.run(["bash", str(REPO / "benchmarks" / "gpu_session.sh")], env=env, capture_output=True, text=True,
+                          timeout=600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = (out / "summary.txt").read_text()
+    assert done.stdout.endswith(summary)  # printed last: a device call shows only the end of the output
+    assert sorted(p.name for p in out.iterdir()) == ["gpu_check.json", "gpu_check.log", "pytest_gpu.log", "summary.txt",
+                                                     "table.md", "versions.txt"]
+    assert sorted(json.loads((out / "gpu_check.json").read_text())) == ["copies", "equality", "table", "tutorial_run"]
+    lines = summary.splitlines()
+    assert "--- A+C. gpu_check (exit 0, 0)" in lines and "--- B. pytest -m gpu (exit 0)" in lines
+    assert [line.split(";")[0] for line in lines if line.startswith("gpu_check: ") and ";" in line] == [
+        "gpu_check: table: measured", "gpu_check: equality: passed", "gpu_check: tutorial_run: passed",
+        "gpu_check: copies: measured"]
+    # 32,000 training points, 32 minibatches: groups of 16 and 16, the second ending short (256 points), so the
+    # timed epoch replays its first group and runs the second eagerly
+    assert any(line.startswith("| 1024 | ") and line.endswith(" | 1 |") for line in lines), summary
+    assert any(re.fullmatch(r"\d+ skipped, \d+ deselected in [\d.]+s", line) for line in lines)
