@@ -313,30 +313,53 @@ def markdown_table(rows: list[dict], default: int) -> str:
 
 
 def table(points: int, batch_sizes: list[int], device: str, out: str | None = None) -> dict:
-    """The issue's table: blobclf (K = 1 and the default K) vs plain eager vs plain graph-captured."""
+    """The issue's table: blobclf (K = 1 and the default K) vs plain eager vs plain graph-captured.
+
+    Every eager figure is measured first, for every batch size, then the ones that record CUDA
+    graphs: with torch before 2.12 a recording that fails leaves torch's allocator counting it as
+    under way, and every later ``torch.cuda.empty_cache()`` in this process (Lightning's teardown,
+    ``torch.cuda.graph``) may fail, so a failed recording must not take the eager figures with it.
+    A measurement that fails is recorded in its row (the first error) and the others go on.
+    """
     from blobclf.system import DEFAULT_STEPS_PER_EXECUTION as default
 
-    rows, splits = [], None
-    for batch_size in batch_sizes:
-        row: dict = {"batch_size": batch_size}
-        try:  # a batch size that fails keeps the figures measured so far and the other rows
-            row["blobclf_k1"], _, splits = blobclf_rate(points, batch_size, 1, False, device, splits)
-            row[f"blobclf_k{default}_eager"], _, splits = blobclf_rate(points, batch_size, default, False, device, splits)
-            row[f"blobclf_k{default}"], row["replays"], splits = blobclf_rate(
-                points, batch_size, default, True, device, splits)
-            x, y = (t.to(device) for t in splits["train"])
-            plain_rate(x, y, batch_size, graph=False)  # warm-up: kernels, allocator, cuBLAS handles
-            row["plain_eager"] = plain_rate(x, y, batch_size, graph=False)
-            row["plain_graph"] = plain_rate(x, y, batch_size, graph=True) if device == "cuda" else None
-            del x, y
+    rows = [{"batch_size": batch_size} for batch_size in batch_sizes]
+    splits = None
+
+    def measure(row: dict, key: str, how) -> None:
+        try:
+            row[key] = how()
         except Exception as error:
-            row["error"] = repr(error)[:1000]
-        rows.append({k: round(v) if isinstance(v, float) else v for k, v in row.items()})
-        print(json.dumps({"check": "table_row", "device": device, **rows[-1]}), flush=True)
-        if out is not None:  # each row as it comes: a time limit must not take the finished ones
+            row.setdefault("error", f"{key}: {error!r}"[:1000])
+            return
+        if out is not None:  # each figure as it comes: a time limit must not take the finished ones
             with open(os.path.join(out, "table.md"), "w") as handle:
                 handle.write(f"{device}, {points} points, one epoch (the second), samples per second\n\n"
                              f"{markdown_table(rows, default)}\n")
+
+    def blobclf_figure(row: dict, steps: int, graphs: bool) -> float:
+        nonlocal splits
+        rate, replays, splits = blobclf_rate(points, row["batch_size"], steps, graphs, device, splits)
+        if graphs:
+            row["replays"] = replays
+        return round(rate)
+
+    def plain_figure(row: dict, graph: bool) -> float:
+        x, y = (t.to(device) for t in splits["train"])
+        if not graph:
+            plain_rate(x, y, row["batch_size"], graph=False)  # warm-up: kernels, allocator, cuBLAS handles
+        return round(plain_rate(x, y, row["batch_size"], graph=graph))
+
+    for row in rows:
+        measure(row, "blobclf_k1", lambda row=row: blobclf_figure(row, 1, False))
+        measure(row, f"blobclf_k{default}_eager", lambda row=row: blobclf_figure(row, default, False))
+        measure(row, "plain_eager", lambda row=row: plain_figure(row, False))
+    for row in rows:
+        measure(row, f"blobclf_k{default}", lambda row=row: blobclf_figure(row, default, True))
+        if device == "cuda":
+            measure(row, "plain_graph", lambda row=row: plain_figure(row, True))
+    for row in rows:
+        print(json.dumps({"check": "table_row", "device": device, **row}), flush=True)
     print(markdown_table(rows, default), flush=True)
     return {"check": "table", "device": device, "points": points, "rows": rows,
             "ok": False if any("error" in row for row in rows) else None}
