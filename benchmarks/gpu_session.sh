@@ -24,7 +24,8 @@
 # matplotlib, onnx, onnxruntime, PyYAML, pytest and pytest-timeout are expected there.)
 # .whl/ is git-ignored: the device call must carry it, with the device tool:
 #   run(command="bash benchmarks/gpu_session.sh", carry=[".whl"], timeout_s=600)
-# A dry run on a CPU (no CUDA: every check on the CPU, small sizes, part D left out):
+# A dry run on a CPU (no CUDA: every check on the CPU, small sizes, part D left out; it exits 1, as
+# any session that saw no CUDA device does):
 #   GPU_SESSION_REST=0 GPU_SESSION_SITE=/tmp/x-site OUT=/tmp/x-out \
 #     GPU_CHECK_ARGS="--cpu --throughput-points 100000 --batch-sizes 1024 8192 --points 20000 --batch-size 1024" \
 #     bash benchmarks/gpu_session.sh
@@ -61,6 +62,9 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
     | tee "$out/versions.txt"
 python3 -c "import sys, torch, lightning, torchmetrics, jsonargparse, docstring_parser, typeshed_client, sklearn, onnx, matplotlib, tensorboard; print('python', sys.version.split()[0], 'torch', torch.__version__, 'lightning', lightning.__version__, 'torchmetrics', torchmetrics.__version__, 'jsonargparse', jsonargparse.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '', 'tf32', torch.backends.cuda.matmul.allow_tf32, torch.get_float32_matmul_precision())" 2>&1 | tee -a "$out/versions.txt" \
     || { echo "gpu_session: the imports failed (were the wheels in .whl/ carried? run(..., carry=[\".whl\"]))" | tee -a "$out/versions.txt"; exit 1; }
+nocuda=0
+grep -q " cuda True " "$out/versions.txt" \
+    || { nocuda=1; echo "gpu_session: NO CUDA DEVICE is visible to torch: nothing below runs on a GPU" | tee -a "$out/versions.txt"; }
 timeouts=()
 python3 -c "import pytest_timeout" 2>/dev/null && timeouts=(--timeout 150)  # a hung test fails alone
 echo "gpu_session: set up in ${SECONDS} s" | tee -a "$out/versions.txt"
@@ -98,4 +102,4 @@ fi
     [ -f "$out/pytest_rest.log" ] && grep -E "^(FAILED|ERROR)|passed|failed|Interrupted" "$out/pytest_rest.log" \
         | cut -c1-300 | tail -n 25
 } 2>&1 | tee "$out/summary.txt"
-exit $(( check_a != 0 || tests != 0 || check_c != 0 ))
+exit $(( check_a != 0 || tests != 0 || check_c != 0 || nocuda ))
