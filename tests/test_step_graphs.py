@@ -210,7 +210,7 @@ def test_a_recording_that_fails_stops_the_run_with_the_way_out(tmp_path, monkeyp
     ]
 
 
-def test_a_teardown_that_fails_after_a_failed_recording_still_ends_in_the_recordings_line(tmp_path, monkeypatch, capsys):
+def test_a_teardown_that_fails_after_a_failed_recording_still_ends_in_the_recordings_line(cli, monkeypatch):
     # torch before 2.12 leaves its allocator counting a failed capture as under way, and then the
     # torch.cuda.empty_cache() of Lightning's teardown fails (pytorch/pytorch#180395)
     def failing_teardown(self):
@@ -218,14 +218,10 @@ def test_a_teardown_that_fails_after_a_failed_recording_still_ends_in_the_record
 
     monkeypatch.setattr(BlobClassifier, "step_capture", CannotRecord())
     monkeypatch.setattr(CPUAccelerator, "teardown", failing_teardown)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("BLOBCLF_DEBUG", raising=False)
-    with pytest.raises(SystemExit) as stop:
-        cli_main([*SGD_ARGS, "--trainer.max_epochs", "2", "--model.steps_per_execution", "4"])
-    assert stop.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and "INTERNAL ASSERT" not in err
-    assert [line for line in err.splitlines() if line.startswith("blobclf: error:")] == [
+    result = cli(*SGD_ARGS, "--trainer.max_epochs", "2", "--model.steps_per_execution", "4")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "INTERNAL ASSERT" not in result.stderr, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("blobclf: error:")] == [
         "blobclf: error: CUDA graphs: recording the training steps failed (operation not permitted when stream is "
         "capturing); run again with --model.cuda_graphs false (a resume of the run's last.ckpt, if one was written, "
         "may add it)"
