@@ -60,8 +60,23 @@ fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1; ls .whl 2>&1; } \
     | tee "$out/versions.txt"
-python3 -c "import sys, torch, lightning, torchmetrics, jsonargparse, docstring_parser, typeshed_client, sklearn, onnx, matplotlib, tensorboard; print('python', sys.version.split()[0], 'torch', torch.__version__, 'lightning', lightning.__version__, 'torchmetrics', torchmetrics.__version__, 'jsonargparse', jsonargparse.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '', 'tf32', torch.backends.cuda.matmul.allow_tf32, torch.get_float32_matmul_precision())" 2>&1 | tee -a "$out/versions.txt" \
+# versions without importing Lightning (12 s there): each part below imports it anyway; the
+# requirement is the one Lightning's CLI checks before it starts
+python3 - <<'PY' 2>&1 | tee -a "$out/versions.txt" \
     || { echo "gpu_session: the imports failed (were the wheels in .whl/ carried? run(..., carry=[\".whl\"]))" | tee -a "$out/versions.txt"; exit 1; }
+import sys
+from importlib.metadata import version
+
+import docstring_parser, jsonargparse, torch, typeshed_client  # noqa: F401, E401
+from lightning_utilities.core.imports import RequirementCache
+
+cli_needs = RequirementCache("jsonargparse[signatures]>=4.27.7")
+assert cli_needs, str(cli_needs)
+names = ("lightning", "torchmetrics", "jsonargparse", "scikit-learn", "onnx", "onnxruntime", "pytest")
+print("python", sys.version.split()[0], "torch", torch.__version__, *(f"{n} {version(n)}" for n in names),
+      "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "",
+      "tf32", torch.backends.cuda.matmul.allow_tf32, torch.get_float32_matmul_precision())
+PY
 nocuda=0
 grep -q " cuda True " "$out/versions.txt" \
     || { nocuda=1; echo "gpu_session: NO CUDA DEVICE is visible to torch: nothing below runs on a GPU" | tee -a "$out/versions.txt"; }
