@@ -32,7 +32,7 @@ from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_cla
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_option
-from blobclf.errors import Stopped, UserError, debugging, printable
+from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
@@ -987,6 +987,13 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             raise
         line = refused_write(error, stop if argv and argv[0] == "fit" else None)
         sys.stderr.write(f"blobclf: error: {printable(line)}\n")
+        sys.exit(2)
+    except Exception as error:
+        # Lightning's teardown failing after a failed CUDA graph recording: the recording is the cause
+        failed = recording_failure(error)
+        if failed is None or debugging():
+            raise
+        sys.stderr.write(f"blobclf: error: {printable(one_line(str(failed)))}\n")
         sys.exit(2)
     finally:
         unlock_runs()

@@ -40,6 +40,27 @@ class TrainingDiverged(UserError):
     """The loss or the weights stopped being finite: settings (usually the learning rate) to change."""
 
 
+class RecordingFailed(UserError):
+    """Recording the training steps as a CUDA graph failed (see :mod:`blobclf.graphs`).
+
+    torch before 2.12 leaves its allocator counting the failed capture as under way
+    (pytorch/pytorch#180395), so the ``torch.cuda.empty_cache()`` of Lightning's teardown, which
+    runs while this error passes through ``Trainer.fit``, can fail in turn; the command line still
+    reports this error, the cause.
+    """
+
+
+def recording_failure(error: BaseException) -> RecordingFailed | None:
+    """The :class:`RecordingFailed` that ``error`` was raised while handling, if any."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, RecordingFailed):
+            return error
+        seen.add(id(error))
+        error = error.__context__
+    return None
+
+
 class Stopped(BaseException):
     """A signal (SIGINT, SIGTERM) stopped a command at once; it exits with ``128 + signal``.
 

@@ -43,7 +43,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from blobclf.errors import UserError
+from blobclf.errors import RecordingFailed
 from blobclf.metrics import BatchMeanLoss
 
 Batch = tuple[Tensor, Tensor]
@@ -257,7 +257,7 @@ class StepGraph:
                     # a capture that CUDA invalidated can leave torch's allocators mid-capture, so
                     # the run cannot safely go on eagerly in this process: stop with the way out
                     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                    raise UserError(
+                    raise RecordingFailed(
                         f"CUDA graphs: recording the training steps failed ({first}); run again with "
                         "--model.cuda_graphs false (a resume of the run's last.ckpt, if one was written, may add it)"
                     ) from None
