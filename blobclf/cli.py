@@ -36,6 +36,7 @@ from blobclf.errors import Stopped, UserError, debugging, printable, recording_f
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
+from blobclf.logger import EpochAxis
 from blobclf.monitors import check_monitors
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
@@ -836,7 +837,7 @@ def stage_callbacks(subcommand: str | None) -> list[Any]:
     Lightning calls every hook of every callback, a few dozen times an epoch; a callback that
     cannot act in a subcommand is not given to its trainer.
     """
-    every = {"fit": [RngState(), GracefulStop()], "test": [TestReport()]}
+    every = {"fit": [RngState(), GracefulStop(), EpochAxis()], "test": [TestReport()]}
     if subcommand in LightningCLI.subcommands():
         return every.get(subcommand, [])
     return [callback for callbacks in every.values() for callback in callbacks]

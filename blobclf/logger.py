@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import lightning as L
+from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.core.saving import save_hparams_to_yaml
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
@@ -23,7 +26,9 @@ class RunLogger(TensorBoardLogger):
 
     Lightning adds the epoch to every batch of epoch-level metrics it logs; this logger uses it as
     the TensorBoard step, so curves have one point per epoch whatever the batch size, and train
-    and validation share an x-axis.
+    and validation share an x-axis. Values logged without an epoch during training (stock callbacks
+    such as ``LearningRateMonitor`` count optimizer steps) are put at the epoch they were logged in
+    (see :class:`EpochAxis`), the first value of each name an epoch, so they share that x-axis too.
 
     Lightning hands over each batch of logged metrics (twice an epoch here) and calls
     :meth:`save` after each, which flushes TensorBoard's writer and waits for its background
@@ -82,12 +87,24 @@ class RunLogger(TensorBoardLogger):
         self._saved_at: float | None = None
         self._pending: list[tuple[dict[str, float], int | None]] = []
         self._flush_next = False
+        self._epoch_of: Callable[[], int | None] | None = None
+        self._stepless: set[tuple[str, int]] = set()
+
+    def follow_epochs(self, epoch_of: Callable[[], int | None]) -> None:
+        """Put values logged without an epoch at ``epoch_of()`` (``None``: at the step they name)."""
+        self._epoch_of = epoch_of
 
     @override
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         metrics = dict(metrics)
         epoch = metrics.pop("epoch", None)
+        if epoch is None and self._epoch_of is not None and (epoch := self._epoch_of()) is not None:
+            epoch = int(epoch)
+            metrics = {name: value for name, value in metrics.items() if (name, epoch) not in self._stepless}
+            self._stepless.update((name, epoch) for name in metrics)
+            if not metrics:
+                return
         self._pending.append((metrics, int(epoch) if epoch is not None else step))
         if self.save_interval == 0 or self._flush_next:
             self._flush_next = False
@@ -133,3 +150,23 @@ class RunLogger(TensorBoardLogger):
     def finalize(self, status: str) -> None:
         self.flush()
         super().finalize(status)
+
+
+class EpochAxis(Callback):
+    """Let every :class:`RunLogger` of a ``fit`` put values logged without an epoch at the epoch
+    being trained (a learning rate logged by ``LearningRateMonitor`` at each optimizer step would
+    otherwise land on a step axis beside the epoch curves, several points an epoch)."""
+
+    @override
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        if stage != "fit":
+            return
+        training = weakref.ref(trainer)
+
+        def epoch_of() -> int | None:
+            current = training()
+            return current.current_epoch if current is not None and current.state.fn == "fit" else None
+
+        for logger in trainer.loggers:
+            if isinstance(logger, RunLogger):
+                logger.follow_epochs(epoch_of)

@@ -81,3 +81,16 @@ def test_every_logger_option_is_spelled_out():
     assert {"flush_secs", "max_queue", "filename_suffix", "log_graph", "prefix", "sub_dir"} <= set(
         inspect.signature(RunLogger).parameters
     )
+
+
+def test_values_a_stock_callback_logs_per_optimizer_step_land_on_the_epoch_axis_once_an_epoch(cli):
+    """``LearningRateMonitor`` logs at every optimizer step with Lightning's step count; in a run's
+    curves (one point per epoch) its learning rate is one point per epoch, the epoch's first value."""
+    result = cli("fit", "--trainer.max_epochs", "3", "--data.batch_size", "8", "--model.steps_per_execution", "1",
+                 "--trainer.callbacks+=LearningRateMonitor", "--lr_scheduler", "StepLR",
+                 "--lr_scheduler.step_size", "1", "--lr_scheduler.gamma", "0.5",
+                 "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    curves = scalars(str(cli.cwd / "lightning_logs" / "version_0"))
+    assert curves["lr-SGD"] == [(0, pytest.approx(0.1)), (1, pytest.approx(0.05)), (2, pytest.approx(0.025))]
+    assert [step for step, _ in curves["val/acc"]] == [0, 1, 2]
