@@ -594,3 +594,15 @@ def test_blobclf_debug_means_what_it_says(monkeypatch, value, debugging):
 
     monkeypatch.setenv("BLOBCLF_DEBUG", value)
     assert is_debugging() is debugging
+
+
+def test_a_log_folder_keeps_no_hparams_temporary_that_a_kill_left(cli):
+    # a test killed while its logger wrote test-last/hparams.yaml left .hparams.yaml.PID.tmp there for
+    # ever: no later command removed it (the logger named its temporary after its process, unlocked)
+    assert cli("fit", *QUICK).returncode == 0
+    logs = cli.cwd / "lightning_logs" / "version_0" / "test-last"
+    logs.mkdir()
+    (logs / f".hparams.yaml.4242{TEMP_SUFFIX}").write_text("model:\n  hidden")  # process 4242 is gone
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert sorted(p.name for p in logs.iterdir() if not p.name.startswith("events.out.tfevents.")) == ["hparams.yaml"]
+    assert yaml.safe_load((logs / "hparams.yaml").read_text())["hidden_units"] == 8
