@@ -672,10 +672,15 @@ class BlobCLI(LightningCLI):
             return
         log_root = Path(init.save_dir) / (init.get("name") or "") if versioned and init.get("save_dir") else None
         new_root = not Path(config.checkpoint.root).exists()
-        version = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []))
+        removed: list[Path] = []
+        version = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []), removed=removed)
         self.claimed = (config.checkpoint.root, version, new_root)
         config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
-        lock_run(config.checkpoint.dirpath)
+        if removed:
+            runs = "a run killed while it started" if len(removed) <= 2 else "runs killed while they started"
+            rank_zero_info(f"note: removed {', '.join(os.fspath(folder) for folder in removed)}: left by {runs} "
+                           f"(no checkpoint, only {'its' if len(removed) <= 2 else 'their'} start files; no process "
+                           f"holds {'it' if len(removed) <= 2 else 'them'})")
         if versioned:
             init.version = version
 
