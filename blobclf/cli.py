@@ -711,7 +711,8 @@ class BlobCLI(LightningCLI):
         """Keep an evaluation with the run it evaluates: it takes no run version of its own.
 
         Its logs go to ``{run's log folder}/{subcommand}-{checkpoint}`` (TensorBoard shows it as a
-        run of its own, beside the training curves); a checkpoint outside any run folder is
+        run of its own, beside the training curves, with only the latest evaluation of that
+        checkpoint: earlier events there are purged); a checkpoint outside any run folder is
         evaluated without a logger. The checkpoint callback keeps the checkpoint's own folder.
         """
         ckpt_path = Path(config.ckpt_path)
@@ -729,6 +730,10 @@ class BlobCLI(LightningCLI):
                     init.version = version
                 if "sub_dir" in init and init.get("sub_dir") is None:
                     init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}"
+                    if "purge_step" in init and init.get("purge_step") is None:
+                        # the evaluation as it is now replaces earlier ones of this checkpoint in TensorBoard
+                        # (one killed halfway, or of the checkpoint before its run went on), as its report does
+                        init.purge_step = 0
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**_plain(config.prediction)), data.get("predict_file")
