@@ -23,6 +23,7 @@ import logging
 import os
 import random
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -139,7 +140,7 @@ def iteration(cwd: Path, base: list[str], reference: Path, window: float, rng: r
             record["problems"].append(f"attempt {attempt}: {said}")
         resume = re.findall(r"^resume with: python -m blobclf (.*?)(?: \(it completes the exports\))?$", output, re.M)
         if resume:
-            args = resume[-1].split()
+            args = shlex.split(resume[-1])
             if args[:2] != ["fit", "--ckpt_path"] or not (cwd / args[2]).is_file():
                 record["problems"].append(f"attempt {attempt}: wrong resume command {resume[-1]!r}")
         else:

@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -905,7 +906,7 @@ def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
         return line
     last = Path(stop.run_folder) / "last.ckpt" if stop is not None and stop.run_folder else None
     if last is not None and last.is_file():
-        return f"{line}; free some space, then resume with: python -m blobclf fit --ckpt_path {shown(last)}"
+        return f"{line}; free some space, then resume with: python -m blobclf fit --ckpt_path {shlex.quote(shown(last))}"
     return f"{line}; free some space (or raise the file size limit, ulimit -f) and run the command again"
 
 

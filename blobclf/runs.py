@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -208,7 +209,7 @@ def lock_resumed_run(folder: str | os.PathLike[str], given: str,
             raise  # no other run to resume: wait for that one, or start a new one
         raise UserError(
             f"--ckpt_path {given} names the newest run {os.fspath(folder)!r}, which another blobclf fit is training "
-            f"right now; to resume an earlier run, pass its checkpoint: --ckpt_path {os.fspath(other)}"
+            f"right now; to resume an earlier run, pass its checkpoint: --ckpt_path {shlex.quote(os.fspath(other))}"
         ) from None
 
 
@@ -313,7 +314,7 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is training (a fit holds it right now) and has "
                 f"written no {LAST_NAME} yet (one is written at an epoch's end, at most once every "
                 f"--checkpoint.last_interval seconds); wait for it, or pass the checkpoint it has: "
-                f"--ckpt_path {os.fspath(saved[-1])}"
+                f"--ckpt_path {shlex.quote(os.fspath(saved[-1]))}"
             )
         if in_training(run):
             raise UserError(
@@ -323,7 +324,7 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
         if saved:
             raise UserError(
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it was stopped before "
-                f"writing one); pass the checkpoint it has: --ckpt_path {os.fspath(saved[-1])}"
+                f"writing one); pass the checkpoint it has: --ckpt_path {shlex.quote(os.fspath(saved[-1]))}"
             )
         raise UserError(
             f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it stopped before its "
