@@ -51,6 +51,7 @@ from blobclf.runs import (
     newer_without_last,
     own_root,
     release_run,
+    remove_run_leftovers,
     resolve_checkpoint,
     run_name,
     run_version,
@@ -769,6 +770,8 @@ class BlobCLI(LightningCLI):
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         self._check_data_fits_model(config)
+        if self.subcommand in EVAL_COMMANDS and rank_zero_only.rank == 0:
+            remove_run_leftovers(Path(config.ckpt_path).parent)  # what killed commands there left
         if getattr(self, "predict_points", None) is not None and isinstance(self.datamodule, SplitDataModule):
             self.datamodule.points = self.predict_points  # read and checked before anything ran
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None

@@ -21,6 +21,7 @@ try:
 except ImportError:  # Windows: runs are not locked there
     fcntl = None  # type: ignore[assignment]
 
+from blobclf.atomic import remove_leftovers
 from blobclf.errors import UserError
 from blobclf.safeload import load_checkpoint
 from blobclf.unstarted import abandoned_start, remove_start_files
@@ -259,6 +260,18 @@ def unlock_runs() -> None:
     """Release every run folder this process locked (at the end of a command run in-process)."""
     while _LOCKS:
         os.close(_LOCKS.popitem()[1])
+
+
+def remove_run_leftovers(folder: str | os.PathLike[str]) -> None:
+    """Remove the temporaries that killed writes left in a run folder (``version_N``), however named.
+
+    A ``predict`` killed while it wrote a large CSV leaves a temporary of its size, which only the
+    next write of that same file removed; every command of a checkpoint in the run folder now
+    does. Temporaries that a live command holds are kept (see :func:`blobclf.atomic.remove_leftovers`);
+    where files cannot be locked, and in folders not named as run folders (a user's own), none is removed.
+    """
+    if fcntl is not None and _VERSION.match(Path(folder).name):
+        remove_leftovers(folder)
 
 
 def run_folders(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> list[Path]:
