@@ -54,8 +54,8 @@ def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathL
     is created with an exclusive ``mkdir``: when another process takes ``N`` first, the next
     number is tried.
 
-    With ``removed`` (a list), runs abandoned while they started are removed first and their
-    folders added to it: a run killed (SIGKILL, a crash) before it trained leaves an empty
+    With ``removed`` (a list) and ``log_dirs``, runs abandoned while they started are removed first
+    and their folders added to it: a run killed (SIGKILL, a crash) before it trained leaves an empty
     checkpoint folder and only start files in its log folders (see
     :func:`~blobclf.unstarted.abandoned_start`), which would otherwise stay for ever and take a
     version number. A run is removed only while no process holds its folder (:func:`lock_run`),
@@ -116,6 +116,8 @@ def _claiming(root: Path) -> Iterator[bool]:
 def _remove_abandoned(root: Path, log_dirs: tuple[str | os.PathLike[str], ...]) -> list[Path]:
     """Remove the runs under ``root`` abandoned while they started (see :func:`claim_run`); the folders removed."""
     removed: list[Path] = []
+    if not log_dirs:
+        return removed  # without its log folders, a run's curves could stay behind under the number a new run takes
     for folder in run_folders(root):
         if os.path.realpath(folder) in _LOCKS or folder.is_symlink():
             continue
