@@ -7,7 +7,8 @@ WORKDIR/base is a project made once: a short tutorial run (5 epochs, every expor
 several MB). Each command below is first run uninterrupted in a copy of the base (its reference).
 Each iteration copies the base, sometimes runs the command once beforehand (so an old complete
 version of each output exists), runs it again and sends SIGKILL, SIGTERM or SIGINT at a random
-moment of its run (40 %: within 0.3 s of the moment a temporary file first appears, a write), then checks that every file is absent, its old complete version or the
+moment of its run (40 %: within 0.3 s of the moment a temporary file first appears, a write; most others
+while it evaluates, timed from the moment its checkpoint is restored), then checks that every file is absent, its old complete version or the
 reference's new one (never truncated; temporaries ``.NAME.*.tmp`` allowed only until the next
 command); then runs the command again, uninterrupted, which must succeed (or refuse an existing
 predictions file in one line) and leave exactly the reference's files, byte for byte, no
@@ -50,7 +51,8 @@ COMMANDS = {
 
 def blobclf(cwd: Path, args: list[str], kill: tuple | None = None) -> tuple[int, str, float, float]:
     """Run ``python -m blobclf ARGS`` in ``cwd``, sending ``kill``: (signal, seconds after the start), or
-    (signal, seconds, "write"): that many seconds after a temporary file first appears under ``cwd``.
+    (signal, seconds, "write"): that many seconds after a temporary file first appears under ``cwd``, or
+    (signal, seconds, "restored"): that many seconds after the checkpoint was restored.
 
     Returns the exit status, the output, the seconds it ran and the second its checkpoint was restored
     (the line Lightning prints then; ``0`` if none).
@@ -64,20 +66,25 @@ def blobclf(cwd: Path, args: list[str], kill: tuple | None = None) -> tuple[int,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: list[str] = []
     restored = [0.0]
+    seen = threading.Event()
 
     def read() -> None:
         for line in process.stdout:
             if not restored[0] and line.startswith("Restoring states"):
                 restored[0] = time.monotonic() - start
+                seen.set()
             lines.append(line)
+        seen.set()
 
     reader = threading.Thread(target=read)
     reader.start()
     if kill is not None:
-        if len(kill) == 3:  # at a write: once a temporary appears, then after kill[1] seconds
+        if len(kill) == 3 and kill[2] == "write":  # once a temporary appears, then after kill[1] seconds
             before = set(cwd.rglob("*.tmp"))
             while process.poll() is None and not set(cwd.rglob("*.tmp")) - before:
                 time.sleep(0.002)
+        elif len(kill) == 3:  # kill[1] seconds after the checkpoint was restored (the evaluation and its writes)
+            seen.wait()
         try:
             process.wait(timeout=kill[1])
         except subprocess.TimeoutExpired:
@@ -155,9 +162,10 @@ def iteration(name: str, base: Path, cwd: Path, reference: dict, rng: random.Ran
     name = rng.choice(["KILL", "KILL", "TERM", "INT"])
     if rng.random() < 0.4:  # in the middle of a write (a report, a figure, hparams.yaml, the CSV)
         kill = (name, rng.uniform(0, 0.3), "write")
-    else:
-        earliest = reference["restored"] if rng.random() < 0.8 else 0.2
-        kill = (name, rng.uniform(earliest, reference["seconds"] * 1.05))
+    elif rng.random() < 0.8:  # while it evaluates and writes
+        kill = (name, rng.uniform(0, 1.1 * (reference["seconds"] - reference["restored"])), "restored")
+    else:  # while it starts
+        kill = (name, rng.uniform(0.2, reference["restored"]))
     code, output, *_ = blobclf(cwd, args, kill)
     record.update(kill=[kill[0], round(kill[1], 2), *kill[2:]], rc=code)
     (cwd / "output-killed.txt").write_text(output)

@@ -679,10 +679,10 @@ class BlobCLI(LightningCLI):
         self.claimed = (config.checkpoint.root, version, new_root)
         config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
         if removed:
-            runs = "a run killed while it started" if len(removed) <= 2 else "runs killed while they started"
-            rank_zero_info(f"note: removed {', '.join(os.fspath(folder) for folder in removed)}: left by {runs} "
-                           f"(no checkpoint, only {'its' if len(removed) <= 2 else 'their'} start files; no process "
-                           f"holds {'it' if len(removed) <= 2 else 'them'})")
+            one = sum(folder.parent == Path(config.checkpoint.root) for folder in removed) == 1
+            rank_zero_info(f"note: removed {', '.join(os.fspath(folder) for folder in removed)}: left by "
+                           f"{'a run killed while it' if one else 'runs killed while they'} started (no checkpoint, "
+                           f"only {'its' if one else 'their'} start files; no process holds {'it' if one else 'them'})")
         if versioned:
             init.version = version
 

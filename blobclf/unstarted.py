@@ -14,10 +14,11 @@ import os
 from collections.abc import Collection
 from pathlib import Path
 
+from blobclf.atomic import TEMP_SUFFIX
+
 START_FILES = ("hparams.yaml", "config.yaml")
 """Files a run's logger folder holds from its start, before any epoch."""
 EVENTS_PREFIX = "events.out.tfevents."
-TEMP_SUFFIX = ".tmp"  # as blobclf.atomic names temporaries (.NAME.*.tmp)
 
 
 def _only_start_files(folder: Path) -> bool:
