@@ -72,6 +72,36 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
     return path
 
 
+def atomic_save(path: str | os.PathLike[str], save: Callable[[str], object]) -> Path:
+    """:func:`atomic_write` for a library function that writes a file given its path (``save(temporary)``).
+
+    The temporary is named and held as :func:`atomic_write`'s, so a kill's leftover is removed by
+    the next write of ``path`` and a live write's is kept.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            remove_leftovers(path.parent, path.name)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    held = _hold(fd)
+    os.close(fd)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        save(tmp)
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        if held is not None:
+            os.close(held)
+    _fsync_folder(path.parent)
+    return path
+
+
 def _hold(fd: int) -> int | None:
     """A second descriptor of ``fd``'s file holding an exclusive ``flock`` on it (``None`` without ``fcntl``).
 

@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -53,6 +54,7 @@ from blobclf.runs import (
     recorded_root,
     recorded_save_dir,
     release_run,
+    remove_run_leftovers,
     resolve_checkpoint,
     run_name,
     run_version,
@@ -677,10 +679,15 @@ class BlobCLI(LightningCLI):
             return
         log_root = Path(init.save_dir) / (init.get("name") or "") if versioned and init.get("save_dir") else None
         new_root = not Path(config.checkpoint.root).exists()
-        version = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []))
+        removed: list[Path] = []
+        version = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []), removed=removed)
         self.claimed = (config.checkpoint.root, version, new_root)
         config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
-        lock_run(config.checkpoint.dirpath)
+        if removed:
+            one = sum(folder.parent == Path(config.checkpoint.root) for folder in removed) == 1
+            rank_zero_info(f"note: removed {', '.join(os.fspath(folder) for folder in removed)}: left by "
+                           f"{'a run killed while it' if one else 'runs killed while they'} started (no checkpoint, "
+                           f"only {'its' if one else 'their'} start files; no process holds {'it' if one else 'them'})")
         if versioned:
             init.version = version
 
@@ -711,7 +718,8 @@ class BlobCLI(LightningCLI):
         """Keep an evaluation with the run it evaluates: it takes no run version of its own.
 
         Its logs go to ``{run's log folder}/{subcommand}-{checkpoint}`` (TensorBoard shows it as a
-        run of its own, beside the training curves); a checkpoint outside any run folder is
+        run of its own, beside the training curves, with only the latest evaluation of that
+        checkpoint: earlier events there are purged); a checkpoint outside any run folder is
         evaluated without a logger. The checkpoint callback keeps the checkpoint's own folder.
         """
         ckpt_path = Path(config.ckpt_path)
@@ -786,6 +794,8 @@ class BlobCLI(LightningCLI):
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         self._check_data_fits_model(config)
+        if self.subcommand in EVAL_COMMANDS and rank_zero_only.rank == 0:
+            remove_run_leftovers(Path(config.ckpt_path).parent)  # what killed commands there left
         if getattr(self, "predict_points", None) is not None and isinstance(self.datamodule, SplitDataModule):
             self.datamodule.points = self.predict_points  # read and checked before anything ran
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None
@@ -923,7 +933,7 @@ def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
         return line
     last = Path(stop.run_folder) / "last.ckpt" if stop is not None and stop.run_folder else None
     if last is not None and last.is_file():
-        return f"{line}; free some space, then resume with: python -m blobclf fit --ckpt_path {shown(last)}"
+        return f"{line}; free some space, then resume with: python -m blobclf fit --ckpt_path {shlex.quote(shown(last))}"
     return f"{line}; free some space (or raise the file size limit, ulimit -f) and run the command again"
 
 

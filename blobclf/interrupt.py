@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -180,7 +181,8 @@ class GracefulStop(Callback):
         if last is None or not last.is_file():
             return f"blobclf: stopped by {name} {when}, before any checkpoint was written; nothing to resume"
         shown = os.path.relpath(last) if not os.path.relpath(last).startswith(os.pardir) else os.fspath(last)
-        # the checkpoint carries every setting of the run: resuming needs no config
+        # the checkpoint carries every setting of the run: resuming needs no config; the command is
+        # quoted as a shell reads it (a project or --checkpoint.root with spaces in its path)
         completes = " (it completes the exports)" if self.exporting else ""
         return (f"blobclf: stopped by {name} {when}; last checkpoint: {shown}\n"
-                f"resume with: python -m blobclf fit --ckpt_path {shown}{completes}")
+                f"resume with: python -m blobclf fit --ckpt_path {shlex.quote(shown)}{completes}")

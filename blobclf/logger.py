@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -16,7 +15,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 from typing_extensions import override
 
-from blobclf.atomic import TEMP_SUFFIX
+from blobclf.atomic import atomic_save
 from blobclf.errors import ArgumentValueError
 from blobclf.runs import LOG_ROOT
 
@@ -121,17 +120,13 @@ class RunLogger(TensorBoardLogger):
         super().save()  # flushes; it would write hparams.yaml in place had _write_hparams not
 
     def _write_hparams(self) -> None:
-        """Write ``hparams.yaml`` once, atomically (Lightning writes it in place)."""
+        """Write ``hparams.yaml`` once, atomically (Lightning writes it in place); a temporary that a
+        kill left is removed by the next write (see :func:`~blobclf.atomic.atomic_save`)."""
         folder = Path(self.log_dir)
         target = folder / self.NAME_HPARAMS_FILE
         if not folder.is_dir() or target.exists():
             return
-        temporary = folder / f".{self.NAME_HPARAMS_FILE}.{os.getpid()}{TEMP_SUFFIX}"
-        try:
-            save_hparams_to_yaml(temporary, self.hparams)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        atomic_save(target, lambda temporary: save_hparams_to_yaml(temporary, self.hparams))
 
     @override
     @rank_zero_only

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +23,11 @@ except ImportError:  # Windows: runs are not locked there
 
 import yaml
 
+from blobclf.atomic import remove_leftovers
 from blobclf.configfiles import check_config_text
 from blobclf.errors import UserError
 from blobclf.safeload import load_checkpoint
+from blobclf.unstarted import abandoned_start, remove_start_files
 
 CHECKPOINT_ROOT = "checkpoints"
 LOG_ROOT = "lightning_logs"
@@ -43,13 +48,23 @@ def _versions(root: str | os.PathLike[str]) -> list[int]:
     return [int(m.group(1)) for entry in entries if (m := _VERSION.match(entry))]
 
 
-def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathLike[str]) -> int:
-    """Create ``{checkpoint_root}/version_N`` for the smallest free ``N`` and return ``N``.
+def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathLike[str],
+              removed: list[Path] | None = None) -> int:
+    """Create ``{checkpoint_root}/version_N`` for the smallest free ``N``, hold it (:func:`lock_run`) and return ``N``.
 
     ``N`` is above every version found under ``checkpoint_root`` and each of ``log_dirs`` (so a
     run never shares a name with older logs, even after its checkpoints were deleted). The folder
     is created with an exclusive ``mkdir``: when another process takes ``N`` first, the next
     number is tried.
+
+    With ``removed`` (a list) and ``log_dirs``, runs abandoned while they started are removed first
+    and their folders added to it: a run killed (SIGKILL, a crash) before it trained leaves an empty
+    checkpoint folder and only start files in its log folders (see
+    :func:`~blobclf.unstarted.abandoned_start`), which would otherwise stay for ever and take a
+    version number. A run is removed only while no process holds its folder (:func:`lock_run`),
+    never one another process is starting: claims and removals take turns (a lock on
+    ``checkpoint_root`` held for the moment of a claim), and a claimed folder is held from the
+    moment it is made. Where folders cannot be locked, nothing is removed.
 
     Raises:
         UserError: If ``checkpoint_root`` (or a folder above it) is a file or cannot be written.
@@ -63,25 +78,84 @@ def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathL
         root.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot create the run folder {os.fspath(root)!r}: {error.strerror or error}") from None
-    version = max([-1, *_versions(root), *(v for d in log_dirs for v in _versions(d))]) + 1
-    while True:
+    with _claiming(root) as exclusive:
+        if removed is not None and exclusive:
+            removed += _remove_abandoned(root, log_dirs)
+        version = max([-1, *_versions(root), *(v for d in log_dirs for v in _versions(d))]) + 1
+        while True:
+            try:
+                (root / run_name(version)).mkdir()
+                break
+            except FileExistsError:
+                version += 1
+            except OSError as error:
+                raise UserError(f"cannot create a run folder in {os.fspath(root)!r}: {error.strerror or error}") from None
+        lock_run(root / run_name(version))
+    return version
+
+
+@contextmanager
+def _claiming(root: Path) -> Iterator[bool]:
+    """Hold ``root``'s claim lock within the block (waiting for another claim to end); whether it is held."""
+    if fcntl is None:
+        yield False
+        return
+    try:
+        fd = os.open(root, os.O_RDONLY)
+    except OSError:
+        yield False
+        return
+    try:
         try:
-            (root / run_name(version)).mkdir()
-            return version
-        except FileExistsError:
-            version += 1
-        except OSError as error:
-            raise UserError(f"cannot create a run folder in {os.fspath(root)!r}: {error.strerror or error}") from None
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: claims as before, nothing removed
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_abandoned(root: Path, log_dirs: tuple[str | os.PathLike[str], ...]) -> list[Path]:
+    """Remove the runs under ``root`` abandoned while they started (see :func:`claim_run`); the folders removed."""
+    removed: list[Path] = []
+    if not log_dirs:
+        return removed  # without its log folders, a run's curves could stay behind under the number a new run takes
+    for folder in run_folders(root):
+        if os.path.realpath(folder) in _LOCKS or folder.is_symlink():
+            continue
+        logs = [Path(d) / folder.name for d in log_dirs]
+        if not abandoned_start(folder, logs):
+            continue
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # no live fit holds it; none can start while this is held
+            if not abandoned_start(folder, logs):
+                continue  # written meanwhile
+            gone = remove_start_files(logs)
+            folder.rmdir()
+            removed += [folder, *gone]
+        except OSError:  # held by a live process, or a file system without locks: kept
+            continue
+        finally:
+            os.close(fd)
+    return removed
 
 
 def release_run(checkpoint_root: str | os.PathLike[str], version: int, remove_root: bool = False) -> None:
     """Remove a claimed run folder again if nothing was written into it (and then the root
     folder too, if ``remove_root`` and it is empty: a refused command leaves no folder behind)."""
     for folder in (Path(checkpoint_root) / run_name(version), *([Path(checkpoint_root)] if remove_root else [])):
+        key = os.path.realpath(folder)
         try:
             folder.rmdir()
         except OSError:
             return  # not empty (something was written: keep it) or already gone
+        if key in _LOCKS:  # a folder made again under this name is another one, held by whoever makes it
+            os.close(_LOCKS.pop(key))
 
 
 _LOCKS: dict[str, int] = {}
@@ -141,7 +215,7 @@ def lock_resumed_run(folder: str | os.PathLike[str], given: str,
             raise  # no other run to resume: wait for that one, or start a new one
         raise UserError(
             f"--ckpt_path {given} names the newest run {os.fspath(folder)!r}, which another blobclf fit is training "
-            f"right now; to resume an earlier run, pass its checkpoint: --ckpt_path {os.fspath(other)}"
+            f"right now; to resume an earlier run, pass its checkpoint: --ckpt_path {shlex.quote(os.fspath(other))}"
         ) from None
 
 
@@ -191,6 +265,18 @@ def unlock_runs() -> None:
     """Release every run folder this process locked (at the end of a command run in-process)."""
     while _LOCKS:
         os.close(_LOCKS.popitem()[1])
+
+
+def remove_run_leftovers(folder: str | os.PathLike[str]) -> None:
+    """Remove the temporaries that killed writes left in a run folder (``version_N``), however named.
+
+    A ``predict`` killed while it wrote a large CSV leaves a temporary of its size, which only the
+    next write of that same file removed; every command of a checkpoint in the run folder now
+    does. Temporaries that a live command holds are kept (see :func:`blobclf.atomic.remove_leftovers`);
+    where files cannot be locked, and in folders not named as run folders (a user's own), none is removed.
+    """
+    if fcntl is not None and _VERSION.match(Path(folder).name):
+        remove_leftovers(folder)
 
 
 def run_folders(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> list[Path]:
@@ -246,7 +332,7 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is training (a fit holds it right now) and has "
                 f"written no {LAST_NAME} yet (one is written at an epoch's end, at most once every "
                 f"--checkpoint.last_interval seconds); wait for it, or pass the checkpoint it has: "
-                f"--ckpt_path {os.fspath(saved[-1])}"
+                f"--ckpt_path {shlex.quote(os.fspath(saved[-1]))}"
             )
         if in_training(run):
             raise UserError(
@@ -256,7 +342,7 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
         if saved:
             raise UserError(
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it was stopped before "
-                f"writing one); pass the checkpoint it has: --ckpt_path {os.fspath(saved[-1])}"
+                f"writing one); pass the checkpoint it has: --ckpt_path {shlex.quote(os.fspath(saved[-1]))}"
             )
         raise UserError(
             f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it stopped before its "

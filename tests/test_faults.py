@@ -612,3 +612,38 @@ def test_blobclf_debug_means_what_it_says(monkeypatch, value, debugging):
 
     monkeypatch.setenv("BLOBCLF_DEBUG", value)
     assert is_debugging() is debugging
+
+
+def test_a_log_folder_keeps_no_hparams_temporary_that_a_kill_left(cli):
+    # a test killed while its logger wrote test-last/hparams.yaml left .hparams.yaml.PID.tmp there for
+    # ever: no later command removed it (the logger named its temporary after its process, unlocked)
+    assert cli("fit", *QUICK).returncode == 0
+    logs = cli.cwd / "lightning_logs" / "version_0" / "test-last"
+    logs.mkdir()
+    (logs / f".hparams.yaml.4242{TEMP_SUFFIX}").write_text("model:\n  hidden")  # process 4242 is gone
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert sorted(p.name for p in logs.iterdir() if not p.name.startswith("events.out.tfevents.")) == ["hparams.yaml"]
+    assert yaml.safe_load((logs / "hparams.yaml").read_text())["hidden_units"] == 8
+
+
+@pytest.mark.parametrize("command", ["test", "validate", "predict"])
+def test_an_evaluation_removes_what_killed_commands_left_in_its_run_folder(cli, command):
+    # a predict killed while it wrote a large CSV left its temporary (megabytes) in the run folder
+    # until the next write of that very file; a test, or a predict elsewhere, left it there
+    import fcntl
+
+    assert cli("fit", *QUICK).returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    killed_while_writing(run / "predictions-last-big.csv")
+    [left] = run.glob(f".predictions-last-big.csv.*{TEMP_SUFFIX}")
+    live = run / f".test_report-best.json.live{TEMP_SUFFIX}"  # another command writing right now
+    live.write_bytes(b"{")
+    held = os.open(live, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        extra = ["--prediction.output", "elsewhere.csv"] if command == "predict" else []
+        assert cli(command, "--ckpt_path", "last", *extra).returncode == 0
+    finally:
+        os.close(held)
+    assert not left.exists() and live.exists()
+    assert [p.name for p in run.iterdir() if p.name.endswith(TEMP_SUFFIX)] == [live.name]

@@ -329,3 +329,25 @@ def test_a_signal_while_the_program_shuts_down_keeps_its_status_and_prints_no_tr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("blobclf:")] == [
         "blobclf: error: checkpoint 'missing.ckpt' does not exist"], done.stderr
+
+
+def test_the_resume_command_of_a_run_in_a_folder_with_spaces_runs_as_printed(cli, monkeypatch):
+    # 'resume with: python -m blobclf fit --ckpt_path my runs/version_0/last.ckpt' was printed unquoted:
+    # pasted into a shell it passed 'my' as the checkpoint and 'runs/version_0/last.ckpt' as a stray argument
+    import shlex
+
+    from blobclf.system import BlobClassifier
+
+    quick = ["--trainer.max_epochs", "3", "--checkpoint.last_interval", "0", "--export.figures", "false",
+             "--export.onnx", "false"]
+    with monkeypatch.context() as patched:
+        patched.setattr(BlobClassifier, "on_train_epoch_end", lambda self: os.kill(os.getpid(), signal.SIGTERM))
+        stopped = cli("fit", *quick, "--checkpoint.root", "my runs")
+    assert stopped.returncode == 143, stopped.output
+    line = stopped.stderr.splitlines()[-1]
+    assert line == f"resume with: python -m blobclf fit --ckpt_path {shlex.quote(os.path.join('my runs', 'version_0', 'last.ckpt'))}"
+    command = shlex.split(line.removeprefix("resume with: "))
+    assert command[:3] == ["python", "-m", "blobclf"]
+    resumed = cli(*command[3:])
+    assert resumed.returncode == 0, resumed.output
+    assert (cli.cwd / "my runs" / "version_0" / "model.json").is_file()

@@ -224,3 +224,27 @@ def test_a_misspelt_option_is_not_taken_for_a_longer_one(cli):
     result = cli("fit", "--trainer.max_epoch", "3")
     assert result.returncode == 2
     assert result.stderr == "blobclf: error: unrecognized arguments: --trainer.max_epoch 3 (see --help)\n"
+
+
+def test_tensorboard_shows_the_latest_evaluation_of_a_checkpoint_as_its_report_does(cli):
+    # every test of last added its values to lightning_logs/version_0/test-last at the same step, so
+    # TensorBoard showed the test of the 2-epoch checkpoint beside the one of the run extended to 4
+    # epochs (and a test killed halfway beside the one run again)
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    def shown(folder, tag):
+        events = EventAccumulator(str(cli.cwd / "lightning_logs" / "version_0" / folder))
+        events.Reload()
+        return [round(e.value, 6) for e in events.Scalars(tag)]
+
+    assert cli("fit", *QUICK).returncode == 0
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert cli("validate", "--ckpt_path", "last").returncode == 0
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4").returncode == 0
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert cli("validate", "--ckpt_path", "last").returncode == 0
+    report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text())
+    assert shown("test-last", "test/acc") == [round(report["accuracy"], 6)]
+    assert shown("test-last", "test/macro_f1") == [round(report["macro_f1"], 6)]
+    metadata = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert shown("validate-last", "val/acc") == [round(metadata["metrics"]["val/acc"], 6)]

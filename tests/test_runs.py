@@ -172,3 +172,20 @@ def test_six_fits_started_at_once_get_six_runs_that_match_their_own_settings(tmp
     printed = sorted(line.split()[-1] for out in outputs for line in out.splitlines()
                      if line.startswith("exported weights:"))
     assert printed == sorted(os.path.join("checkpoints", f"version_{n}", "model.pth") for n in range(6))
+
+
+def test_a_claim_removes_abandoned_runs_only_where_it_knows_their_log_folders(tmp_path):
+    # a new run without a logger cannot see whether an empty run folder's logs hold curves: taking
+    # its number would put the new run's checkpoints beside another run's curves
+    root, logs = tmp_path / "checkpoints", tmp_path / "logs"
+    (root / "version_0").mkdir(parents=True)
+    (logs / "version_0").mkdir(parents=True)
+    (logs / "version_0" / "config.yaml").write_text("seed_everything: 42\n")
+    removed: list = []
+    try:
+        assert claim_run(root, removed=removed) == 1 and removed == []
+        assert claim_run(root, logs, removed=removed) == 2  # version 1 is this process's own, held
+        assert removed == [root / "version_0", logs / "version_0"]
+        assert sorted(p.name for p in root.iterdir()) == ["version_1", "version_2"] and not list(logs.iterdir())
+    finally:
+        unlock_runs()

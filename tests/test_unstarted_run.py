@@ -122,3 +122,100 @@ def test_a_new_run_refused_in_its_data_setup_leaves_nothing_and_a_refused_resume
     result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
     assert result.returncode == 2 and result.stderr.splitlines()[-1] == "blobclf: error: refused in setup"
     assert set(before) <= set(files(cli.cwd))
+
+
+def test_a_run_killed_while_it_started_is_removed_by_the_next_fit(cli):
+    # a SIGKILL (a crash, the OOM killer) right after a fit started left an empty checkpoints/version_0 and
+    # lightning_logs/version_0 with config.yaml, an events file of no value and a hparams.yaml temporary
+    # for ever; the next run took version_1, and nothing removed version_0
+    code = ("import os, signal, sys\n"
+            "from blobclf import logger\n"
+            "def killed(path, hparams):\n"
+            "    open(path, 'w').write('half')\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "logger.save_hparams_to_yaml = killed\n"
+            f"sys.argv = ['blobclf', 'fit', *{list(QUICK)!r}]\n"
+            "from blobclf.__main__ import main\n"
+            "main()\n")
+    done = run_code(cli.cwd, code, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    logs = cli.cwd / "lightning_logs" / "version_0"
+    left = files(cli.cwd)
+    assert [name for name in left if not name.startswith("lightning_logs/version_0/")] == [
+        "checkpoints", "checkpoints/version_0", "lightning_logs", "lightning_logs/version_0"]
+    assert [p.name for p in logs.glob(".hparams.yaml.*.tmp")] and (logs / "config.yaml").is_file()
+    result = cli("fit", *QUICK)
+    assert result.returncode == 0, result.output
+    assert ("note: removed checkpoints/version_0, lightning_logs/version_0: left by a run killed while it started "
+            "(no checkpoint, only its start files; no process holds it)") in result.output
+    assert sorted(os.listdir(cli.cwd / "checkpoints")) == sorted(os.listdir(cli.cwd / "lightning_logs")) == ["version_0"]
+    assert (cli.cwd / "checkpoints" / "version_0" / "last.ckpt").is_file()
+    assert not list(cli.cwd.rglob("*.tmp"))
+
+
+def _start_files(logs):
+    """What a run's start writes into its log folder: config.yaml, hparams.yaml and an events file with no value."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    SummaryWriter(logs).close()
+    (logs / "config.yaml").write_text("seed_everything: 42\n")
+    (logs / "hparams.yaml").write_text("hidden_units: 8\n")
+
+
+def test_the_next_fit_keeps_every_run_that_is_alive_or_holds_anything(cli):
+    import fcntl
+
+    from torch.utils.tensorboard import SummaryWriter
+
+    kept = {
+        "held": None,  # a fit starting right now holds its folder
+        "checkpoint": "checkpoints/version_1/best-epoch=0-val_acc=0.5000.ckpt",
+        "curves": None,  # its events hold a value: what it trained shows in TensorBoard
+        "resumed": "lightning_logs/version_3/resume-1.yaml",
+        "evaluated": "lightning_logs/version_4/test-last/hparams.yaml",
+        "users": "lightning_logs/version_5/notes.txt",
+        "checkpoint temporary": "checkpoints/version_6/.last.ckpt.abc.tmp",  # its first checkpoint was being written
+    }
+    for n in range(len(kept) + 1):
+        (cli.cwd / "checkpoints" / f"version_{n}").mkdir(parents=True)
+        (cli.cwd / "lightning_logs" / f"version_{n}").mkdir(parents=True)
+        _start_files(cli.cwd / "lightning_logs" / f"version_{n}")
+    for path in filter(None, kept.values()):
+        (cli.cwd / path).parent.mkdir(parents=True, exist_ok=True)
+        (cli.cwd / path).write_text("x")
+    with SummaryWriter(cli.cwd / "lightning_logs" / "version_2") as writer:
+        writer.add_scalar("train/loss", 1.0, 0)
+    before = files(cli.cwd)
+    held = os.open(cli.cwd / "checkpoints" / "version_0", os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # as another process's lock_run
+    try:
+        result = cli("fit", *QUICK)
+    finally:
+        os.close(held)
+    assert result.returncode == 0, result.output
+    assert "note: removed checkpoints/version_7, lightning_logs/version_7: left by a run killed" in result.output
+    after = files(cli.cwd)
+    assert {name.split("/")[1] for name in after if name not in before} == {"version_7"}  # the new run takes its number
+    assert [name for name in before if name not in after] == [  # versions 0 to 6 as they were
+        name for name in before if name.startswith("lightning_logs/version_7/events")]
+    assert (cli.cwd / "checkpoints" / "version_7" / "last.ckpt").is_file()
+    assert len(list((cli.cwd / "lightning_logs" / "version_7").glob("events.out.tfevents.*"))) == 1  # the old one went
+
+
+def test_a_claim_holds_its_run_folder_from_the_moment_it_is_made(tmp_path):
+    # another fit removing abandoned runs must never take a run that is starting right now
+    from blobclf.runs import claim_run, in_training, unlock_runs
+
+    root = tmp_path / "checkpoints"
+    try:
+        version = claim_run(root, tmp_path / "logs")
+        code = ("import sys\n"
+                "from blobclf.runs import in_training\n"
+                f"sys.exit(0 if in_training({os.fspath(root / f'version_{version}')!r}) else 1)\n")
+        assert run_code(tmp_path, code).returncode == 0  # held, as another process sees it
+        removed = []
+        assert claim_run(root, tmp_path / "logs", removed=removed) == version + 1
+        assert removed == [] and (root / f"version_{version}").is_dir()
+    finally:
+        unlock_runs()
+    assert not in_training(root / f"version_{version}")
