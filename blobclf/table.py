@@ -30,8 +30,22 @@ from blobclf.errors import UserError
 
 DELIMITERS = ",;\t|"
 """Delimiters the sniffer chooses from when none is given."""
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
-"""Cells (compared stripped and lower-cased) that count as a missing value rather than a bad one."""
+MISSING = frozenset({
+    "", "na", "n/a", "nan", "null", "none", "?",
+    # the rest of pandas' default na_values (read_csv), and MySQL's and PostgreSQL's text exports' NULL
+    "#n/a", "#n/a n/a", "#na", "-nan", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan", "<na>", "\\n",
+})
+"""Cells (compared stripped and lower-cased) that count as a missing value rather than a bad one; so does any
+other spelling of NaN that numpy reads (``+nan``)."""
+SPREADSHEET_ERROR = re.compile(
+    r"#(?:div/0!|value!|ref!|name\?|num!|null!|spill!|calc!|field!|blocked!|connect!|busy!|unknown!|getting_data)"
+    r"|err:\d{3}",
+    re.IGNORECASE,
+)
+"""A formula's error value as Excel (``#DIV/0!``) or LibreOffice (``Err:502``) writes it into a CSV cell (``#N/A`` is
+a missing value, as pandas reads it)."""
+SPREADSHEET_FIX = ("a spreadsheet's error value (its formula failed): correct the formula, or fill the cell in or "
+                   "remove the row (blobclf drops no row itself)")
 SNIFF_BYTES = 64 * 1024
 """At most this much of the header and the rows after it is given to the delimiter sniffer."""
 HEADER_BYTES = 64 * 1024 * 1024
@@ -403,8 +417,14 @@ def read_table(
     found: list[str] = []
     if target is not None:
         found = list(codes)
-        if any(value.lower() in MISSING for value in found):
+        if any(is_missing(value) for value in found):
             diagnose(header, feature_names, target)
+        error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
+        if error is not None:
+            raise UserError(
+                f"{name}:{_first_line(header, target, error)}: the target column {target!r} holds {error!r}, not a "
+                f"class but {SPREADSHEET_FIX}"
+            )
         order = list(classes) if classes is not None else class_order(found)
         position = {value: i for i, value in enumerate(order)}
         unknown = [value for value in found if value not in position]
@@ -691,7 +711,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
             raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
         for i, column in checked:
             cell = row[i].strip()
-            if cell.lower() in MISSING:
+            if is_missing(cell):
                 missing.setdefault(column, [line, 0])[1] += 1
                 continue
             if column == target:
@@ -763,6 +783,20 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
             raise UserError(f"{name}:{physical}: not a readable CSV row ({error})") from None
 
 
+def is_missing(cell: str) -> bool:
+    """Whether a cell is a missing value: one of :data:`MISSING`, or another spelling of NaN that numpy reads.
+
+    Example:
+        >>> [is_missing(cell) for cell in (" NA ", "+NaN", "#N/A", "0", "n")]
+        [True, True, True, False, False]
+    """
+    text = cell.strip()
+    if text.lower() in MISSING:
+        return True
+    value = parse_number(text) if "n" in text.lower() else None
+    return value is not None and math.isnan(value)
+
+
 def _first_line(header: Header, column: str, value: str) -> int:
     position = header.columns.index(column)
     for line, row in rows(header):
@@ -822,6 +856,8 @@ def number_fix(cell: str) -> str:
         "; write it as '-1234.5' (an ASCII '-', no spaces between digits, '.' as the decimal point)"
     """
     text = cell.strip()
+    if SPREADSHEET_ERROR.fullmatch(text):
+        return f"; it is {SPREADSHEET_FIX}"
     if "\u2212" in text or SPACE_GROUPS.fullmatch(text):  # a typographic minus, digits grouped by spaces
         plain = re.sub(r"(?<=\d)\s+(?=\d{3})", "", text.replace("\u2212", "-"))
         if DECIMAL_COMMA.fullmatch(plain):
