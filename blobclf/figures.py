@@ -185,11 +185,14 @@ def decision_boundary(
             "use data_scatter for a view of the first two features"
         )
     num_classes = _num_classes(points, num_classes)
-    low = np.min([features.min(axis=0) for features, _ in points.values()], axis=0)
-    high = np.max([features.max(axis=0) for features, _ in points.values()], axis=0)
+    # in float64 and within float32's range: features near float32's largest value (3.4e38) overflowed to inf
+    low = np.min([features.min(axis=0) for features, _ in points.values()], axis=0).astype(np.float64)
+    high = np.max([features.max(axis=0) for features, _ in points.values()], axis=0).astype(np.float64)
     margin = np.maximum(0.1 * (high - low), 0.5)
-    xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
-    ys = np.linspace(low[1] - margin[1], high[1] + margin[1], resolution)
+    largest = float(np.finfo(np.float32).max)
+    start, stop = np.maximum(low - margin, -largest), np.minimum(high + margin, largest)
+    xs = np.linspace(start[0], stop[0], resolution)
+    ys = np.linspace(start[1], stop[1], resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
     grid = np.column_stack([grid_x.ravel(), grid_y.ravel()]).astype(np.float32)
     regions = _predict(predict_fn, grid, num_classes).reshape(grid_x.shape)

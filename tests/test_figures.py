@@ -341,3 +341,23 @@ def test_large_splits_are_drawn_as_a_sample_and_the_legend_says_so():
     title = decision_boundary(lambda p: (p[:, 0] > 0).astype(np.int64), splits, 4).axes[0].get_title()
     expected = np.mean((features[:500, 0] > 0).astype(np.int64) == labels[:500])
     assert title.endswith(f"(test accuracy {expected:.3f})")
+
+
+def test_decision_boundary_of_features_near_float32s_largest_value(tmp_path):
+    """Two features spanning -3e38 to 3.4e38 (valid float32 values, as a table may hold) overflowed the grid's
+    bounds to inf: 'Axis limits cannot be NaN or Inf' after training, and the run's model.json never written."""
+    rng = np.random.default_rng(0)
+    x = np.clip(rng.normal(size=(40, 2)) * 2e38, -3.0e38, 3.4e38).astype(np.float32)
+    x[0] = [3.4e38, -3.0e38]
+    splits = {"train": (x, (x[:, 0] > 0).astype(np.int64))}
+    calls: list[np.ndarray] = []
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        calls.append(points)
+        return (points[:, 0] > 0).astype(np.int64)
+
+    fig = decision_boundary(predict, splits, 2, resolution=20)
+    grid = calls[0]
+    assert grid.dtype == np.float32 and np.isfinite(grid).all()
+    assert grid[:, 0].max() == np.float32(3.4028235e38) and grid[:, 0].min() < -3.0e38
+    assert_readable_png(save_figure(fig, tmp_path / "boundary.png"))
