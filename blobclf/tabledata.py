@@ -150,11 +150,11 @@ class TableDataModule(SplitDataModule):
         self,
         path: str,
         target: str,
-        features: list[str] | None = None,
+        features: tuple[str, ...] | None = None,  # not list[str], which jsonargparse checks in quadratic time
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
-        classes: list[str] | None = None,
+        classes: tuple[str, ...] | None = None,
         standardize: bool = True,
         test_size: OpenUnitInterval = 0.2,
         val_size: OpenUnitInterval | None = None,
