@@ -73,6 +73,8 @@ pandas' ``Unnamed: 0`` (an index saved and read back)."""
 CONTINUOUS_VALUES = 20
 """A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_STEPS = 256
+"""A feature whose range float32 divides into fewer steps than this is read again in float64 to see what it lost."""
 FINITE_FIX = "; write a number between -3.4e38 and 3.4e38, or remove the row (blobclf drops no row itself)"
 """The fix an infinite or too large feature value is refused with."""
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
@@ -439,13 +441,17 @@ def read_table(
     return Table(name, columns, feature_names, x, target, labels, found)
 
 
-def _load(source: Any, header: Header, skiprows: int, converters: dict[int, Any]) -> np.ndarray:
-    """Every cell of ``source`` (the file's name, or its lines) after ``skiprows`` lines, as float32 ``(rows, columns)``."""
+def _load(
+    source: Any, header: Header, skiprows: int, converters: dict[int, Any], usecols: Sequence[int] | None = None,
+    dtype: Any = np.float32,
+) -> np.ndarray:
+    """Every cell of ``source`` (the file's name, or its lines) after ``skiprows`` lines, as float32 ``(rows, columns)``
+    (or the ``usecols`` columns as ``dtype``)."""
     with warnings.catch_warnings():
         # a header-only file is refused in one line; numpy's own notice would repeat it
         warnings.filterwarnings("ignore", message="loadtxt: input contained no data", category=UserWarning)
         return np.loadtxt(
-            source, delimiter=header.delimiter, skiprows=skiprows, dtype=np.float32, comments=None,
+            source, delimiter=header.delimiter, skiprows=skiprows, dtype=dtype, comments=None, usecols=usecols,
             quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
         )
 
@@ -653,6 +659,48 @@ def looks_continuous(classes: Sequence[str], rows: int) -> bool:
     if len(classes) * 2 <= rows or len(classes) < CONTINUOUS_VALUES:
         return False
     return all(parse_number(value) is not None for value in classes)
+
+
+def check_float32_precision(header: Header, table: Table) -> None:
+    """Refuse a feature whose values float32, the type of the model's inputs, cannot tell apart.
+
+    float32 keeps about 7 significant digits: Unix times (``1700000000``, ``1700000007``) and other
+    large numbers that differ only in their last digits become one value, and the model trains on
+    a constant column without a word. A column is looked at again, in float64 (numpy's reader,
+    that column alone), only when float32 holds fewer than :data:`FLOAT32_STEPS` values across its
+    range; it is refused when the file's values are more (and differ by more than float64's
+    rounding noise, as ``0.1`` and ``0.30000000000000004 - 0.2`` do).
+
+    Raises:
+        UserError: naming the column, its values and an offset to subtract.
+    """
+    x = table.features
+    if x.shape[0] < 2:
+        return
+    low, high = x.min(axis=0).astype(np.float64), x.max(axis=0).astype(np.float64)
+    size = np.maximum(np.abs(low), np.abs(high)).astype(np.float32)
+    steps = (high - low) / np.spacing(size).astype(np.float64)
+    suspects = [j for j in range(x.shape[1]) if steps[j] < FLOAT32_STEPS and size[j] > 0]
+    if not suspects:
+        return
+    positions = [header.columns.index(table.feature_names[j]) for j in suspects]
+    try:
+        exact = _load(header.path, header, header.line, {}, positions, np.float64)
+    except ValueError:  # lines of spaces: read again without them, as read_table does
+        exact = _load(_nonblank_rows(header), header, 0, {}, positions, np.float64)
+    for j, values in zip(suspects, exact.T, strict=True):
+        low64, high64 = float(values.min()), float(values.max())
+        if high64 - low64 <= 1e-10 * max(abs(low64), abs(high64)):
+            continue  # float64 rounding noise, not values
+        kept, written = len(np.unique(x[:, j])), len(np.unique(values))
+        if written > kept:
+            offset = math.floor(low64) if abs(low64) >= 1 else low64
+            raise UserError(
+                f"{header.path}: feature column {table.feature_names[j]!r} holds values from {low64:.15g} to "
+                f"{high64:.15g} that float32, the type of the model's inputs, cannot tell apart ({written} distinct "
+                f"values in the file, {kept} as float32); subtract an offset (such as {offset:.15g}) from the column "
+                "so that its values are small, and the same from the rows you predict"
+            )
 
 
 def check_classes(table: Table, test_size: float, val_size: float | None = None, separate_test: bool = False) -> None:

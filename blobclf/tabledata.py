@@ -19,6 +19,7 @@ from blobclf.points import Points, output_columns, read_points
 from blobclf.table import (
     Table,
     check_classes,
+    check_float32_precision,
     check_identifiers,
     check_named,
     header_hint,
@@ -280,7 +281,8 @@ class TableDataModule(SplitDataModule):
         table = self._read(hp.path)
         self.table_sha256 = file_sha256(hp.path)
         self._columns = table.columns
-        if hp.classes is None:
+        if hp.classes is None:  # a new run: a resumed or evaluated one keeps the table it trained on
+            check_float32_precision(read_header(hp.path, hp.delimiter), table)
             hp.classes = table.classes
             pair = look_alike_classes(table.classes)
             if pair:

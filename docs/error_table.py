@@ -85,6 +85,7 @@ def main() -> None:
     (cwd / "t.parquet").write_bytes(b"PAR1" + bytes(60))
     (cwd / "t_comma.csv").write_text("a;b;kind\n5,1;2;x\n")
     (cwd / "t_divzero.csv").write_text("a,b,kind\n1,2,x\n#DIV/0!,4,y\n")
+    (cwd / "t_stamp.csv").write_text("a,t,kind\n" + "".join(f"{i % 7},{1700000000 + i},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_trailing.csv").write_text("a;b;kind;\n1.5;2;x;\n")
     (cwd / "t_small.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{'xyz'[i % 3]}\n" for i in range(9)))
     (cwd / "predicted.csv").write_text(
@@ -227,6 +228,7 @@ def main() -> None:
         ["fit", "--data.path", "iris.csv", "--data.target", "species"],
         ["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_divzero.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_stamp.csv", "--data.target", "kind"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 
