@@ -85,6 +85,8 @@ def main() -> None:
     (cwd / "t.parquet").write_bytes(b"PAR1" + bytes(60))
     (cwd / "t_comma.csv").write_text("a;b;kind\n5,1;2;x\n")
     (cwd / "t_divzero.csv").write_text("a,b,kind\n1,2,x\n#DIV/0!,4,y\n")
+    (cwd / "t_imbalanced.csv").write_text(
+        "a,b,kind\n" + "".join(f"{i % 9},{i % 4},common\n" for i in range(100)) + "1,2,rare\n3,1,rare\n")
     (cwd / "t_stamp.csv").write_text("a,t,kind\n" + "".join(f"{i % 7},{1700000000 + i},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_trailing.csv").write_text("a;b;kind;\n1.5;2;x;\n")
     (cwd / "t_small.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{'xyz'[i % 3]}\n" for i in range(9)))
@@ -229,6 +231,7 @@ def main() -> None:
         ["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_divzero.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_stamp.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_imbalanced.csv", "--data.target", "kind"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

@@ -188,3 +188,38 @@ def test_a_feature_that_float32_cannot_tell_apart_is_refused_with_an_offset(tmp_
                   for i in range(90))
     write(tmp_path / "d.csv", "a,t,kind,c\n" + day)
     TableDataModule("d.csv", "kind").setup("fit")
+
+
+@pytest.mark.parametrize(
+    ("counts", "settings", "message"),
+    [
+        ({"common": 100, "rare": 2}, {},
+         "the stratified split leaves class 'rare' (2 rows) out of the test split (--data.test_size 0.2 gives each class "
+         "its share of 21 held-out rows, rounded), which would then say nothing of it; try --data.test_size 0.25, or "
+         "add rows of it"),
+        ({"common": 200, "mid": 40, "rare": 3}, {"val_size": 0.2},
+         "the stratified split leaves class 'rare' (2 rows in the training split) out of the validation split "
+         "(--data.val_size 0.2 gives each class its share of 39 held-out rows, rounded), which would then say nothing "
+         "of it; try --data.val_size 0.23, or add rows of it"),
+    ],
+    ids=["test", "validation"],
+)
+def test_a_class_the_stratified_split_leaves_out_of_a_part_is_refused_with_a_size_that_keeps_it(
+    tmp_path, monkeypatch, counts, settings, message
+):
+    """A class of 2 rows in 102 got none of the 21 test rows: validation and the test report said nothing of it
+    (support 0), though the docs said each part holds every class."""
+    monkeypatch.chdir(tmp_path)
+    rows = [f"{i % 9},{i % 4},{name}\n" for name, count in counts.items() for i in range(count)]
+    write(tmp_path / "t.csv", "a,b,kind\n" + "".join(rows))
+    assert refused(TableDataModule("t.csv", "kind", **settings).setup, "fit") == f"t.csv: {message}"
+    option, size = message.split("try --data.")[1].split(",")[0].split()
+    data = TableDataModule("t.csv", "kind", **{**settings, option: float(size)})
+    data.setup("fit")
+    for split in ("train", "val", "test"):
+        assert data.splits[split][1].unique().tolist() == list(range(len(counts))), split
+    # a checkpoint's run is evaluated on the splits it was trained with (classes recorded), as before
+    old = TableDataModule("t.csv", "kind", classes=sorted(counts), **settings)
+    old.setup("fit")
+    parts = ["train", "test", "val"] if "val_size" in settings else ["train", "test"]
+    assert sum(len(old.splits[part][1]) for part in parts) == sum(counts.values())
