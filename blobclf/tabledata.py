@@ -356,6 +356,12 @@ class TableDataModule(SplitDataModule):
             )
         assert table.labels is not None
         separate_test = hp.test_path is not None
+        if new_run and separate_test and os.path.isfile(hp.test_path) and file_sha256(hp.test_path) == self.table_sha256:
+            raise UserError(
+                f"--data.test_path {hp.test_path!r} is the training table {hp.path!r} (the same bytes): validation and "
+                "the test would run on the rows trained on; give a table of other rows, or leave --data.test_path out "
+                "to hold out --data.test_size of the table"
+            )
         check_classes(table, hp.test_size, hp.val_size if not separate_test else None, separate_test)
         x = torch.from_numpy(table.features)
         y = torch.from_numpy(table.labels)
