@@ -10,6 +10,7 @@ every figure.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -29,6 +30,13 @@ from matplotlib.transforms import Bbox
 from blobclf.atomic import atomic_write
 
 FIGSIZE = (7.0, 5.0)
+MATRIX_COUNTS = 20
+"""Classes up to which a confusion matrix writes each cell's count (hundreds of classes would be tens of thousands of
+overlapping texts, slow to draw)."""
+MATRIX_TICKS = 20
+"""Class names a confusion matrix's axes show at most (every second, third ... one beyond)."""
+LEGEND_CLASSES = 12
+"""Entries a scatter figure's class legend holds at most (beyond, the last says how many more classes there are)."""
 DPI = 100
 SPLIT_MARKERS = {"train": "o", "val": "s", "test": "^"}
 """Marker of each split; any other split name gets one of ``_EXTRA_MARKERS``."""
@@ -240,13 +248,18 @@ def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = Non
     image = ax.imshow(counts, cmap="Blues", vmin=0, vmax=max(counts.max(), 1))
     fig.colorbar(image, ax=ax, label="count", use_gridspec=True)
     threshold = counts.max() / 2 if counts.max() else 1
-    for (row, col), value in np.ndenumerate(counts):
-        text = f"{value:g}" if counts.dtype.kind == "f" else str(value)
-        ax.text(col, row, text, ha="center", va="center", fontsize=12,
-                color="white" if value > threshold else "black")
-    ax.set_xticks(range(k), labels=names)
-    ax.set_yticks(range(k), labels=names)
-    ax.set_xlabel("predicted")
+    if k <= MATRIX_COUNTS:
+        for (row, col), value in np.ndenumerate(counts):
+            text = f"{value:g}" if counts.dtype.kind == "f" else str(value)
+            ax.text(col, row, text, ha="center", va="center", fontsize=min(12.0, 120 / k),
+                    color="white" if value > threshold else "black")
+    step = math.ceil(k / MATRIX_TICKS)
+    shown = names[::step]
+    crowded = len(shown) * max(len(name) for name in shown) > 60  # characters side by side under the axes
+    ax.set_xticks(range(0, k, step), labels=shown, rotation=90 if crowded else 0)
+    ax.set_yticks(range(0, k, step), labels=shown)
+    notes = ([] if step == 1 else [f"every {step}th class named"]) + ([] if k <= MATRIX_COUNTS else ["counts in the report"])
+    ax.set_xlabel("predicted" + (f" ({'; '.join(notes)})" if notes else ""))
     ax.set_ylabel("true")
     ax.set_title(f"Confusion matrix (accuracy {accuracy:.3f}, n={total:g})")
     return _fit_margins(fig)
@@ -417,6 +430,9 @@ def _finish_scatter(
     colors = class_colors(num_classes)
     names = [f"class {c}" for c in range(num_classes)] if class_names is None else [str(n) for n in class_names]
     class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
+    if num_classes > LEGEND_CLASSES:  # the rest would run off the figure
+        more = num_classes - LEGEND_CLASSES + 1
+        class_handles = [*class_handles[: LEGEND_CLASSES - 1], Patch(fill=False, edgecolor="none", label=f"... {more} more")]
     split_handles = [
         Line2D([], [], linestyle="none", marker=_marker(name, position), color="dimgray",
                markeredgecolor="black", label=_split_label(name, len(points[name][1])))

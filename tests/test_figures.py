@@ -361,3 +361,36 @@ def test_decision_boundary_of_features_near_float32s_largest_value(tmp_path):
     assert grid.dtype == np.float32 and np.isfinite(grid).all()
     assert grid[:, 0].max() == np.float32(3.4028235e38) and grid[:, 0].min() < -3.0e38
     assert_readable_png(save_figure(fig, tmp_path / "boundary.png"))
+
+
+def test_a_confusion_matrix_of_hundreds_of_classes_is_drawn_without_a_text_per_cell(tmp_path):
+    """300 classes wrote 90,000 counts in overlapping 12-point text and 300 names per axis: 90 s per figure, in every
+    fit and test of such a table, for a picture no one could read. Up to 20 classes every count is written."""
+    import time
+
+    k = 300
+    matrix = np.diag(np.arange(1, k + 1))
+    start = time.perf_counter()
+    fig = confusion_matrix_figure(matrix, [f"class {c}" for c in range(k)])
+    assert_readable_png(save_figure(fig, tmp_path / "matrix.png"))
+    assert time.perf_counter() - start < 15  # about 1 s
+    ax = fig.axes[0]
+    assert len(ax.texts) == 0 and ax.get_title() == "Confusion matrix (accuracy 1.000, n=45150)"
+    assert [t.get_text() for t in ax.get_xticklabels()][:3] == ["class 0", "class 15", "class 30"]
+    assert ax.get_xlabel() == "predicted (every 15th class named; counts in the report)"
+    _assert_every_text_inside(fig)
+    small = confusion_matrix_figure(np.diag(np.arange(1, 21)), [str(c) for c in range(20)]).axes[0]
+    assert len(small.texts) == 400 and small.get_xlabel() == "predicted" and len(small.get_xticklabels()) == 20
+    _assert_every_text_inside(small.figure)
+
+
+def test_a_scatter_legend_of_hundreds_of_classes_names_a_few_and_counts_the_rest():
+    """A legend of 300 classes ran off the figure (cut after the 22nd, under the split legend)."""
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(600, 2)).astype(np.float32)
+    labels = np.arange(600) % 300
+    fig = data_scatter({"train": (features[:400], labels[:400]), "test": (features[400:], labels[400:])}, 300,
+                       [f"species {c}" for c in range(300)])
+    _assert_every_text_inside(fig)
+    classes = next(artist for artist in fig.axes[0].artists if isinstance(artist, Legend))
+    assert [t.get_text() for t in classes.get_texts()] == [f"species {c}" for c in range(11)] + ["... 289 more"]
