@@ -24,6 +24,7 @@ from blobclf.table import (
     rows,
     shown_cell,
     shown_columns,
+    written_alike,
 )
 
 LABEL_COLUMN = "label"
@@ -164,5 +165,7 @@ def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] |
         )
     if text not in known:
         shown = ", ".join(known)
-        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown})")
+        raise UserError(
+            f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown}){written_alike(text, known)}"
+        )
     return known[text]

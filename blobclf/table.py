@@ -434,6 +434,7 @@ def read_table(
             line = _first_line(header, target, unknown[0])
             raise UserError(
                 f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes ({', '.join(order)})"
+                f"{written_alike(unknown[0], order)}"
             )
         remap = np.array([position[value] for value in found], dtype=np.int64)
         labels = remap[data[:, index[target]].astype(np.int64)]
@@ -642,6 +643,20 @@ def look_alike_classes(classes: Sequence[str]) -> tuple[str, str] | None:
             return seen[key], name
         seen[key] = name
     return None
+
+
+def written_alike(value: str, classes: Sequence[str]) -> str:
+    """``"; ..."`` naming the class of ``classes`` that ``value`` is written like (as :func:`look_alike_classes` pairs
+    them: ``1.0`` and ``1``, ``Yes`` and ``yes``), for the refusal of a class the model does not know; else ``""``.
+
+    Example:
+        >>> written_alike("0.0", ["0", "1"]), written_alike("maybe", ["0", "1"])
+        ("; it is the class '0' written another way: write the classes as the training table does", '')
+    """
+    for known in classes:
+        if look_alike_classes([known, value]) is not None:
+            return f"; it is the class {known!r} written another way: write the classes as the training table does"
+    return ""
 
 
 def looks_continuous(classes: Sequence[str], rows: int) -> bool:

@@ -607,3 +607,16 @@ def test_a_spreadsheets_error_value_is_named_as_one_in_features_and_target(tmp_p
     assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={cell!r} is not a number; it is {fix}"
     write(tmp_path / "k.csv", f"a,b,kind\n1,2,x\n3,3,y\n4,5,{cell}\n6,7,y\n2,2,x\n")
     assert refused(read_table, "k.csv", "kind") == f"k.csv:4: the target column 'kind' holds {cell!r}, not a class but {fix}"
+
+
+@pytest.mark.parametrize(("cell", "known"), [("1.0", "1"), ("Setosa", "setosa")])
+def test_a_class_written_another_way_in_a_test_or_prediction_input_is_named(tmp_path, monkeypatch, cell, known):
+    """A test table of classes 1.0, 2.0 (pandas writes an int column as float once it held a NaN) was refused as
+    '1.0 is not one of the model's classes (0, 1, 2)', leaving the user to see that 1.0 is 1."""
+    monkeypatch.chdir(tmp_path)
+    classes = ["0", "1", "2"] if known == "1" else ["setosa", "virginica"]
+    write(tmp_path / "t.csv", f"a,b,kind\n1,2,{classes[0]}\n3,4,{cell}\n")
+    message = (f"t.csv:3: kind={cell!r} is not one of the model's classes ({', '.join(classes)}); it is the class "
+               f"{known!r} written another way: write the classes as the training table does")
+    assert refused(read_table, "t.csv", "kind", classes=classes) == message
+    assert refused(read_points, "t.csv", ["a", "b"], classes, "kind") == message
