@@ -21,6 +21,9 @@ CURVE_TAGS = ("train/loss", "val/loss", "train/acc", "val/acc")
 
 PREDICT_CHUNK = 1 << 16
 """Points per forward pass when a figure or report predicts a whole split."""
+PLANE_VALUES = 1 << 22
+"""Feature values at a time when the decision boundary's grid on the PCA plane is mapped back to every feature (the
+200 x 200 grid of a 10,000-column table is 400 million values)."""
 
 
 def predict_probabilities(model: nn.Module, features: Tensor) -> np.ndarray:
@@ -117,11 +120,16 @@ def _projected_figures(
     n_features = arrays["train"][0].shape[1]
     labels = projection.axis_labels
     predict = predict_labels(model)
+    step = max(1, PLANE_VALUES // n_features)
+
+    def on_plane(points: np.ndarray) -> np.ndarray:
+        return np.concatenate([predict(projection.inverse(points[i : i + step])) for i in range(0, len(points), step)])
+
     return {
         "data": figures.data_scatter(plane, num_classes, class_names, labels,
                                      title=f"Data by class and split (PCA of {n_features} standardized features)"),
         "decision_boundary": figures.decision_boundary(
-            lambda points: predict(projection.inverse(points)), plane, num_classes, class_names=class_names,
+            on_plane, plane, num_classes, class_names=class_names,
             axis_labels=labels, title="Decision boundary on the PCA plane",
             score_label="accuracy of the test points moved onto it",
         ),

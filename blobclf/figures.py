@@ -10,6 +10,7 @@ every figure.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -30,6 +31,13 @@ from blobclf.atomic import atomic_write
 from blobclf.errors import printable
 
 FIGSIZE = (7.0, 5.0)
+MATRIX_COUNTS = 20
+"""Classes up to which a confusion matrix writes each cell's count (hundreds of classes would be tens of thousands of
+overlapping texts, slow to draw)."""
+MATRIX_TICKS = 20
+"""Class names a confusion matrix's axes show at most (every second, third ... one beyond)."""
+LEGEND_CLASSES = 12
+"""Entries a scatter figure's class legend holds at most (beyond, the last says how many more classes there are)."""
 DPI = 100
 SPLIT_MARKERS = {"train": "o", "val": "s", "test": "^"}
 """Marker of each split; any other split name gets one of ``_EXTRA_MARKERS``."""
@@ -186,11 +194,14 @@ def decision_boundary(
             "use data_scatter for a view of the first two features"
         )
     num_classes = _num_classes(points, num_classes)
-    low = np.min([features.min(axis=0) for features, _ in points.values()], axis=0)
-    high = np.max([features.max(axis=0) for features, _ in points.values()], axis=0)
+    # in float64 and within float32's range: features near float32's largest value (3.4e38) overflowed to inf
+    low = np.min([features.min(axis=0) for features, _ in points.values()], axis=0).astype(np.float64)
+    high = np.max([features.max(axis=0) for features, _ in points.values()], axis=0).astype(np.float64)
     margin = np.maximum(0.1 * (high - low), 0.5)
-    xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
-    ys = np.linspace(low[1] - margin[1], high[1] + margin[1], resolution)
+    largest = float(np.finfo(np.float32).max)
+    start, stop = np.maximum(low - margin, -largest), np.minimum(high + margin, largest)
+    xs = np.linspace(start[0], stop[0], resolution)
+    ys = np.linspace(start[1], stop[1], resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
     grid = np.column_stack([grid_x.ravel(), grid_y.ravel()]).astype(np.float32)
     regions = _predict(predict_fn, grid, num_classes).reshape(grid_x.shape)
@@ -238,13 +249,18 @@ def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = Non
     image = ax.imshow(counts, cmap="Blues", vmin=0, vmax=max(counts.max(), 1))
     fig.colorbar(image, ax=ax, label="count", use_gridspec=True)
     threshold = counts.max() / 2 if counts.max() else 1
-    for (row, col), value in np.ndenumerate(counts):
-        text = f"{value:g}" if counts.dtype.kind == "f" else str(value)
-        ax.text(col, row, text, ha="center", va="center", fontsize=12,
-                color="white" if value > threshold else "black")
-    ax.set_xticks(range(k), labels=names)
-    ax.set_yticks(range(k), labels=names)
-    ax.set_xlabel("predicted")
+    if k <= MATRIX_COUNTS:
+        for (row, col), value in np.ndenumerate(counts):
+            text = f"{value:g}" if counts.dtype.kind == "f" else str(value)
+            ax.text(col, row, text, ha="center", va="center", fontsize=min(12.0, 120 / k),
+                    color="white" if value > threshold else "black")
+    step = math.ceil(k / MATRIX_TICKS)
+    shown = names[::step]
+    crowded = len(shown) * max(len(name) for name in shown) > 60  # characters side by side under the axes
+    ax.set_xticks(range(0, k, step), labels=shown, rotation=90 if crowded else 0)
+    ax.set_yticks(range(0, k, step), labels=shown)
+    notes = ([] if step == 1 else [f"every {step}th class named"]) + ([] if k <= MATRIX_COUNTS else ["counts in the report"])
+    ax.set_xlabel("predicted" + (f" ({'; '.join(notes)})" if notes else ""))
     ax.set_ylabel("true")
     ax.set_title(f"Confusion matrix (accuracy {accuracy:.3f}, n={total:g})")
     return _fit_margins(fig)
@@ -425,6 +441,9 @@ def _finish_scatter(
     colors = class_colors(num_classes)
     names = [f"class {c}" for c in range(num_classes)] if class_names is None else [shown_text(n) for n in class_names]
     class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
+    if num_classes > LEGEND_CLASSES:  # the rest would run off the figure
+        more = num_classes - LEGEND_CLASSES + 1
+        class_handles = [*class_handles[: LEGEND_CLASSES - 1], Patch(fill=False, edgecolor="none", label=f"... {more} more")]
     split_handles = [
         Line2D([], [], linestyle="none", marker=_marker(name, position), color="dimgray",
                markeredgecolor="black", label=_split_label(name, len(points[name][1])))

@@ -15,8 +15,8 @@ from blobclf.errors import UserError
 from blobclf.table import (
     FINITE_FIX,
     FLOAT32_MAX,
-    MISSING,
     header_hint,
+    is_missing,
     nfc,
     number_fix,
     parse_number,
@@ -24,6 +24,7 @@ from blobclf.table import (
     rows,
     shown_cell,
     shown_columns,
+    written_alike,
 )
 
 LABEL_COLUMN = "label"
@@ -139,7 +140,7 @@ def output_columns(classes: Sequence[str] | None) -> set[str]:
 
 def _number(cell: str, name: str, line: int, column: str) -> float:
     value = parse_number(cell)
-    if cell.strip().lower() in MISSING:  # nan included, as in training tables
+    if is_missing(cell):  # nan included, as in training tables
         raise UserError(
             f"{name}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
             "(blobclf drops no row itself)"
@@ -157,12 +158,14 @@ def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] |
         if text.isascii() and text.isdigit() and len(text) <= 9:
             return int(text)
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a class index (0, 1, ...)")
-    if text not in known and text.lower() in MISSING:
+    if text not in known and is_missing(text):
         raise UserError(
             f"{name}:{line}: {column}={shown_cell(cell)} is a missing class; give every row's class, or remove the "
             f"{column!r} column to predict without known classes (blobclf drops no row itself)"
         )
     if text not in known:
         shown = ", ".join(known)
-        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown})")
+        raise UserError(
+            f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown}){written_alike(text, known)}"
+        )
     return known[text]

@@ -95,8 +95,8 @@ class BlobClassifier(L.LightningModule):
         num_classes: PositiveInt = 4,
         hidden_units: PositiveInt = 8,
         standardize: bool = False,
-        class_names: list[str] | None = None,
-        feature_names: list[str] | None = None,
+        class_names: tuple[str, ...] | None = None,  # not list[str], which jsonargparse checks in quadratic time
+        feature_names: tuple[str, ...] | None = None,
         steps_per_execution: PositiveInt = DEFAULT_STEPS_PER_EXECUTION,
         cuda_graphs: bool = True,
     ) -> None:
@@ -104,6 +104,8 @@ class BlobClassifier(L.LightningModule):
         for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):
             if names is not None and (len(names) != count or len(set(names)) != len(names)):
                 raise ArgumentValueError(f"{what} must be {count} distinct names, got {names!r}")
+        class_names = list(class_names) if class_names is not None else None  # plain lists in checkpoints
+        feature_names = list(feature_names) if feature_names is not None else None
         if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1:
             raise ArgumentValueError(f"steps_per_execution must be an integer >= 1, got {steps_per_execution!r}")
         self.save_hyperparameters()

@@ -30,8 +30,22 @@ from blobclf.errors import UserError
 
 DELIMITERS = ",;\t|"
 """Delimiters the sniffer chooses from when none is given."""
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
-"""Cells (compared stripped and lower-cased) that count as a missing value rather than a bad one."""
+MISSING = frozenset({
+    "", "na", "n/a", "nan", "null", "none", "?",
+    # the rest of pandas' default na_values (read_csv), and MySQL's and PostgreSQL's text exports' NULL
+    "#n/a", "#n/a n/a", "#na", "-nan", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan", "<na>", "\\n",
+})
+"""Cells (compared stripped and lower-cased) that count as a missing value rather than a bad one; so does any
+other spelling of NaN that numpy reads (``+nan``)."""
+SPREADSHEET_ERROR = re.compile(
+    r"#(?:div/0!|value!|ref!|name\?|num!|null!|spill!|calc!|field!|blocked!|connect!|busy!|unknown!|getting_data)"
+    r"|err:\d{3}",
+    re.IGNORECASE,
+)
+"""A formula's error value as Excel (``#DIV/0!``) or LibreOffice (``Err:502``) writes it into a CSV cell (``#N/A`` is
+a missing value, as pandas reads it)."""
+SPREADSHEET_FIX = ("a spreadsheet's error value (its formula failed): correct the formula, or fill the cell in or "
+                   "remove the row (blobclf drops no row itself)")
 SNIFF_BYTES = 64 * 1024
 """At most this much of the header and the rows after it is given to the delimiter sniffer."""
 HEADER_BYTES = 64 * 1024 * 1024
@@ -59,6 +73,8 @@ pandas' ``Unnamed: 0`` (an index saved and read back)."""
 CONTINUOUS_VALUES = 20
 """A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_STEPS = 256
+"""A feature whose range float32 divides into fewer steps than this is read again in float64 to see what it lost."""
 FINITE_FIX = "; write a number between -3.4e38 and 3.4e38, or remove the row (blobclf drops no row itself)"
 """The fix an infinite or too large feature value is refused with."""
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
@@ -406,8 +422,14 @@ def read_table(
     found: list[str] = []
     if target is not None:
         found = list(codes)
-        if any(value.lower() in MISSING for value in found):
+        if any(is_missing(value) for value in found):
             diagnose(header, feature_names, target)
+        error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
+        if error is not None:
+            raise UserError(
+                f"{name}:{_first_line(header, target, error)}: the target column {target!r} holds {error!r}, not a "
+                f"class but {SPREADSHEET_FIX}"
+            )
         order = list(classes) if classes is not None else class_order(found)
         position = {value: i for i, value in enumerate(order)}
         unknown = [value for value in found if value not in position]
@@ -415,6 +437,7 @@ def read_table(
             line = _first_line(header, target, unknown[0])
             raise UserError(
                 f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes ({', '.join(order)})"
+                f"{written_alike(unknown[0], order)}"
             )
         remap = np.array([position[value] for value in found], dtype=np.int64)
         labels = remap[data[:, index[target]].astype(np.int64)]
@@ -422,13 +445,17 @@ def read_table(
     return Table(name, columns, feature_names, x, target, labels, found)
 
 
-def _load(source: Any, header: Header, skiprows: int, converters: dict[int, Any]) -> np.ndarray:
-    """Every cell of ``source`` (the file's name, or its lines) after ``skiprows`` lines, as float32 ``(rows, columns)``."""
+def _load(
+    source: Any, header: Header, skiprows: int, converters: dict[int, Any], usecols: Sequence[int] | None = None,
+    dtype: Any = np.float32,
+) -> np.ndarray:
+    """Every cell of ``source`` (the file's name, or its lines) after ``skiprows`` lines, as float32 ``(rows, columns)``
+    (or the ``usecols`` columns as ``dtype``)."""
     with warnings.catch_warnings():
         # a header-only file is refused in one line; numpy's own notice would repeat it
         warnings.filterwarnings("ignore", message="loadtxt: input contained no data", category=UserWarning)
         return np.loadtxt(
-            source, delimiter=header.delimiter, skiprows=skiprows, dtype=np.float32, comments=None,
+            source, delimiter=header.delimiter, skiprows=skiprows, dtype=dtype, comments=None, usecols=usecols,
             quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
         )
 
@@ -621,6 +648,20 @@ def look_alike_classes(classes: Sequence[str]) -> tuple[str, str] | None:
     return None
 
 
+def written_alike(value: str, classes: Sequence[str]) -> str:
+    """``"; ..."`` naming the class of ``classes`` that ``value`` is written like (as :func:`look_alike_classes` pairs
+    them: ``1.0`` and ``1``, ``Yes`` and ``yes``), for the refusal of a class the model does not know; else ``""``.
+
+    Example:
+        >>> written_alike("0.0", ["0", "1"]), written_alike("maybe", ["0", "1"])
+        ("; it is the class '0' written another way: write the classes as the training table does", '')
+    """
+    for known in classes:
+        if look_alike_classes([known, value]) is not None:
+            return f"; it is the class {known!r} written another way: write the classes as the training table does"
+    return ""
+
+
 def looks_continuous(classes: Sequence[str], rows: int) -> bool:
     """Whether a target's values look like a measurement (a regression target) rather than classes.
 
@@ -636,6 +677,48 @@ def looks_continuous(classes: Sequence[str], rows: int) -> bool:
     if len(classes) * 2 <= rows or len(classes) < CONTINUOUS_VALUES:
         return False
     return all(parse_number(value) is not None for value in classes)
+
+
+def check_float32_precision(header: Header, table: Table) -> None:
+    """Refuse a feature whose values float32, the type of the model's inputs, cannot tell apart.
+
+    float32 keeps about 7 significant digits: Unix times (``1700000000``, ``1700000007``) and other
+    large numbers that differ only in their last digits become one value, and the model trains on
+    a constant column without a word. A column is looked at again, in float64 (numpy's reader,
+    that column alone), only when float32 holds fewer than :data:`FLOAT32_STEPS` values across its
+    range; it is refused when the file's values are more (and differ by more than float64's
+    rounding noise, as ``0.1`` and ``0.30000000000000004 - 0.2`` do).
+
+    Raises:
+        UserError: naming the column, its values and an offset to subtract.
+    """
+    x = table.features
+    if x.shape[0] < 2:
+        return
+    low, high = x.min(axis=0).astype(np.float64), x.max(axis=0).astype(np.float64)
+    size = np.maximum(np.abs(low), np.abs(high)).astype(np.float32)
+    steps = (high - low) / np.spacing(size).astype(np.float64)
+    suspects = [j for j in range(x.shape[1]) if steps[j] < FLOAT32_STEPS and size[j] > 0]
+    if not suspects:
+        return
+    positions = [header.columns.index(table.feature_names[j]) for j in suspects]
+    try:
+        exact = _load(header.path, header, header.line, {}, positions, np.float64)
+    except ValueError:  # lines of spaces: read again without them, as read_table does
+        exact = _load(_nonblank_rows(header), header, 0, {}, positions, np.float64)
+    for j, values in zip(suspects, exact.T, strict=True):
+        low64, high64 = float(values.min()), float(values.max())
+        if high64 - low64 <= 1e-10 * max(abs(low64), abs(high64)):
+            continue  # float64 rounding noise, not values
+        kept, written = len(np.unique(x[:, j])), len(np.unique(values))
+        if written > kept:
+            offset = math.floor(low64) if abs(low64) >= 1 else low64
+            raise UserError(
+                f"{header.path}: feature column {table.feature_names[j]!r} holds values from {low64:.15g} to "
+                f"{high64:.15g} that float32, the type of the model's inputs, cannot tell apart ({written} distinct "
+                f"values in the file, {kept} as float32); subtract an offset (such as {offset:.15g}) from the column "
+                "so that its values are small, and the same from the rows you predict"
+            )
 
 
 def check_classes(table: Table, test_size: float, val_size: float | None = None, separate_test: bool = False) -> None:
@@ -694,7 +777,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
             raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
         for i, column in checked:
             cell = row[i].strip()
-            if cell.lower() in MISSING:
+            if is_missing(cell):
                 missing.setdefault(column, [line, 0])[1] += 1
                 continue
             if column == target:
@@ -766,6 +849,20 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
             raise UserError(f"{name}:{physical}: not a readable CSV row ({error})") from None
 
 
+def is_missing(cell: str) -> bool:
+    """Whether a cell is a missing value: one of :data:`MISSING`, or another spelling of NaN that numpy reads.
+
+    Example:
+        >>> [is_missing(cell) for cell in (" NA ", "+NaN", "#N/A", "0", "n")]
+        [True, True, True, False, False]
+    """
+    text = cell.strip()
+    if text.lower() in MISSING:
+        return True
+    value = parse_number(text) if "n" in text.lower() else None
+    return value is not None and math.isnan(value)
+
+
 def _first_line(header: Header, column: str, value: str) -> int:
     position = header.columns.index(column)
     for line, row in rows(header):
@@ -825,6 +922,8 @@ def number_fix(cell: str) -> str:
         "; write it as '-1234.5' (an ASCII '-', no spaces between digits, '.' as the decimal point)"
     """
     text = cell.strip()
+    if SPREADSHEET_ERROR.fullmatch(text):
+        return f"; it is {SPREADSHEET_FIX}"
     if "\u2212" in text or SPACE_GROUPS.fullmatch(text):  # a typographic minus, digits grouped by spaces
         plain = re.sub(r"(?<=\d)\s+(?=\d{3})", "", text.replace("\u2212", "-"))
         if DECIMAL_COMMA.fullmatch(plain):

@@ -51,16 +51,27 @@ def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any
     """Refuse, before anything runs, a command that would split a training table changed since the checkpoint.
 
     ``fit`` and ``validate`` always split the training table again; ``test`` and ``predict`` do
-    unless a separate ``test_path`` (or, for ``predict``, a ``predict_file``) is given.
+    unless a separate ``test_path`` (or, for ``predict``, a ``predict_file``) is given. A
+    ``test_path`` or ``predict_file`` given now that holds the training table's very bytes is named
+    in a note: its rows were trained on.
     """
     data = config.get("data")
     class_path = data.get("class_path") if hasattr(data, "get") else None
     if not class_path or str(class_path).rsplit(".", 1)[-1] != TableDataModule.__name__:
         return
     init = data.get("init_args")
-    uses_table = subcommand in ("fit", "validate") or (
-        not init.get("test_path") and not (subcommand == "predict" and init.get("predict_file"))
-    )
+    state = checkpoint.get(TableDataModule.__qualname__)
+    recorded = state.get("sha256") if isinstance(state, dict) else None
+    trained = (checkpoint.get("datamodule_hyper_parameters") or {}).get("test_path")
+    test_path, predict_file = init.get("test_path"), init.get("predict_file")
+    given = test_path if subcommand in ("test", "validate") and test_path != trained else None
+    given = predict_file if subcommand == "predict" and predict_file else given
+    if given and recorded and Path(given).is_file() and file_sha256(given) == recorded:
+        # not refused: in-sample scores can be wanted, but never taken for a test's
+        scores = "an accuracy on them overstates" if subcommand == "predict" else "its scores overstate"
+        print(f"note: {given} is the table the model was trained on (the same bytes): most of its rows are training "
+              f"rows, so {scores} how the model does on new rows")
+    uses_table = subcommand in ("fit", "validate") or (not test_path and not (subcommand == "predict" and predict_file))
     if uses_table and init.get("path"):
         path = str(init.get("path"))
         if not Path(path).is_file():

@@ -19,6 +19,7 @@ from blobclf.points import Points, output_columns, read_points
 from blobclf.table import (
     Table,
     check_classes,
+    check_float32_precision,
     check_identifiers,
     check_named,
     header_hint,
@@ -107,6 +108,64 @@ def check_split(path: str, rows: int, classes: int, fraction: float, option: str
     raise UserError(f"{path}: {problem}; a stratified split needs every class in each part: try {option} {good:.2f}")
 
 
+def check_every_class(
+    table: Table, rows: np.ndarray, kept: np.ndarray, held: np.ndarray, fraction: float, seed: int, option: str,
+    split: str,
+) -> None:
+    """Refuse a stratified split that leaves a class out of a part, with a fraction that keeps it in both.
+
+    scikit-learn gives each class its share of each part, rounded: a class of 2 rows in 102 gets
+    0.4 of the 21 test rows, and so none. The test or validation split would then say nothing of
+    that class, and its scores there would be empty.
+
+    Args:
+        table: The training table.
+        rows: The rows that were split (the table, or its training split for validation).
+        kept: The rows kept for training.
+        held: The rows held out.
+        fraction: The fraction held out.
+        seed: The split's random state.
+        option: The option that sets ``fraction``.
+        split: What the held-out part is called.
+
+    Raises:
+        UserError: naming the class and the part it is missing from.
+    """
+    assert table.labels is not None
+    classes = len(table.classes)
+    for part, name in ((held, split), (kept, "training")):
+        counts = np.bincount(table.labels[part], minlength=classes)
+        if counts.min() > 0:
+            continue
+        absent = int(counts.argmin())
+        total = int((table.labels[rows] == absent).sum())
+        good = _fraction_keeping_every_class(table.labels, rows, fraction, seed)
+        fix = f"try {option} {good:.2f}, or add rows of it" if good is not None else "add rows of it or remove them"
+        raise UserError(
+            f"{table.path}: the stratified split leaves class {table.classes[absent]!r} ({total} rows"
+            f"{'' if len(rows) == len(table.labels) else ' in the training split'}) out of the "
+            f"{name} split ({option} {fraction} gives each class its share of {len(held)} held-out rows, rounded), "
+            f"which would then say nothing of it; {fix}"
+        )
+
+
+def _fraction_keeping_every_class(labels: np.ndarray, rows: np.ndarray, fraction: float, seed: int) -> float | None:
+    """The held-out fraction nearest ``fraction`` (0.05 to 0.95, by 0.01) whose split of ``rows`` keeps every class in
+    both parts, found by splitting; ``None`` if there is none within 0.3 of it."""
+    classes = len(np.unique(labels[rows]))
+    candidates = sorted((c / 100 for c in range(5, 96)), key=lambda c: (abs(c - fraction), c))
+    for candidate in candidates:
+        if abs(candidate - fraction) > 0.3:
+            break
+        try:
+            kept, held = train_test_split(rows, test_size=candidate, random_state=seed, stratify=labels[rows])
+        except ValueError:
+            continue
+        if len(np.unique(labels[kept])) == classes == len(np.unique(labels[held])):
+            return candidate
+    return None
+
+
 class TableDataModule(SplitDataModule):
     """A classification table read from a CSV file with a header row.
 
@@ -150,11 +209,11 @@ class TableDataModule(SplitDataModule):
         self,
         path: str,
         target: str,
-        features: list[str] | None = None,
+        features: tuple[str, ...] | None = None,  # not list[str], which jsonargparse checks in quadratic time
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
-        classes: list[str] | None = None,
+        classes: tuple[str, ...] | None = None,
         standardize: bool = True,
         test_size: OpenUnitInterval = 0.2,
         val_size: OpenUnitInterval | None = None,
@@ -280,7 +339,9 @@ class TableDataModule(SplitDataModule):
         table = self._read(hp.path)
         self.table_sha256 = file_sha256(hp.path)
         self._columns = table.columns
-        if hp.classes is None:
+        new_run = hp.classes is None  # a resumed or evaluated run keeps the table and splits it trained on
+        if new_run:
+            check_float32_precision(read_header(hp.path, hp.delimiter), table)
             hp.classes = table.classes
             pair = look_alike_classes(table.classes)
             if pair:
@@ -295,6 +356,12 @@ class TableDataModule(SplitDataModule):
             )
         assert table.labels is not None
         separate_test = hp.test_path is not None
+        if new_run and separate_test and os.path.isfile(hp.test_path) and file_sha256(hp.test_path) == self.table_sha256:
+            raise UserError(
+                f"--data.test_path {hp.test_path!r} is the training table {hp.path!r} (the same bytes): validation and "
+                "the test would run on the rows trained on; give a table of other rows, or leave --data.test_path out "
+                "to hold out --data.test_size of the table"
+            )
         check_classes(table, hp.test_size, hp.val_size if not separate_test else None, separate_test)
         x = torch.from_numpy(table.features)
         y = torch.from_numpy(table.labels)
@@ -309,11 +376,18 @@ class TableDataModule(SplitDataModule):
                 train, test = train_test_split(
                     train, test_size=hp.test_size, random_state=hp.random_state, stratify=table.labels
                 )
+                if new_run:
+                    check_every_class(table, np.arange(len(y)), train, test, hp.test_size, hp.random_state,
+                                      "--data.test_size", "test")
                 self.splits["test"] = (x[test], y[test])
             if hp.val_size is not None:
+                kept = train
                 train, val = train_test_split(
                     train, test_size=hp.val_size, random_state=hp.random_state, stratify=table.labels[train]
                 )
+                if new_run:
+                    check_every_class(table, kept, train, val, hp.val_size, hp.random_state, "--data.val_size",
+                                      "validation")
                 self.splits["val"] = (x[val], y[val])
         except ValueError as error:  # too few rows for a stratified split of this size
             raise UserError(f"{hp.path}: cannot split {len(y)} rows into {len(table.classes)} classes: {error}") from None

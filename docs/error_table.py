@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,12 +79,17 @@ def main() -> None:
     (cwd / "t_header.csv").write_text("a,b,kind\n")
     (cwd / "t_good.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_other.csv").write_text("a,c,kind\n1,2,x\n")
+    shutil.copy(cwd / "t_good.csv", cwd / "t_same.csv")
     (cwd / "flowers.csv").write_text("id,sepal_length,sepal_width,petal_length\nf1,5.1,3.5,1.4\n")
     (cwd / "t_unnamed.csv").write_text(",a,b,kind\n" + "".join(f"{i},{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_underscore.csv").write_text("a,b,kind\n1,2,x\n1_000,4,y\n")
     (cwd / "t_extra.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]},{i * 10}\n" for i in range(20)))
     (cwd / "t.parquet").write_bytes(b"PAR1" + bytes(60))
     (cwd / "t_comma.csv").write_text("a;b;kind\n5,1;2;x\n")
+    (cwd / "t_divzero.csv").write_text("a,b,kind\n1,2,x\n#DIV/0!,4,y\n")
+    (cwd / "t_imbalanced.csv").write_text(
+        "a,b,kind\n" + "".join(f"{i % 9},{i % 4},common\n" for i in range(100)) + "1,2,rare\n3,1,rare\n")
+    (cwd / "t_stamp.csv").write_text("a,t,kind\n" + "".join(f"{i % 7},{1700000000 + i},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_trailing.csv").write_text("a;b;kind;\n1.5;2;x;\n")
     (cwd / "t_small.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{'xyz'[i % 3]}\n" for i in range(9)))
     (cwd / "predicted.csv").write_text(
@@ -232,6 +238,11 @@ def main() -> None:
         ["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
         ["test", "--ckpt_path", "shared.ckpt"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_pipe.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_divzero.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_stamp.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_imbalanced.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.test_path", "t_same.csv"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

@@ -357,3 +357,56 @@ def test_large_splits_are_drawn_as_a_sample_and_the_legend_says_so():
     title = decision_boundary(lambda p: (p[:, 0] > 0).astype(np.int64), splits, 4).axes[0].get_title()
     expected = np.mean((features[:500, 0] > 0).astype(np.int64) == labels[:500])
     assert title.endswith(f"(test accuracy {expected:.3f})")
+
+
+def test_decision_boundary_of_features_near_float32s_largest_value(tmp_path):
+    """Two features spanning -3e38 to 3.4e38 (valid float32 values, as a table may hold) overflowed the grid's
+    bounds to inf: 'Axis limits cannot be NaN or Inf' after training, and the run's model.json never written."""
+    rng = np.random.default_rng(0)
+    x = np.clip(rng.normal(size=(40, 2)) * 2e38, -3.0e38, 3.4e38).astype(np.float32)
+    x[0] = [3.4e38, -3.0e38]
+    splits = {"train": (x, (x[:, 0] > 0).astype(np.int64))}
+    calls: list[np.ndarray] = []
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        calls.append(points)
+        return (points[:, 0] > 0).astype(np.int64)
+
+    fig = decision_boundary(predict, splits, 2, resolution=20)
+    grid = calls[0]
+    assert grid.dtype == np.float32 and np.isfinite(grid).all()
+    assert grid[:, 0].max() == np.float32(3.4028235e38) and grid[:, 0].min() < -3.0e38
+    assert_readable_png(save_figure(fig, tmp_path / "boundary.png"))
+
+
+def test_a_confusion_matrix_of_hundreds_of_classes_is_drawn_without_a_text_per_cell(tmp_path):
+    """300 classes wrote 90,000 counts in overlapping 12-point text and 300 names per axis: 90 s per figure, in every
+    fit and test of such a table, for a picture no one could read. Up to 20 classes every count is written."""
+    import time
+
+    k = 300
+    matrix = np.diag(np.arange(1, k + 1))
+    start = time.perf_counter()
+    fig = confusion_matrix_figure(matrix, [f"class {c}" for c in range(k)])
+    assert_readable_png(save_figure(fig, tmp_path / "matrix.png"))
+    assert time.perf_counter() - start < 15  # about 1 s
+    ax = fig.axes[0]
+    assert len(ax.texts) == 0 and ax.get_title() == "Confusion matrix (accuracy 1.000, n=45150)"
+    assert [t.get_text() for t in ax.get_xticklabels()][:3] == ["class 0", "class 15", "class 30"]
+    assert ax.get_xlabel() == "predicted (every 15th class named; counts in the report)"
+    _assert_every_text_inside(fig)
+    small = confusion_matrix_figure(np.diag(np.arange(1, 21)), [str(c) for c in range(20)]).axes[0]
+    assert len(small.texts) == 400 and small.get_xlabel() == "predicted" and len(small.get_xticklabels()) == 20
+    _assert_every_text_inside(small.figure)
+
+
+def test_a_scatter_legend_of_hundreds_of_classes_names_a_few_and_counts_the_rest():
+    """A legend of 300 classes ran off the figure (cut after the 22nd, under the split legend)."""
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(600, 2)).astype(np.float32)
+    labels = np.arange(600) % 300
+    fig = data_scatter({"train": (features[:400], labels[:400]), "test": (features[400:], labels[400:])}, 300,
+                       [f"species {c}" for c in range(300)])
+    _assert_every_text_inside(fig)
+    classes = next(artist for artist in fig.axes[0].artists if isinstance(artist, Legend))
+    assert [t.get_text() for t in classes.get_texts()] == [f"species {c}" for c in range(11)] + ["... 289 more"]

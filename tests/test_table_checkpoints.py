@@ -104,3 +104,24 @@ def test_a_test_on_another_table_logs_beside_the_test_of_the_split_as_its_report
         events.Reload()
         accuracy = json.loads((run / report).read_text())["accuracy"]
         assert [(e.step, e.value) for e in events.Scalars("test/acc")] == [(0, pytest.approx(accuracy))], folder
+
+
+def test_the_training_table_as_a_test_table_is_refused_when_training_and_named_when_evaluating(cli):
+    """fit --data.test_path with the training table's bytes validated (and chose the best checkpoint) on the rows it
+    trained on, and test/predict on them printed in-sample scores as a test's, without a word."""
+    write_dataset("iris", cli.cwd)
+    shutil.copy(cli.cwd / "iris.csv", cli.cwd / "copy.csv")
+    line = one_error(cli(*FIT, "--data.path", "iris.csv", "--data.test_path", "copy.csv", "--trainer.max_epochs", "2"))
+    assert line == ("--data.test_path 'copy.csv' is the training table 'iris.csv' (the same bytes): validation and the "
+                    "test would run on the rows trained on; give a table of other rows, or leave --data.test_path out "
+                    "to hold out --data.test_size of the table")
+    assert not (cli.cwd / "checkpoints").exists()
+    assert cli(*FIT, "--data.path", "iris.csv", "--trainer.max_epochs", "2").returncode == 0
+    note = "note: copy.csv is the table the model was trained on (the same bytes): most of its rows are training rows, so "
+    tested = cli("test", "--ckpt_path", "last", "--data.test_path", "copy.csv")
+    assert tested.returncode == 0 and f"{note}its scores overstate how the model does on new rows\n" in tested.stdout
+    predicted = cli("predict", "--ckpt_path", "last", "--data.predict_file", "copy.csv")
+    assert predicted.returncode == 0
+    assert f"{note}an accuracy on them overstates how the model does on new rows\n" in predicted.stdout
+    # the run's own held-out split and other tables get no note
+    assert "note:" not in cli("test", "--ckpt_path", "last").stdout

@@ -603,3 +603,47 @@ def test_distinct_classes_get_no_note(cli):
                  "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
     assert result.returncode == 0, result.output
     assert "note:" not in result.output
+
+
+@pytest.mark.parametrize("cell", ["-nan", "+NaN", "#N/A", "<NA>", "1.#IND", "-1.#QNAN", "\\N"])
+def test_every_spelling_of_a_missing_value_that_tools_write_is_one(tmp_path, monkeypatch, cell):
+    """pandas' other NA strings, C's -nan and MySQL's \\N were 'not a number' with the fix of leaving the column out,
+    or 'not a finite number' (-nan); Excel's #N/A in the target became a class."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", f"a,b,kind\n1,2,x\n{cell},3,y\n4,5,x\n6,7,y\n")
+    assert refused(read_table, "t.csv", "kind") == f"t.csv: {MISSING_A.format(3)}"
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == (
+        f"t.csv:3: a={cell!r} is a missing value; fill it in or remove the row (blobclf drops no row itself)"
+    )
+    write(tmp_path / "k.csv", f"a,b,kind\n1,2,x\n3,3,{cell}\n4,5,x\n6,7,y\n")
+    assert refused(read_table, "k.csv", "kind") == (
+        "k.csv: column 'kind' has 1 missing value (first on line 3); fill them in or remove those rows (blobclf drops "
+        "no row itself)"
+    )
+
+
+@pytest.mark.parametrize("cell", ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "Err:502"])
+def test_a_spreadsheets_error_value_is_named_as_one_in_features_and_target(tmp_path, monkeypatch, cell):
+    """A formula's error (Excel's #DIV/0!, LibreOffice's Err:502) was 'not a number' with the fix of leaving a numeric
+    column out, and in the target column it became a class of its own."""
+    monkeypatch.chdir(tmp_path)
+    fix = ("a spreadsheet's error value (its formula failed): correct the formula, or fill the cell in or remove the "
+           "row (blobclf drops no row itself)")
+    write(tmp_path / "t.csv", f"a,b,kind\n1,2,x\n{cell},3,y\n4,5,x\n6,7,y\n")
+    assert refused(read_table, "t.csv", "kind") == f"t.csv:3: feature column 'a' holds {cell!r}, not a number; it is {fix}"
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={cell!r} is not a number; it is {fix}"
+    write(tmp_path / "k.csv", f"a,b,kind\n1,2,x\n3,3,y\n4,5,{cell}\n6,7,y\n2,2,x\n")
+    assert refused(read_table, "k.csv", "kind") == f"k.csv:4: the target column 'kind' holds {cell!r}, not a class but {fix}"
+
+
+@pytest.mark.parametrize(("cell", "known"), [("1.0", "1"), ("Setosa", "setosa")])
+def test_a_class_written_another_way_in_a_test_or_prediction_input_is_named(tmp_path, monkeypatch, cell, known):
+    """A test table of classes 1.0, 2.0 (pandas writes an int column as float once it held a NaN) was refused as
+    '1.0 is not one of the model's classes (0, 1, 2)', leaving the user to see that 1.0 is 1."""
+    monkeypatch.chdir(tmp_path)
+    classes = ["0", "1", "2"] if known == "1" else ["setosa", "virginica"]
+    write(tmp_path / "t.csv", f"a,b,kind\n1,2,{classes[0]}\n3,4,{cell}\n")
+    message = (f"t.csv:3: kind={cell!r} is not one of the model's classes ({', '.join(classes)}); it is the class "
+               f"{known!r} written another way: write the classes as the training table does")
+    assert refused(read_table, "t.csv", "kind", classes=classes) == message
+    assert refused(read_points, "t.csv", ["a", "b"], classes, "kind") == message
