@@ -125,3 +125,18 @@ def test_the_training_table_as_a_test_table_is_refused_when_training_and_named_w
     assert f"{note}an accuracy on them overstates how the model does on new rows\n" in predicted.stdout
     # the run's own held-out split and other tables get no note
     assert "note:" not in cli("test", "--ckpt_path", "last").stdout
+
+
+def test_a_test_table_without_some_classes_says_that_they_count_as_zero_in_the_macro_f1(cli):
+    write_dataset("iris", cli.cwd)
+    assert cli(*FIT, "--data.path", "iris.csv", "--trainer.max_epochs", "3").returncode == 0
+    header, *rows = list(csv.reader((cli.cwd / "iris.csv").open()))
+    with (cli.cwd / "setosa.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, *[row for row in rows if row[-1] == "setosa"]])
+    result = cli("test", "--ckpt_path", "last", "--data.test_path", "setosa.csv")
+    assert result.returncode == 0, result.output
+    report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last-setosa.json").read_text())
+    assert [row["support"] for row in report["per_class"]] == [50, 0, 0]
+    assert ("note: 2 of the model's 3 classes have no row in this data ('versicolor', 'virginica'): their F1 counts "
+            "as 0 in the macro F1 (see per_class in the report)\n") in result.stdout
+    assert "note:" not in cli("test", "--ckpt_path", "last").stdout  # the held-out split holds every class
