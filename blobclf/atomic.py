@@ -42,7 +42,35 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
             size limit, also when ``torch.save`` wraps it in a ``RuntimeError``) is raised again
             naming ``path``.
     """
-    path = Path(path)
+
+    def fill(fd: int, tmp: str) -> None:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    return _through_temporary(Path(path), fill, replace)
+
+
+def atomic_save(path: str | os.PathLike[str], save: Callable[[str], object]) -> Path:
+    """:func:`atomic_write` for a library function that writes a file given its path (``save(temporary)``).
+
+    The temporary is named and held as :func:`atomic_write`'s, so a kill's leftover is removed by
+    the next write of ``path`` and a live write's is kept.
+    """
+
+    def fill(fd: int, tmp: str) -> None:
+        os.close(fd)
+        save(tmp)
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
+
+    return _through_temporary(Path(path), fill, replace=True)
+
+
+def _through_temporary(path: Path, fill: Callable[[int, str], None], replace: bool) -> Path:
+    """Make a held temporary beside ``path``, ``fill(fd, temporary)`` it (``fd`` is the caller's to
+    close), then rename or link it into place (see :func:`atomic_write`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if fcntl is not None:  # a live write's temporary is locked, and kept
         with contextlib.suppress(OSError):
@@ -51,10 +79,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
     held = _hold(fd)  # until the file has its name: remove_leftovers leaves a live write's temporary alone
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        fill(fd, tmp)
         if replace:
             os.replace(tmp, path)
         else:
@@ -64,36 +89,6 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
         refused = _os_error(error)
         if refused is not None and refused.filename is None:
             raise OSError(refused.errno, refused.strerror or str(refused), os.fspath(path)) from error
-        raise
-    finally:
-        if held is not None:
-            os.close(held)
-    _fsync_folder(path.parent)
-    return path
-
-
-def atomic_save(path: str | os.PathLike[str], save: Callable[[str], object]) -> Path:
-    """:func:`atomic_write` for a library function that writes a file given its path (``save(temporary)``).
-
-    The temporary is named and held as :func:`atomic_write`'s, so a kill's leftover is removed by
-    the next write of ``path`` and a live write's is kept.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fcntl is not None:
-        with contextlib.suppress(OSError):
-            remove_leftovers(path.parent, path.name)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    held = _hold(fd)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        save(tmp)
-        with open(tmp, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
         raise
     finally:
         if held is not None:

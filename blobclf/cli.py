@@ -463,10 +463,10 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
         self.ckpt_given = ""
+        """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.run_logs: tuple[str, str, int] | None = None
         """The log root, checkpoint root and version of the checkpoint's run, found from the folder
         it was started in, for a command run in another folder (see :func:`logs_where_started`)."""
-        """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
         _check_seed(self.config[subcommand] if subcommand else self.config)
