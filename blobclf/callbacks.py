@@ -211,6 +211,15 @@ class RunCheckpoint(ModelCheckpoint):
         self._last_written_at = time.monotonic()
 
 
+def run_checkpoint(trainer: L.Trainer) -> RunCheckpoint | None:
+    """The run's own :class:`RunCheckpoint` among the trainer's callbacks.
+
+    Not ``trainer.checkpoint_callback``: that is the first ``ModelCheckpoint`` in the list, and a
+    user's ``--trainer.callbacks+=ModelCheckpoint`` comes before the run's own.
+    """
+    return next((c for c in trainer.callbacks if isinstance(c, RunCheckpoint)), None)
+
+
 class RunExport(Callback):
     """At the end of ``fit``, export the trained model and draw the run's figures.
 
@@ -272,7 +281,7 @@ class RunExport(Callback):
         # model.json goes first and comes back last: a run stopped while it is exported (a kill, a
         # full disk) never shows it beside a model.pth of other weights, and its resume exports again
         (directory / METADATA_NAME).unlink(missing_ok=True)
-        checkpoint = trainer.checkpoint_callback
+        checkpoint = run_checkpoint(trainer)
         metrics = dict((getattr(checkpoint, "epoch_values", None) or {}).get("metrics", {}))
         metrics.update({k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k})
         summary = "  ".join(f"{k}={v:.5f}" for k, v in sorted(metrics.items()))
@@ -313,7 +322,7 @@ class RunExport(Callback):
             **self.training,
             "log_dir": log_dir,
         }
-        checkpoint = trainer.checkpoint_callback
+        checkpoint = run_checkpoint(trainer)
         if checkpoint is not None:
             extra["checkpoints"] = {"best": checkpoint.best_model_path, "last": checkpoint.last_model_path}
         return extra
@@ -400,7 +409,7 @@ def exported_step(directory: Path) -> int | None:
 
 
 def _run_folder(trainer: L.Trainer) -> Path:
-    checkpoint = trainer.checkpoint_callback
+    checkpoint = run_checkpoint(trainer)
     return Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
 
 

@@ -28,7 +28,7 @@ from torch.optim import Optimizer
 
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
-from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
+from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, run_checkpoint, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
@@ -810,7 +810,7 @@ class BlobCLI(LightningCLI):
             log_dir = log_dir if log_dir is not None and not Path(log_dir).exists() else None
             made = self.claimed is not None or self.made_dirpath[0]
             roots = [self.claimed[0]] if self.claimed is not None and self.claimed[2] else []
-            checkpoint_dir = getattr(self.trainer.checkpoint_callback, "dirpath", None) if made else None
+            checkpoint_dir = getattr(run_checkpoint(self.trainer), "dirpath", None) if made else None
             roots += [os.fspath(Path(checkpoint_dir).parent)] if checkpoint_dir and self.made_dirpath[1] else []
             roots += [os.fspath(Path(log_dir).parent)] if log_dir is not None and not Path(log_dir).parent.exists() else []
             stop.new_run = (checkpoint_dir, log_dir, tuple(roots))

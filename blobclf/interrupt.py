@@ -17,6 +17,7 @@ import lightning as L
 from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
+from blobclf.callbacks import run_checkpoint
 from blobclf.errors import Stopped, UserError
 from blobclf.unstarted import remove_unstarted_run
 
@@ -109,7 +110,7 @@ class GracefulStop(Callback):
         self.stopped_after_epoch = None
         self.exporting = False
         self._processes = trainer.world_size
-        checkpoint = trainer.checkpoint_callback
+        checkpoint = run_checkpoint(trainer)
         self.run_folder = getattr(checkpoint, "dirpath", None)
         if threading.current_thread() is not threading.main_thread():
             return  # signal handlers can only be set from the main thread

@@ -359,14 +359,22 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
 def best_checkpoint(last: str | os.PathLike[str]) -> str | None:
     """The best checkpoint recorded by the checkpoint callback's state in ``last``."""
     checkpoint = load_checkpoint(last)
-    for key, state in checkpoint.get("callbacks", {}).items():
-        if "Checkpoint" in key and isinstance(state, dict) and state.get("best_model_path"):
+    for state in _checkpoint_states(checkpoint):
+        if state.get("best_model_path"):
             # the best checkpoint lies beside last.ckpt: a stored path elsewhere (a run folder
             # copied or moved, or an edited checkpoint) is never followed out of the run's folder
             local = Path(last).parent / Path(str(state["best_model_path"])).name
             if local.is_file():
                 return os.fspath(local)
     return None
+
+
+def _checkpoint_states(checkpoint: dict[str, Any]) -> list[dict[str, Any]]:
+    """The states of a checkpoint's checkpoint callbacks, the run's own (``RunCheckpoint``) first:
+    a ``ModelCheckpoint`` the user added records its own best, elsewhere."""
+    states = [(key, state) for key, state in checkpoint.get("callbacks", {}).items()
+              if "Checkpoint" in str(key) and isinstance(state, dict)]
+    return [state for key, state in sorted(states, key=lambda item: not str(item[0]).startswith("RunCheckpoint"))]
 
 
 def saved_best(run: str | os.PathLike[str]) -> str | None:
@@ -384,8 +392,8 @@ def saved_best(run: str | os.PathLike[str]) -> str | None:
             checkpoint = load_checkpoint(path)
         except UserError:
             continue  # not a checkpoint of this run (or deleted meanwhile): look further
-        for key, state in checkpoint.get("callbacks", {}).items():
-            if "Checkpoint" in key and isinstance(state, dict) and state.get("best_model_path"):
+        for state in _checkpoint_states(checkpoint):
+            if state.get("best_model_path"):
                 recorded = Path(run) / Path(str(state["best_model_path"])).name  # never out of the run's folder
                 if recorded.is_file() and recorded.name != LAST_NAME:
                     return os.fspath(recorded)

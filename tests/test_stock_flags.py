@@ -1,0 +1,31 @@
+"""Stock LightningCLI options a Lightning user passes to blobclf: they work as Lightning documents them,
+or are refused up front in one line naming the option and the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+NO_EXPORTS = ("--export.figures", "false", "--export.onnx", "false")
+
+
+def test_a_second_model_checkpoint_keeps_the_runs_own_folder_exports_and_best(cli, tmp_path):
+    # Lightning's trainer.checkpoint_callback is the first ModelCheckpoint: the user's, added before
+    # the run's own; the exports went into the user's folder and "last checkpoint:" was empty
+    result = cli("fit", "--trainer.max_epochs", "3", "--trainer.callbacks+=ModelCheckpoint",
+                 "--trainer.callbacks.monitor", "val/loss", "--trainer.callbacks.mode", "min",
+                 "--trainer.callbacks.dirpath", "extra", "--trainer.callbacks.save_top_k", "2",
+                 "--trainer.callbacks.filename", "{epoch}", *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    run = tmp_path / "checkpoints" / "version_0"
+    assert "best checkpoint: checkpoints/version_0/best-epoch=2-val_acc=0.6400.ckpt" in result.stdout
+    assert "last checkpoint: checkpoints/version_0/last.ckpt" in result.stdout
+    assert "exported metadata: checkpoints/version_0/model.json" in result.stdout
+    assert sorted(p.name for p in run.iterdir()) == ["best-epoch=2-val_acc=0.6400.ckpt", "last.ckpt", "model.json",
+                                                      "model.pth"]
+    assert sorted(p.name for p in (tmp_path / "extra").iterdir()) == ["epoch=1.ckpt", "epoch=2.ckpt"]
+    metadata = json.loads((run / "model.json").read_text())
+    assert Path(metadata["checkpoints"]["best"]).name == "best-epoch=2-val_acc=0.6400.ckpt"
+    tested = cli("test", "--ckpt_path", "best")
+    assert tested.returncode == 0, tested.output
+    assert (run / "test_report-best-epoch=2-val_acc=0.6400.json").is_file()
