@@ -22,6 +22,7 @@ from blobclf.export import (
     checkpoint_tag,
     export_onnx,
     export_weights,
+    in_float32,
     names_metadata,
     public_hparams,
     report_name,
@@ -289,7 +290,7 @@ class RunExport(Callback):
         if checkpoint is not None:
             print(f"best checkpoint: {shown(checkpoint.best_model_path)}")
             print(f"last checkpoint: {shown(checkpoint.last_model_path)}")
-        model = pl_module.model
+        model = in_float32(pl_module.model)
         check_weights = getattr(pl_module, "check_weights", None)
         if check_weights is not None:
             check_weights()
@@ -299,7 +300,7 @@ class RunExport(Callback):
             print(f"exported onnx: {shown(export_onnx(model, directory / ONNX_NAME, num_features))}")
         if self.figures and trainer.datamodule is not None:
             print("drawing figures ...", flush=True)
-            saved = _fit_figures(trainer, pl_module, directory, log_dir)
+            saved = _fit_figures(trainer, pl_module, model, directory, log_dir)
             print(f"figures: {', '.join(shown(p) for p in saved.values())}")
             from blobclf.artifacts import skipped_figures
 
@@ -413,8 +414,11 @@ def _run_folder(trainer: L.Trainer) -> Path:
     return Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
 
 
-def _fit_figures(trainer: L.Trainer, pl_module: L.LightningModule, folder: Path, log_dir: str | None) -> dict[str, Path]:
-    """Draw the run's figures into ``folder`` and the logger's TensorBoard run."""
+def _fit_figures(
+    trainer: L.Trainer, pl_module: L.LightningModule, model: torch.nn.Module, folder: Path, log_dir: str | None
+) -> dict[str, Path]:
+    """Draw the run's figures of ``model`` (the trained model, in float32) into ``folder`` and the logger's
+    TensorBoard run."""
     from blobclf import artifacts
 
     experiment = _tensorboard(trainer)
@@ -422,7 +426,6 @@ def _fit_figures(trainer: L.Trainer, pl_module: L.LightningModule, folder: Path,
         experiment.flush()  # the curves are read back from the event files
     datamodule = trainer.datamodule
     curves = artifacts.read_curves(log_dir) if log_dir else {}
-    model = pl_module.model
     names = getattr(pl_module, "classes", None)
     columns = datamodule.hparams.get("features")  # a table's feature columns; blobs have none
     drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names, columns)
@@ -460,7 +463,7 @@ class TestReport(Callback):
         folder = Path(trainer.ckpt_path).parent if trainer.ckpt_path else Path(".")
         features, labels = trainer.datamodule.splits["test"]
         loss = trainer.callback_metrics.get("test/loss")
-        report = artifacts.evaluate(pl_module.model, features, labels, loss=float(loss) if loss is not None else None,
+        report = artifacts.evaluate(in_float32(pl_module.model), features, labels, loss=float(loss) if loss is not None else None,
                                     class_names=getattr(pl_module, "classes", None))
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import platform
@@ -54,6 +55,18 @@ def library_versions() -> dict[str, str]:
         except Exception:  # not installed as a distribution (e.g. run from a source tree)
             versions[package] = "unknown"
     return versions
+
+
+def in_float32(model: nn.Module) -> nn.Module:
+    """``model`` itself if its floating-point weights are float32, else a float32 copy.
+
+    A run trained with ``--trainer.precision 64-true`` (or ``bf16-true``) holds its weights in that
+    dtype; the exports, figures and reports take float32 points, as the tutorial's model does.
+    """
+    tensors = [*model.parameters(), *model.buffers()]
+    if all(t.dtype == torch.float32 for t in tensors if t.is_floating_point()):
+        return model
+    return copy.deepcopy(model).float()
 
 
 def export_weights(model: BlobModel, directory: str | os.PathLike[str]) -> Path:

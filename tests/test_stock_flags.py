@@ -29,3 +29,23 @@ def test_a_second_model_checkpoint_keeps_the_runs_own_folder_exports_and_best(cl
     tested = cli("test", "--ckpt_path", "best")
     assert tested.returncode == 0, tested.output
     assert (run / "test_report-best-epoch=2-val_acc=0.6400.json").is_file()
+
+
+def test_a_run_trained_in_64_bit_precision_exports_float32_and_tests_in_64_bit(cli, tmp_path):
+    # the double-precision model met float32 points in the ONNX export: a RuntimeError traceback, no model.json
+    import torch
+
+    from blobclf.export import load_model
+
+    result = cli("fit", "--trainer.max_epochs", "3", "--trainer.precision", "64-true", "--export.figures", "false")
+    assert result.returncode == 0, result.output
+    assert "final metrics: train/acc=0.60875  train/loss=0.99856  val/acc=0.64000  val/loss=0.96168" in result.stdout
+    run = tmp_path / "checkpoints" / "version_0"
+    weights = torch.load(run / "model.pth", weights_only=True)
+    assert {tensor.dtype for tensor in weights.values()} == {torch.float32}
+    assert (run / "model.onnx").is_file() and (run / "model.json").is_file()
+    model = load_model(run / "model.pth")
+    assert model(torch.zeros(3, 2)).dtype == torch.float32
+    tested = cli("test", "--ckpt_path", "last", "--trainer.precision", "64-true")
+    assert tested.returncode == 0, tested.output
+    assert json.loads((run / "test_report-last.json").read_text())["accuracy"] == 0.64
