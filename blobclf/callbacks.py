@@ -451,8 +451,23 @@ class TestReport(Callback):
 
     The report holds test loss, accuracy, per-class precision / recall / F1, macro F1, the
     confusion matrix and the expected calibration error; the same numbers and figures go to the
-    logger.
+    logger. It covers the points Lightning tested: with ``--trainer.limit_test_batches``, the first
+    batches of the split (test loaders never shuffle), as the printed ``test/acc`` does.
     """
+
+    def __init__(self) -> None:
+        self._tested = 0
+
+    @override
+    def on_test_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._tested = 0
+
+    @override
+    def on_test_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int,
+        dataloader_idx: int = 0,
+    ) -> None:
+        self._tested += len(batch[1])
 
     @override
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -462,6 +477,13 @@ class TestReport(Callback):
 
         folder = Path(trainer.ckpt_path).parent if trainer.ckpt_path else Path(".")
         features, labels = trainer.datamodule.splits["test"]
+        total = len(labels)
+        if trainer.world_size == 1 and self._tested < total:
+            if self._tested == 0:
+                return  # nothing was tested (Lightning skips a test of no batches before this hook)
+            features, labels = features[: self._tested], labels[: self._tested]
+            print(f"note: the first {self._tested} of the split's {total} points were tested, as "
+                  "--trainer.limit_test_batches asks; the report covers those points")
         loss = trainer.callback_metrics.get("test/loss")
         report = artifacts.evaluate(in_float32(pl_module.model), features, labels, loss=float(loss) if loss is not None else None,
                                     class_names=getattr(pl_module, "classes", None))

@@ -241,11 +241,17 @@ class PredictionWriter(PredictionCollector):
         if not trainer.is_global_zero or trainer.datamodule is None:
             return
         points = trainer.datamodule.predict_points()
-        features, labels = points.features, points.labels
+        features, labels, carried = points.features, points.labels, points.carried
         probabilities = self.result.cpu()
+        total, count = features.shape[0], probabilities.shape[0]
+        if count < total:
+            # --trainer.limit_predict_batches: the first batches were predicted (prediction loaders never
+            # shuffle), and so the file holds the first points
+            features, labels = features[:count], labels[:count]
+            carried = {name: column[:count] for name, column in carried.items()}
         header, rows = prediction_table(
             features, probabilities, labels, points.feature_names, class_names=getattr(pl_module, "classes", None),
-            carried=points.carried, label_column=getattr(trainer.datamodule, "label_column", "label"),
+            carried=carried, label_column=getattr(trainer.datamodule, "label_column", "label"),
         )
         path = Path(self.output) if self.output else self._default_path(trainer)
         try:
@@ -259,8 +265,8 @@ class PredictionWriter(PredictionCollector):
                 f"cannot write predictions to {str(path)!r}: {error.strerror or error}; choose another "
                 "--prediction.output"
             ) from None
-        count = features.shape[0]
-        print(f"predictions: {printable(str(path))} ({count} rows)")
+        part = f": the first {count} of {total} points, as --trainer.limit_predict_batches asks" if count < total else ""
+        print(f"predictions: {printable(str(path))} ({count} rows{part})")
         if bool((labels >= 0).all()):
             correct = int((probabilities.argmax(dim=1) == labels).sum())
             print(f"accuracy on these points: {correct / count:.5f} ({correct} of {count})")

@@ -49,3 +49,25 @@ def test_a_run_trained_in_64_bit_precision_exports_float32_and_tests_in_64_bit(c
     tested = cli("test", "--ckpt_path", "last", "--trainer.precision", "64-true")
     assert tested.returncode == 0, tested.output
     assert json.loads((run / "test_report-last.json").read_text())["accuracy"] == 0.64
+
+
+def test_limited_test_and_predict_batches_report_and_write_the_points_lightning_ran(cli, tmp_path):
+    # predict with --trainer.limit_predict_batches ended in a ValueError traceback (fewer predictions than
+    # points); test with --trainer.limit_test_batches reported the whole split's accuracy beside the
+    # limited run's loss
+    assert cli("fit", "--trainer.max_epochs", "3", *NO_EXPORTS).returncode == 0
+    run = tmp_path / "checkpoints" / "version_0"
+    predicted = cli("predict", "--ckpt_path", "last", "--data.eval_batch_size", "30",
+                    "--trainer.limit_predict_batches", "2", "--prediction.output", "two.csv")
+    assert predicted.returncode == 0, predicted.output
+    assert ("predictions: two.csv (60 rows: the first 60 of 200 points, as --trainer.limit_predict_batches asks)"
+            in predicted.stdout)
+    assert "accuracy on these points: 0.65000 (39 of 60)" in predicted.stdout
+    assert len((tmp_path / "two.csv").read_text().splitlines()) == 61
+    tested = cli("test", "--ckpt_path", "last", "--data.eval_batch_size", "30", "--trainer.limit_test_batches", "0.3")
+    assert tested.returncode == 0, tested.output
+    assert ("note: the first 60 of the split's 200 points were tested, as --trainer.limit_test_batches asks; the "
+            "report covers those points") in tested.stdout
+    report = json.loads((run / "test_report-last.json").read_text())
+    assert sum(row["support"] for row in report["per_class"]) == 60
+    assert report["accuracy"] == 0.65 and abs(report["loss"] - 0.957085) < 1e-6
