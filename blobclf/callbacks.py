@@ -288,8 +288,8 @@ class RunExport(Callback):
         summary = "  ".join(f"{k}={v:.5f}" for k, v in sorted(metrics.items()))
         print(f"final metrics: {summary or 'none (no epoch ran)'}")
         if checkpoint is not None:
-            print(f"best checkpoint: {shown(checkpoint.best_model_path)}")
-            print(f"last checkpoint: {shown(checkpoint.last_model_path)}")
+            print(f"best checkpoint: {_best_shown(trainer, checkpoint)}")
+            print(f"last checkpoint: {shown(checkpoint.last_model_path) or 'none (--checkpoint.save_last false)'}")
         model = in_float32(pl_module.model)
         check_weights = getattr(pl_module, "check_weights", None)
         if check_weights is not None:
@@ -332,6 +332,17 @@ class RunExport(Callback):
 HPARAM_METRIC_PREFIX = "hp/"
 """TensorBoard tags of a run's final metrics in the HParams dashboard (``hp/val_acc``, ...): tags of
 their own, so that the curves keep one point per epoch."""
+
+
+def _best_shown(trainer: L.Trainer, checkpoint: RunCheckpoint) -> str:
+    """The best checkpoint's path as printed, or why there is none."""
+    if checkpoint.best_model_path:
+        return shown(checkpoint.best_model_path)
+    if checkpoint.save_top_k == 0:
+        return "none (--checkpoint.save_top_k 0)"
+    if checkpoint.monitor not in trainer.callback_metrics:
+        return f"none ({checkpoint.monitor} was never logged: no validation ran)"
+    return "none"
 
 
 def hparams_of(extra: dict[str, Any]) -> dict[str, Any]:

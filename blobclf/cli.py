@@ -319,6 +319,24 @@ def _check_seed(config: Any) -> None:
                         "or true for a random seed")
 
 
+def _check_run_files(trainer: Any) -> None:
+    """Refuse the Trainer options that would take away what a blobclf run is made of (its checkpoints,
+    its log folder), each with the options that do what the user likely wants."""
+    if trainer.get("enable_checkpointing") is False:
+        raise UserError("--trainer.enable_checkpointing=false is refused: a blobclf run keeps checkpoints (last.ckpt "
+                        "resumes it, the best one is tested); to write fewer, use --checkpoint.save_top_k 0 "
+                        "(no best checkpoint) and --checkpoint.save_last false (no last.ckpt)")
+    if trainer.get("barebones"):
+        raise UserError("--trainer.barebones=true is refused: it turns off the logger and checkpoints a blobclf run "
+                        "is made of; for speed use --trainer.enable_progress_bar false --trainer.enable_model_summary "
+                        "false --export.figures false --export.onnx false")
+    if trainer.get("default_root_dir") is not None:
+        raise UserError(f"--trainer.default_root_dir={trainer.default_root_dir!r} is not used by blobclf, whose runs "
+                        "go to --checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs); give those "
+                        "instead: --checkpoint.root DIR/checkpoints --trainer.logger.init_args.save_dir "
+                        "DIR/lightning_logs (or run blobclf from DIR)")
+
+
 def _check_optimizer(config: Any) -> None:
     """Build the configured optimizer and scheduler once on a stand-in parameter, so that an
     invalid value (a negative learning rate, a scheduler missing its required argument) is a
@@ -612,6 +630,7 @@ class BlobCLI(LightningCLI):
                                     f"model; give at least 1")
         check_accelerator(config.trainer.get("accelerator"))
         check_devices(config.trainer.get("devices"))
+        _check_run_files(config.trainer)
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
                 f"'{self.subcommand}' needs --ckpt_path PATH (a .ckpt written by 'blobclf fit', or 'last'/'best' "

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from conftest import one_error
+
 NO_EXPORTS = ("--export.figures", "false", "--export.onnx", "false")
 
 
@@ -71,3 +74,40 @@ def test_limited_test_and_predict_batches_report_and_write_the_points_lightning_
     report = json.loads((run / "test_report-last.json").read_text())
     assert sum(row["support"] for row in report["per_class"]) == 60
     assert report["accuracy"] == 0.65 and abs(report["loss"] - 0.957085) < 1e-6
+
+
+REFUSED = [
+    (("--trainer.enable_checkpointing", "false"),
+     "--trainer.enable_checkpointing=false is refused: a blobclf run keeps checkpoints (last.ckpt resumes it, the best "
+     "one is tested); to write fewer, use --checkpoint.save_top_k 0 (no best checkpoint) and --checkpoint.save_last "
+     "false (no last.ckpt)"),
+    (("--trainer.barebones", "true"),
+     "--trainer.barebones=true is refused: it turns off the logger and checkpoints a blobclf run is made of; for speed "
+     "use --trainer.enable_progress_bar false --trainer.enable_model_summary false --export.figures false "
+     "--export.onnx false"),
+    (("--trainer.default_root_dir", "runs"),
+     "--trainer.default_root_dir='runs' is not used by blobclf, whose runs go to --checkpoint.root (checkpoints) and "
+     "the logger's save_dir (lightning_logs); give those instead: --checkpoint.root DIR/checkpoints "
+     "--trainer.logger.init_args.save_dir DIR/lightning_logs (or run blobclf from DIR)"),
+]
+
+
+@pytest.mark.parametrize(("option", "said"), REFUSED, ids=["enable_checkpointing", "barebones", "default_root_dir"])
+def test_trainer_options_that_take_away_the_runs_files_are_one_line_naming_the_options_to_use(cli, tmp_path, option,
+                                                                                             said):
+    # enable_checkpointing and barebones were Lightning's lines naming no fix (barebones: an object's repr);
+    # default_root_dir was silently ignored: the run went to ./checkpoints and ./lightning_logs
+    assert one_error(cli("fit", *option)) == said
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_suggested_options_write_no_checkpoint_and_say_so(cli, tmp_path):
+    result = cli("fit", "--trainer.max_epochs", "2", "--checkpoint.save_top_k", "0", "--checkpoint.save_last", "false",
+                 *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    assert "best checkpoint: none (--checkpoint.save_top_k 0)\nlast checkpoint: none (--checkpoint.save_last false)\n" \
+        in result.stdout
+    assert sorted(p.name for p in (tmp_path / "checkpoints" / "version_0").iterdir()) == ["model.json", "model.pth"]
+    unvalidated = cli("fit", "--trainer.max_epochs", "2", "--trainer.limit_val_batches", "0", *NO_EXPORTS)
+    assert unvalidated.returncode == 0, unvalidated.output
+    assert "best checkpoint: none (val/acc was never logged: no validation ran)\n" in unvalidated.stdout
