@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import errno
 import json
 import os
@@ -319,6 +320,37 @@ def _check_seed(config: Any) -> None:
                         "or true for a random seed")
 
 
+def _missing_package(error: BaseException) -> str | None:
+    """The message of a ``ModuleNotFoundError`` behind a class the parser could not build (``RichProgressBar``
+    without ``rich``: Lightning's own line names the ``pip install``), as one line naming the class."""
+    seen: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in seen:
+        seen.append(cause)
+        if isinstance(cause, ModuleNotFoundError):
+            problem = next((re.search(r"Problem with given class_path '([^']+)'", str(e)) for e in seen
+                            if "Problem with given class_path" in str(e)), None)
+            said = str(cause).strip().splitlines()[0]
+            name = problem.group(1).rsplit(".", 1)[-1] if problem else None
+            return said if name is None or name in said else f"{name}: {said}"
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _enum_values(trainer: Any) -> None:
+    """Replace enum defaults in the callbacks' and loggers' arguments by their values.
+
+    ``Timer``'s ``interval`` defaults to ``Interval.step``, an enum YAML cannot write: LightningCLI's dump
+    of the config (when it builds the model) ended in a traceback. Its value, ``"step"``, means the same.
+    """
+    for key in ("callbacks", "logger"):
+        for item in _callback_list(trainer.get(key)):
+            init = item.get("init_args") if hasattr(item, "get") else None
+            for name, value in (init.items() if hasattr(init, "items") else []):
+                if isinstance(value, enum.Enum):
+                    init[name] = value.value
+
+
 def _check_run_files(trainer: Any) -> None:
     """Refuse the Trainer options that would take away what a blobclf run is made of (its checkpoints,
     its log folder), each with the options that do what the user likely wants."""
@@ -589,6 +621,7 @@ class BlobCLI(LightningCLI):
             # none at all with enable_progress_bar false
             callbacks = self.trainer_defaults.get("callbacks", [])
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
+        _enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
         if self.subcommand == "fit":
@@ -786,6 +819,9 @@ class BlobCLI(LightningCLI):
             if isinstance(error, ValueError) and isinstance(error.__cause__, UserError):
                 # jsonargparse wraps what a subclass-mode data module's constructor raised
                 raise error.__cause__ from None
+            missing = _missing_package(error)
+            if missing is not None:
+                raise UserError(missing) from None
             raise
 
     def _memory_for_checkpoint(self, error: NotEnoughMemory) -> str:

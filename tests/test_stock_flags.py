@@ -111,3 +111,26 @@ def test_the_suggested_options_write_no_checkpoint_and_say_so(cli, tmp_path):
     unvalidated = cli("fit", "--trainer.max_epochs", "2", "--trainer.limit_val_batches", "0", *NO_EXPORTS)
     assert unvalidated.returncode == 0, unvalidated.output
     assert "best checkpoint: none (val/acc was never logged: no validation ran)\n" in unvalidated.stdout
+
+
+def test_a_timer_callback_stops_the_run_which_exports(cli, tmp_path):
+    # Timer's interval defaults to an enum that LightningCLI's YAML dump of the config could not write:
+    # a RepresenterError traceback before anything ran
+    result = cli("fit", "--trainer.max_epochs", "100000", "--trainer.callbacks+=Timer",
+                 "--trainer.callbacks.duration", "00:00:00:02", *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    metadata = json.loads((tmp_path / "checkpoints" / "version_0" / "model.json").read_text())
+    assert 0 < metadata["epochs"] < 100000
+    config = (tmp_path / "lightning_logs" / "version_0" / "config.yaml").read_text()
+    assert "class_path: lightning.pytorch.callbacks.Timer\n    init_args:\n      duration: 00:00:00:02\n      interval: step\n" \
+        in config
+
+
+def test_a_callback_whose_package_is_missing_is_lightnings_one_line(cli, tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("rich") is not None:
+        pytest.skip("rich is installed")
+    assert one_error(cli("fit", "--trainer.callbacks+=RichProgressBar")) == (
+        "`RichProgressBar` requires `rich` >= 10.2.2. Install it by running `pip install -U rich`.")
+    assert list(tmp_path.iterdir()) == []
