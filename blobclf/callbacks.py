@@ -300,7 +300,7 @@ class RunExport(Callback):
             print(f"exported onnx: {shown(export_onnx(model, directory / ONNX_NAME, num_features))}")
         if self.figures and trainer.datamodule is not None:
             print("drawing figures ...", flush=True)
-            saved = _fit_figures(trainer, pl_module, model, directory, log_dir)
+            saved = _fit_figures(trainer, pl_module, model, directory)
             print(f"figures: {', '.join(shown(p) for p in saved.values())}")
             from blobclf.artifacts import skipped_figures
 
@@ -426,17 +426,24 @@ def _run_folder(trainer: L.Trainer) -> Path:
 
 
 def _fit_figures(
-    trainer: L.Trainer, pl_module: L.LightningModule, model: torch.nn.Module, folder: Path, log_dir: str | None
+    trainer: L.Trainer, pl_module: L.LightningModule, model: torch.nn.Module, folder: Path
 ) -> dict[str, Path]:
     """Draw the run's figures of ``model`` (the trained model, in float32) into ``folder`` and the logger's
     TensorBoard run."""
     from blobclf import artifacts
 
+    from lightning.pytorch.loggers import TensorBoardLogger
+
     experiment = _tensorboard(trainer)
     if experiment is not None:
         experiment.flush()  # the curves are read back from the event files
     datamodule = trainer.datamodule
-    curves = artifacts.read_curves(log_dir) if log_dir else {}
+    # the curves are read from the TensorBoard logger's folder, which need not be the first logger's
+    board = next((logger for logger in trainer.loggers if isinstance(logger, TensorBoardLogger)), None)
+    curves = artifacts.read_curves(board.log_dir) if board is not None and board.log_dir else {}
+    if board is None:
+        print("note: loss_curves.png and accuracy_curves.png are drawn from TensorBoard's logs; with no "
+              "TensorBoardLogger among the loggers they are not drawn")
     names = getattr(pl_module, "classes", None)
     columns = datamodule.hparams.get("features")  # a table's feature columns; blobs have none
     drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names, columns)

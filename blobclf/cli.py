@@ -406,10 +406,18 @@ def _settings(config: Any) -> dict[str, Any]:
 
 
 def _comparable(key: str, value: Any) -> Any:
-    """A setting without its placement: the logger's version and purge step are the run's own."""
+    """A setting without its placement: the loggers' versions and purge steps are the run's own."""
+    if key == "trainer.logger" and isinstance(value, list):
+        return [_comparable(key, each) for each in value]
     if key == "trainer.logger" and isinstance(value, dict) and isinstance(value.get("init_args"), dict):
         return {**value, "init_args": {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}}
     return value
+
+
+def _logger_inits(logger: Any) -> list[Any]:
+    """The ``init_args`` of a ``trainer.logger`` setting's loggers (one, or each of a list), in order."""
+    return [each.get("init_args") for each in _callback_list(logger)
+            if hasattr(each, "get") and each.get("class_path") and each.get("init_args") is not None]
 
 
 def _callback_list(value: Any) -> list[Any]:
@@ -678,9 +686,11 @@ class BlobCLI(LightningCLI):
 
     def _place_run(self, config: Any) -> None:
         """Give the run its folders: a resumed run its own, a new run a freshly claimed version."""
-        logger = config.trainer.get("logger")
-        init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
+        inits = _logger_inits(config.trainer.get("logger"))
+        init = inits[0] if inits else None
         versioned = init is not None and "version" in init
+        # a list of loggers: the first places the run (Lightning's trainer.logger), the others follow it
+        others = [other for other in inits[1:] if "version" in other]
         dirpath = config.checkpoint.get("dirpath")
         ckpt_path = config.get("ckpt_path")
         if ckpt_path and dirpath is not None and Path(dirpath).resolve() != Path(ckpt_path).resolve().parent:
@@ -698,8 +708,12 @@ class BlobCLI(LightningCLI):
                 init.version = self.resume_version
                 if self.run_logs is not None and "save_dir" in init:
                     init.save_dir = self.run_logs[0]
-            if init is not None and "purge_step" in init:
-                init.purge_step = self.resume_epoch
+            for each in inits:
+                if "purge_step" in each:
+                    each.purge_step = self.resume_epoch
+            if versioned:
+                for other in others:
+                    other.version = self.resume_version
         if ckpt_path:
             if dirpath is None and self.resume_version is None:
                 # a run folder outside the checkpoint root (moved, copied) goes on in that folder
@@ -716,6 +730,8 @@ class BlobCLI(LightningCLI):
         if dirpath is not None or config.trainer.get("fast_dev_run"):
             return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
         if versioned and init.get("version") is not None:
+            for other in others:
+                other.version = init.version if other.get("version") is None else other.version
             name = run_name(init.version)
             for folder in (Path(init.save_dir) / (init.get("name") or "") / name, Path(config.checkpoint.root) / name):
                 if folder.exists():
@@ -729,10 +745,11 @@ class BlobCLI(LightningCLI):
             # hands its folder names to every process (the checkpoint folder and log folder are
             # broadcast from process 0)
             return
-        log_root = Path(init.save_dir) / (init.get("name") or "") if versioned and init.get("save_dir") else None
+        log_roots = [Path(each.save_dir) / (each.get("name") or "") for each in ([init] if versioned else []) + others
+                     if each.get("save_dir")]
         new_root = not Path(config.checkpoint.root).exists()
         removed: list[Path] = []
-        version = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []), removed=removed)
+        version = claim_run(config.checkpoint.root, *log_roots, removed=removed)
         self.claimed = (config.checkpoint.root, version, new_root)
         config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
         if removed:
@@ -741,7 +758,8 @@ class BlobCLI(LightningCLI):
                            f"{'a run killed while it' if one else 'runs killed while they'} started (no checkpoint, "
                            f"only {'its' if one else 'their'} start files; no process holds {'it' if one else 'them'})")
         if versioned:
-            init.version = version
+            for each in [init, *others]:
+                each.version = version
 
     @staticmethod
     def _claim_folder(dirpath: str) -> tuple[bool, bool]:
@@ -872,9 +890,9 @@ class BlobCLI(LightningCLI):
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None
-            logger = config.trainer.get("logger")
-            if hasattr(logger, "get") and logger.get("init_args") is not None and "version" in logger.init_args:
-                logger.init_args.version = None
+            for init in _logger_inits(config.trainer.get("logger")):
+                if "version" in init:
+                    init.version = None
 
     def _check_data_fits_model(self, config: Any) -> None:
         """Refuse a checkpoint whose data settings give another input or output size than its model

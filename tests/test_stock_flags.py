@@ -134,3 +134,33 @@ def test_a_callback_whose_package_is_missing_is_lightnings_one_line(cli, tmp_pat
     assert one_error(cli("fit", "--trainer.callbacks+=RichProgressBar")) == (
         "`RichProgressBar` requires `rich` >= 10.2.2. Install it by running `pip install -U rich`.")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_with_two_loggers_resumes_in_its_own_folders_and_draws_its_curves(cli, tmp_path):
+    # the loggers of a list were not given the run's version: a resume went on as a new run (checkpoints/version_1
+    # beside version_0, each logger's next free folder), and the curve figures were read from the first
+    # logger's folder, a CSVLogger's, so they were never drawn
+    loggers = ("[{class_path: CSVLogger, init_args: {save_dir: csv}}, "
+               "{class_path: TensorBoardLogger, init_args: {save_dir: tb}}]")
+    (tmp_path / "tb" / "version_0").mkdir(parents=True)  # another run's: every logger takes the next free version
+    result = cli("fit", "--trainer.max_epochs", "2", "--trainer.logger", loggers, "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    run = tmp_path / "checkpoints" / "version_1"
+    assert {"loss_curves.png", "accuracy_curves.png", "model.json"} <= {p.name for p in run.iterdir()}
+    resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", *NO_EXPORTS)
+    assert resumed.returncode == 0, resumed.output
+    assert "last checkpoint: checkpoints/version_1/last.ckpt" in resumed.stdout
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["version_1"]
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == ["version_1"]
+    assert sorted(p.name for p in (tmp_path / "tb").iterdir()) == ["version_0", "version_1"]
+    assert (tmp_path / "csv" / "version_1" / "resume-1.yaml").is_file()
+    assert json.loads((run / "model.json").read_text())["epochs"] == 3
+
+
+def test_a_run_logged_with_csv_only_says_why_it_draws_no_curves(cli, tmp_path):
+    result = cli("fit", "--trainer.max_epochs", "2", "--trainer.logger", "CSVLogger", "--trainer.logger.save_dir",
+                 "csv", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    assert ("note: loss_curves.png and accuracy_curves.png are drawn from TensorBoard's logs; with no "
+            "TensorBoardLogger among the loggers they are not drawn") in result.stdout
+    assert (tmp_path / "csv" / "version_0" / "metrics.csv").is_file()
