@@ -381,9 +381,24 @@ def _check_optimizer(config: Any) -> None:
         raise UserError(f"--optimizer {config.optimizer.class_path}: {error}") from None
     if config.get("lr_scheduler"):
         try:
-            instantiate_class(optimizer, _plain(config.lr_scheduler))
+            scheduler = instantiate_class(optimizer, _plain(config.lr_scheduler))
         except (ValueError, TypeError, KeyError) as error:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
+        _check_schedule_length(scheduler, config)
+
+
+def _check_schedule_length(scheduler: Any, config: Any) -> None:
+    """Refuse a ``OneCycleLR`` whose schedule ends before ``max_epochs``: torch raises at the first step past
+    its ``total_steps``, mid-run (LightningCLI steps a scheduler once an epoch)."""
+    total = getattr(scheduler, "total_steps", None)
+    epochs = config.trainer.get("max_epochs")
+    if not isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR) or not isinstance(epochs, int) or epochs < 0:
+        return
+    if total < epochs:
+        fix = ("start a new run to train longer (a resume keeps the run's scheduler)" if config.get("ckpt_path") else
+               f"give --lr_scheduler.total_steps {epochs} (or more), or fewer --trainer.max_epochs")
+        raise UserError(f"--lr_scheduler OneCycleLR: its schedule has {total} steps, one per epoch, and ends before "
+                        f"--trainer.max_epochs={epochs}; {fix}")
 
 
 def _flatten(value: Any, prefix: str) -> dict[str, Any]:

@@ -164,3 +164,16 @@ def test_a_run_logged_with_csv_only_says_why_it_draws_no_curves(cli, tmp_path):
     assert ("note: loss_curves.png and accuracy_curves.png are drawn from TensorBoard's logs; with no "
             "TensorBoardLogger among the loggers they are not drawn") in result.stdout
     assert (tmp_path / "csv" / "version_0" / "metrics.csv").is_file()
+
+
+def test_a_one_cycle_schedule_shorter_than_the_run_is_one_line_before_training(cli, tmp_path):
+    # torch raised "Tried to step 4 times" at the end of epoch 3: a ValueError traceback mid-run
+    onecycle = ("--lr_scheduler", "OneCycleLR", "--lr_scheduler.max_lr", "0.2", "--lr_scheduler.total_steps", "3")
+    assert one_error(cli("fit", "--trainer.max_epochs", "5", *onecycle)) == (
+        "--lr_scheduler OneCycleLR: its schedule has 3 steps, one per epoch, and ends before --trainer.max_epochs=5; "
+        "give --lr_scheduler.total_steps 5 (or more), or fewer --trainer.max_epochs")
+    assert list(tmp_path.iterdir()) == []
+    assert cli("fit", "--trainer.max_epochs", "3", *onecycle, *NO_EXPORTS).returncode == 0
+    assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "5")) == (
+        "--lr_scheduler OneCycleLR: its schedule has 3 steps, one per epoch, and ends before --trainer.max_epochs=5; "
+        "start a new run to train longer (a resume keeps the run's scheduler)")
