@@ -729,6 +729,12 @@ class BlobCLI(LightningCLI):
             if versioned:
                 for other in others:
                     other.version = self.resume_version
+        folder = Path(ckpt_path).resolve().parent if ckpt_path else None
+        if (folder is not None and self.resume_version is None and versioned and init.get("version") is None
+                and folder.parent == Path(config.checkpoint.root).resolve()):
+            # a run named by its logger's version (checkpoints/NAME) goes on in its own log folder too
+            for each in [init, *others]:
+                each.version = folder.name
         if ckpt_path:
             if dirpath is None and self.resume_version is None:
                 # a run folder outside the checkpoint root (moved, copied) goes on in that folder

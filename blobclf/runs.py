@@ -289,6 +289,14 @@ def newest_run(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> Path:
     """The run folder with the highest version number that holds a checkpoint."""
     runs = run_folders(root)
     if not runs:
+        named = sorted((folder for folder in Path(root).glob(f"*/{LAST_NAME}")), key=_mtime)
+        if named:
+            # a run whose logger was given its own version (--trainer.logger.init_args.version NAME)
+            raise UserError(
+                f"no numbered runs (version_N) under {os.fspath(root)!r}, which 'last' and 'best' look for; the run "
+                f"{os.fspath(named[-1].parent)!r} is named by its logger's version: pass its checkpoint, "
+                f"--ckpt_path {shlex.quote(os.fspath(named[-1]))}"
+            )
         raise UserError(f"no runs found under {os.fspath(root)!r}; train one first with 'blobclf fit'")
     finished = [run for run in runs if (run / LAST_NAME).is_file()]
     return finished[-1] if finished else runs[-1]

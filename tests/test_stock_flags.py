@@ -177,3 +177,19 @@ def test_a_one_cycle_schedule_shorter_than_the_run_is_one_line_before_training(c
     assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "5")) == (
         "--lr_scheduler OneCycleLR: its schedule has 3 steps, one per epoch, and ends before --trainer.max_epochs=5; "
         "start a new run to train longer (a resume keeps the run's scheduler)")
+
+
+def test_a_run_named_by_its_loggers_version_resumes_in_its_own_log_folder(cli, tmp_path):
+    # --ckpt_path last said "no runs found under 'checkpoints'; train one first", and a resume by path went on
+    # in a new TensorBoard run (tb/exp/version_0) beside the run's own tb/exp/v1
+    named = ("--trainer.logger", "TensorBoardLogger", "--trainer.logger.save_dir", "tb", "--trainer.logger.name", "exp",
+             "--trainer.logger.version", "v1")
+    assert cli("fit", "--trainer.max_epochs", "2", *named, *NO_EXPORTS).returncode == 0
+    assert one_error(cli("fit", "--ckpt_path", "last")) == (
+        "no numbered runs (version_N) under 'checkpoints', which 'last' and 'best' look for; the run 'checkpoints/v1' "
+        "is named by its logger's version: pass its checkpoint, --ckpt_path checkpoints/v1/last.ckpt")
+    resumed = cli("fit", "--ckpt_path", "checkpoints/v1/last.ckpt", "--trainer.max_epochs", "3", *NO_EXPORTS)
+    assert resumed.returncode == 0, resumed.output
+    assert sorted(p.name for p in (tmp_path / "tb" / "exp").iterdir()) == ["v1"]
+    assert (tmp_path / "tb" / "exp" / "v1" / "resume-1.yaml").is_file()
+    assert json.loads((tmp_path / "checkpoints" / "v1" / "model.json").read_text())["epochs"] == 3
