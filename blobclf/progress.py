@@ -53,6 +53,8 @@ class EpochLines(ProgressBar):
         self._last_line = time.monotonic()
         self._printed_epoch: int | None = None
         self._first_epoch = 0
+        self._validated_epoch: int | None = None
+        """The epoch of the latest validation (``check_val_every_n_epoch`` skips some)."""
 
     @override
     def disable(self) -> None:
@@ -89,7 +91,7 @@ class EpochLines(ProgressBar):
         parts = [f"Epoch: {epoch}"]
         if "train/loss" in metrics:
             parts.append(f"Train Loss: {float(metrics['train/loss']):.5f}, Train Acc: {float(metrics['train/acc']):.2f}")
-        if "val/loss" in metrics:
+        if "val/loss" in metrics and self._validated_epoch == epoch:  # not an earlier epoch's values
             parts.append(f"{held_out} Loss: {float(metrics['val/loss']):.5f}, {held_out} Acc: {float(metrics['val/acc']):.2f}")
         return " | ".join(parts)
 
@@ -104,6 +106,11 @@ class EpochLines(ProgressBar):
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._tokens, self._last_line, self._printed_epoch = float(self.burst), time.monotonic(), None
         self._first_epoch = trainer.current_epoch  # after a resume, the checkpoint's
+
+    @override
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.sanity_checking:
+            self._validated_epoch = trainer.current_epoch
 
     @override
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

@@ -193,3 +193,12 @@ def test_a_run_named_by_its_loggers_version_resumes_in_its_own_log_folder(cli, t
     assert sorted(p.name for p in (tmp_path / "tb" / "exp").iterdir()) == ["v1"]
     assert (tmp_path / "tb" / "exp" / "v1" / "resume-1.yaml").is_file()
     assert json.loads((tmp_path / "checkpoints" / "v1" / "model.json").read_text())["epochs"] == 3
+
+
+def test_an_epoch_without_validation_prints_no_earlier_epochs_test_values(cli):
+    # with --trainer.check_val_every_n_epoch 2 the line of epoch 4 showed epoch 3's "Test Loss: 0.91202" as its own
+    result = cli("fit", "--trainer.max_epochs", "5", "--trainer.check_val_every_n_epoch", "2", *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("Epoch: ")]
+    assert lines == ["Epoch: 0 | Train Loss: 1.16741, Train Acc: 0.41", "Epoch: 4 | Train Loss: 0.87884, Train Acc: 0.75"]
+    assert "val/acc=0.73500" in result.stdout  # the final metrics name the last validation's values
