@@ -337,6 +337,36 @@ def _missing_package(error: BaseException) -> str | None:
     return None
 
 
+ONE_BATCH = ("limit_train_batches", "limit_val_batches", "limit_test_batches", "limit_predict_batches",
+             "overfit_batches", "val_check_interval")
+"""Trainer options where the integer 1 (one batch) and the float 1.0 (the whole epoch) differ."""
+
+
+def _keep_one_batch(config: Any, words: list[str], recorded: dict[str, Any] | None = None) -> None:
+    """Keep ``--trainer.limit_val_batches 1`` (and the like) the integer 1, one batch, as Lightning documents it.
+
+    The Trainer types these options ``Union[float, int]``, so the parser reads ``1`` as ``1.0``, which
+    Lightning takes as the whole epoch: the option silently did nothing. A ``1`` written on the command
+    line, or recorded as the integer by the run being resumed, stays the integer.
+    """
+    trainer = config.get("trainer") if hasattr(config, "get") else None
+    if trainer is None:
+        return
+    for name in ONE_BATCH:
+        option, text = f"--trainer.{name}", None
+        for i, word in enumerate(words):
+            if word == option and i + 1 < len(words):
+                text = words[i + 1]
+            elif word.startswith(option + "="):
+                text = word.split("=", 1)[1]
+        if trainer.get(name) != 1:
+            continue
+        if text is not None and re.fullmatch(r"\s*\+?0*1\s*", text):
+            trainer[name] = 1
+        elif text is None and recorded is not None and type(recorded.get(f"trainer.{name}")) is int:
+            trainer[name] = 1
+
+
 def _enum_values(trainer: Any) -> None:
     """Replace enum defaults in the callbacks' and loggers' arguments by their values.
 
@@ -534,6 +564,10 @@ class BlobCLI(LightningCLI):
         """
         preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
+        self.words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
+        """The command line as given (see :func:`_keep_one_batch`)."""
+        self.recorded_settings: dict[str, Any] = {}
+        """The settings of the run being resumed, as its checkpoint records them."""
         self.resume_version: int | None = None
         self.ckpt_given = ""
         """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
@@ -586,6 +620,7 @@ class BlobCLI(LightningCLI):
         finally:
             BlobArgumentParser.recorded = None
         given = self.config[subcommand]
+        self.recorded_settings = known
         for key, value in known.items():
             ours, theirs = _comparable(key, _plain(given[key])), _comparable(key, _plain(value))
             if key in CHANGEABLE or same_setting(key, ours, theirs) or _adds_callbacks(key, ours, theirs):
@@ -644,6 +679,8 @@ class BlobCLI(LightningCLI):
             # none at all with enable_progress_bar false
             callbacks = self.trainer_defaults.get("callbacks", [])
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
+        # here, not when parsing: Lightning parses the config again after parse_arguments (a checkpoint's hparams)
+        _keep_one_batch(config, getattr(self, "words", []), getattr(self, "recorded_settings", None))
         _enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
@@ -880,6 +917,10 @@ class BlobCLI(LightningCLI):
         Args:
             kwargs: Passed on to :meth:`LightningCLI.instantiate_trainer`.
         """
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        for name in ONE_BATCH:  # the instantiation reads the integer 1 as 1.0 again (see _keep_one_batch)
+            if type(config.trainer.get(name)) is int:
+                kwargs.setdefault(name, config.trainer.get(name))
         try:
             return super().instantiate_trainer(**kwargs)
         except (ValueError, TypeError, ModuleNotFoundError) as error:

@@ -202,3 +202,20 @@ def test_an_epoch_without_validation_prints_no_earlier_epochs_test_values(cli):
     lines = [line for line in result.stdout.splitlines() if line.startswith("Epoch: ")]
     assert lines == ["Epoch: 0 | Train Loss: 1.16741, Train Acc: 0.41", "Epoch: 4 | Train Loss: 0.87884, Train Acc: 0.75"]
     assert "val/acc=0.73500" in result.stdout  # the final metrics name the last validation's values
+
+
+def test_a_limit_of_1_is_one_batch_as_lightning_documents_also_in_a_resume(cli, tmp_path):
+    # the Trainer types limit_*_batches Union[float, int]: the parser read 1 as 1.0, the whole split, so
+    # --trainer.limit_val_batches 1 changed nothing
+    small = ("--data.eval_batch_size", "20")
+    result = cli("fit", "--trainer.max_epochs", "1", *small, "--trainer.limit_val_batches", "1", *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    assert "Epoch: 0 | Train Loss: 1.16741, Train Acc: 0.41 | Test Loss: 1.05073, Test Acc: 0.50" in result.stdout
+    assert "`Trainer(limit_val_batches=1)` was configured so 1 batch will be used." in result.output
+    resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2", *small, *NO_EXPORTS)
+    assert resumed.returncode == 0, resumed.output
+    assert "`Trainer(limit_val_batches=1)` was configured so 1 batch will be used." in resumed.output
+    assert "Epoch: 1 | Train Loss: 1.07670, Train Acc: 0.55 | Test Loss: 0.98722, Test Acc: 0.55" in resumed.stdout
+    tested = cli("test", "--ckpt_path", "last", *small, "--trainer.limit_test_batches=1")
+    assert tested.returncode == 0, tested.output
+    assert "note: the first 20 of the split's 200 points were tested" in tested.stdout
