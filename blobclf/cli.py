@@ -18,6 +18,7 @@ import lightning as L
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
+from jsonargparse import ActionSubCommands, ArgumentParser
 from lightning.pytorch.cli import (
     LightningArgumentParser,
     LightningCLI,
@@ -111,11 +112,19 @@ CHANGEABLE = (
 """Options a resume may change: how long to train, on what hardware, what is shown and exported."""
 
 
-DESCRIPTION = (
-    "blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
-    "blobs). 'blobclf fit --config configs/sgd.yaml' runs the tutorial; 'blobclf SUBCOMMAND --help' "
-    "lists a subcommand's options."
-)
+def program_name() -> str:
+    """The program as the user typed it: ``python -m blobclf``, or ``blobclf`` (the installed command; also
+    for :func:`cli_main` called from Python)."""
+    main = Path(__file__).with_name("__main__.py")
+    return "python -m blobclf" if sys.argv and os.path.realpath(sys.argv[0]) == os.path.realpath(main) else "blobclf"
+
+
+def description(program: str) -> str:
+    """The top-level help text under the usage line."""
+    return (f"blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
+            f"blobs). '{program} fit' runs the tutorial; '{program} SUBCOMMAND --help' lists a subcommand's options.")
+
+
 FIT_COMMON = (
     "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
     f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
@@ -126,13 +135,20 @@ EVAL_COMMON = (
     "Most used: --ckpt_path last|best|PATH (required; the checkpoint carries its settings, no --config "
     "needed), --data.eval_batch_size N, --trainer.accelerator cpu|gpu|auto, --threads N, --checkpoint.root DIR"
 )
-SUBCOMMAND_HELP = {
-    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. " + FIT_COMMON,
-    "validate": "Evaluate a checkpoint on the validation split. " + EVAL_COMMON + ". Every option is listed below.",
-    "test": ("Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. "
-             + EVAL_COMMON + ", --data.test_path CSV (a table run). Every option is listed below."),
+SUBCOMMAND_SUMMARY = {
+    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path.",
+    "validate": "Evaluate a checkpoint on the validation split.",
+    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it.",
     "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
-                "predictions-<checkpoint>-<input>.csv beside it. " + EVAL_COMMON
+                "predictions-<checkpoint>-<input>.csv beside it."),
+}
+"""What each subcommand does, in one sentence: its line in the top-level help, and the start of its own help."""
+SUBCOMMAND_HELP = {
+    "fit": SUBCOMMAND_SUMMARY["fit"] + " " + FIT_COMMON,
+    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". Every option is listed below.",
+    "test": (SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). "
+             "Every option is listed below."),
+    "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
                 + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. "
                 "Every option is listed below."),
 }
@@ -210,9 +226,46 @@ WEIGHTS_ONLY_HELP = (
 )
 
 
+class SubcommandSummaries(ActionSubCommands):
+    """The subcommands of the top-level help, each with blobclf's summary of it.
+
+    LightningCLI describes each subcommand by the first line of the ``Trainer`` method's
+    docstring, which for ``test`` and ``predict`` stops mid-sentence ("It's separated from fit to
+    make sure you never run on your").
+    """
+
+    def add_subcommand(self, name: str, parser: ArgumentParser, **kwargs: Any) -> ArgumentParser:
+        if name in SUBCOMMAND_SUMMARY:
+            kwargs["help"] = SUBCOMMAND_SUMMARY[name]
+        return super().add_subcommand(name, parser, **kwargs)
+
+
+CLASS_HELP = re.compile(r"Help for (--[\w.]+)\.help=([\w.]+)")
+"""The description jsonargparse gives the parser it builds for ``--data.help CLASS`` and the like."""
+
+
 class BlobArgumentParser(LightningArgumentParser):
     """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details),
-    and whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts."""
+    whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts, and whose help names
+    the program as it was typed."""
+
+    command: ClassVar[str] = "blobclf SUBCOMMAND"
+    """The program and subcommand being run (set by :func:`cli_main`), for the usage line of a class's
+    help (``fit --data.help TableDataModule``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        helped = CLASS_HELP.fullmatch(str(kwargs.get("description") or ""))
+        if helped and not args and "prog" not in kwargs:
+            # jsonargparse builds this parser without a program name, and argparse's default is
+            # sys.argv[0] ('__main__.py' for 'python -m blobclf')
+            option, class_path = helped.groups()
+            kwargs["prog"] = self.command
+            kwargs.setdefault("usage", f"{self.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
+        super().__init__(*args, **kwargs)
+
+    def add_subcommands(self, required: bool = True, dest: str = "subcommand", **kwargs: Any) -> ActionSubCommands:
+        kwargs.setdefault("action", SubcommandSummaries)
+        return super().add_subcommands(required=required, dest=dest, **kwargs)
 
     def add_method_arguments(
         self, class_type: type, method_name: str, nested_key: str | None = None, as_group: bool = True,
@@ -859,6 +912,7 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
     Args:
         subcommand: The subcommand that will run, when known: only its callbacks are made.
     """
+    program = program_name()
     return {
         "model_class": BlobClassifier,
         "datamodule_class": SplitDataModule,
@@ -875,8 +929,8 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
             "deterministic": True,
         },
         # no abbreviations: a misspelt --trainer.max_epoch must not quietly mean --trainer.max_epochs
-        "parser_kwargs": {"prog": "blobclf", "description": DESCRIPTION, "allow_abbrev": False,
-                          **{name: {"description": text, "allow_abbrev": False, "usage": f"blobclf [options] {name} [OPTIONS]"}
+        "parser_kwargs": {"prog": program, "description": description(program), "allow_abbrev": False,
+                          **{name: {"description": text, "allow_abbrev": False, "usage": f"{program} [options] {name} [OPTIONS]"}
                              for name, text in SUBCOMMAND_HELP.items()}},
     }
 
@@ -955,6 +1009,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     argv = sys.argv[1:] if args is None else args
     quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
+    subcommand = next((arg for arg in argv if arg in LightningCLI.subcommands()), "SUBCOMMAND")
+    BlobArgumentParser.command = f"{kwargs['parser_kwargs']['prog']} {subcommand}"
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
     if args is None:
         threading.excepthook = _quiet_thread_errors

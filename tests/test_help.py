@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 
 import pytest
 
 from blobclf.data import BlobDataModule
 from blobclf.tabledata import TableDataModule
+from conftest import REPO
 
 DATA_OPTIONS = {name for cls in (BlobDataModule, TableDataModule) for name in inspect.signature(cls).parameters}
 
@@ -37,3 +39,37 @@ def test_predict_names_its_input_and_output_options_at_the_top(cli):
     top = " ".join(cli("predict", "--help").stdout.split("\n\noptions:", 1)[0].split())
     assert "--data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true" in top
     assert "--optimizer" not in top and "--trainer.max_epochs" not in top
+
+
+def test_the_top_level_help_says_in_full_what_each_subcommand_does(cli):
+    # LightningCLI's lines were the first line of each Trainer method's docstring, cut mid-sentence:
+    # "test  Perform one evaluation epoch over the test set. It's separated from fit to make sure you never run on your"
+    result = cli("--help")
+    assert result.returncode == 0, result.output
+    listed = " ".join(result.stdout.split("Available subcommands:", 1)[1].split())
+    assert listed == (
+        "(required) fit Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. "
+        "validate Evaluate a checkpoint on the validation split. "
+        "test Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. "
+        "predict Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
+        "predictions-<checkpoint>-<input>.csv beside it."
+    )
+
+
+@pytest.mark.parametrize("typed", ["python -m blobclf", "blobclf"])
+def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed):
+    # a class's help named argparse's default program, sys.argv[0]: 'usage: __main__.py --data.path PATH ...'
+    argv0 = str(REPO / "blobclf" / "__main__.py") if typed.startswith("python") else "/venv/bin/blobclf"
+    monkeypatch.setattr(sys, "argv", [argv0])
+    usages = {args: cli(*args).stdout.split("\n\n", 1)[0] for args in [
+        ("--help",), ("fit", "--help"), ("fit", "--data.help", "TableDataModule"), ("test", "--data.help", "BlobDataModule"),
+        ("fit", "--optimizer.help", "Adam"),
+    ]}
+    assert usages == {
+        ("--help",): f"usage: {typed} [-c CONFIG] {{fit,validate,test,predict}} ...",
+        ("fit", "--help"): f"usage: {typed} [options] fit [OPTIONS]",
+        ("fit", "--data.help", "TableDataModule"): f"usage: {typed} fit --data TableDataModule [OPTIONS]",
+        ("test", "--data.help", "BlobDataModule"): f"usage: {typed} test --data BlobDataModule [OPTIONS]",
+        ("fit", "--optimizer.help", "Adam"): f"usage: {typed} fit --optimizer Adam [OPTIONS]",
+    }
+    assert f"'{typed} fit' runs the tutorial" in " ".join(cli("--help").stdout.split())
