@@ -155,6 +155,16 @@ SUBCOMMAND_HELP = {
 """Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
 
 
+def without_limit(config: Any) -> bool:
+    """Whether ``config`` (a ``fit`` command's) is a new run that sets no training limit: no ``--ckpt_path``
+    (a resume keeps its run's), no ``max_epochs``, ``max_steps`` or ``max_time``; it trains
+    ``TUTORIAL_EPOCHS`` epochs."""
+    trainer = config.get("trainer")
+    if config.get("ckpt_path") or not hasattr(trainer, "get"):
+        return False
+    return trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1) and trainer.get("max_time") is None
+
+
 def union_expectation(text: str, first: str) -> str:
     """What a value of a union-typed option must be: every type the union takes, null only if it does.
 
@@ -253,7 +263,15 @@ class BlobArgumentParser(LightningArgumentParser):
     """The program and subcommand being run (set by :func:`cli_main`), for the usage line of a class's
     help (``fit --data.help TableDataModule``)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, default_epochs: int | None = None, **kwargs: Any) -> None:
+        """
+        Args:
+            args: Passed on to :class:`LightningArgumentParser`.
+            default_epochs: The parsers of ``fit`` and of every subcommand: the epochs that a new run without a training limit trains
+                (see :func:`without_limit`), written into the configuration ``--print_config`` prints.
+            kwargs: Passed on to :class:`LightningArgumentParser`.
+        """
+        self.default_epochs = default_epochs
         helped = CLASS_HELP.fullmatch(str(kwargs.get("description") or ""))
         if helped and not args and "prog" not in kwargs:
             # jsonargparse builds this parser without a program name, and argparse's default is
@@ -262,6 +280,17 @@ class BlobArgumentParser(LightningArgumentParser):
             kwargs["prog"] = self.command
             kwargs.setdefault("usage", f"{self.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
         super().__init__(*args, **kwargs)
+
+    def dump(self, cfg: Any = None, *args: Any, **kwargs: Any) -> str:
+        # the configuration the run will have: fed back with --config, it trains the same epochs
+        # (the top-level parser dumps the subcommand's settings under its name)
+        inner = "fit." if cfg is not None and cfg.get("subcommand") == "fit" else ""
+        if self.default_epochs is not None and cfg is not None and without_limit(cfg.get(inner[:-1]) if inner else cfg):
+            cfg = cfg.clone()
+            cfg[f"{inner}trainer.max_epochs"] = self.default_epochs
+        if "skip_none" in kwargs:  # LightningCLI 2.6's name for it (deprecated by jsonargparse 4.49)
+            kwargs["skip_unset"] = kwargs.pop("skip_none")
+        return super().dump(cfg, *args, **kwargs)
 
     def add_subcommands(self, required: bool = True, dest: str = "subcommand", **kwargs: Any) -> ActionSubCommands:
         kwargs.setdefault("action", SubcommandSummaries)
@@ -511,7 +540,24 @@ class BlobCLI(LightningCLI):
         A checkpoint carries the model, data and optimizer settings of the run that wrote it, so
         ``test --ckpt_path`` needs no config. An explicit option that contradicts the checkpoint
         is refused rather than silently overridden in either direction.
+
+        ``--print_config`` prints the settings once they are all known: a checkpoint's included
+        (jsonargparse prints, and exits, in the first parse, which knows only the command line).
         """
+        words = sys.argv[1:] if args is None else args
+        printing = isinstance(words, (list, tuple)) and any(
+            str(word) == "--print_config" or str(word).startswith("--print_config=") for word in words)
+        if not printing:
+            self.parse_with_checkpoint(parser, args)
+            return
+        with warnings.catch_warnings():
+            # the command line given as a list, without its --print_config, where args was None
+            warnings.filterwarnings("ignore", message="LightningCLI's args parameter is intended")
+            self.parse_with_checkpoint(parser, [word for word in words if not str(word).startswith("--print_config")])
+        super().parse_arguments(parser, args)  # prints and exits
+
+    def parse_with_checkpoint(self, parser: LightningArgumentParser, args: Any) -> None:
+        """:meth:`parse_arguments` without ``--print_config``."""
         preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
         self.resume_version: int | None = None
@@ -656,8 +702,7 @@ class BlobCLI(LightningCLI):
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
         if self.subcommand == "fit" and not config.get("ckpt_path"):
-            limits = (max_epochs, config.trainer.get("max_steps"), config.trainer.get("max_time"))
-            if limits[0] is None and limits[1] in (None, -1) and limits[2] is None:
+            if without_limit(config):
                 config.trainer.max_epochs = TUTORIAL_EPOCHS  # recorded in config.yaml and the checkpoint
             for option in ("max_epochs", "max_steps"):
                 if config.trainer.get(option) == 0:
@@ -930,7 +975,9 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
         },
         # no abbreviations: a misspelt --trainer.max_epoch must not quietly mean --trainer.max_epochs
         "parser_kwargs": {"prog": program, "description": description(program), "allow_abbrev": False,
-                          **{name: {"description": text, "allow_abbrev": False, "usage": f"{program} [options] {name} [OPTIONS]"}
+                          "default_epochs": TUTORIAL_EPOCHS,
+                          **{name: {"description": text, "allow_abbrev": False, "usage": f"{program} [options] {name} [OPTIONS]",
+                                    **({"default_epochs": TUTORIAL_EPOCHS} if name == "fit" else {})}
                              for name, text in SUBCOMMAND_HELP.items()}},
     }
 
