@@ -202,7 +202,7 @@ def one_line(message: str) -> str:
     if rejected and group and group.group(1) == "data" and cls:
         text = unknown_data_option(rejected.group(1), cls.group(1))
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
-    if texts and group and cls and "Subtypes: [tuple[str, ...]" in whole:
+    if texts and group and cls and "Subtypes: [NameList" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
         option = f"--{group.group(1)}.{texts.group(1)}"
         text = (f"{option}={texts.group(2)} is invalid for {cls.group(1)}: YAML read some names as numbers, booleans "

@@ -73,3 +73,14 @@ def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed):
         ("fit", "--optimizer.help", "Adam"): f"usage: {typed} fit --optimizer Adam [OPTIONS]",
     }
     assert f"'{typed} fit' runs the tutorial" in " ".join(cli("--help").stdout.split())
+
+
+def test_name_list_options_show_a_list_type(cli):
+    # they showed jsonargparse's 'Optional[tuple[str, ...]]' (a tuple to the parser, which checks list[str] in quadratic time)
+    table = " ".join(cli("fit", "--data.help", "TableDataModule").stdout.split())
+    assert ("--data.features FEATURES Names of the feature columns, as a list (``[a,b]``); ``null`` takes every column "
+            "but the target. (type: Optional[NameList], default: null)") in table
+    assert "--data.classes CLASSES Class names in the order of the model's outputs, as a list;" in table
+    fit = " ".join(cli("fit", "--help").stdout.split())
+    assert fit.count("(type: Optional[NameList])") == 2  # the linked model.class_names and model.feature_names
+    assert "tuple[" not in table + fit
