@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import inspect
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, Optional
+from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
 
 import lightning as L
 import torch
@@ -36,6 +37,7 @@ from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
 from blobclf.execution import check_trainer_settings
+from blobclf.helptext import TRAINER_HELP, with_plain_help
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.logger import EpochAxis
@@ -125,11 +127,12 @@ def description(program: str) -> str:
             f"blobs). '{program} fit' runs the tutorial; '{program} SUBCOMMAND --help' lists a subcommand's options.")
 
 
+ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."
 FIT_COMMON = (
     "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
     f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
     "--data.batch_size N, --optimizer CLASS --optimizer.lr X, --data TableDataModule --data.path CSV "
-    "--data.target COLUMN, --threads N, --checkpoint.root DIR. Every option is listed below."
+    "--data.target COLUMN, --threads N, --checkpoint.root DIR. " + ALL_LISTED
 )
 EVAL_COMMON = (
     "Most used: --ckpt_path last|best|PATH (required; the checkpoint carries its settings, no --config "
@@ -145,14 +148,17 @@ SUBCOMMAND_SUMMARY = {
 """What each subcommand does, in one sentence: its line in the top-level help, and the start of its own help."""
 SUBCOMMAND_HELP = {
     "fit": SUBCOMMAND_SUMMARY["fit"] + " " + FIT_COMMON,
-    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". Every option is listed below.",
-    "test": (SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). "
-             "Every option is listed below."),
+    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + ALL_LISTED,
+    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + ALL_LISTED,
     "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
-                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. "
-                "Every option is listed below."),
+                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. " + ALL_LISTED),
 }
 """Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
+
+
+def as_group(kwargs: dict[str, Any]) -> bool:
+    """Whether ``add_class_arguments`` keyword arguments add the class's options as a group (jsonargparse's default)."""
+    return bool(kwargs.get("as_group", True)) and not kwargs.get("as_positional", False)
 
 
 def without_limit(config: Any) -> bool:
@@ -279,7 +285,7 @@ class BlobArgumentParser(LightningArgumentParser):
             option, class_path = helped.groups()
             kwargs["prog"] = self.command
             kwargs.setdefault("usage", f"{self.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **with_plain_help(kwargs))
 
     def dump(self, cfg: Any = None, *args: Any, **kwargs: Any) -> str:
         # the configuration the run will have: fed back with --config, it trains the same epochs
@@ -291,6 +297,19 @@ class BlobArgumentParser(LightningArgumentParser):
         if "skip_none" in kwargs:  # LightningCLI 2.6's name for it (deprecated by jsonargparse 4.49)
             kwargs["skip_unset"] = kwargs.pop("skip_none")
         return super().dump(cfg, *args, **kwargs)
+
+    def add_class_arguments(self, class_type: Any, nested_key: str | None = None, *args: Any,
+                            skip: set[str | int] | None = None, **kwargs: Any) -> list[str]:
+        """jsonargparse's arguments of a class; the Trainer's options of :data:`TRAINER_HELP` with blobclf's help."""
+        if not (isinstance(class_type, type) and issubclass(class_type, L.Trainer) and nested_key and as_group(kwargs)):
+            return super().add_class_arguments(class_type, nested_key, *args, skip=skip, **kwargs)
+        own = set(TRAINER_HELP) - set(skip or ())
+        added = super().add_class_arguments(class_type, nested_key, *args, skip={*(skip or ()), *own}, **kwargs)
+        hints, parameters = get_type_hints(class_type.__init__), inspect.signature(class_type.__init__).parameters
+        for name in sorted(own, key=list(TRAINER_HELP).index):
+            self.groups[nested_key].add_argument(f"--{nested_key}.{name}", type=hints[name],
+                                                 default=parameters[name].default, help=TRAINER_HELP[name])
+        return [*added, *(f"{nested_key}.{name}" for name in own)]
 
     def add_subcommands(self, required: bool = True, dest: str = "subcommand", **kwargs: Any) -> ActionSubCommands:
         kwargs.setdefault("action", SubcommandSummaries)

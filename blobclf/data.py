@@ -24,8 +24,9 @@ from blobclf.types import (
 
 
 class SplitDataModule(L.LightningDataModule):
-    """What every blobclf data module shares: in-memory splits served by :class:`TensorBatchLoader`.
+    """The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule).
 
+    What every blobclf data module shares: in-memory splits served by :class:`TensorBatchLoader`.
     A subclass fills ``self.splits`` (``{"train" | "val" | "test": (features, labels)}``) in
     :meth:`setup` or :meth:`split`, has ``batch_size``, ``eval_batch_size``, ``shuffle`` and
     ``random_state`` hyperparameters, and describes its data with ``num_features``,

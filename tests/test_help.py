@@ -27,7 +27,7 @@ def test_the_most_used_options_come_first_and_each_exists(cli, subcommand):
     assert "--ckpt_path" in named
     listed = set(re.findall(r"^  (?:-\w \w+, )?(--[\w.]+)", result.stdout, flags=re.M))
     for option in named:
-        if option.startswith("--data."):
+        if option.startswith("--data.") and option not in listed:  # --data.help is listed
             assert option.removeprefix("--data.") in DATA_OPTIONS, option
         elif option.startswith("--optimizer."):  # the chosen optimizer's arguments
             assert "--optimizer" in listed and option.removeprefix("--optimizer.") == "lr", option
@@ -78,9 +78,38 @@ def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed):
 def test_name_list_options_show_a_list_type(cli):
     # they showed jsonargparse's 'Optional[tuple[str, ...]]' (a tuple to the parser, which checks list[str] in quadratic time)
     table = " ".join(cli("fit", "--data.help", "TableDataModule").stdout.split())
-    assert ("--data.features FEATURES Names of the feature columns, as a list (``[a,b]``); ``null`` takes every column "
+    assert ("--data.features FEATURES Names of the feature columns, as a list ([a,b]); null takes every column "
             "but the target. (type: Optional[NameList], default: null)") in table
     assert "--data.classes CLASSES Class names in the order of the model's outputs, as a list;" in table
     fit = " ".join(cli("fit", "--help").stdout.split())
     assert fit.count("(type: Optional[NameList])") == 2  # the linked model.class_names and model.feature_names
     assert "tuple[" not in table + fit
+
+
+@pytest.mark.parametrize("args", [
+    ("fit", "--help"), ("validate", "--help"), ("test", "--help"), ("predict", "--help"),
+    ("fit", "--data.help", "BlobDataModule"), ("fit", "--data.help", "TableDataModule"),
+])
+def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
+    # docstrings' Sphinx markup was printed as is ('Trains a :class:`~blobclf.model.BlobModel` as the tutorial does:',
+    # Lightning's --trainer.barebones: nine ':paramref:`~lightning.pytorch.trainer.trainer.Trainer.X`'), the scheduler
+    # group was titled "(<class 'torch.optim.lr_scheduler.LRScheduler'>, ...)", and --trainer.max_epochs said
+    # "defaults to max_epochs = 1000" where blobclf trains 100
+    result = cli(*args)
+    assert result.returncode == 0, result.output
+    text = " ".join(result.stdout.split())
+    for markup in (":class:", ":paramref:", ":func:", ":meth:", "``", "<class '"):
+        assert markup not in text, markup
+    if args[1] != "--help":
+        return
+    assert "Trains a BlobModel as the tutorial does:" in text and "ModelCheckpoint writing to checkpoints/version_N:" in text
+    assert ("The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule): Their options: --data.help "
+            "BlobDataModule, --data.help TableDataModule") in text
+    assert ("The optimizer: --optimizer NAME: any torch.optim class (default: SGD with lr 0.1); --optimizer.help NAME "
+            "lists its options") in text
+    assert "A learning rate scheduler: --lr_scheduler NAME: any torch.optim.lr_scheduler class (default: none)" in text
+    assert "1000" not in text.replace("(Lightning alone would train 1000)", "")
+    assert ("--trainer.max_epochs MAX_EPOCHS Stop training once this number of epochs is reached; -1: no limit. A new "
+            "run that sets none of max_epochs, max_steps and max_time trains the tutorial's 100 epochs") in text
+    assert "blobclf's default 0 runs none. (type: Optional[int], default: 0)" in text  # was "Default: ``2``"
+    assert "true, blobclf's default" in text and "default: True)" in text  # deterministic: was "defaults to False"
