@@ -113,3 +113,16 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
             "run that sets none of max_epochs, max_steps and max_time trains the tutorial's 100 epochs") in text
     assert "blobclf's default 0 runs none. (type: Optional[int], default: 0)" in text  # was "Default: ``2``"
     assert "true, blobclf's default" in text and "default: True)" in text  # deterministic: was "defaults to False"
+    assert "checkpoints; null uses {root}/version_N" in text and "Path of the CSV; null writes" in text  # were None
+
+
+def test_the_blob_options_say_what_they_do(cli):
+    # random_state said 'Seed of both the blob generator and the split' (it also orders the shuffled batches),
+    # predict_file 'one column per feature, and an optional last label column' (columns are found by name, any
+    # order, others copied), and the null of every option was Python's None
+    text = " ".join(cli("fit", "--data.help", "BlobDataModule").stdout.split())
+    assert "--data.random_state RANDOM_STATE Seed of the blob generator, the split and the shuffled batch order." in text
+    assert ("--data.predict_file PREDICT_FILE CSV of points for predict, whose header names the features (x0, x1, ...: "
+            "found by name, in any order) and optionally a label column; other columns are copied to the output, and "
+            "no blobs are drawn. null predicts the test split.") in text
+    assert "None" not in text
