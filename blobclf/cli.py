@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import errno
 import inspect
 import json
@@ -34,7 +35,7 @@ from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, sh
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
-from blobclf.dataoptions import unknown_data_option
+from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
 from blobclf.execution import check_trainer_settings
 from blobclf.helptext import TRAINER_HELP, with_plain_help
@@ -91,6 +92,7 @@ EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter")
 # options that moved from the model to the optimizer, with the option that replaces each
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
+MOVED_NAMES = {option.removeprefix("--") for option in MOVED}
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 TUTORIAL_EPOCHS = 100
 """Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
@@ -185,6 +187,22 @@ def union_expectation(text: str, first: str) -> str:
     return f"{said} (or null)" if nullable else said
 
 
+def unknown_class_option(group: str, option: str, class_path: str) -> str | None:
+    """The line for ``--GROUP.OPTION`` that the chosen class (an optimizer, a scheduler) does not take,
+    with the option it probably misspells; ``None`` if the class takes it or is not loaded."""
+    chosen = loaded_class(class_path)
+    try:
+        names = [name for name in inspect.signature(chosen).parameters if name not in ("params", "optimizer")]
+    except (TypeError, ValueError):
+        return None
+    if option in names:
+        return None
+    short = class_path.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(option, names, n=1)
+    fix = f"did you mean --{group}.{close[0]}?" if close else f"its options: --{group}.help {short}"
+    return f"--{group}.{option} is not an option of {short}; {fix}"
+
+
 def one_line(message: str) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
@@ -204,15 +222,22 @@ def one_line(message: str) -> str:
         reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    if nested and group and cls and group.group(1) != "data":
+        text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
     rejected = re.search(r"Option '(\w+)' is not accepted", whole)
     if rejected and group and group.group(1) == "data" and cls:
         text = unknown_data_option(rejected.group(1), cls.group(1))
+    elif rejected and group and cls:
+        text = unknown_class_option(group.group(1), rejected.group(1), cls.group(1)) or text
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [NameList" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
         option = f"--{group.group(1)}.{texts.group(1)}"
         text = (f"{option}={texts.group(2)} is invalid for {cls.group(1)}: YAML read some names as numbers, booleans "
                 f"or null; put those names in double quotes: {option} '[\"01\",\"yes\",b]'")
+    module = re.search(r'^(?:Parser key "data"|--data\.help): .*?Expected a dot import path string: ([^:\s]+)', text)
+    if module:
+        text = unknown_data_module("--data" if text.startswith("Parser") else "--data.help", module.group(1))
     unknown = re.search(r'^Parser key "(optimizer|lr_scheduler)": .*Expected a dot import path string: ([^:]+?):', text)
     if unknown:
         group, name = unknown.groups()
@@ -228,6 +253,8 @@ def one_line(message: str) -> str:
     for old, new in MOVED.items():
         if f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
             text += f" (optimizer settings are given as {new}, as in any LightningCLI program)"
+    if re.match(r"unrecognized arguments: --model\.help\b", text):
+        text += " (the model is always BlobClassifier: --help lists its options, --model.hidden_units and others)"
     return text
 
 
@@ -250,9 +277,15 @@ class SubcommandSummaries(ActionSubCommands):
     make sure you never run on your").
     """
 
+    parsers: dict[str, ArgumentParser]
+    """Each subcommand's parser, by name (see :meth:`BlobArgumentParser.close_option`)."""
+
     def add_subcommand(self, name: str, parser: ArgumentParser, **kwargs: Any) -> ArgumentParser:
         if name in SUBCOMMAND_SUMMARY:
             kwargs["help"] = SUBCOMMAND_SUMMARY[name]
+        if not hasattr(self, "parsers"):
+            self.parsers = {}
+        self.parsers[name] = parser
         return super().add_subcommand(name, parser, **kwargs)
 
 
@@ -313,7 +346,8 @@ class BlobArgumentParser(LightningArgumentParser):
 
     def add_subcommands(self, required: bool = True, dest: str = "subcommand", **kwargs: Any) -> ActionSubCommands:
         kwargs.setdefault("action", SubcommandSummaries)
-        return super().add_subcommands(required=required, dest=dest, **kwargs)
+        self.subcommands_action = super().add_subcommands(required=required, dest=dest, **kwargs)
+        return self.subcommands_action
 
     def add_method_arguments(
         self, class_type: type, method_name: str, nested_key: str | None = None, as_group: bool = True,
@@ -342,8 +376,29 @@ class BlobArgumentParser(LightningArgumentParser):
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
         recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
-        sys.stderr.write(f"blobclf: error: {printable(recorded or one_line(message) + ' (see --help)')}\n")
+        line = recorded or one_line(message) + self.close_option(one_line(message)) + " (see --help)"
+        sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
+
+    def close_option(self, text: str) -> str:
+        """For an unknown option (on the command line, or a key of a config file), the option it is
+        probably a misspelling of: ``; did you mean --trainer.max_epochs?``."""
+        given = None
+        key = re.match(r"Subcommand '(\w+)' does not accept option '([\w.]+)'", text)
+        if not (given or key) or (given and given.group(1) in MOVED_NAMES):
+            return ""
+        # a config file's keys are checked by the top-level parser, against the subcommand's options
+        parsers = getattr(getattr(self, "subcommands_action", None), "parsers", {})
+        parser = parsers.get(key.group(1), self) if key else self
+        try:
+            options = list(parser.get_defaults().keys())
+        except Exception:  # noqa: BLE001 - only a hint: a parser that cannot list its defaults gives none
+            return ""
+        name = given.group(1) if given else key.group(2)
+        close = difflib.get_close_matches(name, [option.replace(".init_args.", ".") for option in options], n=1, cutoff=0.8)
+        if not close:
+            return ""
+        return f"; did you mean --{close[0]}?" if given else f" (a key of a --config file); did you mean '{close[0]}'?"
 
 
 def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
