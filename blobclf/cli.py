@@ -383,7 +383,7 @@ class BlobArgumentParser(LightningArgumentParser):
     def close_option(self, text: str) -> str:
         """For an unknown option (on the command line, or a key of a config file), the option it is
         probably a misspelling of: ``; did you mean --trainer.max_epochs?``."""
-        given = None
+        given = re.match(r"unrecognized arguments: --([\w.]+)", text)
         key = re.match(r"Subcommand '(\w+)' does not accept option '([\w.]+)'", text)
         if not (given or key) or (given and given.group(1) in MOVED_NAMES):
             return ""

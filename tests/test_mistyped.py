@@ -44,11 +44,18 @@ CONFIGS = {
      "--lr_scheduler.step_sise is not an option of StepLR; did you mean --lr_scheduler.step_size? (see --help)"),
     (["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitr", "val/loss"],
      "--trainer.callbacks.monitr is not an option of EarlyStopping; did you mean --trainer.callbacks.monitor? (see --help)"),
+    # 'unrecognized arguments: --trainer.max_epoch 3 (see --help)'
+    (["fit", "--trainer.max_epoch", "3"],
+     "unrecognized arguments: --trainer.max_epoch 3; did you mean --trainer.max_epochs? (see --help)"),
+    (["fit", "--trainer.max_epochs", "2", "--checkpoint.save_lst", "false"],
+     "unrecognized arguments: --checkpoint.save_lst false; did you mean --checkpoint.save_last? (see --help)"),
+    (["test", "--ckpt_pth", "last"], "unrecognized arguments: --ckpt_pth last; did you mean --ckpt_path? (see --help)"),
+    (["fit", "--no_such_option", "1"], "unrecognized arguments: --no_such_option 1 (see --help)"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
 ], ids=["config", "c", "config=", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
-        "callback-option", "model-help"])
+        "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "model-help"])
 def test_a_mistyped_command_names_the_fix(cli, args, line):
     for name, text in CONFIGS.items():
         (cli.cwd / name).write_text(text)
