@@ -376,9 +376,28 @@ class BlobArgumentParser(LightningArgumentParser):
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
         recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
-        line = recorded or one_line(message) + self.close_option(one_line(message)) + " (see --help)"
+        line = recorded or self.plain_error(one_line(message))
         sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
+
+    def plain_error(self, text: str) -> str:
+        """The command line's error in blobclf's words where jsonargparse's are its own: an option's value
+        that is not of its type (``Parser key "model.hidden_units": Not of type PositiveInt: invalid literal
+        for int() with base 10: 'abc'``), no subcommand; a misspelt option with the option it misspells."""
+        if re.fullmatch(r'expected "subcommand" to be one of \{[\w,]+\}, but it was not provided\.', text):
+            return (f"give a subcommand: fit, validate, test or predict ('{self.prog} fit' trains the tutorial's "
+                    f"model; '{self.prog} --help' says what each does)")
+        typed = re.fullmatch(r'Parser key "([\w.]+)": Not of type (\w+): (.*)', text)
+        if typed:
+            key, kind, reason = typed.groups()
+            literal = re.fullmatch(r"(?:invalid literal for (?:int|float)\(\)(?: with base 10)?|could not convert string "
+                                   r"to float): (.*)", reason)
+            value = re.fullmatch(r"(\S+) (does not conform to restriction .*|not an integer)", reason)
+            if literal:
+                return f"--{key}={literal.group(1)} is invalid: not {kind} (see --help)"
+            if value:
+                return f"--{key}={value.group(1)} is invalid: not {kind} ({reason}) (see --help)"
+        return text + self.close_option(text) + " (see --help)"
 
     def close_option(self, text: str) -> str:
         """For an unknown option (on the command line, or a key of a config file), the option it is

@@ -51,11 +51,21 @@ CONFIGS = {
      "unrecognized arguments: --checkpoint.save_lst false; did you mean --checkpoint.save_last? (see --help)"),
     (["test", "--ckpt_pth", "last"], "unrecognized arguments: --ckpt_pth last; did you mean --ckpt_path? (see --help)"),
     (["fit", "--no_such_option", "1"], "unrecognized arguments: --no_such_option 1 (see --help)"),
+    # 'Parser key "model.hidden_units": Not of type PositiveInt: invalid literal for int() with base 10: 'abc''
+    (["fit", "--model.hidden_units", "abc"], "--model.hidden_units='abc' is invalid: not PositiveInt (see --help)"),
+    (["fit", "--model.hidden_units", "0"],
+     "--model.hidden_units=0 is invalid: not PositiveInt (0 does not conform to restriction v>0) (see --help)"),
+    (["fit", "--checkpoint.last_interval", "soon"],
+     "--checkpoint.last_interval='soon' is invalid: not NonNegativeFloat (see --help)"),
+    # 'expected "subcommand" to be one of {fit,validate,test,predict}, but it was not provided.'
+    ([], "give a subcommand: fit, validate, test or predict ('blobclf fit' trains the tutorial's model; "
+         "'blobclf --help' says what each does)"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
 ], ids=["config", "c", "config=", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
-        "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "model-help"])
+        "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
+        "not-a-float", "no-subcommand", "model-help"])
 def test_a_mistyped_command_names_the_fix(cli, args, line):
     for name, text in CONFIGS.items():
         (cli.cwd / name).write_text(text)
