@@ -18,9 +18,9 @@ from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
 
 import lightning as L
 import torch
+from jsonargparse import ActionSubCommands, ArgumentParser
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
-from jsonargparse import ActionSubCommands, ArgumentParser
 from lightning.pytorch.cli import (
     LightningArgumentParser,
     LightningCLI,
@@ -38,8 +38,8 @@ from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
 from blobclf.execution import check_trainer_settings
-from blobclf.helptext import TRAINER_HELP, with_plain_help
 from blobclf.export import checkpoint_tag
+from blobclf.helptext import TRAINER_HELP, with_plain_help
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.logger import EpochAxis
 from blobclf.monitors import check_monitors
@@ -192,11 +192,12 @@ def unknown_class_option(group: str, option: str, class_path: str) -> str | None
     with the option it probably misspells; ``None`` if the class takes it or is not loaded."""
     chosen = loaded_class(class_path)
     try:
-        names = [name for name in inspect.signature(chosen).parameters if name not in ("params", "optimizer")]
+        parameters = inspect.signature(chosen).parameters
     except (TypeError, ValueError):
         return None
-    if option in names:
-        return None
+    names = [name for name in parameters if name not in ("params", "optimizer")]
+    if option in names or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None  # taken, or maybe taken by a base class through **kwargs
     short = class_path.rsplit(".", 1)[-1]
     close = difflib.get_close_matches(option, names, n=1)
     fix = f"did you mean --{group}.{close[0]}?" if close else f"its options: --{group}.help {short}"
@@ -306,8 +307,9 @@ class BlobArgumentParser(LightningArgumentParser):
         """
         Args:
             args: Passed on to :class:`LightningArgumentParser`.
-            default_epochs: The parsers of ``fit`` and of every subcommand: the epochs that a new run without a training limit trains
-                (see :func:`without_limit`), written into the configuration ``--print_config`` prints.
+            default_epochs: For the parser of ``fit`` and the top-level one: the epochs that a new run
+                without a training limit trains (see :func:`without_limit`), written into the
+                configuration that ``--print_config`` prints.
             kwargs: Passed on to :class:`LightningArgumentParser`.
         """
         self.default_epochs = default_epochs
