@@ -45,7 +45,7 @@ class RunCheckpoint(ModelCheckpoint):
     that much work, and short epochs do not each pay for a checkpoint write.
 
     Args:
-        dirpath: Fixed folder for the checkpoints; ``None`` uses ``{root}/version_N``.
+        dirpath: Fixed folder for the checkpoints; ``null`` uses ``{root}/version_N``.
         root: Folder holding one sub-folder per run.
         filename: Name pattern of the best checkpoint.
         monitor: Metric that decides which checkpoint is best.

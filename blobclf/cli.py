@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import errno
+import inspect
 import json
 import os
 import re
@@ -13,10 +15,11 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, Optional
+from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
 
 import lightning as L
 import torch
+from jsonargparse import ActionSubCommands, ArgumentParser
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
@@ -33,10 +36,11 @@ from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, ru
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
-from blobclf.dataoptions import unknown_data_option
+from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
+from blobclf.helptext import TRAINER_HELP, with_plain_help
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.logger import EpochAxis
 from blobclf.monitors import check_monitors
@@ -89,6 +93,7 @@ EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter")
 # options that moved from the model to the optimizer, with the option that replaces each
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
+MOVED_NAMES = {option.removeprefix("--") for option in MOVED}
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 TUTORIAL_EPOCHS = 100
 """Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
@@ -112,32 +117,61 @@ CHANGEABLE = (
 """Options a resume may change: how long to train, on what hardware, what is shown and exported."""
 
 
-DESCRIPTION = (
-    "blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
-    "blobs). 'blobclf fit --config configs/sgd.yaml' runs the tutorial; 'blobclf SUBCOMMAND --help' "
-    "lists a subcommand's options."
-)
+def program_name() -> str:
+    """The program as the user typed it: ``python -m blobclf``, or ``blobclf`` (the installed command; also
+    for :func:`cli_main` called from Python)."""
+    main = Path(__file__).with_name("__main__.py")
+    return "python -m blobclf" if sys.argv and os.path.realpath(sys.argv[0]) == os.path.realpath(main) else "blobclf"
+
+
+def description(program: str) -> str:
+    """The top-level help text under the usage line."""
+    return (f"blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
+            f"blobs). '{program} fit' runs the tutorial; '{program} SUBCOMMAND --help' lists a subcommand's options.")
+
+
+ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."
 FIT_COMMON = (
     "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
     f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
     "--data.batch_size N, --optimizer CLASS --optimizer.lr X, --data TableDataModule --data.path CSV "
-    "--data.target COLUMN, --threads N, --checkpoint.root DIR. Every option is listed below."
+    "--data.target COLUMN, --threads N, --checkpoint.root DIR. " + ALL_LISTED
 )
 EVAL_COMMON = (
     "Most used: --ckpt_path last|best|PATH (required; the checkpoint carries its settings, no --config "
     "needed), --data.eval_batch_size N, --trainer.accelerator cpu|gpu|auto, --threads N, --checkpoint.root DIR"
 )
-SUBCOMMAND_HELP = {
-    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. " + FIT_COMMON,
-    "validate": "Evaluate a checkpoint on the validation split. " + EVAL_COMMON + ". Every option is listed below.",
-    "test": ("Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. "
-             + EVAL_COMMON + ", --data.test_path CSV (a table run). Every option is listed below."),
+SUBCOMMAND_SUMMARY = {
+    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path.",
+    "validate": "Evaluate a checkpoint on the validation split.",
+    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it.",
     "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
-                "predictions-<checkpoint>-<input>.csv beside it. " + EVAL_COMMON
-                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. "
-                "Every option is listed below."),
+                "predictions-<checkpoint>-<input>.csv beside it."),
+}
+"""What each subcommand does, in one sentence: its line in the top-level help, and the start of its own help."""
+SUBCOMMAND_HELP = {
+    "fit": SUBCOMMAND_SUMMARY["fit"] + " " + FIT_COMMON,
+    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + ALL_LISTED,
+    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + ALL_LISTED,
+    "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
+                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. " + ALL_LISTED),
 }
 """Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
+
+
+def as_group(kwargs: dict[str, Any]) -> bool:
+    """Whether ``add_class_arguments`` keyword arguments add the class's options as a group (jsonargparse's default)."""
+    return bool(kwargs.get("as_group", True)) and not kwargs.get("as_positional", False)
+
+
+def without_limit(config: Any) -> bool:
+    """Whether ``config`` (a ``fit`` command's) is a new run that sets no training limit: no ``--ckpt_path``
+    (a resume keeps its run's), no ``max_epochs``, ``max_steps`` or ``max_time``; it trains
+    ``TUTORIAL_EPOCHS`` epochs."""
+    trainer = config.get("trainer")
+    if config.get("ckpt_path") or not hasattr(trainer, "get"):
+        return False
+    return trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1) and trainer.get("max_time") is None
 
 
 def union_expectation(text: str, first: str) -> str:
@@ -152,6 +186,23 @@ def union_expectation(text: str, first: str) -> str:
     expected = [t for t in re.findall(r"- Expected a (<class '\w+'>)", text) if t != "<class 'NoneType'>"]
     said = f"Expected a {' or a '.join(expected)}" if expected and first.startswith("Expected a") else first
     return f"{said} (or null)" if nullable else said
+
+
+def unknown_class_option(group: str, option: str, class_path: str) -> str | None:
+    """The line for ``--GROUP.OPTION`` that the chosen class (an optimizer, a scheduler) does not take,
+    with the option it probably misspells; ``None`` if the class takes it or is not loaded."""
+    chosen = loaded_class(class_path)
+    try:
+        parameters = inspect.signature(chosen).parameters
+    except (TypeError, ValueError):
+        return None
+    names = [name for name in parameters if name not in ("params", "optimizer")]
+    if option in names or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None  # taken, or maybe taken by a base class through **kwargs
+    short = class_path.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(option, names, n=1)
+    fix = f"did you mean --{group}.{close[0]}?" if close else f"its options: --{group}.help {short}"
+    return f"--{group}.{option} is not an option of {short}; {fix}"
 
 
 def one_line(message: str) -> str:
@@ -173,15 +224,22 @@ def one_line(message: str) -> str:
         reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    if nested and group and cls and group.group(1) != "data":
+        text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
     rejected = re.search(r"Option '(\w+)' is not accepted", whole)
     if rejected and group and group.group(1) == "data" and cls:
         text = unknown_data_option(rejected.group(1), cls.group(1))
+    elif rejected and group and cls:
+        text = unknown_class_option(group.group(1), rejected.group(1), cls.group(1)) or text
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
-    if texts and group and cls and "Subtypes: [tuple[str, ...]" in whole:
+    if texts and group and cls and "Subtypes: [NameList" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
         option = f"--{group.group(1)}.{texts.group(1)}"
         text = (f"{option}={texts.group(2)} is invalid for {cls.group(1)}: YAML read some names as numbers, booleans "
                 f"or null; put those names in double quotes: {option} '[\"01\",\"yes\",b]'")
+    module = re.search(r'^(?:Parser key "data"|--data\.help): .*?Expected a dot import path string: ([^:\s]+)', text)
+    if module:
+        text = unknown_data_module("--data" if text.startswith("Parser") else "--data.help", module.group(1))
     unknown = re.search(r'^Parser key "(optimizer|lr_scheduler)": .*Expected a dot import path string: ([^:]+?):', text)
     if unknown:
         group, name = unknown.groups()
@@ -197,6 +255,8 @@ def one_line(message: str) -> str:
     for old, new in MOVED.items():
         if f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
             text += f" (optimizer settings are given as {new}, as in any LightningCLI program)"
+    if re.match(r"unrecognized arguments: --model\.help\b", text):
+        text += " (the model is always BlobClassifier: --help lists its options, --model.hidden_units and others)"
     return text
 
 
@@ -211,9 +271,86 @@ WEIGHTS_ONLY_HELP = (
 )
 
 
+class SubcommandSummaries(ActionSubCommands):
+    """The subcommands of the top-level help, each with blobclf's summary of it.
+
+    LightningCLI describes each subcommand by the first line of the ``Trainer`` method's
+    docstring, which for ``test`` and ``predict`` stops mid-sentence ("It's separated from fit to
+    make sure you never run on your").
+    """
+
+    parsers: dict[str, ArgumentParser]
+    """Each subcommand's parser, by name (see :meth:`BlobArgumentParser.close_option`)."""
+
+    def add_subcommand(self, name: str, parser: ArgumentParser, **kwargs: Any) -> ArgumentParser:
+        if name in SUBCOMMAND_SUMMARY:
+            kwargs["help"] = SUBCOMMAND_SUMMARY[name]
+        if not hasattr(self, "parsers"):
+            self.parsers = {}
+        self.parsers[name] = parser
+        return super().add_subcommand(name, parser, **kwargs)
+
+
+CLASS_HELP = re.compile(r"Help for (--[\w.]+)\.help=([\w.]+)")
+"""The description jsonargparse gives the parser it builds for ``--data.help CLASS`` and the like."""
+
+
 class BlobArgumentParser(LightningArgumentParser):
     """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details),
-    and whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts."""
+    whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts, and whose help names
+    the program as it was typed."""
+
+    command: ClassVar[str] = "blobclf SUBCOMMAND"
+    """The program and subcommand being run (set by :func:`cli_main`), for the usage line of a class's
+    help (``fit --data.help TableDataModule``)."""
+
+    def __init__(self, *args: Any, default_epochs: int | None = None, **kwargs: Any) -> None:
+        """
+        Args:
+            args: Passed on to :class:`LightningArgumentParser`.
+            default_epochs: For the parser of ``fit`` and the top-level one: the epochs that a new run
+                without a training limit trains (see :func:`without_limit`), written into the
+                configuration that ``--print_config`` prints.
+            kwargs: Passed on to :class:`LightningArgumentParser`.
+        """
+        self.default_epochs = default_epochs
+        helped = CLASS_HELP.fullmatch(str(kwargs.get("description") or ""))
+        if helped and not args and "prog" not in kwargs:
+            # jsonargparse builds this parser without a program name, and argparse's default is
+            # sys.argv[0] ('__main__.py' for 'python -m blobclf')
+            option, class_path = helped.groups()
+            kwargs["prog"] = self.command
+            kwargs.setdefault("usage", f"{self.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
+        super().__init__(*args, **with_plain_help(kwargs))
+
+    def dump(self, cfg: Any = None, *args: Any, **kwargs: Any) -> str:
+        # the configuration the run will have: fed back with --config, it trains the same epochs
+        # (the top-level parser dumps the subcommand's settings under its name)
+        inner = "fit." if cfg is not None and cfg.get("subcommand") == "fit" else ""
+        if self.default_epochs is not None and cfg is not None and without_limit(cfg.get(inner[:-1]) if inner else cfg):
+            cfg = cfg.clone()
+            cfg[f"{inner}trainer.max_epochs"] = self.default_epochs
+        if "skip_none" in kwargs:  # LightningCLI 2.6's name for it (deprecated by jsonargparse 4.49)
+            kwargs["skip_unset"] = kwargs.pop("skip_none")
+        return super().dump(cfg, *args, **kwargs)
+
+    def add_class_arguments(self, class_type: Any, nested_key: str | None = None, *args: Any,
+                            skip: set[str | int] | None = None, **kwargs: Any) -> list[str]:
+        """jsonargparse's arguments of a class; the Trainer's options of :data:`TRAINER_HELP` with blobclf's help."""
+        if not (isinstance(class_type, type) and issubclass(class_type, L.Trainer) and nested_key and as_group(kwargs)):
+            return super().add_class_arguments(class_type, nested_key, *args, skip=skip, **kwargs)
+        own = set(TRAINER_HELP) - set(skip or ())
+        added = super().add_class_arguments(class_type, nested_key, *args, skip={*(skip or ()), *own}, **kwargs)
+        hints, parameters = get_type_hints(class_type.__init__), inspect.signature(class_type.__init__).parameters
+        for name in sorted(own, key=list(TRAINER_HELP).index):
+            self.groups[nested_key].add_argument(f"--{nested_key}.{name}", type=hints[name],
+                                                 default=parameters[name].default, help=TRAINER_HELP[name])
+        return [*added, *(f"{nested_key}.{name}" for name in own)]
+
+    def add_subcommands(self, required: bool = True, dest: str = "subcommand", **kwargs: Any) -> ActionSubCommands:
+        kwargs.setdefault("action", SubcommandSummaries)
+        self.subcommands_action = super().add_subcommands(required=required, dest=dest, **kwargs)
+        return self.subcommands_action
 
     def add_method_arguments(
         self, class_type: type, method_name: str, nested_key: str | None = None, as_group: bool = True,
@@ -242,8 +379,48 @@ class BlobArgumentParser(LightningArgumentParser):
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
         recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
-        sys.stderr.write(f"blobclf: error: {printable(recorded or one_line(message) + ' (see --help)')}\n")
+        line = recorded or self.plain_error(one_line(message))
+        sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
+
+    def plain_error(self, text: str) -> str:
+        """The command line's error in blobclf's words where jsonargparse's are its own: an option's value
+        that is not of its type (``Parser key "model.hidden_units": Not of type PositiveInt: invalid literal
+        for int() with base 10: 'abc'``), no subcommand; a misspelt option with the option it misspells."""
+        if re.fullmatch(r'expected "subcommand" to be one of \{[\w,]+\}, but it was not provided\.', text):
+            return (f"give a subcommand: fit, validate, test or predict ('{self.prog} fit' trains the tutorial's "
+                    f"model; '{self.prog} --help' says what each does)")
+        typed = re.fullmatch(r'Parser key "([\w.]+)": Not of type (\w+): (.*)', text)
+        if typed:
+            key, kind, reason = typed.groups()
+            literal = re.fullmatch(r"(?:invalid literal for (?:int|float)\(\)(?: with base 10)?|could not convert string "
+                                   r"to float): (.*)", reason)
+            value = re.fullmatch(r"(\S+) (does not conform to restriction .*|not an integer)", reason)
+            if literal:
+                return f"--{key}={literal.group(1)} is invalid: not {kind} (see --help)"
+            if value:
+                return f"--{key}={value.group(1)} is invalid: not {kind} ({reason}) (see --help)"
+        return text + self.close_option(text) + " (see --help)"
+
+    def close_option(self, text: str) -> str:
+        """For an unknown option (on the command line, or a key of a config file), the option it is
+        probably a misspelling of: ``; did you mean --trainer.max_epochs?``."""
+        given = re.match(r"unrecognized arguments: --([\w.]+)", text)
+        key = re.match(r"Subcommand '(\w+)' does not accept option '([\w.]+)'", text)
+        if not (given or key) or (given and given.group(1) in MOVED_NAMES):
+            return ""
+        # a config file's keys are checked by the top-level parser, against the subcommand's options
+        parsers = getattr(getattr(self, "subcommands_action", None), "parsers", {})
+        parser = parsers.get(key.group(1), self) if key else self
+        try:
+            options = list(parser.get_defaults().keys())
+        except Exception:  # noqa: BLE001 - only a hint: a parser that cannot list its defaults gives none
+            return ""
+        name = given.group(1) if given else key.group(2)
+        close = difflib.get_close_matches(name, [option.replace(".init_args.", ".") for option in options], n=1, cutoff=0.8)
+        if not close:
+            return ""
+        return f"; did you mean --{close[0]}?" if given else f" (a key of a --config file); did you mean '{close[0]}'?"
 
 
 def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
@@ -561,7 +738,24 @@ class BlobCLI(LightningCLI):
         A checkpoint carries the model, data and optimizer settings of the run that wrote it, so
         ``test --ckpt_path`` needs no config. An explicit option that contradicts the checkpoint
         is refused rather than silently overridden in either direction.
+
+        ``--print_config`` prints the settings once they are all known: a checkpoint's included
+        (jsonargparse prints, and exits, in the first parse, which knows only the command line).
         """
+        words = sys.argv[1:] if args is None else args
+        printing = isinstance(words, (list, tuple)) and any(
+            str(word) == "--print_config" or str(word).startswith("--print_config=") for word in words)
+        if not printing:
+            self.parse_with_checkpoint(parser, args)
+            return
+        with warnings.catch_warnings():
+            # the command line given as a list, without its --print_config, where args was None
+            warnings.filterwarnings("ignore", message="LightningCLI's args parameter is intended")
+            self.parse_with_checkpoint(parser, [word for word in words if not str(word).startswith("--print_config")])
+        super().parse_arguments(parser, args)  # prints and exits
+
+    def parse_with_checkpoint(self, parser: LightningArgumentParser, args: Any) -> None:
+        """:meth:`parse_arguments` without ``--print_config``."""
         preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
         self.words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
@@ -714,8 +908,7 @@ class BlobCLI(LightningCLI):
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
         if self.subcommand == "fit" and not config.get("ckpt_path"):
-            limits = (max_epochs, config.trainer.get("max_steps"), config.trainer.get("max_time"))
-            if limits[0] is None and limits[1] in (None, -1) and limits[2] is None:
+            if without_limit(config):
                 config.trainer.max_epochs = TUTORIAL_EPOCHS  # recorded in config.yaml and the checkpoint
             for option in ("max_epochs", "max_steps"):
                 if config.trainer.get(option) == 0:
@@ -994,6 +1187,7 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
     Args:
         subcommand: The subcommand that will run, when known: only its callbacks are made.
     """
+    program = program_name()
     return {
         "model_class": BlobClassifier,
         "datamodule_class": SplitDataModule,
@@ -1010,8 +1204,10 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
             "deterministic": True,
         },
         # no abbreviations: a misspelt --trainer.max_epoch must not quietly mean --trainer.max_epochs
-        "parser_kwargs": {"prog": "blobclf", "description": DESCRIPTION, "allow_abbrev": False,
-                          **{name: {"description": text, "allow_abbrev": False, "usage": f"blobclf [options] {name} [OPTIONS]"}
+        "parser_kwargs": {"prog": program, "description": description(program), "allow_abbrev": False,
+                          "default_epochs": TUTORIAL_EPOCHS,
+                          **{name: {"description": text, "allow_abbrev": False, "usage": f"{program} [options] {name} [OPTIONS]",
+                                    **({"default_epochs": TUTORIAL_EPOCHS} if name == "fit" else {})}
                              for name, text in SUBCOMMAND_HELP.items()}},
     }
 
@@ -1090,6 +1286,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     argv = sys.argv[1:] if args is None else args
     quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
+    subcommand = next((arg for arg in argv if arg in LightningCLI.subcommands()), "SUBCOMMAND")
+    BlobArgumentParser.command = f"{kwargs['parser_kwargs']['prog']} {subcommand}"
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
     if args is None:
         threading.excepthook = _quiet_thread_errors

@@ -80,6 +80,9 @@ def check_config_files(argv: Sequence[str]) -> None:
             path = argv[index + 1]
         elif any(arg.startswith(f"{option}=") for option in FILE_OPTIONS if option.startswith("--")):
             path = arg.split("=", 1)[1]
+        config = arg.split("=", 1)[0] in ("-c", "--config")
+        if config and path is not None and not os.path.exists(path) and looks_like_a_path(path):
+            raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file")
         if path is None or not os.path.isfile(path):
             continue
         size = os.path.getsize(path)
@@ -95,6 +98,11 @@ def check_config_files(argv: Sequence[str]) -> None:
                 f"config file {path!r}, line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8"
             ) from None
         check_config_text(text, path, arg.split("=", 1)[0] if "=" in arg else arg)
+
+
+def looks_like_a_path(value: str) -> bool:
+    """Whether a ``--config`` value is a file's path rather than settings written out (``'{trainer: ...}'``)."""
+    return "\n" not in value and ": " not in value and not value.lstrip().startswith(("{", "["))
 
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml bounds nesting; pure Python recurses

@@ -24,8 +24,9 @@ from blobclf.types import (
 
 
 class SplitDataModule(L.LightningDataModule):
-    """What every blobclf data module shares: in-memory splits served by :class:`TensorBatchLoader`.
+    """The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule).
 
+    What every blobclf data module shares: in-memory splits served by :class:`TensorBatchLoader`.
     A subclass fills ``self.splits`` (``{"train" | "val" | "test": (features, labels)}``) in
     :meth:`setup` or :meth:`split`, has ``batch_size``, ``eval_batch_size``, ``shuffle`` and
     ``random_state`` hyperparameters, and describes its data with ``num_features``,
@@ -127,16 +128,17 @@ class BlobDataModule(SplitDataModule):
         n_features: Number of features per point.
         centers: Number of blobs, i.e. classes.
         cluster_std: Standard deviation of each blob.
-        random_state: Seed of both the blob generator and the split.
+        random_state: Seed of the blob generator, the split and the shuffled batch order.
         test_size: Fraction of all points held out as the test split.
-        val_size: Fraction of the training split held out for validation; ``None`` validates on
+        val_size: Fraction of the training split held out for validation; ``null`` validates on
             the test split, as the tutorial does.
-        batch_size: Training batch size; ``None`` trains full-batch, as the tutorial does.
-        eval_batch_size: Batch size for validation, test and predict; ``None`` uses one batch
+        batch_size: Training batch size; ``null`` trains full-batch, as the tutorial does.
+        eval_batch_size: Batch size for validation, test and predict; ``null`` uses one batch
             per split.
         shuffle: Reshuffle training batches every epoch (no effect when training full-batch).
-        predict_file: CSV of points for ``predict`` (a header row, one column per feature, and an
-            optional last ``label`` column; ``predict`` then draws no blobs); ``None`` predicts the test split.
+        predict_file: CSV of points for ``predict``, whose header names the features (``x0``,
+            ``x1``, ...: found by name, in any order) and optionally a ``label`` column; other
+            columns are copied to the output, and no blobs are drawn. ``null`` predicts the test split.
     """
 
     def __init__(

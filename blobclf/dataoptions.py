@@ -1,4 +1,5 @@
-"""The line for a ``--data.NAME`` option that the chosen data module does not take.
+"""The line for a ``--data.NAME`` option that the chosen data module does not take, and for a data module
+name that is none of blobclf's.
 
 The usual case is a table option (``--data.path``, ``--data.target``) given without
 ``--data TableDataModule`` before it, so that it goes to the default blobs module; the line says
@@ -43,3 +44,17 @@ def unknown_data_option(option: str, class_path: str) -> str:
         if close:
             return f"{line}; did you mean --data.{close[0]}?"
     return f"{line}; its options: python -m blobclf fit --data.help {short}"
+
+
+def unknown_data_module(option: str, name: str) -> str:
+    """Say that ``--data NAME`` (or ``--data.help NAME``) names no data module, and which ones there are.
+
+    Args:
+        option: ``--data`` or ``--data.help``.
+        name: The name given (``TableDatamodule``).
+    """
+    line = (f"{option} {name}: no such data module; use BlobDataModule (blobs, the default) or TableDataModule "
+            "(a CSV table)")
+    close = [known for known in DATA_MODULES if known.lower() == name.rsplit(".", 1)[-1].lower()]
+    close = close or difflib.get_close_matches(name, list(DATA_MODULES), n=1)
+    return f"{line}; did you mean {option} {close[0]}?" if close else line

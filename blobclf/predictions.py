@@ -182,7 +182,7 @@ class PredictionWriter(PredictionCollector):
     The file is written atomically: an interrupted run leaves no partial file.
 
     Args:
-        output: Path of the CSV; ``None`` writes ``predictions-<checkpoint>-<source>.csv`` beside
+        output: Path of the CSV; ``null`` writes ``predictions-<checkpoint>-<source>.csv`` beside
             the checkpoint, where ``<checkpoint>`` is the checkpoint's file name without ``.ckpt``
             and ``<source>`` the input file's name without its extension, or ``test-split`` for
             the held-out test split.

@@ -57,4 +57,4 @@ class RunConfig(SaveConfigCallback):
             # config.yaml describes the run, not where a command started it from: without the key,
             # 'fit --ckpt_path last --config config.yaml' still resumes (a null would override it)
             del config["ckpt_path"]
-        atomic_write_text(target, self.parser.dump(config, skip_none=False))
+        atomic_write_text(target, self.parser.dump(config, skip_unset=False))

@@ -17,7 +17,7 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import load_checkpoint, local_file
-from blobclf.types import PositiveInt
+from blobclf.types import NameList, PositiveInt
 
 STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
@@ -95,8 +95,8 @@ class BlobClassifier(L.LightningModule):
         num_classes: PositiveInt = 4,
         hidden_units: PositiveInt = 8,
         standardize: bool = False,
-        class_names: tuple[str, ...] | None = None,  # not list[str], which jsonargparse checks in quadratic time
-        feature_names: tuple[str, ...] | None = None,
+        class_names: NameList | None = None,
+        feature_names: NameList | None = None,
         steps_per_execution: PositiveInt = DEFAULT_STEPS_PER_EXECUTION,
         cuda_graphs: bool = True,
     ) -> None:

@@ -28,7 +28,7 @@ from blobclf.table import (
     read_header,
     read_table,
 )
-from blobclf.types import NonNegativeInt, OpenUnitInterval, PositiveInt
+from blobclf.types import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
 DIGEST_BLOCK = 1 << 20
@@ -186,13 +186,13 @@ class TableDataModule(SplitDataModule):
     Args:
         path: CSV file of the training table (a header row naming the columns, then one row per sample).
         target: Name of the column holding the class of each row.
-        features: Names of the feature columns; ``null`` takes every column but the target.
+        features: Names of the feature columns, as a list (``[a,b]``); ``null`` takes every column but the target.
         test_path: CSV file of a separate test table with the same columns; ``null`` holds out
             ``test_size`` of ``path``.
         predict_file: CSV file of rows to predict: columns found by name (any order); columns that
             are not features are copied to the output. ``null`` predicts the test split.
         delimiter: Column delimiter of the CSV files; ``null`` detects it (``,`` ``;`` tab or ``|``).
-        classes: Class names in the order of the model's outputs; ``null`` takes those found in
+        classes: Class names in the order of the model's outputs, as a list; ``null`` takes those found in
             ``path`` (recorded after reading).
         standardize: Standardize each feature with the training split's mean and standard
             deviation, inside the model (checkpoints, ``model.pth`` and ONNX take raw values).
@@ -209,11 +209,11 @@ class TableDataModule(SplitDataModule):
         self,
         path: str,
         target: str,
-        features: tuple[str, ...] | None = None,  # not list[str], which jsonargparse checks in quadratic time
+        features: NameList | None = None,
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
-        classes: tuple[str, ...] | None = None,
+        classes: NameList | None = None,
         standardize: bool = True,
         test_size: OpenUnitInterval = 0.2,
         val_size: OpenUnitInterval | None = None,

@@ -129,6 +129,7 @@ def main() -> None:
     (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
+    (cwd / "typo.yaml").write_text("trainer:\n  max_epoch: 3\n")
     (cwd / "empty.yaml").write_text("# nothing yet\n")
     cases = [
         ["fit", "--no_such_option", "1"],
@@ -139,6 +140,12 @@ def main() -> None:
         ["fit", "--ckpt_path", "last", "--data.batch_size", "32"],
         ["predict", "--ckpt_path", "last"],
         ["fit", "--config", "missing.yaml"],
+        ["fti"],
+        ["fit", "--data.n_sample", "10"],
+        ["fit", "--config", "typo.yaml"],
+        ["fit", "--data", "TableDatamodule"],
+        ["fit", "--optimizer.momentun", "0.9"],
+        ["fit", "--model.help", "BlobClassifier"],
         ["fit", "--optimizer.lr", "-0.1"],
         ["fit", "--optimizer.lr", "fast"],
         ["fit", "--model.lr", "0.1"],

@@ -51,3 +51,31 @@ def test_fit_without_a_config_from_another_folder_prints_the_tutorial_table(tmp_
     expected = [f"Epoch: {epoch} | Train Loss: {loss}, Train Acc: {acc} | Test Loss: {test_loss}, Test Acc: {test_acc}"
                 for epoch, (loss, acc, test_loss, test_acc) in TUTORIAL_TABLE.items()]
     assert printed == [*expected, "Epoch: 99 | Train Loss: 0.09843, Train Acc: 0.96 | Test Loss: 0.08555, Test Acc: 0.96"]
+
+
+def test_the_printed_config_names_the_epochs_the_run_trains_and_fed_back_trains_them(cli):
+    # it printed Lightning's max_epochs: null, which --config read back as Lightning's own 1000 epochs... or as
+    # blobclf's 100 only by the same rule: the config did not say what the run would do
+    result = cli("fit", *NO_FILES, "--print_config")
+    assert result.returncode == 0, result.output
+    printed = yaml.safe_load(result.stdout)["trainer"]
+    assert (printed["max_epochs"], printed["max_steps"], printed["max_time"]) == (100, -1, None)
+    assert yaml.safe_load(cli("--print_config", "fit").stdout)["fit"]["trainer"]["max_epochs"] == 100
+    with_steps = yaml.safe_load(cli("fit", "--trainer.max_steps", "130", "--print_config").stdout)["trainer"]
+    assert (with_steps["max_epochs"], with_steps["max_steps"]) == (None, 130)
+    (cli.cwd / "printed.yaml").write_text(result.stdout)
+    assert cli("fit", "--config", "printed.yaml").returncode == 0
+    assert run_settings(cli.cwd) == (100, 100, -1)
+
+
+def test_the_printed_config_of_a_checkpoint_command_holds_the_checkpoints_settings(cli):
+    # it printed the command line's defaults (hidden_units 8, max_epochs null), not the run's (16, 2)
+    assert cli("fit", *NO_FILES, "--trainer.max_epochs", "2", "--model.hidden_units", "16").returncode == 0
+    for subcommand in ("fit", "test"):
+        result = cli(subcommand, "--ckpt_path", "last", "--print_config")
+        assert result.returncode == 0, result.output
+        printed = yaml.safe_load(result.stdout)
+        assert (printed["model"]["hidden_units"], printed["data"]["init_args"]["n_samples"]) == (16, 40), subcommand
+        assert printed["trainer"]["max_epochs"] == (2 if subcommand == "fit" else None)
+    conflict = cli("test", "--ckpt_path", "last", "--model.hidden_units", "8", "--print_config")
+    assert conflict.returncode == 2 and "conflicts with the checkpoint" in conflict.stderr and not conflict.stdout

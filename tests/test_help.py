@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 
 import pytest
 
 from blobclf.data import BlobDataModule
 from blobclf.tabledata import TableDataModule
+from conftest import REPO
 
 DATA_OPTIONS = {name for cls in (BlobDataModule, TableDataModule) for name in inspect.signature(cls).parameters}
 
@@ -25,7 +27,7 @@ def test_the_most_used_options_come_first_and_each_exists(cli, subcommand):
     assert "--ckpt_path" in named
     listed = set(re.findall(r"^  (?:-\w \w+, )?(--[\w.]+)", result.stdout, flags=re.M))
     for option in named:
-        if option.startswith("--data."):
+        if option.startswith("--data.") and option not in listed:  # --data.help is listed
             assert option.removeprefix("--data.") in DATA_OPTIONS, option
         elif option.startswith("--optimizer."):  # the chosen optimizer's arguments
             assert "--optimizer" in listed and option.removeprefix("--optimizer.") == "lr", option
@@ -37,3 +39,90 @@ def test_predict_names_its_input_and_output_options_at_the_top(cli):
     top = " ".join(cli("predict", "--help").stdout.split("\n\noptions:", 1)[0].split())
     assert "--data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true" in top
     assert "--optimizer" not in top and "--trainer.max_epochs" not in top
+
+
+def test_the_top_level_help_says_in_full_what_each_subcommand_does(cli):
+    # LightningCLI's lines were the first line of each Trainer method's docstring, cut mid-sentence:
+    # "test  Perform one evaluation epoch over the test set. It's separated from fit to make sure you never run on your"
+    result = cli("--help")
+    assert result.returncode == 0, result.output
+    listed = " ".join(result.stdout.split("Available subcommands:", 1)[1].split())
+    assert listed == (
+        "(required) fit Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. "
+        "validate Evaluate a checkpoint on the validation split. "
+        "test Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. "
+        "predict Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
+        "predictions-<checkpoint>-<input>.csv beside it."
+    )
+
+
+@pytest.mark.parametrize("typed", ["python -m blobclf", "blobclf"])
+def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed):
+    # a class's help named argparse's default program, sys.argv[0]: 'usage: __main__.py --data.path PATH ...'
+    argv0 = str(REPO / "blobclf" / "__main__.py") if typed.startswith("python") else "/venv/bin/blobclf"
+    monkeypatch.setattr(sys, "argv", [argv0])
+    usages = {args: cli(*args).stdout.split("\n\n", 1)[0] for args in [
+        ("--help",), ("fit", "--help"), ("fit", "--data.help", "TableDataModule"), ("test", "--data.help", "BlobDataModule"),
+        ("fit", "--optimizer.help", "Adam"),
+    ]}
+    assert usages == {
+        ("--help",): f"usage: {typed} [-c CONFIG] {{fit,validate,test,predict}} ...",
+        ("fit", "--help"): f"usage: {typed} [options] fit [OPTIONS]",
+        ("fit", "--data.help", "TableDataModule"): f"usage: {typed} fit --data TableDataModule [OPTIONS]",
+        ("test", "--data.help", "BlobDataModule"): f"usage: {typed} test --data BlobDataModule [OPTIONS]",
+        ("fit", "--optimizer.help", "Adam"): f"usage: {typed} fit --optimizer Adam [OPTIONS]",
+    }
+    assert f"'{typed} fit' runs the tutorial" in " ".join(cli("--help").stdout.split())
+
+
+def test_name_list_options_show_a_list_type(cli):
+    # they showed jsonargparse's 'Optional[tuple[str, ...]]' (a tuple to the parser, which checks list[str] in quadratic time)
+    table = " ".join(cli("fit", "--data.help", "TableDataModule").stdout.split())
+    assert ("--data.features FEATURES Names of the feature columns, as a list ([a,b]); null takes every column "
+            "but the target. (type: Optional[NameList], default: null)") in table
+    assert "--data.classes CLASSES Class names in the order of the model's outputs, as a list;" in table
+    fit = " ".join(cli("fit", "--help").stdout.split())
+    assert fit.count("(type: Optional[NameList])") == 2  # the linked model.class_names and model.feature_names
+    assert "tuple[" not in table + fit
+
+
+@pytest.mark.parametrize("args", [
+    ("fit", "--help"), ("validate", "--help"), ("test", "--help"), ("predict", "--help"),
+    ("fit", "--data.help", "BlobDataModule"), ("fit", "--data.help", "TableDataModule"),
+])
+def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
+    # docstrings' Sphinx markup was printed as is ('Trains a :class:`~blobclf.model.BlobModel` as the tutorial does:',
+    # Lightning's --trainer.barebones: nine ':paramref:`~lightning.pytorch.trainer.trainer.Trainer.X`'), the scheduler
+    # group was titled "(<class 'torch.optim.lr_scheduler.LRScheduler'>, ...)", and --trainer.max_epochs said
+    # "defaults to max_epochs = 1000" where blobclf trains 100
+    result = cli(*args)
+    assert result.returncode == 0, result.output
+    text = " ".join(result.stdout.split())
+    for markup in (":class:", ":paramref:", ":func:", ":meth:", "``", "<class '"):
+        assert markup not in text, markup
+    if args[1] != "--help":
+        return
+    assert "Trains a BlobModel as the tutorial does:" in text and "ModelCheckpoint writing to checkpoints/version_N:" in text
+    assert ("The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule): Their options: --data.help "
+            "BlobDataModule, --data.help TableDataModule") in text
+    assert ("The optimizer: --optimizer NAME: any torch.optim class (default: SGD with lr 0.1); --optimizer.help NAME "
+            "lists its options") in text
+    assert "A learning rate scheduler: --lr_scheduler NAME: any torch.optim.lr_scheduler class (default: none)" in text
+    assert "1000" not in text.replace("(Lightning alone would train 1000)", "")
+    assert ("--trainer.max_epochs MAX_EPOCHS Stop training once this number of epochs is reached; -1: no limit. A new "
+            "run that sets none of max_epochs, max_steps and max_time trains the tutorial's 100 epochs") in text
+    assert "blobclf's default 0 runs none. (type: Optional[int], default: 0)" in text  # was "Default: ``2``"
+    assert "true, blobclf's default" in text and "default: True)" in text  # deterministic: was "defaults to False"
+    assert "checkpoints; null uses {root}/version_N" in text and "Path of the CSV; null writes" in text  # were None
+
+
+def test_the_blob_options_say_what_they_do(cli):
+    # random_state said 'Seed of both the blob generator and the split' (it also orders the shuffled batches),
+    # predict_file 'one column per feature, and an optional last label column' (columns are found by name, any
+    # order, others copied), and the null of every option was Python's None
+    text = " ".join(cli("fit", "--data.help", "BlobDataModule").stdout.split())
+    assert "--data.random_state RANDOM_STATE Seed of the blob generator, the split and the shuffled batch order." in text
+    assert ("--data.predict_file PREDICT_FILE CSV of points for predict, whose header names the features (x0, x1, ...: "
+            "found by name, in any order) and optionally a label column; other columns are copied to the output, and "
+            "no blobs are drawn. null predicts the test split.") in text
+    assert "None" not in text

@@ -223,7 +223,8 @@ def test_the_runs_config_resumes_whatever_the_order_of_options(cli):
 def test_a_misspelt_option_is_not_taken_for_a_longer_one(cli):
     result = cli("fit", "--trainer.max_epoch", "3")
     assert result.returncode == 2
-    assert result.stderr == "blobclf: error: unrecognized arguments: --trainer.max_epoch 3 (see --help)\n"
+    assert result.stderr == ("blobclf: error: unrecognized arguments: --trainer.max_epoch 3; did you mean "
+                             "--trainer.max_epochs? (see --help)\n")
 
 
 def test_tensorboard_shows_the_latest_evaluation_of_a_checkpoint_as_its_report_does(cli):

@@ -1,0 +1,90 @@
+"""``--help`` as text to read: the documentation's markup taken out."""
+
+from __future__ import annotations
+
+import copy
+import re
+from argparse import Action
+from typing import Any
+
+from jsonargparse import DefaultHelpFormatter
+
+from blobclf.data import SplitDataModule
+
+ROLE = re.compile(r":[a-z]+:`(~?)([^`]+)`")
+LITERAL = re.compile(r"``(.+?)``")
+TITLES = {
+    "Base class for all optimizers": (
+        "The optimizer", "--optimizer NAME: any torch.optim class (default: SGD with lr 0.1); --optimizer.help NAME "
+        "lists its options"),
+    "(<class 'torch.optim.lr_scheduler.LRScheduler'>, <class 'lightning.pytorch.cli.ReduceLROnPlateau'>)": (
+        "A learning rate scheduler", "--lr_scheduler NAME: any torch.optim.lr_scheduler class (default: none); "
+        "--lr_scheduler.help NAME lists its options"),
+    # the data group lists no data module's options (it takes a class); say where they are
+    (SplitDataModule.__doc__ or "").split("\n", 1)[0].rstrip("."): (
+        (SplitDataModule.__doc__ or "").split("\n", 1)[0].rstrip("."),
+        "Their options: --data.help BlobDataModule, --data.help TableDataModule (a table's run starts with "
+        "--data TableDataModule, or --config configs/table.yaml)"),
+}
+"""Group titles that LightningCLI takes from torch (the optimizer's docstring) or writes as a Python tuple,
+as blobclf's title and text; and a text for the data group."""
+
+
+def plain(text: str | None) -> str | None:
+    """A docstring's text without its reStructuredText markup, as the help shows it.
+
+    ``:class:`~blobclf.model.BlobModel``` is ``BlobModel`` (``~`` keeps the last name, as Sphinx
+    does), ``:func:`torch.inference_mode``` is ``torch.inference_mode``, and a literal
+    ````null```` is ``null``. The option docs of blobclf and Lightning are written for Sphinx; in a
+    terminal the markup is noise (Lightning's ``--trainer.barebones`` help was a third
+    ``:paramref:`~lightning.pytorch.trainer.trainer.Trainer...``` text).
+
+    Args:
+        text: A help text, group title or description (``None`` for none).
+    """
+    if not text:
+        return text
+    text = ROLE.sub(lambda found: found.group(2).rsplit(".", 1)[-1] if found.group(1) else found.group(2), text)
+    return LITERAL.sub(r"\1", text)
+
+
+class HelpFormatter(DefaultHelpFormatter):
+    """jsonargparse's help (types, defaults, known subclasses) with :func:`plain` texts."""
+
+    def start_section(self, heading: str | None) -> None:
+        title, text = TITLES.get(heading or "", (heading, None))
+        super().start_section(plain(title))
+        if text:
+            self.add_text(text)
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(plain(text))
+
+    def add_argument(self, action: Action) -> None:
+        if action.help and plain(action.help) != action.help:
+            action = copy.copy(action)  # the parser's own action keeps its text
+            action.help = plain(action.help)
+        super().add_argument(action)
+
+
+def with_plain_help(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Parser arguments with :class:`HelpFormatter` as the formatter, unless another is given."""
+    return {"formatter_class": HelpFormatter, **kwargs}
+
+
+TRAINER_HELP = {
+    "max_epochs": (
+        "Stop training once this number of epochs is reached; -1: no limit. A new run that sets none of "
+        "max_epochs, max_steps and max_time trains the tutorial's 100 epochs (Lightning alone would train "
+        "1000); a resumed run keeps its own, or is extended to a larger number."),
+    "max_steps": (
+        "Stop training after this number of optimizer steps (one a minibatch); -1: no limit. With max_steps and "
+        "no max_epochs, a new run trains until max_steps is reached."),
+    "num_sanity_val_steps": (
+        "Validation batches run as a check before training starts (-1: all of them); blobclf's default 0 runs none."),
+    "deterministic": (
+        "Use deterministic algorithms (torch.use_deterministic_algorithms): true, blobclf's default (a run "
+        "repeated gives the same numbers); false; or 'warn' to only warn about operations that have none."),
+}
+"""blobclf's help for the Trainer options whose Lightning text says what blobclf does not do (max_epochs:
+"defaults to max_epochs = 1000"; num_sanity_val_steps: "Default: 2"; deterministic: "defaults to False")."""
