@@ -784,11 +784,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
                 continue
             value = parse_number(cell)
             if value is None:
-                others = [c for c in feature_names if c != column]
-                fix = number_fix(cell) or (
-                    f"; to leave the column out, list the features: {features_option(others)}" if others
-                    else "; features must be numbers, and the table has no other feature column"
-                )
+                fix = number_fix(cell) or leave_out_text(header, feature_names, column)
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
                 raise UserError(
@@ -800,6 +796,37 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
             f"{name}: column {column!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line}); "
             "fill them in or remove those rows (blobclf drops no row itself)"
         )
+
+
+def leave_out_text(header: Header, feature_names: Sequence[str], column: str) -> str:
+    """The advice for a text cell in feature ``column``: the ``--data.features`` that leaves out every feature
+    column holding text, this one and any other in the file, so that following it once is enough.
+
+    Text is a cell that is neither a number, a missing value nor a number written another way
+    (:func:`number_fix` has advice for those, so their columns stay in the list).
+    """
+    width = len(header.columns)
+    position = {c: header.columns.index(c) for c in feature_names}
+    text = {column}
+    try:
+        for _, row in rows(header):
+            if len(row) != width:
+                continue
+            for name in feature_names:
+                cell = row[position[name]]
+                if name not in text and not is_missing(cell) and parse_number(cell) is None and not number_fix(cell):
+                    text.add(name)
+    except UserError:  # a later unreadable row is for the next run to name; the columns found so far stand
+        pass
+    others = [c for c in feature_names if c not in text]
+    also = [c for c in feature_names if c in text and c != column]
+    shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
+    so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
+        if also else ""
+    if not others:
+        return f"{so_do}; features must be numbers, and the table has no other feature column" + (
+            " of numbers" if also else "")
+    return f"{so_do}; to leave {'these columns' if also else 'the column'} out, list the features: {features_option(others)}"
 
 
 def rows(header: Header) -> Iterator[tuple[int, list[str]]]:

@@ -111,6 +111,36 @@ def test_the_fix_a_refusal_names_is_one_that_works(tmp_path, monkeypatch, conten
     assert refused(read_table, "t.csv", "kind") == message
 
 
+def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tmp_path, monkeypatch):
+    # as palmerpenguins' penguins.csv: two text columns ('island', 'sex'); the first refusal named only
+    # 'island', and its list kept 'sex', so following it met the next text column, one run per column
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "species,island,bill,mass,sex,year\n" + "".join(
+        f"{'AG'[i % 2]},{'TB'[i % 2]},{30 + i},{3000 + i},{'NA' if i == 3 else 'mf'[i % 2]},{2007 + i % 2}\n"
+        for i in range(8)))
+    message = refused(read_table, "t.csv", "species")
+    assert message == (
+        "t.csv:2: feature column 'island' holds 'T', not a number; column 'sex' holds text too; to leave these "
+        "columns out, list the features: --data.features [bill,mass,year]"
+    )
+    features = shlex.split(message.split("list the features: ")[1])[1].strip("[]").split(",")
+    table = read_table("t.csv", "species", features=features)  # the advice followed works at once
+    assert table.feature_names == ["bill", "mass", "year"] and table.features.shape == (8, 3)
+    # many text columns: three named, the others counted; a column of decimal commas stays (it has its own fix)
+    names = [f"t{i}" for i in range(6)]
+    write(tmp_path / "w.csv", ",".join(["num", *names, "d", "kind"]) + "\n1," + ",".join(["x"] * 6) + ',"1,5",a\n'
+          + "2," + ",".join(["y"] * 6) + ',"2,5",b\n')
+    assert refused(read_table, "w.csv", "kind") == (
+        "w.csv:2: feature column 't0' holds 'x', not a number; columns 't1', 't2', 't3' and 2 more hold text too; "
+        "to leave these columns out, list the features: --data.features [num,d]"
+    )
+    write(tmp_path / "a.csv", "a,b,kind\nred,blue,x\n")
+    assert refused(read_table, "a.csv", "kind") == (
+        "a.csv:2: feature column 'a' holds 'red', not a number; column 'b' holds text too; features must be numbers, "
+        "and the table has no other feature column of numbers"
+    )
+
+
 def test_suggested_features_options_read_back_as_the_names():
     from jsonargparse._loaders_dumpers import yaml_load
 
