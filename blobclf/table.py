@@ -385,7 +385,7 @@ def read_table(
         raise UserError(f"{name}: --data.features names {twice!r} twice")
     if not feature_names:
         raise UserError(f"{name}: no feature columns: the table has only the target column {target!r}")
-    check_named(header, feature_names)
+    check_named(header, feature_names, by_default=features is None)
 
     index = {column: i for i, column in enumerate(columns)}
     codes: dict[str, int] = {}
@@ -493,11 +493,19 @@ def unreadable(header: Header, error: Exception) -> UserError:
     return UserError(f"{header.path}:{line}:{where} numpy cannot read the row ({message}); check that row")
 
 
-def check_named(header: Header, used: Sequence[str]) -> None:
+def check_named(header: Header, used: Sequence[str], by_default: bool = True) -> None:
     """Refuse a column without a name among the ``used`` ones.
 
     Often an index column pandas saved (the first), or an empty last column: a delimiter at the end of
     every line, as some spreadsheets save.
+
+    Args:
+        header: The table's header.
+        used: The feature columns.
+        by_default: Whether ``used`` is every column but the target (no ``--data.features``): the
+            list offered then also leaves out the columns the next checks would refuse, row
+            identifiers and text, so that following it once is enough (a list given names them
+            on purpose, and keeps them).
 
     Raises:
         UserError: naming the header line and the column's position, and the ``--data.features``
@@ -507,7 +515,10 @@ def check_named(header: Header, used: Sequence[str]) -> None:
         position = header.columns.index("") + 1
         guess = "a delimiter at the end of each line?" if position == len(header.columns) else "a saved index?"
         named = [column for column in used if column]
-        leave = f", or leave it out: {features_option(named)}" if named else ""
+        ids = [column for column in named if ID_NAME.fullmatch(column)] if by_default else []
+        text = text_columns(header, [column for column in named if column not in ids]) if by_default else []
+        kept = [column for column in named if column not in ids and column not in text]
+        leave = f", or leave it out: {features_option(kept)}{left_out_too(ids, text)}" if kept else ""
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
@@ -525,9 +536,11 @@ def check_identifiers(header: Header, features: Sequence[str]) -> None:
     ids = [column for column in features if ID_NAME.fullmatch(column)]
     if not ids:
         return
-    others = [column for column in features if column not in ids]
+    text = text_columns(header, [column for column in features if column not in ids])
+    others = [column for column in features if column not in ids and column not in text]
     position = header.columns.index(ids[0]) + 1
-    leave = f"leave it out with {features_option(others)}, or" if others else "the table has no other feature:"
+    leave = (f"leave it out with {features_option(others)}{left_out_too(ids[1:], text)}, or" if others
+             else f"the table has no other feature{' of numbers' if text else ''}:")
     raise UserError(
         f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
         f"feature (every column but the target is); {leave} list it in --data.features to keep it"
@@ -798,28 +811,51 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
         )
 
 
-def leave_out_text(header: Header, feature_names: Sequence[str], column: str) -> str:
-    """The advice for a text cell in feature ``column``: the ``--data.features`` that leaves out every feature
-    column holding text, this one and any other in the file, so that following it once is enough.
-
-    Text is a cell that is neither a number, a missing value nor a number written another way
-    (:func:`number_fix` has advice for those, so their columns stay in the list).
-    """
+def text_columns(header: Header, candidates: Sequence[str]) -> list[str]:
+    """The ``candidates`` (in their order) that hold text anywhere in the file: a cell that is neither a
+    number, a missing value nor a number written another way (:func:`number_fix` has advice for those,
+    so their columns are not text). Read row by row; rows of another width, and anything after a row
+    that cannot be read, are for the table's own checks to name."""
     width = len(header.columns)
-    position = {c: header.columns.index(c) for c in feature_names}
-    text = {column}
+    position = {c: header.columns.index(c) for c in candidates}
+    text: set[str] = set()
     try:
         for _, row in rows(header):
             if len(row) != width:
                 continue
-            for name in feature_names:
+            for name in candidates:
                 cell = row[position[name]]
                 if name not in text and not is_missing(cell) and parse_number(cell) is None and not number_fix(cell):
                     text.add(name)
-    except UserError:  # a later unreadable row is for the next run to name; the columns found so far stand
+    except UserError:
         pass
+    return [c for c in candidates if c in text]
+
+
+def left_out_too(ids: Sequence[str], text: Sequence[str]) -> str:
+    """`` (which also leaves out ...)`` naming the row identifiers and text columns a suggested list leaves out.
+
+    Example:
+        >>> left_out_too(["ID"], ["sex", "island"])
+        " (which also leaves out 'ID', named like a row identifier, and 'sex' and 'island', which hold text)"
+    """
+    def named(columns: Sequence[str]) -> str:
+        shown = [repr(c) for c in columns[:3]] + ([f"{len(columns) - 3} more"] if len(columns) > 3 else [])
+        return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+    parts = [f"{named(ids)}, named like a row identifier" if ids else "",
+             f"{named(text)}, which {'holds' if len(text) == 1 else 'hold'} text" if text else ""]
+    parts = [part for part in parts if part]
+    return f" (which also leaves out {', and '.join(parts)})" if parts else ""
+
+
+def leave_out_text(header: Header, feature_names: Sequence[str], column: str) -> str:
+    """The advice for a text cell in feature ``column``: the ``--data.features`` that leaves out every feature
+    column holding text (:func:`text_columns`), this one and any other in the file, so that following it once
+    is enough."""
+    text = [column, *text_columns(header, [c for c in feature_names if c != column])]
     others = [c for c in feature_names if c not in text]
-    also = [c for c in feature_names if c in text and c != column]
+    also = text[1:]
     shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
     so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
         if also else ""

@@ -141,6 +141,41 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
     )
 
 
+@pytest.mark.parametrize(
+    ("content", "message", "kept"),
+    [
+        # R's biopsy (MASS) as pandas writes it: the unnamed index, then an 'ID'; the list offered kept 'ID',
+        # and a listed id is a feature on purpose: followed, the model trained on the row identifier
+        (",ID,V1,V2,class\n" + "".join(f"{i},{1000 + i},{i % 5},{i % 3},{'bm'[i % 2]}\n" for i in range(8)),
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [V1,V2] (which "
+         "also leaves out 'ID', named like a row identifier)", ["V1", "V2"]),
+        # R's crabs (MASS): an index, a text column and a column 'index'; three refusals in turn before
+        (",sp,sex,index,FL,RW,class\n" + "".join(f"{i},B,{'MF'[i % 2]},{i},{10 + i},{i % 4},{'bm'[i % 2]}\n"
+                                                 for i in range(8)),
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [FL,RW] (which "
+         "also leaves out 'index', named like a row identifier, and 'sp' and 'sex', which hold text)", ["FL", "RW"]),
+        # palmerpenguins' penguins-raw.csv: an id among text columns
+        ("study,Individual ID,Island,Culmen,class\n" + "".join(f"P{i},N{i}A1,{'TB'[i % 2]},{30 + i},{'bm'[i % 2]}\n"
+                                                               for i in range(8)),
+         "t.csv:1: column 2, 'Individual ID', is named like a row identifier and would be a feature (every column but "
+         "the target is); leave it out with --data.features [Culmen] (which also leaves out 'study' and 'Island', "
+         "which hold text), or list it in --data.features to keep it", ["Culmen"]),
+    ],
+    ids=["index-and-id", "index-id-and-text", "id-and-text"],
+)
+def test_the_features_an_unnamed_or_id_column_refusal_gives_leave_out_ids_and_text(tmp_path, monkeypatch, content,
+                                                                                  message, kept):
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", content)
+    assert refused(lambda: TableDataModule(path="t.csv", target="class").feature_names) == message
+    features = shlex.split(message.split("--data.features ")[1].split(" (which")[0])[0].strip("[]").split(",")
+    data = TableDataModule(path="t.csv", target="class", features=features)  # the advice, followed to the letter
+    data.setup("fit")
+    assert data.feature_names == kept and data.split("train")[0].shape[1] == len(kept)
+
+
 def test_suggested_features_options_read_back_as_the_names():
     from jsonargparse._loaders_dumpers import yaml_load
 
