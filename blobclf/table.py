@@ -21,6 +21,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,9 @@ THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 """A number written with ``,`` between thousands (``1,234.5``, ``12,345,678``; ``1,234`` could be a decimal comma)."""
 SPACE_GROUPS = re.compile(r"[+\-\u2212]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
 """A number whose digits are grouped in thousands by spaces (a no-break or thin one too): ``1 234,5``."""
+UNIT = re.compile(r"([+-]?)\s*([$€£¥]?)\s*(\d[\d.,]*|\.\d+)\s*([%$€£¥]?)")
+"""A number with a percent or currency sign (``12%``, ``$5``, ``-$1,234.50``, ``5,50 €``): groups sign, leading
+currency, digits, trailing sign."""
 BOOLEANS = frozenset({"true", "false"})
 """Cells (compared stripped and lower-cased) that are booleans as pandas (``True``) and R (``TRUE``) write them."""
 PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
@@ -981,6 +985,10 @@ def number_fix(cell: str) -> str:
         "; numbers take no thousands separators: write it as '1234.5'"
         >>> number_fix("TRUE")
         '; write booleans as 1 and 0'
+        >>> number_fix("12.5%")
+        "; write percentages as plain numbers: '12.5' (or '0.125' as a fraction, the same way in every row)"
+        >>> number_fix("-$1,234.50")
+        "; write it as '-1234.50' (no currency sign)"
         >>> number_fix("\u22121\u202f234,5")  # as French spreadsheets write -1234.5
         "; write it as '-1234.5' (an ASCII '-', no spaces between digits, '.' as the decimal point)"
     """
@@ -993,6 +1001,25 @@ def number_fix(cell: str) -> str:
             plain = plain.replace(".", "").replace(",", ".")
         if parse_number(plain) is not None:
             return f"; write it as {plain!r} (an ASCII '-', no spaces between digits, '.' as the decimal point)"
+    unit = UNIT.fullmatch(text)
+    if unit and bool(unit[2]) + bool(unit[4]) == 1:  # one sign: before the number (currency) or after it
+        digits = unit[1] + unit[3]
+        if THOUSANDS.fullmatch(digits) and DECIMAL_COMMA.fullmatch(digits):  # 1,234: either
+            plain = None
+        elif THOUSANDS.fullmatch(digits):
+            plain = digits.replace(",", "")
+        elif DECIMAL_COMMA.fullmatch(digits):
+            plain = digits.replace(".", "").replace(",", ".")
+        else:
+            plain = digits if parse_number(digits) is not None else None
+        if unit[4] == "%":
+            if plain is None:
+                return "; write percentages as plain numbers ('.' as the decimal point, no thousands separators)"
+            return (f"; write percentages as plain numbers: {plain!r} (or {str(Decimal(plain) / 100)!r} as a fraction, "
+                    "the same way in every row)")
+        if plain is None:
+            return "; write it as a plain number (no currency sign, '.' as the decimal point, no thousands separators)"
+        return f"; write it as {plain!r} (no currency sign)"
     thousands = THOUSANDS.fullmatch(text) is not None
     if DECIMAL_COMMA.fullmatch(text):
         plain = text.replace(".", "").replace(",", ".")

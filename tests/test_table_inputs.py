@@ -86,6 +86,14 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
         ('a,b,kind\n"-1.234,5",3,x\n',
          "t.csv:2: feature column 'a' holds '-1.234,5', not a number; numbers take '.' as the decimal point: write it "
          "as '-1234.5' (no thousands separators)"),
+        # percentages and money as spreadsheets format them: the generic text advice offered to drop the column
+        ("a,b,kind\n12.5%,3,x\n",
+         "t.csv:2: feature column 'a' holds '12.5%', not a number; write percentages as plain numbers: '12.5' (or "
+         "'0.125' as a fraction, the same way in every row)"),
+        ('a;b;kind\n1;"-$1,234.50";x\n', "t.csv:2: feature column 'b' holds '-$1,234.50', not a number; write it as "
+         "'-1234.50' (no currency sign)"),
+        ("a;b;kind\n1;5,50 €;x\n", "t.csv:2: feature column 'b' holds '5,50 €', not a number; write it as '5.50' "
+         "(no currency sign)"),
         # the only feature is text: no --data.features [] (itself refused) to suggest
         ("a,kind\nred,x\n",
          "t.csv:2: feature column 'a' holds 'red', not a number; features must be numbers, and the table has no other "
@@ -102,7 +110,7 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
          "t.csv:2: feature column 'color' holds 'red', not a number; to leave the column out, list the features: "
          "--data.features '[\"01\",\"yes\",sepal length (cm)]'"),
     ],
-    ids=["decimal-comma", "decimal-comma-thousands", "only-feature-is-text", "index-column-names-with-spaces",
+    ids=["decimal-comma", "decimal-comma-thousands", "percent", "dollars", "euros", "only-feature-is-text", "index-column-names-with-spaces",
          "delimiter-ending-each-line", "names-to-quote"],
 )
 def test_the_fix_a_refusal_names_is_one_that_works(tmp_path, monkeypatch, content, message):
@@ -293,6 +301,7 @@ def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
     [
         ("x0,x1\n1,2\n1_0,3\n", "p.csv:3: x0='1_0' is not a number; write it as '10' (ASCII digits 0-9, no '_')"),
         ("x0,x1\n1,\u0663\n", "p.csv:2: x1='\u0663' is not a number; write it as '3' (ASCII digits 0-9, no '_')"),
+        ("x0,x1\n1,$5\n", "p.csv:2: x1='$5' is not a number; write it as '5' (no currency sign)"),
         ("id,x0,x1\np1,1,2\n,,\np2,3,4\n",
          "p.csv:3: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"),
         ("x0,x1\n1,NA\n", "p.csv:2: x1='NA' is a missing value; fill it in or remove the row (blobclf drops no row itself)"),
@@ -303,7 +312,8 @@ def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
         ('x0,x1\n1,2\n"3,4\n5,6\n7,8\n', ("p.csv:3: a quoted cell opens on this line and is not closed (the row runs on "
                                          "to line 5); close the quote")),
     ],
-    ids=["underscore", "arabic-indic-digit", "row-of-empty-cells", "missing-value", "prob-column", "predicted-column",
+    ids=["underscore", "arabic-indic-digit", "dollars", "row-of-empty-cells", "missing-value", "prob-column",
+         "predicted-column",
          "unclosed-quote"],
 )
 def test_prediction_inputs_are_refused_as_training_tables_are(tmp_path, monkeypatch, content, message):
