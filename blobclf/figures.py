@@ -348,7 +348,14 @@ def _fit_margins(fig: Figure) -> Figure:
             bottom=params.bottom + (_MARGIN_PAD - outer.y0) / height,
             top=params.top - (outer.y1 - height + _MARGIN_PAD) / height,
         )
-    return fig
+    # a title is centred over its axes: one wider than them (a PCA plane's, with the legends beside the
+    # axes) can run off the figure whatever the margins, so its bracketed part goes on a second line
+    long = [ax for ax in fig.axes if " (" in ax.get_title() and "\n" not in ax.get_title()
+            and not fig.bbox.x0 <= ax.title.get_window_extent(renderer).x0 <= ax.title.get_window_extent(renderer).x1
+            <= fig.bbox.x1]
+    for ax in long:
+        ax.set_title(ax.get_title().replace(" (", "\n(", 1))
+    return _fit_margins(fig) if long else fig
 
 
 def _points(splits: Splits, min_features: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
