@@ -808,10 +808,13 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
                     f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
                 )
     if missing:
-        column, (line, count) = min(missing.items(), key=lambda item: item[1][0])
+        (column, (line, count)), *others = sorted(missing.items(), key=lambda item: item[1][0])
+        # every column with gaps is named, so that one look at the file finds them all, not one column a run
+        shown = [f"{other!r} ({n})" for other, (_, n) in others[:3]] + ([f"{len(others) - 3} more"] if len(others) > 3 else [])
+        also = f"; so do {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' and ' + shown[-1]}" if others else ""
         raise UserError(
-            f"{name}: column {column!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line}); "
-            "fill them in or remove those rows (blobclf drops no row itself)"
+            f"{name}: column {column!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
+            f"{also}; fill them in or remove those rows (blobclf drops no row itself)"
         )
 
 

@@ -184,6 +184,22 @@ def test_the_features_an_unnamed_or_id_column_refusal_gives_leave_out_ids_and_te
     assert data.feature_names == kept and data.split("train")[0].shape[1] == len(kept)
 
 
+def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):
+    # vega_datasets' cars: 8 gaps in Miles_per_Gallon, 6 in Horsepower; only the first column was named, so
+    # removing its rows met the next column's refusal; palmerpenguins: four columns with gaps in the same rows
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,c,d,e,f,kind\n1,2,3,4,5,6,x\n1,NA,3,,5,6,y\n,2,,4,,,x\n1,,3,4,5,6,y\n")
+    assert refused(read_table, "t.csv", "kind") == (
+        "t.csv: column 'b' has 2 missing values (first on line 3); so do 'd' (1), 'a' (1), 'c' (1) and 2 more; fill "
+        "them in or remove those rows (blobclf drops no row itself)"
+    )
+    write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n1,NA,y\n,2,x\n")
+    assert refused(read_table, "u.csv", "kind") == (
+        "u.csv: column 'b' has 1 missing value (first on line 3); so do 'a' (1); fill them in or remove those rows "
+        "(blobclf drops no row itself)"
+    )
+
+
 def test_suggested_features_options_read_back_as_the_names():
     from jsonargparse._loaders_dumpers import yaml_load
 
