@@ -789,6 +789,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
     numeric = [(index[c], c) for c in feature_names]
     checked = numeric + ([(index[target], target)] if target is not None else [])
     missing: dict[str, list[int]] = {}
+    spelled: set[str] = set()  # how the target's missing values are written
     for line, row in rows(header):
         if len(row) != width:
             raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
@@ -796,6 +797,8 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
             cell = row[i].strip()
             if is_missing(cell):
                 missing.setdefault(column, [line, 0])[1] += 1
+                if column == target:
+                    spelled.add(cell)
                 continue
             if column == target:
                 continue
@@ -812,9 +815,13 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
         # every column with gaps is named, so that one look at the file finds them all, not one column a run
         shown = [f"{other!r} ({n})" for other, (_, n) in others[:3]] + ([f"{len(others) - 3} more"] if len(others) > 3 else [])
         also = f"; so do {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' and ' + shown[-1]}" if others else ""
+        # a class named 'None' or 'NA' (a severity, a category) reads as missing, as in pandas: say how to keep it
+        word = next(iter(spelled)) if len(spelled) == 1 else ""
+        class_hint = (f"; if {word!r} in the target column {target!r} is a class, rename it in the file (blobclf reads "
+                      f"{word!r} as a missing value in every column)") if word else ""
         raise UserError(
             f"{name}: column {column!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
-            f"{also}; fill them in or remove those rows (blobclf drops no row itself)"
+            f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
         )
 
 

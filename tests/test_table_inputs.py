@@ -200,6 +200,23 @@ def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monke
     )
 
 
+def test_a_class_named_like_a_missing_value_is_told_how_to_keep_it(tmp_path, monkeypatch):
+    # a severity 'None' / 'mild' / 'severe': 'None' reads as missing (as pandas reads it), and "fill them in"
+    # alone did not say that the class itself was the trouble
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{i},{i % 3},{['None', 'mild', 'severe'][i % 3]}\n" for i in range(9))
+    write(tmp_path / "t.csv", "a,b,severity\n" + rows)
+    assert refused(read_table, "t.csv", "severity") == (
+        "t.csv: column 'severity' has 3 missing values (first on line 2); fill them in or remove those rows (blobclf "
+        "drops no row itself); if 'None' in the target column 'severity' is a class, rename it in the file (blobclf "
+        "reads 'None' as a missing value in every column)"
+    )
+    write(tmp_path / "t.csv", "a,b,severity\n" + rows.replace("None", "no"))  # followed
+    assert read_table("t.csv", "severity").classes == ["mild", "no", "severe"]
+    write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n3,4,\n5,6,y\n")  # an empty cell is no class
+    assert refused(read_table, "u.csv", "kind").endswith("fill them in or remove those rows (blobclf drops no row itself)")
+
+
 def test_suggested_features_options_read_back_as_the_names():
     from jsonargparse._loaders_dumpers import yaml_load
 
