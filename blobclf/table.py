@@ -95,8 +95,10 @@ YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "nu
 """Words YAML reads as a boolean or null rather than as text."""
 SHELL_PLAIN = re.compile(r"[\w\[\],./-]+")
 """An option value a shell passes on as it is."""
-MAX_SHOWN_OPTION = 400
-"""A ``--data.features`` value longer than this is described in a message, not printed."""
+MAX_SHOWN_OPTION = 1000
+"""A ``--data.features`` value longer than this is described in a message, not printed. A table of a few
+dozen named features (scikit-learn's breast cancer: 30 names, 504 characters; digits: 64, 657) gets the
+list to paste, which a long line is still worth: described, it had to be typed by hand."""
 
 
 @dataclass
@@ -789,14 +791,21 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
     numeric = [(index[c], c) for c in feature_names]
     checked = numeric + ([(index[target], target)] if target is not None else [])
     missing: dict[str, list[int]] = {}
+    first: str | None = None  # the column of the first missing value: the one the message is about
+    apart: dict[str, list[int]] = {}  # other columns' missing values on rows where `first` has none
     spelled: set[str] = set()  # how the target's missing values are written
     for line, row in rows(header):
         if len(row) != width:
             raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
+        first_gap = first is not None and is_missing(row[index[first]])
         for i, column in checked:
             cell = row[i].strip()
             if is_missing(cell):
                 missing.setdefault(column, [line, 0])[1] += 1
+                if first is None:
+                    first, first_gap = column, True
+                elif not first_gap:
+                    apart.setdefault(column, [line, 0])[1] += 1
                 if column == target:
                     spelled.add(cell)
                 continue
@@ -810,17 +819,19 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
                 raise UserError(
                     f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
                 )
-    if missing:
-        (column, (line, count)), *others = sorted(missing.items(), key=lambda item: item[1][0])
-        # every column with gaps is named, so that one look at the file finds them all, not one column a run
+    if first is not None:
+        line, count = missing[first]
+        # the columns whose gaps removing the first column's rows leaves: one look at the file finds them all
+        others = sorted(apart.items(), key=lambda item: item[1][0])
         shown = [f"{other!r} ({n})" for other, (_, n) in others[:3]] + ([f"{len(others) - 3} more"] if len(others) > 3 else [])
-        also = f"; so do {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' and ' + shown[-1]}" if others else ""
+        also = (f"; so do {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' and ' + shown[-1]} in other rows"
+                if others else "")
         # a class named 'None' or 'NA' (a severity, a category) reads as missing, as in pandas: say how to keep it
         word = next(iter(spelled)) if len(spelled) == 1 else ""
         class_hint = (f"; if {word!r} in the target column {target!r} is a class, rename it in the file (blobclf reads "
-                      f"{word!r} as a missing value in every column)") if word else ""
+                      f"{word!r} as a missing value in every column)") if word.isalpha() else ""
         raise UserError(
-            f"{name}: column {column!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
+            f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
             f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
         )
 

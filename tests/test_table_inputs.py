@@ -185,18 +185,24 @@ def test_the_features_an_unnamed_or_id_column_refusal_gives_leave_out_ids_and_te
 
 
 def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):
-    # vega_datasets' cars: 8 gaps in Miles_per_Gallon, 6 in Horsepower; only the first column was named, so
-    # removing its rows met the next column's refusal; palmerpenguins: four columns with gaps in the same rows
+    # vega_datasets' cars: 8 gaps in Miles_per_Gallon, 6 in Horsepower on other rows; only the first column was
+    # named, so removing its rows met the next column's refusal. Gaps on the first column's rows (palmerpenguins:
+    # four columns empty in the same two rows) go with those rows, and are not named.
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", "a,b,c,d,e,f,kind\n1,2,3,4,5,6,x\n1,NA,3,,5,6,y\n,2,,4,,,x\n1,,3,4,5,6,y\n")
     assert refused(read_table, "t.csv", "kind") == (
-        "t.csv: column 'b' has 2 missing values (first on line 3); so do 'd' (1), 'a' (1), 'c' (1) and 2 more; fill "
-        "them in or remove those rows (blobclf drops no row itself)"
+        "t.csv: column 'b' has 2 missing values (first on line 3); so do 'a' (1), 'c' (1), 'e' (1) and 1 more in "
+        "other rows; fill them in or remove those rows (blobclf drops no row itself)"
     )
     write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n1,NA,y\n,2,x\n")
     assert refused(read_table, "u.csv", "kind") == (
-        "u.csv: column 'b' has 1 missing value (first on line 3); so do 'a' (1); fill them in or remove those rows "
-        "(blobclf drops no row itself)"
+        "u.csv: column 'b' has 1 missing value (first on line 3); so do 'a' (1) in other rows; fill them in or "
+        "remove those rows (blobclf drops no row itself)"
+    )
+    write(tmp_path / "p.csv", "a,b,c,kind\n1,2,3,x\nNA,NA,NA,y\n4,5,6,x\n,,,y\n")
+    assert refused(read_table, "p.csv", "kind") == (
+        "p.csv: column 'a' has 2 missing values (first on line 3); fill them in or remove those rows (blobclf drops "
+        "no row itself)"
     )
 
 
@@ -215,6 +221,28 @@ def test_a_class_named_like_a_missing_value_is_told_how_to_keep_it(tmp_path, mon
     assert read_table("t.csv", "severity").classes == ["mild", "no", "severe"]
     write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n3,4,\n5,6,y\n")  # an empty cell is no class
     assert refused(read_table, "u.csv", "kind").endswith("fill them in or remove those rows (blobclf drops no row itself)")
+
+
+def test_a_few_dozen_features_are_offered_as_a_list_to_paste(tmp_path, monkeypatch):
+    # scikit-learn's breast cancer as pandas writes it (an unnamed index, 30 named features): the refusal said
+    # "--data.features listing the 30 columns to keep (in a --config file ...)", a list to type by hand
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    names = [f"{kind} {what}" for kind in ("mean", "worst", "error") for what in (
+        "radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity", "concave points",
+        "symmetry", "fractal dimension")]
+    write(tmp_path / "t.csv", ",".join(["", *names, "diagnosis"]) + "\n" + "".join(
+        ",".join([str(i), *(str(i * k % 7) for k in range(30)), "mb"[i % 2]]) + "\n" for i in range(10)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="diagnosis").feature_names)
+    assert message.startswith("t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: "
+                              "--data.features '[mean radius,mean texture,")
+    option = message.split("leave it out: ")[1]
+    assert len(option) < 520 and option.endswith(",error fractal dimension]'")
+    import yaml
+
+    data = TableDataModule(path="t.csv", target="diagnosis", features=yaml.safe_load(shlex.split(option)[1]))
+    assert data.feature_names == names
 
 
 def test_suggested_features_options_read_back_as_the_names():
