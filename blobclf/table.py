@@ -95,6 +95,8 @@ YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "nu
 """Words YAML reads as a boolean or null rather than as text."""
 SHELL_PLAIN = re.compile(r"[\w\[\],./-]+")
 """An option value a shell passes on as it is."""
+TEXT_SCAN_ROWS = 10_000
+"""Rows :func:`text_columns` looks at for the feature columns a refusal's ``--data.features`` leaves out."""
 MAX_SHOWN_OPTION = 1000
 """A ``--data.features`` value longer than this is described in a message, not printed. A table of a few
 dozen named features (scikit-learn's breast cancer: 30 names, 504 characters; digits: 64, 657) gets the
@@ -837,15 +839,20 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
 
 
 def text_columns(header: Header, candidates: Sequence[str]) -> list[str]:
-    """The ``candidates`` (in their order) that hold text anywhere in the file: a cell that is neither a
-    number, a missing value nor a number written another way (:func:`number_fix` has advice for those,
-    so their columns are not text). Read row by row; rows of another width, and anything after a row
-    that cannot be read, are for the table's own checks to name."""
+    """The ``candidates`` (in their order) that hold text in the first :data:`TEXT_SCAN_ROWS` rows: a cell
+    that is neither a number, a missing value nor a number written another way (:func:`number_fix` has
+    advice for those, so their columns are not text). A column of text shows it from its first rows;
+    one stray word further down is more likely a typo than a text column, and is named on its own
+    line when the table is read, while the scan keeps a refusal of a million-row file as quick as
+    before. Rows of another width, and anything after a row that cannot be read, are for the table's
+    own checks to name."""
     width = len(header.columns)
     position = {c: header.columns.index(c) for c in candidates}
     text: set[str] = set()
     try:
-        for _, row in rows(header):
+        for count, (_, row) in enumerate(rows(header)):
+            if count == TEXT_SCAN_ROWS:
+                break
             if len(row) != width:
                 continue
             for name in candidates:

@@ -149,6 +149,26 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
     )
 
 
+def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_path, monkeypatch):
+    # a refusal of a large table's id column stays quick: the rows are not all read to find text columns;
+    # a stray word past them is named on its own line when the table is read
+    from blobclf import table
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(table, "TEXT_SCAN_ROWS", 4)
+    rows = [f"{i},{'TB'[i % 2]},{i % 3},{i % 5},{'xy'[i % 2]}" for i in range(8)]
+    rows[6] = "6,T,2,oops,x"
+    write(tmp_path / "t.csv", "id,island,a,b,kind\n" + "\n".join(rows) + "\n")
+    assert refused(read_table, "t.csv", "kind", features=["island", "a", "b"]) == (
+        "t.csv:2: feature column 'island' holds 'T', not a number; to leave the column out, list the features: "
+        "--data.features [a,b]"
+    )
+    assert refused(read_table, "t.csv", "kind", features=["a", "b"]) == (
+        "t.csv:8: feature column 'b' holds 'oops', not a number; to leave the column out, list the features: "
+        "--data.features [a]"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "message", "kept"),
     [
