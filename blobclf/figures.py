@@ -38,6 +38,8 @@ MATRIX_TICKS = 20
 """Class names a confusion matrix's axes show at most (every second, third ... one beyond)."""
 LEGEND_CLASSES = 12
 """Entries a scatter figure's class legend holds at most (beyond, the last says how many more classes there are)."""
+LEGEND_NAME_CHARS = 40
+"""A class name longer than this is cut short (ending in an ellipsis) in a scatter figure's legend."""
 DPI = 100
 SPLIT_MARKERS = {"train": "o", "val": "s", "test": "^"}
 """Marker of each split; any other split name gets one of ``_EXTRA_MARKERS``."""
@@ -348,7 +350,14 @@ def _fit_margins(fig: Figure) -> Figure:
             bottom=params.bottom + (_MARGIN_PAD - outer.y0) / height,
             top=params.top - (outer.y1 - height + _MARGIN_PAD) / height,
         )
-    return fig
+    # a title is centred over its axes: one wider than them (a PCA plane's, with the legends beside the
+    # axes) can run off the figure whatever the margins, so its bracketed part goes on a second line
+    long = [ax for ax in fig.axes if " (" in ax.get_title() and "\n" not in ax.get_title()
+            and not fig.bbox.x0 <= ax.title.get_window_extent(renderer).x0 <= ax.title.get_window_extent(renderer).x1
+            <= fig.bbox.x1]
+    for ax in long:
+        ax.set_title(ax.get_title().replace(" (", "\n(", 1))
+    return _fit_margins(fig) if long else fig
 
 
 def _points(splits: Splits, min_features: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -440,6 +449,8 @@ def _finish_scatter(
 ) -> None:
     colors = class_colors(num_classes)
     names = [f"class {c}" for c in range(num_classes)] if class_names is None else [shown_text(n) for n in class_names]
+    # the legend narrows the axes by its width: a name of a hundred letters would leave no plot
+    names = [name if len(name) <= LEGEND_NAME_CHARS else name[: LEGEND_NAME_CHARS - 1] + "…" for name in names]
     class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
     if num_classes > LEGEND_CLASSES:  # the rest would run off the figure
         more = num_classes - LEGEND_CLASSES + 1
@@ -453,6 +464,9 @@ def _finish_scatter(
     classes = ax.legend(handles=class_handles, title="class", loc="upper left", bbox_to_anchor=(1.02, 1.0),
                         fontsize=9, title_fontsize=9)
     ax.add_artist(classes)
+    # add_artist clips an artist to the axes, and layout then measures it clipped: a legend of long class
+    # names ran off the figure's right edge, cut mid-name, instead of narrowing the axes
+    classes.set_clip_on(False)
     ax.legend(handles=split_handles, title="split", loc="lower left", bbox_to_anchor=(1.02, 0.0),
               fontsize=9, title_fontsize=9)
     x_label, y_label = axis_labels if axis_labels is not None else ("feature 0", "feature 1")

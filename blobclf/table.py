@@ -21,6 +21,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,9 @@ THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 """A number written with ``,`` between thousands (``1,234.5``, ``12,345,678``; ``1,234`` could be a decimal comma)."""
 SPACE_GROUPS = re.compile(r"[+\-\u2212]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
 """A number whose digits are grouped in thousands by spaces (a no-break or thin one too): ``1 234,5``."""
+UNIT = re.compile(r"([+-]?)\s*([$€£¥]?)\s*(\d[\d.,]*|\.\d+)\s*([%$€£¥]?)")
+"""A number with a percent or currency sign (``12%``, ``$5``, ``-$1,234.50``, ``5,50 €``): groups sign, leading
+currency, digits, trailing sign."""
 BOOLEANS = frozenset({"true", "false"})
 """Cells (compared stripped and lower-cased) that are booleans as pandas (``True``) and R (``TRUE``) write them."""
 PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
@@ -91,8 +95,12 @@ YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "nu
 """Words YAML reads as a boolean or null rather than as text."""
 SHELL_PLAIN = re.compile(r"[\w\[\],./-]+")
 """An option value a shell passes on as it is."""
-MAX_SHOWN_OPTION = 400
-"""A ``--data.features`` value longer than this is described in a message, not printed."""
+TEXT_SCAN_ROWS = 10_000
+"""Rows :func:`text_columns` looks at for the feature columns a refusal's ``--data.features`` leaves out."""
+MAX_SHOWN_OPTION = 1000
+"""A ``--data.features`` value longer than this is described in a message, not printed. A table of a few
+dozen named features (scikit-learn's breast cancer: 30 names, 504 characters; digits: 64, 657) gets the
+list to paste, which a long line is still worth: described, it had to be typed by hand."""
 
 
 @dataclass
@@ -385,7 +393,7 @@ def read_table(
         raise UserError(f"{name}: --data.features names {twice!r} twice")
     if not feature_names:
         raise UserError(f"{name}: no feature columns: the table has only the target column {target!r}")
-    check_named(header, feature_names)
+    check_named(header, feature_names, by_default=features is None)
 
     index = {column: i for i, column in enumerate(columns)}
     codes: dict[str, int] = {}
@@ -493,11 +501,19 @@ def unreadable(header: Header, error: Exception) -> UserError:
     return UserError(f"{header.path}:{line}:{where} numpy cannot read the row ({message}); check that row")
 
 
-def check_named(header: Header, used: Sequence[str]) -> None:
+def check_named(header: Header, used: Sequence[str], by_default: bool = True) -> None:
     """Refuse a column without a name among the ``used`` ones.
 
     Often an index column pandas saved (the first), or an empty last column: a delimiter at the end of
     every line, as some spreadsheets save.
+
+    Args:
+        header: The table's header.
+        used: The feature columns.
+        by_default: Whether ``used`` is every column but the target (no ``--data.features``): the
+            list offered then also leaves out the columns the next checks would refuse, row
+            identifiers and text, so that following it once is enough (a list given names them
+            on purpose, and keeps them).
 
     Raises:
         UserError: naming the header line and the column's position, and the ``--data.features``
@@ -507,7 +523,10 @@ def check_named(header: Header, used: Sequence[str]) -> None:
         position = header.columns.index("") + 1
         guess = "a delimiter at the end of each line?" if position == len(header.columns) else "a saved index?"
         named = [column for column in used if column]
-        leave = f", or leave it out: {features_option(named)}" if named else ""
+        ids = [column for column in named if ID_NAME.fullmatch(column)] if by_default else []
+        text = text_columns(header, [column for column in named if column not in ids]) if by_default else []
+        kept = [column for column in named if column not in ids and column not in text]
+        leave = f", or leave it out: {features_option(kept)}{left_out_too(ids, text)}" if kept else ""
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
@@ -525,9 +544,11 @@ def check_identifiers(header: Header, features: Sequence[str]) -> None:
     ids = [column for column in features if ID_NAME.fullmatch(column)]
     if not ids:
         return
-    others = [column for column in features if column not in ids]
+    text = text_columns(header, [column for column in features if column not in ids])
+    others = [column for column in features if column not in ids and column not in text]
     position = header.columns.index(ids[0]) + 1
-    leave = f"leave it out with {features_option(others)}, or" if others else "the table has no other feature:"
+    leave = (f"leave it out with {features_option(others)}{left_out_too(ids[1:], text)}, or" if others
+             else f"the table has no other feature{' of numbers' if text else ''}:")
     raise UserError(
         f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
         f"feature (every column but the target is); {leave} list it in --data.features to keep it"
@@ -772,34 +793,108 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
     numeric = [(index[c], c) for c in feature_names]
     checked = numeric + ([(index[target], target)] if target is not None else [])
     missing: dict[str, list[int]] = {}
+    first: str | None = None  # the column of the first missing value: the one the message is about
+    apart: dict[str, list[int]] = {}  # other columns' missing values on rows where `first` has none
+    spelled: set[str] = set()  # how the target's missing values are written
     for line, row in rows(header):
         if len(row) != width:
             raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
+        first_gap = first is not None and is_missing(row[index[first]])
         for i, column in checked:
             cell = row[i].strip()
             if is_missing(cell):
                 missing.setdefault(column, [line, 0])[1] += 1
+                if first is None:
+                    first, first_gap = column, True
+                elif not first_gap:
+                    apart.setdefault(column, [line, 0])[1] += 1
+                if column == target:
+                    spelled.add(cell)
                 continue
             if column == target:
                 continue
             value = parse_number(cell)
             if value is None:
-                others = [c for c in feature_names if c != column]
-                fix = number_fix(cell) or (
-                    f"; to leave the column out, list the features: {features_option(others)}" if others
-                    else "; features must be numbers, and the table has no other feature column"
-                )
+                fix = number_fix(cell) or leave_out_text(header, feature_names, column)
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
                 raise UserError(
                     f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
                 )
-    if missing:
-        column, (line, count) = min(missing.items(), key=lambda item: item[1][0])
+    if first is not None:
+        line, count = missing[first]
+        # the columns whose gaps removing the first column's rows leaves: one look at the file finds them all
+        others = sorted(apart.items(), key=lambda item: item[1][0])
+        shown = [f"{other!r} ({n})" for other, (_, n) in others[:3]] + ([f"{len(others) - 3} more"] if len(others) > 3 else [])
+        also = (f"; so do {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' and ' + shown[-1]} in other rows"
+                if others else "")
+        # a class named 'None' or 'NA' (a severity, a category) reads as missing, as in pandas: say how to keep it
+        word = next(iter(spelled)) if len(spelled) == 1 else ""
+        class_hint = (f"; if {word!r} in the target column {target!r} is a class, rename it in the file (blobclf reads "
+                      f"{word!r} as a missing value in every column)") if word.isalpha() else ""
         raise UserError(
-            f"{name}: column {column!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line}); "
-            "fill them in or remove those rows (blobclf drops no row itself)"
+            f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
+            f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
         )
+
+
+def text_columns(header: Header, candidates: Sequence[str]) -> list[str]:
+    """The ``candidates`` (in their order) that hold text in the first :data:`TEXT_SCAN_ROWS` rows: a cell
+    that is neither a number, a missing value nor a number written another way (:func:`number_fix` has
+    advice for those, so their columns are not text). A column of text shows it from its first rows;
+    one stray word further down is more likely a typo than a text column, and is named on its own
+    line when the table is read, while the scan keeps a refusal of a million-row file as quick as
+    before. Rows of another width, and anything after a row that cannot be read, are for the table's
+    own checks to name."""
+    width = len(header.columns)
+    position = {c: header.columns.index(c) for c in candidates}
+    text: set[str] = set()
+    try:
+        for count, (_, row) in enumerate(rows(header)):
+            if count == TEXT_SCAN_ROWS:
+                break
+            if len(row) != width:
+                continue
+            for name in candidates:
+                cell = row[position[name]]
+                if name not in text and not is_missing(cell) and parse_number(cell) is None and not number_fix(cell):
+                    text.add(name)
+    except UserError:
+        pass
+    return [c for c in candidates if c in text]
+
+
+def left_out_too(ids: Sequence[str], text: Sequence[str]) -> str:
+    """`` (which also leaves out ...)`` naming the row identifiers and text columns a suggested list leaves out.
+
+    Example:
+        >>> left_out_too(["ID"], ["sex", "island"])
+        " (which also leaves out 'ID', named like a row identifier, and 'sex' and 'island', which hold text)"
+    """
+    def named(columns: Sequence[str]) -> str:
+        shown = [repr(c) for c in columns[:3]] + ([f"{len(columns) - 3} more"] if len(columns) > 3 else [])
+        return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+    parts = [f"{named(ids)}, named like a row identifier" if ids else "",
+             f"{named(text)}, which {'holds' if len(text) == 1 else 'hold'} text" if text else ""]
+    parts = [part for part in parts if part]
+    return f" (which also leaves out {', and '.join(parts)})" if parts else ""
+
+
+def leave_out_text(header: Header, feature_names: Sequence[str], column: str) -> str:
+    """The advice for a text cell in feature ``column``: the ``--data.features`` that leaves out every feature
+    column holding text (:func:`text_columns`), this one and any other in the file, so that following it once
+    is enough."""
+    text = [column, *text_columns(header, [c for c in feature_names if c != column])]
+    others = [c for c in feature_names if c not in text]
+    also = text[1:]
+    shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
+    so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
+        if also else ""
+    if not others:
+        return f"{so_do}; features must be numbers, and the table has no other feature column" + (
+            " of numbers" if also else "")
+    return f"{so_do}; to leave {'these columns' if also else 'the column'} out, list the features: {features_option(others)}"
 
 
 def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
@@ -918,6 +1013,10 @@ def number_fix(cell: str) -> str:
         "; numbers take no thousands separators: write it as '1234.5'"
         >>> number_fix("TRUE")
         '; write booleans as 1 and 0'
+        >>> number_fix("12.5%")
+        "; write percentages as plain numbers: '12.5' (or '0.125' as a fraction, the same way in every row)"
+        >>> number_fix("-$1,234.50")
+        "; write it as '-1234.50' (no currency sign)"
         >>> number_fix("\u22121\u202f234,5")  # as French spreadsheets write -1234.5
         "; write it as '-1234.5' (an ASCII '-', no spaces between digits, '.' as the decimal point)"
     """
@@ -930,6 +1029,25 @@ def number_fix(cell: str) -> str:
             plain = plain.replace(".", "").replace(",", ".")
         if parse_number(plain) is not None:
             return f"; write it as {plain!r} (an ASCII '-', no spaces between digits, '.' as the decimal point)"
+    unit = UNIT.fullmatch(text)
+    if unit and bool(unit[2]) + bool(unit[4]) == 1:  # one sign: before the number (currency) or after it
+        digits = unit[1] + unit[3]
+        if THOUSANDS.fullmatch(digits) and DECIMAL_COMMA.fullmatch(digits):  # 1,234: either
+            plain = None
+        elif THOUSANDS.fullmatch(digits):
+            plain = digits.replace(",", "")
+        elif DECIMAL_COMMA.fullmatch(digits):
+            plain = digits.replace(".", "").replace(",", ".")
+        else:
+            plain = digits if parse_number(digits) is not None else None
+        if unit[4] == "%":
+            if plain is None:
+                return "; write percentages as plain numbers ('.' as the decimal point, no thousands separators)"
+            return (f"; write percentages as plain numbers: {plain!r} (or {str(Decimal(plain) / 100)!r} as a fraction, "
+                    "the same way in every row)")
+        if plain is None:
+            return "; write it as a plain number (no currency sign, '.' as the decimal point, no thousands separators)"
+        return f"; write it as {plain!r} (no currency sign)"
     thousands = THOUSANDS.fullmatch(text) is not None
     if DECIMAL_COMMA.fullmatch(text):
         plain = text.replace(".", "").replace(",", ".")

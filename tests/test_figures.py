@@ -312,6 +312,25 @@ def test_scatter_figures_keep_every_text_and_legend_inside(scale, num_classes):
     )
 
 
+@pytest.mark.parametrize("names", [["Adelie Penguin (Pygoscelis adeliae)", "Chinstrap penguin (Pygoscelis antarctica)",
+                                    "Gentoo penguin (Pygoscelis papua)"], ["x" * 200, "y", "z"]])
+def test_scatter_legends_of_long_class_names_stay_inside(names):
+    # palmerpenguins' penguins-raw.csv: the class legend ran off the figure's right edge, cut mid-name
+    # ("Adelie Pengu"), its title 'class' with it
+    rng = np.random.default_rng(0)
+    features, labels = rng.normal(size=(90, 2)).astype(np.float32), np.arange(90) % 3
+    splits = {"train": (features[:60], labels[:60]), "test": (features[60:], labels[60:])}
+    for fig in (data_scatter(splits, 3, names), decision_boundary(lambda p: (p[:, 0] > 0).astype(np.int64), splits, 3,
+                                                                  class_names=names)):
+        _assert_every_text_inside(fig)
+        (legend,) = [legend for legend in fig.axes[0].findobj(Legend) if legend.get_title().get_text() == "class"]
+        renderer = fig.canvas.get_renderer()
+        assert legend.get_window_extent(renderer).x1 <= fig.bbox.x1
+        assert fig.axes[0].get_window_extent(renderer).width > 250  # a plot is left beside the legend
+        shown = [text.get_text() for text in legend.get_texts()]
+        assert shown == [name if len(name) <= 40 else name[:39] + "\u2026" for name in names]
+
+
 @pytest.mark.parametrize("names", [None, ["a", "b"], ["a rather long class name", "another long one"]])
 @pytest.mark.parametrize("count", [3, 10**9])
 def test_confusion_matrix_keeps_every_text_inside(names, count):

@@ -215,6 +215,26 @@ def test_reports_and_logged_tags_name_the_classes():
     assert "test/recall_class1" in report_scalars(blobs, "test")
 
 
+@pytest.mark.parametrize("class_names", [["a", "b", "c"], ["Adelie", "Chinstrap", "Gentoo"]])
+def test_the_pca_figures_keep_their_titles_inside(class_names):
+    # every table of 3+ features had its decision boundary's title cut at the left ("ision boundary on the
+    # PCA plane (accuracy ...") in decision_boundary.png: the title is wider than the axes beside the legends
+    from blobclf.artifacts import fit_figures
+    from blobclf.model import BlobModel
+
+    rng = np.random.default_rng(0)
+    train, test = rng.normal(size=(60, 5)).astype(np.float32), rng.normal(size=(20, 5)).astype(np.float32)
+    splits = {"train": (torch.from_numpy(train), torch.arange(60) % 3), "test": (torch.from_numpy(test), torch.arange(20) % 3)}
+    for fig in fit_figures(BlobModel(5, 3), splits, 3, {}, class_names).values():
+        renderer = fig.canvas.get_renderer()
+        fig.draw(renderer)
+        box = fig.axes[0].get_tightbbox(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y0 >= 0 and box.y1 <= fig.bbox.height, (
+            fig.axes[0].get_title(), box)
+    title = fig.axes[0].get_title()
+    assert title.startswith("Decision boundary on the PCA plane\n(accuracy of the test points moved onto it 0.")
+
+
 def test_more_than_two_features_are_drawn_in_the_pca_plane_of_the_training_split():
     from blobclf.artifacts import fit_figures
     from blobclf.model import BlobModel

@@ -86,6 +86,14 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
         ('a,b,kind\n"-1.234,5",3,x\n',
          "t.csv:2: feature column 'a' holds '-1.234,5', not a number; numbers take '.' as the decimal point: write it "
          "as '-1234.5' (no thousands separators)"),
+        # percentages and money as spreadsheets format them: the generic text advice offered to drop the column
+        ("a,b,kind\n12.5%,3,x\n",
+         "t.csv:2: feature column 'a' holds '12.5%', not a number; write percentages as plain numbers: '12.5' (or "
+         "'0.125' as a fraction, the same way in every row)"),
+        ('a;b;kind\n1;"-$1,234.50";x\n', "t.csv:2: feature column 'b' holds '-$1,234.50', not a number; write it as "
+         "'-1234.50' (no currency sign)"),
+        ("a;b;kind\n1;5,50 €;x\n", "t.csv:2: feature column 'b' holds '5,50 €', not a number; write it as '5.50' "
+         "(no currency sign)"),
         # the only feature is text: no --data.features [] (itself refused) to suggest
         ("a,kind\nred,x\n",
          "t.csv:2: feature column 'a' holds 'red', not a number; features must be numbers, and the table has no other "
@@ -102,13 +110,159 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
          "t.csv:2: feature column 'color' holds 'red', not a number; to leave the column out, list the features: "
          "--data.features '[\"01\",\"yes\",sepal length (cm)]'"),
     ],
-    ids=["decimal-comma", "decimal-comma-thousands", "only-feature-is-text", "index-column-names-with-spaces",
+    ids=["decimal-comma", "decimal-comma-thousands", "percent", "dollars", "euros", "only-feature-is-text", "index-column-names-with-spaces",
          "delimiter-ending-each-line", "names-to-quote"],
 )
 def test_the_fix_a_refusal_names_is_one_that_works(tmp_path, monkeypatch, content, message):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", content)
     assert refused(read_table, "t.csv", "kind") == message
+
+
+def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tmp_path, monkeypatch):
+    # as palmerpenguins' penguins.csv: two text columns ('island', 'sex'); the first refusal named only
+    # 'island', and its list kept 'sex', so following it met the next text column, one run per column
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "species,island,bill,mass,sex,year\n" + "".join(
+        f"{'AG'[i % 2]},{'TB'[i % 2]},{30 + i},{3000 + i},{'NA' if i == 3 else 'mf'[i % 2]},{2007 + i % 2}\n"
+        for i in range(8)))
+    message = refused(read_table, "t.csv", "species")
+    assert message == (
+        "t.csv:2: feature column 'island' holds 'T', not a number; column 'sex' holds text too; to leave these "
+        "columns out, list the features: --data.features [bill,mass,year]"
+    )
+    features = shlex.split(message.split("list the features: ")[1])[1].strip("[]").split(",")
+    table = read_table("t.csv", "species", features=features)  # the advice followed works at once
+    assert table.feature_names == ["bill", "mass", "year"] and table.features.shape == (8, 3)
+    # many text columns: three named, the others counted; a column of decimal commas stays (it has its own fix)
+    names = [f"t{i}" for i in range(6)]
+    write(tmp_path / "w.csv", ",".join(["num", *names, "d", "kind"]) + "\n1," + ",".join(["x"] * 6) + ',"1,5",a\n'
+          + "2," + ",".join(["y"] * 6) + ',"2,5",b\n')
+    assert refused(read_table, "w.csv", "kind") == (
+        "w.csv:2: feature column 't0' holds 'x', not a number; columns 't1', 't2', 't3' and 2 more hold text too; "
+        "to leave these columns out, list the features: --data.features [num,d]"
+    )
+    write(tmp_path / "a.csv", "a,b,kind\nred,blue,x\n")
+    assert refused(read_table, "a.csv", "kind") == (
+        "a.csv:2: feature column 'a' holds 'red', not a number; column 'b' holds text too; features must be numbers, "
+        "and the table has no other feature column of numbers"
+    )
+
+
+def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_path, monkeypatch):
+    # a refusal of a large table's id column stays quick: the rows are not all read to find text columns;
+    # a stray word past them is named on its own line when the table is read
+    from blobclf import table
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(table, "TEXT_SCAN_ROWS", 4)
+    rows = [f"{i},{'TB'[i % 2]},{i % 3},{i % 5},{'xy'[i % 2]}" for i in range(8)]
+    rows[6] = "6,T,2,oops,x"
+    write(tmp_path / "t.csv", "id,island,a,b,kind\n" + "\n".join(rows) + "\n")
+    assert refused(read_table, "t.csv", "kind", features=["island", "a", "b"]) == (
+        "t.csv:2: feature column 'island' holds 'T', not a number; to leave the column out, list the features: "
+        "--data.features [a,b]"
+    )
+    assert refused(read_table, "t.csv", "kind", features=["a", "b"]) == (
+        "t.csv:8: feature column 'b' holds 'oops', not a number; to leave the column out, list the features: "
+        "--data.features [a]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message", "kept"),
+    [
+        # R's biopsy (MASS) as pandas writes it: the unnamed index, then an 'ID'; the list offered kept 'ID',
+        # and a listed id is a feature on purpose: followed, the model trained on the row identifier
+        (",ID,V1,V2,class\n" + "".join(f"{i},{1000 + i},{i % 5},{i % 3},{'bm'[i % 2]}\n" for i in range(8)),
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [V1,V2] (which "
+         "also leaves out 'ID', named like a row identifier)", ["V1", "V2"]),
+        # R's crabs (MASS): an index, a text column and a column 'index'; three refusals in turn before
+        (",sp,sex,index,FL,RW,class\n" + "".join(f"{i},B,{'MF'[i % 2]},{i},{10 + i},{i % 4},{'bm'[i % 2]}\n"
+                                                 for i in range(8)),
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [FL,RW] (which "
+         "also leaves out 'index', named like a row identifier, and 'sp' and 'sex', which hold text)", ["FL", "RW"]),
+        # palmerpenguins' penguins-raw.csv: an id among text columns
+        ("study,Individual ID,Island,Culmen,class\n" + "".join(f"P{i},N{i}A1,{'TB'[i % 2]},{30 + i},{'bm'[i % 2]}\n"
+                                                               for i in range(8)),
+         "t.csv:1: column 2, 'Individual ID', is named like a row identifier and would be a feature (every column but "
+         "the target is); leave it out with --data.features [Culmen] (which also leaves out 'study' and 'Island', "
+         "which hold text), or list it in --data.features to keep it", ["Culmen"]),
+    ],
+    ids=["index-and-id", "index-id-and-text", "id-and-text"],
+)
+def test_the_features_an_unnamed_or_id_column_refusal_gives_leave_out_ids_and_text(tmp_path, monkeypatch, content,
+                                                                                  message, kept):
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", content)
+    assert refused(lambda: TableDataModule(path="t.csv", target="class").feature_names) == message
+    features = shlex.split(message.split("--data.features ")[1].split(" (which")[0])[0].strip("[]").split(",")
+    data = TableDataModule(path="t.csv", target="class", features=features)  # the advice, followed to the letter
+    data.setup("fit")
+    assert data.feature_names == kept and data.split("train")[0].shape[1] == len(kept)
+
+
+def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):
+    # vega_datasets' cars: 8 gaps in Miles_per_Gallon, 6 in Horsepower on other rows; only the first column was
+    # named, so removing its rows met the next column's refusal. Gaps on the first column's rows (palmerpenguins:
+    # four columns empty in the same two rows) go with those rows, and are not named.
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,c,d,e,f,kind\n1,2,3,4,5,6,x\n1,NA,3,,5,6,y\n,2,,4,,,x\n1,,3,4,5,6,y\n")
+    assert refused(read_table, "t.csv", "kind") == (
+        "t.csv: column 'b' has 2 missing values (first on line 3); so do 'a' (1), 'c' (1), 'e' (1) and 1 more in "
+        "other rows; fill them in or remove those rows (blobclf drops no row itself)"
+    )
+    write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n1,NA,y\n,2,x\n")
+    assert refused(read_table, "u.csv", "kind") == (
+        "u.csv: column 'b' has 1 missing value (first on line 3); so do 'a' (1) in other rows; fill them in or "
+        "remove those rows (blobclf drops no row itself)"
+    )
+    write(tmp_path / "p.csv", "a,b,c,kind\n1,2,3,x\nNA,NA,NA,y\n4,5,6,x\n,,,y\n")
+    assert refused(read_table, "p.csv", "kind") == (
+        "p.csv: column 'a' has 2 missing values (first on line 3); fill them in or remove those rows (blobclf drops "
+        "no row itself)"
+    )
+
+
+def test_a_class_named_like_a_missing_value_is_told_how_to_keep_it(tmp_path, monkeypatch):
+    # a severity 'None' / 'mild' / 'severe': 'None' reads as missing (as pandas reads it), and "fill them in"
+    # alone did not say that the class itself was the trouble
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{i},{i % 3},{['None', 'mild', 'severe'][i % 3]}\n" for i in range(9))
+    write(tmp_path / "t.csv", "a,b,severity\n" + rows)
+    assert refused(read_table, "t.csv", "severity") == (
+        "t.csv: column 'severity' has 3 missing values (first on line 2); fill them in or remove those rows (blobclf "
+        "drops no row itself); if 'None' in the target column 'severity' is a class, rename it in the file (blobclf "
+        "reads 'None' as a missing value in every column)"
+    )
+    write(tmp_path / "t.csv", "a,b,severity\n" + rows.replace("None", "no"))  # followed
+    assert read_table("t.csv", "severity").classes == ["mild", "no", "severe"]
+    write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n3,4,\n5,6,y\n")  # an empty cell is no class
+    assert refused(read_table, "u.csv", "kind").endswith("fill them in or remove those rows (blobclf drops no row itself)")
+
+
+def test_a_few_dozen_features_are_offered_as_a_list_to_paste(tmp_path, monkeypatch):
+    # scikit-learn's breast cancer as pandas writes it (an unnamed index, 30 named features): the refusal said
+    # "--data.features listing the 30 columns to keep (in a --config file ...)", a list to type by hand
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    names = [f"{kind} {what}" for kind in ("mean", "worst", "error") for what in (
+        "radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity", "concave points",
+        "symmetry", "fractal dimension")]
+    write(tmp_path / "t.csv", ",".join(["", *names, "diagnosis"]) + "\n" + "".join(
+        ",".join([str(i), *(str(i * k % 7) for k in range(30)), "mb"[i % 2]]) + "\n" for i in range(10)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="diagnosis").feature_names)
+    assert message.startswith("t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: "
+                              "--data.features '[mean radius,mean texture,")
+    option = message.split("leave it out: ")[1]
+    assert len(option) < 520 and option.endswith(",error fractal dimension]'")
+    import yaml
+
+    data = TableDataModule(path="t.csv", target="diagnosis", features=yaml.safe_load(shlex.split(option)[1]))
+    assert data.feature_names == names
 
 
 def test_suggested_features_options_read_back_as_the_names():
@@ -228,6 +382,7 @@ def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
     [
         ("x0,x1\n1,2\n1_0,3\n", "p.csv:3: x0='1_0' is not a number; write it as '10' (ASCII digits 0-9, no '_')"),
         ("x0,x1\n1,\u0663\n", "p.csv:2: x1='\u0663' is not a number; write it as '3' (ASCII digits 0-9, no '_')"),
+        ("x0,x1\n1,$5\n", "p.csv:2: x1='$5' is not a number; write it as '5' (no currency sign)"),
         ("id,x0,x1\np1,1,2\n,,\np2,3,4\n",
          "p.csv:3: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"),
         ("x0,x1\n1,NA\n", "p.csv:2: x1='NA' is a missing value; fill it in or remove the row (blobclf drops no row itself)"),
@@ -238,7 +393,8 @@ def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
         ('x0,x1\n1,2\n"3,4\n5,6\n7,8\n', ("p.csv:3: a quoted cell opens on this line and is not closed (the row runs on "
                                          "to line 5); close the quote")),
     ],
-    ids=["underscore", "arabic-indic-digit", "row-of-empty-cells", "missing-value", "prob-column", "predicted-column",
+    ids=["underscore", "arabic-indic-digit", "dollars", "row-of-empty-cells", "missing-value", "prob-column",
+         "predicted-column",
          "unclosed-quote"],
 )
 def test_prediction_inputs_are_refused_as_training_tables_are(tmp_path, monkeypatch, content, message):
