@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn, Optional
 
+from jsonargparse import Namespace
 import lightning as L
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
@@ -61,7 +62,7 @@ from blobclf.runs import (
     unlock_runs,
 )
 from blobclf.safeload import load_checkpoint
-from blobclf.system import DEFAULT_LR, BlobClassifier
+from blobclf.system import DEFAULT_LR, LEGACY_SGD, BlobClassifier, legacy_optimizer, model_settings
 from blobclf.tablecli import (
     add_table_arguments,
     as_defaults,
@@ -243,6 +244,20 @@ class BlobArgumentParser(LightningArgumentParser):
         recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
         sys.stderr.write(f"blobclf: error: {printable(recorded or one_line(message) + ' (see --help)')}\n")
         sys.exit(2)
+
+    def parse_object(self, obj: Namespace | dict[str, Any], *args: Any, **kwargs: Any) -> Namespace:
+        """jsonargparse's ``parse_object``; an old checkpoint's SGD settings left out of its model's.
+
+        LightningCLI parses a checkpoint's model hyperparameters again as ``{subcommand: {"model":
+        ...}}``; those of a checkpoint written before 2026-11-28 hold ``lr``, ``momentum`` and
+        ``weight_decay``, which :meth:`BlobCLI.parse_arguments` takes as the run's optimizer.
+        """
+        if isinstance(obj, dict) and len(obj) == 1:
+            (subcommand, settings), = obj.items()
+            model = settings.get("model") if isinstance(settings, dict) and len(settings) == 1 else None
+            if subcommand in EVAL_COMMANDS + ("fit",) and isinstance(model, dict) and legacy_optimizer(model):
+                obj = {subcommand: {"model": {k: v for k, v in model.items() if k not in LEGACY_SGD}}}
+        return super().parse_object(obj, *args, **kwargs)
 
 
 def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
@@ -486,9 +501,20 @@ class BlobCLI(LightningCLI):
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
         stored = {
             "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
-            **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
+            **{f"model.{k}": v for k, v in model_settings(self.model_hparams).items()},
             **data_defaults(checkpoint),
         }
+        if legacy_optimizer(self.model_hparams) is not None:
+            stored["optimizer"] = legacy_optimizer(self.model_hparams)
+        if subcommand == "fit" and not any(isinstance(state, dict) and isinstance(state.get("training"), dict)
+                                           and SETTINGS in state["training"]
+                                           for state in checkpoint.get("callbacks", {}).values()):
+            # Lightning's defaults would stand in for them: 1000 epochs for the run's 100, seed 42 for its own
+            raise UserError(
+                f"checkpoint {path!r} was written by blobclf of 2026-11-28 or earlier, which did not record the "
+                "run's settings (epochs, seed, trainer) that a resume takes from it; it cannot be resumed, but test, "
+                "validate, predict and blobclf.regenerate take it as it is; train a new run to go on"
+            )
         for state in checkpoint.get("callbacks", {}).values():
             if isinstance(state, dict) and isinstance(state.get("training"), dict):
                 # an evaluation uses no optimizer: one whose class is not loaded is left out, not imported

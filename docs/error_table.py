@@ -103,6 +103,11 @@ def main() -> None:
     torch.save(wide, cwd / "huge_width.ckpt")
     other_data = {**good, "datamodule_hyper_parameters": {**good["datamodule_hyper_parameters"], "n_features": 3}}
     torch.save(other_data, cwd / "edited_data.ckpt")
+    shape = good["hyper_parameters"]  # as blobclf's first versions (before 2026-11-28) wrote it
+    first = {**good, "hyper_parameters": {k: shape[k] for k in ("hidden_units", "num_classes", "num_features")},
+             "callbacks": {k: v for k, v in good["callbacks"].items() if not (isinstance(v, dict) and "training" in v)}}
+    first["hyper_parameters"].update(lr=0.1, momentum=0.0, weight_decay=0.0)
+    torch.save(first, cwd / "first_version.ckpt")
     nan = {**good, "state_dict": {k: v.clone() for k, v in good["state_dict"].items()}}
     nan["state_dict"]["model.linear_layer_stack.0.weight"][0, 0] = float("nan")
     torch.save(nan, cwd / "diverged.ckpt")
@@ -183,6 +188,7 @@ def main() -> None:
         ["test", "--ckpt_path", "figure.png"],
         ["test", "--ckpt_path", "deflated.ckpt"],
         ["test", "--ckpt_path", "other_module.ckpt"],
+        ["fit", "--ckpt_path", "first_version.ckpt"],
         ["test", "--ckpt_path", "edited.ckpt"],
         ["test", "--ckpt_path", "diverged.ckpt"],
         ["test", "--ckpt_path", "huge_data.ckpt"],

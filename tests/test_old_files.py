@@ -1,0 +1,112 @@
+"""Files written by others: older blobclf versions, the tutorial's own code, hand-written configs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import one_error
+
+QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false"]
+
+
+def first_version_checkpoint(path: Path, to: Path, lr: float = 0.05, momentum: float = 0.9) -> Path:
+    """``path`` rewritten as blobclf wrote checkpoints before 2026-11-28 (its first commits): the model's
+    settings held SGD's ``lr``, ``momentum`` and ``weight_decay``, nothing recorded the run's optimizer or
+    settings, and the data settings had no class path."""
+    checkpoint = torch.load(path, weights_only=True)
+    shape = checkpoint["hyper_parameters"]
+    checkpoint["hyper_parameters"] = {
+        "hidden_units": shape["hidden_units"], "lr": lr, "momentum": momentum, "weight_decay": 0.0,
+        "num_classes": shape["num_classes"], "num_features": shape["num_features"],
+        "_instantiator": "lightning.pytorch.cli.instantiate_module",
+    }
+    data = checkpoint["datamodule_hyper_parameters"]
+    checkpoint["datamodule_hyper_parameters"] = {
+        k: data[k] for k in ("n_samples", "n_features", "centers", "cluster_std", "random_state", "test_size",
+                             "val_size", "batch_size", "eval_batch_size", "shuffle", "_instantiator")
+    }
+    checkpoint["callbacks"] = {k: v for k, v in checkpoint["callbacks"].items()
+                               if not (isinstance(v, dict) and "training" in v)}
+    torch.save(checkpoint, to)
+    return to
+
+
+@pytest.fixture()
+def first_version_run(cli, tmp_path):
+    """A current run, and its ``last.ckpt`` as the first blobclf versions wrote it (``old.ckpt`` beside it)."""
+    assert cli("fit", *QUICK).returncode == 0
+    run = tmp_path / "checkpoints" / "version_0"
+    return run, first_version_checkpoint(run / "last.ckpt", run / "old.ckpt")
+
+
+@pytest.mark.parametrize("command", ["test", "validate", "predict"])
+def test_a_checkpoint_of_the_first_versions_is_evaluated(cli, first_version_run, command):
+    run, old = first_version_run
+    result = cli(command, "--ckpt_path", str(old))
+    assert result.returncode == 0, result.output
+    if command == "test":
+        same = cli("test", "--ckpt_path", str(run / "last.ckpt"))
+        assert same.returncode == 0, same.output
+        report, reference = (json.loads((run / f"test_report-{n}.json").read_text()) for n in ("old", "last"))
+        assert report["accuracy"] == reference["accuracy"] and report["loss"] == reference["loss"]
+        assert report["confusion_matrix"] == reference["confusion_matrix"]
+    if command == "predict":
+        rows = (run / "predictions-old-test-split.csv").read_text().splitlines()
+        assert len(rows) == 201 and rows[0].startswith("x0,x1,prob_0,")
+
+
+def test_a_checkpoint_of_the_first_versions_is_regenerated(cli, first_version_run, capsys):
+    from blobclf.regenerate import main
+
+    run, old = first_version_run
+    assert cli("test", "--ckpt_path", str(run / "last.ckpt")).returncode == 0
+    main([str(old), "--output", str(run.parent / "regenerated")])
+    report = json.loads((run.parent / "regenerated" / "test_report-old.json").read_text())
+    reference = json.loads((run / "test_report-last.json").read_text())
+    assert report["accuracy"] == reference["accuracy"] and report["confusion_matrix"] == reference["confusion_matrix"]
+
+
+def test_a_checkpoint_of_the_first_versions_is_not_resumed_with_other_settings(cli, first_version_run):
+    run, old = first_version_run
+    before = sorted(p.name for p in run.parent.parent.rglob("*"))
+    assert one_error(cli("fit", "--ckpt_path", str(old))) == (
+        f"checkpoint {str(old)!r} was written by blobclf of 2026-11-28 or earlier, which did not record the run's "
+        "settings (epochs, seed, trainer) that a resume takes from it; it cannot be resumed, but test, validate, "
+        "predict and blobclf.regenerate take it as it is; train a new run to go on"
+    )
+    assert sorted(p.name for p in run.parent.parent.rglob("*")) == before
+
+
+def test_the_first_versions_sgd_settings_are_the_optimizer_s():
+    from blobclf.system import BlobClassifier, legacy_optimizer, model_settings
+
+    hparams = {"hidden_units": 8, "lr": 0.05, "momentum": 0.9, "weight_decay": 0.0, "num_classes": 4,
+               "num_features": 2, "_instantiator": "x"}
+    assert model_settings(hparams) == {"hidden_units": 8, "num_classes": 4, "num_features": 2}
+    optimizer = legacy_optimizer(hparams)
+    assert optimizer["class_path"] == "torch.optim.SGD"
+    assert {k: optimizer["init_args"][k] for k in ("lr", "momentum", "weight_decay", "nesterov")} == {
+        "lr": 0.05, "momentum": 0.9, "weight_decay": 0.0, "nesterov": False}
+    assert legacy_optimizer(BlobClassifier().hparams) is None
+
+
+def test_a_checkpoint_that_records_no_settings_is_not_resumed_with_lightning_s_defaults(cli, tmp_path):
+    """blobclf of 2026-11-28 morning recorded the run's optimizer but not its settings: resumed, the run of 2
+    epochs trained to Lightning's 1000 with seed 42, whatever its own."""
+    assert cli("fit", *QUICK, "--seed_everything", "7").returncode == 0
+    last = tmp_path / "checkpoints" / "version_0" / "last.ckpt"
+    checkpoint = torch.load(last, weights_only=True)
+    for state in checkpoint["callbacks"].values():
+        if isinstance(state, dict) and "training" in state:
+            state["training"] = {k: v for k, v in state["training"].items() if k != "settings"}
+    torch.save(checkpoint, last)
+    assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")) == (
+        "checkpoint 'checkpoints/version_0/last.ckpt' was written by blobclf of 2026-11-28 or earlier, which did "
+        "not record the run's settings (epochs, seed, trainer) that a resume takes from it; it cannot be resumed, "
+        "but test, validate, predict and blobclf.regenerate take it as it is; train a new run to go on"
+    )
+    assert torch.load(last, weights_only=True)["epoch"] == checkpoint["epoch"]
+    assert cli("test", "--ckpt_path", "last").returncode == 0
