@@ -21,6 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG = str(REPO / "configs" / "sgd.yaml")
 
 
+class BlobModel(torch.nn.Module):
+    """A script's own model class: ``torch.save(model)`` pickles it as ``__main__.BlobModel``."""
+
+
 class Payload:
     def __reduce__(self):
         return (open, ("MARKER", "w"))
@@ -108,6 +112,7 @@ def main() -> None:
              "callbacks": {k: v for k, v in good["callbacks"].items() if not (isinstance(v, dict) and "training" in v)}}
     first["hyper_parameters"].update(lr=0.1, momentum=0.0, weight_decay=0.0)
     torch.save(first, cwd / "first_version.ckpt")
+    torch.save(BlobModel(), cwd / "whole_model.pth")
     nan = {**good, "state_dict": {k: v.clone() for k, v in good["state_dict"].items()}}
     nan["state_dict"]["model.linear_layer_stack.0.weight"][0, 0] = float("nan")
     torch.save(nan, cwd / "diverged.ckpt")
@@ -189,6 +194,7 @@ def main() -> None:
         ["test", "--ckpt_path", "deflated.ckpt"],
         ["test", "--ckpt_path", "other_module.ckpt"],
         ["fit", "--ckpt_path", "first_version.ckpt"],
+        ["test", "--ckpt_path", "whole_model.pth"],
         ["test", "--ckpt_path", "edited.ckpt"],
         ["test", "--ckpt_path", "diverged.ckpt"],
         ["test", "--ckpt_path", "huge_data.ckpt"],

@@ -110,3 +110,63 @@ def test_a_checkpoint_that_records_no_settings_is_not_resumed_with_lightning_s_d
     )
     assert torch.load(last, weights_only=True)["epoch"] == checkpoint["epoch"]
     assert cli("test", "--ckpt_path", "last").returncode == 0
+
+
+def tutorial_blob_model(input_features: int, output_features: int, hidden_units: int = 8) -> torch.nn.Module:
+    """The tutorial's ``BlobModel``, written out as its notebook defines it (not blobclf's class)."""
+    from torch import nn
+
+    class BlobModel(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear_layer_stack = nn.Sequential(
+                nn.Linear(in_features=input_features, out_features=hidden_units), nn.ReLU(),
+                nn.Linear(in_features=hidden_units, out_features=hidden_units), nn.ReLU(),
+                nn.Linear(in_features=hidden_units, out_features=output_features),
+            )
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.linear_layer_stack(x)
+
+    return BlobModel()
+
+
+def test_load_model_reads_the_tutorial_s_own_saved_state_dict(tmp_path):
+    from blobclf.export import load_model
+
+    torch.manual_seed(0)
+    theirs = tutorial_blob_model(3, 5, hidden_units=6).eval()
+    (tmp_path / "models").mkdir()
+    path = tmp_path / "models" / "01_pytorch_workflow_model_0.pth"
+    torch.save(obj=theirs.state_dict(), f=path)  # the tutorial's section 5, no model.json
+    ours = load_model(path)
+    x = torch.randn(7, 3)
+    with torch.no_grad():
+        assert torch.equal(ours(x), theirs(x))
+    assert type(ours).__name__ == "BlobModel" and not ours.training
+
+
+def test_load_model_without_model_json_refuses_other_weights_naming_the_fix(tmp_path):
+    from blobclf.errors import UserError
+    from blobclf.export import load_model
+
+    torch.save({"net.0.weight": torch.zeros(8, 2)}, tmp_path / "model.pth")
+    with pytest.raises(UserError) as refused:
+        load_model(tmp_path / "model.pth")
+    assert str(refused.value) == (
+        f"weights file {str(tmp_path / 'model.pth')!r} has no model.json beside it and is not the tutorial's "
+        "BlobModel state_dict; pass the model.json that 'blobclf fit' wrote with it (load_model(weights, metadata))")
+
+
+def test_a_whole_model_saved_by_a_script_is_refused_naming_state_dict(cli, tmp_path, monkeypatch):
+    import sys
+
+    model = tutorial_blob_model(2, 4)
+    cls = type(model)
+    cls.__module__, cls.__qualname__ = "__main__", "BlobModel"
+    with monkeypatch.context() as patch:  # as a script run as python train.py pickles its class
+        patch.setattr(sys.modules["__main__"], "BlobModel", cls, raising=False)
+        torch.save(model, tmp_path / "whole.pth")
+    assert one_error(cli("test", "--ckpt_path", "whole.pth")) == (
+        "checkpoint 'whole.pth' is refused: it holds an object of the class BlobModel of the script that saved it "
+        "(torch.save(model) pickles the whole model), and loading it would run code; save model.state_dict() instead")
