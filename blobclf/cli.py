@@ -89,6 +89,11 @@ EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter")
 # options that moved from the model to the optimizer, with the option that replaces each
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
+FIXED_MODEL = ("blobclf's model is always BlobClassifier: give its options without class_path and init_args "
+               "('model:' then 'hidden_units: 16' in a config, --model.hidden_units 16)")
+"""What a config written for a LightningCLI with a choice of models (``model: class_path: ...``) is told."""
+OLD_LOGGER_OPTIONS = ("comment", "checkpoint_root")
+"""Logger options of blobclf of 2026-11-28 or earlier, which its runs' config.yaml files hold."""
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 TUTORIAL_EPOCHS = 100
 """Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
@@ -176,6 +181,11 @@ def one_line(message: str) -> str:
     rejected = re.search(r"Option '(\w+)' is not accepted", whole)
     if rejected and group and group.group(1) == "data" and cls:
         text = unknown_data_option(rejected.group(1), cls.group(1))
+    elif rejected and group and cls:
+        option = rejected.group(1)
+        older = (" (blobclf of 2026-11-28 or earlier wrote it in a run's config.yaml)"
+                 if cls.group(1).endswith("RunLogger") and option in OLD_LOGGER_OPTIONS else "")
+        text = f"{group.group(1)}.init_args.{option} is not an option of {cls.group(1)}{older}; remove it"
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [tuple[str, ...]" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
@@ -194,8 +204,14 @@ def one_line(message: str) -> str:
         group, name, missing = required.groups()
         wanted = ", ".join(f"--{group}.{arg.strip()}" for arg in missing.split(","))
         text = f"--{group} {name} needs {wanted}"
+    model_class = re.search(r"Parser key \"model\": Unable to load config '([\w.]+)'", whole)
+    if model_class and not model_class.group(1).endswith((".yaml", ".yml", ".json")):
+        text = f"--model {model_class.group(1)}: {FIXED_MODEL}"
+    elif re.search(r"does not accept option 'model\.(class_path|init_args)\b|arguments: --model\.class_path\b", text):
+        text += f"; {FIXED_MODEL}"
     for old, new in MOVED.items():
-        if f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
+        config_form = f"does not accept option '{old.removeprefix('--')}'"  # in a config file
+        if config_form in text or f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
             text += f" (optimizer settings are given as {new}, as in any LightningCLI program)"
     return text
 

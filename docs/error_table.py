@@ -53,6 +53,9 @@ def main() -> None:
     (cwd / "short.csv").write_text("x0,x1\n1.0,2.0\n3.0\n")
     (cwd / "nan.csv").write_text("x0,x1\n1.0,nan\n")
     (cwd / "noheader.csv").write_text("1,2\n3,4\n")
+    (cwd / "model_class.yaml").write_text("model:\n  class_path: blobclf.BlobClassifier\n  init_args:\n    hidden_units: 16\n")
+    (cwd / "old_config.yaml").write_text(  # as blobclf of 2026-11-28 or earlier wrote a run's config.yaml
+        "trainer:\n  logger:\n    class_path: blobclf.logger.RunLogger\n    init_args:\n      comment: ''\n")
     (cwd / "empty.csv").write_text("")
     (cwd / "arabic.csv").write_text("x0,x1,label\n1,2,\u0663\n")
     (cwd / "huge_label.csv").write_text("x0,x1,label\n1,2,99999999999999999999999\n")
@@ -149,6 +152,8 @@ def main() -> None:
         ["fit", "--ckpt_path", "last", "--data.batch_size", "32"],
         ["predict", "--ckpt_path", "last"],
         ["fit", "--config", "missing.yaml"],
+        ["fit", "--config", "model_class.yaml"],
+        ["fit", "--config", "old_config.yaml"],
         ["fit", "--optimizer.lr", "-0.1"],
         ["fit", "--optimizer.lr", "fast"],
         ["fit", "--model.lr", "0.1"],

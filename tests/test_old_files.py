@@ -170,3 +170,33 @@ def test_a_whole_model_saved_by_a_script_is_refused_naming_state_dict(cli, tmp_p
     assert one_error(cli("test", "--ckpt_path", "whole.pth")) == (
         "checkpoint 'whole.pth' is refused: it holds an object of the class BlobModel of the script that saved it "
         "(torch.save(model) pickles the whole model), and loading it would run code; save model.state_dict() instead")
+
+
+FIXED = ("blobclf's model is always BlobClassifier: give its options without class_path and init_args "
+         "('model:' then 'hidden_units: 16' in a config, --model.hidden_units 16) (see --help)")
+
+
+@pytest.mark.parametrize(("config", "args", "message"), [
+    ("model:\n  class_path: blobclf.BlobClassifier\n  init_args:\n    hidden_units: 16\n", [],
+     f"Subcommand 'fit' does not accept option 'model.init_args.hidden_units'; {FIXED}"),
+    ("model:\n  class_path: blobclf.BlobClassifier\n", [],
+     f"Subcommand 'fit' does not accept option 'model.class_path'; {FIXED}"),
+    (None, ["--model", "blobclf.BlobClassifier"], f"--model blobclf.BlobClassifier: {FIXED}"),
+    # config.yaml of blobclf of 2026-11-28 or earlier
+    ("trainer:\n  logger:\n    class_path: blobclf.logger.RunLogger\n    init_args:\n      comment: ''\n", [],
+     "trainer.logger.init_args.comment is not an option of blobclf.logger.RunLogger (blobclf of 2026-11-28 or "
+     "earlier wrote it in a run's config.yaml); remove it (see --help)"),
+    ("model:\n  hidden_units: 8\n  lr: 0.1\n", [],
+     "Subcommand 'fit' does not accept option 'model.lr' (optimizer settings are given as --optimizer.lr, as in "
+     "any LightningCLI program) (see --help)"),
+    (None, ["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.bogus", "3"],
+     "trainer.callbacks.init_args.bogus is not an option of lightning.pytorch.callbacks.EarlyStopping; remove it "
+     "(see --help)"),
+], ids=["model-class-path-init-args", "model-class-path", "model-class", "old-logger-comment", "old-model-lr",
+        "callback-option"])
+def test_a_config_written_for_another_lightning_cli_names_the_fix(cli, tmp_path, config, args, message):
+    if config is not None:
+        (tmp_path / "c.yaml").write_text(config)
+        args = ["--config", "c.yaml", *args]
+    assert one_error(cli("fit", *args, "--trainer.max_epochs", "1")) == message
+    assert not (tmp_path / "checkpoints").exists()
