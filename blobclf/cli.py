@@ -29,7 +29,7 @@ from torch.optim import Optimizer
 
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
-from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, shown
+from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
@@ -589,7 +589,7 @@ class BlobCLI(LightningCLI):
                 self.resume_version = run_version(path, own)
             # the run's logs restart at the checkpoint's epoch: its events are replaced by the
             # values the checkpoint holds (see RunCheckpoint), later ones by the resumed run's
-            values = [s["epoch_values"] for s in checkpoint.get("callbacks", {}).values()
+            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
                       if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
             self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
 

@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import one_error
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false"]
+
+
+def scalars(log_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    events = EventAccumulator(str(log_dir))
+    events.Reload()
+    return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
 def first_version_checkpoint(path: Path, to: Path, lr: float = 0.05, momentum: float = 0.9) -> Path:
@@ -200,3 +207,23 @@ def test_a_config_written_for_another_lightning_cli_names_the_fix(cli, tmp_path,
         args = ["--config", "c.yaml", *args]
     assert one_error(cli("fit", *args, "--trainer.max_epochs", "1")) == message
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_a_last_checkpoint_of_an_older_version_recording_the_next_epoch_resumes_with_each_epoch_once(cli):
+    # blobclf before 2026-12-06 wrote last.ckpt at the end of training with its values (those of
+    # epoch 2) recorded as epoch 3, where Lightning already counts; such a file, resumed, logged
+    # them again at epoch 3 beside the real epoch 3 (a 623781c run stopped after epoch 63 and
+    # resumed showed two values at epoch 64)
+    assert cli("fit", *QUICK, "--trainer.max_epochs", "3").returncode == 0
+    logs, last = cli.cwd / "lightning_logs" / "version_0", cli.cwd / "checkpoints" / "version_0" / "last.ckpt"
+    before = scalars(logs)
+    checkpoint = torch.load(last, weights_only=True)
+    (state,) = [s for s in checkpoint["callbacks"].values() if isinstance(s, dict) and "epoch_values" in s]
+    assert state["epoch_values"]["epoch"] == 2
+    state["epoch_values"]["epoch"] = 3
+    torch.save(checkpoint, last)
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "5").returncode == 0
+    after = scalars(logs)
+    for tag in ("train/loss", "train/acc", "val/loss", "val/acc"):
+        assert [step for step, _ in after[tag]] == [0, 1, 2, 3, 4], tag
+        assert after[tag][:3] == before[tag]
