@@ -33,6 +33,22 @@ from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.types import NonNegativeFloat
 
 
+def epoch_values(state: dict[str, Any], checkpoint: dict[str, Any]) -> dict[str, Any] | None:
+    """The epoch values that a checkpoint's :class:`RunCheckpoint` ``state`` records, and the epoch they are of.
+
+    They are always those of the checkpoint's last processed epoch. A ``last.ckpt`` written when
+    training ended by blobclf before 2026-12-06 recorded the next epoch instead (Lightning counts it
+    there): a resume logged the last epoch's values again one epoch later, beside that epoch's own.
+    """
+    values = state.get("epoch_values")
+    processed: Any = checkpoint
+    for key in ("loops", "fit_loop", "epoch_progress", "current", "processed"):
+        processed = processed.get(key) if isinstance(processed, dict) else None
+    if isinstance(values, dict) and isinstance(processed, int) and values.get("epoch") == processed > 0:
+        return {**values, "epoch": processed - 1}
+    return values
+
+
 class RunCheckpoint(ModelCheckpoint):
     """:class:`~lightning.pytorch.callbacks.ModelCheckpoint` writing to ``checkpoints/version_N``.
 
@@ -90,6 +106,7 @@ class RunCheckpoint(ModelCheckpoint):
         self._last_step_written: int | None = None
         self._epoch_values: dict[str, Any] | None = None
         self._restored_values: dict[str, Any] | None = None
+        self._loading: dict[str, Any] | None = None
         self._values_of: L.Trainer | None = None
         self._values_epoch = 0
         """The epoch whose end :attr:`_values_of` holds the values of."""
@@ -123,10 +140,16 @@ class RunCheckpoint(ModelCheckpoint):
         return {**super().state_dict(), "epoch_values": self._epoch_values}
 
     @override
+    def on_load_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
+        super().on_load_checkpoint(trainer, pl_module, checkpoint)
+        self._loading = checkpoint  # for load_state_dict, which Lightning calls next with this one's state
+
+    @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(self._relocated(state_dict))
-        self._restored_values = state_dict.get("epoch_values")
+        self._restored_values = epoch_values(state_dict, self._loading or {})
         self._epoch_values = self._restored_values
+        self._loading = None
 
     def _relocated(self, state: dict[str, Any]) -> dict[str, Any]:
         """The state of a run folder since moved or copied here, with its paths in this folder.

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
 
 import lightning as L
 import torch
-from jsonargparse import ActionSubCommands, ArgumentParser
+from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
@@ -32,7 +32,7 @@ from torch.optim import Optimizer
 
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
-from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, run_checkpoint, shown
+from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
@@ -66,7 +66,7 @@ from blobclf.runs import (
     unlock_runs,
 )
 from blobclf.safeload import load_checkpoint
-from blobclf.system import DEFAULT_LR, BlobClassifier
+from blobclf.system import DEFAULT_LR, LEGACY_SGD, BlobClassifier, legacy_optimizer, model_settings
 from blobclf.tablecli import (
     add_table_arguments,
     as_defaults,
@@ -94,6 +94,11 @@ EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter")
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
 MOVED_NAMES = {option.removeprefix("--") for option in MOVED}
+FIXED_MODEL = ("blobclf's model is always BlobClassifier: give its options without class_path and init_args "
+               "('model:' then 'hidden_units: 16' in a config, --model.hidden_units 16)")
+"""What a config written for a LightningCLI with a choice of models (``model: class_path: ...``) is told."""
+OLD_LOGGER_OPTIONS = ("comment", "checkpoint_root")
+"""Logger options of blobclf of 2026-11-28 or earlier, which its runs' config.yaml files hold."""
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 TUTORIAL_EPOCHS = 100
 """Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
@@ -230,7 +235,12 @@ def one_line(message: str) -> str:
     if rejected and group and group.group(1) == "data" and cls:
         text = unknown_data_option(rejected.group(1), cls.group(1))
     elif rejected and group and cls:
-        text = unknown_class_option(group.group(1), rejected.group(1), cls.group(1)) or text
+        option = rejected.group(1)
+        if cls.group(1).endswith("RunLogger") and option in OLD_LOGGER_OPTIONS:
+            text = (f"{group.group(1)}.init_args.{option} is not an option of {cls.group(1)} (blobclf of 2026-11-28 "
+                    "or earlier wrote it in a run's config.yaml); remove it")
+        else:
+            text = unknown_class_option(group.group(1), option, cls.group(1)) or text
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [NameList" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
@@ -252,8 +262,14 @@ def one_line(message: str) -> str:
         group, name, missing = required.groups()
         wanted = ", ".join(f"--{group}.{arg.strip()}" for arg in missing.split(","))
         text = f"--{group} {name} needs {wanted}"
+    model_class = re.search(r"Parser key \"model\": Unable to load config '([\w.]+)'", whole)
+    if model_class and not model_class.group(1).endswith((".yaml", ".yml", ".json")):
+        text = f"--model {model_class.group(1)}: {FIXED_MODEL}"
+    elif re.search(r"does not accept option 'model\.(class_path|init_args)\b|arguments: --model\.class_path\b", text):
+        text += f"; {FIXED_MODEL}"
     for old, new in MOVED.items():
-        if f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
+        config_form = f"does not accept option '{old.removeprefix('--')}'"  # in a config file
+        if config_form in text or f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
             text += f" (optimizer settings are given as {new}, as in any LightningCLI program)"
     if re.match(r"unrecognized arguments: --model\.help\b", text):
         text += " (the model is always BlobClassifier: --help lists its options, --model.hidden_units and others)"
@@ -421,6 +437,20 @@ class BlobArgumentParser(LightningArgumentParser):
         if not close:
             return ""
         return f"; did you mean --{close[0]}?" if given else f" (a key of a --config file); did you mean '{close[0]}'?"
+
+    def parse_object(self, obj: Namespace | dict[str, Any], *args: Any, **kwargs: Any) -> Namespace:
+        """jsonargparse's ``parse_object``; an old checkpoint's SGD settings left out of its model's.
+
+        LightningCLI parses a checkpoint's model hyperparameters again as ``{subcommand: {"model":
+        ...}}``; those of a checkpoint written before 2026-11-28 hold ``lr``, ``momentum`` and
+        ``weight_decay``, which :meth:`BlobCLI.parse_arguments` takes as the run's optimizer.
+        """
+        if isinstance(obj, dict) and len(obj) == 1:
+            (subcommand, settings), = obj.items()
+            model = settings.get("model") if isinstance(settings, dict) and len(settings) == 1 else None
+            if subcommand in EVAL_COMMANDS + ("fit",) and isinstance(model, dict) and legacy_optimizer(model):
+                obj = {subcommand: {"model": {k: v for k, v in model.items() if k not in LEGACY_SGD}}}
+        return super().parse_object(obj, *args, **kwargs)
 
 
 def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
@@ -787,9 +817,20 @@ class BlobCLI(LightningCLI):
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
         stored = {
             "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
-            **{f"model.{k}": v for k, v in checkpoint.get("hyper_parameters", {}).items()},
+            **{f"model.{k}": v for k, v in model_settings(self.model_hparams).items()},
             **data_defaults(checkpoint),
         }
+        if legacy_optimizer(self.model_hparams) is not None:
+            stored["optimizer"] = legacy_optimizer(self.model_hparams)
+        if subcommand == "fit" and not any(isinstance(state, dict) and isinstance(state.get("training"), dict)
+                                           and SETTINGS in state["training"]
+                                           for state in checkpoint.get("callbacks", {}).values()):
+            # Lightning's defaults would stand in for them: 1000 epochs for the run's 100, seed 42 for its own
+            raise UserError(
+                f"checkpoint {path!r} was written by blobclf of 2026-11-28 or earlier, which did not record the "
+                "run's settings (epochs, seed, trainer) that a resume takes from it; it cannot be resumed, but test, "
+                "validate, predict and blobclf.regenerate take it as it is; train a new run to go on"
+            )
         for state in checkpoint.get("callbacks", {}).values():
             if isinstance(state, dict) and isinstance(state.get("training"), dict):
                 # an evaluation uses no optimizer: one whose class is not loaded is left out, not imported
@@ -849,7 +890,7 @@ class BlobCLI(LightningCLI):
                 self.resume_version = run_version(path, own)
             # the run's logs restart at the checkpoint's epoch: its events are replaced by the
             # values the checkpoint holds (see RunCheckpoint), later ones by the resumed run's
-            values = [s["epoch_values"] for s in checkpoint.get("callbacks", {}).values()
+            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
                       if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
             self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
 

@@ -134,12 +134,15 @@ def export_model(
 
 def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str] | None = None) -> BlobModel:
     """Build the model (a ``BlobModel``, or a ``ScaledBlobModel`` that takes raw table values) from an
-    exported ``model.pth`` and the ``model.json`` beside it.
+    exported ``model.pth`` and the ``model.json`` beside it; a weights file without one beside it is
+    read as the tutorial's ``BlobModel`` state_dict (its sizes from its tensors).
 
     The weights are loaded with ``weights_only=True``: a file that needs anything beyond tensors
     and plain containers is refused.
     """
     weights = local_file(weights, "weights file")
+    if metadata is None and not weights.with_name(METADATA_NAME).exists():
+        return tutorial_model(weights)
     metadata = local_file(metadata if metadata is not None else weights.with_name(METADATA_NAME), "metadata file")
     try:
         described = json.loads(metadata.read_text())
@@ -177,6 +180,27 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
         first = str(error).strip().splitlines()[0]
         raise UserError(f"weights file {os.fspath(weights)!r} does not fit {constructor}: {first}") from None
     return model.eval()
+
+
+def tutorial_model(weights: Path) -> BlobModel:
+    """The ``BlobModel`` of a weights file without ``model.json``: the tutorial's own
+    ``torch.save(model.state_dict(), path)``, whose tensors give its sizes; anything else is refused."""
+    state = safe_load(weights, "weights file")
+    shapes = {k: tuple(v.shape) for k, v in state.items() if isinstance(v, torch.Tensor)} \
+        if isinstance(state, dict) else {}
+    first, middle, last = (shapes.get(f"linear_layer_stack.{i}.weight", ()) for i in (0, 2, 4))
+    if len(first) == 2 and len(last) == 2 and set(shapes) == set(BlobModel(1, 1, 1).state_dict()):
+        constructor = {"input_features": first[1], "output_features": last[0], "hidden_units": first[0]}
+        model = BlobModel(**constructor) if middle == (first[0], first[0]) and last[1] == first[0] else None
+        if model is not None and all(shapes[k] == tuple(v.shape) for k, v in model.state_dict().items()):
+            if not all(bool(v.isfinite().all()) for v in state.values() if v.is_floating_point()):
+                raise UserError(f"weights file {os.fspath(weights)!r} holds weights that are not finite (NaN or inf): "
+                                "the run that wrote it diverged")
+            model.load_state_dict(state)
+            return model.eval()
+    raise UserError(f"weights file {os.fspath(weights)!r} has no {METADATA_NAME} beside it and is not the tutorial's "
+                    f"BlobModel state_dict; pass the {METADATA_NAME} that 'blobclf fit' wrote with it "
+                    "(load_model(weights, metadata))")
 
 
 def export_onnx(model: nn.Module, path: str | os.PathLike[str], num_features: int) -> Path:

@@ -331,6 +331,10 @@ def unpickling_refusal(message: str, name: str, what: str) -> str:
         if wanted:
             needed = wanted.group(1)
             module, _, attribute = needed.rpartition(".")
+            if module == "__main__":
+                return (f"{what} {name!r} is refused: it holds an object of the class {attribute} of the script that "
+                        "saved it (torch.save(model) pickles the whole model), and loading it would run code; save "
+                        "model.state_dict() instead")
             if module in sys.modules and not hasattr(sys.modules[module], attribute):
                 # e.g. collections.OrderedDicu: a damaged name, nothing that could run (nothing is imported)
                 return damaged(name, what, f"it names {needed}, which does not exist")

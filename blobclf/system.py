@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any
 
@@ -28,6 +29,27 @@ DEFAULT_LR = 0.1
 """The tutorial's SGD learning rate, used when no optimizer is configured."""
 DEFAULT_STEPS_PER_EXECUTION = 16
 """Minibatch steps per training step of Lightning's loop, chosen by measurement (benchmarks/RESULTS.md)."""
+LEGACY_SGD = ("lr", "momentum", "weight_decay")
+"""Model settings of the checkpoints blobclf wrote before 2026-11-28, whose model trained ``SGD`` with
+them; the optimizer is ``--optimizer`` since (``optimizer.lr`` ...)."""
+
+
+def model_settings(hparams: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint's model hyperparameters as :class:`BlobClassifier` takes them: without Lightning's
+    private entries, and without an old checkpoint's SGD settings (see :func:`legacy_optimizer`)."""
+    return {k: v for k, v in hparams.items() if not str(k).startswith("_") and k not in LEGACY_SGD}
+
+
+def legacy_optimizer(hparams: dict[str, Any]) -> dict[str, Any] | None:
+    """The optimizer of a checkpoint written before 2026-11-28 (``SGD`` with its model's ``lr``,
+    ``momentum`` and ``weight_decay``) as ``--optimizer`` records it; ``None`` for a newer one."""
+    if not any(k in hparams for k in LEGACY_SGD):
+        return None
+    # every argument, as --optimizer records them: SGD's defaults where the old model took none
+    init = {name: parameter.default for name, parameter in inspect.signature(torch.optim.SGD).parameters.items()
+            if parameter.default is not inspect.Parameter.empty}
+    init.update({k: hparams[k] for k in LEGACY_SGD if k in hparams})
+    return {"class_path": "torch.optim.SGD", "init_args": init}
 
 
 class BlobClassifier(L.LightningModule):
@@ -302,7 +324,7 @@ class BlobClassifier(L.LightningModule):
             if key in checkpoint and not (isinstance(checkpoint[key], kind) and not isinstance(checkpoint[key], bool)):
                 raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its {key!r} is "
                                 f"{type(checkpoint[key]).__name__}, not {kind.__name__}; use another checkpoint")
-        settings = {k: v for k, v in hparams.items() if not str(k).startswith("_")}
+        settings = model_settings(hparams)
         try:
             with torch.device("meta"):  # shapes only: settings edited to 10**9 units allocate nothing
                 system = cls(**settings)

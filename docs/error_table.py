@@ -21,6 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG = str(REPO / "configs" / "sgd.yaml")
 
 
+class BlobModel(torch.nn.Module):
+    """A script's own model class: ``torch.save(model)`` pickles it as ``__main__.BlobModel``."""
+
+
 class Payload:
     def __reduce__(self):
         return (open, ("MARKER", "w"))
@@ -49,6 +53,9 @@ def main() -> None:
     (cwd / "short.csv").write_text("x0,x1\n1.0,2.0\n3.0\n")
     (cwd / "nan.csv").write_text("x0,x1\n1.0,nan\n")
     (cwd / "noheader.csv").write_text("1,2\n3,4\n")
+    (cwd / "model_class.yaml").write_text("model:\n  class_path: blobclf.BlobClassifier\n  init_args:\n    hidden_units: 16\n")
+    (cwd / "old_config.yaml").write_text(  # as blobclf of 2026-11-28 or earlier wrote a run's config.yaml
+        "trainer:\n  logger:\n    class_path: blobclf.logger.RunLogger\n    init_args:\n      comment: ''\n")
     (cwd / "empty.csv").write_text("")
     (cwd / "arabic.csv").write_text("x0,x1,label\n1,2,\u0663\n")
     (cwd / "huge_label.csv").write_text("x0,x1,label\n1,2,99999999999999999999999\n")
@@ -107,6 +114,12 @@ def main() -> None:
     torch.save(wide, cwd / "huge_width.ckpt")
     other_data = {**good, "datamodule_hyper_parameters": {**good["datamodule_hyper_parameters"], "n_features": 3}}
     torch.save(other_data, cwd / "edited_data.ckpt")
+    shape = good["hyper_parameters"]  # as blobclf's first versions (before 2026-11-28) wrote it
+    first = {**good, "hyper_parameters": {k: shape[k] for k in ("hidden_units", "num_classes", "num_features")},
+             "callbacks": {k: v for k, v in good["callbacks"].items() if not (isinstance(v, dict) and "training" in v)}}
+    first["hyper_parameters"].update(lr=0.1, momentum=0.0, weight_decay=0.0)
+    torch.save(first, cwd / "first_version.ckpt")
+    torch.save(BlobModel(), cwd / "whole_model.pth")
     nan = {**good, "state_dict": {k: v.clone() for k, v in good["state_dict"].items()}}
     nan["state_dict"]["model.linear_layer_stack.0.weight"][0, 0] = float("nan")
     torch.save(nan, cwd / "diverged.ckpt")
@@ -150,6 +163,8 @@ def main() -> None:
         ["fit", "--data", "TableDatamodule"],
         ["fit", "--optimizer.momentun", "0.9"],
         ["fit", "--model.help", "BlobClassifier"],
+        ["fit", "--config", "model_class.yaml"],
+        ["fit", "--config", "old_config.yaml"],
         ["fit", "--optimizer.lr", "-0.1"],
         ["fit", "--optimizer.lr", "fast"],
         ["fit", "--model.lr", "0.1"],
@@ -194,6 +209,8 @@ def main() -> None:
         ["test", "--ckpt_path", "figure.png"],
         ["test", "--ckpt_path", "deflated.ckpt"],
         ["test", "--ckpt_path", "other_module.ckpt"],
+        ["fit", "--ckpt_path", "first_version.ckpt"],
+        ["test", "--ckpt_path", "whole_model.pth"],
         ["test", "--ckpt_path", "edited.ckpt"],
         ["test", "--ckpt_path", "diverged.ckpt"],
         ["test", "--ckpt_path", "huge_data.ckpt"],
