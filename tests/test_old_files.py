@@ -197,8 +197,8 @@ FIXED = ("blobclf's model is always BlobClassifier: give its options without cla
      "Subcommand 'fit' does not accept option 'model.lr' (optimizer settings are given as --optimizer.lr, as in "
      "any LightningCLI program) (see --help)"),
     (None, ["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.bogus", "3"],
-     "trainer.callbacks.init_args.bogus is not an option of lightning.pytorch.callbacks.EarlyStopping; remove it "
-     "(see --help)"),
+     "--trainer.callbacks.bogus is not an option of EarlyStopping; its options: --trainer.callbacks.help "
+     "EarlyStopping (see --help)"),
 ], ids=["model-class-path-init-args", "model-class-path", "model-class", "old-logger-comment", "old-model-lr",
         "callback-option"])
 def test_a_config_written_for_another_lightning_cli_names_the_fix(cli, tmp_path, config, args, message):
