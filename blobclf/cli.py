@@ -425,9 +425,11 @@ class BlobCLI(LightningCLI):
         parser.add_argument("--version", action="version", version=f"blobclf {__version__}")
         return parser
 
-    claimed: tuple[str, int, bool] | None = None
+    claimed: tuple[str, int | str, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
     whether the root folder was made for it)."""
+    version_given: bool = False
+    """Whether the run folder claimed is the version the user gave (kept in the run's ``config.yaml``)."""
     made_dirpath: tuple[bool, bool] = (False, False)
     """Whether this command made the ``--checkpoint.dirpath`` folder of its new run, and the folder above it."""
 
@@ -663,31 +665,35 @@ class BlobCLI(LightningCLI):
             self.made_dirpath = self._claim_folder(dirpath)
         if dirpath is not None or config.trainer.get("fast_dev_run"):
             return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
-        if versioned and init.get("version") is not None:
-            name = run_name(init.version)
-            for folder in (Path(init.save_dir) / (init.get("name") or "") / name, Path(config.checkpoint.root) / name):
-                if folder.exists():
-                    raise UserError(
-                        f"run folder {os.fspath(folder)!r} already exists; choose another "
-                        "--trainer.logger.init_args.version (or leave it unset for the next free one)"
-                    )
-            return
         if rank_zero_only.rank != 0:
             # another process of a distributed run: process 0 claims the run folder and Lightning
             # hands its folder names to every process (the checkpoint folder and log folder are
             # broadcast from process 0)
             return
+        chosen = init.get("version") if versioned else None
+        taken = ("run folder {!r} already exists; choose another --trainer.logger.init_args.version (or leave it "
+                 "unset for the next free one)")
+        if chosen is not None and (Path(init.save_dir) / (init.get("name") or "") / run_name(chosen)).exists():
+            raise UserError(taken.format(os.fspath(Path(init.save_dir) / (init.get("name") or "") / run_name(chosen))))
         log_root = Path(init.save_dir) / (init.get("name") or "") if versioned and init.get("save_dir") else None
         new_root = not Path(config.checkpoint.root).exists()
         removed: list[Path] = []
-        version = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []), removed=removed)
-        self.claimed = (config.checkpoint.root, version, new_root)
-        config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
+        try:
+            # a version the user chose is claimed and held as a free one is: never shared with another fit
+            version: int | str | None = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []),
+                                                  removed=removed, version=chosen)
+        except FileExistsError:
+            version = None
         if removed:
             one = sum(folder.parent == Path(config.checkpoint.root) for folder in removed) == 1
             rank_zero_info(f"note: removed {', '.join(os.fspath(folder) for folder in removed)}: left by "
                            f"{'a run killed while it' if one else 'runs killed while they'} started (no checkpoint, "
                            f"only {'its' if one else 'their'} start files; no process holds {'it' if one else 'them'})")
+        if version is None:
+            raise UserError(taken.format(os.fspath(Path(config.checkpoint.root) / run_name(chosen))))
+        self.claimed = (config.checkpoint.root, version, new_root)
+        self.version_given = chosen is not None
+        config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
         if versioned:
             init.version = version
 
@@ -818,7 +824,8 @@ class BlobCLI(LightningCLI):
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None
             logger = config.trainer.get("logger")
-            if hasattr(logger, "get") and logger.get("init_args") is not None and "version" in logger.init_args:
+            if (hasattr(logger, "get") and logger.get("init_args") is not None and "version" in logger.init_args
+                    and not self.version_given):
                 logger.init_args.version = None
 
     def _check_data_fits_model(self, config: Any) -> None:
