@@ -29,6 +29,7 @@ from blobclf.export import (
     write_report,
 )
 from blobclf.runs import CHECKPOINT_ROOT, run_name
+from blobclf.safeload import max_metadata_bytes, read_capped
 from blobclf.types import NonNegativeFloat
 
 
@@ -363,8 +364,8 @@ def _relog_exports(trainer: L.Trainer, directory: Path) -> None:
     from blobclf.artifacts import log_figures, read_fit_figures
 
     try:
-        metadata = json.loads((directory / METADATA_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        metadata = json.loads(_read_metadata(directory))
+    except (OSError, ValueError, UserError):
         return
     step = metadata.get("epochs") if isinstance(metadata, dict) else None
     if not isinstance(step, int):
@@ -393,10 +394,15 @@ def exported_step(directory: Path) -> int | None:
     """The training step whose exports ``directory`` holds complete: ``global_step`` of its
     ``model.json`` (``None`` without one, or one that does not say)."""
     try:
-        step = json.loads((directory / METADATA_NAME).read_text(encoding="utf-8")).get("global_step")
-    except (OSError, ValueError, AttributeError):
+        step = json.loads(_read_metadata(directory)).get("global_step")
+    except (OSError, ValueError, AttributeError, UserError):
         return None
     return step if isinstance(step, int) else None
+
+
+def _read_metadata(directory: Path) -> bytes:
+    """The run's ``model.json``, read only up to :func:`~blobclf.safeload.max_metadata_bytes` (``UserError`` above)."""
+    return read_capped(directory / METADATA_NAME, max_metadata_bytes(), "metadata file", "not read")
 
 
 def _run_folder(trainer: L.Trainer) -> Path:
