@@ -441,7 +441,10 @@ def _tensorboard(trainer: L.Trainer) -> Any:
 
 
 class TestReport(Callback):
-    """After ``test``, write ``test_report-<checkpoint>.json`` and the test figures beside the checkpoint.
+    """After ``test``, write the test figures and then ``test_report-<checkpoint>.json`` beside the checkpoint.
+
+    The report is removed first and written last: its presence means the figures beside it are of
+    the same evaluation (a test stopped in between leaves no report).
 
     The report holds test loss, accuracy, per-class precision / recall / F1, macro F1, the
     confusion matrix and the expected calibration error; the same numbers and figures go to the
@@ -463,7 +466,10 @@ class TestReport(Callback):
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both
         test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path")
         source = Path(test_path).stem if test_path else None
-        path = write_report(report, folder / report_name(trainer.ckpt_path, source))
+        # the report goes first and comes back last, as a run's model.json does: a test stopped before its
+        # end (a kill, a full disk) never leaves a report beside figures of another evaluation
+        path = folder / report_name(trainer.ckpt_path, source)
+        path.unlink(missing_ok=True)
         rendered = artifacts.render_figures(artifacts.evaluation_figures(report, "test"))
         tag = checkpoint_tag(trainer.ckpt_path) + (f"-{source}" if source else "")
         saved = artifacts.save_figures({f"{name}-{tag}": png for name, png in rendered.items()}, folder)
@@ -474,6 +480,7 @@ class TestReport(Callback):
         if experiment is not None:
             artifacts.log_figures(experiment, rendered, trainer.current_epoch)
             experiment.flush()
+        write_report(report, path)
         print(
             f"test report: {shown(path)} (accuracy {report['accuracy']:.5f}, macro F1 {report['macro_f1']:.5f}, "
             f"ECE {report['expected_calibration_error']:.5f})"
