@@ -671,26 +671,24 @@ class BlobCLI(LightningCLI):
             # broadcast from process 0)
             return
         chosen = init.get("version") if versioned else None
-        taken = ("run folder {!r} already exists; choose another --trainer.logger.init_args.version (or leave it "
-                 "unset for the next free one)")
-        if chosen is not None and (Path(init.save_dir) / (init.get("name") or "") / run_name(chosen)).exists():
-            raise UserError(taken.format(os.fspath(Path(init.save_dir) / (init.get("name") or "") / run_name(chosen))))
         log_root = Path(init.save_dir) / (init.get("name") or "") if versioned and init.get("save_dir") else None
         new_root = not Path(config.checkpoint.root).exists()
         removed: list[Path] = []
+        taken = None
         try:
             # a version the user chose is claimed and held as a free one is: never shared with another fit
             version: int | str | None = claim_run(config.checkpoint.root, *([log_root] if log_root is not None else []),
                                                   removed=removed, version=chosen)
-        except FileExistsError:
-            version = None
+        except FileExistsError as error:
+            version, taken = None, error.filename
         if removed:
             one = sum(folder.parent == Path(config.checkpoint.root) for folder in removed) == 1
             rank_zero_info(f"note: removed {', '.join(os.fspath(folder) for folder in removed)}: left by "
                            f"{'a run killed while it' if one else 'runs killed while they'} started (no checkpoint, "
                            f"only {'its' if one else 'their'} start files; no process holds {'it' if one else 'them'})")
         if version is None:
-            raise UserError(taken.format(os.fspath(Path(config.checkpoint.root) / run_name(chosen))))
+            raise UserError(f"run folder {os.fspath(taken)!r} already exists; choose another "
+                            "--trainer.logger.init_args.version (or leave it unset for the next free one)")
         self.claimed = (config.checkpoint.root, version, new_root)
         self.version_given = chosen is not None
         config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))

@@ -7,6 +7,7 @@ exclusive ``mkdir``, so any number of runs started at once in one folder get dis
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shlex
@@ -58,9 +59,10 @@ def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathL
     number is tried.
 
     With ``version`` (one the user chose: ``--trainer.logger.init_args.version``), that run's folder
-    (:func:`run_name`) is created and held the same way, or ``FileExistsError`` raised if it exists:
-    two runs given one version, or one given the version another run takes at that moment, never
-    share a folder.
+    (:func:`run_name`) is created and held the same way, or ``FileExistsError`` raised (naming the
+    folder) if it exists or a folder of that name exists in one of ``log_dirs``: two runs given one
+    version, or one given the version another run takes at that moment, never share a folder; one
+    that a run killed while it started left is removed first (with ``removed``), as for a free version.
 
     With ``removed`` (a list) and ``log_dirs``, runs abandoned while they started are removed first
     and their folders added to it: a run killed (SIGKILL, a crash) before it trained leaves an empty
@@ -90,6 +92,9 @@ def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathL
         chosen = version is not None
         if version is None:
             version = max([-1, *_versions(root), *(v for d in log_dirs for v in _versions(d))]) + 1
+        for taken in (Path(d) / run_name(version) for d in log_dirs if chosen):
+            if os.path.lexists(taken):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fspath(taken))
         while True:
             try:
                 (root / run_name(version)).mkdir()
