@@ -37,7 +37,7 @@ from blobclf.errors import Stopped, UserError, debugging, printable, recording_f
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
-from blobclf.logger import EpochAxis
+from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.monitors import check_monitors
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
@@ -749,12 +749,25 @@ class BlobCLI(LightningCLI):
                     init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}{source}"
                     if "purge_step" in init and init.get("purge_step") is None:
                         # the evaluation of the checkpoint as it is now replaces any earlier one there,
-                        # as its report does: TensorBoard hides the earlier events of this folder
+                        # as its report does: TensorBoard hides the earlier events of this folder, and
+                        # their files go once this evaluation has ended (see after_validate)
                         init.purge_step = 0
+                        self.replaced_events = tuple(events_files(
+                            Path(init.save_dir) / (init.get("name") or "") / run_name(init.version) / init.sub_dir))
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**_plain(config.prediction)), data.get("predict_file")
             writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
+
+    replaced_events: tuple[Path, ...] = ()
+    """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""
+
+    def after_validate(self) -> None:
+        """Remove the event files of earlier evaluations that this one's replace (see :func:`remove_replaced_events`)."""
+        if rank_zero_only.rank == 0:
+            remove_replaced_events(self.replaced_events)
+
+    after_test = after_validate
 
     def instantiate_classes(self) -> None:
         try:
