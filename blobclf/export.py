@@ -128,8 +128,8 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
     """
     weights = local_file(weights, "weights file")
     metadata = local_file(metadata if metadata is not None else weights.with_name(METADATA_NAME), "metadata file")
-    text = read_capped(metadata, max_metadata_bytes(), "metadata file", "blobclf writes a few KiB (if you trust it, "
-                       f"raise the limit with {MAX_LOAD_ENV}; this one is 1/{METADATA_SHARE} of it)")
+    text = read_capped(metadata, max_metadata_bytes(), "metadata file",
+                       f"if you trust it, raise the limit with {MAX_LOAD_ENV} (this one is 1/{METADATA_SHARE} of it)")
     try:
         described = json.loads(text)
         constructor = described["constructor"]

@@ -98,7 +98,7 @@ def max_pickle_bytes() -> int:
 
 METADATA_SHARE = 64
 """A ``model.json`` may hold 16 MiB, or 1/METADATA_SHARE of :func:`max_load_bytes` where that is more (blobclf's own
-hold a few KiB, some 800 KiB for a table of 10,000 features)."""
+hold a few KiB, more for a wide table: its feature names and standardization)."""
 
 
 def max_metadata_bytes() -> int:
@@ -107,9 +107,9 @@ def max_metadata_bytes() -> int:
 
 
 def read_capped(path: str | os.PathLike[str], limit: int, what: str, fix: str) -> bytes:
-    """The whole content of the regular file ``path``, refused in one line before it is read if it holds more
-    than ``limit`` bytes (a small file's name on a huge file was read whole) or is not a regular file (a pipe
-    was waited on for good).
+    """The whole content of the regular file ``path``, refused in one line if it holds more than ``limit``
+    bytes (at most ``limit`` are read: a small file's name on a huge file was read whole) or is not a
+    regular file (a pipe was waited on for good).
 
     Args:
         path: The file.
@@ -124,10 +124,11 @@ def read_capped(path: str | os.PathLike[str], limit: int, what: str, fix: str) -
     name = os.fspath(path)
     fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a pipe opens without waiting for a writer
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise UserError(f"{what} {name!r} is not a regular file (a pipe or a device?); pass the file itself")
-        data = handle.read(limit + 1)  # not trusting the size stat gives: the file may grow meanwhile
-        if len(data) > limit:
+        data = handle.read(limit + 1) if info.st_size <= limit else b""  # the file may grow meanwhile
+        if info.st_size > limit or len(data) > limit:
             size = max(os.fstat(fd).st_size, len(data))
             raise UserError(f"{what} {name!r} is {size:,} bytes, more than blobclf reads ({limit:,}); {fix}")
     return data

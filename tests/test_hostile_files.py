@@ -276,8 +276,8 @@ def test_a_huge_model_json_or_run_config_is_refused_before_it_is_read(tmp_path, 
     with pytest.raises(UserError) as refused:
         load_model(tmp_path / "model.pth")
     assert str(refused.value) == (
-        f"metadata file '{metadata}' is 16,777,217 bytes, more than blobclf reads (16,777,216); blobclf writes a few "
-        "KiB (if you trust it, raise the limit with BLOBCLF_MAX_LOAD_BYTES; this one is 1/64 of it)")
+        f"metadata file '{metadata}' is 16,777,217 bytes, more than blobclf reads (16,777,216); if you trust it, "
+        "raise the limit with BLOBCLF_MAX_LOAD_BYTES (this one is 1/64 of it)")
     assert exported_step(tmp_path) is None  # a resume's end does not read it either: it exports again
     monkeypatch.setenv("BLOBCLF_MAX_LOAD_BYTES", str(2**31))
     assert load_model(tmp_path / "model.pth").linear_layer_stack[0].in_features == 2
