@@ -2,18 +2,22 @@
 
     python benchmarks/evalfuzz.py WORKDIR [--iterations N] [--seed S] [--rows R]
 
-WORKDIR/base is a project made once: a short tutorial run (5 epochs, every export), a table run
-(iris, ``configs/table.yaml``) and ``big.csv`` (R points to predict, written as a streamed CSV of
-several MB). Each command below is first run uninterrupted in a copy of the base (its reference).
+WORKDIR/base is a project made once: a short tutorial run (3 epochs, extended to 5, every export), a
+table run (iris, ``configs/table.yaml``, the same) and ``big.csv`` (R points to predict, written as a
+streamed CSV of several MB); each run's ``last.ckpt`` of epoch 3 is kept as ``earlier/.../last.ckpt``.
+Each command below is first run uninterrupted in a copy of the base (its reference).
 Each iteration copies the base, sometimes runs the command once beforehand (so an old complete
-version of each output exists), runs it again and sends SIGKILL, SIGTERM or SIGINT at a random
-moment of its run (40 %: within 0.3 s of the moment a temporary file first appears, a write; most others
-while it evaluates, timed from the moment its checkpoint is restored), then checks that every file is absent, its old complete version or the
-reference's new one (never truncated; temporaries ``.NAME.*.tmp`` allowed only until the next
-command); then runs the command again, uninterrupted, which must succeed (or refuse an existing
-predictions file in one line) and leave exactly the reference's files, byte for byte, no
-temporary anywhere, and the evaluation's TensorBoard scalars as the reference shows them (purges
-applied). One JSON line per iteration goes to WORKDIR/log-S.jsonl.
+version of each output exists; half of those times on the epoch-3 ``last.ckpt``, put in place for that
+command only, so the old outputs differ from the new ones), runs it again and sends SIGKILL, SIGTERM or
+SIGINT at a random moment of its run (40 %: within 0.3 s of the moment a temporary file first appears, a
+write; most others while it evaluates, timed from the moment its checkpoint is restored), then checks that
+every file is absent, its old complete version or the reference's new one (never truncated; temporaries
+``.NAME.*.tmp`` allowed only until the next command), and that a test report is beside figures of its own
+evaluation (old with old, new with new); then runs the command again, uninterrupted, which must succeed (or
+refuse an existing predictions file in one line) and leave exactly the reference's files, byte for byte, no
+temporary anywhere, as many TensorBoard event files in each evaluation's log folder as the reference (the
+killed and earlier evaluations' removed), and the evaluation's TensorBoard scalars as the reference shows
+them (purges applied). One JSON line per iteration goes to WORKDIR/log-S.jsonl.
 """
 
 from __future__ import annotations
@@ -104,13 +108,18 @@ def files(cwd: Path) -> dict[str, bytes | None]:
             for p in sorted(cwd.rglob("*")) if p.is_file() and not p.name.startswith("output-")}
 
 
+def evaluation_folders(cwd: Path) -> list[Path]:
+    """The log folders of evaluations (``lightning_logs/version_N/test-last`` ...)."""
+    return [folder for folder in sorted(cwd.glob("**/lightning_logs/version_*/*-*")) if folder.is_dir()]
+
+
 def scalars(cwd: Path) -> dict[str, dict[str, list[tuple[int, float]]]]:
     """Each evaluation log folder's scalars as TensorBoard shows them (purges applied)."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     logging.getLogger("tensorboard").setLevel(logging.ERROR)
     shown = {}
-    for folder in sorted(cwd.glob("**/lightning_logs/version_*/*-*")):
+    for folder in evaluation_folders(cwd):
         events = EventAccumulator(str(folder), size_guidance={"scalars": 0})
         events.Reload()
         shown[os.fspath(folder.relative_to(cwd))] = {
@@ -118,20 +127,47 @@ def scalars(cwd: Path) -> dict[str, dict[str, list[tuple[int, float]]]]:
     return shown
 
 
+def events_counts(cwd: Path) -> dict[str, int]:
+    """The number of TensorBoard event files in each evaluation log folder."""
+    return {os.fspath(folder.relative_to(cwd)): sum(map(is_events, folder.iterdir()))
+            for folder in evaluation_folders(cwd)}
+
+
+def mismatched_sets(now: dict, old: dict, new: dict) -> list[str]:
+    """Test reports beside a figure of another evaluation (one old, the other new)."""
+    problems = []
+    for path, data in now.items():
+        name = Path(path).name
+        if data is None or not (name.startswith("test_report-") and name.endswith(".json")):
+            continue
+        tag = name.removeprefix("test_report-").removesuffix(".json")
+        version = new if data == new.get(path) else old
+        for figure in (f"confusion_matrix_test-{tag}.png", f"reliability_test-{tag}.png"):
+            figure_path = os.fspath(Path(path).parent / figure)
+            if now.get(figure_path) != version.get(figure_path):
+                problems.append(f"{path} ({'new' if version is new else 'old'}) beside {figure} of another evaluation")
+    return problems
+
+
 def make_base(base: Path, rows: int) -> None:
     """The project every iteration starts from."""
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
-    code, output, *_ = blobclf(base, ["fit", "--config", str(REPO / "configs" / "sgd.yaml"), "--trainer.max_epochs", "5",
-                                     "--trainer.enable_progress_bar", "false"])
-    assert code == 0, output
     subprocess.run([sys.executable, str(REPO / "examples" / "write_datasets.py"), str(base / "data")], check=True,
                    capture_output=True)
-    code, output, *_ = blobclf(base, ["fit", "--config", str(REPO / "configs" / "table.yaml"), "--data.path",
-                                     "data/iris.csv", "--data.target", "species", "--trainer.max_epochs", "5",
-                                     "--checkpoint.root", "table/checkpoints", "--trainer.logger.init_args.save_dir",
-                                     "table/lightning_logs", "--trainer.enable_progress_bar", "false"])
-    assert code == 0, output
+    table = ["--checkpoint.root", "table/checkpoints", "--trainer.logger.init_args.save_dir", "table/lightning_logs"]
+    for run, first in ((RUN, ["--config", str(REPO / "configs" / "sgd.yaml")]),
+                       (TABLE, ["--config", str(REPO / "configs" / "table.yaml"), "--data.path", "data/iris.csv",
+                                "--data.target", "species", *table])):
+        root = table if run == TABLE else []
+        code, output, *_ = blobclf(base, ["fit", *first, "--trainer.max_epochs", "3", "--trainer.enable_progress_bar",
+                                          "false"])
+        assert code == 0, output
+        (base / "earlier" / run).mkdir(parents=True)
+        shutil.copy2(base / run / "last.ckpt", base / "earlier" / run / "last.ckpt")
+        code, output, *_ = blobclf(base, ["fit", "--ckpt_path", f"{run}/last.ckpt", "--trainer.max_epochs", "5",
+                                          *root[:2]])
+        assert code == 0, output
     rng = random.Random(0)
     with open(base / "big.csv", "w") as out:
         out.write("id,x0,x1\n")
@@ -154,9 +190,15 @@ def iteration(name: str, base: Path, cwd: Path, reference: dict, rng: random.Ran
     record: dict = {"command": name, "problems": []}
     replaces = args[0] != "predict" or "--prediction.overwrite" in args  # predict refuses an existing output
     if replaces and rng.random() < 0.4:  # an old complete version of every output exists
+        run = TABLE if "table/checkpoints" in args else RUN
+        earlier = args[2] == "last" and rng.random() < 0.5  # of another checkpoint: the run before it was extended
+        if earlier:
+            shutil.copy2(cwd / "earlier" / run / "last.ckpt", cwd / run / "last.ckpt")
         code, output, *_ = blobclf(cwd, args)
         assert code == 0, output
-        record["before"] = True
+        if earlier:
+            shutil.copy2(base / run / "last.ckpt", cwd / run / "last.ckpt")
+        record["before"] = "earlier" if earlier else True
     old = files(cwd)
     # mostly once the checkpoint is restored (the evaluation and its writes), sometimes while it starts
     name = rng.choice(["KILL", "KILL", "TERM", "INT"])
@@ -183,6 +225,7 @@ def iteration(name: str, base: Path, cwd: Path, reference: dict, rng: random.Ran
             record["problems"].append(f"after the kill: {path} is neither its old nor its new version "
                                       f"({len(data)} bytes, new {len(reference['files'].get(path) or b'')})")
     record["temporaries"] = temporaries
+    record["problems"] += mismatched_sets(files(cwd), old, reference["files"])
     code, output, *_ = blobclf(cwd, args)
     (cwd / "output-again.txt").write_text(output)
     record["again"] = code
@@ -199,6 +242,9 @@ def iteration(name: str, base: Path, cwd: Path, reference: dict, rng: random.Ran
             record["problems"].append(f"differs: {path}")
     if scalars(cwd) != reference["scalars"]:
         record["problems"].append("TensorBoard scalars of the evaluation differ from the reference's")
+    if events_counts(cwd) != reference["events"]:
+        record["problems"].append(f"event files per evaluation folder: {events_counts(cwd)}, "
+                                  f"the reference's {reference['events']}")
     return record
 
 
@@ -219,7 +265,8 @@ def main() -> None:
         fresh(base, cwd)
         code, output, seconds, restored = blobclf(cwd, COMMANDS[name])
         assert code == 0, output
-        references[name] = {"files": files(cwd), "scalars": scalars(cwd), "seconds": seconds, "restored": restored}
+        references[name] = {"files": files(cwd), "scalars": scalars(cwd), "events": events_counts(cwd),
+                            "seconds": seconds, "restored": restored}
         print(f"reference {name}: {seconds:.1f} s, checkpoint restored at {restored:.1f} s", flush=True)
     rng = random.Random(options.seed)
     with open(options.workdir / f"log-{options.seed}.jsonl", "a") as log:

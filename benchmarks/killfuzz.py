@@ -1,7 +1,7 @@
 """Kill fuzzer: stop `fit` at random moments, resume until it completes, compare with an uninterrupted run.
 
     python benchmarks/killfuzz.py WORKDIR [--iterations N] [--seed S] [--epochs E] [--last-interval SECONDS]
-                                          [--window SECONDS] [--table CSV TARGET]
+                                          [--window SECONDS] [--table CSV TARGET] [--version V [--race]]
 
 Each iteration trains the tutorial run (``configs/sgd.yaml``, batch 16, E epochs; or ``configs/table.yaml`` on
 a table with ``--table``) in its own folder
@@ -14,6 +14,12 @@ The result must equal an uninterrupted run's: ``model.pth`` bit-identical (``tor
 ``model.json`` metrics equal, every export present, no ``*.tmp`` left, ``config.yaml`` present,
 each epoch once in TensorBoard (as TensorBoard reads the run, purges applied) with the same values;
 and no traceback, no wrong resume command. One JSON line per iteration goes to WORKDIR/log-S.jsonl.
+
+With ``--version V`` every new run is given ``--trainer.logger.init_args.version V``. With ``--race`` as well,
+an iteration kills nothing: it starts two such fits in its folder, the second 0 to ``--race-within`` seconds
+(default 3) after the first, and
+checks that exactly one trains (the other is refused in one line, exit 2, having written nothing) and that
+the run it trains equals the uninterrupted one.
 """
 
 from __future__ import annotations
@@ -41,15 +47,16 @@ EXPORTS = ("model.onnx", "data.png", "loss_curves.png", "accuracy_curves.png", "
 Kill = tuple[str, float, float | None]  # signal name, delay, delay of a second signal (None: none)
 
 
-def fit_args(epochs: int, last_interval: float, table: list[str] | None = None) -> list[str]:
+def fit_args(epochs: int, last_interval: float, table: list[str] | None = None, version: str | None = None) -> list[str]:
     """The run every iteration trains (and the reference trains uninterrupted): the tutorial's, or
-    ``configs/table.yaml`` on ``table`` (a CSV file and its target column)."""
+    ``configs/table.yaml`` on ``table`` (a CSV file and its target column); given ``version``, if any."""
     config = ["--config", str(REPO / "configs" / "sgd.yaml")]
     if table:
         config = ["--config", str(REPO / "configs" / "table.yaml"), "--data.path", str(Path(table[0]).resolve()),
                   "--data.target", table[1]]
+    given = ["--trainer.logger.init_args.version", version] if version is not None else []
     return ["fit", *config, "--trainer.max_epochs", str(epochs), "--checkpoint.last_interval", str(last_interval),
-            "--trainer.enable_progress_bar", "false", "--data.batch_size", "16"]
+            "--trainer.enable_progress_bar", "false", "--data.batch_size", "16", *given]
 
 
 def _markers(cwd: Path) -> set[Path]:
@@ -92,10 +99,10 @@ def scalars(log_dir: Path) -> dict[str, list[tuple[int, float]]]:
 
 def check_run(cwd: Path, reference: Path) -> list[str]:
     """What differs between the completed run in ``cwd`` and the uninterrupted one in ``reference``."""
-    complete = [run for run in sorted((cwd / "checkpoints").glob("version_*")) if (run / "model.json").is_file()]
+    complete = [run for run in sorted((cwd / "checkpoints").iterdir()) if (run / "model.json").is_file()]
     if len(complete) != 1:
         return [f"complete runs: {[run.name for run in complete]}"]
-    run, ref_run = complete[0], reference / "checkpoints" / "version_0"
+    run, ref_run = complete[0], next(run for run in (reference / "checkpoints").iterdir() if (run / "model.json").is_file())
     problems = []
     ours = torch.load(run / "model.pth", weights_only=True)
     theirs = torch.load(ref_run / "model.pth", weights_only=True)
@@ -112,7 +119,7 @@ def check_run(cwd: Path, reference: Path) -> list[str]:
     if not (logs / "config.yaml").is_file():
         problems.append("no config.yaml")
     got = scalars(logs)
-    for tag, points in scalars(reference / "lightning_logs" / "version_0").items():
+    for tag, points in scalars(reference / "lightning_logs" / ref_run.name).items():
         if tag.startswith(("train/", "val/")) and got.get(tag) != points:
             steps = [step for step, _ in got.get(tag, [])]
             problems.append(f"{tag}: epochs {sorted(set(range(len(points))) - set(steps))} missing, "
@@ -158,6 +165,39 @@ def iteration(cwd: Path, base: list[str], reference: Path, window: float, rng: r
     return record
 
 
+def race(cwd: Path, base: list[str], reference: Path, within: float, rng: random.Random) -> dict:
+    """Two fits given one version started in ``cwd`` at once (the second 0 to ``within`` seconds later); their record."""
+    shutil.rmtree(cwd, ignore_errors=True)
+    cwd.mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "ignore"}
+    env.pop("BLOBCLF_DEBUG", None)
+    delay = rng.uniform(0, within)
+    processes = []
+    for index in range(2):
+        processes.append(subprocess.Popen([sys.executable, "-m", "blobclf", *base], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        if index == 0:
+            time.sleep(delay)
+    outputs = [process.communicate(timeout=600)[0] for process in processes]
+    codes = [process.returncode for process in processes]
+    record = {"folder": os.fspath(cwd), "delay": round(delay, 2), "rc": codes, "problems": []}
+    for index, output in enumerate(outputs):
+        (cwd / f"output-{index}.txt").write_text(output)
+        if "Traceback" in output or "Exception ignored" in output:
+            record["problems"].append(f"traceback in fit {index}")
+    if sorted(codes) != [0, 2]:
+        record["problems"].append(f"exit statuses {codes}, not one 0 and one 2")
+    else:
+        refused = outputs[codes.index(2)]
+        said = [line for line in refused.splitlines() if line.startswith("blobclf: error")]
+        record["said"] = said
+        if len(said) != 1 or not ("already exists; choose another --trainer.logger.init_args.version" in said[0]
+                                  or "is in use by another blobclf fit" in said[0]):
+            record["problems"].append(f"the refused fit said {said}")
+    record["problems"] += check_run(cwd, reference)
+    return record
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("workdir", type=Path)
@@ -169,10 +209,17 @@ def main() -> None:
                         help="train configs/table.yaml on this table instead of the tutorial's blobs")
     parser.add_argument("--window", type=float, default=5.5,
                         help="kills land uniformly in this many seconds after start-up (training + exports)")
+    parser.add_argument("--version", help="give every new run --trainer.logger.init_args.version VERSION")
+    parser.add_argument("--race", action="store_true",
+                        help="with --version: start two fits given that version at once instead of killing one")
+    parser.add_argument("--race-within", type=float, default=3.0,
+                        help="with --race: the second fit starts up to this many seconds after the first")
     options = parser.parse_args()
-    base = fit_args(options.epochs, options.last_interval, options.table)
+    if options.race and options.version is None:
+        parser.error("--race needs --version")
+    base = fit_args(options.epochs, options.last_interval, options.table, options.version)
     reference = options.workdir / "reference"
-    if not (reference / "checkpoints" / "version_0" / "model.json").is_file():
+    if not any((reference / "checkpoints").glob("*/model.json")):
         shutil.rmtree(reference, ignore_errors=True)
         reference.mkdir(parents=True)
         code, output = run_once(reference, base, None)
@@ -180,6 +227,12 @@ def main() -> None:
     rng = random.Random(options.seed)
     with open(options.workdir / f"log-{options.seed}.jsonl", "a") as log:
         for i in range(options.iterations):
+            if options.race:
+                record = race(options.workdir / f"race-{options.seed}-{i:03d}", base, reference, options.race_within, rng)
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+                print(i, record["delay"], record["rc"], record["problems"] or "OK", flush=True)
+                continue
             record = iteration(options.workdir / f"run-{options.seed}-{i:03d}", base, reference, options.window, rng)
             log.write(json.dumps(record) + "\n")
             log.flush()

@@ -30,6 +30,7 @@ from blobclf.export import (
     write_report,
 )
 from blobclf.runs import CHECKPOINT_ROOT, run_name
+from blobclf.safeload import max_metadata_bytes, read_capped
 from blobclf.types import NonNegativeFloat
 
 
@@ -407,8 +408,8 @@ def _relog_exports(trainer: L.Trainer, directory: Path) -> None:
     from blobclf.artifacts import log_figures, read_fit_figures
 
     try:
-        metadata = json.loads((directory / METADATA_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        metadata = json.loads(_read_metadata(directory))
+    except (OSError, ValueError, UserError):
         return
     step = metadata.get("epochs") if isinstance(metadata, dict) else None
     if not isinstance(step, int):
@@ -437,10 +438,15 @@ def exported_step(directory: Path) -> int | None:
     """The training step whose exports ``directory`` holds complete: ``global_step`` of its
     ``model.json`` (``None`` without one, or one that does not say)."""
     try:
-        step = json.loads((directory / METADATA_NAME).read_text(encoding="utf-8")).get("global_step")
-    except (OSError, ValueError, AttributeError):
+        step = json.loads(_read_metadata(directory)).get("global_step")
+    except (OSError, ValueError, AttributeError, UserError):
         return None
     return step if isinstance(step, int) else None
+
+
+def _read_metadata(directory: Path) -> bytes:
+    """The run's ``model.json``, read only up to :func:`~blobclf.safeload.max_metadata_bytes` (``UserError`` above)."""
+    return read_capped(directory / METADATA_NAME, max_metadata_bytes(), "metadata file", "not read")
 
 
 def _run_folder(trainer: L.Trainer) -> Path:
@@ -488,7 +494,10 @@ def _tensorboard(trainer: L.Trainer) -> Any:
 
 
 class TestReport(Callback):
-    """After ``test``, write ``test_report-<checkpoint>.json`` and the test figures beside the checkpoint.
+    """After ``test``, write the test figures and then ``test_report-<checkpoint>.json`` beside the checkpoint.
+
+    The report is removed first and written last: its presence means the figures beside it are of
+    the same evaluation (a test stopped in between leaves no report).
 
     The report holds test loss, accuracy, per-class precision / recall / F1, macro F1, the
     confusion matrix and the expected calibration error; the same numbers and figures go to the
@@ -532,7 +541,10 @@ class TestReport(Callback):
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both
         test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path")
         source = Path(test_path).stem if test_path else None
-        path = write_report(report, folder / report_name(trainer.ckpt_path, source))
+        # the report goes first and comes back last, as a run's model.json does: a test stopped before its
+        # end (a kill, a full disk) never leaves a report beside figures of another evaluation
+        path = folder / report_name(trainer.ckpt_path, source)
+        path.unlink(missing_ok=True)
         rendered = artifacts.render_figures(artifacts.evaluation_figures(report, "test"))
         tag = checkpoint_tag(trainer.ckpt_path) + (f"-{source}" if source else "")
         saved = artifacts.save_figures({f"{name}-{tag}": png for name, png in rendered.items()}, folder)
@@ -543,6 +555,7 @@ class TestReport(Callback):
         if experiment is not None:
             artifacts.log_figures(experiment, rendered, trainer.current_epoch)
             experiment.flush()
+        write_report(report, path)
         print(
             f"test report: {shown(path)} (accuracy {report['accuracy']:.5f}, macro F1 {report['macro_f1']:.5f}, "
             f"ECE {report['expected_calibration_error']:.5f})"

@@ -42,7 +42,7 @@ from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.helptext import TRAINER_HELP, with_plain_help
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
-from blobclf.logger import EpochAxis
+from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.monitors import check_monitors
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
@@ -735,9 +735,11 @@ class BlobCLI(LightningCLI):
         parser.add_argument("--version", action="version", version=f"blobclf {__version__}")
         return parser
 
-    claimed: tuple[str, int, bool] | None = None
+    claimed: tuple[str, int | str, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
     whether the root folder was made for it)."""
+    version_given: bool = False
+    """Whether the run folder claimed is the version the user gave (kept in the run's ``config.yaml``)."""
     made_dirpath: tuple[bool, bool] = (False, False)
     """Whether this command made the ``--checkpoint.dirpath`` folder of its new run, and the folder above it."""
 
@@ -1021,34 +1023,33 @@ class BlobCLI(LightningCLI):
             self.made_dirpath = self._claim_folder(dirpath)
         if dirpath is not None or config.trainer.get("fast_dev_run"):
             return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
-        if versioned and init.get("version") is not None:
-            for other in others:
-                other.version = init.version if other.get("version") is None else other.version
-            name = run_name(init.version)
-            for folder in (Path(init.save_dir) / (init.get("name") or "") / name, Path(config.checkpoint.root) / name):
-                if folder.exists():
-                    raise UserError(
-                        f"run folder {os.fspath(folder)!r} already exists; choose another "
-                        "--trainer.logger.init_args.version (or leave it unset for the next free one)"
-                    )
-            return
         if rank_zero_only.rank != 0:
             # another process of a distributed run: process 0 claims the run folder and Lightning
             # hands its folder names to every process (the checkpoint folder and log folder are
             # broadcast from process 0)
             return
+        chosen = init.get("version") if versioned else None
         log_roots = [Path(each.save_dir) / (each.get("name") or "") for each in ([init] if versioned else []) + others
                      if each.get("save_dir")]
         new_root = not Path(config.checkpoint.root).exists()
         removed: list[Path] = []
-        version = claim_run(config.checkpoint.root, *log_roots, removed=removed)
-        self.claimed = (config.checkpoint.root, version, new_root)
-        config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
+        taken = None
+        try:
+            # a version the user chose is claimed and held as a free one is: never shared with another fit
+            version: int | str | None = claim_run(config.checkpoint.root, *log_roots, removed=removed, version=chosen)
+        except FileExistsError as error:
+            version, taken = None, error.filename
         if removed:
             one = sum(folder.parent == Path(config.checkpoint.root) for folder in removed) == 1
             rank_zero_info(f"note: removed {', '.join(os.fspath(folder) for folder in removed)}: left by "
                            f"{'a run killed while it' if one else 'runs killed while they'} started (no checkpoint, "
                            f"only {'its' if one else 'their'} start files; no process holds {'it' if one else 'them'})")
+        if version is None:
+            raise UserError(f"run folder {os.fspath(taken)!r} already exists; choose another "
+                            "--trainer.logger.init_args.version (or leave it unset for the next free one)")
+        self.claimed = (config.checkpoint.root, version, new_root)
+        self.version_given = chosen is not None
+        config.checkpoint.dirpath = os.fspath(Path(config.checkpoint.root) / run_name(version))
         if versioned:
             for each in [init, *others]:
                 each.version = version
@@ -1107,12 +1108,25 @@ class BlobCLI(LightningCLI):
                     init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}{source}"
                     if "purge_step" in init and init.get("purge_step") is None:
                         # the evaluation of the checkpoint as it is now replaces any earlier one there,
-                        # as its report does: TensorBoard hides the earlier events of this folder
+                        # as its report does: TensorBoard hides the earlier events of this folder, and
+                        # their files go once this evaluation has ended (see after_validate)
                         init.purge_step = 0
+                        self.replaced_events = tuple(events_files(
+                            Path(init.save_dir) / (init.get("name") or "") / run_name(init.version) / init.sub_dir))
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**_plain(config.prediction)), data.get("predict_file")
             writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
+
+    replaced_events: tuple[Path, ...] = ()
+    """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""
+
+    def after_validate(self) -> None:
+        """Remove the event files of earlier evaluations that this one's replace (see :func:`remove_replaced_events`)."""
+        if rank_zero_only.rank == 0:
+            remove_replaced_events(self.replaced_events)
+
+    after_test = after_validate
 
     def instantiate_classes(self) -> None:
         try:
@@ -1187,7 +1201,7 @@ class BlobCLI(LightningCLI):
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None
             for init in _logger_inits(config.trainer.get("logger")):
-                if "version" in init:
+                if "version" in init and not self.version_given:
                     init.version = None
 
     def _check_data_fits_model(self, config: Any) -> None:

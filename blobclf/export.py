@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from blobclf.atomic import atomic_write, atomic_write_text
 from blobclf.errors import UserError
 from blobclf.model import BlobModel, ScaledBlobModel
-from blobclf.safeload import local_file, safe_load
+from blobclf.safeload import MAX_LOAD_ENV, METADATA_SHARE, local_file, max_metadata_bytes, read_capped, safe_load
 
 WEIGHTS_NAME = "model.pth"
 METADATA_NAME = "model.json"
@@ -144,8 +144,10 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
     if metadata is None and not weights.with_name(METADATA_NAME).exists():
         return tutorial_model(weights)
     metadata = local_file(metadata if metadata is not None else weights.with_name(METADATA_NAME), "metadata file")
+    text = read_capped(metadata, max_metadata_bytes(), "metadata file",
+                       f"if you trust it, raise the limit with {MAX_LOAD_ENV} (this one is 1/{METADATA_SHARE} of it)")
     try:
-        described = json.loads(metadata.read_text())
+        described = json.loads(text)
         constructor = described["constructor"]
         model_class = described.get("model_class", "blobclf.model.BlobModel")
     except (ValueError, KeyError, TypeError, AttributeError) as error:

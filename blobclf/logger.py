@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from typing_extensions import override
 from blobclf.atomic import atomic_save
 from blobclf.errors import ArgumentValueError
 from blobclf.runs import LOG_ROOT
+from blobclf.unstarted import EVENTS_PREFIX
 
 
 class RunLogger(TensorBoardLogger):
@@ -165,3 +168,42 @@ class EpochAxis(Callback):
         for logger in trainer.loggers:
             if isinstance(logger, RunLogger):
                 logger.follow_epochs(epoch_of)
+
+
+def events_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """The TensorBoard event files in ``folder`` now (none if it does not exist)."""
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return []
+    return [entry for entry in entries if entry.name.startswith(EVENTS_PREFIX) and entry.is_file() and not entry.is_symlink()]
+
+
+def remove_replaced_events(files: Iterable[Path]) -> list[Path]:
+    """Remove event files that a later evaluation's have replaced, where no live process writes them; those removed.
+
+    An evaluation logs with ``purge_step`` 0 (see ``blobclf.cli``), so TensorBoard hides every event of the
+    files that were in its folder before it; they would stay on disk for ever, one more per evaluation
+    of the checkpoint (a killed one's too). A file is removed only when its writer, named in the file's
+    name as TensorBoard names it (``events.out.tfevents.TIME.HOST.PID.N``), is this process or a process
+    of this machine that has ended; one of another machine, a live process or a name not in that form is kept.
+    """
+    host, removed = socket.gethostname(), []
+    for path in files:
+        parts = path.name[len(EVENTS_PREFIX):].split(".", 1)[-1].rsplit(".", 2)
+        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit() or not parts[2].isdigit():
+            continue
+        if int(parts[1]) != os.getpid():
+            try:
+                os.kill(int(parts[1]), 0)
+                continue  # alive (an evaluation of this checkpoint still running)
+            except ProcessLookupError:
+                pass
+            except OSError:  # alive, another user's, or not to be asked: kept
+                continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed

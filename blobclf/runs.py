@@ -7,6 +7,7 @@ exclusive ``mkdir``, so any number of runs started at once in one folder get dis
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shlex
@@ -24,9 +25,9 @@ except ImportError:  # Windows: runs are not locked there
 import yaml
 
 from blobclf.atomic import remove_leftovers
-from blobclf.configfiles import check_config_text
+from blobclf.configfiles import MAX_CONFIG_BYTES, check_config_text
 from blobclf.errors import UserError
-from blobclf.safeload import load_checkpoint
+from blobclf.safeload import load_checkpoint, read_capped
 from blobclf.unstarted import abandoned_start, remove_start_files
 
 CHECKPOINT_ROOT = "checkpoints"
@@ -49,13 +50,19 @@ def _versions(root: str | os.PathLike[str]) -> list[int]:
 
 
 def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathLike[str],
-              removed: list[Path] | None = None) -> int:
+              removed: list[Path] | None = None, version: int | str | None = None) -> int | str:
     """Create ``{checkpoint_root}/version_N`` for the smallest free ``N``, hold it (:func:`lock_run`) and return ``N``.
 
     ``N`` is above every version found under ``checkpoint_root`` and each of ``log_dirs`` (so a
     run never shares a name with older logs, even after its checkpoints were deleted). The folder
     is created with an exclusive ``mkdir``: when another process takes ``N`` first, the next
     number is tried.
+
+    With ``version`` (one the user chose: ``--trainer.logger.init_args.version``), that run's folder
+    (:func:`run_name`) is created and held the same way, or ``FileExistsError`` raised (naming the
+    folder) if it exists or a folder of that name exists in one of ``log_dirs``: two runs given one
+    version, or one given the version another run takes at that moment, never share a folder; one
+    that a run killed while it started left is removed first (with ``removed``), as for a free version.
 
     With ``removed`` (a list) and ``log_dirs``, runs abandoned while they started are removed first
     and their folders added to it: a run killed (SIGKILL, a crash) before it trained leaves an empty
@@ -68,6 +75,7 @@ def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathL
 
     Raises:
         UserError: If ``checkpoint_root`` (or a folder above it) is a file or cannot be written.
+        FileExistsError: If the ``version`` given exists.
     """
     root = Path(checkpoint_root)
     for folder in (root, *map(Path, log_dirs)):
@@ -81,12 +89,19 @@ def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathL
     with _claiming(root) as exclusive:
         if removed is not None and exclusive:
             removed += _remove_abandoned(root, log_dirs)
-        version = max([-1, *_versions(root), *(v for d in log_dirs for v in _versions(d))]) + 1
+        chosen = version is not None
+        if version is None:
+            version = max([-1, *_versions(root), *(v for d in log_dirs for v in _versions(d))]) + 1
+        for taken in (Path(d) / run_name(version) for d in log_dirs if chosen):
+            if os.path.lexists(taken):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fspath(taken))
         while True:
             try:
                 (root / run_name(version)).mkdir()
                 break
             except FileExistsError:
+                if chosen:
+                    raise
                 version += 1
             except OSError as error:
                 raise UserError(f"cannot create a run folder in {os.fspath(root)!r}: {error.strerror or error}") from None
@@ -459,7 +474,7 @@ def recorded_checkpointing(config: Path, key: str) -> str | None:
     """The ``checkpoint.{key}`` (``root``, ``dirpath``) a run's ``config.yaml`` names, as given:
     relative to the folder the run started in; ``None`` if it names none or cannot be read."""
     try:
-        text = config.read_text(encoding="utf-8")
+        text = read_capped(config, MAX_CONFIG_BYTES, "run config", "not read").decode("utf-8")  # a huge file: not the run's
         check_config_text(text, os.fspath(config))
         recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):

@@ -6,6 +6,7 @@ import errno
 import os
 import pickle
 import re
+import stat
 import struct
 import sys
 import zipfile
@@ -93,6 +94,44 @@ def max_load_bytes() -> int:
 def max_pickle_bytes() -> int:
     """The cap on a file's pickled data (see :data:`PICKLE_SHARE`); also the most values it may expand to."""
     return max(DEFAULT_MAX_LOAD, max_load_bytes()) // PICKLE_SHARE
+
+
+METADATA_SHARE = 64
+"""A ``model.json`` may hold 16 MiB, or 1/METADATA_SHARE of :func:`max_load_bytes` where that is more (blobclf's own
+hold a few KiB, more for a wide table: its feature names and standardization)."""
+
+
+def max_metadata_bytes() -> int:
+    """The cap on a ``model.json`` that blobclf reads (see :data:`METADATA_SHARE`)."""
+    return max(DEFAULT_MAX_LOAD, max_load_bytes()) // METADATA_SHARE
+
+
+def read_capped(path: str | os.PathLike[str], limit: int, what: str, fix: str) -> bytes:
+    """The whole content of the regular file ``path``, refused in one line if it holds more than ``limit``
+    bytes (at most ``limit`` are read: a small file's name on a huge file was read whole) or is not a
+    regular file (a pipe was waited on for good).
+
+    Args:
+        path: The file.
+        limit: The most bytes read.
+        what: What the file is, for the message (``metadata file``).
+        fix: What to do about a file too large, ending the message.
+
+    Raises:
+        UserError: If the file is larger than ``limit`` or not a regular file.
+        OSError: If it cannot be opened or read.
+    """
+    name = os.fspath(path)
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a pipe opens without waiting for a writer
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(f"{what} {name!r} is not a regular file (a pipe or a device?); pass the file itself")
+        data = handle.read(limit + 1) if info.st_size <= limit else b""  # the file may grow meanwhile
+        if info.st_size > limit or len(data) > limit:
+            size = max(os.fstat(fd).st_size, len(data))
+            raise UserError(f"{what} {name!r} is {size:,} bytes, more than blobclf reads ({limit:,}); {fix}")
+    return data
 
 
 def check_archive(path: Path, what: str = "checkpoint") -> None:

@@ -195,6 +195,33 @@ def test_a_model_json_of_an_earlier_step_is_no_complete_export(cli):
     assert json.loads((run / "model.json").read_text())["global_step"] == 2
 
 
+def test_a_test_stopped_before_its_end_never_leaves_its_report_beside_figures_of_another_evaluation(cli, monkeypatch):
+    # the report was written first: a test of an extended run cut short while it wrote its figures (a kill,
+    # a full disk) left the new report beside the earlier evaluation's figures, each file whole
+    import blobclf.artifacts
+
+    assert cli("fit", "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    figures = {path.name: path.read_bytes() for path in run.glob("*-last.png")}
+    assert sorted(figures) == ["confusion_matrix_test-last.png", "reliability_test-last.png"]
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "6").returncode == 0
+
+    def full(rendered, folder):
+        raise OSError(errno.ENOSPC, "No space left on device", os.fspath(Path(folder) / f"{next(iter(rendered))}.png"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(blobclf.artifacts, "save_figures", full)
+        line = one_error(cli("test", "--ckpt_path", "last"))
+    assert line.startswith("blobclf: error: cannot use 'checkpoints/version_0/confusion_matrix_test-last.png': No space")
+    assert not (run / "test_report-last.json").exists()  # no report: these figures are of no complete evaluation
+    assert {path.name: path.read_bytes() for path in run.glob("*-last.png")} == figures
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    report = json.loads((run / "test_report-last.json").read_text())
+    assert report["checkpoint"] == "checkpoints/version_0/last.ckpt"
+    assert all((run / name).read_bytes() != png for name, png in figures.items())  # of the extended run
+
+
 # --- divergence -----------------------------------------------------------------------------------
 
 def test_divergence_stops_training_with_one_line_and_exports_nothing(cli):

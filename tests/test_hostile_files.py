@@ -256,6 +256,45 @@ def test_a_hostile_model_json_is_one_line(tmp_path, edit, refusal):
     assert str(refused.value) == f"metadata file '{tmp_path / 'model.json'}' {refusal}"
 
 
+def test_a_huge_model_json_or_run_config_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    # model.json and a run's config.yaml were read whole (a small file's name on gigabytes: all of them in memory)
+    import os
+    import threading
+
+    from blobclf.callbacks import exported_step
+    from blobclf.runs import recorded_root
+
+    export_model(BlobModel(input_features=2, output_features=4, hidden_units=8), tmp_path)
+    metadata = tmp_path / "model.json"
+    text = metadata.read_text()
+    with metadata.open("w") as handle:  # valid JSON: the object, then 16 MiB of blanks (a sparse file)
+        handle.write(text)
+        handle.truncate(16 * 2**20 + 1)
+    with metadata.open("r+b") as handle:
+        handle.seek(len(text))
+        handle.write(b" " * (16 * 2**20 + 1 - len(text)))
+    with pytest.raises(UserError) as refused:
+        load_model(tmp_path / "model.pth")
+    assert str(refused.value) == (
+        f"metadata file '{metadata}' is 16,777,217 bytes, more than blobclf reads (16,777,216); if you trust it, "
+        "raise the limit with BLOBCLF_MAX_LOAD_BYTES (this one is 1/64 of it)")
+    assert exported_step(tmp_path) is None  # a resume's end does not read it either: it exports again
+    monkeypatch.setenv("BLOBCLF_MAX_LOAD_BYTES", str(2**31))
+    assert load_model(tmp_path / "model.pth").linear_layer_stack[0].in_features == 2
+    config = tmp_path / "config.yaml"
+    config.write_text("checkpoint:\n  root: elsewhere\n" + "#" * 2**20 + "\n")
+    assert recorded_root(config) is None  # more than a config file blobclf reads: not taken as the run's
+    config.write_text("checkpoint:\n  root: elsewhere\n")
+    assert recorded_root(config) == "elsewhere"
+    config.unlink()
+    os.mkfifo(config)  # a resume from another folder waited on it for good
+    found = []
+    reader = threading.Thread(target=lambda: found.append(recorded_root(config)), daemon=True)
+    reader.start()
+    reader.join(10)
+    assert found == [None]
+
+
 # --- names that would drive the terminal ----------------------------------------------------------
 
 def test_names_from_files_reach_the_terminal_as_escapes(cli):

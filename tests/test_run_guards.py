@@ -351,3 +351,74 @@ def test_the_resume_command_of_a_run_in_a_folder_with_spaces_runs_as_printed(cli
     resumed = cli(*command[3:])
     assert resumed.returncode == 0, resumed.output
     assert (cli.cwd / "my runs" / "version_0" / "model.json").is_file()
+
+
+def test_a_run_given_its_version_is_held_from_its_start_as_a_run_given_the_next_free_one(cli, monkeypatch):
+    # a fit given --trainer.logger.init_args.version took no lock and made its checkpoint folder only at
+    # its first checkpoint: a second fit given that version, a fit taking the next free version, or a resume
+    # of the run by its path could all train into the same folder at once
+    from blobclf.callbacks import RunExport
+    from blobclf.runs import claim_run, in_training, unlock_runs
+
+    seen = {}
+    export = RunExport.on_fit_end
+
+    def probe(self, trainer, pl_module):
+        run = cli.cwd / "checkpoints" / "version_7"
+        code = (f"import sys\nfrom blobclf.runs import in_training\nsys.exit(0 if in_training({str(run)!r}) else 1)\n")
+        seen["held"] = run_code(cli.cwd, code).returncode == 0
+        seen["last"] = (run / "last.ckpt").read_bytes()
+        seen["resume"] = run_code(cli.cwd, "import sys\nfrom blobclf.cli import cli_main\n"
+                                  "cli_main(['fit', '--ckpt_path', 'checkpoints/version_7/last.ckpt', "
+                                  "'--trainer.max_epochs', '3'])\n")
+        export(self, trainer, pl_module)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RunExport, "on_fit_end", probe)
+        result = cli("fit", *QUICK, "--trainer.logger.init_args.version", "7")
+    assert result.returncode == 0, result.output
+    assert seen["held"]
+    assert one_error(seen["resume"]) == (
+        "the run folder 'checkpoints/version_7' is in use by another blobclf fit (two at once would overwrite "
+        "each other's checkpoints); wait for it to end, or start a new run")
+    assert (cli.cwd / "checkpoints" / "version_7" / "last.ckpt").read_bytes() == seen["last"]  # the resume wrote nothing
+    import yaml
+
+    config = yaml.safe_load((cli.cwd / "lightning_logs" / "version_7" / "config.yaml").read_text())
+    assert config["trainer"]["logger"]["init_args"]["version"] == 7 and config["checkpoint"]["dirpath"] is None
+    # a claim of a version taken a moment before is refused; a free claim goes past it
+    try:
+        assert claim_run(cli.cwd / "checkpoints", version="mine") == "mine"
+        with pytest.raises(FileExistsError):
+            claim_run(cli.cwd / "checkpoints", version="mine")
+        assert in_training(cli.cwd / "checkpoints" / "mine")
+        assert claim_run(cli.cwd / "checkpoints", version=8) == 8
+        assert claim_run(cli.cwd / "checkpoints", cli.cwd / "lightning_logs") == 9
+    finally:
+        unlock_runs()
+
+
+def test_a_run_given_a_version_another_fit_takes_at_that_moment_is_refused_and_removes_nothing(cli, monkeypatch):
+    from blobclf import cli as cli_module
+
+    claim = cli_module.claim_run
+
+    def taken_meanwhile(root, *log_dirs, removed=None, version=None):
+        claim(root, version=3)  # another fit claims version 3 (and holds it) after this one checked the logs
+        return claim(root, *log_dirs, removed=removed, version=version)
+
+    monkeypatch.setattr(cli_module, "claim_run", taken_meanwhile)
+    line = one_error(cli("fit", *QUICK, "--trainer.logger.init_args.version", "3"))
+    assert line == ("run folder 'checkpoints/version_3' already exists; choose another "
+                    "--trainer.logger.init_args.version (or leave it unset for the next free one)")
+    assert files(cli.cwd) == [Path("checkpoints"), Path("checkpoints/version_3")]  # the other fit's, kept
+
+
+def test_a_run_given_its_version_and_stopped_before_its_first_epoch_leaves_nothing(cli, monkeypatch):
+    from blobclf.system import BlobClassifier
+
+    with monkeypatch.context() as patched:
+        patched.setattr(BlobClassifier, "on_fit_start", lambda self: os.kill(os.getpid(), signal.SIGTERM))
+        result = cli("fit", *QUICK, "--trainer.logger.init_args.version", "5")
+    assert result.returncode == 143, result.output
+    assert files(cli.cwd) == []

@@ -249,3 +249,42 @@ def test_tensorboard_shows_the_latest_evaluation_of_a_checkpoint_as_its_report_d
     assert shown("test-last", "test/macro_f1") == [round(report["macro_f1"], 6)]
     metadata = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())
     assert shown("validate-last", "val/acc") == [round(metadata["metrics"]["val/acc"], 6)]
+
+
+
+def test_an_evaluation_removes_the_event_files_it_replaces_but_never_a_live_processs(cli):
+    # TensorBoard hid an earlier evaluation's events (purge_step 0), but their files stayed for ever: one
+    # more per test or validate of a checkpoint, a killed one's too
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    assert cli("fit", *QUICK).returncode == 0
+    logs = cli.cwd / "lightning_logs" / "version_0"
+    for _ in range(3):
+        assert cli("test", "--ckpt_path", "last").returncode == 0
+        assert cli("validate", "--ckpt_path", "last").returncode == 0
+    events = {name: sorted((logs / name).glob("events.out.tfevents.*")) for name in ("test-last", "validate-last")}
+    assert [len(found) for found in events.values()] == [1, 1]
+    assert len(list(logs.glob("events.out.tfevents.*"))) == 1  # the training curves: never an evaluation's to remove
+    written = events["test-last"][0]
+    host = socket.gethostname()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    ended_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended_pid.wait()  # a process of this machine that has ended (killed while it evaluated)
+    names = {"live": f"events.out.tfevents.1000000000.{host}.{live.pid}.0",
+             "ended": f"events.out.tfevents.1000000001.{host}.{ended_pid.pid}.0",
+             "elsewhere": f"events.out.tfevents.1000000002.other-{host}.{ended_pid.pid}.0",
+             "not-tensorboards": f"events.out.tfevents.1000000003.{host}.{ended_pid.pid}.0.suffix"}
+    try:
+        for name in names.values():
+            (logs / "test-last" / name).write_bytes(written.read_bytes())
+        assert cli("test", "--ckpt_path", "last").returncode == 0
+    finally:
+        live.kill()
+        live.wait()
+    left = sorted(path.name for path in (logs / "test-last").glob("events.out.tfevents.*"))
+    assert len(left) == 4 and written.name not in left and names["ended"] not in left
+    assert {names["live"], names["elsewhere"], names["not-tensorboards"]} < set(left)
+    assert os.path.isfile(logs / "test-last" / "hparams.yaml")

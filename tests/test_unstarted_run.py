@@ -219,3 +219,25 @@ def test_a_claim_holds_its_run_folder_from_the_moment_it_is_made(tmp_path):
     finally:
         unlock_runs()
     assert not in_training(root / f"version_{version}")
+
+
+def test_a_run_given_its_version_and_killed_while_it_started_gives_that_version_to_the_next_fit_given_it(cli):
+    # the folders its start left (an empty checkpoints/version_4, start files) refused the same command again:
+    # "run folder 'lightning_logs/version_4' already exists"
+    (cli.cwd / "checkpoints" / "version_4").mkdir(parents=True)
+    (cli.cwd / "lightning_logs" / "version_4").mkdir(parents=True)
+    _start_files(cli.cwd / "lightning_logs" / "version_4")
+    (cli.cwd / "lightning_logs" / "version_5").mkdir(parents=True)
+    (cli.cwd / "lightning_logs" / "version_5" / "notes.txt").write_text("mine")
+    result = cli("fit", *QUICK, "--trainer.logger.init_args.version", "4")
+    assert result.returncode == 0, result.output
+    assert ("note: removed checkpoints/version_4, lightning_logs/version_4: left by a run killed while it started "
+            "(no checkpoint, only its start files; no process holds it)") in result.output
+    assert (cli.cwd / "checkpoints" / "version_4" / "last.ckpt").is_file()
+    assert len(list((cli.cwd / "lightning_logs" / "version_4").glob("events.out.tfevents.*"))) == 1
+    from conftest import one_error
+
+    assert one_error(cli("fit", *QUICK, "--trainer.logger.init_args.version", "5")) == (
+        "run folder 'lightning_logs/version_5' already exists; choose another --trainer.logger.init_args.version "
+        "(or leave it unset for the next free one)")
+    assert sorted(os.listdir(cli.cwd / "checkpoints")) == ["version_4"]
