@@ -35,7 +35,7 @@ from blobclf.runs import (
     recorded_save_dir,
     run_name,
 )
-from blobclf.safeload import load_checkpoint
+from blobclf.safeload import load_checkpoint, max_metadata_bytes, read_capped
 from blobclf.system import BlobClassifier
 from blobclf.tabledata import TableDataModule, check_table_unchanged
 
@@ -55,8 +55,10 @@ def run_log_dir(checkpoint_path: Path, checkpoint: dict[str, Any],
         guess = Path(logs_root) / folder.name
         return guess if guess.is_dir() else None
     try:
-        recorded = json.loads((folder / METADATA_NAME).read_text(encoding="utf-8")).get("log_dir")
-    except (OSError, ValueError, AttributeError):
+        # read as every other reader of model.json does: capped, and never waiting on a pipe
+        metadata = read_capped(folder / METADATA_NAME, max_metadata_bytes(), "metadata file", "not read")
+        recorded = json.loads(metadata.decode("utf-8")).get("log_dir")
+    except (OSError, ValueError, AttributeError, UserError):
         recorded = None
     if isinstance(recorded, str) and Path(recorded).is_absolute():
         return Path(recorded) if Path(recorded).is_dir() else None

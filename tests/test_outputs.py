@@ -232,3 +232,21 @@ def test_regenerating_a_missing_run_is_one_line(tmp_path):
 
     with pytest.raises(UserError, match="'nothere' does not exist"):
         regenerate("nothere")
+
+
+def test_regenerate_does_not_wait_on_a_model_json_that_is_a_pipe(tmp_path):
+    # model.json is read as its other readers read it: capped, and a pipe is refused unread
+    # (reading it whole waited for a writer for ever)
+    import os
+    import threading
+
+    from blobclf.regenerate import run_log_dir
+
+    run = tmp_path / "checkpoints" / "version_0"
+    run.mkdir(parents=True)
+    os.mkfifo(run / "model.json")
+    found: list[object] = []
+    reader = threading.Thread(target=lambda: found.append(run_log_dir(run / "last.ckpt", {})), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert found == [None]
