@@ -89,7 +89,7 @@ MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_eve
 FREE = ("data.eval_batch_size", "data.predict_file")
 # settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not:
 # the run validates on its test table when it has no validation split)
-EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter")
+EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter", "data.decimal")
 # options that moved from the model to the optimizer, with the option that replaces each
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}

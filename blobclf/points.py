@@ -15,10 +15,11 @@ from blobclf.errors import UserError
 from blobclf.table import (
     FINITE_FIX,
     FLOAT32_MAX,
+    Header,
+    cell_fix,
     header_hint,
     is_missing,
     nfc,
-    number_fix,
     parse_number,
     read_header,
     rows,
@@ -54,6 +55,7 @@ def read_points(
     classes: Sequence[str] | None = None,
     label_column: str = LABEL_COLUMN,
     delimiter: str | None = None,
+    decimal: str = ".",
 ) -> Points:
     """Read a CSV of points: a header row naming the columns, then one row per point.
 
@@ -69,6 +71,7 @@ def read_points(
             accepts integer class indices ``0, 1, ...``.
         label_column: Name of the column with known classes.
         delimiter: The column delimiter; ``None`` detects it.
+        decimal: The decimal point of the feature cells, ``.`` or ``,`` (read as the training table's reader does).
 
     Raises:
         UserError: naming the file and line, for a missing or empty file, a file that is not
@@ -79,7 +82,7 @@ def read_points(
             finite, or a label that is not one of the model's classes. Blank lines are skipped,
             as in training tables.
     """
-    header = read_header(path, delimiter)
+    header = read_header(path, delimiter, decimal)
     name, columns = header.path, header.columns
     feature_names = [nfc(feature) for feature in feature_names]
     classes = [nfc(value) for value in classes] if classes is not None else None
@@ -114,7 +117,7 @@ def read_points(
                 f"{name}:{line}: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"
             )
         for feature, i in zip(feature_names, wanted, strict=True):
-            values.append(_number(row[i], name, line, feature))
+            values.append(_number(row[i], header, line, feature))
         if label_at is not None:
             labels.append(_label(row[label_at], name, line, label_column, known))
         for column, i in carried_at:
@@ -138,15 +141,16 @@ def output_columns(classes: Sequence[str] | None) -> set[str]:
     return {PREDICTED_COLUMN, *(f"prob_{c}" for c in classes or ())}
 
 
-def _number(cell: str, name: str, line: int, column: str) -> float:
-    value = parse_number(cell)
+def _number(cell: str, header: Header, line: int, column: str) -> float:
+    name = header.path
+    value = parse_number(cell, header.decimal)
     if is_missing(cell):  # nan included, as in training tables
         raise UserError(
             f"{name}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
             "(blobclf drops no row itself)"
         )
     if value is None:
-        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a number{number_fix(cell)}")
+        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a number{cell_fix(header, cell)}")
     if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a finite number{FINITE_FIX}")
     return value

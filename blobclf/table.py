@@ -80,6 +80,8 @@ FINITE_FIX = "; write a number between -3.4e38 and 3.4e38, or remove the row (bl
 """The fix an infinite or too large feature value is refused with."""
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
 """A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
+COMMA_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")
+"""A number written with ``.`` between thousands, as with a decimal comma (``1.234,5``, ``1.234``)."""
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 """A number written with ``,`` between thousands (``1,234.5``, ``12,345,678``; ``1,234`` could be a decimal comma)."""
 SPACE_GROUPS = re.compile(r"[+\-\u2212]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
@@ -114,6 +116,8 @@ class Header:
     """Line number of the header row (rows follow it)."""
     stated: bool = False
     """The delimiter is the one a first line ``sep=X`` states."""
+    decimal: str = "."
+    """The decimal point of the feature cells: ``.``, or ``,`` (as spreadsheets in German, French ... save)."""
 
 
 @dataclass
@@ -133,11 +137,13 @@ class Table:
     classes: list[str] = field(default_factory=list)
 
 
-def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> Header:
+def read_header(path: str | os.PathLike[str], delimiter: str | None = None, decimal: str = ".") -> Header:
     """Read the header row of a CSV file (the first non-blank line) and find its delimiter.
 
     A first line ``sep=X`` (Excel's way of stating the delimiter) gives the delimiter, and the
-    header is the next non-blank line; a different ``delimiter`` given is refused.
+    header is the next non-blank line; a different ``delimiter`` given is refused. With
+    ``decimal`` ``,`` the delimiter is detected among the others, and a file delimited by ``,``
+    is refused (a cell ``1,5`` could be two).
 
     The whole header line is read, however long; the delimiter is sniffed from at most
     :data:`SNIFF_BYTES` of it and the complete rows that follow within that bound.
@@ -191,9 +197,15 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
             if len(sample) + len(row) > SNIFF_BYTES:
                 break
             sample += "\n" + row
-        delimiter = sniff_delimiter(sample)
+        delimiter = sniff_delimiter(sample, DELIMITERS.replace(decimal, ""))
+    if decimal == "," == delimiter:
+        raise UserError(
+            f"{name}:{line}: the columns are separated by {delimiter!r}, which --data.decimal {decimal!r} takes as the "
+            "decimal point (a cell '1,5' could be two); give --data.decimal '.' for a file that writes '1.5', or save "
+            "it with ';' between columns"
+        )
     columns = [nfc(cell.strip()) for cell in next(csv.reader([text], delimiter=delimiter))]
-    if all(_is_number(cell) for cell in columns):
+    if all(parse_number(cell, decimal) is not None for cell in columns):
         raise UserError(
             f"{name}:{line}: the first row holds numbers ({columns[0]!r}, ...), not column names; "
             "add a header row naming the columns"
@@ -211,7 +223,7 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
                 f"{position}); rename one"
             )
         seen[column] = position
-    return Header(name, columns, delimiter, line, stated is not None)
+    return Header(name, columns, delimiter, line, stated is not None, decimal)
 
 
 def check_text_file(name: str, start: bytes) -> None:
@@ -340,10 +352,10 @@ def nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
-def sniff_delimiter(sample: str) -> str:
-    """The delimiter of ``sample`` (the header and first rows), one of :data:`DELIMITERS`; ``,`` if unclear."""
+def sniff_delimiter(sample: str, delimiters: str = DELIMITERS) -> str:
+    """The delimiter of ``sample`` (the header and first rows), one of ``delimiters``; ``,`` if unclear."""
     try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        return csv.Sniffer().sniff(sample, delimiters=delimiters).delimiter
     except csv.Error:
         return ","
 
@@ -354,6 +366,7 @@ def read_table(
     features: Sequence[str] | None = None,
     classes: Sequence[str] | None = None,
     delimiter: str | None = None,
+    decimal: str = ".",
 ) -> Table:
     """Read a CSV table with a header row: numeric feature columns and (optionally) a target column.
 
@@ -365,12 +378,14 @@ def read_table(
         classes: The known class names, in order; a target value outside them is refused.
             ``None`` takes the values found, ordered by :func:`class_order`.
         delimiter: The column delimiter; ``None`` detects it from the first rows.
+        decimal: The decimal point of the feature cells, ``.`` or ``,``: ``14,23`` is then read
+            exactly as ``14.23`` is with ``.``.
 
     Raises:
         UserError: one line naming the file, line, column and value, for anything that would
             make the table load only in part or differently from what it says.
     """
-    header = read_header(path, delimiter)
+    header = read_header(path, delimiter, decimal)
     name, columns = header.path, header.columns
     target = nfc(target) if target is not None else None
     features = [nfc(column) for column in features] if features is not None else None
@@ -398,6 +413,7 @@ def read_table(
     index = {column: i for i, column in enumerate(columns)}
     codes: dict[str, int] = {}
     converters: dict[int, Any] = {i: _zero for column, i in index.items() if column not in feature_names}
+    converters.update(feature_converters(header, [index[c] for c in feature_names]))
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
     try:
@@ -466,6 +482,12 @@ def _load(
             source, delimiter=header.delimiter, skiprows=skiprows, dtype=dtype, comments=None, usecols=usecols,
             quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
         )
+
+
+def feature_converters(header: Header, positions: Sequence[int]) -> dict[int, Any]:
+    """numpy's converters for the feature columns at ``positions``: none for a decimal point ``.``, whose
+    numbers numpy's C parser reads fastest, else :func:`comma_number` for each."""
+    return {} if header.decimal == "." else {i: comma_number for i in positions}
 
 
 def _nonblank_rows(header: Header) -> Iterator[str]:
@@ -723,10 +745,11 @@ def check_float32_precision(header: Header, table: Table) -> None:
     if not suspects:
         return
     positions = [header.columns.index(table.feature_names[j]) for j in suspects]
+    converters = feature_converters(header, positions)
     try:
-        exact = _load(header.path, header, header.line, {}, positions, np.float64)
+        exact = _load(header.path, header, header.line, converters, positions, np.float64)
     except ValueError:  # lines of spaces: read again without them, as read_table does
-        exact = _load(_nonblank_rows(header), header, 0, {}, positions, np.float64)
+        exact = _load(_nonblank_rows(header), header, 0, converters, positions, np.float64)
     for j, values in zip(suspects, exact.T, strict=True):
         low64, high64 = float(values.min()), float(values.max())
         if high64 - low64 <= 1e-10 * max(abs(low64), abs(high64)):
@@ -813,9 +836,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
                 continue
             if column == target:
                 continue
-            value = parse_number(cell)
+            value = parse_number(cell, header.decimal)
             if value is None:
-                fix = number_fix(cell) or leave_out_text(header, feature_names, column)
+                fix = cell_fix(header, cell) or leave_out_text(header, feature_names, column)
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
                 raise UserError(
@@ -970,28 +993,73 @@ def _zero(cell: str) -> float:
     return 0.0
 
 
-def _is_number(cell: str) -> bool:
-    return parse_number(cell) is not None
-
-
-def parse_number(cell: str) -> float | None:
+def parse_number(cell: str, decimal: str = ".") -> float | None:
     """The cell's value if numpy's reader takes it for a number, else ``None``.
 
     That is ASCII digits with an optional sign, ``.`` and exponent (or ``inf`` / ``nan``),
     spaces around allowed. Python's ``float`` also takes ``1_000`` and other scripts' digits
     (``١٢``, ``１``); numpy does not, so neither does blobclf, for training and predicting alike.
+    With ``decimal`` ``,`` the decimal point is a comma, read as numpy reads ``.``, and a cell
+    with a ``.`` is no number (a thousands separator, or a decimal point written the other way).
 
     Example:
         >>> parse_number(" -1.5e3 "), parse_number("1_000"), parse_number("\u0661")
+        (-1500.0, None, None)
+        >>> parse_number("-1,5e3", ","), parse_number("1.5", ","), parse_number("1,5")
         (-1500.0, None, None)
     """
     text = cell.strip()  # numpy strips every kind of space, a no-break space too
     if not text.isascii() or "_" in text:
         return None
+    if decimal != ".":
+        if "." in text:
+            return None
+        text = text.replace(decimal, ".")
     try:
         return float(text)
     except ValueError:
         return None
+
+
+def comma_number(cell: str) -> float:
+    """numpy's converter for a feature cell written with a decimal comma (``--data.decimal ,``)."""
+    value = parse_number(cell, ",")
+    if value is None:
+        raise ValueError(f"could not convert string {cell!r} to float")  # diagnose() then names the cell
+    return value
+
+
+def cell_fix(header: Header, cell: str) -> str:
+    """How to write a feature cell of ``header``'s file that is not a number as ``header.decimal`` reads numbers:
+    :func:`number_fix`'s advice, or, for a decimal point written the other way, the ``--data.decimal`` that reads it.
+
+    Example:
+        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1), "14,23")
+        "; numbers take '.' as the decimal point: give --data.decimal ',' to read the file's decimal commas (or write it as '14.23')"
+        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1, decimal=","), "14.23")
+        "; with --data.decimal ',' numbers take ',' as the decimal point: write it as '14,23', or give --data.decimal '.' for a file that writes '14.23'"
+        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1, decimal=","), "-1.234,5")
+        "; with --data.decimal ',' numbers take no thousands separators: write it as '-1234,5'"
+    """
+    text = cell.strip()
+    if header.decimal == "," and "." in text and text.isascii() and "_" not in text:
+        if COMMA_THOUSANDS.fullmatch(text):
+            if "," in text:
+                return f"; with --data.decimal ',' numbers take no thousands separators: write it as {text.replace('.', '')!r}"
+            return (f"; with --data.decimal ',' numbers take ',' as the decimal point and no thousands separators: "
+                    f"write it as {text.replace('.', ',')!r} (a decimal point) or {text.replace('.', '')!r} (thousands)")
+        if parse_number(text) is not None:
+            return (f"; with --data.decimal ',' numbers take ',' as the decimal point: write it as "
+                    f"{text.replace('.', ',')!r}, or give --data.decimal '.' for a file that writes {text!r}")
+    if header.decimal == "." and header.delimiter != "," and "." not in text and DECIMAL_COMMA.fullmatch(text):
+        plain = text.replace(",", ".")
+        if THOUSANDS.fullmatch(text):  # 1,234: a decimal comma or a thousands separator
+            return (f"; numbers take '.' as the decimal point and no thousands separators: give --data.decimal ',' "
+                    f"if ',' is the file's decimal point (or write it as {plain!r}), or write it as "
+                    f"{text.replace(',', '')!r} if it separates thousands")
+        return (f"; numbers take '.' as the decimal point: give --data.decimal ',' to read the file's decimal commas "
+                f"(or write it as {plain!r})")
+    return number_fix(cell)
 
 
 def number_fix(cell: str) -> str:

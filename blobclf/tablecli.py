@@ -119,7 +119,8 @@ def read_predict_file(config: Any, model_hparams: dict[str, Any]) -> Points | No
     features, classes = model_hparams.get("feature_names"), model_hparams.get("class_names")
     if not path or not features or not classes:
         return None
-    return read_points(path, features, classes, init.get("target") or LABEL_COLUMN, init.get("delimiter"))
+    return read_points(path, features, classes, init.get("target") or LABEL_COLUMN, init.get("delimiter"),
+                       init.get("decimal") or ".")
 
 
 def switch_data_class(

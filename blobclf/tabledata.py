@@ -192,6 +192,10 @@ class TableDataModule(SplitDataModule):
         predict_file: CSV file of rows to predict: columns found by name (any order); columns that
             are not features are copied to the output. ``null`` predicts the test split.
         delimiter: Column delimiter of the CSV files; ``null`` detects it (``,`` ``;`` tab or ``|``).
+        decimal: Decimal point of the feature cells: ``'.'``, or ``','`` for a table that spreadsheets in German,
+            French and other languages save (``14,23;1,71;0``, read exactly as ``14.23,1.71,0``); the delimiter
+            must then be another than ``','``, and a cell holding a ``'.'`` (``1.234,5``) is refused. Recorded with
+            the run: ``test`` and ``predict`` read every file (``test_path``, ``predict_file``) with it unless given.
         classes: Class names in the order of the model's outputs, as a list; ``null`` takes those found in
             ``path`` (recorded after reading).
         standardize: Standardize each feature with the training split's mean and standard
@@ -213,6 +217,7 @@ class TableDataModule(SplitDataModule):
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
+        decimal: str = ".",
         classes: NameList | None = None,
         standardize: bool = True,
         test_size: OpenUnitInterval = 0.2,
@@ -228,6 +233,13 @@ class TableDataModule(SplitDataModule):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         if delimiter is not None and len(delimiter) != 1:
             raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")
+        if decimal not in (".", ","):
+            raise ArgumentValueError(f"--data.decimal must be '.' or ',' (the decimal point of the feature cells), got {decimal!r}")
+        if decimal == "," == delimiter:
+            raise ArgumentValueError(
+                "--data.decimal ',' with --data.delimiter ',' is ambiguous (a cell '1,5' could be two); give the "
+                "file's other delimiter (--data.delimiter ';'), or leave --data.delimiter out to detect it"
+            )
         if features is not None and not features:
             raise ArgumentValueError(
                 "--data.features is an empty list; list at least one feature column, or leave it out to use every "
@@ -250,7 +262,7 @@ class TableDataModule(SplitDataModule):
         if self.hparams.features is None:
             # the delimiter sniffed here is not recorded: each later file (test, predict) is sniffed
             # on its own unless --data.delimiter was given
-            header = read_header(self.hparams.path, self.hparams.delimiter)
+            header = read_header(self.hparams.path, self.hparams.delimiter, self.hparams.decimal)
             self._columns = header.columns
             if self.hparams.target not in header.columns:
                 read_table(self.hparams.path, self.hparams.target, delimiter=header.delimiter)  # raises the error
@@ -324,12 +336,14 @@ class TableDataModule(SplitDataModule):
             return Points(features, labels, self.feature_names)
         if self.points is None:
             self.points = read_points(
-                self.hparams.predict_file, self.feature_names, self.class_names, self.label_column, self.hparams.delimiter
+                self.hparams.predict_file, self.feature_names, self.class_names, self.label_column, self.hparams.delimiter,
+                self.hparams.decimal,
             )
         return self.points
 
     def _read(self, path: str) -> Table:
-        return read_table(path, self.hparams.target, self.feature_names, self.hparams.classes, self.hparams.delimiter)
+        hp = self.hparams
+        return read_table(path, hp.target, self.feature_names, hp.classes, hp.delimiter, hp.decimal)
 
     def _fit_splits(self) -> None:
         """Read the training table once and split it; record the class names found."""
@@ -341,7 +355,7 @@ class TableDataModule(SplitDataModule):
         self._columns = table.columns
         new_run = hp.classes is None  # a resumed or evaluated run keeps the table and splits it trained on
         if new_run:
-            check_float32_precision(read_header(hp.path, hp.delimiter), table)
+            check_float32_precision(read_header(hp.path, hp.delimiter, hp.decimal), table)
             hp.classes = table.classes
             pair = look_alike_classes(table.classes)
             if pair:
@@ -408,7 +422,7 @@ class TableDataModule(SplitDataModule):
 
     def _test_table(self) -> tuple[Tensor, Tensor]:
         hp = self.hparams
-        header = read_header(hp.test_path, hp.delimiter)
+        header = read_header(hp.test_path, hp.delimiter, hp.decimal)
         columns = header.columns
         # with the training table read, the columns must be the same (in any order); testing a
         # checkpoint without it, the model's features and the target must be there

@@ -93,6 +93,7 @@ def main() -> None:
     (cwd / "t_extra.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]},{i * 10}\n" for i in range(20)))
     (cwd / "t.parquet").write_bytes(b"PAR1" + bytes(60))
     (cwd / "t_comma.csv").write_text("a;b;kind\n5,1;2;x\n")
+    (cwd / "t_grouped.csv").write_text("a;b;kind\n5,1;2;x\n1.234,5;3;y\n")
     (cwd / "t_texts.csv").write_text("a,island,b,sex,kind\n1,Biscoe,2,male,x\n3,Dream,4,female,y\n")
     (cwd / "t_percent.csv").write_text("a,b,kind\n12%,2,x\n")
     (cwd / "t_gaps.csv").write_text("a,b,kind\n1,,x\n3,4,y\nNA,5,x\n")
@@ -253,6 +254,12 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_small.csv", "--data.target", "kind"],
         ["predict", "--ckpt_path", table_last, "--data.predict_file", "predicted.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_comma.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_grouped.csv", "--data.target", "kind",
+         "--data.decimal", ","],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.decimal", ","],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_comma.csv", "--data.target", "kind",
+         "--data.decimal", ",", "--data.delimiter", ","],
         ["fit", "--data", "TableDataModule", "--data.path", "t_texts.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_percent.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_gaps.csv", "--data.target", "kind"],

@@ -79,10 +79,10 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        # an Excel export where ',' is the decimal point
+        # an Excel export where ',' is the decimal point: the option that reads the whole file (test_table_decimal.py)
         ("a;b;kind\r\n5,1;3;x\r\n",
-         "t.csv:2: feature column 'a' holds '5,1', not a number; numbers take '.' as the decimal point: write it as "
-         "'5.1' (no thousands separators)"),
+         "t.csv:2: feature column 'a' holds '5,1', not a number; numbers take '.' as the decimal point: give "
+         "--data.decimal ',' to read the file's decimal commas (or write it as '5.1')"),
         ('a,b,kind\n"-1.234,5",3,x\n',
          "t.csv:2: feature column 'a' holds '-1.234,5', not a number; numbers take '.' as the decimal point: write it "
          "as '-1234.5' (no thousands separators)"),
@@ -277,8 +277,8 @@ def test_a_decimal_comma_in_a_prediction_input_is_named_as_in_training(tmp_path,
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "p.csv", "x0;x1\n5,1;2\n")
     assert refused(read_points, "p.csv", ["x0", "x1"], ["0", "1"]) == (
-        "p.csv:2: x0='5,1' is not a number; numbers take '.' as the decimal point: write it as '5.1' (no thousands "
-        "separators)"
+        "p.csv:2: x0='5,1' is not a number; numbers take '.' as the decimal point: give --data.decimal ',' to read the "
+        "file's decimal commas (or write it as '5.1')"
     )
 
 
