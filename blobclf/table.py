@@ -199,7 +199,11 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
             "add a header row naming the columns"
         )
     seen: dict[str, int] = {}
+    header = Header(name, columns, delimiter, line, stated is not None)
+    blank = columns.count("") > 1 and blank_unnamed(header)
     for position, column in enumerate(columns, start=1):
+        if column == "" and blank:
+            continue  # left out as one by name, or refused as unnamed (check_named)
         if column == "" and column in seen:
             raise UserError(
                 f"{name}:{line}: columns {seen[column]} and {position} have no name (a saved index, a delimiter at the "
@@ -211,7 +215,18 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None) -> H
                 f"{position}); rename one"
             )
         seen[column] = position
-    return Header(name, columns, delimiter, line, stated is not None)
+    return header
+
+
+def blank_unnamed(header: Header) -> bool:
+    """Whether every column without a name holds only blank cells (empty columns a spreadsheet kept, ``a,b,kind,,``):
+    such columns can be left out as one (``--data.features``), though their names cannot tell them apart. Reads
+    the whole file, for a header of two or more such columns only."""
+    unnamed = [i for i, column in enumerate(header.columns) if column == ""]
+    try:
+        return all(not row[i].strip() for _, row in rows(header) for i in unnamed if i < len(row))
+    except UserError:
+        return False  # a row that cannot be read: the table's own checks name it
 
 
 def check_text_file(name: str, start: bytes) -> None:
@@ -403,7 +418,8 @@ def read_table(
 
     index = {column: i for i, column in enumerate(columns)}
     codes: dict[str, int] = {}
-    converters: dict[int, Any] = {i: _zero for column, i in index.items() if column not in feature_names}
+    # by position: columns without a name (left out, and blank) share the name ''
+    converters: dict[int, Any] = {i: _zero for i, column in enumerate(columns) if column not in feature_names}
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
     try:
@@ -532,6 +548,14 @@ def check_named(
     if "" in used:
         position = header.columns.index("") + 1
         guess = "a delimiter at the end of each line?" if position == len(header.columns) else "a saved index?"
+        unnamed = [str(i) for i, column in enumerate(header.columns, start=1) if column == ""]
+        if len(unnamed) > 1:  # only blank ones get past read_header
+            named = [column for column in used if column]
+            option = leave_out_option(header, target, named, selection)
+            raise UserError(
+                f"{header.path}:{header.line}: columns {', '.join(unnamed[:-1])} and {unnamed[-1]} have no name and no "
+                f"values (empty columns a spreadsheet kept?); delete them, or leave them out: {option}"
+            )
         named = [column for column in used if column]
         ids = [column for column in named if ID_NAME.fullmatch(column)] if by_default else []
         text = text_columns(header, [column for column in named if column not in ids]) if by_default else []

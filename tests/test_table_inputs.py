@@ -595,6 +595,29 @@ def test_two_columns_without_a_name_are_named_so(tmp_path, monkeypatch):
     assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == message
 
 
+def test_empty_columns_a_spreadsheet_kept_are_left_out_as_one_column_is(tmp_path, monkeypatch):
+    """``a,b,kind,,`` (blank cells only) was told to name or delete the columns, where one such column is offered the
+    --data.features that leaves it out; they are now alike, and the option offered works."""
+    import yaml
+
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,kind,,\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]},, \n" for i in range(20)))
+    message = refused(read_table_split, "t.csv", "kind")
+    assert message == ("t.csv:1: columns 4 and 5 have no name and no values (empty columns a spreadsheet kept?); "
+                       "delete them, or leave them out: --data.features [a,b]")
+    data = TableDataModule("t.csv", "kind", features=yaml.safe_load(shlex.split(message.split("out: ")[1])[1]))
+    data.setup("fit")
+    assert data.split("train")[0].shape == (16, 2) and data.split("test")[0].shape == (4, 2)
+    assert TableDataModule("t.csv", "kind", exclude=[""]).feature_names == ["a", "b"]
+    # with a value in one of them, they may be data: named, or deleted
+    write(tmp_path / "v.csv", "a,b,kind,,\n1,2,x,,\n3,4,y,,7\n")
+    assert refused(read_table, "v.csv", "kind") == (
+        "v.csv:1: columns 4 and 5 have no name (a saved index, a delimiter at the end of each line, empty columns a "
+        "spreadsheet kept?); name them, or delete them")
+
+
 def test_predictions_are_written_block_by_block_with_the_same_bytes(tmp_path, monkeypatch):
     """A million-row predict held every row as text, then the whole CSV twice (2 GB for an 87 MB input)."""
     import csv
