@@ -211,7 +211,11 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None, deci
             "add a header row naming the columns"
         )
     seen: dict[str, int] = {}
+    header = Header(name, columns, delimiter, line, stated is not None, decimal)
+    blank = columns.count("") > 1 and blank_unnamed(header)
     for position, column in enumerate(columns, start=1):
+        if column == "" and blank:
+            continue  # left out as one by name, or refused as unnamed (check_named)
         if column == "" and column in seen:
             raise UserError(
                 f"{name}:{line}: columns {seen[column]} and {position} have no name (a saved index, a delimiter at the "
@@ -223,7 +227,18 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None, deci
                 f"{position}); rename one"
             )
         seen[column] = position
-    return Header(name, columns, delimiter, line, stated is not None, decimal)
+    return header
+
+
+def blank_unnamed(header: Header) -> bool:
+    """Whether every column without a name holds only blank cells (empty columns a spreadsheet kept, ``a,b,kind,,``):
+    such columns can be left out as one (``--data.features``), though their names cannot tell them apart. Reads
+    the whole file, for a header of two or more such columns only."""
+    unnamed = [i for i, column in enumerate(header.columns) if column == ""]
+    try:
+        return all(not row[i].strip() for _, row in rows(header) for i in unnamed if i < len(row))
+    except UserError:
+        return False  # a row that cannot be read: the table's own checks name it
 
 
 def check_text_file(name: str, start: bytes) -> None:
@@ -367,6 +382,7 @@ def read_table(
     classes: Sequence[str] | None = None,
     delimiter: str | None = None,
     decimal: str = ".",
+    selection: str | None = None,
 ) -> Table:
     """Read a CSV table with a header row: numeric feature columns and (optionally) a target column.
 
@@ -380,6 +396,9 @@ def read_table(
         delimiter: The column delimiter; ``None`` detects it from the first rows.
         decimal: The decimal point of the feature cells, ``.`` or ``,``: ``14,23`` is then read
             exactly as ``14.23`` is with ``.``.
+        selection: The option the user chose the features with, ``"features"``, ``"exclude"`` or ``"neither"``
+            (a refusal offers that one, or the shorter: see :func:`leave_out_option`); ``None`` takes
+            ``"features"`` when ``features`` is given, else ``"neither"``.
 
     Raises:
         UserError: one line naming the file, line, column and value, for anything that would
@@ -408,11 +427,14 @@ def read_table(
         raise UserError(f"{name}: --data.features names {twice!r} twice")
     if not feature_names:
         raise UserError(f"{name}: no feature columns: the table has only the target column {target!r}")
-    check_named(header, feature_names, by_default=features is None)
+    if selection is None:
+        selection = "features" if features is not None else "neither"
+    check_named(header, feature_names, target, by_default=selection != "features", selection=selection)
 
     index = {column: i for i, column in enumerate(columns)}
     codes: dict[str, int] = {}
-    converters: dict[int, Any] = {i: _zero for column, i in index.items() if column not in feature_names}
+    # by position: columns without a name (left out, and blank) share the name ''
+    converters: dict[int, Any] = {i: _zero for i, column in enumerate(columns) if column not in feature_names}
     converters.update(feature_converters(header, [index[c] for c in feature_names]))
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
@@ -427,12 +449,12 @@ def read_table(
                 raise
             data = _load(_nonblank_rows(header), header, 0, converters)
         except (ValueError, UnicodeDecodeError) as again:
-            diagnose(header, feature_names, target)
+            diagnose(header, feature_names, target, selection)
             raise unreadable(header, again) from None
     if data.shape[0] == 0:
         raise UserError(f"{name}: the file has a header but no rows")
     if data.shape[1] != len(columns):  # every row has the same other number of cells
-        diagnose(header, feature_names, target)
+        diagnose(header, feature_names, target, selection)
         raise UserError(f"{name}: {data.shape[1]} columns in every row, expected {len(columns)} as in the header")
     positions = [index[c] for c in feature_names]
     if positions == list(range(positions[0], positions[0] + len(positions))):
@@ -440,14 +462,14 @@ def read_table(
     else:
         x = data[:, positions]
     if not np.isfinite(x).all():
-        diagnose(header, feature_names, target)
+        diagnose(header, feature_names, target, selection)
         raise AssertionError(f"{name}: a non-finite feature value that the row-by-row check did not find")
     labels = None
     found: list[str] = []
     if target is not None:
         found = list(codes)
         if any(is_missing(value) for value in found):
-            diagnose(header, feature_names, target)
+            diagnose(header, feature_names, target, selection)
         error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
         if error is not None:
             raise UserError(
@@ -523,7 +545,9 @@ def unreadable(header: Header, error: Exception) -> UserError:
     return UserError(f"{header.path}:{line}:{where} numpy cannot read the row ({message}); check that row")
 
 
-def check_named(header: Header, used: Sequence[str], by_default: bool = True) -> None:
+def check_named(
+    header: Header, used: Sequence[str], target: str | None, by_default: bool = True, selection: str | None = None
+) -> None:
     """Refuse a column without a name among the ``used`` ones.
 
     Often an index column pandas saved (the first), or an empty last column: a delimiter at the end of
@@ -532,36 +556,48 @@ def check_named(header: Header, used: Sequence[str], by_default: bool = True) ->
     Args:
         header: The table's header.
         used: The feature columns.
+        target: The target column (not offered as a feature).
         by_default: Whether ``used`` is every column but the target (no ``--data.features``): the
             list offered then also leaves out the columns the next checks would refuse, row
             identifiers and text, so that following it once is enough (a list given names them
             on purpose, and keeps them).
+        selection: The option the user chose the features with, as :func:`leave_out_option` takes it.
 
     Raises:
         UserError: naming the header line and the column's position, and the ``--data.features``
-            that leaves it out.
+            or ``--data.exclude`` that leaves it out.
     """
     if "" in used:
         position = header.columns.index("") + 1
         guess = "a delimiter at the end of each line?" if position == len(header.columns) else "a saved index?"
+        unnamed = [str(i) for i, column in enumerate(header.columns, start=1) if column == ""]
+        if len(unnamed) > 1:  # only blank ones get past read_header
+            named = [column for column in used if column]
+            option = leave_out_option(header, target, named, selection)
+            raise UserError(
+                f"{header.path}:{header.line}: columns {', '.join(unnamed[:-1])} and {unnamed[-1]} have no name and no "
+                f"values (empty columns a spreadsheet kept?); delete them, or leave them out: {option}"
+            )
         named = [column for column in used if column]
         ids = [column for column in named if ID_NAME.fullmatch(column)] if by_default else []
         text = text_columns(header, [column for column in named if column not in ids]) if by_default else []
         kept = [column for column in named if column not in ids and column not in text]
-        leave = f", or leave it out: {features_option(kept)}{left_out_too(ids, text)}" if kept else ""
+        option = leave_out_option(header, target, kept, selection)
+        leave = f", or leave it out: {option}{left_out_too(ids, text)}" if kept else ""
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
-def check_identifiers(header: Header, features: Sequence[str]) -> None:
+def check_identifiers(header: Header, features: Sequence[str], target: str, selection: str | None = None) -> None:
     """Refuse an identifier column taken as a feature by default (every column but the target).
 
     An id (``id``, ``patient_id``, ``#``, ``index``, pandas' ``Unnamed: 0``, R's ``rownames``) is a
     number, so it would be read as a feature without a word; but it says where a row sits in the
     file, not what the row is, and files sorted by class would let the model learn that order. The
     names are recognized by :data:`ID_NAME`; listing the column in ``--data.features`` keeps it.
+    ``selection`` is the option the user chose the features with, as :func:`leave_out_option` takes it.
 
     Raises:
-        UserError: naming the column, with the ``--data.features`` that leaves it out.
+        UserError: naming the column, with the ``--data.features`` or ``--data.exclude`` that leaves it out.
     """
     ids = [column for column in features if ID_NAME.fullmatch(column)]
     if not ids:
@@ -569,7 +605,8 @@ def check_identifiers(header: Header, features: Sequence[str]) -> None:
     text = text_columns(header, [column for column in features if column not in ids])
     others = [column for column in features if column not in ids and column not in text]
     position = header.columns.index(ids[0]) + 1
-    leave = (f"leave it out with {features_option(others)}{left_out_too(ids[1:], text)}, or" if others
+    option = leave_out_option(header, target, others, selection)
+    leave = (f"leave it out with {option}{left_out_too(ids[1:], text)}, or" if others
              else f"the table has no other feature{' of numbers' if text else ''}:")
     raise UserError(
         f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
@@ -801,14 +838,15 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
         )
 
 
-def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -> None:
+def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None) -> None:
     """Read the table row by row and raise a one-line :class:`UserError` for its first problem.
 
     The problems, in the order they are looked for: a row that is not UTF-8 or not CSV (an unclosed
     quote among them), a row with another number of cells than the header, a feature cell that is
     not a number as numpy reads numbers (:func:`parse_number`) or not finite (raised at once), and
     missing values (feature or target, a row of empty cells included; reported after the whole
-    file is read, with their count). Returns only if the file has none of these.
+    file is read, with their count). Returns only if the file has none of these. ``selection`` is the option
+    the user chose the features with, as :func:`leave_out_option` takes it.
     """
     name = header.path
     width = len(header.columns)
@@ -838,7 +876,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None) -
                 continue
             value = parse_number(cell, header.decimal)
             if value is None:
-                fix = cell_fix(header, cell) or leave_out_text(header, feature_names, column)
+                fix = cell_fix(header, cell) or leave_out_text(header, feature_names, column, target, selection)
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
                 raise UserError(
@@ -904,10 +942,12 @@ def left_out_too(ids: Sequence[str], text: Sequence[str]) -> str:
     return f" (which also leaves out {', and '.join(parts)})" if parts else ""
 
 
-def leave_out_text(header: Header, feature_names: Sequence[str], column: str) -> str:
-    """The advice for a text cell in feature ``column``: the ``--data.features`` that leaves out every feature
-    column holding text (:func:`text_columns`), this one and any other in the file, so that following it once
-    is enough."""
+def leave_out_text(
+    header: Header, feature_names: Sequence[str], column: str, target: str | None = None, selection: str | None = None
+) -> str:
+    """The advice for a text cell in feature ``column``: the ``--data.features`` or ``--data.exclude``
+    (:func:`leave_out_option`) that leaves out every feature column holding text (:func:`text_columns`), this one
+    and any other in the file, so that following it once is enough."""
     text = [column, *text_columns(header, [c for c in feature_names if c != column])]
     others = [c for c in feature_names if c not in text]
     also = text[1:]
@@ -917,7 +957,9 @@ def leave_out_text(header: Header, feature_names: Sequence[str], column: str) ->
     if not others:
         return f"{so_do}; features must be numbers, and the table has no other feature column" + (
             " of numbers" if also else "")
-    return f"{so_do}; to leave {'these columns' if also else 'the column'} out, list the features: {features_option(others)}"
+    option = leave_out_option(header, target, others, selection)
+    how = "list the features:" if option.startswith("--data.features") else "give"
+    return f"{so_do}; to leave {'these columns' if also else 'the column'} out, {how} {option}"
 
 
 def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
@@ -1135,6 +1177,32 @@ def number_fix(cell: str) -> str:
     return f"; write it as {plain!r} (ASCII digits 0-9, no '_')"
 
 
+def leave_out_option(header: Header, target: str | None, kept: Sequence[str], selection: str | None = None) -> str:
+    """The option that makes ``kept`` the features: ``--data.features`` listing them, or ``--data.exclude``
+    listing the other columns but the target.
+
+    ``selection`` is the option the user already gave (``"features"`` or ``"exclude"``), which the advice then
+    replaces (giving both is refused); with ``"neither"`` or ``None``, the one of fewer names and characters, for a list
+    that fits on a line
+    (``--data.exclude [id]`` rather than 30 names; 99 names cannot be pasted, their complement can), but a list
+    of features rather than an unnamed column excluded (``'[""]'``) unless the features are too many to show.
+    """
+    left = list(dict.fromkeys(c for c in header.columns if c not in kept and c != target))
+    features, exclude = features_option(kept), names_option("--data.exclude", left, "leave out")
+    if selection in ("features", "exclude"):
+        return exclude if selection == "exclude" else features
+    if names_described(features):
+        return exclude
+    # an unnamed column is better named than excluded as '[""]'
+    shorter = len(left) < len(kept) and len(exclude) < len(features) and "" not in left
+    return exclude if shorter and not names_described(exclude) else features
+
+
+def names_described(option: str) -> bool:
+    """Whether an option of :func:`names_option` describes its list rather than giving it."""
+    return " listing the " in option
+
+
 def features_option(names: Sequence[str]) -> str:
     """``--data.features [a,b]`` for a message: the option that selects ``names``, as a shell and YAML take it back.
 
@@ -1149,12 +1217,17 @@ def features_option(names: Sequence[str]) -> str:
         >>> features_option([f"x{i}" for i in range(2000)])
         '--data.features listing the 2000 columns to keep (in a --config file, for a list this long)'
     """
+    return names_option("--data.features", names, "keep")
+
+
+def names_option(option: str, names: Sequence[str], verb: str) -> str:
+    """``OPTION [a,b]`` quoted as :func:`features_option` quotes it, or described (``verb`` the columns) if long."""
     items = [name if PLAIN_NAME.fullmatch(name) and name.lower() not in YAML_WORDS else json.dumps(name, ensure_ascii=False)
              for name in names]
     value = f"[{','.join(items)}]"
     if len(value) > MAX_SHOWN_OPTION:
-        return f"--data.features listing the {len(names)} columns to keep (in a --config file, for a list this long)"
-    return f"--data.features {value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value)}"
+        return f"{option} listing the {len(names)} columns to {verb} (in a --config file, for a list this long)"
+    return f"{option} {value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value)}"
 
 
 def shown_cell(cell: str) -> str:

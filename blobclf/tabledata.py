@@ -27,6 +27,7 @@ from blobclf.table import (
     nfc,
     read_header,
     read_table,
+    shown_columns,
 )
 from blobclf.types import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
 
@@ -186,7 +187,12 @@ class TableDataModule(SplitDataModule):
     Args:
         path: CSV file of the training table (a header row naming the columns, then one row per sample).
         target: Name of the column holding the class of each row.
-        features: Names of the feature columns, as a list (``[a,b]``); ``null`` takes every column but the target.
+        features: Names of the feature columns, as a list (``[a,b]``); ``null`` takes every column but the target
+            (and those in ``exclude``).
+        exclude: Names of columns that are not features (an id, a text column), as a list (``[id,name]``):
+            the features are every other column but the target. Give this or ``features``, not both; once the
+            table is read, the features found are recorded as ``features`` (and this as ``null``), so a
+            checkpoint holds the same settings as with ``features``.
         test_path: CSV file of a separate test table with the same columns; ``null`` holds out
             ``test_size`` of ``path``.
         predict_file: CSV file of rows to predict: columns found by name (any order); columns that
@@ -214,6 +220,7 @@ class TableDataModule(SplitDataModule):
         path: str,
         target: str,
         features: NameList | None = None,
+        exclude: NameList | None = None,
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
@@ -245,14 +252,23 @@ class TableDataModule(SplitDataModule):
                 "--data.features is an empty list; list at least one feature column, or leave it out to use every "
                 "column but the target"
             )
+        if features is not None and exclude is not None:
+            raise ArgumentValueError(
+                "--data.features and --data.exclude are both given; give one: --data.features lists the feature "
+                "columns, --data.exclude the columns that are not features"
+            )
         # names and classes are compared composed (NFC), however the command line or the files write accents
         target = nfc(target)
         features = [nfc(column) for column in features] if features is not None else None
+        exclude = [nfc(column) for column in exclude] if exclude is not None else None
         classes = [nfc(value) for value in classes] if classes is not None else None
         if classes is not None and len(set(classes)) != len(classes):
             raise ArgumentValueError(f"classes must be distinct, got {classes!r}")
         self.save_hyperparameters()
         self._columns: list[str] | None = None
+        self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
+        """The option the user chose the features with, which a refusal's advice replaces
+        (see :func:`blobclf.table.leave_out_option`)."""
         self.table_sha256: str | None = None
         """SHA-256 of the training table's bytes, once read: kept in checkpoints (:meth:`state_dict`)."""
 
@@ -264,13 +280,34 @@ class TableDataModule(SplitDataModule):
             # on its own unless --data.delimiter was given
             header = read_header(self.hparams.path, self.hparams.delimiter, self.hparams.decimal)
             self._columns = header.columns
-            if self.hparams.target not in header.columns:
-                read_table(self.hparams.path, self.hparams.target, delimiter=header.delimiter)  # raises the error
-            features = [c for c in header.columns if c != self.hparams.target]
-            check_named(header, features)
-            check_identifiers(header, features)
-            self.hparams.features = features
+            target, exclude = self.hparams.target, self.hparams.exclude or []
+            if target not in header.columns:
+                read_table(self.hparams.path, target, delimiter=header.delimiter)  # raises the error
+            self._check_exclude(header.columns, exclude)
+            features = [c for c in header.columns if c != target and c not in exclude]
+            if not features:
+                raise UserError(
+                    f"{self.hparams.path}: --data.exclude leaves no feature column (the columns are "
+                    f"{shown_columns(header.columns)}); exclude fewer"
+                )
+            check_named(header, features, target, selection=self._selection)
+            check_identifiers(header, features, target, self._selection)
+            # recorded as if given: a checkpoint's test, predict or resume reads exactly these columns
+            self.hparams.features, self.hparams.exclude = features, None
         return list(self.hparams.features)
+
+    def _check_exclude(self, columns: list[str], exclude: list[str]) -> None:
+        """Refuse an excluded name that is not a column, the target, or a name given twice."""
+        path, target = self.hparams.path, self.hparams.target
+        for column in exclude:
+            if column not in columns:
+                raise UserError(f"{path}: --data.exclude names {column!r}, which is not a column; the columns are: "
+                                f"{shown_columns(columns)}")
+        if target in exclude:
+            raise UserError(f"{path}: --data.exclude names the target column {target!r}; leave it out there (the "
+                            "target is never a feature)")
+        if len(set(exclude)) != len(exclude):
+            raise UserError(f"{path}: --data.exclude names {next(c for c in exclude if exclude.count(c) > 1)!r} twice")
 
     @property
     def class_names(self) -> list[str]:
@@ -343,7 +380,8 @@ class TableDataModule(SplitDataModule):
 
     def _read(self, path: str) -> Table:
         hp = self.hparams
-        return read_table(path, hp.target, self.feature_names, hp.classes, hp.delimiter, hp.decimal)
+        return read_table(path, hp.target, self.feature_names, hp.classes, hp.delimiter, decimal=hp.decimal,
+                          selection=self._selection)
 
     def _fit_splits(self) -> None:
         """Read the training table once and split it; record the class names found."""

@@ -103,6 +103,9 @@ def main() -> None:
         "a,b,kind\n" + "".join(f"{i % 9},{i % 4},common\n" for i in range(100)) + "1,2,rare\n3,1,rare\n")
     (cwd / "t_stamp.csv").write_text("a,t,kind\n" + "".join(f"{i % 7},{1700000000 + i},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_trailing.csv").write_text("a;b;kind;\n1.5;2;x;\n")
+    (cwd / "t_blank.csv").write_text("a,b,kind,,\n1.5,2,x,,\n")
+    (cwd / "t_wide.csv").write_text(",".join(["id", *(f"f{i}" for i in range(30)), "kind"]) + "\n"
+                                    + ",".join(["1", *(str(i) for i in range(30)), "x"]) + "\n")
     (cwd / "t_small.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{'xyz'[i % 3]}\n" for i in range(9)))
     (cwd / "predicted.csv").write_text(
         "sepal_length,sepal_width,petal_length,petal_width,prob_setosa,predicted\n5.1,3.5,1.4,0.2,0.9,setosa\n")
@@ -287,6 +290,12 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_imbalanced.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.test_path", "t_same.csv"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_blank.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_wide.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.exclude", "[q]"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.exclude", "[b]", "--data.features", "[a]"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

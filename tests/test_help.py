@@ -79,7 +79,10 @@ def test_name_list_options_show_a_list_type(cli):
     # they showed jsonargparse's 'Optional[tuple[str, ...]]' (a tuple to the parser, which checks list[str] in quadratic time)
     table = " ".join(cli("fit", "--data.help", "TableDataModule").stdout.split())
     assert ("--data.features FEATURES Names of the feature columns, as a list ([a,b]); null takes every column "
-            "but the target. (type: Optional[NameList], default: null)") in table
+            "but the target (and those in exclude). (type: Optional[NameList], default: null)") in table
+    assert ("--data.exclude EXCLUDE Names of columns that are not features (an id, a text column), as a list "
+            "([id,name]): the features are every other column but the target.") in table
+    assert table.count("(type: Optional[NameList], default: null)") == 3  # features, exclude, classes
     assert "--data.classes CLASSES Class names in the order of the model's outputs, as a list;" in table
     fit = " ".join(cli("fit", "--help").stdout.split())
     assert fit.count("(type: Optional[NameList])") == 2  # the linked model.class_names and model.feature_names

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shlex
 import shutil
 
 import pytest
@@ -140,3 +141,61 @@ def test_a_test_table_without_some_classes_says_that_they_count_as_zero_in_the_m
     assert ("note: 2 of the model's 3 classes have no row in this data ('versicolor', 'virginica'): their F1 counts "
             "as 0 in the macro F1 (see per_class in the report)\n") in result.stdout
     assert "note:" not in cli("test", "--ckpt_path", "last").stdout  # the held-out split holds every class
+
+
+def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it_leaves(cli):
+    # a table of many features and an id or text column was offered a --data.features list to paste, or,
+    # past 1000 characters, one described ("listing the 99 columns to keep"); the columns to leave out are few
+    write_dataset("iris", cli.cwd)
+    header, *rows = list(csv.reader((cli.cwd / "iris.csv").open()))
+    with (cli.cwd / "t.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([["id", *header, "note"], *([i, *row, "ok" if i % 3 else "check"]
+                                                                 for i, row in enumerate(rows))])
+    fit = (*FIT, "--data.path", "t.csv", "--trainer.max_epochs", "3")
+    line = one_error(cli(*fit))
+    assert line == ("t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but "
+                    "the target is); leave it out with --data.exclude [id,note] (which also leaves out 'note', which "
+                    "holds text), or list it in --data.features to keep it")
+    offered = shlex.split(line.split("leave it out with ")[1].split(" (which")[0])
+    assert cli(*fit, *offered).returncode == 0  # followed to the letter
+    features = "[sepal_length,sepal_width,petal_length,petal_width]"
+    assert cli(*fit, "--data.features", features).returncode == 0
+    runs = [cli.cwd / "checkpoints" / f"version_{v}" for v in (0, 1)]
+    excluded, listed = (load_checkpoint(run / "last.ckpt") for run in runs)
+    # recorded as with --data.features: test, predict and resume read the same columns
+    assert excluded["datamodule_hyper_parameters"] == listed["datamodule_hyper_parameters"]
+    assert excluded["datamodule_hyper_parameters"]["exclude"] is None
+    assert excluded["hyper_parameters"] == listed["hyper_parameters"]
+    assert all(torch.equal(excluded["state_dict"][k], listed["state_dict"][k]) for k in listed["state_dict"])
+    reports = []
+    for run in runs:
+        assert cli("test", "--ckpt_path", str(run / "last.ckpt")).returncode == 0
+        report = json.loads((run / "test_report-last.json").read_text())
+        assert report.pop("checkpoint") == str(run / "last.ckpt")
+        reports.append(report)
+        assert cli("predict", "--ckpt_path", str(run / "last.ckpt"), "--data.predict_file", "t.csv",
+                   "--prediction.output", f"{run.name}.csv").returncode == 0
+    assert reports[0] == reports[1] and reports[0]["n_samples"] == 30
+    predictions = (cli.cwd / "version_0.csv").read_text()
+    assert predictions == (cli.cwd / "version_1.csv").read_text() and len(predictions.splitlines()) == 151
+    assert predictions.startswith("id,note,sepal_length,")
+    assert cli("fit", "--ckpt_path", str(runs[0] / "last.ckpt"), "--trainer.max_epochs", "5").returncode == 0
+    # the option's own refusals, one line each
+    for extra, message in [
+        (("--data.exclude", "[id]", "--data.features", features),
+         "--data.features and --data.exclude are both given; give one: --data.features lists the feature columns, "
+         "--data.exclude the columns that are not features"),
+        (("--data.exclude", "[id,nope]"),
+         "t.csv: --data.exclude names 'nope', which is not a column; the columns are: id, sepal_length, sepal_width, "
+         "petal_length, petal_width, species, note"),
+        (("--data.exclude", "[id,note,species]"),
+         "t.csv: --data.exclude names the target column 'species'; leave it out there (the target is never a feature)"),
+        (("--data.exclude", "[id,note,sepal_length,sepal_width,petal_length,petal_width]"),
+         "t.csv: --data.exclude leaves no feature column (the columns are id, sepal_length, sepal_width, petal_length, "
+         "petal_width, species, note); exclude fewer"),
+        (("--data.exclude", "[note]"),
+         "t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but the target "
+         "is); leave it out with --data.exclude [id,note], or list it in --data.features to keep it"),
+    ]:
+        assert one_error(cli(*fit, *extra)) == message
+    assert not (cli.cwd / "checkpoints" / "version_3").exists()

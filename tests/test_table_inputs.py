@@ -106,9 +106,10 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
         ("\ufeffa;b;kind;\r\n1.5;2;x;\r\n",
          "t.csv:1: column 4 has no name (a delimiter at the end of each line?); name it, or leave it out: "
          "--data.features [a,b]"),
+        # one column to leave out rather than three to keep (features_option's quoting is tested below)
         ("01,yes,sepal length (cm),color,kind\n1,2,3,red,x\n",
-         "t.csv:2: feature column 'color' holds 'red', not a number; to leave the column out, list the features: "
-         "--data.features '[\"01\",\"yes\",sepal length (cm)]'"),
+         "t.csv:2: feature column 'color' holds 'red', not a number; to leave the column out, give "
+         "--data.exclude [color]"),
     ],
     ids=["decimal-comma", "decimal-comma-thousands", "percent", "dollars", "euros", "only-feature-is-text", "index-column-names-with-spaces",
          "delimiter-ending-each-line", "names-to-quote"],
@@ -129,10 +130,13 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
     message = refused(read_table, "t.csv", "species")
     assert message == (
         "t.csv:2: feature column 'island' holds 'T', not a number; column 'sex' holds text too; to leave these "
-        "columns out, list the features: --data.features [bill,mass,year]"
+        "columns out, give --data.exclude [island,sex]"
     )
-    features = shlex.split(message.split("list the features: ")[1])[1].strip("[]").split(",")
-    table = read_table("t.csv", "species", features=features)  # the advice followed works at once
+    from blobclf.tabledata import TableDataModule
+
+    exclude = shlex.split(message.split("give ")[1])[1].strip("[]").split(",")
+    data = TableDataModule("t.csv", "species", exclude=exclude)  # the advice followed works at once
+    table = data._read("t.csv")
     assert table.feature_names == ["bill", "mass", "year"] and table.features.shape == (8, 3)
     # many text columns: three named, the others counted; a column of decimal commas stays (it has its own fix)
     names = [f"t{i}" for i in range(6)]
@@ -369,10 +373,16 @@ def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
     )
     wide = [f"feature_{i}" for i in range(100)]
     write(tmp_path / "w.csv", ",".join([*wide, "kind"]) + "\n" + ",".join(["1"] * 50 + ["x"] + ["1"] * 49 + ["a"]) + "\n")
+    # 99 features cannot be pasted, but the one column to leave out can (the review found a list to type by hand)
     assert refused(read_table, "w.csv", "kind") == (
-        "w.csv:2: feature column 'feature_50' holds 'x', not a number; to leave the column out, list the features: "
-        "--data.features listing the 99 columns to keep (in a --config file, for a list this long)"
+        "w.csv:2: feature column 'feature_50' holds 'x', not a number; to leave the column out, give "
+        "--data.exclude [feature_50]"
     )
+    from blobclf.tabledata import TableDataModule
+
+    followed = TableDataModule("w.csv", "kind", exclude=["feature_50"])
+    assert followed.feature_names == [name for name in wide if name != "feature_50"]
+    assert followed._read("w.csv").features.shape == (1, 99)
 
 
 # --- prediction inputs: the same numbers as training, no row dropped, no column written twice ------------
@@ -549,18 +559,25 @@ def read_table_split(path: str, target: str) -> None:
     TableDataModule(path, target).setup("fit")
 
 
-@pytest.mark.parametrize("name", ["id", "Patient ID", "#", "Unnamed: 0", "rownames"])
-def test_an_identifier_column_is_no_feature_by_default(tmp_path, monkeypatch, name):
+# the shorter option, of fewer names: one id column to leave out, or two features to keep
+@pytest.mark.parametrize(("name", "option"), [
+    ("id", "--data.exclude [id]"), ("Patient ID", "--data.features [a,b]"), ("#", "--data.features [a,b]"),
+    ("Unnamed: 0", "--data.features [a,b]"), ("rownames", "--data.features [a,b]"),
+])
+def test_an_identifier_column_is_no_feature_by_default(tmp_path, monkeypatch, name, option):
     """A numeric id (rows sorted by class: the id gives the class away) was trained on as a feature, without a word."""
+    import yaml
+
     from blobclf.tabledata import TableDataModule
 
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", f"{name},a,b,kind\n" + "".join(f"{100 + i},{i % 7}.5,{i % 3},{'xy'[i // 15]}\n" for i in range(30)))
     assert refused(read_table_split, "t.csv", "kind") == (
         f"t.csv:1: column 1, {name!r}, is named like a row identifier and would be a feature (every column but the "
-        "target is); leave it out with --data.features [a,b], or list it in --data.features to keep it"
+        f"target is); leave it out with {option}, or list it in --data.features to keep it"
     )
-    left_out = TableDataModule("t.csv", "kind", features=["a", "b"])  # the option the refusal gives
+    key, value = shlex.split(option)
+    left_out = TableDataModule("t.csv", "kind", **{key.removeprefix("--data."): yaml.safe_load(value)})  # as it says
     left_out.setup("fit")
     assert left_out.split("train")[0].shape == (24, 2)
     kept = TableDataModule("t.csv", "kind", features=[name, "a", "b"])
@@ -576,6 +593,29 @@ def test_two_columns_without_a_name_are_named_so(tmp_path, monkeypatch):
                "a spreadsheet kept?); name them, or delete them")
     assert refused(read_table, "t.csv", "kind") == message
     assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == message
+
+
+def test_empty_columns_a_spreadsheet_kept_are_left_out_as_one_column_is(tmp_path, monkeypatch):
+    """``a,b,kind,,`` (blank cells only) was told to name or delete the columns, where one such column is offered the
+    --data.features that leaves it out; they are now alike, and the option offered works."""
+    import yaml
+
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,kind,,\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]},, \n" for i in range(20)))
+    message = refused(read_table_split, "t.csv", "kind")
+    assert message == ("t.csv:1: columns 4 and 5 have no name and no values (empty columns a spreadsheet kept?); "
+                       "delete them, or leave them out: --data.features [a,b]")
+    data = TableDataModule("t.csv", "kind", features=yaml.safe_load(shlex.split(message.split("out: ")[1])[1]))
+    data.setup("fit")
+    assert data.split("train")[0].shape == (16, 2) and data.split("test")[0].shape == (4, 2)
+    assert TableDataModule("t.csv", "kind", exclude=[""]).feature_names == ["a", "b"]
+    # with a value in one of them, they may be data: named, or deleted
+    write(tmp_path / "v.csv", "a,b,kind,,\n1,2,x,,\n3,4,y,,7\n")
+    assert refused(read_table, "v.csv", "kind") == (
+        "v.csv:1: columns 4 and 5 have no name (a saved index, a delimiter at the end of each line, empty columns a "
+        "spreadsheet kept?); name them, or delete them")
 
 
 def test_predictions_are_written_block_by_block_with_the_same_bytes(tmp_path, monkeypatch):
