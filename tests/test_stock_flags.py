@@ -237,3 +237,13 @@ def test_a_run_without_checkpoints_draws_its_curves_of_every_epoch(cli, tmp_path
     assert "figures: checkpoints/version_0/data.png, checkpoints/version_0/loss_curves.png, " \
            "checkpoints/version_0/accuracy_curves.png, " in result.stdout
     assert (run / "loss_curves.png").is_file() and (run / "accuracy_curves.png").is_file()
+
+
+def test_a_run_validated_every_other_epoch_draws_its_curves(cli, tmp_path):
+    # the curve figures took one validation value per epoch: with --trainer.check_val_every_n_epoch 2 the end of
+    # the fit was a traceback (ValueError ... got (4,), (4,) and (2,)) and no model.json was written
+    result = cli("fit", "--trainer.max_epochs", "4", "--trainer.check_val_every_n_epoch", "2", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    run = tmp_path / "checkpoints" / "version_0"
+    assert "checkpoints/version_0/loss_curves.png, checkpoints/version_0/accuracy_curves.png" in result.stdout
+    assert (run / "model.json").is_file() and (run / "loss_curves.png").is_file()
