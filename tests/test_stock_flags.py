@@ -247,3 +247,18 @@ def test_a_run_validated_every_other_epoch_draws_its_curves(cli, tmp_path):
     run = tmp_path / "checkpoints" / "version_0"
     assert "checkpoints/version_0/loss_curves.png, checkpoints/version_0/accuracy_curves.png" in result.stdout
     assert (run / "model.json").is_file() and (run / "loss_curves.png").is_file()
+
+
+def test_a_swa_runs_config_yaml_repeats_the_run(cli, tmp_path):
+    # StochasticWeightAveraging's device defaults to torch.device("cpu"): config.yaml said
+    # 'device: Unable to serialize instance cpu', and fit --config on it was a RuntimeError traceback
+    result = cli("fit", "--trainer.max_epochs", "2", "--trainer.callbacks+=StochasticWeightAveraging",
+                 "--trainer.callbacks.swa_lrs", "0.05", *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    config = (tmp_path / "lightning_logs" / "version_0" / "config.yaml").read_text()
+    assert "      avg_fn: null\n      device: cpu\n" in config
+    (tmp_path / "again.yaml").write_text(config)
+    again = cli("fit", "--config", "again.yaml")
+    assert again.returncode == 0, again.output
+    first, repeated = ([line for line in r.stdout.splitlines() if line.startswith("final metrics:")] for r in (result, again))
+    assert first == repeated and len(first) == 1  # the same run again
