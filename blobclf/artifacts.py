@@ -95,11 +95,12 @@ def fit_figures(
         axes = (feature_names[0], feature_names[1]) if feature_names else None
         title = "Data by class and split" if feature_names else None
         drawn["data"] = figures.data_scatter(arrays, num_classes, class_names, axes, title)
+    # validation need not run every epoch (--trainer.check_val_every_n_epoch): each curve at its own epochs
     if "train/loss" in curves and "val/loss" in curves:
-        drawn["loss_curves"] = figures.loss_curves(curves["train/loss"][0], curves["train/loss"][1], curves["val/loss"][1])
+        drawn["loss_curves"] = figures.loss_curves(*curves["train/loss"], curves["val/loss"][1], curves["val/loss"][0])
     if "train/acc" in curves and "val/acc" in curves:
         drawn["accuracy_curves"] = figures.accuracy_curves(
-            curves["train/acc"][0], curves["train/acc"][1], curves["val/acc"][1]
+            *curves["train/acc"], curves["val/acc"][1], curves["val/acc"][0]
         )
     if n_features == 2:
         drawn["decision_boundary"] = figures.decision_boundary(

@@ -29,6 +29,7 @@ from blobclf.export import (
     write_metadata,
     write_report,
 )
+from blobclf.logger import RunLogger
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import max_metadata_bytes, read_capped
 from blobclf.types import NonNegativeFloat
@@ -463,6 +464,9 @@ def _fit_figures(
 
     from lightning.pytorch.loggers import TensorBoardLogger
 
+    for logger in trainer.loggers:
+        if isinstance(logger, RunLogger):
+            logger.flush()  # the values it keeps until a checkpoint or save_interval (a run without checkpoints)
     experiment = _tensorboard(trainer)
     if experiment is not None:
         experiment.flush()  # the curves are read back from the event files

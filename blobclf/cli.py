@@ -575,10 +575,13 @@ def _keep_one_batch(config: Any, words: list[str], recorded: dict[str, Any] | No
 
 
 def _enum_values(trainer: Any) -> None:
-    """Replace enum defaults in the callbacks' and loggers' arguments by their values.
+    """Replace enum and ``torch.device`` defaults in the callbacks' and loggers' arguments by their values.
 
     ``Timer``'s ``interval`` defaults to ``Interval.step``, an enum YAML cannot write: LightningCLI's dump
     of the config (when it builds the model) ended in a traceback. Its value, ``"step"``, means the same.
+    ``StochasticWeightAveraging``'s ``device`` defaults to ``torch.device("cpu")``, which the dump wrote as
+    ``device: Unable to serialize instance cpu`` in the run's ``config.yaml`` (``fit --config`` on it failed);
+    ``"cpu"`` means the same.
     """
     for key in ("callbacks", "logger"):
         for item in _callback_list(trainer.get(key)):
@@ -586,6 +589,8 @@ def _enum_values(trainer: Any) -> None:
             for name, value in (init.items() if hasattr(init, "items") else []):
                 if isinstance(value, enum.Enum):
                     init[name] = value.value
+                elif isinstance(value, torch.device):
+                    init[name] = str(value)
 
 
 def _check_run_files(trainer: Any) -> None:

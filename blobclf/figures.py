@@ -128,28 +128,32 @@ def data_scatter(
     return _fit_margins(fig)
 
 
-def loss_curves(epochs: Sequence[int], train_loss: Sequence[float], val_loss: Sequence[float]) -> Figure:
+def loss_curves(epochs: Sequence[int], train_loss: Sequence[float], val_loss: Sequence[float],
+                val_epochs: Sequence[int] | None = None) -> Figure:
     """Training and validation loss per epoch.
 
     Args:
         epochs: Epoch numbers (the x axis).
         train_loss: Mean training loss of each epoch.
-        val_loss: Validation loss of each epoch.
+        val_loss: Validation loss of each epoch, or of each of ``val_epochs``.
+        val_epochs: The epochs that were validated (``--trainer.check_val_every_n_epoch``); ``None``: every one.
     """
-    fig = _curves(epochs, train_loss, val_loss, "loss", "Loss per epoch")
+    fig = _curves(epochs, train_loss, val_loss, "loss", "Loss per epoch", val_epochs)
     fig.axes[0].set_ylim(bottom=0)
     return _fit_margins(fig)
 
 
-def accuracy_curves(epochs: Sequence[int], train_acc: Sequence[float], val_acc: Sequence[float]) -> Figure:
+def accuracy_curves(epochs: Sequence[int], train_acc: Sequence[float], val_acc: Sequence[float],
+                    val_epochs: Sequence[int] | None = None) -> Figure:
     """Training and validation accuracy (fractions in ``[0, 1]``) per epoch.
 
     Args:
         epochs: Epoch numbers (the x axis).
         train_acc: Training accuracy of each epoch.
-        val_acc: Validation accuracy of each epoch.
+        val_acc: Validation accuracy of each epoch, or of each of ``val_epochs``.
+        val_epochs: The epochs that were validated (``--trainer.check_val_every_n_epoch``); ``None``: every one.
     """
-    fig = _curves(epochs, train_acc, val_acc, "accuracy", "Accuracy per epoch")
+    fig = _curves(epochs, train_acc, val_acc, "accuracy", "Accuracy per epoch", val_epochs)
     fig.axes[0].set_ylim(0, 1.02)
     return _fit_margins(fig)
 
@@ -476,20 +480,24 @@ def _finish_scatter(
 
 
 def _curves(
-    epochs: Sequence[int], train: Sequence[float], val: Sequence[float], ylabel: str, title: str
+    epochs: Sequence[int], train: Sequence[float], val: Sequence[float], ylabel: str, title: str,
+    val_epochs: Sequence[int] | None = None,
 ) -> Figure:
     x = np.asarray(epochs, dtype=float)
+    val_x = x if val_epochs is None else np.asarray(val_epochs, dtype=float)
     train_values = np.asarray(train, dtype=float)
     val_values = np.asarray(val, dtype=float)
-    if x.ndim != 1 or x.size == 0 or train_values.shape != x.shape or val_values.shape != x.shape:
+    if x.ndim != 1 or x.size == 0 or train_values.shape != x.shape or val_values.shape != val_x.shape:
         raise ValueError(
             f"epochs, train and validation {ylabel} must be non-empty and of equal length, got "
             f"{x.shape}, {train_values.shape} and {val_values.shape}"
+            + ("" if val_epochs is None else f" (validation epochs {val_x.shape})")
         )
     fig, ax = _new_figure(fitted=True)
     marker = "o" if x.size <= 30 else None
     ax.plot(x, train_values, marker=marker, markersize=3, color="tab:blue", label=f"train {ylabel}")
-    ax.plot(x, val_values, marker=marker, markersize=3, color="tab:orange", label=f"validation {ylabel}")
+    ax.plot(val_x, val_values, marker="o" if val_x.size <= 30 else None, markersize=3, color="tab:orange",
+            label=f"validation {ylabel}")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)

@@ -1,4 +1,6 @@
-"""``--help`` as text to read: the documentation's markup taken out."""
+"""``--help`` as text to read: the documentation's markup taken out, blobclf's titles for the groups that
+LightningCLI titles from torch, and blobclf's texts for the Trainer options whose Lightning texts do not
+hold in blobclf."""
 
 from __future__ import annotations
 
@@ -78,7 +80,8 @@ TRAINER_HELP = {
         "max_epochs, max_steps and max_time trains the tutorial's 100 epochs (Lightning alone would train "
         "1000); a resumed run keeps its own, or is extended to a larger number."),
     "max_steps": (
-        "Stop training after this number of optimizer steps (one a minibatch); -1: no limit. With max_steps and "
+        "Stop training after this number of optimizer steps (one a minibatch, or one per accumulate_grad_batches "
+        "minibatches); -1: no limit. With max_steps and "
         "no max_epochs, a new run trains until max_steps is reached."),
     "num_sanity_val_steps": (
         "Validation batches run as a check before training starts (-1: all of them); blobclf's default 0 runs none."),

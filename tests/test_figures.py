@@ -259,6 +259,16 @@ def test_curves_refuse_mismatched_lengths():
         loss_curves([1, 2, 3], [0.5, 0.4, 0.3], [0.6, 0.5])
 
 
+def test_validation_curves_are_drawn_at_the_epochs_validated():
+    # --trainer.check_val_every_n_epoch 2: validation values of epochs 1 and 3 beside training values of 0-3
+    for draw in (loss_curves, accuracy_curves):
+        axes = draw([0, 1, 2, 3], [0.9, 0.8, 0.7, 0.6], [0.85, 0.65], [1, 3]).axes[0]
+        assert [list(line.get_xdata()) for line in axes.get_lines()] == [[0, 1, 2, 3], [1, 3]]
+        assert list(axes.get_lines()[1].get_ydata()) == [0.85, 0.65]
+    with pytest.raises(ValueError, match="equal length"):
+        loss_curves([0, 1, 2, 3], [0.9, 0.8, 0.7, 0.6], [0.85, 0.65], [1, 2, 3])
+
+
 def test_figures_stay_out_of_pyplot_and_leave_the_backend_alone(tmp_path):
     import matplotlib.pyplot as plt
 

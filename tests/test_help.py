@@ -114,6 +114,8 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
     assert "1000" not in text.replace("(Lightning alone would train 1000)", "")
     assert ("--trainer.max_epochs MAX_EPOCHS Stop training once this number of epochs is reached; -1: no limit. A new "
             "run that sets none of max_epochs, max_steps and max_time trains the tutorial's 100 epochs") in text
+    # max_steps said "(one a minibatch)": with accumulate_grad_batches N an optimizer step is N minibatches
+    assert "optimizer steps (one a minibatch, or one per accumulate_grad_batches minibatches); -1: no limit." in text
     assert "blobclf's default 0 runs none. (type: Optional[int], default: 0)" in text  # was "Default: ``2``"
     assert "true, blobclf's default" in text and "default: True)" in text  # deterministic: was "defaults to False"
     assert "checkpoints; null uses {root}/version_N" in text and "Path of the CSV; null writes" in text  # were None

@@ -219,3 +219,46 @@ def test_a_limit_of_1_is_one_batch_as_lightning_documents_also_in_a_resume(cli, 
     tested = cli("test", "--ckpt_path", "last", *small, "--trainer.limit_test_batches=1")
     assert tested.returncode == 0, tested.output
     assert "note: the first 20 of the split's 200 points were tested" in tested.stdout
+
+
+def test_a_run_without_checkpoints_draws_its_curves_of_every_epoch(cli, tmp_path):
+    # the logger keeps values up to --trainer.logger.init_args.save_interval seconds and a checkpoint writes
+    # them; without checkpoints the curves were read before they were written: no loss or accuracy figure
+    result = cli("fit", "--trainer.max_epochs", "3", "--checkpoint.save_top_k", "0", "--checkpoint.save_last", "false",
+                 "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    from blobclf.artifacts import read_curves
+
+    curves = read_curves(tmp_path / "lightning_logs" / "version_0")
+    assert {tag: epochs for tag, (epochs, _) in curves.items()} == {tag: [0, 1, 2] for tag in
+                                                                    ("train/loss", "train/acc", "val/loss", "val/acc")}
+    assert [round(v, 5) for v in curves["val/loss"][1]] == [1.08563, 1.01944, 0.96168]
+    run = tmp_path / "checkpoints" / "version_0"
+    assert "figures: checkpoints/version_0/data.png, checkpoints/version_0/loss_curves.png, " \
+           "checkpoints/version_0/accuracy_curves.png, " in result.stdout
+    assert (run / "loss_curves.png").is_file() and (run / "accuracy_curves.png").is_file()
+
+
+def test_a_run_validated_every_other_epoch_draws_its_curves(cli, tmp_path):
+    # the curve figures took one validation value per epoch: with --trainer.check_val_every_n_epoch 2 the end of
+    # the fit was a traceback (ValueError ... got (4,), (4,) and (2,)) and no model.json was written
+    result = cli("fit", "--trainer.max_epochs", "4", "--trainer.check_val_every_n_epoch", "2", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    run = tmp_path / "checkpoints" / "version_0"
+    assert "checkpoints/version_0/loss_curves.png, checkpoints/version_0/accuracy_curves.png" in result.stdout
+    assert (run / "model.json").is_file() and (run / "loss_curves.png").is_file()
+
+
+def test_a_swa_runs_config_yaml_repeats_the_run(cli, tmp_path):
+    # StochasticWeightAveraging's device defaults to torch.device("cpu"): config.yaml said
+    # 'device: Unable to serialize instance cpu', and fit --config on it was a RuntimeError traceback
+    result = cli("fit", "--trainer.max_epochs", "2", "--trainer.callbacks+=StochasticWeightAveraging",
+                 "--trainer.callbacks.swa_lrs", "0.05", *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    config = (tmp_path / "lightning_logs" / "version_0" / "config.yaml").read_text()
+    assert "      avg_fn: null\n      device: cpu\n" in config
+    (tmp_path / "again.yaml").write_text(config)
+    again = cli("fit", "--config", "again.yaml")
+    assert again.returncode == 0, again.output
+    first, repeated = ([line for line in r.stdout.splitlines() if line.startswith("final metrics:")] for r in (result, again))
+    assert first == repeated and len(first) == 1  # the same run again
