@@ -87,6 +87,8 @@ SMALL_BATCH = 4096
 MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
 # settings a checkpoint records but that a later command may change without contradicting it
 FREE = ("data.eval_batch_size", "data.predict_file")
+RESUME_KEEPS = ("data.eval_batch_size",)
+"""Of :data:`FREE`, those a resumed fit takes from its run unless given (its validation goes on as it was)."""
 # settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not:
 # the run validates on its test table when it has no validation split)
 EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter", "data.decimal")
@@ -852,7 +854,8 @@ class BlobCLI(LightningCLI):
             for key, value in stored.items()
             if not key.rsplit(".", 1)[-1].startswith("_")
             and not key.endswith(LINKED)
-            and key.replace(".init_args.", ".") not in FREE
+            and (key.replace(".init_args.", ".") not in FREE
+                 or (subcommand == "fit" and key.replace(".init_args.", ".") in RESUME_KEEPS))
             and key in self.config[subcommand]
         }
         parser.set_defaults(as_defaults(subcommand, known))
@@ -865,7 +868,8 @@ class BlobCLI(LightningCLI):
         self.recorded_settings = known
         for key, value in known.items():
             ours, theirs = _comparable(key, _plain(given[key])), _comparable(key, _plain(value))
-            if key in CHANGEABLE or same_setting(key, ours, theirs) or _adds_callbacks(key, ours, theirs):
+            if (key in CHANGEABLE or key.replace(".init_args.", ".") in FREE or same_setting(key, ours, theirs)
+                    or _adds_callbacks(key, ours, theirs)):
                 continue
             if subcommand != "fit" and key.replace(".init_args.", ".") in EVALUATION_MAY_CHANGE:
                 continue

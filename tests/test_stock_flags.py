@@ -262,3 +262,18 @@ def test_a_swa_runs_config_yaml_repeats_the_run(cli, tmp_path):
     assert again.returncode == 0, again.output
     first, repeated = ([line for line in r.stdout.splitlines() if line.startswith("final metrics:")] for r in (result, again))
     assert first == repeated and len(first) == 1  # the same run again
+
+
+def test_a_resume_validates_with_the_runs_own_eval_batch_size(cli, tmp_path):
+    # --data.eval_batch_size was not taken from the run: a resumed run of one validation batch of 20
+    # points validated the whole split in one batch, unless the size was given again
+    small = ("--data.eval_batch_size", "20")
+    result = cli("fit", "--trainer.max_epochs", "1", *small, "--trainer.limit_val_batches", "1", *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2", *NO_EXPORTS)
+    assert resumed.returncode == 0, resumed.output
+    assert "Epoch: 1 | Train Loss: 1.07670, Train Acc: 0.55 | Test Loss: 0.98722, Test Acc: 0.55" in resumed.stdout
+    # still free to change: a resume given another size validates with it, without a conflict
+    other = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--data.eval_batch_size", "40", *NO_EXPORTS)
+    assert other.returncode == 0, other.output
+    assert "conflicts" not in other.output
