@@ -210,6 +210,49 @@ def unknown_class_option(group: str, option: str, class_path: str) -> str | None
     return f"--{group}.{option} is not an option of {short}; {fix}"
 
 
+WANTED = {
+    "int": "an integer", "float": "a number", "bool": "true or false", "str": "a text",
+    "PositiveInt": "an integer > 0", "NonNegativeInt": "an integer >= 0", "AtLeastTwoInt": "an integer >= 2",
+    "PositiveFloat": "a number > 0", "NonNegativeFloat": "a number >= 0",
+    "OpenUnitInterval": "a number between 0 and 1 (neither 0 nor 1)",
+}
+"""What a value of each type must be, in the words of blobclf's errors."""
+
+
+def wanted(kinds: list[str]) -> str | None:
+    """What a value of one of ``kinds`` (type names) must be: ``true, false or an integer``; ``None`` if a
+    type has no words in :data:`WANTED`."""
+    if not kinds or any(kind not in WANTED for kind in kinds):
+        return None
+    words = [WANTED[kind].replace(" or ", ", ") if len(kinds) > 1 else WANTED[kind] for kind in kinds]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def typed_value_error(text: str) -> str | None:
+    """An option's value that is not of its type, in blobclf's words: the option, the value and what to give
+    (jsonargparse's ``Parser key "trainer.max_epochs": ten is invalid: Expected a <class 'int'> (or null)``
+    is ``--trainer.max_epochs='ten' is invalid: give an integer, or null``); ``None`` for another error."""
+    union = re.fullmatch(r'Parser key "([\w.]+)": (.+?) is invalid: (?:Expected a ((?:<class \'\w+\'>(?: or a )?)+)'
+                         r'|Not of type (\w+): .*?)( \(or null\))?', text)
+    single = re.fullmatch(r'Parser key "([\w.]+)": Expected a <class \'(\w+)\'>\. Got value: (.*)', text)
+    if union:
+        key, value, classes, kind, nullable = union.groups()
+        kinds = re.findall(r"<class '(\w+)'>", classes) if classes else [kind]
+    elif single:
+        key, kind, value = single.groups()
+        kinds, nullable = [kind], None
+    else:
+        return None
+    words = wanted(kinds)
+    if words is None:
+        return None
+    try:
+        float(value)
+    except ValueError:
+        value = repr(value)
+    return f"--{key}={value} is invalid: give {words}{', or null' if nullable else ''}"
+
+
 def one_line(message: str) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
@@ -228,6 +271,9 @@ def one_line(message: str) -> str:
         kind = f" (expected {expected.group(1)})" if expected else ""
         reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
+        literal = re.search(r"Not of type (\w+): (?:invalid literal for|could not convert)", whole)
+        if literal and not reason and literal.group(1) in WANTED:
+            kind = f": not {literal.group(1)}; give {WANTED[literal.group(1)]}"
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
     if nested and group and cls and group.group(1) != "data":
         text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
@@ -403,6 +449,9 @@ class BlobArgumentParser(LightningArgumentParser):
         """The command line's error in blobclf's words where jsonargparse's are its own: an option's value
         that is not of its type (``Parser key "model.hidden_units": Not of type PositiveInt: invalid literal
         for int() with base 10: 'abc'``), no subcommand; a misspelt option with the option it misspells."""
+        typed = typed_value_error(text)
+        if typed:
+            return f"{typed} (see --help)"
         if re.fullmatch(r'expected "subcommand" to be one of \{[\w,]+\}, but it was not provided\.', text):
             return (f"give a subcommand: fit, validate, test or predict ('{self.prog} fit' trains the tutorial's "
                     f"model; '{self.prog} --help' says what each does)")
