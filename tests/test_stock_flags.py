@@ -219,3 +219,25 @@ def test_a_limit_of_1_is_one_batch_as_lightning_documents_also_in_a_resume(cli, 
     tested = cli("test", "--ckpt_path", "last", *small, "--trainer.limit_test_batches=1")
     assert tested.returncode == 0, tested.output
     assert "note: the first 20 of the split's 200 points were tested" in tested.stdout
+
+
+def test_a_runs_config_yaml_keeps_a_limit_of_1_one_batch(cli, tmp_path):
+    # jsonargparse wrote the integer 1 as 1.0, and fit --config of the run's config.yaml read it so: the
+    # repeated run validated on the whole split where the run had validated on one batch
+    small = ("--data.eval_batch_size", "20")
+    first = cli("fit", "--trainer.max_epochs", "1", *small, "--trainer.limit_val_batches", "1", *NO_EXPORTS)
+    assert first.returncode == 0, first.output
+    config = tmp_path / "lightning_logs" / "version_0" / "config.yaml"
+    assert "\n  limit_val_batches: 1\n" in config.read_text()
+    again = cli("fit", "--config", str(config), "--trainer.logger.init_args.version", "1")
+    assert again.returncode == 0, again.output
+    assert "`Trainer(limit_val_batches=1)` was configured so 1 batch will be used." in again.output
+    assert "Epoch: 0 | Train Loss: 1.16741, Train Acc: 0.41 | Test Loss: 1.05073, Test Acc: 0.50" in again.stdout
+    assert "\n  limit_val_batches: 1\n" in (tmp_path / "lightning_logs" / "version_1" / "config.yaml").read_text()
+    # a 1.0 written in a config file stays the whole split
+    whole = tmp_path / "whole.yaml"
+    whole.write_text(config.read_text().replace("limit_val_batches: 1\n", "limit_val_batches: 1.0\n"))
+    full = cli("fit", "--config", str(whole), "--trainer.logger.init_args.version", "2")
+    assert full.returncode == 0, full.output
+    assert "was configured so 1 batch will be used" not in full.output
+    assert "limit_val_batches: 1.0\n" in (tmp_path / "lightning_logs" / "version_2" / "config.yaml").read_text()
