@@ -1005,6 +1005,9 @@ class BlobCLI(LightningCLI):
                 "number to train on, or drop the option to keep the run's own"
             )
 
+    overfit_batches: ClassVar[Any] = None
+    """The ``--trainer.overfit_batches`` of the command being run (see :func:`overfit_error`)."""
+
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         if config.trainer.get("enable_progress_bar") is False or _has_progress_bar(config.trainer.get("callbacks")):
@@ -1014,6 +1017,7 @@ class BlobCLI(LightningCLI):
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
         # here, not when parsing: Lightning parses the config again after parse_arguments (a checkpoint's hparams)
         _keep_one_batch(config, getattr(self, "words", []), getattr(self, "recorded_settings", None))
+        BlobCLI.overfit_batches = config.trainer.get("overfit_batches")
         _enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
@@ -1426,6 +1430,23 @@ def _quiet_thread_errors(args: threading.ExceptHookArgs) -> None:
         threading.__excepthook__(args)
 
 
+def overfit_error(text: str, overfit: Any) -> str:
+    """Lightning's refusal of a fraction of a split that is less than one batch, said of ``--trainer.overfit_batches``
+    where that option's fraction ``overfit`` set the limit.
+
+    Lightning's line ("Please increase the `limit_val_batches` argument") names an option that changes
+    nothing then: ``overfit_batches`` sets the limits of both the training and the validation batches.
+    """
+    found = re.fullmatch(r"You requested to check (\S+) of the `(train|val)_dataloader` but \S+ \* (\d+) < 1\..*", text)
+    if not found or type(overfit) is not float or not overfit > 0:
+        return text
+    value, loader, batches = found.groups()
+    split = "training" if loader == "train" else "validation"
+    return (f"--trainer.overfit_batches={value} is less than one batch: {value} of the {split} split's {batches} "
+            f"batch{'' if batches == '1' else 'es'} (it overrides --trainer.limit_{loader}_batches); give a number of "
+            "batches instead: --trainer.overfit_batches 1 (or more)")
+
+
 def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     """Run the blobclf command line; user errors end in one line on stderr and exit status 2.
 
@@ -1473,7 +1494,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {printable(one_line(str(error)))}\n")
+        sys.stderr.write(f"blobclf: error: {printable(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
         sys.exit(2)
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder

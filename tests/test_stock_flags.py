@@ -241,3 +241,22 @@ def test_a_runs_config_yaml_keeps_a_limit_of_1_one_batch(cli, tmp_path):
     assert full.returncode == 0, full.output
     assert "was configured so 1 batch will be used" not in full.output
     assert "limit_val_batches: 1.0\n" in (tmp_path / "lightning_logs" / "version_2" / "config.yaml").read_text()
+
+
+@pytest.mark.parametrize(("steps", "line"), [
+    ("1", "--trainer.overfit_batches=0.1 is less than one batch: 0.1 of the validation split's 1 batch (it overrides "
+          "--trainer.limit_val_batches); give a number of batches instead: --trainer.overfit_batches 1 (or more)"),
+    ("16", "--trainer.overfit_batches=0.1 is less than one batch: 0.1 of the training split's 2 batches (it overrides "
+           "--trainer.limit_train_batches); give a number of batches instead: --trainer.overfit_batches 1 (or more)"),
+], ids=["validation", "training"])
+def test_an_overfit_fraction_under_one_batch_names_overfit_batches_and_writes_nothing(cli, steps, line):
+    # was Lightning's 'Please increase the `limit_val_batches` argument', which overfit_batches overrides,
+    # after the run's folders were made (left behind)
+    result = cli("fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution",
+                 steps, *NO_EXPORTS)
+    assert one_error(result) == line
+    assert list(cli.cwd.iterdir()) == []
+    # the fix given works: one batch of each split
+    fixed = cli("fit", "--trainer.max_epochs", "1", "--trainer.overfit_batches", "1", "--data.batch_size", "32",
+                "--model.steps_per_execution", steps, *NO_EXPORTS)
+    assert fixed.returncode == 0, fixed.output
