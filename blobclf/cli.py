@@ -15,7 +15,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
+from typing import Any, ClassVar, NoReturn, Optional, Union, get_type_hints
 
 import lightning as L
 import yaml
@@ -41,7 +41,7 @@ from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
-from blobclf.helptext import TRAINER_HELP, with_plain_help
+from blobclf.helptext import SEED_HELP, TRAINER_HELP, with_plain_help
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.monitors import check_monitors
@@ -830,6 +830,12 @@ class BlobCLI(LightningCLI):
         parser = super().init_parser(**kwargs)
         parser.add_argument("--version", action="version", version=f"blobclf {__version__}")
         return parser
+
+    def add_default_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        """LightningCLI's ``--seed_everything``, with blobclf's help (Lightning's ran two sentences together:
+        "before classes instantiation.Set to True")."""
+        parser.add_argument("--seed_everything", type=Union[bool, int], default=self.seed_everything_default,
+                            help=SEED_HELP)
 
     claimed: tuple[str, int | str, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
