@@ -280,6 +280,12 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_imbalanced.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.test_path", "t_same.csv"],
+        ["fit", "--trainer.max_epochs", "ten"],
+        ["fit", "--seed_everything", "abc"],
+        ["fit", "--threads", "0"],
+        ["fit", "--model.cuda_graphs", "maybe"],
+        ["fit", "--data.batch_size", "abc"],
+        ["fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution", "1"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 
