@@ -15,9 +15,10 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
+from typing import Any, ClassVar, NoReturn, Optional, Union, get_type_hints
 
 import lightning as L
+import yaml
 import torch
 from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.fabric.utilities.exceptions import MisconfigurationException
@@ -40,7 +41,7 @@ from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
-from blobclf.helptext import TRAINER_HELP, with_plain_help
+from blobclf.helptext import SEED_HELP, TRAINER_HELP, with_plain_help
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.monitors import check_monitors
@@ -212,6 +213,49 @@ def unknown_class_option(group: str, option: str, class_path: str) -> str | None
     return f"--{group}.{option} is not an option of {short}; {fix}"
 
 
+WANTED = {
+    "int": "an integer", "float": "a number", "bool": "true or false", "str": "a text",
+    "PositiveInt": "an integer > 0", "NonNegativeInt": "an integer >= 0", "AtLeastTwoInt": "an integer >= 2",
+    "PositiveFloat": "a number > 0", "NonNegativeFloat": "a number >= 0",
+    "OpenUnitInterval": "a number between 0 and 1 (neither 0 nor 1)",
+}
+"""What a value of each type must be, in the words of blobclf's errors."""
+
+
+def wanted(kinds: list[str]) -> str | None:
+    """What a value of one of ``kinds`` (type names) must be: ``true, false or an integer``; ``None`` if a
+    type has no words in :data:`WANTED`."""
+    if not kinds or any(kind not in WANTED for kind in kinds):
+        return None
+    words = [WANTED[kind].replace(" or ", ", ") if len(kinds) > 1 else WANTED[kind] for kind in kinds]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def typed_value_error(text: str) -> str | None:
+    """An option's value that is not of its type, in blobclf's words: the option, the value and what to give
+    (jsonargparse's ``Parser key "trainer.max_epochs": ten is invalid: Expected a <class 'int'> (or null)``
+    is ``--trainer.max_epochs='ten' is invalid: give an integer, or null``); ``None`` for another error."""
+    union = re.fullmatch(r'Parser key "([\w.]+)": (.+?) is invalid: (?:Expected a ((?:<class \'\w+\'>(?: or a )?)+)'
+                         r'|Not of type (\w+): .*?)( \(or null\))?', text)
+    single = re.fullmatch(r'Parser key "([\w.]+)": Expected a <class \'(\w+)\'>\. Got value: (.*)', text)
+    if union:
+        key, value, classes, kind, nullable = union.groups()
+        kinds = re.findall(r"<class '(\w+)'>", classes) if classes else [kind]
+    elif single:
+        key, kind, value = single.groups()
+        kinds, nullable = [kind], None
+    else:
+        return None
+    words = wanted(kinds)
+    if words is None:
+        return None
+    try:
+        float(value)
+    except ValueError:
+        value = repr(value)
+    return f"--{key}={value} is invalid: give {words}{', or null' if nullable else ''}"
+
+
 def one_line(message: str) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
@@ -230,6 +274,9 @@ def one_line(message: str) -> str:
         kind = f" (expected {expected.group(1)})" if expected else ""
         reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
+        literal = re.search(r"Not of type (\w+): (?:invalid literal for|could not convert)", whole)
+        if literal and not reason and literal.group(1) in WANTED:
+            kind = f": not {literal.group(1)}; give {WANTED[literal.group(1)]}"
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
     if nested and group and cls and group.group(1) != "data":
         text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
@@ -350,7 +397,9 @@ class BlobArgumentParser(LightningArgumentParser):
             cfg[f"{inner}trainer.max_epochs"] = self.default_epochs
         if "skip_none" in kwargs:  # LightningCLI 2.6's name for it (deprecated by jsonargparse 4.49)
             kwargs["skip_unset"] = kwargs.pop("skip_none")
-        return super().dump(cfg, *args, **kwargs)
+        text = super().dump(cfg, *args, **kwargs)
+        trainer = cfg.get(f"{inner}trainer") if isinstance(cfg, Namespace) else None
+        return _one_batch_written(text, trainer, "  " if inner else "")
 
     def add_class_arguments(self, class_type: Any, nested_key: str | None = None, *args: Any,
                             skip: set[str | int] | None = None, **kwargs: Any) -> list[str]:
@@ -405,6 +454,9 @@ class BlobArgumentParser(LightningArgumentParser):
         """The command line's error in blobclf's words where jsonargparse's are its own: an option's value
         that is not of its type (``Parser key "model.hidden_units": Not of type PositiveInt: invalid literal
         for int() with base 10: 'abc'``), no subcommand; a misspelt option with the option it misspells."""
+        typed = typed_value_error(text)
+        if typed:
+            return f"{typed} (see --help)"
         if re.fullmatch(r'expected "subcommand" to be one of \{[\w,]+\}, but it was not provided\.', text):
             return (f"give a subcommand: fit, validate, test or predict ('{self.prog} fit' trains the tutorial's "
                     f"model; '{self.prog} --help' says what each does)")
@@ -551,12 +603,52 @@ ONE_BATCH = ("limit_train_batches", "limit_val_batches", "limit_test_batches", "
 """Trainer options where the integer 1 (one batch) and the float 1.0 (the whole epoch) differ."""
 
 
+def _one_batch_written(text: str, trainer: Any, indent: str) -> str:
+    """A dumped configuration (YAML ``text``) with the :data:`ONE_BATCH` options that ``trainer`` holds as
+    the integer 1 written ``1``: jsonargparse writes them ``1.0``, and ``fit --config`` of a run's
+    ``config.yaml`` then used the whole split where the run used one batch."""
+    ones = [name for name in ONE_BATCH if hasattr(trainer, "get") and type(trainer.get(name)) is int
+            and trainer.get(name) == 1]
+    if not ones:
+        return text
+    lines, inside = text.split("\n"), False
+    for i, line in enumerate(lines):
+        if line == f"{indent}trainer:":
+            inside = True
+        elif inside and line and not line.startswith(f"{indent}  "):
+            inside = False
+        elif inside and line.removeprefix(f"{indent}  ").split(":")[0] in ones and line.endswith(": 1.0"):
+            lines[i] = line.removesuffix("1.0") + "1"
+    return "\n".join(lines)
+
+
+def _file_setting(given: str, name: str, within_trainer: bool, default: str | None) -> str | None:
+    """The Trainer option ``name`` as a ``--config`` (or ``--trainer``) file or text ``given`` sets it, written
+    out (``1`` for the integer, ``1.0`` for the float); ``default`` where it does not set it."""
+    try:
+        if os.path.isfile(given):
+            with open(given, encoding="utf-8") as handle:
+                given = handle.read()
+        settings = yaml.safe_load(given)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return default
+    if not isinstance(settings, dict):
+        return default
+    if not within_trainer:
+        # a subcommand's config, or the top-level one (its settings under the subcommand's name)
+        trainers = [settings.get("trainer")] + [v.get("trainer") for v in settings.values() if isinstance(v, dict)]
+        settings = next((t for t in trainers if isinstance(t, dict) and name in t), {})
+    value = settings.get(name, default) if isinstance(settings, dict) else default
+    return value if value is None or isinstance(value, str) else json.dumps(value)
+
+
 def _keep_one_batch(config: Any, words: list[str], recorded: dict[str, Any] | None = None) -> None:
     """Keep ``--trainer.limit_val_batches 1`` (and the like) the integer 1, one batch, as Lightning documents it.
 
     The Trainer types these options ``Union[float, int]``, so the parser reads ``1`` as ``1.0``, which
     Lightning takes as the whole epoch: the option silently did nothing. A ``1`` written on the command
-    line, or recorded as the integer by the run being resumed, stays the integer.
+    line, written as the integer in a ``--config`` file (a run's ``config.yaml``), or recorded as the integer
+    by the run being resumed, stays the integer.
     """
     trainer = config.get("trainer") if hasattr(config, "get") else None
     if trainer is None:
@@ -568,6 +660,10 @@ def _keep_one_batch(config: Any, words: list[str], recorded: dict[str, Any] | No
                 text = words[i + 1]
             elif word.startswith(option + "="):
                 text = word.split("=", 1)[1]
+            elif word in ("-c", "--config", "--trainer") and i + 1 < len(words) or word.startswith(("--config=",
+                                                                                                    "--trainer=")):
+                given = words[i + 1] if word in ("-c", "--config", "--trainer") else word.split("=", 1)[1]
+                text = _file_setting(given, name, within_trainer=word.startswith("--trainer"), default=text)
         if trainer.get(name) != 1:
             continue
         if text is not None and re.fullmatch(r"\s*\+?0*1\s*", text):
@@ -741,6 +837,12 @@ class BlobCLI(LightningCLI):
         parser = super().init_parser(**kwargs)
         parser.add_argument("--version", action="version", version=f"blobclf {__version__}")
         return parser
+
+    def add_default_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        """LightningCLI's ``--seed_everything``, with blobclf's help (Lightning's ran two sentences together:
+        "before classes instantiation.Set to True")."""
+        parser.add_argument("--seed_everything", type=Union[bool, int], default=self.seed_everything_default,
+                            help=SEED_HELP)
 
     claimed: tuple[str, int | str, bool] | None = None
     """The run folder that this command claimed for a new run: (checkpoint root, version,
@@ -918,6 +1020,9 @@ class BlobCLI(LightningCLI):
                 "number to train on, or drop the option to keep the run's own"
             )
 
+    overfit_batches: ClassVar[Any] = None
+    """The ``--trainer.overfit_batches`` of the command being run (see :func:`overfit_error`)."""
+
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         if config.trainer.get("enable_progress_bar") is False or _has_progress_bar(config.trainer.get("callbacks")):
@@ -927,6 +1032,7 @@ class BlobCLI(LightningCLI):
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
         # here, not when parsing: Lightning parses the config again after parse_arguments (a checkpoint's hparams)
         _keep_one_batch(config, getattr(self, "words", []), getattr(self, "recorded_settings", None))
+        BlobCLI.overfit_batches = config.trainer.get("overfit_batches")
         _enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
@@ -1339,6 +1445,23 @@ def _quiet_thread_errors(args: threading.ExceptHookArgs) -> None:
         threading.__excepthook__(args)
 
 
+def overfit_error(text: str, overfit: Any) -> str:
+    """Lightning's refusal of a fraction of a split that is less than one batch, said of ``--trainer.overfit_batches``
+    where that option's fraction ``overfit`` set the limit.
+
+    Lightning's line ("Please increase the `limit_val_batches` argument") names an option that changes
+    nothing then: ``overfit_batches`` sets the limits of both the training and the validation batches.
+    """
+    found = re.fullmatch(r"You requested to check (\S+) of the `(train|val)_dataloader` but \S+ \* (\d+) < 1\..*", text)
+    if not found or type(overfit) is not float or not overfit > 0:
+        return text
+    value, loader, batches = found.groups()
+    split = "training" if loader == "train" else "validation"
+    return (f"--trainer.overfit_batches={value} is less than one batch: {value} of the {split} split's {batches} "
+            f"batch{'' if batches == '1' else 'es'} (it overrides --trainer.limit_{loader}_batches); give a number of "
+            "batches instead: --trainer.overfit_batches 1 (or more)")
+
+
 def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     """Run the blobclf command line; user errors end in one line on stderr and exit status 2.
 
@@ -1386,7 +1509,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {printable(one_line(str(error)))}\n")
+        sys.stderr.write(f"blobclf: error: {printable(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
         sys.exit(2)
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder

@@ -91,3 +91,12 @@ TRAINER_HELP = {
 }
 """blobclf's help for the Trainer options whose Lightning text says what blobclf does not do (max_epochs:
 "defaults to max_epochs = 1000"; num_sanity_val_steps: "Default: 2"; deterministic: "defaults to False")."""
+
+
+SEED_HELP = (
+    "The seed of every random number generator, set before anything is built: an integer from 0 to 4294967295 "
+    "(a run repeated gives the same numbers); true: the PL_GLOBAL_SEED environment variable's seed, else 0 "
+    "(not a random one), recorded in the run's config.yaml; false: no seeding.")
+"""blobclf's help for ``--seed_everything`` (LightningCLI's ran two sentences together: "before classes
+instantiation.Set to True to use a random seed.", where Lightning's seed_everything without a seed
+takes PL_GLOBAL_SEED, else 0)."""

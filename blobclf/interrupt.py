@@ -14,6 +14,7 @@ from types import FrameType
 from typing import Any
 
 import lightning as L
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
@@ -152,9 +153,10 @@ class GracefulStop(Callback):
     def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
         self._restore()
         # not trainer.ckpt_path: a resume's is unset until Lightning restores it, after the data's setup
-        # a signal or a refusal (a user error found in the data's setup) before training: nothing to keep
-        if (isinstance(exception, (Stopped, UserError)) and not self.started and self.new_run is not None
-                and trainer.is_global_zero):
+        # a signal or a refusal (a user error found in the data's setup, Lightning's refusal of a batch limit) before
+        # training: nothing to keep
+        refused = isinstance(exception, (Stopped, UserError, MisconfigurationException))
+        if refused and not self.started and self.new_run is not None and trainer.is_global_zero:
             self.unstarted = self.new_run
 
     def remove_unstarted(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from typing import Any
 
 import lightning as L
@@ -22,6 +23,9 @@ from blobclf.types import NameList, PositiveInt
 
 STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
+OTHER_MODULE_FIX = ("blobclf evaluates only the models 'blobclf fit' trains: pass a .ckpt of a blobclf run ('last' or "
+                    "'best' for the newest one); test a LightningModule of your own with your own script's Trainer")
+"""What to do with a checkpoint of another LightningModule (a user's own), which blobclf cannot load."""
 TRAINING_STATE = {"epoch": int, "global_step": int, "loops": dict, "callbacks": dict, "optimizer_states": list,
                   "lr_schedulers": list}
 """What Lightning's checkpoint holds beside the model, by type: an edited value would end a resume in a traceback."""
@@ -319,7 +323,8 @@ class BlobClassifier(L.LightningModule):
         hparams = checkpoint.get("hyper_parameters")
         state = checkpoint.get("state_dict")
         if not isinstance(hparams, dict) or not isinstance(state, dict):
-            raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit': it has no model hyperparameters")
+            raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit': it has no model hyperparameters; "
+                            f"{OTHER_MODULE_FIX}")
         for key, kind in TRAINING_STATE.items():
             if key in checkpoint and not (isinstance(checkpoint[key], kind) and not isinstance(checkpoint[key], bool)):
                 raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its {key!r} is "
@@ -329,7 +334,9 @@ class BlobClassifier(L.LightningModule):
             with torch.device("meta"):  # shapes only: settings edited to 10**9 units allocate nothing
                 system = cls(**settings)
         except (TypeError, ValueError) as error:
-            raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): {error}") from None
+            # an argument BlobClassifier does not take: the hyperparameters of another LightningModule
+            fix = f"; {OTHER_MODULE_FIX}" if re.search(r"unexpected keyword argument|missing \d+ required", str(error)) else ""
+            raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): {error}{fix}") from None
         expected = {k: tuple(v.shape) for k, v in system.state_dict().items()}
         found = {k: tuple(v.shape) if isinstance(v, Tensor) else None for k, v in state.items()}
         if found != expected:

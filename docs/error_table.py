@@ -296,6 +296,12 @@ def main() -> None:
          "--data.exclude", "[q]"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.exclude", "[b]", "--data.features", "[a]"],
+        ["fit", "--trainer.max_epochs", "ten"],
+        ["fit", "--seed_everything", "abc"],
+        ["fit", "--threads", "0"],
+        ["fit", "--model.cuda_graphs", "maybe"],
+        ["fit", "--data.batch_size", "abc"],
+        ["fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution", "1"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

@@ -131,3 +131,14 @@ def test_the_blob_options_say_what_they_do(cli):
             "found by name, in any order) and optionally a label column; other columns are copied to the output, and "
             "no blobs are drawn. null predicts the test split.") in text
     assert "None" not in text
+
+
+def test_the_seed_option_says_what_it_does_in_blobclfs_words(cli):
+    # Lightning's text ran two sentences together ("with this value before classes instantiation.Set to True"), and
+    # promised a random seed where Lightning 2.6 seeds 0
+    text = " ".join(cli("fit", "--help").stdout.split())
+    assert "instantiation.Set" not in text
+    assert ("--seed_everything SEED_EVERYTHING The seed of every random number generator, set before anything is "
+            "built: an integer from 0 to 4294967295 (a run repeated gives the same numbers); true: the PL_GLOBAL_SEED "
+            "environment variable's seed, else 0 (not a random one), recorded in the run's config.yaml; false: no "
+            "seeding. (type: Union[bool, int], default: 42)") in text

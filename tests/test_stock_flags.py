@@ -277,3 +277,44 @@ def test_a_resume_validates_with_the_runs_own_eval_batch_size(cli, tmp_path):
     other = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--data.eval_batch_size", "40", *NO_EXPORTS)
     assert other.returncode == 0, other.output
     assert "conflicts" not in other.output
+
+
+def test_a_runs_config_yaml_keeps_a_limit_of_1_one_batch(cli, tmp_path):
+    # jsonargparse wrote the integer 1 as 1.0, and fit --config of the run's config.yaml read it so: the
+    # repeated run validated on the whole split where the run had validated on one batch
+    small = ("--data.eval_batch_size", "20")
+    first = cli("fit", "--trainer.max_epochs", "1", *small, "--trainer.limit_val_batches", "1", *NO_EXPORTS)
+    assert first.returncode == 0, first.output
+    config = tmp_path / "lightning_logs" / "version_0" / "config.yaml"
+    assert "\n  limit_val_batches: 1\n" in config.read_text()
+    again = cli("fit", "--config", str(config), "--trainer.logger.init_args.version", "1")
+    assert again.returncode == 0, again.output
+    assert "`Trainer(limit_val_batches=1)` was configured so 1 batch will be used." in again.output
+    assert "Epoch: 0 | Train Loss: 1.16741, Train Acc: 0.41 | Test Loss: 1.05073, Test Acc: 0.50" in again.stdout
+    assert "\n  limit_val_batches: 1\n" in (tmp_path / "lightning_logs" / "version_1" / "config.yaml").read_text()
+    # a 1.0 written in a config file stays the whole split
+    whole = tmp_path / "whole.yaml"
+    whole.write_text(config.read_text().replace("limit_val_batches: 1\n", "limit_val_batches: 1.0\n"))
+    full = cli("fit", "--config", str(whole), "--trainer.logger.init_args.version", "2")
+    assert full.returncode == 0, full.output
+    assert "was configured so 1 batch will be used" not in full.output
+    assert "limit_val_batches: 1.0\n" in (tmp_path / "lightning_logs" / "version_2" / "config.yaml").read_text()
+
+
+@pytest.mark.parametrize(("steps", "line"), [
+    ("1", "--trainer.overfit_batches=0.1 is less than one batch: 0.1 of the validation split's 1 batch (it overrides "
+          "--trainer.limit_val_batches); give a number of batches instead: --trainer.overfit_batches 1 (or more)"),
+    ("16", "--trainer.overfit_batches=0.1 is less than one batch: 0.1 of the training split's 2 batches (it overrides "
+           "--trainer.limit_train_batches); give a number of batches instead: --trainer.overfit_batches 1 (or more)"),
+], ids=["validation", "training"])
+def test_an_overfit_fraction_under_one_batch_names_overfit_batches_and_writes_nothing(cli, steps, line):
+    # was Lightning's 'Please increase the `limit_val_batches` argument', which overfit_batches overrides,
+    # after the run's folders were made (left behind)
+    result = cli("fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution",
+                 steps, *NO_EXPORTS)
+    assert one_error(result) == line
+    assert list(cli.cwd.iterdir()) == []
+    # the fix given works: one batch of each split
+    fixed = cli("fit", "--trainer.max_epochs", "1", "--trainer.overfit_batches", "1", "--data.batch_size", "32",
+                "--model.steps_per_execution", steps, *NO_EXPORTS)
+    assert fixed.returncode == 0, fixed.output
