@@ -577,8 +577,7 @@ def _check_seed(config: Any) -> None:
     """Refuse a seed that Lightning's ``seed_everything`` cannot take (it would end in a traceback)."""
     seed = config.get("seed_everything")
     if isinstance(seed, int) and not isinstance(seed, bool) and not 0 <= seed <= MAX_SEED:
-        raise UserError(f"--seed_everything={seed} is out of range: use a number from 0 to {MAX_SEED}, "
-                        "or true for a random seed")
+        raise UserError(f"--seed_everything={seed} is out of range: use a number from 0 to {MAX_SEED}")
 
 
 def _missing_package(error: BaseException) -> str | None:
