@@ -76,6 +76,7 @@ from blobclf.tablecli import (
     preselect_data_class,
     read_predict_file,
     same_setting,
+    same_selection,
     same_table,
     switch_data_class,
     table_rows_bound,
@@ -976,6 +977,8 @@ class BlobCLI(LightningCLI):
                 continue
             if same_table(key, ours, checkpoint, path):
                 continue  # the run's training table, moved: the same bytes elsewhere
+            if same_selection(key, given, known):
+                continue  # null or an exclude list (as the run's config.yaml holds them): the same columns
             option, ours, theirs = _difference(key.replace(".init_args.", "."), ours, theirs)
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
                    if subcommand == "fit" else "drop the option (the checkpoint's value is used)")

@@ -18,7 +18,7 @@ from blobclf.errors import UserError
 from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
-from blobclf.table import count_lines
+from blobclf.table import count_lines, read_header
 from blobclf.tabledata import TableDataModule, check_table_unchanged, file_sha256
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
@@ -183,6 +183,39 @@ def _option(words: list[str], name: str) -> str | None:
         elif word.startswith(name + "="):
             value = word.split("=", 1)[1]
     return value
+
+
+def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
+    """Whether ``--data.features`` / ``--data.exclude`` (or ``--data.classes``) as given select the features
+    (classes) the checkpoint records.
+
+    A table run records the feature columns it found (``features``, ``exclude`` null); its own
+    ``config.yaml`` holds what the user typed: ``features: null`` (every column but the target) or an
+    ``exclude`` list. Those select the same columns of the same table, so ``test --config`` of the
+    run's config is not a conflict; nor is ``classes: null`` (the classes found, which it records). ``given`` is the command's config; ``recorded`` the checkpoint's settings.
+    """
+    name = key.replace(".init_args.", ".")
+    if name == "data.classes":
+        # null: the classes found in the table, which the checkpoint records (its table is checked to be the same)
+        data = given.get("data")
+        settings = data.get("init_args") if data is not None and hasattr(data, "get") else None
+        return settings is not None and settings.get("classes") is None and isinstance(
+            recorded.get("data.init_args.classes"), (list, tuple))
+    if name not in ("data.features", "data.exclude"):
+        return False
+    features = recorded.get("data.init_args.features")
+    if not isinstance(features, (list, tuple)) or recorded.get("data.init_args.exclude") is not None:
+        return False
+    data = given.get("data")
+    settings = data.get("init_args") if data is not None and hasattr(data, "get") else None
+    if settings is None or settings.get("features") is not None:
+        return False  # a list given is compared as it is
+    try:
+        header = read_header(settings.get("path"), settings.get("delimiter"), settings.get("decimal") or ".")
+    except (OSError, UserError, TypeError):
+        return False
+    exclude = list(settings.get("exclude") or [])
+    return [c for c in header.columns if c != settings.get("target") and c not in exclude] == list(features)
 
 
 def same_setting(key: str, given: Any, stored: Any) -> bool:

@@ -199,3 +199,23 @@ def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it
     ]:
         assert one_error(cli(*fit, *extra)) == message
     assert not (cli.cwd / "checkpoints" / "version_3").exists()
+
+
+@pytest.mark.parametrize("selection", [(), ("--data.exclude", "[sepal_width]")], ids=["all-columns", "exclude"])
+def test_the_runs_own_config_yaml_evaluates_and_resumes_its_checkpoint(cli, selection):
+    # the checkpoint records the features and classes the run found; its config.yaml what was typed
+    # (features: null, an exclude list, classes: null): 'test --config config.yaml' was refused as
+    # 'data.features=None ... conflicts with the checkpoint'
+    write_dataset("iris", cli.cwd)
+    assert cli(*FIT, "--data.path", "iris.csv", "--trainer.max_epochs", "3", *selection).returncode == 0
+    config, last = "lightning_logs/version_0/config.yaml", "checkpoints/version_0/last.ckpt"
+    alone = cli("test", "--ckpt_path", last)
+    assert alone.returncode == 0, alone.output
+    alone_report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text())
+    with_config = cli("test", "--config", config, "--ckpt_path", last)
+    assert with_config.returncode == 0, with_config.output
+    assert json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text()) == alone_report
+    resumed = cli("fit", "--config", config, "--ckpt_path", last, "--trainer.max_epochs", "4")
+    assert resumed.returncode == 0, resumed.output
+    # another selection is still a conflict
+    assert "conflicts with the checkpoint" in one_error(cli("test", "--ckpt_path", last, "--data.exclude", "[petal_width]"))
