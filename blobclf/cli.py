@@ -978,7 +978,11 @@ class BlobCLI(LightningCLI):
             if same_table(key, ours, checkpoint, path):
                 continue  # the run's training table, moved: the same bytes elsewhere
             if same_selection(key, given, known):
-                continue  # null or an exclude list (as the run's config.yaml holds them): the same columns
+                # null or an exclude list (as the run's config.yaml holds them): the same columns and classes,
+                # taken as the checkpoint records them, as when the options are not given
+                for name in (("classes",) if key.endswith("classes") else ("features", "exclude")):
+                    given[f"data.init_args.{name}"] = known.get(f"data.init_args.{name}")
+                continue
             option, ours, theirs = _difference(key.replace(".init_args.", "."), ours, theirs)
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
                    if subcommand == "fit" else "drop the option (the checkpoint's value is used)")

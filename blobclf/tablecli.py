@@ -192,23 +192,23 @@ def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
     A table run records the feature columns it found (``features``, ``exclude`` null); its own
     ``config.yaml`` holds what the user typed: ``features: null`` (every column but the target) or an
     ``exclude`` list. Those select the same columns of the same table, so ``test --config`` of the
-    run's config is not a conflict; nor is ``classes: null`` (the classes found, which it records). ``given`` is the command's config; ``recorded`` the checkpoint's settings.
+    run's config is not a conflict; nor is ``classes: null`` (the classes found, which it records).
+    ``given`` is the command's config; ``recorded`` the checkpoint's settings.
     """
     name = key.replace(".init_args.", ".")
+    data = given.get("data")
+    settings = data.get("init_args") if data is not None and hasattr(data, "get") else None
+    if settings is None:
+        return False
     if name == "data.classes":
-        # null: the classes found in the table, which the checkpoint records (its table is checked to be the same)
-        data = given.get("data")
-        settings = data.get("init_args") if data is not None and hasattr(data, "get") else None
-        return settings is not None and settings.get("classes") is None and isinstance(
-            recorded.get("data.init_args.classes"), (list, tuple))
+        # null: the classes found in the run's table (checked to be the same bytes), which the checkpoint records
+        return settings.get("classes") is None and isinstance(recorded.get("data.init_args.classes"), (list, tuple))
     if name not in ("data.features", "data.exclude"):
         return False
     features = recorded.get("data.init_args.features")
     if not isinstance(features, (list, tuple)) or recorded.get("data.init_args.exclude") is not None:
         return False
-    data = given.get("data")
-    settings = data.get("init_args") if data is not None and hasattr(data, "get") else None
-    if settings is None or settings.get("features") is not None:
+    if settings.get("features") is not None:
         return False  # a list given is compared as it is
     try:
         header = read_header(settings.get("path"), settings.get("delimiter"), settings.get("decimal") or ".")

@@ -215,6 +215,16 @@ def test_the_runs_own_config_yaml_evaluates_and_resumes_its_checkpoint(cli, sele
     with_config = cli("test", "--config", config, "--ckpt_path", last)
     assert with_config.returncode == 0, with_config.output
     assert json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text()) == alone_report
+    # a separate test table without some classes is read with the model's classes, as without the config
+    header, *rows = list(csv.reader((cli.cwd / "iris.csv").open()))
+    with (cli.cwd / "virginica.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, *(row for row in rows if row[-1] == "virginica")])
+    reports = []
+    for extra in ((), ("--config", config)):
+        assert cli("test", *extra, "--ckpt_path", last, "--data.test_path", "virginica.csv").returncode == 0
+        report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last-virginica.json").read_text())
+        reports.append(report)
+    assert reports[0] == reports[1] and reports[0]["n_samples"] == 50
     resumed = cli("fit", "--config", config, "--ckpt_path", last, "--trainer.max_epochs", "4")
     assert resumed.returncode == 0, resumed.output
     # another selection is still a conflict
