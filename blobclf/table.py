@@ -113,7 +113,7 @@ class Header:
     columns: list[str]
     delimiter: str
     line: int
-    """Line number of the header row (rows follow it)."""
+    """Line number of the header row, its last line if a quoted name holds a line break (rows follow it)."""
     stated: bool = False
     """The delimiter is the one a first line ``sep=X`` states."""
     decimal: str = "."
@@ -182,10 +182,12 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None, deci
             skipped = line
             line, raw = _first_nonblank_line(name, handle)
             line = line + skipped if line is not None else None
+        if line is not None:
+            check_line_breaks(name, line, raw)
+            line, raw = _whole_record(name, handle, line, raw, delimiter or DELIMITERS)
         following = handle.read(SNIFF_BYTES)
     if line is None:
         raise UserError(f"{name}: the file is empty; expected a header row naming the columns, then one row per sample")
-    check_line_breaks(name, line, raw)
     text = _utf8(name, line, raw, whole=True).rstrip("\r\n")
     if delimiter is None:
         cut = len(following) == SNIFF_BYTES
@@ -314,6 +316,42 @@ def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:
         if raw.strip():
             return number, raw
     return None, b""
+
+
+def _open_quote(record: bytes, delimiters: str) -> bool:
+    """Whether ``record`` ends inside a quoted cell, as the :mod:`csv` module reads it: a ``"`` opens one at the
+    start of a cell (after any of ``delimiters``), ``""`` inside it is a quote, a lone ``"`` closes it."""
+    starts = {ord(d) for d in delimiters} | {ord("\n")}
+    quoted, i = False, record.find(b'"')
+    while i != -1:
+        if quoted and record[i + 1 : i + 2] == b'"':
+            i += 1  # an escaped quote
+        elif quoted:
+            quoted = False
+        elif i == 0 or record[i - 1] in starts:
+            quoted = True
+        i = record.find(b'"', i + 1)
+    return quoted
+
+
+def _whole_record(name: str, handle: Any, line: int, raw: bytes, delimiters: str) -> tuple[int, bytes]:
+    """The header row that starts with ``raw`` (on ``line``): with the lines that follow it while a quoted name
+    holds a line break (a cell of two lines in Excel, ``"Weight<Alt+Enter>(kg)"``), and the number of its last
+    line, after which the rows start."""
+    first = line
+    while _open_quote(raw, delimiters):
+        more = handle.readline(HEADER_BYTES + 1)
+        if not more:
+            raise UserError(
+                f"{name}:{first}: a quoted column name opens on this line and is not closed (the header runs on to "
+                f"the end of the file, line {line}); close the quote"
+            )
+        raw, line = raw + more, line + 1
+        if len(raw) > HEADER_BYTES:
+            raise UserError(
+                f"{name}:{line}: the header line is longer than {HEADER_BYTES >> 20} MiB; is this a CSV file?"
+            )
+    return line, raw
 
 
 def _utf8(name: str, line: int, data: bytes, whole: bool) -> str:

@@ -843,3 +843,31 @@ def test_a_class_written_another_way_in_a_test_or_prediction_input_is_named(tmp_
                f"{known!r} written another way: write the classes as the training table does")
     assert refused(read_table, "t.csv", "kind", classes=classes) == message
     assert refused(read_points, "t.csv", ["a", "b"], classes, "kind") == message
+
+
+def test_a_header_name_holding_a_line_break_is_one_name_in_training_and_prediction(tmp_path, monkeypatch):
+    """Excel writes a header cell of two lines (Alt+Enter: ``Weight`` / ``(kg)``) quoted, with the line break inside:
+    only the header's first line was read, so the table was refused for a target it has ('no target column 'kind';
+    the columns are: Weight') or for a row it misread ('feature column 'Weight' holds ...')."""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{i}.5,{i % 3},{'xy'[i % 2]}\r\n" for i in range(6))
+    plain = read_table(write(tmp_path / "plain.csv", "Weight (kg),b,kind\r\n" + rows), "kind")
+    table = read_table(write(tmp_path / "t.csv", '"Weight\n(kg)",b,kind\r\n' + rows), "kind")
+    assert table.feature_names == ["Weight\n(kg)", "b"] and table.classes == plain.classes
+    assert (table.features == plain.features).all() and (table.labels == plain.labels).all()
+    write(tmp_path / "last.csv", 'b;"Weight\n(kg)";"class\n""name"""\n' + rows.replace(",", ";"))
+    last = read_table("last.csv", 'class\n"name"')
+    assert last.feature_names == ["b", "Weight\n(kg)"] and last.features.tolist() == plain.features.tolist()
+    write(tmp_path / "p.csv", 'b,"Weight\n(kg)"\n1,2.5\n0,3.5\n')
+    points = read_points("p.csv", ["Weight\n(kg)", "b"], plain.classes, "kind")
+    assert points.features.numpy().tolist() == [[2.5, 1.0], [3.5, 0.0]]
+    # rows are numbered as in the file: the header takes lines 1 and 2
+    write(tmp_path / "bad.csv", '"Weight\n(kg)",b,kind\n1,q,x\n')
+    assert refused(read_table, "bad.csv", "kind").startswith("bad.csv:3: feature column 'b' holds 'q', not a number")
+    # a quote inside an unquoted name opens nothing; one never closed is refused as before
+    assert read_header(write(tmp_path / "inch.csv", 'height"in,b,kind\n1,2,x\n')).columns == ['height"in', "b", "kind"]
+    write(tmp_path / "open.csv", '"Weight,b,kind\n1,2,x\n')
+    assert refused(read_table, "open.csv", "kind") == (
+        "open.csv:1: a quoted column name opens on this line and is not closed (the header runs on to the end of the "
+        "file, line 2); close the quote"
+    )
