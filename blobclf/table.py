@@ -804,8 +804,8 @@ def check_float32_precision(header: Header, table: Table) -> None:
     large numbers that differ only in their last digits become one value, and the model trains on
     a constant column without a word. A column is looked at again, in float64 (numpy's reader,
     that column alone), only when float32 holds fewer than :data:`FLOAT32_STEPS` values across its
-    range; it is refused when the file's values are more (and differ by more than float64's
-    rounding noise, as ``0.1`` and ``0.30000000000000004 - 0.2`` do).
+    range; it is refused when the file's values are more (and are whole numbers, or differ by more
+    than float64's rounding noise, as ``0.1`` and ``0.30000000000000004 - 0.2`` do).
 
     Raises:
         UserError: naming the column, its values and an offset to subtract.
@@ -827,15 +827,20 @@ def check_float32_precision(header: Header, table: Table) -> None:
         exact = _load(_nonblank_rows(header), header, 0, converters, positions, np.float64)
     for j, values in zip(suspects, exact.T, strict=True):
         low64, high64 = float(values.min()), float(values.max())
-        if high64 - low64 <= 1e-10 * max(abs(low64), abs(high64)):
+        whole = bool((values == np.round(values)).all())  # whole numbers (ids, nanoseconds) differ for real
+        if high64 - low64 <= 1e-10 * max(abs(low64), abs(high64)) and not whole:
             continue  # float64 rounding noise, not values
         kept, written = len(np.unique(x[:, j])), len(np.unique(values))
         if written > kept:
             offset = math.floor(low64) if abs(low64) >= 1 else low64
+
+            def shown(value: float, whole: bool = whole) -> str:  # whole numbers in full, not 1.23456789012346e+17
+                return str(int(value)) if whole and abs(value) < 2.0**63 else f"{value:.15g}"
+
             raise UserError(
-                f"{header.path}: feature column {table.feature_names[j]!r} holds values from {low64:.15g} to "
-                f"{high64:.15g} that float32, the type of the model's inputs, cannot tell apart ({written} distinct "
-                f"values in the file, {kept} as float32); subtract an offset (such as {offset:.15g}) from the column "
+                f"{header.path}: feature column {table.feature_names[j]!r} holds values from {shown(low64)} to "
+                f"{shown(high64)} that float32, the type of the model's inputs, cannot tell apart ({written} distinct "
+                f"values in the file, {kept} as float32); subtract an offset (such as {shown(offset)}) from the column "
                 "so that its values are small, and the same from the rows you predict"
             )
 

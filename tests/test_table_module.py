@@ -188,6 +188,16 @@ def test_a_feature_that_float32_cannot_tell_apart_is_refused_with_an_offset(tmp_
                   for i in range(90))
     write(tmp_path / "d.csv", "a,t,kind,c\n" + day)
     TableDataModule("d.csv", "kind").setup("fit")
+    # whole numbers of 18 digits (nanosecond times, ids under another name) differing in their last digits: one float32
+    # value, and within 1e-10 of each other, as float64 noise is, so they were trained on as a constant column
+    write(tmp_path / "n.csv", "a,t,kind\n" + "".join(f"{i % 7},{123456789012345678 + i * 1000},{'xyz'[i % 3]}\n"
+                                                     for i in range(90)))
+    assert refused(TableDataModule("n.csv", "kind").setup, "fit") == (
+        "n.csv: feature column 't' holds values from 123456789012345680 to 123456789012434672 that float32, the type "
+        "of the model's inputs, cannot tell apart (90 distinct values in the file, 1 as float32); subtract an offset "
+        "(such as 123456789012345680) from the column so that its values are small, and the same from the rows you "
+        "predict"
+    )
 
 
 @pytest.mark.parametrize(
