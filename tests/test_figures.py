@@ -246,6 +246,23 @@ def test_decision_boundary_refuses_bad_predictions(predict, message):
         decision_boundary(predict, make_splits(), NUM_CLASSES, resolution=10)
 
 
+def test_many_classes_are_drawn_one_collection_per_split_each_point_in_its_class_colour():
+    """A table of 1,000 classes spent 100 s of its run's figures on one matplotlib collection per class and split
+    (4,000 scatter calls for its two figures): beyond 20 classes a split is one collection of per-point colours."""
+    rng = np.random.default_rng(0)
+    y = np.arange(600) % 300
+    x = rng.normal(size=(600, 2)).astype(np.float32)
+    fig = data_scatter({"train": (x[:500], y[:500]), "test": (x[500:], y[500:])}, num_classes=300)
+    drawn = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    assert [c.get_gid() for c in drawn] == ["train/classes", "test/classes"]
+    palette = np.array([to_rgba(color)[:3] for color in class_colors(300)])
+    assert np.allclose(drawn[0].get_facecolors()[:, :3], palette[y[:500]])
+    assert np.allclose(drawn[1].get_facecolors()[:, :3], palette[y[500:]])
+    assert np.array_equal(drawn[1].get_offsets(), x[500:])
+    boundary = decision_boundary(lambda p: np.zeros(len(p), dtype=np.int64), {"train": (x, y)}, 300, resolution=10)
+    assert [c.get_gid() for c in boundary.axes[0].collections if c.get_gid()] == ["train/classes"]
+
+
 def test_an_aliased_split_is_drawn_once():
     splits = make_splits()
     splits["val"] = splits["test"]  # as BlobDataModule does without val_size
