@@ -17,6 +17,7 @@ from blobclf.table import (
     FLOAT32_MAX,
     Header,
     cell_fix,
+    comment_line,
     header_hint,
     is_missing,
     nfc,
@@ -111,13 +112,21 @@ def read_points(
     width = len(columns)
     for line, row in rows(header):
         if len(row) != width:
-            raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
+            raise comment_line(name, line, row, width) or UserError(
+                f"{name}:{line}: {len(row)} columns, expected {width} as in the header"
+            )
         if not any(cell.strip() for cell in row):
             raise UserError(
                 f"{name}:{line}: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"
             )
         for feature, i in zip(feature_names, wanted, strict=True):
-            values.append(_number(row[i], header, line, feature))
+            try:
+                values.append(_number(row[i], header, line, feature))
+            except UserError:
+                comment = comment_line(name, line, row, width) if i == 0 else None
+                if comment is None:
+                    raise
+                raise comment from None
         if label_at is not None:
             labels.append(_label(row[label_at], name, line, label_column, known))
         for column, i in carried_at:

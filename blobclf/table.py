@@ -902,7 +902,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     spelled: set[str] = set()  # how the target's missing values are written
     for line, row in rows(header):
         if len(row) != width:
-            raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
+            raise comment_line(name, line, row, width) or UserError(
+                f"{name}:{line}: {len(row)} columns, expected {width} as in the header"
+            )
         first_gap = first is not None and is_missing(row[index[first]])
         for i, column in checked:
             cell = row[i].strip()
@@ -919,6 +921,8 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                 continue
             value = parse_number(cell, header.decimal)
             if value is None:
+                if i == 0 and (comment := comment_line(name, line, row, width)):
+                    raise comment
                 fix = cell_fix(header, cell) or leave_out_text(header, feature_names, column, target, selection)
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
@@ -940,6 +944,19 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
             f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
             f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
         )
+
+
+def comment_line(name: str, line: int, row: Sequence[str], width: int) -> UserError | None:
+    """The refusal of a faulty row that starts with ``#``: a comment line (a note, an exporter's footer), which
+    blobclf does not read, rather than a row to fix by leaving a column out; ``None`` for another row. A row of
+    ``width`` cells is one only if it starts with ``#`` and a space (``#1`` is a cell of a column of numbers)."""
+    first = row[0].strip() if row else ""
+    if not first.startswith("#") or is_missing(first) or SPREADSHEET_ERROR.fullmatch(first):
+        return None  # #N/A, #DIV/0! are cells
+    if len(row) == width and not re.match(r"#(\s|$)", first):
+        return None
+    return UserError(f"{name}:{line}: the line starts with '#' ({shown_cell(first)}): blobclf reads no comment lines, "
+                     "remove it")
 
 
 def text_columns(header: Header, candidates: Sequence[str]) -> list[str]:

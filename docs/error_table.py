@@ -85,6 +85,7 @@ def main() -> None:
     (cwd / "t_twice.csv").write_text("a,b,a,kind\n1,2,3,x\n")
     (cwd / "t_header.csv").write_text("a,b,kind\n")
     (cwd / "t_quote.csv").write_text('"a,b,kind\n1,2,x\n')
+    (cwd / "t_comment.csv").write_text("a,b,kind\n1,2,x\n3,4,y\n# exported by tool X\n")
     (cwd / "t_good.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_other.csv").write_text("a,c,kind\n1,2,x\n")
     shutil.copy(cwd / "t_good.csv", cwd / "t_same.csv")
@@ -235,6 +236,7 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "empty.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_header.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_quote.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_comment.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.test_path", "t_other.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",

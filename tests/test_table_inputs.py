@@ -871,3 +871,23 @@ def test_a_header_name_holding_a_line_break_is_one_name_in_training_and_predicti
         "open.csv:1: a quoted column name opens on this line and is not closed (the header runs on to the end of the "
         "file, line 2); close the quote"
     )
+
+
+@pytest.mark.parametrize(
+    "comment", ["# exported 2026-12-06", "# note, see above, x", "#,,"], ids=["footer", "with-commas", "hash-and-commas"]
+)
+def test_a_comment_line_among_the_rows_is_named_as_one_in_training_and_prediction(tmp_path, monkeypatch, comment):
+    """A comment among the rows or at the end (an exporter's footer) was refused as a row of '1 columns, expected 3',
+    or, holding commas, with the fix of leaving column 'a' out ('--data.features [b]'), which is not the fault."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,kind\n" + ROWS + comment + "\n" + ROWS)
+    first = comment.split(",")[0]
+    message = f"t.csv:8: the line starts with '#' ('{first}'): blobclf reads no comment lines, remove it"
+    assert refused(read_table, "t.csv", "kind") == message
+    assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == message
+    # a cell of a column of numbers written '#1' is no comment line
+    write(tmp_path / "n.csv", "a,b,kind\n#1,2,x\n" + ROWS)
+    assert refused(read_table, "n.csv", "kind") == (
+        "n.csv:2: feature column 'a' holds '#1', not a number; to leave the column out, list the features: "
+        "--data.features [b]"
+    )
