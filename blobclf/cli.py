@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, ClassVar, NoReturn, Optional, Union, get_type_hints
 
 import lightning as L
-import yaml
 import torch
 from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.fabric.utilities.exceptions import MisconfigurationException
@@ -43,6 +42,7 @@ from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_sto
 from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.messages import FULL, MOVED_NAMES, missing_package, one_line, overfit_error, refused_write, typed_value_error
 from blobclf.monitors import check_monitors
+from blobclf.onebatch import ONE_BATCH, keep_one_batch, one_batch_written
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
 from blobclf.quiet import quiet_known_notices
@@ -246,7 +246,7 @@ class BlobArgumentParser(LightningArgumentParser):
             kwargs["skip_unset"] = kwargs.pop("skip_none")
         text = super().dump(cfg, *args, **kwargs)
         trainer = cfg.get(f"{inner}trainer") if isinstance(cfg, Namespace) else None
-        return _one_batch_written(text, trainer, "  " if inner else "")
+        return one_batch_written(text, trainer, "  " if inner else "")
 
     def add_class_arguments(self, class_type: Any, nested_key: str | None = None, *args: Any,
                             skip: set[str | int] | None = None, **kwargs: Any) -> list[str]:
@@ -425,80 +425,6 @@ def _check_seed(config: Any) -> None:
     seed = config.get("seed_everything")
     if isinstance(seed, int) and not isinstance(seed, bool) and not 0 <= seed <= MAX_SEED:
         raise UserError(f"--seed_everything={seed} is out of range: use a number from 0 to {MAX_SEED}")
-
-
-ONE_BATCH = ("limit_train_batches", "limit_val_batches", "limit_test_batches", "limit_predict_batches",
-             "overfit_batches", "val_check_interval")
-"""Trainer options where the integer 1 (one batch) and the float 1.0 (the whole epoch) differ."""
-
-
-def _one_batch_written(text: str, trainer: Any, indent: str) -> str:
-    """A dumped configuration (YAML ``text``) with the :data:`ONE_BATCH` options that ``trainer`` holds as
-    the integer 1 written ``1``: jsonargparse writes them ``1.0``, and ``fit --config`` of a run's
-    ``config.yaml`` then used the whole split where the run used one batch."""
-    ones = [name for name in ONE_BATCH if hasattr(trainer, "get") and type(trainer.get(name)) is int
-            and trainer.get(name) == 1]
-    if not ones:
-        return text
-    lines, inside = text.split("\n"), False
-    for i, line in enumerate(lines):
-        if line == f"{indent}trainer:":
-            inside = True
-        elif inside and line and not line.startswith(f"{indent}  "):
-            inside = False
-        elif inside and line.removeprefix(f"{indent}  ").split(":")[0] in ones and line.endswith(": 1.0"):
-            lines[i] = line.removesuffix("1.0") + "1"
-    return "\n".join(lines)
-
-
-def _file_setting(given: str, name: str, within_trainer: bool, default: str | None) -> str | None:
-    """The Trainer option ``name`` as a ``--config`` (or ``--trainer``) file or text ``given`` sets it, written
-    out (``1`` for the integer, ``1.0`` for the float); ``default`` where it does not set it."""
-    try:
-        if os.path.isfile(given):
-            with open(given, encoding="utf-8") as handle:
-                given = handle.read()
-        settings = yaml.safe_load(given)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return default
-    if not isinstance(settings, dict):
-        return default
-    if not within_trainer:
-        # a subcommand's config, or the top-level one (its settings under the subcommand's name)
-        trainers = [settings.get("trainer")] + [v.get("trainer") for v in settings.values() if isinstance(v, dict)]
-        settings = next((t for t in trainers if isinstance(t, dict) and name in t), {})
-    value = settings.get(name, default) if isinstance(settings, dict) else default
-    return value if value is None or isinstance(value, str) else json.dumps(value)
-
-
-def _keep_one_batch(config: Any, words: list[str], recorded: dict[str, Any] | None = None) -> None:
-    """Keep ``--trainer.limit_val_batches 1`` (and the like) the integer 1, one batch, as Lightning documents it.
-
-    The Trainer types these options ``Union[float, int]``, so the parser reads ``1`` as ``1.0``, which
-    Lightning takes as the whole epoch: the option silently did nothing. A ``1`` written on the command
-    line, written as the integer in a ``--config`` file (a run's ``config.yaml``), or recorded as the integer
-    by the run being resumed, stays the integer.
-    """
-    trainer = config.get("trainer") if hasattr(config, "get") else None
-    if trainer is None:
-        return
-    for name in ONE_BATCH:
-        option, text = f"--trainer.{name}", None
-        for i, word in enumerate(words):
-            if word == option and i + 1 < len(words):
-                text = words[i + 1]
-            elif word.startswith(option + "="):
-                text = word.split("=", 1)[1]
-            elif word in ("-c", "--config", "--trainer") and i + 1 < len(words) or word.startswith(("--config=",
-                                                                                                    "--trainer=")):
-                given = words[i + 1] if word in ("-c", "--config", "--trainer") else word.split("=", 1)[1]
-                text = _file_setting(given, name, within_trainer=word.startswith("--trainer"), default=text)
-        if trainer.get(name) != 1:
-            continue
-        if text is not None and re.fullmatch(r"\s*\+?0*1\s*", text):
-            trainer[name] = 1
-        elif text is None and recorded is not None and type(recorded.get(f"trainer.{name}")) is int:
-            trainer[name] = 1
 
 
 def _enum_values(trainer: Any) -> None:
@@ -729,7 +655,7 @@ class BlobCLI(LightningCLI):
         preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
         self.words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
-        """The command line as given (see :func:`_keep_one_batch`)."""
+        """The command line as given (see :func:`keep_one_batch`)."""
         self.recorded_settings: dict[str, Any] = {}
         """The settings of the run being resumed, as its checkpoint records them."""
         self.resume_version: int | None = None
@@ -866,7 +792,7 @@ class BlobCLI(LightningCLI):
             callbacks = self.trainer_defaults.get("callbacks", [])
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
         # here, not when parsing: Lightning parses the config again after parse_arguments (a checkpoint's hparams)
-        _keep_one_batch(config, getattr(self, "words", []), getattr(self, "recorded_settings", None))
+        keep_one_batch(config, getattr(self, "words", []), getattr(self, "recorded_settings", None))
         BlobCLI.overfit_batches = config.trainer.get("overfit_batches")
         _enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
@@ -1116,7 +1042,7 @@ class BlobCLI(LightningCLI):
             kwargs: Passed on to :meth:`LightningCLI.instantiate_trainer`.
         """
         config = self.config[self.subcommand] if self.subcommand else self.config
-        for name in ONE_BATCH:  # the instantiation reads the integer 1 as 1.0 again (see _keep_one_batch)
+        for name in ONE_BATCH:  # the instantiation reads the integer 1 as 1.0 again (see keep_one_batch)
             if type(config.trainer.get(name)) is int:
                 kwargs.setdefault(name, config.trainer.get(name))
         try:
