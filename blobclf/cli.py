@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import enum
 import inspect
-import json
 import os
 import re
 import signal
@@ -46,6 +45,21 @@ from blobclf.onebatch import ONE_BATCH, keep_one_batch, one_batch_written
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress
 from blobclf.quiet import quiet_known_notices
+from blobclf.recorded import (
+    CHANGEABLE,
+    EVALUATION_MAY_CHANGE,
+    FREE,
+    RECORDED,
+    RESUME_KEEPS,
+    SETTINGS,
+    adds_callbacks,
+    as_plain,
+    callback_list,
+    comparable,
+    difference,
+    recorded_value_error,
+    run_settings,
+)
 from blobclf.runconfig import RunConfig
 from blobclf.runs import (
     LOG_ROOT,
@@ -85,34 +99,11 @@ EVAL_COMMANDS = ("validate", "test", "predict")
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
 MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
-# settings a checkpoint records but that a later command may change without contradicting it
-FREE = ("data.eval_batch_size", "data.predict_file")
-RESUME_KEEPS = ("data.eval_batch_size",)
-"""Of :data:`FREE`, those a resumed fit takes from its run unless given (its validation goes on as it was)."""
-# settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not:
-# the run validates on its test table when it has no validation split)
-EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter", "data.decimal")
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 TUTORIAL_EPOCHS = 100
 """Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
 tutorial's, so ``blobclf fit`` without a config (an installed package has no ``configs/``) is the
 tutorial's run rather than Lightning's 1000 epochs."""
-RECORDED = ("optimizer", "lr_scheduler")  # training settings recorded beside the model's
-SETTINGS = "settings"
-"""Key, in the recorded training settings, of the run's other options (trainer, checkpointing,
-export, seed) as ``{"trainer.max_epochs": 100, ...}``: a resume takes them from the checkpoint."""
-SETTING_GROUPS = ("trainer", "checkpoint", "export", "seed_everything")
-NOT_SETTINGS = (
-    "trainer.plugins", "trainer.default_root_dir",
-    "checkpoint.dirpath", "checkpoint.root",
-)
-"""Options a run does not carry into its resume: where its files go is fixed by the run itself."""
-CHANGEABLE = (
-    "trainer.max_epochs", "trainer.max_steps", "trainer.max_time", "trainer.accelerator", "trainer.devices",
-    "trainer.num_nodes", "trainer.enable_progress_bar", "trainer.enable_model_summary", "export.onnx",
-    "export.figures", "checkpoint.last_interval", "model.cuda_graphs",
-)
-"""Options a resume may change: how long to train, on what hardware, what is shown and exported."""
 
 
 def program_name() -> str:
@@ -354,24 +345,6 @@ class BlobArgumentParser(LightningArgumentParser):
         return super().parse_object(obj, *args, **kwargs)
 
 
-def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
-    """The parser's complaint about a value that a checkpoint records, said of the checkpoint.
-
-    The command line alone was parsed first, so an invalid value found once the checkpoint's
-    settings are the defaults is the checkpoint's (edited, or written by another program).
-    """
-    keys = re.findall(r'Parser key "([^"]+)": ', text)
-    if not keys:
-        return None
-    key = keys[0] if len(keys) == 1 else f"{keys[0]}.{keys[-1]}"
-    values = {k.replace(".init_args.", "."): v for k, v in settings.items()}
-    if key not in values:
-        return None
-    reason = text.rsplit(f'Parser key "{keys[-1]}": ', 1)[-1].removesuffix(" (or null)")
-    return (f"checkpoint {path!r} records {key}={values[key]!r}, which is invalid ({reason}); it was edited or "
-            f"written by another program: use another checkpoint")
-
-
 def _training_batch(data: Any) -> int:
     """Samples per training batch that the data settings give."""
     data = data.get("init_args") or data
@@ -380,22 +353,6 @@ def _training_batch(data: Any) -> int:
     if data.get("n_samples") is None:
         return table_rows_bound(data.get("path"))
     return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
-
-
-def _plain(value: Any) -> Any:
-    """``value`` (a parsed Namespace, dict, tuple ...) as plain JSON-like data, for comparing and recording."""
-    return json.loads(json.dumps(_unwrapped(value), default=str))
-
-
-def _unwrapped(value: Any) -> Any:
-    """Namespaces (also inside lists and dicts) as dicts."""
-    if hasattr(value, "as_dict"):
-        value = value.as_dict()
-    if isinstance(value, dict):
-        return {k: _unwrapped(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_unwrapped(v) for v in value]
-    return value
 
 
 def run_config(stored: dict[str, Any], path: str, root: str) -> str | None:
@@ -437,7 +394,7 @@ def _enum_values(trainer: Any) -> None:
     ``"cpu"`` means the same.
     """
     for key in ("callbacks", "logger"):
-        for item in _callback_list(trainer.get(key)):
+        for item in callback_list(trainer.get(key)):
             init = item.get("init_args") if hasattr(item, "get") else None
             for name, value in (init.items() if hasattr(init, "items") else []):
                 if isinstance(value, enum.Enum):
@@ -471,12 +428,12 @@ def _check_optimizer(config: Any) -> None:
     if not config.get("optimizer"):
         return
     try:
-        optimizer = instantiate_class([torch.nn.Parameter(torch.zeros(1))], _plain(config.optimizer))
+        optimizer = instantiate_class([torch.nn.Parameter(torch.zeros(1))], as_plain(config.optimizer))
     except (ValueError, TypeError) as error:
         raise UserError(f"--optimizer {config.optimizer.class_path}: {error}") from None
     if config.get("lr_scheduler"):
         try:
-            scheduler = instantiate_class(optimizer, _plain(config.lr_scheduler))
+            scheduler = instantiate_class(optimizer, as_plain(config.lr_scheduler))
         except (ValueError, TypeError, KeyError) as error:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
         _check_schedule_length(scheduler, config)
@@ -496,86 +453,20 @@ def _check_schedule_length(scheduler: Any, config: Any) -> None:
                         f"--trainer.max_epochs={epochs}; {fix}")
 
 
-def _flatten(value: Any, prefix: str) -> dict[str, Any]:
-    if isinstance(value, dict) and "class_path" not in value:
-        flat: dict[str, Any] = {}
-        for name, inner in value.items():
-            flat.update(_flatten(inner, f"{prefix}.{name}"))
-        return flat
-    return {prefix: value}
-
-
-def _settings(config: Any) -> dict[str, Any]:
-    """The run's options a resume takes over (see ``SETTINGS``), as ``{dotted key: plain value}``."""
-    plain = _plain(config)
-    flat: dict[str, Any] = {}
-    for group in SETTING_GROUPS:
-        if group in plain:
-            flat.update(_flatten(plain[group], group))
-    return {key: _comparable(key, value) for key, value in flat.items() if not key.startswith(NOT_SETTINGS)}
-
-
-def _comparable(key: str, value: Any) -> Any:
-    """A setting without its placement: the loggers' versions and purge steps are the run's own."""
-    if key == "trainer.logger" and isinstance(value, list):
-        return [_comparable(key, each) for each in value]
-    if key == "trainer.logger" and isinstance(value, dict) and isinstance(value.get("init_args"), dict):
-        return {**value, "init_args": {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}}
-    return value
-
-
 def _logger_inits(logger: Any) -> list[Any]:
     """The ``init_args`` of a ``trainer.logger`` setting's loggers (one, or each of a list), in order."""
-    return [each.get("init_args") for each in _callback_list(logger)
+    return [each.get("init_args") for each in callback_list(logger)
             if hasattr(each, "get") and each.get("class_path") and each.get("init_args") is not None]
-
-
-def _callback_list(value: Any) -> list[Any]:
-    """A ``trainer.callbacks`` setting as a list (``None``: none; one class setting: a list of it)."""
-    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def _has_progress_bar(callbacks: Any) -> bool:
     """Whether the configured callbacks (``class_path`` settings, or one of them) include a progress bar."""
-    for callback in _callback_list(callbacks):
+    for callback in callback_list(callbacks):
         class_path = callback.get("class_path") if hasattr(callback, "get") else None
         cls = loaded_class(class_path) if class_path else None  # the parser has imported what it took
         if cls is not None and issubclass(cls, ProgressBar):
             return True
     return False
-
-
-def _adds_callbacks(key: str, given: Any, stored: Any) -> bool:
-    """Whether a resume's callbacks are the run's own followed by new ones (``--trainer.callbacks+=...``)."""
-    if key != "trainer.callbacks":
-        return False
-    given, stored = _callback_list(given), _callback_list(stored)
-    return given[: len(stored)] == stored
-
-
-def _difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
-    """The first place where two settings differ, as (option, given value, stored value).
-
-    A class setting (``{"class_path": ..., "init_args": {...}}``) differs in its class or in one
-    of its arguments; naming just that one reads better than two whole dictionaries. In lists of
-    class settings (callbacks), the first entry that differs is named by its position and class.
-    """
-    if key == "trainer.callbacks":
-        given, stored = _callback_list(given), _callback_list(stored)
-        ours = [c.get("class_path") if isinstance(c, dict) else c for c in given]
-        theirs = [c.get("class_path") if isinstance(c, dict) else c for c in stored]
-        if ours != theirs:
-            return key, ours, theirs
-        index = next(i for i, (g, t) in enumerate(zip(given, stored, strict=True)) if g != t)
-        return _difference(f"{key}[{index}]", given[index], stored[index])
-    if isinstance(given, dict) and isinstance(stored, dict):
-        if given.get("class_path") != stored.get("class_path"):
-            return key, given.get("class_path"), stored.get("class_path")
-        ours, theirs = given.get("init_args") or {}, stored.get("init_args") or {}
-        for name in sorted(set(ours) | set(theirs)):
-            if ours.get(name) != theirs.get(name):
-                return f"{key}.{name}", ours.get(name), theirs.get(name)
-    return key, given, stored
 
 
 class BlobCLI(LightningCLI):
@@ -724,9 +615,9 @@ class BlobCLI(LightningCLI):
         given = self.config[subcommand]
         self.recorded_settings = known
         for key, value in known.items():
-            ours, theirs = _comparable(key, _plain(given[key])), _comparable(key, _plain(value))
+            ours, theirs = comparable(key, as_plain(given[key])), comparable(key, as_plain(value))
             if (key in CHANGEABLE or key.replace(".init_args.", ".") in FREE or same_setting(key, ours, theirs)
-                    or _adds_callbacks(key, ours, theirs)):
+                    or adds_callbacks(key, ours, theirs)):
                 continue
             if subcommand != "fit" and key.replace(".init_args.", ".") in EVALUATION_MAY_CHANGE:
                 continue
@@ -738,7 +629,7 @@ class BlobCLI(LightningCLI):
                 for name in (("classes",) if key.endswith("classes") else ("features", "exclude")):
                     given[f"data.init_args.{name}"] = known.get(f"data.init_args.{name}")
                 continue
-            option, ours, theirs = _difference(key.replace(".init_args.", "."), ours, theirs)
+            option, ours, theirs = difference(key.replace(".init_args.", "."), ours, theirs)
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
                    if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
             raise UserError(
@@ -991,7 +882,7 @@ class BlobCLI(LightningCLI):
                             Path(init.save_dir) / (init.get("name") or "") / run_name(init.version) / init.sub_dir))
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
-            writer, source = PredictionWriter(**_plain(config.prediction)), data.get("predict_file")
+            writer, source = PredictionWriter(**as_plain(config.prediction)), data.get("predict_file")
             writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
 
     replaced_events: tuple[Path, ...] = ()
@@ -1059,8 +950,8 @@ class BlobCLI(LightningCLI):
             self.datamodule.points = self.predict_points  # read and checked before anything ran
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None
         if isinstance(export, RunExport):
-            export.training = {key: _plain(config.get(key)) for key in RECORDED}
-            export.training[SETTINGS] = _settings(config)
+            export.training = {key: as_plain(config.get(key)) for key in RECORDED}
+            export.training[SETTINGS] = run_settings(config)
         stop = next((c for c in getattr(self.trainer, "callbacks", []) if isinstance(c, GracefulStop)), None)
         if stop is not None and self.subcommand == "fit" and not config.get("ckpt_path") and rank_zero_only.rank == 0:
             # a new run: what a signal before its first epoch may remove (see blobclf.unstarted);
