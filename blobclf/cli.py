@@ -18,7 +18,6 @@ from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import (
     LightningArgumentParser,
     LightningCLI,
-    instantiate_class,
 )
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
@@ -26,6 +25,7 @@ from torch.optim import Optimizer
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
+from blobclf.checks import check_optimizer, check_run_files, check_seed
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
@@ -101,7 +101,6 @@ from blobclf.types import PositiveInt
 
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
-MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 
 
@@ -137,13 +136,6 @@ def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
     return value is not None and os.path.realpath(value) == os.path.realpath(root)
 
 
-def _check_seed(config: Any) -> None:
-    """Refuse a seed that Lightning's ``seed_everything`` cannot take (it would end in a traceback)."""
-    seed = config.get("seed_everything")
-    if isinstance(seed, int) and not isinstance(seed, bool) and not 0 <= seed <= MAX_SEED:
-        raise UserError(f"--seed_everything={seed} is out of range: use a number from 0 to {MAX_SEED}")
-
-
 def _enum_values(trainer: Any) -> None:
     """Replace enum and ``torch.device`` defaults in the callbacks' and loggers' arguments by their values.
 
@@ -161,56 +153,6 @@ def _enum_values(trainer: Any) -> None:
                     init[name] = value.value
                 elif isinstance(value, torch.device):
                     init[name] = str(value)
-
-
-def _check_run_files(trainer: Any) -> None:
-    """Refuse the Trainer options that would take away what a blobclf run is made of (its checkpoints,
-    its log folder), each with the options that do what the user likely wants."""
-    if trainer.get("enable_checkpointing") is False:
-        raise UserError("--trainer.enable_checkpointing=false is refused: a blobclf run keeps checkpoints (last.ckpt "
-                        "resumes it, the best one is tested); to write fewer, use --checkpoint.save_top_k 0 "
-                        "(no best checkpoint) and --checkpoint.save_last false (no last.ckpt)")
-    if trainer.get("barebones"):
-        raise UserError("--trainer.barebones=true is refused: it turns off the logger and checkpoints a blobclf run "
-                        "is made of; for speed use --trainer.enable_progress_bar false --trainer.enable_model_summary "
-                        "false --export.figures false --export.onnx false")
-    if trainer.get("default_root_dir") is not None:
-        raise UserError(f"--trainer.default_root_dir={trainer.default_root_dir!r} is not used by blobclf, whose runs "
-                        "go to --checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs); give those "
-                        "instead: --checkpoint.root DIR/checkpoints --trainer.logger.init_args.save_dir "
-                        "DIR/lightning_logs (or run blobclf from DIR)")
-
-
-def _check_optimizer(config: Any) -> None:
-    """Build the configured optimizer and scheduler once on a stand-in parameter, so that an
-    invalid value (a negative learning rate, a scheduler missing its required argument) is a
-    one-line error before anything is written."""
-    if not config.get("optimizer"):
-        return
-    try:
-        optimizer = instantiate_class([torch.nn.Parameter(torch.zeros(1))], as_plain(config.optimizer))
-    except (ValueError, TypeError) as error:
-        raise UserError(f"--optimizer {config.optimizer.class_path}: {error}") from None
-    if config.get("lr_scheduler"):
-        try:
-            scheduler = instantiate_class(optimizer, as_plain(config.lr_scheduler))
-        except (ValueError, TypeError, KeyError) as error:
-            raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
-        _check_schedule_length(scheduler, config)
-
-
-def _check_schedule_length(scheduler: Any, config: Any) -> None:
-    """Refuse a ``OneCycleLR`` whose schedule ends before ``max_epochs``: torch raises at the first step past
-    its ``total_steps``, mid-run (LightningCLI steps a scheduler once an epoch)."""
-    total = getattr(scheduler, "total_steps", None)
-    epochs = config.trainer.get("max_epochs")
-    if not isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR) or not isinstance(epochs, int) or epochs < 0:
-        return
-    if total < epochs:
-        fix = ("start a new run to train longer (a resume keeps the run's scheduler)" if config.get("ckpt_path") else
-               f"give --lr_scheduler.total_steps {epochs} (or more), or fewer --trainer.max_epochs")
-        raise UserError(f"--lr_scheduler OneCycleLR: its schedule has {total} steps, one per epoch, and ends before "
-                        f"--trainer.max_epochs={epochs}; {fix}")
 
 
 def _logger_inits(logger: Any) -> list[Any]:
@@ -317,7 +259,7 @@ class BlobCLI(LightningCLI):
         it was started in, for a command run in another folder (see :func:`logs_where_started`)."""
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
-        _check_seed(self.config[subcommand] if subcommand else self.config)
+        check_seed(self.config[subcommand] if subcommand else self.config)
         ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
         if not ckpt_path:
             return
@@ -449,7 +391,7 @@ class BlobCLI(LightningCLI):
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
         if self.subcommand == "fit":
-            _check_optimizer(config)
+            check_optimizer(config)
             if not config.get("ckpt_path"):
                 check_monitors(config)  # a resume keeps its run's own (and would conflict with another)
         if self.subcommand in EVAL_COMMANDS:
@@ -486,7 +428,7 @@ class BlobCLI(LightningCLI):
                                     f"model; give at least 1")
         check_accelerator(config.trainer.get("accelerator"))
         check_devices(config.trainer.get("devices"))
-        _check_run_files(config.trainer)
+        check_run_files(config.trainer)
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
                 f"'{self.subcommand}' needs --ckpt_path PATH (a .ckpt written by 'blobclf fit', or 'last'/'best' "
