@@ -18,9 +18,7 @@ import os
 import re
 import shlex
 import unicodedata
-import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,16 +26,20 @@ from typing import Any
 import numpy as np
 
 from blobclf.errors import UserError
+from blobclf.tablecells import (
+    DELIMITERS,
+    Header,
+    Table,
+    feature_converters,
+    is_missing,
+    load,
+    nfc,
+    nonblank_rows,
+    not_utf8,
+    parse_number,
+    rows,
+)
 
-DELIMITERS = ",;\t|"
-"""Delimiters the sniffer chooses from when none is given."""
-MISSING = frozenset({
-    "", "na", "n/a", "nan", "null", "none", "?",
-    # the rest of pandas' default na_values (read_csv), and MySQL's and PostgreSQL's text exports' NULL
-    "#n/a", "#n/a n/a", "#na", "-nan", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan", "<na>", "\\n",
-})
-"""Cells (compared stripped and lower-cased) that count as a missing value rather than a bad one; so does any
-other spelling of NaN that numpy reads (``+nan``)."""
 SPREADSHEET_ERROR = re.compile(
     r"#(?:div/0!|value!|ref!|name\?|num!|null!|spill!|calc!|field!|blocked!|connect!|busy!|unknown!|getting_data)"
     r"|err:\d{3}",
@@ -103,38 +105,6 @@ MAX_SHOWN_OPTION = 1000
 """A ``--data.features`` value longer than this is described in a message, not printed. A table of a few
 dozen named features (scikit-learn's breast cancer: 30 names, 504 characters; digits: 64, 657) gets the
 list to paste, which a long line is still worth: described, it had to be typed by hand."""
-
-
-@dataclass
-class Header:
-    """The column names of a CSV file and how to read its rows."""
-
-    path: str
-    columns: list[str]
-    delimiter: str
-    line: int
-    """Line number of the header row (rows follow it)."""
-    stated: bool = False
-    """The delimiter is the one a first line ``sep=X`` states."""
-    decimal: str = "."
-    """The decimal point of the feature cells: ``.``, or ``,`` (as spreadsheets in German, French ... save)."""
-
-
-@dataclass
-class Table:
-    """A table read by :func:`read_table`.
-
-    ``features`` is float32 ``(n, len(feature_names))``; ``labels`` holds int64 indices into
-    ``classes`` (``None`` when no target was read).
-    """
-
-    path: str
-    columns: list[str]
-    feature_names: list[str]
-    features: np.ndarray
-    target: str | None
-    labels: np.ndarray | None
-    classes: list[str] = field(default_factory=list)
 
 
 def read_header(path: str | os.PathLike[str], delimiter: str | None = None, decimal: str = ".") -> Header:
@@ -327,46 +297,6 @@ def _utf8(name: str, line: int, data: bytes, whole: bool) -> str:
         return data[: error.start].decode("utf-8")
 
 
-def not_utf8(name: str, line: int, byte: int) -> UserError:
-    """The refusal of text that is not UTF-8 at ``line``, where ``byte`` is the first byte that is not.
-
-    A letter of Windows-1252 (Excel's "CSV (Comma delimited)" on Windows in western languages,
-    which Latin-1 mostly shares) is shown as that letter, with the ``iconv`` command that converts
-    the file; the encoding is a guess, so it is named as one.
-
-    Example:
-        >>> str(not_utf8("t.csv", 3, 0xe9))
-        't.csv:3: not UTF-8 text (byte 0xe9, \\'é\\' if the file is Windows-1252 / Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 t.csv > t-utf8.csv'
-    """
-    try:
-        letter = bytes([byte]).decode("cp1252")
-    except UnicodeDecodeError:
-        letter = ""
-    if not letter.isprintable() or not letter or byte < 0x80:
-        return UserError(f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8")
-    path = Path(name)
-    out = path.with_name(f"{path.stem}-utf8{path.suffix}")
-    return UserError(
-        f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}, {letter!r} if the file is Windows-1252 / Latin-1); save it "
-        f"as UTF-8 (\"CSV UTF-8\" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shlex.quote(name)} > "
-        f"{shlex.quote(str(out))}"
-    )
-
-
-def nfc(text: str) -> str:
-    """``text`` in Unicode's composed form (NFC), as names and classes are compared.
-
-    macOS and some tools write accented letters decomposed (``e`` then a combining accent, NFD);
-    they look the same as the composed ``é`` a keyboard types, so a column ``espèce`` must be found
-    by ``--data.target espèce`` and a class ``sétosa`` be one class however each file writes it.
-
-    Example:
-        >>> nfc("e\u0301") == "\u00e9"
-        True
-    """
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
 def sniff_delimiter(sample: str, delimiters: str = DELIMITERS) -> str:
     """The delimiter of ``sample`` (the header and first rows), one of ``delimiters``; ``,`` if unclear."""
     try:
@@ -439,7 +369,7 @@ def read_table(
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
     try:
-        data = _load(name, header, header.line, converters)
+        data = load(name, header, header.line, converters)
     except (ValueError, UnicodeDecodeError) as error:
         # lines of spaces, which numpy reads as one-cell rows, are no rows: read again without them
         # (before any row-by-row diagnosis, which is slow on a large table)
@@ -447,7 +377,7 @@ def read_table(
         try:
             if "changed from" not in str(error):
                 raise
-            data = _load(_nonblank_rows(header), header, 0, converters)
+            data = load(nonblank_rows(header), header, 0, converters)
         except (ValueError, UnicodeDecodeError) as again:
             diagnose(header, feature_names, target, selection)
             raise unreadable(header, again) from None
@@ -489,35 +419,6 @@ def read_table(
         labels = remap[data[:, index[target]].astype(np.int64)]
         found = order
     return Table(name, columns, feature_names, x, target, labels, found)
-
-
-def _load(
-    source: Any, header: Header, skiprows: int, converters: dict[int, Any], usecols: Sequence[int] | None = None,
-    dtype: Any = np.float32,
-) -> np.ndarray:
-    """Every cell of ``source`` (the file's name, or its lines) after ``skiprows`` lines, as float32 ``(rows, columns)``
-    (or the ``usecols`` columns as ``dtype``)."""
-    with warnings.catch_warnings():
-        # a header-only file is refused in one line; numpy's own notice would repeat it
-        warnings.filterwarnings("ignore", message="loadtxt: input contained no data", category=UserWarning)
-        return np.loadtxt(
-            source, delimiter=header.delimiter, skiprows=skiprows, dtype=dtype, comments=None, usecols=usecols,
-            quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
-        )
-
-
-def feature_converters(header: Header, positions: Sequence[int]) -> dict[int, Any]:
-    """numpy's converters for the feature columns at ``positions``: none for a decimal point ``.``, whose
-    numbers numpy's C parser reads fastest, else :func:`comma_number` for each."""
-    return {} if header.decimal == "." else {i: comma_number for i in positions}
-
-
-def _nonblank_rows(header: Header) -> Iterator[str]:
-    """The lines after the header that hold more than whitespace (a blank line is no row)."""
-    with open(header.path, encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
-            if number > header.line and text.strip():
-                yield text
 
 
 def unreadable(header: Header, error: Exception) -> UserError:
@@ -784,9 +685,9 @@ def check_float32_precision(header: Header, table: Table) -> None:
     positions = [header.columns.index(table.feature_names[j]) for j in suspects]
     converters = feature_converters(header, positions)
     try:
-        exact = _load(header.path, header, header.line, converters, positions, np.float64)
+        exact = load(header.path, header, header.line, converters, positions, np.float64)
     except ValueError:  # lines of spaces: read again without them, as read_table does
-        exact = _load(_nonblank_rows(header), header, 0, converters, positions, np.float64)
+        exact = load(nonblank_rows(header), header, 0, converters, positions, np.float64)
     for j, values in zip(suspects, exact.T, strict=True):
         low64, high64 = float(values.min()), float(values.max())
         if high64 - low64 <= 1e-10 * max(abs(low64), abs(high64)):
@@ -962,67 +863,6 @@ def leave_out_text(
     return f"{so_do}; to leave {'these columns' if also else 'the column'} out, {how} {option}"
 
 
-def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
-    """``(line, cells)`` of every row after the header, ``line`` being where the row starts.
-
-    A blank line (empty, or only spaces and tabs) is no row and is skipped, as numpy skips an
-    empty one; a line of delimiters between empty cells (``,,``) is a row, of missing values.
-    Unreadable text is refused in one line: bytes that are not UTF-8, and a quoted cell that is not
-    closed (a row running over several lines with another number of cells than the header,
-    named by the line where the quote opens).
-    """
-    name = header.path
-    width = len(header.columns)
-    physical = header.line
-    text = ""
-
-    def decoded(handle: Any) -> Iterator[str]:
-        nonlocal physical, text
-        for raw in handle:
-            physical += 1
-            text = raw.decode("utf-8")
-            yield text
-
-    def unclosed(start: int) -> UserError:
-        return UserError(
-            f"{name}:{start}: a quoted cell opens on this line and is not closed (the row runs on to line "
-            f"{physical}); close the quote"
-        )
-
-    with open(name, "rb") as handle:
-        for _ in range(header.line):
-            handle.readline()
-        reader = csv.reader(decoded(handle), delimiter=header.delimiter)
-        start = physical + 1
-        try:
-            for row in reader:
-                if physical > start and len(row) != width:
-                    raise unclosed(start)
-                if physical > start or text.strip():
-                    yield start, row
-                start = physical + 1
-        except UnicodeDecodeError as error:
-            raise not_utf8(name, physical, error.object[error.start]) from None
-        except csv.Error as error:
-            if physical > start:
-                raise unclosed(start) from None
-            raise UserError(f"{name}:{physical}: not a readable CSV row ({error})") from None
-
-
-def is_missing(cell: str) -> bool:
-    """Whether a cell is a missing value: one of :data:`MISSING`, or another spelling of NaN that numpy reads.
-
-    Example:
-        >>> [is_missing(cell) for cell in (" NA ", "+NaN", "#N/A", "0", "n")]
-        [True, True, True, False, False]
-    """
-    text = cell.strip()
-    if text.lower() in MISSING:
-        return True
-    value = parse_number(text) if "n" in text.lower() else None
-    return value is not None and math.isnan(value)
-
-
 def _first_line(header: Header, column: str, value: str) -> int:
     position = header.columns.index(column)
     for line, row in rows(header):
@@ -1033,42 +873,6 @@ def _first_line(header: Header, column: str, value: str) -> int:
 
 def _zero(cell: str) -> float:
     return 0.0
-
-
-def parse_number(cell: str, decimal: str = ".") -> float | None:
-    """The cell's value if numpy's reader takes it for a number, else ``None``.
-
-    That is ASCII digits with an optional sign, ``.`` and exponent (or ``inf`` / ``nan``),
-    spaces around allowed. Python's ``float`` also takes ``1_000`` and other scripts' digits
-    (``١٢``, ``１``); numpy does not, so neither does blobclf, for training and predicting alike.
-    With ``decimal`` ``,`` the decimal point is a comma, read as numpy reads ``.``, and a cell
-    with a ``.`` is no number (a thousands separator, or a decimal point written the other way).
-
-    Example:
-        >>> parse_number(" -1.5e3 "), parse_number("1_000"), parse_number("\u0661")
-        (-1500.0, None, None)
-        >>> parse_number("-1,5e3", ","), parse_number("1.5", ","), parse_number("1,5")
-        (-1500.0, None, None)
-    """
-    text = cell.strip()  # numpy strips every kind of space, a no-break space too
-    if not text.isascii() or "_" in text:
-        return None
-    if decimal != ".":
-        if "." in text:
-            return None
-        text = text.replace(decimal, ".")
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def comma_number(cell: str) -> float:
-    """numpy's converter for a feature cell written with a decimal comma (``--data.decimal ,``)."""
-    value = parse_number(cell, ",")
-    if value is None:
-        raise ValueError(f"could not convert string {cell!r} to float")  # diagnose() then names the cell
-    return value
 
 
 def cell_fix(header: Header, cell: str) -> str:

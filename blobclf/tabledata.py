@@ -17,18 +17,17 @@ from blobclf.data import SplitDataModule
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
 from blobclf.table import (
-    Table,
     check_classes,
     check_float32_precision,
     check_identifiers,
     check_named,
     header_hint,
     look_alike_classes,
-    nfc,
     read_header,
     read_table,
     shown_columns,
 )
+from blobclf.tablecells import Table, nfc
 from blobclf.types import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
