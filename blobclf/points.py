@@ -12,17 +12,9 @@ import torch
 from torch import Tensor
 
 from blobclf.errors import UserError
-from blobclf.table import (
-    FINITE_FIX,
-    FLOAT32_MAX,
-    cell_fix,
-    header_hint,
-    read_header,
-    shown_cell,
-    shown_columns,
-    written_alike,
-)
+from blobclf.table import read_header
 from blobclf.tablecells import Header, is_missing, nfc, parse_number, rows
+from blobclf.tablehints import FINITE_FIX, FLOAT32_MAX, cell_fix, header_hint, shown_cell, shown_columns, written_alike
 
 LABEL_COLUMN = "label"
 """The column of known classes in a blob run's prediction input."""

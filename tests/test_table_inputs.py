@@ -14,8 +14,9 @@ from conftest import one_error
 from blobclf.errors import UserError
 from blobclf.points import read_points
 from blobclf.predictions import prediction_rows
-from blobclf.table import count_lines, features_option, read_header, read_table, unreadable
+from blobclf.table import count_lines, read_header, read_table
 from blobclf.tablecells import Header
+from blobclf.tablehints import features_option, unreadable
 
 ROWS = "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(6))  # lines 2-7 of a table "a,b,kind"
 MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows (blobclf drops no row itself)"
