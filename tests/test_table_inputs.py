@@ -158,10 +158,10 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
 def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_path, monkeypatch):
     # a refusal of a large table's id column stays quick: the rows are not all read to find text columns;
     # a stray word past them is named on its own line when the table is read
-    from blobclf import table
+    from blobclf import tablehints
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(table, "TEXT_SCAN_ROWS", 4)
+    monkeypatch.setattr(tablehints, "TEXT_SCAN_ROWS", 4)
     rows = [f"{i},{'TB'[i % 2]},{i % 3},{i % 5},{'xy'[i % 2]}" for i in range(8)]
     rows[6] = "6,T,2,oops,x"
     write(tmp_path / "t.csv", "id,island,a,b,kind\n" + "\n".join(rows) + "\n")
