@@ -319,6 +319,32 @@ def test_names_from_files_reach_the_terminal_as_escapes(cli):
     assert (cli.cwd / "test_report-a\x1b[2Jb.json").is_file()  # the file itself keeps its name
 
 
+# --- names a spreadsheet would run -----------------------------------------------------------------
+
+def test_predictions_never_hand_a_spreadsheet_a_formula(cli):
+    # a table handed over with class and column names that Excel runs when it opens predictions.csv
+    import csv
+
+    classes = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "-1"]
+    with open(cli.cwd / "t.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows([["=x0", "+x1", "kind"],
+                                      *([f"{i % 7}.{i}", f"{i % 4}.5", classes[i % 4]] for i in range(40))])
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+               "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    (cli.cwd / "p.csv").write_text('=x0,+x1,-id,note,kind\n1,2,-7,"\tx",-1\n3,-4.5,+2.5e3,@me,@SUM(1+1)\n')
+    result = cli("predict", "--ckpt_path", "last", "--data.predict_file", "p.csv")
+    assert result.returncode == 0, result.output
+    with open(cli.cwd / "checkpoints" / "version_0" / "predictions-last-p.csv", newline="") as handle:
+        written = list(csv.reader(handle))
+    assert written[0] == ["'-id", "note", "'=x0", "'+x1", "prob_-1", 'prob_=HYPERLINK("http://x","y")',
+                          "prob_=cmd|' /C calc'!A0", "prob_@SUM(1+1)", "predicted", "kind"]
+    assert [row[:4] for row in written[1:]] == [["-7", "'\tx", "1.0", "2.0"], ["+2.5e3", "'@me", "3.0", "-4.5"]]
+    assert [row[-1] for row in written[1:]] == ["-1", "'@SUM(1+1)"]  # a number stays one
+    assert {row[-2] for row in written[1:]} <= {"-1", *("'" + name for name in classes[:3])}
+    described = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert described["classes"] == ["-1", *classes[:3]] and described["features"] == ["=x0", "+x1"]  # exact there
+
+
 # --- links ----------------------------------------------------------------------------------------
 
 def test_a_symbolic_link_loop_is_named_as_such(cli):
