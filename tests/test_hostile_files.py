@@ -384,9 +384,16 @@ def test_a_dangling_symbolic_link_names_its_target(cli):
          "x.yaml:5: key 'trainer' is given twice; keep one (YAML would silently use the last)"),
         ("trainer:\n  max_epochs: 2\n  accelerator: cpu\n  max_epochs: 3\n",
          "x.yaml:4: key 'max_epochs' is given twice; keep one (YAML would silently use the last)"),
+        # a value that contains itself: jsonargparse walked it for ever, its memory growing
+        ("trainer: &a\n  max_epochs: 1\n  plugins: *a\n",
+         "x.yaml:3: the alias *a is inside the value &a names, so that value would contain itself (jsonargparse "
+         "reads it for ever); write the values out"),
+        ("trainer:\n  callbacks:\n    - &cb\n      class_path: EarlyStopping\n      init_args: {monitor: [*cb]}\n",
+         "x.yaml:5: the alias *cb is inside the value &cb names, so that value would contain itself (jsonargparse "
+         "reads it for ever); write the values out"),
     ],
     ids=["empty", "only-comments", "list", "scalar", "tab", "unclosed", "too-deep", "two-documents",
-         "duplicate-top", "duplicate-nested"],
+         "duplicate-top", "duplicate-nested", "alias-loop", "alias-loop-deep"],
 )
 def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message):
     (cli.cwd / "x.yaml").write_text(text)
@@ -403,11 +410,15 @@ def test_every_config_file_jsonargparse_reads_is_checked(cli):
                  ["--config", "sub/dup.yaml", "fit"], ["fit", "--trainer", "sub/dup.yaml"],
                  ["fit", "--trainer=sub/dup.yaml"]):
         assert one_error(cli(*args)) == f"blobclf: error: {duplicate}", args
+    assert one_error(cli("fit", "--config", "{trainer: &a {max_epochs: 1, plugins: *a}}")) == (  # read by the loader
+        'blobclf: error: Parser key "config": line 1: the alias *a is inside the value &a names, so that value would '
+        "contain itself (jsonargparse reads it for ever); write the values out (see --help)")
 
 
 def test_what_yaml_allows_is_not_mistaken_for_a_duplicate():
     check_config_text("base: &base {max_epochs: 2, accelerator: cpu}\ntrainer:\n  <<: *base\n  max_epochs: 3\n"
                       "model: {max_epochs: 1}\n", "x.yaml")
     check_config_text("torch.optim.Adam\n", "opt.yaml", "--optimizer")  # a class name given in a file
+    check_config_text("a: &x [1, {b: 2}]\nc: [*x, *x]\nd: *x\n", "x.yaml")  # an alias after its value: no loop
     for config in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")):
         check_config_text(config.read_text(), config.name)
