@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import struct
+import sys
 import zipfile
 from pathlib import Path
 
@@ -422,3 +423,16 @@ def test_what_yaml_allows_is_not_mistaken_for_a_duplicate():
     check_config_text("a: &x [1, {b: 2}]\nc: [*x, *x]\nd: *x\n", "x.yaml")  # an alias after its value: no loop
     for config in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")):
         check_config_text(config.read_text(), config.name)
+
+
+def test_a_config_file_imports_what_it_names_as_safety_md_says(cli, monkeypatch):
+    # docs/safety.md: a config from others is trusted as a script; this pins what it says it can do
+    (cli.cwd / "blobclf_marker_module.py").write_text("open('imported', 'w').close()\nclass NotACallback: ...\n")
+    monkeypatch.syspath_prepend(str(cli.cwd))  # as `python -m blobclf` puts the current folder first
+    (cli.cwd / "x.yaml").write_text("trainer:\n  callbacks:\n    - class_path: blobclf_marker_module.NotACallback\n")
+    assert one_error(cli("fit", "--config", "x.yaml", "--print_config")) == (
+        'blobclf: error: Parser key "trainer.callbacks": [{\'class_path\': \'blobclf_marker_module.NotACallback\'}] '
+        "is invalid: Import path blobclf_marker_module.NotACallback does not correspond to a subclass of Callback "
+        "(see --help)")
+    assert (cli.cwd / "imported").exists()  # refused, and its module's code ran all the same
+    sys.modules.pop("blobclf_marker_module")
