@@ -15,7 +15,7 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 from typing_extensions import override
 
-from blobclf.atomic import atomic_write
+from blobclf.atomic import atomic_write, name_too_long
 from blobclf.errors import UserError, printable
 from blobclf.export import checkpoint_tag
 from blobclf.points import PREDICTED_COLUMN
@@ -251,6 +251,9 @@ class PredictionWriter(PredictionCollector):
         if RUN_FOLDER.match(target.parent.name) and target.parent != run:
             raise UserError(f"--prediction.output {str(path)!r} lies in another run's folder; "
                             "write beside the checkpoint you predict with, or outside any run folder")
+        if name_too_long(path.name):  # refused by the file system at the end, after every row was predicted
+            raise UserError(f"the predictions file {printable(path.name)!r} would have a longer name than a file "
+                            "may have; give --prediction.output PATH (or the input a shorter name)")
         if path.exists() and not path.is_file():
             raise UserError(f"--prediction.output {str(path)!r} is not a regular file (a folder, device or pipe); "
                             "name a file to write")

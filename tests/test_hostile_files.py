@@ -436,3 +436,37 @@ def test_a_config_file_imports_what_it_names_as_safety_md_says(cli, monkeypatch)
         "(see --help)")
     assert (cli.cwd / "imported").exists()  # refused, and its module's code ran all the same
     sys.modules.pop("blobclf_marker_module")
+
+
+def test_a_name_too_long_for_the_outputs_is_refused_before_anything_runs(cli):
+    # a table named at 226 characters: test ran whole, then failed writing its figures (its report already removed),
+    # predict predicted every row, then could not write them; both named only a temporary file's name
+    rows = "".join(f"{i % 5}.{i},{i % 2}.5,{'ab'[i % 2]}\n" for i in range(40))
+    (cli.cwd / "t.csv").write_text("x0,x1,kind\n" + rows)
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+               "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    long = "u" * 226
+    (cli.cwd / f"{long}.csv").write_text("x0,x1,kind\n" + "".join(rows.splitlines(keepends=True)[::-4]))
+    assert one_error(cli("test", "--ckpt_path", "last", "--data.test_path", f"{long}.csv")) == (
+        f"blobclf: error: the test's outputs would be named after the checkpoint 'checkpoints/version_0/last.ckpt' and "
+        f"the test table '{long}.csv', and 'confusion_matrix_test-last-{long}.png' is longer than a file name may be; "
+        "give the table a shorter name")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", f"{long}.csv")) == (
+        f"blobclf: error: the predictions file 'predictions-last-{long}.csv' would have a longer name than a file "
+        "may have; give --prediction.output PATH (or the input a shorter name)")
+    assert sorted(path.name for path in (cli.cwd / "checkpoints" / "version_0").iterdir()) == [
+        "best-epoch=0-val_acc=0.5000.ckpt", "last.ckpt", "model.json", "model.pth"]
+    assert cli("predict", "--ckpt_path", "last", "--data.predict_file", f"{long}.csv",
+               "--prediction.output", "p.csv").returncode == 0
+
+
+def test_a_file_system_refusing_a_long_name_says_what_to_shorten():
+    import errno
+    import os
+
+    from blobclf.cli import refused_write
+
+    error = OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), "runs/test-last-" + "t" * 250)
+    assert refused_write(error) == (
+        f"cannot use 'runs/test-last-{'t' * 250}': File name too long (a name of 260 bytes); blobclf names its outputs "
+        "after the checkpoint and the table: give them shorter names")
