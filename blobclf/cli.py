@@ -35,7 +35,7 @@ from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint, shown
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
-from blobclf.configfiles import check_config_files, use_limited_yaml
+from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
@@ -911,6 +911,10 @@ class BlobCLI(LightningCLI):
         it was started in, for a command run in another folder (see :func:`logs_where_started`)."""
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
+        nul = nul_setting((self.config[subcommand] if subcommand else self.config).as_dict())
+        if nul is not None:  # a traceback ('embedded null byte') where the path was first used
+            raise UserError(f"--{nul[0]}={nul[1]!r} holds a NUL character (\\x00), which no file name or setting can "
+                            "hold; remove it (was its config file written by another program?)")
         _check_seed(self.config[subcommand] if subcommand else self.config)
         ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
         if not ckpt_path:

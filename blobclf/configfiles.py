@@ -91,6 +91,25 @@ def expanded_size(node: Any) -> int:
     return 0 if node is None else size(node)
 
 
+def nul_setting(settings: Any) -> tuple[str, str] | None:
+    """The first setting (its dotted name and value) whose text holds a NUL character; ``None``: none.
+
+    No file name can hold one, and Python refuses it in a path with a ``ValueError`` wherever the
+    path is first used; only a config file (``"a\\0b.csv"``) can give one, as a command line cannot.
+    """
+    pending: list[tuple[str, Any]] = [("", settings)]
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, str) and "\0" in value:
+            return name, value
+        if isinstance(value, dict):
+            pending.extend((name if key == "init_args" else f"{name}.{key}" if name else str(key), item)
+                           for key, item in reversed(value.items()))  # --data.path, not --data.init_args.path
+        elif isinstance(value, (list, tuple)):
+            pending.extend((name, item) for item in reversed(value))
+    return None
+
+
 def check_config_files(argv: Sequence[str]) -> None:
     """Refuse, in one line each, config files given on the command line that jsonargparse would misread.
 

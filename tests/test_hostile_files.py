@@ -416,6 +416,26 @@ def test_every_config_file_jsonargparse_reads_is_checked(cli):
         "contain itself (jsonargparse reads it for ever); write the values out (see --help)")
 
 
+@pytest.mark.parametrize(
+    ("command", "setting", "option"),
+    [
+        ("predict", 'data: {predict_file: "p\\0.csv"}', "--data.predict_file='p\\x00.csv'"),
+        ("predict", 'prediction: {output: "o\\0.csv"}', "--prediction.output='o\\x00.csv'"),
+        ("test", 'data: {class_path: TableDataModule, init_args: {path: t.csv, target: k, test_path: "t\\0.csv"}}',
+         "--data.test_path='t\\x00.csv'"),
+        ("test", 'ckpt_path: "x\\0.ckpt"', "--ckpt_path='x\\x00.ckpt'"),
+    ],
+    ids=["predict_file", "output", "test_path", "ckpt_path"],
+)
+def test_a_nul_character_in_a_config_is_one_line(cli, command, setting, option):
+    # a config file can hold "\0", a command line cannot; each was a traceback: ValueError: embedded null byte
+    (cli.cwd / "x.yaml").write_text(setting + "\n")
+    args = [command, "--config", "x.yaml"] + ([] if "ckpt_path" in setting else ["--ckpt_path", "c.ckpt"])
+    assert one_error(cli(*args)) == (
+        f"blobclf: error: {option} holds a NUL character (\\x00), which no file name or setting can hold; remove it "
+        "(was its config file written by another program?)")
+
+
 def test_what_yaml_allows_is_not_mistaken_for_a_duplicate():
     check_config_text("base: &base {max_epochs: 2, accelerator: cpu}\ntrainer:\n  <<: *base\n  max_epochs: 3\n"
                       "model: {max_epochs: 1}\n", "x.yaml")
