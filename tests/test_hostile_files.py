@@ -245,8 +245,14 @@ def test_a_directory_entry_needing_an_unknown_zip_feature_is_one_line(cli):
         (lambda described: {**described, "model_class": ["blobclf.model.BlobModel"]},
          "names model_class ['blobclf.model.BlobModel']; blobclf builds only blobclf.model.BlobModel, "
          "blobclf.model.ScaledBlobModel"),
+        # torch's refusal came with its C++ stack: some 40 lines in one message
+        (lambda described: {**described, "constructor": {**described["constructor"], "hidden_units": 10**30}},
+         "does not describe a BlobModel: a size too large to build in {'input_features': 2, 'output_features': 4, "
+         "'hidden_units': 1000000000000000000000000000000}"),
+        (lambda described: {**described, "constructor": {**described["constructor"], "hidden_units": float("nan")}},
+         "does not describe a BlobModel: BlobModel: hidden_units must be an integer >= 1, got nan"),
     ],
-    ids=["nested-deep", "class-as-list"],
+    ids=["nested-deep", "class-as-list", "huge-size", "nan-size"],
 )
 def test_a_hostile_model_json_is_one_line(tmp_path, edit, refusal):
     export_model(BlobModel(input_features=2, output_features=4, hidden_units=8), tmp_path)
