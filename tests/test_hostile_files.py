@@ -293,6 +293,8 @@ def test_a_huge_model_json_or_run_config_is_refused_before_it_is_read(tmp_path, 
     assert recorded_root(config) is None  # more than a config file blobclf reads: not taken as the run's
     config.write_text("checkpoint:\n  root: elsewhere\n")
     assert recorded_root(config) == "elsewhere"
+    config.write_text('checkpoint:\n  root: "elsewhere\\0x"\n')  # a test from another folder: 'embedded null byte'
+    assert recorded_root(config) is None
     config.unlink()
     os.mkfifo(config)  # a resume from another folder waited on it for good
     found = []
