@@ -328,6 +328,21 @@ def test_names_from_files_reach_the_terminal_as_escapes(cli):
     assert (cli.cwd / "test_report-a\x1b[2Jb.json").is_file()  # the file itself keeps its name
 
 
+def test_invisible_characters_in_names_are_shown_as_escapes(tmp_path):
+    # a zero-width space made the column 'g\u200b' read 'g' in "no column 'g'": the name seemed to be there
+    from blobclf.errors import printable
+    from blobclf.points import read_points
+
+    (tmp_path / "p.csv").write_text("g\u200b,h\ufeff,kind\n1,2,a\n")
+    with pytest.raises(UserError) as refused:
+        read_points(tmp_path / "p.csv", ["g", "h\u00ad"], ["a", "b"], "kind")
+    assert printable(str(refused.value)).endswith(  # as the command line prints it
+        "no column 'g', which the model needs; the columns are: g\\u200b, h\\ufeff, kind (the model's features: g, "
+        "h\\xad)")
+    assert printable("t\U000e0041\u2028\u2060") == "t\\U000e0041\\u2028\\u2060"  # Unicode tags, separators
+    assert printable("\u0645\u200c\u0627 \U0001f468\u200d\U0001f469") == "\u0645\u200c\u0627 \U0001f468\u200d\U0001f469"
+
+
 # --- names a spreadsheet would run -----------------------------------------------------------------
 
 def test_predictions_never_hand_a_spreadsheet_a_formula(cli):
