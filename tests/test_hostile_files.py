@@ -318,6 +318,11 @@ def test_names_from_files_reach_the_terminal_as_escapes(cli):
     assert one_error(result) == (
         "blobclf: error: p.csv:2: kind='zzz' is not one of the model's classes (\\x1b[31mred\\x1b[0m, "
         "\\x1b]0;PWNED\\x07a, c: d, \\u202eevil)")  # a line break in it reads ': ', as in every message
+    shutil.copy(cli.cwd / "t.csv", cli.cwd / "t\x1b]0;PWNED\x07.csv")  # the note on a table trained on named it raw
+    result = cli("test", "--ckpt_path", "last", "--data.test_path", "t\x1b]0;PWNED\x07.csv")
+    assert result.returncode == 0, result.output
+    assert "note: t\\x1b]0;PWNED\\x07.csv is the table the model was trained on" in result.stdout
+    assert not {"\x1b", "\x07"} & set(result.output)
     # a checkpoint whose file name holds escapes: Lightning's lines and blobclf's name it escaped
     shutil.copy(cli.cwd / "checkpoints" / "version_0" / "last.ckpt", cli.cwd / "a\x1b[2Jb.ckpt")
     result = cli("test", "--ckpt_path", "a\x1b[2Jb.ckpt")
