@@ -512,7 +512,7 @@ def test_a_file_system_refusing_a_long_name_says_what_to_shorten():
     import errno
     import os
 
-    from blobclf.cli import refused_write
+    from blobclf.messages import refused_write
 
     error = OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), "runs/test-last-" + "t" * 250)
     assert refused_write(error) == (
