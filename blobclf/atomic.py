@@ -16,6 +16,14 @@ except ImportError:  # Windows: temporaries are not locked, and remove_leftovers
     fcntl = None  # type: ignore[assignment]
 
 TEMP_SUFFIX = ".tmp"
+NAME_MAX = 255
+"""Longest file name, in bytes, that Linux, macOS and Windows file systems take."""
+
+
+def name_too_long(name: str) -> bool:
+    """Whether a file ``name`` is too long to write with :func:`atomic_write`, whose temporary
+    (``.NAME.XXXXXXXX.tmp``) is 14 bytes longer than the name."""
+    return len(os.fsencode(name)) + 10 + len(TEMP_SUFFIX) > NAME_MAX
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object], replace: bool = True) -> Path:

@@ -14,7 +14,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from typing_extensions import override
 
-from blobclf.atomic import remove_leftovers
+from blobclf.atomic import name_too_long, remove_leftovers
 from blobclf.errors import ArgumentValueError, UserError, printable
 from blobclf.export import (
     METADATA_NAME,
@@ -515,6 +515,14 @@ class TestReport(Callback):
     @override
     def on_test_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._tested = 0
+        test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path") if trainer.datamodule else None
+        tag = checkpoint_tag(trainer.ckpt_path) + (f"-{Path(test_path).stem}" if test_path else "")
+        longest = f"confusion_matrix_test-{tag}.png"  # the longest name a test writes (see on_test_end)
+        if name_too_long(longest):  # refused at the end, after the whole test, with the report removed
+            source = f" and the test table {shown(test_path)!r}" if test_path else ""
+            raise UserError(f"the test's outputs would be named after the checkpoint {shown(trainer.ckpt_path)!r}"
+                            f"{source}, and {shown(longest)!r} is longer than a file name may be; give the "
+                            f"{'table' if test_path else 'checkpoint'} a shorter name")
 
     @override
     def on_test_batch_end(

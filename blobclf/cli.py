@@ -27,7 +27,7 @@ from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
 from blobclf.checks import check_optimizer, check_run_files, check_seed
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
-from blobclf.configfiles import check_config_files, use_limited_yaml
+from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
 from blobclf.execution import check_trainer_settings
@@ -259,6 +259,10 @@ class BlobCLI(LightningCLI):
         it was started in, for a command run in another folder (see :func:`logs_where_started`)."""
         self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
+        nul = nul_setting((self.config[subcommand] if subcommand else self.config).as_dict())
+        if nul is not None:  # a traceback ('embedded null byte') where the path was first used
+            raise UserError(f"--{nul[0]}={nul[1]!r} holds a NUL character (\\x00), which no file name or setting can "
+                            "hold; remove it (was its config file written by another program?)")
         check_seed(self.config[subcommand] if subcommand else self.config)
         ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
         if not ckpt_path:

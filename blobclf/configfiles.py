@@ -32,6 +32,9 @@ def use_limited_yaml() -> str:
 
     def load(text: str) -> Any:
         if "*" in text and "&" in text:  # only a document with anchors can hold aliases
+            loop = alias_loop(text)
+            if loop is not None:
+                raise yaml.YAMLError(f"line {loop[1]}: {ALIAS_LOOP.format(anchor=loop[0])}")
             size = expanded_size(yaml.compose(text, Loader=yaml.SafeLoader))
             if size > MAX_YAML_NODES:
                 raise yaml.YAMLError(
@@ -41,6 +44,27 @@ def use_limited_yaml() -> str:
 
     set_loader(PARSER_MODE, load, exceptions=(yaml.YAMLError,))
     return PARSER_MODE
+
+
+ALIAS_LOOP = ("the alias *{anchor} is inside the value &{anchor} names, so that value would contain itself "
+              "(jsonargparse reads it for ever); write the values out")
+
+
+def alias_loop(text: str) -> tuple[str, int] | None:
+    """The first alias inside the value of its own anchor (``a: &x {b: *x}``), with its 1-based line; ``None``: none.
+
+    PyYAML builds such a value as a dict that contains itself, which jsonargparse walks for ever
+    (and with growing memory). Found from the parser's events, without building anything.
+    """
+    open_anchors: list[str | None] = []
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            open_anchors.append(event.anchor)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            open_anchors.pop()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
+            return event.anchor, event.start_mark.line + 1
+    return None
 
 
 def expanded_size(node: Any) -> int:
@@ -65,6 +89,25 @@ def expanded_size(node: Any) -> int:
         return sizes[key]
 
     return 0 if node is None else size(node)
+
+
+def nul_setting(settings: Any) -> tuple[str, str] | None:
+    """The first setting (its dotted name and value) whose text holds a NUL character; ``None``: none.
+
+    No file name can hold one, and Python refuses it in a path with a ``ValueError`` wherever the
+    path is first used; only a config file (``"a\\0b.csv"``) can give one, as a command line cannot.
+    """
+    pending: list[tuple[str, Any]] = [("", settings)]
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, str) and "\0" in value:
+            return name, value
+        if isinstance(value, dict):
+            pending.extend((name if key == "init_args" else f"{name}.{key}" if name else str(key), item)
+                           for key, item in reversed(value.items()))  # --data.path, not --data.init_args.path
+        elif isinstance(value, (list, tuple)):
+            pending.extend((name, item) for item in reversed(value))
+    return None
 
 
 def check_config_files(argv: Sequence[str]) -> None:
@@ -149,6 +192,9 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
     if duplicate is not None:
         key, line = duplicate
         raise UserError(f"{path}:{line}: key {key!r} is given twice; keep one (YAML would silently use the last)")
+    loop = alias_loop(text) if "*" in text and "&" in text else None
+    if loop is not None:
+        raise UserError(f"{path}:{loop[1]}: {ALIAS_LOOP.format(anchor=loop[0])}")
     if "*" in text and "&" in text and expanded_size(node) > MAX_YAML_NODES:
         raise UserError(f"config file {path!r}: its YAML aliases expand to more than {MAX_YAML_NODES:,} "
                         "values; refused (write the values out)")

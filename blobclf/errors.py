@@ -12,19 +12,27 @@ def debugging() -> bool:
 
 
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_JOINERS = frozenset("\u200c\u200d")
+"""Invisible format characters that some scripts (Persian, Indic) and emoji sequences need: kept."""
+_ESCAPED_CATEGORIES = frozenset(("Cc", "Cf", "Zl", "Zp"))
+"""Controls; invisible format characters (a zero-width space, a BOM, a soft hyphen, Unicode tags: a name
+that shows as another); line and paragraph separators."""
 
 
 def printable(text: str, keep: str = "") -> str:
-    """``text`` with control characters (``\\x1b``, ``\\r``, ...) and bidirectional overrides written as escapes.
+    """``text`` with control characters (``\\x1b``, ``\\r``, ...), bidirectional overrides and invisible
+    characters written as escapes.
 
     Names in messages come from files a user may have been handed (a class in a table, a checkpoint's
     file name): written raw, ``\\x1b]0;...\\x07`` would retitle the terminal, ``\\x1b[2J`` clear it,
-    ``\\r`` or ``\\u202e`` make a line read as something else. ``keep`` names characters left as they
-    are (a log record's line breaks).
+    ``\\r`` or ``\\u202e`` make a line read as something else, and ``g\\u200b`` (a zero-width space)
+    would read as ``g``. Zero-width joiners, which scripts and emoji need, are kept. ``keep`` names
+    characters left as they are (a log record's line breaks).
     """
     if text.isprintable():
         return text
-    return "".join(repr(c)[1:-1] if c not in keep and (unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS) else c
+    return "".join(repr(c)[1:-1] if c not in keep and c not in _JOINERS
+                   and (unicodedata.category(c) in _ESCAPED_CATEGORIES or c in _BIDI_CONTROLS) else c
                    for c in text)
 
 

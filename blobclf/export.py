@@ -163,7 +163,10 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
         with torch.device("meta"):  # shapes only: a model.json edited to 10**9 units allocates nothing
             shapes = {k: tuple(v.shape) for k, v in MODEL_CLASSES[model_class](**constructor).state_dict().items()}
     except (TypeError, ValueError) as error:
-        raise UserError(f"metadata file {os.fspath(metadata)!r} does not describe a BlobModel: {error}") from None
+        # torch's refusal of a size beyond int64 carries its C++ stack, dozens of lines
+        reason = (f"a size too large to build in {constructor}" if "Overflow" in str(error)
+                  else str(error).strip().splitlines()[0])
+        raise UserError(f"metadata file {os.fspath(metadata)!r} does not describe a BlobModel: {reason}") from None
     found = {k: tuple(v.shape) if isinstance(v, torch.Tensor) else None for k, v in state.items()} \
         if isinstance(state, dict) else {}
     wrong = sorted(set(shapes.items()) ^ set(found.items()), key=str)

@@ -43,6 +43,12 @@ CLASS_COLLECTIONS = 20
 palettes), beyond it one per split."""
 LEGEND_NAME_CHARS = 40
 """A class name longer than this is cut short (ending in an ellipsis) in a scatter figure's legend."""
+AXIS_NAME_CHARS = 30
+"""A feature name longer than this is cut short (ending in an ellipsis) on a scatter figure's axis: 300 characters
+left no room for the plot."""
+MATRIX_NAME_CHARS = 24
+"""A class name longer than this is cut short (ending in an ellipsis) on a confusion matrix's axes: 60 characters
+left no room for the matrix, and ended the figure (and ``fit``) in a ValueError."""
 DPI = 100
 SPLIT_MARKERS = {"train": "o", "val": "s", "test": "^"}
 """Marker of each split; any other split name gets one of ``_EXTRA_MARKERS``."""
@@ -248,7 +254,8 @@ def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = Non
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] < 1:
         raise ValueError(f"matrix must be square, got shape {counts.shape}")
     k = counts.shape[0]
-    names = [str(c) for c in range(k)] if class_names is None else [shown_text(name) for name in class_names]
+    names = [str(c) for c in range(k)] if class_names is None else [shortened(shown_text(name), MATRIX_NAME_CHARS)
+                                                                     for name in class_names]
     if len(names) != k:
         raise ValueError(f"class_names has {len(names)} names for {k} classes")
     total = counts.sum()
@@ -311,6 +318,8 @@ def reliability_diagram(report_reliability_bins: Sequence[Mapping[str, Any]], ec
 
 _MARGIN_PAD = 6.0
 """Space left between a figure's edge and its outermost text, in pixels."""
+_MIN_PLOT = 0.1
+"""The smallest share of a figure's width and height its axes keep, however wide its texts."""
 
 
 def shown_text(name: Any) -> str:
@@ -321,6 +330,11 @@ def shown_text(name: Any) -> str:
     as escapes (see :func:`blobclf.errors.printable`), which no font has glyphs for.
     """
     return printable(str(name)).replace("$", r"\$")
+
+
+def shortened(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, the last an ellipsis, where it is longer."""
+    return text if len(text) <= most else text[: most - 1] + "\u2026"
 
 
 def _new_figure(fitted: bool = False) -> tuple[Figure, Axes]:
@@ -351,12 +365,19 @@ def _fit_margins(fig: Figure) -> Figure:
         if _ and outer.x0 >= 0 and outer.y0 >= 0 and outer.x1 <= width and outer.y1 <= height:
             break
         params = fig.subplotpars
-        fig.subplots_adjust(
-            left=params.left + (_MARGIN_PAD - outer.x0) / width,
-            right=params.right - (outer.x1 - width + _MARGIN_PAD) / width,
-            bottom=params.bottom + (_MARGIN_PAD - outer.y0) / height,
-            top=params.top - (outer.y1 - height + _MARGIN_PAD) / height,
-        )
+        left = params.left + (_MARGIN_PAD - outer.x0) / width
+        right = params.right - (outer.x1 - width + _MARGIN_PAD) / width
+        bottom = params.bottom + (_MARGIN_PAD - outer.y0) / height
+        top = params.top - (outer.y1 - height + _MARGIN_PAD) / height
+        # texts wider than the figure (a name longer than any cut above allows for) leave the plot a tenth of
+        # it, running off the edges, rather than margins that cross (matplotlib's ValueError ended fit's figures)
+        if right - left < _MIN_PLOT:
+            middle = min(max((left + right) / 2, _MIN_PLOT / 2), 1 - _MIN_PLOT / 2)
+            left, right = middle - _MIN_PLOT / 2, middle + _MIN_PLOT / 2
+        if top - bottom < _MIN_PLOT:
+            middle = min(max((bottom + top) / 2, _MIN_PLOT / 2), 1 - _MIN_PLOT / 2)
+            bottom, top = middle - _MIN_PLOT / 2, middle + _MIN_PLOT / 2
+        fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
     # a title is centred over its axes: one wider than them (a PCA plane's, with the legends beside the
     # axes) can run off the figure whatever the margins, so its bracketed part goes on a second line
     long = [ax for ax in fig.axes if " (" in ax.get_title() and "\n" not in ax.get_title()
@@ -462,7 +483,7 @@ def _finish_scatter(
     colors = class_colors(num_classes)
     names = [f"class {c}" for c in range(num_classes)] if class_names is None else [shown_text(n) for n in class_names]
     # the legend narrows the axes by its width: a name of a hundred letters would leave no plot
-    names = [name if len(name) <= LEGEND_NAME_CHARS else name[: LEGEND_NAME_CHARS - 1] + "…" for name in names]
+    names = [shortened(name, LEGEND_NAME_CHARS) for name in names]
     class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
     if num_classes > LEGEND_CLASSES:  # the rest would run off the figure
         more = num_classes - LEGEND_CLASSES + 1
@@ -482,8 +503,8 @@ def _finish_scatter(
     ax.legend(handles=split_handles, title="split", loc="lower left", bbox_to_anchor=(1.02, 0.0),
               fontsize=9, title_fontsize=9)
     x_label, y_label = axis_labels if axis_labels is not None else ("feature 0", "feature 1")
-    ax.set_xlabel(shown_text(x_label))
-    ax.set_ylabel(shown_text(y_label))
+    ax.set_xlabel(shortened(shown_text(x_label), AXIS_NAME_CHARS))
+    ax.set_ylabel(shortened(shown_text(y_label), AXIS_NAME_CHARS))
     ax.set_title(title)
 
 

@@ -205,6 +205,10 @@ def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
     """
     what = f"cannot use {shown(os.fspath(error.filename))!r}: " if error.filename is not None else "a write failed: "
     line = what + (error.strerror or str(error))
+    if error.errno == errno.ENAMETOOLONG and error.filename is not None:
+        longest = max(len(os.fsencode(part)) for part in Path(os.fspath(error.filename)).parts)
+        return (f"{line} (a name of {longest} bytes); blobclf names its outputs after the checkpoint and the table: "
+                "give them shorter names")
     if error.errno not in FULL:
         return line
     last = Path(stop.run_folder) / "last.ckpt" if stop is not None and stop.run_folder else None

@@ -15,7 +15,7 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 from typing_extensions import override
 
-from blobclf.atomic import atomic_write
+from blobclf.atomic import atomic_write, name_too_long
 from blobclf.errors import UserError, printable
 from blobclf.export import checkpoint_tag
 from blobclf.points import PREDICTED_COLUMN
@@ -23,9 +23,30 @@ from blobclf.points import PREDICTED_COLUMN
 PROTECTED_SUFFIXES = (".ckpt", ".pth", ".pt", ".onnx", ".yaml", ".yml", ".json", ".png")
 PROTECTED_NAMES = ("model.json", "config.yaml", "hparams.yaml")
 RUN_FOLDER = re.compile(r"^version_\d+$")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""First characters that make Excel, LibreOffice Calc or Google Sheets read a CSV cell as a formula (OWASP's
+"CSV Injection": ``=``, ``+``, ``-``, ``@``, tab, CR; also LF and the fullwidth forms, read so in some locales)."""
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 BLOCK_ROWS = 1 << 14
 """Prediction rows made at a time (their features and probabilities turned into Python values): the output is never
 all held as text."""
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a ``'`` in front if a spreadsheet would read it as a formula; anything else as it is.
+
+    A class or column name from a table (``=HYPERLINK("http://x","y")``, ``=cmd|' /C calc'!A0``) is
+    text to blobclf, but a predictions file is opened in Excel, which runs a cell starting with
+    ``=``, ``+``, ``-`` or ``@`` (OWASP's advice: prefix such a cell with ``'``, which Excel shows as
+    text). Numbers (``-1``, ``+2.5e3``) stay as they are.
+
+    Example:
+        >>> [spreadsheet_safe(c) for c in ("=1+2", "-1", "-x", "@SUM(A1)", "setosa", "+2.5e3")]
+        ["'=1+2", '-1', "'-x", "'@SUM(A1)", 'setosa', '+2.5e3']
+    """
+    if cell.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def prediction_rows(
@@ -58,7 +79,9 @@ def prediction_table(
 
     ``predicted`` and the true label (``label_column``, written when every label is known) are
     class names; ``carried`` columns (e.g. an id) are copied from the input as they were, and
-    features written as the shortest text that reads back as their float32 value (``5.1``). The
+    features written as the shortest text that reads back as their float32 value (``5.1``). Names
+    and text cells that a spreadsheet would run as a formula get a ``'`` in front
+    (:func:`spreadsheet_safe`). The
     rows are made :data:`BLOCK_ROWS` at a time, so a million rows are never all in memory as text.
 
     Raises:
@@ -72,7 +95,11 @@ def prediction_table(
     twice = next((column for i, column in enumerate(header) if column in header[:i]), None)
     if twice is not None:  # read_points refuses such inputs first; this guards every other way in
         raise UserError(f"the predictions would have two columns named {twice!r}; rename that column of the input")
-    return header, _rows(features, probabilities, labels if known else None, classes, list(carried.values()))
+    header = [spreadsheet_safe(column) for column in header]
+    classes = [spreadsheet_safe(name) for name in classes]
+    columns = [[spreadsheet_safe(cell) for cell in column] if any(cell.startswith(FORMULA_STARTS) for cell in column)
+               else column for column in carried.values()]
+    return header, _rows(features, probabilities, labels if known else None, classes, columns)
 
 
 def _rows(
@@ -224,6 +251,9 @@ class PredictionWriter(PredictionCollector):
         if RUN_FOLDER.match(target.parent.name) and target.parent != run:
             raise UserError(f"--prediction.output {str(path)!r} lies in another run's folder; "
                             "write beside the checkpoint you predict with, or outside any run folder")
+        if name_too_long(path.name):  # refused by the file system at the end, after every row was predicted
+            raise UserError(f"the predictions file {printable(path.name)!r} would have a longer name than a file "
+                            "may have; give --prediction.output PATH (or the input a shorter name)")
         if path.exists() and not path.is_file():
             raise UserError(f"--prediction.output {str(path)!r} is not a regular file (a folder, device or pipe); "
                             "name a file to write")

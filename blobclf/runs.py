@@ -481,7 +481,7 @@ def recorded_checkpointing(config: Path, key: str) -> str | None:
         return None
     checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None
     value = checkpoint.get(key) if isinstance(checkpoint, dict) else None
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and "\0" not in value else None  # no path holds a NUL
 
 
 def recorded_root(config: Path) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.classrefs import loaded_class
-from blobclf.errors import UserError
+from blobclf.errors import UserError, printable
 from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
@@ -69,7 +69,7 @@ def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any
     if given and recorded and Path(given).is_file() and file_sha256(given) == recorded:
         # not refused: in-sample scores can be wanted, but never taken for a test's
         scores = "an accuracy on them overstates" if subcommand == "predict" else "its scores overstate"
-        print(f"note: {given} is the table the model was trained on (the same bytes): most of its rows are training "
+        print(f"note: {printable(str(given))} is the table the model was trained on (the same bytes): most of its rows are training "
               f"rows, so {scores} how the model does on new rows")
     uses_table = subcommand in ("fit", "validate") or (not test_path and not (subcommand == "predict" and predict_file))
     if uses_table and init.get("path"):

@@ -65,6 +65,8 @@ def main() -> None:
     rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
     rows += [f"{n}: &{n} [{','.join(['*' + p] * 9)}]" for n, p in zip("bcdefg", "abcdef", strict=True)]
     (cwd / "bomb.yaml").write_text("\n".join([*rows, "trainer: {max_epochs: 1, callbacks: *g}"]) + "\n")
+    (cwd / "loop.yaml").write_text("trainer: &a\n  max_epochs: 1\n  plugins: *a\n")  # a value holding itself
+    (cwd / "nul.yaml").write_text('data: {predict_file: "points\\0.csv"}\n')  # only a config can hold a NUL
     (cwd / "config.yaml").write_text("trainer: {max_epochs: 1}\n")
     (cwd / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n....")
     (cwd / "points.csv").write_text("x0,x1\n1,2\n")
@@ -198,6 +200,7 @@ def main() -> None:
         ["test", "--ckpt_path", last, "--data.random_state", "7"],
         ["fit", "--ckpt_path", last, "--optimizer", "Adam"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "bad.csv"],
+        ["predict", "--ckpt_path", last, "--config", "nul.yaml"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "short.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "nan.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "empty.csv"],
@@ -205,6 +208,7 @@ def main() -> None:
         ["fit", "--config", CONFIG, "--trainer.logger.init_args.version", "0"],
         ["fit", "--config", "latin1.yaml"],
         ["fit", "--config", "bomb.yaml"],
+        ["fit", "--config", "loop.yaml"],
         ["fit", "--data.cluster_std", "inf"],
         ["fit", "--data.random_state", "-1"],
         ["fit", "--data.n_samples", "3000000000"],

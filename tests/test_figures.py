@@ -364,6 +364,25 @@ def test_confusion_matrix_keeps_every_text_inside(names, count):
     _assert_every_text_inside(confusion_matrix_figure(np.array([[count, 1], [2, count]]), names))
 
 
+@pytest.mark.parametrize("length", [60, 20_000])
+def test_long_names_are_cut_short_and_never_end_a_figure(length):
+    # class names of 60 letters left the confusion matrix no room ("bottom cannot be >= top"), feature names of
+    # 300 the scatter figures: a ValueError ended fit's figures, and fit with them before model.json was written
+    names = ["A" * length, "B" * length, "c"]
+    matrix = confusion_matrix_figure(np.eye(3, dtype=int), names)
+    _assert_every_text_inside(matrix)
+    assert [text.get_text() for text in matrix.axes[0].get_xticklabels()] == ["A" * 23 + "\u2026", "B" * 23 + "\u2026", "c"]
+    rng = np.random.default_rng(0)
+    features, labels = rng.normal(size=(30, 2)).astype(np.float32), np.arange(30) % 3
+    scatter = data_scatter({"train": (features, labels)}, 3, names, axis_labels=("x" * length * 5, "y" * length * 5))
+    _assert_every_text_inside(scatter)
+    assert (scatter.axes[0].get_xlabel(), scatter.axes[0].get_ylabel()) == ("x" * 29 + "\u2026", "y" * 29 + "\u2026")
+    # wider texts than any cut allows for (here 40 wide letters in the legend and on each axis) run off the figure
+    # rather than end it
+    wide = data_scatter({"train": (features, labels)}, 3, ["W" * 40] * 3, axis_labels=("W" * 40, "W" * 40))
+    assert wide.axes[0].get_position().width >= 0.099
+
+
 def test_figures_go_to_tensorboard_as_the_very_png_bytes(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     from torch.utils.tensorboard import SummaryWriter

@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import struct
+import sys
 import zipfile
 from pathlib import Path
 
@@ -244,8 +245,14 @@ def test_a_directory_entry_needing_an_unknown_zip_feature_is_one_line(cli):
         (lambda described: {**described, "model_class": ["blobclf.model.BlobModel"]},
          "names model_class ['blobclf.model.BlobModel']; blobclf builds only blobclf.model.BlobModel, "
          "blobclf.model.ScaledBlobModel"),
+        # torch's refusal came with its C++ stack: some 40 lines in one message
+        (lambda described: {**described, "constructor": {**described["constructor"], "hidden_units": 10**30}},
+         "does not describe a BlobModel: a size too large to build in {'input_features': 2, 'output_features': 4, "
+         "'hidden_units': 1000000000000000000000000000000}"),
+        (lambda described: {**described, "constructor": {**described["constructor"], "hidden_units": float("nan")}},
+         "does not describe a BlobModel: BlobModel: hidden_units must be an integer >= 1, got nan"),
     ],
-    ids=["nested-deep", "class-as-list"],
+    ids=["nested-deep", "class-as-list", "huge-size", "nan-size"],
 )
 def test_a_hostile_model_json_is_one_line(tmp_path, edit, refusal):
     export_model(BlobModel(input_features=2, output_features=4, hidden_units=8), tmp_path)
@@ -286,6 +293,8 @@ def test_a_huge_model_json_or_run_config_is_refused_before_it_is_read(tmp_path, 
     assert recorded_root(config) is None  # more than a config file blobclf reads: not taken as the run's
     config.write_text("checkpoint:\n  root: elsewhere\n")
     assert recorded_root(config) == "elsewhere"
+    config.write_text('checkpoint:\n  root: "elsewhere\\0x"\n')  # a test from another folder: 'embedded null byte'
+    assert recorded_root(config) is None
     config.unlink()
     os.mkfifo(config)  # a resume from another folder waited on it for good
     found = []
@@ -309,6 +318,11 @@ def test_names_from_files_reach_the_terminal_as_escapes(cli):
     assert one_error(result) == (
         "blobclf: error: p.csv:2: kind='zzz' is not one of the model's classes (\\x1b[31mred\\x1b[0m, "
         "\\x1b]0;PWNED\\x07a, c: d, \\u202eevil)")  # a line break in it reads ': ', as in every message
+    shutil.copy(cli.cwd / "t.csv", cli.cwd / "t\x1b]0;PWNED\x07.csv")  # the note on a table trained on named it raw
+    result = cli("test", "--ckpt_path", "last", "--data.test_path", "t\x1b]0;PWNED\x07.csv")
+    assert result.returncode == 0, result.output
+    assert "note: t\\x1b]0;PWNED\\x07.csv is the table the model was trained on" in result.stdout
+    assert not {"\x1b", "\x07"} & set(result.output)
     # a checkpoint whose file name holds escapes: Lightning's lines and blobclf's name it escaped
     shutil.copy(cli.cwd / "checkpoints" / "version_0" / "last.ckpt", cli.cwd / "a\x1b[2Jb.ckpt")
     result = cli("test", "--ckpt_path", "a\x1b[2Jb.ckpt")
@@ -317,6 +331,47 @@ def test_names_from_files_reach_the_terminal_as_escapes(cli):
     assert "test report: test_report-a\\x1b[2Jb.json (accuracy" in result.stdout
     assert not {"\x1b", "\x07", "\r", "\u202e"} & set(result.output)
     assert (cli.cwd / "test_report-a\x1b[2Jb.json").is_file()  # the file itself keeps its name
+
+
+def test_invisible_characters_in_names_are_shown_as_escapes(tmp_path):
+    # a zero-width space made the column 'g\u200b' read 'g' in "no column 'g'": the name seemed to be there
+    from blobclf.errors import printable
+    from blobclf.points import read_points
+
+    (tmp_path / "p.csv").write_text("g\u200b,h\ufeff,kind\n1,2,a\n")
+    with pytest.raises(UserError) as refused:
+        read_points(tmp_path / "p.csv", ["g", "h\u00ad"], ["a", "b"], "kind")
+    assert printable(str(refused.value)).endswith(  # as the command line prints it
+        "no column 'g', which the model needs; the columns are: g\\u200b, h\\ufeff, kind (the model's features: g, "
+        "h\\xad)")
+    assert printable("t\U000e0041\u2028\u2060") == "t\\U000e0041\\u2028\\u2060"  # Unicode tags, separators
+    assert printable("\u0645\u200c\u0627 \U0001f468\u200d\U0001f469") == "\u0645\u200c\u0627 \U0001f468\u200d\U0001f469"
+
+
+# --- names a spreadsheet would run -----------------------------------------------------------------
+
+def test_predictions_never_hand_a_spreadsheet_a_formula(cli):
+    # a table handed over with class and column names that Excel runs when it opens predictions.csv
+    import csv
+
+    classes = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "-1"]
+    with open(cli.cwd / "t.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows([["=x0", "+x1", "kind"],
+                                      *([f"{i % 7}.{i}", f"{i % 4}.5", classes[i % 4]] for i in range(40))])
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+               "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    (cli.cwd / "p.csv").write_text('=x0,+x1,-id,note,kind\n1,2,-7,"\tx",-1\n3,-4.5,+2.5e3,@me,@SUM(1+1)\n')
+    result = cli("predict", "--ckpt_path", "last", "--data.predict_file", "p.csv")
+    assert result.returncode == 0, result.output
+    with open(cli.cwd / "checkpoints" / "version_0" / "predictions-last-p.csv", newline="") as handle:
+        written = list(csv.reader(handle))
+    assert written[0] == ["'-id", "note", "'=x0", "'+x1", "prob_-1", 'prob_=HYPERLINK("http://x","y")',
+                          "prob_=cmd|' /C calc'!A0", "prob_@SUM(1+1)", "predicted", "kind"]
+    assert [row[:4] for row in written[1:]] == [["-7", "'\tx", "1.0", "2.0"], ["+2.5e3", "'@me", "3.0", "-4.5"]]
+    assert [row[-1] for row in written[1:]] == ["-1", "'@SUM(1+1)"]  # a number stays one
+    assert {row[-2] for row in written[1:]} <= {"-1", *("'" + name for name in classes[:3])}
+    described = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())
+    assert described["classes"] == ["-1", *classes[:3]] and described["features"] == ["=x0", "+x1"]  # exact there
 
 
 # --- links ----------------------------------------------------------------------------------------
@@ -358,9 +413,16 @@ def test_a_dangling_symbolic_link_names_its_target(cli):
          "x.yaml:5: key 'trainer' is given twice; keep one (YAML would silently use the last)"),
         ("trainer:\n  max_epochs: 2\n  accelerator: cpu\n  max_epochs: 3\n",
          "x.yaml:4: key 'max_epochs' is given twice; keep one (YAML would silently use the last)"),
+        # a value that contains itself: jsonargparse walked it for ever, its memory growing
+        ("trainer: &a\n  max_epochs: 1\n  plugins: *a\n",
+         "x.yaml:3: the alias *a is inside the value &a names, so that value would contain itself (jsonargparse "
+         "reads it for ever); write the values out"),
+        ("trainer:\n  callbacks:\n    - &cb\n      class_path: EarlyStopping\n      init_args: {monitor: [*cb]}\n",
+         "x.yaml:5: the alias *cb is inside the value &cb names, so that value would contain itself (jsonargparse "
+         "reads it for ever); write the values out"),
     ],
     ids=["empty", "only-comments", "list", "scalar", "tab", "unclosed", "too-deep", "two-documents",
-         "duplicate-top", "duplicate-nested"],
+         "duplicate-top", "duplicate-nested", "alias-loop", "alias-loop-deep"],
 )
 def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message):
     (cli.cwd / "x.yaml").write_text(text)
@@ -377,11 +439,82 @@ def test_every_config_file_jsonargparse_reads_is_checked(cli):
                  ["--config", "sub/dup.yaml", "fit"], ["fit", "--trainer", "sub/dup.yaml"],
                  ["fit", "--trainer=sub/dup.yaml"]):
         assert one_error(cli(*args)) == f"blobclf: error: {duplicate}", args
+    assert one_error(cli("fit", "--config", "{trainer: &a {max_epochs: 1, plugins: *a}}")) == (  # read by the loader
+        'blobclf: error: Parser key "config": line 1: the alias *a is inside the value &a names, so that value would '
+        "contain itself (jsonargparse reads it for ever); write the values out (see --help)")
+
+
+@pytest.mark.parametrize(
+    ("command", "setting", "option"),
+    [
+        ("predict", 'data: {predict_file: "p\\0.csv"}', "--data.predict_file='p\\x00.csv'"),
+        ("predict", 'prediction: {output: "o\\0.csv"}', "--prediction.output='o\\x00.csv'"),
+        ("test", 'data: {class_path: TableDataModule, init_args: {path: t.csv, target: k, test_path: "t\\0.csv"}}',
+         "--data.test_path='t\\x00.csv'"),
+        ("test", 'ckpt_path: "x\\0.ckpt"', "--ckpt_path='x\\x00.ckpt'"),
+    ],
+    ids=["predict_file", "output", "test_path", "ckpt_path"],
+)
+def test_a_nul_character_in_a_config_is_one_line(cli, command, setting, option):
+    # a config file can hold "\0", a command line cannot; each was a traceback: ValueError: embedded null byte
+    (cli.cwd / "x.yaml").write_text(setting + "\n")
+    args = [command, "--config", "x.yaml"] + ([] if "ckpt_path" in setting else ["--ckpt_path", "c.ckpt"])
+    assert one_error(cli(*args)) == (
+        f"blobclf: error: {option} holds a NUL character (\\x00), which no file name or setting can hold; remove it "
+        "(was its config file written by another program?)")
 
 
 def test_what_yaml_allows_is_not_mistaken_for_a_duplicate():
     check_config_text("base: &base {max_epochs: 2, accelerator: cpu}\ntrainer:\n  <<: *base\n  max_epochs: 3\n"
                       "model: {max_epochs: 1}\n", "x.yaml")
     check_config_text("torch.optim.Adam\n", "opt.yaml", "--optimizer")  # a class name given in a file
+    check_config_text("a: &x [1, {b: 2}]\nc: [*x, *x]\nd: *x\n", "x.yaml")  # an alias after its value: no loop
     for config in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")):
         check_config_text(config.read_text(), config.name)
+
+
+def test_a_config_file_imports_what_it_names_as_safety_md_says(cli, monkeypatch):
+    # docs/safety.md: a config from others is trusted as a script; this pins what it says it can do
+    (cli.cwd / "blobclf_marker_module.py").write_text("open('imported', 'w').close()\nclass NotACallback: ...\n")
+    monkeypatch.syspath_prepend(str(cli.cwd))  # as `python -m blobclf` puts the current folder first
+    (cli.cwd / "x.yaml").write_text("trainer:\n  callbacks:\n    - class_path: blobclf_marker_module.NotACallback\n")
+    assert one_error(cli("fit", "--config", "x.yaml", "--print_config")) == (
+        'blobclf: error: Parser key "trainer.callbacks": [{\'class_path\': \'blobclf_marker_module.NotACallback\'}] '
+        "is invalid: Import path blobclf_marker_module.NotACallback does not correspond to a subclass of Callback "
+        "(see --help)")
+    assert (cli.cwd / "imported").exists()  # refused, and its module's code ran all the same
+    sys.modules.pop("blobclf_marker_module")
+
+
+def test_a_name_too_long_for_the_outputs_is_refused_before_anything_runs(cli):
+    # a table named at 226 characters: test ran whole, then failed writing its figures (its report already removed),
+    # predict predicted every row, then could not write them; both named only a temporary file's name
+    rows = "".join(f"{i % 5}.{i},{i % 2}.5,{'ab'[i % 2]}\n" for i in range(40))
+    (cli.cwd / "t.csv").write_text("x0,x1,kind\n" + rows)
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+               "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    long = "u" * 226
+    (cli.cwd / f"{long}.csv").write_text("x0,x1,kind\n" + "".join(rows.splitlines(keepends=True)[::-4]))
+    assert one_error(cli("test", "--ckpt_path", "last", "--data.test_path", f"{long}.csv")) == (
+        f"blobclf: error: the test's outputs would be named after the checkpoint 'checkpoints/version_0/last.ckpt' and "
+        f"the test table '{long}.csv', and 'confusion_matrix_test-last-{long}.png' is longer than a file name may be; "
+        "give the table a shorter name")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", f"{long}.csv")) == (
+        f"blobclf: error: the predictions file 'predictions-last-{long}.csv' would have a longer name than a file "
+        "may have; give --prediction.output PATH (or the input a shorter name)")
+    assert sorted(path.name for path in (cli.cwd / "checkpoints" / "version_0").iterdir()) == [
+        "best-epoch=0-val_acc=0.5000.ckpt", "last.ckpt", "model.json", "model.pth"]
+    assert cli("predict", "--ckpt_path", "last", "--data.predict_file", f"{long}.csv",
+               "--prediction.output", "p.csv").returncode == 0
+
+
+def test_a_file_system_refusing_a_long_name_says_what_to_shorten():
+    import errno
+    import os
+
+    from blobclf.messages import refused_write
+
+    error = OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), "runs/test-last-" + "t" * 250)
+    assert refused_write(error) == (
+        f"cannot use 'runs/test-last-{'t' * 250}': File name too long (a name of 260 bytes); blobclf names its outputs "
+        "after the checkpoint and the table: give them shorter names")
