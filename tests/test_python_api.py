@@ -1,0 +1,95 @@
+"""blobclf as a Python library: its data modules and system with a stock Lightning Trainer, no command line."""
+
+from __future__ import annotations
+
+import re
+
+import lightning as L
+import numpy as np
+import pytest
+import torch
+from conftest import example_datasets
+from torch.utils.data import DataLoader, TensorDataset
+
+from blobclf import BlobClassifier, BlobDataModule, TableDataModule
+
+FIX = ("build the model from the data module: BlobClassifier(num_features=data.num_features, "
+       "num_classes=data.num_classes, standardize=data.standardize)")
+
+
+def trainer(tmp_path, **settings) -> L.Trainer:
+    """A stock Trainer that writes nothing but under ``tmp_path``."""
+    quiet = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False,
+             "enable_model_summary": False, "default_root_dir": tmp_path}
+    return L.Trainer(accelerator="cpu", **{**quiet, **settings})
+
+
+def test_a_plain_dataloader_trains_the_model_as_one_step_per_batch(tmp_path):
+    data = BlobDataModule()
+    data.setup()
+    loader = DataLoader(TensorDataset(*data.splits["train"]), batch_size=64)  # yields [features, labels] lists
+    systems = []
+    for steps in (1, 16):  # 16, the default, runs several optimizer steps per Lightning step from blobclf's loader
+        torch.manual_seed(0)
+        system = BlobClassifier(steps_per_execution=steps)
+        fitted = trainer(tmp_path, max_epochs=2)
+        fitted.fit(system, train_dataloaders=loader)  # was: ValueError: too many values to unpack (expected 2)
+        assert fitted.global_step == 26  # 13 batches of 800 points, two epochs
+        systems.append(system)
+    weights, default = (system.state_dict() for system in systems)
+    assert all(torch.equal(weights[k], default[k]) for k in weights)
+
+
+@pytest.mark.parametrize(("model", "data", "name", "values"), [
+    ({"num_features": 3}, {}, "num_features", (3, 2)),
+    ({}, {"n_features": 3}, "num_features", (2, 3)),
+    ({"num_classes": 3}, {}, "num_classes", (3, 4)),
+    ({"num_classes": 5}, {}, "num_classes", (5, 4)),
+    ({"standardize": True}, {}, "standardize", (True, False)),
+], ids=["model-features", "data-features", "fewer-classes", "more-classes", "standardize"])
+def test_a_model_that_does_not_fit_its_data_module_is_refused_naming_both(tmp_path, model, data, name, values):
+    # was: torch's "mat1 and mat2 shapes cannot be multiplied" or "Target 3 is out of bounds" deep in a
+    # step, or a model trained with other outputs than the data's classes
+    with pytest.raises(ValueError) as error:
+        trainer(tmp_path, max_epochs=1).fit(BlobClassifier(**model), datamodule=BlobDataModule(**data))
+    assert str(error.value) == (f"BlobClassifier({name}={values[0]}) does not fit its data: BlobDataModule has "
+                                f"{name}={values[1]}; {FIX}")
+
+
+def test_a_table_is_standardized_as_the_data_module_says_or_refused(tmp_path):
+    path = example_datasets().write_dataset("iris", tmp_path)
+    data = TableDataModule(path=str(path), target="species")
+    # was: trained silently without the standardization the data module asks for (standardize=True)
+    with pytest.raises(ValueError, match=re.escape(
+            f"BlobClassifier(standardize=False) does not fit its data: TableDataModule has standardize=True; {FIX}")):
+        trainer(tmp_path, max_epochs=1).fit(BlobClassifier(num_features=4, num_classes=3), datamodule=data)
+    system = BlobClassifier(num_features=data.num_features, num_classes=data.num_classes, standardize=data.standardize)
+    trainer(tmp_path, max_epochs=1).fit(system, datamodule=data)
+    mean, scale = data.feature_scaling()
+    assert torch.equal(system.model.mean, mean) and torch.equal(system.model.scale, scale)
+
+
+def test_sizes_given_as_numpy_integers_are_recorded_as_ints_and_checkpoints_load(tmp_path):
+    labels = np.array([0, 1, 2, 3])
+    system = BlobClassifier(num_features=np.int64(2), num_classes=labels.max() + 1)
+    assert [type(system.hparams[k]) for k in ("num_features", "num_classes")] == [int, int]
+    fitted = trainer(tmp_path, max_steps=1)
+    fitted.fit(system, datamodule=BlobDataModule())
+    fitted.save_checkpoint(tmp_path / "numpy.ckpt")
+    # was: refused, "loading it would run code (it needs numpy._core.multiarray.scalar)"
+    loaded = BlobClassifier.load_from_checkpoint(tmp_path / "numpy.ckpt")
+    assert dict(loaded.hparams) == dict(system.hparams)
+    assert torch.equal(loaded.model.linear_layer_stack[0].weight, system.model.linear_layer_stack[0].weight)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: BlobClassifier(num_features=2.5), "num_features must be an integer >= 1, got 2.5"),  # was: 2, silently
+    (lambda: BlobClassifier(num_classes="4"), "num_classes must be an integer >= 1, got '4'"),
+    (lambda: BlobClassifier(hidden_units=True), "hidden_units must be an integer >= 1, got True"),
+    (lambda: BlobClassifier(num_classes=4, class_names="abcd"), "class_names must be 4 distinct names, got 'abcd'"),
+], ids=["float-size", "text-size", "bool-size", "text-names"])
+def test_arguments_of_the_wrong_type_are_named(make, message):
+    with pytest.raises(ValueError) as error:
+        make()
+    assert str(error.value) == message
+
