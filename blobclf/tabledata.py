@@ -13,7 +13,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 
-from blobclf.data import SplitDataModule
+from blobclf.data import SplitDataModule, is_number
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
 from blobclf.table import (
@@ -236,7 +236,7 @@ class TableDataModule(SplitDataModule):
     ) -> None:
         super().__init__()
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
-            if fraction is not None and not 0 < fraction < 1:
+            if fraction is not None and not (is_number(fraction) and 0 < fraction < 1):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         if delimiter is not None and len(delimiter) != 1:
             raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")

@@ -87,9 +87,22 @@ def test_sizes_given_as_numpy_integers_are_recorded_as_ints_and_checkpoints_load
     (lambda: BlobClassifier(num_classes="4"), "num_classes must be an integer >= 1, got '4'"),
     (lambda: BlobClassifier(hidden_units=True), "hidden_units must be an integer >= 1, got True"),
     (lambda: BlobClassifier(num_classes=4, class_names="abcd"), "class_names must be 4 distinct names, got 'abcd'"),
-], ids=["float-size", "text-size", "bool-size", "text-names"])
+    (lambda: BlobDataModule(cluster_std="2"), "cluster_std must be a finite number > 0, got '2'"),  # were TypeErrors
+    (lambda: BlobDataModule(test_size="0.2"), "test_size must be strictly between 0 and 1, got '0.2'"),
+    (lambda: TableDataModule("t.csv", "y", val_size="0.1"), "val_size must be strictly between 0 and 1, got '0.1'"),
+], ids=["float-size", "text-size", "bool-size", "text-names", "text-std", "text-fraction", "table-fraction"])
 def test_arguments_of_the_wrong_type_are_named(make, message):
     with pytest.raises(ValueError) as error:
         make()
     assert str(error.value) == message
+
+
+def test_str_of_a_data_module_shows_the_splits_set_up():
+    data = BlobDataModule(val_size=0.25)
+    # was: AttributeError: 'tuple' object has no attribute 'available' (Lightning's str() expects DataLoaders)
+    assert str(data).splitlines() == ["{Train dataloader: None}", "{Validation dataloader: None}",
+                                      "{Test dataloader: None}", "{Predict dataloader: None}"]
+    data.setup("fit")
+    assert str(data).splitlines() == ["{Train dataloader: size=600}", "{Validation dataloader: size=200}",
+                                      "{Test dataloader: size=200}", "{Predict dataloader: size=200}"]
 
