@@ -8,11 +8,12 @@ import lightning as L
 import numpy as np
 import pytest
 import torch
-from conftest import example_datasets
+from conftest import REPO, example_datasets
 from torch.utils.data import DataLoader, TensorDataset
 
 from blobclf import BlobClassifier, BlobDataModule, TableDataModule
 
+USAGE = (REPO / "docs" / "usage.md").read_text(encoding="utf-8")
 FIX = ("build the model from the data module: BlobClassifier(num_features=data.num_features, "
        "num_classes=data.num_classes, standardize=data.standardize)")
 
@@ -106,3 +107,15 @@ def test_str_of_a_data_module_shows_the_splits_set_up():
     assert str(data).splitlines() == ["{Train dataloader: size=600}", "{Validation dataloader: size=200}",
                                       "{Test dataloader: size=200}", "{Predict dataloader: size=200}"]
 
+
+@pytest.mark.slow
+def test_the_usage_example_trains_the_tutorial_run_with_a_stock_trainer(tmp_path, monkeypatch):
+    code = re.search(r"## In Python, with your own Trainer\n.*?```python\n(.*?)```", USAGE, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    exec(code, names)  # as written in docs/usage.md
+    assert names["result"]["test/acc"] == pytest.approx(0.965)  # 193 of 200, as the tutorial
+    assert names["result"]["test/loss"] == pytest.approx(0.08555, abs=5e-6)
+    assert names["batch"]["labels"].shape == (200,)
+    assert (names["batch"]["labels"] == names["data"].splits["test"][1]).sum().item() == 193
+    assert torch.equal(names["same"].model.linear_layer_stack[4].weight, names["model"].model.linear_layer_stack[4].weight)
