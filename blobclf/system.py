@@ -389,12 +389,14 @@ class BlobClassifier(L.LightningModule):
         map_location: Any = None,
         hparams_file: str | os.PathLike[str] | None = None,
         strict: bool | None = None,
-        weights_only: bool = True,
+        weights_only: bool | None = True,
         **kwargs: Any,
     ) -> BlobClassifier:
-        """Lightning's ``load_from_checkpoint``, restricted to local files and ``weights_only=True``."""
-        if weights_only is not True:
-            raise UserError("weights_only=False is refused: blobclf loads checkpoints with weights_only=True only")
+        """Lightning's ``load_from_checkpoint``, restricted to local files and ``weights_only=True``
+        (``None``, Lightning's default, is torch's default: ``True``)."""
+        if weights_only is not True and weights_only is not None:
+            raise UserError(f"weights_only={weights_only!r} is refused: blobclf loads checkpoints with weights_only=True "
+                            "only")
         path = local_file(checkpoint_path)
         cls.check_checkpoint(load_checkpoint(path), path)  # refuses unsafe, foreign or diverged files first
         return super().load_from_checkpoint(

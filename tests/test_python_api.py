@@ -12,6 +12,7 @@ from conftest import REPO, example_datasets
 from torch.utils.data import DataLoader, TensorDataset
 
 from blobclf import BlobClassifier, BlobDataModule, TableDataModule
+from blobclf.errors import UserError
 
 USAGE = (REPO / "docs" / "usage.md").read_text(encoding="utf-8")
 FIX = ("build the model from the data module: BlobClassifier(num_features=data.num_features, "
@@ -119,3 +120,14 @@ def test_the_usage_example_trains_the_tutorial_run_with_a_stock_trainer(tmp_path
     assert names["batch"]["labels"].shape == (200,)
     assert (names["batch"]["labels"] == names["data"].splits["test"][1]).sum().item() == 193
     assert torch.equal(names["same"].model.linear_layer_stack[4].weight, names["model"].model.linear_layer_stack[4].weight)
+
+
+def test_load_from_checkpoint_takes_lightnings_default_weights_only_none_and_refuses_false(tmp_path):
+    fitted = trainer(tmp_path, max_steps=1)
+    fitted.fit(BlobClassifier(), datamodule=BlobDataModule())
+    fitted.save_checkpoint(tmp_path / "model.ckpt")
+    # was: "weights_only=False is refused" for None, the value Lightning's own signature defaults to
+    assert BlobClassifier.load_from_checkpoint(tmp_path / "model.ckpt", weights_only=None).hparams.num_classes == 4
+    with pytest.raises(UserError, match=r"^weights_only=False is refused: blobclf loads checkpoints with "
+                                        r"weights_only=True only$"):
+        BlobClassifier.load_from_checkpoint(tmp_path / "model.ckpt", weights_only=False)
