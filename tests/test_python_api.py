@@ -8,7 +8,7 @@ import lightning as L
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, example_datasets
+from conftest import REPO, example_datasets, one_error
 from torch.utils.data import DataLoader, TensorDataset
 
 from blobclf import BlobClassifier, BlobDataModule, TableDataModule
@@ -131,3 +131,18 @@ def test_load_from_checkpoint_takes_lightnings_default_weights_only_none_and_ref
     with pytest.raises(UserError, match=r"^weights_only=False is refused: blobclf loads checkpoints with "
                                         r"weights_only=True only$"):
         BlobClassifier.load_from_checkpoint(tmp_path / "model.ckpt", weights_only=False)
+
+
+def test_a_checkpoint_of_a_users_own_trainer_is_evaluated_by_the_command_line_and_its_resume_refused_saying_so(cli):
+    fitted = trainer(cli.cwd, max_epochs=3)
+    fitted.fit(BlobClassifier(), datamodule=BlobDataModule())
+    fitted.save_checkpoint(cli.cwd / "mine.ckpt")
+    result = cli("test", "--ckpt_path", "mine.ckpt")
+    assert result.returncode == 0, result.output
+    assert float(re.search(r"test/acc\s+([0-9.]+)", result.stdout).group(1)) == pytest.approx(
+        float(fitted.callback_metrics["val/acc"]))  # validated on the test split, as the command line does
+    # was: "was written by blobclf of 2026-11-28 or earlier, which did not record the run's settings ..."
+    assert one_error(cli("fit", "--ckpt_path", "mine.ckpt")) == (
+        "checkpoint 'mine.ckpt' was written by a Trainer of your own, not by 'blobclf fit', and does not record the "
+        "run's settings (epochs, seed, trainer) that a resume takes from it; resume it with your Trainer "
+        "(trainer.fit(model, datamodule=data, ckpt_path=...)); test, validate and predict take it as it is")
