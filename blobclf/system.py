@@ -189,8 +189,8 @@ class BlobClassifier(L.LightningModule):
         # reports deep in a step (a shape or target out of bounds) or, for standardize, not at all
         shape = ("num_features", "num_classes", "standardize") if stage == "fit" else ("num_features", "num_classes")
         for name in shape if data is not None else ():
-            theirs = getattr(data, name, None)
-            if theirs is not None and theirs != self.hparams[name]:
+            theirs = getattr(data, name, None)  # a data module of the user's own may have none of them
+            if isinstance(theirs, int) and theirs != self.hparams[name]:
                 raise ArgumentValueError(
                     f"{type(self).__name__}({name}={self.hparams[name]!r}) does not fit its data: {type(data).__name__} "
                     f"has {name}={theirs!r}; build the model from the data module: {type(self).__name__}(num_features="

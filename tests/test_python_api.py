@@ -146,3 +146,19 @@ def test_a_checkpoint_of_a_users_own_trainer_is_evaluated_by_the_command_line_an
         "checkpoint 'mine.ckpt' was written by a Trainer of your own, not by 'blobclf fit', and does not record the "
         "run's settings (epochs, seed, trainer) that a resume takes from it; resume it with your Trainer "
         "(trainer.fit(model, datamodule=data, ckpt_path=...)); test, validate and predict take it as it is")
+
+
+class OwnData(L.LightningDataModule):
+    """A user's own data module, whose ``num_classes`` is a method rather than blobclf's property."""
+
+    def num_classes(self) -> int:
+        return 4
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(TensorDataset(torch.randn(32, 2), torch.arange(32) % 4), batch_size=8)
+
+
+def test_a_data_module_of_the_users_own_trains_the_model(tmp_path):
+    fitted = trainer(tmp_path, max_epochs=1)
+    fitted.fit(BlobClassifier(), datamodule=OwnData())
+    assert fitted.global_step == 4
