@@ -360,6 +360,10 @@ class BlobClassifier(L.LightningModule):
                                 f"{type(checkpoint[key]).__name__}, not {kind.__name__}; use another checkpoint")
         settings = model_settings(hparams)
         try:
+            # the sizes as int() reads them: this checks the shapes; a recorded value that the command line's
+            # parser refuses (8.5) is then named there as the checkpoint's, and load_from_checkpoint's own
+            # constructor refuses it too
+            settings.update({k: int(v) for k, v in settings.items() if k in SHAPE})
             with torch.device("meta"):  # shapes only: settings edited to 10**9 units allocate nothing
                 system = cls(**settings)
         except (TypeError, ValueError) as error:
