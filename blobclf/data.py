@@ -76,6 +76,7 @@ class SplitDataModule(L.LightningDataModule):
 
     def split(self, name: str) -> tuple[Tensor, Tensor]:
         """The ``(features, labels)`` of split ``name`` (``train``, ``val`` or ``test``)."""
+        check_split_name(name)
         self.setup()
         return self.splits[name]
 
@@ -315,6 +316,15 @@ def split_sizes(n_samples: int, test_size: float, val_size: float | None = None)
         n_val = math.ceil(val_size * n_train)
         sizes = {"train": n_train - n_val, "val": n_val, "test": n_test}
     return sizes
+
+
+SPLITS = ("train", "val", "test")
+
+
+def check_split_name(name: object) -> None:
+    """Refuse, in one line, a split name that is none of :data:`SPLITS` (``validation`` would be a ``KeyError``)."""
+    if name not in SPLITS:
+        raise ArgumentValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {name!r}")
 
 
 def is_number(value: object) -> bool:

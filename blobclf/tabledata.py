@@ -13,7 +13,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 
-from blobclf.data import SplitDataModule, is_number
+from blobclf.data import SplitDataModule, check_split_name, is_number
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
 from blobclf.table import (
@@ -344,6 +344,7 @@ class TableDataModule(SplitDataModule):
             self.split("test")
 
     def split(self, name: str) -> tuple[Tensor, Tensor]:
+        check_split_name(name)
         if name not in self.splits:
             if name == "test" and self.hparams.test_path is not None:
                 self.splits["test"] = self._test_table()

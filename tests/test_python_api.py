@@ -92,7 +92,10 @@ def test_sizes_given_as_numpy_integers_are_recorded_as_ints_and_checkpoints_load
     (lambda: BlobDataModule(cluster_std="2"), "cluster_std must be a finite number > 0, got '2'"),  # were TypeErrors
     (lambda: BlobDataModule(test_size="0.2"), "test_size must be strictly between 0 and 1, got '0.2'"),
     (lambda: TableDataModule("t.csv", "y", val_size="0.1"), "val_size must be strictly between 0 and 1, got '0.1'"),
-], ids=["float-size", "text-size", "bool-size", "text-names", "text-std", "text-fraction", "table-fraction"])
+    (lambda: BlobDataModule().split("validation"), "split must be one of 'train', 'val', 'test', got 'validation'"),
+    (lambda: TableDataModule("t.csv", "y").split("valid"), "split must be one of 'train', 'val', 'test', got 'valid'"),
+], ids=["float-size", "text-size", "bool-size", "text-names", "text-std", "text-fraction", "table-fraction",
+        "split-name", "table-split-name"])
 def test_arguments_of_the_wrong_type_are_named(make, message):
     with pytest.raises(ValueError) as error:
         make()
