@@ -71,6 +71,19 @@ def check_table_unchanged(state: Any, path: str) -> None:
 """Rows per block when the standardization statistics are computed."""
 
 
+def recorded_data_class(hparams: dict[str, Any]) -> str:
+    """The class path of the data module whose hyperparameters (``datamodule_hyper_parameters``) a checkpoint holds.
+
+    LightningCLI records it (``_class_path``). A checkpoint a script's own ``Trainer`` wrote does not: a
+    table's settings (``path`` and ``target``) then name a :class:`TableDataModule`; other settings are
+    blobs' (as for blobclf's first runs, before the data class could be chosen).
+    """
+    if "_class_path" in hparams:
+        return str(hparams["_class_path"])
+    table = "path" in hparams and "target" in hparams
+    return f"{__name__}.{TableDataModule.__name__}" if table else "blobclf.data.BlobDataModule"
+
+
 def check_split(path: str, rows: int, classes: int, fraction: float, option: str, split: str) -> None:
     """Refuse a stratified split of ``rows`` rows that leaves either part fewer rows than ``classes``.
 

@@ -165,3 +165,18 @@ def test_a_data_module_of_the_users_own_trains_the_model(tmp_path):
     fitted = trainer(tmp_path, max_epochs=1)
     fitted.fit(BlobClassifier(), datamodule=OwnData())
     assert fitted.global_step == 4
+
+
+def test_a_table_checkpoint_of_a_users_own_trainer_is_tested_by_the_command_line_on_its_table(cli):
+    data = TableDataModule(path=str(example_datasets().write_dataset("iris", cli.cwd).relative_to(cli.cwd)),
+                           target="species")
+    model = BlobClassifier(num_features=data.num_features, num_classes=data.num_classes, standardize=data.standardize,
+                           class_names=data.class_names, feature_names=data.feature_names)
+    fitted = trainer(cli.cwd, max_epochs=5)
+    fitted.fit(model, datamodule=data)
+    fitted.save_checkpoint(cli.cwd / "table.ckpt")  # records the data settings, but not LightningCLI's class path
+    (expected,) = fitted.test(model, datamodule=data, verbose=False)
+    # was: "checkpoint 'table.ckpt' does not fit its own data settings: they give num_features=2, ..." (read as blobs)
+    result = cli("test", "--ckpt_path", "table.ckpt")
+    assert result.returncode == 0, result.output
+    assert float(re.search(r"test/acc\s+([0-9.]+)", result.stdout).group(1)) == pytest.approx(expected["test/acc"])
