@@ -289,6 +289,13 @@ class BlobCLI(LightningCLI):
                                            and SETTINGS in state["training"]
                                            for state in checkpoint.get("callbacks", {}).values()):
             # Lightning's defaults would stand in for them: 1000 epochs for the run's 100, seed 42 for its own
+            if "_instantiator" not in self.model_hparams:  # LightningCLI records it: a script's own Trainer wrote this
+                raise UserError(
+                    f"checkpoint {path!r} was written by a Trainer of your own, not by 'blobclf fit', and does not "
+                    "record the run's settings (epochs, seed, trainer) that a resume takes from it; resume it with "
+                    "your Trainer (trainer.fit(model, datamodule=data, ckpt_path=...)); test, validate and predict "
+                    "take it as it is"
+                )
             raise UserError(
                 f"checkpoint {path!r} was written by blobclf of 2026-11-28 or earlier, which did not record the "
                 "run's settings (epochs, seed, trainer) that a resume takes from it; it cannot be resumed, but test, "

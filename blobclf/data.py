@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 
 import lightning as L
@@ -45,6 +46,19 @@ class SplitDataModule(L.LightningDataModule):
         self.points: Points | None = None
         self._device_cache: dict[tuple[int, str], tuple[Tensor, Tensor]] = {}
 
+    def __str__(self) -> str:
+        """The size of each split set up so far, as Lightning's ``str()`` of a data module shows them.
+
+        Lightning's own asks every loader for its ``DataLoader``'s dataset and, for blobclf's
+        :class:`TensorBatchLoader`, failed with an ``AttributeError``; this one sets nothing up.
+        """
+        sizes = {name: len(self.splits[split][1]) if split in self.splits else None
+                 for name, split in (("Train", "train"), ("Validation", "val"), ("Test", "test"))}
+        sizes["Predict"] = (len(self.points.features) if self.points is not None
+                            else sizes["Test"] if self.hparams.get("predict_file") is None else None)
+        return os.linesep.join(f"{{{name} dataloader: {'None' if size is None else f'size={size}'}}}"
+                               for name, size in sizes.items())
+
     def _on_device(self, features: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
         """The split on the training device, copied there once and then reused every epoch.
 
@@ -62,6 +76,7 @@ class SplitDataModule(L.LightningDataModule):
 
     def split(self, name: str) -> tuple[Tensor, Tensor]:
         """The ``(features, labels)`` of split ``name`` (``train``, ``val`` or ``test``)."""
+        check_split_name(name)
         self.setup()
         return self.splits[name]
 
@@ -159,12 +174,12 @@ class BlobDataModule(SplitDataModule):
         _check_int("n_samples", n_samples, 1)
         _check_int("n_features", n_features, 1)
         _check_int("centers", centers, 2)
-        if not (cluster_std > 0 and math.isfinite(cluster_std)):
+        if not (is_number(cluster_std) and cluster_std > 0 and math.isfinite(cluster_std)):
             raise ArgumentValueError(f"cluster_std must be a finite number > 0, got {cluster_std!r}")
         if isinstance(random_state, bool) or not isinstance(random_state, int) or not 0 <= random_state < 2**32:
             raise ArgumentValueError(f"random_state must be an integer from 0 to 2**32 - 1, got {random_state!r}")
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
-            if fraction is not None and not 0 < fraction < 1:
+            if fraction is not None and not (is_number(fraction) and 0 < fraction < 1):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         for name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
             if size is not None:
@@ -301,6 +316,20 @@ def split_sizes(n_samples: int, test_size: float, val_size: float | None = None)
         n_val = math.ceil(val_size * n_train)
         sizes = {"train": n_train - n_val, "val": n_val, "test": n_test}
     return sizes
+
+
+SPLITS = ("train", "val", "test")
+
+
+def check_split_name(name: object) -> None:
+    """Refuse, in one line, a split name that is none of :data:`SPLITS` (``validation`` would be a ``KeyError``)."""
+    if name not in SPLITS:
+        raise ArgumentValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {name!r}")
+
+
+def is_number(value: object) -> bool:
+    """Whether ``value`` is a real number (a numpy one too), not a bool or text, which comparisons would take."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _check_int(name: str, value: object, minimum: int) -> None:

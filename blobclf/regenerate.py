@@ -37,7 +37,7 @@ from blobclf.runs import (
 )
 from blobclf.safeload import load_checkpoint, max_metadata_bytes, read_capped
 from blobclf.system import BlobClassifier
-from blobclf.tabledata import TableDataModule, check_table_unchanged
+from blobclf.tabledata import TableDataModule, check_table_unchanged, recorded_data_class
 
 
 def run_log_dir(checkpoint_path: Path, checkpoint: dict[str, Any],
@@ -79,7 +79,7 @@ def run_log_dir(checkpoint_path: Path, checkpoint: dict[str, Any],
 def data_module(checkpoint: dict) -> BlobDataModule | TableDataModule:
     """The data module a checkpoint was trained on, rebuilt from the settings it records."""
     hparams = checkpoint.get("datamodule_hyper_parameters", {})
-    table = str(hparams.get("_class_path", "")).endswith("TableDataModule")
+    table = recorded_data_class(hparams).endswith("TableDataModule")
     return (TableDataModule if table else BlobDataModule)(**public_hparams(hparams))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import operator
 import os
 import re
 from typing import Any
@@ -54,6 +55,17 @@ def legacy_optimizer(hparams: dict[str, Any]) -> dict[str, Any] | None:
             if parameter.default is not inspect.Parameter.empty}
     init.update({k: hparams[k] for k in LEGACY_SGD if k in hparams})
     return {"class_path": "torch.optim.SGD", "init_args": init}
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value`` as a plain ``int`` if it is an integer >= 1 (a numpy or torch integer too), else a one-line error."""
+    try:
+        number = operator.index(value) if not isinstance(value, bool) else 0
+    except TypeError:
+        number = 0
+    if number < 1:
+        raise ArgumentValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return number
 
 
 class BlobClassifier(L.LightningModule):
@@ -127,30 +139,31 @@ class BlobClassifier(L.LightningModule):
         cuda_graphs: bool = True,
     ) -> None:
         super().__init__()
+        # plain ints in checkpoints (a numpy integer would make them load only with weights_only=False)
+        num_features = positive_int("num_features", num_features)
+        num_classes = positive_int("num_classes", num_classes)
+        hidden_units = positive_int("hidden_units", hidden_units)
+        steps_per_execution = positive_int("steps_per_execution", steps_per_execution)
         for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):
-            if names is not None and (len(names) != count or len(set(names)) != len(names)):
+            if names is not None and (isinstance(names, str) or len(names) != count or len(set(names)) != len(names)):
                 raise ArgumentValueError(f"{what} must be {count} distinct names, got {names!r}")
         class_names = list(class_names) if class_names is not None else None  # plain lists in checkpoints
         feature_names = list(feature_names) if feature_names is not None else None
-        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1:
-            raise ArgumentValueError(f"steps_per_execution must be an integer >= 1, got {steps_per_execution!r}")
         self.save_hyperparameters()
-        self.steps_per_execution = int(steps_per_execution)
+        self.steps_per_execution = steps_per_execution
         # Lightning's automatic optimization takes one optimizer step per training step
         self.automatic_optimization = self.steps_per_execution == 1
         self._step_graph: StepGraph | None = None
         self._step_graph_decided = False
         network = ScaledBlobModel if standardize else BlobModel
-        self.model = network(
-            input_features=int(num_features), output_features=int(num_classes), hidden_units=int(hidden_units)
-        )
+        self.model = network(input_features=num_features, output_features=num_classes, hidden_units=hidden_units)
         self.loss_fn = nn.CrossEntropyLoss()
         # no per-batch checks that wait for the device (validate_args=False; BatchMeanLoss has none)
         self.metrics = nn.ModuleDict()
         for stage in STAGES:
             self.metrics[f"{stage}_loss"] = BatchMeanLoss()
             self.metrics[f"{stage}_acc"] = MulticlassAccuracy(
-                num_classes=int(num_classes), average="micro", validate_args=False
+                num_classes=num_classes, average="micro", validate_args=False
             )
 
     @property
@@ -166,10 +179,23 @@ class BlobClassifier(L.LightningModule):
         return list(names) if names is not None else [f"x{i}" for i in range(int(self.hparams.num_features))]
 
     def setup(self, stage: str) -> None:
-        """Fit the input standardization on the training split when ``fit`` starts.
+        """Check that the model fits the trainer's data module; fit the input standardization on the
+        training split when ``fit`` starts.
 
         A resumed run then gets the checkpoint's values, which are the same: the split is seeded.
         """
+        data = self.trainer.datamodule
+        # the command line links these from the data; a model built by hand may disagree, which torch
+        # reports deep in a step (a shape or target out of bounds) or, for standardize, not at all
+        shape = ("num_features", "num_classes", "standardize") if stage == "fit" else ("num_features", "num_classes")
+        for name in shape if data is not None else ():
+            theirs = getattr(data, name, None)  # a data module of the user's own may have none of them
+            if isinstance(theirs, int) and theirs != self.hparams[name]:
+                raise ArgumentValueError(
+                    f"{type(self).__name__}({name}={self.hparams[name]!r}) does not fit its data: {type(data).__name__} "
+                    f"has {name}={theirs!r}; build the model from the data module: {type(self).__name__}(num_features="
+                    "data.num_features, num_classes=data.num_classes, standardize=data.standardize)"
+                )
         if stage != "fit" or not isinstance(self.model, ScaledBlobModel):
             return
         scaling = getattr(self.trainer.datamodule, "feature_scaling", None)
@@ -246,7 +272,10 @@ class BlobClassifier(L.LightningModule):
         """One minibatch step (``steps_per_execution == 1``), or one per minibatch of the list."""
         if self.automatic_optimization:
             return self._shared_step(batch, "train")  # type: ignore[arg-type]
-        minibatches = batch if isinstance(batch, list) else [batch]
+        # a group of K minibatches (blobclf's loader) is a list of pairs; a DataLoader's collated
+        # batch is itself a list, [features, labels]: one minibatch
+        grouped = isinstance(batch, list) and all(isinstance(item, (tuple, list)) for item in batch)
+        minibatches = batch if grouped else [batch]
         predictions: list[Tensor] = []
 
         def step(minibatch: tuple[Tensor, Tensor]) -> Tensor:
@@ -331,6 +360,10 @@ class BlobClassifier(L.LightningModule):
                                 f"{type(checkpoint[key]).__name__}, not {kind.__name__}; use another checkpoint")
         settings = model_settings(hparams)
         try:
+            # the sizes as int() reads them: this checks the shapes; a recorded value that the command line's
+            # parser refuses (8.5) is then named there as the checkpoint's, and load_from_checkpoint's own
+            # constructor refuses it too
+            settings.update({k: int(v) for k, v in settings.items() if k in SHAPE})
             with torch.device("meta"):  # shapes only: settings edited to 10**9 units allocate nothing
                 system = cls(**settings)
         except (TypeError, ValueError) as error:
@@ -360,12 +393,14 @@ class BlobClassifier(L.LightningModule):
         map_location: Any = None,
         hparams_file: str | os.PathLike[str] | None = None,
         strict: bool | None = None,
-        weights_only: bool = True,
+        weights_only: bool | None = True,
         **kwargs: Any,
     ) -> BlobClassifier:
-        """Lightning's ``load_from_checkpoint``, restricted to local files and ``weights_only=True``."""
-        if weights_only is not True:
-            raise UserError("weights_only=False is refused: blobclf loads checkpoints with weights_only=True only")
+        """Lightning's ``load_from_checkpoint``, restricted to local files and ``weights_only=True``
+        (``None``, Lightning's default, is torch's default: ``True``)."""
+        if weights_only is not True and weights_only is not None:
+            raise UserError(f"weights_only={weights_only!r} is refused: blobclf loads checkpoints with weights_only=True "
+                            "only")
         path = local_file(checkpoint_path)
         cls.check_checkpoint(load_checkpoint(path), path)  # refuses unsafe, foreign or diverged files first
         return super().load_from_checkpoint(

@@ -19,7 +19,7 @@ from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines, read_header
-from blobclf.tabledata import TableDataModule, check_table_unchanged, file_sha256
+from blobclf.tabledata import TableDataModule, check_table_unchanged, file_sha256, recorded_data_class
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
 __all__ = [
@@ -42,7 +42,7 @@ def data_defaults(checkpoint: dict[str, Any]) -> dict[str, Any]:
     they are blob runs.
     """
     hparams = checkpoint.get("datamodule_hyper_parameters", {}) or {}
-    settings = {"data.class_path": hparams.get("_class_path", DEFAULT_DATA)}
+    settings = {"data.class_path": recorded_data_class(hparams)}
     settings.update({f"data.init_args.{k}": v for k, v in hparams.items() if not str(k).startswith("_")})
     return settings
 
@@ -167,8 +167,8 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
     except (UserError, OSError):
         return
     hparams = checkpoint.get("datamodule_hyper_parameters") or {}
-    class_path = hparams.get("_class_path")
-    cls = loaded_class(class_path) if class_path else None  # one not loaded is refused after the first parse
+    class_path = recorded_data_class(hparams)
+    cls = loaded_class(class_path)  # one not loaded is refused after the first parse
     if cls is not None and cls is not _resolve(DEFAULT_DATA):
         init = {k: v for k, v in hparams.items() if not str(k).startswith("_")}
         parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": init}})

@@ -13,7 +13,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 
-from blobclf.data import SplitDataModule
+from blobclf.data import SplitDataModule, check_split_name, is_number
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
 from blobclf.table import read_header, read_table
@@ -67,6 +67,19 @@ def check_table_unchanged(state: Any, path: str) -> None:
         "--data.test_path"
     )
 """Rows per block when the standardization statistics are computed."""
+
+
+def recorded_data_class(hparams: dict[str, Any]) -> str:
+    """The class path of the data module whose hyperparameters (``datamodule_hyper_parameters``) a checkpoint holds.
+
+    LightningCLI records it (``_class_path``). A checkpoint a script's own ``Trainer`` wrote does not: a
+    table's settings (``path`` and ``target``) then name a :class:`TableDataModule`; other settings are
+    blobs' (as for blobclf's first runs, before the data class could be chosen).
+    """
+    if "_class_path" in hparams:
+        return str(hparams["_class_path"])
+    table = "path" in hparams and "target" in hparams
+    return f"{__name__}.{TableDataModule.__name__}" if table else "blobclf.data.BlobDataModule"
 
 
 def check_split(path: str, rows: int, classes: int, fraction: float, option: str, split: str) -> None:
@@ -234,7 +247,7 @@ class TableDataModule(SplitDataModule):
     ) -> None:
         super().__init__()
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
-            if fraction is not None and not 0 < fraction < 1:
+            if fraction is not None and not (is_number(fraction) and 0 < fraction < 1):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         if delimiter is not None and len(delimiter) != 1:
             raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")
@@ -342,6 +355,7 @@ class TableDataModule(SplitDataModule):
             self.split("test")
 
     def split(self, name: str) -> tuple[Tensor, Tensor]:
+        check_split_name(name)
         if name not in self.splits:
             if name == "test" and self.hparams.test_path is not None:
                 self.splits["test"] = self._test_table()

@@ -123,10 +123,14 @@ def main() -> None:
     other_data = {**good, "datamodule_hyper_parameters": {**good["datamodule_hyper_parameters"], "n_features": 3}}
     torch.save(other_data, cwd / "edited_data.ckpt")
     shape = good["hyper_parameters"]  # as blobclf's first versions (before 2026-11-28) wrote it
-    first = {**good, "hyper_parameters": {k: shape[k] for k in ("hidden_units", "num_classes", "num_features")},
+    first = {**good, "hyper_parameters": {k: shape[k] for k in ("hidden_units", "num_classes", "num_features",
+                                                                "_instantiator")},
              "callbacks": {k: v for k, v in good["callbacks"].items() if not (isinstance(v, dict) and "training" in v)}}
     first["hyper_parameters"].update(lr=0.1, momentum=0.0, weight_decay=0.0)
     torch.save(first, cwd / "first_version.ckpt")
+    # as a script's own Trainer writes it: LightningCLI's _instantiator and blobclf's callbacks' states absent
+    own = {**first, "hyper_parameters": {k: v for k, v in shape.items() if k != "_instantiator"}}
+    torch.save(own, cwd / "own_trainer.ckpt")
     torch.save(BlobModel(), cwd / "whole_model.pth")
     nan = {**good, "state_dict": {k: v.clone() for k, v in good["state_dict"].items()}}
     nan["state_dict"]["model.linear_layer_stack.0.weight"][0, 0] = float("nan")
@@ -220,6 +224,7 @@ def main() -> None:
         ["test", "--ckpt_path", "deflated.ckpt"],
         ["test", "--ckpt_path", "other_module.ckpt"],
         ["fit", "--ckpt_path", "first_version.ckpt"],
+        ["fit", "--ckpt_path", "own_trainer.ckpt"],
         ["test", "--ckpt_path", "whole_model.pth"],
         ["test", "--ckpt_path", "edited.ckpt"],
         ["test", "--ckpt_path", "diverged.ckpt"],
