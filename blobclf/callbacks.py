@@ -11,7 +11,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from typing_extensions import override
 
 from blobclf.atomic import remove_leftovers
@@ -112,6 +112,9 @@ class RunCheckpoint(ModelCheckpoint):
         self._values_of: L.Trainer | None = None
         self._values_epoch = 0
         """The epoch whose end :attr:`_values_of` holds the values of."""
+        self._ended = False
+        """Whether training ended after the epoch of :attr:`_values_of` for a reason of its own
+        (``EarlyStopping``; not a signal, not the epoch limit): a resume from there trains no further."""
         self._validated_epoch: int | None = None
         """The epoch of the last validation this process ran."""
 
@@ -146,7 +149,8 @@ class RunCheckpoint(ModelCheckpoint):
                 "metrics": metrics,
                 "earlier": earlier,
             }
-        return {**super().state_dict(), "epoch_values": self._epoch_values}
+            self._ended = trainer.should_stop and _ended_on_its_own(trainer, self._values_epoch)
+        return {**super().state_dict(), "epoch_values": self._epoch_values, "training_ended": self._ended}
 
     @override
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -163,6 +167,7 @@ class RunCheckpoint(ModelCheckpoint):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(self._relocated(state_dict))
         self._restored_values = epoch_values(state_dict, self._loading or {})
+        self._ended = state_dict.get("training_ended") is True
         self._epoch_values = self._restored_values
         self._loading = None
 
@@ -202,6 +207,11 @@ class RunCheckpoint(ModelCheckpoint):
         super().on_train_start(trainer, pl_module)
         self._values_of = None
         self._last_written_at = time.monotonic()
+        if self._ended:
+            # an uninterrupted run stopped here (EarlyStopping decided so), and so does its resume
+            trainer.should_stop = True
+            print(f"note: this run had stopped early after epoch {trainer.current_epoch - 1} (EarlyStopping); "
+                  "a resume trains no further")
         self._relog_restored_epoch(trainer)
 
     @override
@@ -255,6 +265,15 @@ class RunCheckpoint(ModelCheckpoint):
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step
         self._last_written_at = time.monotonic()
+
+
+def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> bool:
+    """Whether training, stopping after ``epoch``, stops for a reason a run trained without a stop shares:
+    an ``EarlyStopping`` decided so then, or something other than a signal (:class:`~blobclf.interrupt.GracefulStop`)."""
+    if any(isinstance(callback, EarlyStopping) and callback.stopped_epoch == epoch and callback.stopping_reason_message
+           for callback in trainer.callbacks):
+        return True  # also when a signal came in that epoch
+    return not any(getattr(callback, "stopped", lambda: False)() for callback in trainer.callbacks)
 
 
 def run_checkpoint(trainer: L.Trainer) -> RunCheckpoint | None:
