@@ -122,7 +122,9 @@ def check_run(cwd: Path, reference: Path) -> list[str]:
     for tag, points in scalars(reference / "lightning_logs" / ref_run.name).items():
         if tag.startswith(("train/", "val/")) and got.get(tag) != points:
             steps = [step for step, _ in got.get(tag, [])]
-            problems.append(f"{tag}: epochs {sorted(set(range(len(points))) - set(steps))} missing, "
+            wanted = [step for step, _ in points]  # every epoch, or those validated (check_val_every_n_epoch)
+            problems.append(f"{tag}: epochs {sorted(set(wanted) - set(steps))} missing, "
+                            f"{sorted(set(steps) - set(wanted))} extra, "
                             f"{sorted({s for s in steps if steps.count(s) > 1})} twice, or values differ")
     return problems
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from typing_extensions import override
 
 from blobclf.atomic import name_too_long, remove_leftovers
@@ -112,6 +112,11 @@ class RunCheckpoint(ModelCheckpoint):
         self._values_of: L.Trainer | None = None
         self._values_epoch = 0
         """The epoch whose end :attr:`_values_of` holds the values of."""
+        self._ended = False
+        """Whether training ended after the epoch of :attr:`_values_of` for a reason of its own
+        (``EarlyStopping``; not a signal, not the epoch limit): a resume from there trains no further."""
+        self._validated_epoch: int | None = None
+        """The epoch of the last validation this process ran."""
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -134,12 +139,24 @@ class RunCheckpoint(ModelCheckpoint):
         # They are read here, when a checkpoint is written, not at every epoch's end.
         if self._values_of is not None:
             trainer = self._values_of
-            metrics = trainer.callback_metrics
+            metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k and v.numel() == 1}
+            # an epoch that did not validate (--trainer.check_val_every_n_epoch) still holds the last
+            # validation's values: kept apart, they are not logged again as this epoch's
+            earlier = {k: metrics.pop(k) for k in list(metrics)
+                       if k.startswith("val/") and self._validated_epoch != self._values_epoch}
             self._epoch_values = {
                 "epoch": self._values_epoch,  # not trainer.current_epoch: when training ends it counts the next
-                "metrics": {k: float(v) for k, v in metrics.items() if "/" in k and v.numel() == 1},
+                "metrics": metrics,
+                "earlier": earlier,
             }
-        return {**super().state_dict(), "epoch_values": self._epoch_values}
+            self._ended = trainer.should_stop and _ended_on_its_own(trainer, self._values_epoch)
+        return {**super().state_dict(), "epoch_values": self._epoch_values, "training_ended": self._ended}
+
+    @override
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.sanity_checking:
+            self._validated_epoch = trainer.current_epoch
+        super().on_validation_end(trainer, pl_module)
 
     @override
     def on_load_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
@@ -150,6 +167,7 @@ class RunCheckpoint(ModelCheckpoint):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(self._relocated(state_dict))
         self._restored_values = epoch_values(state_dict, self._loading or {})
+        self._ended = state_dict.get("training_ended") is True
         self._epoch_values = self._restored_values
         self._loading = None
 
@@ -189,6 +207,11 @@ class RunCheckpoint(ModelCheckpoint):
         super().on_train_start(trainer, pl_module)
         self._values_of = None
         self._last_written_at = time.monotonic()
+        if self._ended:
+            # an uninterrupted run stopped here (EarlyStopping decided so), and so does its resume
+            trainer.should_stop = True
+            print(f"note: this run had stopped early after epoch {trainer.current_epoch - 1} (EarlyStopping); "
+                  "a resume trains no further")
         self._relog_restored_epoch(trainer)
 
     @override
@@ -202,6 +225,13 @@ class RunCheckpoint(ModelCheckpoint):
         """Log the restored checkpoint's epoch values again, once, to each logger that hides that
         epoch's earlier events (its ``purge_step``): a resume's curves then lose no epoch."""
         restored, self._restored_values = self._restored_values, None
+        if restored:
+            # the values an uninterrupted run still holds from before the checkpoint (the last
+            # validation's, if that epoch did not validate) are there for the final metrics, a
+            # ReduceLROnPlateau or EarlyStopping, as they would be without the interruption
+            held = {**(restored.get("earlier") or {}), **restored["metrics"]}
+            for key, value in held.items():
+                trainer.callback_metrics.setdefault(key, torch.tensor(value))
         if restored and trainer.is_global_zero:
             for logger in trainer.loggers:
                 if getattr(logger, "purge_step", None) == restored["epoch"]:
@@ -235,6 +265,15 @@ class RunCheckpoint(ModelCheckpoint):
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step
         self._last_written_at = time.monotonic()
+
+
+def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> bool:
+    """Whether training, stopping after ``epoch``, stops for a reason a run trained without a stop shares:
+    an ``EarlyStopping`` decided so then, or something other than a signal (:class:`~blobclf.interrupt.GracefulStop`)."""
+    if any(isinstance(callback, EarlyStopping) and callback.stopped_epoch == epoch and callback.stopping_reason_message
+           for callback in trainer.callbacks):
+        return True  # also when a signal came in that epoch
+    return not any(getattr(callback, "stopped", lambda: False)() for callback in trainer.callbacks)
 
 
 def run_checkpoint(trainer: L.Trainer) -> RunCheckpoint | None:
@@ -308,7 +347,8 @@ class RunExport(Callback):
         # full disk) never shows it beside a model.pth of other weights, and its resume exports again
         (directory / METADATA_NAME).unlink(missing_ok=True)
         checkpoint = run_checkpoint(trainer)
-        metrics = dict((getattr(checkpoint, "epoch_values", None) or {}).get("metrics", {}))
+        values = getattr(checkpoint, "epoch_values", None) or {}
+        metrics = {**(values.get("earlier") or {}), **values.get("metrics", {})}
         metrics.update({k: float(v) for k, v in trainer.callback_metrics.items() if "/" in k})
         summary = "  ".join(f"{k}={v:.5f}" for k, v in sorted(metrics.items()))
         print(f"final metrics: {summary or 'none (no epoch ran)'}")

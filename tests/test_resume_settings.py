@@ -1,0 +1,96 @@
+"""Resumes of runs trained with settings beyond the tutorial's end as the same run trained without a stop
+(benchmarks/resumematrix.py tries them all against interruptions)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+SMALL = ("--data.n_samples", "200", "--export.figures", "false", "--export.onnx", "false",
+         "--checkpoint.last_interval", "0")
+
+
+def scalars(log_dir) -> dict[str, list[tuple[int, float]]]:
+    logging.getLogger("tensorboard").setLevel(logging.ERROR)
+    events = EventAccumulator(str(log_dir), size_guidance={"scalars": 0})
+    events.Reload()
+    return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+
+
+def test_a_resume_between_validations_keeps_the_last_validation_as_a_straight_run_does(cli):
+    # with --trainer.check_val_every_n_epoch 3, a run resumed after a validated epoch ended with
+    # model.json metrics and TensorBoard's hp/ final metrics without val/loss and val/acc (a straight
+    # run reports the last validation's), and one resumed from an epoch that did not validate logged
+    # that last validation's values again at the checkpoint's epoch: a val/ point where no validation ran
+    every = ("--trainer.check_val_every_n_epoch", "3", *SMALL)
+    assert cli("fit", *every, "--trainer.max_epochs", "7").returncode == 0  # straight: validates epochs 2 and 5
+    assert cli("fit", *every, "--trainer.max_epochs", "4").returncode == 0  # ends after epoch 3, which did not validate
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "6").returncode == 0  # ends after epoch 5, validated
+    resumed = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "7")  # epoch 6: no validation
+    assert resumed.returncode == 0, resumed.output
+    straight, run = (cli.cwd / "checkpoints" / f"version_{n}" for n in (0, 1))
+    ours, theirs = torch.load(run / "model.pth"), torch.load(straight / "model.pth")
+    assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+    metrics = json.loads((run / "model.json").read_text())["metrics"]
+    assert sorted(metrics) == ["train/acc", "train/loss", "val/acc", "val/loss"]
+    assert metrics == json.loads((straight / "model.json").read_text())["metrics"]
+    curves = scalars(cli.cwd / "lightning_logs" / "version_1")
+    wanted = scalars(cli.cwd / "lightning_logs" / "version_0")
+    assert [step for step, _ in curves["val/loss"]] == [2, 5]
+    for tag in ("train/loss", "val/loss", "val/acc", "hp/val_acc", "hp/val_loss", "hp/train_loss"):
+        assert curves[tag] == wanted[tag], tag
+
+
+EARLY = ("--optimizer", "Adam", "--optimizer.lr", "0.01", "--trainer.callbacks+=EarlyStopping",
+         "--trainer.callbacks.monitor", "val/acc", "--trainer.callbacks.mode", "max", "--trainer.callbacks.patience", "2",
+         *SMALL)
+
+
+def test_a_run_early_stopping_ended_trains_no_further_when_resumed(cli):
+    # EarlyStopping's decision (trainer.should_stop) was not in the checkpoint: a run killed or stopped by
+    # a signal after the epoch EarlyStopping ended it on, or resumed once finished (to extend it, say),
+    # trained one more epoch (and more on each resume), so it ended with other weights than the run
+    # trained without a stop
+    straight = cli("fit", *EARLY, "--trainer.max_epochs", "10")
+    assert straight.returncode == 0, straight.output
+    run = cli.cwd / "checkpoints" / "version_0"
+    before = {name: (run / name).read_bytes() for name in ("model.pth", "model.json", "last.ckpt")}
+    assert json.loads(before["model.json"])["epochs"] == 5  # stopped early after epoch 4 (best val/acc at 2)
+    for more in ([], ["--trainer.max_epochs", "20"]):
+        resumed = cli("fit", "--ckpt_path", "last", *more)
+        assert resumed.returncode == 0, resumed.output
+        assert "note: this run had stopped early after epoch 4 (EarlyStopping); a resume trains no further" in resumed.stdout
+        assert "nothing was trained; the exports in" in resumed.stdout
+        assert {name: (run / name).read_bytes() for name in ("model.pth", "model.json")} == {
+            name: before[name] for name in ("model.pth", "model.json")}
+    assert [step for step, _ in scalars(cli.cwd / "lightning_logs" / "version_0")["train/loss"]] == [0, 1, 2, 3, 4]
+
+
+def test_a_signal_in_the_epoch_early_stopping_ends_the_run_on_keeps_that_end(cli, monkeypatch):
+    # a SIGTERM during epoch 4, the epoch EarlyStopping stops the run after: the resume trained epoch 5
+    import os
+    import signal
+
+    from blobclf.system import BlobClassifier
+
+    assert cli("fit", *EARLY, "--trainer.max_epochs", "10").returncode == 0
+    straight = torch.load(cli.cwd / "checkpoints" / "version_0" / "model.pth")
+
+    def signal_in_epoch_4(self):
+        if self.current_epoch == 4:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(BlobClassifier, "on_train_epoch_start", signal_in_epoch_4)
+        stopped = cli("fit", *EARLY, "--trainer.max_epochs", "10")
+    assert stopped.returncode == 143, stopped.output
+    assert "blobclf: stopped by SIGTERM after epoch 4" in stopped.stderr
+    resumed = cli("fit", "--ckpt_path", "last")
+    assert resumed.returncode == 0, resumed.output
+    assert "note: this run had stopped early after epoch 4 (EarlyStopping)" in resumed.stdout
+    ours = torch.load(cli.cwd / "checkpoints" / "version_1" / "model.pth")
+    assert all(torch.equal(ours[k], straight[k]) for k in straight)
+    assert json.loads((cli.cwd / "checkpoints" / "version_1" / "model.json").read_text())["epochs"] == 5
