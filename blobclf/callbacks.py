@@ -211,7 +211,7 @@ class RunCheckpoint(ModelCheckpoint):
             # an uninterrupted run stopped here (EarlyStopping decided so), and so does its resume
             trainer.should_stop = True
             print(f"note: this run had stopped early after epoch {trainer.current_epoch - 1} (EarlyStopping); "
-                  "a resume trains no further")
+                  "a resume trains no further (to train longer, start a new run with more patience)")
         self._relog_restored_epoch(trainer)
 
     @override

@@ -62,7 +62,7 @@ def test_a_run_early_stopping_ended_trains_no_further_when_resumed(cli):
     for more in ([], ["--trainer.max_epochs", "20"]):
         resumed = cli("fit", "--ckpt_path", "last", *more)
         assert resumed.returncode == 0, resumed.output
-        assert "note: this run had stopped early after epoch 4 (EarlyStopping); a resume trains no further" in resumed.stdout
+        assert "note: this run had stopped early after epoch 4 (EarlyStopping); a resume trains no further (to train longer, start a new run with more patience)" in resumed.stdout
         assert "nothing was trained; the exports in" in resumed.stdout
         assert {name: (run / name).read_bytes() for name in ("model.pth", "model.json")} == {
             name: before[name] for name in ("model.pth", "model.json")}
