@@ -1,6 +1,9 @@
 """The exception type for mistakes a user can make and fix, and the switch that shows their details."""
 
+import codecs
+import io
 import os
+import sys
 import unicodedata
 
 DEBUG_ENV = "BLOBCLF_DEBUG"
@@ -26,6 +29,19 @@ def printable(text: str, keep: str = "") -> str:
         return text
     return "".join(repr(c)[1:-1] if c not in keep and (unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS) else c
                    for c in text)
+
+
+def encodable_output() -> None:
+    """Let standard output write any text, as standard error does: a character its encoding lacks
+    becomes an escape (``\\xe9``) rather than a ``UnicodeEncodeError`` traceback.
+
+    Class and column names come from the user's tables: printed under an encoding that is not UTF-8
+    (``PYTHONIOENCODING=ascii``, ``PYTHONUTF8=0`` in the C locale, a Latin-1 terminal and ``Ω``),
+    ``--print_config`` ended in a traceback with nothing printed. For the program's start-up only.
+    """
+    stream = sys.stdout
+    if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+        stream.reconfigure(errors="backslashreplace")
 
 
 class UserError(Exception):

@@ -18,7 +18,7 @@ import torch
 
 from blobclf import artifacts
 from blobclf.data import BlobDataModule
-from blobclf.errors import UserError, debugging, printable
+from blobclf.errors import UserError, debugging, encodable_output, printable
 from blobclf.export import (
     METADATA_NAME,
     checkpoint_tag,
@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--logs", default=None,
                         help="TensorBoard log root holding the run's version_N (default: the run's own, as recorded)")
     args = parser.parse_args(argv)
+    if argv is None:
+        encodable_output()
     quiet_known_notices()
     try:
         written = regenerate(args.run, args.output, args.logs)

@@ -1,0 +1,37 @@
+"""The environment a command runs in: a locale or output encoding that is not UTF-8, names in other encodings."""
+
+from __future__ import annotations
+
+import sys
+
+from conftest import one_error, run_cli
+
+POINTS = "x0,x1,kind\n" + "".join(f"{i % 3 * 3 + i * 0.01},{i % 3 + i * 0.02},{('café', 'Ωmega', 'b')[i % 3]}\n"
+                                  for i in range(30))
+
+
+def test_a_file_name_in_another_encoding_names_the_word_and_the_fix(cli):
+    # the bytes of a Latin-1 name (p\xff.csv), as Python hands them over in a UTF-8 locale
+    args = ["fit", "--data", "TableDataModule", "--data.path", "p\udcff.csv", "--data.target", "kind"]
+    # was: Parser key "data": 'utf-8' codec can't encode character '\udcff' in position 1: surrogates not allowed
+    assert one_error(cli(*args)) == ("'p\\xff.csv' on the command line is not UTF-8 text (a name written in another "
+                                     "encoding); rename the file or folder with UTF-8 characters")
+    assert list(cli.cwd.iterdir()) == []
+
+
+def test_a_locale_that_is_not_utf8_names_the_fix(cli, monkeypatch):
+    # LC_ALL=C with PYTHONUTF8=0: a UTF-8 word (données.csv) comes in as ASCII with escaped bytes
+    monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "ascii")
+    args = ["fit", "--data", "TableDataModule", "--data.path", "donn\udcc3\udca9es.csv", "--data.target", "kind"]
+    assert one_error(cli(*args)) == ("'données.csv' on the command line is not ascii text, the encoding of this "
+                                     "locale; run with a UTF-8 locale (LC_ALL=C.UTF-8) or PYTHONUTF8=1")
+
+
+def test_print_config_writes_class_names_an_ascii_output_cannot_hold(tmp_path):
+    (tmp_path / "t.csv").write_text(POINTS, encoding="utf-8")
+    done = run_cli(tmp_path, "fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                   "--data.classes", "[café, Ωmega]", "--print_config", env={"PYTHONIOENCODING": "ascii"})
+    # was: UnicodeEncodeError: 'ascii' codec can't encode character '\xe9' (a traceback, nothing printed)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.output
+    classes = done.stdout.split("    classes:\n", 1)[1].splitlines()[:2]
+    assert classes == ["    - caf\\xe9", "    - \\u03a9mega"]  # escapes, as standard error writes them
