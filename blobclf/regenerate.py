@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         written = regenerate(args.run, args.output, args.logs)
     except OSError as error:
-        sys.stderr.write(f"blobclf: error: cannot write to {error.filename or args.output!r}: {error.strerror}\n")
+        sys.stderr.write(f"blobclf: error: cannot write to {error.filename or args.output!r}: {error.strerror}; "
+                         "write the outputs to another folder with --output\n")
         sys.exit(2)
     except UserError as error:
         if debugging():
