@@ -111,7 +111,10 @@ def check_config_files(argv: Sequence[str]) -> None:
             path = arg.split("=", 1)[1]
         config = arg.split("=", 1)[0] in ("-c", "--config")
         if config and path is not None and not os.path.exists(path) and looks_like_a_path(path):
-            raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file")
+            source = "configs" in os.path.normpath(path).split(os.sep)[:1]  # the README's configs/ when installed with pip
+            raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file" + (
+                "; configs/ is part of blobclf's source, not of an installed package (fit without --config trains "
+                "the tutorial's run, as configs/sgd.yaml does)" if source else ""))
         if path is None or not os.path.isfile(path):
             continue
         size = os.path.getsize(path)
