@@ -81,7 +81,7 @@ from blobclf.tablecli import (
     switch_data_class,
     table_rows_bound,
 )
-from blobclf.types import PositiveInt
+from blobclf.argtypes import PositiveInt
 
 EVAL_COMMANDS = ("validate", "test", "predict")
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")

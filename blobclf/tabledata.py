@@ -29,7 +29,7 @@ from blobclf.table import (
     read_table,
     shown_columns,
 )
-from blobclf.types import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
+from blobclf.argtypes import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
 DIGEST_BLOCK = 1 << 20

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
+import blobclf
 from conftest import one_error, run_cli
 
 POINTS = "x0,x1,kind\n" + "".join(f"{i % 3 * 3 + i * 0.01},{i % 3 + i * 0.02},{('café', 'Ωmega', 'b')[i % 3]}\n"
@@ -35,3 +37,11 @@ def test_print_config_writes_class_names_an_ascii_output_cannot_hold(tmp_path):
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.output
     classes = done.stdout.split("    classes:\n", 1)[1].splitlines()[:2]
     assert classes == ["    - caf\\xe9", "    - \\u03a9mega"]  # escapes, as standard error writes them
+
+
+def test_no_module_hides_one_of_the_standard_library():
+    # python -m blobclf (or python blobclf/__main__.py) run from inside the package folder puts that
+    # folder first on sys.path: a blobclf/types.py was then imported by enum as the standard types,
+    # and the command ended in an ImportError traceback before doing anything
+    modules = {path.stem for path in Path(blobclf.__file__).parent.glob("*.py")}
+    assert sorted(modules & set(sys.stdlib_module_names)) == []
