@@ -38,7 +38,7 @@ from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_cla
 from blobclf.configfiles import check_config_files, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.dataoptions import unknown_data_module, unknown_data_option
-from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
+from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.helptext import SEED_HELP, TRAINER_HELP, with_plain_help
@@ -1517,6 +1517,17 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             raise
         sys.stderr.write(f"blobclf: error: {printable(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
         sys.exit(2)
+    except BrokenPipeError:
+        # standard output's reader left (| head, a closed less) outside training's epochs, which stop
+        # themselves (see EpochLines): after a run's exports or an evaluation's files were written
+        silence_stdout()
+        if debugging():
+            raise
+        if stop.exporting and not stop.stopped():
+            stop.stopped_exporting(SIGPIPE)
+        sys.stderr.write((stop.report() if stop.stopped() else
+                          "blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe left)") + "\n")
+        sys.exit(128 + SIGPIPE)
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder
         # should be ...): say which path and why; everything written before stays whole

@@ -44,6 +44,27 @@ def encodable_output() -> None:
         stream.reconfigure(errors="backslashreplace")
 
 
+SIGPIPE = 13
+"""The signal number of a write to a pipe whose reader left (``signal.SIGPIPE``; not on Windows): Python
+raises ``BrokenPipeError`` instead, and blobclf exits ``128 + SIGPIPE`` as other programs end by it."""
+
+
+def silence_stdout() -> None:
+    """Send what is still written to standard output nowhere: its reader left (``| head``, a closed ``less``).
+
+    Else every later line, and the interpreter's final flush, would raise ``BrokenPipeError`` again.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a caller's capture): it is the caller's
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 class UserError(Exception):
     """A bad value or file given by the user; the CLI prints its message as one line and exits 2."""
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+import pytest
+import torch
+
 import blobclf
-from conftest import one_error, run_cli
+from conftest import one_error, point_library_logs_at_capture, run_cli
 
 POINTS = "x0,x1,kind\n" + "".join(f"{i % 3 * 3 + i * 0.01},{i % 3 + i * 0.02},{('café', 'Ωmega', 'b')[i % 3]}\n"
                                   for i in range(30))
@@ -45,3 +49,38 @@ def test_no_module_hides_one_of_the_standard_library():
     # and the command ended in an ImportError traceback before doing anything
     modules = {path.stem for path in Path(blobclf.__file__).parent.glob("*.py")}
     assert sorted(modules & set(sys.stdlib_module_names)) == []
+
+
+def _with_a_closed_reader(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                          *args: str) -> tuple[int, str]:
+    """``blobclf ARGS | head -0``: standard output a pipe whose reader left. Returns the exit status and stderr."""
+    from blobclf.cli import cli_main
+
+    point_library_logs_at_capture()  # not at the pipe: Lightning's notices are not blobclf's output
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "w", buffering=1) as closed, monkeypatch.context() as patch:  # each line reaches the pipe
+        patch.setattr(sys, "stdout", closed)
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as stopped:
+            cli_main(list(args))
+    return stopped.value.code, capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_stops_fit_after_the_epoch_keeping_the_run(cli, monkeypatch, capsys):
+    # was: a BrokenPipeError traceback in the middle of an epoch (exit 1) and no last.ckpt: the run was lost
+    code, err = _with_a_closed_reader(monkeypatch, capsys, "fit", "--trainer.max_epochs", "5", "--export.figures",
+                                      "false", "--export.onnx", "false")
+    assert code == 141 and "Traceback" not in err, err
+    assert err.endswith("blobclf: standard output was closed (the reader of the pipe left): finishing this epoch, then "
+                        "saving last.ckpt\nblobclf: stopped by SIGPIPE after epoch 1; last checkpoint: "
+                        "checkpoints/version_0/last.ckpt\nresume with: python -m blobclf fit --ckpt_path "
+                        "checkpoints/version_0/last.ckpt\n")  # the line of epoch 0 is written as epoch 1 starts
+    last = torch.load(cli.cwd / "checkpoints" / "version_0" / "last.ckpt", weights_only=True)
+    assert (last["epoch"], last["global_step"]) == (2, 2)  # epochs 0 and 1 done, one full batch each
+    # an evaluation whose output is cut after its files are written: one line, not a traceback
+    code, err = _with_a_closed_reader(monkeypatch, capsys, "predict", "--ckpt_path", "last")
+    assert code == 141 and err.splitlines()[-1] == ("blobclf: stopped by SIGPIPE: standard output was closed (the "
+                                                    "reader of the pipe left)"), err
+    rows = (cli.cwd / "checkpoints" / "version_0" / "predictions-last-test-split.csv").read_text().splitlines()
+    assert len(rows) == 201
