@@ -38,7 +38,14 @@ def encodable_output() -> None:
     Class and column names come from the user's tables: printed under an encoding that is not UTF-8
     (``PYTHONIOENCODING=ascii``, ``PYTHONUTF8=0`` in the C locale, a Latin-1 terminal and ``Ω``),
     ``--print_config`` ended in a traceback with nothing printed. For the program's start-up only.
+
+    A standard output or error closed when the program started (``>&-``, some service managers) is
+    ``None`` in Python, which blobclf's progress lines and Lightning's result table wrote to in an
+    ``AttributeError`` traceback; what would go there goes nowhere instead.
     """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # the program's own, open to its end
     stream = sys.stdout
     if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
         stream.reconfigure(errors="backslashreplace")

@@ -84,3 +84,19 @@ def test_a_reader_that_leaves_stops_fit_after_the_epoch_keeping_the_run(cli, mon
                                                     "reader of the pipe left)"), err
     rows = (cli.cwd / "checkpoints" / "version_0" / "predictions-last-test-split.csv").read_text().splitlines()
     assert len(rows) == 201
+
+
+def test_outputs_closed_at_start_go_nowhere(monkeypatch):
+    from blobclf.errors import encodable_output
+
+    # python -m blobclf fit >&- (or 2>&-): Python's sys.stdout is None; the first progress line of a fit, or
+    # Lightning's result table of a test, ended the command in an AttributeError traceback (fit kept no last.ckpt)
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    encodable_output()
+    opened = [sys.stdout, sys.stderr]
+    try:
+        assert [(stream.name, stream.write("Ωmega\n")) for stream in opened] == [(os.devnull, 6), (os.devnull, 6)]
+    finally:
+        for stream in opened:
+            stream.close()
