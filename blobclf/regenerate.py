@@ -18,7 +18,7 @@ import torch
 
 from blobclf import artifacts
 from blobclf.data import BlobDataModule
-from blobclf.errors import UserError, debugging, encodable_output, printable
+from blobclf.errors import SIGPIPE, UserError, debugging, encodable_output, printable, silence_stdout
 from blobclf.export import (
     METADATA_NAME,
     checkpoint_tag,
@@ -146,8 +146,13 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.stderr.write(f"blobclf: error: {error}\n")
         sys.exit(2)
-    for name, path in written.items():
-        print(f"{name}: {printable(str(path))}")
+    try:
+        for name, path in written.items():
+            print(f"{name}: {printable(str(path))}", flush=True)
+    except BrokenPipeError:  # the reader left (| head): every file is written; one line, as the command line says it
+        silence_stdout()
+        sys.stderr.write("blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe left)\n")
+        sys.exit(128 + SIGPIPE)
 
 
 if __name__ == "__main__":

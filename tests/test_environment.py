@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_no_module_hides_one_of_the_standard_library():
 
 
 def _with_a_closed_reader(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                          *args: str) -> tuple[int, str]:
+                          *args: str, main: Callable[[list[str]], None] | None = None) -> tuple[int, str]:
     """``blobclf ARGS | head -0``: standard output a pipe whose reader left. Returns the exit status and stderr."""
     from blobclf.cli import cli_main
 
@@ -63,7 +64,7 @@ def _with_a_closed_reader(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
         patch.setattr(sys, "stdout", closed)
         capsys.readouterr()
         with pytest.raises(SystemExit) as stopped:
-            cli_main(list(args))
+            (main or cli_main)(list(args))
     return stopped.value.code, capsys.readouterr().err
 
 
@@ -84,6 +85,12 @@ def test_a_reader_that_leaves_stops_fit_after_the_epoch_keeping_the_run(cli, mon
                                                     "reader of the pipe left)"), err
     rows = (cli.cwd / "checkpoints" / "version_0" / "predictions-last-test-split.csv").read_text().splitlines()
     assert len(rows) == 201
+    from blobclf.regenerate import main
+
+    code, err = _with_a_closed_reader(monkeypatch, capsys, "checkpoints/version_0", main=main)
+    assert code == 141 and err == ("blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe "
+                                   "left)\n"), err
+    assert (cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").is_file()
 
 
 def test_outputs_closed_at_start_go_nowhere(monkeypatch):
