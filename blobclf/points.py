@@ -12,21 +12,9 @@ import torch
 from torch import Tensor
 
 from blobclf.errors import UserError
-from blobclf.table import (
-    FINITE_FIX,
-    FLOAT32_MAX,
-    Header,
-    cell_fix,
-    header_hint,
-    is_missing,
-    nfc,
-    parse_number,
-    read_header,
-    rows,
-    shown_cell,
-    shown_columns,
-    written_alike,
-)
+from blobclf.table import read_header
+from blobclf.tablecells import Header, is_missing, nfc, parse_number, rows
+from blobclf.tablehints import FINITE_FIX, FLOAT32_MAX, cell_fix, header_hint, shown_cell, shown_columns, written_alike
 
 LABEL_COLUMN = "label"
 """The column of known classes in a blob run's prediction input."""
@@ -78,7 +66,7 @@ def read_points(
             UTF-8 text, a header without a feature the model needs, a column named like one the
             predictions add (``predicted``, ``prob_<class>``: an earlier predictions file), a wrong
             cell count, a row of empty cells, a feature that is missing, not a number as the
-            training table's reader takes numbers (:func:`blobclf.table.parse_number`) or not
+            training table's reader takes numbers (:func:`blobclf.tablecells.parse_number`) or not
             finite, or a label that is not one of the model's classes. Blank lines are skipped,
             as in training tables.
     """

@@ -3,7 +3,7 @@
 The fast path is :func:`numpy.loadtxt` (numpy's C parser) over every column of the file, so a
 row with too few or too many cells is never silently cut to size. Only when that fails, or finds
 a missing or non-finite value, is the file read again, row by row with the :mod:`csv` module, to
-say in one line what is wrong and where (:func:`diagnose`). Nothing is ever dropped: a table
+say in one line what is wrong and where (:func:`blobclf.tablehints.diagnose`). Nothing is ever dropped: a table
 loads whole or not at all.
 
 Line numbers in messages are the file's own (the header is line 1).
@@ -12,41 +12,41 @@ Line numbers in messages are the file's own (the header is line 1).
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import re
 import shlex
-import unicodedata
-import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from blobclf.errors import UserError
-
-DELIMITERS = ",;\t|"
-"""Delimiters the sniffer chooses from when none is given."""
-MISSING = frozenset({
-    "", "na", "n/a", "nan", "null", "none", "?",
-    # the rest of pandas' default na_values (read_csv), and MySQL's and PostgreSQL's text exports' NULL
-    "#n/a", "#n/a n/a", "#na", "-nan", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan", "<na>", "\\n",
-})
-"""Cells (compared stripped and lower-cased) that count as a missing value rather than a bad one; so does any
-other spelling of NaN that numpy reads (``+nan``)."""
-SPREADSHEET_ERROR = re.compile(
-    r"#(?:div/0!|value!|ref!|name\?|num!|null!|spill!|calc!|field!|blocked!|connect!|busy!|unknown!|getting_data)"
-    r"|err:\d{3}",
-    re.IGNORECASE,
+from blobclf.tablecells import (
+    DELIMITERS,
+    Header,
+    Table,
+    feature_converters,
+    is_missing,
+    load,
+    nfc,
+    nonblank_rows,
+    not_utf8,
+    parse_number,
+    rows,
 )
-"""A formula's error value as Excel (``#DIV/0!``) or LibreOffice (``Err:502``) writes it into a CSV cell (``#N/A`` is
-a missing value, as pandas reads it)."""
-SPREADSHEET_FIX = ("a spreadsheet's error value (its formula failed): correct the formula, or fill the cell in or "
-                   "remove the row (blobclf drops no row itself)")
+from blobclf.tablehints import (
+    SPREADSHEET_ERROR,
+    SPREADSHEET_FIX,
+    check_named,
+    diagnose,
+    header_hint,
+    shown_columns,
+    unreadable,
+    written_alike,
+)
+
 SNIFF_BYTES = 64 * 1024
 """At most this much of the header and the rows after it is given to the delimiter sniffer."""
 HEADER_BYTES = 64 * 1024 * 1024
@@ -66,75 +66,6 @@ UNPACK = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb
 """The program that decompresses a compressed file of :data:`BINARY_FORMATS`, for its refusal."""
 EXCEL_SEP = re.compile(rb"sep=([\x21-\x7e\t])")
 """A first line stating the delimiter, ``sep=;``, as Excel reads and some tools write before the header."""
-ID_NAME = re.compile(
-    r"#|ids?|index|idx|uuid|guid|row[ _.]?(?:id|names?|numbers?)|unnamed: ?\d+|[\w .-]*[ _.-]id", re.IGNORECASE
-)
-"""Column names of row identifiers: ``id``, ``ID``, ``patient_id``, ``sample id``, ``#``, ``index``, ``rownames``,
-pandas' ``Unnamed: 0`` (an index saved and read back)."""
-CONTINUOUS_VALUES = 20
-"""A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-FLOAT32_STEPS = 256
-"""A feature whose range float32 divides into fewer steps than this is read again in float64 to see what it lost."""
-FINITE_FIX = "; write a number between -3.4e38 and 3.4e38, or remove the row (blobclf drops no row itself)"
-"""The fix an infinite or too large feature value is refused with."""
-DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
-"""A number written with a decimal comma (``1,5``, ``-1.234,5``)."""
-COMMA_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")
-"""A number written with ``.`` between thousands, as with a decimal comma (``1.234,5``, ``1.234``)."""
-THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
-"""A number written with ``,`` between thousands (``1,234.5``, ``12,345,678``; ``1,234`` could be a decimal comma)."""
-SPACE_GROUPS = re.compile(r"[+\-\u2212]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
-"""A number whose digits are grouped in thousands by spaces (a no-break or thin one too): ``1 234,5``."""
-UNIT = re.compile(r"([+-]?)\s*([$€£¥]?)\s*(\d[\d.,]*|\.\d+)\s*([%$€£¥]?)")
-"""A number with a percent or currency sign (``12%``, ``$5``, ``-$1,234.50``, ``5,50 €``): groups sign, leading
-currency, digits, trailing sign."""
-BOOLEANS = frozenset({"true", "false"})
-"""Cells (compared stripped and lower-cased) that are booleans as pandas (``True``) and R (``TRUE``) write them."""
-PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
-"""A column name that a YAML list on the command line reads back as that text unquoted."""
-YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-"""Words YAML reads as a boolean or null rather than as text."""
-SHELL_PLAIN = re.compile(r"[\w\[\],./-]+")
-"""An option value a shell passes on as it is."""
-TEXT_SCAN_ROWS = 10_000
-"""Rows :func:`text_columns` looks at for the feature columns a refusal's ``--data.features`` leaves out."""
-MAX_SHOWN_OPTION = 1000
-"""A ``--data.features`` value longer than this is described in a message, not printed. A table of a few
-dozen named features (scikit-learn's breast cancer: 30 names, 504 characters; digits: 64, 657) gets the
-list to paste, which a long line is still worth: described, it had to be typed by hand."""
-
-
-@dataclass
-class Header:
-    """The column names of a CSV file and how to read its rows."""
-
-    path: str
-    columns: list[str]
-    delimiter: str
-    line: int
-    """Line number of the header row (rows follow it)."""
-    stated: bool = False
-    """The delimiter is the one a first line ``sep=X`` states."""
-    decimal: str = "."
-    """The decimal point of the feature cells: ``.``, or ``,`` (as spreadsheets in German, French ... save)."""
-
-
-@dataclass
-class Table:
-    """A table read by :func:`read_table`.
-
-    ``features`` is float32 ``(n, len(feature_names))``; ``labels`` holds int64 indices into
-    ``classes`` (``None`` when no target was read).
-    """
-
-    path: str
-    columns: list[str]
-    feature_names: list[str]
-    features: np.ndarray
-    target: str | None
-    labels: np.ndarray | None
-    classes: list[str] = field(default_factory=list)
 
 
 def read_header(path: str | os.PathLike[str], delimiter: str | None = None, decimal: str = ".") -> Header:
@@ -327,46 +258,6 @@ def _utf8(name: str, line: int, data: bytes, whole: bool) -> str:
         return data[: error.start].decode("utf-8")
 
 
-def not_utf8(name: str, line: int, byte: int) -> UserError:
-    """The refusal of text that is not UTF-8 at ``line``, where ``byte`` is the first byte that is not.
-
-    A letter of Windows-1252 (Excel's "CSV (Comma delimited)" on Windows in western languages,
-    which Latin-1 mostly shares) is shown as that letter, with the ``iconv`` command that converts
-    the file; the encoding is a guess, so it is named as one.
-
-    Example:
-        >>> str(not_utf8("t.csv", 3, 0xe9))
-        't.csv:3: not UTF-8 text (byte 0xe9, \\'é\\' if the file is Windows-1252 / Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 t.csv > t-utf8.csv'
-    """
-    try:
-        letter = bytes([byte]).decode("cp1252")
-    except UnicodeDecodeError:
-        letter = ""
-    if not letter.isprintable() or not letter or byte < 0x80:
-        return UserError(f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8")
-    path = Path(name)
-    out = path.with_name(f"{path.stem}-utf8{path.suffix}")
-    return UserError(
-        f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}, {letter!r} if the file is Windows-1252 / Latin-1); save it "
-        f"as UTF-8 (\"CSV UTF-8\" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shlex.quote(name)} > "
-        f"{shlex.quote(str(out))}"
-    )
-
-
-def nfc(text: str) -> str:
-    """``text`` in Unicode's composed form (NFC), as names and classes are compared.
-
-    macOS and some tools write accented letters decomposed (``e`` then a combining accent, NFD);
-    they look the same as the composed ``é`` a keyboard types, so a column ``espèce`` must be found
-    by ``--data.target espèce`` and a class ``sétosa`` be one class however each file writes it.
-
-    Example:
-        >>> nfc("e\u0301") == "\u00e9"
-        True
-    """
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
 def sniff_delimiter(sample: str, delimiters: str = DELIMITERS) -> str:
     """The delimiter of ``sample`` (the header and first rows), one of ``delimiters``; ``,`` if unclear."""
     try:
@@ -439,7 +330,7 @@ def read_table(
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
     try:
-        data = _load(name, header, header.line, converters)
+        data = load(name, header, header.line, converters)
     except (ValueError, UnicodeDecodeError) as error:
         # lines of spaces, which numpy reads as one-cell rows, are no rows: read again without them
         # (before any row-by-row diagnosis, which is slow on a large table)
@@ -447,7 +338,7 @@ def read_table(
         try:
             if "changed from" not in str(error):
                 raise
-            data = _load(_nonblank_rows(header), header, 0, converters)
+            data = load(nonblank_rows(header), header, 0, converters)
         except (ValueError, UnicodeDecodeError) as again:
             diagnose(header, feature_names, target, selection)
             raise unreadable(header, again) from None
@@ -491,199 +382,6 @@ def read_table(
     return Table(name, columns, feature_names, x, target, labels, found)
 
 
-def _load(
-    source: Any, header: Header, skiprows: int, converters: dict[int, Any], usecols: Sequence[int] | None = None,
-    dtype: Any = np.float32,
-) -> np.ndarray:
-    """Every cell of ``source`` (the file's name, or its lines) after ``skiprows`` lines, as float32 ``(rows, columns)``
-    (or the ``usecols`` columns as ``dtype``)."""
-    with warnings.catch_warnings():
-        # a header-only file is refused in one line; numpy's own notice would repeat it
-        warnings.filterwarnings("ignore", message="loadtxt: input contained no data", category=UserWarning)
-        return np.loadtxt(
-            source, delimiter=header.delimiter, skiprows=skiprows, dtype=dtype, comments=None, usecols=usecols,
-            quotechar='"', encoding="utf-8-sig", ndmin=2, converters=converters or None,
-        )
-
-
-def feature_converters(header: Header, positions: Sequence[int]) -> dict[int, Any]:
-    """numpy's converters for the feature columns at ``positions``: none for a decimal point ``.``, whose
-    numbers numpy's C parser reads fastest, else :func:`comma_number` for each."""
-    return {} if header.decimal == "." else {i: comma_number for i in positions}
-
-
-def _nonblank_rows(header: Header) -> Iterator[str]:
-    """The lines after the header that hold more than whitespace (a blank line is no row)."""
-    with open(header.path, encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
-            if number > header.line and text.strip():
-                yield text
-
-
-def unreadable(header: Header, error: Exception) -> UserError:
-    """The one line for a table numpy cannot read although :func:`diagnose` found no fault in it.
-
-    numpy's message names a data row (0-based in "could not convert", 1-based otherwise, blank
-    lines not counted) and a 1-based column; both are turned into the file's line and column name.
-    """
-    message = str(error).split(";")[0]
-    found = re.search(r"at row (\d+)(?:, column (\d+))?", message)
-    if found is None:
-        return UserError(f"{header.path}: numpy cannot read the table ({message}); check the file's rows")
-    row = int(found[1]) + (1 if message.startswith("could not convert") else 0)
-    line = header.line
-    with open(header.path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number > header.line and raw.strip():
-                row -= 1
-                if row == 0:
-                    line = number
-                    break
-    where = ""
-    if found[2] is not None and 0 < int(found[2]) <= len(header.columns):
-        where = f" column {header.columns[int(found[2]) - 1]!r}:"
-    return UserError(f"{header.path}:{line}:{where} numpy cannot read the row ({message}); check that row")
-
-
-def check_named(
-    header: Header, used: Sequence[str], target: str | None, by_default: bool = True, selection: str | None = None
-) -> None:
-    """Refuse a column without a name among the ``used`` ones.
-
-    Often an index column pandas saved (the first), or an empty last column: a delimiter at the end of
-    every line, as some spreadsheets save.
-
-    Args:
-        header: The table's header.
-        used: The feature columns.
-        target: The target column (not offered as a feature).
-        by_default: Whether ``used`` is every column but the target (no ``--data.features``): the
-            list offered then also leaves out the columns the next checks would refuse, row
-            identifiers and text, so that following it once is enough (a list given names them
-            on purpose, and keeps them).
-        selection: The option the user chose the features with, as :func:`leave_out_option` takes it.
-
-    Raises:
-        UserError: naming the header line and the column's position, and the ``--data.features``
-            or ``--data.exclude`` that leaves it out.
-    """
-    if "" in used:
-        position = header.columns.index("") + 1
-        guess = "a delimiter at the end of each line?" if position == len(header.columns) else "a saved index?"
-        unnamed = [str(i) for i, column in enumerate(header.columns, start=1) if column == ""]
-        if len(unnamed) > 1:  # only blank ones get past read_header
-            named = [column for column in used if column]
-            option = leave_out_option(header, target, named, selection)
-            raise UserError(
-                f"{header.path}:{header.line}: columns {', '.join(unnamed[:-1])} and {unnamed[-1]} have no name and no "
-                f"values (empty columns a spreadsheet kept?); delete them, or leave them out: {option}"
-            )
-        named = [column for column in used if column]
-        ids = [column for column in named if ID_NAME.fullmatch(column)] if by_default else []
-        text = text_columns(header, [column for column in named if column not in ids]) if by_default else []
-        kept = [column for column in named if column not in ids and column not in text]
-        option = leave_out_option(header, target, kept, selection)
-        leave = f", or leave it out: {option}{left_out_too(ids, text)}" if kept else ""
-        raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
-
-
-def check_identifiers(header: Header, features: Sequence[str], target: str, selection: str | None = None) -> None:
-    """Refuse an identifier column taken as a feature by default (every column but the target).
-
-    An id (``id``, ``patient_id``, ``#``, ``index``, pandas' ``Unnamed: 0``, R's ``rownames``) is a
-    number, so it would be read as a feature without a word; but it says where a row sits in the
-    file, not what the row is, and files sorted by class would let the model learn that order. The
-    names are recognized by :data:`ID_NAME`; listing the column in ``--data.features`` keeps it.
-    ``selection`` is the option the user chose the features with, as :func:`leave_out_option` takes it.
-
-    Raises:
-        UserError: naming the column, with the ``--data.features`` or ``--data.exclude`` that leaves it out.
-    """
-    ids = [column for column in features if ID_NAME.fullmatch(column)]
-    if not ids:
-        return
-    text = text_columns(header, [column for column in features if column not in ids])
-    others = [column for column in features if column not in ids and column not in text]
-    position = header.columns.index(ids[0]) + 1
-    option = leave_out_option(header, target, others, selection)
-    leave = (f"leave it out with {option}{left_out_too(ids[1:], text)}, or" if others
-             else f"the table has no other feature{' of numbers' if text else ''}:")
-    raise UserError(
-        f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
-        f"feature (every column but the target is); {leave} list it in --data.features to keep it"
-    )
-
-
-def delimiter_hint(header: Header) -> str:
-    """``"; ..."`` saying which delimiter to give when the header is one column holding another delimiter, else ``""``.
-
-    A file split at the wrong delimiter (one given with ``--data.delimiter``, or recorded in a checkpoint, for a
-    file with another) has a single column named like the whole header line.
-
-    Example:
-        >>> delimiter_hint(Header("p.csv", ["a,b,kind"], ";", 1))
-        "; the header was split at ';' but holds ',': give --data.delimiter ',' (or null to detect it)"
-    """
-    if len(header.columns) != 1:
-        return ""
-    other = next((d for d in DELIMITERS if d != header.delimiter and d in header.columns[0]), None)
-    if other is None:
-        return ""
-    if header.stated:
-        return (f"; the header was split at {header.delimiter!r}, as the file's first line (sep={header.delimiter}) "
-                f"states, but holds {other!r}: correct that line or delete it")
-    return f"; the header was split at {header.delimiter!r} but holds {other!r}: give --data.delimiter {other!r} (or null to detect it)"
-
-
-def comment_hint(header: Header) -> str:
-    """``"; ..."`` saying to remove comment lines when the header line starts with ``#``, else ``""``.
-
-    Some exporters write a comment line or a few (``# exported by ...``) before the header; blobclf
-    reads none, so the first such line is taken for the header and the real columns are not found.
-
-    Example:
-        >>> comment_hint(Header("p.csv", ["# exported by X"], ",", 1))
-        "; line 1 starts with '#': blobclf reads no comment lines, remove them so that the header is the first line"
-    """
-    if not header.columns or not header.columns[0].startswith("#"):
-        return ""
-    return (f"; line {header.line} starts with '#': blobclf reads no comment lines, remove them so that the header is "
-            "the first line")
-
-
-def space_hint(header: Header) -> str:
-    """``"; ..."`` saying that columns are not split at spaces, when the header is one column of several words.
-
-    R's ``write.table`` (whose default separator is a space) and fixed-width text line their columns
-    up with spaces; a space is no delimiter here (names may hold spaces), so such a header is one column.
-
-    Example:
-        >>> space_hint(Header("p.txt", ['a "b" kind'], ",", 1))
-        "; the header's columns are separated by spaces, which blobclf does not split at (R's write.table, fixed-width text): save the table with ',' between columns (R: write.csv)"
-    """
-    if len(header.columns) != 1 or len(header.columns[0].split()) < 2:
-        return ""
-    return ("; the header's columns are separated by spaces, which blobclf does not split at (R's write.table, "
-            "fixed-width text): save the table with ',' between columns (R: write.csv)")
-
-
-def header_hint(header: Header) -> str:
-    """What a header that lacks a needed column may be instead: split at the wrong delimiter, a comment line, or
-    columns separated by spaces."""
-    return delimiter_hint(header) or comment_hint(header) or space_hint(header)
-
-
-def shown_columns(columns: Sequence[str], limit: int = 20) -> str:
-    """Column names for a message: the first ``limit``, then how many more there are.
-
-    Example:
-        >>> shown_columns(["a", "b", "c"], limit=2)
-        'a, b, ... (1 more)'
-    """
-    shown = ", ".join(columns[:limit])
-    return shown if len(columns) <= limit else f"{shown}, ... ({len(columns) - limit} more)"
-
-
 def class_order(values: Sequence[str]) -> list[str]:
     """Class names in the order their indices are given: by value if all are numbers, else sorted as text.
 
@@ -704,325 +402,6 @@ def class_order(values: Sequence[str]) -> list[str]:
     return sorted(values)
 
 
-def look_alike_classes(classes: Sequence[str]) -> tuple[str, str] | None:
-    """Two class names that are likely one class written two ways: ``True``/``true``, ``yes ``/``yes``, ``1``/``01``.
-
-    Names equal but for letter case or spaces, or numbers of equal value, are returned as the
-    first such pair in ``classes``' order; ``None`` when there is none. They stay distinct classes
-    (a table may mean ``A`` and ``a`` as two); the caller tells the user.
-
-    Example:
-        >>> look_alike_classes(["False", "True", "true"]), look_alike_classes(["1", "01", "2"])
-        (('True', 'true'), ('1', '01'))
-        >>> look_alike_classes(["setosa", "virginica"]) is None
-        True
-    """
-    seen: dict[Any, str] = {}
-    for name in classes:
-        number = parse_number(name)
-        finite = number is not None and math.isfinite(number)
-        key = ("number", number) if finite else ("text", " ".join(name.split()).casefold())
-        if key in seen:
-            return seen[key], name
-        seen[key] = name
-    return None
-
-
-def written_alike(value: str, classes: Sequence[str]) -> str:
-    """``"; ..."`` naming the class of ``classes`` that ``value`` is written like (as :func:`look_alike_classes` pairs
-    them: ``1.0`` and ``1``, ``Yes`` and ``yes``), for the refusal of a class the model does not know; else ``""``.
-
-    Example:
-        >>> written_alike("0.0", ["0", "1"]), written_alike("maybe", ["0", "1"])
-        ("; it is the class '0' written another way: write the classes as the training table does", '')
-    """
-    for known in classes:
-        if look_alike_classes([known, value]) is not None:
-            return f"; it is the class {known!r} written another way: write the classes as the training table does"
-    return ""
-
-
-def looks_continuous(classes: Sequence[str], rows: int) -> bool:
-    """Whether a target's values look like a measurement (a regression target) rather than classes.
-
-    They do when every value is a number and most rows hold a value of their own (more distinct
-    values than half the rows, and at least :data:`CONTINUOUS_VALUES`): then some class has a
-    single row, and a stratified split is impossible anyway; this names the likelier cause.
-
-    Example:
-        >>> values = [str(i / 4) for i in range(30)]
-        >>> looks_continuous(values, 40), looks_continuous(values, 60), looks_continuous(["0", "1", "2"], 4)
-        (True, False, False)
-    """
-    if len(classes) * 2 <= rows or len(classes) < CONTINUOUS_VALUES:
-        return False
-    return all(parse_number(value) is not None for value in classes)
-
-
-def check_float32_precision(header: Header, table: Table) -> None:
-    """Refuse a feature whose values float32, the type of the model's inputs, cannot tell apart.
-
-    float32 keeps about 7 significant digits: Unix times (``1700000000``, ``1700000007``) and other
-    large numbers that differ only in their last digits become one value, and the model trains on
-    a constant column without a word. A column is looked at again, in float64 (numpy's reader,
-    that column alone), only when float32 holds fewer than :data:`FLOAT32_STEPS` values across its
-    range; it is refused when the file's values are more (and differ by more than float64's
-    rounding noise, as ``0.1`` and ``0.30000000000000004 - 0.2`` do).
-
-    Raises:
-        UserError: naming the column, its values and an offset to subtract.
-    """
-    x = table.features
-    if x.shape[0] < 2:
-        return
-    low, high = x.min(axis=0).astype(np.float64), x.max(axis=0).astype(np.float64)
-    size = np.maximum(np.abs(low), np.abs(high)).astype(np.float32)
-    steps = (high - low) / np.spacing(size).astype(np.float64)
-    suspects = [j for j in range(x.shape[1]) if steps[j] < FLOAT32_STEPS and size[j] > 0]
-    if not suspects:
-        return
-    positions = [header.columns.index(table.feature_names[j]) for j in suspects]
-    converters = feature_converters(header, positions)
-    try:
-        exact = _load(header.path, header, header.line, converters, positions, np.float64)
-    except ValueError:  # lines of spaces: read again without them, as read_table does
-        exact = _load(_nonblank_rows(header), header, 0, converters, positions, np.float64)
-    for j, values in zip(suspects, exact.T, strict=True):
-        low64, high64 = float(values.min()), float(values.max())
-        if high64 - low64 <= 1e-10 * max(abs(low64), abs(high64)):
-            continue  # float64 rounding noise, not values
-        kept, written = len(np.unique(x[:, j])), len(np.unique(values))
-        if written > kept:
-            offset = math.floor(low64) if abs(low64) >= 1 else low64
-            raise UserError(
-                f"{header.path}: feature column {table.feature_names[j]!r} holds values from {low64:.15g} to "
-                f"{high64:.15g} that float32, the type of the model's inputs, cannot tell apart ({written} distinct "
-                f"values in the file, {kept} as float32); subtract an offset (such as {offset:.15g}) from the column "
-                "so that its values are small, and the same from the rows you predict"
-            )
-
-
-def check_classes(table: Table, test_size: float, val_size: float | None = None, separate_test: bool = False) -> None:
-    """Refuse a target with one class, or a class too rare for a stratified split.
-
-    Args:
-        table: The training table.
-        test_size: The fraction held out for testing (unused with ``separate_test``).
-        val_size: The fraction of the training split held out for validation, if any.
-        separate_test: The test split is another table, so this one is split only for validation.
-
-    Raises:
-        UserError: naming the class and its count.
-    """
-    assert table.labels is not None
-    counts = np.bincount(table.labels, minlength=len(table.classes))
-    present = [c for c, n in zip(table.classes, counts, strict=True) if n > 0]
-    if len(present) < 2:
-        only = repr(present[0]) if present else "none"
-        raise UserError(
-            f"{table.path}: the target column {table.target!r} holds a single class ({only}); a classifier needs at least 2"
-        )
-    splits = ["train"] + (["test"] if not separate_test else []) + (["validation"] if val_size is not None else [])
-    rarest = int(counts.argmin())
-    if counts[rarest] < len(splits) and looks_continuous(table.classes, len(table.labels)):
-        numbers = sorted(float(value) for value in table.classes)
-        raise UserError(
-            f"{table.path}: the target column {table.target!r} holds {len(table.classes)} distinct numbers in "
-            f"{len(table.labels)} rows (from {numbers[0]:g} to {numbers[-1]:g}): a measured value, not classes? "
-            "blobclf classifies; choose a column of classes with --data.target, or bin the values into classes"
-        )
-    if counts[rarest] < len(splits):
-        raise UserError(
-            f"{table.path}: class {table.classes[rarest]!r} has only {int(counts[rarest])} row(s); a stratified "
-            f"split into {' and '.join(splits)} needs at least {len(splits)} of every class (add rows of it or remove them)"
-        )
-
-
-def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None) -> None:
-    """Read the table row by row and raise a one-line :class:`UserError` for its first problem.
-
-    The problems, in the order they are looked for: a row that is not UTF-8 or not CSV (an unclosed
-    quote among them), a row with another number of cells than the header, a feature cell that is
-    not a number as numpy reads numbers (:func:`parse_number`) or not finite (raised at once), and
-    missing values (feature or target, a row of empty cells included; reported after the whole
-    file is read, with their count). Returns only if the file has none of these. ``selection`` is the option
-    the user chose the features with, as :func:`leave_out_option` takes it.
-    """
-    name = header.path
-    width = len(header.columns)
-    index = {column: i for i, column in enumerate(header.columns)}
-    numeric = [(index[c], c) for c in feature_names]
-    checked = numeric + ([(index[target], target)] if target is not None else [])
-    missing: dict[str, list[int]] = {}
-    first: str | None = None  # the column of the first missing value: the one the message is about
-    apart: dict[str, list[int]] = {}  # other columns' missing values on rows where `first` has none
-    spelled: set[str] = set()  # how the target's missing values are written
-    for line, row in rows(header):
-        if len(row) != width:
-            raise UserError(f"{name}:{line}: {len(row)} columns, expected {width} as in the header")
-        first_gap = first is not None and is_missing(row[index[first]])
-        for i, column in checked:
-            cell = row[i].strip()
-            if is_missing(cell):
-                missing.setdefault(column, [line, 0])[1] += 1
-                if first is None:
-                    first, first_gap = column, True
-                elif not first_gap:
-                    apart.setdefault(column, [line, 0])[1] += 1
-                if column == target:
-                    spelled.add(cell)
-                continue
-            if column == target:
-                continue
-            value = parse_number(cell, header.decimal)
-            if value is None:
-                fix = cell_fix(header, cell) or leave_out_text(header, feature_names, column, target, selection)
-                raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
-            if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
-                raise UserError(
-                    f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
-                )
-    if first is not None:
-        line, count = missing[first]
-        # the columns whose gaps removing the first column's rows leaves: one look at the file finds them all
-        others = sorted(apart.items(), key=lambda item: item[1][0])
-        shown = [f"{other!r} ({n})" for other, (_, n) in others[:3]] + ([f"{len(others) - 3} more"] if len(others) > 3 else [])
-        also = (f"; so do {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' and ' + shown[-1]} in other rows"
-                if others else "")
-        # a class named 'None' or 'NA' (a severity, a category) reads as missing, as in pandas: say how to keep it
-        word = next(iter(spelled)) if len(spelled) == 1 else ""
-        class_hint = (f"; if {word!r} in the target column {target!r} is a class, rename it in the file (blobclf reads "
-                      f"{word!r} as a missing value in every column)") if word.isalpha() else ""
-        raise UserError(
-            f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
-            f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
-        )
-
-
-def text_columns(header: Header, candidates: Sequence[str]) -> list[str]:
-    """The ``candidates`` (in their order) that hold text in the first :data:`TEXT_SCAN_ROWS` rows: a cell
-    that is neither a number, a missing value nor a number written another way (:func:`number_fix` has
-    advice for those, so their columns are not text). A column of text shows it from its first rows;
-    one stray word further down is more likely a typo than a text column, and is named on its own
-    line when the table is read, while the scan keeps a refusal of a million-row file as quick as
-    before. Rows of another width, and anything after a row that cannot be read, are for the table's
-    own checks to name."""
-    width = len(header.columns)
-    position = {c: header.columns.index(c) for c in candidates}
-    text: set[str] = set()
-    try:
-        for count, (_, row) in enumerate(rows(header)):
-            if count == TEXT_SCAN_ROWS:
-                break
-            if len(row) != width:
-                continue
-            for name in candidates:
-                cell = row[position[name]]
-                if name not in text and not is_missing(cell) and parse_number(cell) is None and not number_fix(cell):
-                    text.add(name)
-    except UserError:
-        pass
-    return [c for c in candidates if c in text]
-
-
-def left_out_too(ids: Sequence[str], text: Sequence[str]) -> str:
-    """`` (which also leaves out ...)`` naming the row identifiers and text columns a suggested list leaves out.
-
-    Example:
-        >>> left_out_too(["ID"], ["sex", "island"])
-        " (which also leaves out 'ID', named like a row identifier, and 'sex' and 'island', which hold text)"
-    """
-    def named(columns: Sequence[str]) -> str:
-        shown = [repr(c) for c in columns[:3]] + ([f"{len(columns) - 3} more"] if len(columns) > 3 else [])
-        return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
-
-    parts = [f"{named(ids)}, named like a row identifier" if ids else "",
-             f"{named(text)}, which {'holds' if len(text) == 1 else 'hold'} text" if text else ""]
-    parts = [part for part in parts if part]
-    return f" (which also leaves out {', and '.join(parts)})" if parts else ""
-
-
-def leave_out_text(
-    header: Header, feature_names: Sequence[str], column: str, target: str | None = None, selection: str | None = None
-) -> str:
-    """The advice for a text cell in feature ``column``: the ``--data.features`` or ``--data.exclude``
-    (:func:`leave_out_option`) that leaves out every feature column holding text (:func:`text_columns`), this one
-    and any other in the file, so that following it once is enough."""
-    text = [column, *text_columns(header, [c for c in feature_names if c != column])]
-    others = [c for c in feature_names if c not in text]
-    also = text[1:]
-    shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
-    so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
-        if also else ""
-    if not others:
-        return f"{so_do}; features must be numbers, and the table has no other feature column" + (
-            " of numbers" if also else "")
-    option = leave_out_option(header, target, others, selection)
-    how = "list the features:" if option.startswith("--data.features") else "give"
-    return f"{so_do}; to leave {'these columns' if also else 'the column'} out, {how} {option}"
-
-
-def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
-    """``(line, cells)`` of every row after the header, ``line`` being where the row starts.
-
-    A blank line (empty, or only spaces and tabs) is no row and is skipped, as numpy skips an
-    empty one; a line of delimiters between empty cells (``,,``) is a row, of missing values.
-    Unreadable text is refused in one line: bytes that are not UTF-8, and a quoted cell that is not
-    closed (a row running over several lines with another number of cells than the header,
-    named by the line where the quote opens).
-    """
-    name = header.path
-    width = len(header.columns)
-    physical = header.line
-    text = ""
-
-    def decoded(handle: Any) -> Iterator[str]:
-        nonlocal physical, text
-        for raw in handle:
-            physical += 1
-            text = raw.decode("utf-8")
-            yield text
-
-    def unclosed(start: int) -> UserError:
-        return UserError(
-            f"{name}:{start}: a quoted cell opens on this line and is not closed (the row runs on to line "
-            f"{physical}); close the quote"
-        )
-
-    with open(name, "rb") as handle:
-        for _ in range(header.line):
-            handle.readline()
-        reader = csv.reader(decoded(handle), delimiter=header.delimiter)
-        start = physical + 1
-        try:
-            for row in reader:
-                if physical > start and len(row) != width:
-                    raise unclosed(start)
-                if physical > start or text.strip():
-                    yield start, row
-                start = physical + 1
-        except UnicodeDecodeError as error:
-            raise not_utf8(name, physical, error.object[error.start]) from None
-        except csv.Error as error:
-            if physical > start:
-                raise unclosed(start) from None
-            raise UserError(f"{name}:{physical}: not a readable CSV row ({error})") from None
-
-
-def is_missing(cell: str) -> bool:
-    """Whether a cell is a missing value: one of :data:`MISSING`, or another spelling of NaN that numpy reads.
-
-    Example:
-        >>> [is_missing(cell) for cell in (" NA ", "+NaN", "#N/A", "0", "n")]
-        [True, True, True, False, False]
-    """
-    text = cell.strip()
-    if text.lower() in MISSING:
-        return True
-    value = parse_number(text) if "n" in text.lower() else None
-    return value is not None and math.isnan(value)
-
-
 def _first_line(header: Header, column: str, value: str) -> int:
     position = header.columns.index(column)
     for line, row in rows(header):
@@ -1033,207 +412,6 @@ def _first_line(header: Header, column: str, value: str) -> int:
 
 def _zero(cell: str) -> float:
     return 0.0
-
-
-def parse_number(cell: str, decimal: str = ".") -> float | None:
-    """The cell's value if numpy's reader takes it for a number, else ``None``.
-
-    That is ASCII digits with an optional sign, ``.`` and exponent (or ``inf`` / ``nan``),
-    spaces around allowed. Python's ``float`` also takes ``1_000`` and other scripts' digits
-    (``١٢``, ``１``); numpy does not, so neither does blobclf, for training and predicting alike.
-    With ``decimal`` ``,`` the decimal point is a comma, read as numpy reads ``.``, and a cell
-    with a ``.`` is no number (a thousands separator, or a decimal point written the other way).
-
-    Example:
-        >>> parse_number(" -1.5e3 "), parse_number("1_000"), parse_number("\u0661")
-        (-1500.0, None, None)
-        >>> parse_number("-1,5e3", ","), parse_number("1.5", ","), parse_number("1,5")
-        (-1500.0, None, None)
-    """
-    text = cell.strip()  # numpy strips every kind of space, a no-break space too
-    if not text.isascii() or "_" in text:
-        return None
-    if decimal != ".":
-        if "." in text:
-            return None
-        text = text.replace(decimal, ".")
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def comma_number(cell: str) -> float:
-    """numpy's converter for a feature cell written with a decimal comma (``--data.decimal ,``)."""
-    value = parse_number(cell, ",")
-    if value is None:
-        raise ValueError(f"could not convert string {cell!r} to float")  # diagnose() then names the cell
-    return value
-
-
-def cell_fix(header: Header, cell: str) -> str:
-    """How to write a feature cell of ``header``'s file that is not a number as ``header.decimal`` reads numbers:
-    :func:`number_fix`'s advice, or, for a decimal point written the other way, the ``--data.decimal`` that reads it.
-
-    Example:
-        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1), "14,23")
-        "; numbers take '.' as the decimal point: give --data.decimal ',' to read the file's decimal commas (or write it as '14.23')"
-        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1, decimal=","), "14.23")
-        "; with --data.decimal ',' numbers take ',' as the decimal point: write it as '14,23', or give --data.decimal '.' for a file that writes '14.23'"
-        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1, decimal=","), "-1.234,5")
-        "; with --data.decimal ',' numbers take no thousands separators: write it as '-1234,5'"
-    """
-    text = cell.strip()
-    if header.decimal == "," and "." in text and text.isascii() and "_" not in text:
-        if COMMA_THOUSANDS.fullmatch(text):
-            if "," in text:
-                return f"; with --data.decimal ',' numbers take no thousands separators: write it as {text.replace('.', '')!r}"
-            return (f"; with --data.decimal ',' numbers take ',' as the decimal point and no thousands separators: "
-                    f"write it as {text.replace('.', ',')!r} (a decimal point) or {text.replace('.', '')!r} (thousands)")
-        if parse_number(text) is not None:
-            return (f"; with --data.decimal ',' numbers take ',' as the decimal point: write it as "
-                    f"{text.replace('.', ',')!r}, or give --data.decimal '.' for a file that writes {text!r}")
-    if header.decimal == "." and header.delimiter != "," and "." not in text and DECIMAL_COMMA.fullmatch(text):
-        plain = text.replace(",", ".")
-        if THOUSANDS.fullmatch(text):  # 1,234: a decimal comma or a thousands separator
-            return (f"; numbers take '.' as the decimal point and no thousands separators: give --data.decimal ',' "
-                    f"if ',' is the file's decimal point (or write it as {plain!r}), or write it as "
-                    f"{text.replace(',', '')!r} if it separates thousands")
-        return (f"; numbers take '.' as the decimal point: give --data.decimal ',' to read the file's decimal commas "
-                f"(or write it as {plain!r})")
-    return number_fix(cell)
-
-
-def number_fix(cell: str) -> str:
-    """How to write a cell that Python reads as a number but numpy does not, or a number or boolean
-    written as a spreadsheet or data frame writes it (``""`` for any other cell).
-
-    A decimal comma (``1,5``, ``1.234,5``: a file saved with a comma as the decimal point) is
-    told to be written with a ``.``; thousands separators (``1,234.5``) to be left out (``1,234``,
-    either, is given both ways); a boolean (``True``, ``FALSE``) to be written as 1 or 0; a
-    typographic minus (``\u2212``) and digits grouped by spaces (``1 234,5``, as spreadsheets in
-    French and other languages write numbers) to be written plainly.
-
-    Example:
-        >>> number_fix("1_000")
-        "; write it as '1000' (ASCII digits 0-9, no '_')"
-        >>> number_fix("5,1")
-        "; numbers take '.' as the decimal point: write it as '5.1' (no thousands separators)"
-        >>> number_fix("1,234.5")
-        "; numbers take no thousands separators: write it as '1234.5'"
-        >>> number_fix("TRUE")
-        '; write booleans as 1 and 0'
-        >>> number_fix("12.5%")
-        "; write percentages as plain numbers: '12.5' (or '0.125' as a fraction, the same way in every row)"
-        >>> number_fix("-$1,234.50")
-        "; write it as '-1234.50' (no currency sign)"
-        >>> number_fix("\u22121\u202f234,5")  # as French spreadsheets write -1234.5
-        "; write it as '-1234.5' (an ASCII '-', no spaces between digits, '.' as the decimal point)"
-    """
-    text = cell.strip()
-    if SPREADSHEET_ERROR.fullmatch(text):
-        return f"; it is {SPREADSHEET_FIX}"
-    if "\u2212" in text or SPACE_GROUPS.fullmatch(text):  # a typographic minus, digits grouped by spaces
-        plain = re.sub(r"(?<=\d)\s+(?=\d{3})", "", text.replace("\u2212", "-"))
-        if DECIMAL_COMMA.fullmatch(plain):
-            plain = plain.replace(".", "").replace(",", ".")
-        if parse_number(plain) is not None:
-            return f"; write it as {plain!r} (an ASCII '-', no spaces between digits, '.' as the decimal point)"
-    unit = UNIT.fullmatch(text)
-    if unit and bool(unit[2]) + bool(unit[4]) == 1:  # one sign: before the number (currency) or after it
-        digits = unit[1] + unit[3]
-        if THOUSANDS.fullmatch(digits) and DECIMAL_COMMA.fullmatch(digits):  # 1,234: either
-            plain = None
-        elif THOUSANDS.fullmatch(digits):
-            plain = digits.replace(",", "")
-        elif DECIMAL_COMMA.fullmatch(digits):
-            plain = digits.replace(".", "").replace(",", ".")
-        else:
-            plain = digits if parse_number(digits) is not None else None
-        if unit[4] == "%":
-            if plain is None:
-                return "; write percentages as plain numbers ('.' as the decimal point, no thousands separators)"
-            return (f"; write percentages as plain numbers: {plain!r} (or {str(Decimal(plain) / 100)!r} as a fraction, "
-                    "the same way in every row)")
-        if plain is None:
-            return "; write it as a plain number (no currency sign, '.' as the decimal point, no thousands separators)"
-        return f"; write it as {plain!r} (no currency sign)"
-    thousands = THOUSANDS.fullmatch(text) is not None
-    if DECIMAL_COMMA.fullmatch(text):
-        plain = text.replace(".", "").replace(",", ".")
-        if thousands:  # 1,234: a decimal comma or a thousands separator
-            return (f"; numbers take '.' as the decimal point and no thousands separators: write it as {plain!r} "
-                    f"(a decimal comma) or {text.replace(',', '')!r} (thousands)")
-        return f"; numbers take '.' as the decimal point: write it as {plain!r} (no thousands separators)"
-    if thousands:
-        return f"; numbers take no thousands separators: write it as {text.replace(',', '')!r}"
-    if text.lower() in BOOLEANS:
-        return "; write booleans as 1 and 0"
-    try:
-        float(text)
-    except ValueError:
-        return ""
-    plain = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text).replace("_", "")
-    return f"; write it as {plain!r} (ASCII digits 0-9, no '_')"
-
-
-def leave_out_option(header: Header, target: str | None, kept: Sequence[str], selection: str | None = None) -> str:
-    """The option that makes ``kept`` the features: ``--data.features`` listing them, or ``--data.exclude``
-    listing the other columns but the target.
-
-    ``selection`` is the option the user already gave (``"features"`` or ``"exclude"``), which the advice then
-    replaces (giving both is refused); with ``"neither"`` or ``None``, the one of fewer names and characters, for a list
-    that fits on a line
-    (``--data.exclude [id]`` rather than 30 names; 99 names cannot be pasted, their complement can), but a list
-    of features rather than an unnamed column excluded (``'[""]'``) unless the features are too many to show.
-    """
-    left = list(dict.fromkeys(c for c in header.columns if c not in kept and c != target))
-    features, exclude = features_option(kept), names_option("--data.exclude", left, "leave out")
-    if selection in ("features", "exclude"):
-        return exclude if selection == "exclude" else features
-    if names_described(features):
-        return exclude
-    # an unnamed column is better named than excluded as '[""]'
-    shorter = len(left) < len(kept) and len(exclude) < len(features) and "" not in left
-    return exclude if shorter and not names_described(exclude) else features
-
-
-def names_described(option: str) -> bool:
-    """Whether an option of :func:`names_option` describes its list rather than giving it."""
-    return " listing the " in option
-
-
-def features_option(names: Sequence[str]) -> str:
-    """``--data.features [a,b]`` for a message: the option that selects ``names``, as a shell and YAML take it back.
-
-    A name YAML would read as something else (``01``, ``yes``, ``null``, ``x, y``) is written in
-    double quotes, and the whole value in single quotes when the shell would split or expand it.
-
-    Example:
-        >>> features_option(["a", "b"])
-        '--data.features [a,b]'
-        >>> print(features_option(["01", "sepal length (cm)"]))
-        --data.features '["01",sepal length (cm)]'
-        >>> features_option([f"x{i}" for i in range(2000)])
-        '--data.features listing the 2000 columns to keep (in a --config file, for a list this long)'
-    """
-    return names_option("--data.features", names, "keep")
-
-
-def names_option(option: str, names: Sequence[str], verb: str) -> str:
-    """``OPTION [a,b]`` quoted as :func:`features_option` quotes it, or described (``verb`` the columns) if long."""
-    items = [name if PLAIN_NAME.fullmatch(name) and name.lower() not in YAML_WORDS else json.dumps(name, ensure_ascii=False)
-             for name in names]
-    value = f"[{','.join(items)}]"
-    if len(value) > MAX_SHOWN_OPTION:
-        return f"{option} listing the {len(names)} columns to {verb} (in a --config file, for a list this long)"
-    return f"{option} {value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value)}"
-
-
-def shown_cell(cell: str) -> str:
-    """The cell as it appears in a message: stripped, quoted, and cut short if long."""
-    text = cell.strip()
-    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def count_lines(path: str | os.PathLike[str]) -> int:

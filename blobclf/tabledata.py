@@ -16,17 +16,15 @@ from torch import Tensor
 from blobclf.data import SplitDataModule
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.points import Points, output_columns, read_points
-from blobclf.table import (
-    Table,
+from blobclf.table import read_header, read_table
+from blobclf.tablecells import Table, nfc
+from blobclf.tablehints import (
     check_classes,
     check_float32_precision,
     check_identifiers,
     check_named,
     header_hint,
     look_alike_classes,
-    nfc,
-    read_header,
-    read_table,
     shown_columns,
 )
 from blobclf.argtypes import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
@@ -268,7 +266,7 @@ class TableDataModule(SplitDataModule):
         self._columns: list[str] | None = None
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
         """The option the user chose the features with, which a refusal's advice replaces
-        (see :func:`blobclf.table.leave_out_option`)."""
+        (see :func:`blobclf.tablehints.leave_out_option`)."""
         self.table_sha256: str | None = None
         """SHA-256 of the training table's bytes, once read: kept in checkpoints (:meth:`state_dict`)."""
 

@@ -14,7 +14,9 @@ from conftest import one_error
 from blobclf.errors import UserError
 from blobclf.points import read_points
 from blobclf.predictions import prediction_rows
-from blobclf.table import Header, count_lines, features_option, read_header, read_table, unreadable
+from blobclf.table import count_lines, read_header, read_table
+from blobclf.tablecells import Header
+from blobclf.tablehints import features_option, unreadable
 
 ROWS = "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(6))  # lines 2-7 of a table "a,b,kind"
 MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows (blobclf drops no row itself)"
@@ -156,10 +158,10 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
 def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_path, monkeypatch):
     # a refusal of a large table's id column stays quick: the rows are not all read to find text columns;
     # a stray word past them is named on its own line when the table is read
-    from blobclf import table
+    from blobclf import tablehints
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(table, "TEXT_SCAN_ROWS", 4)
+    monkeypatch.setattr(tablehints, "TEXT_SCAN_ROWS", 4)
     rows = [f"{i},{'TB'[i % 2]},{i % 3},{i % 5},{'xy'[i % 2]}" for i in range(8)]
     rows[6] = "6,T,2,oops,x"
     write(tmp_path / "t.csv", "id,island,a,b,kind\n" + "\n".join(rows) + "\n")

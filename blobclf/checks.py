@@ -1,0 +1,73 @@
+"""Settings that Lightning or torch would take but that cannot work, refused in one line before anything
+is printed or written: a seed ``seed_everything`` cannot take, Trainer options that would take away what a
+blobclf run is made of (its checkpoints, its log folder), and an optimizer or scheduler that fails to build
+or whose schedule ends before the run does. :class:`blobclf.cli.BlobCLI` calls them once the command is parsed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from lightning.pytorch.cli import instantiate_class
+
+from blobclf.errors import UserError
+from blobclf.recorded import as_plain
+
+MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
+
+
+def check_seed(config: Any) -> None:
+    """Refuse a seed that Lightning's ``seed_everything`` cannot take (it would end in a traceback)."""
+    seed = config.get("seed_everything")
+    if isinstance(seed, int) and not isinstance(seed, bool) and not 0 <= seed <= MAX_SEED:
+        raise UserError(f"--seed_everything={seed} is out of range: use a number from 0 to {MAX_SEED}")
+
+
+def check_run_files(trainer: Any) -> None:
+    """Refuse the Trainer options that would take away what a blobclf run is made of (its checkpoints,
+    its log folder), each with the options that do what the user likely wants."""
+    if trainer.get("enable_checkpointing") is False:
+        raise UserError("--trainer.enable_checkpointing=false is refused: a blobclf run keeps checkpoints (last.ckpt "
+                        "resumes it, the best one is tested); to write fewer, use --checkpoint.save_top_k 0 "
+                        "(no best checkpoint) and --checkpoint.save_last false (no last.ckpt)")
+    if trainer.get("barebones"):
+        raise UserError("--trainer.barebones=true is refused: it turns off the logger and checkpoints a blobclf run "
+                        "is made of; for speed use --trainer.enable_progress_bar false --trainer.enable_model_summary "
+                        "false --export.figures false --export.onnx false")
+    if trainer.get("default_root_dir") is not None:
+        raise UserError(f"--trainer.default_root_dir={trainer.default_root_dir!r} is not used by blobclf, whose runs "
+                        "go to --checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs); give those "
+                        "instead: --checkpoint.root DIR/checkpoints --trainer.logger.init_args.save_dir "
+                        "DIR/lightning_logs (or run blobclf from DIR)")
+
+
+def check_optimizer(config: Any) -> None:
+    """Build the configured optimizer and scheduler once on a stand-in parameter, so that an
+    invalid value (a negative learning rate, a scheduler missing its required argument) is a
+    one-line error before anything is written."""
+    if not config.get("optimizer"):
+        return
+    try:
+        optimizer = instantiate_class([torch.nn.Parameter(torch.zeros(1))], as_plain(config.optimizer))
+    except (ValueError, TypeError) as error:
+        raise UserError(f"--optimizer {config.optimizer.class_path}: {error}") from None
+    if config.get("lr_scheduler"):
+        try:
+            scheduler = instantiate_class(optimizer, as_plain(config.lr_scheduler))
+        except (ValueError, TypeError, KeyError) as error:
+            raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
+        _check_schedule_length(scheduler, config)
+
+
+def _check_schedule_length(scheduler: Any, config: Any) -> None:
+    """Refuse a ``OneCycleLR`` whose schedule ends before ``max_epochs``: torch raises at the first step past
+    its ``total_steps``, mid-run (LightningCLI steps a scheduler once an epoch)."""
+    total = getattr(scheduler, "total_steps", None)
+    epochs = config.trainer.get("max_epochs")
+    if not isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR) or not isinstance(epochs, int) or epochs < 0:
+        return
+    if total < epochs:
+        fix = ("start a new run to train longer (a resume keeps the run's scheduler)" if config.get("ckpt_path") else
+               f"give --lr_scheduler.total_steps {epochs} (or more), or fewer --trainer.max_epochs")
+        raise UserError(f"--lr_scheduler OneCycleLR: its schedule has {total} steps, one per epoch, and ends before "
+                        f"--trainer.max_epochs={epochs}; {fix}")

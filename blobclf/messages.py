@@ -1,0 +1,230 @@
+"""Errors of the command line in blobclf's words: jsonargparse's and Lightning's messages (a value not of
+its option's type, a misspelt option, an option a class does not take, a missing package, a fraction of a
+split under one batch) and the machine's refusal of a read or write, each collapsed into the one line that
+names the bad value and the fix. :mod:`blobclf.cli` writes them; nothing here parses or runs anything."""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import inspect
+import os
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from blobclf.callbacks import shown
+from blobclf.classrefs import loaded_class
+from blobclf.dataoptions import unknown_data_module, unknown_data_option
+from blobclf.interrupt import GracefulStop
+
+# options that moved from the model to the optimizer, with the option that replaces each
+MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
+         "--model.weight_decay": "--optimizer.weight_decay"}
+MOVED_NAMES = {option.removeprefix("--") for option in MOVED}
+FIXED_MODEL = ("blobclf's model is always BlobClassifier: give its options without class_path and init_args "
+               "('model:' then 'hidden_units: 16' in a config, --model.hidden_units 16)")
+"""What a config written for a LightningCLI with a choice of models (``model: class_path: ...``) is told."""
+OLD_LOGGER_OPTIONS = ("comment", "checkpoint_root")
+"""Logger options of blobclf of 2026-11-28 or earlier, which its runs' config.yaml files hold."""
+
+
+def union_expectation(text: str, first: str) -> str:
+    """What a value of a union-typed option must be: every type the union takes, null only if it does.
+
+    Args:
+        text: jsonargparse's message, collapsed to one line, listing ``Subtypes: [...]`` and each error.
+        first: The first subtype's error, kept where the errors are not plain type mismatches.
+    """
+    subtypes = re.search(r"Subtypes: \[(.*?)\]", text)
+    nullable = subtypes is None or "NoneType" in subtypes.group(1)
+    expected = [t for t in re.findall(r"- Expected a (<class '\w+'>)", text) if t != "<class 'NoneType'>"]
+    said = f"Expected a {' or a '.join(expected)}" if expected and first.startswith("Expected a") else first
+    return f"{said} (or null)" if nullable else said
+
+
+def unknown_class_option(group: str, option: str, class_path: str) -> str | None:
+    """The line for ``--GROUP.OPTION`` that the chosen class (an optimizer, a scheduler) does not take,
+    with the option it probably misspells; ``None`` if the class takes it or is not loaded."""
+    chosen = loaded_class(class_path)
+    try:
+        parameters = inspect.signature(chosen).parameters
+    except (TypeError, ValueError):
+        return None
+    names = [name for name in parameters if name not in ("params", "optimizer")]
+    if option in names or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None  # taken, or maybe taken by a base class through **kwargs
+    short = class_path.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(option, names, n=1)
+    fix = f"did you mean --{group}.{close[0]}?" if close else f"its options: --{group}.help {short}"
+    return f"--{group}.{option} is not an option of {short}; {fix}"
+
+
+WANTED = {
+    "int": "an integer", "float": "a number", "bool": "true or false", "str": "a text",
+    "PositiveInt": "an integer > 0", "NonNegativeInt": "an integer >= 0", "AtLeastTwoInt": "an integer >= 2",
+    "PositiveFloat": "a number > 0", "NonNegativeFloat": "a number >= 0",
+    "OpenUnitInterval": "a number between 0 and 1 (neither 0 nor 1)",
+}
+"""What a value of each type must be, in the words of blobclf's errors."""
+
+
+def wanted(kinds: list[str]) -> str | None:
+    """What a value of one of ``kinds`` (type names) must be: ``true, false or an integer``; ``None`` if a
+    type has no words in :data:`WANTED`."""
+    if not kinds or any(kind not in WANTED for kind in kinds):
+        return None
+    words = [WANTED[kind].replace(" or ", ", ") if len(kinds) > 1 else WANTED[kind] for kind in kinds]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def typed_value_error(text: str) -> str | None:
+    """An option's value that is not of its type, in blobclf's words: the option, the value and what to give
+    (jsonargparse's ``Parser key "trainer.max_epochs": ten is invalid: Expected a <class 'int'> (or null)``
+    is ``--trainer.max_epochs='ten' is invalid: give an integer, or null``); ``None`` for another error."""
+    union = re.fullmatch(r'Parser key "([\w.]+)": (.+?) is invalid: (?:Expected a ((?:<class \'\w+\'>(?: or a )?)+)'
+                         r'|Not of type (\w+): .*?)( \(or null\))?', text)
+    single = re.fullmatch(r'Parser key "([\w.]+)": Expected a <class \'(\w+)\'>\. Got value: (.*)', text)
+    if union:
+        key, value, classes, kind, nullable = union.groups()
+        kinds = re.findall(r"<class '(\w+)'>", classes) if classes else [kind]
+    elif single:
+        key, kind, value = single.groups()
+        kinds, nullable = [kind], None
+    else:
+        return None
+    words = wanted(kinds)
+    if words is None:
+        return None
+    try:
+        float(value)
+    except ValueError:
+        value = repr(value)
+    return f"--{key}={value} is invalid: give {words}{', or null' if nullable else ''}"
+
+
+def one_line(message: str) -> str:
+    """Collapse a multi-line parser message into one line, keeping the reason that matters."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    text = re.sub(r"\s+", " ", ": ".join(lines)).replace(":: ", ": ")
+    whole = text
+    union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes.*?Errors: - (.*?)(?: - |$)', text)
+    if union:
+        given = re.search(r"Given value: (.*?)(?: \(see|$)", text)
+        value = f"{given.group(1)} is invalid: " if given else ""
+        text = f"{union.group(1)}: {value}{union_expectation(text, union.group(2).rstrip(': '))}"
+    nested = re.search(r"NestedArg\(key='([^']+)', val='([^']*)'\)", text)
+    group = re.match(r'Parser key "([^"]+)"', text)
+    cls = re.search(r"Problem with given class_path '([^']+)'", text)
+    if nested and group and cls:
+        expected = re.search(r"Subtypes: \[<class '([^']+)'", text)
+        kind = f" (expected {expected.group(1)})" if expected else ""
+        reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
+        kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
+        literal = re.search(r"Not of type (\w+): (?:invalid literal for|could not convert)", whole)
+        if literal and not reason and literal.group(1) in WANTED:
+            kind = f": not {literal.group(1)}; give {WANTED[literal.group(1)]}"
+        text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    if nested and group and cls and group.group(1) != "data":
+        text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
+    rejected = re.search(r"Option '(\w+)' is not accepted", whole)
+    if rejected and group and group.group(1) == "data" and cls:
+        text = unknown_data_option(rejected.group(1), cls.group(1))
+    elif rejected and group and cls:
+        option = rejected.group(1)
+        if cls.group(1).endswith("RunLogger") and option in OLD_LOGGER_OPTIONS:
+            text = (f"{group.group(1)}.init_args.{option} is not an option of {cls.group(1)} (blobclf of 2026-11-28 "
+                    "or earlier wrote it in a run's config.yaml); remove it")
+        else:
+            text = unknown_class_option(group.group(1), option, cls.group(1)) or text
+    texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
+    if texts and group and cls and "Subtypes: [NameList" in whole:
+        # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
+        option = f"--{group.group(1)}.{texts.group(1)}"
+        text = (f"{option}={texts.group(2)} is invalid for {cls.group(1)}: YAML read some names as numbers, booleans "
+                f"or null; put those names in double quotes: {option} '[\"01\",\"yes\",b]'")
+    module = re.search(r'^(?:Parser key "data"|--data\.help): .*?Expected a dot import path string: ([^:\s]+)', text)
+    if module:
+        text = unknown_data_module("--data" if text.startswith("Parser") else "--data.help", module.group(1))
+    unknown = re.search(r'^Parser key "(optimizer|lr_scheduler)": .*Expected a dot import path string: ([^:]+?):', text)
+    if unknown:
+        group, name = unknown.groups()
+        module = "torch.optim" if group == "optimizer" else "torch.optim.lr_scheduler"
+        text = (f"--{group} {name}: no such class; name one in {module} (e.g. "
+                f"{'Adam' if group == 'optimizer' else 'StepLR'}) or give a full import path")
+    required = re.search(r'^Parser key "([^"]+)": .*Problem with given class_path \'([^\']+)\': '
+                         r'the following arguments are required: ([\w, ]+)', text)
+    if required:
+        group, name, missing = required.groups()
+        wanted = ", ".join(f"--{group}.{arg.strip()}" for arg in missing.split(","))
+        text = f"--{group} {name} needs {wanted}"
+    model_class = re.search(r"Parser key \"model\": Unable to load config '([\w.]+)'", whole)
+    if model_class and not model_class.group(1).endswith((".yaml", ".yml", ".json")):
+        text = f"--model {model_class.group(1)}: {FIXED_MODEL}"
+    elif re.search(r"does not accept option 'model\.(class_path|init_args)\b|arguments: --model\.class_path\b", text):
+        text += f"; {FIXED_MODEL}"
+    for old, new in MOVED.items():
+        config_form = f"does not accept option '{old.removeprefix('--')}'"  # in a config file
+        if config_form in text or f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
+            text += f" (optimizer settings are given as {new}, as in any LightningCLI program)"
+    if re.match(r"unrecognized arguments: --model\.help\b", text):
+        text += " (the model is always BlobClassifier: --help lists its options, --model.hidden_units and others)"
+    return text
+
+
+def missing_package(error: BaseException) -> str | None:
+    """The message of a ``ModuleNotFoundError`` behind a class the parser could not build (``RichProgressBar``
+    without ``rich``: Lightning's own line names the ``pip install``), as one line naming the class."""
+    seen: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in seen:
+        seen.append(cause)
+        if isinstance(cause, ModuleNotFoundError):
+            problem = next((re.search(r"Problem with given class_path '([^']+)'", str(e)) for e in seen
+                            if "Problem with given class_path" in str(e)), None)
+            said = str(cause).strip().splitlines()[0]
+            name = problem.group(1).rsplit(".", 1)[-1] if problem else None
+            return said if name is None or name in said else f"{name}: {said}"
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+"""Errors of a write that found no room: a full disk, a file size limit (``ulimit -f``), a quota."""
+
+
+def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
+    """The line for a read or write the machine refused, with the way on when the disk was full.
+
+    Args:
+        error: The refusal; a full disk names its file where blobclf wrote it (see
+            :func:`blobclf.atomic.atomic_write`), not where a library did (TensorBoard's writer).
+        stop: The training run's stop callback: a ``fit`` whose run has a ``last.ckpt`` names
+            the resume that completes it.
+    """
+    what = f"cannot use {shown(os.fspath(error.filename))!r}: " if error.filename is not None else "a write failed: "
+    line = what + (error.strerror or str(error))
+    if error.errno not in FULL:
+        return line
+    last = Path(stop.run_folder) / "last.ckpt" if stop is not None and stop.run_folder else None
+    if last is not None and last.is_file():
+        return f"{line}; free some space, then resume with: python -m blobclf fit --ckpt_path {shlex.quote(shown(last))}"
+    return f"{line}; free some space (or raise the file size limit, ulimit -f) and run the command again"
+
+
+def overfit_error(text: str, overfit: Any) -> str:
+    """Lightning's refusal of a fraction of a split that is less than one batch, said of ``--trainer.overfit_batches``
+    where that option's fraction ``overfit`` set the limit.
+
+    Lightning's line ("Please increase the `limit_val_batches` argument") names an option that changes
+    nothing then: ``overfit_batches`` sets the limits of both the training and the validation batches.
+    """
+    found = re.fullmatch(r"You requested to check (\S+) of the `(train|val)_dataloader` but \S+ \* (\d+) < 1\..*", text)
+    if not found or type(overfit) is not float or not overfit > 0:
+        return text
+    value, loader, batches = found.groups()
+    split = "training" if loader == "train" else "validation"
+    return (f"--trainer.overfit_batches={value} is less than one batch: {value} of the {split} split's {batches} "
+            f"batch{'' if batches == '1' else 'es'} (it overrides --trainer.limit_{loader}_batches); give a number of "
+            "batches instead: --trainer.overfit_batches 1 (or more)")

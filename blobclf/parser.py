@@ -1,0 +1,272 @@
+"""The command line's parser and its help: :class:`BlobArgumentParser` (LightningCLI's parser whose errors
+are one line, whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts, whose Trainer options
+carry blobclf's help, and whose ``--print_config`` writes the epochs a new run trains), the program name as
+typed, and the top-level and per-subcommand help texts. :mod:`blobclf.cli` builds the command on it."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
+
+import lightning as L
+from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
+from lightning.pytorch.cli import LightningArgumentParser
+
+from blobclf.errors import debugging, printable
+from blobclf.helptext import TRAINER_HELP, with_plain_help
+from blobclf.messages import MOVED_NAMES, one_line, typed_value_error
+from blobclf.onebatch import one_batch_written
+from blobclf.recorded import recorded_value_error
+from blobclf.system import LEGACY_SGD, legacy_optimizer
+
+EVAL_COMMANDS = ("validate", "test", "predict")
+
+
+TUTORIAL_EPOCHS = 100
+"""Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
+tutorial's, so ``blobclf fit`` without a config (an installed package has no ``configs/``) is the
+tutorial's run rather than Lightning's 1000 epochs."""
+
+
+def program_name() -> str:
+    """The program as the user typed it: ``python -m blobclf``, or ``blobclf`` (the installed command; also
+    for :func:`cli_main` called from Python)."""
+    main = Path(__file__).with_name("__main__.py")
+    return "python -m blobclf" if sys.argv and os.path.realpath(sys.argv[0]) == os.path.realpath(main) else "blobclf"
+
+
+def description(program: str) -> str:
+    """The top-level help text under the usage line."""
+    return (f"blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
+            f"blobs). '{program} fit' runs the tutorial; '{program} SUBCOMMAND --help' lists a subcommand's options.")
+
+
+ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."
+FIT_COMMON = (
+    "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
+    f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
+    "--data.batch_size N, --optimizer CLASS --optimizer.lr X, --data TableDataModule --data.path CSV "
+    "--data.target COLUMN, --threads N, --checkpoint.root DIR. " + ALL_LISTED
+)
+EVAL_COMMON = (
+    "Most used: --ckpt_path last|best|PATH (required; the checkpoint carries its settings, no --config "
+    "needed), --data.eval_batch_size N, --trainer.accelerator cpu|gpu|auto, --threads N, --checkpoint.root DIR"
+)
+SUBCOMMAND_SUMMARY = {
+    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path.",
+    "validate": "Evaluate a checkpoint on the validation split.",
+    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it.",
+    "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
+                "predictions-<checkpoint>-<input>.csv beside it."),
+}
+"""What each subcommand does, in one sentence: its line in the top-level help, and the start of its own help."""
+SUBCOMMAND_HELP = {
+    "fit": SUBCOMMAND_SUMMARY["fit"] + " " + FIT_COMMON,
+    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + ALL_LISTED,
+    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + ALL_LISTED,
+    "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
+                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. " + ALL_LISTED),
+}
+"""Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
+
+
+def as_group(kwargs: dict[str, Any]) -> bool:
+    """Whether ``add_class_arguments`` keyword arguments add the class's options as a group (jsonargparse's default)."""
+    return bool(kwargs.get("as_group", True)) and not kwargs.get("as_positional", False)
+
+
+def without_limit(config: Any) -> bool:
+    """Whether ``config`` (a ``fit`` command's) is a new run that sets no training limit: no ``--ckpt_path``
+    (a resume keeps its run's), no ``max_epochs``, ``max_steps`` or ``max_time``; it trains
+    ``TUTORIAL_EPOCHS`` epochs."""
+    trainer = config.get("trainer")
+    if config.get("ckpt_path") or not hasattr(trainer, "get"):
+        return False
+    return trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1) and trainer.get("max_time") is None
+
+
+CKPT_PATH_HELP = (
+    "Checkpoint to start from: fit resumes that run with every setting it was started with; "
+    "validate, test and predict evaluate it. A .ckpt file written by 'blobclf fit', or 'last' / 'best' "
+    "for the newest run under --checkpoint.root."
+)
+WEIGHTS_ONLY_HELP = (
+    "blobclf always loads checkpoints with weights_only=True (only tensors and plain values, no code); "
+    "false is refused (null means true)."
+)
+
+
+class SubcommandSummaries(ActionSubCommands):
+    """The subcommands of the top-level help, each with blobclf's summary of it.
+
+    LightningCLI describes each subcommand by the first line of the ``Trainer`` method's
+    docstring, which for ``test`` and ``predict`` stops mid-sentence ("It's separated from fit to
+    make sure you never run on your").
+    """
+
+    parsers: dict[str, ArgumentParser]
+    """Each subcommand's parser, by name (see :meth:`BlobArgumentParser.close_option`)."""
+
+    def add_subcommand(self, name: str, parser: ArgumentParser, **kwargs: Any) -> ArgumentParser:
+        if name in SUBCOMMAND_SUMMARY:
+            kwargs["help"] = SUBCOMMAND_SUMMARY[name]
+        if not hasattr(self, "parsers"):
+            self.parsers = {}
+        self.parsers[name] = parser
+        return super().add_subcommand(name, parser, **kwargs)
+
+
+CLASS_HELP = re.compile(r"Help for (--[\w.]+)\.help=([\w.]+)")
+"""The description jsonargparse gives the parser it builds for ``--data.help CLASS`` and the like."""
+
+
+class BlobArgumentParser(LightningArgumentParser):
+    """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details),
+    whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts, and whose help names
+    the program as it was typed."""
+
+    command: ClassVar[str] = "blobclf SUBCOMMAND"
+    """The program and subcommand being run (set by :func:`cli_main`), for the usage line of a class's
+    help (``fit --data.help TableDataModule``)."""
+
+    def __init__(self, *args: Any, default_epochs: int | None = None, **kwargs: Any) -> None:
+        """
+        Args:
+            args: Passed on to :class:`LightningArgumentParser`.
+            default_epochs: For the parser of ``fit`` and the top-level one: the epochs that a new run
+                without a training limit trains (see :func:`without_limit`), written into the
+                configuration that ``--print_config`` prints.
+            kwargs: Passed on to :class:`LightningArgumentParser`.
+        """
+        self.default_epochs = default_epochs
+        helped = CLASS_HELP.fullmatch(str(kwargs.get("description") or ""))
+        if helped and not args and "prog" not in kwargs:
+            # jsonargparse builds this parser without a program name, and argparse's default is
+            # sys.argv[0] ('__main__.py' for 'python -m blobclf')
+            option, class_path = helped.groups()
+            kwargs["prog"] = self.command
+            kwargs.setdefault("usage", f"{self.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
+        super().__init__(*args, **with_plain_help(kwargs))
+
+    def dump(self, cfg: Any = None, *args: Any, **kwargs: Any) -> str:
+        # the configuration the run will have: fed back with --config, it trains the same epochs
+        # (the top-level parser dumps the subcommand's settings under its name)
+        inner = "fit." if cfg is not None and cfg.get("subcommand") == "fit" else ""
+        if self.default_epochs is not None and cfg is not None and without_limit(cfg.get(inner[:-1]) if inner else cfg):
+            cfg = cfg.clone()
+            cfg[f"{inner}trainer.max_epochs"] = self.default_epochs
+        if "skip_none" in kwargs:  # LightningCLI 2.6's name for it (deprecated by jsonargparse 4.49)
+            kwargs["skip_unset"] = kwargs.pop("skip_none")
+        text = super().dump(cfg, *args, **kwargs)
+        trainer = cfg.get(f"{inner}trainer") if isinstance(cfg, Namespace) else None
+        return one_batch_written(text, trainer, "  " if inner else "")
+
+    def add_class_arguments(self, class_type: Any, nested_key: str | None = None, *args: Any,
+                            skip: set[str | int] | None = None, **kwargs: Any) -> list[str]:
+        """jsonargparse's arguments of a class; the Trainer's options of :data:`TRAINER_HELP` with blobclf's help."""
+        if not (isinstance(class_type, type) and issubclass(class_type, L.Trainer) and nested_key and as_group(kwargs)):
+            return super().add_class_arguments(class_type, nested_key, *args, skip=skip, **kwargs)
+        own = set(TRAINER_HELP) - set(skip or ())
+        added = super().add_class_arguments(class_type, nested_key, *args, skip={*(skip or ()), *own}, **kwargs)
+        hints, parameters = get_type_hints(class_type.__init__), inspect.signature(class_type.__init__).parameters
+        for name in sorted(own, key=list(TRAINER_HELP).index):
+            self.groups[nested_key].add_argument(f"--{nested_key}.{name}", type=hints[name],
+                                                 default=parameters[name].default, help=TRAINER_HELP[name])
+        return [*added, *(f"{nested_key}.{name}" for name in own)]
+
+    def add_subcommands(self, required: bool = True, dest: str = "subcommand", **kwargs: Any) -> ActionSubCommands:
+        kwargs.setdefault("action", SubcommandSummaries)
+        self.subcommands_action = super().add_subcommands(required=required, dest=dest, **kwargs)
+        return self.subcommands_action
+
+    def add_method_arguments(
+        self, class_type: type, method_name: str, nested_key: str | None = None, as_group: bool = True,
+        as_positional: bool = False, skip: set[str | int] | None = None, fail_untyped: Any = True,
+        sub_configs: bool = False,
+    ) -> list[str]:
+        own = {"ckpt_path", "weights_only"}
+        if not (isinstance(class_type, type) and issubclass(class_type, L.Trainer)):
+            own = set()
+        added = super().add_method_arguments(
+            class_type, method_name, nested_key=nested_key, as_group=as_group, as_positional=as_positional,
+            skip={*(skip or set()), *own}, fail_untyped=fail_untyped, sub_configs=sub_configs,
+        )
+        if own:
+            # Lightning's own texts offer URLs, 'hpc' and 'registry' paths and weights_only=false,
+            # none of which blobclf takes
+            self.add_argument("--ckpt_path", type=Optional[str], default=None, help=CKPT_PATH_HELP)
+            self.add_argument("--weights_only", type=Optional[bool], default=None, help=WEIGHTS_ONLY_HELP)
+            added = [*added, "ckpt_path", "weights_only"]
+        return added
+
+    recorded: ClassVar[tuple[str, dict[str, Any]] | None] = None
+    """While a checkpoint's settings are the defaults: its path and those settings (see :meth:`error`)."""
+
+    def error(self, message: str, ex: Exception | None = None) -> NoReturn:
+        if debugging() or not self.exit_on_error:
+            super().error(message, ex)
+        recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
+        line = recorded or self.plain_error(one_line(message))
+        sys.stderr.write(f"blobclf: error: {printable(line)}\n")
+        sys.exit(2)
+
+    def plain_error(self, text: str) -> str:
+        """The command line's error in blobclf's words where jsonargparse's are its own: an option's value
+        that is not of its type (``Parser key "model.hidden_units": Not of type PositiveInt: invalid literal
+        for int() with base 10: 'abc'``), no subcommand; a misspelt option with the option it misspells."""
+        typed = typed_value_error(text)
+        if typed:
+            return f"{typed} (see --help)"
+        if re.fullmatch(r'expected "subcommand" to be one of \{[\w,]+\}, but it was not provided\.', text):
+            return (f"give a subcommand: fit, validate, test or predict ('{self.prog} fit' trains the tutorial's "
+                    f"model; '{self.prog} --help' says what each does)")
+        typed = re.fullmatch(r'Parser key "([\w.]+)": Not of type (\w+): (.*)', text)
+        if typed:
+            key, kind, reason = typed.groups()
+            literal = re.fullmatch(r"(?:invalid literal for (?:int|float)\(\)(?: with base 10)?|could not convert string "
+                                   r"to float): (.*)", reason)
+            value = re.fullmatch(r"(\S+) (does not conform to restriction .*|not an integer)", reason)
+            if literal:
+                return f"--{key}={literal.group(1)} is invalid: not {kind} (see --help)"
+            if value:
+                return f"--{key}={value.group(1)} is invalid: not {kind} ({reason}) (see --help)"
+        return text + self.close_option(text) + " (see --help)"
+
+    def close_option(self, text: str) -> str:
+        """For an unknown option (on the command line, or a key of a config file), the option it is
+        probably a misspelling of: ``; did you mean --trainer.max_epochs?``."""
+        given = re.match(r"unrecognized arguments: --([\w.]+)", text)
+        key = re.match(r"Subcommand '(\w+)' does not accept option '([\w.]+)'", text)
+        if not (given or key) or (given and given.group(1) in MOVED_NAMES):
+            return ""
+        # a config file's keys are checked by the top-level parser, against the subcommand's options
+        parsers = getattr(getattr(self, "subcommands_action", None), "parsers", {})
+        parser = parsers.get(key.group(1), self) if key else self
+        try:
+            options = list(parser.get_defaults().keys())
+        except Exception:  # noqa: BLE001 - only a hint: a parser that cannot list its defaults gives none
+            return ""
+        name = given.group(1) if given else key.group(2)
+        close = difflib.get_close_matches(name, [option.replace(".init_args.", ".") for option in options], n=1, cutoff=0.8)
+        if not close:
+            return ""
+        return f"; did you mean --{close[0]}?" if given else f" (a key of a --config file); did you mean '{close[0]}'?"
+
+    def parse_object(self, obj: Namespace | dict[str, Any], *args: Any, **kwargs: Any) -> Namespace:
+        """jsonargparse's ``parse_object``; an old checkpoint's SGD settings left out of its model's.
+
+        LightningCLI parses a checkpoint's model hyperparameters again as ``{subcommand: {"model":
+        ...}}``; those of a checkpoint written before 2026-11-28 hold ``lr``, ``momentum`` and
+        ``weight_decay``, which :meth:`BlobCLI.parse_arguments` takes as the run's optimizer.
+        """
+        if isinstance(obj, dict) and len(obj) == 1:
+            (subcommand, settings), = obj.items()
+            model = settings.get("model") if isinstance(settings, dict) and len(settings) == 1 else None
+            if subcommand in EVAL_COMMANDS + ("fit",) and isinstance(model, dict) and legacy_optimizer(model):
+                obj = {subcommand: {"model": {k: v for k, v in model.items() if k not in LEGACY_SGD}}}
+        return super().parse_object(obj, *args, **kwargs)

@@ -1,0 +1,137 @@
+"""A run's recorded settings, and the settings a command gives compared with them: which options a
+checkpoint records for a resume (:data:`SETTINGS`), which a later command may change (:data:`FREE`,
+:data:`CHANGEABLE`, :data:`EVALUATION_MAY_CHANGE`), the values as plain data comparable across the two
+(a logger's version left out), the first place where they differ, and the line for a recorded value the
+parser refuses. :meth:`blobclf.cli.BlobCLI.parse_arguments` decides what to do with a difference."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# settings a checkpoint records but that a later command may change without contradicting it
+FREE = ("data.eval_batch_size", "data.predict_file")
+RESUME_KEEPS = ("data.eval_batch_size",)
+"""Of :data:`FREE`, those a resumed fit takes from its run unless given (its validation goes on as it was)."""
+# settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not:
+# the run validates on its test table when it has no validation split)
+EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter", "data.decimal")
+
+
+RECORDED = ("optimizer", "lr_scheduler")  # training settings recorded beside the model's
+SETTINGS = "settings"
+"""Key, in the recorded training settings, of the run's other options (trainer, checkpointing,
+export, seed) as ``{"trainer.max_epochs": 100, ...}``: a resume takes them from the checkpoint."""
+SETTING_GROUPS = ("trainer", "checkpoint", "export", "seed_everything")
+NOT_SETTINGS = (
+    "trainer.plugins", "trainer.default_root_dir",
+    "checkpoint.dirpath", "checkpoint.root",
+)
+"""Options a run does not carry into its resume: where its files go is fixed by the run itself."""
+CHANGEABLE = (
+    "trainer.max_epochs", "trainer.max_steps", "trainer.max_time", "trainer.accelerator", "trainer.devices",
+    "trainer.num_nodes", "trainer.enable_progress_bar", "trainer.enable_model_summary", "export.onnx",
+    "export.figures", "checkpoint.last_interval", "model.cuda_graphs",
+)
+"""Options a resume may change: how long to train, on what hardware, what is shown and exported."""
+
+
+def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
+    """The parser's complaint about a value that a checkpoint records, said of the checkpoint.
+
+    The command line alone was parsed first, so an invalid value found once the checkpoint's
+    settings are the defaults is the checkpoint's (edited, or written by another program).
+    """
+    keys = re.findall(r'Parser key "([^"]+)": ', text)
+    if not keys:
+        return None
+    key = keys[0] if len(keys) == 1 else f"{keys[0]}.{keys[-1]}"
+    values = {k.replace(".init_args.", "."): v for k, v in settings.items()}
+    if key not in values:
+        return None
+    reason = text.rsplit(f'Parser key "{keys[-1]}": ', 1)[-1].removesuffix(" (or null)")
+    return (f"checkpoint {path!r} records {key}={values[key]!r}, which is invalid ({reason}); it was edited or "
+            f"written by another program: use another checkpoint")
+
+
+def as_plain(value: Any) -> Any:
+    """``value`` (a parsed Namespace, dict, tuple ...) as plain JSON-like data, for comparing and recording."""
+    return json.loads(json.dumps(_unwrapped(value), default=str))
+
+
+def _unwrapped(value: Any) -> Any:
+    """Namespaces (also inside lists and dicts) as dicts."""
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    if isinstance(value, dict):
+        return {k: _unwrapped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_unwrapped(v) for v in value]
+    return value
+
+
+def _flatten(value: Any, prefix: str) -> dict[str, Any]:
+    if isinstance(value, dict) and "class_path" not in value:
+        flat: dict[str, Any] = {}
+        for name, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}.{name}"))
+        return flat
+    return {prefix: value}
+
+
+def run_settings(config: Any) -> dict[str, Any]:
+    """The run's options a resume takes over (see ``SETTINGS``), as ``{dotted key: plain value}``."""
+    plain = as_plain(config)
+    flat: dict[str, Any] = {}
+    for group in SETTING_GROUPS:
+        if group in plain:
+            flat.update(_flatten(plain[group], group))
+    return {key: comparable(key, value) for key, value in flat.items() if not key.startswith(NOT_SETTINGS)}
+
+
+def comparable(key: str, value: Any) -> Any:
+    """A setting without its placement: the loggers' versions and purge steps are the run's own."""
+    if key == "trainer.logger" and isinstance(value, list):
+        return [comparable(key, each) for each in value]
+    if key == "trainer.logger" and isinstance(value, dict) and isinstance(value.get("init_args"), dict):
+        return {**value, "init_args": {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}}
+    return value
+
+
+def callback_list(value: Any) -> list[Any]:
+    """A ``trainer.callbacks`` setting as a list (``None``: none; one class setting: a list of it)."""
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def adds_callbacks(key: str, given: Any, stored: Any) -> bool:
+    """Whether a resume's callbacks are the run's own followed by new ones (``--trainer.callbacks+=...``)."""
+    if key != "trainer.callbacks":
+        return False
+    given, stored = callback_list(given), callback_list(stored)
+    return given[: len(stored)] == stored
+
+
+def difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
+    """The first place where two settings differ, as (option, given value, stored value).
+
+    A class setting (``{"class_path": ..., "init_args": {...}}``) differs in its class or in one
+    of its arguments; naming just that one reads better than two whole dictionaries. In lists of
+    class settings (callbacks), the first entry that differs is named by its position and class.
+    """
+    if key == "trainer.callbacks":
+        given, stored = callback_list(given), callback_list(stored)
+        ours = [c.get("class_path") if isinstance(c, dict) else c for c in given]
+        theirs = [c.get("class_path") if isinstance(c, dict) else c for c in stored]
+        if ours != theirs:
+            return key, ours, theirs
+        index = next(i for i, (g, t) in enumerate(zip(given, stored, strict=True)) if g != t)
+        return difference(f"{key}[{index}]", given[index], stored[index])
+    if isinstance(given, dict) and isinstance(stored, dict):
+        if given.get("class_path") != stored.get("class_path"):
+            return key, given.get("class_path"), stored.get("class_path")
+        ours, theirs = given.get("init_args") or {}, stored.get("init_args") or {}
+        for name in sorted(set(ours) | set(theirs)):
+            if ours.get(name) != theirs.get(name):
+                return f"{key}.{name}", ours.get(name), theirs.get(name)
+    return key, given, stored
