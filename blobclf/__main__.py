@@ -30,6 +30,9 @@ def main() -> None:
     program's start-up only; importing :mod:`blobclf.cli` as a library changes nothing.
     """
     signal.signal(signal.SIGTERM, _stop_starting)  # until the command line sets its own handlers
+    from blobclf.errors import encodable_output
+
+    encodable_output()
     # a signal must not land inside the imports: numpy and scipy, interrupted half-imported, fail
     # later with unrelated tracebacks; it is held and acted on once they are done
     held = {signal.SIGINT, signal.SIGTERM}

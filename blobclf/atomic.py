@@ -83,7 +83,10 @@ def _through_temporary(path: Path, fill: Callable[[int, str], None], replace: bo
     if fcntl is not None:  # a live write's temporary is locked, and kept
         with contextlib.suppress(OSError):
             remove_leftovers(path.parent, path.name)  # of earlier writes of this file that a kill cut short
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    except OSError as error:  # a read-only folder, a name too long: said of the file, not of its temporary
+        raise OSError(error.errno, error.strerror, os.fspath(path)) from error
     held = _hold(fd)  # until the file has its name: remove_leftovers leaves a live write's temporary alone
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode

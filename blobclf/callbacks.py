@@ -32,7 +32,7 @@ from blobclf.export import (
 from blobclf.logger import RunLogger
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import max_metadata_bytes, read_capped
-from blobclf.types import NonNegativeFloat
+from blobclf.argtypes import NonNegativeFloat
 
 
 def epoch_values(state: dict[str, Any], checkpoint: dict[str, Any]) -> dict[str, Any] | None:

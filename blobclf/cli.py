@@ -29,7 +29,7 @@ from blobclf.checks import check_optimizer, check_run_files, check_seed
 from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
-from blobclf.errors import Stopped, UserError, debugging, printable, recording_failure
+from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag
 from blobclf.helptext import SEED_HELP
@@ -97,7 +97,7 @@ from blobclf.tablecli import (
     switch_data_class,
     table_rows_bound,
 )
-from blobclf.types import PositiveInt
+from blobclf.argtypes import PositiveInt
 
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
@@ -836,6 +836,17 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             raise
         sys.stderr.write(f"blobclf: error: {printable(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
         sys.exit(2)
+    except BrokenPipeError:
+        # standard output's reader left (| head, a closed less) outside training's epochs, which stop
+        # themselves (see EpochLines): after a run's exports or an evaluation's files were written
+        silence_stdout()
+        if debugging():
+            raise
+        if stop.exporting and not stop.stopped():
+            stop.stopped_exporting(SIGPIPE)
+        sys.stderr.write((stop.report() if stop.stopped() else
+                          "blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe left)") + "\n")
+        sys.exit(128 + SIGPIPE)
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder
         # should be ...): say which path and why; everything written before stays whole

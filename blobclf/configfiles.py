@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import yaml
 from jsonargparse import get_loader, set_loader
 
-from blobclf.errors import UserError
+from blobclf.errors import UserError, printable
 
 PARSER_MODE = "blobclf_yaml"
 MAX_CONFIG_BYTES = 1 << 20
@@ -110,13 +112,40 @@ def nul_setting(settings: Any) -> tuple[str, str] | None:
     return None
 
 
+def check_text_arguments(argv: Sequence[str]) -> None:
+    """Refuse, in one line, a command-line word that is not text: jsonargparse fails on it with a
+    codec error (``'utf-8' codec can't encode ... surrogates not allowed``) naming neither the word nor a fix.
+
+    Python hands such a word over with each byte it could not decode as a lone surrogate (PEP 383):
+    a file name written in another encoding (Latin-1 ``caf\\xe9.csv``), or, under a locale that is
+    not UTF-8 (``LC_ALL=C`` with ``PYTHONUTF8=0``), any word with a non-ASCII character.
+    """
+    for word in argv:
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = os.fsencode(word)
+            encoding = codecs.lookup(sys.getfilesystemencoding()).name
+            if encoding != "utf-8":
+                raise UserError(
+                    f"'{printable(raw.decode('utf-8', 'backslashreplace'))}' on the command line is not {encoding} "
+                    f"text, the encoding of this locale; run with a UTF-8 locale (LC_ALL=C.UTF-8) or PYTHONUTF8=1"
+                ) from None
+            raise UserError(
+                f"'{printable(raw.decode('utf-8', 'backslashreplace'))}' on the command line is not UTF-8 text (a name "
+                "written in another encoding); rename the file or folder with UTF-8 characters"
+            ) from None
+
+
 def check_config_files(argv: Sequence[str]) -> None:
     """Refuse, in one line each, config files given on the command line that jsonargparse would misread.
 
     Too large, not UTF-8, or failing :func:`check_config_text`. The files are those jsonargparse reads:
     the value of each ``--config``/``-c`` (also ``--config=PATH``, any number of them, relative to the
-    working folder) and of a group option (``--trainer PATH`` ...) that names an existing file.
+    working folder) and of a group option (``--trainer PATH`` ...) that names an existing file. A word
+    of the command line that is not text is refused first (:func:`check_text_arguments`).
     """
+    check_text_arguments(argv)
     for index, arg in enumerate(argv):
         path = None
         if arg in FILE_OPTIONS and index + 1 < len(argv):
@@ -125,7 +154,10 @@ def check_config_files(argv: Sequence[str]) -> None:
             path = arg.split("=", 1)[1]
         config = arg.split("=", 1)[0] in ("-c", "--config")
         if config and path is not None and not os.path.exists(path) and looks_like_a_path(path):
-            raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file")
+            source = "configs" in os.path.normpath(path).split(os.sep)[:1]  # the README's configs/ when installed with pip
+            raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file" + (
+                "; configs/ is part of blobclf's source, not of an installed package (fit without --config trains "
+                "the tutorial's run, as configs/sgd.yaml does)" if source else ""))
         if path is None or not os.path.isfile(path):
             continue
         size = os.path.getsize(path)

@@ -15,7 +15,7 @@ from torch import Tensor
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.loader import TensorBatchLoader
 from blobclf.points import LABEL_COLUMN, Points, read_points
-from blobclf.types import (
+from blobclf.argtypes import (
     AtLeastTwoInt,
     NonNegativeInt,
     OpenUnitInterval,

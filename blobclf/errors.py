@@ -1,6 +1,9 @@
 """The exception type for mistakes a user can make and fix, and the switch that shows their details."""
 
+import codecs
+import io
 import os
+import sys
 import unicodedata
 
 DEBUG_ENV = "BLOBCLF_DEBUG"
@@ -34,6 +37,47 @@ def printable(text: str, keep: str = "") -> str:
     return "".join(repr(c)[1:-1] if c not in keep and c not in _JOINERS
                    and (unicodedata.category(c) in _ESCAPED_CATEGORIES or c in _BIDI_CONTROLS) else c
                    for c in text)
+
+
+def encodable_output() -> None:
+    """Let standard output write any text, as standard error does: a character its encoding lacks
+    becomes an escape (``\\xe9``) rather than a ``UnicodeEncodeError`` traceback.
+
+    Class and column names come from the user's tables: printed under an encoding that is not UTF-8
+    (``PYTHONIOENCODING=ascii``, ``PYTHONUTF8=0`` in the C locale, a Latin-1 terminal and ``Ω``),
+    ``--print_config`` ended in a traceback with nothing printed. For the program's start-up only.
+
+    A standard output or error closed when the program started (``>&-``, some service managers) is
+    ``None`` in Python, which blobclf's progress lines and Lightning's result table wrote to in an
+    ``AttributeError`` traceback; what would go there goes nowhere instead.
+    """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # the program's own, open to its end
+    stream = sys.stdout
+    if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+        stream.reconfigure(errors="backslashreplace")
+
+
+SIGPIPE = 13
+"""The signal number of a write to a pipe whose reader left (``signal.SIGPIPE``; not on Windows): Python
+raises ``BrokenPipeError`` instead, and blobclf exits ``128 + SIGPIPE`` as other programs end by it."""
+
+
+def silence_stdout() -> None:
+    """Send what is still written to standard output nowhere: its reader left (``| head``, a closed ``less``).
+
+    Else every later line, and the interpreter's final flush, would raise ``BrokenPipeError`` again.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a caller's capture): it is the caller's
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 class UserError(Exception):

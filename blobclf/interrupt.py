@@ -19,7 +19,7 @@ from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
 from blobclf.callbacks import run_checkpoint
-from blobclf.errors import Stopped, UserError
+from blobclf.errors import SIGPIPE, Stopped, UserError
 from blobclf.unstarted import remove_unstarted_run
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -130,6 +130,14 @@ class GracefulStop(Callback):
         if self._processes > 1:
             raise KeyboardInterrupt  # Lightning's shutdown, which also ends a DDP run's other processes
         raise Stopped(signum)  # Lightning's shutdown without its notice: no checkpoint of a half-done epoch
+
+    def reader_left(self) -> None:
+        """Standard output was closed while training (``fit | head``): stop as a first signal does,
+        SIGPIPE's (the run keeps its ``last.ckpt`` and can be resumed, instead of a traceback that lost it)."""
+        if self.signal is None:
+            self.signal = SIGPIPE
+            sys.stderr.write("\nblobclf: standard output was closed (the reader of the pipe left): finishing this "
+                             "epoch, then saving last.ckpt\n")
 
     @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

@@ -10,7 +10,7 @@ import lightning as L
 from lightning.pytorch.callbacks import ProgressBar, TQDMProgressBar
 from typing_extensions import override
 
-from blobclf.errors import ArgumentValueError
+from blobclf.errors import ArgumentValueError, silence_stdout
 
 
 class EpochLines(ProgressBar):
@@ -64,10 +64,20 @@ class EpochLines(ProgressBar):
     def enable(self) -> None:
         self._enabled = True
 
-    def _print(self, line: str) -> None:
+    def _print(self, line: str, trainer: L.Trainer) -> None:
         stream = self.stream or sys.stdout
-        stream.write(line + "\n")
-        stream.flush()
+        try:
+            stream.write(line + "\n")
+            stream.flush()
+        except BrokenPipeError:  # the reader left (fit | head): training stops after this epoch, keeping the run
+            self._enabled = False
+            if stream is sys.stdout:
+                silence_stdout()
+            for callback in trainer.callbacks:
+                reader_left = getattr(callback, "reader_left", None)  # blobclf.interrupt.GracefulStop's
+                if callable(reader_left):
+                    reader_left()
+            return
         now = time.monotonic()
         self._tokens = min(float(self.burst), self._tokens + (now - self._last_line) / max(self.min_interval, 1e-9)) - 1
         self._last_line = now
@@ -99,7 +109,7 @@ class EpochLines(ProgressBar):
         if not self._enabled or not trainer.is_global_zero or epoch < 0 or epoch == self._printed_epoch:
             return
         if last or self._due(epoch):
-            self._print(self.epoch_line(trainer, epoch))
+            self._print(self.epoch_line(trainer, epoch), trainer)
             self._printed_epoch = epoch
 
     @override
@@ -125,7 +135,7 @@ class EpochLines(ProgressBar):
         if self._enabled and trainer.is_global_zero and time.monotonic() - self._last_line >= self.max_silence:
             total = trainer.num_training_batches
             of = f" of {total}" if isinstance(total, int) else ""
-            self._print(f"Epoch: {trainer.current_epoch} | batch {batch_idx + 1}{of}")
+            self._print(f"Epoch: {trainer.current_epoch} | batch {batch_idx + 1}{of}", trainer)
 
     @override
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

@@ -18,7 +18,7 @@ import torch
 
 from blobclf import artifacts
 from blobclf.data import BlobDataModule
-from blobclf.errors import UserError, debugging, printable
+from blobclf.errors import SIGPIPE, UserError, debugging, encodable_output, printable, silence_stdout
 from blobclf.export import (
     METADATA_NAME,
     checkpoint_tag,
@@ -132,19 +132,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--logs", default=None,
                         help="TensorBoard log root holding the run's version_N (default: the run's own, as recorded)")
     args = parser.parse_args(argv)
+    if argv is None:
+        encodable_output()
     quiet_known_notices()
     try:
         written = regenerate(args.run, args.output, args.logs)
     except OSError as error:
-        sys.stderr.write(f"blobclf: error: cannot write to {error.filename or args.output!r}: {error.strerror}\n")
+        sys.stderr.write(f"blobclf: error: cannot write to {error.filename or args.output!r}: {error.strerror}; "
+                         "write the outputs to another folder with --output\n")
         sys.exit(2)
     except UserError as error:
         if debugging():
             raise
         sys.stderr.write(f"blobclf: error: {error}\n")
         sys.exit(2)
-    for name, path in written.items():
-        print(f"{name}: {printable(str(path))}")
+    try:
+        for name, path in written.items():
+            print(f"{name}: {printable(str(path))}", flush=True)
+    except BrokenPipeError:  # the reader left (| head): every file is written; one line, as the command line says it
+        silence_stdout()
+        sys.stderr.write("blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe left)\n")
+        sys.exit(128 + SIGPIPE)
 
 
 if __name__ == "__main__":

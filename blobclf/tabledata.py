@@ -27,7 +27,7 @@ from blobclf.tablehints import (
     look_alike_classes,
     shown_columns,
 )
-from blobclf.types import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
+from blobclf.argtypes import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
 DIGEST_BLOCK = 1 << 20

@@ -169,6 +169,7 @@ def main() -> None:
         ["fit", "--ckpt_path", "last", "--data.batch_size", "32"],
         ["predict", "--ckpt_path", "last"],
         ["fit", "--config", "missing.yaml"],
+        ["fit", "--config", "configs/sgd.yaml"],  # as run where blobclf was installed without its source
         ["fti"],
         ["fit", "--data.n_sample", "10"],
         ["fit", "--config", "typo.yaml"],

@@ -105,6 +105,14 @@ def run_code(cwd: Path, code: str, timeout: float = 300) -> Result:
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def point_library_logs_at_capture() -> None:
+    """Point the log handlers a library made while another test's capture was active at this test's."""
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", []):
+            if type(handler) is logging.StreamHandler:
+                handler.stream = sys.stdout
+
+
 class InProcess:
     """``cli_main(args)`` called in this process, in a temporary working folder."""
 
@@ -116,10 +124,7 @@ class InProcess:
         from blobclf.cli import cli_main
 
         self.capsys.readouterr()
-        for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
-            for handler in getattr(logger, "handlers", []):  # made while another test's capture was active
-                if type(handler) is logging.StreamHandler:
-                    handler.stream = sys.stdout
+        point_library_logs_at_capture()
         code = 0
         try:
             cli_main(list(args))

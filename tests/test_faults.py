@@ -16,6 +16,7 @@ import torch
 import yaml
 from conftest import REPO
 
+import blobclf.atomic
 import blobclf.callbacks
 import blobclf.checkpointio
 import blobclf.predictions
@@ -674,3 +675,26 @@ def test_an_evaluation_removes_what_killed_commands_left_in_its_run_folder(cli, 
         os.close(held)
     assert not left.exists() and live.exists()
     assert [p.name for p in run.iterdir() if p.name.endswith(TEMP_SUFFIX)] == [live.name]
+
+
+def test_a_name_too_long_for_the_temporary_is_said_of_the_file(tmp_path):
+    target = tmp_path / ("p" * 245)  # a name the folder takes, but not ".NAME.XXXXXXXX.tmp" beside it
+    with pytest.raises(OSError) as raised:
+        atomic_write(target, lambda handle: handle.write(b"x"))
+    # was: '.ppp...ppp.k2j4x9aa.tmp', a name the user never gave
+    assert (raised.value.errno, raised.value.filename) == (errno.ENAMETOOLONG, os.fspath(target))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_regenerate_into_a_read_only_run_folder_names_the_file_and_output(trained, monkeypatch, capsys):
+    from blobclf.regenerate import main
+
+    def read_only(dir, prefix, suffix):  # as mkstemp fails in a read-only folder (root is never refused)
+        raise OSError(errno.EROFS, "Read-only file system", os.path.join(dir, f"{prefix}k2j4x9aa{suffix}"))
+
+    monkeypatch.setattr(blobclf.atomic.tempfile, "mkstemp", read_only)
+    with pytest.raises(SystemExit) as stopped:
+        main([str(trained)])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (f"blobclf: error: cannot write to {str(trained / 'data.png')!r}: Read-only file "
+                                       "system; write the outputs to another folder with --output\n")

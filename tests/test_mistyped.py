@@ -19,6 +19,9 @@ CONFIGS = {
     (["fit", "--config", "missing.yaml"], "--config 'missing.yaml': no such file"),  # Parser key "config": File does ...
     (["fit", "-c", "missing.yaml"], "-c 'missing.yaml': no such file"),
     (["fit", "--config=missing.yaml"], "--config 'missing.yaml': no such file"),
+    # the README's command where blobclf was installed with pip, without its source
+    (["fit", "--config", "configs/sgd.yaml"], "--config 'configs/sgd.yaml': no such file; configs/ is part of blobclf's "
+     "source, not of an installed package (fit without --config trains the tutorial's run, as configs/sgd.yaml does)"),
     (["fit", "--config", "epochs.yaml"], "Subcommand 'fit' does not accept option 'trainer.max_epoch' (a key of a "
                                          "--config file); did you mean 'trainer.max_epochs'? (see --help)"),
     (["fit", "--config", "model.yaml"], "Subcommand 'fit' does not accept option 'model.hiden_units' (a key of a "
@@ -62,7 +65,7 @@ CONFIGS = {
          "'blobclf --help' says what each does)"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
-], ids=["config", "c", "config=", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
+], ids=["config", "c", "config=", "configs-not-installed", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
         "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
         "not-a-float", "no-subcommand", "model-help"])
