@@ -70,14 +70,15 @@ from blobclf.runs import (
     claim_run,
     lock_resumed_run,
     lock_run,
+    logs_record_root,
     logs_where_started,
     newer_without_last,
     own_root,
-    recorded_root,
     recorded_save_dir,
     release_run,
     remove_run_leftovers,
     resolve_checkpoint,
+    run_config,
     run_name,
     run_version,
     unlock_runs,
@@ -112,28 +113,6 @@ def _training_batch(data: Any) -> int:
     if data.get("n_samples") is None:
         return table_rows_bound(data.get("path"))
     return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
-
-
-def run_config(stored: dict[str, Any], path: str, root: str) -> str | None:
-    """The ``config.yaml`` of the run a checkpoint belongs to, if it is where the run's logger put it."""
-    version = run_version(path, root)
-    logger = stored.get("trainer.logger")
-    init = logger.get("init_args") if isinstance(logger, dict) and isinstance(logger.get("init_args"), dict) else {}
-    candidate = Path(str(init.get("save_dir") or LOG_ROOT)) / run_name(version) / "config.yaml"
-    return str(candidate) if version is not None and candidate.is_file() else None
-
-
-def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
-    """Whether the log folder that a resume of the run in ``root`` would go on in (``lightning_logs/version_N``
-    here) is that run's: its ``config.yaml`` names ``root`` as the checkpoint root.
-
-    A run's logs lie under the folder it was started from; a run resumed by its path from another
-    folder (another project's, whose ``lightning_logs/version_N`` is a run of its own) goes on in a
-    new TensorBoard run instead.
-    """
-    config = run_config(stored, path, root)
-    value = None if config is None else recorded_root(Path(config))
-    return value is not None and os.path.realpath(value) == os.path.realpath(root)
 
 
 def _enum_values(trainer: Any) -> None:

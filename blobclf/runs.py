@@ -489,6 +489,28 @@ def recorded_root(config: Path) -> str | None:
     return recorded_checkpointing(config, "root")
 
 
+def run_config(stored: dict[str, Any], path: str, root: str) -> str | None:
+    """The ``config.yaml`` of the run a checkpoint belongs to, if it is where the run's logger put it."""
+    version = run_version(path, root)
+    logger = stored.get("trainer.logger")
+    init = logger.get("init_args") if isinstance(logger, dict) and isinstance(logger.get("init_args"), dict) else {}
+    candidate = Path(str(init.get("save_dir") or LOG_ROOT)) / run_name(version) / "config.yaml"
+    return str(candidate) if version is not None and candidate.is_file() else None
+
+
+def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
+    """Whether the log folder that a resume of the run in ``root`` would go on in (``lightning_logs/version_N``
+    here) is that run's: its ``config.yaml`` names ``root`` as the checkpoint root.
+
+    A run's logs lie under the folder it was started from; a run resumed by its path from another
+    folder (another project's, whose ``lightning_logs/version_N`` is a run of its own) goes on in a
+    new TensorBoard run instead.
+    """
+    config = run_config(stored, path, root)
+    value = None if config is None else recorded_root(Path(config))
+    return value is not None and os.path.realpath(value) == os.path.realpath(root)
+
+
 def logs_where_started(path: str, save_dir: str) -> tuple[str, str, int] | None:
     """The log root, checkpoint root and version of the run whose folder holds checkpoint ``path``,
     found from the folder the run was started in, wherever the command runs.
