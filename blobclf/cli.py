@@ -26,7 +26,7 @@ from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
 from blobclf.checks import check_optimizer, check_run_files, check_seed
-from blobclf.classrefs import check_recorded_classes, loaded_class, unloaded_classes
+from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
 from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
@@ -48,7 +48,7 @@ from blobclf.parser import (
     without_limit,
 )
 from blobclf.predictions import PredictionWriter
-from blobclf.progress import default_progress
+from blobclf.progress import default_progress, has_progress_bar
 from blobclf.quiet import quiet_known_notices
 from blobclf.recorded import (
     CHANGEABLE,
@@ -138,16 +138,6 @@ def _logger_inits(logger: Any) -> list[Any]:
     """The ``init_args`` of a ``trainer.logger`` setting's loggers (one, or each of a list), in order."""
     return [each.get("init_args") for each in callback_list(logger)
             if hasattr(each, "get") and each.get("class_path") and each.get("init_args") is not None]
-
-
-def _has_progress_bar(callbacks: Any) -> bool:
-    """Whether the configured callbacks (``class_path`` settings, or one of them) include a progress bar."""
-    for callback in callback_list(callbacks):
-        class_path = callback.get("class_path") if hasattr(callback, "get") else None
-        cls = loaded_class(class_path) if class_path else None  # the parser has imported what it took
-        if cls is not None and issubclass(cls, ProgressBar):
-            return True
-    return False
 
 
 class BlobCLI(LightningCLI):
@@ -369,7 +359,7 @@ class BlobCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
-        if config.trainer.get("enable_progress_bar") is False or _has_progress_bar(config.trainer.get("callbacks")):
+        if config.trainer.get("enable_progress_bar") is False or has_progress_bar(config.trainer.get("callbacks")):
             # progress turned off, or the user's own progress bar: Lightning takes only one, and
             # none at all with enable_progress_bar false
             callbacks = self.trainer_defaults.get("callbacks", [])

@@ -1,4 +1,5 @@
-"""Training progress for a log file: the tutorial's own line every few epochs, as training goes."""
+"""Training progress: Lightning's bar in a terminal; for a log file, the tutorial's own line every few epochs, as
+training goes; and whether the configured callbacks bring a progress bar of their own."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import lightning as L
 from lightning.pytorch.callbacks import ProgressBar, TQDMProgressBar
 from typing_extensions import override
 
+from blobclf.classrefs import loaded_class
 from blobclf.errors import ArgumentValueError, silence_stdout
+from blobclf.recorded import callback_list
 
 
 class EpochLines(ProgressBar):
@@ -148,3 +151,13 @@ def default_progress(stream: TextIO | None = None) -> ProgressBar:
     stream = stream or sys.stdout
     isatty = getattr(stream, "isatty", None)
     return TQDMProgressBar() if isatty is not None and isatty() else EpochLines()
+
+
+def has_progress_bar(callbacks: Any) -> bool:
+    """Whether the configured callbacks (``class_path`` settings, or one of them) include a progress bar."""
+    for callback in callback_list(callbacks):
+        class_path = callback.get("class_path") if hasattr(callback, "get") else None
+        cls = loaded_class(class_path) if class_path else None  # the parser has imported what it took
+        if cls is not None and issubclass(cls, ProgressBar):
+            return True
+    return False
