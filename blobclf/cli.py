@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import os
 import signal
 import sys
@@ -64,7 +63,7 @@ from blobclf.recorded import (
     difference,
     run_settings,
 )
-from blobclf.runconfig import RunConfig
+from blobclf.runconfig import RunConfig, enum_values
 from blobclf.runs import (
     LOG_ROOT,
     claim_run,
@@ -113,25 +112,6 @@ def _training_batch(data: Any) -> int:
     if data.get("n_samples") is None:
         return table_rows_bound(data.get("path"))
     return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
-
-
-def _enum_values(trainer: Any) -> None:
-    """Replace enum and ``torch.device`` defaults in the callbacks' and loggers' arguments by their values.
-
-    ``Timer``'s ``interval`` defaults to ``Interval.step``, an enum YAML cannot write: LightningCLI's dump
-    of the config (when it builds the model) ended in a traceback. Its value, ``"step"``, means the same.
-    ``StochasticWeightAveraging``'s ``device`` defaults to ``torch.device("cpu")``, which the dump wrote as
-    ``device: Unable to serialize instance cpu`` in the run's ``config.yaml`` (``fit --config`` on it failed);
-    ``"cpu"`` means the same.
-    """
-    for key in ("callbacks", "logger"):
-        for item in callback_list(trainer.get(key)):
-            init = item.get("init_args") if hasattr(item, "get") else None
-            for name, value in (init.items() if hasattr(init, "items") else []):
-                if isinstance(value, enum.Enum):
-                    init[name] = value.value
-                elif isinstance(value, torch.device):
-                    init[name] = str(value)
 
 
 def _logger_inits(logger: Any) -> list[Any]:
@@ -367,7 +347,7 @@ class BlobCLI(LightningCLI):
         # here, not when parsing: Lightning parses the config again after parse_arguments (a checkpoint's hparams)
         keep_one_batch(config, getattr(self, "words", []), getattr(self, "recorded_settings", None))
         BlobCLI.overfit_batches = config.trainer.get("overfit_batches")
-        _enum_values(config.trainer)
+        enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
         if self.subcommand == "fit":

@@ -1,15 +1,19 @@
-"""A run's ``config.yaml``: written once when the run starts, never rewritten by a later command."""
+"""A run's ``config.yaml``: written once when the run starts, never rewritten by a later command; settings
+YAML cannot write (an enum, a ``torch.device``) replaced by values that mean the same."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from lightning.pytorch.cli import LightningArgumentParser, SaveConfigCallback
 from typing_extensions import override
 
 from blobclf.atomic import atomic_write_text
+from blobclf.recorded import callback_list
 
 
 class RunConfig(SaveConfigCallback):
@@ -58,3 +62,22 @@ class RunConfig(SaveConfigCallback):
             # 'fit --ckpt_path last --config config.yaml' still resumes (a null would override it)
             del config["ckpt_path"]
         atomic_write_text(target, self.parser.dump(config, skip_unset=False))
+
+
+def enum_values(trainer: Any) -> None:
+    """Replace enum and ``torch.device`` defaults in the callbacks' and loggers' arguments by their values.
+
+    ``Timer``'s ``interval`` defaults to ``Interval.step``, an enum YAML cannot write: LightningCLI's dump
+    of the config (when it builds the model) ended in a traceback. Its value, ``"step"``, means the same.
+    ``StochasticWeightAveraging``'s ``device`` defaults to ``torch.device("cpu")``, which the dump wrote as
+    ``device: Unable to serialize instance cpu`` in the run's ``config.yaml`` (``fit --config`` on it failed);
+    ``"cpu"`` means the same.
+    """
+    for key in ("callbacks", "logger"):
+        for item in callback_list(trainer.get(key)):
+            init = item.get("init_args") if hasattr(item, "get") else None
+            for name, value in (init.items() if hasattr(init, "items") else []):
+                if isinstance(value, enum.Enum):
+                    init[name] = value.value
+                elif isinstance(value, torch.device):
+                    init[name] = str(value)
