@@ -447,7 +447,7 @@ def _marker(name: str, position: int) -> str:
 def _scatter(ax: Axes, points: Mapping[str, tuple[np.ndarray, np.ndarray]], num_classes: int) -> None:
     """Draw every split's points, one collection per (split, class), ``gid`` ``"split/class c"``; with more than
     :data:`CLASS_COLLECTIONS` classes one per split, ``gid`` ``"split/classes"``, each point in its class's colour
-    (a collection costs matplotlib about 25 ms: 1,000 classes took 100 s of a run's figures)."""
+    (matplotlib's cost is per collection: one per class made the figures of a run with many classes slow)."""
     colors = class_colors(num_classes)
     for position, (name, (features, labels)) in enumerate(points.items()):
         is_train = name == "train"
