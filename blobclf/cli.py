@@ -1,4 +1,6 @@
-"""``python -m blobclf``: LightningCLI over the blob data module and classifier."""
+"""``python -m blobclf``'s command line: :class:`BlobCLI`, LightningCLI over blobclf's data modules and classifier
+(the settings a ``--ckpt_path`` brings, run folders, threads), and :func:`cli_main`, which ends a user error, a
+signal or a closed pipe in one line and an exit status."""
 
 from __future__ import annotations
 
