@@ -10,16 +10,15 @@ import json
 import re
 from typing import Any
 
-# settings a checkpoint records but that a later command may change without contradicting it
 FREE = ("data.eval_batch_size", "data.predict_file")
+"""Settings a checkpoint records but that a later command may change without contradicting it."""
 RESUME_KEEPS = ("data.eval_batch_size",)
 """Of :data:`FREE`, those a resumed fit takes from its run unless given (its validation goes on as it was)."""
-# settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not:
-# the run validates on its test table when it has no validation split)
 EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter", "data.decimal")
-
-
-RECORDED = ("optimizer", "lr_scheduler")  # training settings recorded beside the model's
+"""Settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not: the
+run validates on its test table when it has no validation split)."""
+RECORDED = ("optimizer", "lr_scheduler")
+"""Training settings recorded beside the model's."""
 SETTINGS = "settings"
 """Key, in the recorded training settings, of the run's other options (trainer, checkpointing,
 export, seed) as ``{"trainer.max_epochs": 100, ...}``: a resume takes them from the checkpoint."""
