@@ -1,7 +1,8 @@
 """Settings that Lightning or torch would take but that cannot work, refused in one line before anything
 is printed or written: a seed ``seed_everything`` cannot take, Trainer options that would take away what a
-blobclf run is made of (its checkpoints, its log folder), and an optimizer or scheduler that fails to build
-or whose schedule ends before the run does. :class:`blobclf.cli.BlobCLI` calls them once the command is parsed."""
+blobclf run is made of (its checkpoints, its log folder), an optimizer or scheduler that fails to build or
+whose schedule ends before the run does, and a resume to fewer epochs than its checkpoint has done.
+:class:`blobclf.cli.BlobCLI` calls them once the command is parsed."""
 
 from __future__ import annotations
 
@@ -57,6 +58,19 @@ def check_optimizer(config: Any) -> None:
         except (ValueError, TypeError, KeyError) as error:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
         _check_schedule_length(scheduler, config)
+
+
+def check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
+    """Refuse a resume whose ``max_epochs`` lies below the epochs the checkpoint has done."""
+    done = int(checkpoint.get("epoch", -1)) + 1
+    loops = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+    done = int(loops.get("completed", done)) if isinstance(loops, dict) else done
+    max_epochs = config.trainer.get("max_epochs")
+    if max_epochs is not None and max_epochs != -1 and max_epochs < done:
+        raise UserError(
+            f"--trainer.max_epochs={max_epochs} is below the {done} epochs {path!r} has done; give a larger "
+            "number to train on, or drop the option to keep the run's own"
+        )
 
 
 def _check_schedule_length(scheduler: Any, config: Any) -> None:

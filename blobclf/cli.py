@@ -26,7 +26,7 @@ from torch.optim import Optimizer
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
-from blobclf.checks import check_optimizer, check_run_files, check_seed
+from blobclf.checks import check_extension, check_optimizer, check_run_files, check_seed
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
@@ -301,7 +301,7 @@ class BlobCLI(LightningCLI):
                 f"{path!r}, which was trained with {option}={theirs!r}; {how}, or pass another checkpoint"
             )
         if subcommand == "fit":
-            self._check_extension(given, checkpoint, path)
+            check_extension(given, checkpoint, path)
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
         own = own_root(path, checkpoint) if run_version(path, root) is None else None
@@ -322,19 +322,6 @@ class BlobCLI(LightningCLI):
             values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
                       if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
             self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
-
-    @staticmethod
-    def _check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
-        """Refuse a resume whose ``max_epochs`` lies below the epochs the checkpoint has done."""
-        done = int(checkpoint.get("epoch", -1)) + 1
-        loops = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
-        done = int(loops.get("completed", done)) if isinstance(loops, dict) else done
-        max_epochs = config.trainer.get("max_epochs")
-        if max_epochs is not None and max_epochs != -1 and max_epochs < done:
-            raise UserError(
-                f"--trainer.max_epochs={max_epochs} is below the {done} epochs {path!r} has done; give a larger "
-                "number to train on, or drop the option to keep the run's own"
-            )
 
     overfit_batches: ClassVar[Any] = None
     """The ``--trainer.overfit_batches`` of the command being run (see :func:`overfit_error`)."""
