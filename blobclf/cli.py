@@ -68,9 +68,9 @@ from blobclf.recorded import (
 from blobclf.runconfig import RunConfig, enum_values
 from blobclf.runs import (
     LOG_ROOT,
+    claim_folder,
     claim_run,
     lock_resumed_run,
-    lock_run,
     logs_record_root,
     logs_where_started,
     newer_without_last,
@@ -438,7 +438,7 @@ class BlobCLI(LightningCLI):
                 lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
-            self.made_dirpath = self._claim_folder(dirpath)
+            self.made_dirpath = claim_folder(dirpath)
         if dirpath is not None or config.trainer.get("fast_dev_run"):
             return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
         if rank_zero_only.rank != 0:
@@ -471,29 +471,6 @@ class BlobCLI(LightningCLI):
         if versioned:
             for each in [init, *others]:
                 each.version = version
-
-    @staticmethod
-    def _claim_folder(dirpath: str) -> tuple[bool, bool]:
-        """Take ``--checkpoint.dirpath`` for a new run: locked, and empty once locked; whether it, and the
-        folder above it, were created."""
-        folder = Path(dirpath)
-        created, above = not folder.exists(), not folder.parent.exists()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UserError(f"cannot create --checkpoint.dirpath={dirpath!r}: {error.strerror or error}") from None
-        try:
-            lock_run(folder)
-            if any(folder.iterdir()):
-                raise UserError(
-                    f"--checkpoint.dirpath={dirpath!r} already holds another run's files; choose an empty or new "
-                    "folder (or resume that run with --ckpt_path)"
-                )
-        except UserError:
-            if created:
-                release_run(folder.parent, folder.name)
-            raise
-        return created, above
 
     def _place_evaluation(self, config: Any) -> None:
         """Keep an evaluation with the run it evaluates: it takes no run version of its own.

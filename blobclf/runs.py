@@ -234,6 +234,29 @@ def lock_resumed_run(folder: str | os.PathLike[str], given: str,
         ) from None
 
 
+def claim_folder(dirpath: str) -> tuple[bool, bool]:
+    """Take ``--checkpoint.dirpath`` for a new run: locked, and empty once locked; whether it, and the
+    folder above it, were created."""
+    folder = Path(dirpath)
+    created, above = not folder.exists(), not folder.parent.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create --checkpoint.dirpath={dirpath!r}: {error.strerror or error}") from None
+    try:
+        lock_run(folder)
+        if any(folder.iterdir()):
+            raise UserError(
+                f"--checkpoint.dirpath={dirpath!r} already holds another run's files; choose an empty or new "
+                "folder (or resume that run with --ckpt_path)"
+            )
+    except UserError:
+        if created:
+            release_run(folder.parent, folder.name)
+        raise
+    return created, above
+
+
 def _flock_retrying(fd: int, operation: int, tries: int = 10) -> None:
     """``flock(fd, operation)`` without blocking, tried again for a moment (0.1 s in all) while a
     lookup (:func:`in_training`) holds the folder's lock for an instant.
