@@ -1,4 +1,5 @@
-"""Run folders: claiming a new run's version, and finding runs and their checkpoints.
+"""Run folders: claiming a new run's version (or the ``--checkpoint.dirpath`` given), and finding runs, their
+checkpoints and the ``config.yaml`` they recorded.
 
 A run ``N`` keeps its checkpoints and exports in ``{checkpoint root}/version_N`` and its logs in
 ``{log root}/version_N``. A new run claims ``N`` by creating its checkpoint folder with an
