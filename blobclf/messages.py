@@ -173,6 +173,19 @@ def one_line(message: str) -> str:
     return text
 
 
+def null_name(line: str, given: tuple[str, ...]) -> str:
+    """For a target written ``null``, which YAML reads as no value (``--data blobclf.TableDataModule needs
+    --data.target``): the line that says how to name a column called null."""
+    if not re.search(r"needs --data\.target\b", line):
+        return line
+    options = {"--data.target", "--data.init_args.target"}
+    pairs = [*zip(given, given[1:], strict=False), *(tuple(arg.split("=", 1)) for arg in given if "=" in arg)]
+    if any(option in options and value.strip() == "null" for option, value in pairs):
+        return ("--data.target null is YAML's no value, not a column name; for a column named null, quote it: "
+                "--data.target '\"null\"'")
+    return line
+
+
 def missing_package(error: BaseException) -> str | None:
     """The message of a ``ModuleNotFoundError`` behind a class the parser could not build (``RichProgressBar``
     without ``rich``: Lightning's own line names the ``pip install``), as one line naming the class."""
