@@ -852,7 +852,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         # should be ...): say which path and why; everything written before stays whole
         if debugging() or (error.filename is None and error.errno not in FULL):
             raise
-        line = refused_write(error, stop if argv and argv[0] == "fit" else None)
+        line = refused_write(error, stop if argv and argv[0] == "fit" else None, argv[0] if argv else None)
         sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
     except Exception as error:

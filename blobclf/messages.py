@@ -207,7 +207,7 @@ FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 """Errors of a write that found no room: a full disk, a file size limit (``ulimit -f``), a quota."""
 
 
-def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
+def refused_write(error: OSError, stop: GracefulStop | None = None, command: str | None = None) -> str:
     """The line for a read or write the machine refused, with the way on when the disk was full.
 
     Args:
@@ -215,6 +215,9 @@ def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
             :func:`blobclf.atomic.atomic_write`), not where a library did (TensorBoard's writer).
         stop: The training run's stop callback: a ``fit`` whose run has a ``last.ckpt`` names
             the resume that completes it.
+        command: The subcommand: ``validate`` and ``test`` write into the run's folders (logs, the test
+            report), with no option to write elsewhere, so a run on a read-only file system is evaluated as a copy
+            (a folder refused by its permissions says "Permission denied", which names its own fix).
     """
     what = f"cannot use {shown(os.fspath(error.filename))!r}: " if error.filename is not None else "a write failed: "
     line = what + (error.strerror or str(error))
@@ -222,6 +225,9 @@ def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
         longest = max(len(os.fsencode(part)) for part in Path(os.fspath(error.filename)).parts)
         return (f"{line} (a name of {longest} bytes); blobclf names its outputs after the checkpoint and the table: "
                 "give them shorter names")
+    if error.errno == errno.EROFS and command in ("validate", "test"):
+        return (f"{line}; {command} writes into the run's folders: copy the run (its checkpoints/ and lightning_logs/ "
+                f"folders) somewhere writable and {command} the copy")
     if error.errno not in FULL:
         return line
     last = Path(stop.run_folder) / "last.ckpt" if stop is not None and stop.run_folder else None

@@ -686,6 +686,19 @@ def test_a_name_too_long_for_the_temporary_is_said_of_the_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["test", "validate"])
+def test_an_evaluation_on_a_read_only_file_system_says_to_evaluate_a_copy(trained, cli, monkeypatch, command):
+    def read_only(dir, prefix, suffix):  # as mkstemp fails in a read-only folder (root is never refused)
+        raise OSError(errno.EROFS, "Read-only file system", os.path.join(dir, f"{prefix}k2j4x9aa{suffix}"))
+
+    monkeypatch.setattr(blobclf.atomic.tempfile, "mkstemp", read_only)
+    # was: only "cannot use '...': Read-only file system", naming no way on (neither has an output option)
+    assert one_error(cli(command, "--ckpt_path", "last")) == (
+        f"blobclf: error: cannot use 'lightning_logs/version_0/{command}-last/hparams.yaml': Read-only file system; "
+        f"{command} writes into the run's folders: copy the run (its checkpoints/ and lightning_logs/ folders) "
+        f"somewhere writable and {command} the copy")
+
+
 def test_regenerate_into_a_read_only_run_folder_names_the_file_and_output(trained, monkeypatch, capsys):
     from blobclf.regenerate import main
 
