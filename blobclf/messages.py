@@ -203,6 +203,9 @@ def missing_package(error: BaseException) -> str | None:
     return None
 
 
+NAME_MAX, PATH_MAX = 255, 4096
+"""The longest name of a file and path in bytes on Linux's file systems (ext4, XFS, btrfs, tmpfs)."""
+
 FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 """Errors of a write that found no room: a full disk, a file size limit (``ulimit -f``), a quota."""
 
@@ -222,7 +225,12 @@ def refused_write(error: OSError, stop: GracefulStop | None = None, command: str
     what = f"cannot use {shown(os.fspath(error.filename))!r}: " if error.filename is not None else "a write failed: "
     line = what + (error.strerror or str(error))
     if error.errno == errno.ENAMETOOLONG and error.filename is not None:
-        longest = max(len(os.fsencode(part)) for part in Path(os.fspath(error.filename)).parts)
+        path = os.path.abspath(os.fspath(error.filename))
+        longest = max(len(os.fsencode(part)) for part in Path(path).parts)
+        if longest <= NAME_MAX and len(os.fsencode(path)) > PATH_MAX - NAME_MAX:
+            # every name fits: the whole path (with the temporary written first) is over the system's limit
+            return (f"{line} (its full path is {len(os.fsencode(path))} bytes; the system's limit is {PATH_MAX}, "
+                    "with the temporary name blobclf writes first); run blobclf in a folder with a shorter path")
         return (f"{line} (a name of {longest} bytes); blobclf names its outputs after the checkpoint and the table: "
                 "give them shorter names")
     if error.errno == errno.EROFS and command in ("validate", "test"):

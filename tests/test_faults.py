@@ -580,6 +580,24 @@ def test_a_full_disk_is_one_line_naming_the_file(cli, monkeypatch):
                     "space, then resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt")
 
 
+def test_a_new_run_that_could_write_no_checkpoint_leaves_no_folders(cli, monkeypatch):
+    real = blobclf.atomic.tempfile.mkstemp
+
+    def too_long(dir, prefix, suffix):  # as in a folder whose path is near the system's limit (PATH_MAX)
+        if prefix.endswith(".ckpt."):
+            raise OSError(errno.ENAMETOOLONG, "File name too long", os.path.join(dir, prefix[1:-1]))
+        return real(dir=dir, prefix=prefix, suffix=suffix)
+
+    monkeypatch.setattr(blobclf.atomic.tempfile, "mkstemp", too_long)
+    line = one_error(cli("fit", *QUICK))
+    assert line.startswith("blobclf: error: cannot use 'checkpoints/version_0/best-epoch=0-val_acc=")
+    # was: an empty checkpoints/version_0 and lightning_logs/version_0 (start files only) left behind
+    assert sorted(p.name for p in cli.cwd.iterdir()) == []
+    monkeypatch.setattr(blobclf.atomic.tempfile, "mkstemp", real)
+    assert cli("fit", *QUICK).returncode == 0
+    assert (cli.cwd / "checkpoints" / "version_0" / "last.ckpt").is_file()
+
+
 def test_a_full_disk_that_names_no_file_is_named_by_the_write_and_keeps_no_temporary(tmp_path):
     def write(handle):
         handle.write(b"half")
