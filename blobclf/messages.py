@@ -5,6 +5,7 @@ names the bad value and the fix. :mod:`blobclf.cli` writes them; nothing here pa
 
 from __future__ import annotations
 
+import ast
 import difflib
 import errno
 import inspect
@@ -104,6 +105,24 @@ def typed_value_error(text: str) -> str | None:
     return f"--{key}={value} is invalid: give {words}{', or null' if nullable else ''}"
 
 
+def quoted_names(given: str) -> str:
+    """The list of names to give for ``given``, a list YAML read (``['a', None]``): ``'[a,"null"]'`` when it
+    holds only names and nulls (``null`` being how a null is usually written), else an example (``01`` or
+    ``yes`` read as 1 or True might have been written ``1``, ``1.0``, ``true`` ...).
+
+    Example:
+        >>> print(quoted_names("['a', None]"), quoted_names("[1, True]"))
+        '[a,"null"]' '["01","yes",b]'
+    """
+    try:
+        names = ast.literal_eval(given)
+    except (ValueError, SyntaxError):
+        names = None
+    if not isinstance(names, list) or not all(name is None or isinstance(name, str) for name in names):
+        return """'["01","yes",b]'"""
+    return "'[" + ",".join('"null"' if name is None else name for name in names) + "]'"
+
+
 def one_line(message: str) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
@@ -143,7 +162,7 @@ def one_line(message: str) -> str:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
         option = f"--{group.group(1)}.{texts.group(1)}"
         text = (f"{option}={texts.group(2)} is invalid for {cls.group(1)}: YAML read some names as numbers, booleans "
-                f"or null; put those names in double quotes: {option} '[\"01\",\"yes\",b]'")
+                f"or null; put those names in double quotes: {option} {quoted_names(texts.group(2))}")
     module = re.search(r'^(?:Parser key "data"|--data\.help): .*?Expected a dot import path string: ([^:\s]+)', text)
     if module:
         text = unknown_data_module("--data" if text.startswith("Parser") else "--data.help", module.group(1))

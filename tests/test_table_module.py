@@ -112,8 +112,11 @@ GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in ran
         ("01,yes,kind\n1,2,x\n", ["--data.features", "[01,yes]"], (
             "--data.features=[1, True] is invalid for blobclf.TableDataModule: YAML read some names as "
             "numbers, booleans or null; put those names in double quotes: --data.features '[\"01\",\"yes\",b]' (see --help)")),
+        ("null,b,kind\n1,2,x\n", ["--data.features", "[null,b]"], (
+            "--data.features=[None, 'b'] is invalid for blobclf.TableDataModule: YAML read some names as "
+            "numbers, booleans or null; put those names in double quotes: --data.features '[\"null\",b]' (see --help)")),
     ],
-    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers"],
+    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers", "feature-read-as-null"],
 )
 def test_bad_training_inputs_on_the_command_line_write_nothing(cli, content, extra, message):
     write(cli.cwd / "t.csv", content)
