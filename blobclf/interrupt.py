@@ -164,9 +164,11 @@ class GracefulStop(Callback):
         # a signal or a refusal (a user error found in the data's setup, Lightning's refusal of a batch limit) before
         # training: nothing to keep
         refused = isinstance(exception, (Stopped, UserError, MisconfigurationException))
-        # the machine refusing a write (a path over the system's limit, a full disk) even after an epoch: a new
-        # run that saved no checkpoint has nothing to resume, test or predict with
-        unsaved = isinstance(exception, OSError) and self.new_run is not None and _empty_folder(self.new_run[0])
+        # the machine refusing a write (a path over the system's limit, a full disk) in the first epoch, its first
+        # checkpoint's included: a new run that saved none has nothing to resume, test or predict with (later,
+        # or once exporting, a run kept without checkpoints keeps its curves)
+        unsaved = (isinstance(exception, OSError) and trainer.current_epoch == 0 and not self.exporting
+                   and self.new_run is not None and _empty_folder(self.new_run[0]))
         if (refused and not self.started or unsaved) and self.new_run is not None and trainer.is_global_zero:
             self.unstarted = self.new_run
 

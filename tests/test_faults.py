@@ -598,6 +598,19 @@ def test_a_new_run_that_could_write_no_checkpoint_leaves_no_folders(cli, monkeyp
     assert (cli.cwd / "checkpoints" / "version_0" / "last.ckpt").is_file()
 
 
+def test_a_run_kept_without_checkpoints_keeps_its_curves_when_a_later_write_fails(cli, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "checkpoints/version_0/model.pth")
+
+    monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
+    result = cli("fit", *QUICK, "--checkpoint.save_top_k", "0", "--checkpoint.save_last", "false")
+    assert one_error(result).endswith("No space left on device; free some space (or raise the file size limit, "
+                                      "ulimit -f) and run the command again")
+    logs = cli.cwd / "lightning_logs" / "version_0"
+    assert sorted(p.name for p in logs.iterdir() if not p.name.startswith("events.out.tfevents.")) == [
+        "config.yaml", "hparams.yaml"]
+
+
 def test_a_full_disk_that_names_no_file_is_named_by_the_write_and_keeps_no_temporary(tmp_path):
     def write(handle):
         handle.write(b"half")
