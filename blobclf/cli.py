@@ -765,9 +765,10 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder
         # should be ...): say which path and why; everything written before stays whole
+        stop.remove_unstarted()  # a new run that saved no checkpoint leaves no folders
         if debugging() or (error.filename is None and error.errno not in FULL):
             raise
-        line = refused_write(error, stop if argv and argv[0] == "fit" else None)
+        line = refused_write(error, stop if argv and argv[0] == "fit" else None, argv[0] if argv else None)
         sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
     except Exception as error:

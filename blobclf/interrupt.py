@@ -164,7 +164,12 @@ class GracefulStop(Callback):
         # a signal or a refusal (a user error found in the data's setup, Lightning's refusal of a batch limit) before
         # training: nothing to keep
         refused = isinstance(exception, (Stopped, UserError, MisconfigurationException))
-        if refused and not self.started and self.new_run is not None and trainer.is_global_zero:
+        # the machine refusing a write (a path over the system's limit, a full disk) in the first epoch, its first
+        # checkpoint's included: a new run that saved none has nothing to resume, test or predict with (later,
+        # or once exporting, a run kept without checkpoints keeps its curves)
+        unsaved = (isinstance(exception, OSError) and trainer.current_epoch == 0 and not self.exporting
+                   and self.new_run is not None and _empty_folder(self.new_run[0]))
+        if (refused and not self.started or unsaved) and self.new_run is not None and trainer.is_global_zero:
             self.unstarted = self.new_run
 
     def remove_unstarted(self) -> None:
@@ -197,3 +202,11 @@ class GracefulStop(Callback):
         completes = " (it completes the exports)" if self.exporting else ""
         return (f"blobclf: stopped by {name} {when}; last checkpoint: {shown}\n"
                 f"resume with: python -m blobclf fit --ckpt_path {shlex.quote(shown)}{completes}")
+
+
+def _empty_folder(path: str | None) -> bool:
+    """Whether ``path`` is a folder (not a link to one) holding nothing."""
+    try:
+        return path is not None and not os.path.islink(path) and not os.listdir(path)
+    except OSError:
+        return False

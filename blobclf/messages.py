@@ -5,6 +5,7 @@ names the bad value and the fix. :mod:`blobclf.cli` writes them; nothing here pa
 
 from __future__ import annotations
 
+import ast
 import difflib
 import errno
 import inspect
@@ -104,6 +105,24 @@ def typed_value_error(text: str) -> str | None:
     return f"--{key}={value} is invalid: give {words}{', or null' if nullable else ''}"
 
 
+def quoted_names(given: str) -> str:
+    """The list of names to give for ``given``, a list YAML read (``['a', None]``): ``'[a,"null"]'`` when it
+    holds only names and nulls (``null`` being how a null is usually written), else an example (``01`` or
+    ``yes`` read as 1 or True might have been written ``1``, ``1.0``, ``true`` ...).
+
+    Example:
+        >>> print(quoted_names("['a', None]"), quoted_names("[1, True]"))
+        '[a,"null"]' '["01","yes",b]'
+    """
+    try:
+        names = ast.literal_eval(given)
+    except (ValueError, SyntaxError):
+        names = None
+    if not isinstance(names, list) or not all(name is None or isinstance(name, str) for name in names):
+        return """'["01","yes",b]'"""
+    return "'[" + ",".join('"null"' if name is None else name for name in names) + "]'"
+
+
 def one_line(message: str) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
@@ -143,7 +162,7 @@ def one_line(message: str) -> str:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
         option = f"--{group.group(1)}.{texts.group(1)}"
         text = (f"{option}={texts.group(2)} is invalid for {cls.group(1)}: YAML read some names as numbers, booleans "
-                f"or null; put those names in double quotes: {option} '[\"01\",\"yes\",b]'")
+                f"or null; put those names in double quotes: {option} {quoted_names(texts.group(2))}")
     module = re.search(r'^(?:Parser key "data"|--data\.help): .*?Expected a dot import path string: ([^:\s]+)', text)
     if module:
         text = unknown_data_module("--data" if text.startswith("Parser") else "--data.help", module.group(1))
@@ -173,6 +192,19 @@ def one_line(message: str) -> str:
     return text
 
 
+def null_name(line: str, given: tuple[str, ...]) -> str:
+    """For a target written ``null``, which YAML reads as no value (``--data blobclf.TableDataModule needs
+    --data.target``): the line that says how to name a column called null."""
+    if not re.search(r"needs --data\.target\b", line):
+        return line
+    options = {"--data.target", "--data.init_args.target"}
+    pairs = [*zip(given, given[1:], strict=False), *(tuple(arg.split("=", 1)) for arg in given if "=" in arg)]
+    if any(option in options and value.strip() == "null" for option, value in pairs):
+        return ("--data.target null is YAML's no value, not a column name; for a column named null, quote it: "
+                "--data.target '\"null\"'")
+    return line
+
+
 def missing_package(error: BaseException) -> str | None:
     """The message of a ``ModuleNotFoundError`` behind a class the parser could not build (``RichProgressBar``
     without ``rich``: Lightning's own line names the ``pip install``), as one line naming the class."""
@@ -190,11 +222,14 @@ def missing_package(error: BaseException) -> str | None:
     return None
 
 
+NAME_MAX, PATH_MAX = 255, 4096
+"""The longest name of a file and path in bytes on Linux's file systems (ext4, XFS, btrfs, tmpfs)."""
+
 FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 """Errors of a write that found no room: a full disk, a file size limit (``ulimit -f``), a quota."""
 
 
-def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
+def refused_write(error: OSError, stop: GracefulStop | None = None, command: str | None = None) -> str:
     """The line for a read or write the machine refused, with the way on when the disk was full.
 
     Args:
@@ -202,13 +237,24 @@ def refused_write(error: OSError, stop: GracefulStop | None = None) -> str:
             :func:`blobclf.atomic.atomic_write`), not where a library did (TensorBoard's writer).
         stop: The training run's stop callback: a ``fit`` whose run has a ``last.ckpt`` names
             the resume that completes it.
+        command: The subcommand: ``validate`` and ``test`` write into the run's folders (logs, the test
+            report), with no option to write elsewhere, so a run on a read-only file system is evaluated as a copy
+            (a folder refused by its permissions says "Permission denied", which names its own fix).
     """
     what = f"cannot use {shown(os.fspath(error.filename))!r}: " if error.filename is not None else "a write failed: "
     line = what + (error.strerror or str(error))
     if error.errno == errno.ENAMETOOLONG and error.filename is not None:
-        longest = max(len(os.fsencode(part)) for part in Path(os.fspath(error.filename)).parts)
+        path = os.path.abspath(os.fspath(error.filename))
+        longest = max(len(os.fsencode(part)) for part in Path(path).parts)
+        if longest <= NAME_MAX and len(os.fsencode(path)) > PATH_MAX - NAME_MAX:
+            # every name fits: the whole path (with the temporary written first) is over the system's limit
+            return (f"{line} (its full path is {len(os.fsencode(path))} bytes; the system's limit is {PATH_MAX}, "
+                    "with the temporary name blobclf writes first); run blobclf in a folder with a shorter path")
         return (f"{line} (a name of {longest} bytes); blobclf names its outputs after the checkpoint and the table: "
                 "give them shorter names")
+    if error.errno == errno.EROFS and command in ("validate", "test"):
+        return (f"{line}; {command} writes into the run's folders: copy the run (its checkpoints/ and lightning_logs/ "
+                f"folders) somewhere writable and {command} the copy")
     if error.errno not in FULL:
         return line
     last = Path(stop.run_folder) / "last.ckpt" if stop is not None and stop.run_folder else None

@@ -19,7 +19,7 @@ from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.errors import debugging, printable
 from blobclf.helptext import TRAINER_HELP, with_plain_help
-from blobclf.messages import MOVED_NAMES, one_line, typed_value_error
+from blobclf.messages import MOVED_NAMES, null_name, one_line, typed_value_error
 from blobclf.onebatch import one_batch_written
 from blobclf.recorded import recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
@@ -204,6 +204,13 @@ class BlobArgumentParser(LightningArgumentParser):
             added = [*added, "ckpt_path", "weights_only"]
         return added
 
+    given: ClassVar[tuple[str, ...]] = ()
+    """The command line being parsed (see :meth:`parse_args`), for advice that depends on how a value was written."""
+
+    def parse_args(self, args: Any = None, *rest: Any, **kwargs: Any) -> Namespace:
+        BlobArgumentParser.given = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
+        return super().parse_args(args, *rest, **kwargs)
+
     recorded: ClassVar[tuple[str, dict[str, Any]] | None] = None
     """While a checkpoint's settings are the defaults: its path and those settings (see :meth:`error`)."""
 
@@ -211,7 +218,7 @@ class BlobArgumentParser(LightningArgumentParser):
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
         recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
-        line = recorded or self.plain_error(one_line(message))
+        line = recorded or null_name(self.plain_error(one_line(message)), self.given)
         sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
 

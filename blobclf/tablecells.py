@@ -138,7 +138,9 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
     empty one; a line of delimiters between empty cells (``,,``) is a row, of missing values.
     Unreadable text is refused in one line: bytes that are not UTF-8, and a quoted cell that is not
     closed (a row running over several lines with another number of cells than the header,
-    named by the line where the quote opens).
+    named by the line where the quote opens). A line break in a quoted cell, written CR, LF or
+    CRLF, is read as LF, as the training table's reader (numpy's, in text mode) reads it: a class
+    written ``"c<CR>d"`` is the same class in training and in prediction.
     """
     name = header.path
     width = len(header.columns)
@@ -150,7 +152,7 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
         for raw in handle:
             physical += 1
             text = raw.decode("utf-8")
-            yield text
+            yield text.replace("\r\n", "\n").replace("\r", "\n")
 
     def unclosed(start: int) -> UserError:
         return UserError(

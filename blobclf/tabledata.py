@@ -269,6 +269,10 @@ class TableDataModule(SplitDataModule):
                 "columns, --data.exclude the columns that are not features"
             )
         # names and classes are compared composed (NFC), however the command line or the files write accents
+        # a name in double quotes is the name inside: --data.target '"null"' names a column null, which a bare
+        # null (YAML's no value) cannot; a header writes a quote in a name only by doubling it ('"""a"""')
+        if len(target) >= 2 and target[0] == target[-1] == '"':
+            target = target[1:-1]
         target = nfc(target)
         features = [nfc(column) for column in features] if features is not None else None
         exclude = [nfc(column) for column in exclude] if exclude is not None else None
@@ -276,6 +280,8 @@ class TableDataModule(SplitDataModule):
         if classes is not None and len(set(classes)) != len(classes):
             raise ArgumentValueError(f"classes must be distinct, got {classes!r}")
         self.save_hyperparameters()
+        # LightningCLI has save_hyperparameters record the values as parsed, before the unquoting above
+        self.hparams.target = target
         self._columns: list[str] | None = None
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
         """The option the user chose the features with, which a refusal's advice replaces

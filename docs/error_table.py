@@ -284,6 +284,7 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_trailing.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.features", "[01,yes]"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "null"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.delimiter", ";"],
         ["test", "--ckpt_path", "huge_width.ckpt"],

@@ -580,6 +580,37 @@ def test_a_full_disk_is_one_line_naming_the_file(cli, monkeypatch):
                     "space, then resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt")
 
 
+def test_a_new_run_that_could_write_no_checkpoint_leaves_no_folders(cli, monkeypatch):
+    real = blobclf.atomic.tempfile.mkstemp
+
+    def too_long(dir, prefix, suffix):  # as in a folder whose path is near the system's limit (PATH_MAX)
+        if prefix.endswith(".ckpt."):
+            raise OSError(errno.ENAMETOOLONG, "File name too long", os.path.join(dir, prefix[1:-1]))
+        return real(dir=dir, prefix=prefix, suffix=suffix)
+
+    monkeypatch.setattr(blobclf.atomic.tempfile, "mkstemp", too_long)
+    line = one_error(cli("fit", *QUICK))
+    assert line.startswith("blobclf: error: cannot use 'checkpoints/version_0/best-epoch=0-val_acc=")
+    # was: an empty checkpoints/version_0 and lightning_logs/version_0 (start files only) left behind
+    assert sorted(p.name for p in cli.cwd.iterdir()) == []
+    monkeypatch.setattr(blobclf.atomic.tempfile, "mkstemp", real)
+    assert cli("fit", *QUICK).returncode == 0
+    assert (cli.cwd / "checkpoints" / "version_0" / "last.ckpt").is_file()
+
+
+def test_a_run_kept_without_checkpoints_keeps_its_curves_when_a_later_write_fails(cli, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "checkpoints/version_0/model.pth")
+
+    monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
+    result = cli("fit", *QUICK, "--checkpoint.save_top_k", "0", "--checkpoint.save_last", "false")
+    assert one_error(result).endswith("No space left on device; free some space (or raise the file size limit, "
+                                      "ulimit -f) and run the command again")
+    logs = cli.cwd / "lightning_logs" / "version_0"
+    assert sorted(p.name for p in logs.iterdir() if not p.name.startswith("events.out.tfevents.")) == [
+        "config.yaml", "hparams.yaml"]
+
+
 def test_a_full_disk_that_names_no_file_is_named_by_the_write_and_keeps_no_temporary(tmp_path):
     def write(handle):
         handle.write(b"half")
@@ -684,6 +715,19 @@ def test_a_name_too_long_for_the_temporary_is_said_of_the_file(tmp_path):
     # was: '.ppp...ppp.k2j4x9aa.tmp', a name the user never gave
     assert (raised.value.errno, raised.value.filename) == (errno.ENAMETOOLONG, os.fspath(target))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["test", "validate"])
+def test_an_evaluation_on_a_read_only_file_system_says_to_evaluate_a_copy(trained, cli, monkeypatch, command):
+    def read_only(dir, prefix, suffix):  # as mkstemp fails in a read-only folder (root is never refused)
+        raise OSError(errno.EROFS, "Read-only file system", os.path.join(dir, f"{prefix}k2j4x9aa{suffix}"))
+
+    monkeypatch.setattr(blobclf.atomic.tempfile, "mkstemp", read_only)
+    # was: only "cannot use '...': Read-only file system", naming no way on (neither has an output option)
+    assert one_error(cli(command, "--ckpt_path", "last")) == (
+        f"blobclf: error: cannot use 'lightning_logs/version_0/{command}-last/hparams.yaml': Read-only file system; "
+        f"{command} writes into the run's folders: copy the run (its checkpoints/ and lightning_logs/ folders) "
+        f"somewhere writable and {command} the copy")
 
 
 def test_regenerate_into_a_read_only_run_folder_names_the_file_and_output(trained, monkeypatch, capsys):

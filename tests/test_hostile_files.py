@@ -518,3 +518,17 @@ def test_a_file_system_refusing_a_long_name_says_what_to_shorten():
     assert refused_write(error) == (
         f"cannot use 'runs/test-last-{'t' * 250}': File name too long (a name of 260 bytes); blobclf names its outputs "
         "after the checkpoint and the table: give them shorter names")
+
+
+def test_a_path_over_the_systems_limit_says_to_use_a_shorter_folder():
+    import errno
+    import os
+
+    from blobclf.messages import refused_write
+
+    # every name fits (200 bytes); the path does not: was "(a name of 200 bytes) ... give them shorter names"
+    path = "/" + "/".join(["d" * 200] * 20) + "/checkpoints/version_0/last.ckpt"
+    error = OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), path)
+    assert refused_write(error).endswith(
+        ": File name too long (its full path is 4052 bytes; the system's limit is 4096, with the temporary name "
+        "blobclf writes first); run blobclf in a folder with a shorter path")

@@ -460,6 +460,21 @@ def test_classic_mac_line_endings_are_one_line_in_training_and_prediction(tmp_pa
     assert read_header(write(tmp_path / "one.csv", "a,b,kind\r")).columns == ["a", "b", "kind"]
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("cell", ['"c\rd"', '"c\r\nd"', '"c\nd"'], ids=["cr", "crlf", "lf"])
+def test_a_line_break_in_a_quoted_class_is_one_class_in_training_and_prediction(tmp_path, monkeypatch, ending, cell):
+    """A class written "c<CR>d": training read it as 'c<LF>d', prediction as 'c<CR>d', and refused it."""
+    monkeypatch.chdir(tmp_path)
+    names = ["x", cell, "y"]
+    lines = ["a,b,kind", *(f"{i % 7}.5,{i % 3},{names[i % 3]}" for i in range(30))]
+    (tmp_path / "t.csv").write_bytes("".join(line + ending for line in lines).encode())
+    table = read_table("t.csv", "kind")
+    assert table.classes == ["c\nd", "x", "y"]
+    points = read_points("t.csv", ["a", "b"], table.classes, "kind")
+    assert points.labels.tolist() == [1, 0, 2] * 10
+    assert points.features[:3].tolist() == [[0.5, 0.0], [1.5, 1.0], [2.5, 2.0]]
+
+
 @pytest.mark.parametrize(
     ("encoding", "iconv"), [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")],
     ids=["bom", "little-endian", "big-endian"],

@@ -112,13 +112,33 @@ GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in ran
         ("01,yes,kind\n1,2,x\n", ["--data.features", "[01,yes]"], (
             "--data.features=[1, True] is invalid for blobclf.TableDataModule: YAML read some names as "
             "numbers, booleans or null; put those names in double quotes: --data.features '[\"01\",\"yes\",b]' (see --help)")),
+        ("null,b,kind\n1,2,x\n", ["--data.features", "[null,b]"], (
+            "--data.features=[None, 'b'] is invalid for blobclf.TableDataModule: YAML read some names as "
+            "numbers, booleans or null; put those names in double quotes: --data.features '[\"null\",b]' (see --help)")),
     ],
-    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers"],
+    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers", "feature-read-as-null"],
 )
 def test_bad_training_inputs_on_the_command_line_write_nothing(cli, content, extra, message):
     write(cli.cwd / "t.csv", content)
     assert one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind", *extra)) == message
     assert sorted(p.name for p in cli.cwd.iterdir()) == ["t.csv"]
+
+
+def test_a_target_column_named_null_is_told_how_to_quote_and_the_quoted_name_trains(cli):
+    write(cli.cwd / "t.csv", GOOD.replace("kind", "null", 1))
+    for target in (["--data.target", "null"], ["--data.target=null"]):
+        assert one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", *target)) == (
+            "--data.target null is YAML's no value, not a column name; for a column named null, quote it: "
+            "--data.target '\"null\"'")
+        assert sorted(p.name for p in cli.cwd.iterdir()) == ["t.csv"]
+    # left out, the target is only missing
+    assert one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv")) == (
+        "--data blobclf.TableDataModule needs --data.target (see --help)")
+    assert TableDataModule("t.csv", '"null"').hparams.target == "null"
+    fit = cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", '"null"',
+              "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false")
+    assert fit.returncode == 0, fit.output
+    assert (cli.cwd / "checkpoints" / "version_0" / "last.ckpt").is_file()
 
 
 def test_a_run_predicts_a_file_of_another_delimiter_and_refuses_its_own_predictions(cli):
