@@ -403,6 +403,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     first: str | None = None  # the column of the first missing value: the one the message is about
     apart: dict[str, list[int]] = {}  # other columns' missing values on rows where `first` has none
     spelled: set[str] = set()  # how the target's missing values are written
+    numbered: set[int] = set()  # the feature columns that held a number on an earlier row
     for line, row in rows(header):
         if len(row) != width:
             raise comment_line(name, line, row, width) or UserError(
@@ -426,8 +427,13 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
             if value is None:
                 if i == 0 and (comment := comment_line(name, line, row, width)):
                     raise comment
-                fix = cell_fix(header, cell) or leave_out_text(header, feature_names, column, target, selection)
+                fix = cell_fix(header, cell)
+                if not fix:
+                    fix = leave_out_text(header, feature_names, column, target, selection)
+                    if i in numbered:  # a stray cell in a column of numbers, more likely a typo than a text column
+                        fix = f"; correct the cell if it is a typo (the column's earlier rows hold numbers){fix}"
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
+            numbered.add(i)
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
                 raise UserError(
                     f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"

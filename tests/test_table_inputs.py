@@ -66,8 +66,8 @@ def test_a_header_longer_than_the_sniffed_sample_is_read_whole(tmp_path):
         ("a,b,kind\n" + ROWS + '"7,1,x\n8,1,y\n9,1,x\n',
          "t.csv:8: a quoted cell opens on this line and is not closed (the row runs on to line 10); close the quote"),
         ("a,b,kind\n" + ROWS + "   \n7,q,x\n",
-         ("t.csv:9: feature column 'b' holds 'q', not a number; to leave the column out, list the features: "
-         "--data.features [a]")),
+         ("t.csv:9: feature column 'b' holds 'q', not a number; correct the cell if it is a typo (the column's "
+          "earlier rows hold numbers); to leave the column out, list the features: --data.features [a]")),
     ],
     ids=["extra-column", "row-of-empty-cells", "underscore", "arabic-indic-digits", "fullwidth-digit", "index-column",
          "unclosed-quote", "blank-line-then-text"],
@@ -170,8 +170,8 @@ def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_p
         "--data.features [a,b]"
     )
     assert refused(read_table, "t.csv", "kind", features=["a", "b"]) == (
-        "t.csv:8: feature column 'b' holds 'oops', not a number; to leave the column out, list the features: "
-        "--data.features [a]"
+        "t.csv:8: feature column 'b' holds 'oops', not a number; correct the cell if it is a typo (the column's "
+        "earlier rows hold numbers); to leave the column out, list the features: --data.features [a]"
     )
 
 
