@@ -112,9 +112,10 @@ class RunCheckpoint(ModelCheckpoint):
         self._values_of: L.Trainer | None = None
         self._values_epoch = 0
         """The epoch whose end :attr:`_values_of` holds the values of."""
-        self._ended = False
-        """Whether training ended after the epoch of :attr:`_values_of` for a reason of its own
-        (``EarlyStopping``; not a signal, not the epoch limit): a resume from there trains no further."""
+        self._ended: str | None = None
+        """Why training ended after the epoch of :attr:`_values_of`, if for a reason of its own (``EarlyStopping``,
+        another callback such as ``Timer``; not a signal, not the epoch limit): a resume from there trains no
+        further. ``None``: it did not."""
         self._validated_epoch: int | None = None
         """The epoch of the last validation this process ran."""
 
@@ -149,7 +150,7 @@ class RunCheckpoint(ModelCheckpoint):
                 "metrics": metrics,
                 "earlier": earlier,
             }
-            self._ended = trainer.should_stop and _ended_on_its_own(trainer, self._values_epoch)
+            self._ended = _ended_on_its_own(trainer, self._values_epoch) if trainer.should_stop else None
         return {**super().state_dict(), "epoch_values": self._epoch_values, "training_ended": self._ended}
 
     @override
@@ -167,7 +168,8 @@ class RunCheckpoint(ModelCheckpoint):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(self._relocated(state_dict))
         self._restored_values = epoch_values(state_dict, self._loading or {})
-        self._ended = state_dict.get("training_ended") is True
+        ended = state_dict.get("training_ended")
+        self._ended = ended if isinstance(ended, str) else None
         self._epoch_values = self._restored_values
         self._loading = None
 
@@ -210,8 +212,9 @@ class RunCheckpoint(ModelCheckpoint):
         if self._ended:
             # an uninterrupted run stopped here (EarlyStopping decided so), and so does its resume
             trainer.should_stop = True
-            print(f"note: this run had stopped early after epoch {trainer.current_epoch - 1} (EarlyStopping); "
-                  "a resume trains no further (to train longer, start a new run with more patience)")
+            how = "more patience" if self._ended == "EarlyStopping" else "other settings"
+            print(f"note: this run had stopped early after epoch {trainer.current_epoch - 1} ({self._ended}); "
+                  f"a resume trains no further (to train longer, start a new run with {how})")
         self._relog_restored_epoch(trainer)
 
     @override
@@ -267,13 +270,16 @@ class RunCheckpoint(ModelCheckpoint):
         self._last_written_at = time.monotonic()
 
 
-def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> bool:
-    """Whether training, stopping after ``epoch``, stops for a reason a run trained without a stop shares:
-    an ``EarlyStopping`` decided so then, or something other than a signal (:class:`~blobclf.interrupt.GracefulStop`)."""
+def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> str | None:
+    """Why training, stopping after ``epoch``, stops as an uninterrupted run would: ``"EarlyStopping"`` if it
+    decided so then (also when a signal came in that epoch), ``"a callback's stop"`` for a stop that is not a
+    signal's (:class:`~blobclf.interrupt.GracefulStop`: ``Timer``'s ``max_time``, a callback of the user's);
+    ``None`` for a signal's."""
     if any(isinstance(callback, EarlyStopping) and callback.stopped_epoch == epoch and callback.stopping_reason_message
            for callback in trainer.callbacks):
-        return True  # also when a signal came in that epoch
-    return not any(getattr(callback, "stopped", lambda: False)() for callback in trainer.callbacks)
+        return "EarlyStopping"
+    signalled = any(getattr(callback, "stopped", lambda: False)() for callback in trainer.callbacks)
+    return None if signalled else "a callback's stop"
 
 
 def run_checkpoint(trainer: L.Trainer) -> RunCheckpoint | None:
