@@ -25,7 +25,7 @@ except ImportError:  # Windows: runs are not locked there
 
 import yaml
 
-from blobclf.atomic import remove_leftovers
+from blobclf.atomic import abandoned_temporaries, remove_leftovers
 from blobclf.configfiles import MAX_CONFIG_BYTES, check_config_text
 from blobclf.errors import UserError
 from blobclf.safeload import load_checkpoint, read_capped
@@ -421,9 +421,11 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it was stopped before "
                 f"writing one); pass the checkpoint it has: --ckpt_path {shlex.quote(os.fspath(saved[-1]))}"
             )
+        why = ("it was killed while it wrote its first checkpoint: only that write's temporary file is there"
+               if abandoned_temporaries(run, ".ckpt") else "it stopped before its first epoch ended")
         raise UserError(
-            f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it stopped before its "
-            "first epoch ended); pass a checkpoint path, or start a new run without --ckpt_path"
+            f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} ({why}); pass a checkpoint "
+            "path, or start a new run without --ckpt_path"
         )
     if value == "last":
         return os.fspath(last)
