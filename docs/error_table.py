@@ -155,6 +155,7 @@ def main() -> None:
     os.symlink("loop.ckpt", cwd / "loop.ckpt")
     os.mkfifo(cwd / "out.fifo")
     os.mkfifo(cwd / "t_pipe.csv")
+    os.mkfifo(cwd / "pipe.yaml")
     (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
@@ -301,6 +302,7 @@ def main() -> None:
          "--lr_scheduler.total_steps", "3"],
         ["test", "--ckpt_path", "shared.ckpt"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_pipe.csv", "--data.target", "kind"],
+        ["fit", "--config", "pipe.yaml"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_divzero.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_stamp.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_imbalanced.csv", "--data.target", "kind"],
