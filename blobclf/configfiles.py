@@ -158,14 +158,14 @@ def check_config_files(argv: Sequence[str]) -> None:
         elif any(arg.startswith(f"{option}=") for option in FILE_OPTIONS if option.startswith("--")):
             path = arg.split("=", 1)[1]
         config = arg.split("=", 1)[0] in ("-c", "--config")
-        if path is not None and STANDARD_INPUT.match(path):
+        if path == "-":  # jsonargparse reads standard input, whatever a file of that name holds
             continue
         if config and path is not None and not os.path.exists(path) and looks_like_a_path(path):
             source = "configs" in os.path.normpath(path).split(os.sep)[:1]  # the README's configs/ when installed with pip
             raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file" + (
                 "; configs/ is part of blobclf's source, not of an installed package (fit without --config trains "
                 "the tutorial's run, as configs/sgd.yaml does)" if source else ""))
-        kind = _special_file(path) if path is not None else None
+        kind = _special_file(path) if path is not None and not STANDARD_INPUT.match(path) else None
         if kind is not None:  # jsonargparse read a named pipe (waiting for a writer for ever), and said "not a file" of the rest
             why = ": reading it waits for a writer, for ever if none comes" if kind.startswith("a named pipe") else ""
             fix = ", or '-' to read it from standard input" if config else ""
