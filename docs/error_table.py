@@ -158,6 +158,7 @@ def main() -> None:
     os.symlink("loop.ckpt", cwd / "loop.ckpt")
     os.mkfifo(cwd / "out.fifo")
     os.mkfifo(cwd / "t_pipe.csv")
+    os.mkfifo(cwd / "pipe.yaml")
     (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
@@ -201,6 +202,7 @@ def main() -> None:
         ["test", "--ckpt_path", "http://127.0.0.1:8000/model.ckpt"],
         ["test", "--ckpt_path", "truncated.ckpt"],
         ["test", "--ckpt_path", "checkpoints/version_0/model.pth"],
+        ["test", "--ckpt_path", "checkpoints/version_0"],
         ["test", "--ckpt_path", "hostile.ckpt"],
         ["test", "--ckpt_path", "hostile.ckpt", "--weights_only", "false"],
         ["test", "--ckpt_path", "importing.ckpt"],
@@ -305,6 +307,7 @@ def main() -> None:
          "--lr_scheduler.total_steps", "3"],
         ["test", "--ckpt_path", "shared.ckpt"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_pipe.csv", "--data.target", "kind"],
+        ["fit", "--config", "pipe.yaml"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_divzero.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_stamp.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_imbalanced.csv", "--data.target", "kind"],
