@@ -1,0 +1,55 @@
+"""Exports a Python user makes: Lightning's ``to_onnx`` on a BlobClassifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from blobclf import BlobClassifier
+
+
+def test_to_onnx_writes_the_model_without_onnxscript(tmp_path):
+    """torch 2.9+ exports with its dynamo exporter by default, which imports onnxscript (not a blobclf
+    dependency): model.to_onnx(path, sample) ended in a ModuleNotFoundError traceback. It now uses the
+    TorchScript exporter, as fit's model.onnx, and the file gives forward's logits."""
+    torch.manual_seed(0)
+    system = BlobClassifier(num_features=2, num_classes=4)
+    points = torch.randn(5, 2)
+    assert system.to_onnx(tmp_path / "m.onnx", points) is None  # the TorchScript exporter returns nothing
+    assert system.training  # Lightning's to_onnx restores the mode
+    proto = onnx.load(tmp_path / "m.onnx")
+    onnx.checker.check_model(proto)
+    assert len(proto.graph.input) == 1 and len(proto.graph.output) == 1
+    onnxruntime = pytest.importorskip("onnxruntime")
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    (logits,) = session.run(None, {proto.graph.input[0].name: points.numpy()})
+    with torch.no_grad():
+        expected = system(points).numpy()
+    np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_to_onnx_keeps_the_callers_exporter_choice(tmp_path, monkeypatch):
+    """dynamo=True (or any other keyword) reaches torch.onnx.export as given; only the default changes."""
+    seen = {}
+
+    def export(model, args, f, **kwargs):
+        seen.update(kwargs)
+
+    monkeypatch.setattr(torch.onnx, "export", export)
+    system = BlobClassifier(num_features=2, num_classes=4)
+    system.to_onnx(tmp_path / "a.onnx", torch.zeros(1, 2))
+    assert seen == {"dynamo": False}
+    seen.clear()
+    system.to_onnx(tmp_path / "b.onnx", torch.zeros(1, 2), dynamo=False, opset_version=17)
+    assert seen == {"dynamo": False, "opset_version": 17}
+    seen.clear()
+    try:
+        import onnxscript  # noqa: F401
+    except ImportError:  # Lightning's own one line names the package dynamo=True needs
+        with pytest.raises(ModuleNotFoundError, match=r"to_onnx\(dynamo=True\)` requires `onnxscript`"):
+            system.to_onnx(tmp_path / "c.onnx", torch.zeros(1, 2), dynamo=True)
+    else:
+        system.to_onnx(tmp_path / "c.onnx", torch.zeros(1, 2), dynamo=True)
+        assert seen == {"dynamo": True}
