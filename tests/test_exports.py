@@ -53,3 +53,34 @@ def test_to_onnx_keeps_the_callers_exporter_choice(tmp_path, monkeypatch):
     else:
         system.to_onnx(tmp_path / "c.onnx", torch.zeros(1, 2), dynamo=True)
         assert seen == {"dynamo": True}
+
+
+@pytest.mark.slow
+def test_a_compiled_network_trains_as_the_eager_one_and_keeps_its_checkpoint_keys(tmp_path):
+    """docs/usage.md: model.model.compile() before fit trains to the eager run's weights and metrics, the
+    checkpoint keeps BlobClassifier's keys (it loads as usual), and ONNX is exported from the loaded one."""
+    import lightning as L
+
+    from blobclf import BlobDataModule
+
+    runs = []
+    for compiled in (False, True):
+        L.seed_everything(42)
+        data = BlobDataModule()
+        system = BlobClassifier(num_features=data.num_features, num_classes=data.num_classes)
+        if compiled:
+            system.model.compile()
+        trainer = L.Trainer(accelerator="cpu", max_epochs=3, logger=False, enable_progress_bar=False,
+                            enable_model_summary=False, default_root_dir=tmp_path / str(compiled))
+        trainer.fit(system, datamodule=data)
+        runs.append((system, {k: float(v) for k, v in trainer.callback_metrics.items()},
+                     trainer.checkpoint_callback.best_model_path))
+    (eager, eager_metrics, _), (compiled_system, metrics, path) = runs
+    assert metrics.keys() == eager_metrics.keys() == {"train/loss", "train/acc", "val/loss", "val/acc"}
+    assert metrics == pytest.approx(eager_metrics, rel=1e-6, abs=1e-7)
+    assert compiled_system.state_dict().keys() == eager.state_dict().keys()
+    loaded = BlobClassifier.load_from_checkpoint(path)
+    for mine, theirs in zip(loaded.state_dict().values(), compiled_system.state_dict().values(), strict=True):
+        assert torch.equal(mine, theirs)
+    loaded.to_onnx(tmp_path / "m.onnx", torch.zeros(1, 2))
+    onnx.checker.check_model(onnx.load(tmp_path / "m.onnx"))
