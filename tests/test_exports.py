@@ -1,4 +1,4 @@
-"""Exports a Python user makes: Lightning's ``to_onnx`` on a BlobClassifier."""
+"""What a Python user does with a BlobClassifier beyond fit: Lightning's ``to_onnx``, ``torch.compile``."""
 
 from __future__ import annotations
 
