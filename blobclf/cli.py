@@ -100,6 +100,7 @@ from blobclf.tablecli import (
     table_rows_bound,
 )
 from blobclf.argtypes import PositiveInt
+from blobclf.tablefile import table_stem
 
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
@@ -499,7 +500,7 @@ class BlobCLI(LightningCLI):
                     # named as the test report is: one folder per checkpoint and separate test table
                     data = config.data.get("init_args") or config.data
                     test_path = data.get("test_path") if hasattr(data, "get") else None
-                    source = f"-{Path(test_path).stem}" if test_path else ""
+                    source = f"-{table_stem(test_path)}" if test_path else ""
                     init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}{source}"
                     if "purge_step" in init and init.get("purge_step") is None:
                         # the evaluation of the checkpoint as it is now replaces any earlier one there,

@@ -19,6 +19,7 @@ from blobclf.atomic import atomic_write, name_too_long
 from blobclf.errors import UserError, printable
 from blobclf.export import checkpoint_tag
 from blobclf.points import PREDICTED_COLUMN
+from blobclf.tablefile import table_stem
 
 PROTECTED_SUFFIXES = (".ckpt", ".pth", ".pt", ".onnx", ".yaml", ".yml", ".json", ".png")
 PROTECTED_NAMES = ("model.json", "config.yaml", "hparams.yaml")
@@ -228,7 +229,7 @@ class PredictionWriter(PredictionCollector):
         if output:
             return Path(output)
         folder = Path(ckpt_path).parent if ckpt_path else Path(".")
-        source = Path(predict_file).stem if predict_file else "test-split"
+        source = table_stem(predict_file) if predict_file else "test-split"
         return folder / f"predictions-{checkpoint_tag(ckpt_path)}-{source}.csv"
 
     def _default_path(self, trainer: L.Trainer) -> Path:

@@ -7,6 +7,7 @@ It trains one small model in a scratch folder, then runs each bad command there.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shlex
 import shutil
@@ -61,6 +62,8 @@ def main() -> None:
     (cwd / "huge_label.csv").write_text("x0,x1,label\n1,2,99999999999999999999999\n")
     (cwd / "label7.csv").write_text("x0,x1,label\n1,2,7\n")
     (cwd / "latin1.csv").write_bytes(b"x0,x1\n1,2\n3,\xff\n")
+    (cwd / "cut.csv.gz").write_bytes(gzip.compress(b"x0,x1\n1,2\n3,4\n", mtime=0)[:20])  # a download cut short
+    (cwd / "zeros.csv.gz").write_bytes(gzip.compress(b"0" * (65 << 20), mtime=0))  # 65 MiB from a small file
     (cwd / "latin1.yaml").write_bytes(b"trainer:\n  max_epochs: 2  # caf\xe9\n")
     rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
     rows += [f"{n}: &{n} [{','.join(['*' + p] * 9)}]" for n, p in zip("bcdefg", "abcdef", strict=True)]
@@ -234,6 +237,8 @@ def main() -> None:
         ["predict", "--ckpt_path", last, "--data.predict_file", "huge_label.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "label7.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "latin1.csv"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "cut.csv.gz"],
+        ["fit", "--data", "TableDataModule", "--data.path", "zeros.csv.gz", "--data.target", "kind"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", last],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", "points.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "noheader.csv"],
