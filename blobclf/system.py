@@ -340,6 +340,14 @@ class BlobClassifier(L.LightningModule):
         """The tutorial's optimizer, ``SGD(lr=0.1)`` (the command line's ``--optimizer`` replaces it)."""
         return torch.optim.SGD(self.parameters(), lr=DEFAULT_LR)
 
+    def to_onnx(self, file_path: Any = None, input_sample: Any = None, **kwargs: Any) -> Any:
+        """Lightning's ``to_onnx`` (the logits of :meth:`forward`), with torch's TorchScript exporter unless
+        ``dynamo=True`` is passed: the exporter ``fit``'s ``model.onnx`` is written with, which needs only
+        ``onnx``; torch's default since 2.9, the dynamo exporter, needs ``onnxscript`` (not a blobclf
+        dependency)."""
+        kwargs.setdefault("dynamo", False)
+        return super().to_onnx(file_path, input_sample, **kwargs)
+
     @classmethod
     def check_checkpoint(cls, checkpoint: dict[str, Any], path: str | os.PathLike[str]) -> BlobClassifier:
         """Check that a loaded checkpoint is one of this class with usable weights; return the system.
