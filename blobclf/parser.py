@@ -226,6 +226,10 @@ class BlobArgumentParser(LightningArgumentParser):
         """The command line's error in blobclf's words where jsonargparse's are its own: an option's value
         that is not of its type (``Parser key "model.hidden_units": Not of type PositiveInt: invalid literal
         for int() with base 10: 'abc'``), no subcommand; a misspelt option with the option it misspells."""
+        weights = re.fullmatch(r'Parser key "model\.class_weight": (.+?) is invalid: .*', text)
+        if weights:  # jsonargparse names the union's first type it tried (Literal['balanced'], list)
+            return (f"--model.class_weight={weights.group(1)} is invalid: give 'balanced', null or a list of one "
+                    "weight > 0 per class, in the model's class order ([1,20] for 2 classes) (see --help)")
         typed = typed_value_error(text)
         if typed:
             return f"{typed} (see --help)"
