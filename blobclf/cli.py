@@ -39,6 +39,7 @@ from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
 from blobclf.onebatch import ONE_BATCH, keep_one_batch
+from blobclf.optionnames import command_line
 from blobclf.parser import (
     EVAL_COMMANDS,
     SUBCOMMAND_HELP,
@@ -721,7 +722,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     try:
         check_config_files(argv)
         try:
-            with signals_stop_the_command():
+            with signals_stop_the_command(), command_line():  # refusals name --data.OPTION, as typed
                 cli_for(only)(**kwargs, args=args)
         except SystemExit:
             if not stop.stopped():  # a second signal under DDP ends in Lightning's own exit

@@ -15,6 +15,7 @@ from torch import Tensor
 
 from blobclf.data import SplitDataModule, check_split_name, is_number
 from blobclf.errors import ArgumentValueError, UserError
+from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
 from blobclf.table import read_header, read_table
 from blobclf.tablecells import Table, nfc
@@ -252,21 +253,23 @@ class TableDataModule(SplitDataModule):
         if delimiter is not None and len(delimiter) != 1:
             raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")
         if decimal not in (".", ","):
-            raise ArgumentValueError(f"--data.decimal must be '.' or ',' (the decimal point of the feature cells), got {decimal!r}")
+            raise ArgumentValueError(
+                f"{option('decimal')} must be '.' or ',' (the decimal point of the feature cells), got {decimal!r}")
         if decimal == "," == delimiter:
             raise ArgumentValueError(
-                "--data.decimal ',' with --data.delimiter ',' is ambiguous (a cell '1,5' could be two); give the "
-                "file's other delimiter (--data.delimiter ';'), or leave --data.delimiter out to detect it"
+                f"{option('decimal', repr(','))} with {option('delimiter', repr(','))} is ambiguous (a cell '1,5' could "
+                f"be two); give the file's other delimiter ({option('delimiter', repr(';'))}), or leave "
+                f"{option('delimiter')} out to detect it"
             )
         if features is not None and not features:
             raise ArgumentValueError(
-                "--data.features is an empty list; list at least one feature column, or leave it out to use every "
-                "column but the target"
+                f"{option('features')} is an empty list; list at least one feature column, or leave it out to use "
+                "every column but the target"
             )
         if features is not None and exclude is not None:
             raise ArgumentValueError(
-                "--data.features and --data.exclude are both given; give one: --data.features lists the feature "
-                "columns, --data.exclude the columns that are not features"
+                f"{option('features')} and {option('exclude')} are both given; give one: {option('features')} lists "
+                f"the feature columns, {option('exclude')} the columns that are not features"
             )
         # names and classes are compared composed (NFC), however the command line or the files write accents
         # a name in double quotes is the name inside: --data.target '"null"' names a column null, which a bare
@@ -304,7 +307,7 @@ class TableDataModule(SplitDataModule):
             features = [c for c in header.columns if c != target and c not in exclude]
             if not features:
                 raise UserError(
-                    f"{self.hparams.path}: --data.exclude leaves no feature column (the columns are "
+                    f"{self.hparams.path}: {option('exclude')} leaves no feature column (the columns are "
                     f"{shown_columns(header.columns)}); exclude fewer"
                 )
             check_named(header, features, target, selection=self._selection)
@@ -318,13 +321,13 @@ class TableDataModule(SplitDataModule):
         path, target = self.hparams.path, self.hparams.target
         for column in exclude:
             if column not in columns:
-                raise UserError(f"{path}: --data.exclude names {column!r}, which is not a column; the columns are: "
+                raise UserError(f"{path}: {option('exclude')} names {column!r}, which is not a column; the columns are: "
                                 f"{shown_columns(columns)}")
         if target in exclude:
-            raise UserError(f"{path}: --data.exclude names the target column {target!r}; leave it out there (the "
+            raise UserError(f"{path}: {option('exclude')} names the target column {target!r}; leave it out there (the "
                             "target is never a feature)")
         if len(set(exclude)) != len(exclude):
-            raise UserError(f"{path}: --data.exclude names {next(c for c in exclude if exclude.count(c) > 1)!r} twice")
+            raise UserError(f"{path}: {option('exclude')} names {next(c for c in exclude if exclude.count(c) > 1)!r} twice")
 
     @property
     def class_names(self) -> list[str]:
