@@ -1,5 +1,5 @@
-"""How a refusal names a data module's option: ``--data.target`` on the command line, ``TableDataModule(target=...)``
-for a user who built the data module in Python.
+"""How a message names a data module's option: ``--data.target`` on the command line, ``TableDataModule(target=...)``
+for a user who built the data module in Python; and the program in a command it gives to run.
 
 The data modules raise the same refusals whoever built them. The command line declares itself with
 :func:`command_line` (see :func:`blobclf.cli.cli_main`), so its messages name the options as typed there; a
@@ -8,9 +8,11 @@ library user, with a stock ``lightning.Trainer``, reads the constructor argument
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 _on_command_line: ContextVar[bool] = ContextVar("blobclf_on_command_line", default=False)
 
@@ -43,3 +45,9 @@ def option(name: str, value: str | None = None, owner: str = "TableDataModule") 
     if on_command_line():
         return f"--data.{name}" if value is None else f"--data.{name} {value}"
     return f"{owner}({name}={'...' if value is None else value})"
+
+
+def typed_program() -> str:
+    """The program of a command a message gives to run (``resume with: blobclf fit ...``): ``blobclf`` for the
+    installed command, as typed, else ``python -m blobclf`` (which runs wherever blobclf can be imported)."""
+    return "blobclf" if sys.argv and Path(sys.argv[0]).stem == "blobclf" else "python -m blobclf"
