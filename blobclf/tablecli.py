@@ -19,6 +19,7 @@ from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines, read_header
+from blobclf.tablecells import nfc
 from blobclf.tabledata import TableDataModule, check_table_unchanged, file_sha256, recorded_data_class
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
@@ -214,15 +215,31 @@ def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
         header = read_header(settings.get("path"), settings.get("delimiter"), settings.get("decimal") or ".")
     except (OSError, UserError, TypeError):
         return False
-    exclude = list(settings.get("exclude") or [])
-    return [c for c in header.columns if c != settings.get("target") and c not in exclude] == list(features)
+    target, exclude = composed(settings.get("target")), composed(list(settings.get("exclude") or []))
+    return [c for c in header.columns if c != target and c not in exclude] == composed(list(features))
+
+
+NAME_SETTINGS = ("data.target", "data.features", "data.exclude", "data.classes")
+"""The settings that name columns or classes: compared composed (NFC), as the table module reads them."""
 
 
 def same_setting(key: str, given: Any, stored: Any) -> bool:
-    """Whether a setting given now equals the checkpoint's; data classes compare as classes, not paths."""
+    """Whether a setting given now equals the checkpoint's; data classes compare as classes, not paths, and
+    names as the same text however the accents are written (``Größe`` typed composed, a macOS name decomposed)."""
     if key == "data.class_path":
         return _resolve(given) is _resolve(stored)
+    if key.replace(".init_args.", ".") in NAME_SETTINGS:
+        return composed(given) == composed(stored)
     return given == stored
+
+
+def composed(value: Any) -> Any:
+    """A name, or a list of names, composed (NFC); any other value as it is."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, (list, tuple)):
+        return [nfc(item) if isinstance(item, str) else item for item in value]
+    return value
 
 
 def _resolve(class_path: str | None) -> Any:
