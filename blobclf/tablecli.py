@@ -14,6 +14,7 @@ from typing import Any
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.classrefs import loaded_class
+from blobclf.data import split_sizes
 from blobclf.errors import UserError, printable
 from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
@@ -247,6 +248,17 @@ def _resolve(class_path: str | None) -> Any:
     if not class_path:
         return None
     return loaded_class(class_path) or class_path
+
+
+def training_batch(data: Any) -> int:
+    """Samples per training batch that the data settings give (a ``--data`` setting, class and ``init_args``
+    or the arguments alone): the batch size, else the training split, bounded by the table's lines."""
+    data = data.get("init_args") or data
+    if data.get("batch_size"):
+        return int(data.batch_size)
+    if data.get("n_samples") is None:
+        return table_rows_bound(data.get("path"))
+    return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
 
 
 def table_rows_bound(path: str | None) -> int:
