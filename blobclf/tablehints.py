@@ -183,8 +183,11 @@ def delimiter_hint(header: Header) -> str:
     file with another) has a single column named like the whole header line.
 
     Example:
-        >>> delimiter_hint(Header("p.csv", ["a,b,kind"], ";", 1))
+        >>> with optionnames.command_line():
+        ...     delimiter_hint(Header("p.csv", ["a,b,kind"], ";", 1))
         "; the header was split at ';' but holds ',': give --data.delimiter ',' (or null to detect it)"
+        >>> delimiter_hint(Header("p.csv", ["a,b,kind"], ";", 1))
+        "; the header was split at ';' but holds ',': give TableDataModule(delimiter=',') (or None to detect it)"
     """
     if len(header.columns) != 1:
         return ""
@@ -194,7 +197,9 @@ def delimiter_hint(header: Header) -> str:
     if header.stated:
         return (f"; the header was split at {header.delimiter!r}, as the file's first line (sep={header.delimiter}) "
                 f"states, but holds {other!r}: correct that line or delete it")
-    return f"; the header was split at {header.delimiter!r} but holds {other!r}: give --data.delimiter {other!r} (or null to detect it)"
+    none = "null" if optionnames.on_command_line() else "None"
+    return (f"; the header was split at {header.delimiter!r} but holds {other!r}: give "
+            f"{optionnames.option('delimiter', repr(other))} (or {none} to detect it)")
 
 
 def comment_hint(header: Header) -> str:

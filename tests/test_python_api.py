@@ -216,3 +216,8 @@ def test_the_columns_a_python_refusal_offers_to_leave_out_are_a_list_to_paste(tm
                                 "leave it out to use every column but the target")
     data = TableDataModule(path=str(path), target="kind", exclude=["id", "color"])  # the advice followed
     assert data.feature_names == ["a"]
+    with pytest.raises(UserError) as error:
+        TableDataModule(path=str(path), target="kind", delimiter=";").setup()
+    assert str(error.value) == (f"{path}: no target column 'kind'; the columns are: id,a,color,kind (choose one with "
+                                "TableDataModule(target=...)); the header was split at ';' but holds ',': give "
+                                "TableDataModule(delimiter=',') (or None to detect it)")
