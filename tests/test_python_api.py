@@ -194,7 +194,9 @@ IRIS_COLUMNS = "sepal_length, sepal_width, petal_length, petal_width, species"
                              f"{IRIS_COLUMNS}"),
     ({"features": ["species"]}, "the target column 'species' is also listed in TableDataModule(features=...); leave it "
                                 "out there"),
-], ids=["target", "features", "exclude", "target-in-features"])
+    ({"test_size": 0.01}, "TableDataModule(test_size=0.01) holds out 2 of 150 rows, fewer than the 3 classes; a "
+                          "stratified split needs every class in each part: try TableDataModule(test_size=0.02)"),
+], ids=["target", "features", "exclude", "target-in-features", "test-size"])
 def test_a_table_refusal_names_the_constructor_argument_not_a_command_line_option(tmp_path, settings, message):
     path = example_datasets().write_dataset("iris", tmp_path)
     # was: "... (choose one with --data.target)", an option of a command line this user never ran
