@@ -32,12 +32,13 @@ from blobclf.configfiles import check_config_files, nul_setting, use_limited_yam
 from blobclf.data import NotEnoughMemory, SplitDataModule
 from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
 from blobclf.execution import check_trainer_settings
-from blobclf.export import checkpoint_tag
+from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
+from blobclf.outputnames import refuse_case_twin
 from blobclf.onebatch import ONE_BATCH, keep_one_batch
 from blobclf.optionnames import command_line
 from blobclf.parser import (
@@ -98,6 +99,7 @@ from blobclf.tablecli import (
     training_batch,
 )
 from blobclf.argtypes import PositiveInt
+from blobclf.tablefile import table_stem
 
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
@@ -481,7 +483,7 @@ class BlobCLI(LightningCLI):
                     # named as the test report is: one folder per checkpoint and separate test table
                     data = config.data.get("init_args") or config.data
                     test_path = data.get("test_path") if hasattr(data, "get") else None
-                    source = f"-{Path(test_path).stem}" if test_path else ""
+                    source = f"-{table_stem(test_path)}" if test_path else ""
                     init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}{source}"
                     if "purge_step" in init and init.get("purge_step") is None:
                         # the evaluation of the checkpoint as it is now replaces any earlier one there,
@@ -494,6 +496,12 @@ class BlobCLI(LightningCLI):
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**as_plain(config.prediction)), data.get("predict_file")
             writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
+        if self.subcommand == "test":
+            data = config.data.get("init_args") or config.data
+            test_path = data.get("test_path") if hasattr(data, "get") else None
+            if test_path:  # its report, figures and log folder are named after the table (see TestReport)
+                refuse_case_twin(ckpt_path.parent / report_name(ckpt_path, Path(test_path).stem), "--data.test_path",
+                                 test_path, "rename the table")
 
     replaced_events: tuple[Path, ...] = ()
     """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""

@@ -20,6 +20,7 @@ import numpy as np
 
 from blobclf import optionnames
 from blobclf.errors import UserError
+from blobclf.tablefile import open_table
 from blobclf.tablecells import (
     DELIMITERS,
     Header,
@@ -94,7 +95,7 @@ def unreadable(header: Header, error: Exception) -> UserError:
         return UserError(f"{header.path}: numpy cannot read the table ({message}); check the file's rows")
     row = int(found[1]) + (1 if message.startswith("could not convert") else 0)
     line = header.line
-    with open(header.path, "rb") as handle:
+    with open_table(header.path) as handle:
         for number, raw in enumerate(handle, start=1):
             if number > header.line and raw.strip():
                 row -= 1
