@@ -190,3 +190,18 @@ def test_utf16_that_is_not_valid_and_utf32_and_zstd_are_refused_naming_the_fix(t
         "t.csv.zst is a zstd-compressed file; blobclf reads CSV text only: decompress it first: zstd -dc t.csv.zst > "
         "t.csv"
     )
+
+
+def test_a_compressed_test_table_names_the_report_figures_and_logs_as_the_plain_table_would(cli):
+    """The report was test_report-last-later.csv.json (and its figures ...-later.csv.png), its logs test-last-later."""
+    (cli.cwd / "t.csv").write_text(TABLE)
+    (cli.cwd / "later.csv.gz").write_bytes(gzip.compress(TABLE.encode()))
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind", "--export.figures",
+               "false", "--export.onnx", "false", "--trainer.max_epochs", "2").returncode == 0
+    result = cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv.gz")
+    assert result.returncode == 0, result.output
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert sorted(p.name for p in run.iterdir() if "-later" in p.name) == [
+        "confusion_matrix_test-last-later.png", "reliability_test-last-later.png", "test_report-last-later.json"]
+    assert json.loads((run / "test_report-last-later.json").read_text())["n_samples"] == 30
+    assert (cli.cwd / "lightning_logs" / "version_0" / "test-last-later").is_dir()
