@@ -11,7 +11,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint, StochasticWeightAveraging
 from typing_extensions import override
 
 from blobclf.atomic import name_too_long, remove_leftovers
@@ -254,13 +254,17 @@ class RunCheckpoint(ModelCheckpoint):
     @override
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_end(trainer, pl_module)
-        self._write_last(trainer)
+        # StochasticWeightAveraging's on_train_end (it runs before the checkpoints') has just put the averaged
+        # weights into the model of a run that trained all its epochs: last.ckpt is written again with them, so
+        # that it always holds the model the run ends with (model.pth), whether or not the last epoch's end
+        # had already written it (last_interval)
+        self._write_last(trainer, again=swapped_in_average(trainer))
         self._values_of = None
 
-    def _write_last(self, trainer: L.Trainer) -> None:
+    def _write_last(self, trainer: L.Trainer, again: bool = False) -> None:
         if not self.keep_last or trainer.sanity_checking or trainer.fast_dev_run or self.dirpath is None:
             return
-        if self.last_model_path and trainer.global_step == self._last_step_written:
+        if self.last_model_path and trainer.global_step == self._last_step_written and not again:
             return
         self.last_model_path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
         trainer.save_checkpoint(self.last_model_path, self.save_weights_only)
@@ -268,6 +272,14 @@ class RunCheckpoint(ModelCheckpoint):
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step
         self._last_written_at = time.monotonic()
+
+
+def swapped_in_average(trainer: L.Trainer) -> bool:
+    """Whether a ``StochasticWeightAveraging`` of ``trainer`` has, at the end of training, replaced the model's
+    weights with its average: it does so once the run has trained its last epoch (``max_epochs``)."""
+    return trainer.max_epochs not in (None, -1) and any(
+        isinstance(callback, StochasticWeightAveraging) and callback.swa_end == trainer.current_epoch - 1
+        for callback in trainer.callbacks)
 
 
 def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> str | None:
