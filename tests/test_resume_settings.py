@@ -204,3 +204,33 @@ def test_a_swa_run_stopped_while_it_averages_extends_only_as_the_longer_run_aver
     assert _same_weights(run, straight)
     metrics = json.loads((run / "model.json").read_text())["metrics"]
     assert metrics == json.loads((straight / "model.json").read_text())["metrics"]
+
+
+def test_a_swa_run_without_an_epoch_limit_stopped_by_a_signal_resumes_from_its_trained_weights(cli, monkeypatch):
+    # with --trainer.max_epochs -1 (max_steps ends the run) StochasticWeightAveraging puts its average into the
+    # model at any end of training, a SIGTERM's too; last.ckpt, written at that end, held the average and the
+    # resume went on from it: final train/acc 0.68750 where the straight run has 0.80000
+    import os
+    import signal
+
+    from blobclf.system import BlobClassifier
+
+    endless = ("--trainer.callbacks+=StochasticWeightAveraging", "--trainer.callbacks.swa_lrs", "0.05",
+               "--trainer.callbacks.swa_epoch_start", "2", "--data.n_samples", "200", "--export.figures", "false",
+               "--export.onnx", "false", "--checkpoint.last_interval", "1000", "--trainer.max_epochs", "-1",
+               "--trainer.max_steps", "6")
+    straight = cli("fit", *endless)
+    assert straight.returncode == 0, straight.output
+    assert "final metrics: train/acc=0.80000" in straight.stdout
+
+    def signal_in_epoch_3(self):
+        if self.current_epoch == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(BlobClassifier, "on_train_epoch_start", signal_in_epoch_3)
+        assert cli("fit", *endless).returncode == 143
+    resumed = cli("fit", "--ckpt_path", "last")
+    assert resumed.returncode == 0, resumed.output
+    assert "final metrics: train/acc=0.80000" in resumed.stdout
+    assert _same_weights(*(cli.cwd / "checkpoints" / f"version_{n}" for n in (1, 0)))
