@@ -195,6 +195,19 @@ def remove_leftovers(folder: str | os.PathLike[str], name: str | None = None) ->
     return removed
 
 
+def abandoned_temporaries(folder: str | os.PathLike[str], suffix: str = "") -> list[Path]:
+    """The temporaries in ``folder`` of files named ``*suffix`` that writes killed mid-way left (see
+    :func:`remove_leftovers`, which removes them), without removing any: none a live write holds."""
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return []
+    return [entry for entry in entries
+            if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX)
+            and entry.name[1:-len(TEMP_SUFFIX)].rpartition(".")[0].endswith(suffix)
+            and entry.is_file() and not entry.is_symlink() and _abandoned(entry)]
+
+
 def _fsync_folder(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)

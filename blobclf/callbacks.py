@@ -33,6 +33,7 @@ from blobclf.logger import RunLogger
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat
+from blobclf.tablefile import table_stem
 
 
 def epoch_values(state: dict[str, Any], checkpoint: dict[str, Any]) -> dict[str, Any] | None:
@@ -589,7 +590,7 @@ class TestReport(Callback):
     def on_test_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._tested = 0
         test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path") if trainer.datamodule else None
-        tag = checkpoint_tag(trainer.ckpt_path) + (f"-{Path(test_path).stem}" if test_path else "")
+        tag = checkpoint_tag(trainer.ckpt_path) + (f"-{table_stem(test_path)}" if test_path else "")
         longest = f"confusion_matrix_test-{tag}.png"  # the longest name a test writes (see on_test_end)
         if name_too_long(longest):  # refused at the end, after the whole test, with the report removed
             source = f" and the test table {shown(test_path)!r}" if test_path else ""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
+import stat
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -13,6 +15,10 @@ from jsonargparse import get_loader, set_loader
 
 from blobclf.errors import UserError, printable
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The safe loader for config files, libyaml's where PyYAML has it: it bounds nesting, where the pure
+Python loader recurses (a deeply nested file would end in a RecursionError)."""
+
 PARSER_MODE = "blobclf_yaml"
 MAX_CONFIG_BYTES = 1 << 20
 """Largest config file read (1 MiB; a full blobclf config is a few KiB)."""
@@ -21,6 +27,9 @@ MAX_YAML_NODES = 100_000
 # options that take a config file (jsonargparse also reads a file given to a group option)
 FILE_OPTIONS = ("-c", "--config", "--trainer", "--model", "--data", "--optimizer", "--lr_scheduler",
                 "--checkpoint", "--prediction", "--export")
+STANDARD_INPUT = re.compile(r"^(-|/dev/stdin|/dev/fd/\d+|/proc/self/fd/\d+)$")
+"""Config paths read from a pipe the command's own shell feeds (``-``, ``/dev/stdin``, ``<(...)``), which jsonargparse
+reads as they are: a writer is there (or was, and its output waits in the pipe)."""
 
 
 def use_limited_yaml() -> str:
@@ -59,7 +68,7 @@ def alias_loop(text: str) -> tuple[str, int] | None:
     (and with growing memory). Found from the parser's events, without building anything.
     """
     open_anchors: list[str | None] = []
-    for event in yaml.parse(text, Loader=_YAML_LOADER):
+    for event in yaml.parse(text, Loader=YAML_LOADER):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             open_anchors.append(event.anchor)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -153,11 +162,19 @@ def check_config_files(argv: Sequence[str]) -> None:
         elif any(arg.startswith(f"{option}=") for option in FILE_OPTIONS if option.startswith("--")):
             path = arg.split("=", 1)[1]
         config = arg.split("=", 1)[0] in ("-c", "--config")
+        if path == "-":  # jsonargparse reads standard input, whatever a file of that name holds
+            continue
         if config and path is not None and not os.path.exists(path) and looks_like_a_path(path):
             source = "configs" in os.path.normpath(path).split(os.sep)[:1]  # the README's configs/ when installed with pip
             raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file" + (
                 "; configs/ is part of blobclf's source, not of an installed package (fit without --config trains "
                 "the tutorial's run, as configs/sgd.yaml does)" if source else ""))
+        kind = _special_file(path) if path is not None and not STANDARD_INPUT.match(path) else None
+        if kind is not None:  # jsonargparse read a named pipe (waiting for a writer for ever), and said "not a file" of the rest
+            why = ": reading it waits for a writer, for ever if none comes" if kind.startswith("a named pipe") else ""
+            fix = ", or '-' to read it from standard input" if config else ""
+            raise UserError(f"{arg.split('=', 1)[0]} {path!r} is {kind}, not a regular file{why}; pass the config "
+                            f"file itself{fix}")
         if path is None or not os.path.isfile(path):
             continue
         size = os.path.getsize(path)
@@ -175,12 +192,22 @@ def check_config_files(argv: Sequence[str]) -> None:
         check_config_text(text, path, arg.split("=", 1)[0] if "=" in arg else arg)
 
 
+def _special_file(path: str) -> str | None:
+    """What ``path`` is if it is neither a regular file nor a folder (a named pipe, a device, a socket), else ``None``."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+
+
 def looks_like_a_path(value: str) -> bool:
     """Whether a ``--config`` value is a file's path rather than settings written out (``'{trainer: ...}'``)."""
     return "\n" not in value and ": " not in value and not value.lstrip().startswith(("{", "["))
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml bounds nesting; pure Python recurses
 # group options whose file may hold a class name instead of a mapping (--optimizer torch.optim.Adam)
 _CLASS_OPTIONS = ("--optimizer", "--lr_scheduler")
 _KINDS = {yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}
@@ -195,7 +222,7 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
     """
     try:
         _check_depth(text, path)
-        node = yaml.compose(text, Loader=_YAML_LOADER)
+        node = yaml.compose(text, Loader=YAML_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path

@@ -18,7 +18,9 @@ from typing_extensions import override
 from blobclf.atomic import atomic_write, name_too_long
 from blobclf.errors import UserError, printable
 from blobclf.export import checkpoint_tag
+from blobclf.outputnames import refuse_case_twin
 from blobclf.points import PREDICTED_COLUMN
+from blobclf.tablefile import table_stem
 
 PROTECTED_SUFFIXES = (".ckpt", ".pth", ".pt", ".onnx", ".yaml", ".yml", ".json", ".png")
 PROTECTED_NAMES = ("model.json", "config.yaml", "hparams.yaml")
@@ -228,7 +230,7 @@ class PredictionWriter(PredictionCollector):
         if output:
             return Path(output)
         folder = Path(ckpt_path).parent if ckpt_path else Path(".")
-        source = Path(predict_file).stem if predict_file else "test-split"
+        source = table_stem(predict_file) if predict_file else "test-split"
         return folder / f"predictions-{checkpoint_tag(ckpt_path)}-{source}.csv"
 
     def _default_path(self, trainer: L.Trainer) -> Path:
@@ -257,6 +259,9 @@ class PredictionWriter(PredictionCollector):
         if path.exists() and not path.is_file():
             raise UserError(f"--prediction.output {str(path)!r} is not a regular file (a folder, device or pipe); "
                             "name a file to write")
+        if not self.output and predict_file:  # a name of blobclf's making, after the input's
+            refuse_case_twin(path, "--data.predict_file", predict_file,
+                             "give --prediction.output PATH, or rename the input")
         if os.path.lexists(path) and not self.overwrite:  # a dangling symbolic link too (never written through)
             raise UserError(_exists(path))
 

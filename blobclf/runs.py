@@ -25,8 +25,8 @@ except ImportError:  # Windows: runs are not locked there
 
 import yaml
 
-from blobclf.atomic import remove_leftovers
-from blobclf.configfiles import MAX_CONFIG_BYTES, check_config_text
+from blobclf.atomic import abandoned_temporaries, remove_leftovers
+from blobclf.configfiles import MAX_CONFIG_BYTES, YAML_LOADER, check_config_text
 from blobclf.errors import UserError
 from blobclf.safeload import load_checkpoint, read_capped
 from blobclf.unstarted import abandoned_start, remove_start_files
@@ -341,6 +341,26 @@ def newest_run(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> Path:
     return finished[-1] if finished else runs[-1]
 
 
+def named_runs(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> list[Path]:
+    """The run folders under ``root`` not named ``version_N`` that hold a ``last.ckpt`` (a run whose logger
+    was given its own version, ``checkpoints/NAME``), the one whose ``last.ckpt`` was written last at the end."""
+    try:
+        folders = [entry for entry in Path(root).iterdir() if not _VERSION.match(entry.name)]
+    except OSError:
+        return []
+    return sorted((folder for folder in folders if (folder / LAST_NAME).is_file()), key=lambda f: _mtime(f / LAST_NAME))
+
+
+def _newer_named_run(run: Path, root: str | os.PathLike[str]) -> Path | None:
+    """The named run (see :func:`named_runs`) whose ``last.ckpt`` was written after ``run`` last wrote one (or,
+    without one, anything), if there is one: ``last`` and ``best``, which take ``run``, would pass it over."""
+    named = named_runs(root)
+    if not named:
+        return None
+    written = _mtime(run / LAST_NAME) if (run / LAST_NAME).is_file() else _mtime(run)
+    return named[-1] if _mtime(named[-1] / LAST_NAME) > written else None
+
+
 def newer_without_last(run: str | os.PathLike[str], root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> list[Path]:
     """Run folders under ``root`` newer than ``run`` that hold no ``last.ckpt``, which ``last`` and
     ``best`` pass over: a run stopped or diverged before writing one, or one still training.
@@ -369,6 +389,16 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
         return value
     run = newest_run(root)
     last = run / LAST_NAME
+    named = _newer_named_run(run, root)
+    if named is not None:
+        # which run the user means is not known: the newest by number, or the one trained last
+        paths = " or ".join(f"--ckpt_path {shlex.quote(path)}" for path in (_shortcut(named, value), _shortcut(run, value))
+                            if path is not None)
+        raise UserError(
+            f"--ckpt_path {value}: {os.fspath(named)!r} (a run named by its logger's version, not version_N) wrote its "
+            f"{LAST_NAME} after the newest numbered run {os.fspath(run)!r}, which '{value}' takes; pass the one you "
+            f"mean: {paths}"
+        )
     if not last.is_file():
         best = saved_best(run) if value == "best" else None
         if best is not None:
@@ -391,9 +421,11 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it was stopped before "
                 f"writing one); pass the checkpoint it has: --ckpt_path {shlex.quote(os.fspath(saved[-1]))}"
             )
+        why = ("it was killed while it wrote its first checkpoint: only that write's temporary file is there"
+               if abandoned_temporaries(run, ".ckpt") else "it stopped before its first epoch ended")
         raise UserError(
-            f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} (it stopped before its "
-            "first epoch ended); pass a checkpoint path, or start a new run without --ckpt_path"
+            f"--ckpt_path {value}: the newest run {os.fspath(run)!r} has no {LAST_NAME} ({why}); pass a checkpoint "
+            "path, or start a new run without --ckpt_path"
         )
     if value == "last":
         return os.fspath(last)
@@ -401,6 +433,19 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
     if best is None:
         raise UserError(f"--ckpt_path best: {os.fspath(run)!r} records no best checkpoint; pass a path")
     return best
+
+
+def _shortcut(run: Path, value: str) -> str | None:
+    """The checkpoint ``--ckpt_path value`` (``last`` or ``best``) would name in ``run``, if it has one."""
+    last = run / LAST_NAME
+    if not last.is_file():
+        return None
+    if value == "last":
+        return os.fspath(last)
+    try:
+        return best_checkpoint(last) or saved_best(run)
+    except UserError:  # an unreadable last.ckpt: its best is not known
+        return None
 
 
 def best_checkpoint(last: str | os.PathLike[str]) -> str | None:
@@ -500,7 +545,7 @@ def recorded_checkpointing(config: Path, key: str) -> str | None:
     try:
         text = read_capped(config, MAX_CONFIG_BYTES, "run config", "not read").decode("utf-8")  # a huge file: not the run's
         check_config_text(text, os.fspath(config))
-        recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        recorded = yaml.load(text, Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):
         return None
     checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None

@@ -59,9 +59,26 @@ def local_file(path: str | os.PathLike[str], what: str = "checkpoint") -> Path:
         if local.is_symlink():
             raise UserError(f"{what} {text!r} is a symbolic link to {os.readlink(local)!r}, which does not exist") from None
         raise UserError(f"{what} {text!r} does not exist") from None
+    if local.is_dir():
+        raise UserError(_folder_refusal(local, text, what))
     if not local.is_file():
         raise UserError(f"{what} {text!r} is not a file")
     return local
+
+
+def _folder_refusal(folder: Path, text: str, what: str) -> str:
+    """The one line that refuses a folder given as a checkpoint (a run folder, ``checkpoints/version_0``)."""
+    if what != "checkpoint":
+        return f"{what} {text!r} is a folder; pass the file itself"
+    saved = sorted(folder.glob("*.ckpt"), key=lambda path: (path.name == "last.ckpt", path.name))
+    if saved:
+        return (f"checkpoint {text!r} is a folder, not a checkpoint file; pass a checkpoint in it, such as "
+                f"{os.path.join(text, saved[-1].name)!r}")
+    from blobclf.atomic import abandoned_temporaries
+
+    why = (" (its run was killed while it wrote its first checkpoint: only that write's temporary file is there)"
+           if abandoned_temporaries(folder, ".ckpt") else "")
+    return f"checkpoint {text!r} is a folder that holds no checkpoint{why}; pass another checkpoint, or train a new run"
 
 
 MAX_LOAD_ENV = "BLOBCLF_MAX_LOAD_BYTES"

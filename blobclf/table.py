@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from blobclf.errors import UserError
+from blobclf.optionnames import option
 from blobclf.tablecells import (
     DELIMITERS,
     Header,
@@ -46,6 +47,7 @@ from blobclf.tablehints import (
     unreadable,
     written_alike,
 )
+from blobclf.tablefile import open_table, utf32
 
 SNIFF_BYTES = 64 * 1024
 """At most this much of the header and the rows after it is given to the delimiter sniffer."""
@@ -63,7 +65,9 @@ BINARY_FORMATS = {
 }
 """First bytes of file formats that are not CSV text, and what each is called in the error."""
 UNPACK = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd"}
-"""The program that decompresses a compressed file of :data:`BINARY_FORMATS`, for its refusal."""
+"""The program that decompresses a compressed file of :data:`BINARY_FORMATS`, for its refusal: zstd, which Python
+3.11's standard library cannot read, or a file compressed twice (``t.csv.gz.gz``; gzip, bzip2 and xz are read
+once: :mod:`blobclf.tablefile`)."""
 EXCEL_SEP = re.compile(rb"sep=([\x21-\x7e\t])")
 """A first line stating the delimiter, ``sep=;``, as Excel reads and some tools write before the header."""
 
@@ -95,11 +99,10 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None, deci
                         "of the table file itself")
     if not file.is_file():
         raise UserError(f"{name}: no such file")
-    with file.open("rb") as handle:
-        check_text_file(name, handle.read(8))
-        handle.seek(0)
-        if handle.read(len(BOM)) != BOM:
-            handle.seek(0)
+    with open_table(name) as handle:
+        check_text_file(name, handle.peek(8)[:8])
+        if handle.peek(len(BOM))[: len(BOM)] == BOM:
+            handle.read(len(BOM))
         line, raw = _first_nonblank_line(name, handle)
         stated = EXCEL_SEP.fullmatch(raw.rstrip(b"\r\n")) if line is not None else None
         if stated is not None and line is not None:
@@ -175,16 +178,15 @@ def blank_unnamed(header: Header) -> bool:
 
 
 def check_text_file(name: str, start: bytes) -> None:
-    """Refuse, naming its format, a file whose first bytes are those of a binary format (:data:`BINARY_FORMATS`)
-    or of UTF-16 text (:func:`utf16_encoding`).
+    """Refuse, naming its format, a file whose first bytes (decompressed, UTF-16 as UTF-8: :func:`open_table`) are
+    those of a binary format (:data:`BINARY_FORMATS`) or of UTF-32 text.
     """
-    encoding = utf16_encoding(start)
-    if encoding is not None:
+    if utf32(start):
         path = Path(name)
         out = path.with_name(f"{path.stem}-utf8{path.suffix}")
         raise UserError(
-            f"{name} is UTF-16 text (as Excel's \"Unicode Text\" saves); blobclf reads UTF-8: save it as \"CSV "
-            f"UTF-8\", or convert it: iconv -f {encoding} -t UTF-8 {shlex.quote(name)} > {shlex.quote(str(out))}"
+            f"{name} is UTF-32 text; blobclf reads UTF-8 and UTF-16: save it as \"CSV UTF-8\", or convert it: "
+            f"iconv -f UTF-32 -t UTF-8 {shlex.quote(name)} > {shlex.quote(str(out))}"
         )
     for magic, what in BINARY_FORMATS.items():
         if start.startswith(magic):
@@ -214,30 +216,12 @@ def check_line_breaks(name: str, line: int, raw: bytes) -> None:
         )
 
 
-def utf16_encoding(start: bytes) -> str | None:
-    """The UTF-16 encoding of a file's first bytes, as iconv names it, or ``None`` for text that is not UTF-16.
-
-    Excel's "Unicode Text" saves UTF-16 with a byte order mark (``UTF-16``: iconv reads the mark);
-    without one, a header's ASCII letters alternate with NUL bytes (``a\\0b\\0``: ``UTF-16LE``, or
-    ``\\0a\\0b``: ``UTF-16BE``), which no UTF-8 text starts with.
-
-    Example:
-        >>> utf16_encoding("a\\tb".encode("utf-16")), utf16_encoding("ab".encode("utf-16-be")), utf16_encoding(b"a,b")
-        ('UTF-16', 'UTF-16BE', None)
-    """
-    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    if len(start) < 4:
-        return None
-    if start[1] == 0 == start[3] and 0 < start[0] < 0x80 and 0 < start[2] < 0x80:
-        return "UTF-16LE"
-    if start[0] == 0 == start[2] and 0 < start[1] < 0x80 and 0 < start[3] < 0x80:
-        return "UTF-16BE"
-    return None
-
-
 def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:
-    """The number and bytes of the first line holding more than whitespace (``None`` if there is none)."""
+    """The number and bytes of the first line holding more than whitespace (``None`` if there is none).
+
+    More than :data:`HEADER_BYTES` of blank lines before it are refused: read a line at a time, a file of a
+    billion line breaks (a small compressed one expands to that) took minutes to be found empty."""
+    blank = 0
     for number, raw in enumerate(iter(lambda: handle.readline(HEADER_BYTES + 1), b""), start=1):
         if len(raw) > HEADER_BYTES:
             check_line_breaks(name, number, raw)
@@ -246,6 +230,11 @@ def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:
             )
         if raw.strip():
             return number, raw
+        blank += len(raw)
+        if blank > HEADER_BYTES:
+            raise UserError(
+                f"{name}: more than {HEADER_BYTES >> 20} MiB of blank lines and no header row; is this a CSV file?"
+            )
     return None, b""
 
 
@@ -341,19 +330,20 @@ def read_table(
     if target is not None and target not in columns:
         raise UserError(
             f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with "
-            f"--data.target){header_hint(header)}"
+            f"{option('target')}){header_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
     for column in feature_names:
         if column not in columns:
             raise UserError(
-                f"{name}: --data.features names {column!r}, which is not a column; the columns are: {shown_columns(columns)}"
+                f"{name}: {option('features')} names {column!r}, which is not a column; the columns are: "
+                f"{shown_columns(columns)}"
             )
     if target is not None and target in feature_names:
-        raise UserError(f"{name}: the target column {target!r} is also listed in --data.features; leave it out there")
+        raise UserError(f"{name}: the target column {target!r} is also listed in {option('features')}; leave it out there")
     if len(set(feature_names)) != len(feature_names):
         twice = next(c for c in feature_names if feature_names.count(c) > 1)
-        raise UserError(f"{name}: --data.features names {twice!r} twice")
+        raise UserError(f"{name}: {option('features')} names {twice!r} twice")
     if not feature_names:
         raise UserError(f"{name}: no feature columns: the table has only the target column {target!r}")
     if selection is None:
@@ -458,7 +448,7 @@ def count_lines(path: str | os.PathLike[str]) -> int:
     if not Path(path).is_file():
         return 0
     count = 0
-    with open(path, "rb") as handle:
+    with open_table(path) as handle:
         while chunk := handle.read(1 << 20):
             count += chunk.count(b"\n")
     return count

@@ -5,7 +5,9 @@ form. :mod:`blobclf.table` reads tables with these; :mod:`blobclf.points` reads 
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import math
 import shlex
 import unicodedata
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from blobclf.errors import UserError
+from blobclf.tablefile import numpy_source, open_table, open_text
 
 DELIMITERS = ",;\t|"
 """Delimiters the sniffer chooses from when none is given."""
@@ -108,7 +111,9 @@ def load(
 ) -> np.ndarray:
     """Every cell of ``source`` (the file's name, or its lines) after ``skiprows`` lines, as float32 ``(rows, columns)``
     (or the ``usecols`` columns as ``dtype``)."""
-    with warnings.catch_warnings():
+    if isinstance(source, str):
+        source = numpy_source(source)  # a compressed or UTF-16 file: its text
+    with warnings.catch_warnings(), source if isinstance(source, io.IOBase) else contextlib.nullcontext():
         # a header-only file is refused in one line; numpy's own notice would repeat it
         warnings.filterwarnings("ignore", message="loadtxt: input contained no data", category=UserWarning)
         return np.loadtxt(
@@ -125,7 +130,7 @@ def feature_converters(header: Header, positions: Sequence[int]) -> dict[int, An
 
 def nonblank_rows(header: Header) -> Iterator[str]:
     """The lines after the header that hold more than whitespace (a blank line is no row)."""
-    with open(header.path, encoding="utf-8-sig") as handle:
+    with open_text(header.path) as handle:
         for number, text in enumerate(handle, start=1):
             if number > header.line and text.strip():
                 yield text
@@ -160,7 +165,7 @@ def rows(header: Header) -> Iterator[tuple[int, list[str]]]:
             f"{physical}); close the quote"
         )
 
-    with open(name, "rb") as handle:
+    with open_table(name) as handle:
         for _ in range(header.line):
             handle.readline()
         reader = csv.reader(decoded(handle), delimiter=header.delimiter)

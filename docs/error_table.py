@@ -7,6 +7,7 @@ It trains one small model in a scratch folder, then runs each bad command there.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shlex
 import shutil
@@ -61,6 +62,8 @@ def main() -> None:
     (cwd / "huge_label.csv").write_text("x0,x1,label\n1,2,99999999999999999999999\n")
     (cwd / "label7.csv").write_text("x0,x1,label\n1,2,7\n")
     (cwd / "latin1.csv").write_bytes(b"x0,x1\n1,2\n3,\xff\n")
+    (cwd / "cut.csv.gz").write_bytes(gzip.compress(b"x0,x1\n1,2\n3,4\n", mtime=0)[:20])  # a download cut short
+    (cwd / "zeros.csv.gz").write_bytes(gzip.compress(b"0" * (65 << 20), mtime=0))  # 65 MiB from a small file
     (cwd / "latin1.yaml").write_bytes(b"trainer:\n  max_epochs: 2  # caf\xe9\n")
     rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
     rows += [f"{n}: &{n} [{','.join(['*' + p] * 9)}]" for n, p in zip("bcdefg", "abcdef", strict=True)]
@@ -155,6 +158,7 @@ def main() -> None:
     os.symlink("loop.ckpt", cwd / "loop.ckpt")
     os.mkfifo(cwd / "out.fifo")
     os.mkfifo(cwd / "t_pipe.csv")
+    os.mkfifo(cwd / "pipe.yaml")
     (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
@@ -181,6 +185,8 @@ def main() -> None:
         ["fit", "--optimizer.lr", "-0.1"],
         ["fit", "--optimizer.lr", "fast"],
         ["fit", "--model.lr", "0.1"],
+        ["fit", "--model.class_weight", "[1,20]"],
+        ["fit", "--model.class_weight", "[1,-2,1,1]"],
         ["fit", "--optimizer", "NoSuchOptimizer"],
         ["fit", "--lr_scheduler", "StepLR"],
         ["fit", "--model.hidden_units", "0"],
@@ -198,6 +204,7 @@ def main() -> None:
         ["test", "--ckpt_path", "http://127.0.0.1:8000/model.ckpt"],
         ["test", "--ckpt_path", "truncated.ckpt"],
         ["test", "--ckpt_path", "checkpoints/version_0/model.pth"],
+        ["test", "--ckpt_path", "checkpoints/version_0"],
         ["test", "--ckpt_path", "hostile.ckpt"],
         ["test", "--ckpt_path", "hostile.ckpt", "--weights_only", "false"],
         ["test", "--ckpt_path", "importing.ckpt"],
@@ -234,6 +241,8 @@ def main() -> None:
         ["predict", "--ckpt_path", last, "--data.predict_file", "huge_label.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "label7.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "latin1.csv"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "cut.csv.gz"],
+        ["fit", "--data", "TableDataModule", "--data.path", "zeros.csv.gz", "--data.target", "kind"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", last],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", "points.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "noheader.csv"],
@@ -300,6 +309,7 @@ def main() -> None:
          "--lr_scheduler.total_steps", "3"],
         ["test", "--ckpt_path", "shared.ckpt"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_pipe.csv", "--data.target", "kind"],
+        ["fit", "--config", "pipe.yaml"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_divzero.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_stamp.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_imbalanced.csv", "--data.target", "kind"],

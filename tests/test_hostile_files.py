@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import struct
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import run_cli
 from test_faults import one_error
 
 from blobclf.configfiles import check_config_text
@@ -532,3 +534,30 @@ def test_a_path_over_the_systems_limit_says_to_use_a_shorter_folder():
     assert refused_write(error).endswith(
         ": File name too long (its full path is 4052 bytes; the system's limit is 4096, with the temporary name "
         "blobclf writes first); run blobclf in a folder with a shorter path")
+
+
+def test_a_named_pipe_or_a_device_given_as_a_config_file_is_refused_at_once(tmp_path):
+    # --config FIFO (no writer) waited for ever inside jsonargparse; so did a group option's file (--trainer FIFO)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    result = run_cli(tmp_path, "fit", "--config", "pipe.yaml", timeout=60)
+    assert one_error(result) == (
+        "blobclf: error: --config 'pipe.yaml' is a named pipe (FIFO), not a regular file: reading it waits for a writer, for ever if "
+        "none comes; pass the config file itself, or '-' to read it from standard input")
+    from blobclf.configfiles import check_config_files
+
+    with pytest.raises(UserError) as refused:
+        check_config_files(["fit", f"--trainer={tmp_path / 'pipe.yaml'}"])
+    assert str(refused.value).endswith("is a named pipe (FIFO), not a regular file: reading it waits for a writer, "
+                                       "for ever if none comes; pass the config file itself")
+    with pytest.raises(UserError, match=r"^--config '/dev/null' is a device, not a regular file; pass the config file "
+                                        r"itself, or '-' to read it from standard input$"):
+        check_config_files(["fit", "--config", "/dev/null"])
+    assert sorted(os.listdir(tmp_path)) == ["pipe.yaml"]
+
+
+def test_a_config_read_from_standard_input_as_dash_is_taken(cli, monkeypatch):
+    # '--config -' (jsonargparse reads standard input) was refused: "--config '-': no such file"
+    monkeypatch.setattr("sys.stdin", io.StringIO("trainer:\n  max_epochs: 1\nexport:\n  figures: false\n  onnx: false\n"))
+    result = cli("fit", "--config", "-")
+    assert result.returncode == 0, result.output
+    assert json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())["epochs"] == 1

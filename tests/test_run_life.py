@@ -288,3 +288,40 @@ def test_an_evaluation_removes_the_event_files_it_replaces_but_never_a_live_proc
     assert len(left) == 4 and written.name not in left and names["ended"] not in left
     assert {names["live"], names["elsewhere"], names["not-tensorboards"]} < set(left)
     assert os.path.isfile(logs / "test-last" / "hparams.yaml")
+
+
+def test_a_run_killed_while_it_wrote_its_first_checkpoint_is_named_as_such_and_the_next_run_takes_the_next_version(cli):
+    # SIGKILL in the middle of the first checkpoint's write left checkpoints/version_0 holding only that write's
+    # temporary: 'test --ckpt_path checkpoints/version_0' said "checkpoint 'checkpoints/version_0' is not a file",
+    # and --ckpt_path last that the run "stopped before its first epoch ended"
+    from conftest import one_error, run_code
+
+    code = ("import os, signal, torch\n"
+            "def killed(checkpoint, handle, *args, **kwargs):\n"
+            "    handle.write(b'PK' * 500)\n"
+            "    handle.flush()\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "torch.save = killed\n"
+            "from blobclf.cli import cli_main\n"
+            f"cli_main(['fit', *{QUICK!r}])\n")
+    assert run_code(cli.cwd, code).returncode == -9
+    run = cli.cwd / "checkpoints" / "version_0"
+    (temporary,) = run.iterdir()
+    assert temporary.name.startswith(".best-epoch=0-val_acc=0.5000.ckpt.") and temporary.name.endswith(".tmp")
+    killed = "its run was killed while it wrote its first checkpoint: only that write's temporary file is there"
+    for folder in ("checkpoints/version_0", "checkpoints/version_0/"):
+        assert one_error(cli("test", "--ckpt_path", folder)) == (
+            f"checkpoint {folder!r} is a folder that holds no checkpoint ({killed}); "
+            "pass another checkpoint, or train a new run")
+    assert one_error(cli("fit", "--ckpt_path", "last")) == (
+        "--ckpt_path last: the newest run 'checkpoints/version_0' has no last.ckpt (it was killed while it wrote its "
+        "first checkpoint: only that write's temporary file is there); pass a checkpoint path, or start a new run "
+        "without --ckpt_path")
+    assert [p.name for p in run.iterdir()] == [temporary.name]  # kept by every refusal
+    result = cli("fit", *QUICK)  # the next run takes the next version, and says nothing of the killed one
+    assert result.returncode == 0 and "note:" not in result.output, result.output
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1"]
+    assert (cli.cwd / "checkpoints" / "version_1" / "last.ckpt").is_file()
+    assert one_error(cli("test", "--ckpt_path", "checkpoints/version_1")) == (
+        "checkpoint 'checkpoints/version_1' is a folder, not a checkpoint file; pass a checkpoint in it, such as "
+        "'checkpoints/version_1/last.ckpt'")

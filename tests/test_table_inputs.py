@@ -18,6 +18,8 @@ from blobclf.table import count_lines, read_header, read_table
 from blobclf.tablecells import Header
 from blobclf.tablehints import features_option, unreadable
 
+pytestmark = pytest.mark.usefixtures("cli_messages")  # refusals pin the command line's text
+
 ROWS = "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(6))  # lines 2-7 of a table "a,b,kind"
 MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows (blobclf drops no row itself)"
 
@@ -314,8 +316,9 @@ def test_what_numpy_alone_refuses_is_still_one_line_naming_line_and_column(tmp_p
     ("content", "message"),
     [
         (b"PAR1\x15\x04", "t.csv is a Parquet file; blobclf reads CSV text only: save it as CSV (see docs/tables.md)"),
-        (b"\x1f\x8b\x08\x00", ("t.csv is a gzip-compressed file; blobclf reads CSV text only: decompress it first: "
-                              "gzip -dc t.csv > table.csv")),
+        (b"\x1f\x8b\x08\x00", ("t.csv: the gzip-compressed file is damaged or cut short (Compressed file ended before "
+                              "the end-of-stream marker was reached); copy or download it again (gzip -t t.csv tests "
+                              "it)")),
         (b"PK\x03\x04\x14\x00", ("t.csv is a zip archive; blobclf reads CSV text only: unpack it (unzip t.csv) and give the "
                                 "CSV inside")),
     ],
@@ -479,22 +482,23 @@ def test_a_line_break_in_a_quoted_class_is_one_class_in_training_and_prediction(
     ("encoding", "iconv"), [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")],
     ids=["bom", "little-endian", "big-endian"],
 )
-def test_utf16_text_is_named_in_training_and_prediction(tmp_path, monkeypatch, encoding, iconv):
-    """Excel's "Unicode Text" (UTF-16, tab-delimited): was "not UTF-8 text (byte 0xff)", or a garbled header without a BOM."""
+def test_utf16_text_is_read_in_training_and_prediction(tmp_path, monkeypatch, encoding, iconv):
+    """Excel's "Unicode Text" (UTF-16, tab-delimited): was "not UTF-8 text (byte 0xff)", or a garbled header without a
+    BOM, then refused with the iconv command for its byte order; now it is read as that command's UTF-8 output."""
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "u.txt", IRIS_LIKE.replace(",", "\t").replace("\n", "\r\n").encode(encoding))
-    message = ("u.txt is UTF-16 text (as Excel's \"Unicode Text\" saves); blobclf reads UTF-8: save it as \"CSV UTF-8\", "
-               f"or convert it: iconv -f {iconv} -t UTF-8 u.txt > u-utf8.txt")
-    assert refused(read_table, "u.txt", "kind") == message
-    assert refused(read_points, "u.txt", ["a", "b"], ["x", "y", "z"], "kind") == message
-    # the command given works
+    plain = read_table(write(tmp_path / "p.csv", IRIS_LIKE), "kind")
+    table = read_table("u.txt", "kind")
+    assert (table.features == plain.features).all() and (table.labels == plain.labels).all()
+    assert table.classes == plain.classes == ["x", "y", "z"]
+    points = read_points("u.txt", ["a", "b"], ["x", "y", "z"], "kind")
+    assert points.features.tolist() == plain.features.tolist() and points.labels.tolist() == plain.labels.tolist()
     import shutil
     import subprocess
 
     if shutil.which("iconv"):
-        subprocess.run(message.split("convert it: ")[1], shell=True, check=True, cwd=tmp_path)
-        converted = read_table("u-utf8.txt", "kind")
-        assert (converted.features == read_table(write(tmp_path / "p.csv", IRIS_LIKE), "kind").features).all()
+        subprocess.run(f"iconv -f {iconv} -t UTF-8 u.txt > u-utf8.txt", shell=True, check=True, cwd=tmp_path)
+        assert (read_table("u-utf8.txt", "kind").features == table.features).all()
 
 
 def test_excels_sep_line_states_the_delimiter_in_training_and_prediction(tmp_path, monkeypatch):
@@ -680,21 +684,25 @@ def test_a_missing_known_class_in_a_prediction_input_is_named_so(tmp_path, monke
     )
 
 
-def test_a_compressed_table_is_told_how_to_decompress(tmp_path, monkeypatch):
-    """pandas' to_csv("t.csv.gz"): the refusal said "save it as CSV", which it had been, then compressed."""
+def test_a_compressed_table_is_read_and_one_compressed_twice_is_told_how_to_decompress(tmp_path, monkeypatch):
+    """pandas' to_csv("t.csv.gz"): the refusal said "save it as CSV", which it had been, then compressed; then it was
+    told to decompress it; now it is read. A file compressed twice gets the command that undoes one of them."""
     import gzip
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "my data").mkdir()
     write(tmp_path / "my data" / "t.csv.gz", gzip.compress(IRIS_LIKE.encode()))
-    message = refused(read_table, "my data/t.csv.gz", "kind")
-    assert message == ("my data/t.csv.gz is a gzip-compressed file; blobclf reads CSV text only: decompress it first: "
-                       "gzip -dc 'my data/t.csv.gz' > 'my data/t.csv'")
-    assert refused(read_points, "my data/t.csv.gz", ["a", "b"], ["x", "y", "z"], "kind") == message
+    assert read_table("my data/t.csv.gz", "kind").features.shape == (30, 2)
+    write(tmp_path / "my data" / "t.csv.gz.gz", gzip.compress(gzip.compress(IRIS_LIKE.encode())))
+    message = refused(read_table, "my data/t.csv.gz.gz", "kind")
+    assert message == ("my data/t.csv.gz.gz is a gzip-compressed file; blobclf reads CSV text only: decompress it "
+                       "first: gzip -dc 'my data/t.csv.gz.gz' > 'my data/t.csv.gz'")
+    assert refused(read_points, "my data/t.csv.gz.gz", ["a", "b"], ["x", "y", "z"], "kind") == message
     # the command given works
     import subprocess
+    (tmp_path / "my data" / "t.csv.gz").unlink()
     subprocess.run(message.split("decompress it first: ")[1], shell=True, check=True, cwd=tmp_path)
-    assert read_table("my data/t.csv", "kind").features.shape == (30, 2)
+    assert read_table("my data/t.csv.gz", "kind").features.shape == (30, 2)
 
 
 @pytest.mark.parametrize("cell", ["inf", "-Infinity", "1e39"])

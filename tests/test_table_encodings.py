@@ -1,0 +1,192 @@
+"""The user's table in the shapes other tools write it: compressed (pandas' ``to_csv("t.csv.gz")``, bzip2, xz) or
+UTF-16 (Excel's "Unicode Text"). Each is read as the same table saved as plain UTF-8 (the same weights), decided by
+its first bytes; a damaged file or one that expands past the limit is refused in one line."""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import json
+import lzma
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import example_datasets, one_error
+
+import blobclf.table
+import blobclf.tablefile
+from blobclf.errors import UserError
+from blobclf.points import read_points
+from blobclf.table import count_lines, read_table
+
+write_dataset = example_datasets().write_dataset
+
+FIT = ("fit", "--data", "TableDataModule", "--data.target", "cultivar", "--export.figures", "false",
+       "--export.onnx", "false", "--trainer.max_epochs", "4")
+TABLE = "a,b,kind\n" + "".join(f"{i * 0.5},{i % 7},{'xyz'[i % 3]}\n" for i in range(30))
+
+
+def refused(call, *args, **kwargs) -> str:
+    with pytest.raises(UserError) as error:
+        call(*args, **kwargs)
+    return str(error.value)
+
+
+def excel_unicode_text(source: Path, target: Path, encoding: str = "utf-16") -> Path:
+    """``source`` as Excel's "Unicode Text" saves it: UTF-16 with a byte order mark, tabs, CRLF."""
+    with source.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    target.write_bytes("".join("\t".join(row) + "\r\n" for row in rows).encode(encoding))
+    return target
+
+
+def weights(run: Path) -> dict[str, torch.Tensor]:
+    return torch.load(run / "model.pth", weights_only=True)
+
+
+@pytest.mark.parametrize("stored", ["gzip", "utf-16"])
+def test_a_gzip_or_utf16_table_trains_tests_resumes_and_predicts_as_the_plain_table(cli, stored):
+    """Was refused ("a gzip-compressed file ... decompress it first", "UTF-16 text ... blobclf reads UTF-8")."""
+    plain = write_dataset("wine", cli.cwd)
+    other = cli.cwd / ("wine.csv.gz" if stored == "gzip" else "wine.txt")
+    if stored == "gzip":
+        other.write_bytes(gzip.compress(plain.read_bytes()))
+    else:
+        excel_unicode_text(plain, other)
+    assert cli(*FIT, "--data.path", str(plain)).returncode == 0
+    assert cli(*FIT, "--data.path", other.name).returncode == 0
+    runs = [cli.cwd / "checkpoints" / f"version_{i}" for i in (0, 1)]
+    ours, theirs = weights(runs[0]), weights(runs[1])
+    assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
+    # the checkpoint's fingerprint is the compressed (or UTF-16) file's: test and a resume re-read it
+    for run in runs:
+        assert cli("test", "--ckpt_path", str(run / "last.ckpt")).returncode == 0
+    reports = [json.loads((run / "test_report-last.json").read_text()) for run in runs]
+    for report in reports:
+        report.pop("checkpoint")
+    assert reports[0] == reports[1] and reports[0]["n_samples"] == 36
+    assert cli("fit", "--ckpt_path", str(runs[1] / "last.ckpt"), "--trainer.max_epochs", "6").returncode == 0
+    # predictions of the compressed (UTF-16) file are UTF-8 CSV, the same as those of the plain file
+    for run, given in zip(runs, (plain, other), strict=True):
+        result = cli("predict", "--ckpt_path", str(run / "last.ckpt"), "--data.predict_file", given.name,
+                     "--prediction.output", f"{run.name}.csv")
+        assert result.returncode == 0, result.output
+    written = [(cli.cwd / f"{run.name}.csv").read_bytes() for run in runs]
+    assert written[1].decode("utf-8").startswith("alcohol,") and written[0][:200] == written[1][:200]
+    # named after the table, not "wine.csv.csv" (nor the test report)
+    assert cli("predict", "--ckpt_path", str(runs[1] / "last.ckpt"), "--data.predict_file", other.name).returncode == 0
+    assert (runs[1] / f"predictions-last-{other.name.split('.')[0]}.csv").read_bytes() == written[1]
+    # the file changed since: refused as a plain table is
+    if stored == "gzip":
+        other.write_bytes(gzip.compress(plain.read_bytes() + plain.read_bytes().splitlines(True)[1]))
+        line = one_error(cli("test", "--ckpt_path", str(runs[1] / "last.ckpt")))
+        assert line.startswith(f"{other.name} changed since the checkpoint was trained on it (its SHA-256 differs)")
+
+
+def test_bzip2_xz_and_utf16_in_every_byte_order_read_as_the_utf8_table(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("p.csv").write_text(TABLE)
+    stored = {
+        "t.csv.bz2": bz2.compress(TABLE.encode()), "t.csv.xz": lzma.compress(TABLE.encode()),
+        "gz-named.csv": gzip.compress(TABLE.encode()),  # by its bytes, not its name
+        "plain.csv.gz": TABLE.encode(),  # a plain file named .gz is plain (numpy, given the name, would gunzip it)
+        "le.txt": TABLE.replace(",", "\t").encode("utf-16-le"), "be.txt": TABLE.encode("utf-16-be"),
+        "bom-be.txt": TABLE.encode("utf-16-be").join([b"\xfe\xff", b""]),
+        "utf16.csv.gz": gzip.compress(TABLE.replace("\n", "\r\n").encode("utf-16")),
+    }
+    expected = read_table("p.csv", "kind")
+    for name, content in stored.items():
+        Path(name).write_bytes(content)
+        table = read_table(name, "kind")
+        assert table.classes == expected.classes, name
+        assert (table.features == expected.features).all() and (table.labels == expected.labels).all(), name
+        points = read_points(name, ["a", "b"], expected.classes, "kind")
+        assert points.features.tolist() == expected.features.tolist(), name
+        assert count_lines(name) == 31, name
+
+
+def test_a_missing_value_in_a_compressed_or_utf16_table_is_named_at_its_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = TABLE.replace("\n3.0,6,x\n", "\n3.0,NA,x\n")
+    Path("t.csv.gz").write_bytes(gzip.compress(text.encode()))
+    Path("u.txt").write_bytes(text.encode("utf-16"))
+    for name in ("t.csv.gz", "u.txt"):
+        assert refused(read_table, name, "kind") == (
+            f"{name}: column 'b' has 1 missing value (first on line 8); fill them in or remove those rows (blobclf "
+            "drops no row itself)"
+        )
+
+
+def test_a_damaged_or_cut_short_compressed_table_is_one_line_naming_it(tmp_path, monkeypatch):
+    """Was: "is a gzip-compressed file; decompress it first", whose gzip command then failed."""
+    monkeypatch.chdir(tmp_path)
+    packed = gzip.compress(TABLE.encode())
+    Path("cut.csv.gz").write_bytes(packed[: len(packed) // 2])
+    assert refused(read_table, "cut.csv.gz", "kind") == (
+        "cut.csv.gz: the gzip-compressed file is damaged or cut short (Compressed file ended before the end-of-stream "
+        "marker was reached); copy or download it again (gzip -t cut.csv.gz tests it)"
+    )
+    crc = bytearray(packed)
+    crc[-8] ^= 0xFF
+    Path("crc.csv.gz").write_bytes(bytes(crc))
+    assert refused(read_points, "crc.csv.gz", ["a", "b"], ["x", "y", "z"], "kind").startswith(
+        "crc.csv.gz: the gzip-compressed file is damaged or cut short (CRC check failed 0x"
+    )
+    packed = bz2.compress(TABLE.encode())
+    Path("cut.csv.bz2").write_bytes(packed[:-10])
+    assert refused(read_table, "cut.csv.bz2", "kind") == (
+        "cut.csv.bz2: the bzip2-compressed file is damaged or cut short (Compressed file ended before the "
+        "end-of-stream marker was reached); copy or download it again (bzip2 -t cut.csv.bz2 tests it)"
+    )
+
+
+def test_a_compressed_table_expanding_past_the_limit_is_refused_before_filling_memory(tmp_path, monkeypatch):
+    """A small file that expands to gigabytes (a "decompression bomb") was refused unread; now it is read up to
+    100 times its size, at least 64 MiB (1 MiB here) and at most 1 GiB, and refused in one line."""
+    assert blobclf.tablefile.expansion_limit(1_000) == 64 << 20
+    assert blobclf.tablefile.expansion_limit(1 << 20) == 100 << 20
+    assert blobclf.tablefile.expansion_limit(100 << 20) == 1 << 30
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(blobclf.tablefile, "EXPANDED_FLOOR", 1 << 20)
+    Path("bomb.csv.gz").write_bytes(gzip.compress(b"a,b,kind\n" + b"1,2,x\n" * 200_000, mtime=0))
+    size = Path("bomb.csv.gz").stat().st_size
+    message = (f"bomb.csv.gz: the {size:,}-byte gzip-compressed file expands to more than 1 MiB, the most blobclf "
+               "decompresses of a file this size (100 times it, at least 1 MiB, at most 1 GiB); if it is a table that "
+               "large, decompress it first (gzip -dc bomb.csv.gz > bomb.csv) and give that file")
+    assert refused(read_table, "bomb.csv.gz", "kind") == message
+    assert refused(read_points, "bomb.csv.gz", ["a", "b"], ["x"], "kind") == message
+    Path("blank.csv.xz").write_bytes(lzma.compress(b"\n" * (2 << 20)))
+    size = Path("blank.csv.xz").stat().st_size
+    assert refused(read_table, "blank.csv.xz", "kind").startswith(
+        f"blank.csv.xz: the {size:,}-byte xz-compressed file expands to more than 1 MiB, the most blobclf decompresses"
+    )
+
+
+def test_a_file_of_blank_lines_is_refused_without_reading_it_to_its_end(tmp_path, monkeypatch):
+    """A billion line breaks (what a small compressed file expands to) were read a line at a time, for minutes."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(blobclf.table, "HEADER_BYTES", 1 << 20)
+    Path("blank.csv").write_bytes(b"\n" * ((1 << 20) + 1) + b"a,b,kind\n1,2,x\n")
+    assert refused(read_table, "blank.csv", "kind") == (
+        "blank.csv: more than 1 MiB of blank lines and no header row; is this a CSV file?"
+    )
+
+
+def test_utf16_that_is_not_valid_and_utf32_and_zstd_are_refused_naming_the_fix(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("odd.txt").write_bytes(TABLE.encode("utf-16") + b"\x00")
+    assert refused(read_table, "odd.txt", "kind") == (
+        "odd.txt:32: not valid UTF-16 text (truncated data); save the file again, as \"CSV UTF-8\" if you can"
+    )
+    Path("u32.txt").write_bytes(TABLE.encode("utf-32"))
+    assert refused(read_table, "u32.txt", "kind") == (
+        "u32.txt is UTF-32 text; blobclf reads UTF-8 and UTF-16: save it as \"CSV UTF-8\", or convert it: "
+        "iconv -f UTF-32 -t UTF-8 u32.txt > u32-utf8.txt"
+    )
+    Path("t.csv.zst").write_bytes(b"\x28\xb5\x2f\xfd\x00\x00")
+    assert refused(read_table, "t.csv.zst", "kind") == (
+        "t.csv.zst is a zstd-compressed file; blobclf reads CSV text only: decompress it first: zstd -dc t.csv.zst > "
+        "t.csv"
+    )
