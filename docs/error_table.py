@@ -263,6 +263,8 @@ def main() -> None:
         ["fit", "--trainer.max_epochs", "0"],
         ["fit", "--ckpt_path", last, "--checkpoint.dirpath", "elsewhere"],
         ["predict", "--ckpt_path", last, "--prediction.output", "out.fifo", "--prediction.overwrite", "true"],
+        ["predict", "--ckpt_path", last, "--prediction.output", "top.csv", "--prediction.top_k", "5"],
+        ["predict", "--ckpt_path", last, "--prediction.output", "top.csv", "--prediction.top_k", "-1"],
         ["test", "--ckpt_path", "damaged.ckpt"],
         ["test", "--ckpt_path", "loop.ckpt"],
         ["fit", "--config", "tabs.yaml"],
