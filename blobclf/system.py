@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import math
 import operator
 import os
 import re
-from typing import Any
+from typing import Any, Literal
 
 import lightning as L
 import torch
@@ -20,7 +21,7 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import load_checkpoint, local_file
-from blobclf.argtypes import NameList, PositiveInt
+from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveFloat, PositiveInt
 
 STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
@@ -68,6 +69,39 @@ def positive_int(name: str, value: Any) -> int:
     return number
 
 
+def class_weights(value: Any, num_classes: int) -> str | list[float] | None:
+    """``class_weight`` as a checkpoint records it: ``None``, ``"balanced"`` or a plain list of ``num_classes``
+    finite weights > 0 (from any sequence of numbers); anything else is a one-line error naming the value."""
+    if value is None or (isinstance(value, str) and value == "balanced"):
+        return value
+    usage = f"give 'balanced', null or a list of {num_classes} weights > 0, one per class in the model's class order"
+    try:
+        weights = [float(w) for w in value] if not isinstance(value, (str, bytes)) else None
+    except (TypeError, ValueError):
+        weights = None
+    if weights is None or any(isinstance(w, bool) for w in value):
+        raise ArgumentValueError(f"class_weight={value!r} is not a list of weights: {usage}")
+    if len(weights) != num_classes:
+        raise ArgumentValueError(f"class_weight={value!r} has {len(weights)} weights for {num_classes} classes: {usage}")
+    if not all(math.isfinite(w) and w > 0 for w in weights):
+        raise ArgumentValueError(f"class_weight={value!r} holds a weight that is not a finite number > 0: {usage}")
+    return weights
+
+
+def balanced_weights(labels: Tensor, class_names: list[str]) -> Tensor:
+    """scikit-learn's ``class_weight="balanced"``: ``n_samples / (n_classes * count)`` for each class of ``labels``
+    (a training split's); a class without a row there is a one-line error naming it."""
+    counts = torch.bincount(labels.flatten().long().cpu(), minlength=len(class_names))[: len(class_names)]
+    absent = [name for name, count in zip(class_names, counts.tolist(), strict=True) if count == 0]
+    if absent:
+        raise UserError(
+            f"class_weight='balanced' needs a row of every class in the training split, which has none of class "
+            f"{absent[0]!r}{f' (and {len(absent) - 1} more)' if len(absent) > 1 else ''}; add rows of it, or give "
+            f"--model.class_weight as a list of {len(class_names)} weights"
+        )
+    return labels.numel() / (len(class_names) * counts.double())
+
+
 class BlobClassifier(L.LightningModule):
     """Trains a :class:`~blobclf.model.BlobModel` as the tutorial does.
 
@@ -82,6 +116,14 @@ class BlobClassifier(L.LightningModule):
     The optimizer is chosen on the command line (``--optimizer``, ``--lr_scheduler``, as in any
     LightningCLI program); :meth:`configure_optimizers` is the tutorial's plain SGD with lr 0.1,
     used when the class is trained without the command line.
+
+    ``class_weight`` weights each class's samples in the cross-entropy (``CrossEntropyLoss(weight=...)``), as
+    scikit-learn's ``class_weight`` does, for tables whose classes are imbalanced: ``"balanced"`` gives class
+    ``c`` the weight ``n_samples / (n_classes * count_c)`` over the training split, computed when ``fit``
+    starts (until then every weight is 1). The weights are a buffer (``loss_fn.weight``), so checkpoints carry
+    them and ``test``, ``validate`` and ``load_from_checkpoint`` compute the same loss. Every stage's loss is
+    then the weighted mean, ``sum(w[y_i] * loss_i) / sum(w[y_i])`` over the split, whatever the batch sizes;
+    accuracy is not weighted.
 
     ``steps_per_execution`` (Keras's name) is a pure speed setting: with ``K > 1`` the data
     module's loader hands each training step a list of up to ``K`` consecutive minibatches and the
@@ -101,8 +143,12 @@ class BlobClassifier(L.LightningModule):
 
     Args:
         num_features: Input features per point (linked from the data module by the CLI).
-        num_classes: Number of classes (linked from the data module by the CLI).
+        num_classes: Number of classes, at least 2 (linked from the data module by the CLI).
         hidden_units: Width of both hidden layers.
+        class_weight: Weight of each class in the loss, for imbalanced classes: ``balanced`` (scikit-learn's
+            n_samples / (n_classes * count of the class), over the training split), a list of one weight > 0
+            per class in class order, or null (every class 1, the tutorial's loss). Recorded with the run:
+            a resume keeps it; the logged val and test losses are weighted the same way.
         standardize: Standardize inputs inside the model (a :class:`~blobclf.model.ScaledBlobModel`),
             with the training split's statistics, set when ``fit`` starts (linked from the data module).
         class_names: Name of each class, in output order; ``null`` names them ``0, 1, ...``
@@ -130,8 +176,9 @@ class BlobClassifier(L.LightningModule):
     def __init__(
         self,
         num_features: PositiveInt = 2,
-        num_classes: PositiveInt = 4,
+        num_classes: AtLeastTwoInt = 4,
         hidden_units: PositiveInt = 8,
+        class_weight: Literal["balanced"] | list[PositiveFloat] | None = None,
         standardize: bool = False,
         class_names: NameList | None = None,
         feature_names: NameList | None = None,
@@ -142,6 +189,8 @@ class BlobClassifier(L.LightningModule):
         # plain ints in checkpoints (a numpy integer would make them load only with weights_only=False)
         num_features = positive_int("num_features", num_features)
         num_classes = positive_int("num_classes", num_classes)
+        if num_classes < 2:
+            raise ArgumentValueError(f"num_classes={num_classes} is refused: a classifier needs at least 2 classes")
         hidden_units = positive_int("hidden_units", hidden_units)
         steps_per_execution = positive_int("steps_per_execution", steps_per_execution)
         for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):
@@ -149,6 +198,7 @@ class BlobClassifier(L.LightningModule):
                 raise ArgumentValueError(f"{what} must be {count} distinct names, got {names!r}")
         class_names = list(class_names) if class_names is not None else None  # plain lists in checkpoints
         feature_names = list(feature_names) if feature_names is not None else None
+        class_weight = class_weights(class_weight, num_classes)  # a plain list in checkpoints
         self.save_hyperparameters()
         self.steps_per_execution = steps_per_execution
         # Lightning's automatic optimization takes one optimizer step per training step
@@ -157,7 +207,10 @@ class BlobClassifier(L.LightningModule):
         self._step_graph_decided = False
         network = ScaledBlobModel if standardize else BlobModel
         self.model = network(input_features=num_features, output_features=num_classes, hidden_units=hidden_units)
-        self.loss_fn = nn.CrossEntropyLoss()
+        # the weights are the loss's buffer (loss_fn.weight): checkpoints carry them, 'balanced' ones too
+        weight = None if class_weight is None else torch.ones(num_classes) if class_weight == "balanced" else (
+            torch.tensor(class_weight, dtype=torch.float32))
+        self.loss_fn = nn.CrossEntropyLoss(weight=weight)
         # no per-batch checks that wait for the device (validate_args=False; BatchMeanLoss has none)
         self.metrics = nn.ModuleDict()
         for stage in STAGES:
@@ -196,6 +249,12 @@ class BlobClassifier(L.LightningModule):
                     f"has {name}={theirs!r}; build the model from the data module: {type(self).__name__}(num_features="
                     "data.num_features, num_classes=data.num_classes, standardize=data.standardize)"
                 )
+        if stage == "fit" and self.hparams.get("class_weight") == "balanced":
+            split = getattr(data, "split", None)
+            if split is None:
+                raise UserError("class_weight='balanced' needs a data module with split('train') (e.g. TableDataModule);"
+                                f" give class_weight as a list of {self.hparams.num_classes} weights instead")
+            self.loss_fn.weight.copy_(balanced_weights(split("train")[1], self.classes))
         if stage != "fit" or not isinstance(self.model, ScaledBlobModel):
             return
         scaling = getattr(self.trainer.datamodule, "feature_scaling", None)
@@ -212,8 +271,7 @@ class BlobClassifier(L.LightningModule):
         features, labels = batch
         logits = self(features)
         loss = self.loss_fn(logits, labels)
-        # the weight is made on the loss's device: a Python number would be copied there every step
-        self.metrics[f"{stage}_loss"].update(loss.detach(), weight=loss.new_full((), labels.shape[0]))
+        self.metrics[f"{stage}_loss"].update(loss.detach(), weight=self.loss_weight(loss, labels))
         if predictions is None:
             self.metrics[f"{stage}_acc"].update(logits.detach(), labels)
         else:
@@ -223,6 +281,15 @@ class BlobClassifier(L.LightningModule):
             # faster on CPU
             predictions.append(logits.detach().max(dim=1).indices)
         return loss
+
+    def loss_weight(self, loss: Tensor, labels: Tensor) -> Tensor:
+        """What a batch's mean ``loss`` weighs in its epoch's: its number of samples or, with class weights (the
+        loss is then their weighted mean), their sum over its labels; the epoch's is then the split's mean."""
+        weight = self.loss_fn.weight
+        if weight is None:
+            # made on the loss's device: a Python number would be copied there every step
+            return loss.new_full((), labels.shape[0])
+        return weight[labels].sum()
 
     def _log_epoch(self, stage: str) -> None:
         """Log the stage's metric objects, epoch-level; Lightning computes, syncs and resets them."""

@@ -185,6 +185,8 @@ def main() -> None:
         ["fit", "--optimizer.lr", "-0.1"],
         ["fit", "--optimizer.lr", "fast"],
         ["fit", "--model.lr", "0.1"],
+        ["fit", "--model.class_weight", "[1,20]"],
+        ["fit", "--model.class_weight", "[1,-2,1,1]"],
         ["fit", "--optimizer", "NoSuchOptimizer"],
         ["fit", "--lr_scheduler", "StepLR"],
         ["fit", "--model.hidden_units", "0"],

@@ -59,8 +59,8 @@ def test_lightning_sees_every_metric_the_standard_way(tutorial_cli):
 
 def test_the_model_records_only_its_own_arguments_and_the_cli_its_optimizer(tutorial_cli):
     hparams = {k: v for k, v in tutorial_cli.model.hparams.items() if not k.startswith("_")}
-    assert hparams == {"num_features": 2, "num_classes": 4, "hidden_units": 8, "standardize": False,
-                       "class_names": ["0", "1", "2", "3"], "feature_names": ["x0", "x1"],
+    assert hparams == {"num_features": 2, "num_classes": 4, "hidden_units": 8, "class_weight": None,
+                       "standardize": False, "class_names": ["0", "1", "2", "3"], "feature_names": ["x0", "x1"],
                        "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION, "cuda_graphs": True}
     (optimizer,) = tutorial_cli.trainer.optimizers
     assert type(optimizer) is torch.optim.SGD and optimizer.defaults["lr"] == 0.1

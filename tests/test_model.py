@@ -68,8 +68,8 @@ def test_system_wraps_the_model_and_defaults_to_the_tutorials_sgd():
     assert type(optimizer) is torch.optim.SGD
     group = optimizer.param_groups[0]
     assert (group["lr"], group["momentum"], group["weight_decay"]) == (0.1, 0, 0)
-    assert dict(system.hparams) == {"num_features": 2, "num_classes": 4, "hidden_units": 8, "standardize": False,
-                                    "class_names": None, "feature_names": None,
+    assert dict(system.hparams) == {"num_features": 2, "num_classes": 4, "hidden_units": 8, "class_weight": None,
+                                    "standardize": False, "class_names": None, "feature_names": None,
                                     "steps_per_execution": DEFAULT_STEPS_PER_EXECUTION, "cuda_graphs": True}
 
 

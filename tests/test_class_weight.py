@@ -1,0 +1,170 @@
+"""``class_weight``: the loss weighted per class, as scikit-learn's ``class_weight``, for imbalanced tables."""
+
+from __future__ import annotations
+
+import json
+
+import lightning as L
+import numpy as np
+import pytest
+import torch
+from conftest import one_error
+from sklearn.utils.class_weight import compute_class_weight
+from test_step_graphs import SGD_ARGS, emulated  # noqa: F401 - a fixture
+from test_steps_per_execution import assert_identical, fit, outcome
+from torch.nn import functional as F
+
+from blobclf import BlobClassifier, BlobDataModule, TableDataModule
+from blobclf.errors import ArgumentValueError, UserError
+from blobclf.safeload import load_checkpoint
+from blobclf.system import balanced_weights
+
+FIT = ("fit", "--data", "TableDataModule", "--data.path", "rare.csv", "--data.target", "kind", "--data.standardize",
+       "true", "--data.batch_size", "64", "--data.eval_batch_size", "16", "--export.figures", "false",
+       "--export.onnx", "false", "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", "2")
+USAGE = "give 'balanced', null or a list of 2 weights > 0, one per class in the model's class order"
+
+
+def write_rare(folder, rows: int = 400, rare: int = 40) -> None:
+    """``rare.csv``: class A around (0, 0), ``rare`` rows of class B around (2.5, 2.5), shuffled."""
+    rng = np.random.default_rng(0)
+    features = np.vstack([rng.normal(0, 1, (rows - rare, 2)), rng.normal(2.5, 1, (rare, 2))])
+    kinds = ["A"] * (rows - rare) + ["B"] * rare
+    lines = [f"{features[i, 0]:.6f},{features[i, 1]:.6f},{kinds[i]}" for i in rng.permutation(rows)]
+    (folder / "rare.csv").write_text("\n".join(["x0,x1,kind", *lines]) + "\n")
+
+
+def test_balanced_weights_are_scikit_learns():
+    labels = torch.tensor([0] * 288 + [1] * 32 + [2] * 5)
+    expected = compute_class_weight("balanced", classes=np.arange(3), y=labels.numpy())
+    assert balanced_weights(labels, ["a", "b", "c"]).tolist() == pytest.approx(expected.tolist(), rel=1e-12)
+    with pytest.raises(UserError) as error:
+        balanced_weights(torch.tensor([0, 0, 2]), ["a", "b", "c"])
+    assert str(error.value) == ("class_weight='balanced' needs a row of every class in the training split, which has "
+                                "none of class 'b'; add rows of it, or give --model.class_weight as a list of 3 weights")
+
+
+@pytest.mark.parametrize(("arguments", "line"), [
+    ({"class_weight": [1.0, 2.0, 3.0]}, f"class_weight=[1.0, 2.0, 3.0] has 3 weights for 2 classes: {USAGE}"),
+    ({"class_weight": [1.0, 0.0]}, f"class_weight=[1.0, 0.0] holds a weight that is not a finite number > 0: {USAGE}"),
+    ({"class_weight": [1.0, -2]}, f"class_weight=[1.0, -2] holds a weight that is not a finite number > 0: {USAGE}"),
+    ({"class_weight": [1.0, float("nan")]},
+     f"class_weight=[1.0, nan] holds a weight that is not a finite number > 0: {USAGE}"),
+    ({"class_weight": "Balanced"}, f"class_weight='Balanced' is not a list of weights: {USAGE}"),
+    ({"class_weight": [True, 1.0]}, f"class_weight=[True, 1.0] is not a list of weights: {USAGE}"),
+    ({"num_classes": 1}, "num_classes=1 is refused: a classifier needs at least 2 classes"),
+], ids=["wrong-length", "zero", "negative", "nan", "unknown-word", "bool", "one-class"])
+def test_the_python_api_refuses_weights_that_cannot_work_in_one_line(arguments, line):
+    with pytest.raises(ArgumentValueError) as error:
+        BlobClassifier(num_features=2, **{"num_classes": 2, **arguments})
+    assert str(error.value) == line
+
+
+def test_weights_are_plain_in_the_hyperparameters_and_none_leaves_the_loss_as_it_was():
+    system = BlobClassifier(num_features=2, num_classes=3, class_weight=np.array([1, 2, 3.5]))
+    assert system.hparams.class_weight == [1.0, 2.0, 3.5] and type(system.hparams.class_weight[0]) is float
+    assert system.loss_fn.weight.tolist() == [1.0, 2.0, 3.5]
+    assert "loss_fn.weight" in system.state_dict()
+    plain = BlobClassifier(num_features=2, num_classes=3)
+    assert plain.hparams.class_weight is None and plain.loss_fn.weight is None
+    assert not any(key.startswith("loss_fn") for key in plain.state_dict())  # old checkpoints load as they were
+
+
+def test_balanced_weights_come_from_the_training_split_and_every_command_computes_the_same_weighted_loss(cli):
+    write_rare(cli.cwd)
+    assert cli(*FIT, "--model.class_weight", "balanced").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    checkpoint = load_checkpoint(run / "last.ckpt")
+    assert checkpoint["hyper_parameters"]["class_weight"] == "balanced"
+    # the stratified split keeps 288 rows of A and 32 of B for training: 320 / (2 * count)
+    assert checkpoint["state_dict"]["loss_fn.weight"].tolist() == pytest.approx([320 / 576, 5.0], rel=1e-6)
+    assert json.loads((run / "model.json").read_text())["model"]["class_weight"] == "balanced"
+
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    report = json.loads((run / "test_report-last.json").read_text())
+    system = BlobClassifier.load_from_checkpoint(run / "last.ckpt")
+    assert system.loss_fn.weight.tolist() == checkpoint["state_dict"]["loss_fn.weight"].tolist()
+    data = TableDataModule(path=str(cli.cwd / "rare.csv"), target="kind", standardize=True)
+    features, labels = data.split("test")
+    assert labels.bincount().tolist() == [72, 8]
+    with torch.no_grad():
+        logits = system(features)
+    weighted = F.cross_entropy(logits, labels, weight=system.loss_fn.weight)
+    # the mean over the 80 rows weighted by class, though tested in 5 batches of 16
+    assert report["loss"] == pytest.approx(float(weighted), rel=1e-5)
+    assert report["loss"] != pytest.approx(float(F.cross_entropy(logits, labels)), rel=1e-3)
+    # validation ran on the same split with the same weights
+    assert float(checkpoint["callbacks"][next(k for k in checkpoint["callbacks"] if "RunCheckpoint" in k)]
+                 ["epoch_values"]["metrics"]["val/loss"]) == pytest.approx(report["loss"], rel=1e-5)
+
+
+def test_a_resume_or_evaluation_with_other_weights_is_refused(cli):
+    write_rare(cli.cwd)
+    assert cli(*FIT, "--model.class_weight", "[1,4]").returncode == 0
+    assert one_error(cli("fit", "--ckpt_path", "last", "--model.class_weight", "balanced")) == (
+        "model.class_weight='balanced' (from the command line or a --config file) conflicts with the checkpoint "
+        "'checkpoints/version_0/last.ckpt', which was trained with model.class_weight=[1.0, 4.0]; resume with just "
+        "'fit --ckpt_path', which takes every setting from the run, or pass another checkpoint")
+    assert one_error(cli("test", "--ckpt_path", "last", "--model.class_weight", "null")) == (
+        "model.class_weight=None (from the command line or a --config file) conflicts with the checkpoint "
+        "'checkpoints/version_0/last.ckpt', which was trained with model.class_weight=[1.0, 4.0]; drop the option "
+        "(the checkpoint's value is used), or pass another checkpoint")
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
+    resumed = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")
+    assert resumed["hyper_parameters"]["class_weight"] == [1.0, 4.0]
+    assert resumed["state_dict"]["loss_fn.weight"].tolist() == [1.0, 4.0]
+
+
+@pytest.mark.parametrize(("value", "line"), [
+    ("[1,2,3]", "class_weight=[1.0, 2.0, 3.0] has 3 weights for 2 classes: " + USAGE),
+    ("[1,-2]", "--model.class_weight=[1.0, -2] is invalid: give 'balanced', null or a list of one weight > 0 per "
+               "class, in the model's class order ([1,20] for 2 classes) (see --help)"),
+    ("balance", "--model.class_weight=balance is invalid: give 'balanced', null or a list of one weight > 0 per "
+                "class, in the model's class order ([1,20] for 2 classes) (see --help)"),
+], ids=["wrong-length", "negative", "misspelt"])
+def test_the_command_line_refuses_weights_in_one_line_and_writes_nothing(cli, value, line):
+    write_rare(cli.cwd)
+    assert one_error(cli(*FIT, "--model.class_weight", value)) == line
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["rare.csv"]
+
+
+def test_help_documents_the_option(cli):
+    text = " ".join(cli("fit", "--help").stdout.split())
+    assert ("--model.class_weight CLASS_WEIGHT, --model.class_weight+ CLASS_WEIGHT Weight of each class in the loss, "
+            "for imbalanced classes: balanced (scikit-learn's n_samples / (n_classes * count of the class), over the "
+            "training split)") in text
+
+
+@pytest.mark.filterwarnings("ignore:You defined a `validation_step` but have no `val_dataloader`")
+def test_balanced_needs_a_data_module_that_gives_its_training_split(tmp_path):
+    class OwnData(L.LightningDataModule):
+        def train_dataloader(self):
+            return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(4, 2), torch.arange(4) % 2))
+
+    trainer = L.Trainer(default_root_dir=tmp_path, max_epochs=1, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False)
+    with pytest.raises(UserError) as error:
+        trainer.fit(BlobClassifier(num_features=2, num_classes=2, class_weight="balanced"), datamodule=OwnData())
+    assert str(error.value) == ("class_weight='balanced' needs a data module with split('train') (e.g. "
+                                "TableDataModule); give class_weight as a list of 2 weights instead")
+
+
+def test_weighted_steps_replayed_from_a_recording_equal_eager_ones(tmp_path, emulated):  # noqa: F811
+    weights = ("--model.class_weight", "[1,2,0.5,3]", "--trainer.max_epochs", "2")
+    for name, steps in (("eager", "1"), ("replayed", "4")):
+        (tmp_path / name).mkdir()
+        fit(tmp_path / name, *SGD_ARGS, *weights, "--model.steps_per_execution", steps)
+    assert emulated.recordings == 2
+    eager, replayed = outcome(tmp_path / "eager"), outcome(tmp_path / "replayed")
+    assert_identical(replayed, eager)
+    assert eager["state_dict"]["loss_fn.weight"].tolist() == [1.0, 2.0, 0.5, 3.0]
+
+
+def test_balanced_weights_on_blobs_are_those_of_their_training_split(cli):
+    assert cli("fit", "--model.class_weight", "balanced", "--trainer.max_epochs", "1", "--export.figures", "false",
+               "--export.onnx", "false").returncode == 0
+    weights = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")["state_dict"]["loss_fn.weight"]
+    labels = BlobDataModule().split("train")[1]
+    expected = compute_class_weight("balanced", classes=np.arange(4), y=labels.numpy())
+    assert labels.bincount().tolist() == [201, 209, 197, 193]
+    assert weights.tolist() == pytest.approx(expected.tolist(), rel=1e-6)
