@@ -26,7 +26,13 @@ from torch.optim import Optimizer
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
-from blobclf.checks import check_extension, check_optimizer, check_run_files, check_seed
+from blobclf.checks import (
+    check_averaging_extension,
+    check_extension,
+    check_optimizer,
+    check_run_files,
+    check_seed,
+)
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule
@@ -286,6 +292,7 @@ class BlobCLI(LightningCLI):
             )
         if subcommand == "fit":
             check_extension(given, checkpoint, path)
+            check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
         own = own_root(path, checkpoint) if run_version(path, root) is None else None
