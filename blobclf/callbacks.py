@@ -30,6 +30,7 @@ from blobclf.export import (
     write_report,
 )
 from blobclf.logger import RunLogger
+from blobclf.outputnames import table_record
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat
@@ -627,6 +628,8 @@ class TestReport(Callback):
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both
         test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path")
         source = table_stem(test_path) if test_path else None
+        if test_path:  # so that another table of the same name is told apart (see refuse_other_table)
+            report["test_table"] = table_record(test_path)
         # the report goes first and comes back last, as a run's model.json does: a test stopped before its
         # end (a kill, a full disk) never leaves a report beside figures of another evaluation
         path = folder / report_name(trainer.ckpt_path, source)

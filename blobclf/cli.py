@@ -44,7 +44,7 @@ from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_sto
 from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
-from blobclf.outputnames import refuse_case_twin
+from blobclf.outputnames import refuse_case_twin, refuse_other_table
 from blobclf.onebatch import ONE_BATCH, keep_one_batch
 from blobclf.optionnames import command_line
 from blobclf.parser import (
@@ -507,8 +507,9 @@ class BlobCLI(LightningCLI):
             data = config.data.get("init_args") or config.data
             test_path = data.get("test_path") if hasattr(data, "get") else None
             if test_path:  # its report, figures and log folder are named after the table (see TestReport)
-                refuse_case_twin(ckpt_path.parent / report_name(ckpt_path, table_stem(test_path)), "--data.test_path",
-                                 test_path, "rename the table")
+                report = ckpt_path.parent / report_name(ckpt_path, table_stem(test_path))
+                refuse_case_twin(report, "--data.test_path", test_path, "rename the table")
+                refuse_other_table(report, test_path)
 
     replaced_events: tuple[Path, ...] = ()
     """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""

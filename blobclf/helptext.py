@@ -150,6 +150,7 @@ SUBCOMMAND_HELP = {
     "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + ALL_LISTED,
     "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + ALL_LISTED,
     "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
-                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. " + ALL_LISTED),
+                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true, "
+                "--prediction.top_k N. " + ALL_LISTED),
 }
 """Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
