@@ -78,6 +78,13 @@ def test_a_gzip_or_utf16_table_trains_tests_resumes_and_predicts_as_the_plain_ta
     # named after the table, not "wine.csv.csv" (nor the test report)
     assert cli("predict", "--ckpt_path", str(runs[1] / "last.ckpt"), "--data.predict_file", other.name).returncode == 0
     assert (runs[1] / f"predictions-last-{other.name.split('.')[0]}.csv").read_bytes() == written[1]
+    # a compressed test table's report is named as its figures are: after the table, without .csv.gz
+    if stored == "gzip":
+        assert cli("test", "--ckpt_path", str(runs[1] / "last.ckpt"), "--data.test_path", other.name).returncode == 0
+        named = sorted(path.name for path in runs[1].iterdir() if path.name.endswith("-last-wine.json")
+                       or path.name.endswith("-last-wine.png") or path.name.startswith("test_report-last-wine"))
+        assert named == ["confusion_matrix_test-last-wine.png", "reliability_test-last-wine.png",
+                         "test_report-last-wine.json"], named
     # the file changed since: refused as a plain table is
     if stored == "gzip":
         other.write_bytes(gzip.compress(plain.read_bytes() + plain.read_bytes().splitlines(True)[1]))
