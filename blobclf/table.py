@@ -46,7 +46,7 @@ from blobclf.tablehints import (
     unreadable,
     written_alike,
 )
-from blobclf.tablefile import open_table, utf32
+from blobclf.tablefile import iconv_command, open_table, utf32
 
 SNIFF_BYTES = 64 * 1024
 """At most this much of the header and the rows after it is given to the delimiter sniffer."""
@@ -181,11 +181,9 @@ def check_text_file(name: str, start: bytes) -> None:
     those of a binary format (:data:`BINARY_FORMATS`) or of UTF-32 text.
     """
     if utf32(start):
-        path = Path(name)
-        out = path.with_name(f"{path.stem}-utf8{path.suffix}")
         raise UserError(
             f"{name} is UTF-32 text; blobclf reads UTF-8 and UTF-16: save it as \"CSV UTF-8\", or convert it: "
-            f"iconv -f UTF-32 -t UTF-8 {shlex.quote(name)} > {shlex.quote(str(out))}"
+            f"{iconv_command(name, 'UTF-32')}"
         )
     for magic, what in BINARY_FORMATS.items():
         if start.startswith(magic):
