@@ -23,6 +23,11 @@ FIT = ("fit", "--data", "TableDataModule", "--data.path", "rare.csv", "--data.ta
        "true", "--data.batch_size", "64", "--data.eval_batch_size", "16", "--export.figures", "false",
        "--export.onnx", "false", "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", "2")
 USAGE = "give 'balanced', null or a list of 2 weights > 0, one per class in the model's class order"
+OUTSIDE = ("outside 1e-30 to 1e30, which the loss's float32 cannot hold safely (1e39 is inf there, 1e-50 is 0, and sums "
+           "overflow past 3.4e38); only the weights' ratios count (the loss is their weighted mean): scale them, e.g. "
+           "divide each by the largest")
+"""Was accepted: the weights, inf or 0 in float32 or summing past it, made the loss nan ("training diverged ... try a
+lower learning rate") or left a class out of it without a word."""
 
 
 def write_rare(folder, rows: int = 400, rare: int = 40) -> None:
@@ -50,10 +55,14 @@ def test_balanced_weights_are_scikit_learns():
     ({"class_weight": [1.0, -2]}, f"class_weight=[1.0, -2] holds a weight that is not a finite number > 0: {USAGE}"),
     ({"class_weight": [1.0, float("nan")]},
      f"class_weight=[1.0, nan] holds a weight that is not a finite number > 0: {USAGE}"),
+    ({"class_weight": [1e39, 1.0]}, f"class_weight=[1e+39, 1.0] holds a weight {OUTSIDE}"),  # inf as float32
+    ({"class_weight": [1.0, 1e-50]}, f"class_weight=[1.0, 1e-50] holds a weight {OUTSIDE}"),  # 0 as float32
+    ({"class_weight": [3e38, 3e38]}, f"class_weight=[3e+38, 3e+38] holds a weight {OUTSIDE}"),  # sums overflow
     ({"class_weight": "Balanced"}, f"class_weight='Balanced' is not a list of weights: {USAGE}"),
     ({"class_weight": [True, 1.0]}, f"class_weight=[True, 1.0] is not a list of weights: {USAGE}"),
     ({"num_classes": 1}, "num_classes=1 is refused: a classifier needs at least 2 classes"),
-], ids=["wrong-length", "zero", "negative", "nan", "unknown-word", "bool", "one-class"])
+], ids=["wrong-length", "zero", "negative", "nan", "inf-in-float32", "0-in-float32", "sum-overflows", "unknown-word",
+        "bool", "one-class"])
 def test_the_python_api_refuses_weights_that_cannot_work_in_one_line(arguments, line):
     with pytest.raises(ArgumentValueError) as error:
         BlobClassifier(num_features=2, **{"num_classes": 2, **arguments})
