@@ -21,7 +21,7 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import load_checkpoint, local_file
-from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveFloat, PositiveInt
+from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList
 
 STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
@@ -79,6 +79,7 @@ def class_weights(value: Any, num_classes: int) -> str | list[float] | None:
     finite weights > 0 (from any sequence of numbers); anything else is a one-line error naming the value."""
     if value is None or (isinstance(value, str) and value == "balanced"):
         return value
+    value = list(value) if isinstance(value, tuple) else value  # the command line's (a tuple: WeightList)
     usage = f"give 'balanced', null or a list of {num_classes} weights > 0, one per class in the model's class order"
     try:
         weights = [float(w) for w in value] if not isinstance(value, (str, bytes)) else None
@@ -189,7 +190,7 @@ class BlobClassifier(L.LightningModule):
         num_features: PositiveInt = 2,
         num_classes: AtLeastTwoInt = 4,
         hidden_units: PositiveInt = 8,
-        class_weight: Literal["balanced"] | list[PositiveFloat] | None = None,
+        class_weight: Literal["balanced"] | WeightList | None = None,
         standardize: bool = False,
         class_names: NameList | None = None,
         feature_names: NameList | None = None,
