@@ -207,6 +207,7 @@ def main() -> None:
         ["test", "--ckpt_path", "truncated.ckpt"],
         ["test", "--ckpt_path", "checkpoints/version_0/model.pth"],
         ["test", "--ckpt_path", "checkpoints/version_0"],
+        ["test", "--ckpt_path", "checkpoints"],
         ["test", "--ckpt_path", "hostile.ckpt"],
         ["test", "--ckpt_path", "hostile.ckpt", "--weights_only", "false"],
         ["test", "--ckpt_path", "importing.ckpt"],
