@@ -599,7 +599,7 @@ class TestReport(Callback):
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both
         test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path")
-        source = Path(test_path).stem if test_path else None
+        source = table_stem(test_path) if test_path else None
         # the report goes first and comes back last, as a run's model.json does: a test stopped before its
         # end (a kill, a full disk) never leaves a report beside figures of another evaluation
         path = folder / report_name(trainer.ckpt_path, source)

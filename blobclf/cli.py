@@ -518,7 +518,7 @@ class BlobCLI(LightningCLI):
             data = config.data.get("init_args") or config.data
             test_path = data.get("test_path") if hasattr(data, "get") else None
             if test_path:  # its report, figures and log folder are named after the table (see TestReport)
-                refuse_case_twin(ckpt_path.parent / report_name(ckpt_path, Path(test_path).stem), "--data.test_path",
+                refuse_case_twin(ckpt_path.parent / report_name(ckpt_path, table_stem(test_path)), "--data.test_path",
                                  test_path, "rename the table")
 
     replaced_events: tuple[Path, ...] = ()

@@ -217,3 +217,18 @@ def test_a_compressed_table_not_in_utf8_is_refused_with_a_command_that_converts_
         subprocess.run(command, shell=True, check=True)
         converted = read_table("w-utf8.csv", "kind")
         assert converted.classes == ["x", "y", "z", "é"] and converted.features.shape == (30, 2)
+
+
+def test_a_compressed_test_table_names_its_report_figures_and_log_folder_alike(cli):
+    """Testing on wine.csv.gz wrote test_report-last-wine.csv.json and confusion_matrix_test-last-wine.csv.png beside
+    the log folder test-last-wine (and checked the case of a name nothing was written under)."""
+    plain = write_dataset("wine", cli.cwd)
+    Path(cli.cwd / "held.csv.gz").write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
+    assert cli(*FIT, "--data.path", plain.name, "--trainer.max_epochs", "1").returncode == 0
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "held.csv.gz").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    written = sorted(p.name for p in run.iterdir() if "held" in p.name)
+    assert written == ["confusion_matrix_test-last-held.png", "reliability_test-last-held.png",
+                       "test_report-last-held.json"]
+    assert [p.name for p in (cli.cwd / "lightning_logs" / "version_0").iterdir() if "held" in p.name] == ["test-last-held"]
+    assert json.loads((run / "test_report-last-held.json").read_text())["n_samples"] == 178
