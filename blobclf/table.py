@@ -139,7 +139,10 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None, deci
             "decimal point (a cell '1,5' could be two); give --data.decimal '.' for a file that writes '1.5', or save "
             "it with ';' between columns"
         )
-    columns = [nfc(cell.strip()) for cell in next(csv.reader([text], delimiter=delimiter))]
+    try:
+        columns = [nfc(cell.strip()) for cell in next(csv.reader([text], delimiter=delimiter))]
+    except csv.Error as error:  # a column name past the csv module's field limit (128 KiB)
+        raise UserError(f"{name}:{line}: not a readable header row ({error}); is this a CSV file?") from None
     if all(parse_number(cell, decimal) is not None for cell in columns):
         raise UserError(
             f"{name}:{line}: the first row holds numbers ({columns[0]!r}, ...), not column names; "

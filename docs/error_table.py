@@ -63,6 +63,7 @@ def main() -> None:
     (cwd / "label7.csv").write_text("x0,x1,label\n1,2,7\n")
     (cwd / "latin1.csv").write_bytes(b"x0,x1\n1,2\n3,\xff\n")
     (cwd / "latin1.csv.gz").write_bytes(gzip.compress(b"x0,x1\n1,2\n3,\xff\n", mtime=0))
+    (cwd / "wide_header.csv").write_text("x0," + "b" * 200_000 + ",kind\n1,2,x\n")  # a name past csv's limit
     (cwd / "cut.csv.gz").write_bytes(gzip.compress(b"x0,x1\n1,2\n3,4\n", mtime=0)[:20])  # a download cut short
     (cwd / "zeros.csv.gz").write_bytes(gzip.compress(b"0" * (65 << 20), mtime=0))  # 65 MiB from a small file
     (cwd / "latin1.yaml").write_bytes(b"trainer:\n  max_epochs: 2  # caf\xe9\n")
@@ -246,6 +247,7 @@ def main() -> None:
         ["predict", "--ckpt_path", last, "--data.predict_file", "latin1.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "latin1.csv.gz"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "cut.csv.gz"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "wide_header.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "zeros.csv.gz", "--data.target", "kind"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", last],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", "points.csv"],

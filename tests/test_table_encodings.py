@@ -232,3 +232,17 @@ def test_a_compressed_test_table_names_its_report_figures_and_log_folder_alike(c
                        "test_report-last-held.json"]
     assert [p.name for p in (cli.cwd / "lightning_logs" / "version_0").iterdir() if "held" in p.name] == ["test-last-held"]
     assert json.loads((run / "test_report-last-held.json").read_text())["n_samples"] == 178
+
+
+def test_a_column_name_past_the_csv_field_limit_is_one_line_plain_or_compressed(tmp_path, monkeypatch):
+    """A header cell over 128 KiB (the csv module's field limit) ended in a traceback, '_csv.Error: field larger than
+    field limit (131072)', in fit, test and predict alike."""
+    monkeypatch.chdir(tmp_path)
+    text = "a," + "b" * 200_000 + ",kind\n1,2,x\n"
+    Path("wide.csv").write_text(text)
+    Path("wide.csv.gz").write_bytes(gzip.compress(text.encode()))
+    for name in ("wide.csv", "wide.csv.gz"):
+        message = (f"{name}:1: not a readable header row (field larger than field limit (131072)); is this a CSV "
+                   "file?")
+        assert refused(read_table, name, "kind") == message
+        assert refused(read_points, name, ["a", "b"], ["x"], "kind") == message
