@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,37 +14,49 @@ from torch import Tensor, nn
 
 from blobclf import figures
 from blobclf.atomic import atomic_write
-from blobclf.report import classification_report
+from blobclf.report import report_of_blocks
 
 CURVE_TAGS = ("train/loss", "val/loss", "train/acc", "val/acc")
 
 
 PREDICT_CHUNK = 1 << 16
 """Points per forward pass when a figure or report predicts a whole split."""
+SOFTMAX_VALUES = 1 << 22
+"""Float64 probabilities at a time (32 MiB) when a figure or report reads a split's: with 1,000 classes, a
+forward pass's 65,536 rows would be 0.5 GB, and their split's, held whole, 8 bytes per row and class."""
 PLANE_VALUES = 1 << 22
 """Feature values at a time when the decision boundary's grid on the PCA plane is mapped back to every feature (the
 200 x 200 grid of a 10,000-column table is 400 million values)."""
 
 
-def predict_probabilities(model: nn.Module, features: Tensor) -> np.ndarray:
-    """Class probabilities of ``model`` for ``features``, as a float64 numpy array."""
+def probability_blocks(model: nn.Module, features: Tensor) -> Iterator[np.ndarray]:
+    """Class probabilities of ``model`` for ``features``, as float64 numpy arrays of the next rows in turn.
+
+    The model sees ``PREDICT_CHUNK`` points at a time; their probabilities come in blocks of at most
+    ``SOFTMAX_VALUES`` values (a row's softmax does not depend on the rows beside it).
+    """
     model.eval()
     device = next(model.parameters()).device
-    chunks = []
-    with torch.inference_mode():
-        # in chunks: the hidden activations of millions of points at once would cost far more
-        # memory than the probabilities themselves
-        for start in range(0, max(len(features), 1), PREDICT_CHUNK):
+    # in chunks: the hidden activations of millions of points at once would cost far more
+    # memory than the probabilities themselves
+    for start in range(0, max(len(features), 1), PREDICT_CHUNK):
+        with torch.inference_mode():
             logits = model(features[start:start + PREDICT_CHUNK].to(device))
-            chunks.append(torch.softmax(logits.double(), dim=1).cpu())
-    return torch.cat(chunks).numpy()
+        rows = max(1, SOFTMAX_VALUES // max(1, logits.shape[1]))
+        for first in range(0, max(len(logits), 1), rows):
+            with torch.inference_mode():
+                block = torch.softmax(logits[first:first + rows].double(), dim=1).cpu().numpy()
+            yield block
+            del block  # before the next block is made: the reader holds it no longer
+        del logits
 
 
 def predict_labels(model: nn.Module) -> Any:
     """``predict_fn`` for :func:`blobclf.figures.decision_boundary`."""
 
     def predict(points: np.ndarray) -> np.ndarray:
-        return predict_probabilities(model, torch.from_numpy(points)).argmax(axis=1)
+        # block by block: a grid's probabilities of 1,000 classes are never all held
+        return np.concatenate([block.argmax(axis=1) for block in probability_blocks(model, torch.from_numpy(points))])
 
     return predict
 
@@ -161,8 +173,9 @@ def evaluate(
     model: nn.Module, features: Tensor, labels: Tensor, loss: float | None = None, class_names: list[str] | None = None
 ) -> dict[str, Any]:
     """The classification report of ``model`` on one split (with class names, when given)."""
-    probabilities = predict_probabilities(model, features)
-    return classification_report(labels.cpu().numpy(), probabilities, loss=loss, class_names=class_names)
+    # block by block: a split's float64 probabilities of many classes are never all held (see report_of_blocks)
+    return report_of_blocks(labels.cpu().numpy(), probability_blocks(model, features), loss=loss,
+                            class_names=class_names)
 
 
 def render_figures(drawn: Mapping[str, Any], experiment: Any = None, step: int = 0) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint, StochasticWeightAveraging
 from typing_extensions import override
 
 from blobclf.atomic import name_too_long, remove_leftovers
@@ -30,6 +30,7 @@ from blobclf.export import (
     write_report,
 )
 from blobclf.logger import RunLogger
+from blobclf.outputnames import table_record
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat
@@ -246,7 +247,9 @@ class RunCheckpoint(ModelCheckpoint):
         self._values_of = trainer  # the epoch's values, for any checkpoint written from here on
         self._values_epoch = trainer.current_epoch
         super().on_train_epoch_end(trainer, pl_module)
-        due = time.monotonic() - self._last_written_at >= self.last_interval
+        # without an epoch limit StochasticWeightAveraging puts its average into the model at any end of training,
+        # a signal's too: last.ckpt then keeps the trained weights a resume goes on from, written at every epoch's end
+        due = time.monotonic() - self._last_written_at >= self.last_interval or averages_at_any_end(trainer)
         if trainer.world_size > 1:
             due = trainer.strategy.broadcast(due)  # every process must take part in a save
         if due:
@@ -255,13 +258,17 @@ class RunCheckpoint(ModelCheckpoint):
     @override
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_end(trainer, pl_module)
-        self._write_last(trainer)
+        # StochasticWeightAveraging's on_train_end (it runs before the checkpoints') has just put the averaged
+        # weights into the model of a run that trained all its epochs: last.ckpt is written again with them, so
+        # that it always holds the model the run ends with (model.pth), whether or not the last epoch's end
+        # had already written it (last_interval)
+        self._write_last(trainer, again=swapped_in_average(trainer))
         self._values_of = None
 
-    def _write_last(self, trainer: L.Trainer) -> None:
+    def _write_last(self, trainer: L.Trainer, again: bool = False) -> None:
         if not self.keep_last or trainer.sanity_checking or trainer.fast_dev_run or self.dirpath is None:
             return
-        if self.last_model_path and trainer.global_step == self._last_step_written:
+        if self.last_model_path and trainer.global_step == self._last_step_written and not again:
             return
         self.last_model_path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
         trainer.save_checkpoint(self.last_model_path, self.save_weights_only)
@@ -269,6 +276,28 @@ class RunCheckpoint(ModelCheckpoint):
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step
         self._last_written_at = time.monotonic()
+
+
+def averages_at_any_end(trainer: L.Trainer) -> bool:
+    """Whether a ``StochasticWeightAveraging`` of ``trainer`` puts its average into the model whenever training
+    ends: it does so without an epoch limit (``max_epochs`` -1: ``max_steps`` or ``max_time`` ends the run)."""
+    return trainer.max_epochs == -1 and any(isinstance(c, StochasticWeightAveraging) for c in trainer.callbacks)
+
+
+def swapped_in_average(trainer: L.Trainer) -> bool:
+    """Whether a ``StochasticWeightAveraging`` of ``trainer`` has, at the end of training, replaced the model's
+    weights with its average for good: once the run has trained its last epoch (``max_epochs``), or, without an
+    epoch limit, at an end that is not a signal's (a signal's stop is resumed from the trained weights)."""
+    if averages_at_any_end(trainer):
+        return not _signalled(trainer)
+    return trainer.max_epochs not in (None, -1) and any(
+        isinstance(callback, StochasticWeightAveraging) and callback.swa_end == trainer.current_epoch - 1
+        for callback in trainer.callbacks)
+
+
+def _signalled(trainer: L.Trainer) -> bool:
+    """Whether a signal (SIGTERM, Ctrl-C: :class:`~blobclf.interrupt.GracefulStop`) stopped training."""
+    return any(getattr(callback, "stopped", lambda: False)() for callback in trainer.callbacks)
 
 
 def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> str | None:
@@ -279,8 +308,7 @@ def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> str | None:
     if any(isinstance(callback, EarlyStopping) and callback.stopped_epoch == epoch and callback.stopping_reason_message
            for callback in trainer.callbacks):
         return "EarlyStopping"
-    signalled = any(getattr(callback, "stopped", lambda: False)() for callback in trainer.callbacks)
-    return None if signalled else "a callback's stop"
+    return None if _signalled(trainer) else "a callback's stop"
 
 
 def run_checkpoint(trainer: L.Trainer) -> RunCheckpoint | None:
@@ -600,6 +628,8 @@ class TestReport(Callback):
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both
         test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path")
         source = table_stem(test_path) if test_path else None
+        if test_path:  # so that another table of the same name is told apart (see refuse_other_table)
+            report["test_table"] = table_record(test_path)
         # the report goes first and comes back last, as a run's model.json does: a test stopped before its
         # end (a kill, a full disk) never leaves a report beside figures of another evaluation
         path = folder / report_name(trainer.ckpt_path, source)

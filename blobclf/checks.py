@@ -1,7 +1,8 @@
 """Settings that Lightning or torch would take but that cannot work, refused in one line before anything
 is printed or written: a seed ``seed_everything`` cannot take, Trainer options that would take away what a
 blobclf run is made of (its checkpoints, its log folder), an optimizer or scheduler that fails to build or
-whose schedule ends before the run does, and a resume to fewer epochs than its checkpoint has done.
+whose schedule ends before the run does, a resume to fewer epochs than its checkpoint has done, and
+one to another number of epochs that a run's weight averaging cannot follow.
 :class:`blobclf.cli.BlobCLI` calls them once the command is parsed."""
 
 from __future__ import annotations
@@ -71,6 +72,40 @@ def check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
             f"--trainer.max_epochs={max_epochs} is below the {done} epochs {path!r} has done; give a larger "
             "number to train on, or drop the option to keep the run's own"
         )
+
+
+def check_averaging_extension(config: Any, checkpoint: dict[str, Any], path: str, epochs: Any) -> None:
+    """Refuse a resume to another ``max_epochs`` than the run's own ``epochs`` once its ``StochasticWeightAveraging``
+    has begun averaging, where the result could not be the uninterrupted run's: the run had trained all its epochs
+    (the callback then replaced the trained weights with their average), or ``swa_epoch_start`` is a fraction of
+    ``max_epochs`` that starts the averaging at another epoch for the new number."""
+    state = next((value for key, value in checkpoint.get("callbacks", {}).items()
+                  if key.startswith("StochasticWeightAveraging") and isinstance(value, dict)), None)
+    wanted = config.trainer.get("max_epochs")
+    if (state is None or not isinstance(state.get("latest_update_epoch"), int) or state["latest_update_epoch"] < 0
+            or not isinstance(epochs, int) or not isinstance(wanted, int) or wanted == epochs):
+        return
+    progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+    if not isinstance(progress, dict):
+        progress = {}
+    done = max(int(progress.get("processed", 0)), int(progress.get("completed", 0)))
+    fix = f"to train longer, start a new run with --trainer.max_epochs {wanted} (this run stays as it is)"
+    if epochs != -1 and done >= epochs:
+        raise UserError(f"--trainer.max_epochs={wanted} cannot extend {path!r}: its StochasticWeightAveraging ended "
+                        f"with its {epochs} epochs and replaced the trained weights with their average, so training "
+                        f"on would not be the run of {wanted} epochs; {fix}")
+    settings = [as_plain(entry) for entry in (config.trainer.get("callbacks") or [])]
+    averaging = [entry for entry in settings if isinstance(entry, dict)
+                 and str(entry.get("class_path", "")).endswith("StochasticWeightAveraging")]
+    start = (averaging[0].get("init_args") or {}).get("swa_epoch_start", 0.8) if averaging else None
+    if not isinstance(start, float) or epochs == -1:
+        return
+    began = max(int(epochs * start) - 1, 0)  # as the callback counts it: swa_epoch_start * max_epochs, from 1
+    if wanted == -1 or max(int(wanted * start) - 1, 0) != began:
+        then = "" if wanted == -1 else f" (it begins at epoch {max(int(wanted * start) - 1, 0)})"
+        raise UserError(f"--trainer.max_epochs={wanted} cannot extend {path!r}: its StochasticWeightAveraging began "
+                        f"averaging at epoch {began} (swa_epoch_start {start} of {epochs} epochs), as a run of "
+                        f"{wanted} epochs would not{then}; {fix}")
 
 
 def _check_schedule_length(scheduler: Any, config: Any) -> None:

@@ -26,26 +26,30 @@ from torch.optim import Optimizer
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
-from blobclf.checks import check_extension, check_optimizer, check_run_files, check_seed
+from blobclf.checks import (
+    check_averaging_extension,
+    check_extension,
+    check_optimizer,
+    check_run_files,
+    check_seed,
+)
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
-from blobclf.data import NotEnoughMemory, SplitDataModule, split_sizes
+from blobclf.data import NotEnoughMemory, SplitDataModule
 from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
-from blobclf.helptext import SEED_HELP
+from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
 from blobclf.logger import EpochAxis, events_files, remove_replaced_events
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
-from blobclf.outputnames import refuse_case_twin
+from blobclf.outputnames import refuse_case_twin, refuse_other_table
 from blobclf.onebatch import ONE_BATCH, keep_one_batch
+from blobclf.optionnames import command_line
 from blobclf.parser import (
     EVAL_COMMANDS,
-    SUBCOMMAND_HELP,
-    TUTORIAL_EPOCHS,
     BlobArgumentParser,
-    description,
     program_name,
     without_limit,
 )
@@ -61,9 +65,9 @@ from blobclf.recorded import (
     SETTINGS,
     adds_callbacks,
     as_plain,
-    callback_list,
     comparable,
     difference,
+    logger_inits,
     run_settings,
 )
 from blobclf.runconfig import RunConfig, enum_values
@@ -98,7 +102,7 @@ from blobclf.tablecli import (
     same_selection,
     same_table,
     switch_data_class,
-    table_rows_bound,
+    training_batch,
 )
 from blobclf.argtypes import PositiveInt
 from blobclf.tablefile import table_stem
@@ -106,22 +110,6 @@ from blobclf.tablefile import table_stem
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
 SMALL_BATCH = 4096
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
-
-
-def _training_batch(data: Any) -> int:
-    """Samples per training batch that the data settings give."""
-    data = data.get("init_args") or data
-    if data.get("batch_size"):
-        return int(data.batch_size)
-    if data.get("n_samples") is None:
-        return table_rows_bound(data.get("path"))
-    return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
-
-
-def _logger_inits(logger: Any) -> list[Any]:
-    """The ``init_args`` of a ``trainer.logger`` setting's loggers (one, or each of a list), in order."""
-    return [each.get("init_args") for each in callback_list(logger)
-            if hasattr(each, "get") and each.get("class_path") and each.get("init_args") is not None]
 
 
 class BlobCLI(LightningCLI):
@@ -304,6 +292,7 @@ class BlobCLI(LightningCLI):
             )
         if subcommand == "fit":
             check_extension(given, checkpoint, path)
+            check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
         own = own_root(path, checkpoint) if run_version(path, root) is None else None
@@ -358,7 +347,7 @@ class BlobCLI(LightningCLI):
     def _set_threads(self, config: Any) -> None:
         """Apply ``--threads`` or blobclf's policy, and record the number used in the config."""
         threads = config.get("threads")
-        if threads is None and self.subcommand != "predict" and _training_batch(config.data) <= SMALL_BATCH:
+        if threads is None and self.subcommand != "predict" and training_batch(config.data) <= SMALL_BATCH:
             threads = 1
         if threads is not None:
             torch.set_num_threads(int(threads))
@@ -394,7 +383,7 @@ class BlobCLI(LightningCLI):
 
     def _place_run(self, config: Any) -> None:
         """Give the run its folders: a resumed run its own, a new run a freshly claimed version."""
-        inits = _logger_inits(config.trainer.get("logger"))
+        inits = logger_inits(config.trainer.get("logger"))
         init = inits[0] if inits else None
         versioned = init is not None and "version" in init
         # a list of loggers: the first places the run (Lightning's trainer.logger), the others follow it
@@ -518,8 +507,9 @@ class BlobCLI(LightningCLI):
             data = config.data.get("init_args") or config.data
             test_path = data.get("test_path") if hasattr(data, "get") else None
             if test_path:  # its report, figures and log folder are named after the table (see TestReport)
-                refuse_case_twin(ckpt_path.parent / report_name(ckpt_path, table_stem(test_path)), "--data.test_path",
-                                 test_path, "rename the table")
+                report = ckpt_path.parent / report_name(ckpt_path, table_stem(test_path))
+                refuse_case_twin(report, "--data.test_path", test_path, "rename the table")
+                refuse_other_table(report, test_path)
 
     replaced_events: tuple[Path, ...] = ()
     """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""
@@ -603,7 +593,7 @@ class BlobCLI(LightningCLI):
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None
-            for init in _logger_inits(config.trainer.get("logger")):
+            for init in logger_inits(config.trainer.get("logger")):
                 if "version" in init and not self.version_given:
                     init.version = None
 
@@ -729,7 +719,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     try:
         check_config_files(argv)
         try:
-            with signals_stop_the_command():
+            with signals_stop_the_command(), command_line():  # refusals name --data.OPTION, as typed
                 cli_for(only)(**kwargs, args=args)
         except SystemExit:
             if not stop.stopped():  # a second signal under DDP ends in Lightning's own exit

@@ -15,6 +15,10 @@ from jsonargparse import get_loader, set_loader
 
 from blobclf.errors import UserError, printable
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The safe loader for config files, libyaml's where PyYAML has it: it bounds nesting, where the pure
+Python loader recurses (a deeply nested file would end in a RecursionError)."""
+
 PARSER_MODE = "blobclf_yaml"
 MAX_CONFIG_BYTES = 1 << 20
 """Largest config file read (1 MiB; a full blobclf config is a few KiB)."""
@@ -64,7 +68,7 @@ def alias_loop(text: str) -> tuple[str, int] | None:
     (and with growing memory). Found from the parser's events, without building anything.
     """
     open_anchors: list[str | None] = []
-    for event in yaml.parse(text, Loader=_YAML_LOADER):
+    for event in yaml.parse(text, Loader=YAML_LOADER):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             open_anchors.append(event.anchor)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -204,7 +208,6 @@ def looks_like_a_path(value: str) -> bool:
     return "\n" not in value and ": " not in value and not value.lstrip().startswith(("{", "["))
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml bounds nesting; pure Python recurses
 # group options whose file may hold a class name instead of a mapping (--optimizer torch.optim.Adam)
 _CLASS_OPTIONS = ("--optimizer", "--lr_scheduler")
 _KINDS = {yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}
@@ -219,7 +222,7 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
     """
     try:
         _check_depth(text, path)
-        node = yaml.compose(text, Loader=_YAML_LOADER)
+        node = yaml.compose(text, Loader=YAML_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path

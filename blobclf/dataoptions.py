@@ -12,6 +12,7 @@ import difflib
 import inspect
 
 from blobclf.data import BlobDataModule
+from blobclf.optionnames import typed_program
 from blobclf.tabledata import TableDataModule
 
 DATA_MODULES = {"BlobDataModule": BlobDataModule, "TableDataModule": TableDataModule}
@@ -43,7 +44,7 @@ def unknown_data_option(option: str, class_path: str) -> str:
         close = difflib.get_close_matches(option, _options(chosen), n=1)
         if close:
             return f"{line}; did you mean --data.{close[0]}?"
-    return f"{line}; its options: python -m blobclf fit --data.help {short}"
+    return f"{line}; its options: {typed_program()} fit --data.help {short}"
 
 
 def unknown_data_module(option: str, name: str) -> str:

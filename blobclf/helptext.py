@@ -1,6 +1,7 @@
 """``--help`` as text to read: the documentation's markup taken out, blobclf's titles for the groups that
-LightningCLI titles from torch, and blobclf's texts for the Trainer options whose Lightning texts do not
-hold in blobclf."""
+LightningCLI titles from torch, blobclf's texts for the Trainer options whose Lightning texts do not
+hold in blobclf, and every other help text of the command line (the top-level and per-subcommand texts,
+``--seed_everything``, ``--ckpt_path``, ``--weights_only``)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,56 @@ SEED_HELP = (
 """blobclf's help for ``--seed_everything`` (LightningCLI's ran two sentences together: "before classes
 instantiation.Set to True to use a random seed.", where Lightning's seed_everything without a seed
 takes PL_GLOBAL_SEED, else 0)."""
+
+
+CKPT_PATH_HELP = (
+    "Checkpoint to start from: fit resumes that run with every setting it was started with; "
+    "validate, test and predict evaluate it. A .ckpt file written by 'blobclf fit', or 'last' / 'best' "
+    "for the newest run under --checkpoint.root."
+)
+WEIGHTS_ONLY_HELP = (
+    "blobclf always loads checkpoints with weights_only=True (only tensors and plain values, no code); "
+    "false is refused (null means true)."
+)
+
+
+TUTORIAL_EPOCHS = 100
+"""Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
+tutorial's, so ``blobclf fit`` without a config (an installed package has no ``configs/``) is the
+tutorial's run rather than Lightning's 1000 epochs."""
+
+
+def description(program: str) -> str:
+    """The top-level help text under the usage line."""
+    return (f"blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
+            f"blobs). '{program} fit' runs the tutorial; '{program} SUBCOMMAND --help' lists a subcommand's options.")
+
+
+ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."
+FIT_COMMON = (
+    "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
+    f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
+    "--data.batch_size N, --optimizer CLASS --optimizer.lr X, --data TableDataModule --data.path CSV "
+    "--data.target COLUMN, --threads N, --checkpoint.root DIR. " + ALL_LISTED
+)
+EVAL_COMMON = (
+    "Most used: --ckpt_path last|best|PATH (required; the checkpoint carries its settings, no --config "
+    "needed), --data.eval_batch_size N, --trainer.accelerator cpu|gpu|auto, --threads N, --checkpoint.root DIR"
+)
+SUBCOMMAND_SUMMARY = {
+    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path.",
+    "validate": "Evaluate a checkpoint on the validation split.",
+    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it.",
+    "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
+                "predictions-<checkpoint>-<input>.csv beside it."),
+}
+"""What each subcommand does, in one sentence: its line in the top-level help, and the start of its own help."""
+SUBCOMMAND_HELP = {
+    "fit": SUBCOMMAND_SUMMARY["fit"] + " " + FIT_COMMON,
+    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + ALL_LISTED,
+    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + ALL_LISTED,
+    "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
+                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true, "
+                "--prediction.top_k N. " + ALL_LISTED),
+}
+"""Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""

@@ -20,6 +20,7 @@ from typing_extensions import override
 
 from blobclf.callbacks import run_checkpoint
 from blobclf.errors import SIGPIPE, Stopped, UserError
+from blobclf.optionnames import typed_program
 from blobclf.unstarted import remove_unstarted_run
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -201,7 +202,7 @@ class GracefulStop(Callback):
         # quoted as a shell reads it (a project or --checkpoint.root with spaces in its path)
         completes = " (it completes the exports)" if self.exporting else ""
         return (f"blobclf: stopped by {name} {when}; last checkpoint: {shown}\n"
-                f"resume with: python -m blobclf fit --ckpt_path {shlex.quote(shown)}{completes}")
+                f"resume with: {typed_program()} fit --ckpt_path {shlex.quote(shown)}{completes}")
 
 
 def _empty_folder(path: str | None) -> bool:

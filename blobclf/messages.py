@@ -19,6 +19,7 @@ from blobclf.callbacks import shown
 from blobclf.classrefs import loaded_class
 from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.interrupt import GracefulStop
+from blobclf.optionnames import typed_program
 
 # options that moved from the model to the optimizer, with the option that replaces each
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
@@ -259,7 +260,8 @@ def refused_write(error: OSError, stop: GracefulStop | None = None, command: str
         return line
     last = Path(stop.run_folder) / "last.ckpt" if stop is not None and stop.run_folder else None
     if last is not None and last.is_file():
-        return f"{line}; free some space, then resume with: python -m blobclf fit --ckpt_path {shlex.quote(shown(last))}"
+        return (f"{line}; free some space, then resume with: {typed_program()} fit --ckpt_path "
+                f"{shlex.quote(shown(last))}")
     return f"{line}; free some space (or raise the file size limit, ulimit -f) and run the command again"
 
 

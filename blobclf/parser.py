@@ -1,7 +1,7 @@
 """The command line's parser and its help: :class:`BlobArgumentParser` (LightningCLI's parser whose errors
 are one line, whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts, whose Trainer options
-carry blobclf's help, and whose ``--print_config`` writes the epochs a new run trains), the program name as
-typed, and the top-level and per-subcommand help texts. :mod:`blobclf.cli` builds the command on it."""
+carry blobclf's help, and whose ``--print_config`` writes the epochs a new run trains), and the program name as
+typed; the help texts are :mod:`blobclf.helptext`'s. :mod:`blobclf.cli` builds the command on it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,13 @@ from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.errors import debugging, printable
-from blobclf.helptext import TRAINER_HELP, with_plain_help
+from blobclf.helptext import (
+    CKPT_PATH_HELP,
+    SUBCOMMAND_SUMMARY,
+    TRAINER_HELP,
+    WEIGHTS_ONLY_HELP,
+    with_plain_help,
+)
 from blobclf.messages import MOVED_NAMES, null_name, one_line, typed_value_error
 from blobclf.onebatch import one_batch_written
 from blobclf.recorded import recorded_value_error
@@ -27,52 +33,11 @@ from blobclf.system import LEGACY_SGD, legacy_optimizer
 EVAL_COMMANDS = ("validate", "test", "predict")
 
 
-TUTORIAL_EPOCHS = 100
-"""Epochs of a new run that sets no limit (no ``max_epochs``, ``max_steps`` or ``max_time``): the
-tutorial's, so ``blobclf fit`` without a config (an installed package has no ``configs/``) is the
-tutorial's run rather than Lightning's 1000 epochs."""
-
-
 def program_name() -> str:
     """The program as the user typed it: ``python -m blobclf``, or ``blobclf`` (the installed command; also
     for :func:`cli_main` called from Python)."""
     main = Path(__file__).with_name("__main__.py")
     return "python -m blobclf" if sys.argv and os.path.realpath(sys.argv[0]) == os.path.realpath(main) else "blobclf"
-
-
-def description(program: str) -> str:
-    """The top-level help text under the usage line."""
-    return (f"blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
-            f"blobs). '{program} fit' runs the tutorial; '{program} SUBCOMMAND --help' lists a subcommand's options.")
-
-
-ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."
-FIT_COMMON = (
-    "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
-    f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
-    "--data.batch_size N, --optimizer CLASS --optimizer.lr X, --data TableDataModule --data.path CSV "
-    "--data.target COLUMN, --threads N, --checkpoint.root DIR. " + ALL_LISTED
-)
-EVAL_COMMON = (
-    "Most used: --ckpt_path last|best|PATH (required; the checkpoint carries its settings, no --config "
-    "needed), --data.eval_batch_size N, --trainer.accelerator cpu|gpu|auto, --threads N, --checkpoint.root DIR"
-)
-SUBCOMMAND_SUMMARY = {
-    "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path.",
-    "validate": "Evaluate a checkpoint on the validation split.",
-    "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it.",
-    "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
-                "predictions-<checkpoint>-<input>.csv beside it."),
-}
-"""What each subcommand does, in one sentence: its line in the top-level help, and the start of its own help."""
-SUBCOMMAND_HELP = {
-    "fit": SUBCOMMAND_SUMMARY["fit"] + " " + FIT_COMMON,
-    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + ALL_LISTED,
-    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + ALL_LISTED,
-    "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
-                + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true. " + ALL_LISTED),
-}
-"""Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""
 
 
 def as_group(kwargs: dict[str, Any]) -> bool:
@@ -83,22 +48,11 @@ def as_group(kwargs: dict[str, Any]) -> bool:
 def without_limit(config: Any) -> bool:
     """Whether ``config`` (a ``fit`` command's) is a new run that sets no training limit: no ``--ckpt_path``
     (a resume keeps its run's), no ``max_epochs``, ``max_steps`` or ``max_time``; it trains
-    ``TUTORIAL_EPOCHS`` epochs."""
+    :data:`~blobclf.helptext.TUTORIAL_EPOCHS` epochs."""
     trainer = config.get("trainer")
     if config.get("ckpt_path") or not hasattr(trainer, "get"):
         return False
     return trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1) and trainer.get("max_time") is None
-
-
-CKPT_PATH_HELP = (
-    "Checkpoint to start from: fit resumes that run with every setting it was started with; "
-    "validate, test and predict evaluate it. A .ckpt file written by 'blobclf fit', or 'last' / 'best' "
-    "for the newest run under --checkpoint.root."
-)
-WEIGHTS_ONLY_HELP = (
-    "blobclf always loads checkpoints with weights_only=True (only tensors and plain values, no code); "
-    "false is refused (null means true)."
-)
 
 
 class SubcommandSummaries(ActionSubCommands):

@@ -15,6 +15,7 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 from typing_extensions import override
 
+from blobclf.argtypes import NonNegativeInt
 from blobclf.atomic import atomic_write, name_too_long
 from blobclf.errors import UserError, printable
 from blobclf.export import checkpoint_tag
@@ -59,12 +60,13 @@ def prediction_rows(
     class_names: list[str] | None = None,
     carried: dict[str, list[str]] | None = None,
     label_column: str = "label",
+    top_k: int | None = None,
 ) -> tuple[list[str], list[list[Any]]]:
     """Header and rows: carried columns, features, ``prob_<class>`` per class, ``predicted``, the true label.
 
     :func:`prediction_table` with its rows in a list (for a few rows; ``predict`` streams them).
     """
-    header, rows = prediction_table(features, probabilities, labels, names, class_names, carried, label_column)
+    header, rows = prediction_table(features, probabilities, labels, names, class_names, carried, label_column, top_k)
     return header, list(rows)
 
 
@@ -76,9 +78,14 @@ def prediction_table(
     class_names: list[str] | None = None,
     carried: dict[str, list[str]] | None = None,
     label_column: str = "label",
+    top_k: int | None = None,
 ) -> tuple[list[str], Iterator[list[Any]]]:
     """Header and rows, made as they are read: carried columns, features, ``prob_<class>``, ``predicted``, the true label.
 
+    With ``top_k`` set, the ``prob_<class>`` columns give way to ``top1``, ``top1_prob``, ...
+    ``top<k>``, ``top<k>_prob``: each row's ``top_k`` most probable classes by name, most probable
+    first (of equal probabilities, the class listed first; ``top1`` is ``predicted``), and their
+    probabilities, written as ``prob_<class>`` would be; ``0`` writes no probabilities.
     ``predicted`` and the true label (``label_column``, written when every label is known) are
     class names; ``carried`` columns (e.g. an id) are copied from the input as they were, and
     features written as the shortest text that reads back as their float32 value (``5.1``). Names
@@ -92,7 +99,9 @@ def prediction_table(
     known = bool((labels >= 0).all())
     classes = class_names if class_names is not None else [str(k) for k in range(probabilities.shape[1])]
     carried = carried or {}
-    header = [*carried, *names, *(f"prob_{name}" for name in classes), PREDICTED_COLUMN]
+    scores = ([f"prob_{name}" for name in classes] if top_k is None
+              else [column for i in range(1, top_k + 1) for column in (f"top{i}", f"top{i}_prob")])
+    header = [*carried, *names, *scores, PREDICTED_COLUMN]
     header += [label_column] if known else []
     twice = next((column for i, column in enumerate(header) if column in header[:i]), None)
     if twice is not None:  # read_points refuses such inputs first; this guards every other way in
@@ -101,12 +110,12 @@ def prediction_table(
     classes = [spreadsheet_safe(name) for name in classes]
     columns = [[spreadsheet_safe(cell) for cell in column] if any(cell.startswith(FORMULA_STARTS) for cell in column)
                else column for column in carried.values()]
-    return header, _rows(features, probabilities, labels if known else None, classes, columns)
+    return header, _rows(features, probabilities, labels if known else None, classes, columns, top_k)
 
 
 def _rows(
     features: torch.Tensor, probabilities: torch.Tensor, labels: torch.Tensor | None, classes: list[str],
-    carried: list[list[str]],
+    carried: list[list[str]], top_k: int | None = None,
 ) -> Iterator[list[Any]]:
     """The rows of :func:`prediction_table`, made block by block (``labels`` ``None``: not written)."""
     for start in range(0, features.shape[0], BLOCK_ROWS):
@@ -115,10 +124,18 @@ def _rows(
         probs = probabilities[start:stop]
         predicted = probs.argmax(dim=1).tolist()
         truth = labels[start:stop].tolist() if labels is not None else None
-        for i, (point, row_probs) in enumerate(zip(points, probs.tolist(), strict=True)):
+        if top_k is None:
+            scores = ([repr(float(p)) for p in row_probs] for row_probs in probs.tolist())
+        else:
+            # a stable sort: of equal probabilities the class listed first comes first, as argmax picks it
+            values, order = torch.sort(probs, dim=1, descending=True, stable=True)
+            scores = ([cell for c, p in zip(row_order, row_values, strict=True) for cell in (classes[c], repr(float(p)))]
+                      for row_order, row_values in zip(order[:, :top_k].tolist(), values[:, :top_k].tolist(),
+                                                       strict=True))
+        for i, (point, row_scores) in enumerate(zip(points, scores, strict=True)):
             row: list[Any] = [column[start + i] for column in carried]
             row += [_shortest(v) for v in point]
-            row += [repr(float(p)) for p in row_probs]
+            row += row_scores
             row.append(classes[predicted[i]])
             if truth is not None:
                 row.append(classes[truth[i]])
@@ -216,12 +233,18 @@ class PredictionWriter(PredictionCollector):
             and ``<source>`` the input file's name without its extension, or ``test-split`` for
             the held-out test split.
         overwrite: Replace the output file if it exists (otherwise an existing file is refused).
+        top_k: Write each point's ``top_k`` most probable classes and their probabilities (columns
+            ``top1``, ``top1_prob``, ``top2``, ``top2_prob``, ...) instead of a ``prob_<class>``
+            column per class; ``0`` writes no probabilities (``predicted`` and the true class only);
+            ``null`` (the default) a ``prob_<class>`` column per class. At most the model's number
+            of classes.
     """
 
-    def __init__(self, output: str | None = None, overwrite: bool = False) -> None:
+    def __init__(self, output: str | None = None, overwrite: bool = False, top_k: NonNegativeInt | None = None) -> None:
         super().__init__()
         self.output = output
         self.overwrite = overwrite
+        self.top_k = top_k
         self.written: Path | None = None
 
     @staticmethod
@@ -267,6 +290,10 @@ class PredictionWriter(PredictionCollector):
 
     @override
     def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        classes = getattr(pl_module, "hparams", {}).get("num_classes")
+        if self.top_k is not None and classes is not None and self.top_k > int(classes):
+            raise UserError(f"--prediction.top_k {self.top_k} is more than the model's {int(classes)} classes; give at "
+                            f"most {int(classes)}, or leave it unset for a prob_<class> column per class")
         if trainer.is_global_zero and trainer.datamodule is not None:
             source = trainer.datamodule.hparams.get("predict_file")
             self.check_target(self.target(self.output, trainer.ckpt_path, source), trainer.ckpt_path, source)
@@ -286,7 +313,7 @@ class PredictionWriter(PredictionCollector):
             carried = {name: column[:count] for name, column in carried.items()}
         header, rows = prediction_table(
             features, probabilities, labels, points.feature_names, class_names=getattr(pl_module, "classes", None),
-            carried=carried, label_column=getattr(trainer.datamodule, "label_column", "label"),
+            carried=carried, label_column=getattr(trainer.datamodule, "label_column", "label"), top_k=self.top_k,
         )
         path = Path(self.output) if self.output else self._default_path(trainer)
         try:

@@ -103,6 +103,12 @@ def callback_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
+def logger_inits(logger: Any) -> list[Any]:
+    """The ``init_args`` of a ``trainer.logger`` setting's loggers (one, or each of a list), in order."""
+    return [each.get("init_args") for each in callback_list(logger)
+            if hasattr(each, "get") and each.get("class_path") and each.get("init_args") is not None]
+
+
 def adds_callbacks(key: str, given: Any, stored: Any) -> bool:
     """Whether a resume's callbacks are the run's own followed by new ones (``--trainer.callbacks+=...``)."""
     if key != "trainer.callbacks":

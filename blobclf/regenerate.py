@@ -126,7 +126,9 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m blobclf.regenerate", description=__doc__.splitlines()[0])
+    typed = sys.argv and Path(sys.argv[0]).stem == "blobclf-regenerate"  # the installed command
+    parser = argparse.ArgumentParser(prog="blobclf-regenerate" if typed else "python -m blobclf.regenerate",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("run", help="a run folder (checkpoints/version_N) or a .ckpt file")
     parser.add_argument("--output", default=None, help="folder for the outputs (default: the run folder)")
     parser.add_argument("--logs", default=None,

@@ -26,7 +26,7 @@ except ImportError:  # Windows: runs are not locked there
 import yaml
 
 from blobclf.atomic import abandoned_temporaries, remove_leftovers
-from blobclf.configfiles import MAX_CONFIG_BYTES, check_config_text
+from blobclf.configfiles import MAX_CONFIG_BYTES, YAML_LOADER, check_config_text
 from blobclf.errors import UserError
 from blobclf.safeload import load_checkpoint, read_capped
 from blobclf.unstarted import abandoned_start, remove_start_files
@@ -545,7 +545,7 @@ def recorded_checkpointing(config: Path, key: str) -> str | None:
     try:
         text = read_capped(config, MAX_CONFIG_BYTES, "run config", "not read").decode("utf-8")  # a huge file: not the run's
         check_config_text(text, os.fspath(config))
-        recorded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        recorded = yaml.load(text, Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):
         return None
     checkpoint = recorded.get("checkpoint") if isinstance(recorded, dict) else None

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from blobclf.errors import UserError
+from blobclf.optionnames import option
 from blobclf.tablecells import (
     DELIMITERS,
     Header,
@@ -330,19 +331,20 @@ def read_table(
     if target is not None and target not in columns:
         raise UserError(
             f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with "
-            f"--data.target){header_hint(header)}"
+            f"{option('target')}){header_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
     for column in feature_names:
         if column not in columns:
             raise UserError(
-                f"{name}: --data.features names {column!r}, which is not a column; the columns are: {shown_columns(columns)}"
+                f"{name}: {option('features')} names {column!r}, which is not a column; the columns are: "
+                f"{shown_columns(columns)}"
             )
     if target is not None and target in feature_names:
-        raise UserError(f"{name}: the target column {target!r} is also listed in --data.features; leave it out there")
+        raise UserError(f"{name}: the target column {target!r} is also listed in {option('features')}; leave it out there")
     if len(set(feature_names)) != len(feature_names):
         twice = next(c for c in feature_names if feature_names.count(c) > 1)
-        raise UserError(f"{name}: --data.features names {twice!r} twice")
+        raise UserError(f"{name}: {option('features')} names {twice!r} twice")
     if not feature_names:
         raise UserError(f"{name}: no feature columns: the table has only the target column {target!r}")
     if selection is None:

@@ -14,11 +14,13 @@ from typing import Any
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.classrefs import loaded_class
+from blobclf.data import split_sizes
 from blobclf.errors import UserError, printable
 from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines, read_header
+from blobclf.tablecells import nfc
 from blobclf.tabledata import TableDataModule, check_table_unchanged, file_sha256, recorded_data_class
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
@@ -214,15 +216,31 @@ def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
         header = read_header(settings.get("path"), settings.get("delimiter"), settings.get("decimal") or ".")
     except (OSError, UserError, TypeError):
         return False
-    exclude = list(settings.get("exclude") or [])
-    return [c for c in header.columns if c != settings.get("target") and c not in exclude] == list(features)
+    target, exclude = composed(settings.get("target")), composed(list(settings.get("exclude") or []))
+    return [c for c in header.columns if c != target and c not in exclude] == composed(list(features))
+
+
+NAME_SETTINGS = ("data.target", "data.features", "data.exclude", "data.classes")
+"""The settings that name columns or classes: compared composed (NFC), as the table module reads them."""
 
 
 def same_setting(key: str, given: Any, stored: Any) -> bool:
-    """Whether a setting given now equals the checkpoint's; data classes compare as classes, not paths."""
+    """Whether a setting given now equals the checkpoint's; data classes compare as classes, not paths, and
+    names as the same text however the accents are written (``Größe`` typed composed, a macOS name decomposed)."""
     if key == "data.class_path":
         return _resolve(given) is _resolve(stored)
+    if key.replace(".init_args.", ".") in NAME_SETTINGS:
+        return composed(given) == composed(stored)
     return given == stored
+
+
+def composed(value: Any) -> Any:
+    """A name, or a list of names, composed (NFC); any other value as it is."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, (list, tuple)):
+        return [nfc(item) if isinstance(item, str) else item for item in value]
+    return value
 
 
 def _resolve(class_path: str | None) -> Any:
@@ -230,6 +248,17 @@ def _resolve(class_path: str | None) -> Any:
     if not class_path:
         return None
     return loaded_class(class_path) or class_path
+
+
+def training_batch(data: Any) -> int:
+    """Samples per training batch that the data settings give (a ``--data`` setting, class and ``init_args``
+    or the arguments alone): the batch size, else the training split, bounded by the table's lines."""
+    data = data.get("init_args") or data
+    if data.get("batch_size"):
+        return int(data.batch_size)
+    if data.get("n_samples") is None:
+        return table_rows_bound(data.get("path"))
+    return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
 
 
 def table_rows_bound(path: str | None) -> int:

@@ -15,6 +15,7 @@ from torch import Tensor
 
 from blobclf.data import SplitDataModule, check_split_name, is_number
 from blobclf.errors import ArgumentValueError, UserError
+from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
 from blobclf.table import read_header, read_table
 from blobclf.tablecells import Table, nfc
@@ -82,7 +83,7 @@ def recorded_data_class(hparams: dict[str, Any]) -> str:
     return f"{__name__}.{TableDataModule.__name__}" if table else "blobclf.data.BlobDataModule"
 
 
-def check_split(path: str, rows: int, classes: int, fraction: float, option: str, split: str) -> None:
+def check_split(path: str, rows: int, classes: int, fraction: float, setting: str, split: str) -> None:
     """Refuse a stratified split of ``rows`` rows that leaves either part fewer rows than ``classes``.
 
     The sizes are scikit-learn's (``ceil(fraction * rows)`` held out, the rest kept), whose own
@@ -93,7 +94,8 @@ def check_split(path: str, rows: int, classes: int, fraction: float, option: str
         rows: Rows to split (the table, or its training split for validation).
         classes: The number of classes; each part must hold every one.
         fraction: The fraction held out.
-        option: The option that sets ``fraction`` (``--data.test_size``, ``--data.val_size``).
+        setting: The argument that sets ``fraction`` (``test_size``, ``val_size``), named in the message as its
+            user gives it (:func:`blobclf.optionnames.option`).
         split: What the held-out part is called (``test``, ``validation``).
 
     Raises:
@@ -111,17 +113,19 @@ def check_split(path: str, rows: int, classes: int, fraction: float, option: str
         good = math.ceil(classes / rows * 100) / 100
         while math.ceil(good * rows) < classes:
             good += 0.01
-        problem = f"{option} {fraction} holds out {held} of {rows} rows, fewer than the {classes} classes"
+        problem = f"{option(setting, str(fraction))} holds out {held} of {rows} rows, fewer than the {classes} classes"
     else:
         good = math.floor((rows - classes) / rows * 100) / 100
         while rows - math.ceil(good * rows) < classes:
             good -= 0.01
-        problem = f"{option} {fraction} keeps {rows - held} of {rows} rows for training, fewer than the {classes} classes"
-    raise UserError(f"{path}: {problem}; a stratified split needs every class in each part: try {option} {good:.2f}")
+        problem = (f"{option(setting, str(fraction))} keeps {rows - held} of {rows} rows for training, fewer than the "
+                   f"{classes} classes")
+    raise UserError(
+        f"{path}: {problem}; a stratified split needs every class in each part: try {option(setting, f'{good:.2f}')}")
 
 
 def check_every_class(
-    table: Table, rows: np.ndarray, kept: np.ndarray, held: np.ndarray, fraction: float, seed: int, option: str,
+    table: Table, rows: np.ndarray, kept: np.ndarray, held: np.ndarray, fraction: float, seed: int, setting: str,
     split: str,
 ) -> None:
     """Refuse a stratified split that leaves a class out of a part, with a fraction that keeps it in both.
@@ -137,7 +141,7 @@ def check_every_class(
         held: The rows held out.
         fraction: The fraction held out.
         seed: The split's random state.
-        option: The option that sets ``fraction``.
+        setting: The argument that sets ``fraction``, as :func:`check_split` takes it.
         split: What the held-out part is called.
 
     Raises:
@@ -152,11 +156,12 @@ def check_every_class(
         absent = int(counts.argmin())
         total = int((table.labels[rows] == absent).sum())
         good = _fraction_keeping_every_class(table.labels, rows, fraction, seed)
-        fix = f"try {option} {good:.2f}, or add rows of it" if good is not None else "add rows of it or remove them"
+        fix = (f"try {option(setting, f'{good:.2f}')}, or add rows of it" if good is not None
+               else "add rows of it or remove them")
         raise UserError(
             f"{table.path}: the stratified split leaves class {table.classes[absent]!r} ({total} rows"
             f"{'' if len(rows) == len(table.labels) else ' in the training split'}) out of the "
-            f"{name} split ({option} {fraction} gives each class its share of {len(held)} held-out rows, rounded), "
+            f"{name} split ({option(setting, str(fraction))} gives each class its share of {len(held)} held-out rows, rounded), "
             f"which would then say nothing of it; {fix}"
         )
 
@@ -252,21 +257,23 @@ class TableDataModule(SplitDataModule):
         if delimiter is not None and len(delimiter) != 1:
             raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")
         if decimal not in (".", ","):
-            raise ArgumentValueError(f"--data.decimal must be '.' or ',' (the decimal point of the feature cells), got {decimal!r}")
+            raise ArgumentValueError(
+                f"{option('decimal')} must be '.' or ',' (the decimal point of the feature cells), got {decimal!r}")
         if decimal == "," == delimiter:
             raise ArgumentValueError(
-                "--data.decimal ',' with --data.delimiter ',' is ambiguous (a cell '1,5' could be two); give the "
-                "file's other delimiter (--data.delimiter ';'), or leave --data.delimiter out to detect it"
+                f"{option('decimal', repr(','))} with {option('delimiter', repr(','))} is ambiguous (a cell '1,5' could "
+                f"be two); give the file's other delimiter ({option('delimiter', repr(';'))}), or leave "
+                f"{option('delimiter')} out to detect it"
             )
         if features is not None and not features:
             raise ArgumentValueError(
-                "--data.features is an empty list; list at least one feature column, or leave it out to use every "
-                "column but the target"
+                f"{option('features')} is an empty list; list at least one feature column, or leave it out to use "
+                "every column but the target"
             )
         if features is not None and exclude is not None:
             raise ArgumentValueError(
-                "--data.features and --data.exclude are both given; give one: --data.features lists the feature "
-                "columns, --data.exclude the columns that are not features"
+                f"{option('features')} and {option('exclude')} are both given; give one: {option('features')} lists "
+                f"the feature columns, {option('exclude')} the columns that are not features"
             )
         # names and classes are compared composed (NFC), however the command line or the files write accents
         # a name in double quotes is the name inside: --data.target '"null"' names a column null, which a bare
@@ -304,7 +311,7 @@ class TableDataModule(SplitDataModule):
             features = [c for c in header.columns if c != target and c not in exclude]
             if not features:
                 raise UserError(
-                    f"{self.hparams.path}: --data.exclude leaves no feature column (the columns are "
+                    f"{self.hparams.path}: {option('exclude')} leaves no feature column (the columns are "
                     f"{shown_columns(header.columns)}); exclude fewer"
                 )
             check_named(header, features, target, selection=self._selection)
@@ -318,13 +325,13 @@ class TableDataModule(SplitDataModule):
         path, target = self.hparams.path, self.hparams.target
         for column in exclude:
             if column not in columns:
-                raise UserError(f"{path}: --data.exclude names {column!r}, which is not a column; the columns are: "
+                raise UserError(f"{path}: {option('exclude')} names {column!r}, which is not a column; the columns are: "
                                 f"{shown_columns(columns)}")
         if target in exclude:
-            raise UserError(f"{path}: --data.exclude names the target column {target!r}; leave it out there (the "
+            raise UserError(f"{path}: {option('exclude')} names the target column {target!r}; leave it out there (the "
                             "target is never a feature)")
         if len(set(exclude)) != len(exclude):
-            raise UserError(f"{path}: --data.exclude names {next(c for c in exclude if exclude.count(c) > 1)!r} twice")
+            raise UserError(f"{path}: {option('exclude')} names {next(c for c in exclude if exclude.count(c) > 1)!r} twice")
 
     @property
     def class_names(self) -> list[str]:
@@ -437,10 +444,10 @@ class TableDataModule(SplitDataModule):
         y = torch.from_numpy(table.labels)
         train = np.arange(len(y))
         if not separate_test:
-            check_split(hp.path, len(y), len(table.classes), hp.test_size, "--data.test_size", "test")
+            check_split(hp.path, len(y), len(table.classes), hp.test_size, "test_size", "test")
         if hp.val_size is not None:
             n_train = len(y) - (math.ceil(hp.test_size * len(y)) if not separate_test else 0)
-            check_split(hp.path, n_train, len(table.classes), hp.val_size, "--data.val_size", "validation")
+            check_split(hp.path, n_train, len(table.classes), hp.val_size, "val_size", "validation")
         try:
             if not separate_test:
                 train, test = train_test_split(
@@ -448,7 +455,7 @@ class TableDataModule(SplitDataModule):
                 )
                 if new_run:
                     check_every_class(table, np.arange(len(y)), train, test, hp.test_size, hp.random_state,
-                                      "--data.test_size", "test")
+                                      "test_size", "test")
                 self.splits["test"] = (x[test], y[test])
             if hp.val_size is not None:
                 kept = train
@@ -456,7 +463,7 @@ class TableDataModule(SplitDataModule):
                     train, test_size=hp.val_size, random_state=hp.random_state, stratify=table.labels[train]
                 )
                 if new_run:
-                    check_every_class(table, kept, train, val, hp.val_size, hp.random_state, "--data.val_size",
+                    check_every_class(table, kept, train, val, hp.val_size, hp.random_state, "val_size",
                                       "validation")
                 self.splits["val"] = (x[val], y[val])
         except ValueError as error:  # too few rows for a stratified split of this size

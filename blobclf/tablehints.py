@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from blobclf import optionnames
 from blobclf.errors import UserError
 from blobclf.tablefile import open_table
 from blobclf.tablecells import (
@@ -172,7 +173,7 @@ def check_identifiers(header: Header, features: Sequence[str], target: str, sele
              else f"the table has no other feature{' of numbers' if text else ''}:")
     raise UserError(
         f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
-        f"feature (every column but the target is); {leave} list it in --data.features to keep it"
+        f"feature (every column but the target is); {leave} list it in {optionnames.option('features')} to keep it"
     )
 
 
@@ -183,8 +184,11 @@ def delimiter_hint(header: Header) -> str:
     file with another) has a single column named like the whole header line.
 
     Example:
-        >>> delimiter_hint(Header("p.csv", ["a,b,kind"], ";", 1))
+        >>> with optionnames.command_line():
+        ...     delimiter_hint(Header("p.csv", ["a,b,kind"], ";", 1))
         "; the header was split at ';' but holds ',': give --data.delimiter ',' (or null to detect it)"
+        >>> delimiter_hint(Header("p.csv", ["a,b,kind"], ";", 1))
+        "; the header was split at ';' but holds ',': give TableDataModule(delimiter=',') (or None to detect it)"
     """
     if len(header.columns) != 1:
         return ""
@@ -194,7 +198,9 @@ def delimiter_hint(header: Header) -> str:
     if header.stated:
         return (f"; the header was split at {header.delimiter!r}, as the file's first line (sep={header.delimiter}) "
                 f"states, but holds {other!r}: correct that line or delete it")
-    return f"; the header was split at {header.delimiter!r} but holds {other!r}: give --data.delimiter {other!r} (or null to detect it)"
+    none = "null" if optionnames.on_command_line() else "None"
+    return (f"; the header was split at {header.delimiter!r} but holds {other!r}: give "
+            f"{optionnames.option('delimiter', repr(other))} (or {none} to detect it)")
 
 
 def comment_hint(header: Header) -> str:
@@ -376,7 +382,8 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
         raise UserError(
             f"{table.path}: the target column {table.target!r} holds {len(table.classes)} distinct numbers in "
             f"{len(table.labels)} rows (from {numbers[0]:g} to {numbers[-1]:g}): a measured value, not classes? "
-            "blobclf classifies; choose a column of classes with --data.target, or bin the values into classes"
+            f"blobclf classifies; choose a column of classes with {optionnames.option('target')}, or bin the values into "
+            "classes"
         )
     if counts[rarest] < len(splits):
         raise UserError(
@@ -528,7 +535,7 @@ def leave_out_text(
         return f"{so_do}; features must be numbers, and the table has no other feature column" + (
             " of numbers" if also else "")
     option = leave_out_option(header, target, others, selection)
-    how = "list the features:" if option.startswith("--data.features") else "give"
+    how = "list the features:" if option.startswith(("--data.features", "TableDataModule(features=")) else "give"
     return f"{so_do}; to leave {'these columns' if also else 'the column'} out, {how} {option}"
 
 
@@ -649,14 +656,17 @@ def leave_out_option(header: Header, target: str | None, kept: Sequence[str], se
     of features rather than an unnamed column excluded (``'[""]'``) unless the features are too many to show.
     """
     left = list(dict.fromkeys(c for c in header.columns if c not in kept and c != target))
-    features, exclude = features_option(kept), names_option("--data.exclude", left, "leave out")
+    with optionnames.command_line():  # chosen by the command line's lengths, whoever reads it
+        features, exclude = features_option(kept), names_option("exclude", left, "leave out")
     if selection in ("features", "exclude"):
-        return exclude if selection == "exclude" else features
-    if names_described(features):
-        return exclude
-    # an unnamed column is better named than excluded as '[""]'
-    shorter = len(left) < len(kept) and len(exclude) < len(features) and "" not in left
-    return exclude if shorter and not names_described(exclude) else features
+        chosen = selection
+    elif names_described(features):
+        chosen = "exclude"
+    else:
+        # an unnamed column is better named than excluded as '[""]'
+        shorter = len(left) < len(kept) and len(exclude) < len(features) and "" not in left
+        chosen = "exclude" if shorter and not names_described(exclude) else "features"
+    return names_option("exclude", left, "leave out") if chosen == "exclude" else features_option(kept)
 
 
 def names_described(option: str) -> bool:
@@ -671,24 +681,34 @@ def features_option(names: Sequence[str]) -> str:
     double quotes, and the whole value in single quotes when the shell would split or expand it.
 
     Example:
-        >>> features_option(["a", "b"])
+        >>> with optionnames.command_line():
+        ...     features_option(["a", "b"])
         '--data.features [a,b]'
-        >>> print(features_option(["01", "sepal length (cm)"]))
+        >>> with optionnames.command_line():
+        ...     print(features_option(["01", "sepal length (cm)"]))
         --data.features '["01",sepal length (cm)]'
-        >>> features_option([f"x{i}" for i in range(2000)])
+        >>> with optionnames.command_line():
+        ...     features_option([f"x{i}" for i in range(2000)])
         '--data.features listing the 2000 columns to keep (in a --config file, for a list this long)'
+        >>> features_option(["a", "b"])
+        "TableDataModule(features=['a', 'b'])"
     """
-    return names_option("--data.features", names, "keep")
+    return names_option("features", names, "keep")
 
 
-def names_option(option: str, names: Sequence[str], verb: str) -> str:
-    """``OPTION [a,b]`` quoted as :func:`features_option` quotes it, or described (``verb`` the columns) if long."""
-    items = [name if PLAIN_NAME.fullmatch(name) and name.lower() not in YAML_WORDS else json.dumps(name, ensure_ascii=False)
-             for name in names]
+def names_option(name: str, names: Sequence[str], verb: str) -> str:
+    """``--data.NAME [a,b]`` quoted as :func:`features_option` quotes it, or described (``verb`` the columns) if long;
+    ``TableDataModule(NAME=['a', 'b'])`` for a data module built in Python (:mod:`blobclf.optionnames`)."""
+    if not optionnames.on_command_line():
+        if len(repr(list(names))) > MAX_SHOWN_OPTION:
+            return f"{optionnames.option(name)} listing the {len(names)} columns to {verb}"
+        return optionnames.option(name, repr(list(names)))
+    items = [column if PLAIN_NAME.fullmatch(column) and column.lower() not in YAML_WORDS
+             else json.dumps(column, ensure_ascii=False) for column in names]
     value = f"[{','.join(items)}]"
     if len(value) > MAX_SHOWN_OPTION:
-        return f"{option} listing the {len(names)} columns to {verb} (in a --config file, for a list this long)"
-    return f"{option} {value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value)}"
+        return f"{optionnames.option(name)} listing the {len(names)} columns to {verb} (in a --config file, for a list this long)"
+    return optionnames.option(name, value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value))
 
 
 def shown_cell(cell: str) -> str:

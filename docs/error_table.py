@@ -271,6 +271,8 @@ def main() -> None:
         ["fit", "--trainer.max_epochs", "0"],
         ["fit", "--ckpt_path", last, "--checkpoint.dirpath", "elsewhere"],
         ["predict", "--ckpt_path", last, "--prediction.output", "out.fifo", "--prediction.overwrite", "true"],
+        ["predict", "--ckpt_path", last, "--prediction.output", "top.csv", "--prediction.top_k", "5"],
+        ["predict", "--ckpt_path", last, "--prediction.output", "top.csv", "--prediction.top_k", "-1"],
         ["test", "--ckpt_path", "damaged.ckpt"],
         ["test", "--ckpt_path", "loop.ckpt"],
         ["fit", "--config", "tabs.yaml"],
@@ -344,6 +346,13 @@ def main() -> None:
 
     for args in cases:
         row(args)
+    # a test table of the same name as an earlier one's, in another folder and with other rows
+    iris_rows = (cwd / "iris.csv").read_text().splitlines(keepends=True)
+    for folder, rows in (("a", iris_rows[1:21]), ("b", iris_rows[-20:])):
+        (cwd / folder).mkdir()
+        (cwd / folder / "x.csv").write_text("".join(iris_rows[:1] + rows))
+    assert run(cwd, ["test", "--ckpt_path", table_last, "--data.test_path", "a/x.csv"])[0] == 0
+    row(["test", "--ckpt_path", table_last, "--data.test_path", "b/x.csv"], " (after `--data.test_path a/x.csv`)")
     # last: the table run's training table edited, then moved away
     with open(cwd / "iris.csv", "a") as table:
         table.write("5.0,3.0,1.5,0.2,setosa\n")

@@ -144,6 +144,16 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     torch.set_num_threads(threads)  # the CLI sets the thread count for its run
 
 
+@pytest.fixture
+def cli_messages():
+    """Refusals of the table functions and data modules called directly name options as the command line
+    does (``--data.target``): the tests that use it pin the text ``blobclf fit`` prints."""
+    from blobclf.optionnames import command_line
+
+    with command_line():
+        yield
+
+
 @pytest.fixture(scope="session")
 def tutorial_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     """``fit --config configs/sgd.yaml`` run once, in its own folder."""

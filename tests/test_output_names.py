@@ -4,6 +4,8 @@ two for one file, so the second command replaced, or was refused as "already exi
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 
 from conftest import example_datasets, one_error
@@ -51,3 +53,50 @@ def test_a_test_table_named_as_an_earlier_one_but_for_case_is_refused_before_it_
         "a case-insensitive file system (macOS, Windows) takes the two for one file; rename the table")
     assert sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*")) == before
     assert (run / "test_report-last-Later.json").read_bytes() == report
+
+
+def test_another_table_of_the_same_name_is_refused_and_the_same_table_again_replaces_its_report(cli):
+    example_datasets().write_dataset("iris", cli.cwd)
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "iris.csv", "--data.target", "species",
+               *QUICK).returncode == 0
+    lines = (cli.cwd / "iris.csv").read_text().splitlines(keepends=True)
+    for folder, rows in (("a", lines[1:21]), ("b", lines[-20:]), ("c", lines[1:21])):
+        (cli.cwd / folder).mkdir()
+        (cli.cwd / folder / "x.csv").write_text("".join(lines[:1] + rows))
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "a/x.csv").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    report = json.loads((run / "test_report-last-x.json").read_text())
+    assert report["test_table"] == {"path": str(cli.cwd / "a" / "x.csv"),
+                                    "sha256": hashlib.sha256((cli.cwd / "a" / "x.csv").read_bytes()).hexdigest()}
+    written = (run / "test_report-last-x.json").read_bytes()
+    before = sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*"))
+    # b/x.csv holds other rows: its report would silently replace a/x.csv's
+    assert one_error(cli("test", "--ckpt_path", "last", "--data.test_path", "b/x.csv")) == (
+        "--data.test_path 'b/x.csv' would replace 'checkpoints/version_0/test_report-last-x.json', the report of "
+        f"another table of that name, '{cli.cwd / 'a' / 'x.csv'}' (other bytes); copy the table to a name of its own "
+        "(the report is named after it), or remove that report to replace it")
+    assert sorted(p.relative_to(cli.cwd) for p in cli.cwd.rglob("*")) == before
+    assert (run / "test_report-last-x.json").read_bytes() == written
+    # the same bytes elsewhere (a copy, a moved table) replace it, as testing a/x.csv again does, edited too
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "c/x.csv").returncode == 0
+    assert json.loads((run / "test_report-last-x.json").read_text())["test_table"]["path"] == str(cli.cwd / "c/x.csv")
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "a/x.csv").returncode == 0
+    (cli.cwd / "a" / "x.csv").write_text("".join(lines[:1] + lines[-30:]))
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "a/x.csv").returncode == 0
+    assert json.loads((run / "test_report-last-x.json").read_text())["n_samples"] == 30
+    # the fix the refusal names: a name of its own keeps both reports
+    shutil.copy(cli.cwd / "b" / "x.csv", cli.cwd / "x-b.csv")
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "x-b.csv").returncode == 0
+    assert sorted(p.name for p in run.glob("test_report-*")) == ["test_report-last-x-b.json", "test_report-last-x.json"]
+
+
+def test_a_report_of_an_older_blobclf_without_its_table_is_replaced_as_before(cli):
+    example_datasets().write_dataset("iris", cli.cwd)
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "iris.csv", "--data.target", "species",
+               *QUICK).returncode == 0
+    lines = (cli.cwd / "iris.csv").read_text().splitlines(keepends=True)
+    (cli.cwd / "x.csv").write_text("".join(lines[:1] + lines[-20:]))
+    run = cli.cwd / "checkpoints" / "version_0"
+    (run / "test_report-last-x.json").write_text('{"accuracy": 0.5, "checkpoint": "last.ckpt"}\n')
+    assert cli("test", "--ckpt_path", "last", "--data.test_path", "x.csv").returncode == 0
+    assert json.loads((run / "test_report-last-x.json").read_text())["n_samples"] == 20

@@ -180,3 +180,46 @@ def test_a_table_checkpoint_of_a_users_own_trainer_is_tested_by_the_command_line
     result = cli("test", "--ckpt_path", "table.ckpt")
     assert result.returncode == 0, result.output
     assert float(re.search(r"test/acc\s+([0-9.]+)", result.stdout).group(1)) == pytest.approx(expected["test/acc"])
+
+
+IRIS_COLUMNS = "sepal_length, sepal_width, petal_length, petal_width, species"
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"target": "specie"}, f"no target column 'specie'; the columns are: {IRIS_COLUMNS} (choose one with "
+                           "TableDataModule(target=...))"),
+    ({"features": ["sepal_length", "petal"]}, "TableDataModule(features=...) names 'petal', which is not a column; "
+                                              f"the columns are: {IRIS_COLUMNS}"),
+    ({"exclude": ["petal"]}, f"TableDataModule(exclude=...) names 'petal', which is not a column; the columns are: "
+                             f"{IRIS_COLUMNS}"),
+    ({"features": ["species"]}, "the target column 'species' is also listed in TableDataModule(features=...); leave it "
+                                "out there"),
+    ({"test_size": 0.01}, "TableDataModule(test_size=0.01) holds out 2 of 150 rows, fewer than the 3 classes; a "
+                          "stratified split needs every class in each part: try TableDataModule(test_size=0.02)"),
+], ids=["target", "features", "exclude", "target-in-features", "test-size"])
+def test_a_table_refusal_names_the_constructor_argument_not_a_command_line_option(tmp_path, settings, message):
+    path = example_datasets().write_dataset("iris", tmp_path)
+    # was: "... (choose one with --data.target)", an option of a command line this user never ran
+    with pytest.raises(UserError) as error:
+        TableDataModule(path=str(path), **{"target": "species", **settings}).setup()
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_the_columns_a_python_refusal_offers_to_leave_out_are_a_list_to_paste(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,a,color,kind\n" + "".join(f"{i},{i},{'rg'[i % 2]},{'xy'[i % 2]}\n" for i in range(10)))
+    with pytest.raises(UserError) as error:
+        TableDataModule(path=str(path), target="kind", exclude=["id"]).setup()
+    assert str(error.value) == (f"{path}:2: feature column 'color' holds 'r', not a number; to leave the column out, "
+                                "give TableDataModule(exclude=['id', 'color'])")
+    with pytest.raises(ValueError) as error:
+        TableDataModule(path=str(path), target="kind", features=[])
+    assert str(error.value) == ("TableDataModule(features=...) is an empty list; list at least one feature column, or "
+                                "leave it out to use every column but the target")
+    data = TableDataModule(path=str(path), target="kind", exclude=["id", "color"])  # the advice followed
+    assert data.feature_names == ["a"]
+    with pytest.raises(UserError) as error:
+        TableDataModule(path=str(path), target="kind", delimiter=";").setup()
+    assert str(error.value) == (f"{path}: no target column 'kind'; the columns are: id,a,color,kind (choose one with "
+                                "TableDataModule(target=...)); the header was split at ';' but holds ',': give "
+                                "TableDataModule(delimiter=',') (or None to detect it)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -32,11 +33,11 @@ def curves(log_dir: Path) -> dict[str, list[tuple[int, float]]]:
     return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
-def start_and_kill(cwd: Path, after_epoch: int) -> None:
-    """Start a fit and SIGKILL it once last.ckpt records ``after_epoch`` or later."""
+def start_and_kill(cwd: Path, after_epoch: int, args: list[str] = ARGS) -> None:
+    """Start a fit of ``args`` and SIGKILL it once last.ckpt records ``after_epoch`` or later."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "blobclf", *ARGS],
+        [sys.executable, "-m", "blobclf", *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -133,3 +134,25 @@ def test_resuming_a_finished_run_keeps_its_exports(killed_and_resumed):
     assert again.returncode == 0, again.output
     assert "nothing was trained; the exports in" in again.stdout
     assert {name: (run / name).read_bytes() for name in before} == before
+
+
+def test_a_swa_run_killed_while_it_averages_resumes_bit_identical(tmp_path):
+    # StochasticWeightAveraging's average, count and SWALR schedule go into last.ckpt at every epoch's end:
+    # a SIGKILL after epoch 6 of 12 (averaging since epoch 5) loses nothing the resume needs
+    args = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "12", "--data.batch_size", "16",
+            "--checkpoint.last_interval", "0", "--export.figures", "false", "--export.onnx", "false",
+            "--trainer.callbacks+=StochasticWeightAveraging", "--trainer.callbacks.swa_lrs", "0.05",
+            "--trainer.callbacks.swa_epoch_start", "0.5"]
+    assert run_cli(tmp_path, *args).returncode == 0
+    start_and_kill(tmp_path, after_epoch=6, args=args)
+    resumed = run_cli(tmp_path, "fit", "--ckpt_path", "last")
+    assert resumed.returncode == 0, resumed.output
+    straight, run = (tmp_path / "checkpoints" / f"version_{n}" for n in (0, 1))
+    first, second = weights(straight), weights(run)
+    assert list(first) == list(second) and all(torch.equal(first[k], second[k]) for k in first)
+    metrics = json.loads((run / "model.json").read_text())["metrics"]
+    assert metrics == json.loads((straight / "model.json").read_text())["metrics"]
+    reference = curves(tmp_path / "lightning_logs" / "version_0")
+    ours = curves(tmp_path / "lightning_logs" / "version_1")
+    for tag in ("train/loss", "train/acc", "val/loss", "val/acc"):
+        assert ours[tag] == reference[tag], tag

@@ -17,6 +17,8 @@ from blobclf.safeload import load_checkpoint
 from blobclf.table import class_order, read_table
 from blobclf.tabledata import TableDataModule
 
+pytestmark = pytest.mark.usefixtures("cli_messages")  # refusals pin the command line's text
+
 write_dataset = example_datasets().write_dataset
 
 TABLE_CONFIG = str(REPO / "configs" / "table.yaml")

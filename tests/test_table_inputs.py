@@ -18,6 +18,8 @@ from blobclf.table import count_lines, read_header, read_table
 from blobclf.tablecells import Header
 from blobclf.tablehints import features_option, unreadable
 
+pytestmark = pytest.mark.usefixtures("cli_messages")  # refusals pin the command line's text
+
 ROWS = "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(6))  # lines 2-7 of a table "a,b,kind"
 MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows (blobclf drops no row itself)"
 

@@ -11,6 +11,8 @@ from test_table_inputs import ROWS, refused, write
 from blobclf.errors import ArgumentValueError
 from blobclf.tabledata import TableDataModule
 
+pytestmark = pytest.mark.usefixtures("cli_messages")  # refusals pin the command line's text
+
 # --- the data module --------------------------------------------------------------------------------
 
 def test_an_empty_feature_list_is_refused_in_one_line():

@@ -1,0 +1,53 @@
+"""How a message names a data module's option: ``--data.target`` on the command line, ``TableDataModule(target=...)``
+for a user who built the data module in Python; and the program in a command it gives to run.
+
+The data modules raise the same refusals whoever built them. The command line declares itself with
+:func:`command_line` (see :func:`blobclf.cli.cli_main`), so its messages name the options as typed there; a
+library user, with a stock ``lightning.Trainer``, reads the constructor argument instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+_on_command_line: ContextVar[bool] = ContextVar("blobclf_on_command_line", default=False)
+
+
+@contextmanager
+def command_line() -> Iterator[None]:
+    """Within: refusals name options as the command line takes them (``--data.target``)."""
+    token = _on_command_line.set(True)
+    try:
+        yield
+    finally:
+        _on_command_line.reset(token)
+
+
+def on_command_line() -> bool:
+    """Whether the refusals being made are the command line's (:func:`command_line`)."""
+    return _on_command_line.get()
+
+
+def option(name: str, value: str | None = None, owner: str = "TableDataModule") -> str:
+    """The data module's option ``name`` (``target``), with ``value`` if given, as its user gives it.
+
+    Example:
+        >>> option("target"), option("decimal", "','")
+        ('TableDataModule(target=...)', "TableDataModule(decimal=',')")
+        >>> with command_line():
+        ...     option("target"), option("decimal", "','")
+        ('--data.target', "--data.decimal ','")
+    """
+    if on_command_line():
+        return f"--data.{name}" if value is None else f"--data.{name} {value}"
+    return f"{owner}({name}={'...' if value is None else value})"
+
+
+def typed_program() -> str:
+    """The program of a command a message gives to run (``resume with: blobclf fit ...``): ``blobclf`` for the
+    installed command, as typed, else ``python -m blobclf`` (which runs wherever blobclf can be imported)."""
+    return "blobclf" if sys.argv and Path(sys.argv[0]).stem == "blobclf" else "python -m blobclf"
