@@ -627,7 +627,7 @@ class TestReport(Callback):
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both
         test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path")
-        source = table_stem(test_path) if test_path else None
+        source = table_stem(test_path) if test_path else None  # as its figures and log folder are named
         if test_path:  # so that another table of the same name is told apart (see refuse_other_table)
             report["test_table"] = table_record(test_path)
         # the report goes first and comes back last, as a run's model.json does: a test stopped before its

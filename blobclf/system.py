@@ -419,6 +419,23 @@ class BlobClassifier(L.LightningModule):
         """The tutorial's optimizer, ``SGD(lr=0.1)`` (the command line's ``--optimizer`` replaces it)."""
         return torch.optim.SGD(self.parameters(), lr=DEFAULT_LR)
 
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Keep the class weights this model was built with where they differ from the checkpoint's run
+        (``load_from_checkpoint(path, class_weight=[1, 5])``, or ``None`` for a weighted run's checkpoint): the
+        checkpoint's ``loss_fn.weight`` would otherwise replace the weights given, or be refused as missing (a run
+        without weights has none) or unexpected. ``balanced`` weights come from the checkpoint where its run had
+        them too (they are its training split's), else they are this model's. The command line refuses a change
+        of weights before this."""
+        state = checkpoint.get("state_dict")
+        if not isinstance(state, dict):
+            return
+        mine = self.hparams.get("class_weight")
+        recorded = (checkpoint.get("hyper_parameters") or {}).get("class_weight")
+        if mine is None:
+            state.pop("loss_fn.weight", None)
+        elif mine != "balanced" or recorded != "balanced" or "loss_fn.weight" not in state:
+            state["loss_fn.weight"] = self.loss_fn.weight.detach().clone()
+
     def to_onnx(self, file_path: Any = None, input_sample: Any = None, **kwargs: Any) -> Any:
         """Lightning's ``to_onnx`` (the logits of :meth:`forward`), with torch's TorchScript exporter unless
         ``dynamo=True`` is passed: the exporter ``fit``'s ``model.onnx`` is written with, which needs only

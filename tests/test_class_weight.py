@@ -197,3 +197,21 @@ def test_a_checkpoints_thousand_class_weights_are_parsed_in_linear_time():
     model = BlobClassifier(**config.model)
     assert model.hparams.class_weight == weights and type(model.hparams.class_weight) is list  # plain in checkpoints
     assert model.loss_fn.weight.tolist() == weights
+
+
+@pytest.mark.parametrize(("trained", "given", "expected"), [
+    ([1, 2, 3, 4], [1, 1, 1, 5], [1.0, 1.0, 1.0, 5.0]),
+    ([1, 2, 3, 4], None, None),
+    (None, [1, 1, 1, 5], [1.0, 1.0, 1.0, 5.0]),
+    ([1, 2, 3, 4], [1, 2, 3, 4], [1.0, 2.0, 3.0, 4.0]),
+], ids=["other-weights", "weights-dropped", "weights-added-to-an-unweighted-run", "same-weights"])
+def test_load_from_checkpoint_with_other_weights_uses_the_weights_given(tmp_path, trained, given, expected):
+    trainer = L.Trainer(default_root_dir=tmp_path, max_steps=1, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(BlobClassifier(class_weight=trained), datamodule=BlobDataModule())
+    trainer.save_checkpoint(tmp_path / "run.ckpt")
+    system = BlobClassifier.load_from_checkpoint(tmp_path / "run.ckpt", class_weight=given)
+    assert system.hparams.class_weight == expected
+    assert (None if system.loss_fn.weight is None else system.loss_fn.weight.tolist()) == expected
+    trained_system = BlobClassifier.load_from_checkpoint(tmp_path / "run.ckpt")
+    assert all(torch.equal(a, b) for a, b in zip(system.model.parameters(), trained_system.model.parameters(), strict=True))

@@ -80,6 +80,13 @@ def test_a_gzip_or_utf16_table_trains_tests_resumes_and_predicts_as_the_plain_ta
     # named after the table, not "wine.csv.csv" (nor the test report)
     assert cli("predict", "--ckpt_path", str(runs[1] / "last.ckpt"), "--data.predict_file", other.name).returncode == 0
     assert (runs[1] / f"predictions-last-{other.name.split('.')[0]}.csv").read_bytes() == written[1]
+    # a compressed test table's report is named as its figures are: after the table, without .csv.gz
+    if stored == "gzip":
+        assert cli("test", "--ckpt_path", str(runs[1] / "last.ckpt"), "--data.test_path", other.name).returncode == 0
+        named = sorted(path.name for path in runs[1].iterdir() if path.name.endswith("-last-wine.json")
+                       or path.name.endswith("-last-wine.png") or path.name.startswith("test_report-last-wine"))
+        assert named == ["confusion_matrix_test-last-wine.png", "reliability_test-last-wine.png",
+                         "test_report-last-wine.json"], named
     # the file changed since: refused as a plain table is
     if stored == "gzip":
         other.write_bytes(gzip.compress(plain.read_bytes() + plain.read_bytes().splitlines(True)[1]))
@@ -219,21 +226,6 @@ def test_a_compressed_table_not_in_utf8_is_refused_with_a_command_that_converts_
         assert converted.classes == ["x", "y", "z", "é"] and converted.features.shape == (30, 2)
 
 
-def test_a_compressed_test_table_names_its_report_figures_and_log_folder_alike(cli):
-    """Testing on wine.csv.gz wrote test_report-last-wine.csv.json and confusion_matrix_test-last-wine.csv.png beside
-    the log folder test-last-wine (and checked the case of a name nothing was written under)."""
-    plain = write_dataset("wine", cli.cwd)
-    Path(cli.cwd / "held.csv.gz").write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
-    assert cli(*FIT, "--data.path", plain.name, "--trainer.max_epochs", "1").returncode == 0
-    assert cli("test", "--ckpt_path", "last", "--data.test_path", "held.csv.gz").returncode == 0
-    run = cli.cwd / "checkpoints" / "version_0"
-    written = sorted(p.name for p in run.iterdir() if "held" in p.name)
-    assert written == ["confusion_matrix_test-last-held.png", "reliability_test-last-held.png",
-                       "test_report-last-held.json"]
-    assert [p.name for p in (cli.cwd / "lightning_logs" / "version_0").iterdir() if "held" in p.name] == ["test-last-held"]
-    assert json.loads((run / "test_report-last-held.json").read_text())["n_samples"] == 178
-
-
 def test_a_column_name_past_the_csv_field_limit_is_one_line_plain_or_compressed(tmp_path, monkeypatch):
     """A header cell over 128 KiB (the csv module's field limit) ended in a traceback, '_csv.Error: field larger than
     field limit (131072)', in fit, test and predict alike."""
@@ -246,3 +238,19 @@ def test_a_column_name_past_the_csv_field_limit_is_one_line_plain_or_compressed(
                    "file?")
         assert refused(read_table, name, "kind") == message
         assert refused(read_points, name, ["a", "b"], ["x"], "kind") == message
+
+
+
+def test_a_compressed_test_table_names_the_report_figures_and_logs_as_the_plain_table_would(cli):
+    """The report was test_report-last-later.csv.json (and its figures ...-later.csv.png), its logs test-last-later."""
+    (cli.cwd / "t.csv").write_text(TABLE)
+    (cli.cwd / "later.csv.gz").write_bytes(gzip.compress(TABLE.encode()))
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind", "--export.figures",
+               "false", "--export.onnx", "false", "--trainer.max_epochs", "2").returncode == 0
+    result = cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv.gz")
+    assert result.returncode == 0, result.output
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert sorted(p.name for p in run.iterdir() if "-later" in p.name) == [
+        "confusion_matrix_test-last-later.png", "reliability_test-last-later.png", "test_report-last-later.json"]
+    assert json.loads((run / "test_report-last-later.json").read_text())["n_samples"] == 30
+    assert (cli.cwd / "lightning_logs" / "version_0" / "test-last-later").is_dir()
