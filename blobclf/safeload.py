@@ -74,6 +74,10 @@ def _folder_refusal(folder: Path, text: str, what: str) -> str:
     if saved:
         return (f"checkpoint {text!r} is a folder, not a checkpoint file; pass a checkpoint in it, such as "
                 f"{os.path.join(text, saved[-1].name)!r}")
+    runs = sorted(folder.glob("*/*.ckpt"), key=lambda path: (path.stat().st_mtime, path.name == "last.ckpt"))
+    if runs:  # a folder of runs (checkpoints/): the newest run's newest checkpoint
+        return (f"checkpoint {text!r} is a folder of runs, not a checkpoint file; pass a checkpoint in one, such as "
+                f"{os.path.join(text, runs[-1].parent.name, runs[-1].name)!r}")
     from blobclf.atomic import abandoned_temporaries
 
     why = (" (its run was killed while it wrote its first checkpoint: only that write's temporary file is there)"

@@ -21,7 +21,7 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.safeload import load_checkpoint, local_file
-from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveFloat, PositiveInt
+from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList
 
 STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
@@ -69,11 +69,17 @@ def positive_int(name: str, value: Any) -> int:
     return number
 
 
+WEIGHT_RANGE = (1e-30, 1e30)
+"""The class weights taken: a float32 weight past 3.4e38 is inf and one under 1.4e-45 is 0, and the loss sums weights
+over a batch and an epoch (a weight of 1e30 over 300 million rows still sums to a finite float32)."""
+
+
 def class_weights(value: Any, num_classes: int) -> str | list[float] | None:
     """``class_weight`` as a checkpoint records it: ``None``, ``"balanced"`` or a plain list of ``num_classes``
     finite weights > 0 (from any sequence of numbers); anything else is a one-line error naming the value."""
     if value is None or (isinstance(value, str) and value == "balanced"):
         return value
+    value = list(value) if isinstance(value, tuple) else value  # the command line's (a tuple: WeightList)
     usage = f"give 'balanced', null or a list of {num_classes} weights > 0, one per class in the model's class order"
     try:
         weights = [float(w) for w in value] if not isinstance(value, (str, bytes)) else None
@@ -85,6 +91,12 @@ def class_weights(value: Any, num_classes: int) -> str | list[float] | None:
         raise ArgumentValueError(f"class_weight={value!r} has {len(weights)} weights for {num_classes} classes: {usage}")
     if not all(math.isfinite(w) and w > 0 for w in weights):
         raise ArgumentValueError(f"class_weight={value!r} holds a weight that is not a finite number > 0: {usage}")
+    if not all(WEIGHT_RANGE[0] <= w <= WEIGHT_RANGE[1] for w in weights):
+        raise ArgumentValueError(
+            f"class_weight={value!r} holds a weight outside 1e-30 to 1e30, which the loss's float32 cannot hold safely "
+            "(1e39 is inf there, 1e-50 is 0, and sums overflow past 3.4e38); only the weights' ratios count (the loss "
+            "is their weighted mean): scale them, e.g. divide each by the largest"
+        )
     return weights
 
 
@@ -178,7 +190,7 @@ class BlobClassifier(L.LightningModule):
         num_features: PositiveInt = 2,
         num_classes: AtLeastTwoInt = 4,
         hidden_units: PositiveInt = 8,
-        class_weight: Literal["balanced"] | list[PositiveFloat] | None = None,
+        class_weight: Literal["balanced"] | WeightList | None = None,
         standardize: bool = False,
         class_names: NameList | None = None,
         feature_names: NameList | None = None,

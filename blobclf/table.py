@@ -47,7 +47,7 @@ from blobclf.tablehints import (
     unreadable,
     written_alike,
 )
-from blobclf.tablefile import open_table, utf32
+from blobclf.tablefile import iconv_command, open_table, utf32
 
 SNIFF_BYTES = 64 * 1024
 """At most this much of the header and the rows after it is given to the delimiter sniffer."""
@@ -140,7 +140,10 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None, deci
             "decimal point (a cell '1,5' could be two); give --data.decimal '.' for a file that writes '1.5', or save "
             "it with ';' between columns"
         )
-    columns = [nfc(cell.strip()) for cell in next(csv.reader([text], delimiter=delimiter))]
+    try:
+        columns = [nfc(cell.strip()) for cell in next(csv.reader([text], delimiter=delimiter))]
+    except csv.Error as error:  # a column name past the csv module's field limit (128 KiB)
+        raise UserError(f"{name}:{line}: not a readable header row ({error}); is this a CSV file?") from None
     if all(parse_number(cell, decimal) is not None for cell in columns):
         raise UserError(
             f"{name}:{line}: the first row holds numbers ({columns[0]!r}, ...), not column names; "
@@ -182,11 +185,9 @@ def check_text_file(name: str, start: bytes) -> None:
     those of a binary format (:data:`BINARY_FORMATS`) or of UTF-32 text.
     """
     if utf32(start):
-        path = Path(name)
-        out = path.with_name(f"{path.stem}-utf8{path.suffix}")
         raise UserError(
             f"{name} is UTF-32 text; blobclf reads UTF-8 and UTF-16: save it as \"CSV UTF-8\", or convert it: "
-            f"iconv -f UTF-32 -t UTF-8 {shlex.quote(name)} > {shlex.quote(str(out))}"
+            f"{iconv_command(name, 'UTF-32')}"
         )
     for magic, what in BINARY_FORMATS.items():
         if start.startswith(magic):

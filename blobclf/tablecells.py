@@ -9,18 +9,16 @@ import contextlib
 import csv
 import io
 import math
-import shlex
 import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from blobclf.errors import UserError
-from blobclf.tablefile import numpy_source, open_table, open_text
+from blobclf.tablefile import iconv_command, numpy_source, open_table, open_text
 
 DELIMITERS = ",;\t|"
 """Delimiters the sniffer chooses from when none is given."""
@@ -82,12 +80,9 @@ def not_utf8(name: str, line: int, byte: int) -> UserError:
         letter = ""
     if not letter.isprintable() or not letter or byte < 0x80:
         return UserError(f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8")
-    path = Path(name)
-    out = path.with_name(f"{path.stem}-utf8{path.suffix}")
     return UserError(
         f"{name}:{line}: not UTF-8 text (byte 0x{byte:02x}, {letter!r} if the file is Windows-1252 / Latin-1); save it "
-        f"as UTF-8 (\"CSV UTF-8\" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shlex.quote(name)} > "
-        f"{shlex.quote(str(out))}"
+        f"as UTF-8 (\"CSV UTF-8\" in Excel), or convert it: {iconv_command(name, 'WINDOWS-1252')}"
     )
 
 

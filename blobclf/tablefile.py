@@ -83,6 +83,29 @@ def stored_as(path: str | os.PathLike[str]) -> str | None:
     return kind or (None if utf32(start) else utf16_encoding(start))
 
 
+def iconv_command(name: str, source: str) -> str:
+    """The shell command that converts the table ``name`` from the ``source`` encoding to a UTF-8 file beside it.
+
+    A compressed table is decompressed first (iconv given the gzip file itself fails, leaving a file of neither),
+    and the converted file is plain: ``gzip -dc t.csv.gz | iconv -f WINDOWS-1252 -t UTF-8 > t-utf8.csv``.
+
+    Example:
+        >>> iconv_command("data/t.csv", "WINDOWS-1252")
+        'iconv -f WINDOWS-1252 -t UTF-8 data/t.csv > data/t-utf8.csv'
+    """
+    try:
+        kind = stored_as(name)
+    except OSError:
+        kind = None
+    path = Path(name)
+    if kind in _OPENERS:
+        inner = path.with_suffix("") if path.suffix.lower() in (".gz", ".bz2", ".xz", ".lzma") else path
+        out = path.with_name(f"{inner.stem}-utf8{inner.suffix or '.csv'}")
+        return f"{kind} -dc {shlex.quote(name)} | iconv -f {source} -t UTF-8 > {shlex.quote(str(out))}"
+    out = path.with_name(f"{path.stem}-utf8{path.suffix}")
+    return f"iconv -f {source} -t UTF-8 {shlex.quote(name)} > {shlex.quote(str(out))}"
+
+
 def table_stem(path: str | os.PathLike[str]) -> str:
     """A table's name without its folder, type and compression, to name what is written from it (``t`` for
     ``data/t.csv.gz``, as for ``data/t.csv``).

@@ -62,6 +62,8 @@ def main() -> None:
     (cwd / "huge_label.csv").write_text("x0,x1,label\n1,2,99999999999999999999999\n")
     (cwd / "label7.csv").write_text("x0,x1,label\n1,2,7\n")
     (cwd / "latin1.csv").write_bytes(b"x0,x1\n1,2\n3,\xff\n")
+    (cwd / "latin1.csv.gz").write_bytes(gzip.compress(b"x0,x1\n1,2\n3,\xff\n", mtime=0))
+    (cwd / "wide_header.csv").write_text("x0," + "b" * 200_000 + ",kind\n1,2,x\n")  # a name past csv's limit
     (cwd / "cut.csv.gz").write_bytes(gzip.compress(b"x0,x1\n1,2\n3,4\n", mtime=0)[:20])  # a download cut short
     (cwd / "zeros.csv.gz").write_bytes(gzip.compress(b"0" * (65 << 20), mtime=0))  # 65 MiB from a small file
     (cwd / "latin1.yaml").write_bytes(b"trainer:\n  max_epochs: 2  # caf\xe9\n")
@@ -187,6 +189,7 @@ def main() -> None:
         ["fit", "--model.lr", "0.1"],
         ["fit", "--model.class_weight", "[1,20]"],
         ["fit", "--model.class_weight", "[1,-2,1,1]"],
+        ["fit", "--model.class_weight", "[1e39,1,1,1]"],
         ["fit", "--optimizer", "NoSuchOptimizer"],
         ["fit", "--lr_scheduler", "StepLR"],
         ["fit", "--model.hidden_units", "0"],
@@ -205,6 +208,7 @@ def main() -> None:
         ["test", "--ckpt_path", "truncated.ckpt"],
         ["test", "--ckpt_path", "checkpoints/version_0/model.pth"],
         ["test", "--ckpt_path", "checkpoints/version_0"],
+        ["test", "--ckpt_path", "checkpoints"],
         ["test", "--ckpt_path", "hostile.ckpt"],
         ["test", "--ckpt_path", "hostile.ckpt", "--weights_only", "false"],
         ["test", "--ckpt_path", "importing.ckpt"],
@@ -241,7 +245,9 @@ def main() -> None:
         ["predict", "--ckpt_path", last, "--data.predict_file", "huge_label.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "label7.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "latin1.csv"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "latin1.csv.gz"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "cut.csv.gz"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "wide_header.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "zeros.csv.gz", "--data.target", "kind"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", last],
         ["predict", "--ckpt_path", last, "--data.predict_file", "points.csv", "--prediction.output", "points.csv"],
@@ -335,7 +341,8 @@ def main() -> None:
     def row(args: list[str], when: str = "") -> None:
         code, line = run(cwd, args)
         shown = " ".join(shlex.quote(a) for a in args).replace(CONFIG, "configs/sgd.yaml")
-        rows.append(f"| `blobclf {shown}`{when} | {code} | `{line.replace('|', '/').replace(str(cwd) + '/', '')}` |")
+        line = line.replace("|", "\\|").replace(str(cwd) + "/", "")  # a pipe in a table cell is written \\|
+        rows.append(f"| `blobclf {shown}`{when} | {code} | `{line}` |")
 
     for args in cases:
         row(args)

@@ -84,3 +84,22 @@ def test_a_compiled_network_trains_as_the_eager_one_and_keeps_its_checkpoint_key
         assert torch.equal(mine, theirs)
     loaded.to_onnx(tmp_path / "m.onnx", torch.zeros(1, 2))
     onnx.checker.check_model(onnx.load(tmp_path / "m.onnx"))
+
+
+def test_to_onnx_as_usage_md_shows_takes_any_batch_with_dynamic_axes(tmp_path):
+    """usage.md showed to_onnx("m.onnx", torch.zeros(1, 2)) alone, whose file onnxruntime runs on one row only
+    ("Got invalid dimensions ... Got: 5 Expected: 1"); the call it now shows takes any batch."""
+    onnxruntime = pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    system = BlobClassifier(num_features=2, num_classes=4)
+    points = torch.randn(5, 2)
+    system.to_onnx(tmp_path / "one.onnx", torch.zeros(1, 2))
+    session = onnxruntime.InferenceSession(str(tmp_path / "one.onnx"), providers=["CPUExecutionProvider"])
+    with pytest.raises(Exception, match="Got invalid dimensions"):
+        session.run(None, {session.get_inputs()[0].name: points.numpy()})
+    system.to_onnx(tmp_path / "any.onnx", torch.zeros(1, 2), input_names=["features"],
+                   dynamic_axes={"features": {0: "batch"}})
+    session = onnxruntime.InferenceSession(str(tmp_path / "any.onnx"), providers=["CPUExecutionProvider"])
+    (logits,) = session.run(None, {"features": points.numpy()})
+    with torch.no_grad():
+        np.testing.assert_allclose(logits, system(points).numpy(), rtol=1e-5, atol=1e-6)

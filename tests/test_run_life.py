@@ -325,3 +325,25 @@ def test_a_run_killed_while_it_wrote_its_first_checkpoint_is_named_as_such_and_t
     assert one_error(cli("test", "--ckpt_path", "checkpoints/version_1")) == (
         "checkpoint 'checkpoints/version_1' is a folder, not a checkpoint file; pass a checkpoint in it, such as "
         "'checkpoints/version_1/last.ckpt'")
+
+
+def test_the_folder_of_runs_given_as_a_checkpoint_names_the_newest_runs_checkpoint(cli):
+    """'test --ckpt_path checkpoints' said the folder "holds no checkpoint; ... train a new run", of a folder holding
+    every run's checkpoints (one folder down)."""
+    import os
+
+    from conftest import one_error
+
+    for version, when in (("version_0", 1_000_000), ("version_1", 3_000_000), ("mine", 2_000_000)):
+        run = cli.cwd / "checkpoints" / version
+        run.mkdir(parents=True)
+        for name in ("best-epoch=0-val_acc=0.5000.ckpt", "last.ckpt"):
+            (run / name).write_bytes(b"not read")
+            os.utime(run / name, (when, when))
+    for folder in ("checkpoints", "checkpoints/"):
+        assert one_error(cli("test", "--ckpt_path", folder)) == (
+            f"checkpoint {folder!r} is a folder of runs, not a checkpoint file; pass a checkpoint in one, such as "
+            "'checkpoints/version_1/last.ckpt'")
+    (cli.cwd / "empty").mkdir()
+    assert one_error(cli("test", "--ckpt_path", "empty")) == (
+        "checkpoint 'empty' is a folder that holds no checkpoint; pass another checkpoint, or train a new run")

@@ -9,6 +9,8 @@ import csv
 import gzip
 import json
 import lzma
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -197,6 +199,46 @@ def test_utf16_that_is_not_valid_and_utf32_and_zstd_are_refused_naming_the_fix(t
         "t.csv.zst is a zstd-compressed file; blobclf reads CSV text only: decompress it first: zstd -dc t.csv.zst > "
         "t.csv"
     )
+
+
+def test_a_compressed_table_not_in_utf8_is_refused_with_a_command_that_converts_it(tmp_path, monkeypatch):
+    """Was "convert it: iconv -f WINDOWS-1252 -t UTF-8 w.csv.gz > w.csv-utf8.gz": iconv, given the gzip file itself,
+    failed ("illegal input sequence") leaving a file of neither, which blobclf then refused as CR-only lines."""
+    monkeypatch.chdir(tmp_path)
+    text = TABLE.replace("\n1.5,3,x\n", "\n1.5,3,\xe9\n")  # line 5
+    Path("w.csv.gz").write_bytes(gzip.compress(text.encode("cp1252")))
+    Path("w.csv.xz").write_bytes(lzma.compress(text.encode("cp1252")))
+    for name, kind in (("w.csv.gz", "gzip"), ("w.csv.xz", "xz")):
+        message = (f"{name}:5: not UTF-8 text (byte 0xe9, 'é' if the file is Windows-1252 / Latin-1); save it as UTF-8 "
+                   f"(\"CSV UTF-8\" in Excel), or convert it: {kind} -dc {name} | iconv -f WINDOWS-1252 -t UTF-8 > "
+                   "w-utf8.csv")
+        assert refused(read_table, name, "kind") == message
+        assert refused(read_points, name, ["a", "b"], ["x", "y", "z"], "kind") == message
+    Path("u32.csv.bz2").write_bytes(bz2.compress(TABLE.encode("utf-32")))
+    assert refused(read_table, "u32.csv.bz2", "kind") == (
+        "u32.csv.bz2 is UTF-32 text; blobclf reads UTF-8 and UTF-16: save it as \"CSV UTF-8\", or convert it: "
+        "bzip2 -dc u32.csv.bz2 | iconv -f UTF-32 -t UTF-8 > u32-utf8.csv"
+    )
+    if shutil.which("gzip") and shutil.which("iconv"):
+        command = refused(read_table, "w.csv.gz", "kind").split("convert it: ")[1]
+        subprocess.run(command, shell=True, check=True)
+        converted = read_table("w-utf8.csv", "kind")
+        assert converted.classes == ["x", "y", "z", "é"] and converted.features.shape == (30, 2)
+
+
+def test_a_column_name_past_the_csv_field_limit_is_one_line_plain_or_compressed(tmp_path, monkeypatch):
+    """A header cell over 128 KiB (the csv module's field limit) ended in a traceback, '_csv.Error: field larger than
+    field limit (131072)', in fit, test and predict alike."""
+    monkeypatch.chdir(tmp_path)
+    text = "a," + "b" * 200_000 + ",kind\n1,2,x\n"
+    Path("wide.csv").write_text(text)
+    Path("wide.csv.gz").write_bytes(gzip.compress(text.encode()))
+    for name in ("wide.csv", "wide.csv.gz"):
+        message = (f"{name}:1: not a readable header row (field larger than field limit (131072)); is this a CSV "
+                   "file?")
+        assert refused(read_table, name, "kind") == message
+        assert refused(read_points, name, ["a", "b"], ["x"], "kind") == message
+
 
 
 def test_a_compressed_test_table_names_the_report_figures_and_logs_as_the_plain_table_would(cli):
