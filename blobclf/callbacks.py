@@ -11,7 +11,13 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint, StochasticWeightAveraging
+from lightning.pytorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    LearningRateMonitor,
+    ModelCheckpoint,
+    StochasticWeightAveraging,
+)
 from typing_extensions import override
 
 from blobclf.atomic import name_too_long, remove_leftovers
@@ -114,6 +120,9 @@ class RunCheckpoint(ModelCheckpoint):
         self._values_of: L.Trainer | None = None
         self._values_epoch = 0
         """The epoch whose end :attr:`_values_of` holds the values of."""
+        self._rates: tuple[int, dict[str, float]] = (-1, {})
+        """The values a ``LearningRateMonitor`` logged at the start of an epoch (learning rates, momenta, weight
+        decays), and that epoch."""
         self._ended: str | None = None
         """Why training ended after the epoch of :attr:`_values_of`, if for a reason of its own (``EarlyStopping``,
         another callback such as ``Timer``; not a signal, not the epoch limit): a resume from there trains no
@@ -147,10 +156,13 @@ class RunCheckpoint(ModelCheckpoint):
             # validation's values: kept apart, they are not logged again as this epoch's
             earlier = {k: metrics.pop(k) for k in list(metrics)
                        if k.startswith("val/") and self._validated_epoch != self._values_epoch}
+            rates_epoch, rates = self._rates
             self._epoch_values = {
                 "epoch": self._values_epoch,  # not trainer.current_epoch: when training ends it counts the next
                 "metrics": metrics,
                 "earlier": earlier,
+                # a LearningRateMonitor's values of the epoch: only logged, never a monitored metric
+                "rates": rates if rates_epoch == self._values_epoch else {},
             }
             self._ended = _ended_on_its_own(trainer, self._values_epoch) if trainer.should_stop else None
         return {**super().state_dict(), "epoch_values": self._epoch_values, "training_ended": self._ended}
@@ -238,9 +250,22 @@ class RunCheckpoint(ModelCheckpoint):
             for key, value in held.items():
                 trainer.callback_metrics.setdefault(key, torch.tensor(value))
         if restored and trainer.is_global_zero:
+            rates = restored.get("rates") if isinstance(restored.get("rates"), dict) else {}
             for logger in trainer.loggers:
                 if getattr(logger, "purge_step", None) == restored["epoch"]:
-                    logger.log_metrics({**restored["metrics"], "epoch": restored["epoch"]})
+                    logger.log_metrics({**rates, **restored["metrics"], "epoch": restored["epoch"]})
+
+    @override
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_train_epoch_start(trainer, pl_module)
+        # Lightning calls checkpoint callbacks last: a LearningRateMonitor has just logged the epoch's learning
+        # rates, and they are in callback_metrics; kept for the epoch's checkpoints, a resume logs them again
+        names = [name for callback in trainer.callbacks if isinstance(callback, LearningRateMonitor)
+                 for name in callback.lrs]
+        if names:
+            logged = {f"{name}{suffix}" for name in names for suffix in ("", "-momentum", "-weight_decay")}
+            self._rates = (trainer.current_epoch, {key: float(value) for key, value in trainer.callback_metrics.items()
+                                                   if key in logged and value.numel() == 1})
 
     @override
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

@@ -234,3 +234,33 @@ def test_a_swa_run_without_an_epoch_limit_stopped_by_a_signal_resumes_from_its_t
     assert resumed.returncode == 0, resumed.output
     assert "final metrics: train/acc=0.80000" in resumed.stdout
     assert _same_weights(*(cli.cwd / "checkpoints" / f"version_{n}" for n in (1, 0)))
+
+
+RATES = ("--lr_scheduler", "StepLR", "--lr_scheduler.step_size", "3", "--trainer.callbacks+=LearningRateMonitor",
+         "--trainer.callbacks.logging_interval", "epoch", "--trainer.callbacks.log_momentum", "true", *SMALL)
+
+
+def test_a_learning_rate_monitors_curve_loses_no_point_at_a_resume(cli, monkeypatch):
+    # the monitor logs an epoch's learning rate at its start; a resume from that epoch's checkpoint drops the
+    # epoch's logged points and logged again only train/ and val/ values: lr-SGD missed one point at every resume
+    import os
+    import signal
+
+    from blobclf.system import BlobClassifier
+
+    assert cli("fit", *RATES, "--trainer.max_epochs", "8").returncode == 0
+
+    def signal_in_epoch_5(self):
+        if self.current_epoch == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(BlobClassifier, "on_train_epoch_start", signal_in_epoch_5)
+        assert cli("fit", *RATES, "--trainer.max_epochs", "8").returncode == 143
+    assert cli("fit", "--ckpt_path", "last").returncode == 0
+    wanted, curves = (scalars(cli.cwd / "lightning_logs" / f"version_{n}") for n in (0, 1))
+    assert [step for step, _ in wanted["lr-SGD"]] == list(range(8))
+    assert [value for _, value in wanted["lr-SGD"]][2:4] == [0.10000000149011612, 0.009999999776482582]
+    for tag in ("lr-SGD", "lr-SGD-momentum", "train/loss", "val/acc"):
+        assert curves[tag] == wanted[tag], tag
+    assert _same_weights(cli.cwd / "checkpoints" / "version_1", cli.cwd / "checkpoints" / "version_0")
