@@ -275,7 +275,7 @@ class BlobCLI(LightningCLI):
                 continue
             if subcommand != "fit" and key.replace(".init_args.", ".") in EVALUATION_MAY_CHANGE:
                 continue
-            if same_table(key, ours, checkpoint, path):
+            if same_table(key, ours, checkpoint, path, subcommand):
                 continue  # the run's training table, moved: the same bytes elsewhere
             if same_selection(key, given, known):
                 # null or an exclude list (as the run's config.yaml holds them): the same columns and classes,

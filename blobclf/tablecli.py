@@ -21,7 +21,14 @@ from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines, read_header
 from blobclf.tablecells import nfc
-from blobclf.tabledata import TableDataModule, check_table_unchanged, file_sha256, recorded_data_class
+from blobclf.tabledata import (
+    RESUME_ELSEWHERE,
+    TEST_ELSEWHERE,
+    TableDataModule,
+    check_table_unchanged,
+    file_sha256,
+    recorded_data_class,
+)
 
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
 __all__ = [
@@ -77,15 +84,17 @@ def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any
     if uses_table and init.get("path"):
         path = str(init.get("path"))
         if not Path(path).is_file():
+            instead = ("train a new run (no --ckpt_path)" if subcommand == "fit"
+                       else "test on another table with --data.test_path")
             raise UserError(
                 f"the run's training table {path!r} is not there (moved, or a relative path from another folder?); "
-                "give its place with --data.path PATH (the same bytes are accepted), or test on another table "
-                "with --data.test_path"
+                f"give its place with --data.path PATH (the same bytes are accepted), or {instead}"
             )
-        check_table_unchanged(checkpoint.get(TableDataModule.__qualname__), path)
+        fix = RESUME_ELSEWHERE if subcommand == "fit" else TEST_ELSEWHERE
+        check_table_unchanged(checkpoint.get(TableDataModule.__qualname__), path, fix)
 
 
-def same_table(key: str, given: Any, checkpoint: dict[str, Any], ckpt_path: str) -> bool:
+def same_table(key: str, given: Any, checkpoint: dict[str, Any], ckpt_path: str, subcommand: str = "test") -> bool:
     """Whether ``--data.path`` names a file with the very bytes of the checkpoint's training table.
 
     A table moved or copied elsewhere is the same table: its SHA-256 is what the checkpoint
@@ -102,9 +111,11 @@ def same_table(key: str, given: Any, checkpoint: dict[str, Any], ckpt_path: str)
         return False
     if file_sha256(str(given)) == recorded:
         return True
+    instead = ("train a new run on it (no --ckpt_path)" if subcommand == "fit"
+               else "test on another table with --data.test_path")
     raise UserError(
         f"--data.path={given!r} is not the table {ckpt_path!r} was trained on (its SHA-256 differs); give the "
-        "run's own table (moved tables are accepted), or test on another table with --data.test_path"
+        f"run's own table (moved tables are accepted), or {instead}"
     )
 
 

@@ -51,21 +51,27 @@ _DIGESTS: dict[tuple[str, int, int], str] = {}
 """SHA-256 of the tables hashed so far, by real path, size and modification time."""
 
 
-def check_table_unchanged(state: Any, path: str) -> None:
+TEST_ELSEWHERE = "restore the table, or test on another table with --data.test_path"
+"""What an evaluation (``test``, ``validate``, ``predict``) of a run whose training table changed can do."""
+RESUME_ELSEWHERE = "restore the table to resume this run, or train a new run on the changed table (no --ckpt_path)"
+"""What a resume (``fit --ckpt_path``) of a run whose training table changed can do."""
+
+
+def check_table_unchanged(state: Any, path: str, fix: str = TEST_ELSEWHERE) -> None:
     """Refuse, in one line, a training table whose bytes differ from those a checkpoint was trained on.
 
     Args:
         state: The :class:`TableDataModule` state stored in the checkpoint (``{"sha256": ...}``);
             anything else (a checkpoint from before the fingerprint) is accepted.
         path: The training table about to be read and split again.
+        fix: What the user can do instead (:data:`TEST_ELSEWHERE`, :data:`RESUME_ELSEWHERE`).
     """
     recorded = state.get("sha256") if isinstance(state, dict) else None
     if not recorded or file_sha256(path) == recorded:
         return
     raise UserError(
         f"{path} changed since the checkpoint was trained on it (its SHA-256 differs): its splits would hold "
-        "other rows, the test split maybe training rows; restore the table, or test on another table with "
-        "--data.test_path"
+        f"other rows, the test split maybe training rows; {fix}"
     )
 """Rows per block when the standardization statistics are computed."""
 
