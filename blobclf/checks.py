@@ -88,7 +88,8 @@ def check_averaging_extension(config: Any, checkpoint: dict[str, Any], path: str
     progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
     if not isinstance(progress, dict):
         progress = {}
-    done = max(int(progress.get("processed", 0)), int(progress.get("completed", 0)))
+    done = max((count for count in (progress.get("processed"), progress.get("completed")) if isinstance(count, int)),
+               default=0)  # a checkpoint edited by hand may hold anything there
     fix = f"to train longer, start a new run with --trainer.max_epochs {wanted} (this run stays as it is)"
     if epochs != -1 and done >= epochs:
         raise UserError(f"--trainer.max_epochs={wanted} cannot extend {path!r}: its StochasticWeightAveraging ended "

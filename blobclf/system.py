@@ -462,6 +462,12 @@ class BlobClassifier(L.LightningModule):
             if key in checkpoint and not (isinstance(checkpoint[key], kind) and not isinstance(checkpoint[key], bool)):
                 raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its {key!r} is "
                                 f"{type(checkpoint[key]).__name__}, not {kind.__name__}; use another checkpoint")
+        progress: Any = checkpoint.get("loops", {})
+        for key in ("fit_loop", "epoch_progress", "current"):
+            progress = progress.get(key, {}) if isinstance(progress, dict) else None
+        if not isinstance(progress, dict) or not all(type(count) is int for count in progress.values()):
+            raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its training "
+                            "loop's epoch counts are not whole numbers; use another checkpoint")
         settings = model_settings(hparams)
         try:
             # the sizes as int() reads them: this checks the shapes; a recorded value that the command line's

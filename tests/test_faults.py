@@ -529,10 +529,13 @@ def _edit_rng(checkpoint: dict) -> None:
      "'epoch' is str, not int; use another checkpoint"),
     (lambda c: c.update(loops="x"), "checkpoint 'edited.ckpt' was not written by 'blobclf fit' (or was edited): its "
      "'loops' is str, not dict; use another checkpoint"),
+    (lambda c: c["loops"]["fit_loop"]["epoch_progress"]["current"].update(completed="y"),
+     "checkpoint 'edited.ckpt' was not written by 'blobclf fit' (or was edited): its training loop's epoch counts "
+     "are not whole numbers; use another checkpoint"),  # was a ValueError traceback from int('y')
     (_edit_rng, "the checkpoint's random number generator state does not load (Expected a CPUGeneratorImplState of "
      "size 5056 but found the input RNG state size to be 3): it was edited or written by another program; use "
      "another checkpoint"),
-], ids=["epoch", "loops", "rng"])
+], ids=["epoch", "loops", "counts", "rng"])
 def test_a_resume_from_a_checkpoint_whose_training_state_was_edited_is_one_line(cli, trained, change, message):
     torch.save(make_checkpoint(trained, change), trained / "edited.ckpt")
     line = one_error(cli("fit", "--ckpt_path", os.fspath(trained / "edited.ckpt"), "--trainer.max_epochs", "3"))
