@@ -20,6 +20,7 @@ from blobclf.execution import run_steps
 from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_captured
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
+from blobclf.optionnames import on_command_line
 from blobclf.safeload import load_checkpoint, local_file
 from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList
 
@@ -109,7 +110,7 @@ def balanced_weights(labels: Tensor, class_names: list[str]) -> Tensor:
         raise UserError(
             f"class_weight='balanced' needs a row of every class in the training split, which has none of class "
             f"{absent[0]!r}{f' (and {len(absent) - 1} more)' if len(absent) > 1 else ''}; add rows of it, or give "
-            f"--model.class_weight as a list of {len(class_names)} weights"
+            f"{'--model.class_weight' if on_command_line() else 'class_weight'} as a list of {len(class_names)} weights"
         )
     return labels.numel() / (len(class_names) * counts.double())
 

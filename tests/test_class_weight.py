@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from blobclf import BlobClassifier, BlobDataModule, TableDataModule
 from blobclf.errors import ArgumentValueError, UserError
+from blobclf.optionnames import command_line
 from blobclf.safeload import load_checkpoint
 from blobclf.system import balanced_weights
 
@@ -45,8 +46,12 @@ def test_balanced_weights_are_scikit_learns():
     assert balanced_weights(labels, ["a", "b", "c"]).tolist() == pytest.approx(expected.tolist(), rel=1e-12)
     with pytest.raises(UserError) as error:
         balanced_weights(torch.tensor([0, 0, 2]), ["a", "b", "c"])
-    assert str(error.value) == ("class_weight='balanced' needs a row of every class in the training split, which has "
-                                "none of class 'b'; add rows of it, or give --model.class_weight as a list of 3 weights")
+    missing = ("class_weight='balanced' needs a row of every class in the training split, which has none of class "
+               "'b'; add rows of it, or give {} as a list of 3 weights")
+    assert str(error.value) == missing.format("class_weight")  # to a user in Python: the constructor's argument
+    with command_line(), pytest.raises(UserError) as error:
+        balanced_weights(torch.tensor([0, 0, 2]), ["a", "b", "c"])
+    assert str(error.value) == missing.format("--model.class_weight")
 
 
 @pytest.mark.parametrize(("arguments", "line"), [
