@@ -347,7 +347,8 @@ class BlobCLI(LightningCLI):
     def _set_threads(self, config: Any) -> None:
         """Apply ``--threads`` or blobclf's policy, and record the number used in the config."""
         threads = config.get("threads")
-        if threads is None and self.subcommand != "predict" and training_batch(config.data) <= SMALL_BATCH:
+        small = self.subcommand != "predict" and training_batch(config.data, SMALL_BATCH) <= SMALL_BATCH
+        if threads is None and small:
             threads = 1
         if threads is not None:
             torch.set_num_threads(int(threads))

@@ -443,13 +443,17 @@ def _zero(cell: str) -> float:
     return 0.0
 
 
-def count_lines(path: str | os.PathLike[str]) -> int:
+def count_lines(path: str | os.PathLike[str], beyond: int | None = None) -> int:
     """Number of line breaks in a file, counted in 1 MiB chunks; 0 for anything but a regular file (a pipe or
-    a device such as ``/dev/zero`` never ends, and opening a pipe waits for a writer)."""
+    a device such as ``/dev/zero`` never ends, and opening a pipe waits for a writer). With ``beyond``, counting
+    stops at the first chunk that passes it (a count above ``beyond``, not the whole file's): a compressed
+    table is then not decompressed whole only to be told large."""
     if not Path(path).is_file():
         return 0
     count = 0
     with open_table(path) as handle:
         while chunk := handle.read(1 << 20):
             count += chunk.count(b"\n")
+            if beyond is not None and count > beyond:
+                break
     return count

@@ -261,23 +261,25 @@ def _resolve(class_path: str | None) -> Any:
     return loaded_class(class_path) or class_path
 
 
-def training_batch(data: Any) -> int:
+def training_batch(data: Any, beyond: int | None = None) -> int:
     """Samples per training batch that the data settings give (a ``--data`` setting, class and ``init_args``
-    or the arguments alone): the batch size, else the training split, bounded by the table's lines."""
+    or the arguments alone): the batch size, else the training split, bounded by the table's lines (counted
+    only until they pass ``beyond``, if given: see :func:`table_rows_bound`)."""
     data = data.get("init_args") or data
     if data.get("batch_size"):
         return int(data.batch_size)
     if data.get("n_samples") is None:
-        return table_rows_bound(data.get("path"))
+        return table_rows_bound(data.get("path"), beyond)
     return split_sizes(int(data.n_samples), float(data.test_size), data.get("val_size"))["train"]
 
 
-def table_rows_bound(path: str | None) -> int:
-    """An upper bound of the rows of a table (its line count), for choosing the thread count before reading it."""
+def table_rows_bound(path: str | None, beyond: int | None = None) -> int:
+    """An upper bound of the rows of a table (its line count), for choosing the thread count before reading it;
+    with ``beyond``, a count above it once the lines pass it (the rest of the file is not read)."""
     if path is None:
         return 0
     try:
-        return count_lines(path)
+        return count_lines(path, beyond)
     except OSError:
         return 0  # the data module reports the missing file in one line
 

@@ -114,6 +114,7 @@ def test_bzip2_xz_and_utf16_in_every_byte_order_read_as_the_utf8_table(tmp_path,
         points = read_points(name, ["a", "b"], expected.classes, "kind")
         assert points.features.tolist() == expected.features.tolist(), name
         assert count_lines(name) == 31, name
+        assert count_lines(name, beyond=10) == 31 and count_lines(name, beyond=40) == 31, name  # one chunk
 
 
 def test_a_missing_value_in_a_compressed_or_utf16_table_is_named_at_its_line(tmp_path, monkeypatch):
@@ -255,3 +256,13 @@ def test_a_compressed_test_table_names_the_report_figures_and_logs_as_the_plain_
         "confusion_matrix_test-last-later.png", "reliability_test-last-later.png", "test_report-last-later.json"]
     assert json.loads((run / "test_report-last-later.json").read_text())["n_samples"] == 30
     assert (cli.cwd / "lightning_logs" / "version_0" / "test-last-later").is_dir()
+
+
+def test_counting_a_compressed_tables_lines_for_the_thread_choice_stops_once_it_is_large(tmp_path):
+    """The thread choice needs only to know whether a table holds more than 4,096 rows; a compressed table was
+    decompressed whole once more to count every line."""
+    rows = b"a,b,kind\n" + b"1,2,x\n" * 1_000_000  # 6 MiB of text: six chunks
+    (tmp_path / "big.csv.gz").write_bytes(gzip.compress(rows, mtime=0))
+    assert count_lines(tmp_path / "big.csv.gz") == 1_000_001
+    first_chunk = rows[: 1 << 20].count(b"\n")
+    assert count_lines(tmp_path / "big.csv.gz", beyond=4096) == first_chunk < 1_000_001
