@@ -504,6 +504,7 @@ class BlobCLI(LightningCLI):
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**as_plain(config.prediction)), data.get("predict_file")
             writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
+            writer.check_top_k(self.model_hparams.get("num_classes"))  # before Lightning's notices, as the above
         if self.subcommand == "test":
             data = config.data.get("init_args") or config.data
             test_path = data.get("test_path") if hasattr(data, "get") else None

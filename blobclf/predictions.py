@@ -288,12 +288,15 @@ class PredictionWriter(PredictionCollector):
         if os.path.lexists(path) and not self.overwrite:  # a dangling symbolic link too (never written through)
             raise UserError(_exists(path))
 
+    def check_top_k(self, classes: Any) -> None:
+        """Refuse a ``top_k`` above the model's number of ``classes`` (``None``: not known), in one line."""
+        if self.top_k is not None and isinstance(classes, int) and self.top_k > classes:
+            raise UserError(f"--prediction.top_k {self.top_k} is more than the model's {classes} classes; give at "
+                            f"most {classes}, or leave it unset for a prob_<class> column per class")
+
     @override
     def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        classes = getattr(pl_module, "hparams", {}).get("num_classes")
-        if self.top_k is not None and classes is not None and self.top_k > int(classes):
-            raise UserError(f"--prediction.top_k {self.top_k} is more than the model's {int(classes)} classes; give at "
-                            f"most {int(classes)}, or leave it unset for a prob_<class> column per class")
+        self.check_top_k(getattr(pl_module, "hparams", {}).get("num_classes"))
         if trainer.is_global_zero and trainer.datamodule is not None:
             source = trainer.datamodule.hparams.get("predict_file")
             self.check_target(self.target(self.output, trainer.ckpt_path, source), trainer.ckpt_path, source)
