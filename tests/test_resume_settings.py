@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 
 import torch
 from conftest import one_error
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from blobclf.system import BlobClassifier
 
 SMALL = ("--data.n_samples", "200", "--export.figures", "false", "--export.onnx", "false",
          "--checkpoint.last_interval", "0")
@@ -19,6 +23,16 @@ def scalars(log_dir) -> dict[str, list[tuple[int, float]]]:
     events = EventAccumulator(str(log_dir), size_guidance={"scalars": 0})
     events.Reload()
     return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+
+
+def signal_in_epoch(patch, epoch: int) -> None:
+    """SIGTERM to this process at the start of ``epoch``, as a scheduler's preemption would send it."""
+
+    def send(self):
+        if self.current_epoch == epoch:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    patch.setattr(BlobClassifier, "on_train_epoch_start", send)
 
 
 def test_a_resume_between_validations_keeps_the_last_validation_as_a_straight_run_does(cli):
@@ -72,20 +86,11 @@ def test_a_run_early_stopping_ended_trains_no_further_when_resumed(cli):
 
 def test_a_signal_in_the_epoch_early_stopping_ends_the_run_on_keeps_that_end(cli, monkeypatch):
     # a SIGTERM during epoch 4, the epoch EarlyStopping stops the run after: the resume trained epoch 5
-    import os
-    import signal
-
-    from blobclf.system import BlobClassifier
-
     assert cli("fit", *EARLY, "--trainer.max_epochs", "10").returncode == 0
     straight = torch.load(cli.cwd / "checkpoints" / "version_0" / "model.pth")
 
-    def signal_in_epoch_4(self):
-        if self.current_epoch == 4:
-            os.kill(os.getpid(), signal.SIGTERM)
-
     with monkeypatch.context() as patch:
-        patch.setattr(BlobClassifier, "on_train_epoch_start", signal_in_epoch_4)
+        signal_in_epoch(patch, 4)
         stopped = cli("fit", *EARLY, "--trainer.max_epochs", "10")
     assert stopped.returncode == 143, stopped.output
     assert "blobclf: stopped by SIGTERM after epoch 4" in stopped.stderr
@@ -109,20 +114,11 @@ def _same_weights(run, straight) -> bool:
 def test_a_swa_run_stopped_while_it_averages_resumes_to_the_straight_runs_weights(cli, monkeypatch):
     # StochasticWeightAveraging's state (its average, how many epochs it holds, its SWALR) is in last.ckpt:
     # a run stopped in epoch 5 of 8 (averaging since epoch 3) and resumed ends as the straight run
-    import os
-    import signal
-
-    from blobclf.system import BlobClassifier
-
     assert cli("fit", *SWA, "--trainer.max_epochs", "8").returncode == 0
     straight = cli.cwd / "checkpoints" / "version_0"
 
-    def signal_in_epoch_5(self):
-        if self.current_epoch == 5:
-            os.kill(os.getpid(), signal.SIGTERM)
-
     with monkeypatch.context() as patch:
-        patch.setattr(BlobClassifier, "on_train_epoch_start", signal_in_epoch_5)
+        signal_in_epoch(patch, 5)
         stopped = cli("fit", *SWA, "--trainer.max_epochs", "8")
     assert stopped.returncode == 143, stopped.output
     assert "blobclf: stopped by SIGTERM after epoch 5" in stopped.stderr
@@ -177,20 +173,11 @@ def test_a_swa_run_stopped_while_it_averages_extends_only_as_the_longer_run_aver
     # swa_epoch_start 0.5 of 8 epochs began averaging at epoch 3; a resume to 12 epochs went on averaging
     # where a run of 12 begins at epoch 5: refused. A whole-number start does not move: that resume is the
     # run of 10 epochs
-    import os
-    import signal
-
-    from blobclf.system import BlobClassifier
-
-    def signal_in_epoch_5(self):
-        if self.current_epoch == 5:
-            os.kill(os.getpid(), signal.SIGTERM)
-
     whole = [*SWA[:-len(SMALL)], *SMALL]
     whole[whole.index("0.5")] = "3"
     assert cli("fit", *whole, "--trainer.max_epochs", "10").returncode == 0
     with monkeypatch.context() as patch:
-        patch.setattr(BlobClassifier, "on_train_epoch_start", signal_in_epoch_5)
+        signal_in_epoch(patch, 5)
         assert cli("fit", *SWA, "--trainer.max_epochs", "8").returncode == 143
         assert cli("fit", *whole, "--trainer.max_epochs", "8").returncode == 143
     refused = cli("fit", "--ckpt_path", "checkpoints/version_1/last.ckpt", "--trainer.max_epochs", "12")
@@ -210,11 +197,6 @@ def test_a_swa_run_without_an_epoch_limit_stopped_by_a_signal_resumes_from_its_t
     # with --trainer.max_epochs -1 (max_steps ends the run) StochasticWeightAveraging puts its average into the
     # model at any end of training, a SIGTERM's too; last.ckpt, written at that end, held the average and the
     # resume went on from it: final train/acc 0.68750 where the straight run has 0.80000
-    import os
-    import signal
-
-    from blobclf.system import BlobClassifier
-
     endless = ("--trainer.callbacks+=StochasticWeightAveraging", "--trainer.callbacks.swa_lrs", "0.05",
                "--trainer.callbacks.swa_epoch_start", "2", "--data.n_samples", "200", "--export.figures", "false",
                "--export.onnx", "false", "--checkpoint.last_interval", "1000", "--trainer.max_epochs", "-1",
@@ -223,12 +205,8 @@ def test_a_swa_run_without_an_epoch_limit_stopped_by_a_signal_resumes_from_its_t
     assert straight.returncode == 0, straight.output
     assert "final metrics: train/acc=0.80000" in straight.stdout
 
-    def signal_in_epoch_3(self):
-        if self.current_epoch == 3:
-            os.kill(os.getpid(), signal.SIGTERM)
-
     with monkeypatch.context() as patch:
-        patch.setattr(BlobClassifier, "on_train_epoch_start", signal_in_epoch_3)
+        signal_in_epoch(patch, 3)
         assert cli("fit", *endless).returncode == 143
     resumed = cli("fit", "--ckpt_path", "last")
     assert resumed.returncode == 0, resumed.output
@@ -243,19 +221,10 @@ RATES = ("--lr_scheduler", "StepLR", "--lr_scheduler.step_size", "3", "--trainer
 def test_a_learning_rate_monitors_curve_loses_no_point_at_a_resume(cli, monkeypatch):
     # the monitor logs an epoch's learning rate at its start; a resume from that epoch's checkpoint drops the
     # epoch's logged points and logged again only train/ and val/ values: lr-SGD missed one point at every resume
-    import os
-    import signal
-
-    from blobclf.system import BlobClassifier
-
     assert cli("fit", *RATES, "--trainer.max_epochs", "8").returncode == 0
 
-    def signal_in_epoch_5(self):
-        if self.current_epoch == 5:
-            os.kill(os.getpid(), signal.SIGTERM)
-
     with monkeypatch.context() as patch:
-        patch.setattr(BlobClassifier, "on_train_epoch_start", signal_in_epoch_5)
+        signal_in_epoch(patch, 5)
         assert cli("fit", *RATES, "--trainer.max_epochs", "8").returncode == 143
     assert cli("fit", "--ckpt_path", "last").returncode == 0
     wanted, curves = (scalars(cli.cwd / "lightning_logs" / f"version_{n}") for n in (0, 1))
