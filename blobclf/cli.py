@@ -682,20 +682,17 @@ def cli_for(subcommand: str | None) -> type[BlobCLI]:
     command that runs ``fit`` needs only ``fit``'s. ``subcommands`` is LightningCLI's public,
     overridable list of subcommands.
     """
-    return _ONE_SUBCOMMAND.get(subcommand, BlobCLI) if subcommand else BlobCLI
+    every = LightningCLI.subcommands()
+    if subcommand not in every:
+        return BlobCLI
+    only = {subcommand: every[subcommand]}
 
+    class OneSubcommandCLI(BlobCLI):
+        @staticmethod
+        def subcommands() -> dict[str, set[str]]:
+            return only
 
-def _one_subcommand_cli(subcommand: str, keys: set[str]) -> type[BlobCLI]:
-    """A module-level :class:`BlobCLI` subclass offering ``subcommand`` alone: found by its name, it can be
-    pickled, as ``--trainer.strategy ddp_spawn`` pickles the objects that refer to it."""
-    name = f"{subcommand.capitalize()}OnlyCLI"
-    cls = type(name, (BlobCLI,), {"subcommands": staticmethod(lambda: {subcommand: keys}), "__module__": __name__})
-    cls.__qualname__ = name
-    globals()[name] = cls
-    return cls
-
-
-_ONE_SUBCOMMAND = {name: _one_subcommand_cli(name, keys) for name, keys in LightningCLI.subcommands().items()}
+    return OneSubcommandCLI
 
 
 def _quiet_thread_errors(args: threading.ExceptHookArgs) -> None:

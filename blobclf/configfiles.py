@@ -57,9 +57,6 @@ def use_limited_yaml() -> str:
     return PARSER_MODE
 
 
-use_limited_yaml()  # at import too: a process that --trainer.strategy ddp_spawn starts unpickles parsers using it
-
-
 ALIAS_LOOP = ("the alias *{anchor} is inside the value &{anchor} names, so that value would contain itself "
               "(jsonargparse reads it for ever); write the values out")
 

@@ -54,23 +54,6 @@ def test_ddp_two_processes_on_cpu(tmp_path):
     assert result.stdout.count("exported weights:") == 1
 
 
-def test_ddp_spawn_trains_the_weights_ddp_trains(tmp_path):
-    """``--trainer.strategy ddp_spawn`` ended in a traceback: the spawned processes could not unpickle the
-    command's parser (a class local to a function, a YAML loader registered at run time only)."""
-    weights = []
-    for strategy in ("ddp", "ddp_spawn"):
-        cwd = tmp_path / strategy
-        cwd.mkdir()
-        result = run_cli(
-            cwd, "fit", "--trainer.max_epochs", "3", "--trainer.strategy", strategy, "--trainer.devices", "2",
-            "--trainer.accelerator", "cpu", "--export.figures", "false", "--export.onnx", "false", timeout=600,
-        )
-        assert result.returncode == 0, result.output
-        assert "final metrics: train/acc=0.60875  train/loss=0.99856  val/acc=0.64000" in result.stdout
-        weights.append(torch.load(cwd / "checkpoints" / "version_0" / "model.pth", weights_only=True))
-    assert weights[0].keys() == weights[1].keys() and all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
-
-
 def test_two_nodes_with_torchrun_on_loopback(tmp_path):
     port = free_port()
     nodes = []
