@@ -36,6 +36,11 @@ def check_run_files(trainer: Any) -> None:
         raise UserError("--trainer.barebones=true is refused: it turns off the logger and checkpoints a blobclf run "
                         "is made of; for speed use --trainer.enable_progress_bar false --trainer.enable_model_summary "
                         "false --export.figures false --export.onnx false")
+    strategy = trainer.get("strategy")
+    if isinstance(strategy, str) and "spawn" in strategy:
+        raise UserError(f"--trainer.strategy={strategy} is refused: blobclf's command line cannot hand its run to "
+                        "spawned processes; use --trainer.strategy ddp, which starts its processes as a fresh "
+                        "command (the same training, the same weights)")
     if trainer.get("default_root_dir") is not None:
         raise UserError(f"--trainer.default_root_dir={trainer.default_root_dir!r} is not used by blobclf, whose runs "
                         "go to --checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs); give those "

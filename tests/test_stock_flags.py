@@ -85,6 +85,9 @@ REFUSED = [
      "--trainer.barebones=true is refused: it turns off the logger and checkpoints a blobclf run is made of; for speed "
      "use --trainer.enable_progress_bar false --trainer.enable_model_summary false --export.figures false "
      "--export.onnx false"),
+    (("--trainer.strategy", "ddp_spawn"),  # was a traceback: the spawned processes could not unpickle the command
+     "--trainer.strategy=ddp_spawn is refused: blobclf's command line cannot hand its run to spawned processes; use "
+     "--trainer.strategy ddp, which starts its processes as a fresh command (the same training, the same weights)"),
     (("--trainer.default_root_dir", "runs"),
      "--trainer.default_root_dir='runs' is not used by blobclf, whose runs go to --checkpoint.root (checkpoints) and "
      "the logger's save_dir (lightning_logs); give those instead: --checkpoint.root DIR/checkpoints "
@@ -92,7 +95,8 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(("option", "said"), REFUSED, ids=["enable_checkpointing", "barebones", "default_root_dir"])
+@pytest.mark.parametrize(("option", "said"), REFUSED, ids=["enable_checkpointing", "barebones", "ddp_spawn",
+                                                                      "default_root_dir"])
 def test_trainer_options_that_take_away_the_runs_files_are_one_line_naming_the_options_to_use(cli, tmp_path, option,
                                                                                              said):
     # enable_checkpointing and barebones were Lightning's lines naming no fix (barebones: an object's repr);
