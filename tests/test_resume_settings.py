@@ -25,14 +25,20 @@ def scalars(log_dir) -> dict[str, list[tuple[int, float]]]:
     return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
-def signal_in_epoch(patch, epoch: int) -> None:
-    """SIGTERM to this process at the start of ``epoch``, as a scheduler's preemption would send it."""
+def stopped_in_epoch(cli, monkeypatch, epoch: int, *args: str):
+    """``fit *args`` sent SIGTERM at the start of ``epoch``, as a scheduler's preemption would send it: the run
+    stops after that epoch (exit 143, saying so); its result."""
 
     def send(self):
         if self.current_epoch == epoch:
             os.kill(os.getpid(), signal.SIGTERM)
 
-    patch.setattr(BlobClassifier, "on_train_epoch_start", send)
+    with monkeypatch.context() as patch:
+        patch.setattr(BlobClassifier, "on_train_epoch_start", send)
+        stopped = cli("fit", *args)
+    assert stopped.returncode == 143, stopped.output
+    assert f"blobclf: stopped by SIGTERM after epoch {epoch}" in stopped.stderr
+    return stopped
 
 
 def test_a_resume_between_validations_keeps_the_last_validation_as_a_straight_run_does(cli):
@@ -88,12 +94,7 @@ def test_a_signal_in_the_epoch_early_stopping_ends_the_run_on_keeps_that_end(cli
     # a SIGTERM during epoch 4, the epoch EarlyStopping stops the run after: the resume trained epoch 5
     assert cli("fit", *EARLY, "--trainer.max_epochs", "10").returncode == 0
     straight = torch.load(cli.cwd / "checkpoints" / "version_0" / "model.pth")
-
-    with monkeypatch.context() as patch:
-        signal_in_epoch(patch, 4)
-        stopped = cli("fit", *EARLY, "--trainer.max_epochs", "10")
-    assert stopped.returncode == 143, stopped.output
-    assert "blobclf: stopped by SIGTERM after epoch 4" in stopped.stderr
+    stopped_in_epoch(cli, monkeypatch, 4, *EARLY, "--trainer.max_epochs", "10")
     resumed = cli("fit", "--ckpt_path", "last")
     assert resumed.returncode == 0, resumed.output
     assert "note: this run had stopped early after epoch 4 (EarlyStopping)" in resumed.stdout
@@ -116,12 +117,7 @@ def test_a_swa_run_stopped_while_it_averages_resumes_to_the_straight_runs_weight
     # a run stopped in epoch 5 of 8 (averaging since epoch 3) and resumed ends as the straight run
     assert cli("fit", *SWA, "--trainer.max_epochs", "8").returncode == 0
     straight = cli.cwd / "checkpoints" / "version_0"
-
-    with monkeypatch.context() as patch:
-        signal_in_epoch(patch, 5)
-        stopped = cli("fit", *SWA, "--trainer.max_epochs", "8")
-    assert stopped.returncode == 143, stopped.output
-    assert "blobclf: stopped by SIGTERM after epoch 5" in stopped.stderr
+    stopped_in_epoch(cli, monkeypatch, 5, *SWA, "--trainer.max_epochs", "8")
     resumed = cli("fit", "--ckpt_path", "last")
     assert resumed.returncode == 0, resumed.output
     run = cli.cwd / "checkpoints" / "version_1"
@@ -176,10 +172,8 @@ def test_a_swa_run_stopped_while_it_averages_extends_only_as_the_longer_run_aver
     whole = [*SWA[:-len(SMALL)], *SMALL]
     whole[whole.index("0.5")] = "3"
     assert cli("fit", *whole, "--trainer.max_epochs", "10").returncode == 0
-    with monkeypatch.context() as patch:
-        signal_in_epoch(patch, 5)
-        assert cli("fit", *SWA, "--trainer.max_epochs", "8").returncode == 143
-        assert cli("fit", *whole, "--trainer.max_epochs", "8").returncode == 143
+    stopped_in_epoch(cli, monkeypatch, 5, *SWA, "--trainer.max_epochs", "8")
+    stopped_in_epoch(cli, monkeypatch, 5, *whole, "--trainer.max_epochs", "8")
     refused = cli("fit", "--ckpt_path", "checkpoints/version_1/last.ckpt", "--trainer.max_epochs", "12")
     assert one_error(refused) == (
         "--trainer.max_epochs=12 cannot extend 'checkpoints/version_1/last.ckpt': its StochasticWeightAveraging began "
@@ -205,9 +199,7 @@ def test_a_swa_run_without_an_epoch_limit_stopped_by_a_signal_resumes_from_its_t
     assert straight.returncode == 0, straight.output
     assert "final metrics: train/acc=0.80000" in straight.stdout
 
-    with monkeypatch.context() as patch:
-        signal_in_epoch(patch, 3)
-        assert cli("fit", *endless).returncode == 143
+    stopped_in_epoch(cli, monkeypatch, 3, *endless)
     resumed = cli("fit", "--ckpt_path", "last")
     assert resumed.returncode == 0, resumed.output
     assert "final metrics: train/acc=0.80000" in resumed.stdout
@@ -223,9 +215,7 @@ def test_a_learning_rate_monitors_curve_loses_no_point_at_a_resume(cli, monkeypa
     # epoch's logged points and logged again only train/ and val/ values: lr-SGD missed one point at every resume
     assert cli("fit", *RATES, "--trainer.max_epochs", "8").returncode == 0
 
-    with monkeypatch.context() as patch:
-        signal_in_epoch(patch, 5)
-        assert cli("fit", *RATES, "--trainer.max_epochs", "8").returncode == 143
+    stopped_in_epoch(cli, monkeypatch, 5, *RATES, "--trainer.max_epochs", "8")
     assert cli("fit", "--ckpt_path", "last").returncode == 0
     wanted, curves = (scalars(cli.cwd / "lightning_logs" / f"version_{n}") for n in (0, 1))
     assert [step for step, _ in wanted["lr-SGD"]] == list(range(8))
