@@ -49,6 +49,10 @@ def main() -> None:
     checkpoint = torch.load(cwd / last, weights_only=True)
     checkpoint["datamodule_hyper_parameters"]["_class_path"] = "this.DataModule"  # importing 'this' prints
     torch.save(checkpoint, cwd / "importing.ckpt")
+    checkpoint = torch.load(cwd / last, weights_only=True)
+    checkpoint["callbacks"]["RunExport"]["training"]["lr_scheduler"] = {  # resolving 'this.s' would import 'this'
+        "class_path": "torch.optim.lr_scheduler.LambdaLR", "init_args": {"lr_lambda": "this.s"}}
+    torch.save(checkpoint, cwd / "lambda.ckpt")
     (cwd / "truncated.ckpt").write_bytes((cwd / last).read_bytes()[:2000])
     (cwd / "bad.csv").write_text("x0,x1\n1.0,2.0\n3.0,abc\n")
     (cwd / "short.csv").write_text("x0,x1\n1.0,2.0\n3.0\n")
@@ -212,6 +216,7 @@ def main() -> None:
         ["test", "--ckpt_path", "hostile.ckpt"],
         ["test", "--ckpt_path", "hostile.ckpt", "--weights_only", "false"],
         ["test", "--ckpt_path", "importing.ckpt"],
+        ["fit", "--ckpt_path", "lambda.ckpt", "--trainer.max_epochs", "4"],
         ["test", "--ckpt_path", last, "--model.hidden_units", "16"],
         ["test", "--ckpt_path", last, "--data.random_state", "7"],
         ["fit", "--ckpt_path", last, "--optimizer", "Adam"],
