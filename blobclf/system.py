@@ -21,7 +21,7 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.optionnames import on_command_line
-from blobclf.safeload import load_checkpoint, local_file
+from blobclf.safeload import check_weights, load_checkpoint, local_file
 from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList
 
 STAGES = ("train", "val", "test")
@@ -490,6 +490,7 @@ class BlobClassifier(L.LightningModule):
                 f"checkpoint {name!r} does not fit BlobClassifier({', '.join(f'{k}={v}' for k, v in shape.items())}):"
                 f" {wrong[0]!r} is missing, extra or of another shape; it was written by another model or edited"
             )
+        check_weights(state, name)
         if not all(bool(v.isfinite().all()) for v in state.values() if v.is_floating_point()):
             raise UserError(
                 f"checkpoint {name!r} holds weights that are not finite (NaN or inf): the run that wrote it "

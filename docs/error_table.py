@@ -144,6 +144,8 @@ def main() -> None:
     nan = {**good, "state_dict": {k: v.clone() for k, v in good["state_dict"].items()}}
     nan["state_dict"]["model.linear_layer_stack.0.weight"][0, 0] = float("nan")
     torch.save(nan, cwd / "diverged.ckpt")
+    whole = {**good, "state_dict": {k: v.round().long() for k, v in good["state_dict"].items()}}
+    torch.save(whole, cwd / "integers.ckpt")  # another program's integers: taken as weights rounded without a word
     huge = {**good, "datamodule_hyper_parameters": {**good["datamodule_hyper_parameters"], "n_samples": 3_000_000_000}}
     torch.save(huge, cwd / "huge_data.ckpt")
     names: list = ["x0", "x1"]
@@ -245,6 +247,7 @@ def main() -> None:
         ["test", "--ckpt_path", "whole_model.pth"],
         ["test", "--ckpt_path", "edited.ckpt"],
         ["test", "--ckpt_path", "diverged.ckpt"],
+        ["test", "--ckpt_path", "integers.ckpt"],
         ["test", "--ckpt_path", "huge_data.ckpt"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "arabic.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "huge_label.csv"],

@@ -245,6 +245,53 @@ def test_a_checkpoint_with_non_finite_weights_is_refused(cli, trained, command):
     assert "holds weights that are not finite (NaN or inf)" in line
 
 
+WEIGHT_KINDS = {  # another program's tensor of the right shape: each loaded without a word, or a traceback
+    "int64": (lambda w: w.round().long(), "a tensor of int64"),  # test ran on the weights rounded to integers
+    "bool": (lambda w: w > 0, "a tensor of bool"),
+    "complex": (lambda w: w.to(torch.complex64), "a tensor of complex64"),  # the imaginary part dropped
+    "sparse": (lambda w: w.to_sparse(), "a sparse_coo tensor"),  # NotImplementedError traceback
+    "meta": (lambda w: torch.empty(w.shape, device="meta"), "a meta tensor (a shape without values)"),  # traceback
+}
+
+
+@pytest.mark.parametrize("kind", list(WEIGHT_KINDS))
+def test_weights_that_are_not_dense_floating_point_numbers_are_one_line(cli, trained, kind):
+    make, said = WEIGHT_KINDS[kind]
+    checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
+    key = "model.linear_layer_stack.0.weight"
+    checkpoint["state_dict"][key] = make(checkpoint["state_dict"][key])
+    torch.save(checkpoint, cli.cwd / "odd.ckpt")
+    assert one_error(cli("test", "--ckpt_path", "odd.ckpt")) == (
+        f"blobclf: error: checkpoint 'odd.ckpt' holds {key!r} as {said}, where weights are floating-point numbers; "
+        "it was written by another program or edited: use another checkpoint")
+    from blobclf.errors import UserError
+    from blobclf.export import load_model
+
+    state = torch.load(trained / "model.pth", weights_only=True)
+    state["linear_layer_stack.0.weight"] = make(state["linear_layer_stack.0.weight"])
+    for folder in ("with_json", "alone"):  # with its model.json, and as the tutorial's own state_dict
+        (cli.cwd / folder).mkdir()
+        torch.save(state, cli.cwd / folder / "model.pth")
+    (cli.cwd / "with_json" / "model.json").write_text((trained / "model.json").read_text())
+    for folder in ("with_json", "alone"):
+        with pytest.raises(UserError) as refused:
+            load_model(cli.cwd / folder / "model.pth")
+        assert str(refused.value).endswith(f"model.pth' holds 'linear_layer_stack.0.weight' as {said}, where weights "
+                                           "are floating-point numbers; it was written by another program or edited: "
+                                           "use another weights file")
+
+
+def test_weights_of_another_floating_point_type_are_taken_as_float32(cli, trained):
+    checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
+    checkpoint["state_dict"] = {k: v.double() for k, v in checkpoint["state_dict"].items()}
+    torch.save(checkpoint, cli.cwd / "double.ckpt")
+    assert cli("test", "--ckpt_path", "double.ckpt").returncode == 0
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    reports = [json.loads(path.read_text()) for path in (cli.cwd / "test_report-double.json",
+                                                         trained / "test_report-last.json")]
+    assert reports[0]["accuracy"] == reports[1]["accuracy"]
+
+
 # --- bounded resources ----------------------------------------------------------------------------
 
 def test_a_yaml_alias_bomb_is_refused_at_once(cli):
