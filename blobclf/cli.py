@@ -360,6 +360,9 @@ class BlobCLI(LightningCLI):
         max_epochs = config.trainer.get("max_epochs")
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
+        every = config.trainer.get("check_val_every_n_epoch")
+        if isinstance(every, int) and every < 1:  # 0 was a ZeroDivisionError traceback at the first epoch's end
+            raise UserError(f"--trainer.check_val_every_n_epoch={every} is invalid: give a number of epochs >= 1")
         if self.subcommand == "fit" and not config.get("ckpt_path"):
             if without_limit(config):
                 config.trainer.max_epochs = TUTORIAL_EPOCHS  # recorded in config.yaml and the checkpoint

@@ -454,8 +454,21 @@ def test_a_checkpoint_dirpath_holding_another_run_is_refused(cli, trained):
         (["fit", "--data.cluster_std", "inf"], "cluster_std must be a finite number > 0, got inf"),
         (["fit", "--data.random_state", "-1"], "not NonNegativeInt (does not conform to restriction v>=0)"),
         (["fit", "--checkpoint.last_interval", "-1"], "-1 does not conform to restriction v>=0"),
+        # a ZeroDivisionError traceback at the end of the first epoch
+        (["fit", "--trainer.check_val_every_n_epoch", "0"],
+         "--trainer.check_val_every_n_epoch=0 is invalid: give a number of epochs >= 1"),
+        # make_blobs drew 10**9 centers first: 7 GB and growing after 40 s, then killed
+        (["fit", "--data.centers", "1000000000"],
+         "centers=1,000,000,000 is more than n_samples=1,000: each center is a class, which needs points; give at "
+         "most 1,000 centers, or more n_samples"),
+        # a traceback from the allocator: "you tried to allocate 8000000000000 bytes"
+        (["fit", "--model.hidden_units", "1000000000000"],
+         "BlobClassifier(num_features=2, num_classes=4, hidden_units=1,000,000,000,000) has "
+         "1,000,000,000,008,000,000,000,004 weights, which need about 14,901,161,193,966,866.0 GiB of memory to train "
+         "(with their gradients and optimizer states) and "),
     ],
-    ids=["cluster_std-inf", "random_state-negative", "last_interval-negative"],
+    ids=["cluster_std-inf", "random_state-negative", "last_interval-negative", "check_val_every_n_epoch-0",
+         "centers-huge", "hidden_units-huge"],
 )
 def test_out_of_range_values_are_one_line(cli, args, message):
     assert message in one_error(cli(*args))
