@@ -150,7 +150,7 @@ class BlobCLI(LightningCLI):
             type=Optional[PositiveInt],
             default=None,
             help=(
-                "torch intra-op CPU threads. null applies blobclf's policy: 1 thread for fit, validate "
+                "torch intra-op CPU threads, at most the machine's CPUs. null applies blobclf's policy: 1 thread for fit, validate "
                 f"and test when training batches hold at most {SMALL_BATCH} samples (small steps run "
                 "faster on one thread), torch's default otherwise and for predict. The number used is "
                 "recorded in the run's config.yaml."
@@ -350,6 +350,10 @@ class BlobCLI(LightningCLI):
         small = self.subcommand != "predict" and training_batch(config.data, SMALL_BATCH) <= SMALL_BATCH
         if threads is None and small:
             threads = 1
+        cpus = os.cpu_count() or 1
+        if threads is not None and threads > cpus:  # 10**9 made OpenMP try to allocate 216 GB, and exit 1
+            raise UserError(f"--threads={threads} is more than this machine's {cpus} CPUs; give at most {cpus} "
+                            "(threads beyond the CPUs only wait for each other)")
         if threads is not None:
             torch.set_num_threads(int(threads))
         config.threads = torch.get_num_threads()  # recorded in the run's config.yaml

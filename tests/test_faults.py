@@ -466,9 +466,13 @@ def test_a_checkpoint_dirpath_holding_another_run_is_refused(cli, trained):
          "BlobClassifier(num_features=2, num_classes=4, hidden_units=1,000,000,000,000) has "
          "1,000,000,000,008,000,000,000,004 weights, which need about 14,901,161,193,966,866.0 GiB of memory to train "
          "(with their gradients and optimizer states) and "),
+        # OpenMP tried to allocate 216 GB for the threads' stacks, and the command ended with exit 1 and its line
+        (["fit", "--threads", "1000000000"],
+         f"--threads=1000000000 is more than this machine's {os.cpu_count()} CPUs; give at most {os.cpu_count()} "
+         "(threads beyond the CPUs only wait for each other)"),
     ],
     ids=["cluster_std-inf", "random_state-negative", "last_interval-negative", "check_val_every_n_epoch-0",
-         "centers-huge", "hidden_units-huge"],
+         "centers-huge", "hidden_units-huge", "threads-huge"],
 )
 def test_out_of_range_values_are_one_line(cli, args, message):
     assert message in one_error(cli(*args))
