@@ -393,6 +393,17 @@ class BlobCLI(LightningCLI):
     def _place_run(self, config: Any) -> None:
         """Give the run its folders: a resumed run its own, a new run a freshly claimed version."""
         inits = logger_inits(config.trainer.get("logger"))
+        for each in inits:
+            name = each.get("version")
+            if isinstance(name, str) and (name in ("", ".", "..") or "/" in name or (os.altsep or "/") in name
+                                          or os.sep in name):
+                # the run's folder is {checkpoint root}/{version}: '../../x' or '/x' put its checkpoints elsewhere
+                raise UserError(
+                    f"--trainer.logger.init_args.version={name!r} is not a plain folder name: the run's checkpoints "
+                    f"would go to {os.path.normpath(Path(config.checkpoint.root) / name)!r} instead of a folder of their own "
+                    f"in --checkpoint.root {os.fspath(config.checkpoint.root)!r}; give a name without '/' (or leave "
+                    "it unset for the next free version_N)"
+                )
         init = inits[0] if inits else None
         versioned = init is not None and "version" in init
         # a list of loggers: the first places the run (Lightning's trainer.logger), the others follow it

@@ -479,6 +479,20 @@ def test_out_of_range_values_are_one_line(cli, args, message):
     assert not (cli.cwd / "checkpoints").exists()
 
 
+@pytest.mark.parametrize("version", ["../../escaped", "ABSOLUTE", "..", ""], ids=["up", "absolute", "dot-dot", "empty"])
+def test_a_run_version_that_is_not_a_plain_name_is_refused_and_writes_nothing(cli, tmp_path, version):
+    # '../../escaped' put the run's checkpoints, model.pth and logs two folders above checkpoints/
+    (cli.cwd / "work").mkdir()
+    os.chdir(cli.cwd / "work")
+    version = os.fspath(tmp_path / "elsewhere") if version == "ABSOLUTE" else version
+    where = {"../../escaped": "../escaped", "..": ".", "": "checkpoints"}.get(version, version)
+    assert one_error(cli("fit", *QUICK, "--trainer.logger.init_args.version", version)) == (
+        f"blobclf: error: --trainer.logger.init_args.version={version!r} is not a plain folder name: the run's "
+        f"checkpoints would go to {where!r} instead of a folder of their own in --checkpoint.root 'checkpoints'; give a "
+        "name without '/' (or leave it unset for the next free version_N)")
+    assert sorted(os.listdir(tmp_path)) == ["work"] and os.listdir(cli.cwd / "work") == []
+
+
 def test_one_feature_trains_and_says_which_figures_it_skips(cli):
     result = cli("fit", "--data.n_features", "1", "--trainer.max_epochs", "2", "--export.onnx", "false")
     assert result.returncode == 0, result.output
