@@ -168,6 +168,7 @@ def main() -> None:
     os.mkfifo(cwd / "t_pipe.csv")
     os.mkfifo(cwd / "pipe.yaml")
     (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
+    (cwd / "python.yaml").write_text("trainer:\n  max_epochs: !!python/object/apply:os.system [touch PWNED]\n")
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
     (cwd / "typo.yaml").write_text("trainer:\n  max_epoch: 3\n")
@@ -288,6 +289,7 @@ def main() -> None:
         ["test", "--ckpt_path", "damaged.ckpt"],
         ["test", "--ckpt_path", "loop.ckpt"],
         ["fit", "--config", "tabs.yaml"],
+        ["fit", "--config", "python.yaml"],
         ["fit", "--config", "twice.yaml"],
         ["fit", "--config", "list.yaml"],
         ["fit", "--config", "empty.yaml"],
