@@ -412,7 +412,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     apart: dict[str, list[int]] = {}  # other columns' missing values on rows where `first` has none
     spelled: set[str] = set()  # how the target's missing values are written
     numbered: set[int] = set()  # the feature columns that held a number on an earlier row
+    total = 0  # rows read
     for line, row in rows(header):
+        total += 1
         if len(row) != width:
             raise comment_line(name, line, row, width) or UserError(
                 f"{name}:{line}: {len(row)} columns, expected {width} as in the header"
@@ -447,6 +449,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                     f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
                 )
     if first is not None:
+        empty_columns(header, feature_names, target, selection, missing, total)
         line, count = missing[first]
         # the columns whose gaps removing the first column's rows leaves: one look at the file finds them all
         others = sorted(apart.items(), key=lambda item: item[1][0])
@@ -461,6 +464,21 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
             f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
             f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
         )
+
+
+def empty_columns(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None,
+                  missing: dict[str, list[int]], total: int) -> None:
+    """Refuse feature columns that are missing on every one of the ``total`` rows (``missing``: a column's first line
+    and count), if any, with the option that leaves them out: "remove those rows" would remove the table."""
+    empty = [c for c in feature_names if missing.get(c, [0, 0])[1] == total]
+    if not empty:
+        return
+    others = [c for c in feature_names if c not in empty]
+    what = (f"feature column {empty[0]!r} is" if len(empty) == 1 else
+            f"feature columns {', '.join(repr(c) for c in empty[:3])}{f' and {len(empty) - 3} more' if len(empty) > 3 else ''} are")
+    fix = (f"to leave {'it' if len(empty) == 1 else 'them'} out, give {leave_out_option(header, target, others, selection)}"
+           if others else "fill it in: features must be numbers, and the table has no other feature column")
+    raise UserError(f"{header.path}: {what} empty (a missing value on every one of the {total} rows); {fix}")
 
 
 def comment_line(name: str, line: int, row: Sequence[str], width: int) -> UserError | None:

@@ -107,6 +107,7 @@ def main() -> None:
     (cwd / "t_percent.csv").write_text("a,b,kind\n12%,2,x\n")
     (cwd / "t_gaps.csv").write_text("a,b,kind\n1,,x\n3,4,y\nNA,5,x\n")
     (cwd / "t_none.csv").write_text("a,b,severity\n1,2,None\n3,4,mild\n5,6,None\n")
+    (cwd / "t_empty.csv").write_text("sepal,notes,petal,kind\n1,,2,x\n3,,4,y\n5,,6,x\n")
     (cwd / "t_divzero.csv").write_text("a,b,kind\n1,2,x\n#DIV/0!,4,y\n")
     (cwd / "t_imbalanced.csv").write_text(
         "a,b,kind\n" + "".join(f"{i % 9},{i % 4},common\n" for i in range(100)) + "1,2,rare\n3,1,rare\n")
@@ -298,6 +299,7 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_percent.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_gaps.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_none.csv", "--data.target", "severity"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_empty.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_trailing.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.features", "[01,yes]"],

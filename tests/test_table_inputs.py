@@ -234,6 +234,38 @@ def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monke
     )
 
 
+def test_a_column_empty_on_every_row_is_refused_with_the_option_that_leaves_it_out(tmp_path, monkeypatch):
+    # pandas writes a column of NaN as empty cells: "fill them in or remove those rows" said to remove every row
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "sepal,notes,petal,kind\n1,,2,x\n3,,4,y\n5,,6,x\n7,,8,y\n")
+    assert refused(read_table, "t.csv", "kind") == (
+        "t.csv: feature column 'notes' is empty (a missing value on every one of the 4 rows); to leave it out, give "
+        "--data.exclude [notes]"
+    )
+    write(tmp_path / "u.csv", "a,e1,b,e2,kind\n1,,2,NA,x\n3,,4,NA,y\n")
+    assert refused(read_table, "u.csv", "kind", features=["e1", "b", "e2"]) == (
+        "u.csv: feature columns 'e1', 'e2' are empty (a missing value on every one of the 2 rows); to leave them out, "
+        "give --data.features [b]"
+    )
+    write(tmp_path / "v.csv", "a,kind\n,x\nNA,y\n")
+    assert refused(read_table, "v.csv", "kind") == (
+        "v.csv: feature column 'a' is empty (a missing value on every one of the 2 rows); fill it in: features must "
+        "be numbers, and the table has no other feature column"
+    )
+    # followed, it reads; a column with gaps on some rows only is still a matter of rows
+    table = read_table("t.csv", "kind", features=["sepal", "petal"], selection="exclude")
+    assert table.feature_names == ["sepal", "petal"] and table.features.tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
+    assert refused(read_table, "t.csv", "kind", features=["notes", "petal"], selection="exclude") == (
+        "t.csv: feature column 'notes' is empty (a missing value on every one of the 4 rows); to leave it out, give "
+        "--data.exclude [sepal,notes]"
+    )
+    write(tmp_path / "w.csv", "sepal,notes,petal,kind\n1,,2,x\n3,5,4,y\n")
+    assert refused(read_table, "w.csv", "kind") == (
+        "w.csv: column 'notes' has 1 missing value (first on line 2); fill them in or remove those rows (blobclf drops "
+        "no row itself)"
+    )
+
+
 def test_a_class_named_like_a_missing_value_is_told_how_to_keep_it(tmp_path, monkeypatch):
     # a severity 'None' / 'mild' / 'severe': 'None' reads as missing (as pandas reads it), and "fill them in"
     # alone did not say that the class itself was the trouble
