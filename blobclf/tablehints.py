@@ -73,8 +73,6 @@ PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
 """A column name that a YAML list on the command line reads back as that text unquoted."""
 YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 """Words YAML reads as a boolean or null rather than as text."""
-SHELL_PLAIN = re.compile(r"[\w\[\],./-]+")
-"""An option value a shell passes on as it is."""
 TEXT_SCAN_ROWS = 10_000
 """Rows :func:`text_columns` looks at for the feature columns a refusal's ``--data.features`` leaves out."""
 MAX_SHOWN_OPTION = 1000
@@ -670,7 +668,7 @@ def leave_out_option(header: Header, target: str | None, kept: Sequence[str], se
     ``selection`` is the option the user already gave (``"features"`` or ``"exclude"``), which the advice then
     replaces (giving both is refused); with ``"neither"`` or ``None``, the one of fewer names and characters, for a list
     that fits on a line
-    (``--data.exclude [id]`` rather than 30 names; 99 names cannot be pasted, their complement can), but a list
+    (``--data.exclude '[id]'`` rather than 30 names; 99 names cannot be pasted, their complement can), but a list
     of features rather than an unnamed column excluded (``'[""]'``) unless the features are too many to show.
     """
     left = list(dict.fromkeys(c for c in header.columns if c not in kept and c != target))
@@ -693,15 +691,15 @@ def names_described(option: str) -> bool:
 
 
 def features_option(names: Sequence[str]) -> str:
-    """``--data.features [a,b]`` for a message: the option that selects ``names``, as a shell and YAML take it back.
+    """``--data.features '[a,b]'`` for a message: the option that selects ``names``, as a shell and YAML take it back.
 
     A name YAML would read as something else (``01``, ``yes``, ``null``, ``x, y``) is written in
-    double quotes, and the whole value in single quotes when the shell would split or expand it.
+    double quotes, and the whole value in single quotes for the shell.
 
     Example:
         >>> with optionnames.command_line():
         ...     features_option(["a", "b"])
-        '--data.features [a,b]'
+        "--data.features '[a,b]'"
         >>> with optionnames.command_line():
         ...     print(features_option(["01", "sepal length (cm)"]))
         --data.features '["01",sepal length (cm)]'
@@ -715,7 +713,7 @@ def features_option(names: Sequence[str]) -> str:
 
 
 def names_option(name: str, names: Sequence[str], verb: str) -> str:
-    """``--data.NAME [a,b]`` quoted as :func:`features_option` quotes it, or described (``verb`` the columns) if long;
+    """``--data.NAME '[a,b]'`` quoted as :func:`features_option` quotes it, or described (``verb`` the columns) if long;
     ``TableDataModule(NAME=['a', 'b'])`` for a data module built in Python (:mod:`blobclf.optionnames`)."""
     if not optionnames.on_command_line():
         if len(repr(list(names))) > MAX_SHOWN_OPTION:
@@ -726,7 +724,9 @@ def names_option(name: str, names: Sequence[str], verb: str) -> str:
     value = f"[{','.join(items)}]"
     if len(value) > MAX_SHOWN_OPTION:
         return f"{optionnames.option(name)} listing the {len(names)} columns to {verb} (in a --config file, for a list this long)"
-    return optionnames.option(name, value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value))
+    # quoted even as [a,b]: a glob pattern, which zsh (macOS's shell) refuses ("no matches found") and bash replaces
+    # by a file named a or b if there is one
+    return optionnames.option(name, shlex.quote(value))
 
 
 def shown_cell(cell: str) -> str:

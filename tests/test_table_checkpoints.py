@@ -169,7 +169,7 @@ def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it
     fit = (*FIT, "--data.path", "t.csv", "--trainer.max_epochs", "3")
     line = one_error(cli(*fit))
     assert line == ("t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but "
-                    "the target is); leave it out with --data.exclude [id,note] (which also leaves out 'note', which "
+                    "the target is); leave it out with --data.exclude '[id,note]' (which also leaves out 'note', which "
                     "holds text), or list it in --data.features to keep it")
     offered = shlex.split(line.split("leave it out with ")[1].split(" (which")[0])
     assert cli(*fit, *offered).returncode == 0  # followed to the letter
@@ -210,7 +210,7 @@ def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it
          "petal_width, species, note); exclude fewer"),
         (("--data.exclude", "[note]"),
          "t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but the target "
-         "is); leave it out with --data.exclude [id,note], or list it in --data.features to keep it"),
+         "is); leave it out with --data.exclude '[id,note]', or list it in --data.features to keep it"),
     ]:
         assert one_error(cli(*fit, *extra)) == message
     assert not (cli.cwd / "checkpoints" / "version_3").exists()

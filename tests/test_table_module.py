@@ -27,7 +27,7 @@ def test_an_unnamed_column_is_refused_before_the_model_is_built(tmp_path, monkey
     write(tmp_path / "t.csv", ",a,b,kind\n0,1,2,x\n1,3,4,y\n")
     data = TableDataModule("t.csv", "kind")
     assert refused(lambda: data.feature_names) == (
-        "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [a,b]"
+        "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features '[a,b]'"
     )
     assert TableDataModule("t.csv", "kind", features=["a", "b"]).feature_names == ["a", "b"]
 
@@ -108,7 +108,7 @@ GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in ran
         (GOOD, ["--data.features", "[]"], ("--data.features is an empty list; list at least one feature column, or "
                                           "leave it out to use every column but the target")),
         (",a,b,kind\n0,1,2,x\n", [], "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: "
-                                    "--data.features [a,b]"),
+                                    "--data.features '[a,b]'"),
         ("a,b,kind\n" + ROWS + "1_000,1,x\n", [], ("t.csv:8: feature column 'a' holds '1_000', not a number; write it "
                                                   "as '1000' (ASCII digits 0-9, no '_')")),
         ("01,yes,kind\n1,2,x\n", ["--data.features", "[01,yes]"], (
