@@ -20,6 +20,7 @@ from blobclf.tablehints import (
     cell_fix,
     comment_line,
     header_hint,
+    named_alike,
     shown_cell,
     shown_columns,
     written_alike,
@@ -87,7 +88,8 @@ def read_points(
     for feature in feature_names:
         if feature not in columns:
             raise UserError(
-                f"{name}:{header.line}: no column {feature!r}, which the model needs; the columns are: "
+                f"{name}:{header.line}: no column {feature!r}, which the model needs{named_alike(feature, columns)}; "
+                "the columns are: "
                 f"{shown_columns(columns)} (the model's features: {shown_columns(feature_names)}){header_hint(header)}"
             )
     index = {column: i for i, column in enumerate(columns)}

@@ -43,6 +43,7 @@ from blobclf.tablehints import (
     check_named,
     diagnose,
     header_hint,
+    named_alike,
     shown_columns,
     unreadable,
     written_alike,
@@ -330,8 +331,8 @@ def read_table(
     classes = [nfc(value) for value in classes] if classes is not None else None
     if target is not None and target not in columns:
         raise UserError(
-            f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with "
-            f"{option('target')}){header_hint(header)}"
+            f"{name}: no target column {target!r}{named_alike(target, columns, 'give ' + option('target', '{alike}'))}; the columns are: "
+            f"{shown_columns(columns)} (choose one with {option('target')}){header_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
     for column in feature_names:

@@ -239,6 +239,22 @@ def header_hint(header: Header) -> str:
     return delimiter_hint(header) or comment_hint(header) or space_hint(header)
 
 
+def named_alike(name: str, columns: Sequence[str], fix: str = "rename it") -> str:
+    """``" (the file has 'Species': rename it)"`` for a column of ``columns`` named as ``name`` but for letter case
+    and spaces, the likely cause of ``name`` not being found (column names are compared exactly); else ``""``.
+    ``fix`` may name the column found as ``{alike}``.
+
+    Example:
+        >>> named_alike("species", ["a", "Species "]), named_alike("kind", ["a", "b"])
+        (" (the file has 'Species ': rename it)", '')
+        >>> named_alike("Species", ["species"], "give --data.target {alike}")
+        " (the file has 'species': give --data.target 'species')"
+    """
+    key = " ".join(name.split()).casefold()
+    alike = next((c for c in columns if c != name and " ".join(c.split()).casefold() == key), None)
+    return f" (the file has {alike!r}: {fix.format(alike=repr(alike))})" if alike is not None else ""
+
+
 def shown_columns(columns: Sequence[str], limit: int = 20) -> str:
     """Column names for a message: the first ``limit``, then how many more there are.
 

@@ -265,6 +265,7 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_comment.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.test_path", "t_other.csv"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "Kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.features", "[a,q]"],
         ["predict", "--ckpt_path", table_last, "--data.predict_file", "flowers.csv"],

@@ -72,6 +72,30 @@ def test_a_file_split_at_another_delimiter_than_its_own_says_which_to_give(tmp_p
     )
 
 
+def test_a_column_named_but_for_letter_case_is_named_with_the_fix(tmp_path, monkeypatch):
+    # a test or prediction file from another tool with 'Species' for 'species' was refused as "missing 'species'",
+    # the column that is there unnamed, and --data.target Species as "no target column"
+    from blobclf.points import read_points
+    from blobclf.table import read_table
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "Petal Width,b,species\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(10)))
+    write(tmp_path / "u.csv", "petal width,b,Species\n1,2,x\n")
+    assert refused(read_table, "t.csv", "Species") == (
+        "t.csv: no target column 'Species' (the file has 'species': give --data.target 'species'); the columns are: "
+        "Petal Width, b, species (choose one with --data.target)"
+    )
+    data = TableDataModule("u.csv", "species", features=["Petal Width", "b"], test_path="u.csv", classes=["x", "y"])
+    assert refused(data.split, "test") == (
+        "u.csv: its columns differ from the training table u.csv's: missing 'Petal Width' (the file has 'petal width': "
+        "rename it), 'species' (the file has 'Species': rename it)"
+    )
+    assert refused(read_points, "u.csv", ["Petal Width", "b"], ["x", "y"], "species") == (
+        "u.csv:1: no column 'Petal Width', which the model needs (the file has 'petal width': rename it); the columns "
+        "are: petal width, b, Species (the model's features: Petal Width, b)"
+    )
+
+
 @pytest.mark.parametrize(
     ("rows", "settings", "message"),
     [
