@@ -677,8 +677,9 @@ class TestReport(Callback):
         absent = [row.get("name", str(row["class"])) for row in report["per_class"] if row["support"] == 0]
         if absent:
             shown_names = ", ".join(printable(repr(name)) for name in absent[:5]) + (" ..." if len(absent) > 5 else "")
-            print(f"note: {len(absent)} of the model's {report['num_classes']} classes have no row in this data "
-                  f"({shown_names}): their F1 counts as 0 in the macro F1 (see per_class in the report)")
+            have, their = ("has", "its") if len(absent) == 1 else ("have", "their")
+            print(f"note: {len(absent)} of the model's {report['num_classes']} classes {have} no row in this data "
+                  f"({shown_names}): {their} F1 counts as 0 in the macro F1 (see per_class in the report)")
         print(f"figures: {', '.join(shown(p) for p in saved.values())}")
 
 

@@ -155,6 +155,11 @@ def test_a_test_table_without_some_classes_says_that_they_count_as_zero_in_the_m
     assert [row["support"] for row in report["per_class"]] == [50, 0, 0]
     assert ("note: 2 of the model's 3 classes have no row in this data ('versicolor', 'virginica'): their F1 counts "
             "as 0 in the macro F1 (see per_class in the report)\n") in result.stdout
+    with (cli.cwd / "two.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, *[row for row in rows if row[-1] != "virginica"]])
+    result = cli("test", "--ckpt_path", "last", "--data.test_path", "two.csv")
+    assert ("note: 1 of the model's 3 classes has no row in this data ('virginica'): its F1 counts as 0 in the "
+            "macro F1 (see per_class in the report)\n") in result.stdout
     assert "note:" not in cli("test", "--ckpt_path", "last").stdout  # the held-out split holds every class
 
 
