@@ -404,7 +404,7 @@ def read_table(
             line = _first_line(header, target, unknown[0])
             raise UserError(
                 f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes ({', '.join(order)})"
-                f"{written_alike(unknown[0], order)}"
+                f"{written_alike(unknown[0], order) or '; remove its rows (the model never saw the class), or train on a table that has it'}"
             )
         remap = np.array([position[value] for value in found], dtype=np.int64)
         labels = remap[data[:, index[target]].astype(np.int64)]

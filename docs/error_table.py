@@ -95,6 +95,7 @@ def main() -> None:
     (cwd / "t_comment.csv").write_text("a,b,kind\n1,2,x\n3,4,y\n# exported by tool X\n")
     (cwd / "t_good.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_other.csv").write_text("a,c,kind\n1,2,x\n")
+    (cwd / "t_newclass.csv").write_text("a,b,kind\n1,2,x\n3,4,z\n5,6,y\n")
     shutil.copy(cwd / "t_good.csv", cwd / "t_same.csv")
     (cwd / "flowers.csv").write_text("id,sepal_length,sepal_width,petal_length\nf1,5.1,3.5,1.4\n")
     (cwd / "t_unnamed.csv").write_text(",a,b,kind\n" + "".join(f"{i},{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
@@ -266,6 +267,8 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.test_path", "t_other.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "Kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.test_path", "t_newclass.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.features", "[a,q]"],
         ["predict", "--ckpt_path", table_last, "--data.predict_file", "flowers.csv"],
