@@ -330,9 +330,10 @@ def read_table(
     features = [nfc(column) for column in features] if features is not None else None
     classes = [nfc(value) for value in classes] if classes is not None else None
     if target is not None and target not in columns:
+        alike = named_alike(target, columns, f"give {option('target', '{alike}')}")
         raise UserError(
-            f"{name}: no target column {target!r}{named_alike(target, columns, 'give ' + option('target', '{alike}'))}; the columns are: "
-            f"{shown_columns(columns)} (choose one with {option('target')}){header_hint(header)}"
+            f"{name}: no target column {target!r}{alike}; the columns are: {shown_columns(columns)} (choose one with "
+            f"{option('target')}){header_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
     for column in feature_names:
@@ -402,9 +403,10 @@ def read_table(
         unknown = [value for value in found if value not in position]
         if unknown:
             line = _first_line(header, target, unknown[0])
+            fix = written_alike(unknown[0], order) or (
+                "; remove its rows (the model never saw the class), or train on a table that has it")
             raise UserError(
-                f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes ({', '.join(order)})"
-                f"{written_alike(unknown[0], order) or '; remove its rows (the model never saw the class), or train on a table that has it'}"
+                f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes ({', '.join(order)}){fix}"
             )
         remap = np.array([position[value] for value in found], dtype=np.int64)
         labels = remap[data[:, index[target]].astype(np.int64)]

@@ -488,10 +488,12 @@ def empty_columns(header: Header, feature_names: Sequence[str], target: str | No
     if not empty:
         return
     others = [c for c in feature_names if c not in empty]
+    more = f" and {len(empty) - 3} more" if len(empty) > 3 else ""
     what = (f"feature column {empty[0]!r} is" if len(empty) == 1 else
-            f"feature columns {', '.join(repr(c) for c in empty[:3])}{f' and {len(empty) - 3} more' if len(empty) > 3 else ''} are")
-    fix = (f"to leave {'it' if len(empty) == 1 else 'them'} out, give {leave_out_option(header, target, others, selection)}"
-           if others else "fill it in: features must be numbers, and the table has no other feature column")
+            f"feature columns {', '.join(repr(c) for c in empty[:3])}{more} are")
+    them = "it" if len(empty) == 1 else "them"
+    fix = (f"to leave {them} out, give {leave_out_option(header, target, others, selection)}" if others else
+           "fill it in: features must be numbers, and the table has no other feature column")
     raise UserError(f"{header.path}: {what} empty (a missing value on every one of the {total} rows); {fix}")
 
 
