@@ -176,7 +176,8 @@ def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] |
         )
     if text not in known:
         shown = ", ".join(known)
-        raise UserError(
-            f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown}){written_alike(text, known)}"
-        )
+        fix = written_alike(text, known) or (
+            f"; remove its rows (the model never saw the class), or the {column!r} column to predict without known "
+            "classes")
+        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown}){fix}")
     return known[text]

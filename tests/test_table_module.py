@@ -72,7 +72,7 @@ def test_a_file_split_at_another_delimiter_than_its_own_says_which_to_give(tmp_p
     )
 
 
-def test_a_test_table_with_a_class_the_model_never_saw_is_refused_with_the_fix(tmp_path, monkeypatch):
+def test_a_class_the_model_never_saw_is_refused_with_the_fix_in_test_and_prediction_tables(tmp_path, monkeypatch):
     # iris trained without virginica, tested on all three: the refusal named the class but no way out
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", "a,b,kind\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(10)))
@@ -82,6 +82,14 @@ def test_a_test_table_with_a_class_the_model_never_saw_is_refused_with_the_fix(t
         "u.csv:3: kind='z' is not one of the model's classes (x, y); remove its rows (the model never saw the class), "
         "or train on a table that has it"
     )
+    # predicting, the class column may go instead
+    from blobclf.points import read_points
+
+    assert refused(read_points, "u.csv", ["a", "b"], ["x", "y"], "kind") == (
+        "u.csv:3: kind='z' is not one of the model's classes (x, y); remove its rows (the model never saw the class), "
+        "or the 'kind' column to predict without known classes"
+    )
+    assert read_points("t.csv", ["a", "b"], ["x", "y"], "kind").labels.tolist() == [0, 1] * 5
     write(tmp_path / "v.csv", "a,b,kind\n1,2,x\n3,4,X\n5,6,y\n")  # a class written another way: that is the fix
     assert refused(TableDataModule("t.csv", "kind", test_path="v.csv").setup, "fit") == (
         "v.csv:3: kind='X' is not one of the model's classes (x, y); it is the class 'x' written another way: write "
