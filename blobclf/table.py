@@ -371,12 +371,12 @@ def read_table(
                 raise
             data = load(nonblank_rows(header), header, 0, converters)
         except (ValueError, UnicodeDecodeError) as again:
-            diagnose(header, feature_names, target, selection)
+            diagnose(header, feature_names, target, selection, trained=classes is not None)
             raise unreadable(header, again) from None
     if data.shape[0] == 0:
         raise UserError(f"{name}: the file has a header but no rows")
     if data.shape[1] != len(columns):  # every row has the same other number of cells
-        diagnose(header, feature_names, target, selection)
+        diagnose(header, feature_names, target, selection, trained=classes is not None)
         raise UserError(f"{name}: {data.shape[1]} columns in every row, expected {len(columns)} as in the header")
     positions = [index[c] for c in feature_names]
     if positions == list(range(positions[0], positions[0] + len(positions))):
@@ -384,14 +384,14 @@ def read_table(
     else:
         x = data[:, positions]
     if not np.isfinite(x).all():
-        diagnose(header, feature_names, target, selection)
+        diagnose(header, feature_names, target, selection, trained=classes is not None)
         raise AssertionError(f"{name}: a non-finite feature value that the row-by-row check did not find")
     labels = None
     found: list[str] = []
     if target is not None:
         found = list(codes)
         if any(is_missing(value) for value in found):
-            diagnose(header, feature_names, target, selection)
+            diagnose(header, feature_names, target, selection, trained=classes is not None)
         error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
         if error is not None:
             raise UserError(

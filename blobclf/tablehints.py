@@ -406,7 +406,8 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
         )
 
 
-def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None) -> None:
+def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None,
+             trained: bool = False) -> None:
     """Read the table row by row and raise a one-line :class:`UserError` for its first problem.
 
     The problems, in the order they are looked for: a row that is not UTF-8 or not CSV (an unclosed
@@ -414,7 +415,8 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     not a number as numpy reads numbers (:func:`parse_number`) or not finite (raised at once), and
     missing values (feature or target, a row of empty cells included; reported after the whole
     file is read, with their count). Returns only if the file has none of these. ``selection`` is the option
-    the user chose the features with, as :func:`leave_out_option` takes it.
+    the user chose the features with, as :func:`leave_out_option` takes it; ``trained``: the table is read for a model
+    whose features are set (a test table), which a column left out no longer fits.
     """
     name = header.path
     width = len(header.columns)
@@ -463,7 +465,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                     f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
                 )
     if first is not None:
-        empty_columns(header, feature_names, target, selection, missing, total)
+        empty_columns(header, feature_names, target, selection, missing, total, trained)
         line, count = missing[first]
         # the columns whose gaps removing the first column's rows leaves: one look at the file finds them all
         others = sorted(apart.items(), key=lambda item: item[1][0])
@@ -481,7 +483,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
 
 
 def empty_columns(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None,
-                  missing: dict[str, list[int]], total: int) -> None:
+                  missing: dict[str, list[int]], total: int, trained: bool = False) -> None:
     """Refuse feature columns that are missing on every one of the ``total`` rows (``missing``: a column's first line
     and count), if any, with the option that leaves them out: "remove those rows" would remove the table."""
     empty = [c for c in feature_names if missing.get(c, [0, 0])[1] == total]
@@ -492,8 +494,12 @@ def empty_columns(header: Header, feature_names: Sequence[str], target: str | No
     what = (f"feature column {empty[0]!r} is" if len(empty) == 1 else
             f"feature columns {', '.join(repr(c) for c in empty[:3])}{more} are")
     them = "it" if len(empty) == 1 else "them"
-    fix = (f"to leave {them} out, give {leave_out_option(header, target, others, selection)}" if others else
-           "fill it in: features must be numbers, and the table has no other feature column")
+    if trained:
+        fix = f"fill {them} in: the model takes {them} as {'a feature' if len(empty) == 1 else 'features'}"
+    elif others:
+        fix = f"to leave {them} out, give {leave_out_option(header, target, others, selection)}"
+    else:
+        fix = "fill it in: features must be numbers, and the table has no other feature column"
     raise UserError(f"{header.path}: {what} empty (a missing value on every one of the {total} rows); {fix}")
 
 
