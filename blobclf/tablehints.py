@@ -454,7 +454,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                 if i == 0 and (comment := comment_line(name, line, row, width)):
                     raise comment
                 fix = cell_fix(header, cell)
-                if not fix:
+                if not fix and trained:  # the model's feature: leaving it out is no longer a choice
+                    fix = "; write a number there: the model takes the column as a feature"
+                elif not fix:
                     fix = leave_out_text(header, feature_names, column, target, selection)
                     if i in numbered:  # a stray cell in a column of numbers, more likely a typo than a text column
                         fix = f"; correct the cell if it is a typo (the column's earlier rows hold numbers){fix}"

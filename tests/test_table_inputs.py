@@ -265,6 +265,11 @@ def test_a_column_empty_on_every_row_is_refused_with_the_option_that_leaves_it_o
         "t.csv: feature column 'notes' is empty (a missing value on every one of the 4 rows); fill it in: the model "
         "takes it as a feature"
     )
+    write(tmp_path / "x.csv", "sepal,notes,petal,kind\n1,3,2,x\n3,n/r,4,y\n")
+    assert refused(read_table, "x.csv", "kind", classes=["x", "y"]) == (
+        "x.csv:3: feature column 'notes' holds 'n/r', not a number; write a number there: the model takes the column "
+        "as a feature"
+    )
     write(tmp_path / "w.csv", "sepal,notes,petal,kind\n1,,2,x\n3,5,4,y\n")
     assert refused(read_table, "w.csv", "kind") == (
         "w.csv: column 'notes' has 1 missing value (first on line 2); fill them in or remove those rows (blobclf drops "
