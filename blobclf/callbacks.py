@@ -129,6 +129,8 @@ class RunCheckpoint(ModelCheckpoint):
         further. ``None``: it did not."""
         self._validated_epoch: int | None = None
         """The epoch of the last validation this process ran."""
+        self.last_saved_epoch: int | None = None
+        """The epoch whose end the ``last.ckpt`` this process last wrote holds (``None`` before it wrote one)."""
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -301,6 +303,7 @@ class RunCheckpoint(ModelCheckpoint):
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step
         self._last_written_at = time.monotonic()
+        self.last_saved_epoch = self._values_epoch if self._values_of is not None else None
 
 
 def averages_at_any_end(trainer: L.Trainer) -> bool:
