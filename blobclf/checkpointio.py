@@ -19,9 +19,9 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     it, so the rename never crosses a filesystem (a cross-filesystem "rename" is a copy that a
     kill can cut short) and a reader sees the old checkpoint or the whole new one.
 
-    Loading, it hands Lightning the checkpoint the command line read and checked for ``--ckpt_path``
-    (see :meth:`hold`) instead of reading the path again: the file may have changed since, or be gone
-    (``test --ckpt_path best`` of a run in training, whose fit deletes a best it replaces).
+    Loading, it hands Lightning the checkpoint the command line read and checked for an evaluation's
+    ``--ckpt_path`` (see :meth:`hold`) instead of reading the path again: the file may have changed
+    since, or be gone (``test --ckpt_path best`` of a run in training, whose fit deletes a best it replaces).
     """
 
     held: ClassVar[tuple[str, dict[str, Any]] | None] = None

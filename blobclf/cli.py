@@ -219,9 +219,11 @@ class BlobCLI(LightningCLI):
                            "diverged before writing one, or still training)")
         checkpoint = load_checkpoint(path)
         BlobClassifier.check_checkpoint(checkpoint, path)
-        # Lightning evaluates or resumes this very checkpoint, not the file as it is later: a fit training the run
-        # replaces last.ckpt, and deletes the best checkpoint that 'best' named when it saves a better one
-        AtomicCheckpointIO.hold(path, checkpoint)
+        if subcommand != "fit":
+            # Lightning evaluates this very checkpoint, not the file as it is later: a fit training the run replaces
+            # last.ckpt, and deletes the best checkpoint that 'best' named when it saves a better one (a resume reads
+            # the file again once it holds the run's lock: no fit writes it then)
+            AtomicCheckpointIO.hold(path, checkpoint)
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
         stored = {
             "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
