@@ -151,7 +151,7 @@ class BlobCLI(LightningCLI):
             type=Optional[PositiveInt],
             default=None,
             help=(
-                "torch intra-op CPU threads, at most the machine's CPUs. null applies blobclf's policy: 1 thread "
+                "torch intra-op CPU threads (more than the machine's CPUs run on its CPUs). null applies blobclf's policy: 1 thread "
                 "for fit, validate "
                 f"and test when training batches hold at most {SMALL_BATCH} samples (small steps run "
                 "faster on one thread), torch's default otherwise and for predict. The number used is "
@@ -358,13 +358,16 @@ class BlobCLI(LightningCLI):
         if threads is None and small:
             threads = 1
         cpus = os.cpu_count() or 1
-        if threads is not None and threads > cpus:  # 10**9 made OpenMP try to allocate 216 GB, and exit 1
-            raise UserError(f"--threads={threads} is more than this machine's {cpus} CPUs; give at most {cpus} "
-                            "(threads beyond the CPUs only wait for each other)")
+        capped = ""
+        if threads is not None and threads > cpus:
+            # 10**9 made OpenMP try to allocate 216 GB and exit 1; a run's config.yaml from a bigger machine
+            # still resumes here, on this machine's CPUs
+            capped = f"; --threads {threads} is more than this machine's {cpus} CPUs"
+            threads = cpus
         if threads is not None:
             torch.set_num_threads(int(threads))
         config.threads = torch.get_num_threads()  # recorded in the run's config.yaml
-        rank_zero_info(f"torch threads: {config.threads} (--threads to change)")
+        rank_zero_info(f"torch threads: {config.threads}{capped} (--threads to change)")
 
     def _check_settings(self, config: Any) -> None:
         """Refuse settings that Lightning would take but that cannot work, in one line each."""
