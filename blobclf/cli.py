@@ -151,8 +151,8 @@ class BlobCLI(LightningCLI):
             type=Optional[PositiveInt],
             default=None,
             help=(
-                "torch intra-op CPU threads (more than the machine's CPUs run on its CPUs). null applies blobclf's policy: 1 thread "
-                "for fit, validate "
+                "torch intra-op CPU threads (more than the machine's CPUs run on its CPUs). null applies "
+                "blobclf's policy: 1 thread for fit, validate "
                 f"and test when training batches hold at most {SMALL_BATCH} samples (small steps run "
                 "faster on one thread), torch's default otherwise and for predict. The number used is "
                 "recorded in the run's config.yaml."
