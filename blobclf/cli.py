@@ -385,7 +385,7 @@ class BlobCLI(LightningCLI):
                     raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
                                     f"model; give at least 1")
         check_accelerator(config.trainer.get("accelerator"))
-        check_devices(config.trainer.get("devices"))
+        check_devices(config.trainer.get("devices"), config.trainer.get("accelerator"))
         check_run_files(config.trainer)
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(

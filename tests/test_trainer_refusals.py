@@ -74,3 +74,15 @@ def test_no_devices_at_all_is_one_line_naming_what_works(cli):
     assert one_error(cli("fit", "--trainer.devices", "0")) == (
         "--trainer.devices=0 asks for no device; give a number of devices (1 or more) or auto")
     assert list(cli.cwd.iterdir()) == []
+
+
+def test_more_cpu_processes_than_the_memory_holds_is_one_line(cli, monkeypatch):
+    # --trainer.devices 1000 started a process per device until the memory ran out, then hung for good,
+    # leaving hundreds of processes behind
+    import blobclf.accelerators
+
+    monkeypatch.setattr(blobclf.accelerators, "available_memory", lambda: 2 * 2**30)
+    assert one_error(cli("fit", "--trainer.accelerator", "cpu", "--trainer.devices", "1000")) == (
+        "--trainer.devices=1000 starts 1,000 processes on the CPU, about 293.0 GiB of memory (300 MiB each), "
+        "and 2.0 GiB is available; give at most 6")
+    assert list(cli.cwd.iterdir()) == []
