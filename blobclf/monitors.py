@@ -28,9 +28,13 @@ def _refuse(option: str, monitor: Any, of: str = "") -> None:
 
 def _check_mode(option: str, monitor: str, mode: Any) -> None:
     better = BETTER[monitor.rsplit("/", 1)[-1]]
+    grows = "grows" if better == "max" else "falls"
+    if mode is not None and mode not in BETTER.values():  # a typo, not the other direction
+        raise UserError(f"{option}={mode!r} is not a mode (min or max); use {option} {better} ({monitor} improves as it "
+                        f"{grows})")
     if mode is not None and mode != better:
         raise UserError(f"{option}={mode!r} with monitor {monitor!r} counts the worst epochs as the best ({monitor} "
-                        f"improves as it {'grows' if better == 'max' else 'falls'}); use {option} {better}")
+                        f"improves as it {grows}); use {option} {better}")
 
 
 def check_monitors(config: Any) -> None:

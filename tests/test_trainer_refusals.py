@@ -70,6 +70,20 @@ def test_a_mode_that_counts_the_worst_epochs_as_the_best_is_one_line(cli, args, 
     assert list(cli.cwd.iterdir()) == []
 
 
+@pytest.mark.parametrize(("args", "option", "mode"), [
+    (["--checkpoint.mode", "maxx"], "--checkpoint.mode", "maxx"),
+    (["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val/loss", "--trainer.callbacks.mode", "Min"],
+     "--trainer.callbacks.mode", "Min"),
+], ids=["checkpoint", "EarlyStopping"])
+def test_a_mode_that_is_neither_min_nor_max_is_named_as_a_typo(cli, args, option, mode):
+    # it was told that it "counts the worst epochs as the best", as if it were the other direction
+    line = one_error(cli("fit", "--trainer.max_epochs", "2", *args))
+    monitor, better, grows = ("val/acc", "max", "grows") if option == "--checkpoint.mode" else ("val/loss", "min", "falls")
+    assert line == (f"{option}={mode!r} is not a mode (min or max); use {option} {better} ({monitor} improves as it "
+                    f"{grows})")
+    assert list(cli.cwd.iterdir()) == []
+
+
 def test_no_devices_at_all_is_one_line_naming_what_works(cli):
     assert one_error(cli("fit", "--trainer.devices", "0")) == (
         "--trainer.devices=0 asks for no device; give a number of devices (1 or more) or auto")
