@@ -55,6 +55,9 @@ def test_a_callback_monitoring_a_logged_metric_trains(cli):
     result = cli("fit", "--trainer.max_epochs", "2", "--trainer.callbacks+=EarlyStopping",
                  "--trainer.callbacks.monitor", "val/loss", "--export.figures", "false", "--export.onnx", "false")
     assert result.returncode == 0, result.output
+    config = (cli.cwd / "lightning_logs" / "version_0" / "config.yaml").read_text()
+    assert "- class_path: lightning.pytorch.callbacks.EarlyStopping\n    init_args:\n      monitor: val/loss\n" in config
+    assert "exported metadata: checkpoints/version_0/model.json" in result.output
 
 
 @pytest.mark.parametrize(("args", "option", "mode", "monitor", "better"), [
