@@ -77,7 +77,8 @@ class RunCheckpoint(ModelCheckpoint):
         filename: Name pattern of the best checkpoint.
         monitor: Metric that decides which checkpoint is best.
         mode: ``max`` if a larger ``monitor`` is better, ``min`` otherwise.
-        save_top_k: How many best checkpoints to keep.
+        save_top_k: How many best checkpoints to keep (``-1``: every epoch's, ``0``: none; ``last.ckpt`` is
+            kept either way).
         save_last: Also keep ``last.ckpt``.
         last_interval: Least number of seconds between two writes of ``last.ckpt`` during
             training; ``0`` rewrites it after every epoch.
