@@ -143,7 +143,7 @@ class BlobDataModule(SplitDataModule):
         n_features: Number of features per point.
         centers: Number of blobs, i.e. classes.
         cluster_std: Standard deviation of each blob.
-        random_state: Seed of the blob generator, the split and the shuffled batch order.
+        random_state: Seed of the blob generator, the split and the shuffled batch order (0 to 2**32 - 1).
         test_size: Fraction of all points held out as the test split.
         val_size: Fraction of the training split held out for validation; ``null`` validates on
             the test split, as the tutorial does.
@@ -176,8 +176,7 @@ class BlobDataModule(SplitDataModule):
         _check_int("centers", centers, 2)
         if not (is_number(cluster_std) and cluster_std > 0 and math.isfinite(cluster_std)):
             raise ArgumentValueError(f"cluster_std must be a finite number > 0, got {cluster_std!r}")
-        if isinstance(random_state, bool) or not isinstance(random_state, int) or not 0 <= random_state < 2**32:
-            raise ArgumentValueError(f"random_state must be an integer from 0 to 2**32 - 1, got {random_state!r}")
+        check_random_state(random_state)
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
             if fraction is not None and not (is_number(fraction) and 0 < fraction < 1):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
@@ -325,6 +324,12 @@ def check_split_name(name: object) -> None:
     """Refuse, in one line, a split name that is none of :data:`SPLITS` (``validation`` would be a ``KeyError``)."""
     if name not in SPLITS:
         raise ArgumentValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {name!r}")
+
+
+def check_random_state(value: object) -> None:
+    """Refuse, in one line, a seed that is not an integer scikit-learn and numpy take (0 to 2**32 - 1)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+        raise ArgumentValueError(f"random_state must be an integer from 0 to 2**32 - 1, got {value!r}")
 
 
 def is_number(value: object) -> bool:

@@ -117,8 +117,11 @@ GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in ran
         ("null,b,kind\n1,2,x\n", ["--data.features", "[null,b]"], (
             "--data.features=[None, 'b'] is invalid for blobclf.TableDataModule: YAML read some names as "
             "numbers, booleans or null; put those names in double quotes: --data.features '[\"null\",b]' (see --help)")),
+        # it was "t.csv: cannot split 30 rows into 3 classes: The 'random_state' parameter of train_test_split must be ..."
+        (GOOD, ["--data.random_state", "4294967296"], "random_state must be an integer from 0 to 2**32 - 1, got 4294967296"),
     ],
-    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers", "feature-read-as-null"],
+    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers", "feature-read-as-null",
+         "seed-too-large"],
 )
 def test_bad_training_inputs_on_the_command_line_write_nothing(cli, content, extra, message):
     write(cli.cwd / "t.csv", content)
