@@ -171,9 +171,9 @@ class BlobDataModule(SplitDataModule):
         predict_file: str | None = None,
     ) -> None:
         super().__init__()
-        _check_int("n_samples", n_samples, 1)
-        _check_int("n_features", n_features, 1)
-        _check_int("centers", centers, 2)
+        check_int("n_samples", n_samples, 1)
+        check_int("n_features", n_features, 1)
+        check_int("centers", centers, 2)
         if not (is_number(cluster_std) and cluster_std > 0 and math.isfinite(cluster_std)):
             raise ArgumentValueError(f"cluster_std must be a finite number > 0, got {cluster_std!r}")
         check_random_state(random_state)
@@ -182,7 +182,7 @@ class BlobDataModule(SplitDataModule):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         for name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
             if size is not None:
-                _check_int(name, size, 1)
+                check_int(name, size, 1)
         sizes = split_sizes(n_samples, test_size, val_size)
         if min(sizes.values()) < 1:
             raise ArgumentValueError(
@@ -337,6 +337,7 @@ def is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _check_int(name: str, value: object, minimum: int) -> None:
+def check_int(name: str, value: object, minimum: int) -> None:
+    """Refuse, in one line naming ``name``, a ``value`` that is not an integer >= ``minimum`` (a bool is not one)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ArgumentValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
