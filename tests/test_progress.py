@@ -6,6 +6,7 @@ import io
 
 import lightning as L
 import pytest
+from conftest import one_error
 from lightning.pytorch.callbacks import TQDMProgressBar
 
 from blobclf import BlobDataModule
@@ -66,8 +67,6 @@ def test_a_negative_or_nan_setting_is_refused_naming_it(setting, line):
 
 
 def test_a_bad_setting_of_the_progress_lines_on_the_command_line_is_one_line(cli):
-    from conftest import one_error
-
     assert one_error(cli("fit", "--trainer.callbacks+=EpochLines", "--trainer.callbacks.max_silence", "-1")) == (
         "--trainer.callbacks.max_silence='-1' is invalid for blobclf.progress.EpochLines: not NonNegativeFloat "
         "(does not conform to restriction v>=0) (see --help)")
