@@ -109,6 +109,7 @@ from blobclf.argtypes import PositiveInt
 from blobclf.tablefile import table_stem
 
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
+"""The model settings linked from the data module (``--help`` lists them under "Linked arguments")."""
 SMALL_BATCH = 4096
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 
@@ -160,8 +161,8 @@ class BlobCLI(LightningCLI):
         )
         parser.add_optimizer_args((Optimizer,))
         parser.set_defaults({"optimizer": DEFAULT_OPTIMIZER})
-        parser.link_arguments("data.num_features", "model.num_features", apply_on="instantiate")
-        parser.link_arguments("data.num_classes", "model.num_classes", apply_on="instantiate")
+        for name in LINKED:  # the data's shape, names and preprocessing, never typed twice
+            parser.link_arguments(f"data.{name}", f"model.{name}", apply_on="instantiate")
         add_table_arguments(parser)
 
     def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:

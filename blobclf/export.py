@@ -8,7 +8,7 @@ import os
 import platform
 import warnings
 from collections.abc import Mapping
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def library_versions() -> dict[str, str]:
     for package in PACKAGES:
         try:
             versions[package] = version(package)
-        except Exception:  # not installed as a distribution (e.g. run from a source tree)
+        except PackageNotFoundError:  # not installed as a distribution (e.g. run from a source tree)
             versions[package] = "unknown"
     return versions
 

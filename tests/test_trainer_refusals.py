@@ -55,6 +55,9 @@ def test_a_callback_monitoring_a_logged_metric_trains(cli):
     result = cli("fit", "--trainer.max_epochs", "2", "--trainer.callbacks+=EarlyStopping",
                  "--trainer.callbacks.monitor", "val/loss", "--export.figures", "false", "--export.onnx", "false")
     assert result.returncode == 0, result.output
+    config = (cli.cwd / "lightning_logs" / "version_0" / "config.yaml").read_text()
+    assert "- class_path: lightning.pytorch.callbacks.EarlyStopping\n    init_args:\n      monitor: val/loss\n" in config
+    assert "exported metadata: checkpoints/version_0/model.json" in result.output
 
 
 @pytest.mark.parametrize(("args", "option", "mode", "monitor", "better"), [
@@ -67,6 +70,20 @@ def test_a_mode_that_counts_the_worst_epochs_as_the_best_is_one_line(cli, args, 
     grows = "grows" if better == "max" else "falls"
     assert line == (f"{option}={mode!r} with monitor {monitor!r} counts the worst epochs as the best ({monitor} "
                     f"improves as it {grows}); use {option} {better}")
+    assert list(cli.cwd.iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "option", "mode"), [
+    (["--checkpoint.mode", "maxx"], "--checkpoint.mode", "maxx"),
+    (["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val/loss", "--trainer.callbacks.mode", "Min"],
+     "--trainer.callbacks.mode", "Min"),
+], ids=["checkpoint", "EarlyStopping"])
+def test_a_mode_that_is_neither_min_nor_max_is_named_as_a_typo(cli, args, option, mode):
+    # it was told that it "counts the worst epochs as the best", as if it were the other direction
+    line = one_error(cli("fit", "--trainer.max_epochs", "2", *args))
+    monitor, better, grows = ("val/acc", "max", "grows") if option == "--checkpoint.mode" else ("val/loss", "min", "falls")
+    assert line == (f"{option}={mode!r} is not a mode (min or max); use {option} {better} ({monitor} improves as it "
+                    f"{grows})")
     assert list(cli.cwd.iterdir()) == []
 
 
