@@ -7,6 +7,7 @@ one to another number of epochs that a run's weight averaging cannot follow.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import torch
@@ -14,6 +15,11 @@ from lightning.pytorch.cli import instantiate_class
 
 from blobclf.errors import UserError
 from blobclf.recorded import as_plain
+
+OWN_OPTIONS = {"--export": ("fit",), "--prediction": ("predict",), "--checkpoint": ("fit",)}
+"""Option groups every subcommand's parser has but only some subcommands use (an evaluation still
+takes ``--checkpoint.root``, where ``last`` and ``best`` are looked for)."""
+SHARED_OPTIONS = ("--checkpoint.root",)
 
 MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
 
@@ -23,6 +29,30 @@ def check_seed(config: Any) -> None:
     seed = config.get("seed_everything")
     if isinstance(seed, int) and not isinstance(seed, bool) and not 0 <= seed <= MAX_SEED:
         raise UserError(f"--seed_everything={seed} is out of range: use a number from 0 to {MAX_SEED}")
+
+
+def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> None:
+    """Refuse, in one line, an option on the command line that its subcommand takes and ignores.
+
+    LightningCLI gives every subcommand the same groups: ``fit --prediction.top_k 3`` trained and
+    dropped the setting, ``test --checkpoint.save_top_k 3`` wrote no checkpoint. Values from a
+    ``--config`` file are left alone: one file may serve several subcommands.
+
+    Args:
+        argv: The command line, the subcommand first (or after the top-level options).
+        subcommands: The subcommands' names.
+    """
+    at = next((i for i, arg in enumerate(argv) if arg in subcommands), None)
+    if at is None:
+        return
+    subcommand = argv[at]
+    for arg in argv[at + 1:]:
+        name = arg.split("=", 1)[0]
+        group = name.split(".", 1)[0]
+        users = OWN_OPTIONS.get(group)
+        if users and subcommand not in users and name not in SHARED_OPTIONS and name != "--checkpoint":
+            raise UserError(f"{name} is used by {' and '.join(users)} only, and '{subcommand}' would ignore it: "
+                            f"drop it (or give it to {users[0]})")
 
 
 def check_run_files(trainer: Any) -> None:

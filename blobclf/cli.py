@@ -33,6 +33,7 @@ from blobclf.checks import (
     check_optimizer,
     check_run_files,
     check_seed,
+    check_used_options,
 )
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
@@ -749,6 +750,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         threading.excepthook = _quiet_thread_errors
     try:
         check_config_files(argv)
+        check_used_options(argv, LightningCLI.subcommands())
         try:
             with signals_stop_the_command(), command_line():  # refusals name --data.OPTION, as typed
                 cli_for(only)(**kwargs, args=args)

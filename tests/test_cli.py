@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 import yaml
-from conftest import REPO, SGD_CONFIG, run_cli
+from conftest import REPO, SGD_CONFIG, one_error, run_cli
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from blobclf.safeload import load_checkpoint
@@ -308,3 +308,17 @@ def test_version_and_help_say_what_blobclf_is_and_accepts(cli):
     ckpt_help = fit[fit.index("  --ckpt_path CKPT_PATH"):fit.index("  --weights_only")]
     assert "'last' / 'best'" in ckpt_help and "hpc" not in ckpt_help and "registry" not in ckpt_help
     assert "false is refused" in fit[fit.index("  --weights_only"):]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["fit", "--prediction.top_k", "2"],
+     "--prediction.top_k is used by predict only, and 'fit' would ignore it: drop it (or give it to predict)"),
+    (["test", "--ckpt_path", "last", "--export.onnx=false"],
+     "--export.onnx is used by fit only, and 'test' would ignore it: drop it (or give it to fit)"),
+    (["predict", "--ckpt_path", "last", "--checkpoint.save_top_k", "3"],
+     "--checkpoint.save_top_k is used by fit only, and 'predict' would ignore it: drop it (or give it to fit)"),
+], ids=["fit-prediction", "test-export", "predict-checkpoint"])
+def test_an_option_its_subcommand_would_ignore_is_one_line(cli, args, message):
+    # fit --prediction.top_k 2 trained and dropped the setting without a word
+    assert one_error(cli(*args)) == message
+    assert list(cli.cwd.iterdir()) == []

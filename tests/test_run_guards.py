@@ -100,7 +100,7 @@ def test_best_is_looked_for_beside_last_in_a_copied_project_and_never_elsewhere(
     copy = tmp_path / "copy"
     shutil.copytree(cli.cwd / "checkpoints", copy / "checkpoints")
     os.chdir(copy)
-    assert cli("test", "--ckpt_path", "best", "--export.figures", "false").returncode == 0
+    assert cli("test", "--ckpt_path", "best").returncode == 0
     assert list((copy / "checkpoints" / "version_0").glob("test_report-best-*.json"))
     assert not list((cli.cwd / "checkpoints" / "version_0").glob("test_report-*.json"))  # the original untouched
     # a best_model_path pointing out of the run's folder is not followed
@@ -112,7 +112,7 @@ def test_best_is_looked_for_beside_last_in_a_copied_project_and_never_elsewhere(
     (tmp_path / "elsewhere").mkdir()
     shutil.copy(last, tmp_path / "elsewhere" / "planted.ckpt")
     torch.save(checkpoint, last)
-    result = cli("test", "--ckpt_path", "best", "--export.figures", "false")  # the folder's own best, as it says
+    result = cli("test", "--ckpt_path", "best")  # the folder's own best, as it says
     assert result.returncode == 0 and "planted" not in result.output, result.output
     assert not list((tmp_path / "elsewhere").glob("test_report-*"))
     for best in (copy / "checkpoints" / "version_0").glob("best-*.ckpt"):
