@@ -352,6 +352,7 @@ def main() -> None:
         ["fit", "--trainer.max_epochs", "ten"],
         ["fit", "--seed_everything", "abc"],
         ["fit", "--threads", "0"],
+        ["fit", "--prediction.top_k", "2"],
         ["fit", "--model.cuda_graphs", "maybe"],
         ["fit", "--data.batch_size", "abc"],
         ["fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution", "1"],
