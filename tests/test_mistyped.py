@@ -113,3 +113,23 @@ def test_a_config_given_as_text_is_not_taken_for_a_missing_file(cli):
     result = cli("fit", "--config", "{trainer: {max_epoch: 1}}")
     assert one_error(result) == ("Subcommand 'fit' does not accept option 'trainer.max_epoch' (a key of a --config "
                                  "file); did you mean 'trainer.max_epochs'? (see --help)")
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("fitt", "fit"), ("Fit", "fit"), ("train", "fit"), ("tset", "test"),
+                                              ("predcit", "predict"), ("valdiate", "validate"), ("xyz", None)])
+def test_a_misspelt_subcommand_names_the_one_meant(cli, typed, meant):
+    line = one_error(cli(typed))
+    assert line.startswith(f"argument subcommand: invalid choice: '{typed}' (choose from ")
+    if meant:
+        assert line.endswith(f"predict'); did you mean '{meant}'? (see --help)") or line.endswith(
+            f"predict); did you mean '{meant}'? (see --help)")  # Python 3.12.8 and later write no quotes
+    else:
+        assert line.endswith(") (see --help)") and "did you mean" not in line
+
+
+def test_a_misspelt_subcommand_is_named_in_the_newer_pythons_words_too():
+    """Python 3.12.8 and later write argparse's choices without quotes."""
+    from blobclf.parser import BlobArgumentParser
+
+    text = "argument subcommand: invalid choice: 'fitt' (choose from fit, validate, test, predict)"
+    assert BlobArgumentParser().close_option(text) == "; did you mean 'fit'?"
