@@ -133,3 +133,13 @@ def test_a_misspelt_subcommand_is_named_in_the_newer_pythons_words_too():
 
     text = "argument subcommand: invalid choice: 'fitt' (choose from fit, validate, test, predict)"
     assert BlobArgumentParser().close_option(text) == "; did you mean 'fit'?"
+
+
+@pytest.mark.parametrize(("program", "typed"), [("/venv/bin/blobclf", "blobclf"),
+                                                 ("/site-packages/blobclf/__main__.py", "python -m blobclf")])
+def test_the_command_to_train_a_first_run_is_the_one_typed(cli, monkeypatch, program, typed):
+    # 'validate --ckpt_path best' before any fit said 'blobclf fit' to 'python -m blobclf' users, whose shell may have
+    # no blobclf command
+    monkeypatch.setattr("sys.argv", [program])
+    assert one_error(cli("validate", "--ckpt_path", "best")) == (
+        f"no runs found under 'checkpoints'; train one first with '{typed} fit'")
