@@ -206,7 +206,7 @@ def _source_config_hint(path: str) -> str:
     parts = os.path.normpath(path).split(os.sep)
     if parts[0] != "configs":
         return ""
-    hint = "; configs/ is part of blobclf's source, not of an installed package"
+    hint = "; configs/ is in blobclf's source (run from its folder), not in an installed package"
     options = SOURCE_CONFIGS.get(parts[-1]) if len(parts) == 2 else None
     if options is not None:
         hint += f": give its settings as options instead, {options} (the others are blobclf's defaults)"

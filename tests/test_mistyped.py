@@ -16,26 +16,26 @@ CONFIGS = {
     "momentum.yaml": "optimizer:\n  class_path: torch.optim.SGD\n  init_args:\n    momentun: 0.9\n",
 }
 
+NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in an installed package"
+
 
 @pytest.mark.parametrize(("args", "line"), [
     # each was a line of jsonargparse's internals, or named no fix
     (["fit", "--config", "missing.yaml"], "--config 'missing.yaml': no such file"),  # Parser key "config": File does ...
     (["fit", "-c", "missing.yaml"], "-c 'missing.yaml': no such file"),
     (["fit", "--config=missing.yaml"], "--config 'missing.yaml': no such file"),
-    # the README's command where blobclf was installed with pip, without its source
-    (["fit", "--config", "configs/sgd.yaml"], "--config 'configs/sgd.yaml': no such file; configs/ is part of blobclf's "
-     "source, not of an installed package: give its settings as options instead, --trainer.accelerator cpu (the others "
-     "are blobclf's defaults)"),
+    # the README's command where blobclf was installed with pip, without its source (or run outside its source)
+    (["fit", "--config", "configs/sgd.yaml"], f"--config 'configs/sgd.yaml': no such file{NOT_INSTALLED}: give its "
+     "settings as options instead, --trainer.accelerator cpu (the others are blobclf's defaults)"),
     # the tables' command of the README and docs/tables.md: the line was the sgd.yaml one, of no use for a table
     (["fit", "--config", "configs/table.yaml", "--data.path", "iris.csv", "--data.target", "species"],
-     "--config 'configs/table.yaml': no such file; configs/ is part of blobclf's source, not of an installed package: "
-     "give its settings as options instead, --trainer.accelerator cpu --data TableDataModule --model.hidden_units 16 "
-     "--optimizer Adam --optimizer.lr 0.01 (the others are blobclf's defaults)"),
-    (["fit", "--config", "configs/adam.yaml"], "--config 'configs/adam.yaml': no such file; configs/ is part of "
-     "blobclf's source, not of an installed package: give its settings as options instead, --trainer.accelerator cpu "
-     "--optimizer Adam --optimizer.lr 0.01 (the others are blobclf's defaults)"),
-    (["fit", "--config", "configs/mine.yaml"],
-     "--config 'configs/mine.yaml': no such file; configs/ is part of blobclf's source, not of an installed package"),
+     f"--config 'configs/table.yaml': no such file{NOT_INSTALLED}: give its settings as options instead, "
+     "--trainer.accelerator cpu --data TableDataModule --model.hidden_units 16 --optimizer Adam --optimizer.lr 0.01 "
+     "(the others are blobclf's defaults)"),
+    (["fit", "--config", "configs/adam.yaml"], f"--config 'configs/adam.yaml': no such file{NOT_INSTALLED}: give its "
+     "settings as options instead, --trainer.accelerator cpu --optimizer Adam --optimizer.lr 0.01 (the others are "
+     "blobclf's defaults)"),
+    (["fit", "--config", "configs/mine.yaml"], f"--config 'configs/mine.yaml': no such file{NOT_INSTALLED}"),
     (["fit", "--config", "epochs.yaml"], "Subcommand 'fit' does not accept option 'trainer.max_epoch' (a key of a "
                                          "--config file); did you mean 'trainer.max_epochs'? (see --help)"),
     (["fit", "--config", "model.yaml"], "Subcommand 'fit' does not accept option 'model.hiden_units' (a key of a "
