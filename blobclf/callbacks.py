@@ -18,6 +18,7 @@ from lightning.pytorch.callbacks import (
     ModelCheckpoint,
     StochasticWeightAveraging,
 )
+from lightning.pytorch.loggers import TensorBoardLogger
 from typing_extensions import override
 
 from blobclf.atomic import name_too_long, remove_leftovers
@@ -76,7 +77,8 @@ class RunCheckpoint(ModelCheckpoint):
         filename: Name pattern of the best checkpoint.
         monitor: Metric that decides which checkpoint is best.
         mode: ``max`` if a larger ``monitor`` is better, ``min`` otherwise.
-        save_top_k: How many best checkpoints to keep.
+        save_top_k: How many best checkpoints to keep (``-1``: every epoch's, ``0``: none; ``last.ckpt`` is
+            kept either way).
         save_last: Also keep ``last.ckpt``.
         last_interval: Least number of seconds between two writes of ``last.ckpt`` during
             training; ``0`` rewrites it after every epoch.
@@ -395,7 +397,7 @@ class RunExport(Callback):
         if trainer.fast_dev_run:
             print("fast_dev_run: a smoke test of the training and validation steps; nothing was saved or exported")
             return
-        if any(getattr(callback, "stopped", lambda: False)() for callback in trainer.callbacks):
+        if _signalled(trainer):
             return  # stopped by a signal: the run is not finished, so nothing is exported
         directory = _run_folder(trainer)
         remove_leftovers(directory)  # temporaries of writes a kill cut short
@@ -517,8 +519,6 @@ def hparams_of(extra: dict[str, Any]) -> dict[str, Any]:
 
 def _log_hparams(trainer: L.Trainer, extra: dict[str, Any], metrics: dict[str, float]) -> None:
     """Add the run to TensorBoard's HParams dashboard with its settings and final metrics."""
-    from lightning.pytorch.loggers import TensorBoardLogger
-
     final = {HPARAM_METRIC_PREFIX + k.replace("/", "_"): v for k, v in metrics.items()}
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger) and final:
@@ -530,8 +530,6 @@ def _relog_exports(trainer: L.Trainer, directory: Path) -> None:
     """Log a finished run's figures and final metrics again, from its exports, to each TensorBoard
     logger whose purge step hides them: a resume hides the earlier events from the checkpoint's
     epoch on, and one that trains nothing logs no new figures or final metrics of its own."""
-    from lightning.pytorch.loggers import TensorBoardLogger
-
     from blobclf.artifacts import log_figures, read_fit_figures
 
     try:
@@ -599,17 +597,15 @@ def _fit_figures(
     TensorBoard run."""
     from blobclf import artifacts
 
-    from lightning.pytorch.loggers import TensorBoardLogger
-
     for logger in trainer.loggers:
         if isinstance(logger, RunLogger):
             logger.flush()  # the values it keeps until a checkpoint or save_interval (a run without checkpoints)
-    experiment = _tensorboard(trainer)
+    # the curves are read from the TensorBoard logger's folder, which need not be the first logger's
+    board = _tensorboard_logger(trainer)
+    experiment = board.experiment if board is not None else None
     if experiment is not None:
         experiment.flush()  # the curves are read back from the event files
     datamodule = trainer.datamodule
-    # the curves are read from the TensorBoard logger's folder, which need not be the first logger's
-    board = next((logger for logger in trainer.loggers if isinstance(logger, TensorBoardLogger)), None)
     curves = artifacts.read_curves(board.log_dir) if board is not None and board.log_dir else {}
     if board is None:
         print("note: loss_curves.png and accuracy_curves.png are drawn from TensorBoard's logs; with no "
@@ -624,14 +620,15 @@ def _fit_figures(
     return artifacts.save_figures(rendered, folder)
 
 
+def _tensorboard_logger(trainer: L.Trainer) -> TensorBoardLogger | None:
+    """The trainer's first ``TensorBoardLogger`` (a :class:`~blobclf.logger.RunLogger` too), if it has one."""
+    return next((logger for logger in trainer.loggers if isinstance(logger, TensorBoardLogger)), None)
+
+
 def _tensorboard(trainer: L.Trainer) -> Any:
     """The TensorBoard ``SummaryWriter`` of the trainer's logger, if it has one."""
-    from lightning.pytorch.loggers import TensorBoardLogger
-
-    for logger in trainer.loggers:
-        if isinstance(logger, TensorBoardLogger):
-            return logger.experiment
-    return None
+    board = _tensorboard_logger(trainer)
+    return board.experiment if board is not None else None
 
 
 class TestReport(Callback):

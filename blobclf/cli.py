@@ -109,6 +109,7 @@ from blobclf.argtypes import PositiveInt
 from blobclf.tablefile import table_stem
 
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
+"""The model settings linked from the data module (``--help`` lists them under "Linked arguments")."""
 SMALL_BATCH = 4096
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 
@@ -151,7 +152,8 @@ class BlobCLI(LightningCLI):
             type=Optional[PositiveInt],
             default=None,
             help=(
-                "torch intra-op CPU threads. null applies blobclf's policy: 1 thread for fit, validate "
+                "torch intra-op CPU threads (more than the machine's CPUs run on its CPUs). null applies "
+                "blobclf's policy: 1 thread for fit, validate "
                 f"and test when training batches hold at most {SMALL_BATCH} samples (small steps run "
                 "faster on one thread), torch's default otherwise and for predict. The number used is "
                 "recorded in the run's config.yaml."
@@ -159,8 +161,8 @@ class BlobCLI(LightningCLI):
         )
         parser.add_optimizer_args((Optimizer,))
         parser.set_defaults({"optimizer": DEFAULT_OPTIMIZER})
-        parser.link_arguments("data.num_features", "model.num_features", apply_on="instantiate")
-        parser.link_arguments("data.num_classes", "model.num_classes", apply_on="instantiate")
+        for name in LINKED:  # the data's shape, names and preprocessing, never typed twice
+            parser.link_arguments(f"data.{name}", f"model.{name}", apply_on="instantiate")
         add_table_arguments(parser)
 
     def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
@@ -356,16 +358,26 @@ class BlobCLI(LightningCLI):
         small = self.subcommand != "predict" and training_batch(config.data, SMALL_BATCH) <= SMALL_BATCH
         if threads is None and small:
             threads = 1
+        cpus = os.cpu_count() or 1
+        capped = ""
+        if threads is not None and threads > cpus:
+            # 10**9 made OpenMP try to allocate 216 GB and exit 1; a run's config.yaml from a bigger machine
+            # still resumes here, on this machine's CPUs
+            capped = f"; --threads {threads} is more than this machine's {cpus} CPUs"
+            threads = cpus
         if threads is not None:
             torch.set_num_threads(int(threads))
         config.threads = torch.get_num_threads()  # recorded in the run's config.yaml
-        rank_zero_info(f"torch threads: {config.threads} (--threads to change)")
+        rank_zero_info(f"torch threads: {config.threads}{capped} (--threads to change)")
 
     def _check_settings(self, config: Any) -> None:
         """Refuse settings that Lightning would take but that cannot work, in one line each."""
         max_epochs = config.trainer.get("max_epochs")
         if max_epochs is not None and max_epochs < -1:
             raise UserError(f"--trainer.max_epochs={max_epochs} is invalid: use -1 (no limit) or a number >= 0")
+        every = config.trainer.get("check_val_every_n_epoch")
+        if isinstance(every, int) and every < 1:  # 0 was a ZeroDivisionError traceback at the first epoch's end
+            raise UserError(f"--trainer.check_val_every_n_epoch={every} is invalid: give a number of epochs >= 1")
         if self.subcommand == "fit" and not config.get("ckpt_path"):
             if without_limit(config):
                 config.trainer.max_epochs = TUTORIAL_EPOCHS  # recorded in config.yaml and the checkpoint
@@ -374,7 +386,7 @@ class BlobCLI(LightningCLI):
                     raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
                                     f"model; give at least 1")
         check_accelerator(config.trainer.get("accelerator"))
-        check_devices(config.trainer.get("devices"))
+        check_devices(config.trainer.get("devices"), config.trainer.get("accelerator"))
         check_run_files(config.trainer)
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
@@ -391,6 +403,17 @@ class BlobCLI(LightningCLI):
     def _place_run(self, config: Any) -> None:
         """Give the run its folders: a resumed run its own, a new run a freshly claimed version."""
         inits = logger_inits(config.trainer.get("logger"))
+        for each in inits:
+            name = each.get("version")
+            if isinstance(name, str) and (name in ("", ".", "..") or "/" in name or (os.altsep or "/") in name
+                                          or os.sep in name):
+                # the run's folder is {checkpoint root}/{version}: '../../x' or '/x' put its checkpoints elsewhere
+                raise UserError(
+                    f"--trainer.logger.init_args.version={name!r} is not a plain folder name: the run's checkpoints "
+                    f"would go to {os.path.normpath(Path(config.checkpoint.root) / name)!r} instead of a folder of their own "
+                    f"in --checkpoint.root {os.fspath(config.checkpoint.root)!r}; give a name without '/' (or leave "
+                    "it unset for the next free version_N)"
+                )
         init = inits[0] if inits else None
         versioned = init is not None and "version" in init
         # a list of loggers: the first places the run (Lightning's trainer.logger), the others follow it

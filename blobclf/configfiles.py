@@ -268,6 +268,11 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
             return  # a class name given in a file
         raise UserError(f"{path}: a config file must map option names to values (found {_KINDS[type(node)]}); "
                         "write 'name: value' lines, e.g. 'trainer: {max_epochs: 10}'")
+    python = _python_tag(node)
+    if python is not None:  # jsonargparse's loader refuses it too, naming neither the file nor the fix
+        tag, mark = python
+        raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: the tag !!{tag.removeprefix(_YAML_TAG)} asks YAML "
+                        "to build a Python object (to run code), which blobclf never does; write the value itself")
     duplicate = _first_duplicate_key(node)
     if duplicate is not None:
         key, line = duplicate
@@ -278,6 +283,26 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
     if "*" in text and "&" in text and expanded_size(node) > MAX_YAML_NODES:
         raise UserError(f"config file {path!r}: its YAML aliases expand to more than {MAX_YAML_NODES:,} "
                         "values; refused (write the values out)")
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
+def _python_tag(node: yaml.Node) -> tuple[str, Any] | None:
+    """The first ``!!python/...`` tag in a composed document and where it is, read without recursion."""
+    pending, seen = [node], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if str(current.tag).startswith(_YAML_TAG + "python/"):
+            return current.tag, current.start_mark
+        if isinstance(current, yaml.MappingNode):
+            pending.extend(part for pair in reversed(current.value) for part in reversed(pair))
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(reversed(current.value))
+    return None
 
 
 MAX_YAML_DEPTH = 500

@@ -143,7 +143,7 @@ class BlobDataModule(SplitDataModule):
         n_features: Number of features per point.
         centers: Number of blobs, i.e. classes.
         cluster_std: Standard deviation of each blob.
-        random_state: Seed of the blob generator, the split and the shuffled batch order.
+        random_state: Seed of the blob generator, the split and the shuffled batch order (0 to 2**32 - 1).
         test_size: Fraction of all points held out as the test split.
         val_size: Fraction of the training split held out for validation; ``null`` validates on
             the test split, as the tutorial does.
@@ -171,19 +171,18 @@ class BlobDataModule(SplitDataModule):
         predict_file: str | None = None,
     ) -> None:
         super().__init__()
-        _check_int("n_samples", n_samples, 1)
-        _check_int("n_features", n_features, 1)
-        _check_int("centers", centers, 2)
+        check_int("n_samples", n_samples, 1)
+        check_int("n_features", n_features, 1)
+        check_int("centers", centers, 2)
         if not (is_number(cluster_std) and cluster_std > 0 and math.isfinite(cluster_std)):
             raise ArgumentValueError(f"cluster_std must be a finite number > 0, got {cluster_std!r}")
-        if isinstance(random_state, bool) or not isinstance(random_state, int) or not 0 <= random_state < 2**32:
-            raise ArgumentValueError(f"random_state must be an integer from 0 to 2**32 - 1, got {random_state!r}")
+        check_random_state(random_state)
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
             if fraction is not None and not (is_number(fraction) and 0 < fraction < 1):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         for name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
             if size is not None:
-                _check_int(name, size, 1)
+                check_int(name, size, 1)
         sizes = split_sizes(n_samples, test_size, val_size)
         if min(sizes.values()) < 1:
             raise ArgumentValueError(
@@ -191,6 +190,9 @@ class BlobDataModule(SplitDataModule):
                 + (f" and val_size={val_size}" if val_size is not None else "")
                 + f": the split would be {sizes}; every split needs at least 1 point"
             )
+        if centers > n_samples:  # make_blobs would draw every center first: 10**9 of them took all memory
+            raise ArgumentValueError(f"centers={centers:,} is more than n_samples={n_samples:,}: each center is a class, "
+                                     f"which needs points; give at most {n_samples:,} centers, or more n_samples")
         if predict_file is None:  # a predict file is all predict reads: no blobs are drawn for it
             check_memory(n_samples, n_features)
         self.save_hyperparameters()
@@ -327,11 +329,18 @@ def check_split_name(name: object) -> None:
         raise ArgumentValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {name!r}")
 
 
+def check_random_state(value: object) -> None:
+    """Refuse, in one line, a seed that is not an integer scikit-learn and numpy take (0 to 2**32 - 1)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+        raise ArgumentValueError(f"random_state must be an integer from 0 to 2**32 - 1, got {value!r}")
+
+
 def is_number(value: object) -> bool:
     """Whether ``value`` is a real number (a numpy one too), not a bool or text, which comparisons would take."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _check_int(name: str, value: object, minimum: int) -> None:
+def check_int(name: str, value: object, minimum: int) -> None:
+    """Refuse, in one line naming ``name``, a ``value`` that is not an integer >= ``minimum`` (a bool is not one)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ArgumentValueError(f"{name} must be an integer >= {minimum}, got {value!r}")

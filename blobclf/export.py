@@ -8,7 +8,7 @@ import os
 import platform
 import warnings
 from collections.abc import Mapping
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,15 @@ from torch import Tensor, nn
 from blobclf.atomic import atomic_write, atomic_write_text
 from blobclf.errors import UserError
 from blobclf.model import BlobModel, ScaledBlobModel
-from blobclf.safeload import MAX_LOAD_ENV, METADATA_SHARE, local_file, max_metadata_bytes, read_capped, safe_load
+from blobclf.safeload import (
+    MAX_LOAD_ENV,
+    METADATA_SHARE,
+    check_weights,
+    local_file,
+    max_metadata_bytes,
+    read_capped,
+    safe_load,
+)
 
 WEIGHTS_NAME = "model.pth"
 METADATA_NAME = "model.json"
@@ -52,7 +60,7 @@ def library_versions() -> dict[str, str]:
     for package in PACKAGES:
         try:
             versions[package] = version(package)
-        except Exception:  # not installed as a distribution (e.g. run from a source tree)
+        except PackageNotFoundError:  # not installed as a distribution (e.g. run from a source tree)
             versions[package] = "unknown"
     return versions
 
@@ -173,6 +181,7 @@ def load_model(weights: str | os.PathLike[str], metadata: str | os.PathLike[str]
     if wrong:
         raise UserError(f"weights file {os.fspath(weights)!r} does not fit {constructor} of {os.fspath(metadata)!r}: "
                         f"{wrong[0][0]!r} is missing, extra or of another shape; was either file edited or replaced?")
+    check_weights(state, os.fspath(weights), "weights file")
     model = MODEL_CLASSES[model_class](**constructor)
     if isinstance(state, dict) and not all(
         bool(v.isfinite().all()) for v in state.values() if isinstance(v, torch.Tensor) and v.is_floating_point()
@@ -198,6 +207,7 @@ def tutorial_model(weights: Path) -> BlobModel:
         constructor = {"input_features": first[1], "output_features": last[0], "hidden_units": first[0]}
         model = BlobModel(**constructor) if middle == (first[0], first[0]) and last[1] == first[0] else None
         if model is not None and all(shapes[k] == tuple(v.shape) for k, v in model.state_dict().items()):
+            check_weights(state, os.fspath(weights), "weights file")
             if not all(bool(v.isfinite().all()) for v in state.values() if v.is_floating_point()):
                 raise UserError(f"weights file {os.fspath(weights)!r} holds weights that are not finite (NaN or inf): "
                                 "the run that wrote it diverged")

@@ -17,6 +17,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 from typing_extensions import override
 
+from blobclf.argtypes import NonNegativeFloat
 from blobclf.atomic import atomic_save
 from blobclf.errors import ArgumentValueError
 from blobclf.runs import LOG_ROOT
@@ -65,7 +66,7 @@ class RunLogger(TensorBoardLogger):
         version: int | str | None = None,
         default_hp_metric: bool = False,
         purge_step: int | None = None,
-        save_interval: float = 1.0,
+        save_interval: NonNegativeFloat = 1.0,
         log_graph: bool = False,
         prefix: str = "",
         sub_dir: str | None = None,

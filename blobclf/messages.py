@@ -131,7 +131,8 @@ def one_line(message: str) -> str:
     whole = text
     union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes.*?Errors: - (.*?)(?: - |$)', text)
     if union:
-        given = re.search(r"Given value: (.*?)(?: \(see|$)", text)
+        # the union's own value, given last: a nested union (a callback's option) names its value first
+        given = re.search(r".*Given value: (.*?)(?: \(see|$)", text)
         value = f"{given.group(1)} is invalid: " if given else ""
         text = f"{union.group(1)}: {value}{union_expectation(text, union.group(2).rstrip(': '))}"
     nested = re.search(r"NestedArg\(key='([^']+)', val='([^']*)'\)", text)

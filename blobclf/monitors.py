@@ -13,6 +13,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from blobclf.classrefs import loaded_class
 from blobclf.errors import UserError
+from blobclf.recorded import callback_list
 
 FIT_METRICS = ("val/loss", "val/acc", "train/loss", "train/acc")
 """What ``BlobClassifier`` logs during ``fit`` (``self.log`` of each stage's loss and accuracy)."""
@@ -28,9 +29,13 @@ def _refuse(option: str, monitor: Any, of: str = "") -> None:
 
 def _check_mode(option: str, monitor: str, mode: Any) -> None:
     better = BETTER[monitor.rsplit("/", 1)[-1]]
+    grows = "grows" if better == "max" else "falls"
+    if mode is not None and mode not in BETTER.values():  # a typo, not the other direction
+        raise UserError(f"{option}={mode!r} is not a mode (min or max); use {option} {better} ({monitor} improves as it "
+                        f"{grows})")
     if mode is not None and mode != better:
         raise UserError(f"{option}={mode!r} with monitor {monitor!r} counts the worst epochs as the best ({monitor} "
-                        f"improves as it {'grows' if better == 'max' else 'falls'}); use {option} {better}")
+                        f"improves as it {grows}); use {option} {better}")
 
 
 def check_monitors(config: Any) -> None:
@@ -46,8 +51,7 @@ def check_monitors(config: Any) -> None:
         _refuse("--checkpoint.monitor", monitor)
     if monitor is not None:
         _check_mode("--checkpoint.mode", monitor, checkpoint.get("mode"))
-    callbacks = config.trainer.get("callbacks")
-    for callback in callbacks if isinstance(callbacks, list) else [callbacks] if callbacks else []:
+    for callback in callback_list(config.trainer.get("callbacks")):
         class_path = callback.get("class_path") if hasattr(callback, "get") else None
         cls = loaded_class(class_path) if class_path else None
         init = callback.get("init_args") if cls is not None else None

@@ -11,6 +11,7 @@ import lightning as L
 from lightning.pytorch.callbacks import ProgressBar, TQDMProgressBar
 from typing_extensions import override
 
+from blobclf.argtypes import NonNegativeFloat, NonNegativeInt, PositiveInt
 from blobclf.classrefs import loaded_class
 from blobclf.errors import ArgumentValueError, silence_stdout
 from blobclf.recorded import callback_list
@@ -32,20 +33,25 @@ class EpochLines(ProgressBar):
         min_interval: Least number of seconds between two lines once the first burst is printed.
         burst: Number of lines printed before ``min_interval`` applies.
         max_silence: Most seconds without a line while training runs.
-        stream: Where lines go (``None``: standard output).
+        stream: Where lines go (``None``: standard output); for Python use, as a file object.
     """
 
     def __init__(
         self,
-        every_n_epochs: int = 10,
-        min_interval: float = 2.0,
-        burst: int = 10,
-        max_silence: float = 30.0,
+        every_n_epochs: PositiveInt = 10,
+        min_interval: NonNegativeFloat = 2.0,
+        burst: NonNegativeInt = 10,
+        max_silence: NonNegativeFloat = 30.0,
         stream: TextIO | None = None,
     ) -> None:
         super().__init__()
         if every_n_epochs < 1:
             raise ArgumentValueError(f"every_n_epochs must be >= 1, got {every_n_epochs}")
+        if burst < 0:
+            raise ArgumentValueError(f"burst must be an integer >= 0, got {burst}")
+        for name, seconds in (("min_interval", min_interval), ("max_silence", max_silence)):
+            if not seconds >= 0:  # NaN too
+                raise ArgumentValueError(f"{name} must be a number >= 0 (seconds), got {seconds}")
         self.every_n_epochs = every_n_epochs
         self.min_interval = min_interval
         self.burst = burst

@@ -56,7 +56,19 @@ def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str 
 
 def as_plain(value: Any) -> Any:
     """``value`` (a parsed Namespace, dict, tuple ...) as plain JSON-like data, for comparing and recording."""
-    return json.loads(json.dumps(_unwrapped(value), default=str))
+    return json.loads(json.dumps(_unwrapped(value), default=_import_path_or_text))
+
+
+def _import_path_or_text(value: Any) -> str:
+    """A function as the import path a config names it by (``pkg.schedule``), as jsonargparse writes it; else text.
+
+    Its text, ``<function schedule at 0x7f...>``, differs in each process: a resume compared it with the run's,
+    and the parser could not read it back.
+    """
+    module, name = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    if callable(value) and isinstance(module, str) and isinstance(name, str) and "<" not in name:
+        return f"{module}.{name}"
+    return str(value)
 
 
 def _unwrapped(value: Any) -> Any:

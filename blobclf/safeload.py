@@ -417,3 +417,23 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             "pass a .ckpt file written by 'blobclf fit'"
         )
     return checkpoint
+
+
+def check_weights(state: Any, name: str, what: str = "checkpoint") -> None:
+    """Refuse weights that are not dense tensors of real floating-point numbers with values.
+
+    ``load_state_dict`` copies any tensor of the right shape: integers or booleans (another
+    program's) became weights rounded to whole numbers without a word, a complex tensor lost its
+    imaginary part, and a sparse, quantized or meta tensor (a shape without values) ended in a
+    traceback. The check for finite weights that follows needs values too.
+    """
+    for key, value in state.items() if isinstance(state, dict) else ():
+        if not isinstance(value, torch.Tensor):
+            continue
+        kind = ("a meta tensor (a shape without values)" if value.is_meta
+                else f"a {str(value.layout).removeprefix('torch.')} tensor" if value.layout is not torch.strided
+                else None if value.is_floating_point() else f"a tensor of {str(value.dtype).removeprefix('torch.')}")
+        if kind is not None:
+            raise UserError(f"{what} {name!r} holds {key!r} as {kind}, where weights are floating-point numbers; it "
+                            f"was written by another program or edited: use another {what}")
+

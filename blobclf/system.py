@@ -15,13 +15,14 @@ from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor, nn
 from torchmetrics.classification import MulticlassAccuracy
 
+from blobclf.data import available_memory
 from blobclf.errors import ArgumentValueError, TrainingDiverged, UserError
 from blobclf.execution import run_steps
 from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_captured
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.optionnames import on_command_line
-from blobclf.safeload import load_checkpoint, local_file
+from blobclf.safeload import check_weights, load_checkpoint, local_file
 from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList
 
 STAGES = ("train", "val", "test")
@@ -115,6 +116,26 @@ def balanced_weights(labels: Tensor, class_names: list[str]) -> Tensor:
     return labels.numel() / (len(class_names) * counts.double())
 
 
+
+def check_model_memory(num_features: int, num_classes: int, hidden_units: int) -> None:
+    """Refuse, in one line, a model whose weights would not fit in the memory available.
+
+    Training keeps about four float32 numbers per weight: the weight, its gradient and an
+    optimizer's two states (Adam's). ``--model.hidden_units 1000000000000`` was a traceback from
+    the allocator, after the data was drawn.
+    """
+    weights = num_features * hidden_units + hidden_units * hidden_units + hidden_units * num_classes \
+        + 2 * hidden_units + num_classes
+    needed, available = 16 * weights, available_memory()
+    if available is not None and needed > available:
+        fix = ("--model.hidden_units" if hidden_units >= max(num_features, num_classes)
+               else "number of features or classes")
+        raise ArgumentValueError(
+            f"BlobClassifier(num_features={num_features:,}, num_classes={num_classes:,}, hidden_units={hidden_units:,}) "
+            f"has {weights:,} weights, which need about {needed / 2**30:,.1f} GiB of memory to train (with their "
+            f"gradients and optimizer states) and {available / 2**30:.1f} GiB is available; use a smaller {fix}"
+        )
+
 class BlobClassifier(L.LightningModule):
     """Trains a :class:`~blobclf.model.BlobModel` as the tutorial does.
 
@@ -206,6 +227,8 @@ class BlobClassifier(L.LightningModule):
             raise ArgumentValueError(f"num_classes={num_classes} is refused: a classifier needs at least 2 classes")
         hidden_units = positive_int("hidden_units", hidden_units)
         steps_per_execution = positive_int("steps_per_execution", steps_per_execution)
+        if torch.get_default_device().type != "meta":  # a checkpoint's shapes are checked on meta: nothing allocated
+            check_model_memory(num_features, num_classes, hidden_units)
         for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):
             if names is not None and (isinstance(names, str) or len(names) != count or len(set(names)) != len(names)):
                 raise ArgumentValueError(f"{what} must be {count} distinct names, got {names!r}")
@@ -490,6 +513,7 @@ class BlobClassifier(L.LightningModule):
                 f"checkpoint {name!r} does not fit BlobClassifier({', '.join(f'{k}={v}' for k, v in shape.items())}):"
                 f" {wrong[0]!r} is missing, extra or of another shape; it was written by another model or edited"
             )
+        check_weights(state, name)
         if not all(bool(v.isfinite().all()) for v in state.values() if v.is_floating_point()):
             raise UserError(
                 f"checkpoint {name!r} holds weights that are not finite (NaN or inf): the run that wrote it "

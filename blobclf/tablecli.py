@@ -38,10 +38,8 @@ __all__ = [
 
 
 def add_table_arguments(parser: LightningArgumentParser) -> None:
-    """Make the blobs the default data and link the data's names and preprocessing into the model."""
+    """Make the blobs the default data (the command line links the data's shape and names into the model)."""
     parser.set_defaults({"data": {"class_path": DEFAULT_DATA}})
-    for name in ("standardize", "class_names", "feature_names"):
-        parser.link_arguments(f"data.{name}", f"model.{name}", apply_on="instantiate")
 
 
 def data_defaults(checkpoint: dict[str, Any]) -> dict[str, Any]:

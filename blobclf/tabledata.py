@@ -13,7 +13,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 
-from blobclf.data import SplitDataModule, check_split_name, is_number
+from blobclf.data import SplitDataModule, check_int, check_random_state, check_split_name, is_number
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
@@ -232,7 +232,7 @@ class TableDataModule(SplitDataModule):
         test_size: Fraction of the table held out as the test split (without ``test_path``).
         val_size: Fraction of the training split held out for validation; ``null`` validates on
             the test split.
-        random_state: Seed of the split and of the shuffled batch order.
+        random_state: Seed of the split and of the shuffled batch order (0 to 2**32 - 1).
         batch_size: Training batch size; ``null`` trains full-batch.
         eval_batch_size: Batch size for validation, test and predict; ``null`` uses one batch per split.
         shuffle: Reshuffle training batches every epoch (no effect when training full-batch).
@@ -261,6 +261,10 @@ class TableDataModule(SplitDataModule):
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
             if fraction is not None and not (is_number(fraction) and 0 < fraction < 1):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
+        check_random_state(random_state)
+        for name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
+            if size is not None:
+                check_int(name, size, 1)
         if delimiter is not None and len(delimiter) != 1:
             raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")
         if decimal not in (".", ","):

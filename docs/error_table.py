@@ -49,6 +49,10 @@ def main() -> None:
     checkpoint = torch.load(cwd / last, weights_only=True)
     checkpoint["datamodule_hyper_parameters"]["_class_path"] = "this.DataModule"  # importing 'this' prints
     torch.save(checkpoint, cwd / "importing.ckpt")
+    checkpoint = torch.load(cwd / last, weights_only=True)
+    checkpoint["callbacks"]["RunExport"]["training"]["lr_scheduler"] = {  # resolving 'this.s' would import 'this'
+        "class_path": "torch.optim.lr_scheduler.LambdaLR", "init_args": {"lr_lambda": "this.s"}}
+    torch.save(checkpoint, cwd / "lambda.ckpt")
     (cwd / "truncated.ckpt").write_bytes((cwd / last).read_bytes()[:2000])
     (cwd / "bad.csv").write_text("x0,x1\n1.0,2.0\n3.0,abc\n")
     (cwd / "short.csv").write_text("x0,x1\n1.0,2.0\n3.0\n")
@@ -142,6 +146,8 @@ def main() -> None:
     nan = {**good, "state_dict": {k: v.clone() for k, v in good["state_dict"].items()}}
     nan["state_dict"]["model.linear_layer_stack.0.weight"][0, 0] = float("nan")
     torch.save(nan, cwd / "diverged.ckpt")
+    whole = {**good, "state_dict": {k: v.round().long() for k, v in good["state_dict"].items()}}
+    torch.save(whole, cwd / "integers.ckpt")  # another program's integers: taken as weights rounded without a word
     huge = {**good, "datamodule_hyper_parameters": {**good["datamodule_hyper_parameters"], "n_samples": 3_000_000_000}}
     torch.save(huge, cwd / "huge_data.ckpt")
     names: list = ["x0", "x1"]
@@ -164,6 +170,7 @@ def main() -> None:
     os.mkfifo(cwd / "t_pipe.csv")
     os.mkfifo(cwd / "pipe.yaml")
     (cwd / "tabs.yaml").write_text("trainer:\n\tmax_epochs: 2\n")
+    (cwd / "python.yaml").write_text("trainer:\n  max_epochs: !!python/object/apply:os.system [touch PWNED]\n")
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
     (cwd / "typo.yaml").write_text("trainer:\n  max_epoch: 3\n")
@@ -214,6 +221,7 @@ def main() -> None:
         ["test", "--ckpt_path", "hostile.ckpt"],
         ["test", "--ckpt_path", "hostile.ckpt", "--weights_only", "false"],
         ["test", "--ckpt_path", "importing.ckpt"],
+        ["fit", "--ckpt_path", "lambda.ckpt", "--trainer.max_epochs", "4"],
         ["test", "--ckpt_path", last, "--model.hidden_units", "16"],
         ["test", "--ckpt_path", last, "--data.random_state", "7"],
         ["fit", "--ckpt_path", last, "--optimizer", "Adam"],
@@ -224,12 +232,16 @@ def main() -> None:
         ["predict", "--ckpt_path", last, "--data.predict_file", "empty.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "missing.csv"],
         ["fit", "--config", CONFIG, "--trainer.logger.init_args.version", "0"],
+        ["fit", "--trainer.logger.init_args.version", "../../escaped"],
         ["fit", "--config", "latin1.yaml"],
         ["fit", "--config", "bomb.yaml"],
         ["fit", "--config", "loop.yaml"],
         ["fit", "--data.cluster_std", "inf"],
         ["fit", "--data.random_state", "-1"],
         ["fit", "--data.n_samples", "3000000000"],
+        ["fit", "--data.centers", "1000000000"],
+        ["fit", "--model.hidden_units", "100000"],
+        ["fit", "--trainer.check_val_every_n_epoch", "0"],
         ["fit", "--checkpoint.last_interval", "-1"],
         ["fit", "--checkpoint.dirpath", "checkpoints/version_0"],
         ["fit", "--optimizer.lr", "1e9", "--trainer.max_epochs", "20"],
@@ -242,6 +254,7 @@ def main() -> None:
         ["test", "--ckpt_path", "whole_model.pth"],
         ["test", "--ckpt_path", "edited.ckpt"],
         ["test", "--ckpt_path", "diverged.ckpt"],
+        ["test", "--ckpt_path", "integers.ckpt"],
         ["test", "--ckpt_path", "huge_data.ckpt"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "arabic.csv"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "huge_label.csv"],
@@ -281,6 +294,7 @@ def main() -> None:
         ["test", "--ckpt_path", "damaged.ckpt"],
         ["test", "--ckpt_path", "loop.ckpt"],
         ["fit", "--config", "tabs.yaml"],
+        ["fit", "--config", "python.yaml"],
         ["fit", "--config", "twice.yaml"],
         ["fit", "--config", "list.yaml"],
         ["fit", "--config", "empty.yaml"],

@@ -28,6 +28,9 @@ def planted_module(folder: Path, marker: Path) -> str:
         f"        Path({str(marker)!r}).write_text('trained ' + self.word)\n"
         f"class Optimizer(torch.optim.SGD):\n"
         f"    pass\n"
+        f"def called(*args):\n"
+        f"    Path({str(marker)!r}).write_text('called')\n"
+        f"    return 1.0\n"
     )
     return name
 
@@ -138,3 +141,54 @@ def test_an_optimizer_class_given_on_the_command_line_resumes_with_the_run_s_arg
     checkpoint = torch.load("checkpoints/version_0/last.ckpt", weights_only=True)
     assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == 0.05
     assert epochs_done(checkpoint) == 3
+
+
+FUNCTIONS = {
+    "lr_scheduler": ("lr_lambda", lambda t, f: t.update(
+        lr_scheduler={"class_path": "torch.optim.lr_scheduler.LambdaLR", "init_args": {"lr_lambda": f}})),
+    "trainer.callbacks": ("on_fit_start", lambda t, f: t["settings"].update({"trainer.callbacks": [
+        {"class_path": "lightning.pytorch.callbacks.LambdaCallback", "init_args": {"on_fit_start": f}}]})),
+}
+
+
+@pytest.mark.parametrize("command", ["fit", "test"])
+@pytest.mark.parametrize("key", list(FUNCTIONS))
+def test_a_function_named_in_a_class_s_arguments_is_not_imported(tutorial_run, tmp_path, cli, planted, key, command):
+    # the parser resolved 'lr_lambda: planted.called' by importing planted: test ran its module's code
+    module, marker = planted
+    argument, edit = FUNCTIONS[key]
+    ckpt = edited(tutorial_run, tmp_path, lambda c, t: edit(t, f"{module}.called"))
+    result = cli(command, "--ckpt_path", str(ckpt), *(["--trainer.max_epochs", "101"] if command == "fit" else []))
+    if command == "fit":
+        assert one_error(result) == (
+            f"checkpoint {str(ckpt)!r} names '{module}.called' ({key}: {argument}), whose module is not loaded, and "
+            f"blobclf imports no module that a file names; if you trust the checkpoint, give it yourself: "
+            f"put the run's own config.yaml first (--config PATH), which names it; or use another checkpoint")
+    else:  # an evaluation leaves out what it cannot use without importing, as it does an optimizer
+        assert result.returncode == 0, result.output
+    assert not marker.exists()
+    assert module not in sys.modules
+
+
+def test_a_run_whose_callback_takes_a_function_resumes_with_its_config(cli, planted, monkeypatch):
+    # the checkpoint recorded the function as '<function called at 0x7f...>': no resume could read it back
+    module, marker = planted
+    config = Path(__file__).resolve().parents[1] / "configs" / "sgd.yaml"
+    first = cli("fit", "--config", str(config), "--trainer.max_epochs", "2", "--trainer.callbacks+=LambdaCallback",
+                f"--trainer.callbacks.on_fit_start={module}.called")
+    assert first.returncode == 0, first.output
+    assert marker.read_text() == "called"
+    marker.unlink()
+    recorded = torch.load("checkpoints/version_0/last.ckpt", weights_only=True)["callbacks"]
+    training = next(s[TRAINING] for s in recorded.values() if isinstance(s, dict) and TRAINING in s)
+    assert training["settings"]["trainer.callbacks"][0]["init_args"]["on_fit_start"] == f"{module}.called"
+    monkeypatch.delitem(sys.modules, module)
+
+    run_config = str(Path("lightning_logs") / "version_0" / "config.yaml")
+    assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")).endswith(
+        f"give it yourself: put --config {run_config} first (the run's own config); or use another checkpoint")
+    assert not marker.exists()
+    resumed = cli("fit", "--config", run_config, "--ckpt_path", "last", "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    assert marker.read_text() == "called"
+    assert epochs_done(torch.load("checkpoints/version_0/last.ckpt", weights_only=True)) == 3

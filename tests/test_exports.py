@@ -103,3 +103,14 @@ def test_to_onnx_as_usage_md_shows_takes_any_batch_with_dynamic_axes(tmp_path):
     (logits,) = session.run(None, {"features": points.numpy()})
     with torch.no_grad():
         np.testing.assert_allclose(logits, system(points).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_model_json_names_each_library_version_and_unknown_for_one_not_installed(monkeypatch):
+    from importlib.metadata import version
+
+    from blobclf import export
+
+    monkeypatch.setattr(export, "PACKAGES", ("torch", "blobclf-no-such-distribution"))
+    versions = export.library_versions()
+    assert versions == {"python": versions["python"], "torch": version("torch"),
+                        "blobclf-no-such-distribution": "unknown"}

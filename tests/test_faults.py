@@ -245,6 +245,53 @@ def test_a_checkpoint_with_non_finite_weights_is_refused(cli, trained, command):
     assert "holds weights that are not finite (NaN or inf)" in line
 
 
+WEIGHT_KINDS = {  # another program's tensor of the right shape: each loaded without a word, or a traceback
+    "int64": (lambda w: w.round().long(), "a tensor of int64"),  # test ran on the weights rounded to integers
+    "bool": (lambda w: w > 0, "a tensor of bool"),
+    "complex": (lambda w: w.to(torch.complex64), "a tensor of complex64"),  # the imaginary part dropped
+    "sparse": (lambda w: w.to_sparse(), "a sparse_coo tensor"),  # NotImplementedError traceback
+    "meta": (lambda w: torch.empty(w.shape, device="meta"), "a meta tensor (a shape without values)"),  # traceback
+}
+
+
+@pytest.mark.parametrize("kind", list(WEIGHT_KINDS))
+def test_weights_that_are_not_dense_floating_point_numbers_are_one_line(cli, trained, kind):
+    make, said = WEIGHT_KINDS[kind]
+    checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
+    key = "model.linear_layer_stack.0.weight"
+    checkpoint["state_dict"][key] = make(checkpoint["state_dict"][key])
+    torch.save(checkpoint, cli.cwd / "odd.ckpt")
+    assert one_error(cli("test", "--ckpt_path", "odd.ckpt")) == (
+        f"blobclf: error: checkpoint 'odd.ckpt' holds {key!r} as {said}, where weights are floating-point numbers; "
+        "it was written by another program or edited: use another checkpoint")
+    from blobclf.errors import UserError
+    from blobclf.export import load_model
+
+    state = torch.load(trained / "model.pth", weights_only=True)
+    state["linear_layer_stack.0.weight"] = make(state["linear_layer_stack.0.weight"])
+    for folder in ("with_json", "alone"):  # with its model.json, and as the tutorial's own state_dict
+        (cli.cwd / folder).mkdir()
+        torch.save(state, cli.cwd / folder / "model.pth")
+    (cli.cwd / "with_json" / "model.json").write_text((trained / "model.json").read_text())
+    for folder in ("with_json", "alone"):
+        with pytest.raises(UserError) as refused:
+            load_model(cli.cwd / folder / "model.pth")
+        assert str(refused.value).endswith(f"model.pth' holds 'linear_layer_stack.0.weight' as {said}, where weights "
+                                           "are floating-point numbers; it was written by another program or edited: "
+                                           "use another weights file")
+
+
+def test_weights_of_another_floating_point_type_are_taken_as_float32(cli, trained):
+    checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
+    checkpoint["state_dict"] = {k: v.double() for k, v in checkpoint["state_dict"].items()}
+    torch.save(checkpoint, cli.cwd / "double.ckpt")
+    assert cli("test", "--ckpt_path", "double.ckpt").returncode == 0
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    reports = [json.loads(path.read_text()) for path in (cli.cwd / "test_report-double.json",
+                                                         trained / "test_report-last.json")]
+    assert reports[0]["accuracy"] == reports[1]["accuracy"]
+
+
 # --- bounded resources ----------------------------------------------------------------------------
 
 def test_a_yaml_alias_bomb_is_refused_at_once(cli):
@@ -407,12 +454,52 @@ def test_a_checkpoint_dirpath_holding_another_run_is_refused(cli, trained):
         (["fit", "--data.cluster_std", "inf"], "cluster_std must be a finite number > 0, got inf"),
         (["fit", "--data.random_state", "-1"], "not NonNegativeInt (does not conform to restriction v>=0)"),
         (["fit", "--checkpoint.last_interval", "-1"], "-1 does not conform to restriction v>=0"),
+        # a ZeroDivisionError traceback at the end of the first epoch
+        (["fit", "--trainer.check_val_every_n_epoch", "0"],
+         "--trainer.check_val_every_n_epoch=0 is invalid: give a number of epochs >= 1"),
+        # make_blobs drew 10**9 centers first: 7 GB and growing after 40 s, then killed
+        (["fit", "--data.centers", "1000000000"],
+         "centers=1,000,000,000 is more than n_samples=1,000: each center is a class, which needs points; give at "
+         "most 1,000 centers, or more n_samples"),
+        # a traceback from the allocator: "you tried to allocate 8000000000000 bytes"
+        (["fit", "--model.hidden_units", "1000000000000"],
+         "BlobClassifier(num_features=2, num_classes=4, hidden_units=1,000,000,000,000) has "
+         "1,000,000,000,008,000,000,000,004 weights, which need about 14,901,161,193,966,866.0 GiB of memory to train "
+         "(with their gradients and optimizer states) and "),
     ],
-    ids=["cluster_std-inf", "random_state-negative", "last_interval-negative"],
+    ids=["cluster_std-inf", "random_state-negative", "last_interval-negative", "check_val_every_n_epoch-0",
+         "centers-huge", "hidden_units-huge"],
 )
 def test_out_of_range_values_are_one_line(cli, args, message):
     assert message in one_error(cli(*args))
     assert not (cli.cwd / "checkpoints").exists()
+
+
+def test_threads_beyond_the_cpus_run_on_the_cpus_and_say_so(cli):
+    # OpenMP tried to allocate 216 GB for 10**9 threads' stacks, and the command ended with exit 1; a refusal
+    # would also have stopped a run's config.yaml written on a bigger machine from resuming here
+    cpus = os.cpu_count()
+    result = cli("fit", "--threads", "1000000000", "--trainer.max_epochs", "1", "--export.onnx", "false",
+                 "--export.figures", "false")
+    assert result.returncode == 0, result.output
+    assert (f"torch threads: {cpus}; --threads 1000000000 is more than this machine's {cpus} CPUs "
+            "(--threads to change)") in result.output
+    config = yaml.safe_load((cli.cwd / "lightning_logs" / "version_0" / "config.yaml").read_text())
+    assert config["threads"] == cpus
+
+
+@pytest.mark.parametrize("version", ["../../escaped", "ABSOLUTE", "..", ""], ids=["up", "absolute", "dot-dot", "empty"])
+def test_a_run_version_that_is_not_a_plain_name_is_refused_and_writes_nothing(cli, tmp_path, version):
+    # '../../escaped' put the run's checkpoints, model.pth and logs two folders above checkpoints/
+    (cli.cwd / "work").mkdir()
+    os.chdir(cli.cwd / "work")
+    version = os.fspath(tmp_path / "elsewhere") if version == "ABSOLUTE" else version
+    where = {"../../escaped": "../escaped", "..": ".", "": "checkpoints"}.get(version, version)
+    assert one_error(cli("fit", *QUICK, "--trainer.logger.init_args.version", version)) == (
+        f"blobclf: error: --trainer.logger.init_args.version={version!r} is not a plain folder name: the run's "
+        f"checkpoints would go to {where!r} instead of a folder of their own in --checkpoint.root 'checkpoints'; give a "
+        "name without '/' (or leave it unset for the next free version_N)")
+    assert sorted(os.listdir(tmp_path)) == ["work"] and os.listdir(cli.cwd / "work") == []
 
 
 def test_one_feature_trains_and_says_which_figures_it_skips(cli):

@@ -126,7 +126,8 @@ def test_the_blob_options_say_what_they_do(cli):
     # predict_file 'one column per feature, and an optional last label column' (columns are found by name, any
     # order, others copied), and the null of every option was Python's None
     text = " ".join(cli("fit", "--data.help", "BlobDataModule").stdout.split())
-    assert "--data.random_state RANDOM_STATE Seed of the blob generator, the split and the shuffled batch order." in text
+    assert ("--data.random_state RANDOM_STATE Seed of the blob generator, the split and the shuffled batch order "
+            "(0 to 2**32 - 1).") in text
     assert ("--data.predict_file PREDICT_FILE CSV of points for predict, whose header names the features (x0, x1, ...: "
             "found by name, in any order) and optionally a label column; other columns are copied to the output, and "
             "no blobs are drawn. null predicts the test split.") in text

@@ -423,9 +423,16 @@ def test_a_dangling_symbolic_link_names_its_target(cli):
         ("trainer:\n  callbacks:\n    - &cb\n      class_path: EarlyStopping\n      init_args: {monitor: [*cb]}\n",
          "x.yaml:5: the alias *cb is inside the value &cb names, so that value would contain itself (jsonargparse "
          "reads it for ever); write the values out"),
+        # jsonargparse's own refusal named neither the file nor the fix ('in "<unicode string>"')
+        ("trainer:\n  max_epochs: !!python/object/apply:os.system [touch PWNED]\n",
+         "x.yaml:2:15: the tag !!python/object/apply:os.system asks YAML to build a Python object (to run code), which "
+         "blobclf never does; write the value itself"),
+        ("model: [1, {a: !!python/name:os.system }]\n",
+         "x.yaml:1:16: the tag !!python/name:os.system asks YAML to build a Python object (to run code), which blobclf "
+         "never does; write the value itself"),
     ],
     ids=["empty", "only-comments", "list", "scalar", "tab", "unclosed", "too-deep", "two-documents",
-         "duplicate-top", "duplicate-nested", "alias-loop", "alias-loop-deep"],
+         "duplicate-top", "duplicate-nested", "alias-loop", "alias-loop-deep", "python-object", "python-name"],
 )
 def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message):
     (cli.cwd / "x.yaml").write_text(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import one_error
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from blobclf.logger import RunLogger
@@ -94,3 +95,10 @@ def test_values_a_stock_callback_logs_per_optimizer_step_land_on_the_epoch_axis_
     curves = scalars(str(cli.cwd / "lightning_logs" / "version_0"))
     assert curves["lr-SGD"] == [(0, pytest.approx(0.1)), (1, pytest.approx(0.05)), (2, pytest.approx(0.025))]
     assert [step for step, _ in curves["val/acc"]] == [0, 1, 2]
+
+
+def test_a_negative_save_interval_on_the_command_line_is_refused_while_parsing(cli):
+    assert one_error(cli("fit", "--trainer.logger.save_interval", "-1")) == (
+        "--trainer.logger.save_interval='-1' is invalid for blobclf.logger.RunLogger: not NonNegativeFloat "
+        "(does not conform to restriction v>=0) (see --help)")
+    assert list(cli.cwd.iterdir()) == []

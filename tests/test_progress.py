@@ -6,6 +6,7 @@ import io
 
 import lightning as L
 import pytest
+from conftest import one_error
 from lightning.pytorch.callbacks import TQDMProgressBar
 
 from blobclf import BlobDataModule
@@ -51,3 +52,22 @@ def test_a_slow_run_is_not_silent():
 def test_every_n_epochs_must_be_positive():
     with pytest.raises(ValueError, match="every_n_epochs must be >= 1, got 0"):
         EpochLines(every_n_epochs=0)
+
+
+@pytest.mark.parametrize(("setting", "line"), [
+    ({"min_interval": -1.0}, "min_interval must be a number >= 0 (seconds), got -1.0"),
+    ({"burst": -2}, "burst must be an integer >= 0, got -2"),
+    ({"max_silence": float("nan")}, "max_silence must be a number >= 0 (seconds), got nan"),
+], ids=["min_interval", "burst", "max_silence"])
+def test_a_negative_or_nan_setting_is_refused_naming_it(setting, line):
+    # each was taken: a negative max_silence printed a batch line after every batch, as 0 does
+    with pytest.raises(ValueError) as refused:
+        EpochLines(**setting)
+    assert str(refused.value) == line
+
+
+def test_a_bad_setting_of_the_progress_lines_on_the_command_line_is_one_line(cli):
+    assert one_error(cli("fit", "--trainer.callbacks+=EpochLines", "--trainer.callbacks.max_silence", "-1")) == (
+        "--trainer.callbacks.max_silence='-1' is invalid for blobclf.progress.EpochLines: not NonNegativeFloat "
+        "(does not conform to restriction v>=0) (see --help)")
+    assert list(cli.cwd.iterdir()) == []

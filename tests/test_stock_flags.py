@@ -140,6 +140,19 @@ def test_a_callback_whose_package_is_missing_is_lightnings_one_line(cli, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("args", "line"), [
+    (["--trainer.callbacks+=LearningRateMonitor", "--trainer.callbacks.logging_interval", "hour"],
+     "--trainer.callbacks.logging_interval='hour' is invalid for lightning.pytorch.callbacks.LearningRateMonitor"),
+    (["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.patience", "abc"],
+     "--trainer.callbacks.patience='abc' is invalid for lightning.pytorch.callbacks.EarlyStopping"),
+], ids=["literal", "int"])
+def test_a_bad_value_of_a_callbacks_own_option_names_the_callback(cli, tmp_path, args, line):
+    # a value outside a Literal was said to be no option at all: "--trainer.callbacks.logging_interval is not an
+    # option of Callback; its options: --trainer.callbacks.help Callback"
+    assert one_error(cli("fit", *args)) == line + " (see --help)"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_run_with_two_loggers_resumes_in_its_own_folders_and_draws_its_curves(cli, tmp_path):
     # the loggers of a list were not given the run's version: a resume went on as a new run (checkpoints/version_1
     # beside version_0, each logger's next free folder), and the curve figures were read from the first

@@ -22,6 +22,18 @@ def test_an_empty_feature_list_is_refused_in_one_line():
                                 "to use every column but the target")
 
 
+@pytest.mark.parametrize(("setting", "line"), [
+    ({"batch_size": 0}, "batch_size must be an integer >= 1, got 0"),
+    ({"eval_batch_size": 2.5}, "eval_batch_size must be an integer >= 1, got 2.5"),
+    ({"random_state": -1}, "random_state must be an integer from 0 to 2**32 - 1, got -1"),
+], ids=["batch_size", "eval_batch_size", "random_state"])
+def test_a_bad_size_or_seed_is_refused_when_the_module_is_built_as_blob_data_refuses_it(setting, line):
+    # the batch sizes were refused only when fit asked for a loader, with another text than BlobDataModule's
+    with pytest.raises(ArgumentValueError) as error:
+        TableDataModule("t.csv", "kind", **setting)
+    assert str(error.value) == line
+
+
 def test_an_unnamed_column_is_refused_before_the_model_is_built(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", ",a,b,kind\n0,1,2,x\n1,3,4,y\n")
@@ -166,8 +178,11 @@ GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in ran
         ("null,b,kind\n1,2,x\n", ["--data.features", "[null,b]"], (
             "--data.features=[None, 'b'] is invalid for blobclf.TableDataModule: YAML read some names as "
             "numbers, booleans or null; put those names in double quotes: --data.features '[\"null\",b]' (see --help)")),
+        # it was "t.csv: cannot split 30 rows into 3 classes: The 'random_state' parameter of train_test_split must be ..."
+        (GOOD, ["--data.random_state", "4294967296"], "random_state must be an integer from 0 to 2**32 - 1, got 4294967296"),
     ],
-    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers", "feature-read-as-null"],
+    ids=["empty-features", "index-column", "underscore", "features-read-as-numbers", "feature-read-as-null",
+         "seed-too-large"],
 )
 def test_bad_training_inputs_on_the_command_line_write_nothing(cli, content, extra, message):
     write(cli.cwd / "t.csv", content)

@@ -55,6 +55,9 @@ def test_a_callback_monitoring_a_logged_metric_trains(cli):
     result = cli("fit", "--trainer.max_epochs", "2", "--trainer.callbacks+=EarlyStopping",
                  "--trainer.callbacks.monitor", "val/loss", "--export.figures", "false", "--export.onnx", "false")
     assert result.returncode == 0, result.output
+    config = (cli.cwd / "lightning_logs" / "version_0" / "config.yaml").read_text()
+    assert "- class_path: lightning.pytorch.callbacks.EarlyStopping\n    init_args:\n      monitor: val/loss\n" in config
+    assert "exported metadata: checkpoints/version_0/model.json" in result.output
 
 
 @pytest.mark.parametrize(("args", "option", "mode", "monitor", "better"), [
@@ -70,7 +73,33 @@ def test_a_mode_that_counts_the_worst_epochs_as_the_best_is_one_line(cli, args, 
     assert list(cli.cwd.iterdir()) == []
 
 
+@pytest.mark.parametrize(("args", "option", "mode"), [
+    (["--checkpoint.mode", "maxx"], "--checkpoint.mode", "maxx"),
+    (["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val/loss", "--trainer.callbacks.mode", "Min"],
+     "--trainer.callbacks.mode", "Min"),
+], ids=["checkpoint", "EarlyStopping"])
+def test_a_mode_that_is_neither_min_nor_max_is_named_as_a_typo(cli, args, option, mode):
+    # it was told that it "counts the worst epochs as the best", as if it were the other direction
+    line = one_error(cli("fit", "--trainer.max_epochs", "2", *args))
+    monitor, better, grows = ("val/acc", "max", "grows") if option == "--checkpoint.mode" else ("val/loss", "min", "falls")
+    assert line == (f"{option}={mode!r} is not a mode (min or max); use {option} {better} ({monitor} improves as it "
+                    f"{grows})")
+    assert list(cli.cwd.iterdir()) == []
+
+
 def test_no_devices_at_all_is_one_line_naming_what_works(cli):
     assert one_error(cli("fit", "--trainer.devices", "0")) == (
         "--trainer.devices=0 asks for no device; give a number of devices (1 or more) or auto")
+    assert list(cli.cwd.iterdir()) == []
+
+
+def test_more_cpu_processes_than_the_memory_holds_is_one_line(cli, monkeypatch):
+    # --trainer.devices 1000 started a process per device until the memory ran out, then hung for good,
+    # leaving hundreds of processes behind
+    import blobclf.accelerators
+
+    monkeypatch.setattr(blobclf.accelerators, "available_memory", lambda: 2 * 2**30)
+    assert one_error(cli("fit", "--trainer.accelerator", "cpu", "--trainer.devices", "1000")) == (
+        "--trainer.devices=1000 starts 1,000 processes on the CPU, about 293.0 GiB of memory (300 MiB each), "
+        "and 2.0 GiB is available; give at most 6")
     assert list(cli.cwd.iterdir()) == []
