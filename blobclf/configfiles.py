@@ -165,10 +165,7 @@ def check_config_files(argv: Sequence[str]) -> None:
         if path == "-":  # jsonargparse reads standard input, whatever a file of that name holds
             continue
         if config and path is not None and not os.path.exists(path) and looks_like_a_path(path):
-            source = "configs" in os.path.normpath(path).split(os.sep)[:1]  # the README's configs/ when installed with pip
-            raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file" + (
-                "; configs/ is part of blobclf's source, not of an installed package (fit without --config trains "
-                "the tutorial's run, as configs/sgd.yaml does)" if source else ""))
+            raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file{_source_config_hint(path)}")
         kind = _special_file(path) if path is not None and not STANDARD_INPUT.match(path) else None
         if kind is not None:  # jsonargparse read a named pipe (waiting for a writer for ever), and said "not a file" of the rest
             why = ": reading it waits for a writer, for ever if none comes" if kind.startswith("a named pipe") else ""
@@ -190,6 +187,30 @@ def check_config_files(argv: Sequence[str]) -> None:
                 f"config file {path!r}, line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8"
             ) from None
         check_config_text(text, path, arg.split("=", 1)[0] if "=" in arg else arg)
+
+
+# The settings of each file of the source's configs/ that are not blobclf's defaults, as options (its
+# log_every_n_steps: 1 is left out: blobclf logs once an epoch). tests/test_mistyped.py checks that these
+# options resolve to the file's config.
+SOURCE_CONFIGS = {
+    "sgd.yaml": "--trainer.accelerator cpu",
+    "adam.yaml": "--trainer.accelerator cpu --optimizer Adam --optimizer.lr 0.01",
+    "table.yaml": "--trainer.accelerator cpu --data TableDataModule --model.hidden_units 16 --optimizer Adam "
+                  "--optimizer.lr 0.01",
+}
+
+
+def _source_config_hint(path: str) -> str:
+    """What a missing ``configs/NAME.yaml`` (the docs' commands run where blobclf was installed without its
+    source) is, and the options that train as it does; ``""`` for any other path."""
+    parts = os.path.normpath(path).split(os.sep)
+    if parts[0] != "configs":
+        return ""
+    hint = "; configs/ is in blobclf's source (run from its folder), not in an installed package"
+    options = SOURCE_CONFIGS.get(parts[-1]) if len(parts) == 2 else None
+    if options is not None:
+        hint += f": give its settings as options instead, {options} (the others are blobclf's defaults)"
+    return hint
 
 
 def _special_file(path: str) -> str | None:

@@ -205,6 +205,12 @@ class BlobArgumentParser(LightningArgumentParser):
     def close_option(self, text: str) -> str:
         """For an unknown option (on the command line, or a key of a config file), the option it is
         probably a misspelling of: ``; did you mean --trainer.max_epochs?``."""
+        choice = re.match(r"argument subcommand: invalid choice: '([^']*)' \(choose from (.*)\)$", text)
+        if choice:  # a misspelt subcommand (Python 3.12.8 and later write the choices without quotes)
+            choices = [name.strip(" '") for name in choice.group(2).split(",")]
+            typed = {"train": "fit"}.get(choice.group(1).lower(), choice.group(1).lower())
+            close = difflib.get_close_matches(typed, choices, n=1, cutoff=0.6)
+            return f"; did you mean '{close[0]}'?" if close else ""
         given = re.match(r"unrecognized arguments: --([\w.]+)", text)
         key = re.match(r"Subcommand '(\w+)' does not accept option '([\w.]+)'", text)
         if not (given or key) or (given and given.group(1) in MOVED_NAMES):

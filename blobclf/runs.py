@@ -28,6 +28,7 @@ import yaml
 from blobclf.atomic import abandoned_temporaries, remove_leftovers
 from blobclf.configfiles import MAX_CONFIG_BYTES, YAML_LOADER, check_config_text
 from blobclf.errors import UserError
+from blobclf.optionnames import typed_program
 from blobclf.safeload import load_checkpoint, read_capped
 from blobclf.unstarted import abandoned_start, remove_start_files
 
@@ -336,7 +337,7 @@ def newest_run(root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> Path:
                 f"{os.fspath(named[-1].parent)!r} is named by its logger's version: pass its checkpoint, "
                 f"--ckpt_path {shlex.quote(os.fspath(named[-1]))}"
             )
-        raise UserError(f"no runs found under {os.fspath(root)!r}; train one first with 'blobclf fit'")
+        raise UserError(f"no runs found under {os.fspath(root)!r}; train one first with '{typed_program()} fit'")
     finished = [run for run in runs if (run / LAST_NAME).is_file()]
     return finished[-1] if finished else runs[-1]
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import pydoc
 
-from conftest import one_error
+import pytest
+import yaml
+
+from conftest import REPO, one_error
 
 CONFIGS = {
     "epochs.yaml": "trainer:\n  max_epoch: 3\n",
@@ -13,15 +16,26 @@ CONFIGS = {
     "momentum.yaml": "optimizer:\n  class_path: torch.optim.SGD\n  init_args:\n    momentun: 0.9\n",
 }
 
+NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in an installed package"
+
 
 @pytest.mark.parametrize(("args", "line"), [
     # each was a line of jsonargparse's internals, or named no fix
     (["fit", "--config", "missing.yaml"], "--config 'missing.yaml': no such file"),  # Parser key "config": File does ...
     (["fit", "-c", "missing.yaml"], "-c 'missing.yaml': no such file"),
     (["fit", "--config=missing.yaml"], "--config 'missing.yaml': no such file"),
-    # the README's command where blobclf was installed with pip, without its source
-    (["fit", "--config", "configs/sgd.yaml"], "--config 'configs/sgd.yaml': no such file; configs/ is part of blobclf's "
-     "source, not of an installed package (fit without --config trains the tutorial's run, as configs/sgd.yaml does)"),
+    # the README's command where blobclf was installed with pip, without its source (or run outside its source)
+    (["fit", "--config", "configs/sgd.yaml"], f"--config 'configs/sgd.yaml': no such file{NOT_INSTALLED}: give its "
+     "settings as options instead, --trainer.accelerator cpu (the others are blobclf's defaults)"),
+    # the tables' command of the README and docs/tables.md: the line was the sgd.yaml one, of no use for a table
+    (["fit", "--config", "configs/table.yaml", "--data.path", "iris.csv", "--data.target", "species"],
+     f"--config 'configs/table.yaml': no such file{NOT_INSTALLED}: give its settings as options instead, "
+     "--trainer.accelerator cpu --data TableDataModule --model.hidden_units 16 --optimizer Adam --optimizer.lr 0.01 "
+     "(the others are blobclf's defaults)"),
+    (["fit", "--config", "configs/adam.yaml"], f"--config 'configs/adam.yaml': no such file{NOT_INSTALLED}: give its "
+     "settings as options instead, --trainer.accelerator cpu --optimizer Adam --optimizer.lr 0.01 (the others are "
+     "blobclf's defaults)"),
+    (["fit", "--config", "configs/mine.yaml"], f"--config 'configs/mine.yaml': no such file{NOT_INSTALLED}"),
     (["fit", "--config", "epochs.yaml"], "Subcommand 'fit' does not accept option 'trainer.max_epoch' (a key of a "
                                          "--config file); did you mean 'trainer.max_epochs'? (see --help)"),
     (["fit", "--config", "model.yaml"], "Subcommand 'fit' does not accept option 'model.hiden_units' (a key of a "
@@ -65,7 +79,8 @@ CONFIGS = {
          "'blobclf --help' says what each does)"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
-], ids=["config", "c", "config=", "configs-not-installed", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
+], ids=["config", "c", "config=", "configs-not-installed", "table-config-not-installed",
+        "adam-config-not-installed", "other-config-not-installed", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
         "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
         "not-a-float", "no-subcommand", "model-help"])
@@ -76,7 +91,55 @@ def test_a_mistyped_command_names_the_fix(cli, args, line):
     assert sorted(p.name for p in cli.cwd.iterdir()) == sorted(CONFIGS)
 
 
+@pytest.mark.parametrize("name", ["sgd.yaml", "adam.yaml", "table.yaml"])
+def test_the_options_named_for_a_missing_source_config_are_its_settings(cli, name):
+    """The options the line above gives for each file of configs/ resolve to that file's config (but for its
+    log_every_n_steps: 1, which nothing blobclf logs reads: it logs once an epoch)."""
+    from blobclf.configfiles import SOURCE_CONFIGS
+
+    assert sorted(SOURCE_CONFIGS) == sorted(path.name for path in (REPO / "configs").glob("*.yaml"))
+    (cli.cwd / "t.csv").write_text("a,b,y\n" + "".join(f"{i},{i % 3},{'pq'[i % 2]}\n" for i in range(20)))
+    table = ["--data.path", "t.csv", "--data.target", "y"] if name == "table.yaml" else []
+    from_file = yaml.safe_load(cli("fit", "--config", str(REPO / "configs" / name), *table, "--print_config").stdout)
+    from_options = yaml.safe_load(cli("fit", *SOURCE_CONFIGS[name].split(), *table, "--print_config").stdout)
+    assert from_file["trainer"].pop("log_every_n_steps") == 1
+    assert from_options["trainer"].pop("log_every_n_steps") is None
+    classes = [pydoc.locate(config["data"].pop("class_path")) for config in (from_file, from_options)]
+    assert classes[0] is classes[1] is not None  # blobclf.tabledata.TableDataModule is blobclf.TableDataModule
+    assert from_file == from_options
+
+
 def test_a_config_given_as_text_is_not_taken_for_a_missing_file(cli):
     result = cli("fit", "--config", "{trainer: {max_epoch: 1}}")
     assert one_error(result) == ("Subcommand 'fit' does not accept option 'trainer.max_epoch' (a key of a --config "
                                  "file); did you mean 'trainer.max_epochs'? (see --help)")
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("fitt", "fit"), ("Fit", "fit"), ("train", "fit"), ("tset", "test"),
+                                              ("predcit", "predict"), ("valdiate", "validate"), ("xyz", None)])
+def test_a_misspelt_subcommand_names_the_one_meant(cli, typed, meant):
+    line = one_error(cli(typed))
+    assert line.startswith(f"argument subcommand: invalid choice: '{typed}' (choose from ")
+    if meant:
+        assert line.endswith(f"predict'); did you mean '{meant}'? (see --help)") or line.endswith(
+            f"predict); did you mean '{meant}'? (see --help)")  # Python 3.12.8 and later write no quotes
+    else:
+        assert line.endswith(") (see --help)") and "did you mean" not in line
+
+
+def test_a_misspelt_subcommand_is_named_in_the_newer_pythons_words_too():
+    """Python 3.12.8 and later write argparse's choices without quotes."""
+    from blobclf.parser import BlobArgumentParser
+
+    text = "argument subcommand: invalid choice: 'fitt' (choose from fit, validate, test, predict)"
+    assert BlobArgumentParser().close_option(text) == "; did you mean 'fit'?"
+
+
+@pytest.mark.parametrize(("program", "typed"), [("/venv/bin/blobclf", "blobclf"),
+                                                 ("/site-packages/blobclf/__main__.py", "python -m blobclf")])
+def test_the_command_to_train_a_first_run_is_the_one_typed(cli, monkeypatch, program, typed):
+    # 'validate --ckpt_path best' before any fit said 'blobclf fit' to 'python -m blobclf' users, whose shell may have
+    # no blobclf command
+    monkeypatch.setattr("sys.argv", [program])
+    assert one_error(cli("validate", "--ckpt_path", "best")) == (
+        f"no runs found under 'checkpoints'; train one first with '{typed} fit'")
