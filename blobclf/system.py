@@ -91,9 +91,14 @@ def class_weights(value: Any, num_classes: int) -> str | list[float] | None:
     if len(weights) != num_classes:
         raise ArgumentValueError(
             f"{model_option('class_weight', value)} has {len(weights)} weights for {num_classes} classes: {usage}")
-    if not all(math.isfinite(w) and w > 0 for w in weights):
+    if not all(math.isfinite(w) and w >= 0 for w in weights):
         raise ArgumentValueError(
             f"{model_option('class_weight', value)} holds a weight that is not a finite number > 0: {usage}")
+    if 0 in weights:  # scikit-learn takes it; a loss that is each batch's weighted mean cannot
+        raise ArgumentValueError(
+            f"{model_option('class_weight', value)} holds a weight of 0, which cannot work here: the loss is each "
+            "batch's weighted mean, and a batch of only weight-0 rows has none (0/0 = NaN, which ends training); give "
+            "every class a weight > 0, or leave a class out by removing its rows from the table")
     if not all(WEIGHT_RANGE[0] <= w <= WEIGHT_RANGE[1] for w in weights):
         raise ArgumentValueError(
             f"{model_option('class_weight', value)} holds a weight outside 1e-30 to 1e30, which the loss's float32 cannot hold safely "
