@@ -66,6 +66,7 @@ def model_option_name(name: str) -> str:
 
 
 def typed_program() -> str:
-    """The program of a command a message gives to run (``resume with: blobclf fit ...``): ``blobclf`` for the
-    installed command, as typed, else ``python -m blobclf`` (which runs wherever blobclf can be imported)."""
+    """The program as the user typed it, in usage lines, help and the commands a message gives to run (``resume
+    with: blobclf fit ...``): ``blobclf`` for the installed command, else ``python -m blobclf``, which runs wherever
+    blobclf can be imported (for :func:`blobclf.cli.cli_main` called from Python too). The one rule for it."""
     return "blobclf" if sys.argv and Path(sys.argv[0]).stem == "blobclf" else "python -m blobclf"
