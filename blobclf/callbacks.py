@@ -129,6 +129,8 @@ class RunCheckpoint(ModelCheckpoint):
         further. ``None``: it did not."""
         self._validated_epoch: int | None = None
         """The epoch of the last validation this process ran."""
+        self.last_saved_epoch: int | None = None
+        """The epoch whose end the ``last.ckpt`` this process last wrote holds (``None`` before it wrote one)."""
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -301,6 +303,7 @@ class RunCheckpoint(ModelCheckpoint):
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step
         self._last_written_at = time.monotonic()
+        self.last_saved_epoch = self._values_epoch if self._values_of is not None else None
 
 
 def averages_at_any_end(trainer: L.Trainer) -> bool:
@@ -403,9 +406,12 @@ class RunExport(Callback):
             print(f"nothing was trained; the exports in {shown(directory)} are complete and kept as they were")
             _relog_exports(trainer, directory)
             return
+        stale = _earlier_export(directory, trainer.global_step)
         # model.json goes first and comes back last: a run stopped while it is exported (a kill, a
         # full disk) never shows it beside a model.pth of other weights, and its resume exports again
         (directory / METADATA_NAME).unlink(missing_ok=True)
+        if stale:
+            self._remove_stale_exports(directory)
         checkpoint = run_checkpoint(trainer)
         values = getattr(checkpoint, "epoch_values", None) or {}
         metrics = {**(values.get("earlier") or {}), **values.get("metrics", {})}
@@ -439,6 +445,26 @@ class RunExport(Callback):
         metadata = write_metadata(model, directory, metrics=metrics, extra=extra)
         print(f"exported metadata: {shown(metadata)}")
         _log_hparams(trainer, extra, metrics)
+
+    def _remove_stale_exports(self, directory: Path) -> None:
+        """Remove the exports of the run as it was before (other weights) that this export does not write again:
+        ``model.onnx`` with ``--export.onnx false``, the figures with ``--export.figures false``. Kept, they would
+        stand beside the new ``model.pth`` and ``model.json`` as if of the same model."""
+        from blobclf.artifacts import FIT_FIGURES
+
+        stale = [] if self.onnx else [directory / ONNX_NAME]
+        if not self.figures:
+            stale += [directory / f"{name}.png" for name in FIT_FIGURES]
+        removed = []
+        for path in stale:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(path)
+        if removed:
+            options = [option for option, off in (("--export.onnx false", not self.onnx),
+                                                  ("--export.figures false", not self.figures)) if off]
+            print("note: removed what the run exported earlier, of other weights, and this export does not write "
+                  f"again ({', '.join(options)}): {', '.join(shown(path) for path in removed)}")
 
     def _metadata(self, trainer: L.Trainer, pl_module: L.LightningModule, log_dir: str | None) -> dict[str, Any]:
         datamodule = trainer.datamodule
@@ -546,6 +572,17 @@ def exported_step(directory: Path) -> int | None:
     except (OSError, ValueError, AttributeError, UserError):
         return None
     return step if isinstance(step, int) else None
+
+
+def _earlier_export(directory: Path, step: int) -> bool:
+    """Whether ``directory`` holds complete exports of the run at another training step than ``step``, as its
+    ``model.json`` says."""
+    try:
+        metadata = json.loads(_read_metadata(directory))
+    except (OSError, ValueError, UserError):
+        return False
+    step_of = metadata.get("global_step") if isinstance(metadata, dict) else None
+    return isinstance(step_of, int) and step_of != step
 
 
 def _read_metadata(directory: Path) -> bytes:
@@ -693,8 +730,9 @@ class TestReport(Callback):
         absent = [row.get("name", str(row["class"])) for row in report["per_class"] if row["support"] == 0]
         if absent:
             shown_names = ", ".join(printable(repr(name)) for name in absent[:5]) + (" ..." if len(absent) > 5 else "")
-            print(f"note: {len(absent)} of the model's {report['num_classes']} classes have no row in this data "
-                  f"({shown_names}): their F1 counts as 0 in the macro F1 (see per_class in the report)")
+            have, their = ("has", "its") if len(absent) == 1 else ("have", "their")
+            print(f"note: {len(absent)} of the model's {report['num_classes']} classes {have} no row in this data "
+                  f"({shown_names}): {their} F1 counts as 0 in the macro F1 (see per_class in the report)")
         print(f"figures: {', '.join(shown(p) for p in saved.values())}")
 
 

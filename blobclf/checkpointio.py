@@ -1,9 +1,9 @@
-"""Checkpoint files written atomically on any filesystem."""
+"""Checkpoint files written atomically on any filesystem; the checkpoint a command checked is the one it uses."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from lightning.fabric.plugins import TorchCheckpointIO
@@ -18,7 +18,19 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     The temporary file is flushed and fsynced in the checkpoint's own folder, then renamed over
     it, so the rename never crosses a filesystem (a cross-filesystem "rename" is a copy that a
     kill can cut short) and a reader sees the old checkpoint or the whole new one.
+
+    Loading, it hands Lightning the checkpoint the command line read and checked for an evaluation's
+    ``--ckpt_path`` (see :meth:`hold`) instead of reading the path again: the file may have changed
+    since, or be gone (``test --ckpt_path best`` of a run in training, whose fit deletes a best it replaces).
     """
+
+    held: ClassVar[tuple[str, dict[str, Any]] | None] = None
+    """The path and contents of the checkpoint the running command checked, until Lightning loads it."""
+
+    @classmethod
+    def hold(cls, path: str | os.PathLike[str] | None, checkpoint: dict[str, Any] | None = None) -> None:
+        """Keep ``checkpoint``, read from ``path``, for Lightning's load of that path (``None``: keep nothing)."""
+        cls.held = (os.fspath(path), checkpoint) if path is not None and checkpoint is not None else None
 
     @override
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike[str],
@@ -26,3 +38,10 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         if storage_options is not None:
             raise TypeError(f"{type(self).__name__} takes no storage_options, got {storage_options!r}")
         atomic_write(path, lambda handle: torch.save(checkpoint, handle))
+
+    @override
+    def load_checkpoint(self, path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        held, AtomicCheckpointIO.held = AtomicCheckpointIO.held, None  # handed over once
+        if held is not None and held[0] == os.fspath(path):
+            return held[1]
+        return super().load_checkpoint(path, *args, **kwargs)

@@ -26,6 +26,7 @@ from torch.optim import Optimizer
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
+from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
     check_averaging_extension,
     check_extension,
@@ -217,6 +218,11 @@ class BlobCLI(LightningCLI):
                            "diverged before writing one, or still training)")
         checkpoint = load_checkpoint(path)
         BlobClassifier.check_checkpoint(checkpoint, path)
+        if subcommand != "fit":
+            # Lightning evaluates this very checkpoint, not the file as it is later: a fit training the run replaces
+            # last.ckpt, and deletes the best checkpoint that 'best' named when it saves a better one (a resume reads
+            # the file again once it holds the run's lock: no fit writes it then)
+            AtomicCheckpointIO.hold(path, checkpoint)
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
         stored = {
             "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
@@ -778,6 +784,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         sys.stderr.write(f"blobclf: error: {printable(one_line(str(failed)))}\n")
         sys.exit(2)
     finally:
+        AtomicCheckpointIO.hold(None)  # a command refused before Lightning loaded it
         unlock_runs()
         if args is None:
             close_process_group()

@@ -92,6 +92,10 @@ class GracefulStop(Callback):
         """Whether training had ended when the signal came (the run was being exported)."""
         self.started = False
         """Whether the running ``fit`` reached its training loop."""
+        self.at_once = False
+        """Whether a second signal stopped training at once."""
+        self._checkpoint: Any = None
+        """The run's checkpoint callback (it knows the epoch of the ``last.ckpt`` it wrote)."""
         self.unstarted: tuple[str | None, str | None, tuple[str, ...]] | None = None
         """The checkpoint and logger folders of a new run a signal or a user error stopped before it trained."""
         self.new_run: tuple[str | None, str | None, tuple[str, ...]] | None = None
@@ -111,8 +115,9 @@ class GracefulStop(Callback):
         self.signal = None
         self.stopped_after_epoch = None
         self.exporting = False
+        self.at_once = False
         self._processes = trainer.world_size
-        checkpoint = run_checkpoint(trainer)
+        checkpoint = self._checkpoint = run_checkpoint(trainer)
         self.run_folder = getattr(checkpoint, "dirpath", None)
         if threading.current_thread() is not threading.main_thread():
             return  # signal handlers can only be set from the main thread
@@ -128,6 +133,7 @@ class GracefulStop(Callback):
                              f"(send {name} again to stop at once)\n")
             return
         self._restore()
+        self.at_once = True
         if self._processes > 1:
             raise KeyboardInterrupt  # Lightning's shutdown, which also ends a DDP run's other processes
         raise Stopped(signum)  # Lightning's shutdown without its notice: no checkpoint of a half-done epoch
@@ -201,6 +207,13 @@ class GracefulStop(Callback):
         # the checkpoint carries every setting of the run: resuming needs no config; the command is
         # quoted as a shell reads it (a project or --checkpoint.root with spaces in its path)
         completes = " (it completes the exports)" if self.exporting else ""
+        saved = getattr(self._checkpoint, "last_saved_epoch", None)
+        if self.at_once and self.stopped_after_epoch is not None and saved != self.stopped_after_epoch:
+            # the second signal came after the epoch ended but before its last.ckpt was written: that epoch is not saved
+            when = f"at once, before epoch {self.stopped_after_epoch} was saved"
+            shown_epoch = f" (after epoch {saved})" if saved is not None else ""
+            return (f"blobclf: stopped by {name} {when}; last checkpoint: {shown}{shown_epoch}\n"
+                    f"resume with: {typed_program()} fit --ckpt_path {shlex.quote(shown)}")
         return (f"blobclf: stopped by {name} {when}; last checkpoint: {shown}\n"
                 f"resume with: {typed_program()} fit --ckpt_path {shlex.quote(shown)}{completes}")
 

@@ -20,6 +20,7 @@ from blobclf.tablehints import (
     cell_fix,
     comment_line,
     header_hint,
+    named_alike,
     shown_cell,
     shown_columns,
     written_alike,
@@ -87,7 +88,8 @@ def read_points(
     for feature in feature_names:
         if feature not in columns:
             raise UserError(
-                f"{name}:{header.line}: no column {feature!r}, which the model needs; the columns are: "
+                f"{name}:{header.line}: no column {feature!r}, which the model needs{named_alike(feature, columns)}; "
+                "the columns are: "
                 f"{shown_columns(columns)} (the model's features: {shown_columns(feature_names)}){header_hint(header)}"
             )
     index = {column: i for i, column in enumerate(columns)}
@@ -174,7 +176,8 @@ def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] |
         )
     if text not in known:
         shown = ", ".join(known)
-        raise UserError(
-            f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown}){written_alike(text, known)}"
-        )
+        fix = written_alike(text, known) or (
+            f"; remove its rows (the model never saw the class), or the {column!r} column to predict without known "
+            "classes")
+        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not one of the model's classes ({shown}){fix}")
     return known[text]

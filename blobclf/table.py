@@ -43,6 +43,7 @@ from blobclf.tablehints import (
     check_named,
     diagnose,
     header_hint,
+    named_alike,
     shown_columns,
     unreadable,
     written_alike,
@@ -329,8 +330,9 @@ def read_table(
     features = [nfc(column) for column in features] if features is not None else None
     classes = [nfc(value) for value in classes] if classes is not None else None
     if target is not None and target not in columns:
+        alike = named_alike(target, columns, f"give {option('target', '{alike}')}")
         raise UserError(
-            f"{name}: no target column {target!r}; the columns are: {shown_columns(columns)} (choose one with "
+            f"{name}: no target column {target!r}{alike}; the columns are: {shown_columns(columns)} (choose one with "
             f"{option('target')}){header_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
@@ -369,12 +371,12 @@ def read_table(
                 raise
             data = load(nonblank_rows(header), header, 0, converters)
         except (ValueError, UnicodeDecodeError) as again:
-            diagnose(header, feature_names, target, selection)
+            diagnose(header, feature_names, target, selection, trained=classes is not None)
             raise unreadable(header, again) from None
     if data.shape[0] == 0:
         raise UserError(f"{name}: the file has a header but no rows")
     if data.shape[1] != len(columns):  # every row has the same other number of cells
-        diagnose(header, feature_names, target, selection)
+        diagnose(header, feature_names, target, selection, trained=classes is not None)
         raise UserError(f"{name}: {data.shape[1]} columns in every row, expected {len(columns)} as in the header")
     positions = [index[c] for c in feature_names]
     if positions == list(range(positions[0], positions[0] + len(positions))):
@@ -382,14 +384,14 @@ def read_table(
     else:
         x = data[:, positions]
     if not np.isfinite(x).all():
-        diagnose(header, feature_names, target, selection)
+        diagnose(header, feature_names, target, selection, trained=classes is not None)
         raise AssertionError(f"{name}: a non-finite feature value that the row-by-row check did not find")
     labels = None
     found: list[str] = []
     if target is not None:
         found = list(codes)
         if any(is_missing(value) for value in found):
-            diagnose(header, feature_names, target, selection)
+            diagnose(header, feature_names, target, selection, trained=classes is not None)
         error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
         if error is not None:
             raise UserError(
@@ -401,9 +403,10 @@ def read_table(
         unknown = [value for value in found if value not in position]
         if unknown:
             line = _first_line(header, target, unknown[0])
+            fix = written_alike(unknown[0], order) or (
+                "; remove its rows (the model never saw the class), or train on a table that has it")
             raise UserError(
-                f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes ({', '.join(order)})"
-                f"{written_alike(unknown[0], order)}"
+                f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes ({', '.join(order)}){fix}"
             )
         remap = np.array([position[value] for value in found], dtype=np.int64)
         labels = remap[data[:, index[target]].astype(np.int64)]

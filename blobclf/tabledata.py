@@ -26,6 +26,7 @@ from blobclf.tablehints import (
     check_named,
     header_hint,
     look_alike_classes,
+    named_alike,
     shown_columns,
 )
 from blobclf.argtypes import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
@@ -502,7 +503,7 @@ class TableDataModule(SplitDataModule):
         if missing or extra:
             what = "; ".join(
                 part for part in (
-                    f"missing {', '.join(map(repr, missing))}" if missing else "",
+                    f"missing {', '.join(repr(c) + named_alike(c, columns) for c in missing)}" if missing else "",
                     f"extra {', '.join(map(repr, extra))}" if extra else "",
                 ) if part
             )

@@ -73,8 +73,6 @@ PLAIN_NAME = re.compile(r"[^\W\d][\w .()/-]*(?<! )")
 """A column name that a YAML list on the command line reads back as that text unquoted."""
 YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 """Words YAML reads as a boolean or null rather than as text."""
-SHELL_PLAIN = re.compile(r"[\w\[\],./-]+")
-"""An option value a shell passes on as it is."""
 TEXT_SCAN_ROWS = 10_000
 """Rows :func:`text_columns` looks at for the feature columns a refusal's ``--data.features`` leaves out."""
 MAX_SHOWN_OPTION = 1000
@@ -241,6 +239,22 @@ def header_hint(header: Header) -> str:
     return delimiter_hint(header) or comment_hint(header) or space_hint(header)
 
 
+def named_alike(name: str, columns: Sequence[str], fix: str = "rename it") -> str:
+    """``" (the file has 'Species': rename it)"`` for a column of ``columns`` named as ``name`` but for letter case
+    and spaces, the likely cause of ``name`` not being found (column names are compared exactly); else ``""``.
+    ``fix`` may name the column found as ``{alike}``.
+
+    Example:
+        >>> named_alike("species", ["a", "Species "]), named_alike("kind", ["a", "b"])
+        (" (the file has 'Species ': rename it)", '')
+        >>> named_alike("Species", ["species"], "give --data.target {alike}")
+        " (the file has 'species': give --data.target 'species')"
+    """
+    key = " ".join(name.split()).casefold()
+    alike = next((c for c in columns if c != name and " ".join(c.split()).casefold() == key), None)
+    return f" (the file has {alike!r}: {fix.format(alike=repr(alike))})" if alike is not None else ""
+
+
 def shown_columns(columns: Sequence[str], limit: int = 20) -> str:
     """Column names for a message: the first ``limit``, then how many more there are.
 
@@ -392,7 +406,8 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
         )
 
 
-def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None) -> None:
+def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None,
+             trained: bool = False) -> None:
     """Read the table row by row and raise a one-line :class:`UserError` for its first problem.
 
     The problems, in the order they are looked for: a row that is not UTF-8 or not CSV (an unclosed
@@ -400,7 +415,8 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     not a number as numpy reads numbers (:func:`parse_number`) or not finite (raised at once), and
     missing values (feature or target, a row of empty cells included; reported after the whole
     file is read, with their count). Returns only if the file has none of these. ``selection`` is the option
-    the user chose the features with, as :func:`leave_out_option` takes it.
+    the user chose the features with, as :func:`leave_out_option` takes it; ``trained``: the table is read for a model
+    whose features are set (a test table), which a column left out no longer fits.
     """
     name = header.path
     width = len(header.columns)
@@ -412,7 +428,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     apart: dict[str, list[int]] = {}  # other columns' missing values on rows where `first` has none
     spelled: set[str] = set()  # how the target's missing values are written
     numbered: set[int] = set()  # the feature columns that held a number on an earlier row
+    total = 0  # rows read
     for line, row in rows(header):
+        total += 1
         if len(row) != width:
             raise comment_line(name, line, row, width) or UserError(
                 f"{name}:{line}: {len(row)} columns, expected {width} as in the header"
@@ -436,7 +454,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                 if i == 0 and (comment := comment_line(name, line, row, width)):
                     raise comment
                 fix = cell_fix(header, cell)
-                if not fix:
+                if not fix and trained:  # the model's feature: leaving it out is no longer a choice
+                    fix = "; write a number there: the model takes the column as a feature"
+                elif not fix:
                     fix = leave_out_text(header, feature_names, column, target, selection)
                     if i in numbered:  # a stray cell in a column of numbers, more likely a typo than a text column
                         fix = f"; correct the cell if it is a typo (the column's earlier rows hold numbers){fix}"
@@ -447,6 +467,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                     f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
                 )
     if first is not None:
+        empty_columns(header, feature_names, target, selection, missing, total, trained)
         line, count = missing[first]
         # the columns whose gaps removing the first column's rows leaves: one look at the file finds them all
         others = sorted(apart.items(), key=lambda item: item[1][0])
@@ -461,6 +482,27 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
             f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
             f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
         )
+
+
+def empty_columns(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None,
+                  missing: dict[str, list[int]], total: int, trained: bool = False) -> None:
+    """Refuse feature columns that are missing on every one of the ``total`` rows (``missing``: a column's first line
+    and count), if any, with the option that leaves them out: "remove those rows" would remove the table."""
+    empty = [c for c in feature_names if missing.get(c, [0, 0])[1] == total]
+    if not empty:
+        return
+    others = [c for c in feature_names if c not in empty]
+    more = f" and {len(empty) - 3} more" if len(empty) > 3 else ""
+    what = (f"feature column {empty[0]!r} is" if len(empty) == 1 else
+            f"feature columns {', '.join(repr(c) for c in empty[:3])}{more} are")
+    them = "it" if len(empty) == 1 else "them"
+    if trained:
+        fix = f"fill {them} in: the model takes {them} as {'a feature' if len(empty) == 1 else 'features'}"
+    elif others:
+        fix = f"to leave {them} out, give {leave_out_option(header, target, others, selection)}"
+    else:
+        fix = "fill it in: features must be numbers, and the table has no other feature column"
+    raise UserError(f"{header.path}: {what} empty (a missing value on every one of the {total} rows); {fix}")
 
 
 def comment_line(name: str, line: int, row: Sequence[str], width: int) -> UserError | None:
@@ -652,7 +694,7 @@ def leave_out_option(header: Header, target: str | None, kept: Sequence[str], se
     ``selection`` is the option the user already gave (``"features"`` or ``"exclude"``), which the advice then
     replaces (giving both is refused); with ``"neither"`` or ``None``, the one of fewer names and characters, for a list
     that fits on a line
-    (``--data.exclude [id]`` rather than 30 names; 99 names cannot be pasted, their complement can), but a list
+    (``--data.exclude '[id]'`` rather than 30 names; 99 names cannot be pasted, their complement can), but a list
     of features rather than an unnamed column excluded (``'[""]'``) unless the features are too many to show.
     """
     left = list(dict.fromkeys(c for c in header.columns if c not in kept and c != target))
@@ -675,15 +717,15 @@ def names_described(option: str) -> bool:
 
 
 def features_option(names: Sequence[str]) -> str:
-    """``--data.features [a,b]`` for a message: the option that selects ``names``, as a shell and YAML take it back.
+    """``--data.features '[a,b]'`` for a message: the option that selects ``names``, as a shell and YAML take it back.
 
     A name YAML would read as something else (``01``, ``yes``, ``null``, ``x, y``) is written in
-    double quotes, and the whole value in single quotes when the shell would split or expand it.
+    double quotes, and the whole value in single quotes for the shell.
 
     Example:
         >>> with optionnames.command_line():
         ...     features_option(["a", "b"])
-        '--data.features [a,b]'
+        "--data.features '[a,b]'"
         >>> with optionnames.command_line():
         ...     print(features_option(["01", "sepal length (cm)"]))
         --data.features '["01",sepal length (cm)]'
@@ -697,7 +739,7 @@ def features_option(names: Sequence[str]) -> str:
 
 
 def names_option(name: str, names: Sequence[str], verb: str) -> str:
-    """``--data.NAME [a,b]`` quoted as :func:`features_option` quotes it, or described (``verb`` the columns) if long;
+    """``--data.NAME '[a,b]'`` quoted as :func:`features_option` quotes it, or described (``verb`` the columns) if long;
     ``TableDataModule(NAME=['a', 'b'])`` for a data module built in Python (:mod:`blobclf.optionnames`)."""
     if not optionnames.on_command_line():
         if len(repr(list(names))) > MAX_SHOWN_OPTION:
@@ -708,7 +750,9 @@ def names_option(name: str, names: Sequence[str], verb: str) -> str:
     value = f"[{','.join(items)}]"
     if len(value) > MAX_SHOWN_OPTION:
         return f"{optionnames.option(name)} listing the {len(names)} columns to {verb} (in a --config file, for a list this long)"
-    return optionnames.option(name, value if SHELL_PLAIN.fullmatch(value) else shlex.quote(value))
+    # quoted even as [a,b]: a glob pattern, which zsh (macOS's shell) refuses ("no matches found") and bash replaces
+    # by a file named a or b if there is one
+    return optionnames.option(name, shlex.quote(value))
 
 
 def shown_cell(cell: str) -> str:

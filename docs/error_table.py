@@ -95,6 +95,7 @@ def main() -> None:
     (cwd / "t_comment.csv").write_text("a,b,kind\n1,2,x\n3,4,y\n# exported by tool X\n")
     (cwd / "t_good.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
     (cwd / "t_other.csv").write_text("a,c,kind\n1,2,x\n")
+    (cwd / "t_newclass.csv").write_text("a,b,kind\n1,2,x\n3,4,z\n5,6,y\n")
     shutil.copy(cwd / "t_good.csv", cwd / "t_same.csv")
     (cwd / "flowers.csv").write_text("id,sepal_length,sepal_width,petal_length\nf1,5.1,3.5,1.4\n")
     (cwd / "t_unnamed.csv").write_text(",a,b,kind\n" + "".join(f"{i},{i},{i % 7},{'xy'[i % 2]}\n" for i in range(20)))
@@ -107,6 +108,7 @@ def main() -> None:
     (cwd / "t_percent.csv").write_text("a,b,kind\n12%,2,x\n")
     (cwd / "t_gaps.csv").write_text("a,b,kind\n1,,x\n3,4,y\nNA,5,x\n")
     (cwd / "t_none.csv").write_text("a,b,severity\n1,2,None\n3,4,mild\n5,6,None\n")
+    (cwd / "t_empty.csv").write_text("sepal,notes,petal,kind\n1,,2,x\n3,,4,y\n5,,6,x\n")
     (cwd / "t_divzero.csv").write_text("a,b,kind\n1,2,x\n#DIV/0!,4,y\n")
     (cwd / "t_imbalanced.csv").write_text(
         "a,b,kind\n" + "".join(f"{i % 9},{i % 4},common\n" for i in range(100)) + "1,2,rare\n3,1,rare\n")
@@ -265,6 +267,9 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_comment.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.test_path", "t_other.csv"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "Kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
+         "--data.test_path", "t_newclass.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.features", "[a,q]"],
         ["predict", "--ckpt_path", table_last, "--data.predict_file", "flowers.csv"],
@@ -299,6 +304,7 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_percent.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_gaps.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_none.csv", "--data.target", "severity"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_empty.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_trailing.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.features", "[01,yes]"],

@@ -319,7 +319,8 @@ def test_names_from_files_reach_the_terminal_as_escapes(cli):
     result = cli("predict", "--ckpt_path", "last", "--data.predict_file", "p.csv")
     assert one_error(result) == (
         "blobclf: error: p.csv:2: kind='zzz' is not one of the model's classes (\\x1b[31mred\\x1b[0m, "
-        "\\x1b]0;PWNED\\x07a, c: d, \\u202eevil)")  # a line break in it reads ': ', as in every message
+        "\\x1b]0;PWNED\\x07a, c: d, \\u202eevil); remove its rows (the model never saw the class), or the 'kind' column to "
+        "predict without known classes")  # a line break in it reads ': ', as in every message
     shutil.copy(cli.cwd / "t.csv", cli.cwd / "t\x1b]0;PWNED\x07.csv")  # the note on a table trained on named it raw
     result = cli("test", "--ckpt_path", "last", "--data.test_path", "t\x1b]0;PWNED\x07.csv")
     assert result.returncode == 0, result.output

@@ -421,3 +421,68 @@ def test_a_run_given_its_version_and_stopped_before_its_first_epoch_leaves_nothi
         result = cli("fit", *QUICK, "--trainer.logger.init_args.version", "5")
     assert result.returncode == 143, result.output
     assert files(cli.cwd) == []
+
+
+@pytest.mark.parametrize("command", ["test", "predict"])
+def test_an_evaluation_of_best_goes_on_when_the_training_fit_replaces_that_best_meanwhile(cli, monkeypatch, command):
+    """'test --ckpt_path best' of a run in training: the fit saves a new best and deletes the one the command had
+    resolved and checked, while the command starts (its data, model and Trainer); Lightning then read the path
+    again and ended in a FileNotFoundError traceback. The command evaluates the checkpoint it checked."""
+    import blobclf.cli
+
+    assert cli("fit", *QUICK).returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    (best,) = run.glob("best-*.ckpt")
+    checked = blobclf.cli.load_checkpoint
+
+    def replaced_meanwhile(path):
+        checkpoint = checked(path)
+        if Path(path).name.startswith("best-"):
+            os.remove(path)  # as ModelCheckpoint removes a best it replaces
+        return checkpoint
+
+    monkeypatch.setattr(blobclf.cli, "load_checkpoint", replaced_meanwhile)
+    result = cli(command, "--ckpt_path", "best")
+    assert result.returncode == 0 and "Traceback" not in result.output, result.output
+    assert not best.exists()
+    tag = best.name.removesuffix(".ckpt")  # best-epoch=1-val_acc=0.5550
+    val_acc = float(tag.rsplit("=", 1)[1])
+    if command == "test":
+        report = json.loads((run / f"test_report-{tag}.json").read_text())
+        assert report["checkpoint"] == os.fspath(Path("checkpoints", "version_0", best.name))
+        assert round(report["accuracy"], 4) == val_acc  # validated on the test split: the best's own accuracy
+    else:
+        rows = (run / f"predictions-{tag}-test-split.csv").read_text().splitlines()
+        assert len(rows) == 201
+        right = sum(row.split(",")[-1] == row.split(",")[-2] for row in rows[1:])
+        assert round(right / 200, 4) == val_acc
+
+
+def test_a_second_signal_while_the_stopping_epoch_is_saved_says_that_epoch_is_not_saved(cli, monkeypatch):
+    """A second SIGTERM (or Ctrl-C) right after the first, once the epoch had ended but while its last.ckpt was being
+    written: the run said 'stopped by SIGTERM after epoch 3; last checkpoint: ...last.ckpt', of a last.ckpt that holds
+    epoch 2 (the resume trains epoch 3 again). It now says which epoch the checkpoint holds."""
+    from blobclf.checkpointio import AtomicCheckpointIO
+    from blobclf.system import BlobClassifier
+
+    def first_signal(self):
+        if self.current_epoch == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    write = AtomicCheckpointIO.save_checkpoint
+
+    def second_signal_while_saving(self, checkpoint, path, storage_options=None):
+        if os.path.basename(path) == "last.ckpt" and checkpoint["global_step"] == 4:  # epoch 3's (one step an epoch)
+            os.kill(os.getpid(), signal.SIGTERM)
+        write(self, checkpoint, path, storage_options=storage_options)
+
+    monkeypatch.setattr(BlobClassifier, "on_train_epoch_start", first_signal)
+    monkeypatch.setattr(AtomicCheckpointIO, "save_checkpoint", second_signal_while_saving)
+    result = cli("fit", "--trainer.max_epochs", "6", "--checkpoint.last_interval", "0", "--export.figures", "false",
+                 "--export.onnx", "false")
+    assert result.returncode == 143, result.output
+    assert result.stderr.strip().splitlines()[-2:] == [
+        "blobclf: stopped by SIGTERM at once, before epoch 3 was saved; last checkpoint: "
+        "checkpoints/version_0/last.ckpt (after epoch 2)",
+        "resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt"]
+    assert load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")["global_step"] == 3

@@ -347,3 +347,27 @@ def test_the_folder_of_runs_given_as_a_checkpoint_names_the_newest_runs_checkpoi
     (cli.cwd / "empty").mkdir()
     assert one_error(cli("test", "--ckpt_path", "empty")) == (
         "checkpoint 'empty' is a folder that holds no checkpoint; pass another checkpoint, or train a new run")
+
+
+def test_a_run_extended_without_onnx_or_figures_keeps_no_earlier_onnx_or_figures_beside_its_new_weights(cli):
+    """A finished run extended with --export.onnx false (or --export.figures false) kept the model.onnx and the
+    figures of its first epochs beside the new model.pth and model.json: a complete export, as model.json says, whose
+    model.onnx gave other probabilities than model.pth. The resume removes them and says so."""
+    from blobclf.artifacts import FIT_FIGURES
+
+    assert cli("fit", "--trainer.max_epochs", "2").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert all((run / name).is_file() for name in ("model.onnx", *(f"{figure}.png" for figure in FIT_FIGURES)))
+    kept = cli("fit", "--ckpt_path", "last", "--export.onnx", "false", "--export.figures", "false")
+    assert kept.returncode == 0 and "note: removed" not in kept.output, kept.output  # trains nothing: all kept
+    assert (run / "model.onnx").is_file()
+    result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--export.onnx", "false",
+                 "--export.figures", "false")
+    assert result.returncode == 0, result.output
+    figures = ", ".join(f"checkpoints/version_0/{figure}.png" for figure in FIT_FIGURES)
+    assert ("note: removed what the run exported earlier, of other weights, and this export does not write again "
+            "(--export.onnx false, --export.figures false): "
+            f"checkpoints/version_0/model.onnx, {figures}\n") in result.stdout
+    assert sorted(path.name for path in run.iterdir() if not path.name.startswith("best-")) == [
+        "last.ckpt", "model.json", "model.pth"]
+    assert json.loads((run / "model.json").read_text())["epochs"] == 3

@@ -155,6 +155,11 @@ def test_a_test_table_without_some_classes_says_that_they_count_as_zero_in_the_m
     assert [row["support"] for row in report["per_class"]] == [50, 0, 0]
     assert ("note: 2 of the model's 3 classes have no row in this data ('versicolor', 'virginica'): their F1 counts "
             "as 0 in the macro F1 (see per_class in the report)\n") in result.stdout
+    with (cli.cwd / "two.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, *[row for row in rows if row[-1] != "virginica"]])
+    result = cli("test", "--ckpt_path", "last", "--data.test_path", "two.csv")
+    assert ("note: 1 of the model's 3 classes has no row in this data ('virginica'): its F1 counts as 0 in the "
+            "macro F1 (see per_class in the report)\n") in result.stdout
     assert "note:" not in cli("test", "--ckpt_path", "last").stdout  # the held-out split holds every class
 
 
@@ -169,7 +174,7 @@ def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it
     fit = (*FIT, "--data.path", "t.csv", "--trainer.max_epochs", "3")
     line = one_error(cli(*fit))
     assert line == ("t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but "
-                    "the target is); leave it out with --data.exclude [id,note] (which also leaves out 'note', which "
+                    "the target is); leave it out with --data.exclude '[id,note]' (which also leaves out 'note', which "
                     "holds text), or list it in --data.features to keep it")
     offered = shlex.split(line.split("leave it out with ")[1].split(" (which")[0])
     assert cli(*fit, *offered).returncode == 0  # followed to the letter
@@ -210,7 +215,7 @@ def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it
          "petal_width, species, note); exclude fewer"),
         (("--data.exclude", "[note]"),
          "t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but the target "
-         "is); leave it out with --data.exclude [id,note], or list it in --data.features to keep it"),
+         "is); leave it out with --data.exclude '[id,note]', or list it in --data.features to keep it"),
     ]:
         assert one_error(cli(*fit, *extra)) == message
     assert not (cli.cwd / "checkpoints" / "version_3").exists()

@@ -11,12 +11,13 @@ import pytest
 import torch
 from conftest import one_error
 
+from blobclf import optionnames
 from blobclf.errors import UserError
 from blobclf.points import read_points
 from blobclf.predictions import prediction_rows
 from blobclf.table import count_lines, read_header, read_table
 from blobclf.tablecells import Header
-from blobclf.tablehints import features_option, unreadable
+from blobclf.tablehints import features_option, names_option, unreadable
 
 pytestmark = pytest.mark.usefixtures("cli_messages")  # refusals pin the command line's text
 
@@ -64,12 +65,12 @@ def test_a_header_longer_than_the_sniffed_sample_is_read_whole(tmp_path):
         ("a,b,kind\n" + ROWS + "\uff11,1,x\n",
          "t.csv:8: feature column 'a' holds '\uff11', not a number; write it as '1' (ASCII digits 0-9, no '_')"),
         (",a,b,kind\n0,1,2,x\n1,3,4,y\n",
-         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [a,b]"),
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features '[a,b]'"),
         ("a,b,kind\n" + ROWS + '"7,1,x\n8,1,y\n9,1,x\n',
          "t.csv:8: a quoted cell opens on this line and is not closed (the row runs on to line 10); close the quote"),
         ("a,b,kind\n" + ROWS + "   \n7,q,x\n",
          ("t.csv:9: feature column 'b' holds 'q', not a number; correct the cell if it is a typo (the column's "
-          "earlier rows hold numbers); to leave the column out, list the features: --data.features [a]")),
+          "earlier rows hold numbers); to leave the column out, list the features: --data.features '[a]'")),
     ],
     ids=["extra-column", "row-of-empty-cells", "underscore", "arabic-indic-digits", "fullwidth-digit", "index-column",
          "unclosed-quote", "blank-line-then-text"],
@@ -109,11 +110,11 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
          "--data.features '[sepal length (cm),petal width (cm)]'"),
         ("\ufeffa;b;kind;\r\n1.5;2;x;\r\n",
          "t.csv:1: column 4 has no name (a delimiter at the end of each line?); name it, or leave it out: "
-         "--data.features [a,b]"),
+         "--data.features '[a,b]'"),
         # one column to leave out rather than three to keep (features_option's quoting is tested below)
         ("01,yes,sepal length (cm),color,kind\n1,2,3,red,x\n",
          "t.csv:2: feature column 'color' holds 'red', not a number; to leave the column out, give "
-         "--data.exclude [color]"),
+         "--data.exclude '[color]'"),
     ],
     ids=["decimal-comma", "decimal-comma-thousands", "percent", "dollars", "euros", "only-feature-is-text", "index-column-names-with-spaces",
          "delimiter-ending-each-line", "names-to-quote"],
@@ -134,7 +135,7 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
     message = refused(read_table, "t.csv", "species")
     assert message == (
         "t.csv:2: feature column 'island' holds 'T', not a number; column 'sex' holds text too; to leave these "
-        "columns out, give --data.exclude [island,sex]"
+        "columns out, give --data.exclude '[island,sex]'"
     )
     from blobclf.tabledata import TableDataModule
 
@@ -148,7 +149,7 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
           + "2," + ",".join(["y"] * 6) + ',"2,5",b\n')
     assert refused(read_table, "w.csv", "kind") == (
         "w.csv:2: feature column 't0' holds 'x', not a number; columns 't1', 't2', 't3' and 2 more hold text too; "
-        "to leave these columns out, list the features: --data.features [num,d]"
+        "to leave these columns out, list the features: --data.features '[num,d]'"
     )
     write(tmp_path / "a.csv", "a,b,kind\nred,blue,x\n")
     assert refused(read_table, "a.csv", "kind") == (
@@ -169,11 +170,11 @@ def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_p
     write(tmp_path / "t.csv", "id,island,a,b,kind\n" + "\n".join(rows) + "\n")
     assert refused(read_table, "t.csv", "kind", features=["island", "a", "b"]) == (
         "t.csv:2: feature column 'island' holds 'T', not a number; to leave the column out, list the features: "
-        "--data.features [a,b]"
+        "--data.features '[a,b]'"
     )
     assert refused(read_table, "t.csv", "kind", features=["a", "b"]) == (
         "t.csv:8: feature column 'b' holds 'oops', not a number; correct the cell if it is a typo (the column's "
-        "earlier rows hold numbers); to leave the column out, list the features: --data.features [a]"
+        "earlier rows hold numbers); to leave the column out, list the features: --data.features '[a]'"
     )
 
 
@@ -183,18 +184,18 @@ def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_p
         # R's biopsy (MASS) as pandas writes it: the unnamed index, then an 'ID'; the list offered kept 'ID',
         # and a listed id is a feature on purpose: followed, the model trained on the row identifier
         (",ID,V1,V2,class\n" + "".join(f"{i},{1000 + i},{i % 5},{i % 3},{'bm'[i % 2]}\n" for i in range(8)),
-         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [V1,V2] (which "
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features '[V1,V2]' (which "
          "also leaves out 'ID', named like a row identifier)", ["V1", "V2"]),
         # R's crabs (MASS): an index, a text column and a column 'index'; three refusals in turn before
         (",sp,sex,index,FL,RW,class\n" + "".join(f"{i},B,{'MF'[i % 2]},{i},{10 + i},{i % 4},{'bm'[i % 2]}\n"
                                                  for i in range(8)),
-         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [FL,RW] (which "
+         "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features '[FL,RW]' (which "
          "also leaves out 'index', named like a row identifier, and 'sp' and 'sex', which hold text)", ["FL", "RW"]),
         # palmerpenguins' penguins-raw.csv: an id among text columns
         ("study,Individual ID,Island,Culmen,class\n" + "".join(f"P{i},N{i}A1,{'TB'[i % 2]},{30 + i},{'bm'[i % 2]}\n"
                                                                for i in range(8)),
          "t.csv:1: column 2, 'Individual ID', is named like a row identifier and would be a feature (every column but "
-         "the target is); leave it out with --data.features [Culmen] (which also leaves out 'study' and 'Island', "
+         "the target is); leave it out with --data.features '[Culmen]' (which also leaves out 'study' and 'Island', "
          "which hold text), or list it in --data.features to keep it", ["Culmen"]),
     ],
     ids=["index-and-id", "index-id-and-text", "id-and-text"],
@@ -230,6 +231,48 @@ def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monke
     write(tmp_path / "p.csv", "a,b,c,kind\n1,2,3,x\nNA,NA,NA,y\n4,5,6,x\n,,,y\n")
     assert refused(read_table, "p.csv", "kind") == (
         "p.csv: column 'a' has 2 missing values (first on line 3); fill them in or remove those rows (blobclf drops "
+        "no row itself)"
+    )
+
+
+def test_a_column_empty_on_every_row_is_refused_with_the_option_that_leaves_it_out(tmp_path, monkeypatch):
+    # pandas writes a column of NaN as empty cells: "fill them in or remove those rows" said to remove every row
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "sepal,notes,petal,kind\n1,,2,x\n3,,4,y\n5,,6,x\n7,,8,y\n")
+    assert refused(read_table, "t.csv", "kind") == (
+        "t.csv: feature column 'notes' is empty (a missing value on every one of the 4 rows); to leave it out, give "
+        "--data.exclude '[notes]'"
+    )
+    write(tmp_path / "u.csv", "a,e1,b,e2,kind\n1,,2,NA,x\n3,,4,NA,y\n")
+    assert refused(read_table, "u.csv", "kind", features=["e1", "b", "e2"]) == (
+        "u.csv: feature columns 'e1', 'e2' are empty (a missing value on every one of the 2 rows); to leave them out, "
+        "give --data.features '[b]'"
+    )
+    write(tmp_path / "v.csv", "a,kind\n,x\nNA,y\n")
+    assert refused(read_table, "v.csv", "kind") == (
+        "v.csv: feature column 'a' is empty (a missing value on every one of the 2 rows); fill it in: features must "
+        "be numbers, and the table has no other feature column"
+    )
+    # followed, it reads; a column with gaps on some rows only is still a matter of rows
+    table = read_table("t.csv", "kind", features=["sepal", "petal"], selection="exclude")
+    assert table.feature_names == ["sepal", "petal"] and table.features.tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
+    assert refused(read_table, "t.csv", "kind", features=["notes", "petal"], selection="exclude") == (
+        "t.csv: feature column 'notes' is empty (a missing value on every one of the 4 rows); to leave it out, give "
+        "--data.exclude '[sepal,notes]'"
+    )
+    # a test table read for a trained model: leaving the column out would no longer fit the model
+    assert refused(read_table, "t.csv", "kind", classes=["x", "y"]) == (
+        "t.csv: feature column 'notes' is empty (a missing value on every one of the 4 rows); fill it in: the model "
+        "takes it as a feature"
+    )
+    write(tmp_path / "x.csv", "sepal,notes,petal,kind\n1,3,2,x\n3,n/r,4,y\n")
+    assert refused(read_table, "x.csv", "kind", classes=["x", "y"]) == (
+        "x.csv:3: feature column 'notes' holds 'n/r', not a number; write a number there: the model takes the column "
+        "as a feature"
+    )
+    write(tmp_path / "w.csv", "sepal,notes,petal,kind\n1,,2,x\n3,5,4,y\n")
+    assert refused(read_table, "w.csv", "kind") == (
+        "w.csv: column 'notes' has 1 missing value (first on line 2); fill them in or remove those rows (blobclf drops "
         "no row itself)"
     )
 
@@ -279,6 +322,19 @@ def test_suggested_features_options_read_back_as_the_names():
     for names in (["a", "b"], ["01", "yes", "null", "1.50", "1e3"], ["x, y", 'say "hi"', "it's"], ["é_t", "日本語"]):
         words = shlex.split(features_option(names))
         assert words[0] == "--data.features" and yaml_load(words[1]) == names
+
+
+def test_suggested_options_are_quoted_against_the_shells_globbing(tmp_path):
+    """'--data.exclude [id]' unquoted is a glob: zsh (macOS) refuses the command ("no matches found: [id]"), bash
+    passes 'd' instead if the folder holds a file named d (a folder 't' turned [comment] into 't' here)."""
+    import subprocess
+
+    (tmp_path / "d").write_text("")
+    with optionnames.command_line():
+        option = names_option("exclude", ["id"], "leave out")
+    assert option == "--data.exclude '[id]'"
+    echoed = subprocess.run(["bash", "-c", f"printf '%s\\n' {option}"], cwd=tmp_path, capture_output=True, text=True)
+    assert echoed.stdout.splitlines() == ["--data.exclude", "[id]"]
 
 
 def test_a_decimal_comma_in_a_prediction_input_is_named_as_in_training(tmp_path, monkeypatch):
@@ -381,7 +437,7 @@ def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
     # 99 features cannot be pasted, but the one column to leave out can (the review found a list to type by hand)
     assert refused(read_table, "w.csv", "kind") == (
         "w.csv:2: feature column 'feature_50' holds 'x', not a number; to leave the column out, give "
-        "--data.exclude [feature_50]"
+        "--data.exclude '[feature_50]'"
     )
     from blobclf.tabledata import TableDataModule
 
@@ -582,8 +638,8 @@ def read_table_split(path: str, target: str) -> None:
 
 # the shorter option, of fewer names: one id column to leave out, or two features to keep
 @pytest.mark.parametrize(("name", "option"), [
-    ("id", "--data.exclude [id]"), ("Patient ID", "--data.features [a,b]"), ("#", "--data.features [a,b]"),
-    ("Unnamed: 0", "--data.features [a,b]"), ("rownames", "--data.features [a,b]"),
+    ("id", "--data.exclude '[id]'"), ("Patient ID", "--data.features '[a,b]'"), ("#", "--data.exclude '[\"#\"]'"),
+    ("Unnamed: 0", "--data.features '[a,b]'"), ("rownames", "--data.features '[a,b]'"),
 ])
 def test_an_identifier_column_is_no_feature_by_default(tmp_path, monkeypatch, name, option):
     """A numeric id (rows sorted by class: the id gives the class away) was trained on as a feature, without a word."""
@@ -627,7 +683,7 @@ def test_empty_columns_a_spreadsheet_kept_are_left_out_as_one_column_is(tmp_path
     write(tmp_path / "t.csv", "a,b,kind,,\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]},, \n" for i in range(20)))
     message = refused(read_table_split, "t.csv", "kind")
     assert message == ("t.csv:1: columns 4 and 5 have no name and no values (empty columns a spreadsheet kept?); "
-                       "delete them, or leave them out: --data.features [a,b]")
+                       "delete them, or leave them out: --data.features '[a,b]'")
     data = TableDataModule("t.csv", "kind", features=yaml.safe_load(shlex.split(message.split("out: ")[1])[1]))
     data.setup("fit")
     assert data.split("train")[0].shape == (16, 2) and data.split("test")[0].shape == (4, 2)
@@ -903,7 +959,7 @@ def test_a_header_name_holding_a_line_break_is_one_name_in_training_and_predicti
 )
 def test_a_comment_line_among_the_rows_is_named_as_one_in_training_and_prediction(tmp_path, monkeypatch, comment):
     """A comment among the rows or at the end (an exporter's footer) was refused as a row of '1 columns, expected 3',
-    or, holding commas, with the fix of leaving column 'a' out ('--data.features [b]'), which is not the fault."""
+    or, holding commas, with the fix of leaving column 'a' out ("--data.features '[b]'"), which is not the fault."""
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "t.csv", "a,b,kind\n" + ROWS + comment + "\n" + ROWS)
     first = comment.split(",")[0]
@@ -914,5 +970,5 @@ def test_a_comment_line_among_the_rows_is_named_as_one_in_training_and_predictio
     write(tmp_path / "n.csv", "a,b,kind\n#1,2,x\n" + ROWS)
     assert refused(read_table, "n.csv", "kind") == (
         "n.csv:2: feature column 'a' holds '#1', not a number; to leave the column out, list the features: "
-        "--data.features [b]"
+        "--data.features '[b]'"
     )

@@ -27,7 +27,7 @@ def test_an_unnamed_column_is_refused_before_the_model_is_built(tmp_path, monkey
     write(tmp_path / "t.csv", ",a,b,kind\n0,1,2,x\n1,3,4,y\n")
     data = TableDataModule("t.csv", "kind")
     assert refused(lambda: data.feature_names) == (
-        "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features [a,b]"
+        "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features '[a,b]'"
     )
     assert TableDataModule("t.csv", "kind", features=["a", "b"]).feature_names == ["a", "b"]
 
@@ -72,6 +72,55 @@ def test_a_file_split_at_another_delimiter_than_its_own_says_which_to_give(tmp_p
     )
 
 
+def test_a_class_the_model_never_saw_is_refused_with_the_fix_in_test_and_prediction_tables(tmp_path, monkeypatch):
+    # iris trained without virginica, tested on all three: the refusal named the class but no way out
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,b,kind\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(10)))
+    write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n3,4,z\n5,6,y\n")
+    data = TableDataModule("t.csv", "kind", test_path="u.csv")
+    assert refused(data.setup, "fit") == (
+        "u.csv:3: kind='z' is not one of the model's classes (x, y); remove its rows (the model never saw the class), "
+        "or train on a table that has it"
+    )
+    # predicting, the class column may go instead
+    from blobclf.points import read_points
+
+    assert refused(read_points, "u.csv", ["a", "b"], ["x", "y"], "kind") == (
+        "u.csv:3: kind='z' is not one of the model's classes (x, y); remove its rows (the model never saw the class), "
+        "or the 'kind' column to predict without known classes"
+    )
+    assert read_points("t.csv", ["a", "b"], ["x", "y"], "kind").labels.tolist() == [0, 1] * 5
+    write(tmp_path / "v.csv", "a,b,kind\n1,2,x\n3,4,X\n5,6,y\n")  # a class written another way: that is the fix
+    assert refused(TableDataModule("t.csv", "kind", test_path="v.csv").setup, "fit") == (
+        "v.csv:3: kind='X' is not one of the model's classes (x, y); it is the class 'x' written another way: write "
+        "the classes as the training table does"
+    )
+
+
+def test_a_column_named_but_for_letter_case_is_named_with_the_fix(tmp_path, monkeypatch):
+    # a test or prediction file from another tool with 'Species' for 'species' was refused as "missing 'species'",
+    # the column that is there unnamed, and --data.target Species as "no target column"
+    from blobclf.points import read_points
+    from blobclf.table import read_table
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "Petal Width,b,species\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(10)))
+    write(tmp_path / "u.csv", "petal width,b,Species\n1,2,x\n")
+    assert refused(read_table, "t.csv", "Species") == (
+        "t.csv: no target column 'Species' (the file has 'species': give --data.target 'species'); the columns are: "
+        "Petal Width, b, species (choose one with --data.target)"
+    )
+    data = TableDataModule("u.csv", "species", features=["Petal Width", "b"], test_path="u.csv", classes=["x", "y"])
+    assert refused(data.split, "test") == (
+        "u.csv: its columns differ from the training table u.csv's: missing 'Petal Width' (the file has 'petal width': "
+        "rename it), 'species' (the file has 'Species': rename it)"
+    )
+    assert refused(read_points, "u.csv", ["Petal Width", "b"], ["x", "y"], "species") == (
+        "u.csv:1: no column 'Petal Width', which the model needs (the file has 'petal width': rename it); the columns "
+        "are: petal width, b, Species (the model's features: Petal Width, b)"
+    )
+
+
 @pytest.mark.parametrize(
     ("rows", "settings", "message"),
     [
@@ -108,7 +157,7 @@ GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in ran
         (GOOD, ["--data.features", "[]"], ("--data.features is an empty list; list at least one feature column, or "
                                           "leave it out to use every column but the target")),
         (",a,b,kind\n0,1,2,x\n", [], "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: "
-                                    "--data.features [a,b]"),
+                                    "--data.features '[a,b]'"),
         ("a,b,kind\n" + ROWS + "1_000,1,x\n", [], ("t.csv:8: feature column 'a' holds '1_000', not a number; write it "
                                                   "as '1000' (ASCII digits 0-9, no '_')")),
         ("01,yes,kind\n1,2,x\n", ["--data.features", "[01,yes]"], (
