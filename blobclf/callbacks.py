@@ -431,9 +431,10 @@ class RunExport(Callback):
         if self.onnx:
             num_features = model.linear_layer_stack[0].in_features
             print(f"exported onnx: {shown(export_onnx(model, directory / ONNX_NAME, num_features))}")
+        val_report = _val_report(trainer, pl_module, model)
         if self.figures and trainer.datamodule is not None:
             print("drawing figures ...", flush=True)
-            saved = _fit_figures(trainer, pl_module, model, directory)
+            saved = _fit_figures(trainer, pl_module, model, directory, val_report)
             print(f"figures: {', '.join(shown(p) for p in saved.values())}")
             from blobclf.artifacts import skipped_figures
 
@@ -441,6 +442,8 @@ class RunExport(Callback):
             if note:
                 print(f"note: {note}")
         extra = self._metadata(trainer, pl_module, log_dir)
+        if val_report is not None:  # each class's figures, as the test report gives them for the test split
+            extra["val_report"] = {key: val_report[key] for key in ("n_samples", "macro_f1", "per_class")}
         metadata = write_metadata(model, directory, metrics=metrics, extra=extra)
         print(f"exported metadata: {shown(metadata)}")
         _log_hparams(trainer, extra, metrics)
@@ -590,11 +593,23 @@ def _run_folder(trainer: L.Trainer) -> Path:
     return Path(checkpoint.dirpath) if checkpoint is not None and checkpoint.dirpath else Path(".")
 
 
+def _val_report(trainer: L.Trainer, pl_module: L.LightningModule, model: torch.nn.Module) -> dict[str, Any] | None:
+    """The classification report of ``model`` (the trained model, in float32) on the validation split, as the test
+    report's (``None`` for a data module without one)."""
+    splits = getattr(trainer.datamodule, "splits", None)
+    if not isinstance(splits, dict) or "val" not in splits:
+        return None
+    from blobclf import artifacts
+
+    return artifacts.evaluate(model, *splits["val"], class_names=getattr(pl_module, "classes", None))
+
+
 def _fit_figures(
-    trainer: L.Trainer, pl_module: L.LightningModule, model: torch.nn.Module, folder: Path
+    trainer: L.Trainer, pl_module: L.LightningModule, model: torch.nn.Module, folder: Path,
+    val_report: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Draw the run's figures of ``model`` (the trained model, in float32) into ``folder`` and the logger's
-    TensorBoard run."""
+    TensorBoard run (the validation split's from ``val_report``, where given)."""
     from blobclf import artifacts
 
     for logger in trainer.loggers:
@@ -613,7 +628,8 @@ def _fit_figures(
     names = getattr(pl_module, "classes", None)
     columns = datamodule.hparams.get("features")  # a table's feature columns; blobs have none
     drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names, columns)
-    drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *datamodule.splits["val"], class_names=names), "val"))
+    val_report = val_report or artifacts.evaluate(model, *datamodule.splits["val"], class_names=names)
+    drawn.update(artifacts.evaluation_figures(val_report, "val"))
     rendered = artifacts.render_figures(drawn, experiment, trainer.current_epoch)
     if experiment is not None:
         experiment.flush()

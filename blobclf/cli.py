@@ -48,11 +48,10 @@ from blobclf.messages import FULL, missing_package, one_line, overfit_error, ref
 from blobclf.monitors import check_monitors
 from blobclf.outputnames import refuse_case_twin, refuse_other_table
 from blobclf.onebatch import ONE_BATCH, keep_one_batch
-from blobclf.optionnames import command_line
+from blobclf.optionnames import command_line, typed_program
 from blobclf.parser import (
     EVAL_COMMANDS,
     BlobArgumentParser,
-    program_name,
     without_limit,
 )
 from blobclf.predictions import PredictionWriter
@@ -667,7 +666,7 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
     Args:
         subcommand: The subcommand that will run, when known: only its callbacks are made.
     """
-    program = program_name()
+    program = typed_program()
     return {
         "model_class": BlobClassifier,
         "datamodule_class": SplitDataModule,

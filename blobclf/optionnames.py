@@ -47,7 +47,26 @@ def option(name: str, value: str | None = None, owner: str = "TableDataModule") 
     return f"{owner}({name}={'...' if value is None else value})"
 
 
+def model_option(name: str, value: object) -> str:
+    """The model's option ``name`` set to ``value``, as its user gives it: the constructor argument to a user in Python.
+
+    Example:
+        >>> model_option("class_weight", "balanced")
+        "class_weight='balanced'"
+        >>> with command_line():
+        ...     model_option("class_weight", [1.0, 20.0])
+        '--model.class_weight=[1.0, 20.0]'
+    """
+    return f"{model_option_name(name)}={value!r}"
+
+
+def model_option_name(name: str) -> str:
+    """The model's option ``name`` as its user gives it: ``--model.class_weight``, or ``class_weight`` in Python."""
+    return f"--model.{name}" if on_command_line() else name
+
+
 def typed_program() -> str:
-    """The program of a command a message gives to run (``resume with: blobclf fit ...``): ``blobclf`` for the
-    installed command, as typed, else ``python -m blobclf`` (which runs wherever blobclf can be imported)."""
+    """The program as the user typed it, in usage lines, help and the commands a message gives to run (``resume
+    with: blobclf fit ...``): ``blobclf`` for the installed command, else ``python -m blobclf``, which runs wherever
+    blobclf can be imported (for :func:`blobclf.cli.cli_main` called from Python too). The one rule for it."""
     return "blobclf" if sys.argv and Path(sys.argv[0]).stem == "blobclf" else "python -m blobclf"

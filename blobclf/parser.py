@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import os
 import re
 import sys
-from pathlib import Path
 from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
 
 import lightning as L
@@ -31,13 +29,6 @@ from blobclf.recorded import recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
 
 EVAL_COMMANDS = ("validate", "test", "predict")
-
-
-def program_name() -> str:
-    """The program as the user typed it: ``python -m blobclf``, or ``blobclf`` (the installed command; also
-    for :func:`cli_main` called from Python)."""
-    main = Path(__file__).with_name("__main__.py")
-    return "python -m blobclf" if sys.argv and os.path.realpath(sys.argv[0]) == os.path.realpath(main) else "blobclf"
 
 
 def as_group(kwargs: dict[str, Any]) -> bool:

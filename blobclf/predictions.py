@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
@@ -33,6 +34,44 @@ NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 BLOCK_ROWS = 1 << 14
 """Prediction rows made at a time (their features and probabilities turned into Python values): the output is never
 all held as text."""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Predictions reduced to what ``--prediction.top_k`` writes: each row's most probable class (``predicted``, the
+    argmax), its ``k`` most probable classes (``order``, most probable first; of equal probabilities the class listed
+    first) and their probabilities (``values``), of a model of ``num_classes`` classes. Made batch by batch
+    (:func:`ranked`), they hold ``k`` columns where the probabilities hold one per class."""
+
+    predicted: torch.Tensor
+    order: torch.Tensor
+    values: torch.Tensor
+    num_classes: int
+
+    def __len__(self) -> int:
+        return self.predicted.shape[0]
+
+    def rows(self, start: int, stop: int) -> Ranked:
+        """Rows ``start`` to ``stop`` (not included)."""
+        return Ranked(self.predicted[start:stop], self.order[start:stop], self.values[start:stop], self.num_classes)
+
+    def cpu(self) -> Ranked:
+        return Ranked(self.predicted.cpu(), self.order.cpu(), self.values.cpu(), self.num_classes)
+
+
+def ranked(probabilities: torch.Tensor, top_k: int) -> Ranked:
+    """The :class:`Ranked` reduction of ``probabilities`` (one row per point, one column per class) to ``top_k``,
+    sorted :data:`BLOCK_ROWS` rows at a time (a sort of them all at once would hold three times their size)."""
+    rows, classes = probabilities.shape
+    order = torch.empty((rows, top_k), dtype=torch.int64, device=probabilities.device)
+    values = torch.empty((rows, top_k), dtype=probabilities.dtype, device=probabilities.device)
+    for start in range(0, rows, BLOCK_ROWS):
+        # a stable sort: of equal probabilities the class listed first comes first, as argmax picks it
+        block_values, block_order = torch.sort(probabilities[start : start + BLOCK_ROWS], dim=1, descending=True,
+                                               stable=True)
+        values[start : start + BLOCK_ROWS] = block_values[:, :top_k]
+        order[start : start + BLOCK_ROWS] = block_order[:, :top_k]
+    return Ranked(probabilities.argmax(dim=1), order, values, classes)
 
 
 def spreadsheet_safe(cell: str) -> str:
@@ -72,7 +111,7 @@ def prediction_rows(
 
 def prediction_table(
     features: torch.Tensor,
-    probabilities: torch.Tensor,
+    probabilities: torch.Tensor | Ranked,
     labels: torch.Tensor,
     names: list[str],
     class_names: list[str] | None = None,
@@ -85,7 +124,8 @@ def prediction_table(
     With ``top_k`` set, the ``prob_<class>`` columns give way to ``top1``, ``top1_prob``, ...
     ``top<k>``, ``top<k>_prob``: each row's ``top_k`` most probable classes by name, most probable
     first (of equal probabilities, the class listed first; ``top1`` is ``predicted``), and their
-    probabilities, written as ``prob_<class>`` would be; ``0`` writes no probabilities.
+    probabilities, written as ``prob_<class>`` would be; ``0`` writes no probabilities. ``probabilities`` may be
+    those already :func:`ranked` to ``top_k`` (``predict`` keeps no more).
     ``predicted`` and the true label (``label_column``, written when every label is known) are
     class names; ``carried`` columns (e.g. an id) are copied from the input as they were, and
     features written as the shortest text that reads back as their float32 value (``5.1``). Names
@@ -97,7 +137,11 @@ def prediction_table(
         UserError: if two columns would share a name (an input column named ``predicted``), at once.
     """
     known = bool((labels >= 0).all())
-    classes = class_names if class_names is not None else [str(k) for k in range(probabilities.shape[1])]
+    if isinstance(probabilities, Ranked):
+        top_k, num_classes = probabilities.order.shape[1], probabilities.num_classes
+    else:
+        num_classes = probabilities.shape[1]
+    classes = class_names if class_names is not None else [str(k) for k in range(num_classes)]
     carried = carried or {}
     scores = ([f"prob_{name}" for name in classes] if top_k is None
               else [column for i in range(1, top_k + 1) for column in (f"top{i}", f"top{i}_prob")])
@@ -114,24 +158,24 @@ def prediction_table(
 
 
 def _rows(
-    features: torch.Tensor, probabilities: torch.Tensor, labels: torch.Tensor | None, classes: list[str],
+    features: torch.Tensor, probabilities: torch.Tensor | Ranked, labels: torch.Tensor | None, classes: list[str],
     carried: list[list[str]], top_k: int | None = None,
 ) -> Iterator[list[Any]]:
     """The rows of :func:`prediction_table`, made block by block (``labels`` ``None``: not written)."""
     for start in range(0, features.shape[0], BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, features.shape[0])
         points = features[start:stop].detach().cpu().float().numpy()
-        probs = probabilities[start:stop]
-        predicted = probs.argmax(dim=1).tolist()
         truth = labels[start:stop].tolist() if labels is not None else None
-        if top_k is None:
-            scores = ([repr(float(p)) for p in row_probs] for row_probs in probs.tolist())
-        else:
-            # a stable sort: of equal probabilities the class listed first comes first, as argmax picks it
-            values, order = torch.sort(probs, dim=1, descending=True, stable=True)
+        if isinstance(probabilities, Ranked) or top_k is not None:
+            best = (probabilities.rows(start, stop) if isinstance(probabilities, Ranked)
+                    else ranked(probabilities[start:stop], top_k))
+            predicted = best.predicted.tolist()
             scores = ([cell for c, p in zip(row_order, row_values, strict=True) for cell in (classes[c], repr(float(p)))]
-                      for row_order, row_values in zip(order[:, :top_k].tolist(), values[:, :top_k].tolist(),
-                                                       strict=True))
+                      for row_order, row_values in zip(best.order.tolist(), best.values.tolist(), strict=True))
+        else:
+            probs = probabilities[start:stop]
+            predicted = probs.argmax(dim=1).tolist()
+            scores = ([repr(float(p)) for p in row_probs] for row_probs in probs.tolist())
         for i, (point, row_scores) in enumerate(zip(points, scores, strict=True)):
             row: list[Any] = [column[start + i] for column in carried]
             row += [_shortest(v) for v in point]
@@ -171,21 +215,24 @@ def _shortest(value: Any) -> str:
 
 
 class PredictionCollector(BasePredictionWriter):
-    """Gather every batch's probabilities into one preallocated tensor as ``predict`` runs.
+    """Gather every batch's probabilities into one preallocated tensor as ``predict`` runs; with ``top_k``, only each
+    batch's :func:`ranked` reduction (``top_k`` columns instead of one per class).
 
     Nothing is kept per batch and nothing is concatenated at the end, so the outputs cost their
     own size once (Lightning's ``return_predictions`` list plus a final ``torch.cat`` costs twice).
     Batches arrive in order (prediction loaders never shuffle).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, top_k: int | None = None) -> None:
         super().__init__(write_interval="batch")
-        self.probabilities: torch.Tensor | None = None
+        self.top_k = top_k
+        self.kept: tuple[torch.Tensor, ...] | None = None  # the probabilities, or the fields of a Ranked
+        self._num_classes = 0
         self._filled = 0
 
     @override
     def on_predict_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self.probabilities = None
+        self.kept = None
         self._filled = 0
 
     @override
@@ -194,12 +241,20 @@ class PredictionCollector(BasePredictionWriter):
         batch: Any, batch_idx: int, dataloader_idx: int = 0,
     ) -> None:
         chunk = prediction["probabilities"].detach()
-        if self.probabilities is None or self._filled + len(chunk) > len(self.probabilities):
-            self._grow(trainer, chunk, dataloader_idx)
-        self.probabilities[self._filled : self._filled + len(chunk)] = chunk
+        self._num_classes = chunk.shape[1]
+        if self.top_k is None:
+            parts: tuple[torch.Tensor, ...] = (chunk,)
+        else:
+            best = ranked(chunk, self.top_k)
+            parts = (best.predicted, best.order, best.values)
+        if self.kept is None or self._filled + len(chunk) > len(self.kept[0]):
+            self._grow(trainer, parts, dataloader_idx)
+        for kept, part in zip(self.kept, parts, strict=True):
+            kept[self._filled : self._filled + len(chunk)] = part
         self._filled += len(chunk)
 
-    def _grow(self, trainer: L.Trainer, chunk: torch.Tensor, dataloader_idx: int) -> None:
+    def _grow(self, trainer: L.Trainer, parts: tuple[torch.Tensor, ...], dataloader_idx: int) -> None:
+        chunk = parts[0]
         loaders = trainer.predict_dataloaders
         loader = loaders[dataloader_idx] if isinstance(loaders, (list, tuple)) else loaders
         total = getattr(loader, "num_samples", None)  # exact for blobclf's TensorBatchLoader
@@ -207,16 +262,17 @@ class PredictionCollector(BasePredictionWriter):
             batches = trainer.num_predict_batches[dataloader_idx]
             total = len(chunk) * int(batches) if batches != float("inf") else 2 * (self._filled + len(chunk))
             total = max(total, self._filled + len(chunk))
-        grown = torch.empty((total, chunk.shape[1]), dtype=chunk.dtype, device=chunk.device)
-        if self.probabilities is not None:
-            grown[: self._filled] = self.probabilities[: self._filled]
-        self.probabilities = grown
+        grown = tuple(torch.empty((total, *part.shape[1:]), dtype=part.dtype, device=part.device) for part in parts)
+        for new, old in zip(grown, self.kept or (), strict=False):
+            new[: self._filled] = old[: self._filled]
+        self.kept = grown
 
     @property
-    def result(self) -> torch.Tensor:
-        """The probabilities of every point predicted, in order."""
-        assert self.probabilities is not None, "nothing was predicted"
-        return self.probabilities[: self._filled]
+    def result(self) -> torch.Tensor | Ranked:
+        """The probabilities of every point predicted, in order; with ``top_k``, their :class:`Ranked` reduction."""
+        assert self.kept is not None, "nothing was predicted"
+        kept = [part[: self._filled] for part in self.kept]
+        return kept[0] if self.top_k is None else Ranked(*kept, num_classes=self._num_classes)
 
 
 class PredictionWriter(PredictionCollector):
@@ -241,10 +297,9 @@ class PredictionWriter(PredictionCollector):
     """
 
     def __init__(self, output: str | None = None, overwrite: bool = False, top_k: NonNegativeInt | None = None) -> None:
-        super().__init__()
+        super().__init__(top_k)
         self.output = output
         self.overwrite = overwrite
-        self.top_k = top_k
         self.written: Path | None = None
 
     @staticmethod
@@ -308,7 +363,7 @@ class PredictionWriter(PredictionCollector):
         points = trainer.datamodule.predict_points()
         features, labels, carried = points.features, points.labels, points.carried
         probabilities = self.result.cpu()
-        total, count = features.shape[0], probabilities.shape[0]
+        total, count = features.shape[0], len(probabilities)
         if count < total:
             # --trainer.limit_predict_batches: the first batches were predicted (prediction loaders never
             # shuffle), and so the file holds the first points
@@ -333,7 +388,8 @@ class PredictionWriter(PredictionCollector):
         part = f": the first {count} of {total} points, as --trainer.limit_predict_batches asks" if count < total else ""
         print(f"predictions: {printable(str(path))} ({count} rows{part})")
         if bool((labels >= 0).all()):
-            correct = int((probabilities.argmax(dim=1) == labels).sum())
+            predicted = probabilities.predicted if isinstance(probabilities, Ranked) else probabilities.argmax(dim=1)
+            correct = int((predicted == labels).sum())
             print(f"accuracy on these points: {correct / count:.5f} ({correct} of {count})")
 
 

@@ -21,7 +21,7 @@ from blobclf.execution import run_steps
 from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_captured
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
-from blobclf.optionnames import on_command_line
+from blobclf.optionnames import model_option, model_option_name
 from blobclf.safeload import check_weights, load_checkpoint, local_file
 from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList
 
@@ -88,14 +88,21 @@ def class_weights(value: Any, num_classes: int) -> str | list[float] | None:
     except (TypeError, ValueError):
         weights = None
     if weights is None or any(isinstance(w, bool) for w in value):
-        raise ArgumentValueError(f"class_weight={value!r} is not a list of weights: {usage}")
+        raise ArgumentValueError(f"{model_option('class_weight', value)} is not a list of weights: {usage}")
     if len(weights) != num_classes:
-        raise ArgumentValueError(f"class_weight={value!r} has {len(weights)} weights for {num_classes} classes: {usage}")
-    if not all(math.isfinite(w) and w > 0 for w in weights):
-        raise ArgumentValueError(f"class_weight={value!r} holds a weight that is not a finite number > 0: {usage}")
+        raise ArgumentValueError(
+            f"{model_option('class_weight', value)} has {len(weights)} weights for {num_classes} classes: {usage}")
+    if not all(math.isfinite(w) and w >= 0 for w in weights):
+        raise ArgumentValueError(
+            f"{model_option('class_weight', value)} holds a weight that is not a finite number > 0: {usage}")
+    if 0 in weights:  # scikit-learn takes it; a loss that is each batch's weighted mean cannot
+        raise ArgumentValueError(
+            f"{model_option('class_weight', value)} holds a weight of 0, which cannot work here: the loss is each "
+            "batch's weighted mean, and a batch of only weight-0 rows has none (0/0 = NaN, which ends training); give "
+            "every class a weight > 0, or leave a class out by removing its rows from the table")
     if not all(WEIGHT_RANGE[0] <= w <= WEIGHT_RANGE[1] for w in weights):
         raise ArgumentValueError(
-            f"class_weight={value!r} holds a weight outside 1e-30 to 1e30, which the loss's float32 cannot hold safely "
+            f"{model_option('class_weight', value)} holds a weight outside 1e-30 to 1e30, which the loss's float32 cannot hold safely "
             "(1e39 is inf there, 1e-50 is 0, and sums overflow past 3.4e38); only the weights' ratios count (the loss "
             "is their weighted mean): scale them, e.g. divide each by the largest"
         )
@@ -109,9 +116,9 @@ def balanced_weights(labels: Tensor, class_names: list[str]) -> Tensor:
     absent = [name for name, count in zip(class_names, counts.tolist(), strict=True) if count == 0]
     if absent:
         raise UserError(
-            f"class_weight='balanced' needs a row of every class in the training split, which has none of class "
-            f"{absent[0]!r}{f' (and {len(absent) - 1} more)' if len(absent) > 1 else ''}; add rows of it, or give "
-            f"{'--model.class_weight' if on_command_line() else 'class_weight'} as a list of {len(class_names)} weights"
+            f"{model_option('class_weight', 'balanced')} needs a row of every class in the training split, which has "
+            f"none of class {absent[0]!r}{f' (and {len(absent) - 1} more)' if len(absent) > 1 else ''}; add rows of it, "
+            f"or give {model_option_name('class_weight')} as a list of {len(class_names)} weights"
         )
     return labels.numel() / (len(class_names) * counts.double())
 
@@ -288,8 +295,9 @@ class BlobClassifier(L.LightningModule):
         if stage == "fit" and self.hparams.get("class_weight") == "balanced":
             split = getattr(data, "split", None)
             if split is None:
-                raise UserError("class_weight='balanced' needs a data module with split('train') (e.g. TableDataModule);"
-                                f" give class_weight as a list of {self.hparams.num_classes} weights instead")
+                raise UserError(f"{model_option('class_weight', 'balanced')} needs a data module with split('train') (e.g. "
+                                f"TableDataModule); give {model_option_name('class_weight')} as a list of "
+                                f"{self.hparams.num_classes} weights instead")
             self.loss_fn.weight.copy_(balanced_weights(split("train")[1], self.classes))
         if stage != "fit" or not isinstance(self.model, ScaledBlobModel):
             return

@@ -198,6 +198,7 @@ def main() -> None:
         ["fit", "--model.lr", "0.1"],
         ["fit", "--model.class_weight", "[1,20]"],
         ["fit", "--model.class_weight", "[1,-2,1,1]"],
+        ["fit", "--model.class_weight", "[0,1,1,1]"],
         ["fit", "--model.class_weight", "[1e39,1,1,1]"],
         ["fit", "--optimizer", "NoSuchOptimizer"],
         ["fit", "--lr_scheduler", "StepLR"],

@@ -25,7 +25,7 @@ QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onn
 def test_help_lists_every_option_with_its_documentation(cli):
     result = cli("fit", "--help")
     assert result.returncode == 0
-    assert result.stdout.startswith("usage: blobclf [options] fit")
+    assert result.stdout.startswith("usage: python -m blobclf [options] fit")  # cli_main called from Python
     text = " ".join(result.stdout.split())
     for option, doc in [
         ("--data", "TableDataModule"),
@@ -151,7 +151,7 @@ def test_top_level_help_lists_every_subcommand(cli):
 def test_each_subcommand_has_its_own_options(cli, subcommand):
     result = cli(subcommand, "--help")
     assert result.returncode == 0, result.output
-    assert result.stdout.startswith(f"usage: blobclf [options] {subcommand}")
+    assert result.stdout.startswith(f"usage: python -m blobclf [options] {subcommand}")
     assert "--ckpt_path" in result.stdout and "--data CONFIG | CLASS_PATH_OR_NAME" in result.stdout
 
 

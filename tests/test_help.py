@@ -11,7 +11,7 @@ import pytest
 
 from blobclf.data import BlobDataModule
 from blobclf.tabledata import TableDataModule
-from conftest import REPO
+from conftest import REPO, one_error
 
 DATA_OPTIONS = {name for cls in (BlobDataModule, TableDataModule) for name in inspect.signature(cls).parameters}
 
@@ -21,7 +21,7 @@ def test_the_most_used_options_come_first_and_each_exists(cli, subcommand):
     result = cli(subcommand, "--help")
     assert result.returncode == 0, result.output
     top = result.stdout.split("\n\noptions:", 1)[0]
-    assert top.startswith(f"usage: blobclf [options] {subcommand} [OPTIONS]\n\n")
+    assert top.startswith(f"usage: python -m blobclf [options] {subcommand} [OPTIONS]\n\n")  # cli_main from Python
     assert len(top.splitlines()) <= 12 and "Most used: " in top
     named = {option.rstrip(".") for option in re.findall(r"(--[\w.]+)", " ".join(top.split()))}
     assert "--ckpt_path" in named
@@ -56,10 +56,15 @@ def test_the_top_level_help_says_in_full_what_each_subcommand_does(cli):
     )
 
 
-@pytest.mark.parametrize("typed", ["python -m blobclf", "blobclf"])
-def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed):
+@pytest.mark.parametrize(("typed", "argv0"), [
+    ("python -m blobclf", str(REPO / "blobclf" / "__main__.py")),
+    ("blobclf", "/venv/bin/blobclf"),
+    # cli_main called from a user's script: its usage said 'blobclf' where its messages said 'resume with: python -m
+    # blobclf fit ...' (two rules for the program's name)
+    ("python -m blobclf", "/home/me/train.py"),
+], ids=["python-m", "installed", "from-python"])
+def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed, argv0):
     # a class's help named argparse's default program, sys.argv[0]: 'usage: __main__.py --data.path PATH ...'
-    argv0 = str(REPO / "blobclf" / "__main__.py") if typed.startswith("python") else "/venv/bin/blobclf"
     monkeypatch.setattr(sys, "argv", [argv0])
     usages = {args: cli(*args).stdout.split("\n\n", 1)[0] for args in [
         ("--help",), ("fit", "--help"), ("fit", "--data.help", "TableDataModule"), ("test", "--data.help", "BlobDataModule"),
@@ -73,6 +78,10 @@ def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed):
         ("fit", "--optimizer.help", "Adam"): f"usage: {typed} fit --optimizer Adam [OPTIONS]",
     }
     assert f"'{typed} fit' runs the tutorial" in " ".join(cli("--help").stdout.split())
+    assert one_error(cli()) == (f"give a subcommand: fit, validate, test or predict ('{typed} fit' trains the "
+                                f"tutorial's model; '{typed} --help' says what each does)")
+    assert one_error(cli("fit", "--data.zzz", "1")) == ("--data.zzz is not an option of BlobDataModule; its options: "
+                                                         f"{typed} fit --data.help BlobDataModule (see --help)")
 
 
 def test_name_list_options_show_a_list_type(cli):

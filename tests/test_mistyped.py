@@ -75,8 +75,8 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
     (["fit", "--checkpoint.last_interval", "soon"],
      "--checkpoint.last_interval='soon' is invalid: not NonNegativeFloat (see --help)"),
     # 'expected "subcommand" to be one of {fit,validate,test,predict}, but it was not provided.'
-    ([], "give a subcommand: fit, validate, test or predict ('blobclf fit' trains the tutorial's model; "
-         "'blobclf --help' says what each does)"),
+    ([], "give a subcommand: fit, validate, test or predict ('python -m blobclf fit' trains the tutorial's model; "
+         "'python -m blobclf --help' says what each does)"),  # cli_main called from Python, as 'python -m blobclf'
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
 ], ids=["config", "c", "config=", "configs-not-installed", "table-config-not-installed",

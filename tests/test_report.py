@@ -251,3 +251,36 @@ def test_write_report_refuses_nan_and_leaves_no_file(tmp_path):
     with pytest.raises(ValueError):
         write_report({"loss": float("nan")}, tmp_path / "report.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_model_json_holds_the_val_splits_per_class_figures_in_the_test_reports_form(cli):
+    # was: model.json had only the accuracy and loss; each class's precision, recall and F1 were in the test report only
+    import torch
+
+    from blobclf import BlobClassifier, TableDataModule
+
+    rng = np.random.default_rng(1)
+    names = ["red", "green", "blue"]
+    lines = ["x0,x1,colour"] + [f"{x:.5f},{y:.5f},{names[k]}" for k in rng.integers(0, 3, 300)
+                                for x, y in [rng.normal((1.5 * k, 1.5 * (k % 2)), 0.8)]]
+    (cli.cwd / "colours.csv").write_text("\n".join(lines) + "\n")
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "colours.csv", "--data.target", "colour",
+               "--trainer.max_epochs", "40", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    val = json.loads((run / "model.json").read_text())["val_report"]
+    system = BlobClassifier.load_from_checkpoint(run / "last.ckpt")
+    features, labels = TableDataModule(path=str(cli.cwd / "colours.csv"), target="colour").split("val")
+    with torch.no_grad():
+        predicted = system(features).argmax(dim=1).numpy()
+    precision, recall, f1, support = precision_recall_fscore_support(labels.numpy(), predicted, labels=[0, 1, 2],
+                                                                     zero_division=0)
+    assert val["n_samples"] == len(labels) == 60
+    assert [row["name"] for row in val["per_class"]] == system.classes
+    assert [row[k] for row in val["per_class"] for k in ("precision", "recall", "f1")] == pytest.approx(
+        np.stack([precision, recall, f1], axis=1).ravel().tolist(), abs=1e-12)
+    assert [row["support"] for row in val["per_class"]] == support.tolist()
+    assert val["macro_f1"] == pytest.approx(f1.mean(), abs=1e-12)
+    assert 0.5 < val["macro_f1"] < 1
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    test = json.loads((run / "test_report-last.json").read_text())
+    assert [list(row) for row in val["per_class"]] == [list(row) for row in test["per_class"]]
