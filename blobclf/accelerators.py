@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import torch
 from lightning.pytorch.accelerators import MPSAccelerator, XLAAccelerator
+from lightning.pytorch.plugins.environments import TorchElasticEnvironment
 
 from blobclf.data import available_memory
 from blobclf.errors import UserError
@@ -66,7 +68,7 @@ def check_devices(devices: Any, accelerator: Any = "auto") -> None:
                         "or auto")
     name = accelerator.lower() if isinstance(accelerator, str) else accelerator
     on_cpu = name == "cpu" or (name in (None, "auto") and not torch.cuda.is_available())
-    if not on_cpu or not text.isdigit():
+    if not on_cpu or not text.isdigit() or started_already():
         return
     count, available = int(text), available_memory()
     if available is not None and count > 1 and count * PROCESS_MEMORY > available:
@@ -74,3 +76,10 @@ def check_devices(devices: Any, accelerator: Any = "auto") -> None:
         raise UserError(f"--trainer.devices={devices} starts {count:,} processes on the CPU, about "
                         f"{count * PROCESS_MEMORY / 2**30:,.1f} GiB of memory ({PROCESS_MEMORY // 2**20} MiB each), "
                         f"and {available / 2**30:.1f} GiB is available; give at most {most:,}")
+
+
+def started_already() -> bool:
+    """Whether this process is one of a run's processes that were all started already: a child of Lightning's launcher
+    (``LOCAL_RANK`` 1 or more), which parses the command again while its siblings start and take memory, or one
+    that torchrun started."""
+    return os.environ.get("LOCAL_RANK", "0") != "0" or TorchElasticEnvironment.detect()

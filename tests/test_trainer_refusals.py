@@ -103,3 +103,24 @@ def test_more_cpu_processes_than_the_memory_holds_is_one_line(cli, monkeypatch):
         "--trainer.devices=1000 starts 1,000 processes on the CPU, about 293.0 GiB of memory (300 MiB each), "
         "and 2.0 GiB is available; give at most 6")
     assert list(cli.cwd.iterdir()) == []
+
+
+@pytest.mark.parametrize("env", [{"LOCAL_RANK": "1"}, {"LOCAL_RANK": "0", "RANK": "0", "GROUP_RANK": "0",
+                                                       "TORCHELASTIC_RUN_ID": "x"}],
+                         ids=["launcher's child", "torchrun"])
+def test_the_cpu_process_count_is_checked_before_the_processes_start_only(monkeypatch, env):
+    # each child of Lightning's launcher parses the command again while its siblings start: it saw less memory than
+    # the launching process, which had let --trainer.devices 2 through, refused it, and Lightning killed the run
+    import blobclf.accelerators
+    from blobclf.accelerators import check_devices
+    from blobclf.errors import UserError
+
+    monkeypatch.setattr(blobclf.accelerators, "available_memory", lambda: 500 * 2**20)
+    for name in ("LOCAL_RANK", "RANK", "GROUP_RANK", "TORCHELASTIC_RUN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(UserError, match=r"^--trainer.devices=2 starts 2 processes on the CPU"):
+        check_devices(2, "cpu")  # the launching process
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    check_devices(2, "cpu")  # started already: nothing is left to refuse
+    check_devices("2", "auto")
