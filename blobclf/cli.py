@@ -4,6 +4,7 @@ signal or a closed pipe in one line and an exit status."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -91,7 +92,7 @@ from blobclf.runs import (
     unlock_runs,
 )
 from blobclf.safeload import load_checkpoint
-from blobclf.system import DEFAULT_LR, BlobClassifier, legacy_optimizer, model_settings
+from blobclf.system import DEFAULT_LR, BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
 from blobclf.tablecli import (
     add_table_arguments,
     as_defaults,
@@ -220,7 +221,11 @@ class BlobCLI(LightningCLI):
                            f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
                            "diverged before writing one, or still training)")
         checkpoint = load_checkpoint(path)
-        BlobClassifier.check_checkpoint(checkpoint, path)
+        try:
+            with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
+                BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
+        except ModelTooLarge as error:
+            raise UserError(model_too_large(error, subcommand, path)) from None
         if subcommand != "fit":
             # Lightning evaluates this very checkpoint, not the file as it is later: a fit training the run replaces
             # last.ckpt, and deletes the best checkpoint that 'best' named when it saves a better one (a resume reads
@@ -558,12 +563,16 @@ class BlobCLI(LightningCLI):
                 # the optimizer always comes from --optimizer (default: the tutorial's SGD), so
                 # LightningCLI's notice that it replaces the model's own default is noise
                 warnings.filterwarnings("ignore", message=r"`BlobClassifier.configure_optimizers` will be overridden")
-                super().instantiate_classes()
+                with evaluating() if self.subcommand in EVAL_COMMANDS else contextlib.nullcontext():
+                    super().instantiate_classes()
         except BaseException as error:
             self.release_claim()
             cause = error.__cause__ if isinstance(error, ValueError) else error
             if isinstance(cause, NotEnoughMemory) and self.ckpt_given:
                 raise UserError(self._memory_for_checkpoint(cause)) from None
+            if isinstance(cause, ModelTooLarge) and self.ckpt_given:
+                subcommand = self.subcommand or "fit"
+                raise UserError(model_too_large(cause, subcommand, self.config[subcommand].ckpt_path)) from None
             if isinstance(error, ValueError) and isinstance(error.__cause__, UserError):
                 # jsonargparse wraps what a subclass-mode data module's constructor raised
                 raise error.__cause__ from None
@@ -701,6 +710,13 @@ def close_process_group() -> None:
     """
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
+
+
+def model_too_large(error: ModelTooLarge, subcommand: str, path: Any) -> str:
+    """The memory refusal for the model of a checkpoint: its size is the checkpoint's, which no option changes, so the
+    fix is another machine."""
+    return (f"{error.args[0]}, for the model of the checkpoint {os.fspath(path)!r}; "
+            f"{'resume' if subcommand == 'fit' else subcommand} it on a machine with more memory")
 
 
 def cli_for(subcommand: str | None) -> type[BlobCLI]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 import math
 import operator
 import os
 import re
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import lightning as L
@@ -124,24 +127,51 @@ def balanced_weights(labels: Tensor, class_names: list[str]) -> Tensor:
 
 
 
+
+_EVALUATING = contextvars.ContextVar("evaluating", default=False)
+
+
+class ModelTooLarge(ArgumentValueError):
+    """A model whose weights would not fit in the memory available; ``args[0]`` names the sizes, ``str()`` adds the fix
+    for a model the user sizes (the command line rewords it for a checkpoint's model, whose size is not the user's)."""
+
+    def __init__(self, sizes: str, fix: str) -> None:
+        super().__init__(sizes, fix)
+
+    def __str__(self) -> str:
+        return f"{self.args[0]}; use a smaller {self.args[1]}"
+
+
+@contextlib.contextmanager
+def evaluating() -> Iterator[None]:
+    """Within: the models built are evaluated (test, validate, predict), so their weights need no gradients or
+    optimizer states (see :func:`check_model_memory`)."""
+    token = _EVALUATING.set(True)
+    try:
+        yield
+    finally:
+        _EVALUATING.reset(token)
+
+
 def check_model_memory(num_features: int, num_classes: int, hidden_units: int) -> None:
     """Refuse, in one line, a model whose weights would not fit in the memory available.
 
     Training keeps about four float32 numbers per weight: the weight, its gradient and an
-    optimizer's two states (Adam's). ``--model.hidden_units 1000000000000`` was a traceback from
-    the allocator, after the data was drawn.
+    optimizer's two states (Adam's); an evaluation (within :class:`evaluating`) only the weight.
+    ``--model.hidden_units 1000000000000`` was a traceback from the allocator, after the data was drawn.
     """
     weights = num_features * hidden_units + hidden_units * hidden_units + hidden_units * num_classes \
         + 2 * hidden_units + num_classes
-    needed, available = 16 * weights, available_memory()
+    per_weight, use = (4, "evaluate") if _EVALUATING.get() else (16, "train (with their gradients and optimizer states)")
+    needed, available = per_weight * weights, available_memory()
     if available is not None and needed > available:
         fix = ("--model.hidden_units" if hidden_units >= max(num_features, num_classes)
                else "number of features or classes")
-        raise ArgumentValueError(
+        raise ModelTooLarge(
             f"BlobClassifier(num_features={num_features:,}, num_classes={num_classes:,}, hidden_units={hidden_units:,}) "
-            f"has {weights:,} weights, which need about {needed / 2**30:,.1f} GiB of memory to train (with their "
-            f"gradients and optimizer states) and {available / 2**30:.1f} GiB is available; use a smaller {fix}"
-        )
+            f"has {weights:,} weights, which need about {needed / 2**30:,.1f} GiB of memory to {use} and "
+            f"{available / 2**30:.1f} GiB is available", fix)
+
 
 class BlobClassifier(L.LightningModule):
     """Trains a :class:`~blobclf.model.BlobModel` as the tutorial does.

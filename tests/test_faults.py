@@ -475,6 +475,29 @@ def test_out_of_range_values_are_one_line(cli, args, message):
     assert not (cli.cwd / "checkpoints").exists()
 
 
+def test_a_checkpoint_too_large_to_train_here_is_still_evaluated_and_its_resume_says_what_to_do(cli, monkeypatch):
+    # test needs the weights only (4 bytes each), not their gradients and optimizer states (16 in all): it was refused
+    # with 'need about ... to train ...; use a smaller --model.hidden_units', which a checkpoint cannot change
+    import blobclf.system
+
+    quiet = ("--export.figures", "false", "--export.onnx", "false")
+    assert cli("fit", "--trainer.max_epochs", "1", "--model.hidden_units", "64", *quiet).returncode == 0
+    weights = 2 * 64 + 64 * 64 + 64 * 4 + 2 * 64 + 4  # 4,612: 73,792 bytes to train, 18,448 to evaluate
+    monkeypatch.setattr(blobclf.system, "available_memory", lambda: 40_000)
+    result = cli("test", "--ckpt_path", "last")
+    assert result.returncode == 0, result.output
+    assert "test/acc" in result.stdout
+    assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2", *quiet)) == (
+        f"blobclf: error: BlobClassifier(num_features=2, num_classes=4, hidden_units=64) has {weights:,} weights, which need about "
+        "0.0 GiB of memory to train (with their gradients and optimizer states) and 0.0 GiB is available, for the "
+        "model of the checkpoint 'checkpoints/version_0/last.ckpt'; resume it on a machine with more memory")
+    monkeypatch.setattr(blobclf.system, "available_memory", lambda: 10_000)
+    assert one_error(cli("test", "--ckpt_path", "last")) == (
+        f"blobclf: error: BlobClassifier(num_features=2, num_classes=4, hidden_units=64) has {weights:,} weights, "
+        "which need about 0.0 GiB of memory to evaluate and 0.0 GiB is available, for the model of the checkpoint "
+        "'checkpoints/version_0/last.ckpt'; test it on a machine with more memory")
+
+
 def test_threads_beyond_the_cpus_run_on_the_cpus_and_say_so(cli):
     # OpenMP tried to allocate 216 GB for 10**9 threads' stacks, and the command ended with exit 1; a refusal
     # would also have stopped a run's config.yaml written on a bigger machine from resuming here
