@@ -162,7 +162,8 @@ def check_model_memory(num_features: int, num_classes: int, hidden_units: int) -
     """
     weights = num_features * hidden_units + hidden_units * hidden_units + hidden_units * num_classes \
         + 2 * hidden_units + num_classes
-    per_weight, use = (4, "evaluate") if _EVALUATING.get() else (16, "train (with their gradients and optimizer states)")
+    per_weight, use = ((4, "evaluate") if _EVALUATING.get()
+                       else (16, "train (with their gradients and optimizer states)"))
     needed, available = per_weight * weights, available_memory()
     if available is not None and needed > available:
         fix = ("--model.hidden_units" if hidden_units >= max(num_features, num_classes)
