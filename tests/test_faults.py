@@ -489,8 +489,8 @@ def test_a_checkpoint_too_large_to_train_here_is_still_evaluated_and_its_resume_
     assert "test/acc" in result.stdout
     assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2", *quiet)) == (
         f"blobclf: error: BlobClassifier(num_features=2, num_classes=4, hidden_units=64) has {weights:,} weights, "
-        "which need about 0.0 GiB of memory to train (with their gradients and optimizer states) and 0.0 GiB is available, for the "
-        "model of the checkpoint 'checkpoints/version_0/last.ckpt'; resume it on a machine with more memory")
+        "which need about 0.0 GiB of memory to train (with their gradients and optimizer states) and 0.0 GiB is "
+        "available, for the model of the checkpoint 'checkpoints/version_0/last.ckpt'; resume it on a machine with more memory")
     monkeypatch.setattr(blobclf.system, "available_memory", lambda: 10_000)
     assert one_error(cli("test", "--ckpt_path", "last")) == (
         f"blobclf: error: BlobClassifier(num_features=2, num_classes=4, hidden_units=64) has {weights:,} weights, "
