@@ -573,14 +573,14 @@ def exported_step(directory: Path) -> int | None:
 
 
 def _earlier_export(directory: Path, step: int) -> bool:
-    """Whether ``directory`` holds complete exports of the run at another training step than ``step``, as its
-    ``model.json`` says."""
+    """Whether the exports in ``directory`` may be of other weights than the run's at ``step``: its ``model.json``
+    says another training step, or is missing or unreadable (an export a kill cut short removed it first)."""
     try:
         metadata = json.loads(_read_metadata(directory))
     except (OSError, ValueError, UserError):
-        return False
+        return True
     step_of = metadata.get("global_step") if isinstance(metadata, dict) else None
-    return isinstance(step_of, int) and step_of != step
+    return step_of != step
 
 
 def _read_metadata(directory: Path) -> bytes:

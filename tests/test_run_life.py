@@ -371,3 +371,19 @@ def test_a_run_extended_without_onnx_or_figures_keeps_no_earlier_onnx_or_figures
     assert sorted(path.name for path in run.iterdir() if not path.name.startswith("best-")) == [
         "last.ckpt", "model.json", "model.pth"]
     assert json.loads((run / "model.json").read_text())["epochs"] == 3
+
+
+def test_an_export_a_kill_cut_short_keeps_no_earlier_onnx_beside_the_weights_exported_again(cli):
+    """An export removes model.json first: killed then, its run held no model.json, and the resume that exported it
+    again with --export.onnx false kept the model.onnx of the run's earlier epochs beside the new model.pth and
+    model.json (the rule for stale exports read their step from that missing model.json)."""
+    assert cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    (run / "model.json").unlink()  # as an export killed after its first step leaves the run
+    result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--export.onnx", "false",
+                 "--export.figures", "false")
+    assert result.returncode == 0, result.output
+    assert ("note: removed what the run exported earlier, of other weights, and this export does not write again "
+            "(--export.onnx false, --export.figures false): checkpoints/version_0/model.onnx\n") in result.stdout
+    assert sorted(path.name for path in run.iterdir() if not path.name.startswith("best-")) == [
+        "last.ckpt", "model.json", "model.pth"]
