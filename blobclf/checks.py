@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import torch
+import yaml
 from lightning.pytorch.cli import instantiate_class
 
 from blobclf.errors import UserError
@@ -45,14 +46,31 @@ def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> Non
     at = next((i for i, arg in enumerate(argv) if arg in subcommands), None)
     if at is None:
         return
-    subcommand = argv[at]
-    for arg in argv[at + 1:]:
+    subcommand, rest = argv[at], list(argv[at + 1:])
+    for i, arg in enumerate(rest):
         name = arg.split("=", 1)[0]
         group = name.split(".", 1)[0]
         users = OWN_OPTIONS.get(group)
-        if users and subcommand not in users and name not in SHARED_OPTIONS and name != "--checkpoint":
+        if users and name == group and any(shared.startswith(f"{group}.") for shared in SHARED_OPTIONS):
+            # the group as one value: '{root: DIR}' is used, the other keys would be ignored (a file is a config)
+            value = arg.split("=", 1)[1] if "=" in arg else (rest[i + 1] if i + 1 < len(rest) else "")
+            keys = group_keys(value)
+            name = next((f"{group}.{key}" for key in keys if f"{group}.{key}" not in SHARED_OPTIONS), group)
+            if name == group:
+                continue
+        if users and subcommand not in users and name not in SHARED_OPTIONS:
             raise UserError(f"{name} is used by {' and '.join(users)} only, and '{subcommand}' would ignore it: "
                             f"drop it (or give it to {users[0]})")
+
+
+def group_keys(value: str) -> list[str]:
+    """The keys of an option group given as one YAML mapping (``--checkpoint '{root: DIR}'``); none for a
+    config file's path or anything else."""
+    try:
+        loaded = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return []
+    return [str(key) for key in loaded] if isinstance(loaded, dict) else []
 
 
 def check_run_files(trainer: Any) -> None:

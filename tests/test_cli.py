@@ -317,8 +317,18 @@ def test_version_and_help_say_what_blobclf_is_and_accepts(cli):
      "--export.onnx is used by fit only, and 'test' would ignore it: drop it (or give it to fit)"),
     (["predict", "--ckpt_path", "last", "--checkpoint.save_top_k", "3"],
      "--checkpoint.save_top_k is used by fit only, and 'predict' would ignore it: drop it (or give it to fit)"),
-], ids=["fit-prediction", "test-export", "predict-checkpoint"])
+    (["test", "--ckpt_path", "last", "--checkpoint", "{root: checkpoints, save_top_k: 3}"],
+     "--checkpoint.save_top_k is used by fit only, and 'test' would ignore it: drop it (or give it to fit)"),
+], ids=["fit-prediction", "test-export", "predict-checkpoint", "test-checkpoint-group"])
 def test_an_option_its_subcommand_would_ignore_is_one_line(cli, args, message):
     # fit --prediction.top_k 2 trained and dropped the setting without a word
     assert one_error(cli(*args)) == message
     assert list(cli.cwd.iterdir()) == []
+
+
+def test_an_evaluation_takes_the_checkpoint_root_in_every_form(cli):
+    assert cli("fit", *QUICK).returncode == 0
+    for args in (["--checkpoint.root", "checkpoints"], ["--checkpoint.root=checkpoints"],
+                 ["--checkpoint", "{root: checkpoints}"]):
+        result = cli("test", "--ckpt_path", "last", *args)
+        assert result.returncode == 0, (args, result.output)
