@@ -17,7 +17,7 @@ from lightning.pytorch.cli import instantiate_class
 from blobclf.errors import UserError
 from blobclf.recorded import as_plain
 
-OWN_OPTIONS = {"--export": ("fit",), "--prediction": ("predict",), "--checkpoint": ("fit",)}
+OWN_OPTIONS = {"--export": "fit", "--prediction": "predict", "--checkpoint": "fit"}
 """Option groups every subcommand's parser has but only some subcommands use (an evaluation still
 takes ``--checkpoint.root``, where ``last`` and ``best`` are looked for)."""
 SHARED_OPTIONS = ("--checkpoint.root",)
@@ -50,17 +50,17 @@ def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> Non
     for i, arg in enumerate(rest):
         name = arg.split("=", 1)[0]
         group = name.split(".", 1)[0]
-        users = OWN_OPTIONS.get(group)
-        if users and name == group and any(shared.startswith(f"{group}.") for shared in SHARED_OPTIONS):
+        user = OWN_OPTIONS.get(group)
+        if user and name == group and any(shared.startswith(f"{group}.") for shared in SHARED_OPTIONS):
             # the group as one value: '{root: DIR}' is used, the other keys would be ignored (a file is a config)
             value = arg.split("=", 1)[1] if "=" in arg else (rest[i + 1] if i + 1 < len(rest) else "")
             keys = group_keys(value)
             name = next((f"{group}.{key}" for key in keys if f"{group}.{key}" not in SHARED_OPTIONS), group)
             if name == group:
                 continue
-        if users and subcommand not in users and name not in SHARED_OPTIONS:
-            raise UserError(f"{name} is used by {' and '.join(users)} only, and '{subcommand}' would ignore it: "
-                            f"drop it (or give it to {users[0]})")
+        if user and subcommand != user and name not in SHARED_OPTIONS:
+            raise UserError(f"{name} is used by {user} only, and '{subcommand}' would ignore it: drop it (or give it "
+                            f"to {user})")
 
 
 def group_keys(value: str) -> list[str]:

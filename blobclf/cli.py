@@ -410,8 +410,8 @@ class BlobCLI(LightningCLI):
         inits = logger_inits(config.trainer.get("logger"))
         for each in inits:
             name = each.get("version")
-            if isinstance(name, str) and (name in ("", ".", "..") or "/" in name or (os.altsep or "/") in name
-                                          or os.sep in name):
+            separators = ("/", os.sep, os.altsep)
+            if isinstance(name, str) and (name in ("", ".", "..") or any(sep and sep in name for sep in separators)):
                 # the run's folder is {checkpoint root}/{version}: '../../x' or '/x' put its checkpoints elsewhere
                 raise UserError(
                     f"--trainer.logger.init_args.version={name!r} is not a plain folder name: the run's checkpoints "

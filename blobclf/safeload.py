@@ -436,4 +436,3 @@ def check_weights(state: Any, name: str, what: str = "checkpoint") -> None:
         if kind is not None:
             raise UserError(f"{what} {name!r} holds {key!r} as {kind}, where weights are floating-point numbers; it "
                             f"was written by another program or edited: use another {what}")
-

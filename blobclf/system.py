@@ -126,8 +126,6 @@ def balanced_weights(labels: Tensor, class_names: list[str]) -> Tensor:
     return labels.numel() / (len(class_names) * counts.double())
 
 
-
-
 _EVALUATING = contextvars.ContextVar("evaluating", default=False)
 
 
