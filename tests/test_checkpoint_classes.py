@@ -166,6 +166,7 @@ def test_a_function_named_in_a_class_s_arguments_is_not_imported(tutorial_run, t
             f"put the run's own config.yaml first (--config PATH), which names it; or use another checkpoint")
     else:  # an evaluation leaves out what it cannot use without importing, as it does an optimizer
         assert result.returncode == 0, result.output
+        assert "(accuracy 0.96500," in result.output, result.output  # the tutorial's last weights, evaluated
     assert not marker.exists()
     assert module not in sys.modules
 

@@ -327,8 +327,9 @@ def test_an_option_its_subcommand_would_ignore_is_one_line(cli, args, message):
 
 
 def test_an_evaluation_takes_the_checkpoint_root_in_every_form(cli):
-    assert cli("fit", *QUICK).returncode == 0
-    for args in (["--checkpoint.root", "checkpoints"], ["--checkpoint.root=checkpoints"],
-                 ["--checkpoint", "{root: checkpoints}"]):
-        result = cli("test", "--ckpt_path", "last", *args)
+    assert cli("fit", *QUICK, "--checkpoint.root", "runs").returncode == 0
+    for args in (["--checkpoint.root", "runs"], ["--checkpoint.root=runs"], ["--checkpoint", "{root: runs}"]):
+        result = cli("test", "--ckpt_path", "last", *args)  # 'last' is looked for under runs/, not checkpoints/
         assert result.returncode == 0, (args, result.output)
+        assert "test report: runs/version_0/test_report-last.json (accuracy 0.5" in result.output, result.output
+    assert not (cli.cwd / "checkpoints").exists()

@@ -360,6 +360,7 @@ def test_a_run_extended_without_onnx_or_figures_keeps_no_earlier_onnx_or_figures
     assert all((run / name).is_file() for name in ("model.onnx", *(f"{figure}.png" for figure in FIT_FIGURES)))
     kept = cli("fit", "--ckpt_path", "last", "--export.onnx", "false", "--export.figures", "false")
     assert kept.returncode == 0 and "note: removed" not in kept.output, kept.output  # trains nothing: all kept
+    assert "nothing was trained; the exports in" in kept.output, kept.output
     assert (run / "model.onnx").is_file()
     result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3", "--export.onnx", "false",
                  "--export.figures", "false")
