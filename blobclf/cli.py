@@ -80,6 +80,7 @@ from blobclf.runs import (
     lock_resumed_run,
     logs_record_root,
     logs_where_started,
+    names_resumed_run,
     newer_without_last,
     own_root,
     recorded_save_dir,
@@ -411,7 +412,8 @@ class BlobCLI(LightningCLI):
         for each in inits:
             name = each.get("version")
             separators = ("/", os.sep, os.altsep)
-            if isinstance(name, str) and (name in ("", ".", "..") or any(sep and sep in name for sep in separators)):
+            if (isinstance(name, str) and (name in ("", ".", "..") or any(sep and sep in name for sep in separators))
+                    and not names_resumed_run(name, config.checkpoint.root, config.get("ckpt_path"))):
                 # the run's folder is {checkpoint root}/{version}: '../../x' or '/x' put its checkpoints elsewhere
                 raise UserError(
                     f"--trainer.logger.init_args.version={name!r} is not a plain folder name: the run's checkpoints "
