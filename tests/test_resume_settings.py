@@ -82,7 +82,7 @@ def checkpoint_changes(path, earlier: bytes) -> dict[str, tuple]:
             for key in then.keys() | now.keys():
                 compare(then.get(key, "<none>"), now.get(key, "<none>"), f"{where}/{key}")
         elif isinstance(then, (list, tuple)) and isinstance(now, (list, tuple)) and len(then) == len(now):
-            for index, (old, new) in enumerate(zip(then, now)):
+            for index, (old, new) in enumerate(zip(then, now, strict=True)):
                 compare(old, new, f"{where}[{index}]")
         else:
             old, new = (value.tolist() if torch.is_tensor(value) else value for value in (then, now))
