@@ -121,6 +121,23 @@ def check_devices(devices: Any, accelerator: Any = "auto") -> None:
                         f"and {memory_size(available)} is available; give at most {most:,}")
 
 
+def check_nodes(num_nodes: Any) -> None:
+    """Raise :class:`UserError` for ``--trainer.num_nodes`` above 1 on a run that no other machine can join.
+
+    Without a launcher (torchrun, srun, jsrun, mpirun) and without ``MASTER_ADDR`` or ``NODE_RANK`` (Lightning's
+    own multi-machine set-up, the command run on each machine), the run waited for ever for the other machines'
+    processes after "Initializing distributed: GLOBAL_RANK: 0, MEMBER: 1/2".
+    """
+    if not isinstance(num_nodes, int) or isinstance(num_nodes, bool) or num_nodes <= 1:
+        return
+    if started_already() or "MASTER_ADDR" in os.environ or "NODE_RANK" in os.environ:
+        return
+    raise UserError(f"--trainer.num_nodes={num_nodes} but no other machine can join this run: it was started by "
+                    "neither torchrun, srun, jsrun nor mpirun, and MASTER_ADDR and NODE_RANK are not set, so it would "
+                    "wait for ever; start it on each machine as docs/devices.md shows, or drop the option to train on "
+                    "this machine")
+
+
 def started_already() -> bool:
     """Whether this process is one of a run's processes that were all started already, so that none is left to refuse.
 

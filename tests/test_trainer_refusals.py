@@ -191,3 +191,24 @@ def test_a_gpu_accelerator_class_on_a_machine_without_one_is_one_line(cli, monke
         "--trainer.accelerator=lightning.pytorch.accelerators.CUDAAccelerator but this machine has no usable CUDA GPU; "
         "use --trainer.accelerator cpu (or auto)")
     assert list(cli.cwd.iterdir()) == []
+
+
+def test_several_nodes_that_no_other_machine_can_join_is_one_line(cli, monkeypatch, first_process):
+    # --trainer.num_nodes 2 without torchrun or srun waited for ever after "Initializing distributed: GLOBAL_RANK: 0,
+    # MEMBER: 1/2", leaving an empty checkpoints/version_0
+    from blobclf.accelerators import check_nodes
+
+    for name in ("MASTER_ADDR", "NODE_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert one_error(cli("fit", "--trainer.num_nodes", "2", "--trainer.max_epochs", "1")) == (
+        "--trainer.num_nodes=2 but no other machine can join this run: it was started by neither torchrun, srun, "
+        "jsrun nor mpirun, and MASTER_ADDR and NODE_RANK are not set, so it would wait for ever; start it on each "
+        "machine as docs/devices.md shows, or drop the option to train on this machine")
+    assert list(cli.cwd.iterdir()) == []
+    check_nodes(1)
+    for env in ({"SLURM_NTASKS": "4", "SLURM_NTASKS_PER_NODE": "2", "SLURM_JOB_NAME": "train"},  # srun
+                {"MASTER_ADDR": "host0", "NODE_RANK": "1"}):  # Lightning's own set-up, run on each machine
+        with monkeypatch.context() as launched:
+            for name, value in env.items():
+                launched.setenv(name, value)
+            check_nodes(2)
