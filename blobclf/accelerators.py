@@ -89,6 +89,17 @@ def check_accelerator(accelerator: Any) -> None:
             )
 
 
+def check_strategy(strategy: Any) -> None:
+    """Raise :class:`UserError` for a ``--trainer.strategy`` that needs a CUDA GPU (``fsdp``, ``deepspeed`` and
+    their variants) on a machine without one: Lightning's own lines told to set ``accelerator='cuda'`` or to install
+    DeepSpeed, neither of which makes them run here."""
+    if not isinstance(strategy, str) or torch.cuda.is_available():
+        return
+    if strategy.lower().startswith(("fsdp", "deepspeed")):
+        raise UserError(f"--trainer.strategy={strategy} needs a CUDA GPU and this machine has none; use "
+                        "--trainer.strategy ddp to train in several CPU processes, or leave the option out")
+
+
 def check_devices(devices: Any, accelerator: Any = "auto") -> None:
     """Raise :class:`UserError` for ``--trainer.devices 0`` (or ``"0"``), which asks for no device at all,
     and for more CPU processes than this machine's memory holds.

@@ -25,7 +25,7 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
 from blobclf import __version__
-from blobclf.accelerators import check_accelerator, check_devices, check_nodes
+from blobclf.accelerators import check_accelerator, check_devices, check_nodes, check_strategy
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
 from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
@@ -394,6 +394,7 @@ class BlobCLI(LightningCLI):
         check_accelerator(config.trainer.get("accelerator"))
         check_devices(config.trainer.get("devices"), config.trainer.get("accelerator"))
         check_nodes(config.trainer.get("num_nodes"))
+        check_strategy(config.trainer.get("strategy"))
         check_run_files(config.trainer)
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(

@@ -329,6 +329,8 @@ def main() -> None:
         ["test", "--ckpt_path", "edited_data.ckpt"],
         ["fit", "--trainer.accelerator", "tpu"],
         ["fit", "--trainer.strategy", "dpp"],
+        ["fit", "--trainer.strategy", "fsdp"],
+        ["fit", "--trainer.num_nodes", "2"],
         ["fit", "--data.path", "iris.csv", "--data.target", "species"],
         ["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
         ["fit", "--trainer.enable_checkpointing", "false"],
