@@ -91,13 +91,19 @@ def check_accelerator(accelerator: Any) -> None:
 
 def check_strategy(strategy: Any) -> None:
     """Raise :class:`UserError` for a ``--trainer.strategy`` that needs a CUDA GPU (``fsdp``, ``deepspeed`` and
-    their variants) on a machine without one: Lightning's own lines told to set ``accelerator='cuda'`` or to install
-    DeepSpeed, neither of which makes them run here."""
-    if not isinstance(strategy, str) or torch.cuda.is_available():
+    their variants) or a TPU (``xla``, ``single_xla``, ...) on a machine without one: Lightning's own lines told to set
+    ``accelerator='cuda'`` or to install DeepSpeed or torch_xla, none of which makes them run here."""
+    if not isinstance(strategy, str):
         return
-    if strategy.lower().startswith(("fsdp", "deepspeed")):
-        raise UserError(f"--trainer.strategy={strategy} needs a CUDA GPU and this machine has none; use "
-                        "--trainer.strategy ddp to train in several CPU processes, or leave the option out")
+    name = strategy.lower()
+    if name.startswith(("fsdp", "deepspeed")) and not torch.cuda.is_available():
+        device = "a CUDA GPU"
+    elif name.startswith(("xla", "single_xla", "single_tpu")) and not XLAAccelerator.is_available():
+        device = "a TPU (torch_xla)"
+    else:
+        return
+    raise UserError(f"--trainer.strategy={strategy} needs {device} and this machine has none; use "
+                    "--trainer.strategy ddp to train in several CPU processes, or leave the option out")
 
 
 def check_devices(devices: Any, accelerator: Any = "auto") -> None:

@@ -214,13 +214,17 @@ def test_several_nodes_that_no_other_machine_can_join_is_one_line(cli, monkeypat
             check_nodes(2)
 
 
-@pytest.mark.parametrize("strategy", ["fsdp", "fsdp_cpu_offload", "deepspeed", "deepspeed_stage_2"])
-def test_a_strategy_that_needs_a_gpu_on_a_machine_without_one_is_one_line(cli, monkeypatch, strategy):
-    # Lightning said to set accelerator='cuda' (fsdp) or to install DeepSpeed, neither of which runs here
+@pytest.mark.parametrize(("strategy", "device"), [
+    ("fsdp", "a CUDA GPU"), ("fsdp_cpu_offload", "a CUDA GPU"), ("deepspeed", "a CUDA GPU"),
+    ("deepspeed_stage_2", "a CUDA GPU"), ("xla", "a TPU (torch_xla)"), ("single_xla", "a TPU (torch_xla)"),
+])
+def test_a_strategy_that_needs_a_gpu_on_a_machine_without_one_is_one_line(cli, monkeypatch, no_tpu_or_mps, strategy,
+                                                                          device):
+    # Lightning said to set accelerator='cuda' (fsdp) or to install DeepSpeed or torch_xla, none of which runs here
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert one_error(cli("fit", "--trainer.strategy", strategy, "--trainer.devices", "2")) == (
-        f"--trainer.strategy={strategy} needs a CUDA GPU and this machine has none; use --trainer.strategy ddp to "
+        f"--trainer.strategy={strategy} needs {device} and this machine has none; use --trainer.strategy ddp to "
         "train in several CPU processes, or leave the option out")
     assert list(cli.cwd.iterdir()) == []
