@@ -475,7 +475,8 @@ class RunExport(Callback):
             "global_step": trainer.global_step,
             "data": public_hparams(datamodule.hparams) if datamodule is not None else {},
             "model": public_hparams(pl_module.hparams),
-            **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", [])),
+            **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", []),
+                             getattr(datamodule, "encoding", None)),
             **self.training,
             "log_dir": log_dir,
         }
