@@ -470,9 +470,22 @@ class TableDataModule(SplitDataModule):
                           selection=self._selection, categorical=hp.categorical or (), categories=hp.categories)
 
     def _fit_splits(self) -> None:
-        """Read the training table once and split it; record the class names found."""
+        """Read the training table once and split it; record the class names found (and categories).
+
+        A failed read or split records nothing and keeps no split: called again (a file fixed in the meantime),
+        it reads and checks every table again as the first call did."""
         if "train" in self.splits:
             return
+        recorded = (self.hparams.classes, self.hparams.categories)
+        try:
+            self._read_and_split()
+        except BaseException:
+            self.hparams.classes, self.hparams.categories = recorded
+            for name in ("train", "val", "test"):
+                self.splits.pop(name, None)
+            raise
+
+    def _read_and_split(self) -> None:
         hp = self.hparams
         table = self._read(hp.path)
         self.table_sha256 = file_sha256(hp.path)
@@ -536,9 +549,9 @@ class TableDataModule(SplitDataModule):
             self.splits["test"] = (x[test], y[test])
         if val is not None:
             self.splits["val"] = (x[val], y[val])
+        if separate_test and "test" not in self.splits:
+            self.splits["test"] = self._test_table()
         self.splits["train"] = (x[train], y[train])
-        if separate_test:
-            self.split("test")
         if hp.val_size is None:
             self.splits["val"] = self.splits["test"]
 

@@ -164,3 +164,21 @@ def test_categories_of_numbers_are_ordered_as_numbers_and_checked_when_given(tmp
         given.setup("fit")
     assert str(refused.value) == (f"{path}:2: grade='10' is not one of the categories the model was trained on (1, 2); "
                                   "write one of them, or remove the row (the model has no input for it)")
+
+
+def test_a_second_setup_after_a_failed_one_reads_every_table_again(tmp_path):
+    # in Python, setup("fit") refused a test table, and the same call after the file was fixed kept the training
+    # split it had made and never read the test table again: no test or validation split
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    train.write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(20)))
+    test.write_text("a,b,kind\n1,2,x\n3,oops,y\n")
+    data = TableDataModule(str(train), "kind", test_path=str(test))
+    with pytest.raises(UserError) as error:
+        data.setup("fit")
+    assert str(error.value) == (f"{test}:3: feature column 'b' holds 'oops', not a number; write a number there: the "
+                                "model takes the column as a feature")
+    assert data.splits == {} and data.hparams.classes is None
+    test.write_text("a,b,kind\n1,2,x\n3,1,y\n5,0,x\n")
+    data.setup("fit")
+    assert data.splits["test"][0].tolist() == [[1, 2], [3, 1], [5, 0]] and data.splits["val"] is data.splits["test"]
+    assert len(data.splits["train"][1]) == 20 and data.hparams.classes == ["x", "y"]
