@@ -366,7 +366,8 @@ def read_table(
                 f"{name}: {option('categorical')} names {column!r}, {where}; the features are: "
                 f"{shown_columns(feature_names)}"
             )
-    check_named(header, feature_names, target, by_default=selection != "features", selection=selection)
+    check_named(header, feature_names, target, by_default=selection != "features", selection=selection,
+                categorical=categorical)
 
     index = {column: i for i, column in enumerate(columns)}
     codes: dict[str, int] = {}

@@ -372,8 +372,9 @@ class TableDataModule(SplitDataModule):
                     f"{self.hparams.path}: {option('exclude')} leaves no feature column (the columns are "
                     f"{shown_columns(header.columns)}); exclude fewer"
                 )
-            check_named(header, features, target, selection=self._selection)
-            check_identifiers(header, features, target, self._selection)
+            categorical = self.hparams.categorical or ()
+            check_named(header, features, target, selection=self._selection, categorical=categorical)
+            check_identifiers(header, features, target, self._selection, categorical)
             # recorded as if given: a checkpoint's test, predict or resume reads exactly these columns
             self.hparams.features, self.hparams.exclude = features, None
         return list(self.hparams.features)

@@ -107,7 +107,8 @@ def unreadable(header: Header, error: Exception) -> UserError:
 
 
 def check_named(
-    header: Header, used: Sequence[str], target: str | None, by_default: bool = True, selection: str | None = None
+    header: Header, used: Sequence[str], target: str | None, by_default: bool = True, selection: str | None = None,
+    categorical: Sequence[str] = (),
 ) -> None:
     """Refuse a column without a name among the ``used`` ones.
 
@@ -123,6 +124,7 @@ def check_named(
             identifiers and text, so that following it once is enough (a list given names them
             on purpose, and keeps them).
         selection: The option the user chose the features with, as :func:`leave_out_option` takes it.
+        categorical: The feature columns of categories (``--data.categorical``): text, but kept.
 
     Raises:
         UserError: naming the header line and the column's position, and the ``--data.features``
@@ -141,21 +143,24 @@ def check_named(
             )
         named = [column for column in used if column]
         ids = [column for column in named if ID_NAME.fullmatch(column)] if by_default else []
-        text = text_columns(header, [column for column in named if column not in ids]) if by_default else []
+        text = text_columns(header, [column for column in named if column not in ids and column not in categorical]
+                            ) if by_default else []
         kept = [column for column in named if column not in ids and column not in text]
         option = leave_out_option(header, target, kept, selection)
         leave = f", or leave it out: {option}{left_out_too(ids, text)}" if kept else ""
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
-def check_identifiers(header: Header, features: Sequence[str], target: str, selection: str | None = None) -> None:
+def check_identifiers(header: Header, features: Sequence[str], target: str, selection: str | None = None,
+                      categorical: Sequence[str] = ()) -> None:
     """Refuse an identifier column taken as a feature by default (every column but the target).
 
     An id (``id``, ``patient_id``, ``#``, ``index``, pandas' ``Unnamed: 0``, R's ``rownames``) is a
     number, so it would be read as a feature without a word; but it says where a row sits in the
     file, not what the row is, and files sorted by class would let the model learn that order. The
     names are recognized by :data:`ID_NAME`; listing the column in ``--data.features`` keeps it.
-    ``selection`` is the option the user chose the features with, as :func:`leave_out_option` takes it.
+    ``selection`` is the option the user chose the features with, as :func:`leave_out_option` takes it;
+    ``categorical`` columns hold text and are kept.
 
     Raises:
         UserError: naming the column, with the ``--data.features`` or ``--data.exclude`` that leaves it out.
@@ -163,7 +168,7 @@ def check_identifiers(header: Header, features: Sequence[str], target: str, sele
     ids = [column for column in features if ID_NAME.fullmatch(column)]
     if not ids:
         return
-    text = text_columns(header, [column for column in features if column not in ids])
+    text = text_columns(header, [column for column in features if column not in ids and column not in categorical])
     others = [column for column in features if column not in ids and column not in text]
     position = header.columns.index(ids[0]) + 1
     option = leave_out_option(header, target, others, selection)

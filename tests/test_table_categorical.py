@@ -84,6 +84,16 @@ def test_text_columns_given_as_categorical_are_one_hot_inputs_that_test_and_pred
     written = np.array([[float(row[c]) for c in described["features"]] for row in new])
     assert np.array_equal(written[:, [0, 1, 2, 6, 7]], expected)
 
+    # model.json's encoding alone makes the inputs that model.onnx takes, from the table's own cells
+    onnxruntime = pytest.importorskip("onnxruntime")
+    encoding = described["encoding"]
+    inputs = np.array([[value for column in encoding["columns"] for value in (
+        [float(rows[i][COLUMNS.index(column)] == c) for c in encoding["one_hot"][column]]
+        if column in encoding["one_hot"] else [float(rows[i][COLUMNS.index(column)])])] for i in test], dtype=np.float32)
+    session = onnxruntime.InferenceSession(str(run / "model.onnx"), providers=["CPUExecutionProvider"])
+    onnx = session.run(None, {"features": inputs})[1]
+    assert np.abs(onnx - np.array([[float(row[c]) for c in probabilities] for row in new])).max() < 1e-5
+
     # a category the model was not trained on, or none, in a file to predict or test: one line
     write(cli.cwd / "odd.csv", [rows[0], [*rows[1][:1], "Anvers", *rows[1][2:]]])
     assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "odd.csv")) == (
@@ -118,6 +128,12 @@ def test_a_text_column_is_refused_naming_the_option_that_encodes_it(cli):
     assert one_error(cli(*fit, "--data.categorical", "[island]")) == (
         "p.csv:2: feature column 'sex' holds 'male', not a number; to leave the column out, give "
         "--data.exclude '[sex]', or to one-hot encode it as categories, give --data.categorical '[island,sex]'"
+    )
+    # an id column: the option offered leaves it out and keeps the categorical columns (it left them out as text)
+    write(cli.cwd / "id.csv", [[str(i), *row] for i, row in enumerate(penguins(30))], ["id", *COLUMNS])
+    assert one_error(cli(*fit[:4], "id.csv", *fit[5:], "--data.categorical", "[island, sex]")) == (
+        "id.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but the target "
+        "is); leave it out with --data.exclude '[id]', or list it in --data.features to keep it"
     )
     assert one_error(cli(*fit, "--data.categorical", "[island, sex, species]")) == (
         "p.csv: --data.categorical names 'species', the target column; the features are: island, bill_length_mm, "
