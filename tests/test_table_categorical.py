@@ -198,3 +198,20 @@ def test_a_second_setup_after_a_failed_one_reads_every_table_again(tmp_path):
     data.setup("fit")
     assert data.splits["test"][0].tolist() == [[1, 2], [3, 1], [5, 0]] and data.splits["val"] is data.splits["test"]
     assert len(data.splits["train"][1]) == 20 and data.hparams.classes == ["x", "y"]
+
+
+def test_a_single_categorical_column_of_two_categories_is_drawn_with_its_input_names(cli):
+    # the two-feature figures took their axis names from the feature columns: one column, two inputs, IndexError
+    write(cli.cwd / "p.csv", penguins(30))
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "p.csv", "--data.target", "species",
+               "--data.features", "[sex]", "--data.categorical", "[sex]", "--trainer.max_epochs", "2",
+               "--export.onnx", "false").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert json.loads((run / "model.json").read_text())["features"] == ["sex_female", "sex_male"]
+    assert (run / "data.png").is_file() and (run / "decision_boundary.png").is_file()
+    from blobclf.regenerate import regenerate
+
+    (run / "data.png").unlink()
+    written = regenerate(run)
+    assert written["data"] == run / "data.png" and (run / "data.png").is_file()
+    assert json.loads(written["test_report"].read_text())["n_samples"] == 6
