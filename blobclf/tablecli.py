@@ -130,8 +130,11 @@ def read_predict_file(config: Any, model_hparams: dict[str, Any]) -> Points | No
     features, classes = model_hparams.get("feature_names"), model_hparams.get("class_names")
     if not path or not features or not classes:
         return None
+    categories = init.get("categories")
+    if categories:  # the model's inputs are the table's feature columns encoded
+        features = list(init.get("features"))
     return read_points(path, features, classes, init.get("target") or LABEL_COLUMN, init.get("delimiter"),
-                       init.get("decimal") or ".")
+                       init.get("decimal") or ".", categories=dict(categories) if categories else None)
 
 
 def switch_data_class(
@@ -214,6 +217,8 @@ def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
     if name == "data.classes":
         # null: the classes found in the run's table (checked to be the same bytes), which the checkpoint records
         return settings.get("classes") is None and isinstance(recorded.get("data.init_args.classes"), (list, tuple))
+    if name == "data.categories":  # null: the categories found in the run's training split, as for classes
+        return settings.get("categories") is None and isinstance(recorded.get("data.init_args.categories"), dict)
     if name not in ("data.features", "data.exclude"):
         return False
     features = recorded.get("data.init_args.features")
@@ -229,7 +234,7 @@ def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
     return [c for c in header.columns if c != target and c not in exclude] == composed(list(features))
 
 
-NAME_SETTINGS = ("data.target", "data.features", "data.exclude", "data.classes")
+NAME_SETTINGS = ("data.target", "data.features", "data.exclude", "data.classes", "data.categorical")
 """The settings that name columns or classes: compared composed (NFC), as the table module reads them."""
 
 
