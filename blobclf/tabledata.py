@@ -54,7 +54,9 @@ _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
 TEST_ELSEWHERE = "restore the table, or test on another table with --data.test_path"
-"""What an evaluation (``test``, ``validate``, ``predict``) of a run whose training table changed can do."""
+"""What an evaluation (``test``, ``validate``) of a run whose training table changed can do."""
+PREDICT_ELSEWHERE = "restore the table, or predict another table's rows with --data.predict_file"
+"""What a ``predict`` of a run whose training table changed can do."""
 RESUME_ELSEWHERE = "restore the table to resume this run, or train a new run on the changed table (no --ckpt_path)"
 """What a resume (``fit --ckpt_path``) of a run whose training table changed can do."""
 
