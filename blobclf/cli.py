@@ -26,7 +26,16 @@ from torch.optim import Optimizer
 
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
-from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
+from blobclf.callbacks import (
+    RngState,
+    RunCheckpoint,
+    RunExport,
+    TestReport,
+    epoch_values,
+    exported_step,
+    run_checkpoint,
+    shown,
+)
 from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
     check_averaging_extension,
@@ -35,6 +44,7 @@ from blobclf.checks import (
     check_run_files,
     check_seed,
     check_used_options,
+    epochs_done,
 )
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
@@ -197,6 +207,8 @@ class BlobCLI(LightningCLI):
         self.recorded_settings: dict[str, Any] = {}
         """The settings of the run being resumed, as its checkpoint records them."""
         self.resume_version: int | None = None
+        self.finished: tuple[int, Any] | None = None
+        """The epochs and step of a resumed run that has trained its ``--trainer.max_epochs`` (see :meth:`_place_run`)."""
         self.ckpt_given = ""
         """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.run_logs: tuple[str, str, int] | None = None
@@ -305,6 +317,9 @@ class BlobCLI(LightningCLI):
             )
         if subcommand == "fit":
             check_extension(given, checkpoint, path)
+            max_epochs = given.trainer.get("max_epochs")
+            if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
+                self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
             check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
@@ -462,6 +477,13 @@ class BlobCLI(LightningCLI):
                     raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
                                     "writable, or copy the run folder somewhere writable and resume from there")
                 lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
+                finished = getattr(self, "finished", None)
+                if finished is not None and exported_step(folder) == finished[1]:
+                    # nothing to train and the exports complete: no resume-K.yaml, no new event file, nothing written
+                    print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
+                          f"and the run is left unchanged: {shown(ckpt_path)} has done its {finished[0]} epochs "
+                          f"(--trainer.max_epochs {config.trainer.max_epochs}; a larger one trains on)")
+                    sys.exit(0)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
             self.made_dirpath = claim_folder(dirpath)

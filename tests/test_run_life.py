@@ -93,7 +93,7 @@ def test_resume_without_a_config_takes_every_setting_from_the_run(cli):
     assert meta["epochs"] == 4 and meta["data"]["batch_size"] == 64
     assert meta["settings"]["trainer.check_val_every_n_epoch"] == 2 and meta["settings"]["trainer.max_epochs"] == 4
     assert (logs / "config.yaml").read_bytes() == started  # written once, when the run started
-    assert sorted(p.name for p in logs.glob("resume-*.yaml")) == ["resume-1.yaml", "resume-2.yaml"]
+    assert sorted(p.name for p in logs.glob("resume-*.yaml")) == ["resume-1.yaml"]  # the resume that trained
 
 
 def test_resume_refuses_to_shorten_a_run_and_a_config_that_contradicts_it(cli):
@@ -388,3 +388,18 @@ def test_an_export_a_kill_cut_short_keeps_no_earlier_onnx_beside_the_weights_exp
             "(--export.onnx false, --export.figures false): checkpoints/version_0/model.onnx\n") in result.stdout
     assert sorted(path.name for path in run.iterdir() if not path.name.startswith("best-")) == [
         "last.ckpt", "model.json", "model.pth"]
+
+
+def test_a_resume_that_trains_nothing_leaves_the_run_folder_unchanged(cli):
+    """A resume of a run that had trained its max_epochs and exported them wrote resume-1.yaml and a new TensorBoard
+    event file into the run's log folder, though it trained and exported nothing. It now writes nothing, and says so."""
+    assert cli("fit", *QUICK).returncode == 0
+    before = {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()}
+    again = cli("fit", "--ckpt_path", "last")
+    assert again.returncode == 0, again.output
+    assert again.stdout.splitlines()[-1] == ("nothing was trained; the exports in checkpoints/version_0 are complete and kept as they "
+                            "were, and the run is left unchanged: checkpoints/version_0/last.ckpt has done its 2 "
+                            "epochs (--trainer.max_epochs 2; a larger one trains on)")
+    assert {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()} == before
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
+    assert sorted(p.name for p in (cli.cwd / "lightning_logs" / "version_0").glob("resume-*.yaml")) == ["resume-1.yaml"]
