@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -403,3 +404,76 @@ def test_a_resume_that_trains_nothing_leaves_the_run_folder_unchanged(cli):
     assert {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()} == before
     assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
     assert sorted(p.name for p in (cli.cwd / "lightning_logs" / "version_0").glob("resume-*.yaml")) == ["resume-1.yaml"]
+
+
+def test_what_evaluations_wrote_of_last_ckpt_is_renamed_after_its_epoch_when_a_resume_replaces_it(cli):
+    """After a run was extended, test_report-last.json, its figures, predictions-last-*.csv and the test-last and
+    validate-last TensorBoard runs still described the earlier last.ckpt, under names that say the current one
+    (and the next predict of last was refused: its file 'already exists'). They are now renamed after the epoch
+    of the last.ckpt they are of, as a best checkpoint's are, with a note, and nothing of them is lost."""
+    assert cli("fit", *QUICK).returncode == 0
+    run, logs = cli.cwd / "checkpoints" / "version_0", cli.cwd / "lightning_logs" / "version_0"
+    for command in ("test", "validate", "predict"):
+        assert cli(command, "--ckpt_path", "last").returncode == 0
+    names = ["confusion_matrix_test-last.png", "predictions-last-test-split.csv", "reliability_test-last.png",
+             "test_report-last.json"]
+    before = {name: (run / name).read_bytes() for name in names}
+    extended = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
+    assert extended.returncode == 0, extended.output
+    assert ("note: last.ckpt no longer holds epoch 1: what test, validate and predict wrote of it is renamed after "
+            "it: " + ", ".join(f"checkpoints/version_0/{name} -> {name.replace('last', 'last-epoch=1')}"
+                               for name in names)
+            + ", lightning_logs/version_0/test-last -> test-last-epoch=1, "
+            "lightning_logs/version_0/validate-last -> validate-last-epoch=1\n") in extended.stdout
+    assert {name: (run / name.replace("last", "last-epoch=1")).read_bytes() for name in names} == before
+    assert not any((run / name).exists() for name in names)
+    assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["test-last-epoch=1", "validate-last-epoch=1"]
+    assert json.loads(before["test_report-last.json"])["accuracy"] == pytest.approx(0.5849999785423279)
+    # the next evaluations of last are of epoch 3, under the plain names
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert cli("predict", "--ckpt_path", "last").returncode == 0
+    assert json.loads((run / "test_report-last.json").read_text())["accuracy"] != pytest.approx(0.5849999785423279)
+    # a resume that trains nothing renames nothing
+    assert "note: last.ckpt" not in cli("fit", "--ckpt_path", "last").output
+    assert (run / "test_report-last.json").is_file()
+
+
+def test_an_evaluation_of_last_ckpt_that_a_training_fit_replaced_meanwhile_names_its_outputs_after_the_epoch_it_read(
+        cli, monkeypatch):
+    """A test or predict of last.ckpt while a fit trained the run wrote test_report-last.json (predictions-last-*.csv)
+    of the epoch it had read, beside a last.ckpt of later epochs. It now names them after the epoch it read."""
+    import shutil
+
+    from blobclf.callbacks import TestReport
+    from blobclf.predictions import PredictionWriter
+
+    assert cli("fit", *QUICK).returncode == 0
+    run, logs = cli.cwd / "checkpoints" / "version_0", cli.cwd / "lightning_logs" / "version_0"
+
+    def replacing(hook):
+        def replaced(self, trainer, pl_module):  # as a fit's write of last.ckpt does, while the evaluation runs
+            shutil.copy(run / "last.ckpt", run / "next.ckpt")
+            os.replace(run / "next.ckpt", run / "last.ckpt")
+            return hook(self, trainer, pl_module)
+        return replaced
+
+    monkeypatch.setattr(TestReport, "on_test_end", replacing(TestReport.on_test_end))
+    monkeypatch.setattr(PredictionWriter, "on_predict_epoch_end", replacing(PredictionWriter.on_predict_epoch_end))
+    tested = cli("test", "--ckpt_path", "last")
+    assert tested.returncode == 0, tested.output
+    assert tested.stdout.splitlines()[-1] == (
+        "note: checkpoints/version_0/last.ckpt was replaced while test ran (a fit is training the run); what it wrote "
+        "of epoch 1 is named after it: lightning_logs/version_0/test-last -> test-last-epoch=1, "
+        "checkpoints/version_0/confusion_matrix_test-last.png -> confusion_matrix_test-last-epoch=1.png, "
+        "checkpoints/version_0/reliability_test-last.png -> reliability_test-last-epoch=1.png, "
+        "checkpoints/version_0/test_report-last.json -> test_report-last-epoch=1.json")
+    assert json.loads((run / "test_report-last-epoch=1.json").read_text())["accuracy"] == pytest.approx(0.585)
+    predicted = cli("predict", "--ckpt_path", "last")
+    assert predicted.returncode == 0, predicted.output
+    assert predicted.stdout.splitlines()[-1].endswith(
+        "what it wrote of epoch 1 is named after it: checkpoints/version_0/predictions-last-test-split.csv -> "
+        "predictions-last-epoch=1-test-split.csv")
+    assert sorted(p.name for p in run.iterdir() if "last" in p.name) == [
+        "confusion_matrix_test-last-epoch=1.png", "last.ckpt", "predictions-last-epoch=1-test-split.csv",
+        "reliability_test-last-epoch=1.png", "test_report-last-epoch=1.json"]
+    assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["test-last-epoch=1"]
