@@ -477,3 +477,33 @@ def test_an_evaluation_of_last_ckpt_that_a_training_fit_replaced_meanwhile_names
         "confusion_matrix_test-last-epoch=1.png", "last.ckpt", "predictions-last-epoch=1-test-split.csv",
         "reliability_test-last-epoch=1.png", "test_report-last-epoch=1.json"]
     assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["test-last-epoch=1"]
+
+
+def test_evaluations_of_one_checkpoint_at_once_show_one_evaluation_in_tensorboard_and_the_next_one_tidies(cli):
+    """Three tests of last.ckpt at once each keep their event file (each sees the others running when it ends):
+    TensorBoard still shows one value of each scalar and one image of each figure, those of the report, and the
+    next test there leaves one file."""
+    import subprocess
+    import sys
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert cli("fit", *QUICK).returncode == 0
+    folder = cli.cwd / "lightning_logs" / "version_0" / "test-last"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    tests = [subprocess.Popen([sys.executable, "-m", "blobclf", "test", "--ckpt_path", "last"], cwd=cli.cwd, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(3)]
+    assert [test.wait(timeout=300) for test in tests] == [0, 0, 0]
+
+    def shown():
+        events = EventAccumulator(str(folder), size_guidance={"scalars": 0, "images": 0})
+        events.Reload()
+        return ({tag: [(e.step, round(e.value, 6)) for e in events.Scalars(tag)] for tag in ("test/acc", "test/loss")},
+                {tag: len(events.Images(tag)) for tag in events.Tags()["images"]})
+
+    report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text())
+    expected = ({"test/acc": [(0, round(report["accuracy"], 6))], "test/loss": [(0, round(report["loss"], 6))]},
+                {"figures/confusion_matrix_test": 1, "figures/reliability_test": 1})
+    assert 1 <= len(list(folder.glob("events.out.tfevents.*"))) <= 3 and shown() == expected
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert len(list(folder.glob("events.out.tfevents.*"))) == 1 and shown() == expected
