@@ -507,3 +507,15 @@ def test_evaluations_of_one_checkpoint_at_once_show_one_evaluation_in_tensorboar
     assert 1 <= len(list(folder.glob("events.out.tfevents.*"))) <= 3 and shown() == expected
     assert cli("test", "--ckpt_path", "last").returncode == 0
     assert len(list(folder.glob("events.out.tfevents.*"))) == 1 and shown() == expected
+
+
+def test_a_file_a_library_names_in_bytes_is_named_in_the_one_line_refusal():
+    """A test whose log folder was removed while it ran ended in a TypeError traceback: TensorBoard's writer names its
+    event file in bytes, which the refusal's line could not show."""
+    import errno
+
+    from blobclf.messages import refused_write
+
+    events = b"lightning_logs/version_0/test-last/events.out.tfevents.1.vm.2.0"
+    assert refused_write(FileNotFoundError(errno.ENOENT, "No such file or directory", events), None, "test") == (
+        "cannot use 'lightning_logs/version_0/test-last/events.out.tfevents.1.vm.2.0': No such file or directory")
