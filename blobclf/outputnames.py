@@ -5,6 +5,9 @@ names differ only in case from another input's, or that hold another input's of 
 on Linux, but one on a case-insensitive file system (macOS and Windows by default), where the second command's
 output replaces, or is refused as, the first's. Such a name is refused on every system, so a run folder
 copied to one of those never holds the two.
+
+The outputs of evaluations of a ``last.ckpt`` that a fit has since replaced, named after the epoch they are of
+(``test_report-last-epoch=E.json``), so that what is named after ``last`` is of the current one.
 """
 
 from __future__ import annotations
