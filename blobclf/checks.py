@@ -114,11 +114,16 @@ def check_optimizer(config: Any) -> None:
         _check_schedule_length(scheduler, config)
 
 
-def check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
-    """Refuse a resume whose ``max_epochs`` lies below the epochs the checkpoint has done."""
+def epochs_done(checkpoint: dict[str, Any]) -> int:
+    """The number of epochs ``checkpoint`` has trained."""
     done = int(checkpoint.get("epoch", -1)) + 1
     loops = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
-    done = int(loops.get("completed", done)) if isinstance(loops, dict) else done
+    return int(loops.get("completed", done)) if isinstance(loops, dict) else done
+
+
+def check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
+    """Refuse a resume whose ``max_epochs`` lies below the epochs the checkpoint has done."""
+    done = epochs_done(checkpoint)
     max_epochs = config.trainer.get("max_epochs")
     if max_epochs is not None and max_epochs != -1 and max_epochs < done:
         raise UserError(

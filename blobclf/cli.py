@@ -26,7 +26,16 @@ from torch.optim import Optimizer
 
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices, check_nodes, check_strategy
-from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
+from blobclf.callbacks import (
+    RngState,
+    RunCheckpoint,
+    RunExport,
+    TestReport,
+    epoch_values,
+    exported_step,
+    run_checkpoint,
+    shown,
+)
 from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
     check_averaging_extension,
@@ -35,6 +44,7 @@ from blobclf.checks import (
     check_run_files,
     check_seed,
     check_used_options,
+    epochs_done,
 )
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
@@ -44,10 +54,10 @@ from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
-from blobclf.logger import EpochAxis, events_files, remove_replaced_events
+from blobclf.logger import EpochAxis, events_files, remove_replaced_events, written_to_now
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
-from blobclf.outputnames import refuse_case_twin, refuse_other_table
+from blobclf.outputnames import as_last_output, file_state, refuse_case_twin, refuse_other_table, rename_last_outputs
 from blobclf.onebatch import ONE_BATCH, keep_one_batch
 from blobclf.optionnames import command_line, typed_program
 from blobclf.parser import (
@@ -74,6 +84,7 @@ from blobclf.recorded import (
 )
 from blobclf.runconfig import RunConfig, enum_values
 from blobclf.runs import (
+    LAST_NAME,
     LOG_ROOT,
     claim_folder,
     claim_run,
@@ -198,6 +209,8 @@ class BlobCLI(LightningCLI):
         self.recorded_settings: dict[str, Any] = {}
         """The settings of the run being resumed, as its checkpoint records them."""
         self.resume_version: int | None = None
+        self.finished: tuple[int, Any] | None = None
+        """The epochs and step of a resumed run that has trained its ``--trainer.max_epochs`` (see :meth:`_place_run`)."""
         self.ckpt_given = ""
         """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.run_logs: tuple[str, str, int] | None = None
@@ -221,7 +234,14 @@ class BlobCLI(LightningCLI):
             rank_zero_info(f"note: --ckpt_path {ckpt_path} is {path}: the newer "
                            f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
                            "diverged before writing one, or still training)")
+        state = file_state(path) if subcommand != "fit" and Path(path).name == LAST_NAME else None
         checkpoint = load_checkpoint(path)
+        if state is not None:
+            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
+                      if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
+            epoch = values[0].get("epoch") if values and values[0] else checkpoint.get("epoch")
+            if isinstance(epoch, int):
+                self.read_last = (path, state, epoch)
         try:
             with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
                 BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
@@ -307,6 +327,9 @@ class BlobCLI(LightningCLI):
             )
         if subcommand == "fit":
             check_extension(given, checkpoint, path)
+            max_epochs = given.trainer.get("max_epochs")
+            if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
+                self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
             check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
@@ -467,6 +490,13 @@ class BlobCLI(LightningCLI):
                     raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
                                     "writable, or copy the run folder somewhere writable and resume from there")
                 lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
+                finished = getattr(self, "finished", None)
+                if finished is not None and exported_step(folder) == finished[1]:
+                    # nothing to train and the exports complete: no resume-K.yaml, no new event file, nothing written
+                    print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
+                          f"and the run is left unchanged: {shown(ckpt_path)} has done its {finished[0]} epochs "
+                          f"(--trainer.max_epochs {config.trainer.max_epochs}; a larger one trains on)")
+                    sys.exit(0)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
             self.made_dirpath = claim_folder(dirpath)
@@ -555,12 +585,43 @@ class BlobCLI(LightningCLI):
     replaced_events: tuple[Path, ...] = ()
     """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""
 
+    read_last: tuple[str, Any, int] | None = None
+    """The ``last.ckpt`` an evaluation read: its path, :func:`file_state` and epoch."""
+
     def after_validate(self) -> None:
         """Remove the event files of earlier evaluations that this one's replace (see :func:`remove_replaced_events`)."""
         if rank_zero_only.rank == 0:
             remove_replaced_events(self.replaced_events)
+            self._name_after_epoch_read()
 
     after_test = after_validate
+
+    def after_predict(self) -> None:
+        if rank_zero_only.rank == 0:
+            self._name_after_epoch_read()
+
+    def _name_after_epoch_read(self) -> None:
+        """Name what this evaluation wrote after the epoch of the ``last.ckpt`` it read, if a fit training the run has
+        replaced that file meanwhile: ``test_report-last.json`` would say the new one's (see
+        :meth:`RunCheckpoint._write_last <blobclf.callbacks.RunCheckpoint>`, which renames those of a file it replaces)."""
+        if self.read_last is None:
+            return
+        path, state, epoch = self.read_last
+        if file_state(path) == state:
+            return
+        written: list[Any] = [getattr(self.trainer.logger, "log_dir", None) if self.trainer.logger else None]
+        for callback in self.trainer.callbacks:
+            if isinstance(callback, TestReport):
+                written += callback.written
+            if isinstance(callback, PredictionWriter) and callback.output is None:
+                written.append(callback.written)
+        outputs = [output for output in map(as_last_output, filter(None, written))
+                   if output is not None and not (output[0].is_dir() and written_to_now(output[0]))]
+        renamed = rename_last_outputs(outputs, epoch)
+        if renamed:
+            print(f"note: {shown(path)} was replaced while {self.subcommand} ran (a fit is training the run); what "
+                  f"it wrote of epoch {epoch} is named after it: "
+                  f"{', '.join(f'{shown(old)} -> {new.name}' for old, new in renamed)}")
 
     def instantiate_classes(self) -> None:
         try:
