@@ -8,10 +8,11 @@ from __future__ import annotations
 import copy
 import re
 from argparse import Action
-from typing import Any
+from typing import Any, ClassVar
 
 from jsonargparse import DefaultHelpFormatter
 
+from blobclf.checks import shown_in_help
 from blobclf.data import SplitDataModule
 
 ROLE = re.compile(r":[a-z]+:`(~?)([^`]+)`")
@@ -52,18 +53,41 @@ def plain(text: str | None) -> str | None:
 
 
 class HelpFormatter(DefaultHelpFormatter):
-    """jsonargparse's help (types, defaults, known subclasses) with :func:`plain` texts."""
+    """jsonargparse's help (types, defaults, known subclasses) with :func:`plain` texts; a subcommand's lists only
+    the options it uses (see :meth:`for_subcommand`)."""
+
+    subcommand: ClassVar[str | None] = None
+    """The subcommand whose help this formats (``None``: the top level, or a class's ``--data.help``)."""
+
+    @classmethod
+    def for_subcommand(cls, subcommand: str) -> type[HelpFormatter]:
+        """The formatter of ``subcommand``'s help, which leaves out the options that its command line refuses
+        because it would ignore them (``test --export.onnx``; see :func:`blobclf.checks.shown_in_help`), and a
+        group left with none."""
+        return type(f"{subcommand.title()}HelpFormatter", (cls,), {"subcommand": subcommand})
 
     def start_section(self, heading: str | None) -> None:
         title, text = TITLES.get(heading or "", (heading, None))
         super().start_section(plain(title))
-        if text:
-            self.add_text(text)
+        self.held: list[str | None] = [text] if text else []
+        """The section's texts, written before its first option shown (a section without one is left out)."""
 
     def add_text(self, text: str | None) -> None:
-        super().add_text(plain(text))
+        if getattr(self, "held", None) is not None:
+            self.held.append(text)
+        else:
+            super().add_text(plain(text))
+
+    def end_section(self) -> None:
+        self.held = None
+        super().end_section()
 
     def add_argument(self, action: Action) -> None:
+        if self.subcommand and action.option_strings and not shown_in_help(action.option_strings, self.subcommand):
+            return
+        for text in getattr(self, "held", None) or ():
+            super().add_text(plain(text))
+        self.held = None
         if action.help and plain(action.help) != action.help:
             action = copy.copy(action)  # the parser's own action keeps its text
             action.help = plain(action.help)
@@ -108,6 +132,9 @@ CKPT_PATH_HELP = (
     "validate, test and predict evaluate it. A .ckpt file written by 'blobclf fit', or 'last' / 'best' "
     "for the newest run under --checkpoint.root."
 )
+RETURN_PREDICTIONS_HELP = (
+    "Also keep every prediction in memory, as Trainer.predict's return value, which the command line does not use "
+    "(the predictions are in the CSV it writes); null: false.")
 WEIGHTS_ONLY_HELP = (
     "blobclf always loads checkpoints with weights_only=True (only tensors and plain values, no code); "
     "false is refused (null means true)."
