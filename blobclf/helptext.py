@@ -113,9 +113,23 @@ TRAINER_HELP = {
     "deterministic": (
         "Use deterministic algorithms (torch.use_deterministic_algorithms): true, blobclf's default (a run "
         "repeated gives the same numbers); false; or 'warn' to only warn about operations that have none."),
+    "enable_progress_bar": (
+        "Show training progress: Lightning's progress bar in a terminal, the tutorial's line every 10 epochs "
+        "in a log file or pipe; false shows neither."),
+    "enable_checkpointing": (
+        "A blobclf run always keeps checkpoints (last.ckpt resumes it, the best one is tested): false is refused; "
+        "to write fewer, use --checkpoint.save_top_k 0 and --checkpoint.save_last false."),
+    "barebones": (
+        "Lightning's mode without logger, checkpoints and progress bar: true is refused, since a blobclf run is made "
+        "of its logs and checkpoints; for speed, use --trainer.enable_progress_bar false "
+        "--trainer.enable_model_summary false --export.figures false --export.onnx false."),
+    "default_root_dir": (
+        "Not used by blobclf, which refuses it: runs go to --checkpoint.root (checkpoints) and the logger's "
+        "save_dir (lightning_logs, --trainer.logger.init_args.save_dir)."),
 }
 """blobclf's help for the Trainer options whose Lightning text says what blobclf does not do (max_epochs:
-"defaults to max_epochs = 1000"; num_sanity_val_steps: "Default: 2"; deterministic: "defaults to False")."""
+"defaults to max_epochs = 1000"; num_sanity_val_steps: "Default: 2"; deterministic: "defaults to False";
+enable_checkpointing, barebones and default_root_dir offer what blobclf refuses)."""
 
 
 SEED_HELP = (

@@ -228,3 +228,23 @@ def test_a_config_printed_by_fit_serves_every_subcommand(cli):
         assert result.returncode == 0, (subcommand, result.output)
     header = (cli.cwd / "checkpoints" / "version_0" / "predictions-last-test-split.csv").read_text().splitlines()[0]
     assert header == "x0,x1,top1,top1_prob,top2,top2_prob,predicted,label"
+
+
+def test_the_trainer_options_blobclf_refuses_say_so_and_name_what_to_use(cli):
+    # Lightning's texts offered them: enable_checkpointing "If True, enable checkpointing ... Default: True.",
+    # default_root_dir "Default path for logs and weights ... Can be remote file paths such as s3://mybucket/path",
+    # barebones "Whether to run in 'barebones mode'"; enable_progress_bar said "Whether to enable to progress bar"
+    text = " ".join(cli("fit", "--help").stdout.split())
+    assert ("--trainer.enable_progress_bar {true,false,null} Show training progress: Lightning's progress bar in a "
+            "terminal, the tutorial's line every 10 epochs in a log file or pipe; false shows neither.") in text
+    assert ("--trainer.enable_checkpointing {true,false,null} A blobclf run always keeps checkpoints (last.ckpt "
+            "resumes it, the best one is tested): false is refused; to write fewer, use --checkpoint.save_top_k 0 "
+            "and --checkpoint.save_last false.") in text
+    assert ("--trainer.barebones {true,false} Lightning's mode without logger, checkpoints and progress bar: true is "
+            "refused, since a blobclf run is made of its logs and checkpoints; for speed, use "
+            "--trainer.enable_progress_bar false --trainer.enable_model_summary false --export.figures false "
+            "--export.onnx false.") in text
+    assert ("--trainer.default_root_dir DEFAULT_ROOT_DIR Not used by blobclf, which refuses it: runs go to "
+            "--checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs, "
+            "--trainer.logger.init_args.save_dir).") in text
+    assert "s3://" not in text and "barebones mode" not in text and "enable to progress bar" not in text
