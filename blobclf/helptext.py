@@ -34,6 +34,12 @@ TITLES = {
 as blobclf's title and text; and a text for the data group."""
 
 
+RUN_CHECKPOINT_TITLE = "ModelCheckpoint writing to checkpoints/version_N"
+"""The title of the ``--checkpoint`` group (the first line of :class:`blobclf.callbacks.RunCheckpoint`'s docstring)."""
+RUNS_TITLE = "The folder of the runs, where --ckpt_path last and best look"
+"""That group's title in the help of ``validate``, ``test`` and ``predict``, which list only its ``root``."""
+
+
 def plain(text: str | None) -> str | None:
     """A docstring's text without its reStructuredText markup, as the help shows it.
 
@@ -68,6 +74,8 @@ class HelpFormatter(DefaultHelpFormatter):
 
     def start_section(self, heading: str | None) -> None:
         title, text = TITLES.get(heading or "", (heading, None))
+        if self.subcommand in ("validate", "test", "predict") and plain(title) == RUN_CHECKPOINT_TITLE:  # an evaluation uses only its root
+            title = RUNS_TITLE
         super().start_section(plain(title))
         self.held: list[str | None] = [text] if text else []
         """The section's texts, written before its first option shown (a section without one is left out)."""

@@ -117,7 +117,9 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
         assert markup not in text, markup
     if args[1] != "--help":
         return
-    assert "Trains a BlobModel as the tutorial does:" in text and "ModelCheckpoint writing to checkpoints/version_N:" in text
+    assert "Trains a BlobModel as the tutorial does:" in text
+    assert (("ModelCheckpoint writing to checkpoints/version_N:" if args[0] == "fit" else
+             "The folder of the runs, where --ckpt_path last and best look:") in text)
     assert ("The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule): Their options: --data.help "
             "BlobDataModule, --data.help TableDataModule") in text
     if args[0] == "fit":  # the optimizer is fit's only (see test_each_subcommand_lists_the_options_it_uses)
@@ -173,18 +175,18 @@ PREDICT_ONLY = ["--prediction", "--prediction.output", "--prediction.overwrite",
      ["ModelCheckpoint writing to checkpoints/version_N", "At the end of fit, export the trained model and draw the "
       "run's figures", "The optimizer", "Linked arguments", "A learning rate scheduler"]),
     ("validate", ["--checkpoint", "--checkpoint.root"],
-     ["ModelCheckpoint writing to checkpoints/version_N", "Linked arguments", "Options of Trainer.validate"]),
+     ["The folder of the runs, where --ckpt_path last and best look", "Linked arguments", "Options of Trainer.validate"]),
     ("test", ["--checkpoint", "--checkpoint.root"],
-     ["ModelCheckpoint writing to checkpoints/version_N", "Linked arguments", "Options of Trainer.test"]),
+     ["The folder of the runs, where --ckpt_path last and best look", "Linked arguments", "Options of Trainer.test"]),
     ("predict", ["--checkpoint", "--checkpoint.root", *PREDICT_ONLY],
-     ["ModelCheckpoint writing to checkpoints/version_N", "Write every prediction to a CSV file and print its path",
+     ["The folder of the runs, where --ckpt_path last and best look", "Write every prediction to a CSV file and print its path",
       "Linked arguments", "Options of Trainer.predict"]),
 ])
 def test_each_subcommand_lists_the_options_it_uses(cli, subcommand, own, sections):
     # test --help listed --export.*, --prediction.*, --checkpoint.save_top_k, --optimizer and --lr_scheduler, which
     # its command line refuses ("--export.onnx is used by fit only, and 'test' would ignore it"), and titled
     # --verbose "Perform one evaluation epoch over the test set. It's separated from fit to make sure you never run
-    # on your:"
+    # on your:", and the group of --checkpoint.root "ModelCheckpoint writing to checkpoints/version_N"
     text = cli(subcommand, "--help").stdout
     listed = list(dict.fromkeys(re.findall(r"^  (?:-\w \w+, )?(--[\w.]+)", text, flags=re.M)))  # and group texts
     assert [option for option in listed if option.split(".", 1)[0] in OWN_GROUPS] == own
