@@ -176,6 +176,8 @@ def description(program: str) -> str:
 
 
 ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."
+EVAL_LISTED = ("Every option it takes is listed below (a --config file may also hold fit's); a data module's with "
+               "--data.help BlobDataModule (or TableDataModule).")
 FIT_COMMON = (
     "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
     f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
@@ -196,10 +198,10 @@ SUBCOMMAND_SUMMARY = {
 """What each subcommand does, in one sentence: its line in the top-level help, and the start of its own help."""
 SUBCOMMAND_HELP = {
     "fit": SUBCOMMAND_SUMMARY["fit"] + " " + FIT_COMMON,
-    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + ALL_LISTED,
-    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + ALL_LISTED,
+    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + EVAL_LISTED,
+    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + EVAL_LISTED,
     "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
                 + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true, "
-                "--prediction.top_k N. " + ALL_LISTED),
+                "--prediction.top_k N. " + EVAL_LISTED),
 }
 """Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""

@@ -188,6 +188,11 @@ def test_each_subcommand_lists_the_options_it_uses(cli, subcommand, own, section
     # --verbose "Perform one evaluation epoch over the test set. It's separated from fit to make sure you never run
     # on your:", and the group of --checkpoint.root "ModelCheckpoint writing to checkpoints/version_N"
     text = cli(subcommand, "--help").stdout
+    top = " ".join(text.split("\n\noptions:", 1)[0].split())
+    assert top.endswith("Every option is listed below; a data module's with --data.help BlobDataModule (or "
+                        "TableDataModule)." if subcommand == "fit" else
+                        "Every option it takes is listed below (a --config file may also hold fit's); a data "
+                        "module's with --data.help BlobDataModule (or TableDataModule).")
     listed = list(dict.fromkeys(re.findall(r"^  (?:-\w \w+, )?(--[\w.]+)", text, flags=re.M)))  # and group texts
     assert [option for option in listed if option.split(".", 1)[0] in OWN_GROUPS] == own
     titles = re.findall(r"^([A-Z][^\n]*):$", text, flags=re.M)
