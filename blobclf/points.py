@@ -46,6 +46,10 @@ class Points:
     labels: Tensor
     feature_names: list[str]
     carried: dict[str, list[str]] = field(default_factory=dict)
+    columns: list[str] | None = None
+    """The table's feature columns, where a categorical one became several inputs (``None``: ``feature_names``)."""
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    """The categories of each categorical column of ``columns``, in the order of its one-hot inputs."""
 
 
 def read_points(
@@ -142,6 +146,7 @@ def read_points(
     if count == 0:
         raise UserError(f"{name}: the file has a header but no points")
     features = torch.frombuffer(values, dtype=torch.float32).clone().reshape(count, len(feature_names))
+    columns = list(feature_names)
     if categories:
         features = torch.from_numpy(encode(features.numpy(), feature_names, categories))
         feature_names = encoded_names(feature_names, categories)
@@ -149,7 +154,7 @@ def read_points(
         y = torch.frombuffer(labels, dtype=torch.int64).clone()
     else:
         y = torch.full((count,), -1, dtype=torch.int64)
-    return Points(features, y, list(feature_names), carried)
+    return Points(features, y, list(feature_names), carried, columns, categories)
 
 
 def output_columns(classes: Sequence[str] | None) -> set[str]:

@@ -459,7 +459,8 @@ class TableDataModule(SplitDataModule):
         """The rows ``predict`` runs on: ``predict_file`` matched by column name, or the test split."""
         if self.hparams.predict_file is None:
             features, labels = self.split("test")
-            return Points(features, labels, self.feature_names)
+            return Points(features, labels, self.feature_names, columns=self.feature_columns(),
+                          categories={column: list(values) for column, values in self.categories().items()})
         if self.points is None:
             self.points = read_points(
                 self.hparams.predict_file, self.feature_columns(), self.class_names, self.label_column,

@@ -13,6 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
 from blobclf.errors import UserError
+from blobclf.points import read_points
 from blobclf.tabledata import TableDataModule
 
 pytestmark = pytest.mark.usefixtures("cli_messages")  # refusals pin the command line's text
@@ -78,11 +79,20 @@ def test_text_columns_given_as_categorical_are_one_hot_inputs_that_test_and_pred
     probabilities = [f"prob_{name}" for name in ("Adelie", "Chinstrap", "Gentoo")]
     assert [[row[c] for c in probabilities] for row in new] == [[row[c] for c in probabilities] for row in split]
     assert sum(row["predicted"] == row["species"] for row in new) == 23  # as the test report says
+    # the predictions give each row's features as the file wrote them: a categorical column is one column of
+    # category names, not its one-hot inputs (they were written as island_Biscoe, ... of 0.0 and 1.0)
+    assert list(new[0])[:5] == COLUMNS[1:]  # in the training table's order, as numeric features are
+    for written in (new, split):
+        assert [[row["island"], row["sex"]] for row in written] == [[rows[i][1], rows[i][5]] for i in test]
+        assert [[float(row[c]) for c in COLUMNS[2:5]] for row in written] == [
+            [float(v) for v in rows[i][2:5]] for i in test]
     # the inputs are scikit-learn's OneHotEncoder with the recorded categories, in the column's place
     encoder = OneHotEncoder(categories=[categories["island"], categories["sex"]], sparse_output=False)
     expected = encoder.fit_transform([[rows[i][1], rows[i][5]] for i in test])
-    written = np.array([[float(row[c]) for c in described["features"]] for row in new])
-    assert np.array_equal(written[:, [0, 1, 2, 6, 7]], expected)
+    inputs = read_points(cli.cwd / "new.csv", COLUMNS[1:], ["Adelie", "Chinstrap", "Gentoo"], "species",
+                         categories=categories)
+    assert inputs.feature_names == described["features"]
+    assert np.array_equal(inputs.features.numpy()[:, [0, 1, 2, 6, 7]], expected)
 
     # model.json's encoding alone makes the inputs that model.onnx takes, from the table's own cells
     onnxruntime = pytest.importorskip("onnxruntime")
