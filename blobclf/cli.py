@@ -17,6 +17,7 @@ import lightning as L
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
+from jsonargparse import Namespace
 from lightning.pytorch.cli import (
     LightningArgumentParser,
     LightningCLI,
@@ -26,17 +27,14 @@ from torch.optim import Optimizer
 
 from blobclf import __version__
 from blobclf.accelerators import check_accelerator, check_devices
-from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
+from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, run_checkpoint
 from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
-    check_averaging_extension,
-    check_extension,
     check_optimizer,
     check_run_files,
     check_seed,
     check_used_options,
 )
-from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule
 from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
@@ -59,16 +57,10 @@ from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress, has_progress_bar
 from blobclf.quiet import quiet_known_notices
 from blobclf.recorded import (
-    CHANGEABLE,
-    EVALUATION_MAY_CHANGE,
-    FREE,
+    LINKED,
     RECORDED,
-    RESUME_KEEPS,
     SETTINGS,
-    adds_callbacks,
     as_plain,
-    comparable,
-    difference,
     logger_inits,
     run_settings,
 )
@@ -78,39 +70,23 @@ from blobclf.runs import (
     claim_folder,
     claim_run,
     lock_resumed_run,
-    logs_record_root,
-    logs_where_started,
-    newer_without_last,
-    own_root,
-    recorded_save_dir,
     release_run,
     remove_run_leftovers,
-    resolve_checkpoint,
-    run_config,
     run_name,
     run_version,
     unlock_runs,
 )
-from blobclf.safeload import load_checkpoint
-from blobclf.system import DEFAULT_LR, BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
+from blobclf.resumesettings import CheckpointSettings, model_too_large
+from blobclf.system import DEFAULT_LR, BlobClassifier, ModelTooLarge, evaluating
 from blobclf.tablecli import (
     add_table_arguments,
-    as_defaults,
-    check_training_table,
-    data_defaults,
     preselect_data_class,
     read_predict_file,
-    same_setting,
-    same_selection,
-    same_table,
-    switch_data_class,
     training_batch,
 )
 from blobclf.argtypes import PositiveInt
 from blobclf.tablefile import table_stem
 
-LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
-"""The model settings linked from the data module (``--help`` lists them under "Linked arguments")."""
 SMALL_BATCH = 4096
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 
@@ -122,6 +98,8 @@ class BlobCLI(LightningCLI):
         # settings for a subcommand this CLI does not offer (see cli_for) would reach the main parser
         offered, every = self.subcommands(), LightningCLI.subcommands()
         parser_kwargs = {k: v for k, v in (parser_kwargs or {}).items() if k not in every or k in offered}
+        self.from_checkpoint = CheckpointSettings()
+        """What ``--ckpt_path``'s checkpoint gave the command (see :meth:`parse_arguments`)."""
         super().__init__(*args, parser_kwargs=parser_kwargs, **kwargs)
 
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
@@ -194,138 +172,18 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         self.words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
         """The command line as given (see :func:`keep_one_batch`)."""
-        self.recorded_settings: dict[str, Any] = {}
-        """The settings of the run being resumed, as its checkpoint records them."""
-        self.resume_version: int | None = None
-        self.ckpt_given = ""
-        """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
-        self.run_logs: tuple[str, str, int] | None = None
-        """The log root, checkpoint root and version of the checkpoint's run, found from the folder
-        it was started in, for a command run in another folder (see :func:`logs_where_started`)."""
-        self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
         nul = nul_setting((self.config[subcommand] if subcommand else self.config).as_dict())
         if nul is not None:  # a traceback ('embedded null byte') where the path was first used
             raise UserError(f"--{nul[0]}={nul[1]!r} holds a NUL character (\\x00), which no file name or setting can "
                             "hold; remove it (was its config file written by another program?)")
         check_seed(self.config[subcommand] if subcommand else self.config)
-        ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
-        if not ckpt_path:
-            return
-        root = self.config[subcommand].checkpoint.root
-        self.ckpt_given = str(ckpt_path)
-        path = resolve_checkpoint(self.ckpt_given, root)
-        passed_over = newer_without_last(Path(path).parent, root) if ckpt_path in ("last", "best") else []
-        if passed_over:
-            rank_zero_info(f"note: --ckpt_path {ckpt_path} is {path}: the newer "
-                           f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
-                           "diverged before writing one, or still training)")
-        checkpoint = load_checkpoint(path)
-        try:
-            with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
-                BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
-        except ModelTooLarge as error:
-            raise UserError(model_too_large(error, subcommand, path)) from None
-        if subcommand != "fit":
-            # Lightning evaluates this very checkpoint, not the file as it is later: a fit training the run replaces
-            # last.ckpt, and deletes the best checkpoint that 'best' named when it saves a better one (a resume reads
-            # the file again once it holds the run's lock: no fit writes it then)
-            AtomicCheckpointIO.hold(path, checkpoint)
-        self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
-        stored = {
-            "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
-            **{f"model.{k}": v for k, v in model_settings(self.model_hparams).items()},
-            **data_defaults(checkpoint),
-        }
-        if legacy_optimizer(self.model_hparams) is not None:
-            stored["optimizer"] = legacy_optimizer(self.model_hparams)
-        if subcommand == "fit" and not any(isinstance(state, dict) and isinstance(state.get("training"), dict)
-                                           and SETTINGS in state["training"]
-                                           for state in checkpoint.get("callbacks", {}).values()):
-            # Lightning's defaults would stand in for them: 1000 epochs for the run's 100, seed 42 for its own
-            if "_instantiator" not in self.model_hparams:  # LightningCLI records it: a script's own Trainer wrote this
-                raise UserError(
-                    f"checkpoint {path!r} was written by a Trainer of your own, not by 'blobclf fit', and does not "
-                    "record the run's settings (epochs, seed, trainer) that a resume takes from it; resume it with "
-                    "your Trainer (trainer.fit(model, datamodule=data, ckpt_path=...)); test, validate and predict "
-                    "take it as it is"
-                )
-            raise UserError(
-                f"checkpoint {path!r} was written by blobclf of 2026-11-28 or earlier, which did not record the "
-                "run's settings (epochs, seed, trainer) that a resume takes from it; it cannot be resumed, but test, "
-                "validate, predict and blobclf.regenerate take it as it is; train a new run to go on"
-            )
-        for state in checkpoint.get("callbacks", {}).values():
-            if isinstance(state, dict) and isinstance(state.get("training"), dict):
-                # an evaluation uses no optimizer: one whose class is not loaded is left out, not imported
-                stored.update({k: v for k, v in state["training"].items()
-                               if k in RECORDED and (subcommand == "fit" or not unloaded_classes(v))})
-                if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
-                    stored.update(state["training"][SETTINGS])
-        check_recorded_classes(stored, path, run_config(stored, path, root) if subcommand == "fit" else None)
-        switch_data_class(parser, self.config, subcommand, stored, args, super().parse_arguments)
-        known = {
-            key: value
-            for key, value in stored.items()
-            if not key.rsplit(".", 1)[-1].startswith("_")
-            and not key.endswith(LINKED)
-            and (key.replace(".init_args.", ".") not in FREE
-                 or (subcommand == "fit" and key.replace(".init_args.", ".") in RESUME_KEEPS))
-            and key in self.config[subcommand]
-        }
-        parser.set_defaults(as_defaults(subcommand, known))
-        BlobArgumentParser.recorded = (path, known)
-        try:
-            super().parse_arguments(parser, args)
-        finally:
-            BlobArgumentParser.recorded = None
-        given = self.config[subcommand]
-        self.recorded_settings = known
-        for key, value in known.items():
-            ours, theirs = comparable(key, as_plain(given[key])), comparable(key, as_plain(value))
-            if (key in CHANGEABLE or key.replace(".init_args.", ".") in FREE or same_setting(key, ours, theirs)
-                    or adds_callbacks(key, ours, theirs)):
-                continue
-            if subcommand != "fit" and key.replace(".init_args.", ".") in EVALUATION_MAY_CHANGE:
-                continue
-            if same_table(key, ours, checkpoint, path, subcommand):
-                continue  # the run's training table, moved: the same bytes elsewhere
-            if same_selection(key, given, known):
-                # null or an exclude list (as the run's config.yaml holds them): the same columns and classes,
-                # taken as the checkpoint records them, as when the options are not given
-                for name in (("classes",) if key.endswith("classes") else ("features", "exclude")):
-                    given[f"data.init_args.{name}"] = known.get(f"data.init_args.{name}")
-                continue
-            option, ours, theirs = difference(key.replace(".init_args.", "."), ours, theirs)
-            how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
-                   if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
-            raise UserError(
-                f"{option}={ours!r} (from the command line or a --config file) conflicts with the checkpoint "
-                f"{path!r}, which was trained with {option}={theirs!r}; {how}, or pass another checkpoint"
-            )
-        if subcommand == "fit":
-            check_extension(given, checkpoint, path)
-            check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
-        check_training_table(subcommand, given, checkpoint)
-        given.ckpt_path = path
-        own = own_root(path, checkpoint) if run_version(path, root) is None else None
-        if own is not None and not (subcommand == "fit" and logs_record_root(stored, path, own)):
-            # a run resumed or evaluated by its path from another folder goes on in its own
-            # TensorBoard run, under the folder it was started in
-            self.run_logs = logs_where_started(path, recorded_save_dir(checkpoint))
-        if subcommand == "fit":
-            self.resume_version = run_version(path, root)
-            if self.run_logs is not None:
-                given.checkpoint.root, self.resume_version = self.run_logs[1], self.run_logs[2]
-            elif own is not None and logs_record_root(stored, path, own):
-                # a run started with its own --checkpoint.root goes on in its own TensorBoard run
-                given.checkpoint.root = own
-                self.resume_version = run_version(path, own)
-            # the run's logs restart at the checkpoint's epoch: its events are replaced by the
-            # values the checkpoint holds (see RunCheckpoint), later ones by the resumed run's
-            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
-                      if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
-            self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
+        self.from_checkpoint.read(parser, args, self.config, self._parse)
+
+    def _parse(self, parser: LightningArgumentParser, args: Any) -> Namespace:
+        """LightningCLI's parse of ``args``, returning the configuration it sets."""
+        super().parse_arguments(parser, args)
+        return self.config
 
     overfit_batches: ClassVar[Any] = None
     """The ``--trainer.overfit_batches`` of the command being run (see :func:`overfit_error`)."""
@@ -338,7 +196,7 @@ class BlobCLI(LightningCLI):
             callbacks = self.trainer_defaults.get("callbacks", [])
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
         # here, not when parsing: Lightning parses the config again after parse_arguments (a checkpoint's hparams)
-        keep_one_batch(config, getattr(self, "words", []), getattr(self, "recorded_settings", None))
+        keep_one_batch(config, getattr(self, "words", []), self.from_checkpoint.recorded_settings)
         BlobCLI.overfit_batches = config.trainer.get("overfit_batches")
         enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
@@ -350,7 +208,7 @@ class BlobCLI(LightningCLI):
         if self.subcommand in EVAL_COMMANDS:
             self._place_evaluation(config)
         if self.subcommand == "predict":
-            self.predict_points = read_predict_file(config, getattr(self, "model_hparams", {}))
+            self.predict_points = read_predict_file(config, self.from_checkpoint.model_hparams)
         self._set_threads(config)
         if self.subcommand == "fit":
             self._place_run(config)
@@ -430,30 +288,30 @@ class BlobCLI(LightningCLI):
                 f"--checkpoint.dirpath={dirpath!r} is not the folder of the run being resumed "
                 f"({os.fspath(Path(ckpt_path).parent)!r}), whose checkpoints stay in their own folder; drop the option"
             )
-        if self.resume_version is not None:
-            if versioned and init.get("version") not in (None, self.resume_version):
+        if self.from_checkpoint.resume_version is not None:
+            if versioned and init.get("version") not in (None, self.from_checkpoint.resume_version):
                 raise UserError(
                     f"--trainer.logger.init_args.version={init.version} conflicts with the resumed run "
-                    f"version_{self.resume_version}; drop the option"
+                    f"version_{self.from_checkpoint.resume_version}; drop the option"
                 )
             if versioned:
-                init.version = self.resume_version
-                if self.run_logs is not None and "save_dir" in init:
-                    init.save_dir = self.run_logs[0]
+                init.version = self.from_checkpoint.resume_version
+                if self.from_checkpoint.run_logs is not None and "save_dir" in init:
+                    init.save_dir = self.from_checkpoint.run_logs[0]
             for each in inits:
                 if "purge_step" in each:
-                    each.purge_step = self.resume_epoch
+                    each.purge_step = self.from_checkpoint.resume_epoch
             if versioned:
                 for other in others:
-                    other.version = self.resume_version
+                    other.version = self.from_checkpoint.resume_version
         folder = Path(ckpt_path).resolve().parent if ckpt_path else None
-        if (folder is not None and self.resume_version is None and versioned and init.get("version") is None
-                and folder.parent == Path(config.checkpoint.root).resolve()):
+        if (folder is not None and self.from_checkpoint.resume_version is None and versioned
+                and init.get("version") is None and folder.parent == Path(config.checkpoint.root).resolve()):
             # a run named by its logger's version (checkpoints/NAME) goes on in its own log folder too
             for each in [init, *others]:
                 each.version = folder.name
         if ckpt_path:
-            if dirpath is None and self.resume_version is None:
+            if dirpath is None and self.from_checkpoint.resume_version is None:
                 # a run folder outside the checkpoint root (moved, copied) goes on in that folder
                 config.checkpoint.dirpath = os.fspath(Path(ckpt_path).parent)
             if rank_zero_only.rank == 0:
@@ -461,7 +319,7 @@ class BlobCLI(LightningCLI):
                 if not os.access(folder, os.W_OK):
                     raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
                                     "writable, or copy the run folder somewhere writable and resume from there")
-                lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
+                lock_resumed_run(folder, self.from_checkpoint.ckpt_given, config.checkpoint.root)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
             self.made_dirpath = claim_folder(dirpath)
@@ -514,8 +372,8 @@ class BlobCLI(LightningCLI):
             config.trainer.logger = False  # predict logs nothing: it writes its CSV, and no log folder
         elif init is not None and "version" in init:
             version = run_version(ckpt_path, config.checkpoint.root)
-            if version is None and self.run_logs is not None and init.get("save_dir") == LOG_ROOT:
-                init.save_dir, version = self.run_logs[0], self.run_logs[2]
+            if version is None and self.from_checkpoint.run_logs is not None and init.get("save_dir") == LOG_ROOT:
+                init.save_dir, version = self.from_checkpoint.run_logs[0], self.from_checkpoint.run_logs[2]
             if version is None and init.get("version") is None:
                 config.trainer.logger = False
             else:
@@ -538,7 +396,8 @@ class BlobCLI(LightningCLI):
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**as_plain(config.prediction)), data.get("predict_file")
             writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
-            writer.check_top_k(self.model_hparams.get("num_classes"))  # before Lightning's notices, as the above
+            # before Lightning's notices, as the above
+            writer.check_top_k(self.from_checkpoint.model_hparams.get("num_classes"))
         if self.subcommand == "test":
             data = config.data.get("init_args") or config.data
             test_path = data.get("test_path") if hasattr(data, "get") else None
@@ -568,9 +427,9 @@ class BlobCLI(LightningCLI):
         except BaseException as error:
             self.release_claim()
             cause = error.__cause__ if isinstance(error, ValueError) else error
-            if isinstance(cause, NotEnoughMemory) and self.ckpt_given:
+            if isinstance(cause, NotEnoughMemory) and self.from_checkpoint.ckpt_given:
                 raise UserError(self._memory_for_checkpoint(cause)) from None
-            if isinstance(cause, ModelTooLarge) and self.ckpt_given:
+            if isinstance(cause, ModelTooLarge) and self.from_checkpoint.ckpt_given:
                 subcommand = self.subcommand or "fit"
                 raise UserError(model_too_large(cause, subcommand, self.config[subcommand].ckpt_path)) from None
             if isinstance(error, ValueError) and isinstance(error.__cause__, UserError):
@@ -640,7 +499,7 @@ class BlobCLI(LightningCLI):
     def _check_data_fits_model(self, config: Any) -> None:
         """Refuse a checkpoint whose data settings give another input or output size than its model
         has (an edited checkpoint): Lightning would end in a traceback loading its weights."""
-        trained = getattr(self, "model_hparams", {})
+        trained = self.from_checkpoint.model_hparams
         for key in ("num_features", "num_classes"):
             given = self.model.hparams.get(key)
             if key in trained and given is not None and given != trained[key]:
@@ -710,13 +569,6 @@ def close_process_group() -> None:
     """
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
-
-
-def model_too_large(error: ModelTooLarge, subcommand: str, path: Any) -> str:
-    """The memory refusal for the model of a checkpoint: its size is the checkpoint's, which no option changes, so the
-    fix is another machine."""
-    return (f"{error.args[0]}, for the model of the checkpoint {os.fspath(path)!r}; "
-            f"{'resume' if subcommand == 'fit' else subcommand} it on a machine with more memory")
 
 
 def cli_for(subcommand: str | None) -> type[BlobCLI]:

@@ -10,6 +10,8 @@ import json
 import re
 from typing import Any
 
+LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
+"""The model settings linked from the data module (``--help`` lists them under "Linked arguments")."""
 FREE = ("data.eval_batch_size", "data.predict_file")
 """Settings a checkpoint records but that a later command may change without contradicting it."""
 RESUME_KEEPS = ("data.eval_batch_size",)

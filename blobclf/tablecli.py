@@ -140,9 +140,10 @@ def switch_data_class(
     subcommand: str,
     stored: dict[str, Any],
     args: Any,
-    parse: Callable[[LightningArgumentParser, Any], None],
-) -> None:
-    """Parse again with the checkpoint's data class as the default, when it is not the one parsed.
+    parse: Callable[[LightningArgumentParser, Any], Any],
+) -> Any:
+    """Parse again with the checkpoint's data class as the default, when it is not the one parsed; the
+    configuration parsed again, or ``config`` where it was not.
 
     Only then do the options of that class exist in the parsed config, so that the checkpoint's
     values can become their defaults; an explicit ``--data`` of another class stays, and is then
@@ -151,13 +152,13 @@ def switch_data_class(
     """
     wanted = stored.get("data.class_path")
     if not wanted:
-        return
+        return config
     given = config[subcommand].data.get("class_path")
     if _resolve(given) is _resolve(wanted):
-        return
+        return config
     init = {k.removeprefix("data.init_args."): v for k, v in stored.items() if k.startswith("data.init_args.")}
     parser.set_defaults({f"{subcommand}.data": {"class_path": wanted, "init_args": init}})
-    parse(parser, args)
+    return parse(parser, args)
 
 
 def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
