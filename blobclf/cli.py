@@ -11,7 +11,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, Optional, Union
 
 import lightning as L
 import torch
@@ -51,6 +51,7 @@ from blobclf.optionnames import command_line, typed_program
 from blobclf.parser import (
     EVAL_COMMANDS,
     BlobArgumentParser,
+    ParseState,
     without_limit,
 )
 from blobclf.predictions import PredictionWriter
@@ -100,7 +101,23 @@ class BlobCLI(LightningCLI):
         parser_kwargs = {k: v for k, v in (parser_kwargs or {}).items() if k not in every or k in offered}
         self.from_checkpoint = CheckpointSettings()
         """What ``--ckpt_path``'s checkpoint gave the command (see :meth:`parse_arguments`)."""
-        super().__init__(*args, parser_kwargs=parser_kwargs, **kwargs)
+        self.overfit_batches: Any = None
+        """The ``--trainer.overfit_batches`` of the command (see :func:`overfit_error`)."""
+        parser_class = kwargs.get("parser_class")
+        if isinstance(parser_class, type) and issubclass(parser_class, BlobArgumentParser):
+            # the command's own state (two commands run in one process share none)
+            words = sys.argv[1:] if kwargs.get("args") is None else kwargs["args"]  # a list, or a dict of settings
+            words = words if isinstance(words, (list, tuple, dict)) else []
+            subcommand = next((word for word in words if isinstance(word, str) and word in every), "SUBCOMMAND")
+            state = ParseState(command=f"{parser_kwargs.get('prog') or typed_program()} {subcommand}")
+            kwargs["parser_class"] = parser_class.with_state(state)
+        try:
+            super().__init__(*args, parser_kwargs=parser_kwargs, **kwargs)
+        except MisconfigurationException as error:
+            line = overfit_error(one_line(str(error)), self.overfit_batches)
+            if line == one_line(str(error)):
+                raise
+            raise UserError(line) from error
 
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("parser_mode", use_limited_yaml())
@@ -185,9 +202,6 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         return self.config
 
-    overfit_batches: ClassVar[Any] = None
-    """The ``--trainer.overfit_batches`` of the command being run (see :func:`overfit_error`)."""
-
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         if config.trainer.get("enable_progress_bar") is False or has_progress_bar(config.trainer.get("callbacks")):
@@ -197,7 +211,7 @@ class BlobCLI(LightningCLI):
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
         # here, not when parsing: Lightning parses the config again after parse_arguments (a checkpoint's hparams)
         keep_one_batch(config, getattr(self, "words", []), self.from_checkpoint.recorded_settings)
-        BlobCLI.overfit_batches = config.trainer.get("overfit_batches")
+        self.overfit_batches = config.trainer.get("overfit_batches")
         enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
@@ -610,8 +624,6 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     argv = sys.argv[1:] if args is None else args
     quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
-    subcommand = next((arg for arg in argv if arg in LightningCLI.subcommands()), "SUBCOMMAND")
-    BlobArgumentParser.command = f"{kwargs['parser_kwargs']['prog']} {subcommand}"
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
     if args is None:
         threading.excepthook = _quiet_thread_errors
@@ -647,7 +659,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {printable(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
+        sys.stderr.write(f"blobclf: error: {printable(one_line(str(error)))}\n")
         sys.exit(2)
     except BrokenPipeError:
         # standard output's reader left (| head, a closed less) outside training's epochs, which stop

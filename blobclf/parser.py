@@ -5,10 +5,13 @@ typed; the help texts are :mod:`blobclf.helptext`'s. :mod:`blobclf.cli` builds t
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
 import re
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
 
 import lightning as L
@@ -70,14 +73,37 @@ CLASS_HELP = re.compile(r"Help for (--[\w.]+)\.help=([\w.]+)")
 """The description jsonargparse gives the parser it builds for ``--data.help CLASS`` and the like."""
 
 
+@dataclass
+class ParseState:
+    """What the parsers of one command share while it is parsed (each :class:`~blobclf.cli.BlobCLI` has its own)."""
+
+    command: str = "blobclf SUBCOMMAND"
+    """The program and subcommand being run, for the usage line of a class's help (``fit --data.help TableDataModule``)."""
+    given: tuple[str, ...] = ()
+    """The command line being parsed (see :meth:`BlobArgumentParser.parse_args`), for advice that depends on how a
+    value was written."""
+    recorded: tuple[str, dict[str, Any]] | None = None
+    """While a checkpoint's settings are the defaults: its path and those settings (see
+    :meth:`BlobArgumentParser.recording`)."""
+
+
 class BlobArgumentParser(LightningArgumentParser):
     """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details),
     whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts, and whose help names
     the program as it was typed."""
 
-    command: ClassVar[str] = "blobclf SUBCOMMAND"
-    """The program and subcommand being run (set by :func:`cli_main`), for the usage line of a class's
-    help (``fit --data.help TableDataModule``)."""
+    state: ClassVar[ParseState] = ParseState()
+    """The state of the command being parsed: a parser class made by :meth:`with_state` holds a command's own."""
+
+    @classmethod
+    def with_state(cls, state: ParseState) -> type[BlobArgumentParser]:
+        """This parser class, with ``state`` for the parsers of one command alone.
+
+        The state goes with a class rather than with each parser because jsonargparse builds the
+        parser of a class's help (``--data.help CLASS``) as ``type(parser)(description=...)``, passing
+        nothing else on.
+        """
+        return type(cls.__name__, (cls,), {"state": state, "__doc__": cls.__doc__, "__module__": cls.__module__})
 
     def __init__(self, *args: Any, default_epochs: int | None = None, **kwargs: Any) -> None:
         """
@@ -94,8 +120,8 @@ class BlobArgumentParser(LightningArgumentParser):
             # jsonargparse builds this parser without a program name, and argparse's default is
             # sys.argv[0] ('__main__.py' for 'python -m blobclf')
             option, class_path = helped.groups()
-            kwargs["prog"] = self.command
-            kwargs.setdefault("usage", f"{self.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
+            kwargs["prog"] = self.state.command
+            kwargs.setdefault("usage", f"{self.state.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
         super().__init__(*args, **with_plain_help(kwargs))
 
     def dump(self, cfg: Any = None, *args: Any, **kwargs: Any) -> str:
@@ -149,21 +175,25 @@ class BlobArgumentParser(LightningArgumentParser):
             added = [*added, "ckpt_path", "weights_only"]
         return added
 
-    given: ClassVar[tuple[str, ...]] = ()
-    """The command line being parsed (see :meth:`parse_args`), for advice that depends on how a value was written."""
-
     def parse_args(self, args: Any = None, *rest: Any, **kwargs: Any) -> Namespace:
-        BlobArgumentParser.given = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
+        self.state.given = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
         return super().parse_args(args, *rest, **kwargs)
 
-    recorded: ClassVar[tuple[str, dict[str, Any]] | None] = None
-    """While a checkpoint's settings are the defaults: its path and those settings (see :meth:`error`)."""
+    @contextlib.contextmanager
+    def recording(self, path: str, settings: dict[str, Any]) -> Iterator[None]:
+        """While parsing with the settings that the checkpoint ``path`` records as the defaults: a value of them
+        that the parser refuses is said to be the checkpoint's (see :func:`recorded_value_error`)."""
+        self.state.recorded = (path, settings)
+        try:
+            yield
+        finally:
+            self.state.recorded = None
 
     def error(self, message: str, ex: Exception | None = None) -> NoReturn:
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
-        recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
-        line = recorded or null_name(self.plain_error(one_line(message)), self.given)
+        recorded = recorded_value_error(one_line(message), *self.state.recorded) if self.state.recorded else None
+        line = recorded or null_name(self.plain_error(one_line(message)), self.state.given)
         sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
 

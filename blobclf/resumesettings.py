@@ -84,7 +84,7 @@ class CheckpointSettings:
     resume_epoch: int = 0
     """For a resume: the epoch its logs restart at (see :class:`~blobclf.callbacks.RunCheckpoint`)."""
 
-    def read(self, parser: LightningArgumentParser, args: Any, config: Namespace, parse: Parse) -> None:
+    def read(self, parser: BlobArgumentParser, args: Any, config: Namespace, parse: Parse) -> None:
         """Take the settings of ``config``'s checkpoint, if it names one, as the defaults and parse ``args`` again.
 
         Args:
@@ -162,11 +162,8 @@ class CheckpointSettings:
             and key in config[subcommand]
         }
         parser.set_defaults(as_defaults(subcommand, known))
-        BlobArgumentParser.recorded = (path, known)
-        try:
+        with parser.recording(path, known):
             config = parse(parser, args)
-        finally:
-            BlobArgumentParser.recorded = None
         given = config[subcommand]
         self.recorded_settings = known
         for key, value in known.items():
