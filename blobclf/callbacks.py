@@ -31,13 +31,13 @@ from blobclf.export import (
     export_weights,
     in_float32,
     names_metadata,
-    public_hparams,
     report_name,
     write_metadata,
     write_report,
 )
 from blobclf.logger import RunLogger
 from blobclf.outputnames import table_record
+from blobclf.recorded import public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat

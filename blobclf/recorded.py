@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
@@ -36,6 +37,11 @@ CHANGEABLE = (
     "export.figures", "checkpoint.last_interval", "model.cuda_graphs",
 )
 """Options a resume may change: how long to train, on what hardware, what is shown and exported."""
+
+
+def public_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
+    """Hyperparameters without Lightning's private entries (``_instantiator``, ``_class_path``)."""
+    return {key: value for key, value in hparams.items() if not str(key).startswith("_")}
 
 
 def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:

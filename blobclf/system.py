@@ -6,7 +6,6 @@ import contextlib
 import contextvars
 import inspect
 import math
-import operator
 import os
 import re
 from collections.abc import Iterator
@@ -25,8 +24,9 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.optionnames import model_option, model_option_name
+from blobclf.recorded import public_hparams
 from blobclf.safeload import check_weights, load_checkpoint, local_file
-from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList
+from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList, integer_at_least
 
 STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
@@ -48,7 +48,7 @@ them; the optimizer is ``--optimizer`` since (``optimizer.lr`` ...)."""
 def model_settings(hparams: dict[str, Any]) -> dict[str, Any]:
     """A checkpoint's model hyperparameters as :class:`BlobClassifier` takes them: without Lightning's
     private entries, and without an old checkpoint's SGD settings (see :func:`legacy_optimizer`)."""
-    return {k: v for k, v in hparams.items() if not str(k).startswith("_") and k not in LEGACY_SGD}
+    return {k: v for k, v in public_hparams(hparams).items() if k not in LEGACY_SGD}
 
 
 def legacy_optimizer(hparams: dict[str, Any]) -> dict[str, Any] | None:
@@ -61,17 +61,6 @@ def legacy_optimizer(hparams: dict[str, Any]) -> dict[str, Any] | None:
             if parameter.default is not inspect.Parameter.empty}
     init.update({k: hparams[k] for k in LEGACY_SGD if k in hparams})
     return {"class_path": "torch.optim.SGD", "init_args": init}
-
-
-def positive_int(name: str, value: Any) -> int:
-    """``value`` as a plain ``int`` if it is an integer >= 1 (a numpy or torch integer too), else a one-line error."""
-    try:
-        number = operator.index(value) if not isinstance(value, bool) else 0
-    except TypeError:
-        number = 0
-    if number < 1:
-        raise ArgumentValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return number
 
 
 WEIGHT_RANGE = (1e-30, 1e30)
@@ -257,12 +246,12 @@ class BlobClassifier(L.LightningModule):
     ) -> None:
         super().__init__()
         # plain ints in checkpoints (a numpy integer would make them load only with weights_only=False)
-        num_features = positive_int("num_features", num_features)
-        num_classes = positive_int("num_classes", num_classes)
+        num_features = integer_at_least("num_features", num_features, 1)
+        num_classes = integer_at_least("num_classes", num_classes, 1)
         if num_classes < 2:
             raise ArgumentValueError(f"num_classes={num_classes} is refused: a classifier needs at least 2 classes")
-        hidden_units = positive_int("hidden_units", hidden_units)
-        steps_per_execution = positive_int("steps_per_execution", steps_per_execution)
+        hidden_units = integer_at_least("hidden_units", hidden_units, 1)
+        steps_per_execution = integer_at_least("steps_per_execution", steps_per_execution, 1)
         if torch.get_default_device().type != "meta":  # a checkpoint's shapes are checked on meta: nothing allocated
             check_model_memory(num_features, num_classes, hidden_units)
         for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):

@@ -17,6 +17,7 @@ from blobclf.classrefs import loaded_class
 from blobclf.data import split_sizes
 from blobclf.errors import UserError, printable
 from blobclf.points import LABEL_COLUMN, Points, read_points
+from blobclf.recorded import public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines, read_header
@@ -50,7 +51,7 @@ def data_defaults(checkpoint: dict[str, Any]) -> dict[str, Any]:
     """
     hparams = checkpoint.get("datamodule_hyper_parameters", {}) or {}
     settings = {"data.class_path": recorded_data_class(hparams)}
-    settings.update({f"data.init_args.{k}": v for k, v in hparams.items() if not str(k).startswith("_")})
+    settings.update({f"data.init_args.{k}": v for k, v in public_hparams(hparams).items()})
     return settings
 
 
@@ -182,8 +183,7 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
     class_path = recorded_data_class(hparams)
     cls = loaded_class(class_path)  # one not loaded is refused after the first parse
     if cls is not None and cls is not _resolve(DEFAULT_DATA):
-        init = {k: v for k, v in hparams.items() if not str(k).startswith("_")}
-        parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": init}})
+        parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": public_hparams(hparams)}})
 
 
 def _option(words: list[str], name: str) -> str | None:
