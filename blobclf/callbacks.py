@@ -7,7 +7,7 @@ import os
 import random
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import lightning as L
 import torch
@@ -91,7 +91,7 @@ class RunCheckpoint(ModelCheckpoint):
         root: str = CHECKPOINT_ROOT,
         filename: str = "best-epoch={epoch}-val_acc={val/acc:.4f}",
         monitor: str = "val/acc",
-        mode: str = "max",
+        mode: Literal["min", "max"] = "max",
         save_top_k: int = 1,
         save_last: bool = True,
         last_interval: NonNegativeFloat = 1.0,

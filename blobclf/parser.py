@@ -26,7 +26,10 @@ from blobclf.helptext import (
     WEIGHTS_ONLY_HELP,
     with_plain_help,
 )
+from blobclf.callbacks import RunCheckpoint
 from blobclf.messages import MOVED_NAMES, null_name, one_line, typed_value_error
+from blobclf.monitors import not_a_mode
+from blobclf.optionnames import given_option
 from blobclf.onebatch import one_batch_written
 from blobclf.recorded import recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
@@ -208,6 +211,12 @@ class BlobArgumentParser(LightningArgumentParser):
         typed = typed_value_error(text)
         if typed:
             return f"{typed} (see --help)"
+        mode = re.fullmatch(r'Parser key "checkpoint\.mode": Expected a typing\.Literal\[.*\]\. Got value: (.*)', text)
+        if mode:  # the mode that the monitor needs, where the command line names it (or leaves the default)
+            monitor = given_option(self.state.given, "--checkpoint.monitor")
+            configured = any(word == "--config" or word.startswith("--config=") for word in self.state.given)
+            default = None if configured else inspect.signature(RunCheckpoint).parameters["monitor"].default
+            return not_a_mode("--checkpoint.mode", monitor or default, mode.group(1))
         if re.fullmatch(r'expected "subcommand" to be one of \{[\w,]+\}, but it was not provided\.', text):
             return (f"give a subcommand: fit, validate, test or predict ('{self.prog} fit' trains the tutorial's "
                     f"model; '{self.prog} --help' says what each does)")

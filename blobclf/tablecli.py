@@ -16,6 +16,7 @@ from lightning.pytorch.cli import LightningArgumentParser
 from blobclf.classrefs import loaded_class
 from blobclf.data import split_sizes
 from blobclf.errors import UserError, printable
+from blobclf.optionnames import given_option
 from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.recorded import public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
@@ -172,11 +173,11 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
     """
     words = [str(word) for word in args] if isinstance(args, (list, tuple)) else sys.argv[1:]
     subcommand = words[0] if words and words[0] in ("fit", "validate", "test", "predict") else None
-    ckpt_path = _option(words, "--ckpt_path")
+    ckpt_path = given_option(words, "--ckpt_path")
     if subcommand is None or ckpt_path is None:
         return
     try:
-        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, _option(words, "--checkpoint.root") or CHECKPOINT_ROOT))
+        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, given_option(words, "--checkpoint.root") or CHECKPOINT_ROOT))
     except (UserError, OSError):
         return
     hparams = checkpoint.get("datamodule_hyper_parameters") or {}
@@ -184,17 +185,6 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
     cls = loaded_class(class_path)  # one not loaded is refused after the first parse
     if cls is not None and cls is not _resolve(DEFAULT_DATA):
         parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": public_hparams(hparams)}})
-
-
-def _option(words: list[str], name: str) -> str | None:
-    """The value of ``name VALUE`` or ``name=VALUE`` in a command line (the last one given)."""
-    value = None
-    for i, word in enumerate(words):
-        if word == name and i + 1 < len(words):
-            value = words[i + 1]
-        elif word.startswith(name + "="):
-            value = word.split("=", 1)[1]
-    return value
 
 
 def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
