@@ -52,4 +52,5 @@ WeightList = TypeAliasType("WeightList", tuple[NonNegativeFloat, ...])
 ``list[PositiveFloat]`` added 26 s to a fit and 42 s to a test of its checkpoint). Weights of 0 pass here, for
 :class:`~blobclf.system.BlobClassifier` to say why it refuses them."""
 
-__all__ = ["AtLeastTwoInt", "NameList", "NonNegativeFloat", "NonNegativeInt", "OpenUnitInterval", "PositiveFloat", "PositiveInt", "WeightList"]
+__all__ = ["AtLeastTwoInt", "NameList", "NonNegativeFloat", "NonNegativeInt", "OpenUnitInterval", "PositiveFloat",
+           "PositiveInt", "WeightList", "integer_at_least"]

@@ -287,9 +287,9 @@ class BlobCLI(LightningCLI):
                 # the run's folder is {checkpoint root}/{version}: '../../x' or '/x' put its checkpoints elsewhere
                 raise UserError(
                     f"--trainer.logger.init_args.version={name!r} is not a plain folder name: the run's checkpoints "
-                    f"would go to {os.path.normpath(Path(config.checkpoint.root) / name)!r} instead of a folder of their own "
-                    f"in --checkpoint.root {os.fspath(config.checkpoint.root)!r}; give a name without '/' (or leave "
-                    "it unset for the next free version_N)"
+                    f"would go to {os.path.normpath(Path(config.checkpoint.root) / name)!r} instead of a folder of "
+                    f"their own in --checkpoint.root {os.fspath(config.checkpoint.root)!r}; give a name without '/' "
+                    "(or leave it unset for the next free version_N)"
                 )
         init = inits[0] if inits else None
         versioned = init is not None and "version" in init
@@ -409,7 +409,8 @@ class BlobCLI(LightningCLI):
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**as_plain(config.prediction)), data.get("predict_file")
-            writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
+            target = writer.target(writer.output, os.fspath(ckpt_path), source)
+            writer.check_target(target, os.fspath(ckpt_path), source)
             # before Lightning's notices, as the above
             writer.check_top_k(self.from_checkpoint.model_hparams.get("num_classes"))
         if self.subcommand == "test":
@@ -424,7 +425,8 @@ class BlobCLI(LightningCLI):
     """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""
 
     def after_validate(self) -> None:
-        """Remove the event files of earlier evaluations that this one's replace (see :func:`remove_replaced_events`)."""
+        """Remove the event files of earlier evaluations that this one's replace (see
+        :func:`remove_replaced_events`)."""
         if rank_zero_only.rank == 0:
             remove_replaced_events(self.replaced_events)
 
@@ -501,7 +503,8 @@ class BlobCLI(LightningCLI):
             roots = [self.claimed[0]] if self.claimed is not None and self.claimed[2] else []
             checkpoint_dir = getattr(run_checkpoint(self.trainer), "dirpath", None) if made else None
             roots += [os.fspath(Path(checkpoint_dir).parent)] if checkpoint_dir and self.made_dirpath[1] else []
-            roots += [os.fspath(Path(log_dir).parent)] if log_dir is not None and not Path(log_dir).parent.exists() else []
+            new_log_root = log_dir is not None and not Path(log_dir).parent.exists()
+            roots += [os.fspath(Path(log_dir).parent)] if new_log_root else []
             stop.new_run = (checkpoint_dir, log_dir, tuple(roots))
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
@@ -567,7 +570,8 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
         # no abbreviations: a misspelt --trainer.max_epoch must not quietly mean --trainer.max_epochs
         "parser_kwargs": {"prog": program, "description": description(program), "allow_abbrev": False,
                           "default_epochs": TUTORIAL_EPOCHS,
-                          **{name: {"description": text, "allow_abbrev": False, "usage": f"{program} [options] {name} [OPTIONS]",
+                          **{name: {"description": text, "allow_abbrev": False,
+                                    "usage": f"{program} [options] {name} [OPTIONS]",
                                     **({"default_epochs": TUTORIAL_EPOCHS} if name == "fit" else {})}
                              for name, text in SUBCOMMAND_HELP.items()}},
     }
@@ -669,8 +673,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             raise
         if stop.exporting and not stop.stopped():
             stop.stopped_exporting(SIGPIPE)
-        sys.stderr.write((stop.report() if stop.stopped() else
-                          "blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe left)") + "\n")
+        closed = "blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe left)"
+        sys.stderr.write((stop.report() if stop.stopped() else closed) + "\n")
         sys.exit(128 + SIGPIPE)
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder

@@ -191,8 +191,9 @@ class BlobDataModule(SplitDataModule):
                 + f": the split would be {sizes}; every split needs at least 1 point"
             )
         if centers > n_samples:  # make_blobs would draw every center first: 10**9 of them took all memory
-            raise ArgumentValueError(f"centers={centers:,} is more than n_samples={n_samples:,}: each center is a class, "
-                                     f"which needs points; give at most {n_samples:,} centers, or more n_samples")
+            raise ArgumentValueError(f"centers={centers:,} is more than n_samples={n_samples:,}: each center is a "
+                                     f"class, which needs points; give at most {n_samples:,} centers, or more "
+                                     "n_samples")
         if predict_file is None:  # a predict file is all predict reads: no blobs are drawn for it
             check_memory(n_samples, n_features)
         self.save_hyperparameters()

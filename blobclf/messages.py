@@ -144,7 +144,8 @@ def one_line(message: str) -> str:
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
     text = re.sub(r"\s+", " ", ": ".join(lines)).replace(":: ", ": ")
     whole = text
-    union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes.*?Errors: - (.*?)(?: - |$)', text)
+    union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes'
+                     r'.*?Errors: - (.*?)(?: - |$)', text)
     if union:
         # the union's own value, given last: a nested union (a callback's option) names its value first
         given = re.search(r".*Given value: (.*?)(?: \(see|$)", text)
@@ -156,7 +157,8 @@ def one_line(message: str) -> str:
     if nested and group and cls:
         expected = re.search(r"Subtypes: \[<class '([^']+)'", text)
         kind = f" (expected {expected.group(1)})" if expected else ""
-        reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
+        reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?"
+                           r"(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
         literal = re.search(r"Not of type (\w+): (?:invalid literal for|could not convert)", whole)
         if literal and not reason and literal.group(1) in WANTED:

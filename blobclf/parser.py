@@ -49,7 +49,8 @@ def without_limit(config: Any) -> bool:
     trainer = config.get("trainer")
     if config.get("ckpt_path") or not hasattr(trainer, "get"):
         return False
-    return trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1) and trainer.get("max_time") is None
+    return (trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1)
+            and trainer.get("max_time") is None)
 
 
 class SubcommandSummaries(ActionSubCommands):
@@ -81,7 +82,8 @@ class ParseState:
     """What the parsers of one command share while it is parsed (each :class:`~blobclf.cli.BlobCLI` has its own)."""
 
     command: str = "blobclf SUBCOMMAND"
-    """The program and subcommand being run, for the usage line of a class's help (``fit --data.help TableDataModule``)."""
+    """The program and subcommand being run, for the usage line of a class's help
+    (``fit --data.help TableDataModule``)."""
     given: tuple[str, ...] = ()
     """The command line being parsed (see :meth:`BlobArgumentParser.parse_args`), for advice that depends on how a
     value was written."""
@@ -223,8 +225,8 @@ class BlobArgumentParser(LightningArgumentParser):
         typed = re.fullmatch(r'Parser key "([\w.]+)": Not of type (\w+): (.*)', text)
         if typed:
             key, kind, reason = typed.groups()
-            literal = re.fullmatch(r"(?:invalid literal for (?:int|float)\(\)(?: with base 10)?|could not convert string "
-                                   r"to float): (.*)", reason)
+            literal = re.fullmatch(r"(?:invalid literal for (?:int|float)\(\)(?: with base 10)?"
+                                   r"|could not convert string to float): (.*)", reason)
             value = re.fullmatch(r"(\S+) (does not conform to restriction .*|not an integer)", reason)
             if literal:
                 return f"--{key}={literal.group(1)} is invalid: not {kind} (see --help)"
@@ -253,7 +255,8 @@ class BlobArgumentParser(LightningArgumentParser):
         except Exception:  # noqa: BLE001 - only a hint: a parser that cannot list its defaults gives none
             return ""
         name = given.group(1) if given else key.group(2)
-        close = difflib.get_close_matches(name, [option.replace(".init_args.", ".") for option in options], n=1, cutoff=0.8)
+        plain = [option.replace(".init_args.", ".") for option in options]
+        close = difflib.get_close_matches(name, plain, n=1, cutoff=0.8)
         if not close:
             return ""
         return f"; did you mean --{close[0]}?" if given else f" (a key of a --config file); did you mean '{close[0]}'?"

@@ -114,7 +114,8 @@ def comparable(key: str, value: Any) -> Any:
     if key == "trainer.logger" and isinstance(value, list):
         return [comparable(key, each) for each in value]
     if key == "trainer.logger" and isinstance(value, dict) and isinstance(value.get("init_args"), dict):
-        return {**value, "init_args": {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}}
+        init = {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}
+        return {**value, "init_args": init}
     return value
 
 

@@ -78,8 +78,8 @@ def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any
     if given and recorded and Path(given).is_file() and file_sha256(given) == recorded:
         # not refused: in-sample scores can be wanted, but never taken for a test's
         scores = "an accuracy on them overstates" if subcommand == "predict" else "its scores overstate"
-        print(f"note: {printable(str(given))} is the table the model was trained on (the same bytes): most of its rows are training "
-              f"rows, so {scores} how the model does on new rows")
+        print(f"note: {printable(str(given))} is the table the model was trained on (the same bytes): most of its rows "
+              f"are training rows, so {scores} how the model does on new rows")
     uses_table = subcommand in ("fit", "validate") or (not test_path and not (subcommand == "predict" and predict_file))
     if uses_table and init.get("path"):
         path = str(init.get("path"))
@@ -177,7 +177,8 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
     if subcommand is None or ckpt_path is None:
         return
     try:
-        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, given_option(words, "--checkpoint.root") or CHECKPOINT_ROOT))
+        root = given_option(words, "--checkpoint.root") or CHECKPOINT_ROOT
+        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, root))
     except (UserError, OSError):
         return
     hparams = checkpoint.get("datamodule_hyper_parameters") or {}
