@@ -2,7 +2,7 @@
 checkpoint records for a resume (:data:`SETTINGS`), which a later command may change (:data:`FREE`,
 :data:`CHANGEABLE`, :data:`EVALUATION_MAY_CHANGE`), the values as plain data comparable across the two
 (a logger's version left out), the first place where they differ, and the line for a recorded value the
-parser refuses. :meth:`blobclf.cli.BlobCLI.parse_arguments` decides what to do with a difference."""
+parser refuses. :meth:`blobclf.resumesettings.CheckpointSettings.read` decides what to do with a difference."""
 
 from __future__ import annotations
 
