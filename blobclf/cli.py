@@ -484,6 +484,10 @@ class BlobCLI(LightningCLI):
 
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        checkpoint_io = self.trainer.strategy.checkpoint_io
+        if self.from_checkpoint.checked is not None and isinstance(checkpoint_io, AtomicCheckpointIO):
+            checkpoint_io.hold(*self.from_checkpoint.checked)  # handed to this trainer's plugin alone, once
+        self.from_checkpoint.checked = None
         self._check_data_fits_model(config)
         if self.subcommand in EVAL_COMMANDS and rank_zero_only.rank == 0:
             remove_run_leftovers(Path(config.ckpt_path).parent)  # what killed commands there left
@@ -693,7 +697,6 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         sys.stderr.write(f"blobclf: error: {printable(one_line(str(failed)))}\n")
         sys.exit(2)
     finally:
-        AtomicCheckpointIO.hold(None)  # a command refused before Lightning loaded it
         unlock_runs()
         if args is None:
             close_process_group()

@@ -19,7 +19,6 @@ from lightning.pytorch.cli import LightningArgumentParser
 from lightning.pytorch.utilities import rank_zero_info
 
 from blobclf.callbacks import epoch_values
-from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import check_averaging_extension, check_extension
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.errors import UserError
@@ -83,6 +82,9 @@ class CheckpointSettings:
     """For a resume: the version of the run it goes on with, where the run has one."""
     resume_epoch: int = 0
     """For a resume: the epoch its logs restart at (see :class:`~blobclf.callbacks.RunCheckpoint`)."""
+    checked: tuple[str, dict[str, Any]] | None = None
+    """For an evaluation: the path and contents of the checkpoint checked, for Lightning's load of it (see
+    :meth:`~blobclf.checkpointio.AtomicCheckpointIO.hold`)."""
 
     def read(self, parser: BlobArgumentParser, args: Any, config: Namespace, parse: Parse) -> None:
         """Take the settings of ``config``'s checkpoint, if it names one, as the defaults and parse ``args`` again.
@@ -118,7 +120,7 @@ class CheckpointSettings:
             # Lightning evaluates this very checkpoint, not the file as it is later: a fit training the run replaces
             # last.ckpt, and deletes the best checkpoint that 'best' named when it saves a better one (a resume reads
             # the file again once it holds the run's lock: no fit writes it then)
-            AtomicCheckpointIO.hold(path, checkpoint)
+            self.checked = (path, checkpoint)
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
         stored = {
             "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time

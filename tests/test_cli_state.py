@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+import torch
 from blobclf.cli import BlobCLI, cli_kwargs
 from blobclf.errors import UserError
 
@@ -34,3 +35,19 @@ def test_a_cli_built_in_python_says_an_overfit_fraction_under_one_batch_in_blobc
     assert str(refused.value) == (
         "--trainer.overfit_batches=0.1 is less than one batch: 0.1 of the validation split's 1 batch (it overrides "
         "--trainer.limit_val_batches); give a number of batches instead: --trainer.overfit_batches 1 (or more)")
+
+
+def test_a_refused_evaluation_leaves_no_checkpoint_for_a_later_load(cli, tmp_path):
+    # the checkpoint an evaluation checked was held for Lightning's load in a class attribute, which only cli_main
+    # cleared: after a BlobCLI built in Python refused its test, any later load of that path in the process (another
+    # command's, a user's own Trainer's) got the checkpoint as it had been, not the file
+    from blobclf.checkpointio import AtomicCheckpointIO
+
+    assert cli("fit", "--trainer.max_epochs", "1", *NO_EXPORTS).returncode == 0
+    last = tmp_path / "checkpoints" / "version_0" / "last.ckpt"
+    with pytest.raises(UserError):
+        BlobCLI(**cli_kwargs(), args=["test", "--ckpt_path", str(last), "--trainer.max_epochs", "-5"])
+    checkpoint = torch.load(last, weights_only=True)
+    checkpoint["epoch"] = 7  # the file changes (a resume extends the run)
+    torch.save(checkpoint, last)
+    assert AtomicCheckpointIO().load_checkpoint(last)["epoch"] == 7
