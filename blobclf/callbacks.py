@@ -475,7 +475,8 @@ class RunExport(Callback):
             "global_step": trainer.global_step,
             "data": public_hparams(datamodule.hparams) if datamodule is not None else {},
             "model": public_hparams(pl_module.hparams),
-            **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", [])),
+            **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", []),
+                             getattr(datamodule, "encoding", None)),
             **self.training,
             "log_dir": log_dir,
         }
@@ -626,7 +627,8 @@ def _fit_figures(
         print("note: loss_curves.png and accuracy_curves.png are drawn from TensorBoard's logs; with no "
               "TensorBoardLogger among the loggers they are not drawn")
     names = getattr(pl_module, "classes", None)
-    columns = datamodule.hparams.get("features")  # a table's feature columns; blobs have none
+    # a table's model inputs (its feature columns, categorical ones one-hot); blobs have none
+    columns = datamodule.feature_names if datamodule.hparams.get("features") else None
     drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names, columns)
     val_report = val_report or artifacts.evaluate(model, *datamodule.splits["val"], class_names=names)
     drawn.update(artifacts.evaluation_figures(val_report, "val"))

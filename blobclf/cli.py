@@ -26,7 +26,7 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
 from blobclf import __version__
-from blobclf.accelerators import check_accelerator, check_devices
+from blobclf.accelerators import check_accelerator, check_devices, check_nodes, check_strategy
 from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, run_checkpoint
 from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
@@ -71,6 +71,7 @@ from blobclf.runs import (
     claim_folder,
     claim_run,
     lock_resumed_run,
+    names_resumed_run,
     release_run,
     remove_run_leftovers,
     run_name,
@@ -264,6 +265,8 @@ class BlobCLI(LightningCLI):
                                     f"model; give at least 1")
         check_accelerator(config.trainer.get("accelerator"))
         check_devices(config.trainer.get("devices"), config.trainer.get("accelerator"))
+        check_nodes(config.trainer.get("num_nodes"))
+        check_strategy(config.trainer.get("strategy"))
         check_run_files(config.trainer)
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
@@ -283,7 +286,8 @@ class BlobCLI(LightningCLI):
         for each in inits:
             name = each.get("version")
             separators = ("/", os.sep, os.altsep)
-            if isinstance(name, str) and (name in ("", ".", "..") or any(sep and sep in name for sep in separators)):
+            if (isinstance(name, str) and (name in ("", ".", "..") or any(sep and sep in name for sep in separators))
+                    and not names_resumed_run(name, config.checkpoint.root, config.get("ckpt_path"))):
                 # the run's folder is {checkpoint root}/{version}: '../../x' or '/x' put its checkpoints elsewhere
                 raise UserError(
                     f"--trainer.logger.init_args.version={name!r} is not a plain folder name: the run's checkpoints "

@@ -180,7 +180,8 @@ class CheckpointSettings:
             if same_selection(key, given, known):
                 # null or an exclude list (as the run's config.yaml holds them): the same columns and classes,
                 # taken as the checkpoint records them, as when the options are not given
-                for name in (("classes",) if key.endswith("classes") else ("features", "exclude")):
+                for name in ((key.rsplit(".", 1)[-1],) if key.endswith(("classes", "categories"))
+                             else ("features", "exclude")):
                     given[f"data.init_args.{name}"] = known.get(f"data.init_args.{name}")
                 continue
             option, ours, theirs = difference(key.replace(".init_args.", "."), ours, theirs)

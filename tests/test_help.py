@@ -91,7 +91,7 @@ def test_name_list_options_show_a_list_type(cli):
             "but the target (and those in exclude). (type: Optional[NameList], default: null)") in table
     assert ("--data.exclude EXCLUDE Names of columns that are not features (an id, a text column), as a list "
             "([id,name]): the features are every other column but the target.") in table
-    assert table.count("(type: Optional[NameList], default: null)") == 3  # features, exclude, classes
+    assert table.count("(type: Optional[NameList], default: null)") == 4  # features, exclude, categorical, classes
     assert "--data.classes CLASSES Class names in the order of the model's outputs, as a list;" in table
     fit = " ".join(cli("fit", "--help").stdout.split())
     assert fit.count("(type: Optional[NameList])") == 2  # the linked model.class_names and model.feature_names
