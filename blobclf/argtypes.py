@@ -1,5 +1,8 @@
 """Restricted argument types: LightningCLI rejects out-of-range values while parsing."""
 
+import operator
+from typing import Any
+
 from jsonargparse.typing import (
     NonNegativeFloat,
     NonNegativeInt,
@@ -10,7 +13,34 @@ from jsonargparse.typing import (
 )
 from typing_extensions import TypeAliasType
 
+from blobclf.errors import ArgumentValueError
+
 AtLeastTwoInt = restricted_number_type("AtLeastTwoInt", int, (">=", 2), docstring="int >= 2")
+
+
+
+def integer_at_least(name: str, value: Any, minimum: int) -> int:
+    """``value`` as a plain ``int`` (a numpy or torch integer too, never a bool), refused unless it is >= ``minimum``.
+
+    Checkpoints keep plain ints: a numpy integer in hyperparameters would make them load only with
+    ``weights_only=False``.
+
+    Args:
+        name: The argument's name, as the error names it.
+        value: The value given.
+        minimum: The smallest value taken.
+
+    Raises:
+        ArgumentValueError: ``{name} must be an integer >= {minimum}, got {value!r}``.
+    """
+    try:
+        number = operator.index(value) if not isinstance(value, bool) else None
+    except TypeError:
+        number = None
+    if number is None or number < minimum:
+        raise ArgumentValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return number
+
 
 NameList = TypeAliasType("NameList", tuple[str, ...])
 """Column or class names, given as a list (``[a,b]``). A tuple to jsonargparse, which checks a ``list[str]``
@@ -22,4 +52,5 @@ WeightList = TypeAliasType("WeightList", tuple[NonNegativeFloat, ...])
 ``list[PositiveFloat]`` added 26 s to a fit and 42 s to a test of its checkpoint). Weights of 0 pass here, for
 :class:`~blobclf.system.BlobClassifier` to say why it refuses them."""
 
-__all__ = ["AtLeastTwoInt", "NameList", "NonNegativeFloat", "NonNegativeInt", "OpenUnitInterval", "PositiveFloat", "PositiveInt", "WeightList"]
+__all__ = ["AtLeastTwoInt", "NameList", "NonNegativeFloat", "NonNegativeInt", "OpenUnitInterval", "PositiveFloat",
+           "PositiveInt", "WeightList", "integer_at_least"]

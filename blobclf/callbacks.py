@@ -7,7 +7,7 @@ import os
 import random
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import lightning as L
 import torch
@@ -31,13 +31,13 @@ from blobclf.export import (
     export_weights,
     in_float32,
     names_metadata,
-    public_hparams,
     report_name,
     write_metadata,
     write_report,
 )
 from blobclf.logger import RunLogger, written_to_now
 from blobclf.outputnames import last_outputs, rename_last_outputs, table_record
+from blobclf.recorded import public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import load_checkpoint, max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat
@@ -91,7 +91,7 @@ class RunCheckpoint(ModelCheckpoint):
         root: str = CHECKPOINT_ROOT,
         filename: str = "best-epoch={epoch}-val_acc={val/acc:.4f}",
         monitor: str = "val/acc",
-        mode: str = "max",
+        mode: Literal["min", "max"] = "max",
         save_top_k: int = 1,
         save_last: bool = True,
         last_interval: NonNegativeFloat = 1.0,

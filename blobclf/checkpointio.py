@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from lightning.fabric.plugins import TorchCheckpointIO
@@ -24,13 +24,14 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     since, or be gone (``test --ckpt_path best`` of a run in training, whose fit deletes a best it replaces).
     """
 
-    held: ClassVar[tuple[str, dict[str, Any]] | None] = None
-    """The path and contents of the checkpoint the running command checked, until Lightning loads it."""
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: tuple[str, dict[str, Any]] | None = None
+        """The path and contents of the checkpoint the command checked, until Lightning loads it."""
 
-    @classmethod
-    def hold(cls, path: str | os.PathLike[str] | None, checkpoint: dict[str, Any] | None = None) -> None:
-        """Keep ``checkpoint``, read from ``path``, for Lightning's load of that path (``None``: keep nothing)."""
-        cls.held = (os.fspath(path), checkpoint) if path is not None and checkpoint is not None else None
+    def hold(self, path: str | os.PathLike[str], checkpoint: dict[str, Any]) -> None:
+        """Keep ``checkpoint``, read from ``path``, for this plugin's next load of that path."""
+        self.held = (os.fspath(path), checkpoint)
 
     @override
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike[str],
@@ -41,7 +42,7 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 
     @override
     def load_checkpoint(self, path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> dict[str, Any]:
-        held, AtomicCheckpointIO.held = AtomicCheckpointIO.held, None  # handed over once
+        held, self.held = self.held, None  # handed over once
         if held is not None and held[0] == os.fspath(path):
             return held[1]
         return super().load_checkpoint(path, *args, **kwargs)

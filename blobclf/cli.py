@@ -11,12 +11,13 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, Optional, Union
 
 import lightning as L
 import torch
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ProgressBar
+from jsonargparse import Namespace
 from lightning.pytorch.cli import (
     LightningArgumentParser,
     LightningCLI,
@@ -31,22 +32,17 @@ from blobclf.callbacks import (
     RunCheckpoint,
     RunExport,
     TestReport,
-    epoch_values,
     exported_step,
     run_checkpoint,
     shown,
 )
 from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
-    check_averaging_extension,
-    check_extension,
     check_optimizer,
     check_run_files,
     check_seed,
     check_used_options,
-    epochs_done,
 )
-from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule
 from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
@@ -63,66 +59,44 @@ from blobclf.optionnames import command_line, typed_program
 from blobclf.parser import (
     EVAL_COMMANDS,
     BlobArgumentParser,
+    ParseState,
     without_limit,
 )
 from blobclf.predictions import PredictionWriter
 from blobclf.progress import default_progress, has_progress_bar
 from blobclf.quiet import quiet_known_notices
 from blobclf.recorded import (
-    CHANGEABLE,
-    EVALUATION_MAY_CHANGE,
-    FREE,
+    LINKED,
     RECORDED,
-    RESUME_KEEPS,
     SETTINGS,
-    adds_callbacks,
     as_plain,
-    comparable,
-    difference,
     logger_inits,
     run_settings,
 )
 from blobclf.runconfig import RunConfig, enum_values
 from blobclf.runs import (
-    LAST_NAME,
     LOG_ROOT,
     claim_folder,
     claim_run,
     lock_resumed_run,
-    logs_record_root,
-    logs_where_started,
     names_resumed_run,
-    newer_without_last,
-    own_root,
-    recorded_save_dir,
     release_run,
     remove_run_leftovers,
-    resolve_checkpoint,
-    run_config,
     run_name,
     run_version,
     unlock_runs,
 )
-from blobclf.safeload import load_checkpoint
-from blobclf.system import DEFAULT_LR, BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
+from blobclf.resumesettings import CheckpointSettings, model_too_large
+from blobclf.system import DEFAULT_LR, BlobClassifier, ModelTooLarge, evaluating
 from blobclf.tablecli import (
     add_table_arguments,
-    as_defaults,
-    check_training_table,
-    data_defaults,
     preselect_data_class,
     read_predict_file,
-    same_setting,
-    same_selection,
-    same_table,
-    switch_data_class,
     training_batch,
 )
 from blobclf.argtypes import PositiveInt
 from blobclf.tablefile import table_stem
 
-LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
-"""The model settings linked from the data module (``--help`` lists them under "Linked arguments")."""
 SMALL_BATCH = 4096
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 
@@ -134,7 +108,25 @@ class BlobCLI(LightningCLI):
         # settings for a subcommand this CLI does not offer (see cli_for) would reach the main parser
         offered, every = self.subcommands(), LightningCLI.subcommands()
         parser_kwargs = {k: v for k, v in (parser_kwargs or {}).items() if k not in every or k in offered}
-        super().__init__(*args, parser_kwargs=parser_kwargs, **kwargs)
+        self.from_checkpoint = CheckpointSettings()
+        """What ``--ckpt_path``'s checkpoint gave the command (see :meth:`parse_arguments`)."""
+        self.overfit_batches: Any = None
+        """The ``--trainer.overfit_batches`` of the command (see :func:`overfit_error`)."""
+        parser_class = kwargs.get("parser_class")
+        if isinstance(parser_class, type) and issubclass(parser_class, BlobArgumentParser):
+            # the command's own state (two commands run in one process share none)
+            words = sys.argv[1:] if kwargs.get("args") is None else kwargs["args"]  # a list, or a dict of settings
+            words = words if isinstance(words, (list, tuple, dict)) else []
+            subcommand = next((word for word in words if isinstance(word, str) and word in every), "SUBCOMMAND")
+            state = ParseState(command=f"{parser_kwargs.get('prog') or typed_program()} {subcommand}")
+            kwargs["parser_class"] = parser_class.with_state(state)
+        try:
+            super().__init__(*args, parser_kwargs=parser_kwargs, **kwargs)
+        except MisconfigurationException as error:
+            line = overfit_error(one_line(str(error)), self.overfit_batches)
+            if line == one_line(str(error)):
+                raise
+            raise UserError(line) from error
 
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("parser_mode", use_limited_yaml())
@@ -206,154 +198,18 @@ class BlobCLI(LightningCLI):
         super().parse_arguments(parser, args)
         self.words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
         """The command line as given (see :func:`keep_one_batch`)."""
-        self.recorded_settings: dict[str, Any] = {}
-        """The settings of the run being resumed, as its checkpoint records them."""
-        self.resume_version: int | None = None
-        self.finished: tuple[int, Any] | None = None
-        """The epochs and step of a resumed run that has trained its ``--trainer.max_epochs`` (see :meth:`_place_run`)."""
-        self.ckpt_given = ""
-        """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
-        self.run_logs: tuple[str, str, int] | None = None
-        """The log root, checkpoint root and version of the checkpoint's run, found from the folder
-        it was started in, for a command run in another folder (see :func:`logs_where_started`)."""
-        self.model_hparams: dict[str, Any] = {}
         subcommand = self.config.get("subcommand")
         nul = nul_setting((self.config[subcommand] if subcommand else self.config).as_dict())
         if nul is not None:  # a traceback ('embedded null byte') where the path was first used
             raise UserError(f"--{nul[0]}={nul[1]!r} holds a NUL character (\\x00), which no file name or setting can "
                             "hold; remove it (was its config file written by another program?)")
         check_seed(self.config[subcommand] if subcommand else self.config)
-        ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
-        if not ckpt_path:
-            return
-        root = self.config[subcommand].checkpoint.root
-        self.ckpt_given = str(ckpt_path)
-        path = resolve_checkpoint(self.ckpt_given, root)
-        passed_over = newer_without_last(Path(path).parent, root) if ckpt_path in ("last", "best") else []
-        if passed_over:
-            rank_zero_info(f"note: --ckpt_path {ckpt_path} is {path}: the newer "
-                           f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
-                           "diverged before writing one, or still training)")
-        state = file_state(path) if subcommand != "fit" and Path(path).name == LAST_NAME else None
-        checkpoint = load_checkpoint(path)
-        if state is not None:
-            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
-                      if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
-            epoch = values[0].get("epoch") if values and values[0] else checkpoint.get("epoch")
-            if isinstance(epoch, int):
-                self.read_last = (path, state, epoch)
-        try:
-            with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
-                BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
-        except ModelTooLarge as error:
-            raise UserError(model_too_large(error, subcommand, path)) from None
-        if subcommand != "fit":
-            # Lightning evaluates this very checkpoint, not the file as it is later: a fit training the run replaces
-            # last.ckpt, and deletes the best checkpoint that 'best' named when it saves a better one (a resume reads
-            # the file again once it holds the run's lock: no fit writes it then)
-            AtomicCheckpointIO.hold(path, checkpoint)
-        self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
-        stored = {
-            "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
-            **{f"model.{k}": v for k, v in model_settings(self.model_hparams).items()},
-            **data_defaults(checkpoint),
-        }
-        if legacy_optimizer(self.model_hparams) is not None:
-            stored["optimizer"] = legacy_optimizer(self.model_hparams)
-        if subcommand == "fit" and not any(isinstance(state, dict) and isinstance(state.get("training"), dict)
-                                           and SETTINGS in state["training"]
-                                           for state in checkpoint.get("callbacks", {}).values()):
-            # Lightning's defaults would stand in for them: 1000 epochs for the run's 100, seed 42 for its own
-            if "_instantiator" not in self.model_hparams:  # LightningCLI records it: a script's own Trainer wrote this
-                raise UserError(
-                    f"checkpoint {path!r} was written by a Trainer of your own, not by 'blobclf fit', and does not "
-                    "record the run's settings (epochs, seed, trainer) that a resume takes from it; resume it with "
-                    "your Trainer (trainer.fit(model, datamodule=data, ckpt_path=...)); test, validate and predict "
-                    "take it as it is"
-                )
-            raise UserError(
-                f"checkpoint {path!r} was written by blobclf of 2026-11-28 or earlier, which did not record the "
-                "run's settings (epochs, seed, trainer) that a resume takes from it; it cannot be resumed, but test, "
-                "validate, predict and blobclf.regenerate take it as it is; train a new run to go on"
-            )
-        for state in checkpoint.get("callbacks", {}).values():
-            if isinstance(state, dict) and isinstance(state.get("training"), dict):
-                # an evaluation uses no optimizer: one whose class is not loaded is left out, not imported
-                stored.update({k: v for k, v in state["training"].items()
-                               if k in RECORDED and (subcommand == "fit" or not unloaded_classes(v))})
-                if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
-                    stored.update(state["training"][SETTINGS])
-        check_recorded_classes(stored, path, run_config(stored, path, root) if subcommand == "fit" else None)
-        switch_data_class(parser, self.config, subcommand, stored, args, super().parse_arguments)
-        known = {
-            key: value
-            for key, value in stored.items()
-            if not key.rsplit(".", 1)[-1].startswith("_")
-            and not key.endswith(LINKED)
-            and (key.replace(".init_args.", ".") not in FREE
-                 or (subcommand == "fit" and key.replace(".init_args.", ".") in RESUME_KEEPS))
-            and key in self.config[subcommand]
-        }
-        parser.set_defaults(as_defaults(subcommand, known))
-        BlobArgumentParser.recorded = (path, known)
-        try:
-            super().parse_arguments(parser, args)
-        finally:
-            BlobArgumentParser.recorded = None
-        given = self.config[subcommand]
-        self.recorded_settings = known
-        for key, value in known.items():
-            ours, theirs = comparable(key, as_plain(given[key])), comparable(key, as_plain(value))
-            if (key in CHANGEABLE or key.replace(".init_args.", ".") in FREE or same_setting(key, ours, theirs)
-                    or adds_callbacks(key, ours, theirs)):
-                continue
-            if subcommand != "fit" and key.replace(".init_args.", ".") in EVALUATION_MAY_CHANGE:
-                continue
-            if same_table(key, ours, checkpoint, path, subcommand):
-                continue  # the run's training table, moved: the same bytes elsewhere
-            if same_selection(key, given, known):
-                # null or an exclude list (as the run's config.yaml holds them): the same columns and classes,
-                # taken as the checkpoint records them, as when the options are not given
-                for name in ((key.rsplit(".", 1)[-1],) if key.endswith(("classes", "categories"))
-                             else ("features", "exclude")):
-                    given[f"data.init_args.{name}"] = known.get(f"data.init_args.{name}")
-                continue
-            option, ours, theirs = difference(key.replace(".init_args.", "."), ours, theirs)
-            how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
-                   if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
-            raise UserError(
-                f"{option}={ours!r} (from the command line or a --config file) conflicts with the checkpoint "
-                f"{path!r}, which was trained with {option}={theirs!r}; {how}, or pass another checkpoint"
-            )
-        if subcommand == "fit":
-            check_extension(given, checkpoint, path)
-            max_epochs = given.trainer.get("max_epochs")
-            if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
-                self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
-            check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
-        check_training_table(subcommand, given, checkpoint)
-        given.ckpt_path = path
-        own = own_root(path, checkpoint) if run_version(path, root) is None else None
-        if own is not None and not (subcommand == "fit" and logs_record_root(stored, path, own)):
-            # a run resumed or evaluated by its path from another folder goes on in its own
-            # TensorBoard run, under the folder it was started in
-            self.run_logs = logs_where_started(path, recorded_save_dir(checkpoint))
-        if subcommand == "fit":
-            self.resume_version = run_version(path, root)
-            if self.run_logs is not None:
-                given.checkpoint.root, self.resume_version = self.run_logs[1], self.run_logs[2]
-            elif own is not None and logs_record_root(stored, path, own):
-                # a run started with its own --checkpoint.root goes on in its own TensorBoard run
-                given.checkpoint.root = own
-                self.resume_version = run_version(path, own)
-            # the run's logs restart at the checkpoint's epoch: its events are replaced by the
-            # values the checkpoint holds (see RunCheckpoint), later ones by the resumed run's
-            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
-                      if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
-            self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
+        self.from_checkpoint.read(parser, args, self.config, self._parse)
 
-    overfit_batches: ClassVar[Any] = None
-    """The ``--trainer.overfit_batches`` of the command being run (see :func:`overfit_error`)."""
+    def _parse(self, parser: LightningArgumentParser, args: Any) -> Namespace:
+        """LightningCLI's parse of ``args``, returning the configuration it sets."""
+        super().parse_arguments(parser, args)
+        return self.config
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
@@ -363,8 +219,8 @@ class BlobCLI(LightningCLI):
             callbacks = self.trainer_defaults.get("callbacks", [])
             self.trainer_defaults["callbacks"] = [c for c in callbacks if not isinstance(c, ProgressBar)]
         # here, not when parsing: Lightning parses the config again after parse_arguments (a checkpoint's hparams)
-        keep_one_batch(config, getattr(self, "words", []), getattr(self, "recorded_settings", None))
-        BlobCLI.overfit_batches = config.trainer.get("overfit_batches")
+        keep_one_batch(config, getattr(self, "words", []), self.from_checkpoint.recorded_settings)
+        self.overfit_batches = config.trainer.get("overfit_batches")
         enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
@@ -375,7 +231,7 @@ class BlobCLI(LightningCLI):
         if self.subcommand in EVAL_COMMANDS:
             self._place_evaluation(config)
         if self.subcommand == "predict":
-            self.predict_points = read_predict_file(config, getattr(self, "model_hparams", {}))
+            self.predict_points = read_predict_file(config, self.from_checkpoint.model_hparams)
         self._set_threads(config)
         if self.subcommand == "fit":
             self._place_run(config)
@@ -443,9 +299,9 @@ class BlobCLI(LightningCLI):
                 # the run's folder is {checkpoint root}/{version}: '../../x' or '/x' put its checkpoints elsewhere
                 raise UserError(
                     f"--trainer.logger.init_args.version={name!r} is not a plain folder name: the run's checkpoints "
-                    f"would go to {os.path.normpath(Path(config.checkpoint.root) / name)!r} instead of a folder of their own "
-                    f"in --checkpoint.root {os.fspath(config.checkpoint.root)!r}; give a name without '/' (or leave "
-                    "it unset for the next free version_N)"
+                    f"would go to {os.path.normpath(Path(config.checkpoint.root) / name)!r} instead of a folder of "
+                    f"their own in --checkpoint.root {os.fspath(config.checkpoint.root)!r}; give a name without '/' "
+                    "(or leave it unset for the next free version_N)"
                 )
         init = inits[0] if inits else None
         versioned = init is not None and "version" in init
@@ -458,30 +314,30 @@ class BlobCLI(LightningCLI):
                 f"--checkpoint.dirpath={dirpath!r} is not the folder of the run being resumed "
                 f"({os.fspath(Path(ckpt_path).parent)!r}), whose checkpoints stay in their own folder; drop the option"
             )
-        if self.resume_version is not None:
-            if versioned and init.get("version") not in (None, self.resume_version):
+        if self.from_checkpoint.resume_version is not None:
+            if versioned and init.get("version") not in (None, self.from_checkpoint.resume_version):
                 raise UserError(
                     f"--trainer.logger.init_args.version={init.version} conflicts with the resumed run "
-                    f"version_{self.resume_version}; drop the option"
+                    f"version_{self.from_checkpoint.resume_version}; drop the option"
                 )
             if versioned:
-                init.version = self.resume_version
-                if self.run_logs is not None and "save_dir" in init:
-                    init.save_dir = self.run_logs[0]
+                init.version = self.from_checkpoint.resume_version
+                if self.from_checkpoint.run_logs is not None and "save_dir" in init:
+                    init.save_dir = self.from_checkpoint.run_logs[0]
             for each in inits:
                 if "purge_step" in each:
-                    each.purge_step = self.resume_epoch
+                    each.purge_step = self.from_checkpoint.resume_epoch
             if versioned:
                 for other in others:
-                    other.version = self.resume_version
+                    other.version = self.from_checkpoint.resume_version
         folder = Path(ckpt_path).resolve().parent if ckpt_path else None
-        if (folder is not None and self.resume_version is None and versioned and init.get("version") is None
-                and folder.parent == Path(config.checkpoint.root).resolve()):
+        if (folder is not None and self.from_checkpoint.resume_version is None and versioned
+                and init.get("version") is None and folder.parent == Path(config.checkpoint.root).resolve()):
             # a run named by its logger's version (checkpoints/NAME) goes on in its own log folder too
             for each in [init, *others]:
                 each.version = folder.name
         if ckpt_path:
-            if dirpath is None and self.resume_version is None:
+            if dirpath is None and self.from_checkpoint.resume_version is None:
                 # a run folder outside the checkpoint root (moved, copied) goes on in that folder
                 config.checkpoint.dirpath = os.fspath(Path(ckpt_path).parent)
             if rank_zero_only.rank == 0:
@@ -489,8 +345,8 @@ class BlobCLI(LightningCLI):
                 if not os.access(folder, os.W_OK):
                     raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
                                     "writable, or copy the run folder somewhere writable and resume from there")
-                lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
-                finished = getattr(self, "finished", None)
+                lock_resumed_run(folder, self.from_checkpoint.ckpt_given, config.checkpoint.root)
+                finished = self.from_checkpoint.finished
                 if finished is not None and exported_step(folder) == finished[1]:
                     # nothing to train and the exports complete: no resume-K.yaml, no new event file, nothing written
                     print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
@@ -549,8 +405,8 @@ class BlobCLI(LightningCLI):
             config.trainer.logger = False  # predict logs nothing: it writes its CSV, and no log folder
         elif init is not None and "version" in init:
             version = run_version(ckpt_path, config.checkpoint.root)
-            if version is None and self.run_logs is not None and init.get("save_dir") == LOG_ROOT:
-                init.save_dir, version = self.run_logs[0], self.run_logs[2]
+            if version is None and self.from_checkpoint.run_logs is not None and init.get("save_dir") == LOG_ROOT:
+                init.save_dir, version = self.from_checkpoint.run_logs[0], self.from_checkpoint.run_logs[2]
             if version is None and init.get("version") is None:
                 config.trainer.logger = False
             else:
@@ -572,8 +428,10 @@ class BlobCLI(LightningCLI):
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**as_plain(config.prediction)), data.get("predict_file")
-            writer.check_target(writer.target(writer.output, os.fspath(ckpt_path), source), os.fspath(ckpt_path), source)
-            writer.check_top_k(self.model_hparams.get("num_classes"))  # before Lightning's notices, as the above
+            target = writer.target(writer.output, os.fspath(ckpt_path), source)
+            writer.check_target(target, os.fspath(ckpt_path), source)
+            # before Lightning's notices, as the above
+            writer.check_top_k(self.from_checkpoint.model_hparams.get("num_classes"))
         if self.subcommand == "test":
             data = config.data.get("init_args") or config.data
             test_path = data.get("test_path") if hasattr(data, "get") else None
@@ -585,11 +443,9 @@ class BlobCLI(LightningCLI):
     replaced_events: tuple[Path, ...] = ()
     """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""
 
-    read_last: tuple[str, Any, int] | None = None
-    """The ``last.ckpt`` an evaluation read: its path, :func:`file_state` and epoch."""
-
     def after_validate(self) -> None:
-        """Remove the event files of earlier evaluations that this one's replace (see :func:`remove_replaced_events`)."""
+        """Remove the event files of earlier evaluations that this one's replace (see
+        :func:`remove_replaced_events`)."""
         if rank_zero_only.rank == 0:
             remove_replaced_events(self.replaced_events)
             self._name_after_epoch_read()
@@ -604,9 +460,9 @@ class BlobCLI(LightningCLI):
         """Name what this evaluation wrote after the epoch of the ``last.ckpt`` it read, if a fit training the run has
         replaced that file meanwhile: ``test_report-last.json`` would say the new one's (see
         :meth:`RunCheckpoint._write_last <blobclf.callbacks.RunCheckpoint>`, which renames those of a file it replaces)."""
-        if self.read_last is None:
+        if self.from_checkpoint.read_last is None:
             return
-        path, state, epoch = self.read_last
+        path, state, epoch = self.from_checkpoint.read_last
         if file_state(path) == state:
             return
         written: list[Any] = [getattr(self.trainer.logger, "log_dir", None) if self.trainer.logger else None]
@@ -634,9 +490,9 @@ class BlobCLI(LightningCLI):
         except BaseException as error:
             self.release_claim()
             cause = error.__cause__ if isinstance(error, ValueError) else error
-            if isinstance(cause, NotEnoughMemory) and self.ckpt_given:
+            if isinstance(cause, NotEnoughMemory) and self.from_checkpoint.ckpt_given:
                 raise UserError(self._memory_for_checkpoint(cause)) from None
-            if isinstance(cause, ModelTooLarge) and self.ckpt_given:
+            if isinstance(cause, ModelTooLarge) and self.from_checkpoint.ckpt_given:
                 subcommand = self.subcommand or "fit"
                 raise UserError(model_too_large(cause, subcommand, self.config[subcommand].ckpt_path)) from None
             if isinstance(error, ValueError) and isinstance(error.__cause__, UserError):
@@ -675,6 +531,10 @@ class BlobCLI(LightningCLI):
 
     def after_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        checkpoint_io = self.trainer.strategy.checkpoint_io
+        if self.from_checkpoint.checked is not None and isinstance(checkpoint_io, AtomicCheckpointIO):
+            checkpoint_io.hold(*self.from_checkpoint.checked)  # handed to this trainer's plugin alone, once
+        self.from_checkpoint.checked = None
         self._check_data_fits_model(config)
         if self.subcommand in EVAL_COMMANDS and rank_zero_only.rank == 0:
             remove_run_leftovers(Path(config.ckpt_path).parent)  # what killed commands there left
@@ -694,7 +554,8 @@ class BlobCLI(LightningCLI):
             roots = [self.claimed[0]] if self.claimed is not None and self.claimed[2] else []
             checkpoint_dir = getattr(run_checkpoint(self.trainer), "dirpath", None) if made else None
             roots += [os.fspath(Path(checkpoint_dir).parent)] if checkpoint_dir and self.made_dirpath[1] else []
-            roots += [os.fspath(Path(log_dir).parent)] if log_dir is not None and not Path(log_dir).parent.exists() else []
+            new_log_root = log_dir is not None and not Path(log_dir).parent.exists()
+            roots += [os.fspath(Path(log_dir).parent)] if new_log_root else []
             stop.new_run = (checkpoint_dir, log_dir, tuple(roots))
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
@@ -706,7 +567,7 @@ class BlobCLI(LightningCLI):
     def _check_data_fits_model(self, config: Any) -> None:
         """Refuse a checkpoint whose data settings give another input or output size than its model
         has (an edited checkpoint): Lightning would end in a traceback loading its weights."""
-        trained = getattr(self, "model_hparams", {})
+        trained = self.from_checkpoint.model_hparams
         for key in ("num_features", "num_classes"):
             given = self.model.hparams.get(key)
             if key in trained and given is not None and given != trained[key]:
@@ -760,7 +621,8 @@ def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
         # no abbreviations: a misspelt --trainer.max_epoch must not quietly mean --trainer.max_epochs
         "parser_kwargs": {"prog": program, "description": description(program), "allow_abbrev": False,
                           "default_epochs": TUTORIAL_EPOCHS,
-                          **{name: {"description": text, "allow_abbrev": False, "usage": f"{program} [options] {name} [OPTIONS]",
+                          **{name: {"description": text, "allow_abbrev": False,
+                                    "usage": f"{program} [options] {name} [OPTIONS]",
                                     **({"default_epochs": TUTORIAL_EPOCHS} if name == "fit" else {})}
                              for name, text in SUBCOMMAND_HELP.items()}},
     }
@@ -776,13 +638,6 @@ def close_process_group() -> None:
     """
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
-
-
-def model_too_large(error: ModelTooLarge, subcommand: str, path: Any) -> str:
-    """The memory refusal for the model of a checkpoint: its size is the checkpoint's, which no option changes, so the
-    fix is another machine."""
-    return (f"{error.args[0]}, for the model of the checkpoint {os.fspath(path)!r}; "
-            f"{'resume' if subcommand == 'fit' else subcommand} it on a machine with more memory")
 
 
 def cli_for(subcommand: str | None) -> type[BlobCLI]:
@@ -824,8 +679,6 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
     argv = sys.argv[1:] if args is None else args
     quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
-    subcommand = next((arg for arg in argv if arg in LightningCLI.subcommands()), "SUBCOMMAND")
-    BlobArgumentParser.command = f"{kwargs['parser_kwargs']['prog']} {subcommand}"
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
     if args is None:
         threading.excepthook = _quiet_thread_errors
@@ -861,7 +714,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {printable(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
+        sys.stderr.write(f"blobclf: error: {printable(one_line(str(error)))}\n")
         sys.exit(2)
     except BrokenPipeError:
         # standard output's reader left (| head, a closed less) outside training's epochs, which stop
@@ -871,8 +724,8 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             raise
         if stop.exporting and not stop.stopped():
             stop.stopped_exporting(SIGPIPE)
-        sys.stderr.write((stop.report() if stop.stopped() else
-                          "blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe left)") + "\n")
+        closed = "blobclf: stopped by SIGPIPE: standard output was closed (the reader of the pipe left)"
+        sys.stderr.write((stop.report() if stop.stopped() else closed) + "\n")
         sys.exit(128 + SIGPIPE)
     except OSError as error:
         # the machine refused a read or write (disk full, read-only folder, a file where a folder
@@ -891,7 +744,6 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         sys.stderr.write(f"blobclf: error: {printable(one_line(str(failed)))}\n")
         sys.exit(2)
     finally:
-        AtomicCheckpointIO.hold(None)  # a command refused before Lightning loaded it
         unlock_runs()
         if args is None:
             close_process_group()

@@ -21,6 +21,7 @@ from blobclf.argtypes import (
     OpenUnitInterval,
     PositiveFloat,
     PositiveInt,
+    integer_at_least,
 )
 
 
@@ -171,18 +172,17 @@ class BlobDataModule(SplitDataModule):
         predict_file: str | None = None,
     ) -> None:
         super().__init__()
-        check_int("n_samples", n_samples, 1)
-        check_int("n_features", n_features, 1)
-        check_int("centers", centers, 2)
+        n_samples = integer_at_least("n_samples", n_samples, 1)
+        n_features = integer_at_least("n_features", n_features, 1)
+        centers = integer_at_least("centers", centers, 2)
         if not (is_number(cluster_std) and cluster_std > 0 and math.isfinite(cluster_std)):
             raise ArgumentValueError(f"cluster_std must be a finite number > 0, got {cluster_std!r}")
         check_random_state(random_state)
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
             if fraction is not None and not (is_number(fraction) and 0 < fraction < 1):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
-        for name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
-            if size is not None:
-                check_int(name, size, 1)
+        batch_size = None if batch_size is None else integer_at_least("batch_size", batch_size, 1)
+        eval_batch_size = None if eval_batch_size is None else integer_at_least("eval_batch_size", eval_batch_size, 1)
         sizes = split_sizes(n_samples, test_size, val_size)
         if min(sizes.values()) < 1:
             raise ArgumentValueError(
@@ -191,8 +191,9 @@ class BlobDataModule(SplitDataModule):
                 + f": the split would be {sizes}; every split needs at least 1 point"
             )
         if centers > n_samples:  # make_blobs would draw every center first: 10**9 of them took all memory
-            raise ArgumentValueError(f"centers={centers:,} is more than n_samples={n_samples:,}: each center is a class, "
-                                     f"which needs points; give at most {n_samples:,} centers, or more n_samples")
+            raise ArgumentValueError(f"centers={centers:,} is more than n_samples={n_samples:,}: each center is a "
+                                     f"class, which needs points; give at most {n_samples:,} centers, or more "
+                                     "n_samples")
         if predict_file is None:  # a predict file is all predict reads: no blobs are drawn for it
             check_memory(n_samples, n_features)
         self.save_hyperparameters()
@@ -347,9 +348,3 @@ def check_random_state(value: object) -> None:
 def is_number(value: object) -> bool:
     """Whether ``value`` is a real number (a numpy one too), not a bool or text, which comparisons would take."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def check_int(name: str, value: object, minimum: int) -> None:
-    """Refuse, in one line naming ``name``, a ``value`` that is not an integer >= ``minimum`` (a bool is not one)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ArgumentValueError(f"{name} must be an integer >= {minimum}, got {value!r}")

@@ -49,11 +49,6 @@ def report_name(checkpoint: str | os.PathLike[str] | None, source: str | None = 
 PACKAGES = ("blobclf", "torch", "lightning", "torchmetrics", "scikit-learn", "numpy")
 
 
-def public_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
-    """Hyperparameters without Lightning's private entries (``_instantiator``, ``_class_path``)."""
-    return {key: value for key, value in hparams.items() if not key.startswith("_")}
-
-
 def library_versions() -> dict[str, str]:
     """Versions of the libraries a run depends on (and Python's)."""
     versions = {"python": platform.python_version()}

@@ -125,11 +125,27 @@ def quoted_names(given: str) -> str:
 
 
 def one_line(message: str) -> str:
-    """Collapse a multi-line parser message into one line, keeping the reason that matters."""
+    """Collapse a multi-line parser message into one line, keeping the reason that matters.
+
+    jsonargparse offers no structured form of its errors: ``ArgumentParser.error`` gets the text and an
+    exception whose text is the same (a public ``ArgumentError`` without an ``argument_name``), so the text
+    is read. The shapes read, which ``tests/test_jsonargparse_messages.py`` pins against the installed
+    jsonargparse (the lowest-versions CI run checks the oldest one taken):
+
+    - a value of the wrong type: ``Parser key "KEY":`` then ``Expected a <class 'int'>. Got value: V``, or
+      ``Not of type NAME: REASON`` for a restricted type;
+    - a union's (``Optional`` too): ``Does not validate against any of the Union subtypes``, ``Subtypes: [...]``,
+      ``Errors:`` with one ``- ERROR`` line per subtype, then ``Given value type: ...`` and ``Given value: V``;
+    - an option of a class chosen by ``class_path``, nested in the union's errors: ``Problem with given
+      class_path 'PATH':`` then the option's own error, or ``Option 'NAME' is not accepted``; the union's
+      value is then ``NestedArg(key='NAME', val='V')``;
+    - a class that cannot be imported: ``Expected a dot import path string: NAME``.
+    """
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
     text = re.sub(r"\s+", " ", ": ".join(lines)).replace(":: ", ": ")
     whole = text
-    union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes.*?Errors: - (.*?)(?: - |$)', text)
+    union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes'
+                     r'.*?Errors: - (.*?)(?: - |$)', text)
     if union:
         # the union's own value, given last: a nested union (a callback's option) names its value first
         given = re.search(r".*Given value: (.*?)(?: \(see|$)", text)
@@ -141,7 +157,8 @@ def one_line(message: str) -> str:
     if nested and group and cls:
         expected = re.search(r"Subtypes: \[<class '([^']+)'", text)
         kind = f" (expected {expected.group(1)})" if expected else ""
-        reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?(?: - | Given value| Expected|$)", whole)
+        reason = re.search(r"Not of type (\w+): (?:\S+ )?(does not conform to restriction [^:]*?):?"
+                           r"(?: - | Given value| Expected|$)", whole)
         kind = f": not {reason.group(1)} ({reason.group(2)})" if reason else kind
         literal = re.search(r"Not of type (\w+): (?:invalid literal for|could not convert)", whole)
         if literal and not reason and literal.group(1) in WANTED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from blobclf.errors import ArgumentValueError
+from blobclf.argtypes import integer_at_least
 
 
 class BlobModel(nn.Module):
@@ -27,13 +27,9 @@ class BlobModel(nn.Module):
 
     def __init__(self, input_features: int, output_features: int, hidden_units: int = 8) -> None:
         super().__init__()
-        for name, value in (
-            ("input_features", input_features),
-            ("output_features", output_features),
-            ("hidden_units", hidden_units),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ArgumentValueError(f"BlobModel: {name} must be an integer >= 1, got {value!r}")
+        input_features = integer_at_least("BlobModel: input_features", input_features, 1)
+        output_features = integer_at_least("BlobModel: output_features", output_features, 1)
+        hidden_units = integer_at_least("BlobModel: hidden_units", hidden_units, 1)
         self.linear_layer_stack = nn.Sequential(
             nn.Linear(in_features=input_features, out_features=hidden_units),
             nn.ReLU(),

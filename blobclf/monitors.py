@@ -27,12 +27,21 @@ def _refuse(option: str, monitor: Any, of: str = "") -> None:
                     f"use one of {', '.join(FIT_METRICS)}")
 
 
+def not_a_mode(option: str, monitor: str | None, mode: Any) -> str:
+    """The line for a ``mode`` that is neither ``min`` nor ``max`` (a typo, not the other direction), with the mode
+    that ``monitor`` needs where it is one of :data:`FIT_METRICS`."""
+    if monitor not in FIT_METRICS:
+        return f"{option}={mode!r} is not a mode (min or max); use {option} min or max"
+    better = BETTER[monitor.rsplit("/", 1)[-1]]
+    return (f"{option}={mode!r} is not a mode (min or max); use {option} {better} ({monitor} improves as it "
+            f"{'grows' if better == 'max' else 'falls'})")
+
+
 def _check_mode(option: str, monitor: str, mode: Any) -> None:
     better = BETTER[monitor.rsplit("/", 1)[-1]]
     grows = "grows" if better == "max" else "falls"
-    if mode is not None and mode not in BETTER.values():  # a typo, not the other direction
-        raise UserError(f"{option}={mode!r} is not a mode (min or max); use {option} {better} ({monitor} improves as it "
-                        f"{grows})")
+    if mode is not None and mode not in BETTER.values():
+        raise UserError(not_a_mode(option, monitor, mode))
     if mode is not None and mode != better:
         raise UserError(f"{option}={mode!r} with monitor {monitor!r} counts the worst epochs as the best ({monitor} "
                         f"improves as it {grows}); use {option} {better}")

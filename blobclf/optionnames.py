@@ -9,7 +9,7 @@ library user, with a stock ``lightning.Trainer``, reads the constructor argument
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -63,6 +63,17 @@ def model_option(name: str, value: object) -> str:
 def model_option_name(name: str) -> str:
     """The model's option ``name`` as its user gives it: ``--model.class_weight``, or ``class_weight`` in Python."""
     return f"--model.{name}" if on_command_line() else name
+
+
+def given_option(words: Sequence[str], name: str) -> str | None:
+    """The value of ``name VALUE`` or ``name=VALUE`` in a command line (the last one given)."""
+    value = None
+    for i, word in enumerate(words):
+        if word == name and i + 1 < len(words):
+            value = words[i + 1]
+        elif word.startswith(name + "="):
+            value = word.split("=", 1)[1]
+    return value
 
 
 def typed_program() -> str:

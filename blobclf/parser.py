@@ -5,10 +5,13 @@ typed; the help texts are :mod:`blobclf.helptext`'s. :mod:`blobclf.cli` builds t
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
 import re
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
 
 import lightning as L
@@ -25,7 +28,10 @@ from blobclf.helptext import (
     WEIGHTS_ONLY_HELP,
     with_plain_help,
 )
+from blobclf.callbacks import RunCheckpoint
 from blobclf.messages import MOVED_NAMES, null_name, one_line, typed_value_error
+from blobclf.monitors import not_a_mode
+from blobclf.optionnames import given_option
 from blobclf.onebatch import one_batch_written
 from blobclf.recorded import recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
@@ -45,7 +51,8 @@ def without_limit(config: Any) -> bool:
     trainer = config.get("trainer")
     if config.get("ckpt_path") or not hasattr(trainer, "get"):
         return False
-    return trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1) and trainer.get("max_time") is None
+    return (trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1)
+            and trainer.get("max_time") is None)
 
 
 class SubcommandSummaries(ActionSubCommands):
@@ -76,14 +83,38 @@ CLASS_HELP = re.compile(r"Help for (--[\w.]+)\.help=([\w.]+)")
 """The description jsonargparse gives the parser it builds for ``--data.help CLASS`` and the like."""
 
 
+@dataclass
+class ParseState:
+    """What the parsers of one command share while it is parsed (each :class:`~blobclf.cli.BlobCLI` has its own)."""
+
+    command: str = "blobclf SUBCOMMAND"
+    """The program and subcommand being run, for the usage line of a class's help
+    (``fit --data.help TableDataModule``)."""
+    given: tuple[str, ...] = ()
+    """The command line being parsed (see :meth:`BlobArgumentParser.parse_args`), for advice that depends on how a
+    value was written."""
+    recorded: tuple[str, dict[str, Any]] | None = None
+    """While a checkpoint's settings are the defaults: its path and those settings (see
+    :meth:`BlobArgumentParser.recording`)."""
+
+
 class BlobArgumentParser(LightningArgumentParser):
     """A parser whose errors are one line on stderr (``BLOBCLF_DEBUG=1`` restores the details),
     whose ``--ckpt_path`` and ``--weights_only`` say what blobclf accepts, and whose help names
     the program as it was typed."""
 
-    command: ClassVar[str] = "blobclf SUBCOMMAND"
-    """The program and subcommand being run (set by :func:`cli_main`), for the usage line of a class's
-    help (``fit --data.help TableDataModule``)."""
+    state: ClassVar[ParseState] = ParseState()
+    """The state of the command being parsed: a parser class made by :meth:`with_state` holds a command's own."""
+
+    @classmethod
+    def with_state(cls, state: ParseState) -> type[BlobArgumentParser]:
+        """This parser class, with ``state`` for the parsers of one command alone.
+
+        The state goes with a class rather than with each parser because jsonargparse builds the
+        parser of a class's help (``--data.help CLASS``) as ``type(parser)(description=...)``, passing
+        nothing else on.
+        """
+        return type(cls.__name__, (cls,), {"state": state, "__doc__": cls.__doc__, "__module__": cls.__module__})
 
     def __init__(self, *args: Any, default_epochs: int | None = None, **kwargs: Any) -> None:
         """
@@ -100,8 +131,8 @@ class BlobArgumentParser(LightningArgumentParser):
             # jsonargparse builds this parser without a program name, and argparse's default is
             # sys.argv[0] ('__main__.py' for 'python -m blobclf')
             option, class_path = helped.groups()
-            kwargs["prog"] = self.command
-            kwargs.setdefault("usage", f"{self.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
+            kwargs["prog"] = self.state.command
+            kwargs.setdefault("usage", f"{self.state.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
         super().__init__(*args, **with_plain_help(kwargs))
 
     def dump(self, cfg: Any = None, *args: Any, **kwargs: Any) -> str:
@@ -165,21 +196,25 @@ class BlobArgumentParser(LightningArgumentParser):
             added = [*added, "ckpt_path", "weights_only"]
         return added
 
-    given: ClassVar[tuple[str, ...]] = ()
-    """The command line being parsed (see :meth:`parse_args`), for advice that depends on how a value was written."""
-
     def parse_args(self, args: Any = None, *rest: Any, **kwargs: Any) -> Namespace:
-        BlobArgumentParser.given = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
+        self.state.given = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
         return super().parse_args(args, *rest, **kwargs)
 
-    recorded: ClassVar[tuple[str, dict[str, Any]] | None] = None
-    """While a checkpoint's settings are the defaults: its path and those settings (see :meth:`error`)."""
+    @contextlib.contextmanager
+    def recording(self, path: str, settings: dict[str, Any]) -> Iterator[None]:
+        """While parsing with the settings that the checkpoint ``path`` records as the defaults: a value of them
+        that the parser refuses is said to be the checkpoint's (see :func:`recorded_value_error`)."""
+        self.state.recorded = (path, settings)
+        try:
+            yield
+        finally:
+            self.state.recorded = None
 
     def error(self, message: str, ex: Exception | None = None) -> NoReturn:
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
-        recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
-        line = recorded or null_name(self.plain_error(one_line(message)), self.given)
+        recorded = recorded_value_error(one_line(message), *self.state.recorded) if self.state.recorded else None
+        line = recorded or null_name(self.plain_error(one_line(message)), self.state.given)
         sys.stderr.write(f"blobclf: error: {printable(line)}\n")
         sys.exit(2)
 
@@ -194,14 +229,20 @@ class BlobArgumentParser(LightningArgumentParser):
         typed = typed_value_error(text)
         if typed:
             return f"{typed} (see --help)"
+        mode = re.fullmatch(r'Parser key "checkpoint\.mode": Expected a typing\.Literal\[.*\]\. Got value: (.*)', text)
+        if mode:  # the mode that the monitor needs, where the command line names it (or leaves the default)
+            monitor = given_option(self.state.given, "--checkpoint.monitor")
+            configured = any(word == "--config" or word.startswith("--config=") for word in self.state.given)
+            default = None if configured else inspect.signature(RunCheckpoint).parameters["monitor"].default
+            return not_a_mode("--checkpoint.mode", monitor or default, mode.group(1))
         if re.fullmatch(r'expected "subcommand" to be one of \{[\w,]+\}, but it was not provided\.', text):
             return (f"give a subcommand: fit, validate, test or predict ('{self.prog} fit' trains the tutorial's "
                     f"model; '{self.prog} --help' says what each does)")
         typed = re.fullmatch(r'Parser key "([\w.]+)": Not of type (\w+): (.*)', text)
         if typed:
             key, kind, reason = typed.groups()
-            literal = re.fullmatch(r"(?:invalid literal for (?:int|float)\(\)(?: with base 10)?|could not convert string "
-                                   r"to float): (.*)", reason)
+            literal = re.fullmatch(r"(?:invalid literal for (?:int|float)\(\)(?: with base 10)?"
+                                   r"|could not convert string to float): (.*)", reason)
             value = re.fullmatch(r"(\S+) (does not conform to restriction .*|not an integer)", reason)
             if literal:
                 return f"--{key}={literal.group(1)} is invalid: not {kind} (see --help)"
@@ -230,7 +271,8 @@ class BlobArgumentParser(LightningArgumentParser):
         except Exception:  # noqa: BLE001 - only a hint: a parser that cannot list its defaults gives none
             return ""
         name = given.group(1) if given else key.group(2)
-        close = difflib.get_close_matches(name, [option.replace(".init_args.", ".") for option in options], n=1, cutoff=0.8)
+        plain = [option.replace(".init_args.", ".") for option in options]
+        close = difflib.get_close_matches(name, plain, n=1, cutoff=0.8)
         if not close:
             return ""
         return f"; did you mean --{close[0]}?" if given else f" (a key of a --config file); did you mean '{close[0]}'?"

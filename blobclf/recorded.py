@@ -2,14 +2,17 @@
 checkpoint records for a resume (:data:`SETTINGS`), which a later command may change (:data:`FREE`,
 :data:`CHANGEABLE`, :data:`EVALUATION_MAY_CHANGE`), the values as plain data comparable across the two
 (a logger's version left out), the first place where they differ, and the line for a recorded value the
-parser refuses. :meth:`blobclf.cli.BlobCLI.parse_arguments` decides what to do with a difference."""
+parser refuses. :meth:`blobclf.resumesettings.CheckpointSettings.read` decides what to do with a difference."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
+LINKED = ("num_features", "num_classes", "standardize", "class_names", "feature_names")
+"""The model settings linked from the data module (``--help`` lists them under "Linked arguments")."""
 FREE = ("data.eval_batch_size", "data.predict_file")
 """Settings a checkpoint records but that a later command may change without contradicting it."""
 RESUME_KEEPS = ("data.eval_batch_size",)
@@ -34,6 +37,11 @@ CHANGEABLE = (
     "export.figures", "checkpoint.last_interval", "model.cuda_graphs",
 )
 """Options a resume may change: how long to train, on what hardware, what is shown and exported."""
+
+
+def public_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
+    """Hyperparameters without Lightning's private entries (``_instantiator``, ``_class_path``)."""
+    return {key: value for key, value in hparams.items() if not str(key).startswith("_")}
 
 
 def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
@@ -106,7 +114,8 @@ def comparable(key: str, value: Any) -> Any:
     if key == "trainer.logger" and isinstance(value, list):
         return [comparable(key, each) for each in value]
     if key == "trainer.logger" and isinstance(value, dict) and isinstance(value.get("init_args"), dict):
-        return {**value, "init_args": {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}}
+        init = {k: v for k, v in value["init_args"].items() if k not in ("version", "purge_step")}
+        return {**value, "init_args": init}
     return value
 
 

@@ -22,11 +22,11 @@ from blobclf.errors import SIGPIPE, UserError, debugging, encodable_output, prin
 from blobclf.export import (
     METADATA_NAME,
     checkpoint_tag,
-    public_hparams,
     report_name,
     write_report,
 )
 from blobclf.quiet import quiet_known_notices
+from blobclf.recorded import public_hparams
 from blobclf.runs import (
     LAST_NAME,
     logs_where_started,

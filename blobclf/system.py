@@ -6,7 +6,6 @@ import contextlib
 import contextvars
 import inspect
 import math
-import operator
 import os
 import re
 from collections.abc import Iterator
@@ -25,8 +24,9 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.optionnames import model_option, model_option_name
+from blobclf.recorded import public_hparams
 from blobclf.safeload import check_weights, load_checkpoint, local_file
-from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList
+from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList, integer_at_least
 
 STAGES = ("train", "val", "test")
 SHAPE = ("num_features", "num_classes", "hidden_units")
@@ -48,7 +48,7 @@ them; the optimizer is ``--optimizer`` since (``optimizer.lr`` ...)."""
 def model_settings(hparams: dict[str, Any]) -> dict[str, Any]:
     """A checkpoint's model hyperparameters as :class:`BlobClassifier` takes them: without Lightning's
     private entries, and without an old checkpoint's SGD settings (see :func:`legacy_optimizer`)."""
-    return {k: v for k, v in hparams.items() if not str(k).startswith("_") and k not in LEGACY_SGD}
+    return {k: v for k, v in public_hparams(hparams).items() if k not in LEGACY_SGD}
 
 
 def legacy_optimizer(hparams: dict[str, Any]) -> dict[str, Any] | None:
@@ -61,17 +61,6 @@ def legacy_optimizer(hparams: dict[str, Any]) -> dict[str, Any] | None:
             if parameter.default is not inspect.Parameter.empty}
     init.update({k: hparams[k] for k in LEGACY_SGD if k in hparams})
     return {"class_path": "torch.optim.SGD", "init_args": init}
-
-
-def positive_int(name: str, value: Any) -> int:
-    """``value`` as a plain ``int`` if it is an integer >= 1 (a numpy or torch integer too), else a one-line error."""
-    try:
-        number = operator.index(value) if not isinstance(value, bool) else 0
-    except TypeError:
-        number = 0
-    if number < 1:
-        raise ArgumentValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return number
 
 
 WEIGHT_RANGE = (1e-30, 1e30)
@@ -105,7 +94,8 @@ def class_weights(value: Any, num_classes: int) -> str | list[float] | None:
             "every class a weight > 0, or leave a class out by removing its rows from the table")
     if not all(WEIGHT_RANGE[0] <= w <= WEIGHT_RANGE[1] for w in weights):
         raise ArgumentValueError(
-            f"{model_option('class_weight', value)} holds a weight outside 1e-30 to 1e30, which the loss's float32 cannot hold safely "
+            f"{model_option('class_weight', value)} holds a weight outside 1e-30 to 1e30, which the loss's float32 "
+            "cannot hold safely "
             "(1e39 is inf there, 1e-50 is 0, and sums overflow past 3.4e38); only the weights' ratios count (the loss "
             "is their weighted mean): scale them, e.g. divide each by the largest"
         )
@@ -120,7 +110,8 @@ def balanced_weights(labels: Tensor, class_names: list[str]) -> Tensor:
     if absent:
         raise UserError(
             f"{model_option('class_weight', 'balanced')} needs a row of every class in the training split, which has "
-            f"none of class {absent[0]!r}{f' (and {len(absent) - 1} more)' if len(absent) > 1 else ''}; add rows of it, "
+            f"none of class {absent[0]!r}{f' (and {len(absent) - 1} more)' if len(absent) > 1 else ''}; "
+            "add rows of it, "
             f"or give {model_option_name('class_weight')} as a list of {len(class_names)} weights"
         )
     return labels.numel() / (len(class_names) * counts.double())
@@ -167,7 +158,8 @@ def check_model_memory(num_features: int, num_classes: int, hidden_units: int) -
         fix = ("--model.hidden_units" if hidden_units >= max(num_features, num_classes)
                else "number of features or classes")
         raise ModelTooLarge(
-            f"BlobClassifier(num_features={num_features:,}, num_classes={num_classes:,}, hidden_units={hidden_units:,}) "
+            f"BlobClassifier(num_features={num_features:,}, num_classes={num_classes:,}, "
+            f"hidden_units={hidden_units:,}) "
             f"has {weights:,} weights, which need about {memory_size(needed)} of memory to {use} and "
             f"{memory_size(available)} is available", fix)
 
@@ -257,15 +249,16 @@ class BlobClassifier(L.LightningModule):
     ) -> None:
         super().__init__()
         # plain ints in checkpoints (a numpy integer would make them load only with weights_only=False)
-        num_features = positive_int("num_features", num_features)
-        num_classes = positive_int("num_classes", num_classes)
+        num_features = integer_at_least("num_features", num_features, 1)
+        num_classes = integer_at_least("num_classes", num_classes, 1)
         if num_classes < 2:
             raise ArgumentValueError(f"num_classes={num_classes} is refused: a classifier needs at least 2 classes")
-        hidden_units = positive_int("hidden_units", hidden_units)
-        steps_per_execution = positive_int("steps_per_execution", steps_per_execution)
+        hidden_units = integer_at_least("hidden_units", hidden_units, 1)
+        steps_per_execution = integer_at_least("steps_per_execution", steps_per_execution, 1)
         if torch.get_default_device().type != "meta":  # a checkpoint's shapes are checked on meta: nothing allocated
             check_model_memory(num_features, num_classes, hidden_units)
-        for what, names, count in (("class_names", class_names, num_classes), ("feature_names", feature_names, num_features)):
+        for what, names, count in (("class_names", class_names, num_classes),
+                                   ("feature_names", feature_names, num_features)):
             if names is not None and (isinstance(names, str) or len(names) != count or len(set(names)) != len(names)):
                 raise ArgumentValueError(f"{what} must be {count} distinct names, got {names!r}")
         class_names = list(class_names) if class_names is not None else None  # plain lists in checkpoints
@@ -317,14 +310,16 @@ class BlobClassifier(L.LightningModule):
             theirs = getattr(data, name, None)  # a data module of the user's own may have none of them
             if isinstance(theirs, int) and theirs != self.hparams[name]:
                 raise ArgumentValueError(
-                    f"{type(self).__name__}({name}={self.hparams[name]!r}) does not fit its data: {type(data).__name__} "
+                    f"{type(self).__name__}({name}={self.hparams[name]!r}) does not fit its data: "
+                    f"{type(data).__name__} "
                     f"has {name}={theirs!r}; build the model from the data module: {type(self).__name__}(num_features="
                     "data.num_features, num_classes=data.num_classes, standardize=data.standardize)"
                 )
         if stage == "fit" and self.hparams.get("class_weight") == "balanced":
             split = getattr(data, "split", None)
             if split is None:
-                raise UserError(f"{model_option('class_weight', 'balanced')} needs a data module with split('train') (e.g. "
+                raise UserError(f"{model_option('class_weight', 'balanced')} needs a data module with split('train') "
+                                "(e.g. "
                                 f"TableDataModule); give {model_option_name('class_weight')} as a list of "
                                 f"{self.hparams.num_classes} weights instead")
             self.loss_fn.weight.copy_(balanced_weights(split("train")[1], self.classes))
@@ -539,8 +534,10 @@ class BlobClassifier(L.LightningModule):
                 system = cls(**settings)
         except (TypeError, ValueError) as error:
             # an argument BlobClassifier does not take: the hyperparameters of another LightningModule
-            fix = f"; {OTHER_MODULE_FIX}" if re.search(r"unexpected keyword argument|missing \d+ required", str(error)) else ""
-            raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): {error}{fix}") from None
+            fix = (f"; {OTHER_MODULE_FIX}" if re.search(r"unexpected keyword argument|missing \d+ required", str(error))
+                   else "")
+            raise UserError(
+                f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): {error}{fix}") from None
         expected = {k: tuple(v.shape) for k, v in system.state_dict().items()}
         found = {k: tuple(v.shape) if isinstance(v, Tensor) else None for k, v in state.items()}
         if found != expected:
@@ -571,8 +568,8 @@ class BlobClassifier(L.LightningModule):
         """Lightning's ``load_from_checkpoint``, restricted to local files and ``weights_only=True``
         (``None``, Lightning's default, is torch's default: ``True``)."""
         if weights_only is not True and weights_only is not None:
-            raise UserError(f"weights_only={weights_only!r} is refused: blobclf loads checkpoints with weights_only=True "
-                            "only")
+            raise UserError(f"weights_only={weights_only!r} is refused: blobclf loads checkpoints with "
+                            "weights_only=True only")
         path = local_file(checkpoint_path)
         cls.check_checkpoint(load_checkpoint(path), path)  # refuses unsafe, foreign or diverged files first
         return super().load_from_checkpoint(

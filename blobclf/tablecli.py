@@ -16,7 +16,9 @@ from lightning.pytorch.cli import LightningArgumentParser
 from blobclf.classrefs import loaded_class
 from blobclf.data import split_sizes
 from blobclf.errors import UserError, printable
+from blobclf.optionnames import given_option
 from blobclf.points import LABEL_COLUMN, Points, read_points
+from blobclf.recorded import public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
 from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines, read_header
@@ -51,7 +53,7 @@ def data_defaults(checkpoint: dict[str, Any]) -> dict[str, Any]:
     """
     hparams = checkpoint.get("datamodule_hyper_parameters", {}) or {}
     settings = {"data.class_path": recorded_data_class(hparams)}
-    settings.update({f"data.init_args.{k}": v for k, v in hparams.items() if not str(k).startswith("_")})
+    settings.update({f"data.init_args.{k}": v for k, v in public_hparams(hparams).items()})
     return settings
 
 
@@ -77,8 +79,8 @@ def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any
     if given and recorded and Path(given).is_file() and file_sha256(given) == recorded:
         # not refused: in-sample scores can be wanted, but never taken for a test's
         scores = "an accuracy on them overstates" if subcommand == "predict" else "its scores overstate"
-        print(f"note: {printable(str(given))} is the table the model was trained on (the same bytes): most of its rows are training "
-              f"rows, so {scores} how the model does on new rows")
+        print(f"note: {printable(str(given))} is the table the model was trained on (the same bytes): most of its rows "
+              f"are training rows, so {scores} how the model does on new rows")
     uses_table = subcommand in ("fit", "validate") or (not test_path and not (subcommand == "predict" and predict_file))
     if uses_table and init.get("path"):
         path = str(init.get("path"))
@@ -150,9 +152,10 @@ def switch_data_class(
     subcommand: str,
     stored: dict[str, Any],
     args: Any,
-    parse: Callable[[LightningArgumentParser, Any], None],
-) -> None:
-    """Parse again with the checkpoint's data class as the default, when it is not the one parsed.
+    parse: Callable[[LightningArgumentParser, Any], Any],
+) -> Any:
+    """Parse again with the checkpoint's data class as the default, when it is not the one parsed; the
+    configuration parsed again, or ``config`` where it was not.
 
     Only then do the options of that class exist in the parsed config, so that the checkpoint's
     values can become their defaults; an explicit ``--data`` of another class stays, and is then
@@ -161,13 +164,13 @@ def switch_data_class(
     """
     wanted = stored.get("data.class_path")
     if not wanted:
-        return
+        return config
     given = config[subcommand].data.get("class_path")
     if _resolve(given) is _resolve(wanted):
-        return
+        return config
     init = {k.removeprefix("data.init_args."): v for k, v in stored.items() if k.startswith("data.init_args.")}
     parser.set_defaults({f"{subcommand}.data": {"class_path": wanted, "init_args": init}})
-    parse(parser, args)
+    return parse(parser, args)
 
 
 def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
@@ -180,30 +183,19 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
     """
     words = [str(word) for word in args] if isinstance(args, (list, tuple)) else sys.argv[1:]
     subcommand = words[0] if words and words[0] in ("fit", "validate", "test", "predict") else None
-    ckpt_path = _option(words, "--ckpt_path")
+    ckpt_path = given_option(words, "--ckpt_path")
     if subcommand is None or ckpt_path is None:
         return
     try:
-        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, _option(words, "--checkpoint.root") or CHECKPOINT_ROOT))
+        root = given_option(words, "--checkpoint.root") or CHECKPOINT_ROOT
+        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, root))
     except (UserError, OSError):
         return
     hparams = checkpoint.get("datamodule_hyper_parameters") or {}
     class_path = recorded_data_class(hparams)
     cls = loaded_class(class_path)  # one not loaded is refused after the first parse
     if cls is not None and cls is not _resolve(DEFAULT_DATA):
-        init = {k: v for k, v in hparams.items() if not str(k).startswith("_")}
-        parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": init}})
-
-
-def _option(words: list[str], name: str) -> str | None:
-    """The value of ``name VALUE`` or ``name=VALUE`` in a command line (the last one given)."""
-    value = None
-    for i, word in enumerate(words):
-        if word == name and i + 1 < len(words):
-            value = words[i + 1]
-        elif word.startswith(name + "="):
-            value = word.split("=", 1)[1]
-    return value
+        parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": public_hparams(hparams)}})
 
 
 def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:

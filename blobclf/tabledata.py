@@ -13,7 +13,8 @@ from lightning.pytorch.utilities import rank_zero_info
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 
-from blobclf.data import SplitDataModule, check_int, check_random_state, check_split_name, is_number
+from blobclf.argtypes import integer_at_least
+from blobclf.data import SplitDataModule, check_random_state, check_split_name, is_number
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
@@ -273,9 +274,8 @@ class TableDataModule(SplitDataModule):
             if fraction is not None and not (is_number(fraction) and 0 < fraction < 1):
                 raise ArgumentValueError(f"{name} must be strictly between 0 and 1, got {fraction!r}")
         check_random_state(random_state)
-        for name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
-            if size is not None:
-                check_int(name, size, 1)
+        batch_size = None if batch_size is None else integer_at_least("batch_size", batch_size, 1)
+        eval_batch_size = None if eval_batch_size is None else integer_at_least("eval_batch_size", eval_batch_size, 1)
         if delimiter is not None and len(delimiter) != 1:
             raise ArgumentValueError(f"delimiter must be one character, got {delimiter!r}")
         if decimal not in (".", ","):

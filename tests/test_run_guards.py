@@ -428,12 +428,12 @@ def test_an_evaluation_of_best_goes_on_when_the_training_fit_replaces_that_best_
     """'test --ckpt_path best' of a run in training: the fit saves a new best and deletes the one the command had
     resolved and checked, while the command starts (its data, model and Trainer); Lightning then read the path
     again and ended in a FileNotFoundError traceback. The command evaluates the checkpoint it checked."""
-    import blobclf.cli
+    import blobclf.resumesettings
 
     assert cli("fit", *QUICK).returncode == 0
     run = cli.cwd / "checkpoints" / "version_0"
     (best,) = run.glob("best-*.ckpt")
-    checked = blobclf.cli.load_checkpoint
+    checked = blobclf.resumesettings.load_checkpoint  # where the command reads --ckpt_path
 
     def replaced_meanwhile(path):
         checkpoint = checked(path)
@@ -441,7 +441,7 @@ def test_an_evaluation_of_best_goes_on_when_the_training_fit_replaces_that_best_
             os.remove(path)  # as ModelCheckpoint removes a best it replaces
         return checkpoint
 
-    monkeypatch.setattr(blobclf.cli, "load_checkpoint", replaced_meanwhile)
+    monkeypatch.setattr(blobclf.resumesettings, "load_checkpoint", replaced_meanwhile)
     result = cli(command, "--ckpt_path", "best")
     assert result.returncode == 0 and "Traceback" not in result.output, result.output
     assert not best.exists()
