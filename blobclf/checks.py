@@ -108,7 +108,7 @@ def check_optimizer(config: Any) -> None:
         raise UserError(f"--optimizer {config.optimizer.class_path}: {error}") from None
     if config.get("lr_scheduler"):
         try:
-            scheduler = instantiate_class(optimizer, as_plain(config.lr_scheduler))
+            scheduler = instantiate_class(optimizer, config.lr_scheduler.as_dict())
         except (ValueError, TypeError, KeyError) as error:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
         _check_schedule_length(scheduler, config)

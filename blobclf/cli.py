@@ -262,7 +262,9 @@ class BlobCLI(LightningCLI):
                                if k in RECORDED and (subcommand == "fit" or not unloaded_classes(v))})
                 if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
                     stored.update(state["training"][SETTINGS])
-        check_recorded_classes(stored, path, run_config(stored, path, root) if subcommand == "fit" else None)
+        check_recorded_classes(stored, path, run_config(stored, path, root) if subcommand == "fit" else None,
+                               {key: as_plain(self.config[subcommand][key]) for key in stored
+                                if key in self.config[subcommand]})
         switch_data_class(parser, self.config, subcommand, stored, args, super().parse_arguments)
         known = {
             key: value
