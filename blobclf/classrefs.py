@@ -102,8 +102,7 @@ def _dotted_names(value: Any, top: bool = True) -> Iterator[tuple[str, str | Non
     strings inside ``init_args`` are values (a ``save_dir`` of ``./logs``), unless the class takes
     more than text there and the string names a module not yet imported (a ``LambdaLR``'s
     ``lr_lambda: pkg.schedule``: the parser imports ``pkg`` to resolve it, running its code) or a
-    function of one already imported (``lr_lambda: os.close``: the scheduler calls it, closing the
-    command's own output), also as an item of a list (``lr_lambda: [pkg.schedule]``).
+    function of one already imported (``on_fit_start: posix.close``: the callback calls it), also as an item of a list (``lr_lambda: [pkg.schedule]``).
     Each comes with the argument that holds it, or None for a class path.
     """
     if isinstance(value, str):
