@@ -70,6 +70,7 @@ from blobclf.recorded import (
     comparable,
     difference,
     logger_inits,
+    recorded_text_error,
     run_settings,
 )
 from blobclf.runconfig import RunConfig, enum_values
@@ -299,6 +300,9 @@ class BlobCLI(LightningCLI):
                     given[f"data.init_args.{name}"] = known.get(f"data.init_args.{name}")
                 continue
             option, ours, theirs = difference(key.replace(".init_args.", "."), ours, theirs)
+            text = recorded_text_error(path, option, theirs, ours)
+            if text is not None:  # the checkpoint's own '8', which the parser read as 8
+                raise UserError(text)
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
                    if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
             raise UserError(

@@ -601,6 +601,32 @@ def test_an_invalid_value_a_checkpoint_records_is_said_of_the_checkpoint(cli, tr
     )
 
 
+def _training(checkpoint: dict) -> dict:
+    return next(s["training"] for s in checkpoint["callbacks"].values() if isinstance(s, dict) and "training" in s)
+
+
+@pytest.mark.parametrize(("command", "edit", "option", "text", "fix"), [
+    ("test", lambda c, v: c["hyper_parameters"].update(hidden_units=v), "model.hidden_units", "8", " (8, not '8')"),
+    ("test", lambda c, v: c["hyper_parameters"].update(hidden_units=v), "model.hidden_units", "abc", ""),
+    ("fit", lambda c, v: _training(c)["optimizer"]["init_args"].update(lr=v), "optimizer.lr", "1e-1", " (0.1, not '1e-1')"),
+    ("test", lambda c, v: c["datamodule_hyper_parameters"].update(n_samples=v), "data.n_samples", "1000",
+     " (1000, not '1000')"),
+    ("fit", lambda c, v: _training(c)["settings"].update({"trainer.detect_anomaly": v}), "trainer.detect_anomaly",
+     "False", " (False, not 'False')"),
+], ids=["hidden_units", "hidden_units-abc", "lr", "n_samples", "detect_anomaly"])
+def test_text_edited_into_a_checkpoint_is_said_of_the_checkpoint(cli, trained, command, edit, option, text, fix):
+    # was "model.hidden_units=8 (from the command line or a --config file) conflicts with the checkpoint ..., which
+    # was trained with model.hidden_units='8'": the parser's reading of the checkpoint's text, blamed on the user
+    torch.save(make_checkpoint(trained, lambda c: edit(c, text)), cli.cwd / "edited.ckpt")
+    kind = "a boolean" if option == "trainer.detect_anomaly" else "a number"
+    how = ("was not written by 'blobclf fit' (or was edited):" if option == "model.hidden_units"
+           else "was edited or written by another program:")
+    assert one_error(cli(command, "--ckpt_path", "edited.ckpt", *(["--trainer.max_epochs", "3"] if command == "fit"
+                                                                   else []))) == (
+        f"blobclf: error: checkpoint 'edited.ckpt' {how} it records {option} as the text {text!r}, where blobclf writes {kind}; "
+        f"store {kind} there{fix}, or use another checkpoint")
+
+
 @pytest.mark.parametrize(("name", "size"), [("hidden_units", 10**9), ("output_features", 10**9), ("hidden_units", 16)])
 def test_an_exported_model_json_edited_away_from_its_weights_is_one_line_and_allocates_nothing(
         trained, name, size):
