@@ -7,7 +7,9 @@ one to another number of epochs that a run's weight averaging cannot follow.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
+from pathlib import PurePath
 from typing import Any
 
 import torch
@@ -15,7 +17,7 @@ import yaml
 from lightning.pytorch.cli import instantiate_class
 
 from blobclf.errors import UserError
-from blobclf.recorded import as_plain
+from blobclf.recorded import as_plain, logger_inits
 
 OWN_OPTIONS = {"--export": "fit", "--prediction": "predict", "--checkpoint": "fit"}
 """Option groups every subcommand's parser has but only some subcommands use (an evaluation still
@@ -94,6 +96,35 @@ def check_run_files(trainer: Any) -> None:
                         "go to --checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs); give those "
                         "instead: --checkpoint.root DIR/checkpoints --trainer.logger.init_args.save_dir "
                         "DIR/lightning_logs (or run blobclf from DIR)")
+
+
+LOG_FOLDERS = ("name", "sub_dir")
+"""A logger's arguments that name a sub-folder of its ``save_dir`` (Lightning: ``save_dir/name/version/sub_dir``)."""
+
+
+def check_log_folders(trainer: Any, versions: bool) -> None:
+    """Refuse a logger ``name`` or ``sub_dir`` (with ``versions``, also a ``version``) that leaves its ``save_dir``.
+
+    Lightning documents each as a sub-folder; ``..`` or an absolute path wrote a run's logs, its ``config.yaml``
+    among them, outside the logger's folder (``sub_dir: ../../x`` into the folder blobclf was run from, where a
+    later run with the same value wrote over them). A ``/`` that makes sub-folders stays inside, and ``save_dir``
+    itself may be anywhere: it is where the user puts the logs.
+    """
+    for init in logger_inits(as_plain(trainer.get("logger"))):
+        keys = (*LOG_FOLDERS, "version") if versions else LOG_FOLDERS
+        for key in keys:
+            value = init.get(key)
+            if not isinstance(value, str) or not (os.path.isabs(value) or ".." in PurePath(value).parts):
+                continue
+            save_dir = os.fspath(init.get("save_dir") or ".")
+            name = str(init.get("name") or "")
+            parts = {"name": [value], "version": [name, value], "sub_dir": [name, "version_N", value]}[key]
+            where = os.path.normpath(os.path.join(save_dir, *parts))
+            raise UserError(
+                f"--trainer.logger.init_args.{key}={value!r} leads out of the logger's save_dir {save_dir!r}: its "
+                f"logs would go to {where!r}; give a name without '..' that is not absolute (a '/' makes sub-folders), "
+                "or choose the folder with --trainer.logger.init_args.save_dir DIR"
+            )
 
 
 def check_optimizer(config: Any) -> None:

@@ -32,6 +32,7 @@ from blobclf.checks import (
     check_averaging_extension,
     check_extension,
     check_optimizer,
+    check_log_folders,
     check_run_files,
     check_seed,
     check_used_options,
@@ -399,6 +400,7 @@ class BlobCLI(LightningCLI):
         check_accelerator(config.trainer.get("accelerator"))
         check_devices(config.trainer.get("devices"), config.trainer.get("accelerator"))
         check_run_files(config.trainer)
+        check_log_folders(config.trainer, versions=self.subcommand != "fit")  # fit's own check names its folder
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
                 f"'{self.subcommand}' needs --ckpt_path PATH (a .ckpt written by 'blobclf fit', or 'last'/'best' "

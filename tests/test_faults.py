@@ -529,6 +529,35 @@ def test_a_run_version_that_is_not_a_plain_name_is_refused_and_writes_nothing(cl
     assert sorted(os.listdir(tmp_path)) == ["work"] and os.listdir(cli.cwd / "work") == []
 
 
+@pytest.mark.parametrize(("key", "value", "where"), [
+    ("name", "../up", "up"), ("sub_dir", "../../sd", "sd"), ("name", "ABSOLUTE", "ABSOLUTE"),
+    ("sub_dir", "x/../..", "lightning_logs"),
+], ids=["name-up", "sub_dir-up", "name-absolute", "sub_dir-inner-up"])
+def test_a_logger_folder_leading_out_of_its_save_dir_is_refused_and_writes_nothing(cli, tmp_path, key, value, where):
+    # sub_dir '../../sd' wrote the run's config.yaml and events into the folder blobclf was run from
+    (cli.cwd / "work").mkdir()
+    os.chdir(cli.cwd / "work")
+    if value == "ABSOLUTE":
+        value = where = os.fspath(tmp_path / "elsewhere")
+    assert one_error(cli("fit", *QUICK, f"--trainer.logger.init_args.{key}", value)) == (
+        f"blobclf: error: --trainer.logger.init_args.{key}={value!r} leads out of the logger's save_dir "
+        f"'lightning_logs': its logs would go to {where!r}; give a name without '..' that is not absolute (a '/' makes "
+        "sub-folders), or choose the folder with --trainer.logger.init_args.save_dir DIR")
+    assert sorted(os.listdir(tmp_path)) == ["work"] and os.listdir(cli.cwd / "work") == []
+
+
+def test_a_logger_name_with_sub_folders_trains_and_an_evaluation_s_version_may_not_lead_out(cli, tmp_path):
+    assert cli("fit", *QUICK, "--trainer.logger.init_args.name", "exp/a").returncode == 0
+    assert (cli.cwd / "lightning_logs" / "exp" / "a" / "version_0" / "config.yaml").is_file()
+    # an evaluation's logs went to save_dir/name/version: '../../../../vv' wrote beside the folder blobclf ran in
+    assert one_error(cli("test", "--ckpt_path", "last", "--trainer.logger.init_args.name", "exp/a",
+                         "--trainer.logger.init_args.version", "../../../../vv")) == (
+        "blobclf: error: --trainer.logger.init_args.version='../../../../vv' leads out of the logger's save_dir "
+        f"'lightning_logs': its logs would go to {os.path.join('..', 'vv')!r}; give a name without '..' that is not "
+        "absolute (a '/' makes sub-folders), or choose the folder with --trainer.logger.init_args.save_dir DIR")
+    assert not (cli.cwd.parent / "vv").exists()
+
+
 def test_one_feature_trains_and_says_which_figures_it_skips(cli):
     result = cli("fit", "--data.n_features", "1", "--trainer.max_epochs", "2", "--export.onnx", "false")
     assert result.returncode == 0, result.output
