@@ -7,6 +7,7 @@ one to another number of epochs that a run's weight averaging cannot follow.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Collection, Sequence
 from pathlib import PurePath
@@ -143,6 +144,57 @@ def check_optimizer(config: Any) -> None:
         except (ValueError, TypeError, KeyError) as error:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
         _check_schedule_length(scheduler, config)
+
+
+def check_optimizer_state(config: Any, checkpoint: dict[str, Any], path: str, model: torch.nn.Module) -> None:
+    """Refuse a resume whose checkpoint's optimizer state does not fit the run's optimizer: torch loads it as it is
+    (an ``lr`` of ``'0.1'``, a group of other parameters, a momentum of another shape) and fails at the first step
+    with a traceback, or takes a NaN ``lr`` and ends the run as 'diverged'."""
+    states = checkpoint.get("optimizer_states")
+    if not states or not config.get("optimizer"):
+        return  # none recorded: the optimizer starts afresh, as Lightning does
+    why = "" if isinstance(states, list) and len(states) == 1 and isinstance(states[0], dict) else (
+        f"it holds {type(states).__name__ if not isinstance(states, list) else f'{len(states)} states'}, not one")
+    if not why:
+        params = list(model.parameters())
+        fresh = instantiate_class(params, as_plain(config.optimizer))
+        try:
+            fresh.load_state_dict(states[0])
+        except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as error:
+            why = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if not why:
+        why = _state_mismatch(fresh, params)
+    if why:
+        raise UserError(f"checkpoint {path!r} holds an optimizer state that does not fit its optimizer "
+                        f"({config.optimizer.class_path}): {why}; it was edited or written by another program: use "
+                        "another checkpoint")
+
+
+def _state_mismatch(optimizer: torch.optim.Optimizer, params: list[torch.Tensor]) -> str:
+    """What in a loaded optimizer state differs from a fresh one's kinds: a setting of another type or not finite,
+    a per-parameter tensor of another shape; ``""`` if nothing."""
+    defaults = optimizer.defaults
+    for index, group in enumerate(optimizer.param_groups):
+        for key, default in defaults.items():
+            value = group.get(key)
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(default, (int, float)):
+                ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)) or (
+                    isinstance(value, torch.Tensor) and value.numel() == 1 and bool(value.isfinite().all()))
+            elif isinstance(default, tuple):
+                ok = isinstance(value, (tuple, list)) and len(value) == len(default) and all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+            else:
+                continue
+            if not ok:
+                return f"param_groups[{index}][{key!r}] is {value!r}, not a finite {type(default).__name__}"
+    for param in params:
+        for key, value in optimizer.state.get(param, {}).items():
+            if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != param.shape:
+                return (f"its {key!r} has the shape {tuple(value.shape)} for a parameter of the shape "
+                        f"{tuple(param.shape)}")
+    return ""
 
 
 def check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:

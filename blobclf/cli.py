@@ -32,6 +32,7 @@ from blobclf.checks import (
     check_averaging_extension,
     check_extension,
     check_optimizer,
+    check_optimizer_state,
     check_log_folders,
     check_run_files,
     check_seed,
@@ -225,7 +226,7 @@ class BlobCLI(LightningCLI):
         checkpoint = load_checkpoint(path)
         try:
             with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
-                BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
+                system = BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
         except ModelTooLarge as error:
             raise UserError(model_too_large(error, subcommand, path)) from None
         if subcommand != "fit":
@@ -312,6 +313,7 @@ class BlobCLI(LightningCLI):
             )
         if subcommand == "fit":
             check_extension(given, checkpoint, path)
+            check_optimizer_state(given, checkpoint, path, system)
             check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path

@@ -656,6 +656,23 @@ def test_text_edited_into_a_checkpoint_is_said_of_the_checkpoint(cli, trained, c
         f"store {kind} there{fix}, or use another checkpoint")
 
 
+@pytest.mark.parametrize(("edit", "reason"), [
+    (lambda s: s["param_groups"][0].update(lr="0.1"), "param_groups[0]['lr'] is '0.1', not a finite float"),
+    (lambda s: s["param_groups"][0].update(lr=float("nan")), "param_groups[0]['lr'] is nan, not a finite float"),
+    (lambda s: s["param_groups"][0].update(params=[0]),
+     "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"),
+    (lambda s: s.update(state={0: {"momentum_buffer": torch.zeros(3, 3)}}),
+     "its 'momentum_buffer' has the shape (3, 3) for a parameter of the shape (8, 2)"),
+], ids=["lr-text", "lr-nan", "params", "momentum-shape"])
+def test_an_optimizer_state_edited_away_from_its_optimizer_is_one_line(cli, trained, edit, reason):
+    # an lr of '0.1' or a group of other parameters ended the resume in a traceback at its first step; a NaN lr
+    # was reported as the run having diverged, with the advice to lower --optimizer.lr
+    torch.save(make_checkpoint(trained, lambda c: edit(c["optimizer_states"][0])), cli.cwd / "edited.ckpt")
+    assert one_error(cli("fit", "--ckpt_path", "edited.ckpt", "--trainer.max_epochs", "3")) == (
+        f"blobclf: error: checkpoint 'edited.ckpt' holds an optimizer state that does not fit its optimizer "
+        f"(torch.optim.SGD): {reason}; it was edited or written by another program: use another checkpoint")
+
+
 @pytest.mark.parametrize(("name", "size"), [("hidden_units", 10**9), ("output_features", 10**9), ("hidden_units", 16)])
 def test_an_exported_model_json_edited_away_from_its_weights_is_one_line_and_allocates_nothing(
         trained, name, size):
