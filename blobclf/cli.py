@@ -41,7 +41,8 @@ from blobclf.checks import (
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule
-from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
+from blobclf.errors import (SIGPIPE, Stopped, UserError, debugging, recording_failure, shown,
+                            silence_stdout)
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
@@ -805,7 +806,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {printable(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
+        sys.stderr.write(f"blobclf: error: {shown(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
         sys.exit(2)
     except BrokenPipeError:
         # standard output's reader left (| head, a closed less) outside training's epochs, which stop
@@ -825,14 +826,14 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         if debugging() or (error.filename is None and error.errno not in FULL):
             raise
         line = refused_write(error, stop if argv and argv[0] == "fit" else None, argv[0] if argv else None)
-        sys.stderr.write(f"blobclf: error: {printable(line)}\n")
+        sys.stderr.write(f"blobclf: error: {shown(line)}\n")
         sys.exit(2)
     except Exception as error:
         # Lightning's teardown failing after a failed CUDA graph recording: the recording is the cause
         failed = recording_failure(error)
         if failed is None or debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {printable(one_line(str(failed)))}\n")
+        sys.stderr.write(f"blobclf: error: {shown(one_line(str(failed)))}\n")
         sys.exit(2)
     finally:
         AtomicCheckpointIO.hold(None)  # a command refused before Lightning loaded it

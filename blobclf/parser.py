@@ -15,7 +15,7 @@ import lightning as L
 from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
-from blobclf.errors import debugging, printable
+from blobclf.errors import debugging, shown
 from blobclf.helptext import (
     CKPT_PATH_HELP,
     SUBCOMMAND_SUMMARY,
@@ -164,7 +164,7 @@ class BlobArgumentParser(LightningArgumentParser):
             super().error(message, ex)
         recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
         line = recorded or null_name(self.plain_error(one_line(message)), self.given)
-        sys.stderr.write(f"blobclf: error: {printable(line)}\n")
+        sys.stderr.write(f"blobclf: error: {shown(line)}\n")
         sys.exit(2)
 
     def plain_error(self, text: str) -> str:

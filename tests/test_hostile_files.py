@@ -584,3 +584,13 @@ def test_a_config_read_from_standard_input_as_dash_is_taken(cli, monkeypatch):
     result = cli("fit", "--config", "-")
     assert result.returncode == 0, result.output
     assert json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())["epochs"] == 1
+
+
+def test_a_huge_name_in_an_error_is_cut_to_its_ends(cli):
+    # a table whose one long line made a class of 200 MB printed that class whole, 200 MB on one stderr line
+    name = "x" * 4990 + "0123456789"
+    (cli.cwd / "t.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 3},y\n" for i in range(9)) + f"1,2,{name}\n")
+    line = one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind"))
+    assert line == (f"blobclf: error: t.csv: class '{'x' * 199}…[5,002 characters]…{'x' * 29}0123456789' has only 1 "
+                    "row(s); a stratified split into train and test needs at least 2 of every class (add rows of it or "
+                    "remove them)")
