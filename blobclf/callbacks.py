@@ -36,10 +36,10 @@ from blobclf.export import (
     write_metadata,
     write_report,
 )
-from blobclf.logger import RunLogger
-from blobclf.outputnames import table_record
+from blobclf.logger import RunLogger, written_to_now
+from blobclf.outputnames import last_outputs, rename_last_outputs, table_record
 from blobclf.runs import CHECKPOINT_ROOT, run_name
-from blobclf.safeload import max_metadata_bytes, read_capped
+from blobclf.safeload import load_checkpoint, max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat
 from blobclf.tablefile import table_stem
 
@@ -294,13 +294,41 @@ class RunCheckpoint(ModelCheckpoint):
         self._write_last(trainer, again=swapped_in_average(trainer))
         self._values_of = None
 
+    def _replaced_last(self, evaluated: list[Any]) -> tuple[int, int] | None:
+        """The epoch and step of the ``last.ckpt`` about to be replaced, where ``evaluated`` names outputs of it
+        (``None`` otherwise, or if it cannot be read)."""
+        if not evaluated or not os.path.isfile(self.last_model_path):
+            return None
+        if self._last_step_written is not None and self.last_saved_epoch is not None:
+            return self.last_saved_epoch, self._last_step_written  # this process wrote it
+        try:
+            checkpoint = load_checkpoint(self.last_model_path)
+        except (OSError, UserError):
+            return None
+        values = next((epoch_values(state, checkpoint) for state in checkpoint.get("callbacks", {}).values()
+                       if isinstance(state, dict) and isinstance(state.get("epoch_values"), dict)), None)
+        epoch = values.get("epoch") if values else int(checkpoint.get("epoch", 0))
+        step = checkpoint.get("global_step")
+        return (epoch, step) if isinstance(epoch, int) and isinstance(step, int) else None
+
     def _write_last(self, trainer: L.Trainer, again: bool = False) -> None:
         if not self.keep_last or trainer.sanity_checking or trainer.fast_dev_run or self.dirpath is None:
             return
         if self.last_model_path and trainer.global_step == self._last_step_written and not again:
             return
         self.last_model_path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
+        logger = _tensorboard_logger(trainer)
+        evaluated = [output for output in last_outputs(self.dirpath, logger.log_dir if logger is not None else None)
+                     if not output[0].is_dir() or not written_to_now(output[0])] if trainer.is_global_zero else []
+        replaced = self._replaced_last(evaluated)
         trainer.save_checkpoint(self.last_model_path, self.save_weights_only)
+        if replaced is not None and replaced[1] != trainer.global_step:
+            # test_report-last.json and the like are of the last.ckpt just replaced: named after its epoch, as
+            # a best checkpoint's outputs are, they are no longer taken for the new one's
+            renamed = rename_last_outputs(evaluated, replaced[0])
+            if renamed:
+                print(f"note: last.ckpt no longer holds epoch {replaced[0]}: what test, validate and predict wrote of "
+                      f"it is renamed after it: {', '.join(f'{shown(old)} -> {new.name}' for old, new in renamed)}")
         for logger in trainer.loggers:
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step
@@ -475,7 +503,8 @@ class RunExport(Callback):
             "global_step": trainer.global_step,
             "data": public_hparams(datamodule.hparams) if datamodule is not None else {},
             "model": public_hparams(pl_module.hparams),
-            **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", [])),
+            **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", []),
+                             getattr(datamodule, "encoding", None)),
             **self.training,
             "log_dir": log_dir,
         }
@@ -626,7 +655,8 @@ def _fit_figures(
         print("note: loss_curves.png and accuracy_curves.png are drawn from TensorBoard's logs; with no "
               "TensorBoardLogger among the loggers they are not drawn")
     names = getattr(pl_module, "classes", None)
-    columns = datamodule.hparams.get("features")  # a table's feature columns; blobs have none
+    # a table's model inputs (its feature columns, categorical ones one-hot); blobs have none
+    columns = datamodule.feature_names if datamodule.hparams.get("features") else None
     drawn = artifacts.fit_figures(model, datamodule.splits, datamodule.num_classes, curves, names, columns)
     val_report = val_report or artifacts.evaluate(model, *datamodule.splits["val"], class_names=names)
     drawn.update(artifacts.evaluation_figures(val_report, "val"))
@@ -661,10 +691,12 @@ class TestReport(Callback):
 
     def __init__(self) -> None:
         self._tested = 0
+        self.written: list[Path] = []
+        """The figures and report the last test wrote."""
 
     @override
     def on_test_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._tested = 0
+        self._tested, self.written = 0, []
         test_path = getattr(trainer.datamodule, "hparams", {}).get("test_path") if trainer.datamodule else None
         tag = checkpoint_tag(trainer.ckpt_path) + (f"-{table_stem(test_path)}" if test_path else "")
         longest = f"confusion_matrix_test-{tag}.png"  # the longest name a test writes (see on_test_end)
@@ -720,6 +752,7 @@ class TestReport(Callback):
             artifacts.log_figures(experiment, rendered, trainer.current_epoch)
             experiment.flush()
         write_report(report, path)
+        self.written = [*saved.values(), path]
         print(
             f"test report: {shown(path)} (accuracy {report['accuracy']:.5f}, macro F1 {report['macro_f1']:.5f}, "
             f"ECE {report['expected_calibration_error']:.5f})"

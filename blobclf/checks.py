@@ -20,9 +20,11 @@ from lightning.pytorch.cli import instantiate_class
 from blobclf.errors import UserError
 from blobclf.recorded import as_plain, logger_inits
 
-OWN_OPTIONS = {"--export": "fit", "--prediction": "predict", "--checkpoint": "fit"}
-"""Option groups every subcommand's parser has but only some subcommands use (an evaluation still
-takes ``--checkpoint.root``, where ``last`` and ``best`` are looked for)."""
+OWN_OPTIONS = {"--export": "fit", "--prediction": "predict", "--checkpoint": "fit", "--optimizer": "fit",
+               "--lr_scheduler": "fit"}
+"""Option groups every subcommand's parser has but only one subcommand uses (an evaluation still
+takes ``--checkpoint.root``, where ``last`` and ``best`` are looked for; its optimizer and scheduler
+are the checkpoint's, and unused)."""
 SHARED_OPTIONS = ("--checkpoint.root",)
 
 MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
@@ -53,17 +55,35 @@ def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> Non
     for i, arg in enumerate(rest):
         name = arg.split("=", 1)[0]
         group = name.split(".", 1)[0]
-        user = OWN_OPTIONS.get(group)
-        if user and name == group and any(shared.startswith(f"{group}.") for shared in SHARED_OPTIONS):
+        if name == group and partly_shared(group):
             # the group as one value: '{root: DIR}' is used, the other keys would be ignored (a file is a config)
             value = arg.split("=", 1)[1] if "=" in arg else (rest[i + 1] if i + 1 < len(rest) else "")
             keys = group_keys(value)
             name = next((f"{group}.{key}" for key in keys if f"{group}.{key}" not in SHARED_OPTIONS), group)
             if name == group:
                 continue
-        if user and subcommand != user and name not in SHARED_OPTIONS:
+        user = used_only_by(name, subcommand)
+        if user:
             raise UserError(f"{name} is used by {user} only, and '{subcommand}' would ignore it: drop it (or give it "
                             f"to {user})")
+
+
+def used_only_by(option: str, subcommand: str) -> str | None:
+    """The one subcommand that uses ``option`` (``--export.onnx``, as typed), where ``subcommand`` would ignore it;
+    ``None`` where ``subcommand`` uses it (or every subcommand does)."""
+    user = OWN_OPTIONS.get(option.split(".", 1)[0])
+    return user if user and user != subcommand and option not in SHARED_OPTIONS else None
+
+
+def partly_shared(group: str) -> bool:
+    """Whether some of the options of the group ``group`` (``--checkpoint``) are used by every subcommand."""
+    return any(shared.startswith(f"{group}.") for shared in SHARED_OPTIONS)
+
+
+def shown_in_help(option_strings: Sequence[str], subcommand: str) -> bool:
+    """Whether ``subcommand``'s ``--help`` lists the option of these names: not one that :func:`check_used_options`
+    refuses on its command line (a ``--config`` file's values are accepted, and ignored)."""
+    return not any(used_only_by(option, subcommand) and not partly_shared(option) for option in option_strings)
 
 
 def group_keys(value: str) -> list[str]:
@@ -197,11 +217,16 @@ def _state_mismatch(optimizer: torch.optim.Optimizer, params: list[torch.Tensor]
     return ""
 
 
-def check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
-    """Refuse a resume whose ``max_epochs`` lies below the epochs the checkpoint has done."""
+def epochs_done(checkpoint: dict[str, Any]) -> int:
+    """The number of epochs ``checkpoint`` has trained."""
     done = int(checkpoint.get("epoch", -1)) + 1
     loops = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
-    done = int(loops.get("completed", done)) if isinstance(loops, dict) else done
+    return int(loops.get("completed", done)) if isinstance(loops, dict) else done
+
+
+def check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:
+    """Refuse a resume whose ``max_epochs`` lies below the epochs the checkpoint has done."""
+    done = epochs_done(checkpoint)
     max_epochs = config.trainer.get("max_epochs")
     if max_epochs is not None and max_epochs != -1 and max_epochs < done:
         raise UserError(

@@ -25,8 +25,17 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from torch.optim import Optimizer
 
 from blobclf import __version__
-from blobclf.accelerators import check_accelerator, check_devices
-from blobclf.callbacks import RngState, RunCheckpoint, RunExport, TestReport, epoch_values, run_checkpoint
+from blobclf.accelerators import check_accelerator, check_devices, check_nodes, check_strategy
+from blobclf.callbacks import (
+    RngState,
+    RunCheckpoint,
+    RunExport,
+    TestReport,
+    epoch_values,
+    exported_step,
+    run_checkpoint,
+    shown,
+)
 from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
     check_averaging_extension,
@@ -37,20 +46,21 @@ from blobclf.checks import (
     check_run_files,
     check_seed,
     check_used_options,
+    epochs_done,
 )
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule
-from blobclf.errors import (SIGPIPE, Stopped, UserError, debugging, recording_failure, shown,
+from blobclf.errors import (SIGPIPE, Stopped, UserError, debugging, error_line, recording_failure,
                             silence_stdout)
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
-from blobclf.logger import EpochAxis, events_files, remove_replaced_events
+from blobclf.logger import EpochAxis, events_files, remove_replaced_events, written_to_now
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
-from blobclf.outputnames import refuse_case_twin, refuse_other_table
+from blobclf.outputnames import as_last_output, file_state, refuse_case_twin, refuse_other_table, rename_last_outputs
 from blobclf.onebatch import ONE_BATCH, keep_one_batch
 from blobclf.optionnames import command_line, typed_program
 from blobclf.parser import (
@@ -78,12 +88,14 @@ from blobclf.recorded import (
 )
 from blobclf.runconfig import RunConfig, enum_values
 from blobclf.runs import (
+    LAST_NAME,
     LOG_ROOT,
     claim_folder,
     claim_run,
     lock_resumed_run,
     logs_record_root,
     logs_where_started,
+    names_resumed_run,
     newer_without_last,
     own_root,
     recorded_save_dir,
@@ -201,6 +213,8 @@ class BlobCLI(LightningCLI):
         self.recorded_settings: dict[str, Any] = {}
         """The settings of the run being resumed, as its checkpoint records them."""
         self.resume_version: int | None = None
+        self.finished: tuple[int, Any] | None = None
+        """The epochs and step of a resumed run that has trained its ``--trainer.max_epochs`` (see :meth:`_place_run`)."""
         self.ckpt_given = ""
         """``--ckpt_path`` as given (``last``, ``best`` or a path), before it was resolved."""
         self.run_logs: tuple[str, str, int] | None = None
@@ -224,7 +238,14 @@ class BlobCLI(LightningCLI):
             rank_zero_info(f"note: --ckpt_path {ckpt_path} is {path}: the newer "
                            f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
                            "diverged before writing one, or still training)")
+        state = file_state(path) if subcommand != "fit" and Path(path).name == LAST_NAME else None
         checkpoint = load_checkpoint(path)
+        if state is not None:
+            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
+                      if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
+            epoch = values[0].get("epoch") if values and values[0] else checkpoint.get("epoch")
+            if isinstance(epoch, int):
+                self.read_last = (path, state, epoch)
         try:
             with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
                 system = BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
@@ -299,7 +320,8 @@ class BlobCLI(LightningCLI):
             if same_selection(key, given, known):
                 # null or an exclude list (as the run's config.yaml holds them): the same columns and classes,
                 # taken as the checkpoint records them, as when the options are not given
-                for name in (("classes",) if key.endswith("classes") else ("features", "exclude")):
+                for name in ((key.rsplit(".", 1)[-1],) if key.endswith(("classes", "categories"))
+                             else ("features", "exclude")):
                     given[f"data.init_args.{name}"] = known.get(f"data.init_args.{name}")
                 continue
             option, ours, theirs = difference(key.replace(".init_args.", "."), ours, theirs)
@@ -315,6 +337,9 @@ class BlobCLI(LightningCLI):
         if subcommand == "fit":
             check_extension(given, checkpoint, path)
             check_optimizer_state(given, checkpoint, path, system)
+            max_epochs = given.trainer.get("max_epochs")
+            if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
+                self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
             check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
@@ -402,6 +427,8 @@ class BlobCLI(LightningCLI):
                                     f"model; give at least 1")
         check_accelerator(config.trainer.get("accelerator"))
         check_devices(config.trainer.get("devices"), config.trainer.get("accelerator"))
+        check_nodes(config.trainer.get("num_nodes"))
+        check_strategy(config.trainer.get("strategy"))
         check_run_files(config.trainer)
         check_log_folders(config.trainer, versions=self.subcommand != "fit")  # fit's own check names its folder
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
@@ -422,7 +449,8 @@ class BlobCLI(LightningCLI):
         for each in inits:
             name = each.get("version")
             separators = ("/", os.sep, os.altsep)
-            if isinstance(name, str) and (name in ("", ".", "..") or any(sep and sep in name for sep in separators)):
+            if (isinstance(name, str) and (name in ("", ".", "..") or any(sep and sep in name for sep in separators))
+                    and not names_resumed_run(name, config.checkpoint.root, config.get("ckpt_path"))):
                 # the run's folder is {checkpoint root}/{version}: '../../x' or '/x' put its checkpoints elsewhere
                 raise UserError(
                     f"--trainer.logger.init_args.version={name!r} is not a plain folder name: the run's checkpoints "
@@ -473,6 +501,13 @@ class BlobCLI(LightningCLI):
                     raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
                                     "writable, or copy the run folder somewhere writable and resume from there")
                 lock_resumed_run(folder, self.ckpt_given, config.checkpoint.root)
+                finished = getattr(self, "finished", None)
+                if finished is not None and exported_step(folder) == finished[1]:
+                    # nothing to train and the exports complete: no resume-K.yaml, no new event file, nothing written
+                    print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
+                          f"and the run is left unchanged: {shown(ckpt_path)} has done its {finished[0]} epochs "
+                          f"(--trainer.max_epochs {config.trainer.max_epochs}; a larger one trains on)")
+                    sys.exit(0)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
             self.made_dirpath = claim_folder(dirpath)
@@ -561,12 +596,43 @@ class BlobCLI(LightningCLI):
     replaced_events: tuple[Path, ...] = ()
     """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""
 
+    read_last: tuple[str, Any, int] | None = None
+    """The ``last.ckpt`` an evaluation read: its path, :func:`file_state` and epoch."""
+
     def after_validate(self) -> None:
         """Remove the event files of earlier evaluations that this one's replace (see :func:`remove_replaced_events`)."""
         if rank_zero_only.rank == 0:
             remove_replaced_events(self.replaced_events)
+            self._name_after_epoch_read()
 
     after_test = after_validate
+
+    def after_predict(self) -> None:
+        if rank_zero_only.rank == 0:
+            self._name_after_epoch_read()
+
+    def _name_after_epoch_read(self) -> None:
+        """Name what this evaluation wrote after the epoch of the ``last.ckpt`` it read, if a fit training the run has
+        replaced that file meanwhile: ``test_report-last.json`` would say the new one's (see
+        :meth:`RunCheckpoint._write_last <blobclf.callbacks.RunCheckpoint>`, which renames those of a file it replaces)."""
+        if self.read_last is None:
+            return
+        path, state, epoch = self.read_last
+        if file_state(path) == state:
+            return
+        written: list[Any] = [getattr(self.trainer.logger, "log_dir", None) if self.trainer.logger else None]
+        for callback in self.trainer.callbacks:
+            if isinstance(callback, TestReport):
+                written += callback.written
+            if isinstance(callback, PredictionWriter) and callback.output is None:
+                written.append(callback.written)
+        outputs = [output for output in map(as_last_output, filter(None, written))
+                   if output is not None and not (output[0].is_dir() and written_to_now(output[0]))]
+        renamed = rename_last_outputs(outputs, epoch)
+        if renamed:
+            print(f"note: {shown(path)} was replaced while {self.subcommand} ran (a fit is training the run); what "
+                  f"it wrote of epoch {epoch} is named after it: "
+                  f"{', '.join(f'{shown(old)} -> {new.name}' for old, new in renamed)}")
 
     def instantiate_classes(self) -> None:
         try:
@@ -806,7 +872,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {shown(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(overfit_error(one_line(str(error)), BlobCLI.overfit_batches))}\n")
         sys.exit(2)
     except BrokenPipeError:
         # standard output's reader left (| head, a closed less) outside training's epochs, which stop
@@ -826,14 +892,14 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         if debugging() or (error.filename is None and error.errno not in FULL):
             raise
         line = refused_write(error, stop if argv and argv[0] == "fit" else None, argv[0] if argv else None)
-        sys.stderr.write(f"blobclf: error: {shown(line)}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
     except Exception as error:
         # Lightning's teardown failing after a failed CUDA graph recording: the recording is the cause
         failed = recording_failure(error)
         if failed is None or debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {shown(one_line(str(failed)))}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(one_line(str(failed)))}\n")
         sys.exit(2)
     finally:
         AtomicCheckpointIO.hold(None)  # a command refused before Lightning loaded it

@@ -281,8 +281,8 @@ def check_memory(n_samples: int, n_features: int) -> None:
     available = available_memory()
     if available is not None and needed > available:
         raise NotEnoughMemory(
-            f"n_samples={n_samples:,} with n_features={n_features} needs about {needed / 2**30:.1f} GiB of memory "
-            f"and {available / 2**30:.1f} GiB is available"
+            f"n_samples={n_samples:,} with n_features={n_features} needs about {memory_size(needed)} of memory "
+            f"and {memory_size(available)} is available"
         )
 
 
@@ -307,6 +307,15 @@ def available_memory() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def memory_size(size: float) -> str:
+    """``size`` bytes for a message, in the largest unit of which it holds at least one: ``1.5 GiB``,
+    ``300.0 MiB``, ``18.0 KiB`` (a figure below 1 GiB printed in GiB was ``0.0 GiB``)."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift:
+            return f"{size / (1 << shift):,.1f} {unit}"
+    return f"{size:,.0f} bytes"
 
 
 def split_sizes(n_samples: int, test_size: float, val_size: float | None = None) -> dict[str, int]:

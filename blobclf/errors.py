@@ -45,7 +45,7 @@ LONGEST_WORD = 1000
 class name of 200 MB from a table's one long line, is cut to its ends and its length."""
 
 
-def shown(line: str) -> str:
+def error_line(line: str) -> str:
     """An error ``line`` as printed: :func:`printable`, each word longer than :data:`LONGEST_WORD` cut short."""
     if len(line) > LONGEST_WORD:
         line = re.sub(r"\S{%d,}" % (LONGEST_WORD + 1),

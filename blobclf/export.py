@@ -112,12 +112,14 @@ def write_metadata(
     return atomic_write_text(Path(directory) / METADATA_NAME, json.dumps(metadata, indent=2, sort_keys=False) + "\n")
 
 
-def names_metadata(model: BlobModel, classes: list[str], features: list[str]) -> dict[str, Any]:
+def names_metadata(model: BlobModel, classes: list[str], features: list[str], encoding: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
     """What ``model.json`` says about the model's inputs and outputs, by name.
 
     ``classes[i]`` is output ``i`` (logit ``i``, the ``prob_<name>`` column ``i`` of predictions);
     ``features[j]`` is input column ``j``. For a :class:`ScaledBlobModel`, ``standardization``
-    gives the mean and scale it applies to the raw inputs (also in ``model.pth``).
+    gives the mean and scale it applies to the raw inputs (also in ``model.pth``). ``encoding``, for a table with
+    categorical columns, says how its columns become the inputs (:func:`blobclf.tablecategories.description`).
     """
     described: dict[str, Any] = {
         "classes": list(classes),
@@ -125,6 +127,9 @@ def names_metadata(model: BlobModel, classes: list[str], features: list[str]) ->
         "features": list(features),
         "inputs": "raw feature values in the order of features",
     }
+    if encoding is not None:
+        described["inputs"] = "raw feature values in the order of features: the table's columns encoded as encoding says"
+        described["encoding"] = encoding
     if isinstance(model, ScaledBlobModel):
         described["standardization"] = {"mean": model.mean.tolist(), "scale": model.scale.tolist()}
     return described

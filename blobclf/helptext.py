@@ -8,10 +8,11 @@ from __future__ import annotations
 import copy
 import re
 from argparse import Action
-from typing import Any
+from typing import Any, ClassVar
 
 from jsonargparse import DefaultHelpFormatter
 
+from blobclf.checks import shown_in_help
 from blobclf.data import SplitDataModule
 
 ROLE = re.compile(r":[a-z]+:`(~?)([^`]+)`")
@@ -33,6 +34,12 @@ TITLES = {
 as blobclf's title and text; and a text for the data group."""
 
 
+RUN_CHECKPOINT_TITLE = "ModelCheckpoint writing to checkpoints/version_N"
+"""The title of the ``--checkpoint`` group (the first line of :class:`blobclf.callbacks.RunCheckpoint`'s docstring)."""
+RUNS_TITLE = "The folder of the runs, where --ckpt_path last and best look"
+"""That group's title in the help of ``validate``, ``test`` and ``predict``, which list only its ``root``."""
+
+
 def plain(text: str | None) -> str | None:
     """A docstring's text without its reStructuredText markup, as the help shows it.
 
@@ -52,18 +59,43 @@ def plain(text: str | None) -> str | None:
 
 
 class HelpFormatter(DefaultHelpFormatter):
-    """jsonargparse's help (types, defaults, known subclasses) with :func:`plain` texts."""
+    """jsonargparse's help (types, defaults, known subclasses) with :func:`plain` texts; a subcommand's lists only
+    the options it uses (see :meth:`for_subcommand`)."""
+
+    subcommand: ClassVar[str | None] = None
+    """The subcommand whose help this formats (``None``: the top level, or a class's ``--data.help``)."""
+
+    @classmethod
+    def for_subcommand(cls, subcommand: str) -> type[HelpFormatter]:
+        """The formatter of ``subcommand``'s help, which leaves out the options that its command line refuses
+        because it would ignore them (``test --export.onnx``; see :func:`blobclf.checks.shown_in_help`), and a
+        group left with none."""
+        return type(f"{subcommand.title()}HelpFormatter", (cls,), {"subcommand": subcommand})
 
     def start_section(self, heading: str | None) -> None:
         title, text = TITLES.get(heading or "", (heading, None))
+        if self.subcommand in ("validate", "test", "predict") and plain(title) == RUN_CHECKPOINT_TITLE:  # an evaluation uses only its root
+            title = RUNS_TITLE
         super().start_section(plain(title))
-        if text:
-            self.add_text(text)
+        self.held: list[str | None] = [text] if text else []
+        """The section's texts, written before its first option shown (a section without one is left out)."""
 
     def add_text(self, text: str | None) -> None:
-        super().add_text(plain(text))
+        if getattr(self, "held", None) is not None:
+            self.held.append(text)
+        else:
+            super().add_text(plain(text))
+
+    def end_section(self) -> None:
+        self.held = None
+        super().end_section()
 
     def add_argument(self, action: Action) -> None:
+        if self.subcommand and action.option_strings and not shown_in_help(action.option_strings, self.subcommand):
+            return
+        for text in getattr(self, "held", None) or ():
+            super().add_text(plain(text))
+        self.held = None
         if action.help and plain(action.help) != action.help:
             action = copy.copy(action)  # the parser's own action keeps its text
             action.help = plain(action.help)
@@ -89,9 +121,23 @@ TRAINER_HELP = {
     "deterministic": (
         "Use deterministic algorithms (torch.use_deterministic_algorithms): true, blobclf's default (a run "
         "repeated gives the same numbers); false; or 'warn' to only warn about operations that have none."),
+    "enable_progress_bar": (
+        "Show training progress: Lightning's progress bar in a terminal, the tutorial's line every 10 epochs "
+        "in a log file or pipe; false shows neither."),
+    "enable_checkpointing": (
+        "A blobclf run always keeps checkpoints (last.ckpt resumes it, the best one is tested): false is refused; "
+        "to write fewer, use --checkpoint.save_top_k 0 and --checkpoint.save_last false."),
+    "barebones": (
+        "Lightning's mode without logger, checkpoints and progress bar: true is refused, since a blobclf run is made "
+        "of its logs and checkpoints; for speed, use --trainer.enable_progress_bar false "
+        "--trainer.enable_model_summary false --export.figures false --export.onnx false."),
+    "default_root_dir": (
+        "Not used by blobclf, which refuses it: runs go to --checkpoint.root (checkpoints) and the logger's "
+        "save_dir (lightning_logs, --trainer.logger.init_args.save_dir)."),
 }
 """blobclf's help for the Trainer options whose Lightning text says what blobclf does not do (max_epochs:
-"defaults to max_epochs = 1000"; num_sanity_val_steps: "Default: 2"; deterministic: "defaults to False")."""
+"defaults to max_epochs = 1000"; num_sanity_val_steps: "Default: 2"; deterministic: "defaults to False";
+enable_checkpointing, barebones and default_root_dir offer what blobclf refuses)."""
 
 
 SEED_HELP = (
@@ -108,6 +154,9 @@ CKPT_PATH_HELP = (
     "validate, test and predict evaluate it. A .ckpt file written by 'blobclf fit', or 'last' / 'best' "
     "for the newest run under --checkpoint.root."
 )
+RETURN_PREDICTIONS_HELP = (
+    "Also keep every prediction in memory, as Trainer.predict's return value, which the command line does not use "
+    "(the predictions are in the CSV it writes); null: false.")
 WEIGHTS_ONLY_HELP = (
     "blobclf always loads checkpoints with weights_only=True (only tensors and plain values, no code); "
     "false is refused (null means true)."
@@ -127,6 +176,8 @@ def description(program: str) -> str:
 
 
 ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."
+EVAL_LISTED = ("Every option it takes is listed below (a --config file may also hold fit's); a data module's with "
+               "--data.help BlobDataModule (or TableDataModule).")
 FIT_COMMON = (
     "Most used: --config FILE, --ckpt_path last|best|PATH (resume), --trainer.max_epochs N (a new run without "
     f"max_steps or max_time: {TUTORIAL_EPOCHS}, the tutorial's), --trainer.accelerator cpu|gpu|auto, "
@@ -147,10 +198,10 @@ SUBCOMMAND_SUMMARY = {
 """What each subcommand does, in one sentence: its line in the top-level help, and the start of its own help."""
 SUBCOMMAND_HELP = {
     "fit": SUBCOMMAND_SUMMARY["fit"] + " " + FIT_COMMON,
-    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + ALL_LISTED,
-    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + ALL_LISTED,
+    "validate": SUBCOMMAND_SUMMARY["validate"] + " " + EVAL_COMMON + ". " + EVAL_LISTED,
+    "test": SUBCOMMAND_SUMMARY["test"] + " " + EVAL_COMMON + ", --data.test_path CSV (a table run). " + EVAL_LISTED,
     "predict": (SUBCOMMAND_SUMMARY["predict"] + " " + EVAL_COMMON
                 + ", --data.predict_file CSV, --prediction.output PATH, --prediction.overwrite true, "
-                "--prediction.top_k N. " + ALL_LISTED),
+                "--prediction.top_k N. " + EVAL_LISTED),
 }
 """Each subcommand's help text, shown right under its one-line usage: what it does, its common options."""

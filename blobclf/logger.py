@@ -189,22 +189,44 @@ def remove_replaced_events(files: Iterable[Path]) -> list[Path]:
     name as TensorBoard names it (``events.out.tfevents.TIME.HOST.PID.N``), is this process or a process
     of this machine that has ended; one of another machine, a live process or a name not in that form is kept.
     """
-    host, removed = socket.gethostname(), []
+    removed = []
     for path in files:
-        parts = path.name[len(EVENTS_PREFIX):].split(".", 1)[-1].rsplit(".", 2)
-        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit() or not parts[2].isdigit():
-            continue
-        if int(parts[1]) != os.getpid():
-            try:
-                os.kill(int(parts[1]), 0)
-                continue  # alive (an evaluation of this checkpoint still running)
-            except ProcessLookupError:
-                pass
-            except OSError:  # alive, another user's, or not to be asked: kept
-                continue
+        writer = events_writer(path)
+        if writer is None or (writer != os.getpid() and writer_alive(writer)):
+            continue  # another machine's, a name not TensorBoard's, or alive (an evaluation still running)
         try:
             path.unlink()
         except OSError:
             continue
         removed.append(path)
     return removed
+
+
+def events_writer(path: Path) -> int | None:
+    """The process of this machine that wrote the event file ``path``, named in its name as TensorBoard names it
+    (``events.out.tfevents.TIME.HOST.PID.N``); ``None`` for another machine's, or a name not in that form."""
+    parts = path.name[len(EVENTS_PREFIX):].split(".", 1)[-1].rsplit(".", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return int(parts[1])
+
+
+def writer_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this machine may still be running (another user's, or one not to be asked, too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def written_to_now(folder: Path) -> bool:
+    """Whether a live process (other than this one), or one of another machine, may be writing the log folder
+    ``folder``: an evaluation running there."""
+    for path in events_files(folder):
+        writer = events_writer(path)
+        if writer is None or (writer != os.getpid() and writer_alive(writer)):
+            return True
+    return False

@@ -243,10 +243,11 @@ def refused_write(error: OSError, stop: GracefulStop | None = None, command: str
             report), with no option to write elsewhere, so a run on a read-only file system is evaluated as a copy
             (a folder refused by its permissions says "Permission denied", which names its own fix).
     """
-    what = f"cannot use {shown(os.fspath(error.filename))!r}: " if error.filename is not None else "a write failed: "
+    # TensorBoard's writer names its files in bytes
+    what = f"cannot use {shown(os.fsdecode(error.filename))!r}: " if error.filename is not None else "a write failed: "
     line = what + (error.strerror or str(error))
     if error.errno == errno.ENAMETOOLONG and error.filename is not None:
-        path = os.path.abspath(os.fspath(error.filename))
+        path = os.path.abspath(os.fsdecode(error.filename))
         longest = max(len(os.fsencode(part)) for part in Path(path).parts)
         if longest <= NAME_MAX and len(os.fsencode(path)) > PATH_MAX - NAME_MAX:
             # every name fits: the whole path (with the temporary written first) is over the system's limit

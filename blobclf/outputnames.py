@@ -5,12 +5,16 @@ names differ only in case from another input's, or that hold another input's of 
 on Linux, but one on a case-insensitive file system (macOS and Windows by default), where the second command's
 output replaces, or is refused as, the first's. Such a name is refused on every system, so a run folder
 copied to one of those never holds the two.
+
+The outputs of evaluations of a ``last.ckpt`` that a fit has since replaced, named after the epoch they are of
+(``test_report-last-epoch=E.json``), so that what is named after ``last`` is of the current one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +78,76 @@ def refuse_other_table(report: str | os.PathLike[str], test_path: str | os.PathL
         f"report of another table of that name, {printable(str(path))!r} (other bytes); copy the table to a name of "
         "its own (the report is named after it), or remove that report to replace it"
     )
+
+
+LAST_OUTPUTS = {"test_report-": ".json", "confusion_matrix_test-": ".png", "reliability_test-": ".png",
+                "predictions-": ".csv"}
+"""What evaluations of a run's ``last.ckpt`` write beside it (``test_report-last.json``, ...): the start of each name,
+and its ending."""
+LAST_LOGS = ("test-", "validate-")
+"""The log folders of evaluations of ``last.ckpt`` (``lightning_logs/version_N/test-last``, ...), by their start."""
+
+
+def _of_last(name: str, starts: Any) -> tuple[str, str] | None:
+    """``(start, rest)`` of a name ``{start}last{rest}``, ``rest`` empty or from a ``-`` or ``.`` on."""
+    for start in starts:
+        if name.startswith(f"{start}last"):
+            rest = name[len(start) + len("last"):]
+            if (rest == "" or rest[0] in "-.") and not re.match(r"-epoch=\d", rest):  # not one named so already
+                return start, rest
+    return None
+
+
+def last_outputs(run: str | os.PathLike[str], logs: str | os.PathLike[str] | None) -> list[tuple[Path, str, str]]:
+    """The outputs of evaluations of ``last.ckpt`` in the run folder ``run`` and its log folder ``logs``: each as
+    ``(path, start, rest)`` of its name ``{start}last{rest}``. A test's figures come only with its report, written
+    after them: without it, they are a test's that is running (or was stopped before its end)."""
+    found = [output for output in _last_outputs(run, logs)
+             if not output[1].endswith("_test-") or Path(run, f"test_report-last{output[2][:-len('.png')]}.json").is_file()]
+    return found
+
+
+def _last_outputs(run: str | os.PathLike[str], logs: str | os.PathLike[str] | None) -> list[tuple[Path, str, str]]:
+    found = []
+    for folder, starts, folders in ((run, tuple(LAST_OUTPUTS), False), (logs, LAST_LOGS, True)):
+        try:
+            entries = list(os.scandir(folder)) if folder is not None else []
+        except OSError:
+            continue
+        for entry in entries:
+            parts = _of_last(entry.name, starts)
+            if parts is None or entry.is_symlink() or entry.is_dir() != folders:
+                continue
+            if folders or entry.name.endswith(LAST_OUTPUTS[parts[0]]):
+                found.append((Path(entry.path), *parts))
+    return sorted(found)
+
+
+def rename_last_outputs(outputs: list[tuple[Path, str, str]], epoch: int) -> list[tuple[Path, Path]]:
+    """Rename ``outputs`` (see :func:`last_outputs`) after the ``last.ckpt`` of ``epoch`` they are of, as a best
+    checkpoint is named: ``test_report-last.json`` to ``test_report-last-epoch=E.json``. Returns what was renamed."""
+    renamed = []
+    for path, start, rest in outputs:
+        target = path.with_name(f"{start}last-epoch={epoch}{rest}")
+        try:
+            os.replace(path, target)  # a folder onto one that holds files fails, and is kept
+        except OSError:
+            continue
+        renamed.append((path, target))
+    return renamed
+
+
+def as_last_output(path: str | os.PathLike[str]) -> tuple[Path, str, str] | None:
+    """``path`` as :func:`last_outputs` gives it, if it names an output of ``last.ckpt`` that exists (``None`` if not)."""
+    path = Path(path)
+    parts = _of_last(path.name, (*LAST_OUTPUTS, *LAST_LOGS))
+    return (path, *parts) if parts is not None and os.path.lexists(path) else None
+
+
+def file_state(path: str | os.PathLike[str]) -> tuple[int, int, int] | None:
+    """What tells one version of the file ``path`` from the one that replaced it (``None``: no such file)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size

@@ -15,10 +15,12 @@ import lightning as L
 from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
-from blobclf.errors import debugging, shown
+from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
     CKPT_PATH_HELP,
+    RETURN_PREDICTIONS_HELP,
     SUBCOMMAND_SUMMARY,
+    HelpFormatter,
     TRAINER_HELP,
     WEIGHTS_ONLY_HELP,
     with_plain_help,
@@ -47,7 +49,8 @@ def without_limit(config: Any) -> bool:
 
 
 class SubcommandSummaries(ActionSubCommands):
-    """The subcommands of the top-level help, each with blobclf's summary of it.
+    """The subcommands of the top-level help, each with blobclf's summary of it, and each subcommand's help
+    listing only the options it uses.
 
     LightningCLI describes each subcommand by the first line of the ``Trainer`` method's
     docstring, which for ``test`` and ``predict`` stops mid-sentence ("It's separated from fit to
@@ -63,7 +66,10 @@ class SubcommandSummaries(ActionSubCommands):
         if not hasattr(self, "parsers"):
             self.parsers = {}
         self.parsers[name] = parser
-        return super().add_subcommand(name, parser, **kwargs)
+        added = super().add_subcommand(name, parser, **kwargs)
+        # jsonargparse gives a subcommand the formatter of the top level; this one lists only what it uses
+        parser.formatter_class = HelpFormatter.for_subcommand(name)
+        return added
 
 
 CLASS_HELP = re.compile(r"Help for (--[\w.]+)\.help=([\w.]+)")
@@ -134,13 +140,23 @@ class BlobArgumentParser(LightningArgumentParser):
         as_positional: bool = False, skip: set[str | int] | None = None, fail_untyped: Any = True,
         sub_configs: bool = False,
     ) -> list[str]:
-        own = {"ckpt_path", "weights_only"}
+        own = {"ckpt_path", "weights_only", "return_predictions"}
         if not (isinstance(class_type, type) and issubclass(class_type, L.Trainer)):
             own = set()
         added = super().add_method_arguments(
             class_type, method_name, nested_key=nested_key, as_group=as_group, as_positional=as_positional,
             skip={*(skip or set()), *own}, fail_untyped=fail_untyped, sub_configs=sub_configs,
         )
+        group = (self.groups or {}).get(method_name) if own and nested_key is None and as_group else None
+        if group is not None:
+            # titled by the first line of the Trainer method's docstring: "Perform one evaluation epoch over the test
+            # set. It's separated from fit to make sure you never run on your:"
+            group.title = f"Options of Trainer.{method_name}"
+            if "return_predictions" in inspect.signature(getattr(class_type, method_name)).parameters:
+                # Lightning's text says "True by default"; blobclf's predict keeps them in the CSV it writes
+                group.add_argument("--return_predictions", type=Optional[bool], default=None,
+                                   help=RETURN_PREDICTIONS_HELP)
+                added = [*added, "return_predictions"]
         if own:
             # Lightning's own texts offer URLs, 'hpc' and 'registry' paths and weights_only=false,
             # none of which blobclf takes
@@ -164,7 +180,7 @@ class BlobArgumentParser(LightningArgumentParser):
             super().error(message, ex)
         recorded = recorded_value_error(one_line(message), *self.recorded) if self.recorded else None
         line = recorded or null_name(self.plain_error(one_line(message)), self.given)
-        sys.stderr.write(f"blobclf: error: {shown(line)}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 
     def plain_error(self, text: str) -> str:

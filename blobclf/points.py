@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -13,6 +13,7 @@ from torch import Tensor
 
 from blobclf.errors import UserError
 from blobclf.table import read_header
+from blobclf.tablecategories import encode, encoded_names, unknown_category
 from blobclf.tablecells import Header, is_missing, nfc, parse_number, rows
 from blobclf.tablehints import (
     FINITE_FIX,
@@ -45,6 +46,10 @@ class Points:
     labels: Tensor
     feature_names: list[str]
     carried: dict[str, list[str]] = field(default_factory=dict)
+    columns: list[str] | None = None
+    """The table's feature columns, where a categorical one became several inputs (``None``: ``feature_names``)."""
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    """The categories of each categorical column of ``columns``, in the order of its one-hot inputs."""
 
 
 def read_points(
@@ -54,6 +59,7 @@ def read_points(
     label_column: str = LABEL_COLUMN,
     delimiter: str | None = None,
     decimal: str = ".",
+    categories: Mapping[str, Sequence[str]] | None = None,
 ) -> Points:
     """Read a CSV of points: a header row naming the columns, then one row per point.
 
@@ -70,6 +76,8 @@ def read_points(
         label_column: Name of the column with known classes.
         delimiter: The column delimiter; ``None`` detects it.
         decimal: The decimal point of the feature cells, ``.`` or ``,`` (read as the training table's reader does).
+        categories: The categories of the categorical feature columns, in order: their cells are one-hot
+            encoded (:mod:`blobclf.tablecategories`), and ``Points.feature_names`` are the model's inputs.
 
     Raises:
         UserError: naming the file and line, for a missing or empty file, a file that is not
@@ -104,6 +112,8 @@ def read_points(
                 "an earlier predictions file?); rename it or drop it"
             )
     known = {c: i for i, c in enumerate(classes)} if classes is not None else None
+    categories = {nfc(column): [nfc(value) for value in values] for column, values in (categories or {}).items()}
+    positions = {column: {value: i for i, value in enumerate(values)} for column, values in categories.items()}
     values = array("f")  # 4 bytes a value, however long the file
     labels = array("q")
     carried: dict[str, list[str]] = {column: [] for column, _ in carried_at}
@@ -119,6 +129,9 @@ def read_points(
             )
         for feature, i in zip(feature_names, wanted, strict=True):
             try:
+                if feature in positions:
+                    values.append(_category(row[i], header, line, feature, positions[feature]))
+                    continue
                 values.append(_number(row[i], header, line, feature))
             except UserError:
                 comment = comment_line(name, line, row, width) if i == 0 else None
@@ -133,11 +146,15 @@ def read_points(
     if count == 0:
         raise UserError(f"{name}: the file has a header but no points")
     features = torch.frombuffer(values, dtype=torch.float32).clone().reshape(count, len(feature_names))
+    columns = list(feature_names)
+    if categories:
+        features = torch.from_numpy(encode(features.numpy(), feature_names, categories))
+        feature_names = encoded_names(feature_names, categories)
     if label_at is not None:
         y = torch.frombuffer(labels, dtype=torch.int64).clone()
     else:
         y = torch.full((count,), -1, dtype=torch.int64)
-    return Points(features, y, list(feature_names), carried)
+    return Points(features, y, list(feature_names), carried, columns, categories)
 
 
 def output_columns(classes: Sequence[str] | None) -> set[str]:
@@ -157,10 +174,23 @@ def _number(cell: str, header: Header, line: int, column: str) -> float:
             "(blobclf drops no row itself)"
         )
     if value is None:
-        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a number{cell_fix(header, cell)}")
+        fix = cell_fix(header, cell) or "; write a number there: the model was trained on numbers in this column"
+        raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a number{fix}")
     if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
         raise UserError(f"{name}:{line}: {column}={shown_cell(cell)} is not a finite number{FINITE_FIX}")
     return value
+
+
+def _category(cell: str, header: Header, line: int, column: str, known: dict[str, int]) -> float:
+    text = nfc(cell.strip())
+    if is_missing(text):
+        raise UserError(
+            f"{header.path}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
+            "(blobclf drops no row itself)"
+        )
+    if text not in known:
+        raise unknown_category(header.path, line, column, text, list(known))
+    return float(known[text])
 
 
 def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] | None) -> int:

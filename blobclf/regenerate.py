@@ -108,7 +108,8 @@ def regenerate(run: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     log_dir = run_log_dir(checkpoint_path, checkpoint, logs_root)
     curves = artifacts.read_curves(log_dir) if log_dir is not None else {}
     names = system.classes
-    drawn = artifacts.fit_figures(model, data.splits, data.num_classes, curves, names, data.hparams.get("features"))
+    inputs = data.feature_names if data.hparams.get("features") else None  # a table's, categorical ones one-hot
+    drawn = artifacts.fit_figures(model, data.splits, data.num_classes, curves, names, inputs)
     drawn.update(artifacts.evaluation_figures(artifacts.evaluate(model, *data.splits["val"], class_names=names), "val"))
     features, labels = data.splits["test"]
     with torch.inference_mode():

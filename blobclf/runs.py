@@ -519,6 +519,18 @@ def own_root(checkpoint_path: str | os.PathLike[str], checkpoint: dict[str, Any]
     return None
 
 
+def names_resumed_run(version: str, root: str | os.PathLike[str], checkpoint: str | os.PathLike[str] | None) -> bool:
+    """Whether a logger ``version`` holding a path separator names the folder of the run that ``checkpoint`` resumes.
+
+    Such versions (``exp/1``) are refused for new runs, whose folder ``{root}/{version}`` they would put elsewhere;
+    runs made with one before that, in ``{root}/exp/1``, go on in their own folders when resumed with their
+    ``config.yaml`` (``--config lightning_logs/exp/1/config.yaml --ckpt_path checkpoints/exp/1/last.ckpt``).
+    """
+    if not checkpoint or version in ("", ".", ".."):
+        return False
+    return (Path(root) / version).resolve() == Path(checkpoint).resolve().parent
+
+
 def run_version(checkpoint: str | os.PathLike[str], root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> int | None:
     """The version ``N`` if ``checkpoint`` lies directly in ``{root}/version_N``, else ``None``."""
     path = Path(checkpoint).resolve()

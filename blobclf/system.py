@@ -18,7 +18,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor, nn
 from torchmetrics.classification import MulticlassAccuracy
 
-from blobclf.data import available_memory
+from blobclf.data import available_memory, memory_size
 from blobclf.errors import ArgumentValueError, TrainingDiverged, UserError
 from blobclf.execution import run_steps
 from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_captured
@@ -177,8 +177,8 @@ def check_model_memory(num_features: int, num_classes: int, hidden_units: int) -
                else "number of features or classes")
         raise ModelTooLarge(
             f"BlobClassifier(num_features={num_features:,}, num_classes={num_classes:,}, hidden_units={hidden_units:,}) "
-            f"has {weights:,} weights, which need about {needed / 2**30:,.1f} GiB of memory to {use} and "
-            f"{available / 2**30:.1f} GiB is available", fix)
+            f"has {weights:,} weights, which need about {memory_size(needed)} of memory to {use} and "
+            f"{memory_size(available)} is available", fix)
 
 
 class BlobClassifier(L.LightningModule):

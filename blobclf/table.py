@@ -16,7 +16,7 @@ import math
 import os
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ from blobclf.tablehints import (
     unreadable,
     written_alike,
 )
+from blobclf.tablecategories import unknown_category
 from blobclf.tablefile import iconv_command, open_table, utf32
 
 SNIFF_BYTES = 64 * 1024
@@ -303,6 +304,8 @@ def read_table(
     delimiter: str | None = None,
     decimal: str = ".",
     selection: str | None = None,
+    categorical: Sequence[str] = (),
+    categories: Mapping[str, Sequence[str]] | None = None,
 ) -> Table:
     """Read a CSV table with a header row: numeric feature columns and (optionally) a target column.
 
@@ -319,6 +322,9 @@ def read_table(
         selection: The option the user chose the features with, ``"features"``, ``"exclude"`` or ``"neither"``
             (a refusal offers that one, or the shorter: see :func:`leave_out_option`); ``None`` takes
             ``"features"`` when ``features`` is given, else ``"neither"``.
+        categorical: Feature columns read as categories (text), not numbers (:mod:`blobclf.tablecategories`).
+        categories: The known categories of each of ``categorical``, in order; a value outside them is refused.
+            ``None`` takes the values found (``Table.categories``: in the order first found).
 
     Raises:
         UserError: one line naming the file, line, column and value, for anything that would
@@ -352,13 +358,26 @@ def read_table(
         raise UserError(f"{name}: no feature columns: the table has only the target column {target!r}")
     if selection is None:
         selection = "features" if features is not None else "neither"
-    check_named(header, feature_names, target, by_default=selection != "features", selection=selection)
+    categorical = [nfc(column) for column in categorical]
+    for column in categorical:
+        if column not in feature_names:
+            where = ("the target column" if column == target else "not a feature column" if column in columns
+                     else "not a column")
+            raise UserError(
+                f"{name}: {option('categorical')} names {column!r}, {where}; the features are: "
+                f"{shown_columns(feature_names)}"
+            )
+    check_named(header, feature_names, target, by_default=selection != "features", selection=selection,
+                categorical=categorical)
 
     index = {column: i for i, column in enumerate(columns)}
     codes: dict[str, int] = {}
     # by position: columns without a name (left out, and blank) share the name ''
     converters: dict[int, Any] = {i: _zero for i, column in enumerate(columns) if column not in chosen}
-    converters.update(feature_converters(header, [index[c] for c in feature_names]))
+    converters.update(feature_converters(header, [index[c] for c in feature_names if c not in categorical]))
+    values: dict[str, dict[str, int]] = {column: {} for column in categorical}
+    for column in categorical:
+        converters[index[column]] = lambda cell, found=values[column]: found.setdefault(nfc(cell.strip()), len(found))
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
     try:
@@ -367,17 +386,19 @@ def read_table(
         # lines of spaces, which numpy reads as one-cell rows, are no rows: read again without them
         # (before any row-by-row diagnosis, which is slow on a large table)
         codes.clear()
+        for found_values in values.values():
+            found_values.clear()
         try:
             if "changed from" not in str(error):
                 raise
             data = load(nonblank_rows(header), header, 0, converters)
         except (ValueError, UnicodeDecodeError) as again:
-            diagnose(header, feature_names, target, selection, trained=classes is not None)
+            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
             raise unreadable(header, again) from None
     if data.shape[0] == 0:
         raise UserError(f"{name}: the file has a header but no rows")
     if data.shape[1] != len(columns):  # every row has the same other number of cells
-        diagnose(header, feature_names, target, selection, trained=classes is not None)
+        diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
         raise UserError(f"{name}: {data.shape[1]} columns in every row, expected {len(columns)} as in the header")
     positions = [index[c] for c in feature_names]
     if positions == list(range(positions[0], positions[0] + len(positions))):
@@ -385,14 +406,30 @@ def read_table(
     else:
         x = data[:, positions]
     if not np.isfinite(x).all():
-        diagnose(header, feature_names, target, selection, trained=classes is not None)
+        diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
         raise AssertionError(f"{name}: a non-finite feature value that the row-by-row check did not find")
+    found_categories: dict[str, list[str]] = {}
+    for column in categorical:
+        found_values = list(values[column])
+        if any(is_missing(value) for value in found_values):
+            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
+        if categories is None:
+            found_categories[column] = found_values
+            continue
+        known = {value: i for i, value in enumerate(categories[column])}
+        unknown = next((value for value in found_values if value not in known), None)
+        if unknown is not None:
+            raise unknown_category(name, _first_line(header, column, unknown), column, unknown, categories[column])
+        j = feature_names.index(column)
+        remap = np.array([known[value] for value in found_values], dtype=np.float32)
+        x[:, j] = remap[x[:, j].astype(np.int64)]
+        found_categories[column] = list(categories[column])
     labels = None
     found: list[str] = []
     if target is not None:
         found = list(codes)
         if any(is_missing(value) for value in found):
-            diagnose(header, feature_names, target, selection, trained=classes is not None)
+            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
         error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
         if error is not None:
             raise UserError(
@@ -412,7 +449,7 @@ def read_table(
         remap = np.array([position[value] for value in found], dtype=np.int64)
         labels = remap[data[:, index[target]].astype(np.int64)]
         found = order
-    return Table(name, columns, feature_names, x, target, labels, found)
+    return Table(name, columns, feature_names, x, target, labels, found, found_categories)
 
 
 def class_order(values: Sequence[str]) -> list[str]:

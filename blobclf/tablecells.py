@@ -61,6 +61,9 @@ class Table:
     target: str | None
     labels: np.ndarray | None
     classes: list[str] = field(default_factory=list)
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    """The values of each categorical feature column (``--data.categorical``), whose column of ``features`` holds
+    each cell's index into them."""
 
 
 def not_utf8(name: str, line: int, byte: int) -> UserError:

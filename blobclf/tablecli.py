@@ -22,6 +22,7 @@ from blobclf.safeload import load_checkpoint
 from blobclf.table import count_lines, read_header
 from blobclf.tablecells import nfc
 from blobclf.tabledata import (
+    PREDICT_ELSEWHERE,
     RESUME_ELSEWHERE,
     TEST_ELSEWHERE,
     TableDataModule,
@@ -82,14 +83,21 @@ def check_training_table(subcommand: str, config: Any, checkpoint: dict[str, Any
     if uses_table and init.get("path"):
         path = str(init.get("path"))
         if not Path(path).is_file():
-            instead = ("train a new run (no --ckpt_path)" if subcommand == "fit"
-                       else "test on another table with --data.test_path")
+            instead = "train a new run (no --ckpt_path)" if subcommand == "fit" else elsewhere(subcommand)
             raise UserError(
                 f"the run's training table {path!r} is not there (moved, or a relative path from another folder?); "
                 f"give its place with --data.path PATH (the same bytes are accepted), or {instead}"
             )
-        fix = RESUME_ELSEWHERE if subcommand == "fit" else TEST_ELSEWHERE
+        fix = {"fit": RESUME_ELSEWHERE, "predict": PREDICT_ELSEWHERE}.get(subcommand, TEST_ELSEWHERE)
         check_table_unchanged(checkpoint.get(TableDataModule.__qualname__), path, fix)
+
+
+def elsewhere(subcommand: str) -> str:
+    """What an evaluation can do with another table than the run's own: ``predict`` reads
+    ``--data.predict_file``, ``test`` and ``validate`` read ``--data.test_path``."""
+    if subcommand == "predict":
+        return "predict another table's rows with --data.predict_file"
+    return "test on another table with --data.test_path"
 
 
 def same_table(key: str, given: Any, checkpoint: dict[str, Any], ckpt_path: str, subcommand: str = "test") -> bool:
@@ -109,8 +117,7 @@ def same_table(key: str, given: Any, checkpoint: dict[str, Any], ckpt_path: str,
         return False
     if file_sha256(str(given)) == recorded:
         return True
-    instead = ("train a new run on it (no --ckpt_path)" if subcommand == "fit"
-               else "test on another table with --data.test_path")
+    instead = "train a new run on it (no --ckpt_path)" if subcommand == "fit" else elsewhere(subcommand)
     raise UserError(
         f"--data.path={given!r} is not the table {ckpt_path!r} was trained on (its SHA-256 differs); give the "
         f"run's own table (moved tables are accepted), or {instead}"
@@ -130,8 +137,11 @@ def read_predict_file(config: Any, model_hparams: dict[str, Any]) -> Points | No
     features, classes = model_hparams.get("feature_names"), model_hparams.get("class_names")
     if not path or not features or not classes:
         return None
+    categories = init.get("categories")
+    if categories:  # the model's inputs are the table's feature columns encoded
+        features = list(init.get("features"))
     return read_points(path, features, classes, init.get("target") or LABEL_COLUMN, init.get("delimiter"),
-                       init.get("decimal") or ".")
+                       init.get("decimal") or ".", categories=dict(categories) if categories else None)
 
 
 def switch_data_class(
@@ -214,6 +224,8 @@ def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
     if name == "data.classes":
         # null: the classes found in the run's table (checked to be the same bytes), which the checkpoint records
         return settings.get("classes") is None and isinstance(recorded.get("data.init_args.classes"), (list, tuple))
+    if name == "data.categories":  # null: the categories found in the run's training split, as for classes
+        return settings.get("categories") is None and isinstance(recorded.get("data.init_args.categories"), dict)
     if name not in ("data.features", "data.exclude"):
         return False
     features = recorded.get("data.init_args.features")
@@ -229,7 +241,7 @@ def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
     return [c for c in header.columns if c != target and c not in exclude] == composed(list(features))
 
 
-NAME_SETTINGS = ("data.target", "data.features", "data.exclude", "data.classes")
+NAME_SETTINGS = ("data.target", "data.features", "data.exclude", "data.classes", "data.categorical")
 """The settings that name columns or classes: compared composed (NFC), as the table module reads them."""
 
 

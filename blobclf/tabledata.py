@@ -17,7 +17,8 @@ from blobclf.data import SplitDataModule, check_int, check_random_state, check_s
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
-from blobclf.table import read_header, read_table
+from blobclf.table import _first_line, class_order, read_header, read_table
+from blobclf.tablecategories import check_names, description, encode, encoded_names, one_hot_inputs
 from blobclf.tablecells import Table, nfc
 from blobclf.tablehints import (
     check_classes,
@@ -53,7 +54,9 @@ _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
 TEST_ELSEWHERE = "restore the table, or test on another table with --data.test_path"
-"""What an evaluation (``test``, ``validate``, ``predict``) of a run whose training table changed can do."""
+"""What an evaluation (``test``, ``validate``) of a run whose training table changed can do."""
+PREDICT_ELSEWHERE = "restore the table, or predict another table's rows with --data.predict_file"
+"""What a ``predict`` of a run whose training table changed can do."""
 RESUME_ELSEWHERE = "restore the table to resume this run, or train a new run on the changed table (no --ckpt_path)"
 """What a resume (``fit --ckpt_path``) of a run whose training table changed can do."""
 
@@ -216,6 +219,12 @@ class TableDataModule(SplitDataModule):
             the features are every other column but the target. Give this or ``features``, not both; once the
             table is read, the features found are recorded as ``features`` (and this as ``null``), so a
             checkpoint holds the same settings as with ``features``.
+        categorical: Names of feature columns of categories (text such as ``island`` or ``sex``), as a list
+            (``[island,sex]``): each is one-hot encoded, one model input ``<column>_<category>`` per category of
+            the training split (sorted; numerically when all are numbers). A missing value in them is refused.
+        categories: The categories of each ``categorical`` column, in the order of its inputs, as a mapping of
+            column to list; ``null`` takes those of the training split (recorded after reading, so that ``test`` and
+            ``predict`` encode every file alike and refuse a category the model was not trained on).
         test_path: CSV file of a separate test table with the same columns; ``null`` holds out
             ``test_size`` of ``path``.
         predict_file: CSV file of rows to predict: columns found by name (any order); columns that
@@ -244,6 +253,8 @@ class TableDataModule(SplitDataModule):
         target: str,
         features: NameList | None = None,
         exclude: NameList | None = None,
+        categorical: NameList | None = None,
+        categories: dict[str, NameList] | None = None,
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
@@ -295,11 +306,23 @@ class TableDataModule(SplitDataModule):
         features = [nfc(column) for column in features] if features is not None else None
         exclude = [nfc(column) for column in exclude] if exclude is not None else None
         classes = [nfc(value) for value in classes] if classes is not None else None
+        categorical = [nfc(column) for column in categorical] if categorical is not None else None
+        if categorical is not None and len(set(categorical)) != len(categorical):
+            raise ArgumentValueError(f"{option('categorical')} names a column twice, got {categorical!r}")
+        if categories is not None:
+            categories = {nfc(column): [nfc(value) for value in values] for column, values in categories.items()}
+            if sorted(categories) != sorted(categorical or []) or not all(categories.values()):
+                raise ArgumentValueError(
+                    f"{option('categories')} must give the categories of each {option('categorical')} column and no "
+                    f"other, got {categories!r} for {option('categorical')} {categorical!r}"
+                )
         if classes is not None and len(set(classes)) != len(classes):
             raise ArgumentValueError(f"classes must be distinct, got {classes!r}")
         self.save_hyperparameters()
         # LightningCLI has save_hyperparameters record the values as parsed, before the unquoting above
         self.hparams.target = target
+        self.hparams.categorical = categorical or None
+        self.hparams.categories = categories
         self._columns: list[str] | None = None
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
         """The option the user chose the features with, which a refusal's advice replaces
@@ -309,7 +332,33 @@ class TableDataModule(SplitDataModule):
 
     @property
     def feature_names(self) -> list[str]:
-        """The feature columns, in the model's input order (linked into the model)."""
+        """The model's inputs, in order (linked into the model): the feature columns, a categorical one replaced by
+        its one-hot inputs (:func:`blobclf.tablecategories.encoded_names`)."""
+        columns = self.feature_columns()
+        if not self.hparams.categorical:
+            return columns
+        if self.hparams.categories is None:
+            self._fit_splits()
+        return encoded_names(columns, self.hparams.categories)
+
+    @property
+    def encoding(self) -> dict[str, Any] | None:
+        """How the feature columns become the model's inputs, for ``model.json`` (``None`` without categorical
+        columns: the inputs are the columns)."""
+        if not self.hparams.categorical:
+            return None
+        return description(self.feature_columns(), self.categories())
+
+    def categories(self) -> dict[str, list[str]]:
+        """The categories of each categorical column (those of the training split, once read)."""
+        if not self.hparams.categorical:
+            return {}
+        if self.hparams.categories is None:
+            self._fit_splits()
+        return {column: list(values) for column, values in self.hparams.categories.items()}
+
+    def feature_columns(self) -> list[str]:
+        """The table's feature columns, in order (a categorical one before its encoding)."""
         if self.hparams.features is None:
             # the delimiter sniffed here is not recorded: each later file (test, predict) is sniffed
             # on its own unless --data.delimiter was given
@@ -325,8 +374,9 @@ class TableDataModule(SplitDataModule):
                     f"{self.hparams.path}: {option('exclude')} leaves no feature column (the columns are "
                     f"{shown_columns(header.columns)}); exclude fewer"
                 )
-            check_named(header, features, target, selection=self._selection)
-            check_identifiers(header, features, target, self._selection)
+            categorical = self.hparams.categorical or ()
+            check_named(header, features, target, selection=self._selection, categorical=categorical)
+            check_identifiers(header, features, target, self._selection, categorical)
             # recorded as if given: a checkpoint's test, predict or resume reads exactly these columns
             self.hparams.features, self.hparams.exclude = features, None
         return list(self.hparams.features)
@@ -400,29 +450,46 @@ class TableDataModule(SplitDataModule):
         squares = sum(((features[i : i + SCALING_BLOCK].double() - mean) ** 2).sum(dim=0) for i in blocks)
         scale = (squares / features.shape[0]).sqrt()
         scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+        if self.hparams.categorical:  # one-hot inputs are not standardized
+            one_hot = torch.from_numpy(one_hot_inputs(self.feature_columns(), self.categories()))
+            mean, scale = mean.masked_fill(one_hot, 0.0), scale.masked_fill(one_hot, 1.0)
         return mean.float(), scale.float()
 
     def predict_points(self) -> Points:
         """The rows ``predict`` runs on: ``predict_file`` matched by column name, or the test split."""
         if self.hparams.predict_file is None:
             features, labels = self.split("test")
-            return Points(features, labels, self.feature_names)
+            return Points(features, labels, self.feature_names, columns=self.feature_columns(),
+                          categories={column: list(values) for column, values in self.categories().items()})
         if self.points is None:
             self.points = read_points(
-                self.hparams.predict_file, self.feature_names, self.class_names, self.label_column, self.hparams.delimiter,
-                self.hparams.decimal,
+                self.hparams.predict_file, self.feature_columns(), self.class_names, self.label_column,
+                self.hparams.delimiter, self.hparams.decimal, categories=self.categories() or None,
             )
         return self.points
 
     def _read(self, path: str) -> Table:
         hp = self.hparams
-        return read_table(path, hp.target, self.feature_names, hp.classes, hp.delimiter, decimal=hp.decimal,
-                          selection=self._selection)
+        return read_table(path, hp.target, self.feature_columns(), hp.classes, hp.delimiter, decimal=hp.decimal,
+                          selection=self._selection, categorical=hp.categorical or (), categories=hp.categories)
 
     def _fit_splits(self) -> None:
-        """Read the training table once and split it; record the class names found."""
+        """Read the training table once and split it; record the class names found (and categories).
+
+        A failed read or split records nothing and keeps no split: called again (a file fixed in the meantime),
+        it reads and checks every table again as the first call did."""
         if "train" in self.splits:
             return
+        recorded = (self.hparams.classes, self.hparams.categories)
+        try:
+            self._read_and_split()
+        except BaseException:
+            self.hparams.classes, self.hparams.categories = recorded
+            for name in ("train", "val", "test"):
+                self.splits.pop(name, None)
+            raise
+
+    def _read_and_split(self) -> None:
         hp = self.hparams
         table = self._read(hp.path)
         self.table_sha256 = file_sha256(hp.path)
@@ -451,9 +518,9 @@ class TableDataModule(SplitDataModule):
                 "to hold out --data.test_size of the table"
             )
         check_classes(table, hp.test_size, hp.val_size if not separate_test else None, separate_test)
-        x = torch.from_numpy(table.features)
         y = torch.from_numpy(table.labels)
         train = np.arange(len(y))
+        test = val = None
         if not separate_test:
             check_split(hp.path, len(y), len(table.classes), hp.test_size, "test_size", "test")
         if hp.val_size is not None:
@@ -467,7 +534,6 @@ class TableDataModule(SplitDataModule):
                 if new_run:
                     check_every_class(table, np.arange(len(y)), train, test, hp.test_size, hp.random_state,
                                       "test_size", "test")
-                self.splits["test"] = (x[test], y[test])
             if hp.val_size is not None:
                 kept = train
                 train, val = train_test_split(
@@ -476,14 +542,49 @@ class TableDataModule(SplitDataModule):
                 if new_run:
                     check_every_class(table, kept, train, val, hp.val_size, hp.random_state, "val_size",
                                       "validation")
-                self.splits["val"] = (x[val], y[val])
         except ValueError as error:  # too few rows for a stratified split of this size
             raise UserError(f"{hp.path}: cannot split {len(y)} rows into {len(table.classes)} classes: {error}") from None
+        if hp.categorical and hp.categories is None:
+            hp.categories = self._fit_categories(table, train)
+        if hp.categorical:
+            check_names(hp.path, table.columns, encoded_names(table.feature_names, hp.categories), hp.categories)
+        x = torch.from_numpy(encode(table.features, table.feature_names, table.categories))
+        if test is not None:
+            self.splits["test"] = (x[test], y[test])
+        if val is not None:
+            self.splits["val"] = (x[val], y[val])
+        if separate_test and "test" not in self.splits:
+            self.splits["test"] = self._test_table()
         self.splits["train"] = (x[train], y[train])
-        if separate_test:
-            self.split("test")
         if hp.val_size is None:
             self.splits["val"] = self.splits["test"]
+
+    def _fit_categories(self, table: Table, train: np.ndarray) -> dict[str, list[str]]:
+        """The categories of each categorical column in the ``train`` rows (sorted as classes are), with
+        ``table``'s columns of category indices made indices into them. A category found only in held-out rows is
+        refused: the model would have no input for it."""
+        categories: dict[str, list[str]] = {}
+        for column, values in table.categories.items():
+            j = table.feature_names.index(column)
+            codes = table.features[:, j].astype(np.int64)
+            seen = np.zeros(len(values), dtype=bool)
+            seen[codes[train]] = True
+            if not seen.all():
+                value = values[int(np.argmin(seen))]
+                rows = int((codes == int(np.argmin(seen))).sum())
+                header = read_header(table.path, self.hparams.delimiter, self.hparams.decimal)
+                raise UserError(
+                    f"{table.path}:{_first_line(header, column, value)}: the categorical column {column!r} holds "
+                    f"{value!r} only in rows held out from training ({rows} row{'s' if rows > 1 else ''}), so the "
+                    "model would have no input for it; add rows of it, write it as another category, or remove "
+                    "those rows"
+                )
+            order = class_order(values)
+            position = np.array([order.index(value) for value in values], dtype=np.float32)
+            table.features[:, j] = position[codes]
+            table.categories[column] = order
+            categories[column] = order
+        return categories
 
     def state_dict(self) -> dict[str, Any]:
         """The training table's SHA-256, so that a checkpoint's splits are never drawn from another table."""
@@ -501,7 +602,7 @@ class TableDataModule(SplitDataModule):
         # with the training table read, the columns must be the same (in any order); testing a
         # checkpoint without it, the model's features and the target must be there
         same = self._columns is not None
-        expected = self._columns if same else [*self.feature_names, hp.target]
+        expected = self._columns if same else [*self.feature_columns(), hp.target]
         missing = [c for c in expected if c not in columns]
         extra = [c for c in columns if c not in expected] if same else []
         if missing or extra:
@@ -516,4 +617,5 @@ class TableDataModule(SplitDataModule):
             )
         table = self._read(hp.test_path)
         assert table.labels is not None
-        return torch.from_numpy(np.ascontiguousarray(table.features)), torch.from_numpy(table.labels)
+        x = encode(table.features, table.feature_names, self.categories())
+        return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(table.labels)

@@ -107,7 +107,8 @@ def unreadable(header: Header, error: Exception) -> UserError:
 
 
 def check_named(
-    header: Header, used: Sequence[str], target: str | None, by_default: bool = True, selection: str | None = None
+    header: Header, used: Sequence[str], target: str | None, by_default: bool = True, selection: str | None = None,
+    categorical: Sequence[str] = (),
 ) -> None:
     """Refuse a column without a name among the ``used`` ones.
 
@@ -123,6 +124,7 @@ def check_named(
             identifiers and text, so that following it once is enough (a list given names them
             on purpose, and keeps them).
         selection: The option the user chose the features with, as :func:`leave_out_option` takes it.
+        categorical: The feature columns of categories (``--data.categorical``): text, but kept.
 
     Raises:
         UserError: naming the header line and the column's position, and the ``--data.features``
@@ -141,21 +143,24 @@ def check_named(
             )
         named = [column for column in used if column]
         ids = [column for column in named if ID_NAME.fullmatch(column)] if by_default else []
-        text = text_columns(header, [column for column in named if column not in ids]) if by_default else []
+        text = text_columns(header, [column for column in named if column not in ids and column not in categorical]
+                            ) if by_default else []
         kept = [column for column in named if column not in ids and column not in text]
         option = leave_out_option(header, target, kept, selection)
         leave = f", or leave it out: {option}{left_out_too(ids, text)}" if kept else ""
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
-def check_identifiers(header: Header, features: Sequence[str], target: str, selection: str | None = None) -> None:
+def check_identifiers(header: Header, features: Sequence[str], target: str, selection: str | None = None,
+                      categorical: Sequence[str] = ()) -> None:
     """Refuse an identifier column taken as a feature by default (every column but the target).
 
     An id (``id``, ``patient_id``, ``#``, ``index``, pandas' ``Unnamed: 0``, R's ``rownames``) is a
     number, so it would be read as a feature without a word; but it says where a row sits in the
     file, not what the row is, and files sorted by class would let the model learn that order. The
     names are recognized by :data:`ID_NAME`; listing the column in ``--data.features`` keeps it.
-    ``selection`` is the option the user chose the features with, as :func:`leave_out_option` takes it.
+    ``selection`` is the option the user chose the features with, as :func:`leave_out_option` takes it;
+    ``categorical`` columns hold text and are kept.
 
     Raises:
         UserError: naming the column, with the ``--data.features`` or ``--data.exclude`` that leaves it out.
@@ -163,7 +168,7 @@ def check_identifiers(header: Header, features: Sequence[str], target: str, sele
     ids = [column for column in features if ID_NAME.fullmatch(column)]
     if not ids:
         return
-    text = text_columns(header, [column for column in features if column not in ids])
+    text = text_columns(header, [column for column in features if column not in ids and column not in categorical])
     others = [column for column in features if column not in ids and column not in text]
     position = header.columns.index(ids[0]) + 1
     option = leave_out_option(header, target, others, selection)
@@ -407,7 +412,7 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
 
 
 def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None,
-             trained: bool = False) -> None:
+             trained: bool = False, categorical: Sequence[str] = ()) -> None:
     """Read the table row by row and raise a one-line :class:`UserError` for its first problem.
 
     The problems, in the order they are looked for: a row that is not UTF-8 or not CSV (an unclosed
@@ -416,13 +421,15 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     missing values (feature or target, a row of empty cells included; reported after the whole
     file is read, with their count). Returns only if the file has none of these. ``selection`` is the option
     the user chose the features with, as :func:`leave_out_option` takes it; ``trained``: the table is read for a model
-    whose features are set (a test table), which a column left out no longer fits.
+    whose features are set (a test table), which a column left out no longer fits; ``categorical``: the feature
+    columns read as categories, which hold text (their missing values are refused, as the target's).
     """
     name = header.path
     width = len(header.columns)
     index = {column: i for i, column in enumerate(header.columns)}
     numeric = [(index[c], c) for c in feature_names]
     checked = numeric + ([(index[target], target)] if target is not None else [])
+    text = {target, *categorical}
     missing: dict[str, list[int]] = {}
     first: str | None = None  # the column of the first missing value: the one the message is about
     apart: dict[str, list[int]] = {}  # other columns' missing values on rows where `first` has none
@@ -447,7 +454,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                 if column == target:
                     spelled.add(cell)
                 continue
-            if column == target:
+            if column in text:
                 continue
             value = parse_number(cell, header.decimal)
             if value is None:
@@ -457,7 +464,8 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                 if not fix and trained:  # the model's feature: leaving it out is no longer a choice
                     fix = "; write a number there: the model takes the column as a feature"
                 elif not fix:
-                    fix = leave_out_text(header, feature_names, column, target, selection)
+                    fix = leave_out_text(header, feature_names, column, target, selection, categorical,
+                                         encode=i not in numbered)
                     if i in numbered:  # a stray cell in a column of numbers, more likely a typo than a text column
                         fix = f"; correct the cell if it is a typo (the column's earlier rows hold numbers){fix}"
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
@@ -478,6 +486,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
         word = next(iter(spelled)) if len(spelled) == 1 else ""
         class_hint = (f"; if {word!r} in the target column {target!r} is a class, rename it in the file (blobclf reads "
                       f"{word!r} as a missing value in every column)") if word.isalpha() else ""
+        if first in categorical:
+            class_hint = (f"; in the categorical column {first!r}, a word such as 'unknown' in those cells makes them a "
+                          "category of their own")
         raise UserError(
             f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
             f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
@@ -562,23 +573,29 @@ def left_out_too(ids: Sequence[str], text: Sequence[str]) -> str:
 
 
 def leave_out_text(
-    header: Header, feature_names: Sequence[str], column: str, target: str | None = None, selection: str | None = None
+    header: Header, feature_names: Sequence[str], column: str, target: str | None = None, selection: str | None = None,
+    categorical: Sequence[str] = (), encode: bool = True,
 ) -> str:
     """The advice for a text cell in feature ``column``: the ``--data.features`` or ``--data.exclude``
     (:func:`leave_out_option`) that leaves out every feature column holding text (:func:`text_columns`), this one
-    and any other in the file, so that following it once is enough."""
-    text = [column, *text_columns(header, [c for c in feature_names if c != column])]
+    and any other in the file, so that following it once is enough; with ``encode``, also the
+    ``--data.categorical`` that encodes them as categories instead (with the ``categorical`` columns given)."""
+    text = [column, *text_columns(header, [c for c in feature_names if c != column and c not in categorical])]
     others = [c for c in feature_names if c not in text]
     also = text[1:]
     shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
     so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
         if also else ""
+    them = "them" if also else "it"
+    with_categories = names_option("categorical", [*categorical, *text], "encode")
+    as_categories = f"; to one-hot encode {them} as categories, give {with_categories}" if encode else ""
     if not others:
         return f"{so_do}; features must be numbers, and the table has no other feature column" + (
-            " of numbers" if also else "")
+            " of numbers" if also else "") + as_categories
     option = leave_out_option(header, target, others, selection)
     how = "list the features:" if option.startswith(("--data.features", "TableDataModule(features=")) else "give"
-    return f"{so_do}; to leave {'these columns' if also else 'the column'} out, {how} {option}"
+    instead = as_categories.replace("; to one-hot", ", or to one-hot") if encode else ""
+    return f"{so_do}; to leave {'these columns' if also else 'the column'} out, {how} {option}{instead}"
 
 
 def cell_fix(header: Header, cell: str) -> str:

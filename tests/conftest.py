@@ -46,7 +46,8 @@ MALFORMED_POINTS = [
     ("x0,x1\n1,2\n3\n", "bad.csv:3: 1 columns, expected 2 as in the header"),
     ("a,b\n1,2\n", "bad.csv:1: no column 'x0', which the model needs; the columns are: a, b (the model's features: x0, x1)"),
     ("1,2\n3,4\n", "bad.csv:1: the first row holds numbers ('1', ...), not column names; add a header row naming the columns"),
-    ("x0,x1\n1,2\n3,abc\n", "bad.csv:3: x1='abc' is not a number"),
+    ("x0,x1\n1,2\n3,abc\n", "bad.csv:3: x1='abc' is not a number; write a number there: the model was trained on "
+                               "numbers in this column"),
     ("x0,x1\n1,nan\n", "bad.csv:2: x1='nan' is a missing value; fill it in or remove the row (blobclf drops no row itself)"),
     ("x0,x1\ninf,1\n", "bad.csv:2: x0='inf' is not a finite number; write a number between -3.4e38 and 3.4e38, or remove "
                         "the row (blobclf drops no row itself)"),

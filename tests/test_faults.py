@@ -207,6 +207,9 @@ def test_a_test_stopped_before_its_end_never_leaves_its_report_beside_figures_of
     figures = {path.name: path.read_bytes() for path in run.glob("*-last.png")}
     assert sorted(figures) == ["confusion_matrix_test-last.png", "reliability_test-last.png"]
     assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "6").returncode == 0
+    # the extension renamed the earlier evaluation's figures after the epoch of the last.ckpt they are of
+    earlier = {name.replace("-last", "-last-epoch=0"): png for name, png in figures.items()}
+    assert {path.name: path.read_bytes() for path in run.glob("*-last-epoch=0.png")} == earlier
 
     def full(rendered, folder):
         raise OSError(errno.ENOSPC, "No space left on device", os.fspath(Path(folder) / f"{next(iter(rendered))}.png"))
@@ -216,7 +219,8 @@ def test_a_test_stopped_before_its_end_never_leaves_its_report_beside_figures_of
         line = one_error(cli("test", "--ckpt_path", "last"))
     assert line.startswith("blobclf: error: cannot use 'checkpoints/version_0/confusion_matrix_test-last.png': No space")
     assert not (run / "test_report-last.json").exists()  # no report: these figures are of no complete evaluation
-    assert {path.name: path.read_bytes() for path in run.glob("*-last.png")} == figures
+    assert not list(run.glob("*-last.png"))
+    assert {path.name: path.read_bytes() for path in run.glob("*-last-epoch=0.png")} == earlier
     assert cli("test", "--ckpt_path", "last").returncode == 0
     report = json.loads((run / "test_report-last.json").read_text())
     assert report["checkpoint"] == "checkpoints/version_0/last.ckpt"
@@ -487,19 +491,31 @@ def test_a_checkpoint_too_large_to_train_here_is_still_evaluated_and_its_resume_
     quiet = ("--export.figures", "false", "--export.onnx", "false")
     assert cli("fit", "--trainer.max_epochs", "1", "--model.hidden_units", "64", *quiet).returncode == 0
     weights = 2 * 64 + 64 * 64 + 64 * 4 + 2 * 64 + 4  # 4,612: 73,792 bytes to train, 18,448 to evaluate
+    # (printed as '0.0 GiB' each, and the 40,000 and 10,000 bytes available too)
     monkeypatch.setattr(blobclf.system, "available_memory", lambda: 40_000)
     result = cli("test", "--ckpt_path", "last")
     assert result.returncode == 0, result.output
     assert "test/acc" in result.stdout
     assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2", *quiet)) == (
         f"blobclf: error: BlobClassifier(num_features=2, num_classes=4, hidden_units=64) has {weights:,} weights, "
-        "which need about 0.0 GiB of memory to train (with their gradients and optimizer states) and 0.0 GiB is "
+        "which need about 72.1 KiB of memory to train (with their gradients and optimizer states) and 39.1 KiB is "
         "available, for the model of the checkpoint 'checkpoints/version_0/last.ckpt'; resume it on a machine with more memory")
     monkeypatch.setattr(blobclf.system, "available_memory", lambda: 10_000)
     assert one_error(cli("test", "--ckpt_path", "last")) == (
         f"blobclf: error: BlobClassifier(num_features=2, num_classes=4, hidden_units=64) has {weights:,} weights, "
-        "which need about 0.0 GiB of memory to evaluate and 0.0 GiB is available, for the model of the checkpoint "
+        "which need about 18.0 KiB of memory to evaluate and 9.8 KiB is available, for the model of the checkpoint "
         "'checkpoints/version_0/last.ckpt'; test it on a machine with more memory")
+
+
+@pytest.mark.parametrize(("size", "shown"), [
+    (0, "0 bytes"), (1023, "1,023 bytes"), (1024, "1.0 KiB"), (18_448, "18.0 KiB"), (500 * 2**20, "500.0 MiB"),
+    (2**30 - 1, "1,024.0 MiB"), (2**30, "1.0 GiB"), (22.6 * 2**30, "22.6 GiB"), (2**50, "1,048,576.0 GiB"),
+])
+def test_memory_sizes_are_printed_in_a_unit_that_shows_them(size, shown):
+    # every memory figure blobclf prints goes through memory_size; below 1 GiB they were '0.0 GiB'
+    from blobclf.data import memory_size
+
+    assert memory_size(size) == shown
 
 
 def test_threads_beyond_the_cpus_run_on_the_cpus_and_say_so(cli):

@@ -8,7 +8,10 @@ import re
 import sys
 
 import pytest
+import yaml
+from lightning.pytorch.cli import LightningCLI
 
+from blobclf.checks import check_used_options
 from blobclf.data import BlobDataModule
 from blobclf.tabledata import TableDataModule
 from conftest import REPO, one_error
@@ -91,7 +94,7 @@ def test_name_list_options_show_a_list_type(cli):
             "but the target (and those in exclude). (type: Optional[NameList], default: null)") in table
     assert ("--data.exclude EXCLUDE Names of columns that are not features (an id, a text column), as a list "
             "([id,name]): the features are every other column but the target.") in table
-    assert table.count("(type: Optional[NameList], default: null)") == 3  # features, exclude, classes
+    assert table.count("(type: Optional[NameList], default: null)") == 4  # features, exclude, categorical, classes
     assert "--data.classes CLASSES Class names in the order of the model's outputs, as a list;" in table
     fit = " ".join(cli("fit", "--help").stdout.split())
     assert fit.count("(type: Optional[NameList])") == 2  # the linked model.class_names and model.feature_names
@@ -114,12 +117,15 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
         assert markup not in text, markup
     if args[1] != "--help":
         return
-    assert "Trains a BlobModel as the tutorial does:" in text and "ModelCheckpoint writing to checkpoints/version_N:" in text
+    assert "Trains a BlobModel as the tutorial does:" in text
+    assert (("ModelCheckpoint writing to checkpoints/version_N:" if args[0] == "fit" else
+             "The folder of the runs, where --ckpt_path last and best look:") in text)
     assert ("The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule): Their options: --data.help "
             "BlobDataModule, --data.help TableDataModule") in text
-    assert ("The optimizer: --optimizer NAME: any torch.optim class (default: SGD with lr 0.1); --optimizer.help NAME "
-            "lists its options") in text
-    assert "A learning rate scheduler: --lr_scheduler NAME: any torch.optim.lr_scheduler class (default: none)" in text
+    if args[0] == "fit":  # the optimizer is fit's only (see test_each_subcommand_lists_the_options_it_uses)
+        assert ("The optimizer: --optimizer NAME: any torch.optim class (default: SGD with lr 0.1); --optimizer.help "
+                "NAME lists its options") in text
+        assert "A learning rate scheduler: --lr_scheduler NAME: any torch.optim.lr_scheduler class (default: none)" in text
     assert "1000" not in text.replace("(Lightning alone would train 1000)", "")
     assert ("--trainer.max_epochs MAX_EPOCHS Stop training once this number of epochs is reached; -1: no limit. A new "
             "run that sets none of max_epochs, max_steps and max_time trains the tutorial's 100 epochs") in text
@@ -127,7 +133,9 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
     assert "optimizer steps (one a minibatch, or one per accumulate_grad_batches minibatches); -1: no limit." in text
     assert "blobclf's default 0 runs none. (type: Optional[int], default: 0)" in text  # was "Default: ``2``"
     assert "true, blobclf's default" in text and "default: True)" in text  # deterministic: was "defaults to False"
-    assert "checkpoints; null uses {root}/version_N" in text and "Path of the CSV; null writes" in text  # were None
+    # were None
+    assert ("checkpoints; null uses {root}/version_N" in text) == (args[0] == "fit")
+    assert ("Path of the CSV; null writes" in text) == (args[0] == "predict")
 
 
 def test_the_blob_options_say_what_they_do(cli):
@@ -152,3 +160,98 @@ def test_the_seed_option_says_what_it_does_in_blobclfs_words(cli):
             "built: an integer from 0 to 4294967295 (a run repeated gives the same numbers); true: the PL_GLOBAL_SEED "
             "environment variable's seed, else 0 (not a random one), recorded in the run's config.yaml; false: no "
             "seeding. (type: Union[bool, int], default: 42)") in text
+
+
+OWN_GROUPS = ("--checkpoint", "--prediction", "--export", "--optimizer", "--lr_scheduler")
+FIT_ONLY = ["--checkpoint.filename", "--checkpoint.monitor", "--checkpoint.mode",
+            "--checkpoint.save_top_k", "--checkpoint.save_last", "--checkpoint.last_interval",
+            "--checkpoint.every_n_epochs", "--export", "--export.onnx", "--export.figures", "--optimizer",
+            "--optimizer.help", "--lr_scheduler", "--lr_scheduler.help"]
+PREDICT_ONLY = ["--prediction", "--prediction.output", "--prediction.overwrite", "--prediction.top_k"]
+
+
+@pytest.mark.parametrize(("subcommand", "own", "sections"), [
+    ("fit", ["--checkpoint", "--checkpoint.dirpath", "--checkpoint.root", *FIT_ONLY],
+     ["ModelCheckpoint writing to checkpoints/version_N", "At the end of fit, export the trained model and draw the "
+      "run's figures", "The optimizer", "Linked arguments", "A learning rate scheduler"]),
+    ("validate", ["--checkpoint", "--checkpoint.root"],
+     ["The folder of the runs, where --ckpt_path last and best look", "Linked arguments", "Options of Trainer.validate"]),
+    ("test", ["--checkpoint", "--checkpoint.root"],
+     ["The folder of the runs, where --ckpt_path last and best look", "Linked arguments", "Options of Trainer.test"]),
+    ("predict", ["--checkpoint", "--checkpoint.root", *PREDICT_ONLY],
+     ["The folder of the runs, where --ckpt_path last and best look", "Write every prediction to a CSV file and print its path",
+      "Linked arguments", "Options of Trainer.predict"]),
+])
+def test_each_subcommand_lists_the_options_it_uses(cli, subcommand, own, sections):
+    # test --help listed --export.*, --prediction.*, --checkpoint.save_top_k, --optimizer and --lr_scheduler, which
+    # its command line refuses ("--export.onnx is used by fit only, and 'test' would ignore it"), and titled
+    # --verbose "Perform one evaluation epoch over the test set. It's separated from fit to make sure you never run
+    # on your:", and the group of --checkpoint.root "ModelCheckpoint writing to checkpoints/version_N"
+    text = cli(subcommand, "--help").stdout
+    top = " ".join(text.split("\n\noptions:", 1)[0].split())
+    assert top.endswith("Every option is listed below; a data module's with --data.help BlobDataModule (or "
+                        "TableDataModule)." if subcommand == "fit" else
+                        "Every option it takes is listed below (a --config file may also hold fit's); a data "
+                        "module's with --data.help BlobDataModule (or TableDataModule).")
+    listed = list(dict.fromkeys(re.findall(r"^  (?:-\w \w+, )?(--[\w.]+)", text, flags=re.M)))  # and group texts
+    assert [option for option in listed if option.split(".", 1)[0] in OWN_GROUPS] == own
+    titles = re.findall(r"^([A-Z][^\n]*):$", text, flags=re.M)
+    assert titles == ["Customize every aspect of training via flags", "Trains a BlobModel as the tutorial does",
+                      "The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule)", *sections]
+    method = {"validate": ["--verbose"], "test": ["--verbose"], "predict": ["--return_predictions"]}.get(subcommand, [])
+    assert listed[-len(method):] == method if method else "--verbose" not in listed
+    for option in listed:  # each option listed is taken on the command line
+        check_used_options([subcommand, option, "1"], LightningCLI.subcommands())
+    for option in sorted({"--checkpoint.dirpath", *FIT_ONLY, *PREDICT_ONLY} - set(own)):  # and each left out is refused
+        user = "predict" if option.startswith("--prediction") else "fit"
+        assert one_error(cli(subcommand, "--ckpt_path", "last", option, "1")) == (
+            f"{option} is used by {user} only, and '{subcommand}' would ignore it: drop it (or give it to {user})")
+
+
+def test_predict_says_what_return_predictions_does_in_blobclf(cli):
+    # Lightning's text: "Whether to return predictions. True by default except when an accelerator that spawns
+    # processes is used (not supported)."; blobclf's predict keeps none in memory unless asked
+    text = " ".join(cli("predict", "--help").stdout.split())
+    assert text.endswith(
+        "Options of Trainer.predict: --return_predictions {true,false,null} Also keep every prediction in memory, as "
+        "Trainer.predict's return value, which the command line does not use (the predictions are in the CSV it "
+        "writes); null: false. (type: Optional[bool], default: null)")
+
+
+def test_a_config_printed_by_fit_serves_every_subcommand(cli):
+    # the groups an evaluation leaves out of its help still take their values from a config file
+    settings = yaml.safe_load(cli("fit", "--trainer.max_epochs", "2", "--export.onnx", "false", "--export.figures",
+                                  "false", "--print_config").stdout)
+    assert settings["export"] == {"onnx": False, "figures": False} and settings["prediction"]["top_k"] is None
+    settings["prediction"]["top_k"] = 2  # one file for the whole workflow (the command line gives it to predict only)
+    config = cli.cwd / "run.yaml"
+    config.write_text(yaml.safe_dump(settings))
+    fit = cli("fit", "--config", str(config))
+    assert fit.returncode == 0, fit.output
+    assert sorted(path.name for path in (cli.cwd / "checkpoints" / "version_0").glob("model.*")) == ["model.json",
+                                                                                                  "model.pth"]
+    for subcommand in ("validate", "test", "predict"):
+        result = cli(subcommand, "--config", str(config), "--ckpt_path", "last")
+        assert result.returncode == 0, (subcommand, result.output)
+    header = (cli.cwd / "checkpoints" / "version_0" / "predictions-last-test-split.csv").read_text().splitlines()[0]
+    assert header == "x0,x1,top1,top1_prob,top2,top2_prob,predicted,label"
+
+
+def test_the_trainer_options_blobclf_refuses_say_so_and_name_what_to_use(cli):
+    # Lightning's texts offered them: enable_checkpointing "If True, enable checkpointing ... Default: True.",
+    # default_root_dir "Default path for logs and weights ... Can be remote file paths such as s3://mybucket/path",
+    # barebones "Whether to run in 'barebones mode'"; enable_progress_bar said "Whether to enable to progress bar"
+    text = " ".join(cli("fit", "--help").stdout.split())
+    assert ("--trainer.enable_progress_bar {true,false,null} Show training progress: Lightning's progress bar in a "
+            "terminal, the tutorial's line every 10 epochs in a log file or pipe; false shows neither.") in text
+    assert ("--trainer.enable_checkpointing {true,false,null} A blobclf run always keeps checkpoints (last.ckpt "
+            "resumes it, the best one is tested): false is refused; to write fewer, use --checkpoint.save_top_k 0 "
+            "and --checkpoint.save_last false.") in text
+    assert ("--trainer.barebones {true,false} Lightning's mode without logger, checkpoints and progress bar: true is "
+            "refused, since a blobclf run is made of its logs and checkpoints; for speed, use "
+            "--trainer.enable_progress_bar false --trainer.enable_model_summary false --export.figures false "
+            "--export.onnx false.") in text
+    assert ("--trainer.default_root_dir DEFAULT_ROOT_DIR Not used by blobclf, which refuses it: runs go to "
+            "--checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs, "
+            "--trainer.logger.init_args.save_dir).") in text
+    assert "s3://" not in text and "barebones mode" not in text and "enable to progress bar" not in text

@@ -211,7 +211,8 @@ def test_the_columns_a_python_refusal_offers_to_leave_out_are_a_list_to_paste(tm
     with pytest.raises(UserError) as error:
         TableDataModule(path=str(path), target="kind", exclude=["id"]).setup()
     assert str(error.value) == (f"{path}:2: feature column 'color' holds 'r', not a number; to leave the column out, "
-                                "give TableDataModule(exclude=['id', 'color'])")
+                                "give TableDataModule(exclude=['id', 'color']), or to one-hot encode it as "
+                                "categories, give TableDataModule(categorical=['color'])")
     with pytest.raises(ValueError) as error:
         TableDataModule(path=str(path), target="kind", features=[])
     assert str(error.value) == ("TableDataModule(features=...) is an empty list; list at least one feature column, or "

@@ -70,6 +70,29 @@ EARLY = ("--optimizer", "Adam", "--optimizer.lr", "0.01", "--trainer.callbacks+=
          *SMALL)
 
 
+def checkpoint_changes(path, earlier: bytes) -> dict[str, tuple]:
+    """What the checkpoint at ``path`` holds other than the checkpoint bytes ``earlier`` did: ``{key path: (then,
+    now)}``, tensors compared exactly (as Python values)."""
+    import io
+
+    changes = {}
+
+    def compare(then, now, where):
+        if isinstance(then, dict) and isinstance(now, dict):
+            for key in then.keys() | now.keys():
+                compare(then.get(key, "<none>"), now.get(key, "<none>"), f"{where}/{key}")
+        elif isinstance(then, (list, tuple)) and isinstance(now, (list, tuple)) and len(then) == len(now):
+            for index, (old, new) in enumerate(zip(then, now, strict=True)):
+                compare(old, new, f"{where}[{index}]")
+        else:
+            old, new = (value.tolist() if torch.is_tensor(value) else value for value in (then, now))
+            if old != new or type(then) is not type(now):
+                changes[where] = (old, new)
+
+    compare(torch.load(io.BytesIO(earlier), weights_only=False), torch.load(path, weights_only=False), "")
+    return changes
+
+
 def test_a_run_early_stopping_ended_trains_no_further_when_resumed(cli):
     # EarlyStopping's decision (trainer.should_stop) was not in the checkpoint: a run killed or stopped by
     # a signal after the epoch EarlyStopping ended it on, or resumed once finished (to extend it, say),
@@ -87,6 +110,18 @@ def test_a_run_early_stopping_ended_trains_no_further_when_resumed(cli):
         assert "nothing was trained; the exports in" in resumed.stdout
         assert {name: (run / name).read_bytes() for name in ("model.pth", "model.json")} == {
             name: before[name] for name in ("model.pth", "model.json")}
+        # last.ckpt is written again and holds the same run: weights, optimizer states, global step, best checkpoint,
+        # EarlyStopping's state all alike. It was saved within epoch 4's end (Lightning had counted 4 epochs
+        # completed) and is now saved after it (5, as a checkpoint saved at the end of training counts); the
+        # checkpoint callback's current_score, the score of the epoch it last checked, is empty as none was
+        checkpoint = next(key for key in torch.load(run / "last.ckpt", weights_only=False)["callbacks"]
+                          if key.startswith("RunCheckpoint"))
+        assert checkpoint_changes(run / "last.ckpt", before["last.ckpt"]) == {
+            "/epoch": (4, 5), "/loops/fit_loop/epoch_progress/total/completed": (4, 5),
+            "/loops/fit_loop/epoch_progress/current/completed": (4, 5),
+            f"/callbacks/{checkpoint}/current_score": (0.75, None),
+            # the settings it records are those of the last command, which trained nothing (model.json keeps 10)
+            **({"/callbacks/RunExport/training/settings/trainer.max_epochs": (10, 20)} if more else {})}
     assert [step for step, _ in scalars(cli.cwd / "lightning_logs" / "version_0")["train/loss"]] == [0, 1, 2, 3, 4]
 
 

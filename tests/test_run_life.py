@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ def test_resume_without_a_config_takes_every_setting_from_the_run(cli):
     assert meta["epochs"] == 4 and meta["data"]["batch_size"] == 64
     assert meta["settings"]["trainer.check_val_every_n_epoch"] == 2 and meta["settings"]["trainer.max_epochs"] == 4
     assert (logs / "config.yaml").read_bytes() == started  # written once, when the run started
-    assert sorted(p.name for p in logs.glob("resume-*.yaml")) == ["resume-1.yaml", "resume-2.yaml"]
+    assert sorted(p.name for p in logs.glob("resume-*.yaml")) == ["resume-1.yaml"]  # the resume that trained
 
 
 def test_resume_refuses_to_shorten_a_run_and_a_config_that_contradicts_it(cli):
@@ -388,3 +389,133 @@ def test_an_export_a_kill_cut_short_keeps_no_earlier_onnx_beside_the_weights_exp
             "(--export.onnx false, --export.figures false): checkpoints/version_0/model.onnx\n") in result.stdout
     assert sorted(path.name for path in run.iterdir() if not path.name.startswith("best-")) == [
         "last.ckpt", "model.json", "model.pth"]
+
+
+def test_a_resume_that_trains_nothing_leaves_the_run_folder_unchanged(cli):
+    """A resume of a run that had trained its max_epochs and exported them wrote resume-1.yaml and a new TensorBoard
+    event file into the run's log folder, though it trained and exported nothing. It now writes nothing, and says so."""
+    assert cli("fit", *QUICK).returncode == 0
+    before = {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()}
+    again = cli("fit", "--ckpt_path", "last")
+    assert again.returncode == 0, again.output
+    assert again.stdout.splitlines()[-1] == ("nothing was trained; the exports in checkpoints/version_0 are complete and kept as they "
+                            "were, and the run is left unchanged: checkpoints/version_0/last.ckpt has done its 2 "
+                            "epochs (--trainer.max_epochs 2; a larger one trains on)")
+    assert {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()} == before
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
+    assert sorted(p.name for p in (cli.cwd / "lightning_logs" / "version_0").glob("resume-*.yaml")) == ["resume-1.yaml"]
+
+
+def test_what_evaluations_wrote_of_last_ckpt_is_renamed_after_its_epoch_when_a_resume_replaces_it(cli):
+    """After a run was extended, test_report-last.json, its figures, predictions-last-*.csv and the test-last and
+    validate-last TensorBoard runs still described the earlier last.ckpt, under names that say the current one
+    (and the next predict of last was refused: its file 'already exists'). They are now renamed after the epoch
+    of the last.ckpt they are of, as a best checkpoint's are, with a note, and nothing of them is lost."""
+    assert cli("fit", *QUICK).returncode == 0
+    run, logs = cli.cwd / "checkpoints" / "version_0", cli.cwd / "lightning_logs" / "version_0"
+    for command in ("test", "validate", "predict"):
+        assert cli(command, "--ckpt_path", "last").returncode == 0
+    names = ["confusion_matrix_test-last.png", "predictions-last-test-split.csv", "reliability_test-last.png",
+             "test_report-last.json"]
+    before = {name: (run / name).read_bytes() for name in names}
+    extended = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
+    assert extended.returncode == 0, extended.output
+    assert ("note: last.ckpt no longer holds epoch 1: what test, validate and predict wrote of it is renamed after "
+            "it: " + ", ".join(f"checkpoints/version_0/{name} -> {name.replace('last', 'last-epoch=1')}"
+                               for name in names)
+            + ", lightning_logs/version_0/test-last -> test-last-epoch=1, "
+            "lightning_logs/version_0/validate-last -> validate-last-epoch=1\n") in extended.stdout
+    assert {name: (run / name.replace("last", "last-epoch=1")).read_bytes() for name in names} == before
+    assert not any((run / name).exists() for name in names)
+    assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["test-last-epoch=1", "validate-last-epoch=1"]
+    assert json.loads(before["test_report-last.json"])["accuracy"] == pytest.approx(0.5849999785423279)
+    # the next evaluations of last are of epoch 3, under the plain names
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert cli("predict", "--ckpt_path", "last").returncode == 0
+    assert json.loads((run / "test_report-last.json").read_text())["accuracy"] != pytest.approx(0.5849999785423279)
+    # a resume that trains nothing renames nothing
+    assert "note: last.ckpt" not in cli("fit", "--ckpt_path", "last").output
+    assert (run / "test_report-last.json").is_file()
+
+
+def test_an_evaluation_of_last_ckpt_that_a_training_fit_replaced_meanwhile_names_its_outputs_after_the_epoch_it_read(
+        cli, monkeypatch):
+    """A test or predict of last.ckpt while a fit trained the run wrote test_report-last.json (predictions-last-*.csv)
+    of the epoch it had read, beside a last.ckpt of later epochs. It now names them after the epoch it read."""
+    import shutil
+
+    from blobclf.callbacks import TestReport
+    from blobclf.predictions import PredictionWriter
+
+    assert cli("fit", *QUICK).returncode == 0
+    run, logs = cli.cwd / "checkpoints" / "version_0", cli.cwd / "lightning_logs" / "version_0"
+
+    def replacing(hook):
+        def replaced(self, trainer, pl_module):  # as a fit's write of last.ckpt does, while the evaluation runs
+            shutil.copy(run / "last.ckpt", run / "next.ckpt")
+            os.replace(run / "next.ckpt", run / "last.ckpt")
+            return hook(self, trainer, pl_module)
+        return replaced
+
+    monkeypatch.setattr(TestReport, "on_test_end", replacing(TestReport.on_test_end))
+    monkeypatch.setattr(PredictionWriter, "on_predict_epoch_end", replacing(PredictionWriter.on_predict_epoch_end))
+    tested = cli("test", "--ckpt_path", "last")
+    assert tested.returncode == 0, tested.output
+    assert tested.stdout.splitlines()[-1] == (
+        "note: checkpoints/version_0/last.ckpt was replaced while test ran (a fit is training the run); what it wrote "
+        "of epoch 1 is named after it: lightning_logs/version_0/test-last -> test-last-epoch=1, "
+        "checkpoints/version_0/confusion_matrix_test-last.png -> confusion_matrix_test-last-epoch=1.png, "
+        "checkpoints/version_0/reliability_test-last.png -> reliability_test-last-epoch=1.png, "
+        "checkpoints/version_0/test_report-last.json -> test_report-last-epoch=1.json")
+    assert json.loads((run / "test_report-last-epoch=1.json").read_text())["accuracy"] == pytest.approx(0.585)
+    predicted = cli("predict", "--ckpt_path", "last")
+    assert predicted.returncode == 0, predicted.output
+    assert predicted.stdout.splitlines()[-1].endswith(
+        "what it wrote of epoch 1 is named after it: checkpoints/version_0/predictions-last-test-split.csv -> "
+        "predictions-last-epoch=1-test-split.csv")
+    assert sorted(p.name for p in run.iterdir() if "last" in p.name) == [
+        "confusion_matrix_test-last-epoch=1.png", "last.ckpt", "predictions-last-epoch=1-test-split.csv",
+        "reliability_test-last-epoch=1.png", "test_report-last-epoch=1.json"]
+    assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["test-last-epoch=1"]
+
+
+def test_evaluations_of_one_checkpoint_at_once_show_one_evaluation_in_tensorboard_and_the_next_one_tidies(cli):
+    """Three tests of last.ckpt at once each keep their event file (each sees the others running when it ends):
+    TensorBoard still shows one value of each scalar and one image of each figure, those of the report, and the
+    next test there leaves one file."""
+    import subprocess
+    import sys
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert cli("fit", *QUICK).returncode == 0
+    folder = cli.cwd / "lightning_logs" / "version_0" / "test-last"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    tests = [subprocess.Popen([sys.executable, "-m", "blobclf", "test", "--ckpt_path", "last"], cwd=cli.cwd, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(3)]
+    assert [test.wait(timeout=300) for test in tests] == [0, 0, 0]
+
+    def shown():
+        events = EventAccumulator(str(folder), size_guidance={"scalars": 0, "images": 0})
+        events.Reload()
+        return ({tag: [(e.step, round(e.value, 6)) for e in events.Scalars(tag)] for tag in ("test/acc", "test/loss")},
+                {tag: len(events.Images(tag)) for tag in events.Tags()["images"]})
+
+    report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text())
+    expected = ({"test/acc": [(0, round(report["accuracy"], 6))], "test/loss": [(0, round(report["loss"], 6))]},
+                {"figures/confusion_matrix_test": 1, "figures/reliability_test": 1})
+    assert 1 <= len(list(folder.glob("events.out.tfevents.*"))) <= 3 and shown() == expected
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert len(list(folder.glob("events.out.tfevents.*"))) == 1 and shown() == expected
+
+
+def test_a_file_a_library_names_in_bytes_is_named_in_the_one_line_refusal():
+    """A test whose log folder was removed while it ran ended in a TypeError traceback: TensorBoard's writer names its
+    event file in bytes, which the refusal's line could not show."""
+    import errno
+
+    from blobclf.messages import refused_write
+
+    events = b"lightning_logs/version_0/test-last/events.out.tfevents.1.vm.2.0"
+    assert refused_write(FileNotFoundError(errno.ENOENT, "No such file or directory", events), None, "test") == (
+        "cannot use 'lightning_logs/version_0/test-last/events.out.tfevents.1.vm.2.0': No such file or directory")

@@ -51,7 +51,16 @@ def test_a_run_trained_in_64_bit_precision_exports_float32_and_tests_in_64_bit(c
     assert model(torch.zeros(3, 2)).dtype == torch.float32
     tested = cli("test", "--ckpt_path", "last", "--trainer.precision", "64-true")
     assert tested.returncode == 0, tested.output
-    assert json.loads((run / "test_report-last.json").read_text())["accuracy"] == 0.64
+    double = json.loads((run / "test_report-last.json").read_text())
+    assert double["accuracy"] == 0.64 and abs(double["loss"] - 0.9616786) < 1e-6  # the fit's val/loss: 0.96168
+    # the same checkpoint tested in float32 predicts the same classes, with the loss's last float32 digits apart
+    tested = cli("test", "--ckpt_path", "last")
+    assert tested.returncode == 0, tested.output
+    single = json.loads((run / "test_report-last.json").read_text())
+    assert [row["support"] for row in double["per_class"]] == [49, 41, 53, 57]
+    assert [round(row["recall"], 5) for row in double["per_class"]] == [1.0, 0.92683, 0.22642, 0.50877]
+    assert double["per_class"] == single["per_class"] and double["confusion_matrix"] == single["confusion_matrix"]
+    assert double["accuracy"] == single["accuracy"] and abs(double["loss"] - single["loss"]) < 1e-6
 
 
 def test_limited_test_and_predict_batches_report_and_write_the_points_lightning_ran(cli, tmp_path):

@@ -28,7 +28,8 @@ GOOD = "a,b,kind\n" + "".join(f"{i},{i % 7 * 0.5},{'xyz'[i % 3]}\n" for i in ran
 # each bad table (file content) and the exact line blobclf answers with; t.csv is the table
 BAD_TABLES = [
     ("a,b,color,kind\n1,2,red,x\n3,4,blue,y\n", "t.csv:2: feature column 'color' holds 'red', not a number; "
-     "to leave the column out, list the features: --data.features '[a,b]'"),
+     "to leave the column out, list the features: --data.features '[a,b]', or to one-hot encode it as categories, "
+     "give --data.categorical '[color]'"),
     ("a,b,kind\n1,2,x\n3,,y\n4,NA,x\n5,6,y\n", "t.csv: column 'b' has 2 missing values (first on line 3); "
      "fill them in or remove those rows (blobclf drops no row itself)"),
     ("a,b,kind\n1,2,x\n3,4,\n5,6,y\n", "t.csv: column 'kind' has 1 missing value (first on line 3); "

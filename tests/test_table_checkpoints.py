@@ -76,6 +76,15 @@ def test_a_moved_training_table_is_found_by_its_bytes_and_another_table_is_named
         "--data.path='edited.csv' is not the table 'checkpoints/version_0/last.ckpt' was trained on (its SHA-256 "
         "differs); give the run's own table (moved tables are accepted), or test on another table with "
         "--data.test_path")
+    # predict is told of the file it reads rows from (it was told to test on another table)
+    assert one_error(cli("predict", "--ckpt_path", "last")) == (
+        "the run's training table 'iris.csv' is not there (moved, or a relative path from another folder?); give "
+        "its place with --data.path PATH (the same bytes are accepted), or predict another table's rows with "
+        "--data.predict_file")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.path", "edited.csv")) == (
+        "--data.path='edited.csv' is not the table 'checkpoints/version_0/last.ckpt' was trained on (its SHA-256 "
+        "differs); give the run's own table (moved tables are accepted), or predict another table's rows with "
+        "--data.predict_file")
     # a resume is told what a resume can do instead (it was told to test on another table)
     assert one_error(cli("fit", "--ckpt_path", "last", "--data.path", "edited.csv")) == (
         "--data.path='edited.csv' is not the table 'checkpoints/version_0/last.ckpt' was trained on (its SHA-256 "
@@ -85,6 +94,7 @@ def test_a_moved_training_table_is_found_by_its_bytes_and_another_table_is_named
         "its place with --data.path PATH (the same bytes are accepted), or train a new run (no --ckpt_path)")
     shutil.copy(edited, cli.cwd / "iris.csv")  # the table edited in its place
     for command, fix in (("test", "restore the table, or test on another table with --data.test_path"),
+                         ("predict", "restore the table, or predict another table's rows with --data.predict_file"),
                          ("fit", "restore the table to resume this run, or train a new run on the changed table "
                                  "(no --ckpt_path)")):
         assert one_error(cli(command, "--ckpt_path", "last")) == (

@@ -102,7 +102,7 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
         # the only feature is text: no --data.features [] (itself refused) to suggest
         ("a,kind\nred,x\n",
          "t.csv:2: feature column 'a' holds 'red', not a number; features must be numbers, and the table has no other "
-         "feature column"),
+         "feature column; to one-hot encode it as categories, give --data.categorical '[a]'"),
         # names YAML would read as numbers or booleans, or the shell would split, are quoted
         # pandas' index column of a table whose names have spaces; a spreadsheet's delimiter ending every line
         (",sepal length (cm),petal width (cm),kind\n0,1,2,x\n",
@@ -114,7 +114,7 @@ def test_tables_numpy_could_not_read_are_refused_in_one_line(tmp_path, monkeypat
         # one column to leave out rather than three to keep (features_option's quoting is tested below)
         ("01,yes,sepal length (cm),color,kind\n1,2,3,red,x\n",
          "t.csv:2: feature column 'color' holds 'red', not a number; to leave the column out, give "
-         "--data.exclude '[color]'"),
+         "--data.exclude '[color]', or to one-hot encode it as categories, give --data.categorical '[color]'"),
     ],
     ids=["decimal-comma", "decimal-comma-thousands", "percent", "dollars", "euros", "only-feature-is-text", "index-column-names-with-spaces",
          "delimiter-ending-each-line", "names-to-quote"],
@@ -135,11 +135,12 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
     message = refused(read_table, "t.csv", "species")
     assert message == (
         "t.csv:2: feature column 'island' holds 'T', not a number; column 'sex' holds text too; to leave these "
-        "columns out, give --data.exclude '[island,sex]'"
+        "columns out, give --data.exclude '[island,sex]', or to one-hot encode them as categories, give "
+        "--data.categorical '[island,sex]'"
     )
     from blobclf.tabledata import TableDataModule
 
-    exclude = shlex.split(message.split("give ")[1])[1].strip("[]").split(",")
+    exclude = shlex.split(message.split("give ")[1].split(", or ")[0])[1].strip("[]").split(",")
     data = TableDataModule("t.csv", "species", exclude=exclude)  # the advice followed works at once
     table = data._read("t.csv")
     assert table.feature_names == ["bill", "mass", "year"] and table.features.shape == (8, 3)
@@ -149,12 +150,14 @@ def test_the_features_a_text_column_refusal_gives_leave_out_every_text_column(tm
           + "2," + ",".join(["y"] * 6) + ',"2,5",b\n')
     assert refused(read_table, "w.csv", "kind") == (
         "w.csv:2: feature column 't0' holds 'x', not a number; columns 't1', 't2', 't3' and 2 more hold text too; "
-        "to leave these columns out, list the features: --data.features '[num,d]'"
+        "to leave these columns out, list the features: --data.features '[num,d]', or to one-hot encode them as "
+        "categories, give --data.categorical '[t0,t1,t2,t3,t4,t5]'"
     )
     write(tmp_path / "a.csv", "a,b,kind\nred,blue,x\n")
     assert refused(read_table, "a.csv", "kind") == (
         "a.csv:2: feature column 'a' holds 'red', not a number; column 'b' holds text too; features must be numbers, "
-        "and the table has no other feature column of numbers"
+        "and the table has no other feature column of numbers; to one-hot encode them as categories, give "
+        "--data.categorical '[a,b]'"
     )
 
 
@@ -170,7 +173,7 @@ def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_p
     write(tmp_path / "t.csv", "id,island,a,b,kind\n" + "\n".join(rows) + "\n")
     assert refused(read_table, "t.csv", "kind", features=["island", "a", "b"]) == (
         "t.csv:2: feature column 'island' holds 'T', not a number; to leave the column out, list the features: "
-        "--data.features '[a,b]'"
+        "--data.features '[a,b]', or to one-hot encode it as categories, give --data.categorical '[island]'"
     )
     assert refused(read_table, "t.csv", "kind", features=["a", "b"]) == (
         "t.csv:8: feature column 'b' holds 'oops', not a number; correct the cell if it is a typo (the column's "
@@ -437,7 +440,7 @@ def test_column_lists_in_messages_are_bounded(tmp_path, monkeypatch):
     # 99 features cannot be pasted, but the one column to leave out can (the review found a list to type by hand)
     assert refused(read_table, "w.csv", "kind") == (
         "w.csv:2: feature column 'feature_50' holds 'x', not a number; to leave the column out, give "
-        "--data.exclude '[feature_50]'"
+        "--data.exclude '[feature_50]', or to one-hot encode it as categories, give --data.categorical '[feature_50]'"
     )
     from blobclf.tabledata import TableDataModule
 
@@ -970,5 +973,5 @@ def test_a_comment_line_among_the_rows_is_named_as_one_in_training_and_predictio
     write(tmp_path / "n.csv", "a,b,kind\n#1,2,x\n" + ROWS)
     assert refused(read_table, "n.csv", "kind") == (
         "n.csv:2: feature column 'a' holds '#1', not a number; to leave the column out, list the features: "
-        "--data.features '[b]'"
+        "--data.features '[b]', or to one-hot encode it as categories, give --data.categorical '[a]'"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from lightning.pytorch.accelerators import MPSAccelerator, XLAAccelerator
+from lightning.pytorch.plugins.environments import MPIEnvironment
 
 from conftest import one_error
 
@@ -100,27 +101,130 @@ def test_more_cpu_processes_than_the_memory_holds_is_one_line(cli, monkeypatch):
 
     monkeypatch.setattr(blobclf.accelerators, "available_memory", lambda: 2 * 2**30)
     assert one_error(cli("fit", "--trainer.accelerator", "cpu", "--trainer.devices", "1000")) == (
-        "--trainer.devices=1000 starts 1,000 processes on the CPU, about 293.0 GiB of memory (300 MiB each), "
+        "--trainer.devices=1000 starts 1,000 processes on the CPU, about 293.0 GiB of memory (300.0 MiB each), "
         "and 2.0 GiB is available; give at most 6")
     assert list(cli.cwd.iterdir()) == []
 
 
-@pytest.mark.parametrize("env", [{"LOCAL_RANK": "1"}, {"LOCAL_RANK": "0", "RANK": "0", "GROUP_RANK": "0",
-                                                       "TORCHELASTIC_RUN_ID": "x"}],
-                         ids=["launcher's child", "torchrun"])
-def test_the_cpu_process_count_is_checked_before_the_processes_start_only(monkeypatch, env):
-    # each child of Lightning's launcher parses the command again while its siblings start: it saw less memory than
-    # the launching process, which had let --trainer.devices 2 through, refused it, and Lightning killed the run
+LAUNCHED = [{"LOCAL_RANK": "1"}, {"LOCAL_RANK": "0", "RANK": "0", "GROUP_RANK": "0", "TORCHELASTIC_RUN_ID": "x"},
+            {"SLURM_NTASKS": "2", "SLURM_NTASKS_PER_NODE": "2", "SLURM_PROCID": "0", "SLURM_JOB_NAME": "train"},
+            {"LSB_JOBID": "7", "LSB_DJOB_RANKFILE": "/nonexistent", "JSM_NAMESPACE_LOCAL_RANK": "0",
+             "JSM_NAMESPACE_SIZE": "2"},
+            "MPI"]
+LAUNCHER_VARIABLES = ("LOCAL_RANK", "RANK", "GROUP_RANK", "TORCHELASTIC_RUN_ID", "SLURM_NTASKS",
+                      "SLURM_NTASKS_PER_NODE", "SLURM_PROCID", "SLURM_JOB_NAME", "LSB_JOBID", "LSB_DJOB_RANKFILE",
+                      "JSM_NAMESPACE_LOCAL_RANK", "JSM_NAMESPACE_SIZE")
+
+
+@pytest.fixture
+def first_process(monkeypatch):
+    """A process that no launcher started, with 500 MiB of memory available."""
     import blobclf.accelerators
+
+    monkeypatch.setattr(blobclf.accelerators, "available_memory", lambda: 500 * 2**20)
+    for name in LAUNCHER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(MPIEnvironment, "detect", staticmethod(lambda: False))
+
+
+@pytest.mark.parametrize("env", LAUNCHED, ids=["launcher's child", "torchrun", "srun", "jsrun", "mpirun"])
+def test_the_cpu_process_count_is_checked_before_the_processes_start_only(monkeypatch, first_process, env):
+    # each child of Lightning's launcher parses the command again while its siblings start: it saw less memory than
+    # the launching process, which had let --trainer.devices 2 through, refused it, and Lightning killed the run;
+    # srun's, jsrun's and mpirun's processes (no LOCAL_RANK) were all checked so, rank 0 too, though every one of
+    # them had been started already
     from blobclf.accelerators import check_devices
     from blobclf.errors import UserError
 
-    monkeypatch.setattr(blobclf.accelerators, "available_memory", lambda: 500 * 2**20)
-    for name in ("LOCAL_RANK", "RANK", "GROUP_RANK", "TORCHELASTIC_RUN_ID"):
-        monkeypatch.delenv(name, raising=False)
     with pytest.raises(UserError, match=r"^--trainer.devices=2 starts 2 processes on the CPU"):
         check_devices(2, "cpu")  # the launching process
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    if env == "MPI":  # mpi4py is not installed here: Lightning's detection is what counts
+        monkeypatch.setattr(MPIEnvironment, "detect", staticmethod(lambda: True))
+    else:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
     check_devices(2, "cpu")  # started already: nothing is left to refuse
     check_devices("2", "auto")
+
+
+@pytest.mark.parametrize("job", ["interactive", "bash"])
+def test_a_first_process_in_an_interactive_slurm_job_is_still_checked(monkeypatch, first_process, job):
+    # 'srun --pty bash' sets SLURM_NTASKS and SLURM_PROCID=0 for the shell, but Lightning starts the run's processes
+    # itself there (it does not take it for a SLURM launch): they must be counted before it does
+    from blobclf.accelerators import check_devices
+    from blobclf.errors import UserError
+
+    for name, value in {"SLURM_NTASKS": "1", "SLURM_PROCID": "0", "SLURM_JOB_NAME": job}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(UserError) as refused:
+        check_devices(4, "cpu")
+    assert str(refused.value) == ("--trainer.devices=4 starts 4 processes on the CPU, about 1.2 GiB of memory "
+                                  "(300.0 MiB each), and 500.0 MiB is available; give at most 1")
+
+
+def test_the_cpu_process_count_is_checked_for_an_accelerator_given_as_a_class(cli, monkeypatch, first_process):
+    # '{class_path: lightning.pytorch.accelerators.CPUAccelerator}' (or an instance in Python) skipped the check:
+    # --trainer.devices 1000 with it started processes until the memory ran out
+    from lightning.pytorch.accelerators import CPUAccelerator
+
+    from blobclf.accelerators import check_devices
+    from blobclf.errors import UserError
+
+    line = ("--trainer.devices=1000 starts 1,000 processes on the CPU, about 293.0 GiB of memory (300.0 MiB each), "
+            "and 500.0 MiB is available; give at most 1")
+    assert one_error(cli("fit", "--trainer.accelerator", "{class_path: lightning.pytorch.accelerators.CPUAccelerator}",
+                         "--trainer.devices", "1000", "--trainer.strategy", "ddp")) == line
+    assert list(cli.cwd.iterdir()) == []
+    as_class = {"class_path": "lightning.pytorch.accelerators.CPUAccelerator"}
+    for accelerator in (CPUAccelerator(), CPUAccelerator, as_class):
+        with pytest.raises(UserError) as refused:
+            check_devices(1000, accelerator)
+        assert str(refused.value) == line
+
+
+def test_a_gpu_accelerator_class_on_a_machine_without_one_is_one_line(cli, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    given = "{class_path: lightning.pytorch.accelerators.CUDAAccelerator}"
+    assert one_error(cli("fit", "--trainer.accelerator", given)) == (
+        "--trainer.accelerator=lightning.pytorch.accelerators.CUDAAccelerator but this machine has no usable CUDA GPU; "
+        "use --trainer.accelerator cpu (or auto)")
+    assert list(cli.cwd.iterdir()) == []
+
+
+def test_several_nodes_that_no_other_machine_can_join_is_one_line(cli, monkeypatch, first_process):
+    # --trainer.num_nodes 2 without torchrun or srun waited for ever after "Initializing distributed: GLOBAL_RANK: 0,
+    # MEMBER: 1/2", leaving an empty checkpoints/version_0
+    from blobclf.accelerators import check_nodes
+
+    for name in ("MASTER_ADDR", "NODE_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert one_error(cli("fit", "--trainer.num_nodes", "2", "--trainer.max_epochs", "1")) == (
+        "--trainer.num_nodes=2 but no other machine can join this run: it was started by neither torchrun, srun, "
+        "jsrun nor mpirun, and MASTER_ADDR and NODE_RANK are not set, so it would wait for ever; start it on each "
+        "machine as docs/devices.md shows, or drop the option to train on this machine")
+    assert list(cli.cwd.iterdir()) == []
+    check_nodes(1)
+    for env in ({"SLURM_NTASKS": "4", "SLURM_NTASKS_PER_NODE": "2", "SLURM_JOB_NAME": "train"},  # srun
+                {"MASTER_ADDR": "host0", "NODE_RANK": "1"}):  # Lightning's own set-up, run on each machine
+        with monkeypatch.context() as launched:
+            for name, value in env.items():
+                launched.setenv(name, value)
+            check_nodes(2)
+
+
+@pytest.mark.parametrize(("strategy", "device"), [
+    ("fsdp", "a CUDA GPU"), ("fsdp_cpu_offload", "a CUDA GPU"), ("deepspeed", "a CUDA GPU"),
+    ("deepspeed_stage_2", "a CUDA GPU"), ("xla", "a TPU (torch_xla)"), ("single_xla", "a TPU (torch_xla)"),
+])
+def test_a_strategy_that_needs_a_gpu_on_a_machine_without_one_is_one_line(cli, monkeypatch, no_tpu_or_mps, strategy,
+                                                                          device):
+    # Lightning said to set accelerator='cuda' (fsdp) or to install DeepSpeed or torch_xla, none of which runs here
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert one_error(cli("fit", "--trainer.strategy", strategy, "--trainer.devices", "2")) == (
+        f"--trainer.strategy={strategy} needs {device} and this machine has none; use --trainer.strategy ddp to "
+        "train in several CPU processes, or leave the option out")
+    assert list(cli.cwd.iterdir()) == []

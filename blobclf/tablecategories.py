@@ -1,0 +1,94 @@
+"""Categorical text features (``--data.categorical '[island,sex]'``): one-hot inputs, one per category.
+
+A categorical column's cells are categories (text, or numbers taken as names). Its categories are those of the
+training split, ordered as classes are (:func:`blobclf.table.class_order`: numerically when all are numbers,
+alphabetically otherwise), and recorded with the run (``categories``), so that ``test`` and ``predict`` on
+another file encode it identically. The column becomes, in its place among the features, one input per category,
+named ``<column>_<category>`` (as scikit-learn's ``OneHotEncoder.get_feature_names_out`` names them): 1 where the
+cell is that category, else 0. A category the model was not trained on, and a missing value, are refused in one
+line naming the file, line, column and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from blobclf.errors import UserError
+from blobclf.tablehints import shown_cell
+
+SHOWN_CATEGORIES = 20
+"""A refusal names at most this many of a column's categories."""
+
+
+def encoded_names(columns: Sequence[str], categories: Mapping[str, Sequence[str]]) -> list[str]:
+    """The model's input names: each of ``columns``, a categorical one replaced by ``<column>_<category>`` for each
+    of its categories.
+
+    Example:
+        >>> encoded_names(["bill", "island", "sex"], {"island": ["Biscoe", "Dream"], "sex": ["f", "m"]})
+        ['bill', 'island_Biscoe', 'island_Dream', 'sex_f', 'sex_m']
+    """
+    names: list[str] = []
+    for column in columns:
+        names += [f"{column}_{value}" for value in categories[column]] if column in categories else [column]
+    return names
+
+
+def one_hot_inputs(columns: Sequence[str], categories: Mapping[str, Sequence[str]]) -> np.ndarray:
+    """Which of the model's inputs (:func:`encoded_names`) are one-hot (bool, one per input)."""
+    flags: list[bool] = []
+    for column in columns:
+        flags += [True] * len(categories[column]) if column in categories else [False]
+    return np.array(flags, dtype=bool)
+
+
+def encode(x: np.ndarray, columns: Sequence[str], categories: Mapping[str, Sequence[str]]) -> np.ndarray:
+    """``x`` (rows of ``columns``, a categorical column holding each cell's index in its categories) with each
+    categorical column one-hot encoded in its place, as float32 (inputs named by :func:`encoded_names`)."""
+    if not categories:
+        return x
+    parts = []
+    for j, column in enumerate(columns):
+        if column in categories:
+            parts.append(np.eye(len(categories[column]), dtype=np.float32)[x[:, j].astype(np.int64)])
+        else:
+            parts.append(x[:, j : j + 1].astype(np.float32, copy=False))
+    return np.ascontiguousarray(np.concatenate(parts, axis=1))
+
+
+def description(columns: Sequence[str], categories: Mapping[str, Sequence[str]]) -> dict[str, object]:
+    """What ``model.json`` says of the encoding, so that the inputs can be made outside blobclf."""
+    return {
+        "columns": list(columns),
+        "one_hot": {column: list(values) for column, values in categories.items()},
+        "how": ("the table's feature columns in the order of columns; each column of one_hot is replaced, in its "
+                "place, by one input per category, in the order given, named <column>_<category>: 1.0 where the "
+                "cell is that category, else 0.0 (scikit-learn's OneHotEncoder(categories=...)); a cell of another "
+                "category is refused; one-hot inputs are not standardized (mean 0, scale 1)"),
+    }
+
+
+def check_names(path: str, columns: Sequence[str], names: Sequence[str], categories: Mapping[str, Sequence[str]]
+                ) -> None:
+    """Refuse one-hot inputs (:func:`encoded_names`, ``names``) named like another column of the table or like each
+    other (``a_b`` of ``a`` and a column ``a_b``), which model.json and predictions could not tell apart."""
+    for column, values in categories.items():
+        for value in values:
+            name = f"{column}_{value}"
+            if name in columns:
+                raise UserError(f"{path}: the one-hot input {name!r} of the categorical column {column!r} has the name "
+                                "of another column; rename that column")
+            if names.count(name) > 1:
+                raise UserError(f"{path}: two one-hot inputs would be named {name!r}; rename a column or a category")
+
+
+def unknown_category(path: str, line: int, column: str, value: str, known: Sequence[str]) -> UserError:
+    """The refusal of a cell of categorical ``column`` that is none of the categories the model was trained on."""
+    shown = ", ".join(known[:SHOWN_CATEGORIES]) + (f", ... ({len(known) - SHOWN_CATEGORIES} more)"
+                                                  if len(known) > SHOWN_CATEGORIES else "")
+    return UserError(
+        f"{path}:{line}: {column}={shown_cell(value)} is not one of the categories the model was trained on "
+        f"({shown}); write one of them, or remove the row (the model has no input for it)"
+    )
