@@ -7,7 +7,10 @@ one to another number of epochs that a run's weight averaging cannot follow.
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Collection, Sequence
+from pathlib import PurePath
 from typing import Any
 
 import torch
@@ -15,7 +18,7 @@ import yaml
 from lightning.pytorch.cli import instantiate_class
 
 from blobclf.errors import UserError
-from blobclf.recorded import as_plain
+from blobclf.recorded import as_plain, logger_inits
 
 OWN_OPTIONS = {"--export": "fit", "--prediction": "predict", "--checkpoint": "fit", "--optimizer": "fit",
                "--lr_scheduler": "fit"}
@@ -116,6 +119,35 @@ def check_run_files(trainer: Any) -> None:
                         "DIR/lightning_logs (or run blobclf from DIR)")
 
 
+LOG_FOLDERS = ("name", "sub_dir")
+"""A logger's arguments that name a sub-folder of its ``save_dir`` (Lightning: ``save_dir/name/version/sub_dir``)."""
+
+
+def check_log_folders(trainer: Any, versions: bool) -> None:
+    """Refuse a logger ``name`` or ``sub_dir`` (with ``versions``, also a ``version``) that leaves its ``save_dir``.
+
+    Lightning documents each as a sub-folder; ``..`` or an absolute path wrote a run's logs, its ``config.yaml``
+    among them, outside the logger's folder (``sub_dir: ../../x`` into the folder blobclf was run from, where a
+    later run with the same value wrote over them). A ``/`` that makes sub-folders stays inside, and ``save_dir``
+    itself may be anywhere: it is where the user puts the logs.
+    """
+    for init in logger_inits(as_plain(trainer.get("logger"))):
+        keys = (*LOG_FOLDERS, "version") if versions else LOG_FOLDERS
+        for key in keys:
+            value = init.get(key)
+            if not isinstance(value, str) or not (os.path.isabs(value) or ".." in PurePath(value).parts):
+                continue
+            save_dir = os.fspath(init.get("save_dir") or ".")
+            name = str(init.get("name") or "")
+            parts = {"name": [value], "version": [name, value], "sub_dir": [name, "version_N", value]}[key]
+            where = os.path.normpath(os.path.join(save_dir, *parts))
+            raise UserError(
+                f"--trainer.logger.init_args.{key}={value!r} leads out of the logger's save_dir {save_dir!r}: its "
+                f"logs would go to {where!r}; give a name without '..' that is not absolute (a '/' makes sub-folders), "
+                "or choose the folder with --trainer.logger.init_args.save_dir DIR"
+            )
+
+
 def check_optimizer(config: Any) -> None:
     """Build the configured optimizer and scheduler once on a stand-in parameter, so that an
     invalid value (a negative learning rate, a scheduler missing its required argument) is a
@@ -128,10 +160,61 @@ def check_optimizer(config: Any) -> None:
         raise UserError(f"--optimizer {config.optimizer.class_path}: {error}") from None
     if config.get("lr_scheduler"):
         try:
-            scheduler = instantiate_class(optimizer, as_plain(config.lr_scheduler))
+            scheduler = instantiate_class(optimizer, config.lr_scheduler.as_dict())
         except (ValueError, TypeError, KeyError) as error:
             raise UserError(f"--lr_scheduler {config.lr_scheduler.class_path}: {error}") from None
         _check_schedule_length(scheduler, config)
+
+
+def check_optimizer_state(config: Any, checkpoint: dict[str, Any], path: str, model: torch.nn.Module) -> None:
+    """Refuse a resume whose checkpoint's optimizer state does not fit the run's optimizer: torch loads it as it is
+    (an ``lr`` of ``'0.1'``, a group of other parameters, a momentum of another shape) and fails at the first step
+    with a traceback, or takes a NaN ``lr`` and ends the run as 'diverged'."""
+    states = checkpoint.get("optimizer_states")
+    if not states or not config.get("optimizer"):
+        return  # none recorded: the optimizer starts afresh, as Lightning does
+    why = "" if isinstance(states, list) and len(states) == 1 and isinstance(states[0], dict) else (
+        f"it holds {type(states).__name__ if not isinstance(states, list) else f'{len(states)} states'}, not one")
+    if not why:
+        params = list(model.parameters())
+        fresh = instantiate_class(params, as_plain(config.optimizer))
+        try:
+            fresh.load_state_dict(states[0])
+        except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as error:
+            why = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if not why:
+        why = _state_mismatch(fresh, params)
+    if why:
+        raise UserError(f"checkpoint {path!r} holds an optimizer state that does not fit its optimizer "
+                        f"({config.optimizer.class_path}): {why}; it was edited or written by another program: use "
+                        "another checkpoint")
+
+
+def _state_mismatch(optimizer: torch.optim.Optimizer, params: list[torch.Tensor]) -> str:
+    """What in a loaded optimizer state differs from a fresh one's kinds: a setting of another type or not finite,
+    a per-parameter tensor of another shape; ``""`` if nothing."""
+    defaults = optimizer.defaults
+    for index, group in enumerate(optimizer.param_groups):
+        for key, default in defaults.items():
+            value = group.get(key)
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(default, (int, float)):
+                ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)) or (
+                    isinstance(value, torch.Tensor) and value.numel() == 1 and bool(value.isfinite().all()))
+            elif isinstance(default, tuple):
+                ok = isinstance(value, (tuple, list)) and len(value) == len(default) and all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+            else:
+                continue
+            if not ok:
+                return f"param_groups[{index}][{key!r}] is {value!r}, not a finite {type(default).__name__}"
+    for param in params:
+        for key, value in optimizer.state.get(param, {}).items():
+            if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != param.shape:
+                return (f"its {key!r} has the shape {tuple(value.shape)} for a parameter of the shape "
+                        f"{tuple(param.shape)}")
+    return ""
 
 
 def epochs_done(checkpoint: dict[str, Any]) -> int:

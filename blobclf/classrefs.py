@@ -71,6 +71,29 @@ def _unloaded_import_path(value: str) -> bool:
         return False
 
 
+def _loaded_callable(value: str) -> bool:
+    """Whether ``value`` (``os.close``) names a function or class of an already imported module, which the parser
+    would hand to the class it configures, to be called (a ``LambdaLR`` calls its ``lr_lambda`` when built)."""
+    parts = value.split(".")
+    if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+        return False
+    module, _, name = value.rpartition(".")
+    return callable(getattr(sys.modules.get(module), name, None))
+
+
+def _argument_names(cls: type | None, argument: Any, item: Any) -> Iterator[tuple[str, str | None]]:
+    """The dotted names in one of a class's arguments that the parser would resolve: a string (or a list of them,
+    as ``LambdaLR`` takes one function per parameter group) where the class takes more than text."""
+    if isinstance(item, str):
+        if not _takes_text_only(cls, argument) and (_unloaded_import_path(item) or _loaded_callable(item)):
+            yield item, str(argument)
+    elif isinstance(item, (list, tuple)):
+        for each in item:
+            yield from _argument_names(cls, argument, each)
+    else:
+        yield from _dotted_names(item, top=False)
+
+
 def _dotted_names(value: Any, top: bool = True) -> Iterator[tuple[str, str | None]]:
     """The dotted names in a setting that the parser would resolve as classes or callables.
 
@@ -78,7 +101,8 @@ def _dotted_names(value: Any, top: bool = True) -> Iterator[tuple[str, str | Non
     plain dotted string given as the whole setting (``trainer.callbacks: [pkg.Callback]``);
     strings inside ``init_args`` are values (a ``save_dir`` of ``./logs``), unless the class takes
     more than text there and the string names a module not yet imported (a ``LambdaLR``'s
-    ``lr_lambda: pkg.schedule``: the parser imports ``pkg`` to resolve it, running its code).
+    ``lr_lambda: pkg.schedule``: the parser imports ``pkg`` to resolve it, running its code) or a
+    function of one already imported (``on_fit_start: posix.close``: the callback calls it), also as an item of a list (``lr_lambda: [pkg.schedule]``).
     Each comes with the argument that holds it, or None for a class path.
     """
     if isinstance(value, str):
@@ -91,18 +115,28 @@ def _dotted_names(value: Any, top: bool = True) -> Iterator[tuple[str, str | Non
         if isinstance(init_args, Mapping):
             cls = loaded_class(value.get("class_path", ""))
             for argument, item in init_args.items():
-                if isinstance(item, str):
-                    if not _takes_text_only(cls, argument) and _unloaded_import_path(item):
-                        yield item, str(argument)
-                else:
-                    yield from _dotted_names(item, top=False)
+                yield from _argument_names(cls, argument, item)
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from _dotted_names(item, top)
 
 
 def _unloaded(setting: Any, top: bool) -> list[tuple[str, str | None]]:
-    return [(name, argument) for name, argument in _dotted_names(setting, top) if loaded_class(name) is None]
+    # a class's argument naming a callable counts even when loaded: the class would call it
+    return [(name, argument) for name, argument in _dotted_names(setting, top)
+            if argument is not None or loaded_class(name) is None]
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every string in a plain setting (dicts, lists), keys left out."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
 
 
 def unloaded_classes(setting: Any, top: bool = True) -> list[str]:
@@ -113,14 +147,18 @@ def unloaded_classes(setting: Any, top: bool = True) -> list[str]:
     return [name for name, _ in _unloaded(setting, top)]
 
 
-def check_recorded_classes(settings: Mapping[str, Any], path: str, run_config: str | None = None) -> None:
-    """Refuse a checkpoint whose recorded settings name a class (or a callable) that is not loaded.
+def check_recorded_classes(settings: Mapping[str, Any], path: str, run_config: str | None = None,
+                           given: Mapping[str, Any] | None = None) -> None:
+    """Refuse a checkpoint whose recorded settings name a class that is not loaded, or a callable (which the
+    class it configures would call: ``lr_lambda: os.close``, loaded or not) that the command does not give itself.
 
     Args:
         settings: The checkpoint's settings as ``{"optimizer": {...}, "trainer.logger": {...}, ...}``.
         path: The checkpoint's path, for the message.
         run_config: The run's own ``config.yaml``, when a resume has one: given first with
             ``--config``, it names every class the run used, with their arguments.
+        given: The command's own settings (command line and config files) under the same keys, as plain
+            data: a callable given there is the user's choice, not the file's.
 
     Raises:
         UserError: naming the class, the setting and the option that gives it explicitly.
@@ -129,12 +167,20 @@ def check_recorded_classes(settings: Mapping[str, Any], path: str, run_config: s
         for name, argument in _unloaded(setting, key in CLASS_SETTINGS):
             if argument is None:
                 option = CLASS_SETTINGS.get(key, f"--{key} {{}}").format(name)
-                what, given = f"the class {name!r} ({key}), which", "the class"
+                what, whom = f"the class {name!r} ({key}), which", "the class"
+            elif name in _texts((given or {}).get(key)):
+                continue  # the command names the same function at the same place: the user's choice
             else:  # a function is given in a config file, the one the run wrote
                 option = "put the run's own config.yaml first (--config PATH), which names it"
-                what, given = f"{name!r} ({key}: {argument}), whose module", "it"
+                what, whom = f"{name!r} ({key}: {argument}), whose module", "it"
             how = f"put --config {run_config} first (the run's own config)" if run_config else option
+            if argument is not None and not _unloaded_import_path(name):
+                raise UserError(
+                    f"checkpoint {path!r} names the function {name!r} ({key}: {argument}), and blobclf calls no "
+                    f"function that a file names; if you trust the checkpoint, give it yourself: {how}; or use "
+                    "another checkpoint"
+                )
             raise UserError(
                 f"checkpoint {path!r} names {what} is not loaded, and blobclf imports no module that a file names; "
-                f"if you trust the checkpoint, give {given} yourself: {how}; or use another checkpoint"
+                f"if you trust the checkpoint, give {whom} yourself: {how}; or use another checkpoint"
             )

@@ -39,13 +39,15 @@ from blobclf.callbacks import (
 from blobclf.checkpointio import AtomicCheckpointIO
 from blobclf.checks import (
     check_optimizer,
+    check_log_folders,
     check_run_files,
     check_seed,
     check_used_options,
 )
 from blobclf.configfiles import check_config_files, nul_setting, use_limited_yaml
 from blobclf.data import NotEnoughMemory, SplitDataModule
-from blobclf.errors import SIGPIPE, Stopped, UserError, debugging, printable, recording_failure, silence_stdout
+from blobclf.errors import (SIGPIPE, Stopped, UserError, debugging, error_line, recording_failure,
+                            silence_stdout)
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
@@ -276,6 +278,7 @@ class BlobCLI(LightningCLI):
         check_nodes(config.trainer.get("num_nodes"))
         check_strategy(config.trainer.get("strategy"))
         check_run_files(config.trainer)
+        check_log_folders(config.trainer, versions=self.subcommand != "fit")  # fit's own check names its folder
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
                 f"'{self.subcommand}' needs --ckpt_path PATH (a .ckpt written by 'blobclf fit', or 'last'/'best' "
@@ -714,7 +717,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         stop.remove_unstarted()  # a new run refused before its first epoch leaves no folders
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {printable(one_line(str(error)))}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(one_line(str(error)))}\n")
         sys.exit(2)
     except BrokenPipeError:
         # standard output's reader left (| head, a closed less) outside training's epochs, which stop
@@ -734,14 +737,14 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         if debugging() or (error.filename is None and error.errno not in FULL):
             raise
         line = refused_write(error, stop if argv and argv[0] == "fit" else None, argv[0] if argv else None)
-        sys.stderr.write(f"blobclf: error: {printable(line)}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
     except Exception as error:
         # Lightning's teardown failing after a failed CUDA graph recording: the recording is the cause
         failed = recording_failure(error)
         if failed is None or debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {printable(one_line(str(failed)))}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(one_line(str(failed)))}\n")
         sys.exit(2)
     finally:
         unlock_runs()

@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -129,7 +129,13 @@ def check_text_arguments(argv: Sequence[str]) -> None:
     a file name written in another encoding (Latin-1 ``caf\\xe9.csv``), or, under a locale that is
     not UTF-8 (``LC_ALL=C`` with ``PYTHONUTF8=0``), any word with a non-ASCII character.
     """
-    for word in argv:
+    for index, word in enumerate(argv):
+        option, _, value = word.partition("=") if word.startswith("--") else ("", "", word)
+        digits = max((too_many_digits(run) for run in re.findall(r"\d+", value)), default=0)  # also '{max_epochs: N}'
+        if digits:  # a ValueError traceback, or jsonargparse's line advising sys.set_int_max_str_digits()
+            option = option or (argv[index - 1] if index and argv[index - 1].startswith("-") else "a value")
+            raise UserError(f"{option}: a number of {digits} digits, more than Python reads "
+                            f"({sys.get_int_max_str_digits()}); no setting takes one that large: give a smaller one")
         try:
             word.encode("utf-8")
         except UnicodeEncodeError:
@@ -273,6 +279,11 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
         tag, mark = python
         raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: the tag !!{tag.removeprefix(_YAML_TAG)} asks YAML "
                         "to build a Python object (to run code), which blobclf never does; write the value itself")
+    long_number = _long_number(node)
+    if long_number is not None:  # a ValueError traceback where YAML converted it
+        digits, mark = long_number
+        raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: a number of {digits} digits, more than Python "
+                        f"reads ({sys.get_int_max_str_digits()}); no setting takes one that large: write a smaller one")
     duplicate = _first_duplicate_key(node)
     if duplicate is not None:
         key, line = duplicate
@@ -288,21 +299,38 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
 _YAML_TAG = "tag:yaml.org,2002:"
 
 
-def _python_tag(node: yaml.Node) -> tuple[str, Any] | None:
-    """The first ``!!python/...`` tag in a composed document and where it is, read without recursion."""
+def _nodes(node: yaml.Node) -> Iterator[yaml.Node]:
+    """The nodes of a composed document in order, each once, read without recursion."""
     pending, seen = [node], set()
     while pending:
         current = pending.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if str(current.tag).startswith(_YAML_TAG + "python/"):
-            return current.tag, current.start_mark
+        yield current
         if isinstance(current, yaml.MappingNode):
             pending.extend(part for pair in reversed(current.value) for part in reversed(pair))
         elif isinstance(current, yaml.SequenceNode):
             pending.extend(reversed(current.value))
-    return None
+
+
+def _python_tag(node: yaml.Node) -> tuple[str, Any] | None:
+    """The first ``!!python/...`` tag in a composed document and where it is."""
+    return next(((current.tag, current.start_mark) for current in _nodes(node)
+                 if str(current.tag).startswith(_YAML_TAG + "python/")), None)
+
+
+def too_many_digits(text: str) -> int:
+    """The digits of ``text`` if it is a whole number longer than Python converts (4300 digits), else 0."""
+    digits = text.strip().lstrip("+-").replace("_", "")
+    limit = sys.get_int_max_str_digits()
+    return len(digits) if limit and len(digits) > limit and digits.isdigit() else 0
+
+
+def _long_number(node: yaml.Node) -> tuple[int, Any] | None:
+    """The first whole number in a composed document too long for Python to read, with its place."""
+    return next(((too_many_digits(current.value), current.start_mark) for current in _nodes(node)
+                 if current.tag == _YAML_TAG + "int" and too_many_digits(current.value)), None)
 
 
 MAX_YAML_DEPTH = 500

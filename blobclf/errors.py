@@ -3,6 +3,7 @@
 import codecs
 import io
 import os
+import re
 import sys
 import unicodedata
 
@@ -37,6 +38,19 @@ def printable(text: str, keep: str = "") -> str:
     return "".join(repr(c)[1:-1] if c not in keep and c not in _JOINERS
                    and (unicodedata.category(c) in _ESCAPED_CATEGORIES or c in _BIDI_CONTROLS) else c
                    for c in text)
+
+
+LONGEST_WORD = 1000
+"""Most characters of one word (a run without spaces) an error line shows whole; a longer one, such as a
+class name of 200 MB from a table's one long line, is cut to its ends and its length."""
+
+
+def error_line(line: str) -> str:
+    """An error ``line`` as printed: :func:`printable`, each word longer than :data:`LONGEST_WORD` cut short."""
+    if len(line) > LONGEST_WORD:
+        line = re.sub(r"\S{%d,}" % (LONGEST_WORD + 1),
+                      lambda word: f"{word[0][:200]}…[{len(word[0]):,} characters]…{word[0][-40:]}", line)
+    return printable(line)
 
 
 def encodable_output() -> None:

@@ -18,7 +18,7 @@ import lightning as L
 from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
-from blobclf.errors import debugging, printable
+from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
     CKPT_PATH_HELP,
     RETURN_PREDICTIONS_HELP,
@@ -215,7 +215,7 @@ class BlobArgumentParser(LightningArgumentParser):
             super().error(message, ex)
         recorded = recorded_value_error(one_line(message), *self.state.recorded) if self.state.recorded else None
         line = recorded or null_name(self.plain_error(one_line(message)), self.state.given)
-        sys.stderr.write(f"blobclf: error: {printable(line)}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 
     def plain_error(self, text: str) -> str:

@@ -62,6 +62,32 @@ def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str 
             f"written by another program: use another checkpoint")
 
 
+def recorded_text_error(path: str, option: str, text: Any, value: Any = None) -> str | None:
+    """The line for a checkpoint that records ``option`` as text (``hidden_units: '8'``) where blobclf writes a
+    number or a true/false value (``value``, the parser's reading of ``text``; None: ``text`` reads as no number).
+
+    None where ``text`` is not text, or reads as another value than ``value`` (a real difference).
+    """
+    if not isinstance(text, str) or (value is not None and not _reads_as(text, value)):
+        return None
+    kind = "a boolean" if isinstance(value, bool) else "a number"
+    example = f" ({value!r}, not {text!r})" if value is not None else ""
+    return (f"checkpoint {path!r} was edited or written by another program: it records {option} as the text "
+            f"{text!r}, where blobclf writes {kind}; store {kind} there{example}, or use another checkpoint")
+
+
+def _reads_as(text: str, value: Any) -> bool:
+    """Whether the parser's reading of ``text`` is ``value``, a number or true/false."""
+    if isinstance(value, bool):
+        return text.strip().lower() == str(value).lower()
+    if not isinstance(value, (int, float)):
+        return False
+    try:
+        return float(text) == value
+    except ValueError:
+        return False
+
+
 def as_plain(value: Any) -> Any:
     """``value`` (a parsed Namespace, dict, tuple ...) as plain JSON-like data, for comparing and recording."""
     return json.loads(json.dumps(_unwrapped(value), default=_import_path_or_text))

@@ -19,7 +19,7 @@ from lightning.pytorch.cli import LightningArgumentParser
 from lightning.pytorch.utilities import rank_zero_info
 
 from blobclf.callbacks import epoch_values
-from blobclf.checks import check_averaging_extension, check_extension, epochs_done
+from blobclf.checks import check_averaging_extension, check_extension, check_optimizer_state, epochs_done
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.errors import UserError
 from blobclf.outputnames import file_state
@@ -36,6 +36,7 @@ from blobclf.recorded import (
     as_plain,
     comparable,
     difference,
+    recorded_text_error,
 )
 from blobclf.runs import (
     LAST_NAME,
@@ -127,7 +128,7 @@ class CheckpointSettings:
                 self.read_last = (path, state, epoch)
         try:
             with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
-                BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
+                system = BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
         except ModelTooLarge as error:
             raise UserError(model_too_large(error, subcommand, path)) from None
         if subcommand != "fit":
@@ -166,7 +167,9 @@ class CheckpointSettings:
                                if k in RECORDED and (subcommand == "fit" or not unloaded_classes(v))})
                 if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
                     stored.update(state["training"][SETTINGS])
-        check_recorded_classes(stored, path, run_config(stored, path, root) if subcommand == "fit" else None)
+        check_recorded_classes(stored, path, run_config(stored, path, root) if subcommand == "fit" else None,
+                               {key: as_plain(config[subcommand][key]) for key in stored
+                                if key in config[subcommand]})
         config = switch_data_class(parser, config, subcommand, stored, args, parse)
         known = {
             key: value
@@ -199,6 +202,9 @@ class CheckpointSettings:
                     given[f"data.init_args.{name}"] = known.get(f"data.init_args.{name}")
                 continue
             option, ours, theirs = difference(key.replace(".init_args.", "."), ours, theirs)
+            text = recorded_text_error(path, option, theirs, ours)
+            if text is not None:  # the checkpoint's own '8', which the parser read as 8
+                raise UserError(text)
             how = ("resume with just 'fit --ckpt_path', which takes every setting from the run"
                    if subcommand == "fit" else "drop the option (the checkpoint's value is used)")
             raise UserError(
@@ -207,6 +213,7 @@ class CheckpointSettings:
             )
         if subcommand == "fit":
             check_extension(given, checkpoint, path)
+            check_optimizer_state(given, checkpoint, path, system)
             max_epochs = given.trainer.get("max_epochs")
             if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
                 self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))

@@ -24,7 +24,7 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.optionnames import model_option, model_option_name
-from blobclf.recorded import public_hparams
+from blobclf.recorded import public_hparams, recorded_text_error
 from blobclf.safeload import check_weights, load_checkpoint, local_file
 from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList, integer_at_least
 
@@ -61,6 +61,14 @@ def legacy_optimizer(hparams: dict[str, Any]) -> dict[str, Any] | None:
             if parameter.default is not inspect.Parameter.empty}
     init.update({k: hparams[k] for k in LEGACY_SGD if k in hparams})
     return {"class_path": "torch.optim.SGD", "init_args": init}
+
+
+def _whole(text: str) -> int | None:
+    """The whole number ``text`` reads as (``'8'``: 8), else None."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 WEIGHT_RANGE = (1e-30, 1e30)
@@ -525,6 +533,11 @@ class BlobClassifier(L.LightningModule):
             raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its training "
                             "loop's epoch counts are not whole numbers; use another checkpoint")
         settings = model_settings(hparams)
+        text = next((recorded_text_error(name, f"model.{k}", v, _whole(v)) for k, v in settings.items()
+                     if k in SHAPE and isinstance(v, str)), None)
+        if text is not None:  # int() reads '8' as 8, the parser too: it was taken for a value given to the command
+            raise UserError(text.replace(" was edited or written by another program:",
+                                         " was not written by 'blobclf fit' (or was edited):", 1))
         try:
             # the sizes as int() reads them: this checks the shapes; a recorded value that the command line's
             # parser refuses (8.5) is then named there as the checkpoint's, and load_from_checkpoint's own

@@ -235,6 +235,7 @@ def main() -> None:
         ["predict", "--ckpt_path", last, "--data.predict_file", "missing.csv"],
         ["fit", "--config", CONFIG, "--trainer.logger.init_args.version", "0"],
         ["fit", "--trainer.logger.init_args.version", "../../escaped"],
+        ["fit", "--trainer.logger.init_args.sub_dir", "../../escaped"],
         ["fit", "--config", "latin1.yaml"],
         ["fit", "--config", "bomb.yaml"],
         ["fit", "--config", "loop.yaml"],

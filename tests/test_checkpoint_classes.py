@@ -31,6 +31,8 @@ def planted_module(folder: Path, marker: Path) -> str:
         f"def called(*args):\n"
         f"    Path({str(marker)!r}).write_text('called')\n"
         f"    return 1.0\n"
+        f"def half(epoch):\n"
+        f"    return 0.5\n"
     )
     return name
 
@@ -169,6 +171,50 @@ def test_a_function_named_in_a_class_s_arguments_is_not_imported(tutorial_run, t
         assert "(accuracy 0.96500," in result.output, result.output  # the tutorial's last weights, evaluated
     assert not marker.exists()
     assert module not in sys.modules
+
+
+@pytest.mark.parametrize("function", ["os.close", "builtins.exec", "subprocess.run"])
+@pytest.mark.parametrize("key", list(FUNCTIONS))
+def test_a_function_of_a_loaded_module_named_by_a_checkpoint_is_not_called(tutorial_run, tmp_path, cli, key, function):
+    # os is always imported: a fit resume built LambdaLR(lr_lambda=os.close), which closed the command's stdin
+    argument, edit = FUNCTIONS[key]
+    ckpt = edited(tutorial_run, tmp_path, lambda c, t: edit(t, function))
+    assert one_error(cli("fit", "--ckpt_path", str(ckpt), "--trainer.max_epochs", "101")) == (
+        f"checkpoint {str(ckpt)!r} names the function {function!r} ({key}: {argument}), and blobclf calls no function "
+        f"that a file names; if you trust the checkpoint, give it yourself: put the run's own config.yaml first "
+        f"(--config PATH), which names it; or use another checkpoint")
+
+
+def test_a_function_in_a_list_named_by_a_checkpoint_is_not_imported(tutorial_run, tmp_path, cli, planted):
+    # LambdaLR takes one function per parameter group: the list's items were not checked, and the parser imported them
+    module, marker = planted
+    ckpt = edited(tutorial_run, tmp_path, lambda c, t: t.update(lr_scheduler={
+        "class_path": "torch.optim.lr_scheduler.LambdaLR", "init_args": {"lr_lambda": [f"{module}.called"]}}))
+    assert one_error(cli("fit", "--ckpt_path", str(ckpt), "--trainer.max_epochs", "101")).startswith(
+        f"checkpoint {str(ckpt)!r} names '{module}.called' (lr_scheduler: lr_lambda), whose module is not loaded")
+    assert not marker.exists()
+    assert module not in sys.modules
+
+
+def test_a_scheduler_function_given_by_its_import_path_trains_and_resumes(cli, planted, monkeypatch):
+    # --lr_scheduler.lr_lambda pkg.f was refused: "'str' object is not callable"
+    module, _ = planted
+    config = Path(__file__).resolve().parents[1] / "configs" / "sgd.yaml"
+    first = cli("fit", "--config", str(config), "--trainer.max_epochs", "2", "--lr_scheduler", "LambdaLR",
+                "--lr_scheduler.lr_lambda", f"{module}.half")
+    assert first.returncode == 0, first.output
+    checkpoint = torch.load("checkpoints/version_0/last.ckpt", weights_only=True)
+    assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.05)  # 0.1 * half's 0.5
+    assert f"lr_lambda: {module}.half" in Path("lightning_logs/version_0/config.yaml").read_text()
+    monkeypatch.delitem(sys.modules, module)
+    run_config = str(Path("lightning_logs") / "version_0" / "config.yaml")
+    assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")).endswith(
+        f"give it yourself: put --config {run_config} first (the run's own config); or use another checkpoint")
+    resumed = cli("fit", "--config", run_config, "--ckpt_path", "last", "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    checkpoint = torch.load("checkpoints/version_0/last.ckpt", weights_only=True)
+    assert epochs_done(checkpoint) == 3
+    assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.05)
 
 
 def test_a_run_whose_callback_takes_a_function_resumes_with_its_config(cli, planted, monkeypatch):

@@ -545,6 +545,35 @@ def test_a_run_version_that_is_not_a_plain_name_is_refused_and_writes_nothing(cl
     assert sorted(os.listdir(tmp_path)) == ["work"] and os.listdir(cli.cwd / "work") == []
 
 
+@pytest.mark.parametrize(("key", "value", "where"), [
+    ("name", "../up", "up"), ("sub_dir", "../../sd", "sd"), ("name", "ABSOLUTE", "ABSOLUTE"),
+    ("sub_dir", "x/../..", "lightning_logs"),
+], ids=["name-up", "sub_dir-up", "name-absolute", "sub_dir-inner-up"])
+def test_a_logger_folder_leading_out_of_its_save_dir_is_refused_and_writes_nothing(cli, tmp_path, key, value, where):
+    # sub_dir '../../sd' wrote the run's config.yaml and events into the folder blobclf was run from
+    (cli.cwd / "work").mkdir()
+    os.chdir(cli.cwd / "work")
+    if value == "ABSOLUTE":
+        value = where = os.fspath(tmp_path / "elsewhere")
+    assert one_error(cli("fit", *QUICK, f"--trainer.logger.init_args.{key}", value)) == (
+        f"blobclf: error: --trainer.logger.init_args.{key}={value!r} leads out of the logger's save_dir "
+        f"'lightning_logs': its logs would go to {where!r}; give a name without '..' that is not absolute (a '/' makes "
+        "sub-folders), or choose the folder with --trainer.logger.init_args.save_dir DIR")
+    assert sorted(os.listdir(tmp_path)) == ["work"] and os.listdir(cli.cwd / "work") == []
+
+
+def test_a_logger_name_with_sub_folders_trains_and_an_evaluation_s_version_may_not_lead_out(cli, tmp_path):
+    assert cli("fit", *QUICK, "--trainer.logger.init_args.name", "exp/a").returncode == 0
+    assert (cli.cwd / "lightning_logs" / "exp" / "a" / "version_0" / "config.yaml").is_file()
+    # an evaluation's logs went to save_dir/name/version: '../../../../vv' wrote beside the folder blobclf ran in
+    assert one_error(cli("test", "--ckpt_path", "last", "--trainer.logger.init_args.name", "exp/a",
+                         "--trainer.logger.init_args.version", "../../../../vv")) == (
+        "blobclf: error: --trainer.logger.init_args.version='../../../../vv' leads out of the logger's save_dir "
+        f"'lightning_logs': its logs would go to {os.path.join('..', 'vv')!r}; give a name without '..' that is not "
+        "absolute (a '/' makes sub-folders), or choose the folder with --trainer.logger.init_args.save_dir DIR")
+    assert not (cli.cwd.parent / "vv").exists()
+
+
 def test_one_feature_trains_and_says_which_figures_it_skips(cli):
     result = cli("fit", "--data.n_features", "1", "--trainer.max_epochs", "2", "--export.onnx", "false")
     assert result.returncode == 0, result.output
@@ -615,6 +644,49 @@ def test_an_invalid_value_a_checkpoint_records_is_said_of_the_checkpoint(cli, tr
         f"blobclf: error: checkpoint 'edited.ckpt' records {option}={value!r}, which is invalid ({reason}); it was "
         "edited or written by another program: use another checkpoint"
     )
+
+
+def _training(checkpoint: dict) -> dict:
+    return next(s["training"] for s in checkpoint["callbacks"].values() if isinstance(s, dict) and "training" in s)
+
+
+@pytest.mark.parametrize(("command", "edit", "option", "text", "fix"), [
+    ("test", lambda c, v: c["hyper_parameters"].update(hidden_units=v), "model.hidden_units", "8", " (8, not '8')"),
+    ("test", lambda c, v: c["hyper_parameters"].update(hidden_units=v), "model.hidden_units", "abc", ""),
+    ("fit", lambda c, v: _training(c)["optimizer"]["init_args"].update(lr=v), "optimizer.lr", "1e-1", " (0.1, not '1e-1')"),
+    ("test", lambda c, v: c["datamodule_hyper_parameters"].update(n_samples=v), "data.n_samples", "1000",
+     " (1000, not '1000')"),
+    ("fit", lambda c, v: _training(c)["settings"].update({"trainer.detect_anomaly": v}), "trainer.detect_anomaly",
+     "False", " (False, not 'False')"),
+], ids=["hidden_units", "hidden_units-abc", "lr", "n_samples", "detect_anomaly"])
+def test_text_edited_into_a_checkpoint_is_said_of_the_checkpoint(cli, trained, command, edit, option, text, fix):
+    # was "model.hidden_units=8 (from the command line or a --config file) conflicts with the checkpoint ..., which
+    # was trained with model.hidden_units='8'": the parser's reading of the checkpoint's text, blamed on the user
+    torch.save(make_checkpoint(trained, lambda c: edit(c, text)), cli.cwd / "edited.ckpt")
+    kind = "a boolean" if option == "trainer.detect_anomaly" else "a number"
+    how = ("was not written by 'blobclf fit' (or was edited):" if option == "model.hidden_units"
+           else "was edited or written by another program:")
+    assert one_error(cli(command, "--ckpt_path", "edited.ckpt", *(["--trainer.max_epochs", "3"] if command == "fit"
+                                                                   else []))) == (
+        f"blobclf: error: checkpoint 'edited.ckpt' {how} it records {option} as the text {text!r}, where blobclf writes {kind}; "
+        f"store {kind} there{fix}, or use another checkpoint")
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    (lambda s: s["param_groups"][0].update(lr="0.1"), "param_groups[0]['lr'] is '0.1', not a finite float"),
+    (lambda s: s["param_groups"][0].update(lr=float("nan")), "param_groups[0]['lr'] is nan, not a finite float"),
+    (lambda s: s["param_groups"][0].update(params=[0]),
+     "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"),
+    (lambda s: s.update(state={0: {"momentum_buffer": torch.zeros(3, 3)}}),
+     "its 'momentum_buffer' has the shape (3, 3) for a parameter of the shape (8, 2)"),
+], ids=["lr-text", "lr-nan", "params", "momentum-shape"])
+def test_an_optimizer_state_edited_away_from_its_optimizer_is_one_line(cli, trained, edit, reason):
+    # an lr of '0.1' or a group of other parameters ended the resume in a traceback at its first step; a NaN lr
+    # was reported as the run having diverged, with the advice to lower --optimizer.lr
+    torch.save(make_checkpoint(trained, lambda c: edit(c["optimizer_states"][0])), cli.cwd / "edited.ckpt")
+    assert one_error(cli("fit", "--ckpt_path", "edited.ckpt", "--trainer.max_epochs", "3")) == (
+        f"blobclf: error: checkpoint 'edited.ckpt' holds an optimizer state that does not fit its optimizer "
+        f"(torch.optim.SGD): {reason}; it was edited or written by another program: use another checkpoint")
 
 
 @pytest.mark.parametrize(("name", "size"), [("hidden_units", 10**9), ("output_features", 10**9), ("hidden_units", 16)])

@@ -430,14 +430,29 @@ def test_a_dangling_symbolic_link_names_its_target(cli):
         ("model: [1, {a: !!python/name:os.system }]\n",
          "x.yaml:1:16: the tag !!python/name:os.system asks YAML to build a Python object (to run code), which blobclf "
          "never does; write the value itself"),
+        # YAML's int() raised a ValueError traceback (Python reads at most 4300 digits)
+        ("data:\n  centers: [1, " + "9" * 5000 + "]\n",
+         "x.yaml:2:16: a number of 5000 digits, more than Python reads (4300); no setting takes one that large: write "
+         "a smaller one"),
     ],
     ids=["empty", "only-comments", "list", "scalar", "tab", "unclosed", "too-deep", "two-documents",
-         "duplicate-top", "duplicate-nested", "alias-loop", "alias-loop-deep", "python-object", "python-name"],
+         "duplicate-top", "duplicate-nested", "alias-loop", "alias-loop-deep", "python-object", "python-name",
+         "huge-int"],
 )
 def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message):
     (cli.cwd / "x.yaml").write_text(text)
     assert one_error(cli("fit", "--config", "x.yaml")) == f"blobclf: error: {message}"
     assert not (cli.cwd / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("args", [["--data.n_samples", "9" * 5000], ["--data.n_samples=" + "9" * 5000],
+                                  ["--trainer", "{max_epochs: " + "9" * 5000 + "}"]], ids=["value", "equals", "inline"])
+def test_a_number_longer_than_python_reads_on_the_command_line_is_one_line(cli, args):
+    # was jsonargparse's line advising sys.set_int_max_str_digits(), or (inline YAML) a ValueError traceback
+    option = args[0].partition("=")[0]
+    assert one_error(cli("fit", *args)) == (
+        f"blobclf: error: {option}: a number of 5000 digits, more than Python reads (4300); no setting takes one "
+        "that large: give a smaller one")
 
 
 def test_every_config_file_jsonargparse_reads_is_checked(cli):
@@ -569,3 +584,13 @@ def test_a_config_read_from_standard_input_as_dash_is_taken(cli, monkeypatch):
     result = cli("fit", "--config", "-")
     assert result.returncode == 0, result.output
     assert json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())["epochs"] == 1
+
+
+def test_a_huge_name_in_an_error_is_cut_to_its_ends(cli):
+    # a table whose one long line made a class of 200 MB printed that class whole, 200 MB on one stderr line
+    name = "x" * 4990 + "0123456789"
+    (cli.cwd / "t.csv").write_text("a,b,kind\n" + "".join(f"{i},{i % 3},y\n" for i in range(9)) + f"1,2,{name}\n")
+    line = one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind"))
+    assert line == (f"blobclf: error: t.csv: class '{'x' * 199}…[5,002 characters]…{'x' * 29}0123456789' has only 1 "
+                    "row(s); a stratified split into train and test needs at least 2 of every class (add rows of it or "
+                    "remove them)")
