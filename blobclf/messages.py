@@ -176,6 +176,12 @@ def one_line(message: str) -> str:
                     "or earlier wrote it in a run's config.yaml); remove it")
         else:
             text = unknown_class_option(group.group(1), option, cls.group(1)) or text
+    word = nested and group and cls and "Subtypes: [NameList" in whole and "Expected a <class 'tuple'>" in whole
+    if word and not nested.group(2).lstrip().startswith("["):
+        # --data.features weight: one name, or names with commas, where a list is wanted
+        option = f"--{group.group(1)}.{nested.group(1)}"
+        names = ",".join(name.strip() for name in nested.group(2).split(","))
+        text = f"{option}={nested.group(2)!r} is not a list of names; give a list: {option} {shlex.quote(f'[{names}]')}"
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [NameList" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
