@@ -327,8 +327,11 @@ class RunCheckpoint(ModelCheckpoint):
             # a best checkpoint's outputs are, they are no longer taken for the new one's
             renamed = rename_last_outputs(evaluated, replaced[0])
             if renamed:
-                print(f"note: last.ckpt no longer holds epoch {replaced[0]}: what test, validate and predict wrote of "
-                      f"it is renamed after it: {', '.join(f'{shown(old)} -> {new.name}' for old, new in renamed)}")
+                # mid-training: through the progress bar, which a plain print would break into
+                bar = trainer.progress_bar_callback
+                (bar.print if bar is not None else print)(
+                    f"note: last.ckpt no longer holds epoch {replaced[0]}: what test, validate and predict wrote of "
+                    f"it is renamed after it: {', '.join(f'{shown(old)} -> {new.name}' for old, new in renamed)}")
         for logger in trainer.loggers:
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step

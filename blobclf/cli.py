@@ -352,9 +352,14 @@ class BlobCLI(LightningCLI):
                 finished = self.from_checkpoint.finished
                 if finished is not None and exported_step(folder) == finished[1]:
                     # nothing to train and the exports complete: no resume-K.yaml, no new event file, nothing written
+                    ended = self.from_checkpoint.ended
+                    how = "more patience" if ended == "EarlyStopping" else "other settings"
+                    done = (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no "
+                            f"further (to train longer, start a new run with {how})" if ended else
+                            f"has done its {finished[0]} epochs (--trainer.max_epochs {config.trainer.max_epochs}; "
+                            "a larger one trains on)")
                     print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
-                          f"and the run is left unchanged: {shown(ckpt_path)} has done its {finished[0]} epochs "
-                          f"(--trainer.max_epochs {config.trainer.max_epochs}; a larger one trains on)")
+                          f"and the run is left unchanged: {shown(ckpt_path)} {done}")
                     sys.exit(0)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):

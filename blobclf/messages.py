@@ -183,6 +183,12 @@ def one_line(message: str) -> str:
         text = (f"--{group.group(1)}.{function.group(1)}={function.group(2)} is invalid for {cls.group(1)}: give the "
                 f"import path of a function{listed}, pkg.schedule, whose module is importable (on PYTHONPATH); code "
                 "such as a lambda is not taken")
+    word = nested and group and cls and "Subtypes: [NameList" in whole and "Expected a <class 'tuple'>" in whole
+    if word and not nested.group(2).lstrip().startswith("["):
+        # --data.features weight: one name, or names with commas, where a list is wanted
+        option = f"--{group.group(1)}.{nested.group(1)}"
+        names = ",".join(name.strip() for name in nested.group(2).split(","))
+        text = f"{option}={nested.group(2)!r} is not a list of names; give a list: {option} {shlex.quote(f'[{names}]')}"
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [NameList" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name

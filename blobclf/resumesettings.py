@@ -87,7 +87,10 @@ class CheckpointSettings:
     resume_epoch: int = 0
     """For a resume: the epoch its logs restart at (see :class:`~blobclf.callbacks.RunCheckpoint`)."""
     finished: tuple[int, Any] | None = None
-    """For a resume of a run that has trained its ``--trainer.max_epochs``: its epochs and step (nothing to train)."""
+    """For a resume of a run that has trained its ``--trainer.max_epochs``, or that stopped on its own (``ended``):
+    its epochs and step (nothing to train)."""
+    ended: str | None = None
+    """For a resume of a run that stopped on its own: what stopped it (``EarlyStopping``), which stops its resume too."""
     read_last: tuple[str, Any, int] | None = None
     """For an evaluation of a ``last.ckpt``: its path, :func:`~blobclf.outputnames.file_state` and epoch, by which
     what the evaluation writes is named if a fit replaces the file meanwhile."""
@@ -223,6 +226,15 @@ class CheckpointSettings:
             max_epochs = given.trainer.get("max_epochs")
             if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
                 self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
+            self.ended = next((state["training_ended"] for state in checkpoint.get("callbacks", {}).values()
+                               if isinstance(state, dict) and isinstance(state.get("training_ended"), str)), None)
+            if self.ended is not None:  # RunCheckpoint stops its resume at once (see its on_train_start)
+                # the epoch it stopped after, as that note counts it (Lightning goes on from an epoch processed but
+                # not yet counted completed, as in a checkpoint saved within the epoch's end)
+                progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+                processed = progress.get("processed") if isinstance(progress, dict) else None
+                done = max(epochs_done(checkpoint), processed if isinstance(processed, int) else 0)
+                self.finished = (done, checkpoint.get("global_step"))
             check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path

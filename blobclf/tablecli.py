@@ -29,6 +29,7 @@ from blobclf.tabledata import (
     TEST_ELSEWHERE,
     TableDataModule,
     check_table_unchanged,
+    given_file,
     file_sha256,
     recorded_data_class,
 )
@@ -142,6 +143,7 @@ def read_predict_file(config: Any, model_hparams: dict[str, Any]) -> Points | No
     categories = init.get("categories")
     if categories:  # the model's inputs are the table's feature columns encoded
         features = list(init.get("features"))
+    given_file("predict_file", path)
     return read_points(path, features, classes, init.get("target") or LABEL_COLUMN, init.get("delimiter"),
                        init.get("decimal") or ".", categories=dict(categories) if categories else None)
 

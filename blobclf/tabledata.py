@@ -62,6 +62,13 @@ RESUME_ELSEWHERE = "restore the table to resume this run, or train a new run on 
 """What a resume (``fit --ckpt_path``) of a run whose training table changed can do."""
 
 
+def given_file(name: str, path: Any) -> None:
+    """Refuse, naming its option, a file that option ``name`` gives and that is not there (``--data.path 'x.csv':
+    no such file``); a broken link, a folder and the like are named by :func:`blobclf.table.read_header`."""
+    if path is not None and not os.path.lexists(path):
+        raise UserError(f"{option(name, repr(os.fspath(path)))}: no such file")
+
+
 def check_table_unchanged(state: Any, path: str, fix: str = TEST_ELSEWHERE) -> None:
     """Refuse, in one line, a training table whose bytes differ from those a checkpoint was trained on.
 
@@ -287,6 +294,11 @@ class TableDataModule(SplitDataModule):
                 f"be two); give the file's other delimiter ({option('delimiter', repr(';'))}), or leave "
                 f"{option('delimiter')} out to detect it"
             )
+        for name, names in (("features", features), ("exclude", exclude), ("categorical", categorical),
+                            ("classes", classes)):
+            if isinstance(names, str):  # would be taken letter by letter
+                raise ArgumentValueError(f"{option(name)} takes a list of names, got the text {names!r}; give a list: "
+                                         f"{option(name, repr([names]))}")
         if features is not None and not features:
             raise ArgumentValueError(
                 f"{option('features')} is an empty list; list at least one feature column, or leave it out to use "
@@ -362,6 +374,7 @@ class TableDataModule(SplitDataModule):
         if self.hparams.features is None:
             # the delimiter sniffed here is not recorded: each later file (test, predict) is sniffed
             # on its own unless --data.delimiter was given
+            given_file("path", self.hparams.path)
             header = read_header(self.hparams.path, self.hparams.delimiter, self.hparams.decimal)
             self._columns = header.columns
             target, exclude = self.hparams.target, self.hparams.exclude or []
@@ -462,6 +475,7 @@ class TableDataModule(SplitDataModule):
             return Points(features, labels, self.feature_names, columns=self.feature_columns(),
                           categories={column: list(values) for column, values in self.categories().items()})
         if self.points is None:
+            given_file("predict_file", self.hparams.predict_file)
             self.points = read_points(
                 self.hparams.predict_file, self.feature_columns(), self.class_names, self.label_column,
                 self.hparams.delimiter, self.hparams.decimal, categories=self.categories() or None,
@@ -470,6 +484,7 @@ class TableDataModule(SplitDataModule):
 
     def _read(self, path: str) -> Table:
         hp = self.hparams
+        given_file("path" if path == hp.path else "test_path", path)
         return read_table(path, hp.target, self.feature_columns(), hp.classes, hp.delimiter, decimal=hp.decimal,
                           selection=self._selection, categorical=hp.categorical or (), categories=hp.categories)
 
@@ -597,6 +612,7 @@ class TableDataModule(SplitDataModule):
 
     def _test_table(self) -> tuple[Tensor, Tensor]:
         hp = self.hparams
+        given_file("test_path", hp.test_path)
         header = read_header(hp.test_path, hp.delimiter, hp.decimal)
         columns = header.columns
         # with the training table read, the columns must be the same (in any order); testing a

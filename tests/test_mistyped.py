@@ -77,13 +77,18 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
     # 'expected "subcommand" to be one of {fit,validate,test,predict}, but it was not provided.'
     ([], "give a subcommand: fit, validate, test or predict ('python -m blobclf fit' trains the tutorial's model; "
          "'python -m blobclf --help' says what each does)"),  # cli_main called from Python, as 'python -m blobclf'
+    # "--data.features='weight' is invalid for blobclf.tabledata.TableDataModule": a name where a list is wanted
+    (["fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind", "--data.features", "weight"],
+     "--data.features='weight' is not a list of names; give a list: --data.features '[weight]' (see --help)"),
+    (["fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind", "--data.exclude", "id, name"],
+     "--data.exclude='id, name' is not a list of names; give a list: --data.exclude '[id,name]' (see --help)"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
 ], ids=["config", "c", "config=", "configs-not-installed", "table-config-not-installed",
         "adam-config-not-installed", "other-config-not-installed", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
         "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
-        "not-a-float", "no-subcommand", "model-help"])
+        "not-a-float", "no-subcommand", "features-word", "exclude-words", "model-help"])
 def test_a_mistyped_command_names_the_fix(cli, args, line):
     for name, text in CONFIGS.items():
         (cli.cwd / name).write_text(text)
@@ -143,3 +148,14 @@ def test_the_command_to_train_a_first_run_is_the_one_typed(cli, monkeypatch, pro
     monkeypatch.setattr("sys.argv", [program])
     assert one_error(cli("validate", "--ckpt_path", "best")) == (
         f"no runs found under 'checkpoints'; train one first with '{typed} fit'")
+
+
+@pytest.mark.parametrize("name", ["features", "exclude", "categorical", "classes"])
+def test_a_table_option_given_one_name_as_text_in_python_is_refused_not_read_letter_by_letter(name):
+    from blobclf.errors import ArgumentValueError
+    from blobclf.tabledata import TableDataModule
+
+    with pytest.raises(ArgumentValueError) as error:
+        TableDataModule("t.csv", "kind", **{name: "island"})
+    assert str(error.value) == (f"TableDataModule({name}=...) takes a list of names, got the text 'island'; give a "
+                                f"list: TableDataModule({name}=['island'])")

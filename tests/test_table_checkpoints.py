@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 import torch
-from conftest import example_datasets, one_error
+from conftest import REPO, example_datasets, one_error
 
 from blobclf.safeload import load_checkpoint
 
@@ -259,3 +259,18 @@ def test_the_runs_own_config_yaml_evaluates_and_resumes_its_checkpoint(cli, sele
     assert resumed.returncode == 0, resumed.output
     # another selection is still a conflict
     assert "conflicts with the checkpoint" in one_error(cli("test", "--ckpt_path", last, "--data.exclude", "[petal_width]"))
+
+
+def test_a_table_that_is_not_there_is_named_with_the_option_that_gave_it(cli):
+    write_dataset("iris", cli.cwd)
+    fit = (*FIT[:1], "--config", str(REPO / "configs" / "table.yaml"), "--data.target", "species",
+           "--trainer.max_epochs", "1", "--export.figures", "false")
+    assert one_error(cli(*fit, "--data.path", "irsi.csv")) == "--data.path 'irsi.csv': no such file"
+    assert one_error(cli(*fit, "--data.path", "irsi.csv", "--data.features", "[petal_length]")) == (
+        "--data.path 'irsi.csv': no such file")
+    assert not (cli.cwd / "checkpoints").exists()
+    assert cli(*fit, "--data.path", "iris.csv").returncode == 0
+    assert one_error(cli("test", "--ckpt_path", "last", "--data.test_path", "new.csv")) == (
+        "--data.test_path 'new.csv': no such file")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
+        "--data.predict_file 'new.csv': no such file")
