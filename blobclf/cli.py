@@ -420,6 +420,10 @@ class BlobCLI(LightningCLI):
             else:
                 if init.get("version") is None:
                     init.version = version
+                    recorded = self.from_checkpoint.run_log_folder
+                    if (recorded is not None and not init.get("name") and "name" in init
+                            and os.path.normpath(str(init.get("save_dir"))) == os.path.normpath(recorded[0])):
+                        init.name = recorded[1]  # the run's own log folder, {save_dir}/{name}/version_N
                 if "sub_dir" in init and init.get("sub_dir") is None:
                     # named as the test report is: one folder per checkpoint and separate test table
                     data = config.data.get("init_args") or config.data

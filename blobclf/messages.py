@@ -176,6 +176,13 @@ def one_line(message: str) -> str:
                     "or earlier wrote it in a run's config.yaml); remove it")
         else:
             text = unknown_class_option(group.group(1), option, cls.group(1)) or text
+    function = re.search(r"Given value: NestedArg\(key='([^']+)', val=(.*)\)$", whole)
+    if function and group and cls and re.search(r"Subtypes: \[(collections\.abc|typing)\.Callable", whole):
+        # a LambdaLR's lr_lambda: a function's import path, resolved by importing its module
+        listed = " (or a list of them)" if re.search(r"list\[(collections\.abc|typing)\.Callable", whole) else ""
+        text = (f"--{group.group(1)}.{function.group(1)}={function.group(2)} is invalid for {cls.group(1)}: give the "
+                f"import path of a function{listed}, pkg.schedule, whose module is importable (on PYTHONPATH); code "
+                "such as a lambda is not taken")
     word = nested and group and cls and "Subtypes: [NameList" in whole and "Expected a <class 'tuple'>" in whole
     if word and not nested.group(2).lstrip().startswith("["):
         # --data.features weight: one name, or names with commas, where a list is wanted

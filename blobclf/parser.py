@@ -10,11 +10,13 @@ import difflib
 import inspect
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn, Optional, get_type_hints
 
 import lightning as L
+import yaml
 from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
@@ -33,7 +35,7 @@ from blobclf.messages import MOVED_NAMES, null_name, one_line, typed_value_error
 from blobclf.monitors import not_a_mode
 from blobclf.optionnames import given_option
 from blobclf.onebatch import one_batch_written
-from blobclf.recorded import recorded_value_error
+from blobclf.recorded import as_plain, recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
 
 EVAL_COMMANDS = ("validate", "test", "predict")
@@ -53,6 +55,29 @@ def without_limit(config: Any) -> bool:
         return False
     return (trainer.get("max_epochs") is None and trainer.get("max_steps") in (None, -1)
             and trainer.get("max_time") is None)
+
+
+UNSERIALIZED = "Unable to serialize instance"
+"""What jsonargparse writes for a value it cannot write: a list of functions (``lr_lambda: [pkg.schedule]``) under
+a type that is a union of a function and such a list, as ``LambdaLR``'s ``lr_lambda`` is (jsonargparse 4.53)."""
+
+
+def with_import_paths(text: str, cfg: Any) -> str:
+    """The YAML ``text`` of ``cfg`` with each value jsonargparse could not write (see :data:`UNSERIALIZED`) written as
+    :func:`~blobclf.recorded.as_plain` writes it: functions by their import paths, as a config names them."""
+    plain = as_plain(cfg)
+
+    def written(node: Any, value: Any) -> Any:
+        if isinstance(node, dict) and isinstance(value, dict):
+            return {key: written(item, value.get(key)) for key, item in node.items()}
+        if isinstance(node, list) and isinstance(value, list) and len(node) == len(value):
+            return [written(item, each) for item, each in zip(node, value, strict=True)]
+        if isinstance(node, str) and node.startswith(UNSERIALIZED) and value is not None:
+            return value
+        return node
+
+    return yaml.safe_dump(written(yaml.safe_load(text), plain), sort_keys=False, allow_unicode=True,
+                          default_flow_style=False)
 
 
 class SubcommandSummaries(ActionSubCommands):
@@ -144,7 +169,11 @@ class BlobArgumentParser(LightningArgumentParser):
             cfg[f"{inner}trainer.max_epochs"] = self.default_epochs
         if "skip_none" in kwargs:  # LightningCLI 2.6's name for it (deprecated by jsonargparse 4.49)
             kwargs["skip_unset"] = kwargs.pop("skip_none")
-        text = super().dump(cfg, *args, **kwargs)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=f"\\s*{UNSERIALIZED}")  # written by its import path below
+            text = super().dump(cfg, *args, **kwargs)
+        if UNSERIALIZED in text and cfg is not None:
+            text = with_import_paths(text, cfg)
         trainer = cfg.get(f"{inner}trainer") if isinstance(cfg, Namespace) else None
         return one_batch_written(text, trainer, "  " if inner else "")
 

@@ -18,13 +18,14 @@ import torch
 
 from blobclf import artifacts
 from blobclf.data import BlobDataModule
-from blobclf.errors import SIGPIPE, UserError, debugging, encodable_output, printable, silence_stdout
+from blobclf.errors import SIGPIPE, UserError, debugging, encodable_output, error_line, printable, silence_stdout
 from blobclf.export import (
     METADATA_NAME,
     checkpoint_tag,
     report_name,
     write_report,
 )
+from blobclf.messages import one_line
 from blobclf.quiet import quiet_known_notices
 from blobclf.recorded import public_hparams
 from blobclf.runs import (
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     except UserError as error:
         if debugging():
             raise
-        sys.stderr.write(f"blobclf: error: {error}\n")
+        sys.stderr.write(f"blobclf: error: {error_line(one_line(str(error)))}\n")
         sys.exit(2)
     try:
         for name, path in written.items():

@@ -43,6 +43,7 @@ from blobclf.runs import (
     logs_record_root,
     logs_where_started,
     newer_without_last,
+    recorded_log_name,
     own_root,
     recorded_save_dir,
     resolve_checkpoint,
@@ -93,6 +94,9 @@ class CheckpointSettings:
     read_last: tuple[str, Any, int] | None = None
     """For an evaluation of a ``last.ckpt``: its path, :func:`~blobclf.outputnames.file_state` and epoch, by which
     what the evaluation writes is named if a fit replaces the file meanwhile."""
+    run_log_folder: tuple[str, str] | None = None
+    """For an evaluation: the log root and logger name its checkpoint's run was given (see :func:`recorded_log_name`),
+    where that name is not empty: the run's logs are in ``{root}/{name}/version_N``."""
     checked: tuple[str, dict[str, Any]] | None = None
     """For an evaluation: the path and contents of the checkpoint checked, for Lightning's load of it (see
     :meth:`~blobclf.checkpointio.AtomicCheckpointIO.hold`)."""
@@ -139,6 +143,8 @@ class CheckpointSettings:
             # last.ckpt, and deletes the best checkpoint that 'best' named when it saves a better one (a resume reads
             # the file again once it holds the run's lock: no fit writes it then)
             self.checked = (path, checkpoint)
+            if recorded_log_name(checkpoint):
+                self.run_log_folder = (recorded_save_dir(checkpoint), recorded_log_name(checkpoint))
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
         stored = {
             "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time

@@ -542,14 +542,25 @@ def run_version(checkpoint: str | os.PathLike[str], root: str | os.PathLike[str]
 
 def recorded_save_dir(checkpoint: dict[str, Any]) -> str:
     """The log root a checkpoint's run was given (as given: relative to where it started)."""
+    save_dir = _recorded_logger_argument(checkpoint, "save_dir")
+    return save_dir if save_dir is not None else LOG_ROOT
+
+
+def recorded_log_name(checkpoint: dict[str, Any]) -> str:
+    """The logger ``name`` a checkpoint's run was given (the sub-folders of the log root that hold its
+    ``version_N``: ``exp/a``), or ``""``."""
+    return _recorded_logger_argument(checkpoint, "name") or ""
+
+
+def _recorded_logger_argument(checkpoint: dict[str, Any], key: str) -> str | None:
     for state in checkpoint.get("callbacks", {}).values():
         training = state.get("training") if isinstance(state, dict) else None
         settings = training.get("settings") if isinstance(training, dict) else None
         logger = settings.get("trainer.logger") if isinstance(settings, dict) else None
         init = logger.get("init_args") if isinstance(logger, dict) else None
         if isinstance(init, dict) and isinstance(init.get("save_dir"), str):
-            return init["save_dir"]
-    return LOG_ROOT
+            return init.get(key) if isinstance(init.get(key), str) else None
+    return None
 
 
 def recorded_checkpointing(config: Path, key: str) -> str | None:

@@ -203,6 +203,7 @@ def main() -> None:
         ["fit", "--model.class_weight", "[1e39,1,1,1]"],
         ["fit", "--optimizer", "NoSuchOptimizer"],
         ["fit", "--lr_scheduler", "StepLR"],
+        ["fit", "--lr_scheduler", "LambdaLR", "--lr_scheduler.lr_lambda", "lambda e: 0.5"],
         ["fit", "--model.hidden_units", "0"],
         ["fit", "--data.centers", "1"],
         ["fit", "--data.test_size", "1.2"],

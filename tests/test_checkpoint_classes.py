@@ -217,6 +217,36 @@ def test_a_scheduler_function_given_by_its_import_path_trains_and_resumes(cli, p
     assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.05)
 
 
+def test_a_scheduler_function_in_a_list_is_written_to_config_yaml_and_resumes(cli, planted, monkeypatch):
+    # LambdaLR takes a function or a list of them (one per parameter group): for '[pkg.half]' the run's config.yaml
+    # held 'lr_lambda: Unable to serialize instance [<function half at 0x7f...>]', and the resume it was told to run
+    # with that config.yaml first ended in jsonargparse's many-line error
+    module, _ = planted
+    config = Path(__file__).resolve().parents[1] / "configs" / "sgd.yaml"
+    first = cli("fit", "--config", str(config), "--trainer.max_epochs", "2", "--lr_scheduler", "LambdaLR",
+                "--lr_scheduler.lr_lambda", f"[{module}.half]")
+    assert first.returncode == 0, first.output
+    run_config = Path("lightning_logs") / "version_0" / "config.yaml"
+    assert f"lr_lambda:\n    - {module}.half\n" in run_config.read_text()
+    monkeypatch.delitem(sys.modules, module)
+    resumed = cli("fit", "--config", str(run_config), "--ckpt_path", "last", "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    checkpoint = torch.load("checkpoints/version_0/last.ckpt", weights_only=True)
+    assert epochs_done(checkpoint) == 3
+    assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(("given", "shown"), [
+    ("lambda e: 0.5", "{'lambda e': 0.5}"), ("lambda_mod.nope", "'lambda_mod.nope'"), ("[lambda_mod.nope]", "['lambda_mod.nope']")])
+def test_a_scheduler_function_that_is_no_import_path_is_one_line_naming_the_form(cli, given, shown):
+    # 'lambda e: 0.5' printed jsonargparse's "Parser key "lr_scheduler": NestedArg(key='lr_lambda', val={'lambda e': 0.5})
+    # is invalid: Problem with given class_path ...: Does not validate against any of the Union subtypes: ..."
+    assert one_error(cli("fit", "--lr_scheduler", "LambdaLR", "--lr_scheduler.lr_lambda", given)) == (
+        f"--lr_scheduler.lr_lambda={shown} is invalid for torch.optim.lr_scheduler.LambdaLR: give the "
+        "import path of a function (or a list of them), pkg.schedule, whose module is importable (on PYTHONPATH); "
+        "code such as a lambda is not taken (see --help)")
+
+
 def test_a_run_whose_callback_takes_a_function_resumes_with_its_config(cli, planted, monkeypatch):
     # the checkpoint recorded the function as '<function called at 0x7f...>': no resume could read it back
     module, marker = planted

@@ -574,6 +574,21 @@ def test_a_logger_name_with_sub_folders_trains_and_an_evaluation_s_version_may_n
     assert not (cli.cwd.parent / "vv").exists()
 
 
+def test_an_evaluation_of_a_run_with_a_logger_name_logs_in_the_run_s_log_folder(cli):
+    # a run trained with --trainer.logger.init_args.name exp/a logs in lightning_logs/exp/a/version_0; its test logged
+    # in lightning_logs/version_0/test-last, a folder of no run, which the next extension's renaming did not see
+    assert cli("fit", *QUICK, "--trainer.logger.init_args.name", "exp/a").returncode == 0
+    run_logs = cli.cwd / "lightning_logs" / "exp" / "a" / "version_0"
+    assert cli("test", "--ckpt_path", "last").returncode == 0
+    assert (run_logs / "test-last").is_dir() and len(list((run_logs / "test-last").glob("events.out.tfevents.*"))) == 1
+    assert sorted(p.name for p in (cli.cwd / "lightning_logs").iterdir()) == ["exp"]
+    assert cli("fit", *QUICK[2:], "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
+    assert sorted(p.name for p in run_logs.iterdir() if p.is_dir()) == ["test-last-epoch=1"]
+    # a name given to the evaluation is its own
+    assert cli("test", "--ckpt_path", "last", "--trainer.logger.init_args.name", "other").returncode == 0
+    assert (cli.cwd / "lightning_logs" / "other" / "version_0" / "test-last").is_dir()
+
+
 def test_one_feature_trains_and_says_which_figures_it_skips(cli):
     result = cli("fit", "--data.n_features", "1", "--trainer.max_epochs", "2", "--export.onnx", "false")
     assert result.returncode == 0, result.output

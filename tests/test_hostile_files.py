@@ -578,6 +578,20 @@ def test_a_named_pipe_or_a_device_given_as_a_config_file_is_refused_at_once(tmp_
     assert sorted(os.listdir(tmp_path)) == ["pipe.yaml"]
 
 
+def test_regenerate_s_error_line_is_cut_and_escaped_as_the_command_s(tmp_path, monkeypatch, capsys):
+    # blobclf.regenerate wrote its UserError as it was: a run path of one long word whole, control characters raw
+    from blobclf.regenerate import main
+    monkeypatch.chdir(tmp_path)
+    given = "r/" * 600 + "\x1b[2Jv"
+    with pytest.raises(SystemExit) as exited:
+        main([given])
+    assert exited.value.code == 2
+    line = capsys.readouterr().err
+    assert line.startswith("blobclf: error: 'r/r/") and line.count("\n") == 1
+    assert f"…[{len(repr(given)):,} characters]…" in line, line[:300]
+    assert "\x1b" not in line
+
+
 def test_a_config_read_from_standard_input_as_dash_is_taken(cli, monkeypatch):
     # '--config -' (jsonargparse reads standard input) was refused: "--config '-': no such file"
     monkeypatch.setattr("sys.stdin", io.StringIO("trainer:\n  max_epochs: 1\nexport:\n  figures: false\n  onnx: false\n"))
