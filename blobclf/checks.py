@@ -154,6 +154,14 @@ def check_optimizer(config: Any) -> None:
     one-line error before anything is written."""
     if not config.get("optimizer"):
         return
+    for group in ("optimizer", "lr_scheduler"):
+        settings = as_plain(config.get(group)) if config.get(group) else None
+        given = settings.get("init_args") if isinstance(settings, dict) else None
+        for key, value in (given.items() if isinstance(given, dict) else ()):
+            numbers = value if isinstance(value, (list, tuple)) else [value]
+            if any(isinstance(v, float) and not math.isfinite(v) for v in numbers):
+                # torch takes an lr of inf or nan: the first epoch ends the run as 'diverged', its folders written
+                raise UserError(f"--{group}.{key}={value!r} is not a finite number; give a finite value")
     try:
         optimizer = instantiate_class([torch.nn.Parameter(torch.zeros(1))], as_plain(config.optimizer))
     except (ValueError, TypeError) as error:

@@ -82,13 +82,17 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
      "--data.features='weight' is not a list of names; give a list: --data.features '[weight]' (see --help)"),
     (["fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind", "--data.exclude", "id, name"],
      "--data.exclude='id, name' is not a list of names; give a list: --data.exclude '[id,name]' (see --help)"),
+    # 1e400 is read as inf, which torch takes: the first epoch ended the run as 'diverged', its folders written
+    (["fit", "--optimizer.lr", "1e400"], "--optimizer.lr=inf is not a finite number; give a finite value"),
+    (["fit", "--lr_scheduler", "StepLR", "--lr_scheduler.step_size", "2", "--lr_scheduler.gamma", "1e400"],
+     "--lr_scheduler.gamma=inf is not a finite number; give a finite value"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
 ], ids=["config", "c", "config=", "configs-not-installed", "table-config-not-installed",
         "adam-config-not-installed", "other-config-not-installed", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
         "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
-        "not-a-float", "no-subcommand", "features-word", "exclude-words", "model-help"])
+        "not-a-float", "no-subcommand", "features-word", "exclude-words", "lr-inf", "gamma-inf", "model-help"])
 def test_a_mistyped_command_names_the_fix(cli, args, line):
     for name, text in CONFIGS.items():
         (cli.cwd / name).write_text(text)
