@@ -283,3 +283,15 @@ def test_a_header_longer_than_4_mib_is_refused_naming_the_bound_and_a_table_of_2
     Path("ok.csv").write_text(",".join(names) + ",kind\n" + ",".join(["1"] * 200_000) + ",x\n", encoding="utf-8")
     table = read_table("ok.csv", "kind")
     assert table.features.shape == (1, 200_000) and table.feature_names[-1] == "f000199999"
+
+
+def test_a_row_longer_than_its_cells_can_hold_is_refused_before_numpy_reads_it(tmp_path, monkeypatch):
+    """A 200 MB row of two columns (no line break) was read whole by numpy: 1.4 GB and 9 s before its refusal."""
+    monkeypatch.chdir(tmp_path)
+    Path("row.csv").write_bytes(b"a,kind\n1,x\n" + b"x" * (5 << 20))
+    assert refused(read_table, "row.csv", "kind") == (
+        "row.csv:3: a row is longer than 4,194,304 bytes, more than its 2 cells can hold (128 KiB each); is this a CSV "
+        "file of the header's columns?"
+    )
+    Path("mid.csv").write_bytes(b"a,kind\n" + b"1," + b"x" * (5 << 20) + b"\n1,y\n")
+    assert refused(read_table, "mid.csv", "kind").startswith("mid.csv:2: a row is longer than 4,194,304 bytes")
