@@ -617,3 +617,16 @@ def test_an_integer_option_of_1e400_in_a_config_file_is_one_line_naming_the_opti
         "blobclf: error: --data.n_samples=inf is invalid for blobclf.BlobDataModule: not PositiveInt (YAML reads a number past 1.8e308 "
         "as inf); give an integer > 0 (see --help)"
     )
+
+
+def test_the_digit_limit_named_is_the_one_python_is_set_to(cli):
+    """The message names sys.get_int_max_str_digits(), not Python's default 4300, where a program changed it."""
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(1000)
+    try:
+        (cli.cwd / "x.yaml").write_text("data:\n  centers: " + "9" * 2000 + "\n")
+        assert one_error(cli("fit", "--config", "x.yaml")) == (
+            "blobclf: error: x.yaml:2:12: a number of 2000 digits, more than Python reads (1000); no setting takes one "
+            "that large: write a smaller one")
+    finally:
+        sys.set_int_max_str_digits(before)
