@@ -38,6 +38,18 @@ RUN_CHECKPOINT_TITLE = "ModelCheckpoint writing to checkpoints/version_N"
 """The title of the ``--checkpoint`` group (the first line of :class:`blobclf.callbacks.RunCheckpoint`'s docstring)."""
 RUNS_TITLE = "The folder of the runs, where --ckpt_path last and best look"
 """That group's title in the help of ``validate``, ``test`` and ``predict``, which list only its ``root``."""
+EVAL_TITLES = {
+    RUN_CHECKPOINT_TITLE: RUNS_TITLE,
+    "Customize every aspect of training via flags": (
+        "The Trainer: how the checkpoint is evaluated (devices, precision, batch limits, logger, callbacks)"),
+    "Trains a BlobModel as the tutorial does": (
+        "The model's settings: taken from the checkpoint; a value given must equal it"),
+}
+"""The titles of the groups of fit's help (LightningCLI's for the Trainer, the first line of
+:class:`blobclf.system.BlobClassifier`'s docstring for the model) as the help of ``validate``, ``test`` and ``predict``
+gives them: an evaluation trains nothing, and takes its model's settings from the checkpoint (see
+:class:`blobclf.resumesettings.CheckpointSettings`); the options only training uses are left out
+(see :data:`blobclf.checks.FIT_ONLY_OPTIONS`)."""
 
 
 def plain(text: str | None) -> str | None:
@@ -74,8 +86,8 @@ class HelpFormatter(DefaultHelpFormatter):
 
     def start_section(self, heading: str | None) -> None:
         title, text = TITLES.get(heading or "", (heading, None))
-        if self.subcommand in ("validate", "test", "predict") and plain(title) == RUN_CHECKPOINT_TITLE:  # an evaluation uses only its root
-            title = RUNS_TITLE
+        if self.subcommand in ("validate", "test", "predict"):
+            title = EVAL_TITLES.get(plain(title) or "", title)
         super().start_section(plain(title))
         self.held: list[str | None] = [text] if text else []
         """The section's texts, written before its first option shown (a section without one is left out)."""
