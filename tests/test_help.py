@@ -87,6 +87,25 @@ def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed, ar
                                                          f"{typed} fit --data.help BlobDataModule (see --help)")
 
 
+def test_a_class_help_says_how_its_options_are_given(cli):
+    # it began with jsonargparse's "Help for --data.help=blobclf.TableDataModule", the option as typed
+    texts = {args: " ".join(cli(*args).stdout.split("\n\n")[1].split()) for args in [
+        ("fit", "--data.help", "TableDataModule"), ("test", "--data.help", "BlobDataModule"),
+        ("fit", "--optimizer.help", "Adam"), ("fit", "--trainer.logger.help", "RunLogger"),
+    ]}
+    assert texts == {
+        ("fit", "--data.help", "TableDataModule"):
+            "The options of blobclf.TableDataModule, each given as --data.NAME VALUE after --data TableDataModule.",
+        ("test", "--data.help", "BlobDataModule"):
+            "The options of blobclf.BlobDataModule, each given as --data.NAME VALUE after --data BlobDataModule.",
+        ("fit", "--optimizer.help", "Adam"):
+            "The options of torch.optim.Adam, each given as --optimizer.NAME VALUE after --optimizer Adam.",
+        ("fit", "--trainer.logger.help", "RunLogger"):
+            "The options of blobclf.logger.RunLogger, each given as --trainer.logger.NAME VALUE after --trainer.logger "
+            "RunLogger.",
+    }
+
+
 def test_name_list_options_show_a_list_type(cli):
     # they showed jsonargparse's 'Optional[tuple[str, ...]]' (a tuple to the parser, which checks list[str] in quadratic time)
     table = " ".join(cli("fit", "--data.help", "TableDataModule").stdout.split())
@@ -118,7 +137,8 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
     if args[1] != "--help":
         return
     assert ("Trains a BlobModel as the tutorial does:" in text) == (args[0] == "fit")
-    assert ("The model's settings: taken from the checkpoint; a value given must equal it:" in text) == (args[0] != "fit")
+    assert ("The model's settings: taken from the checkpoint; a value given must equal it:" in text) == (
+        args[0] != "fit")
     assert (("ModelCheckpoint writing to checkpoints/version_N:" if args[0] == "fit" else
              "The folder of the runs, where --ckpt_path last and best look:") in text)
     assert ("The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule): Their options: --data.help "
@@ -141,6 +161,25 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
     # were None
     assert ("checkpoints; null uses {root}/version_N" in text) == (args[0] == "fit")
     assert ("Path of the CSV; null writes" in text) == (args[0] == "predict")
+
+
+def test_trainer_options_whose_default_blobclf_changes_say_so(cli):
+    # Lightning's texts said "Default: True." above blobclf's RunLogger, "Default: None." above its AtomicCheckpointIO,
+    # and "Default: 50." above "default: null"
+    text = " ".join(cli("fit", "--help").stdout.split())
+    assert ("--trainer.logger LOGGER, --trainer.logger+ LOGGER Logger (or list of loggers) for experiment tracking. "
+            "blobclf's default, RunLogger, is a TensorBoardLogger whose x-axis is the epoch, writing "
+            "lightning_logs/version_N; true: Lightning's TensorBoardLogger (or CSVLogger); false: no logger. With "
+            "several, local files are saved in the first one's log_dir. (type: ") in text
+    assert ("--trainer.plugins PLUGINS, --trainer.plugins+ PLUGINS Plugins that change Lightning's core behaviour. "
+            "blobclf's default, AtomicCheckpointIO, writes each checkpoint through a temporary file renamed over it (a "
+            "reader sees the old file or the whole new one); --trainer.plugins X replaces it, --trainer.plugins+ X "
+            "adds to it. (type: ") in text
+    assert ("--trainer.log_every_n_steps LOG_EVERY_N_STEPS How often, in training steps, step values are logged: "
+            "blobclf's own metrics are logged once an epoch whatever it is; it paces callbacks that log by step "
+            "(LearningRateMonitor's logging_interval 'step'). null: Lightning's 50. (type: Optional[int], default: "
+            "null)") in text
+    assert "Default: True. (type: Union[Logger" not in text and "Default: None. (type: Union[Precision" not in text
 
 
 def test_the_blob_options_say_what_they_do(cli):
