@@ -65,11 +65,11 @@ def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> Non
     for i, arg in enumerate(rest):
         name = arg.split("=", 1)[0]
         group = name.split(".", 1)[0]
-        if name == group and partly_shared(group):
+        if name == group and (partly_shared(group) or any(o.startswith(f"{group}.") for o in FIT_ONLY_OPTIONS)):
             # the group as one value: '{root: DIR}' is used, the other keys would be ignored (a file is a config)
             value = arg.split("=", 1)[1] if "=" in arg else (rest[i + 1] if i + 1 < len(rest) else "")
             keys = group_keys(value)
-            name = next((f"{group}.{key}" for key in keys if f"{group}.{key}" not in SHARED_OPTIONS), group)
+            name = next((f"{group}.{key}" for key in keys if used_only_by(f"{group}.{key}", subcommand)), group)
             if name == group:
                 continue
         user = used_only_by(name, subcommand)
