@@ -321,7 +321,7 @@ def _python_tag(node: yaml.Node) -> tuple[str, Any] | None:
 
 
 def too_many_digits(text: str) -> int:
-    """The digits of ``text`` if it is a whole number longer than Python converts (4300 digits), else 0."""
+    """The digits of ``text`` if it is a whole number longer than Python converts (``sys.get_int_max_str_digits()``, 4300 by default), else 0."""
     digits = text.strip().lstrip("+-").replace("_", "")
     limit = sys.get_int_max_str_digits()
     return len(digits) if limit and len(digits) > limit and digits.isdigit() else 0

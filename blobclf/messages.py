@@ -164,6 +164,13 @@ def one_line(message: str) -> str:
         if literal and not reason and literal.group(1) in WANTED:
             kind = f": not {literal.group(1)}; give {WANTED[literal.group(1)]}"
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    inner = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\": Not of type (\w+): (\S+) "
+                      r"(?:not an integer|does not conform to restriction)", whole)
+    if inner and group and cls and not nested and inner.group(2) in WANTED:
+        # a config file's value (no NestedArg): 'Parser key "data": {'n_samples': inf} is invalid: ...'
+        key, kind, value = inner.groups()
+        why = " (YAML reads a number past 1.8e308 as inf)" if value.lstrip("+-") in ("inf", "nan") else ""
+        text = f"--{group.group(1)}.{key}={value} is invalid for {cls.group(1)}: not {kind}{why}; give {WANTED[kind]}"
     if nested and group and cls and group.group(1) != "data":
         text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
     rejected = re.search(r"Option '(\w+)' is not accepted", whole)

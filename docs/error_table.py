@@ -59,6 +59,7 @@ def main() -> None:
     (cwd / "nan.csv").write_text("x0,x1\n1.0,nan\n")
     (cwd / "noheader.csv").write_text("1,2\n3,4\n")
     (cwd / "model_class.yaml").write_text("model:\n  class_path: blobclf.BlobClassifier\n  init_args:\n    hidden_units: 16\n")
+    (cwd / "huge.yaml").write_text("data:\n  n_samples: 1e400\n")
     (cwd / "old_config.yaml").write_text(  # as blobclf of 2026-11-28 or earlier wrote a run's config.yaml
         "trainer:\n  logger:\n    class_path: blobclf.logger.RunLogger\n    init_args:\n      comment: ''\n")
     (cwd / "empty.csv").write_text("")
@@ -194,6 +195,7 @@ def main() -> None:
         ["fit", "--model.help", "BlobClassifier"],
         ["fit", "--config", "model_class.yaml"],
         ["fit", "--config", "old_config.yaml"],
+        ["fit", "--config", "huge.yaml"],
         ["fit", "--optimizer.lr", "-0.1"],
         ["fit", "--optimizer.lr", "fast"],
         ["fit", "--model.lr", "0.1"],

@@ -608,3 +608,25 @@ def test_a_huge_name_in_an_error_is_cut_to_its_ends(cli):
     assert line == (f"blobclf: error: t.csv: class '{'x' * 199}…[5,002 characters]…{'x' * 29}0123456789' has only 1 "
                     "row(s); a stratified split into train and test needs at least 2 of every class (add rows of it or "
                     "remove them)")
+
+
+def test_an_integer_option_of_1e400_in_a_config_file_is_one_line_naming_the_option_and_the_fix(cli):
+    """YAML reads 1e400 as inf: jsonargparse's line was 'Parser key "data": {'n_samples': inf} is invalid: ...'."""
+    (cli.cwd / "c.yaml").write_text("data:\n  n_samples: 1e400\n", encoding="utf-8")
+    assert one_error(cli("fit", "--config", "c.yaml")) == (
+        "blobclf: error: --data.n_samples=inf is invalid for blobclf.BlobDataModule: not PositiveInt (YAML reads a number past 1.8e308 "
+        "as inf); give an integer > 0 (see --help)"
+    )
+
+
+def test_the_digit_limit_named_is_the_one_python_is_set_to(cli):
+    """The message names sys.get_int_max_str_digits(), not Python's default 4300, where a program changed it."""
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(1000)
+    try:
+        (cli.cwd / "x.yaml").write_text("data:\n  centers: " + "9" * 2000 + "\n")
+        assert one_error(cli("fit", "--config", "x.yaml")) == (
+            "blobclf: error: x.yaml:2:12: a number of 2000 digits, more than Python reads (1000); no setting takes one "
+            "that large: write a smaller one")
+    finally:
+        sys.set_int_max_str_digits(before)

@@ -266,3 +266,32 @@ def test_counting_a_compressed_tables_lines_for_the_thread_choice_stops_once_it_
     assert count_lines(tmp_path / "big.csv.gz") == 1_000_001
     first_chunk = rows[: 1 << 20].count(b"\n")
     assert count_lines(tmp_path / "big.csv.gz", beyond=4096) == first_chunk < 1_000_001
+
+
+def test_a_header_longer_than_4_mib_is_refused_naming_the_bound_and_a_table_of_200000_columns_is_read(tmp_path,
+                                                                                                      monkeypatch):
+    """A 16 MB header of 2 million columns and no rows took 12 s and 1.1 GB to be refused (the bound was 64 MiB)."""
+    monkeypatch.chdir(tmp_path)
+    Path("wide.csv").write_bytes(b"c," * (2 << 20) + b"kind\n")
+    assert refused(read_table, "wide.csv", "kind") == (
+        "wide.csv:1: the header line is longer than 4 MiB, the most blobclf reads; is this a CSV file? A table that "
+        "wide: keep only the columns to train on (200,000 columns of 10-letter names take 2.2 MB)"
+    )
+    Path("oneline.csv").write_bytes(b"x" * (5 << 20))
+    assert refused(read_table, "oneline.csv", "kind").startswith("oneline.csv:1: the header line is longer than 4 MiB")
+    names = [f"f{i:09d}" for i in range(200_000)]
+    Path("ok.csv").write_text(",".join(names) + ",kind\n" + ",".join(["1"] * 200_000) + ",x\n", encoding="utf-8")
+    table = read_table("ok.csv", "kind")
+    assert table.features.shape == (1, 200_000) and table.feature_names[-1] == "f000199999"
+
+
+def test_a_row_longer_than_its_cells_can_hold_is_refused_before_numpy_reads_it(tmp_path, monkeypatch):
+    """A 200 MB row of two columns (no line break) was read whole by numpy: 1.4 GB and 9 s before its refusal."""
+    monkeypatch.chdir(tmp_path)
+    Path("row.csv").write_bytes(b"a,kind\n1,x\n" + b"x" * (5 << 20))
+    assert refused(read_table, "row.csv", "kind") == (
+        "row.csv:3: a row is longer than 4,194,304 bytes, more than its 2 cells can hold (128 KiB each); is this a CSV "
+        "file of the header's columns?"
+    )
+    Path("mid.csv").write_bytes(b"a,kind\n" + b"1," + b"x" * (5 << 20) + b"\n1,y\n")
+    assert refused(read_table, "mid.csv", "kind").startswith("mid.csv:2: a row is longer than 4,194,304 bytes")
