@@ -26,6 +26,16 @@ OWN_OPTIONS = {"--export": "fit", "--prediction": "predict", "--checkpoint": "fi
 takes ``--checkpoint.root``, where ``last`` and ``best`` are looked for; its optimizer and scheduler
 are the checkpoint's, and unused)."""
 SHARED_OPTIONS = ("--checkpoint.root",)
+FIT_ONLY_OPTIONS = (
+    "--trainer.max_epochs", "--trainer.min_epochs", "--trainer.max_steps", "--trainer.min_steps", "--trainer.max_time",
+    "--trainer.limit_train_batches", "--trainer.val_check_interval", "--trainer.check_val_every_n_epoch",
+    "--trainer.num_sanity_val_steps", "--trainer.log_every_n_steps", "--trainer.enable_model_summary",
+    "--trainer.accumulate_grad_batches", "--trainer.gradient_clip_val", "--trainer.gradient_clip_algorithm",
+    "--trainer.reload_dataloaders_every_n_epochs", "--model.cuda_graphs",
+)
+"""Options of the groups every subcommand uses (the Trainer's, the model's) that only fit's training uses: Lightning's
+evaluation loops never read them (its ModelSummary is printed when fit starts), and CUDA graphs record training
+steps."""
 
 MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
 
@@ -55,11 +65,11 @@ def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> Non
     for i, arg in enumerate(rest):
         name = arg.split("=", 1)[0]
         group = name.split(".", 1)[0]
-        if name == group and partly_shared(group):
+        if name == group and (partly_shared(group) or any(o.startswith(f"{group}.") for o in FIT_ONLY_OPTIONS)):
             # the group as one value: '{root: DIR}' is used, the other keys would be ignored (a file is a config)
             value = arg.split("=", 1)[1] if "=" in arg else (rest[i + 1] if i + 1 < len(rest) else "")
             keys = group_keys(value)
-            name = next((f"{group}.{key}" for key in keys if f"{group}.{key}" not in SHARED_OPTIONS), group)
+            name = next((f"{group}.{key}" for key in keys if used_only_by(f"{group}.{key}", subcommand)), group)
             if name == group:
                 continue
         user = used_only_by(name, subcommand)
@@ -71,6 +81,8 @@ def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> Non
 def used_only_by(option: str, subcommand: str) -> str | None:
     """The one subcommand that uses ``option`` (``--export.onnx``, as typed), where ``subcommand`` would ignore it;
     ``None`` where ``subcommand`` uses it (or every subcommand does)."""
+    if option in FIT_ONLY_OPTIONS:
+        return "fit" if subcommand != "fit" else None
     user = OWN_OPTIONS.get(option.split(".", 1)[0])
     return user if user and user != subcommand and option not in SHARED_OPTIONS else None
 

@@ -38,6 +38,18 @@ RUN_CHECKPOINT_TITLE = "ModelCheckpoint writing to checkpoints/version_N"
 """The title of the ``--checkpoint`` group (the first line of :class:`blobclf.callbacks.RunCheckpoint`'s docstring)."""
 RUNS_TITLE = "The folder of the runs, where --ckpt_path last and best look"
 """That group's title in the help of ``validate``, ``test`` and ``predict``, which list only its ``root``."""
+EVAL_TITLES = {
+    RUN_CHECKPOINT_TITLE: RUNS_TITLE,
+    "Customize every aspect of training via flags": (
+        "The Trainer: how the checkpoint is evaluated (devices, precision, batch limits, logger, callbacks)"),
+    "Trains a BlobModel as the tutorial does": (
+        "The model's settings: taken from the checkpoint; a value given must equal it"),
+}
+"""The titles of the groups of fit's help (LightningCLI's for the Trainer, the first line of
+:class:`blobclf.system.BlobClassifier`'s docstring for the model) as the help of ``validate``, ``test`` and ``predict``
+gives them: an evaluation trains nothing, and takes its model's settings from the checkpoint (see
+:class:`blobclf.resumesettings.CheckpointSettings`); the options only training uses are left out
+(see :data:`blobclf.checks.FIT_ONLY_OPTIONS`)."""
 
 
 def plain(text: str | None) -> str | None:
@@ -74,8 +86,8 @@ class HelpFormatter(DefaultHelpFormatter):
 
     def start_section(self, heading: str | None) -> None:
         title, text = TITLES.get(heading or "", (heading, None))
-        if self.subcommand in ("validate", "test", "predict") and plain(title) == RUN_CHECKPOINT_TITLE:  # an evaluation uses only its root
-            title = RUNS_TITLE
+        if self.subcommand in ("validate", "test", "predict"):
+            title = EVAL_TITLES.get(plain(title) or "", title)
         super().start_section(plain(title))
         self.held: list[str | None] = [text] if text else []
         """The section's texts, written before its first option shown (a section without one is left out)."""
@@ -96,9 +108,10 @@ class HelpFormatter(DefaultHelpFormatter):
         for text in getattr(self, "held", None) or ():
             super().add_text(plain(text))
         self.held = None
-        if action.help and plain(action.help) != action.help:
+        text = DEFAULT_HELP.get(action.dest, action.help)
+        if text and plain(text) != action.help:
             action = copy.copy(action)  # the parser's own action keeps its text
-            action.help = plain(action.help)
+            action.help = plain(text)
         super().add_argument(action)
 
 
@@ -138,6 +151,25 @@ TRAINER_HELP = {
 """blobclf's help for the Trainer options whose Lightning text says what blobclf does not do (max_epochs:
 "defaults to max_epochs = 1000"; num_sanity_val_steps: "Default: 2"; deterministic: "defaults to False";
 enable_checkpointing, barebones and default_root_dir offer what blobclf refuses)."""
+
+
+DEFAULT_HELP = {
+    "trainer.logger": (
+        "Logger (or list of loggers) for experiment tracking. blobclf's default, RunLogger, is a TensorBoardLogger "
+        "whose x-axis is the epoch, writing lightning_logs/version_N; true: Lightning's TensorBoardLogger (or "
+        "CSVLogger); false: no logger. With several, local files are saved in the first one's log_dir."),
+    "trainer.plugins": (
+        "Plugins that change Lightning's core behaviour. blobclf's default, AtomicCheckpointIO, writes each "
+        "checkpoint through a temporary file renamed over it (a reader sees the old file or the whole new one); "
+        "--trainer.plugins X replaces it, --trainer.plugins+ X adds to it."),
+    "trainer.log_every_n_steps": (
+        "How often, in training steps, step values are logged: blobclf's own metrics are logged once an epoch "
+        "whatever it is; it paces callbacks that log by step (LearningRateMonitor's logging_interval 'step'). "
+        "null: Lightning's 50."),
+}
+"""blobclf's help for the Trainer options whose Lightning text says "Default: True." (logger) or "Default: None."
+(plugins) where blobclf's default is another, or "Default: 50." where the default shown is null (log_every_n_steps);
+by each option's destination (the type and default shown stay those of the parser)."""
 
 
 SEED_HELP = (

@@ -157,7 +157,11 @@ class BlobArgumentParser(LightningArgumentParser):
             # sys.argv[0] ('__main__.py' for 'python -m blobclf')
             option, class_path = helped.groups()
             kwargs["prog"] = self.state.command
-            kwargs.setdefault("usage", f"{self.state.command} {option} {class_path.rsplit('.', 1)[-1]} [OPTIONS]")
+            short = class_path.rsplit(".", 1)[-1]
+            kwargs.setdefault("usage", f"{self.state.command} {option} {short} [OPTIONS]")
+            # jsonargparse's own text repeats the option as typed: "Help for --data.help=blobclf.TableDataModule"
+            kwargs["description"] = (f"The options of {class_path}, each given as {option}.NAME VALUE after "
+                                     f"{option} {short}.")
         super().__init__(*args, **with_plain_help(kwargs))
 
     def dump(self, cfg: Any = None, *args: Any, **kwargs: Any) -> str:

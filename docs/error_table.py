@@ -367,6 +367,7 @@ def main() -> None:
         ["fit", "--threads", "0"],
         ["fit", "--prediction.top_k", "2"],
         ["test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--optimizer", "Adam"],
+        ["test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--trainer.max_epochs", "5"],
         ["fit", "--model.cuda_graphs", "maybe"],
         ["fit", "--data.batch_size", "abc"],
         ["fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution", "1"],

@@ -319,7 +319,18 @@ def test_version_and_help_say_what_blobclf_is_and_accepts(cli):
      "--checkpoint.save_top_k is used by fit only, and 'predict' would ignore it: drop it (or give it to fit)"),
     (["test", "--ckpt_path", "last", "--checkpoint", "{root: checkpoints, save_top_k: 3}"],
      "--checkpoint.save_top_k is used by fit only, and 'test' would ignore it: drop it (or give it to fit)"),
-], ids=["fit-prediction", "test-export", "predict-checkpoint", "test-checkpoint-group"])
+    # an evaluation took the Trainer's training options and cuda_graphs and ignored them (test --trainer.max_epochs 5
+    # tested the checkpoint as it is; validate --trainer.gradient_clip_val 0.5 clipped nothing)
+    (["test", "--ckpt_path", "last", "--trainer.max_epochs", "5"],
+     "--trainer.max_epochs is used by fit only, and 'test' would ignore it: drop it (or give it to fit)"),
+    (["validate", "--ckpt_path", "last", "--trainer.gradient_clip_val=0.5"],
+     "--trainer.gradient_clip_val is used by fit only, and 'validate' would ignore it: drop it (or give it to fit)"),
+    (["predict", "--ckpt_path", "last", "--model.cuda_graphs", "false"],
+     "--model.cuda_graphs is used by fit only, and 'predict' would ignore it: drop it (or give it to fit)"),
+    (["test", "--ckpt_path", "last", "--trainer", "{accelerator: cpu, max_epochs: 5}"],
+     "--trainer.max_epochs is used by fit only, and 'test' would ignore it: drop it (or give it to fit)"),
+], ids=["fit-prediction", "test-export", "predict-checkpoint", "test-checkpoint-group", "test-max-epochs",
+        "validate-clip", "predict-cuda-graphs", "test-trainer-group"])
 def test_an_option_its_subcommand_would_ignore_is_one_line(cli, args, message):
     # fit --prediction.top_k 2 trained and dropped the setting without a word
     assert one_error(cli(*args)) == message

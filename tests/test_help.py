@@ -87,6 +87,25 @@ def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed, ar
                                                          f"{typed} fit --data.help BlobDataModule (see --help)")
 
 
+def test_a_class_help_says_how_its_options_are_given(cli):
+    # it began with jsonargparse's "Help for --data.help=blobclf.TableDataModule", the option as typed
+    texts = {args: " ".join(cli(*args).stdout.split("\n\n")[1].split()) for args in [
+        ("fit", "--data.help", "TableDataModule"), ("test", "--data.help", "BlobDataModule"),
+        ("fit", "--optimizer.help", "Adam"), ("fit", "--trainer.logger.help", "RunLogger"),
+    ]}
+    assert texts == {
+        ("fit", "--data.help", "TableDataModule"):
+            "The options of blobclf.TableDataModule, each given as --data.NAME VALUE after --data TableDataModule.",
+        ("test", "--data.help", "BlobDataModule"):
+            "The options of blobclf.BlobDataModule, each given as --data.NAME VALUE after --data BlobDataModule.",
+        ("fit", "--optimizer.help", "Adam"):
+            "The options of torch.optim.Adam, each given as --optimizer.NAME VALUE after --optimizer Adam.",
+        ("fit", "--trainer.logger.help", "RunLogger"):
+            "The options of blobclf.logger.RunLogger, each given as --trainer.logger.NAME VALUE after --trainer.logger "
+            "RunLogger.",
+    }
+
+
 def test_name_list_options_show_a_list_type(cli):
     # they showed jsonargparse's 'Optional[tuple[str, ...]]' (a tuple to the parser, which checks list[str] in quadratic time)
     table = " ".join(cli("fit", "--data.help", "TableDataModule").stdout.split())
@@ -117,7 +136,9 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
         assert markup not in text, markup
     if args[1] != "--help":
         return
-    assert "Trains a BlobModel as the tutorial does:" in text
+    assert ("Trains a BlobModel as the tutorial does:" in text) == (args[0] == "fit")
+    assert ("The model's settings: taken from the checkpoint; a value given must equal it:" in text) == (
+        args[0] != "fit")
     assert (("ModelCheckpoint writing to checkpoints/version_N:" if args[0] == "fit" else
              "The folder of the runs, where --ckpt_path last and best look:") in text)
     assert ("The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule): Their options: --data.help "
@@ -127,15 +148,38 @@ def test_help_is_plain_text_and_says_what_blobclf_does(cli, args):
                 "NAME lists its options") in text
         assert "A learning rate scheduler: --lr_scheduler NAME: any torch.optim.lr_scheduler class (default: none)" in text
     assert "1000" not in text.replace("(Lightning alone would train 1000)", "")
+    # an evaluation lists none of them (see test_each_subcommand_lists_the_options_it_uses)
     assert ("--trainer.max_epochs MAX_EPOCHS Stop training once this number of epochs is reached; -1: no limit. A new "
-            "run that sets none of max_epochs, max_steps and max_time trains the tutorial's 100 epochs") in text
+            "run that sets none of max_epochs, max_steps and max_time trains the tutorial's 100 epochs" in text) == (
+        args[0] == "fit")
     # max_steps said "(one a minibatch)": with accumulate_grad_batches N an optimizer step is N minibatches
-    assert "optimizer steps (one a minibatch, or one per accumulate_grad_batches minibatches); -1: no limit." in text
-    assert "blobclf's default 0 runs none. (type: Optional[int], default: 0)" in text  # was "Default: ``2``"
+    assert ("optimizer steps (one a minibatch, or one per accumulate_grad_batches minibatches); -1: no limit."
+            in text) == (args[0] == "fit")
+    assert ("blobclf's default 0 runs none. (type: Optional[int], default: 0)" in text) == (  # was "Default: ``2``"
+        args[0] == "fit")
     assert "true, blobclf's default" in text and "default: True)" in text  # deterministic: was "defaults to False"
     # were None
     assert ("checkpoints; null uses {root}/version_N" in text) == (args[0] == "fit")
     assert ("Path of the CSV; null writes" in text) == (args[0] == "predict")
+
+
+def test_trainer_options_whose_default_blobclf_changes_say_so(cli):
+    # Lightning's texts said "Default: True." above blobclf's RunLogger, "Default: None." above its AtomicCheckpointIO,
+    # and "Default: 50." above "default: null"
+    text = " ".join(cli("fit", "--help").stdout.split())
+    assert ("--trainer.logger LOGGER, --trainer.logger+ LOGGER Logger (or list of loggers) for experiment tracking. "
+            "blobclf's default, RunLogger, is a TensorBoardLogger whose x-axis is the epoch, writing "
+            "lightning_logs/version_N; true: Lightning's TensorBoardLogger (or CSVLogger); false: no logger. With "
+            "several, local files are saved in the first one's log_dir. (type: ") in text
+    assert ("--trainer.plugins PLUGINS, --trainer.plugins+ PLUGINS Plugins that change Lightning's core behaviour. "
+            "blobclf's default, AtomicCheckpointIO, writes each checkpoint through a temporary file renamed over it (a "
+            "reader sees the old file or the whole new one); --trainer.plugins X replaces it, --trainer.plugins+ X "
+            "adds to it. (type: ") in text
+    assert ("--trainer.log_every_n_steps LOG_EVERY_N_STEPS How often, in training steps, step values are logged: "
+            "blobclf's own metrics are logged once an epoch whatever it is; it paces callbacks that log by step "
+            "(LearningRateMonitor's logging_interval 'step'). null: Lightning's 50. (type: Optional[int], default: "
+            "null)") in text
+    assert "Default: True. (type: Union[Logger" not in text and "Default: None. (type: Union[Precision" not in text
 
 
 def test_the_blob_options_say_what_they_do(cli):
@@ -168,6 +212,14 @@ FIT_ONLY = ["--checkpoint.filename", "--checkpoint.monitor", "--checkpoint.mode"
             "--checkpoint.every_n_epochs", "--export", "--export.onnx", "--export.figures", "--optimizer",
             "--optimizer.help", "--lr_scheduler", "--lr_scheduler.help"]
 PREDICT_ONLY = ["--prediction", "--prediction.output", "--prediction.overwrite", "--prediction.top_k"]
+TRAINING_ONLY = ["--trainer.min_epochs", "--trainer.min_steps", "--trainer.max_time", "--trainer.limit_train_batches",
+                 "--trainer.val_check_interval", "--trainer.check_val_every_n_epoch", "--trainer.log_every_n_steps",
+                 "--trainer.enable_model_summary", "--trainer.accumulate_grad_batches", "--trainer.gradient_clip_val",
+                 "--trainer.gradient_clip_algorithm", "--trainer.reload_dataloaders_every_n_epochs",
+                 "--trainer.max_epochs", "--trainer.max_steps", "--trainer.num_sanity_val_steps", "--model.cuda_graphs"]
+"""The options of the Trainer and the model that only training uses, in the order fit's help lists them."""
+EVAL_TITLES = ["The Trainer: how the checkpoint is evaluated (devices, precision, batch limits, logger, callbacks)",
+               "The model's settings: taken from the checkpoint; a value given must equal it"]
 
 
 @pytest.mark.parametrize(("subcommand", "own", "sections"), [
@@ -196,13 +248,19 @@ def test_each_subcommand_lists_the_options_it_uses(cli, subcommand, own, section
     listed = list(dict.fromkeys(re.findall(r"^  (?:-\w \w+, )?(--[\w.]+)", text, flags=re.M)))  # and group texts
     assert [option for option in listed if option.split(".", 1)[0] in OWN_GROUPS] == own
     titles = re.findall(r"^([A-Z][^\n]*):$", text, flags=re.M)
-    assert titles == ["Customize every aspect of training via flags", "Trains a BlobModel as the tutorial does",
+    assert titles == [*(["Customize every aspect of training via flags", "Trains a BlobModel as the tutorial does"]
+                        if subcommand == "fit" else EVAL_TITLES),
                       "The data: blobs (BlobDataModule, the default) or a CSV table (TableDataModule)", *sections]
+    # an evaluation listed the Trainer's training options (max_epochs, gradient_clip_val, ...) and --model.cuda_graphs,
+    # which it took and ignored, under "Customize every aspect of training via flags", and the model's options, which
+    # must equal the checkpoint's, under "Trains a BlobModel as the tutorial does"
+    assert [option for option in listed if option in TRAINING_ONLY] == (TRAINING_ONLY if subcommand == "fit" else [])
     method = {"validate": ["--verbose"], "test": ["--verbose"], "predict": ["--return_predictions"]}.get(subcommand, [])
     assert listed[-len(method):] == method if method else "--verbose" not in listed
     for option in listed:  # each option listed is taken on the command line
         check_used_options([subcommand, option, "1"], LightningCLI.subcommands())
-    for option in sorted({"--checkpoint.dirpath", *FIT_ONLY, *PREDICT_ONLY} - set(own)):  # and each left out is refused
+    left_out = {"--checkpoint.dirpath", *FIT_ONLY, *PREDICT_ONLY, *(TRAINING_ONLY if subcommand != "fit" else [])}
+    for option in sorted(left_out - set(own)):  # and each left out is refused
         user = "predict" if option.startswith("--prediction") else "fit"
         assert one_error(cli(subcommand, "--ckpt_path", "last", option, "1")) == (
             f"{option} is used by {user} only, and '{subcommand}' would ignore it: drop it (or give it to {user})")
