@@ -426,7 +426,7 @@ def read_table(
         known = {value: i for i, value in enumerate(categories[column])}
         unknown = next((value for value in found_values if value not in known), None)
         if unknown is not None:
-            raise unknown_category(name, _first_line(header, column, unknown), column, unknown, categories[column])
+            raise unknown_category(name, first_line_of(header, column, unknown), column, unknown, categories[column])
         j = feature_names.index(column)
         remap = np.array([known[value] for value in found_values], dtype=np.float32)
         x[:, j] = remap[x[:, j].astype(np.int64)]
@@ -440,14 +440,14 @@ def read_table(
         error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
         if error is not None:
             raise UserError(
-                f"{name}:{_first_line(header, target, error)}: the target column {target!r} holds {error!r}, not a "
+                f"{name}:{first_line_of(header, target, error)}: the target column {target!r} holds {error!r}, not a "
                 f"class but {SPREADSHEET_FIX}"
             )
         order = list(classes) if classes is not None else class_order(found)
         position = {value: i for i, value in enumerate(order)}
         unknown = [value for value in found if value not in position]
         if unknown:
-            line = _first_line(header, target, unknown[0])
+            line = first_line_of(header, target, unknown[0])
             fix = written_alike(unknown[0], order) or (
                 "; remove its rows (the model never saw the class), or train on a table that has it")
             raise UserError(
@@ -506,7 +506,9 @@ def class_order(values: Sequence[str]) -> list[str]:
     return sorted(values)
 
 
-def _first_line(header: Header, column: str, value: str) -> int:
+def first_line_of(header: Header, column: str, value: str) -> int:
+    """The line of the file of ``header`` where ``column`` first holds ``value`` (a cell stripped and composed, as
+    classes and categories are read), for a refusal naming it; the header's line if no row does."""
     position = header.columns.index(column)
     for line, row in rows(header):
         if len(row) > position and nfc(row[position].strip()) == value:

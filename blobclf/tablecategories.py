@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from blobclf.errors import UserError
-from blobclf.tablehints import shown_cell
+from blobclf.tablehints import look_alike_classes, shown_cell
 
 SHOWN_CATEGORIES = 20
 """A refusal names at most this many of a column's categories."""
@@ -88,7 +88,11 @@ def unknown_category(path: str, line: int, column: str, value: str, known: Seque
     """The refusal of a cell of categorical ``column`` that is none of the categories the model was trained on."""
     shown = ", ".join(known[:SHOWN_CATEGORIES]) + (f", ... ({len(known) - SHOWN_CATEGORIES} more)"
                                                   if len(known) > SHOWN_CATEGORIES else "")
+    alike = next((category for category in known if look_alike_classes([category, value]) is not None), None)
+    fix = (f"it is the category {alike!r} written another way (case, spaces or how a number is written): write it as "
+           "the training table does" if alike is not None
+           else "write one of them, or remove the row (the model has no input for it)")
     return UserError(
         f"{path}:{line}: {column}={shown_cell(value)} is not one of the categories the model was trained on "
-        f"({shown}); write one of them, or remove the row (the model has no input for it)"
+        f"({shown}); {fix}"
     )

@@ -18,7 +18,7 @@ from blobclf.data import SplitDataModule, check_random_state, check_split_name, 
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
-from blobclf.table import _first_line, class_order, read_header, read_table
+from blobclf.table import class_order, first_line_of, read_header, read_table
 from blobclf.tablecategories import check_names, description, encode, encoded_names, one_hot_inputs
 from blobclf.tablecells import Table, nfc
 from blobclf.tablehints import (
@@ -589,7 +589,7 @@ class TableDataModule(SplitDataModule):
                 rows = int((codes == int(np.argmin(seen))).sum())
                 header = read_header(table.path, self.hparams.delimiter, self.hparams.decimal)
                 raise UserError(
-                    f"{table.path}:{_first_line(header, column, value)}: the categorical column {column!r} holds "
+                    f"{table.path}:{first_line_of(header, column, value)}: the categorical column {column!r} holds "
                     f"{value!r} only in rows held out from training ({rows} row{'s' if rows > 1 else ''}), so the "
                     "model would have no input for it; add rows of it, write it as another category, or remove "
                     "those rows"

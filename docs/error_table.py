@@ -111,6 +111,9 @@ def main() -> None:
     (cwd / "t_grouped.csv").write_text("a;b;kind\n5,1;2;x\n1.234,5;3;y\n")
     (cwd / "t_texts.csv").write_text("a,island,b,sex,kind\n1,Biscoe,2,male,x\n3,Dream,4,female,y\n")
     (cwd / "t_texts_gap.csv").write_text("a,island,b,sex,kind\n1,Biscoe,2,male,x\n3,,4,female,y\n")
+    (cwd / "t_island.csv").write_text("a,island,kind\n" + "".join(f"{i},{['Biscoe', 'Dream'][i % 2]},{'xy'[i % 2]}\n"
+                                                         for i in range(20)))
+    (cwd / "t_island_new.csv").write_text("a,island,kind\n1,Biscoe,x\n2,Anvers,y\n")
     (cwd / "t_percent.csv").write_text("a,b,kind\n12%,2,x\n")
     (cwd / "t_gaps.csv").write_text("a,b,kind\n1,,x\n3,4,y\nNA,5,x\n")
     (cwd / "t_none.csv").write_text("a,b,severity\n1,2,None\n3,4,mild\n5,6,None\n")
@@ -322,6 +325,8 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_texts.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_texts_gap.csv", "--data.target", "kind",
          "--data.categorical", "[island,sex]"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_island.csv", "--data.target", "kind",
+         "--data.categorical", "[island]", "--data.test_path", "t_island_new.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_percent.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_gaps.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_none.csv", "--data.target", "severity"],

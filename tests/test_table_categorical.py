@@ -225,3 +225,30 @@ def test_a_single_categorical_column_of_two_categories_is_drawn_with_its_input_n
     written = regenerate(run)
     assert written["data"] == run / "data.png" and (run / "data.png").is_file()
     assert json.loads(written["test_report"].read_text())["n_samples"] == 6
+
+
+def test_an_unknown_category_written_like_a_known_one_is_named(tmp_path):
+    # a file to predict writing 'male' for the trained 'Male', or a zip code '2134' for '02134', was refused with
+    # the known categories and "write one of them": the one it is written like was left for the user to find
+    path = tmp_path / "t.csv"
+    path.write_text("sex,zip,a,kind\n" + "".join(f"{'FM'[i % 2]}ale,0213{i % 3},{i},{'xy'[i % 2]}\n"
+                                                  for i in range(20)).replace("Fale", "Female"))
+    data = TableDataModule(str(path), "kind", categorical=["sex", "zip"])
+    data.setup("fit")
+    assert data.hparams.categories == {"sex": ["Female", "Male"], "zip": ["02130", "02131", "02132"]}
+    new = tmp_path / "new.csv"
+    new.write_text("sex,zip,a\nMale,02130,1\n male ,02131,2\n")
+    with pytest.raises(UserError) as refused:
+        read_points(new, ["sex", "zip", "a"], categories=data.hparams.categories)
+    assert str(refused.value) == (
+        f"{new}:3: sex='male' is not one of the categories the model was trained on (Female, Male); it is the "
+        "category 'Male' written another way (case, spaces or how a number is written): write it as the training "
+        "table does"
+    )
+    new.write_text("sex,zip,a,kind\nMale,2131,1,x\n")
+    given = TableDataModule(str(path), "kind", categorical=["sex", "zip"], categories=data.hparams.categories,
+                            test_path=str(new))
+    with pytest.raises(UserError) as refused:
+        given.setup("test")
+    assert str(refused.value).startswith(f"{new}:2: zip='2131' is not one of the categories the model was trained on "
+                                         "(02130, 02131, 02132); it is the category '02131' written another way")
