@@ -124,7 +124,7 @@ def quoted_names(given: str) -> str:
     return "'[" + ",".join('"null"' if name is None else name for name in names) + "]'"
 
 
-def one_line(message: str) -> str:
+def one_line(message: str, config_values: bool = True) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters.
 
     jsonargparse offers no structured form of its errors: ``ArgumentParser.error`` gets the text and an
@@ -140,6 +140,10 @@ def one_line(message: str) -> str:
       class_path 'PATH':`` then the option's own error, or ``Option 'NAME' is not accepted``; the union's
       value is then ``NestedArg(key='NAME', val='V')``;
     - a class that cannot be imported: ``Expected a dot import path string: NAME``.
+
+    ``config_values`` names a bad value of a class's option set by a config file (no ``NestedArg``) as the
+    command line's would be; ``False`` keeps jsonargparse's reason (a checkpoint's value: see
+    :func:`blobclf.recorded.recorded_value_error`).
     """
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
     text = re.sub(r"\s+", " ", ": ".join(lines)).replace(":: ", ": ")
@@ -166,7 +170,7 @@ def one_line(message: str) -> str:
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
     inner = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\": Not of type (\w+): (\S+) "
                       r"(?:not an integer|does not conform to restriction)", whole)
-    if inner and group and cls and not nested and inner.group(2) in WANTED:
+    if config_values and inner and group and cls and not nested and inner.group(2) in WANTED:
         # a config file's value (no NestedArg): 'Parser key "data": {'n_samples': inf} is invalid: ...'
         key, kind, value = inner.groups()
         why = " (YAML reads a number past 1.8e308 as inf)" if value.lstrip("+-") in ("inf", "nan") else ""

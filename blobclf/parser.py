@@ -246,7 +246,9 @@ class BlobArgumentParser(LightningArgumentParser):
     def error(self, message: str, ex: Exception | None = None) -> NoReturn:
         if debugging() or not self.exit_on_error:
             super().error(message, ex)
-        recorded = recorded_value_error(one_line(message), *self.state.recorded) if self.state.recorded else None
+        # a checkpoint's value is named as jsonargparse names it, not as a config file's (one_line's config_values)
+        recorded = (recorded_value_error(one_line(message, config_values=False), *self.state.recorded)
+                    if self.state.recorded else None)
         line = recorded or null_name(self.plain_error(one_line(message)), self.state.given)
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
