@@ -31,14 +31,17 @@ def integer_at_least(name: str, value: Any, minimum: int) -> int:
         minimum: The smallest value taken.
 
     Raises:
-        ArgumentValueError: ``{name} must be an integer >= {minimum}, got {value!r}``.
+        ArgumentValueError: ``{name} must be an integer >= {minimum}, got {value}`` (a value of another type as
+            its ``repr``).
     """
     try:
         number = operator.index(value) if not isinstance(value, bool) else None
     except TypeError:
         number = None
     if number is None or number < minimum:
-        raise ArgumentValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        # an integer of numpy or torch is shown as the number it is (numpy 2 writes np.int64(0), numpy 1 writes 0)
+        shown = number if number is not None else repr(value)
+        raise ArgumentValueError(f"{name} must be an integer >= {minimum}, got {shown}")
     return number
 
 
