@@ -201,6 +201,18 @@ def _fraction_keeping_every_class(labels: np.ndarray, rows: np.ndarray, fraction
     return None
 
 
+def _mean_and_scale(features: Tensor) -> tuple[Tensor, Tensor]:
+    """Mean and standard deviation of each column of ``features`` in float64 (a constant column's is 1)."""
+    # two passes in float64 over row blocks: exact enough for millions of rows, and no
+    # float64 copy of the whole split
+    blocks = range(0, features.shape[0], SCALING_BLOCK)
+    total = sum(features[i : i + SCALING_BLOCK].double().sum(dim=0) for i in blocks)
+    mean = total / features.shape[0]
+    squares = sum(((features[i : i + SCALING_BLOCK].double() - mean) ** 2).sum(dim=0) for i in blocks)
+    scale = (squares / features.shape[0]).sqrt()
+    return mean, torch.where(scale > 0, scale, torch.ones_like(scale))
+
+
 class TableDataModule(SplitDataModule):
     """A classification table read from a CSV file with a header row.
 
@@ -455,17 +467,14 @@ class TableDataModule(SplitDataModule):
     def feature_scaling(self) -> tuple[Tensor, Tensor]:
         """Mean and standard deviation of each feature over the training split (a constant feature's is 1)."""
         features = self.split("train")[0]
-        # two passes in float64 over row blocks: exact enough for millions of rows, and no
-        # float64 copy of the whole split
-        blocks = range(0, features.shape[0], SCALING_BLOCK)
-        total = sum(features[i : i + SCALING_BLOCK].double().sum(dim=0) for i in blocks)
-        mean = total / features.shape[0]
-        squares = sum(((features[i : i + SCALING_BLOCK].double() - mean) ** 2).sum(dim=0) for i in blocks)
-        scale = (squares / features.shape[0]).sqrt()
-        scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-        if self.hparams.categorical:  # one-hot inputs are not standardized
-            one_hot = torch.from_numpy(one_hot_inputs(self.feature_columns(), self.categories()))
-            mean, scale = mean.masked_fill(one_hot, 0.0), scale.masked_fill(one_hot, 1.0)
+        one_hot = (torch.from_numpy(one_hot_inputs(self.feature_columns(), self.categories()))
+                   if self.hparams.categorical else torch.zeros(features.shape[1], dtype=torch.bool))
+        # one-hot inputs are not standardized (mean 0, scale 1) and not computed: thousands of them took seconds
+        numeric = (~one_hot).nonzero().flatten()
+        mean = torch.zeros(features.shape[1], dtype=torch.float64)
+        scale = torch.ones(features.shape[1], dtype=torch.float64)
+        if len(numeric):
+            mean[numeric], scale[numeric] = _mean_and_scale(features[:, numeric] if one_hot.any() else features)
         return mean.float(), scale.float()
 
     def predict_points(self) -> Points:
@@ -563,14 +572,17 @@ class TableDataModule(SplitDataModule):
             hp.categories = self._fit_categories(table, train)
         if hp.categorical:
             check_names(hp.path, table.columns, encoded_names(table.feature_names, hp.categories), hp.categories)
-        x = torch.from_numpy(encode(table.features, table.feature_names, table.categories))
+
+        def inputs(rows: np.ndarray) -> Tensor:  # each split encoded from its own rows: the table's never held whole
+            return torch.from_numpy(encode(table.features[rows], table.feature_names, table.categories))
+
         if test is not None:
-            self.splits["test"] = (x[test], y[test])
+            self.splits["test"] = (inputs(test), y[test])
         if val is not None:
-            self.splits["val"] = (x[val], y[val])
+            self.splits["val"] = (inputs(val), y[val])
         if separate_test and "test" not in self.splits:
             self.splits["test"] = self._test_table()
-        self.splits["train"] = (x[train], y[train])
+        self.splits["train"] = (inputs(train), y[train])
         if hp.val_size is None:
             self.splits["val"] = self.splits["test"]
 
@@ -595,7 +607,8 @@ class TableDataModule(SplitDataModule):
                     "those rows"
                 )
             order = class_order(values)
-            position = np.array([order.index(value) for value in values], dtype=np.float32)
+            index = {value: i for i, value in enumerate(order)}
+            position = np.array([index[value] for value in values], dtype=np.float32)
             table.features[:, j] = position[codes]
             table.categories[column] = order
             categories[column] = order

@@ -252,3 +252,32 @@ def test_an_unknown_category_written_like_a_known_one_is_named(tmp_path):
         given.setup("test")
     assert str(refused.value).startswith(f"{new}:2: zip='2131' is not one of the categories the model was trained on "
                                          "(02130, 02131, 02132); it is the category '02131' written another way")
+
+
+def test_one_hot_inputs_and_scaling_are_those_of_the_reference_encoding(tmp_path):
+    # the inputs were an identity matrix indexed by the cells joined to the other columns (the table's inputs held
+    # twice, seconds for thousands of categories), and every one-hot input's mean and scale was computed to be
+    # dropped; now each split is written from its cells' indices and only numeric inputs are scaled: same numbers
+    rng = np.random.default_rng(0)
+    path = tmp_path / "t.csv"
+    zips = [f"{code:05d}" for code in rng.integers(0, 30, 300)]
+    cells = [(f"{a:.3f}", zip_code, f"{b:.1f}", "xyz"[i % 3]) for i, (a, zip_code, b)
+             in enumerate(zip(rng.normal(size=300), zips, rng.normal(5, 2, 300)))]
+    path.write_text("a,zip,b,kind\n" + "".join(",".join(row) + "\n" for row in cells))
+    data = TableDataModule(str(path), "kind", categorical=["zip"], test_size=0.2, val_size=0.2)
+    data.setup("fit")
+    rows = np.arange(300)
+    train, test = train_test_split(rows, test_size=0.2, random_state=42, stratify=rows % 3)
+    train, val = train_test_split(train, test_size=0.2, random_state=42, stratify=train % 3)
+    encoder = OneHotEncoder(categories=[data.hparams.categories["zip"]], dtype=np.float32)
+    for name, part in (("train", train), ("val", val), ("test", test)):
+        one_hot = encoder.fit_transform([[cells[i][1]] for i in part]).toarray()
+        expected = np.column_stack([[float(np.float32(cells[i][0])) for i in part], one_hot,
+                                    [float(np.float32(cells[i][2])) for i in part]]).astype(np.float32)
+        assert np.array_equal(data.splits[name][0].numpy(), expected), name
+    features = data.splits["train"][0].double()
+    mean, scale = data.feature_scaling()
+    numeric = [0, features.shape[1] - 1]
+    assert mean.tolist() == [*[features[:, 0].mean().float().item()], *[0.0] * 30, features[:, -1].mean().float().item()]
+    assert scale[numeric].tolist() == features[:, numeric].std(dim=0, unbiased=False).float().tolist()
+    assert scale[1:-1].tolist() == [1.0] * 30
