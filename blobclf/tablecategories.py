@@ -57,7 +57,7 @@ def encode(x: np.ndarray, columns: Sequence[str], categories: Mapping[str, Seque
     inputs = np.zeros((x.shape[0], sum(widths)), dtype=np.float32)
     rows = np.arange(x.shape[0])
     start = 0
-    for j, (column, width) in enumerate(zip(columns, widths)):
+    for j, (column, width) in enumerate(zip(columns, widths, strict=True)):
         if column in categories:
             inputs[rows, start + x[:, j].astype(np.int64)] = 1.0
         else:

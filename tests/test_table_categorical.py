@@ -262,7 +262,7 @@ def test_one_hot_inputs_and_scaling_are_those_of_the_reference_encoding(tmp_path
     path = tmp_path / "t.csv"
     zips = [f"{code:05d}" for code in rng.integers(0, 30, 300)]
     cells = [(f"{a:.3f}", zip_code, f"{b:.1f}", "xyz"[i % 3]) for i, (a, zip_code, b)
-             in enumerate(zip(rng.normal(size=300), zips, rng.normal(5, 2, 300)))]
+             in enumerate(zip(rng.normal(size=300), zips, rng.normal(5, 2, 300), strict=True))]
     path.write_text("a,zip,b,kind\n" + "".join(",".join(row) + "\n" for row in cells))
     data = TableDataModule(str(path), "kind", categorical=["zip"], test_size=0.2, val_size=0.2)
     data.setup("fit")
