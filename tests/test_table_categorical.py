@@ -281,3 +281,20 @@ def test_one_hot_inputs_and_scaling_are_those_of_the_reference_encoding(tmp_path
     assert mean.tolist() == [*[features[:, 0].mean().float().item()], *[0.0] * 30, features[:, -1].mean().float().item()]
     assert scale[numeric].tolist() == features[:, numeric].std(dim=0, unbiased=False).float().tolist()
     assert scale[1:-1].tolist() == [1.0] * 30
+
+
+def test_predictions_echo_the_numbers_of_a_file_to_predict_as_it_writes_them(cli):
+    # an input's 40 was written 40.0 and 1.50 as 1.5 (the shortest text of the float32 the model read), while its
+    # categorical cells were echoed as written: each numeric cell is now written back as the file wrote it
+    write(cli.cwd / "p.csv", penguins(60))
+    assert cli(*FIT[:-4], "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx",
+               "false").returncode == 0
+    (cli.cwd / "new.csv").write_text("bill_length_mm,island,bill_depth_mm,body_mass_g,sex,note\n"
+                                     "40, Dream ,18.50,4e3,male,a\n"
+                                     "-39.0,Biscoe,+17,  3700 ,female,=1\n")
+    assert cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    written = list(csv.reader((run / "predictions-last-new.csv").open()))
+    assert written[0][:6] == ["note", *COLUMNS[1:]]
+    assert [row[:6] for row in written[1:]] == [["a", "Dream", "40", "18.50", "4e3", "male"],
+                                                ["'=1", "Biscoe", "-39.0", "+17", "3700", "female"]]
