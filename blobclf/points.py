@@ -13,7 +13,7 @@ from torch import Tensor
 
 from blobclf.errors import UserError
 from blobclf.table import read_header
-from blobclf.tablecategories import encode, encoded_names, unknown_category
+from blobclf.tablecategories import encode, encoded_names, missing_category, unknown_category
 from blobclf.tablecells import Header, is_missing, nfc, parse_number, rows
 from blobclf.tablehints import (
     FINITE_FIX,
@@ -191,10 +191,7 @@ def _number(cell: str, header: Header, line: int, column: str) -> float:
 def _category(cell: str, header: Header, line: int, column: str, known: dict[str, int]) -> float:
     text = nfc(cell.strip())
     if is_missing(text):
-        raise UserError(
-            f"{header.path}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
-            "(blobclf drops no row itself)"
-        )
+        raise missing_category(header.path, line, column, cell, list(known))
     if text not in known:
         raise unknown_category(header.path, line, column, text, list(known))
     return float(known[text])

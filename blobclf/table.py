@@ -48,7 +48,7 @@ from blobclf.tablehints import (
     unreadable,
     written_alike,
 )
-from blobclf.tablecategories import unknown_category
+from blobclf.tablecategories import missing_category, stand_in, unknown_category
 from blobclf.tablefile import iconv_command, open_table, utf32
 
 SNIFF_BYTES = 64 * 1024
@@ -418,7 +418,10 @@ def read_table(
     found_categories: dict[str, list[str]] = {}
     for column in categorical:
         found_values = list(values[column])
-        if any(is_missing(value) for value in found_values):
+        missing = next((value for value in found_values if is_missing(value)), None)
+        if missing is not None and categories is not None and stand_in(categories[column]) is not None:
+            raise missing_category(name, first_line_of(header, column, missing), column, missing, categories[column])
+        if missing is not None:
             diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
         if categories is None:
             found_categories[column] = found_values

@@ -94,13 +94,55 @@ def check_names(path: str, columns: Sequence[str], names: Sequence[str], categor
                 raise UserError(f"{path}: two one-hot inputs would be named {name!r}; rename a column or a category")
 
 
+STAND_INS = frozenset({"unknown", "unk", "missing", "not known", "not given", "not stated", "not specified",
+                       "unspecified", "undefined", "blank", "empty", "none given", "-", "--"})
+"""Categories (compared stripped of spaces and brackets, in any case) that stand for a value not known: a cell the
+model has no category for is pointed to the model's own, if it has one."""
+
+
+def stand_in(known: Sequence[str]) -> str | None:
+    """The first of ``known`` categories that stands for a value not known (:data:`STAND_INS`), else ``None``.
+
+    Example:
+        >>> stand_in(["Cherbourg", "Queenstown", "(Unknown)"]), stand_in(["female", "male"])
+        ('(Unknown)', None)
+    """
+    return next((value for value in known if " ".join(value.strip(" ()[]<>").split()).casefold() in STAND_INS),
+                None)
+
+
+def missing_category(path: str, line: int, column: str, cell: str, known: Sequence[str]) -> UserError:
+    """The refusal of a missing value (``NA``, ``?``, empty) in categorical ``column`` of a file to predict or test:
+    pointed to the model's category for a value not known (:func:`stand_in`) where it has one."""
+    own = stand_in(known)
+    fix = (f"the model was trained with the category {own!r} for values not known: write {own!r} there if that "
+           "is what it means, or fill it in or remove the row" if own is not None else "fill it in or remove the row")
+    return UserError(f"{path}:{line}: {column}={shown_cell(cell)} is a missing value; {fix} (blobclf drops no row "
+                     "itself)")
+
+
+def look_alike_note(path: str, categories: Mapping[str, Sequence[str]]) -> str | None:
+    """A ``note:`` naming the first two categories of a column written alike (``Male``/``male``, ``2134``/``02134``:
+    :func:`blobclf.tablehints.look_alike_classes`), which are trained as two; ``None`` when there are none."""
+    for column, values in categories.items():
+        pair = look_alike_classes(values)
+        if pair:
+            return (f"note: {path}: the categorical column {column!r} holds the categories {pair[0]!r} and "
+                    f"{pair[1]!r}, which differ only in case, spaces or how a number is written; they are two inputs "
+                    "of the model (make them one in the file if they are one)")
+    return None
+
+
 def unknown_category(path: str, line: int, column: str, value: str, known: Sequence[str]) -> UserError:
     """The refusal of a cell of categorical ``column`` that is none of the categories the model was trained on."""
     shown = ", ".join(known[:SHOWN_CATEGORIES]) + (f", ... ({len(known) - SHOWN_CATEGORIES} more)"
                                                   if len(known) > SHOWN_CATEGORIES else "")
     alike = next((category for category in known if look_alike_classes([category, value]) is not None), None)
+    own = stand_in(known)
     fix = (f"it is the category {alike!r} written another way (case, spaces or how a number is written): write it as "
            "the training table does" if alike is not None
+           else f"write one of them ({own!r}, the model's category for values not known, if that is what it means), "
+           "or remove the row (the model has no input for it)" if own is not None
            else "write one of them, or remove the row (the model has no input for it)")
     return UserError(
         f"{path}:{line}: {column}={shown_cell(value)} is not one of the categories the model was trained on "

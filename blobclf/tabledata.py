@@ -19,7 +19,9 @@ from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
 from blobclf.table import class_order, first_line_of, read_header, read_table
-from blobclf.tablecategories import check_names, description, encode, encoded_names, one_hot_inputs
+from blobclf.tablecategories import (
+    check_names, description, encode, encoded_names, look_alike_note, one_hot_inputs,
+)
 from blobclf.tablecells import Table, nfc
 from blobclf.tablehints import (
     check_classes,
@@ -570,6 +572,9 @@ class TableDataModule(SplitDataModule):
             raise UserError(f"{hp.path}: cannot split {len(y)} rows into {len(table.classes)} classes: {error}") from None
         if hp.categorical and hp.categories is None:
             hp.categories = self._fit_categories(table, train)
+            note = look_alike_note(hp.path, hp.categories)
+            if note:
+                rank_zero_info(note)
         if hp.categorical:
             check_names(hp.path, table.columns, encoded_names(table.feature_names, hp.categories), hp.categories)
 

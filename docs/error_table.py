@@ -114,6 +114,9 @@ def main() -> None:
     (cwd / "t_island.csv").write_text("a,island,kind\n" + "".join(f"{i},{['Biscoe', 'Dream'][i % 2]},{'xy'[i % 2]}\n"
                                                          for i in range(20)))
     (cwd / "t_island_new.csv").write_text("a,island,kind\n1,Biscoe,x\n2,Anvers,y\n")
+    (cwd / "t_islands.csv").write_text("a,island,kind\n" + "".join(
+        f"{i},{['Biscoe', 'Dream', 'unknown'][i % 3]},{'xy'[i % 2]}\n" for i in range(30)))
+    (cwd / "t_islands_new.csv").write_text("a,island,kind\n1,Biscoe,x\n2,?,y\n")
     (cwd / "t_percent.csv").write_text("a,b,kind\n12%,2,x\n")
     (cwd / "t_gaps.csv").write_text("a,b,kind\n1,,x\n3,4,y\nNA,5,x\n")
     (cwd / "t_none.csv").write_text("a,b,severity\n1,2,None\n3,4,mild\n5,6,None\n")
@@ -327,6 +330,8 @@ def main() -> None:
          "--data.categorical", "[island,sex]"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_island.csv", "--data.target", "kind",
          "--data.categorical", "[island]", "--data.test_path", "t_island_new.csv"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_islands.csv", "--data.target", "kind",
+         "--data.categorical", "[island]", "--data.test_path", "t_islands_new.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_percent.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_gaps.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_none.csv", "--data.target", "severity"],

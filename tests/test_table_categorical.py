@@ -298,3 +298,39 @@ def test_predictions_echo_the_numbers_of_a_file_to_predict_as_it_writes_them(cli
     assert written[0][:6] == ["note", *COLUMNS[1:]]
     assert [row[:6] for row in written[1:]] == [["a", "Dream", "40", "18.50", "4e3", "male"],
                                                 ["'=1", "Biscoe", "-39.0", "+17", "3700", "female"]]
+
+
+def test_lookalike_categories_are_noted_and_a_missing_or_unseen_cell_is_pointed_to_the_models_unknown(cli):
+    # fit said nothing of a column holding 'Male' and 'male' (two inputs), as it does of classes; a '?' or an
+    # unseen value in a file to predict was refused without a word of the model's own 'unknown' category
+    write(cli.cwd / "t.csv", [[f"{i % 7}", ["Male", "male", "unknown"][i % 3], f"0213{i % 2}", "xy"[i % 2]]
+                              for i in range(60)], ["a", "sex", "zip", "kind"])
+    result = cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                 "--data.categorical", "[sex,zip]", "--trainer.max_epochs", "2", "--export.figures", "false",
+                 "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    assert ("note: t.csv: the categorical column 'sex' holds the categories 'Male' and 'male', which differ only in "
+            "case, spaces or how a number is written; they are two inputs of the model (make them one in the file if "
+            "they are one)") in result.output
+    (cli.cwd / "new.csv").write_text("a,sex,zip\n1,Male,02130\n2,?,02131\n")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
+        "new.csv:3: sex='?' is a missing value; the model was trained with the category 'unknown' for values not "
+        "known: write 'unknown' there if that is what it means, or fill it in or remove the row (blobclf drops no "
+        "row itself)"
+    )
+    (cli.cwd / "new.csv").write_text("a,sex,zip\n1,Male,02130\n2,n.k.,02131\n")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
+        "new.csv:3: sex='n.k.' is not one of the categories the model was trained on (Male, male, unknown); write "
+        "one of them ('unknown', the model's category for values not known, if that is what it means), or remove "
+        "the row (the model has no input for it)"
+    )
+    (cli.cwd / "new.csv").write_text("a,sex,zip\n1,Male,02130\n2,male,NA\n")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
+        "new.csv:3: zip='NA' is a missing value; fill it in or remove the row (blobclf drops no row itself)"
+    )
+    (cli.cwd / "later.csv").write_text("a,sex,zip,kind\n1,Male,02130,x\n2,,02131,y\n")
+    assert one_error(cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv")) == (
+        "later.csv:3: sex='' is a missing value; the model was trained with the category 'unknown' for values not "
+        "known: write 'unknown' there if that is what it means, or fill it in or remove the row (blobclf drops no "
+        "row itself)"
+    )
