@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from torch import Tensor
 
 from blobclf.argtypes import integer_at_least
-from blobclf.data import SplitDataModule, check_random_state, check_split_name, is_number
+from blobclf.data import SplitDataModule, available_memory, check_random_state, check_split_name, is_number, memory_size
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
@@ -201,6 +201,21 @@ def _fraction_keeping_every_class(labels: np.ndarray, rows: np.ndarray, fraction
         if len(np.unique(labels[kept])) == classes == len(np.unique(labels[held])):
             return candidate
     return None
+
+
+def check_one_hot_memory(path: str, rows: int, inputs: int, categories: dict[str, list[str]]) -> None:
+    """Refuse, in one line and before they are made, one-hot inputs that the memory available cannot hold (a
+    column of a million ids): the splits hold ``rows * inputs`` float32 values, 4 bytes each."""
+    needed = rows * inputs * 4
+    available = available_memory()
+    if available is not None and needed > available:
+        column = max(categories, key=lambda name: len(categories[name]))
+        raise UserError(
+            f"{path}: the categorical column {column!r} has {len(categories[column]):,} categories: {rows:,} rows of "
+            f"{inputs:,} inputs need about {memory_size(needed)} of memory and {memory_size(available)} is "
+            "available; group its rare categories into one (such as 'other'), or leave the column out of "
+            f"{option('categorical')} and the features"
+        )
 
 
 def _mean_and_scale(features: Tensor) -> tuple[Tensor, Tensor]:
@@ -577,6 +592,8 @@ class TableDataModule(SplitDataModule):
                 rank_zero_info(note)
         if hp.categorical:
             check_names(hp.path, table.columns, encoded_names(table.feature_names, hp.categories), hp.categories)
+            check_one_hot_memory(hp.path, len(y), len(encoded_names(table.feature_names, hp.categories)),
+                                 hp.categories)
 
         def inputs(rows: np.ndarray) -> Tensor:  # each split encoded from its own rows: the table's never held whole
             return torch.from_numpy(encode(table.features[rows], table.feature_names, table.categories))

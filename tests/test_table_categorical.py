@@ -334,3 +334,16 @@ def test_lookalike_categories_are_noted_and_a_missing_or_unseen_cell_is_pointed_
         "known: write 'unknown' there if that is what it means, or fill it in or remove the row (blobclf drops no "
         "row itself)"
     )
+
+
+def test_one_hot_inputs_beyond_the_memory_available_are_refused_before_they_are_made(cli, monkeypatch):
+    # a column of too many categories for its rows made rows x categories inputs: the run grew until the machine
+    # ran out of memory; it is refused once the categories are known, naming the column and the fix
+    write(cli.cwd / "t.csv", [[f"{i}", f"id{i % 40:03d}", "xy"[i % 2]] for i in range(200)], ["a", "code", "kind"])
+    monkeypatch.setattr("blobclf.tabledata.available_memory", lambda: 30_000)
+    assert one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                         "--data.categorical", "[code]")) == (
+        "t.csv: the categorical column 'code' has 40 categories: 200 rows of 41 inputs need about 32.0 KiB of "
+        "memory and 29.3 KiB is available; group its rare categories into one (such as 'other'), or leave the column "
+        "out of --data.categorical and the features"
+    )
