@@ -622,11 +622,15 @@ class TableDataModule(SplitDataModule):
                 value = values[int(np.argmin(seen))]
                 rows = int((codes == int(np.argmin(seen))).sum())
                 header = read_header(table.path, self.hparams.delimiter, self.hparams.decimal)
+                once = int((np.bincount(codes, minlength=len(values)) == 1).sum())
+                fix = ("add rows of it, write it as another category, or remove those rows" if 2 * once <= len(values)
+                       else f"{once:,} of its {len(values):,} categories are on one row each (an id?), which a model "
+                       "cannot learn from: group the rare categories into one (such as 'other'), or leave the column "
+                       "out")
                 raise UserError(
                     f"{table.path}:{first_line_of(header, column, value)}: the categorical column {column!r} holds "
                     f"{value!r} only in rows held out from training ({rows} row{'s' if rows > 1 else ''}), so the "
-                    "model would have no input for it; add rows of it, write it as another category, or remove "
-                    "those rows"
+                    f"model would have no input for it; {fix}"
                 )
             order = class_order(values)
             index = {value: i for i, value in enumerate(order)}

@@ -347,3 +347,15 @@ def test_one_hot_inputs_beyond_the_memory_available_are_refused_before_they_are_
         "memory and 29.3 KiB is available; group its rare categories into one (such as 'other'), or leave the column "
         "out of --data.categorical and the features"
     )
+
+
+def test_a_categorical_column_of_mostly_single_rows_is_named_as_such(cli):
+    # a product id given as categorical was refused for its first id held out ("add rows of it"): most of its
+    # categories are on one row each, which no split can train on; the refusal now says so
+    write(cli.cwd / "t.csv", [[f"{i}", f"p{i % 90:03d}", "xy"[i % 2]] for i in range(100)], ["a", "product", "kind"])
+    line = one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                         "--data.categorical", "[product]"))
+    assert line.startswith("t.csv:") and line.endswith(
+        "only in rows held out from training (1 row), so the model would have no input for it; 80 of its 90 categories "
+        "are on one row each (an id?), which a model cannot learn from: group the rare categories into one (such as "
+        "'other'), or leave the column out"), line
