@@ -31,7 +31,7 @@ from blobclf.tablehints import (
     named_alike,
     shown_columns,
 )
-from blobclf.argtypes import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
+from blobclf.argtypes import DecimalPoint, NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
 DIGEST_BLOCK = 1 << 20
@@ -266,7 +266,7 @@ class TableDataModule(SplitDataModule):
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
-        decimal: str = ".",
+        decimal: DecimalPoint = ".",
         classes: NameList | None = None,
         standardize: bool = True,
         test_size: OpenUnitInterval = 0.2,
