@@ -732,7 +732,8 @@ class TestReport(Callback):
             print(f"note: the first {self._tested} of the split's {total} points were tested, as "
                   "--trainer.limit_test_batches asks; the report covers those points")
         loss = trainer.callback_metrics.get("test/loss")
-        report = artifacts.evaluate(in_float32(pl_module.model), features, labels, loss=float(loss) if loss is not None else None,
+        report = artifacts.evaluate(in_float32(pl_module.model), features, labels,
+                                    loss=float(loss) if loss is not None else None,
                                     class_names=getattr(pl_module, "classes", None))
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both

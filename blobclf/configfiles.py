@@ -173,7 +173,8 @@ def check_config_files(argv: Sequence[str]) -> None:
         if config and path is not None and not os.path.exists(path) and looks_like_a_path(path):
             raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file{_source_config_hint(path)}")
         kind = _special_file(path) if path is not None and not STANDARD_INPUT.match(path) else None
-        if kind is not None:  # jsonargparse read a named pipe (waiting for a writer for ever), and said "not a file" of the rest
+        # jsonargparse read a named pipe (waiting for a writer for ever), and said "not a file" of the rest
+        if kind is not None:
             why = ": reading it waits for a writer, for ever if none comes" if kind.startswith("a named pipe") else ""
             fix = ", or '-' to read it from standard input" if config else ""
             raise UserError(f"{arg.split('=', 1)[0]} {path!r} is {kind}, not a regular file{why}; pass the config "
@@ -283,7 +284,8 @@ def _source_config_hint(path: str) -> str:
 
 
 def _special_file(path: str) -> str | None:
-    """What ``path`` is if it is neither a regular file nor a folder (a named pipe, a device, a socket), else ``None``."""
+    """What ``path`` is if it is neither a regular file nor a folder (a named pipe, a device, a socket), else
+    ``None``."""
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
@@ -384,7 +386,8 @@ def _python_tag(node: yaml.Node) -> tuple[str, Any] | None:
 
 
 def too_many_digits(text: str) -> int:
-    """The digits of ``text`` if it is a whole number longer than Python converts (``sys.get_int_max_str_digits()``, 4300 by default), else 0."""
+    """The digits of ``text`` if it is a whole number longer than Python converts (``sys.get_int_max_str_digits()``,
+    4300 by default), else 0."""
     digits = text.strip().lstrip("+-").replace("_", "")
     limit = sys.get_int_max_str_digits()
     return len(digits) if limit and len(digits) > limit and digits.isdigit() else 0
@@ -405,7 +408,8 @@ newer ones stop at 1000."""
 def _check_depth(text: str, path: str) -> None:
     """Refuse YAML nested deeper than :data:`MAX_YAML_DEPTH`, from its tokens (read without recursion)."""
     brackets = text.count("[") + text.count("{")
-    if brackets <= MAX_YAML_DEPTH and all(len(line) - len(line.lstrip()) <= MAX_YAML_DEPTH for line in text.splitlines()):
+    if brackets <= MAX_YAML_DEPTH and all(len(line) - len(line.lstrip()) <= MAX_YAML_DEPTH
+                                          for line in text.splitlines()):
         return  # too few brackets and indents to nest that deep: spare the slow scan
     flow = block = 0
     for token in yaml.scan(text, Loader=yaml.SafeLoader):  # the Python scanner: the same marks everywhere

@@ -76,7 +76,8 @@ class RunLogger(TensorBoardLogger):
     ) -> None:
         # Every option is spelled out (no **kwargs): the command line then reads this signature
         # alone, instead of searching the source of the classes the options would be passed to.
-        writer_options: dict[str, Any] = {"max_queue": max_queue, "flush_secs": flush_secs, "filename_suffix": filename_suffix}
+        writer_options: dict[str, Any] = {"max_queue": max_queue, "flush_secs": flush_secs,
+                                          "filename_suffix": filename_suffix}
         if purge_step is not None:
             writer_options["purge_step"] = purge_step
         if not save_interval >= 0:
@@ -177,7 +178,8 @@ def events_files(folder: str | os.PathLike[str]) -> list[Path]:
         entries = list(Path(folder).iterdir())
     except OSError:
         return []
-    return [entry for entry in entries if entry.name.startswith(EVENTS_PREFIX) and entry.is_file() and not entry.is_symlink()]
+    return [entry for entry in entries
+            if entry.name.startswith(EVENTS_PREFIX) and entry.is_file() and not entry.is_symlink()]
 
 
 def remove_replaced_events(files: Iterable[Path]) -> list[Path]:

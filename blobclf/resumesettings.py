@@ -90,7 +90,8 @@ class CheckpointSettings:
     """For a resume of a run that has trained its ``--trainer.max_epochs``, or that stopped on its own (``ended``):
     its epochs and step (nothing to train)."""
     ended: str | None = None
-    """For a resume of a run that stopped on its own: what stopped it (``EarlyStopping``), which stops its resume too."""
+    """For a resume of a run that stopped on its own: what stopped it (``EarlyStopping``), which stops its resume
+    too."""
     read_last: tuple[str, Any, int] | None = None
     """For an evaluation of a ``last.ckpt``: its path, :func:`~blobclf.outputnames.file_state` and epoch, by which
     what the evaluation writes is named if a fit replaces the file meanwhile."""
