@@ -277,7 +277,7 @@ class BlobCLI(LightningCLI):
         check_devices(config.trainer.get("devices"), config.trainer.get("accelerator"))
         check_nodes(config.trainer.get("num_nodes"))
         check_strategy(config.trainer.get("strategy"))
-        check_run_files(config.trainer)
+        check_run_files(config.trainer, self.subcommand)
         check_log_folders(config.trainer, versions=self.subcommand != "fit")  # fit's own check names its folder
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(

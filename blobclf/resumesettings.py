@@ -26,6 +26,7 @@ from blobclf.outputnames import file_state
 from blobclf.parser import EVAL_COMMANDS, BlobArgumentParser
 from blobclf.recorded import (
     CHANGEABLE,
+    EVALUATION_KEEPS,
     EVALUATION_MAY_CHANGE,
     FREE,
     LINKED,
@@ -195,6 +196,9 @@ class CheckpointSettings:
         given = config[subcommand]
         self.recorded_settings = known
         for key, value in known.items():
+            if subcommand != "fit" and key in EVALUATION_KEEPS:
+                given[key] = value  # unused by an evaluation (its command line refuses it): the checkpoint's stands
+                continue
             ours, theirs = comparable(key, as_plain(given[key])), comparable(key, as_plain(value))
             if (key in CHANGEABLE or key.replace(".init_args.", ".") in FREE or same_setting(key, ours, theirs)
                     or adds_callbacks(key, ours, theirs)):
