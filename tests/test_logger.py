@@ -102,3 +102,38 @@ def test_a_negative_save_interval_on_the_command_line_is_refused_while_parsing(c
         "--trainer.logger.save_interval='-1' is invalid for blobclf.logger.RunLogger: not NonNegativeFloat "
         "(does not conform to restriction v>=0) (see --help)")
     assert list(cli.cwd.iterdir()) == []
+
+
+def hparams_row(log_dir: Path) -> dict[str, tuple[str, object]]:
+    """The settings of a run's row in TensorBoard's HParams dashboard, each as (the kind of value, the value)."""
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    events = EventAccumulator(str(log_dir))
+    events.Reload()
+    row = {}
+    for blob in events.PluginTagToContent("hparams").values():
+        data = plugin_data_pb2.HParamsPluginData.FromString(blob)
+        if data.HasField("session_start_info"):
+            for key, value in data.session_start_info.hparams.items():
+                kind = value.WhichOneof("kind")
+                row[key] = (kind, getattr(value, kind))
+    return row
+
+
+def test_the_hparams_row_shows_booleans_as_words_lists_as_a_config_writes_them_and_unset_values_blank(cli):
+    # it showed data/shuffle and model/cuda_graphs as 1.0 and 0.0 (torch stores a bool as a number), and
+    # data/batch_size, model/class_weight, optimizer/foreach as Python's 'None', feature_names as "['x0', 'x1']"
+    result = cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    row = hparams_row(cli.cwd / "lightning_logs" / "version_0")
+    assert {key: value for key, value in row.items() if value[0] == "string_value"} == {
+        "data/shuffle": ("string_value", "true"), "model/cuda_graphs": ("string_value", "true"),
+        "model/standardize": ("string_value", "false"), "optimizer/differentiable": ("string_value", "false"),
+        "optimizer/maximize": ("string_value", "false"), "optimizer/nesterov": ("string_value", "false"),
+        "model/feature_names": ("string_value", "[x0, x1]"),
+        "model/class_names": ("string_value", "['0', '1', '2', '3']"),  # YAML quotes names that read as numbers
+        "optimizer": ("string_value", "SGD"),
+    }
+    assert row["model/hidden_units"] == ("number_value", 8.0) and row["optimizer/lr"] == ("number_value", 0.1)
+    assert not {"data/batch_size", "data/val_size", "model/class_weight", "optimizer/foreach"} & set(row)  # unset
+    assert len(row) == 26 and "None" not in str(row)
