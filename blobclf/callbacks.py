@@ -36,7 +36,7 @@ from blobclf.export import (
     write_metadata,
     write_report,
 )
-from blobclf.logger import RunLogger, written_to_now
+from blobclf.logger import RunLogger, values_step, written_to_now
 from blobclf.outputnames import last_outputs, rename_last_outputs, table_record
 from blobclf.recorded import public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, run_name
@@ -773,7 +773,7 @@ class TestReport(Callback):
             logger.save()
         experiment = _tensorboard(trainer)
         if experiment is not None:
-            artifacts.log_figures(experiment, rendered, trainer.current_epoch)
+            artifacts.log_figures(experiment, rendered, values_step(trainer))
             experiment.flush()
         write_report(report, path)
         self.written = [*saved.values(), path]

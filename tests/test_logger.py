@@ -137,3 +137,27 @@ def test_the_hparams_row_shows_booleans_as_words_lists_as_a_config_writes_them_a
     assert row["model/hidden_units"] == ("number_value", 8.0) and row["optimizer/lr"] == ("number_value", 0.1)
     assert not {"data/batch_size", "data/val_size", "model/class_weight", "optimizer/foreach"} & set(row)  # unset
     assert len(row) == 26 and "None" not in str(row)
+
+
+def test_an_evaluation_logs_at_the_epoch_of_the_weights_it_evaluates(cli):
+    # test and validate logged every value at step 0 whatever the checkpoint: test-last of a 5-epoch run stood at the
+    # start of the training curves, not beside their last point
+    assert cli("fit", "--trainer.max_epochs", "5", "--optimizer.lr", "1.0", "--export.figures", "false",
+               "--export.onnx", "false").returncode == 0  # lr 1.0: its best epoch is not its last
+    run, logs = cli.cwd / "checkpoints" / "version_0", cli.cwd / "lightning_logs" / "version_0"
+    (best,) = run.glob("best-*.ckpt")
+    best_epoch = int(best.name.split("epoch=")[1].split("-")[0])
+    assert best_epoch == 1
+    for args in (["test", "--ckpt_path", "last"], ["test", "--ckpt_path", "best"], ["validate", "--ckpt_path", "last"]):
+        assert cli(*args).returncode == 0, args
+    curves = scalars(str(logs))
+    assert [step for step, _ in curves["val/loss"]] == [0, 1, 2, 3, 4]
+    validated = scalars(str(logs / "validate-last"))
+    assert validated["val/acc"] == [curves["val/acc"][4]] and validated["val/loss"] == [curves["val/loss"][4]]
+    for folder, epoch in (("test-last", 4), (f"test-{best.stem}", best_epoch)):
+        events = EventAccumulator(str(logs / folder), size_guidance={"images": 0})
+        events.Reload()
+        steps = {tag: [e.step for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+        steps.update({tag: [e.step for e in events.Images(tag)] for tag in events.Tags()["images"]})
+        assert "test/acc" in steps and "figures/confusion_matrix_test" in steps
+        assert set(map(tuple, steps.values())) == {(epoch,)}, folder
