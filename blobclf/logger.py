@@ -93,6 +93,9 @@ class RunLogger(TensorBoardLogger):
         self._flush_next = False
         self._epoch_of: Callable[[], int | None] | None = None
         self._stepless: set[tuple[str, int]] = set()
+        self.evaluated_epoch: int | None = None
+        """For an evaluation (``validate``, ``test``), the epoch whose weights it evaluates: every value goes there,
+        beside that epoch's training curves (Lightning would put it at its own epoch count, 0 in an evaluation)."""
 
     def follow_epochs(self, epoch_of: Callable[[], int | None]) -> None:
         """Put values logged without an epoch at ``epoch_of()`` (``None``: at the step they name)."""
@@ -103,6 +106,8 @@ class RunLogger(TensorBoardLogger):
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         metrics = dict(metrics)
         epoch = metrics.pop("epoch", None)
+        if self.evaluated_epoch is not None:
+            epoch = self.evaluated_epoch
         if epoch is None and self._epoch_of is not None and (epoch := self._epoch_of()) is not None:
             epoch = int(epoch)
             metrics = {name: value for name, value in metrics.items() if (name, epoch) not in self._stepless}
@@ -232,3 +237,10 @@ def written_to_now(folder: Path) -> bool:
         if writer is None or (writer != os.getpid() and writer_alive(writer)):
             return True
     return False
+
+
+def values_step(trainer: L.Trainer) -> int:
+    """The TensorBoard step of what ``trainer`` logs now: the epoch an evaluation's :class:`RunLogger` puts its
+    values at (see :attr:`RunLogger.evaluated_epoch`), else the trainer's epoch."""
+    epochs = [logger.evaluated_epoch for logger in trainer.loggers if isinstance(logger, RunLogger)]
+    return next((epoch for epoch in epochs if epoch is not None), trainer.current_epoch)

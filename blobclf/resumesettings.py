@@ -26,6 +26,7 @@ from blobclf.outputnames import file_state
 from blobclf.parser import EVAL_COMMANDS, BlobArgumentParser
 from blobclf.recorded import (
     CHANGEABLE,
+    EVALUATION_KEEPS,
     EVALUATION_MAY_CHANGE,
     FREE,
     LINKED,
@@ -66,6 +67,14 @@ Parse = Callable[[LightningArgumentParser, Any], Namespace]
 """Parses a command line (``args``) with a parser and returns the command's whole configuration."""
 
 
+def values_epoch(checkpoint: dict[str, Any]) -> int | None:
+    """The epoch whose weights ``checkpoint`` holds, as the run's curves count it (the epoch its values were logged
+    at): the one its :class:`~blobclf.callbacks.RunCheckpoint` records, else Lightning's ``epoch``."""
+    values = recorded_epoch_values(checkpoint)
+    epoch = values[0].get("epoch") if values and values[0] else checkpoint.get("epoch")
+    return epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None
+
+
 @dataclass
 class CheckpointSettings:
     """What the checkpoint of a command's ``--ckpt_path`` gave it; all empty for a command without one.
@@ -101,6 +110,9 @@ class CheckpointSettings:
     checked: tuple[str, dict[str, Any]] | None = None
     """For an evaluation: the path and contents of the checkpoint checked, for Lightning's load of it (see
     :meth:`~blobclf.checkpointio.AtomicCheckpointIO.hold`)."""
+    values_epoch: int | None = None
+    """For an evaluation: the epoch whose weights its checkpoint holds (see :func:`values_epoch`), where its values
+    go on the run's epoch axis in TensorBoard."""
 
     def read(self, parser: BlobArgumentParser, args: Any, config: Namespace, parse: Parse) -> None:
         """Take the settings of ``config``'s checkpoint, if it names one, as the defaults and parse ``args`` again.
@@ -159,11 +171,11 @@ class CheckpointSettings:
                            "diverged before writing one, or still training)")
         state = file_state(path) if subcommand != "fit" and Path(path).name == LAST_NAME else None
         checkpoint = load_checkpoint(path)
-        if state is not None:
-            values = recorded_epoch_values(checkpoint)
-            epoch = values[0].get("epoch") if values and values[0] else checkpoint.get("epoch")
-            if isinstance(epoch, int):
-                self.read_last = (path, state, epoch)
+        epoch = values_epoch(checkpoint)
+        if state is not None and epoch is not None:
+            self.read_last = (path, state, epoch)
+        if subcommand != "fit":
+            self.values_epoch = epoch
         try:
             with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
                 system = BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
@@ -281,6 +293,9 @@ class CheckpointSettings:
         """
         known = self.recorded_settings
         for key, value in known.items():
+            if subcommand != "fit" and key in EVALUATION_KEEPS:
+                given[key] = value  # unused by an evaluation (its command line refuses it): the checkpoint's stands
+                continue
             ours, theirs = comparable(key, as_plain(given[key])), comparable(key, as_plain(value))
             if (key in CHANGEABLE or key.replace(".init_args.", ".") in FREE or same_setting(key, ours, theirs)
                     or adds_callbacks(key, ours, theirs)):
