@@ -221,7 +221,9 @@ tutorial's run rather than Lightning's 1000 epochs."""
 def description(program: str) -> str:
     """The top-level help text under the usage line."""
     return (f"blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
-            f"blobs). '{program} fit' runs the tutorial; '{program} SUBCOMMAND --help' lists a subcommand's options.")
+            f"blobs, or on a CSV table of yours). '{program} fit' runs the tutorial; '{program} fit --data "
+            f"TableDataModule --data.path TABLE.csv --data.target COLUMN' trains on a table; '{program} SUBCOMMAND "
+            f"--help' lists a subcommand's options.")
 
 
 ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."

@@ -424,7 +424,7 @@ class PredictionWriter(PredictionCollector):
             ) from None
         part = (f": the first {count} of {total} points, as --trainer.limit_predict_batches asks"
                 if count < total else "")
-        print(f"predictions: {printable(str(path))} ({count} rows{part})")
+        print(f"predictions: {printable(str(path))} ({count} row{'' if count == 1 else 's'}{part})")
         if bool((labels >= 0).all()):
             predicted = probabilities.predicted if isinstance(probabilities, Ranked) else probabilities.argmax(dim=1)
             correct = int((predicted == labels).sum())

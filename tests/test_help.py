@@ -81,6 +81,9 @@ def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed, ar
         ("fit", "--optimizer.help", "Adam"): f"usage: {typed} fit --optimizer Adam [OPTIONS]",
     }
     assert f"'{typed} fit' runs the tutorial" in " ".join(cli("--help").stdout.split())
+    # the top help spoke of blobs only: a user with a table of their own learnt nothing of TableDataModule there
+    assert (f"'{typed} fit --data TableDataModule --data.path TABLE.csv --data.target COLUMN' trains on a table"
+            in " ".join(cli("--help").stdout.split()))
     assert one_error(cli()) == (f"give a subcommand: fit, validate, test or predict ('{typed} fit' trains the "
                                 f"tutorial's model; '{typed} --help' says what each does)")
     assert one_error(cli("fit", "--data.zzz", "1")) == ("--data.zzz is not an option of BlobDataModule; its options: "
