@@ -82,6 +82,7 @@ from blobclf.runs import (
     claim_run,
     lock_resumed_run,
     names_resumed_run,
+    recorded_without_logger,
     release_run,
     remove_run_leftovers,
     run_name,
@@ -340,8 +341,9 @@ class BlobCLI(LightningCLI):
             for each in [init, *others]:
                 each.version = folder.name
         if ckpt_path:
-            if dirpath is None and self.from_checkpoint.resume_version is None:
-                # a run folder outside the checkpoint root (moved, copied) goes on in that folder
+            if dirpath is None and (self.from_checkpoint.resume_version is None or not versioned):
+                # a run folder outside the checkpoint root (moved, copied) goes on in that folder; so does a run
+                # without a logger, whose version no logger gives its checkpoints (they went to the root's top)
                 config.checkpoint.dirpath = os.fspath(Path(ckpt_path).parent)
             if rank_zero_only.rank == 0:
                 folder = Path(ckpt_path).parent
@@ -402,8 +404,9 @@ class BlobCLI(LightningCLI):
 
         Its logs go to ``{run's log folder}/{subcommand}-{checkpoint}`` (TensorBoard shows it as a
         run of its own, beside the training curves, with only the latest evaluation of that
-        checkpoint: earlier events there are purged); a checkpoint outside any run folder is
-        evaluated without a logger. The checkpoint callback keeps the checkpoint's own folder.
+        checkpoint: earlier events there are purged); a checkpoint outside any run folder, or of a
+        run trained without a logger, is evaluated without a logger. The checkpoint callback keeps
+        the checkpoint's own folder.
         """
         ckpt_path = Path(config.ckpt_path)
         config.checkpoint.dirpath = os.fspath(ckpt_path.resolve().parent)
@@ -415,6 +418,9 @@ class BlobCLI(LightningCLI):
             version = run_version(ckpt_path, config.checkpoint.root)
             if version is None and self.from_checkpoint.run_logs is not None and init.get("save_dir") == LOG_ROOT:
                 init.save_dir, version = self.from_checkpoint.run_logs[0], self.from_checkpoint.run_logs[2]
+            checked = self.from_checkpoint.checked
+            if version is not None and checked is not None and recorded_without_logger(checked[1]):
+                version = None  # a run trained without a logger has no log folder: its evaluations log nothing either
             if version is None and init.get("version") is None:
                 config.trainer.logger = False
             else:

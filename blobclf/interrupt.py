@@ -219,8 +219,9 @@ class GracefulStop(Callback):
 
 
 def _empty_folder(path: str | None) -> bool:
-    """Whether ``path`` is a folder (not a link to one) holding nothing."""
+    """Whether ``path`` is a folder (not a link to one) holding nothing (but the ``config.yaml`` a run without a
+    logger writes there)."""
     try:
-        return path is not None and not os.path.islink(path) and not os.listdir(path)
+        return path is not None and not os.path.islink(path) and not set(os.listdir(path)) - {"config.yaml"}
     except OSError:
         return False

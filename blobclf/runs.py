@@ -552,6 +552,14 @@ def recorded_log_name(checkpoint: dict[str, Any]) -> str:
     return _recorded_logger_argument(checkpoint, "name") or ""
 
 
+def recorded_without_logger(checkpoint: dict[str, Any]) -> bool:
+    """Whether a checkpoint's run was trained without a logger (``--trainer.logger false``): it has no log folder."""
+    return any(state["training"]["settings"].get("trainer.logger") is False
+               for state in checkpoint.get("callbacks", {}).values()
+               if isinstance(state, dict) and isinstance(state.get("training"), dict)
+               and isinstance(state["training"].get("settings"), dict))
+
+
 def _recorded_logger_argument(checkpoint: dict[str, Any], key: str) -> str | None:
     for state in checkpoint.get("callbacks", {}).values():
         training = state.get("training") if isinstance(state, dict) else None

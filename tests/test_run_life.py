@@ -519,3 +519,38 @@ def test_a_file_a_library_names_in_bytes_is_named_in_the_one_line_refusal():
     events = b"lightning_logs/version_0/test-last/events.out.tfevents.1.vm.2.0"
     assert refused_write(FileNotFoundError(errno.ENOENT, "No such file or directory", events), None, "test") == (
         "cannot use 'lightning_logs/version_0/test-last/events.out.tfevents.1.vm.2.0': No such file or directory")
+
+
+def test_a_run_without_a_logger_keeps_its_config_in_its_own_folder_and_resumes_and_tests_there(cli, monkeypatch):
+    """``fit --trainer.logger false`` wrote config.yaml into the folder the command ran in (every such run the
+    same file, then resume-K.yaml beside it), its resume wrote its checkpoints and exports into checkpoints/ itself,
+    beside the run folders, and a test of it logged into lightning_logs/version_0/test-last, a folder of no run.
+    The run's config.yaml is now in its checkpoint folder, its resume goes on there, and its evaluations log nothing."""
+    import signal
+
+    from blobclf.system import BlobClassifier
+
+    no_logger = ["--trainer.logger", "false"]
+    assert cli("fit", *QUICK, *no_logger).returncode == 0
+    assert cli("fit", *QUICK, *no_logger).returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["checkpoints"]
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1"]
+    assert "logger: false" in (run / "config.yaml").read_text()
+    resumed = cli("fit", "--ckpt_path", str(run / "last.ckpt"), "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1"]
+    assert (run / "best-epoch=2-val_acc=0.6400.ckpt").is_file()
+    assert sorted(p.name for p in run.glob("*.yaml")) == ["config.yaml", "resume-1.yaml"]
+    tested = cli("test", "--ckpt_path", str(run / "last.ckpt"))
+    assert tested.returncode == 0, tested.output
+    assert json.loads((run / "test_report-last.json").read_text())["accuracy"] == pytest.approx(0.64)
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["checkpoints"]
+    repeated = cli("fit", "--config", str(run / "config.yaml"), "--trainer.max_epochs", "1")
+    assert repeated.returncode == 0, repeated.output
+    assert (cli.cwd / "checkpoints" / "version_2" / "config.yaml").is_file()
+    # stopped before its first epoch, such a run leaves nothing, its config.yaml included
+    monkeypatch.setattr(BlobClassifier, "on_fit_start", lambda self: os.kill(os.getpid(), signal.SIGTERM))
+    assert cli("fit", *QUICK, *no_logger).returncode == 143
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1", "version_2"]
+
