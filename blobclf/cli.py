@@ -359,6 +359,8 @@ class BlobCLI(LightningCLI):
                     done = (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no "
                             f"further (to train longer, start a new run with {how})" if ended else
                             f"has done its {finished[0]} epochs (--trainer.max_epochs {config.trainer.max_epochs}; "
+                            "a larger one trains on)" if self._epochs_reached(config, finished[0]) else
+                            f"has done its {finished[1]} steps (--trainer.max_steps {config.trainer.max_steps}; "
                             "a larger one trains on)")
                     print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
                           f"and the run is left unchanged: {shown(ckpt_path)} {done}")
@@ -398,6 +400,12 @@ class BlobCLI(LightningCLI):
         if versioned:
             for each in [init, *others]:
                 each.version = version
+
+    @staticmethod
+    def _epochs_reached(config: Any, done: int) -> bool:
+        """Whether a resume's ``--trainer.max_epochs`` is reached by the ``done`` epochs of its checkpoint."""
+        max_epochs = config.trainer.get("max_epochs")
+        return isinstance(max_epochs, int) and max_epochs != -1 and done >= max_epochs
 
     def _place_evaluation(self, config: Any) -> None:
         """Keep an evaluation with the run it evaluates: it takes no run version of its own.
