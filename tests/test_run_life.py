@@ -425,7 +425,14 @@ def test_what_evaluations_wrote_of_last_ckpt_is_renamed_after_its_epoch_when_a_r
                                for name in names)
             + ", lightning_logs/version_0/test-last -> test-last-epoch=1, "
             "lightning_logs/version_0/validate-last -> validate-last-epoch=1\n") in extended.stdout
-    assert {name: (run / name.replace("last", "last-epoch=1")).read_bytes() for name in names} == before
+    after = {name: (run / name.replace("last", "last-epoch=1")).read_bytes() for name in names}
+    # the report says which epoch it is of, and that last.ckpt, which it names, holds another since; the rest as it was
+    report = json.loads(after.pop("test_report-last.json"))
+    assert report.pop("checkpoint_epoch") == 1
+    assert report.pop("note") == ("checkpoints/version_0/last.ckpt held epoch 1 when this report was written; a fit "
+                                  "has replaced it since with a later epoch")
+    assert report == json.loads(before["test_report-last.json"])
+    assert after == {name: data for name, data in before.items() if name != "test_report-last.json"}
     assert not any((run / name).exists() for name in names)
     assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["test-last-epoch=1", "validate-last-epoch=1"]
     assert json.loads(before["test_report-last.json"])["accuracy"] == pytest.approx(0.5849999785423279)
@@ -467,7 +474,9 @@ def test_an_evaluation_of_last_ckpt_that_a_training_fit_replaced_meanwhile_names
         "checkpoints/version_0/confusion_matrix_test-last.png -> confusion_matrix_test-last-epoch=1.png, "
         "checkpoints/version_0/reliability_test-last.png -> reliability_test-last-epoch=1.png, "
         "checkpoints/version_0/test_report-last.json -> test_report-last-epoch=1.json")
-    assert json.loads((run / "test_report-last-epoch=1.json").read_text())["accuracy"] == pytest.approx(0.585)
+    report = json.loads((run / "test_report-last-epoch=1.json").read_text())
+    assert report["accuracy"] == pytest.approx(0.585)
+    assert (report["checkpoint"], report["checkpoint_epoch"]) == ("checkpoints/version_0/last.ckpt", 1)
     predicted = cli("predict", "--ckpt_path", "last")
     assert predicted.returncode == 0, predicted.output
     assert predicted.stdout.splitlines()[-1].endswith(
