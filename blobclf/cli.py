@@ -424,7 +424,9 @@ class BlobCLI(LightningCLI):
             config.trainer.logger = False  # predict logs nothing: it writes its CSV, and no log folder
         elif init is not None and "version" in init:
             version = run_version(ckpt_path, config.checkpoint.root)
-            if version is None and self.from_checkpoint.run_logs is not None and init.get("save_dir") == LOG_ROOT:
+            started_elsewhere = (version is None and self.from_checkpoint.run_logs is not None
+                                 and init.get("save_dir") == LOG_ROOT)
+            if started_elsewhere:
                 init.save_dir, version = self.from_checkpoint.run_logs[0], self.from_checkpoint.run_logs[2]
             checked = self.from_checkpoint.checked
             if version is not None and checked is not None and recorded_without_logger(checked[1]):
@@ -436,7 +438,8 @@ class BlobCLI(LightningCLI):
                     init.version = version
                     recorded = self.from_checkpoint.run_log_folder
                     if (recorded is not None and not init.get("name") and "name" in init
-                            and os.path.normpath(str(init.get("save_dir"))) == os.path.normpath(recorded[0])):
+                            and (started_elsewhere
+                                 or os.path.normpath(str(init.get("save_dir"))) == os.path.normpath(recorded[0]))):
                         init.name = recorded[1]  # the run's own log folder, {save_dir}/{name}/version_N
                 if "sub_dir" in init and init.get("sub_dir") is None:
                     # named as the test report is: one folder per checkpoint and separate test table

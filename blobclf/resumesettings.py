@@ -245,7 +245,7 @@ class CheckpointSettings:
         if own is not None and not (subcommand == "fit" and logs_record_root(stored, path, own)):
             # a run resumed or evaluated by its path from another folder goes on in its own
             # TensorBoard run, under the folder it was started in
-            self.run_logs = logs_where_started(path, recorded_save_dir(checkpoint))
+            self.run_logs = logs_where_started(path, recorded_save_dir(checkpoint), recorded_log_name(checkpoint))
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
             if self.run_logs is not None:
