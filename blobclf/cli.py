@@ -340,6 +340,14 @@ class BlobCLI(LightningCLI):
             # a run named by its logger's version (checkpoints/NAME) goes on in its own log folder too
             for each in [init, *others]:
                 each.version = folder.name
+        elif (folder is not None and self.from_checkpoint.resume_version is None and versioned
+              and init.get("version") is None and folder.is_relative_to(Path(config.checkpoint.root).resolve())):
+            # a run from before '/' versions were refused (checkpoints/exp/1) goes on in its own log folder, where its
+            # config.yaml is, as its resume with that config.yaml does (it went on in a new lightning_logs/version_N)
+            old = folder.relative_to(Path(config.checkpoint.root).resolve()).as_posix()
+            if "/" in old and (Path(init.save_dir) / (init.get("name") or "") / old / "config.yaml").is_file():
+                for each in [init, *others]:
+                    each.version = old
         if ckpt_path:
             if dirpath is None and (self.from_checkpoint.resume_version is None or not versioned):
                 # a run folder outside the checkpoint root (moved, copied) goes on in that folder; so does a run
