@@ -51,7 +51,7 @@ from blobclf.errors import (SIGPIPE, Stopped, UserError, debugging, error_line, 
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
-from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
+from blobclf.interrupt import GracefulStop, ignore_signals_from_now, lost_process_zero, signals_stop_the_command
 from blobclf.logger import EpochAxis, events_files, remove_replaced_events, written_to_now
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
@@ -714,6 +714,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             passes the subcommand it was given.
     """
     argv = sys.argv[1:] if args is None else args
+    parent = os.getppid()  # process 0 of a DDP run, in the processes it starts (see lost_process_zero)
     quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
@@ -775,6 +776,10 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         sys.exit(2)
     except Exception as error:
         # Lightning's teardown failing after a failed CUDA graph recording: the recording is the cause
+        lost = lost_process_zero(error, parent, rank_zero_only.rank)
+        if lost is not None and not debugging():
+            sys.stderr.write(f"blobclf: {lost}\n")
+            sys.exit(1)
         failed = recording_failure(error)
         if failed is None or debugging():
             raise
