@@ -125,7 +125,8 @@ def read_points(
             )
         if not any(cell.strip() for cell in row):
             raise UserError(
-                f"{name}:{line}: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"
+                f"{name}:{line}: a row of empty cells (missing values); fill it in or remove it (blobclf drops no "
+                "row itself)"
             )
         for feature, i in zip(feature_names, wanted, strict=True):
             try:

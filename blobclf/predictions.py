@@ -122,7 +122,8 @@ def prediction_table(
     top_k: int | None = None,
     categories: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[list[str], Iterator[list[Any]]]:
-    """Header and rows, made as they are read: carried columns, features, ``prob_<class>``, ``predicted``, the true label.
+    """Header and rows, made as they are read: carried columns, features, ``prob_<class>``, ``predicted``, the true
+    label.
 
     With ``top_k`` set, the ``prob_<class>`` columns give way to ``top1``, ``top1_prob``, ...
     ``top<k>``, ``top<k>_prob``: each row's ``top_k`` most probable classes by name, most probable
@@ -194,7 +195,8 @@ def _rows(
             best = (probabilities.rows(start, stop) if isinstance(probabilities, Ranked)
                     else ranked(probabilities[start:stop], top_k))
             predicted = best.predicted.tolist()
-            scores = ([cell for c, p in zip(row_order, row_values, strict=True) for cell in (classes[c], repr(float(p)))]
+            scores = ([cell for c, p in zip(row_order, row_values, strict=True)
+                       for cell in (classes[c], repr(float(p)))]
                       for row_order, row_values in zip(best.order.tolist(), best.values.tolist(), strict=True))
         else:
             probs = probabilities[start:stop]
@@ -411,7 +413,8 @@ class PredictionWriter(PredictionCollector):
                 f"cannot write predictions to {str(path)!r}: {error.strerror or error}; choose another "
                 "--prediction.output"
             ) from None
-        part = f": the first {count} of {total} points, as --trainer.limit_predict_batches asks" if count < total else ""
+        part = (f": the first {count} of {total} points, as --trainer.limit_predict_batches asks"
+                if count < total else "")
         print(f"predictions: {printable(str(path))} ({count} rows{part})")
         if bool((labels >= 0).all()):
             predicted = probabilities.predicted if isinstance(probabilities, Ranked) else probabilities.argmax(dim=1)

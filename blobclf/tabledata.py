@@ -31,7 +31,7 @@ from blobclf.tablehints import (
     named_alike,
     shown_columns,
 )
-from blobclf.argtypes import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
+from blobclf.argtypes import DecimalPoint, NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
 DIGEST_BLOCK = 1 << 20
@@ -179,7 +179,8 @@ def check_every_class(
         raise UserError(
             f"{table.path}: the stratified split leaves class {table.classes[absent]!r} ({total} rows"
             f"{'' if len(rows) == len(table.labels) else ' in the training split'}) out of the "
-            f"{name} split ({option(setting, str(fraction))} gives each class its share of {len(held)} held-out rows, rounded), "
+            f"{name} split ({option(setting, str(fraction))} gives each class its share of {len(held)} held-out "
+            "rows, rounded), "
             f"which would then say nothing of it; {fix}"
         )
 
@@ -266,7 +267,7 @@ class TableDataModule(SplitDataModule):
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
-        decimal: str = ".",
+        decimal: DecimalPoint = ".",
         classes: NameList | None = None,
         standardize: bool = True,
         test_size: OpenUnitInterval = 0.2,
@@ -290,7 +291,8 @@ class TableDataModule(SplitDataModule):
                 f"{option('decimal')} must be '.' or ',' (the decimal point of the feature cells), got {decimal!r}")
         if decimal == "," == delimiter:
             raise ArgumentValueError(
-                f"{option('decimal', repr(','))} with {option('delimiter', repr(','))} is ambiguous (a cell '1,5' could "
+                f"{option('decimal', repr(','))} with {option('delimiter', repr(','))} is ambiguous (a cell '1,5' "
+                "could "
                 f"be two); give the file's other delimiter ({option('delimiter', repr(';'))}), or leave "
                 f"{option('delimiter')} out to detect it"
             )
@@ -399,13 +401,14 @@ class TableDataModule(SplitDataModule):
         path, target = self.hparams.path, self.hparams.target
         for column in exclude:
             if column not in columns:
-                raise UserError(f"{path}: {option('exclude')} names {column!r}, which is not a column; the columns are: "
-                                f"{shown_columns(columns)}")
+                raise UserError(f"{path}: {option('exclude')} names {column!r}, which is not a column; the columns "
+                                f"are: {shown_columns(columns)}")
         if target in exclude:
             raise UserError(f"{path}: {option('exclude')} names the target column {target!r}; leave it out there (the "
                             "target is never a feature)")
         if len(set(exclude)) != len(exclude):
-            raise UserError(f"{path}: {option('exclude')} names {next(c for c in exclude if exclude.count(c) > 1)!r} twice")
+            raise UserError(f"{path}: {option('exclude')} names "
+                            f"{next(c for c in exclude if exclude.count(c) > 1)!r} twice")
 
     @property
     def class_names(self) -> list[str]:
@@ -526,7 +529,8 @@ class TableDataModule(SplitDataModule):
             )
         assert table.labels is not None
         separate_test = hp.test_path is not None
-        if new_run and separate_test and os.path.isfile(hp.test_path) and file_sha256(hp.test_path) == self.table_sha256:
+        if (new_run and separate_test and os.path.isfile(hp.test_path)
+                and file_sha256(hp.test_path) == self.table_sha256):
             raise UserError(
                 f"--data.test_path {hp.test_path!r} is the training table {hp.path!r} (the same bytes): validation and "
                 "the test would run on the rows trained on; give a table of other rows, or leave --data.test_path out "
@@ -558,7 +562,9 @@ class TableDataModule(SplitDataModule):
                     check_every_class(table, kept, train, val, hp.val_size, hp.random_state, "val_size",
                                       "validation")
         except ValueError as error:  # too few rows for a stratified split of this size
-            raise UserError(f"{hp.path}: cannot split {len(y)} rows into {len(table.classes)} classes: {error}") from None
+            raise UserError(
+                f"{hp.path}: cannot split {len(y)} rows into {len(table.classes)} classes: {error}"
+            ) from None
         if hp.categorical and hp.categories is None:
             hp.categories = self._fit_categories(table, train)
         if hp.categorical:

@@ -179,6 +179,7 @@ def main() -> None:
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
     (cwd / "typo.yaml").write_text("trainer:\n  max_epoch: 3\n")
+    (cwd / "mode.yaml").write_text("checkpoint:\n  mode: mni\n")
     (cwd / "empty.yaml").write_text("# nothing yet\n")
     cases = [
         ["fit", "--no_such_option", "1"],
@@ -193,6 +194,7 @@ def main() -> None:
         ["fti"],
         ["fit", "--data.n_sample", "10"],
         ["fit", "--config", "typo.yaml"],
+        ["fit", "--config", "mode.yaml"],
         ["fit", "--data", "TableDatamodule"],
         ["fit", "--optimizer.momentun", "0.9"],
         ["fit", "--model.help", "BlobClassifier"],
@@ -322,6 +324,8 @@ def main() -> None:
          "--data.decimal", ","],
         ["fit", "--data", "TableDataModule", "--data.path", "t_comma.csv", "--data.target", "kind",
          "--data.decimal", ",", "--data.delimiter", ","],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_comma.csv", "--data.target", "kind",
+         "--data.decimal", ";"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_texts.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_texts_gap.csv", "--data.target", "kind",
          "--data.categorical", "[island,sex]"],
@@ -348,6 +352,7 @@ def main() -> None:
         ["fit", "--trainer.enable_checkpointing", "false"],
         ["fit", "--trainer.barebones", "true"],
         ["fit", "--trainer.default_root_dir", "runs"],
+        ["fit", "--trainer.model_registry", "my-model"],
         ["fit", "--trainer.max_epochs", "5", "--lr_scheduler", "OneCycleLR", "--lr_scheduler.max_lr", "0.2",
          "--lr_scheduler.total_steps", "3"],
         ["test", "--ckpt_path", "shared.ckpt"],
@@ -370,6 +375,7 @@ def main() -> None:
         ["fit", "--prediction.top_k", "2"],
         ["test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--optimizer", "Adam"],
         ["test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--trainer.max_epochs", "5"],
+        ["test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--trainer.limit_val_batches", "2"],
         ["fit", "--model.cuda_graphs", "maybe"],
         ["fit", "--data.batch_size", "abc"],
         ["fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution", "1"],
