@@ -51,7 +51,7 @@ from blobclf.errors import (SIGPIPE, Stopped, UserError, debugging, error_line, 
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
-from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
+from blobclf.interrupt import GracefulStop, ignore_signals_from_now, lost_process_zero, signals_stop_the_command
 from blobclf.logger import EpochAxis, RunLogger, events_files, remove_replaced_events, written_to_now
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
@@ -82,6 +82,7 @@ from blobclf.runs import (
     claim_run,
     lock_resumed_run,
     names_resumed_run,
+    recorded_without_logger,
     release_run,
     remove_run_leftovers,
     run_name,
@@ -339,9 +340,18 @@ class BlobCLI(LightningCLI):
             # a run named by its logger's version (checkpoints/NAME) goes on in its own log folder too
             for each in [init, *others]:
                 each.version = folder.name
+        elif (folder is not None and self.from_checkpoint.resume_version is None and versioned
+              and init.get("version") is None and folder.is_relative_to(Path(config.checkpoint.root).resolve())):
+            # a run from before '/' versions were refused (checkpoints/exp/1) goes on in its own log folder, where its
+            # config.yaml is, as its resume with that config.yaml does (it went on in a new lightning_logs/version_N)
+            old = folder.relative_to(Path(config.checkpoint.root).resolve()).as_posix()
+            if "/" in old and (Path(init.save_dir) / (init.get("name") or "") / old / "config.yaml").is_file():
+                for each in [init, *others]:
+                    each.version = old
         if ckpt_path:
-            if dirpath is None and self.from_checkpoint.resume_version is None:
-                # a run folder outside the checkpoint root (moved, copied) goes on in that folder
+            if dirpath is None and (self.from_checkpoint.resume_version is None or not versioned):
+                # a run folder outside the checkpoint root (moved, copied) goes on in that folder; so does a run
+                # without a logger, whose version no logger gives its checkpoints (they went to the root's top)
                 config.checkpoint.dirpath = os.fspath(Path(ckpt_path).parent)
             if rank_zero_only.rank == 0:
                 folder = Path(ckpt_path).parent
@@ -357,6 +367,8 @@ class BlobCLI(LightningCLI):
                     done = (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no "
                             f"further (to train longer, start a new run with {how})" if ended else
                             f"has done its {finished[0]} epochs (--trainer.max_epochs {config.trainer.max_epochs}; "
+                            "a larger one trains on)" if self._epochs_reached(config, finished[0]) else
+                            f"has done its {finished[1]} steps (--trainer.max_steps {config.trainer.max_steps}; "
                             "a larger one trains on)")
                     print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
                           f"and the run is left unchanged: {shown(ckpt_path)} {done}")
@@ -397,13 +409,20 @@ class BlobCLI(LightningCLI):
             for each in [init, *others]:
                 each.version = version
 
+    @staticmethod
+    def _epochs_reached(config: Any, done: int) -> bool:
+        """Whether a resume's ``--trainer.max_epochs`` is reached by the ``done`` epochs of its checkpoint."""
+        max_epochs = config.trainer.get("max_epochs")
+        return isinstance(max_epochs, int) and max_epochs != -1 and done >= max_epochs
+
     def _place_evaluation(self, config: Any) -> None:
         """Keep an evaluation with the run it evaluates: it takes no run version of its own.
 
         Its logs go to ``{run's log folder}/{subcommand}-{checkpoint}`` (TensorBoard shows it as a
         run of its own, beside the training curves, with only the latest evaluation of that
-        checkpoint: earlier events there are purged); a checkpoint outside any run folder is
-        evaluated without a logger. The checkpoint callback keeps the checkpoint's own folder.
+        checkpoint: earlier events there are purged); a checkpoint outside any run folder, or of a
+        run trained without a logger, is evaluated without a logger. The checkpoint callback keeps
+        the checkpoint's own folder.
         """
         ckpt_path = Path(config.ckpt_path)
         config.checkpoint.dirpath = os.fspath(ckpt_path.resolve().parent)
@@ -413,8 +432,13 @@ class BlobCLI(LightningCLI):
             config.trainer.logger = False  # predict logs nothing: it writes its CSV, and no log folder
         elif init is not None and "version" in init:
             version = run_version(ckpt_path, config.checkpoint.root)
-            if version is None and self.from_checkpoint.run_logs is not None and init.get("save_dir") == LOG_ROOT:
+            started_elsewhere = (version is None and self.from_checkpoint.run_logs is not None
+                                 and init.get("save_dir") == LOG_ROOT)
+            if started_elsewhere:
                 init.save_dir, version = self.from_checkpoint.run_logs[0], self.from_checkpoint.run_logs[2]
+            checked = self.from_checkpoint.checked
+            if version is not None and checked is not None and recorded_without_logger(checked[1]):
+                version = None  # a run trained without a logger has no log folder: its evaluations log nothing either
             if version is None and init.get("version") is None:
                 config.trainer.logger = False
             else:
@@ -422,7 +446,8 @@ class BlobCLI(LightningCLI):
                     init.version = version
                     recorded = self.from_checkpoint.run_log_folder
                     if (recorded is not None and not init.get("name") and "name" in init
-                            and os.path.normpath(str(init.get("save_dir"))) == os.path.normpath(recorded[0])):
+                            and (started_elsewhere
+                                 or os.path.normpath(str(init.get("save_dir"))) == os.path.normpath(recorded[0]))):
                         init.name = recorded[1]  # the run's own log folder, {save_dir}/{name}/version_N
                 if "sub_dir" in init and init.get("sub_dir") is None:
                     # named as the test report is: one folder per checkpoint and separate test table
@@ -693,6 +718,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
             passes the subcommand it was given.
     """
     argv = sys.argv[1:] if args is None else args
+    parent = os.getppid()  # process 0 of a DDP run, in the processes it starts (see lost_process_zero)
     quiet_known_notices()
     kwargs = cli_kwargs(argv[0] if argv and argv[0] in LightningCLI.subcommands() else None)
     stop = next((c for c in kwargs["trainer_defaults"]["callbacks"] if isinstance(c, GracefulStop)), GracefulStop())
@@ -754,6 +780,10 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         sys.exit(2)
     except Exception as error:
         # Lightning's teardown failing after a failed CUDA graph recording: the recording is the cause
+        lost = lost_process_zero(error, parent, rank_zero_only.rank)
+        if lost is not None and not debugging():
+            sys.stderr.write(f"blobclf: {lost}\n")
+            sys.exit(1)
         failed = recording_failure(error)
         if failed is None or debugging():
             raise

@@ -7,6 +7,7 @@ import shlex
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -219,8 +220,32 @@ class GracefulStop(Callback):
 
 
 def _empty_folder(path: str | None) -> bool:
-    """Whether ``path`` is a folder (not a link to one) holding nothing."""
+    """Whether ``path`` is a folder (not a link to one) holding nothing (but the ``config.yaml`` a run without a
+    logger writes there)."""
     try:
-        return path is not None and not os.path.islink(path) and not os.listdir(path)
+        return path is not None and not os.path.islink(path) and not set(os.listdir(path)) - {"config.yaml"}
     except OSError:
         return False
+
+
+LOST_PEER = ("Connection closed by peer", "Connection reset by peer")
+"""gloo's words for a collective whose other process is gone."""
+
+
+def lost_process_zero(error: BaseException, parent: int, rank: int) -> str | None:
+    """The line for a process of a DDP run (``rank`` 1 and up, started by process 0 as Lightning's launcher does,
+    ``parent`` its process id then) whose collective failed because process 0 is gone: killed (SIGKILL, the
+    out-of-memory killer) or ended by an error it printed itself. gloo's traceback ("Connection closed by peer ...
+    typically caused by a remote worker crashing") said nothing of that. ``None`` for anything else, or while
+    process 0 is alive: that keeps its traceback."""
+    if rank == 0 or not isinstance(error, RuntimeError) or not any(words in str(error) for words in LOST_PEER):
+        return None
+    for _ in range(40):  # a killed process closes its connections a moment before its children are handed on
+        if os.getppid() != parent:
+            break
+        time.sleep(0.05)
+    else:
+        return None
+    return (f"process {rank} of the distributed run stopped: process 0, which started it, has ended (killed, or "
+            "stopped by the error it printed); what the run saved is kept, and its last.ckpt, if it has one, resumes "
+            "it (fit --ckpt_path PATH)")

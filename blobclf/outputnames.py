@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from blobclf.atomic import atomic_write_text
 from blobclf.errors import UserError, printable
 
 
@@ -136,7 +137,28 @@ def rename_last_outputs(outputs: list[tuple[Path, str, str]], epoch: int) -> lis
         except OSError:
             continue
         renamed.append((path, target))
+        if start == "test_report-":
+            tell_replaced(target, epoch)
     return renamed
+
+
+def tell_replaced(report_path: Path, epoch: int) -> None:
+    """Say in a renamed test report of a ``last.ckpt`` (its ``checkpoint`` names that file) which epoch it is of, and
+    that the file has been replaced since: ``checkpoint_epoch`` and a ``note``. A report that cannot be read as one
+    (edited, half-written by another program) is left as it is."""
+    try:
+        report = json.loads(report_path.read_bytes())
+    except (OSError, ValueError):
+        return
+    if not isinstance(report, dict) or not isinstance(report.get("checkpoint"), str):
+        return
+    report["checkpoint_epoch"] = epoch
+    report["note"] = (f"{report['checkpoint']} held epoch {epoch} when this report was written; a fit has replaced it "
+                      "since with a later epoch")
+    try:
+        atomic_write_text(report_path, json.dumps(report, indent=2, allow_nan=False) + "\n")
+    except (OSError, ValueError):
+        return
 
 
 def as_last_output(path: str | os.PathLike[str]) -> tuple[Path, str, str] | None:

@@ -96,8 +96,8 @@ class CheckpointSettings:
     resume_epoch: int = 0
     """For a resume: the epoch its logs restart at (see :class:`~blobclf.callbacks.RunCheckpoint`)."""
     finished: tuple[int, Any] | None = None
-    """For a resume of a run that has trained its ``--trainer.max_epochs``, or that stopped on its own (``ended``):
-    its epochs and step (nothing to train)."""
+    """For a resume of a run that has trained its ``--trainer.max_epochs`` or ``max_steps``, or that stopped on its own
+    (``ended``): its epochs and step (nothing to train)."""
     ended: str | None = None
     """For a resume of a run that stopped on its own: what stopped it (``EarlyStopping``), which stops its resume
     too."""
@@ -341,6 +341,9 @@ class CheckpointSettings:
         max_epochs = given.trainer.get("max_epochs")
         if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
             self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
+        max_steps, steps = given.trainer.get("max_steps"), checkpoint.get("global_step")
+        if isinstance(max_steps, int) and max_steps != -1 and isinstance(steps, int) and steps >= max_steps:
+            self.finished = (epochs_done(checkpoint), steps)  # Lightning's own test: global_step >= max_steps
         self.ended = next((state["training_ended"] for state in checkpoint.get("callbacks", {}).values()
                            if isinstance(state, dict) and isinstance(state.get("training_ended"), str)), None)
         if self.ended is not None:  # RunCheckpoint stops its resume at once (see its on_train_start)
@@ -369,7 +372,7 @@ class CheckpointSettings:
         if own is not None and not (subcommand == "fit" and logs_record_root(stored, path, own)):
             # a run resumed or evaluated by its path from another folder goes on in its own
             # TensorBoard run, under the folder it was started in
-            self.run_logs = logs_where_started(path, recorded_save_dir(checkpoint))
+            self.run_logs = logs_where_started(path, recorded_save_dir(checkpoint), recorded_log_name(checkpoint))
         if subcommand == "fit":
             self.resume_version = run_version(path, root)
             if self.run_logs is not None:

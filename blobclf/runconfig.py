@@ -13,11 +13,12 @@ from lightning.pytorch.cli import LightningArgumentParser, SaveConfigCallback
 from typing_extensions import override
 
 from blobclf.atomic import atomic_write_text
+from blobclf.callbacks import run_checkpoint
 from blobclf.recorded import callback_list
 
 
 class RunConfig(SaveConfigCallback):
-    """Save the resolved config into the run's log folder, atomically.
+    """Save the resolved config into the run's log folder (its checkpoint folder without a logger), atomically.
 
     The first command of a run writes ``config.yaml`` (without ``ckpt_path``); ``fit --config`` on
     it repeats the run. Evaluations (validate, test, predict) write nothing here.
@@ -30,7 +31,7 @@ class RunConfig(SaveConfigCallback):
         config_filename: Name of the first config file.
         overwrite: Unused (nothing is overwritten); kept for LightningCLI's signature.
         multifile: Unused; the config is one file.
-        save_to_log_dir: Unused; this callback always writes into the run's log folder.
+        save_to_log_dir: Unused; this callback always writes into the run's log (or checkpoint) folder.
     """
 
     def __init__(
@@ -49,7 +50,14 @@ class RunConfig(SaveConfigCallback):
         if stage != "fit":
             return  # an evaluation is not a run: it leaves the run's record as it is
         logger = trainer.logger
-        folder = Path(getattr(logger, "log_dir", None) or trainer.default_root_dir)
+        log_dir = getattr(logger, "log_dir", None) if logger is not None else None
+        checkpoint = run_checkpoint(trainer)
+        # without a logger (--trainer.logger false) the run's record goes into its own checkpoint folder, not into
+        # the folder the command ran in (where every such run wrote the same config.yaml)
+        folder_name = log_dir or (checkpoint.dirpath if checkpoint is not None else None)
+        if not folder_name:
+            return  # no run folder (a fast_dev_run saves nothing)
+        folder = Path(folder_name)
         target = folder / self.config_filename
         if target.exists():
             number = 1

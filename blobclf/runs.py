@@ -555,6 +555,14 @@ def recorded_log_name(checkpoint: dict[str, Any]) -> str:
     return _recorded_logger_argument(checkpoint, "name") or ""
 
 
+def recorded_without_logger(checkpoint: dict[str, Any]) -> bool:
+    """Whether a checkpoint's run was trained without a logger (``--trainer.logger false``): it has no log folder."""
+    return any(state["training"]["settings"].get("trainer.logger") is False
+               for state in checkpoint.get("callbacks", {}).values()
+               if isinstance(state, dict) and isinstance(state.get("training"), dict)
+               and isinstance(state["training"].get("settings"), dict))
+
+
 def _recorded_logger_argument(checkpoint: dict[str, Any], key: str) -> str | None:
     for state in checkpoint.get("callbacks", {}).values():
         training = state.get("training") if isinstance(state, dict) else None
@@ -608,7 +616,7 @@ def logs_record_root(stored: dict[str, Any], path: str, root: str) -> bool:
     return value is not None and os.path.realpath(value) == os.path.realpath(root)
 
 
-def logs_where_started(path: str, save_dir: str) -> tuple[str, str, int] | None:
+def logs_where_started(path: str, save_dir: str, name: str = "") -> tuple[str, str, int] | None:
     """The log root, checkpoint root and version of the run whose folder holds checkpoint ``path``,
     found from the folder the run was started in, wherever the command runs.
 
@@ -616,7 +624,8 @@ def logs_where_started(path: str, save_dir: str) -> tuple[str, str, int] | None:
     it, relative to that folder), and its ``config.yaml`` there names its checkpoint root the same
     way. The folder is the one above the run folder whose ``{save_dir}/version_N/config.yaml``
     names a root that, from there, is the run folder's parent. Call it only for a run folder still
-    where the run wrote it (:func:`own_root`), so a copy is never taken for its run.
+    where the run wrote it (:func:`own_root`), so a copy is never taken for its run. A run given a logger
+    ``name`` (``exp/a``) has its ``version_N`` in ``{save_dir}/{name}``; the log root returned is ``save_dir``'s.
     """
     folder = Path(path).resolve().parent
     match = _VERSION.match(folder.name)
@@ -625,7 +634,7 @@ def logs_where_started(path: str, save_dir: str) -> tuple[str, str, int] | None:
     version = int(match.group(1))
     for start in (folder.parent, *folder.parent.parents):
         logs = start / save_dir
-        root = recorded_root(logs / run_name(version) / "config.yaml")
+        root = recorded_root(logs / name / run_name(version) / "config.yaml")
         if root is not None and (start / root).resolve() == folder.parent:
             return os.fspath(logs), os.fspath(start / root), version
     return None

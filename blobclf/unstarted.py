@@ -40,8 +40,10 @@ def remove_unstarted_run(checkpoint_dir: str | os.PathLike[str] | None,
         new_roots: The folders above those two that the run created (``checkpoints`` in a new
             project): removed too if empty; a folder that was there before the run stays.
     """
-    if log_dir is not None and Path(log_dir).is_dir() and _only_start_files(Path(log_dir)):
-        for entry in Path(log_dir).iterdir():
+    # without a logger, the run's config.yaml is in its checkpoint folder (see blobclf.runconfig.RunConfig)
+    start = log_dir if log_dir is not None else checkpoint_dir
+    if start is not None and Path(start).is_dir() and _only_start_files(Path(start)):
+        for entry in Path(start).iterdir():
             entry.unlink(missing_ok=True)
     for folder in (checkpoint_dir, log_dir):
         if folder is None:

@@ -291,6 +291,27 @@ def test_a_run_resumed_and_tested_by_its_path_from_another_folder_goes_on_in_its
     assert [e.step for e in curves.Scalars("val/acc")] == [0, 1, 2, 3]
 
 
+def test_a_run_given_a_logger_name_resumed_and_tested_by_its_path_from_another_folder_logs_in_its_own_folder(
+        cli, monkeypatch):
+    """A run trained with --trainer.logger.init_args.name exp/a, resumed by its path from another folder, went on in
+    a new lightning_logs/exp/a/version_0 there, and its test from there logged nowhere: the run's log folder was
+    looked for without its name. Both now log in the run's own lightning_logs/exp/a/version_0."""
+    project = cli.cwd / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    assert cli("fit", *QUICK, "--trainer.logger.init_args.name", "exp/a").returncode == 0
+    run, logs = project / "checkpoints" / "version_0", project / "lightning_logs" / "exp" / "a" / "version_0"
+    monkeypatch.chdir(cli.cwd)
+    resumed = cli("fit", "--ckpt_path", os.fspath(run / "last.ckpt"), "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    tested = cli("test", "--ckpt_path", os.fspath(run / "last.ckpt"))
+    assert tested.returncode == 0, tested.output
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["project"]  # nothing written here
+    assert sorted(p.name for p in logs.iterdir() if not p.name.startswith("events.")) == [
+        "config.yaml", "hparams.yaml", "resume-1.yaml", "test-last"]
+    assert json.loads((run / "model.json").read_text())["log_dir"] == os.fspath(logs)
+
+
 def test_regenerating_a_run_from_another_folder_draws_its_own_curves_not_that_folders(cli, monkeypatch):
     # model.json records the log folder as the run was given it, relative to where it started: from
     # another folder holding a run of the same number, regenerate drew that run's curves (100 epochs

@@ -426,7 +426,14 @@ def test_what_evaluations_wrote_of_last_ckpt_is_renamed_after_its_epoch_when_a_r
                                for name in names)
             + ", lightning_logs/version_0/test-last -> test-last-epoch=1, "
             "lightning_logs/version_0/validate-last -> validate-last-epoch=1\n") in extended.stdout
-    assert {name: (run / name.replace("last", "last-epoch=1")).read_bytes() for name in names} == before
+    after = {name: (run / name.replace("last", "last-epoch=1")).read_bytes() for name in names}
+    # the report says which epoch it is of, and that last.ckpt, which it names, holds another since; the rest as it was
+    report = json.loads(after.pop("test_report-last.json"))
+    assert report.pop("checkpoint_epoch") == 1
+    assert report.pop("note") == ("checkpoints/version_0/last.ckpt held epoch 1 when this report was written; a fit "
+                                  "has replaced it since with a later epoch")
+    assert report == json.loads(before["test_report-last.json"])
+    assert after == {name: data for name, data in before.items() if name != "test_report-last.json"}
     assert not any((run / name).exists() for name in names)
     assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["test-last-epoch=1", "validate-last-epoch=1"]
     assert json.loads(before["test_report-last.json"])["accuracy"] == pytest.approx(0.5849999785423279)
@@ -468,7 +475,9 @@ def test_an_evaluation_of_last_ckpt_that_a_training_fit_replaced_meanwhile_names
         "checkpoints/version_0/confusion_matrix_test-last.png -> confusion_matrix_test-last-epoch=1.png, "
         "checkpoints/version_0/reliability_test-last.png -> reliability_test-last-epoch=1.png, "
         "checkpoints/version_0/test_report-last.json -> test_report-last-epoch=1.json")
-    assert json.loads((run / "test_report-last-epoch=1.json").read_text())["accuracy"] == pytest.approx(0.585)
+    report = json.loads((run / "test_report-last-epoch=1.json").read_text())
+    assert report["accuracy"] == pytest.approx(0.585)
+    assert (report["checkpoint"], report["checkpoint_epoch"]) == ("checkpoints/version_0/last.ckpt", 1)
     predicted = cli("predict", "--ckpt_path", "last")
     assert predicted.returncode == 0, predicted.output
     assert predicted.stdout.splitlines()[-1].endswith(
@@ -520,3 +529,56 @@ def test_a_file_a_library_names_in_bytes_is_named_in_the_one_line_refusal():
     events = b"lightning_logs/version_0/test-last/events.out.tfevents.1.vm.2.0"
     assert refused_write(FileNotFoundError(errno.ENOENT, "No such file or directory", events), None, "test") == (
         "cannot use 'lightning_logs/version_0/test-last/events.out.tfevents.1.vm.2.0': No such file or directory")
+
+
+def test_a_run_without_a_logger_keeps_its_config_in_its_own_folder_and_resumes_and_tests_there(cli, monkeypatch):
+    """``fit --trainer.logger false`` wrote config.yaml into the folder the command ran in (every such run the
+    same file, then resume-K.yaml beside it), its resume wrote its checkpoints and exports into checkpoints/ itself,
+    beside the run folders, and a test of it logged into lightning_logs/version_0/test-last, a folder of no run.
+    The run's config.yaml is now in its checkpoint folder, its resume goes on there, and its evaluations log nothing."""
+    import signal
+
+    from blobclf.system import BlobClassifier
+
+    no_logger = ["--trainer.logger", "false"]
+    assert cli("fit", *QUICK, *no_logger).returncode == 0
+    assert cli("fit", *QUICK, *no_logger).returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["checkpoints"]
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1"]
+    assert "logger: false" in (run / "config.yaml").read_text()
+    resumed = cli("fit", "--ckpt_path", str(run / "last.ckpt"), "--trainer.max_epochs", "3")
+    assert resumed.returncode == 0, resumed.output
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1"]
+    assert (run / "best-epoch=2-val_acc=0.6400.ckpt").is_file()
+    assert sorted(p.name for p in run.glob("*.yaml")) == ["config.yaml", "resume-1.yaml"]
+    tested = cli("test", "--ckpt_path", str(run / "last.ckpt"))
+    assert tested.returncode == 0, tested.output
+    assert json.loads((run / "test_report-last.json").read_text())["accuracy"] == pytest.approx(0.64)
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["checkpoints"]
+    repeated = cli("fit", "--config", str(run / "config.yaml"), "--trainer.max_epochs", "1")
+    assert repeated.returncode == 0, repeated.output
+    assert (cli.cwd / "checkpoints" / "version_2" / "config.yaml").is_file()
+    # stopped before its first epoch, such a run leaves nothing, its config.yaml included
+    monkeypatch.setattr(BlobClassifier, "on_fit_start", lambda self: os.kill(os.getpid(), signal.SIGTERM))
+    assert cli("fit", *QUICK, *no_logger).returncode == 143
+    assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1", "version_2"]
+
+
+def test_a_resume_of_a_run_ended_by_max_steps_trains_nothing_and_leaves_the_run_folder_unchanged(cli):
+    """A resume of a run that had trained its --trainer.max_steps wrote resume-1.yaml and a new event file into the
+    run's log folder, and printed the fit's table, though Lightning stopped it at once. It now writes nothing, and
+    says so in one line, as for a run at its max_epochs; a larger max_steps trains on."""
+    assert cli("fit", "--trainer.max_steps", "3", "--export.figures", "false", "--export.onnx", "false").returncode == 0
+    before = {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()}
+    for steps in ([], ["--trainer.max_steps", "2"]):
+        again = cli("fit", "--ckpt_path", "last", *steps)
+        assert again.returncode == 0, again.output
+        assert again.stdout.splitlines()[-1] == (
+            "nothing was trained; the exports in checkpoints/version_0 are complete and kept as they were, and the run "
+            "is left unchanged: checkpoints/version_0/last.ckpt has done its 3 steps "
+            f"(--trainer.max_steps {steps[-1] if steps else 3}; a larger one trains on)")
+        assert {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()} == before
+    assert cli("fit", "--ckpt_path", "last", "--trainer.max_steps", "5").returncode == 0
+    assert load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")["global_step"] == 5
+    assert sorted(p.name for p in (cli.cwd / "lightning_logs" / "version_0").glob("resume-*.yaml")) == ["resume-1.yaml"]

@@ -58,3 +58,15 @@ def test_a_slash_version_naming_another_folder_than_the_resumed_run_is_still_ref
         "'checkpoints/exp/1' instead of a folder of their own in --checkpoint.root 'checkpoints'; give a name without "
         "'/' (or leave it unset for the next free version_N)")
     assert torch.load(cli.cwd / "checkpoints/exp/1/last.ckpt", weights_only=False)["epoch"] == 2  # untouched
+
+
+def test_an_old_run_with_a_slash_in_its_version_resumed_without_its_config_goes_on_in_its_own_log_folder(old_run):
+    # 'fit --ckpt_path checkpoints/exp/1/last.ckpt' (no --config) trained on in checkpoints/exp/1 but logged into a
+    # new lightning_logs/version_0, with a config.yaml of its own as if a new run
+    cli = old_run
+    result = cli("fit", "--ckpt_path", "checkpoints/exp/1/last.ckpt", "--trainer.max_epochs", "3")
+    assert result.returncode == 0, result.output
+    assert sorted(p.name for p in (cli.cwd / "lightning_logs").iterdir()) == ["exp"]
+    assert (cli.cwd / "lightning_logs" / "exp" / "1" / "resume-1.yaml").is_file()
+    meta = json.loads((cli.cwd / "checkpoints/exp/1/model.json").read_text())
+    assert (meta["epochs"], meta["log_dir"]) == (3, "lightning_logs/exp/1")

@@ -98,3 +98,41 @@ def test_a_second_signal_right_after_the_resume_command_keeps_the_exit_status_an
     assert process.wait(timeout=120) == 128 + signum, "".join(lines)
     assert lines[-1].startswith("resume with:"), "".join(lines)
     assert sum(line.startswith("blobclf: stopped") for line in lines) == 1, "".join(lines)
+
+
+GLOO_LOST = ("[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:553] Connection closed by peer "
+             "[127.0.0.1]:3508. This is typically caused by a remote worker crashing. Check the logs of the remote "
+             "worker before reporting an error. GLHF!")
+
+
+def test_a_ddp_process_whose_process_zero_was_killed_says_so_in_one_line(capsys, monkeypatch):
+    """After a SIGKILL of a DDP run's first process (``--trainer.strategy ddp --trainer.devices 2`` on CPU), the
+    process it had started printed gloo's 40-line "Connection closed by peer" traceback. It now says in one line that
+    process 0 has ended, and exits 1; the same error while process 0 lives (a real fault) keeps its traceback."""
+    import blobclf.cli
+    from lightning.pytorch.utilities import rank_zero_only
+
+    from blobclf.interrupt import lost_process_zero
+
+    def collective(*args, **kwargs):
+        raise RuntimeError(GLOO_LOST)
+
+    monkeypatch.setattr(blobclf.cli, "cli_for", lambda only: collective)
+    monkeypatch.setattr(rank_zero_only, "rank", 1)
+    parents = iter([4242])  # process 0's id when the process started; its own parent (init) after the kill
+    monkeypatch.setattr(os, "getppid", lambda: next(parents, 1))
+    with pytest.raises(SystemExit) as stop:
+        blobclf.cli.cli_main(["fit"])
+    assert stop.value.code == 1
+    assert capsys.readouterr().err == (
+        "blobclf: process 1 of the distributed run stopped: process 0, which started it, has ended (killed, or stopped "
+        "by the error it printed); what the run saved is kept, and its last.ckpt, if it has one, resumes it (fit "
+        "--ckpt_path PATH)\n")
+    # process 0 still there, process 0 itself, or another error: not this line (the traceback stays)
+    monkeypatch.setattr(os, "getppid", lambda: 4242)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    assert lost_process_zero(RuntimeError(GLOO_LOST), 4242, 1) is None
+    assert lost_process_zero(RuntimeError(GLOO_LOST), 7, 0) is None
+    assert lost_process_zero(RuntimeError("Connection refused"), 7, 1) is None
+    assert lost_process_zero(ValueError(GLOO_LOST), 7, 1) is None
+    assert lost_process_zero(RuntimeError(GLOO_LOST), 7, 2).startswith("process 2 of the distributed run stopped")
