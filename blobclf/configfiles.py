@@ -284,6 +284,13 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
         digits, mark = long_number
         raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: a number of {digits} digits, more than Python "
                         f"reads ({sys.get_int_max_str_digits()}); no setting takes one that large: write a smaller one")
+    group = _group_not_mapped(node) if option == "--config" else None
+    if group is not None:  # null, 5 or a list: a traceback (model, checkpoint, prediction), or ignored (trainer)
+        key, value = group
+        shown = "a list" if isinstance(value, yaml.SequenceNode) else value.value or "null"
+        mark = value.start_mark
+        raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: '{key}' is {shown}, but it holds the {key} "
+                        f"options: write them under it ('{key}: {{{_GROUP_EXAMPLES[key]}}}'), or leave it out")
     duplicate = _first_duplicate_key(node)
     if duplicate is not None:
         key, line = duplicate
@@ -297,6 +304,20 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
+_GROUP_EXAMPLES = {"model": "hidden_units: 16", "trainer": "max_epochs: 10", "checkpoint": "root: runs",
+                   "export": "figures: false", "prediction": "top_k: 2"}
+"""The groups of a config file that hold options only (no class name), each with an option to show."""
+
+
+def _group_not_mapped(node: yaml.MappingNode) -> tuple[str, yaml.Node] | None:
+    """The first of :data:`_GROUP_EXAMPLES` whose value is not a mapping: a list, a number, a boolean or null (text
+    is left to the parser, which names ``model: BlobClassifier`` as a class given where options are)."""
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value not in _GROUP_EXAMPLES:
+            continue
+        if isinstance(value, yaml.SequenceNode) or (isinstance(value, yaml.ScalarNode) and value.tag != _YAML_TAG + "str"):
+            return key.value, value
+    return None
 
 
 def _nodes(node: yaml.Node) -> Iterator[yaml.Node]:
