@@ -455,6 +455,16 @@ def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message
     assert not (cli.cwd / "checkpoints").exists()
 
 
+def test_a_group_given_no_mapping_in_settings_written_out_on_the_command_line_is_one_line(cli):
+    # was "AttributeError: 'list' object has no attribute 'steps_per_execution'", as in a file
+    assert one_error(cli("fit", "--config", "{model: [], trainer: {max_epochs: 1}}")) == (
+        "blobclf: error: --config '{model: [], trainer: {max_epochs: 1}}': 'model' is a list, but it holds the model "
+        "options: write them under it ('model: {hidden_units: 16}'), or leave it out")
+    assert one_error(cli("fit", "--config={checkpoint: null}")).startswith(
+        "blobclf: error: --config '{checkpoint: null}': 'checkpoint' is null, but it holds the checkpoint options")
+    assert not (cli.cwd / "checkpoints").exists()
+
+
 @pytest.mark.parametrize("args", [["--data.n_samples", "9" * 5000], ["--data.n_samples=" + "9" * 5000],
                                   ["--trainer", "{max_epochs: " + "9" * 5000 + "}"]], ids=["value", "equals", "inline"])
 def test_a_number_longer_than_python_reads_on_the_command_line_is_one_line(cli, args):
