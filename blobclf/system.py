@@ -37,8 +37,9 @@ OTHER_MODULE_FIX = ("blobclf evaluates only the models 'blobclf fit' trains: pas
                     "'best' for the newest one); test a LightningModule of your own with your own script's Trainer")
 """What to do with a checkpoint of another LightningModule (a user's own), which blobclf cannot load."""
 TRAINING_STATE = {"epoch": int, "global_step": int, "loops": dict, "callbacks": dict, "optimizer_states": list,
-                  "lr_schedulers": list}
-"""What Lightning's checkpoint holds beside the model, by type: an edited value would end a resume in a traceback."""
+                  "lr_schedulers": list, "datamodule_hyper_parameters": dict}
+"""What Lightning's checkpoint holds beside the model, by type: an edited value would end a resume in a traceback
+(the data module's settings a list: test and predict too)."""
 DEFAULT_LR = 0.1
 """The tutorial's SGD learning rate, used when no optimizer is configured."""
 DEFAULT_STEPS_PER_EXECUTION = 16

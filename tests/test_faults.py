@@ -784,11 +784,17 @@ def _edit_rng(checkpoint: dict) -> None:
     (_edit_rng, "the checkpoint's random number generator state does not load (Expected a CPUGeneratorImplState of "
      "size 5056 but found the input RNG state size to be 3): it was edited or written by another program; use "
      "another checkpoint"),
-], ids=["epoch", "loops", "counts", "rng"])
+    # an AttributeError traceback ('list' object has no attribute 'items'), in test and predict too
+    (lambda c: c.update(datamodule_hyper_parameters=[1, 2]), "checkpoint 'edited.ckpt' was not written by 'blobclf "
+     "fit' (or was edited): its 'datamodule_hyper_parameters' is list, not dict; use another checkpoint"),
+], ids=["epoch", "loops", "counts", "rng", "data-settings"])
 def test_a_resume_from_a_checkpoint_whose_training_state_was_edited_is_one_line(cli, trained, change, message):
     torch.save(make_checkpoint(trained, change), trained / "edited.ckpt")
     line = one_error(cli("fit", "--ckpt_path", os.fspath(trained / "edited.ckpt"), "--trainer.max_epochs", "3"))
     assert line == "blobclf: error: " + message.replace("'edited.ckpt'", repr(os.fspath(trained / "edited.ckpt")))
+    if "datamodule" in message:
+        line = one_error(cli("test", "--ckpt_path", os.fspath(trained / "edited.ckpt")))
+        assert line == "blobclf: error: " + message.replace("'edited.ckpt'", repr(os.fspath(trained / "edited.ckpt")))
 
 
 @pytest.mark.parametrize(
