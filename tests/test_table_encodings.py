@@ -314,3 +314,16 @@ def test_a_prediction_rows_length_is_bounded_as_a_training_tables_is(tmp_path, m
         "gz.csv.gz:3: a row is longer than 4,194,304 bytes")
     Path("ok.csv").write_bytes(b"a,kind\n1,x\n2,x\n")
     assert read_points("ok.csv", ["a"], ["x"], "kind").features.tolist() == [[1.0], [2.0]]
+
+
+def test_a_table_starting_with_two_byte_order_marks_is_read_as_with_one(tmp_path, monkeypatch):
+    """A UTF-8 file with a BOM saved again by a tool that adds one: the first column was named '\\ufeffa' (training
+    took that name; predict said "no column 'a', which the model needs; the columns are: \\ufeffa, b, kind")."""
+    monkeypatch.chdir(tmp_path)
+    Path("p.csv").write_text(TABLE)
+    Path("two.csv").write_bytes(b"\xef\xbb\xbf" * 2 + TABLE.encode())
+    expected, table = read_table("p.csv", "kind"), read_table("two.csv", "kind")
+    assert table.feature_names == ["a", "b"] and table.classes == expected.classes
+    assert (table.features == expected.features).all() and (table.labels == expected.labels).all()
+    points = read_points("two.csv", ["a", "b"], expected.classes, "kind")
+    assert points.features.tolist() == expected.features.tolist() and points.labels.tolist() == expected.labels.tolist()
