@@ -1,7 +1,7 @@
 """Restricted argument types: LightningCLI rejects out-of-range values while parsing."""
 
 import operator
-from typing import Any
+from typing import Any, Literal
 
 from jsonargparse.typing import (
     NonNegativeFloat,
@@ -45,6 +45,10 @@ def integer_at_least(name: str, value: Any, minimum: int) -> int:
     return number
 
 
+DecimalPoint = Literal[".", ","]
+"""The decimal point of a table's feature cells: ``.``, or ``,`` (as spreadsheets in German, French ... save).
+A plain ``Literal``, not a named alias, so that ``--help`` lists the two choices."""
+
 NameList = TypeAliasType("NameList", tuple[str, ...])
 """Column or class names, given as a list (``[a,b]``). A tuple to jsonargparse, which checks a ``list[str]``
 in quadratic time (thousands of names took minutes); named, so that ``--help`` shows ``NameList`` rather
@@ -55,5 +59,6 @@ WeightList = TypeAliasType("WeightList", tuple[NonNegativeFloat, ...])
 ``list[PositiveFloat]`` added 26 s to a fit and 42 s to a test of its checkpoint). Weights of 0 pass here, for
 :class:`~blobclf.system.BlobClassifier` to say why it refuses them."""
 
-__all__ = ["AtLeastTwoInt", "NameList", "NonNegativeFloat", "NonNegativeInt", "OpenUnitInterval", "PositiveFloat",
+__all__ = ["AtLeastTwoInt", "DecimalPoint", "NameList", "NonNegativeFloat", "NonNegativeInt", "OpenUnitInterval",
+           "PositiveFloat",
            "PositiveInt", "WeightList", "integer_at_least"]

@@ -165,7 +165,9 @@ def evaluation_figures(report: Mapping[str, Any], split: str) -> dict[str, Any]:
         f"confusion_matrix_{split}": figures.confusion_matrix_figure(
             np.array(report["confusion_matrix"]), report.get("classes")
         ),
-        f"reliability_{split}": figures.reliability_diagram(report["reliability"], report["expected_calibration_error"]),
+        f"reliability_{split}": figures.reliability_diagram(
+            report["reliability"], report["expected_calibration_error"]
+        ),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import lightning as L
 import torch
+import yaml
 from lightning.pytorch.callbacks import (
     Callback,
     EarlyStopping,
@@ -35,7 +36,7 @@ from blobclf.export import (
     write_metadata,
     write_report,
 )
-from blobclf.logger import RunLogger, written_to_now
+from blobclf.logger import RunLogger, values_step, written_to_now
 from blobclf.outputnames import last_outputs, rename_last_outputs, table_record
 from blobclf.recorded import public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, run_name
@@ -548,8 +549,28 @@ def hparams_of(extra: dict[str, Any]) -> dict[str, Any]:
         if key in settings:
             shown_params[key.replace(".", "/")] = settings[key]
     shown_params["epochs"] = extra.get("epochs")
-    # TensorBoard takes numbers, strings and booleans; a missing value or a list is shown as text
-    return {k: v if isinstance(v, (int, float, str, bool)) else str(v) for k, v in shown_params.items()}
+    shown = {key: hparam_value(value) for key, value in shown_params.items()}
+    return {key: value for key, value in shown.items() if value is not None}
+
+
+def hparam_value(value: Any) -> int | float | str | None:
+    """A setting as the HParams dashboard shows it: a number or text as it is; a boolean as ``true`` or ``false``
+    (torch's writer stores a boolean as the number 1 or 0); a list or mapping as a config file writes it
+    (``[x0, x1]``, not Python's ``['x0', 'x1']``); ``None`` (not set) as no value, a blank cell, not ``'None'``."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else str(value).lower()
+    if isinstance(value, (int, float, str)):
+        return value
+    return yaml.safe_dump(_plain(value), default_flow_style=True, width=float("inf")).strip()
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as data YAML writes: lists for sequences, dicts for mappings, text for anything else."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
 
 
 def _log_hparams(trainer: L.Trainer, extra: dict[str, Any], metrics: dict[str, float]) -> None:
@@ -732,7 +753,8 @@ class TestReport(Callback):
             print(f"note: the first {self._tested} of the split's {total} points were tested, as "
                   "--trainer.limit_test_batches asks; the report covers those points")
         loss = trainer.callback_metrics.get("test/loss")
-        report = artifacts.evaluate(in_float32(pl_module.model), features, labels, loss=float(loss) if loss is not None else None,
+        report = artifacts.evaluate(in_float32(pl_module.model), features, labels,
+                                    loss=float(loss) if loss is not None else None,
                                     class_names=getattr(pl_module, "classes", None))
         report["checkpoint"] = str(trainer.ckpt_path) if trainer.ckpt_path else None
         # a separate test table gives its own report: testing one checkpoint on two tables keeps both
@@ -752,7 +774,7 @@ class TestReport(Callback):
             logger.save()
         experiment = _tensorboard(trainer)
         if experiment is not None:
-            artifacts.log_figures(experiment, rendered, trainer.current_epoch)
+            artifacts.log_figures(experiment, rendered, values_step(trainer))
             experiment.flush()
         write_report(report, path)
         self.written = [*saved.values(), path]

@@ -31,11 +31,28 @@ FIT_ONLY_OPTIONS = (
     "--trainer.limit_train_batches", "--trainer.val_check_interval", "--trainer.check_val_every_n_epoch",
     "--trainer.num_sanity_val_steps", "--trainer.log_every_n_steps", "--trainer.enable_model_summary",
     "--trainer.accumulate_grad_batches", "--trainer.gradient_clip_val", "--trainer.gradient_clip_algorithm",
-    "--trainer.reload_dataloaders_every_n_epochs", "--model.cuda_graphs",
+    "--trainer.reload_dataloaders_every_n_epochs", "--trainer.detect_anomaly", "--trainer.sync_batchnorm",
+    "--model.cuda_graphs", "--model.steps_per_execution",
 )
 """Options of the groups every subcommand uses (the Trainer's, the model's) that only fit's training uses: Lightning's
-evaluation loops never read them (its ModelSummary is printed when fit starts), and CUDA graphs record training
-steps."""
+evaluation loops never read them (its ModelSummary is printed when fit starts; it turns on anomaly detection around
+the fit loop only, and its strategies convert batch norm layers when fitting only), and CUDA graphs and
+steps_per_execution group training steps."""
+SOME_OPTIONS = {
+    "--trainer.limit_val_batches": ("fit", "validate"),
+    "--trainer.overfit_batches": ("fit", "validate"),
+    "--trainer.limit_test_batches": ("test",),
+    "--trainer.limit_predict_batches": ("predict",),
+}
+"""The Trainer's batch limits, with the subcommands that use each: Lightning's evaluation loop reads
+``limit_test_batches`` when testing and ``limit_val_batches`` otherwise (fit's validation, validate), its prediction
+loop ``limit_predict_batches``; ``overfit_batches`` sets the training and validation limits. blobclf's fit tests and
+predicts nothing."""
+USED_BY = {**{option: ("fit",) for option in FIT_ONLY_OPTIONS}, **SOME_OPTIONS}
+"""Every option of the shared groups that some subcommands only use, with those subcommands."""
+OWN_LIMITS = {"validate": "--trainer.limit_val_batches", "test": "--trainer.limit_test_batches",
+              "predict": "--trainer.limit_predict_batches"}
+"""The batch limit each evaluation reads (named when another limit is given to it)."""
 
 MAX_SEED = 2**32 - 1  # the seeds numpy's generator (and so Lightning's seed_everything) accepts
 
@@ -65,7 +82,7 @@ def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> Non
     for i, arg in enumerate(rest):
         name = arg.split("=", 1)[0]
         group = name.split(".", 1)[0]
-        if name == group and (partly_shared(group) or any(o.startswith(f"{group}.") for o in FIT_ONLY_OPTIONS)):
+        if name == group and (partly_shared(group) or any(o.startswith(f"{group}.") for o in USED_BY)):
             # the group as one value: '{root: DIR}' is used, the other keys would be ignored (a file is a config)
             value = arg.split("=", 1)[1] if "=" in arg else (rest[i + 1] if i + 1 < len(rest) else "")
             keys = group_keys(value)
@@ -74,15 +91,16 @@ def check_used_options(argv: Sequence[str], subcommands: Collection[str]) -> Non
                 continue
         user = used_only_by(name, subcommand)
         if user:
+            own = OWN_LIMITS.get(subcommand) if name in (*SOME_OPTIONS, "--trainer.limit_train_batches") else None
             raise UserError(f"{name} is used by {user} only, and '{subcommand}' would ignore it: drop it (or give it "
-                            f"to {user})")
+                            f"to {user.replace(' and ', ' or ')})" + (f"; {subcommand}'s own is {own}" if own else ""))
 
 
 def used_only_by(option: str, subcommand: str) -> str | None:
-    """The one subcommand that uses ``option`` (``--export.onnx``, as typed), where ``subcommand`` would ignore it;
-    ``None`` where ``subcommand`` uses it (or every subcommand does)."""
-    if option in FIT_ONLY_OPTIONS:
-        return "fit" if subcommand != "fit" else None
+    """The subcommands that use ``option`` (``--export.onnx``, as typed; ``fit and validate``), where ``subcommand``
+    would ignore it; ``None`` where ``subcommand`` uses it (or every subcommand does)."""
+    if option in USED_BY:
+        return None if subcommand in USED_BY[option] else " and ".join(USED_BY[option])
     user = OWN_OPTIONS.get(option.split(".", 1)[0])
     return user if user and user != subcommand and option not in SHARED_OPTIONS else None
 
@@ -108,22 +126,30 @@ def group_keys(value: str) -> list[str]:
     return [str(key) for key in loaded] if isinstance(loaded, dict) else []
 
 
-def check_run_files(trainer: Any) -> None:
+def check_run_files(trainer: Any, subcommand: str = "fit") -> None:
     """Refuse the Trainer options that would take away what a blobclf run is made of (its checkpoints,
-    its log folder), each with the options that do what the user likely wants."""
+    its log folder), each with the options of ``subcommand`` that do what the user likely wants."""
     if trainer.get("enable_checkpointing") is False:
         raise UserError("--trainer.enable_checkpointing=false is refused: a blobclf run keeps checkpoints (last.ckpt "
-                        "resumes it, the best one is tested); to write fewer, use --checkpoint.save_top_k 0 "
-                        "(no best checkpoint) and --checkpoint.save_last false (no last.ckpt)")
+                        "resumes it, the best one is tested); " + (
+                            "to write fewer, use --checkpoint.save_top_k 0 (no best checkpoint) and "
+                            "--checkpoint.save_last false (no last.ckpt)" if subcommand == "fit" else
+                            f"'{subcommand}' writes none: drop it"))
     if trainer.get("barebones"):
         raise UserError("--trainer.barebones=true is refused: it turns off the logger and checkpoints a blobclf run "
-                        "is made of; for speed use --trainer.enable_progress_bar false --trainer.enable_model_summary "
-                        "false --export.figures false --export.onnx false")
+                        "is made of; for speed use --trainer.enable_progress_bar false" + (
+                            " --trainer.enable_model_summary false --export.figures false --export.onnx false"
+                            if subcommand == "fit" else ""))
     strategy = trainer.get("strategy")
     if isinstance(strategy, str) and "spawn" in strategy:
         raise UserError(f"--trainer.strategy={strategy} is refused: blobclf's command line cannot hand its run to "
                         "spawned processes; use --trainer.strategy ddp, which starts its processes as a fresh "
                         "command (the same training, the same weights)")
+    if trainer.get("model_registry") is not None:
+        raise UserError(
+            f"--trainer.model_registry={trainer.model_registry!r} is not used by blobclf: Lightning uploads to a "
+            "model registry only through the checkpoint callback it adds when there is none, and a blobclf run has "
+            "its own (--checkpoint); drop it (the run's checkpoints are files under --checkpoint.root)")
     if trainer.get("default_root_dir") is not None:
         raise UserError(f"--trainer.default_root_dir={trainer.default_root_dir!r} is not used by blobclf, whose runs "
                         "go to --checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs); give those "

@@ -44,7 +44,8 @@ def loaded_class(class_path: str) -> type | None:
 
 
 def _takes_text_only(cls: type | None, argument: Any) -> bool:
-    """Whether ``cls`` types its argument as plain text or numbers, which the parser never resolves as an import path."""
+    """Whether ``cls`` types its argument as plain text or numbers, which the parser never resolves as an import
+    path."""
     try:
         hint = typing.get_type_hints(cls.__init__).get(argument) if cls is not None else None
     except Exception:  # noqa: BLE001 - a hint that does not resolve says nothing: count it as possibly importing
@@ -102,7 +103,8 @@ def _dotted_names(value: Any, top: bool = True) -> Iterator[tuple[str, str | Non
     strings inside ``init_args`` are values (a ``save_dir`` of ``./logs``), unless the class takes
     more than text there and the string names a module not yet imported (a ``LambdaLR``'s
     ``lr_lambda: pkg.schedule``: the parser imports ``pkg`` to resolve it, running its code) or a
-    function of one already imported (``on_fit_start: posix.close``: the callback calls it), also as an item of a list (``lr_lambda: [pkg.schedule]``).
+    function of one already imported (``on_fit_start: posix.close``: the callback calls it), also as an item of a
+    list (``lr_lambda: [pkg.schedule]``).
     Each comes with the argument that holds it, or None for a class path.
     """
     if isinstance(value, str):

@@ -52,7 +52,7 @@ from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, signals_stop_the_command
-from blobclf.logger import EpochAxis, events_files, remove_replaced_events, written_to_now
+from blobclf.logger import EpochAxis, RunLogger, events_files, remove_replaced_events, written_to_now
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
 from blobclf.outputnames import as_last_output, file_state, refuse_case_twin, refuse_other_table, rename_last_outputs
@@ -277,7 +277,7 @@ class BlobCLI(LightningCLI):
         check_devices(config.trainer.get("devices"), config.trainer.get("accelerator"))
         check_nodes(config.trainer.get("num_nodes"))
         check_strategy(config.trainer.get("strategy"))
-        check_run_files(config.trainer)
+        check_run_files(config.trainer, self.subcommand)
         check_log_folders(config.trainer, versions=self.subcommand != "fit")  # fit's own check names its folder
         if self.subcommand in EVAL_COMMANDS and not config.get("ckpt_path"):
             raise UserError(
@@ -471,7 +471,8 @@ class BlobCLI(LightningCLI):
     def _name_after_epoch_read(self) -> None:
         """Name what this evaluation wrote after the epoch of the ``last.ckpt`` it read, if a fit training the run has
         replaced that file meanwhile: ``test_report-last.json`` would say the new one's (see
-        :meth:`RunCheckpoint._write_last <blobclf.callbacks.RunCheckpoint>`, which renames those of a file it replaces)."""
+        :meth:`RunCheckpoint._write_last <blobclf.callbacks.RunCheckpoint>`, which renames those of a file it
+        replaces)."""
         if self.from_checkpoint.read_last is None:
             return
         path, state, epoch = self.from_checkpoint.read_last
@@ -550,6 +551,9 @@ class BlobCLI(LightningCLI):
         self._check_data_fits_model(config)
         if self.subcommand in EVAL_COMMANDS and rank_zero_only.rank == 0:
             remove_run_leftovers(Path(config.ckpt_path).parent)  # what killed commands there left
+        for logger in self.trainer.loggers if self.subcommand in EVAL_COMMANDS else ():
+            if isinstance(logger, RunLogger):  # its values beside the training curves at the checkpoint's epoch
+                logger.evaluated_epoch = self.from_checkpoint.values_epoch
         if getattr(self, "predict_points", None) is not None and isinstance(self.datamodule, SplitDataModule):
             self.datamodule.points = self.predict_points  # read and checked before anything ran
         export = self.config_init[self.subcommand].get("export") if self.subcommand else None

@@ -173,7 +173,8 @@ def check_config_files(argv: Sequence[str]) -> None:
         if config and path is not None and not os.path.exists(path) and looks_like_a_path(path):
             raise UserError(f"{arg.split('=', 1)[0]} {path!r}: no such file{_source_config_hint(path)}")
         kind = _special_file(path) if path is not None and not STANDARD_INPUT.match(path) else None
-        if kind is not None:  # jsonargparse read a named pipe (waiting for a writer for ever), and said "not a file" of the rest
+        # jsonargparse read a named pipe (waiting for a writer for ever), and said "not a file" of the rest
+        if kind is not None:
             why = ": reading it waits for a writer, for ever if none comes" if kind.startswith("a named pipe") else ""
             fix = ", or '-' to read it from standard input" if config else ""
             raise UserError(f"{arg.split('=', 1)[0]} {path!r} is {kind}, not a regular file{why}; pass the config "
@@ -196,6 +197,69 @@ def check_config_files(argv: Sequence[str]) -> None:
             ) from None
         check_config_text(text, path, arg.split("=", 1)[0] if "=" in arg else arg)
 
+
+
+def _file_options(argv: Sequence[str]) -> Iterator[tuple[str, str | None]]:
+    """Each word of a command line as an option and the value after it (``--config PATH``, ``--config=PATH``)."""
+    for index, arg in enumerate(argv):
+        yield tuple(arg.split("=", 1)) if "=" in arg else (arg, argv[index + 1] if index + 1 < len(argv) else None)
+
+
+def config_setting(argv: Sequence[str], key: str) -> tuple[str, str, Any] | None:
+    """The config file of a command line that sets ``key`` (``checkpoint.mode``), for a message that names it.
+
+    The files are those :func:`check_config_files` reads, the last one setting ``key`` winning as in jsonargparse:
+    ``--config PATH`` (also under a subcommand's name, and a class's option under ``init_args``) and a group
+    option's file (``--checkpoint PATH`` setting ``mode``). Standard input and unreadable files are passed over.
+
+    Returns:
+        The option that gave the file (``--config``), its path and the value it sets; ``None`` where no file
+        sets ``key``.
+    """
+    found = None
+    for option, path in _file_options(argv):
+        if option not in FILE_OPTIONS or path is None or STANDARD_INPUT.match(path) or not os.path.isfile(path):
+            continue
+        group = "" if option in ("-c", "--config") else option.removeprefix("--")
+        if group and not key.startswith(f"{group}."):
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                settings = yaml.load(handle.read(MAX_CONFIG_BYTES), Loader=YAML_LOADER)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        value = _setting(settings, key.removeprefix(f"{group}.") if group else key)
+        if value is not _UNSET:
+            found = (option, path, value)
+    return found
+
+
+def reads_standard_input(argv: Sequence[str]) -> bool:
+    """Whether a command line gives a config file read from standard input (``--config -``), which
+    :func:`config_setting` cannot read again."""
+    return any(option in FILE_OPTIONS and path is not None and STANDARD_INPUT.match(path)
+               for option, path in _file_options(argv))
+
+
+_UNSET = object()
+
+
+def _setting(settings: Any, key: str) -> Any:
+    """The value at the dotted ``key`` in a config file's mapping, taken through ``init_args`` and a subcommand's
+    section; :data:`_UNSET` where the file does not set it."""
+    if not isinstance(settings, dict):
+        return _UNSET
+    for section in (settings, *(settings.get(name) for name in ("fit", "validate", "test", "predict"))):
+        value = section
+        for part in key.split("."):
+            if isinstance(value, dict) and part not in value and isinstance(value.get("init_args"), dict):
+                value = value["init_args"]
+            if not isinstance(value, dict) or part not in value:
+                break
+            value = value[part]
+        else:
+            return value
+    return _UNSET
 
 # The settings of each file of the source's configs/ that are not blobclf's defaults, as options (its
 # log_every_n_steps: 1 is left out: blobclf logs once an epoch). tests/test_mistyped.py checks that these
@@ -222,7 +286,8 @@ def _source_config_hint(path: str) -> str:
 
 
 def _special_file(path: str) -> str | None:
-    """What ``path`` is if it is neither a regular file nor a folder (a named pipe, a device, a socket), else ``None``."""
+    """What ``path`` is if it is neither a regular file nor a folder (a named pipe, a device, a socket), else
+    ``None``."""
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
@@ -360,7 +425,8 @@ def _python_tag(node: yaml.Node) -> tuple[str, Any] | None:
 
 
 def too_many_digits(text: str) -> int:
-    """The digits of ``text`` if it is a whole number longer than Python converts (``sys.get_int_max_str_digits()``, 4300 by default), else 0."""
+    """The digits of ``text`` if it is a whole number longer than Python converts (``sys.get_int_max_str_digits()``,
+    4300 by default), else 0."""
     digits = text.strip().lstrip("+-").replace("_", "")
     limit = sys.get_int_max_str_digits()
     return len(digits) if limit and len(digits) > limit and digits.isdigit() else 0
@@ -381,7 +447,8 @@ newer ones stop at 1000."""
 def _check_depth(text: str, path: str) -> None:
     """Refuse YAML nested deeper than :data:`MAX_YAML_DEPTH`, from its tokens (read without recursion)."""
     brackets = text.count("[") + text.count("{")
-    if brackets <= MAX_YAML_DEPTH and all(len(line) - len(line.lstrip()) <= MAX_YAML_DEPTH for line in text.splitlines()):
+    if brackets <= MAX_YAML_DEPTH and all(len(line) - len(line.lstrip()) <= MAX_YAML_DEPTH
+                                          for line in text.splitlines()):
         return  # too few brackets and indents to nest that deep: spare the slow scan
     flow = block = 0
     for token in yaml.scan(text, Loader=yaml.SafeLoader):  # the Python scanner: the same marks everywhere

@@ -82,14 +82,23 @@ def silence_stdout() -> None:
     """Send what is still written to standard output nowhere: its reader left (``| head``, a closed ``less``).
 
     Else every later line, and the interpreter's final flush, would raise ``BrokenPipeError`` again.
+    Standard error goes nowhere too where it is the same pipe (``fit 2>&1 | head``): its reader left as well, and
+    the next line on it (the stop's own) would end the command in a ``BrokenPipeError`` before ``last.ckpt``.
     """
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):  # not a file (a caller's capture): it is the caller's
         return
+    try:
+        err = sys.stderr.fileno()
+        same = err != fd and os.path.samestat(os.fstat(fd), os.fstat(err))
+    except (AttributeError, OSError, ValueError):
+        same = False
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, fd)
+        if same:
+            os.dup2(devnull, err)
     finally:
         os.close(devnull)
 

@@ -51,7 +51,8 @@ def run_steps(
     trainer = system.trainer
     optimizer = system.optimizers()
     if isinstance(optimizer, list):
-        raise UserError(f"steps_per_execution={system.steps_per_execution} needs exactly one optimizer, got {len(optimizer)}")
+        raise UserError(f"steps_per_execution={system.steps_per_execution} needs exactly one optimizer, "
+                        f"got {len(optimizer)}")
     configs = trainer.lr_scheduler_configs
     if any(config.reduce_on_plateau for config in configs):
         raise UserError(

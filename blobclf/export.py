@@ -123,7 +123,8 @@ def names_metadata(model: BlobModel, classes: list[str], features: list[str], en
         "inputs": "raw feature values in the order of features",
     }
     if encoding is not None:
-        described["inputs"] = "raw feature values in the order of features: the table's columns encoded as encoding says"
+        described["inputs"] = ("raw feature values in the order of features: the table's columns encoded as "
+                               "encoding says")
         described["encoding"] = encoding
     if isinstance(model, ScaledBlobModel):
         described["standardization"] = {"mean": model.mean.tolist(), "scale": model.scale.tolist()}

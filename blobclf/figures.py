@@ -275,7 +275,8 @@ def confusion_matrix_figure(matrix: Any, class_names: Sequence[str] | None = Non
     crowded = len(shown) * max(len(name) for name in shown) > 60  # characters side by side under the axes
     ax.set_xticks(range(0, k, step), labels=shown, rotation=90 if crowded else 0)
     ax.set_yticks(range(0, k, step), labels=shown)
-    notes = ([] if step == 1 else [f"every {step}th class named"]) + ([] if k <= MATRIX_COUNTS else ["counts in the report"])
+    notes = (([] if step == 1 else [f"every {step}th class named"])
+             + ([] if k <= MATRIX_COUNTS else ["counts in the report"]))
     ax.set_xlabel("predicted" + (f" ({'; '.join(notes)})" if notes else ""))
     ax.set_ylabel("true")
     ax.set_title(f"Confusion matrix (accuracy {accuracy:.3f}, n={total:g})")
@@ -487,7 +488,8 @@ def _finish_scatter(
     class_handles = [Patch(facecolor=colors[c], label=names[c]) for c in range(num_classes)]
     if num_classes > LEGEND_CLASSES:  # the rest would run off the figure
         more = num_classes - LEGEND_CLASSES + 1
-        class_handles = [*class_handles[: LEGEND_CLASSES - 1], Patch(fill=False, edgecolor="none", label=f"... {more} more")]
+        class_handles = [*class_handles[: LEGEND_CLASSES - 1],
+                         Patch(fill=False, edgecolor="none", label=f"... {more} more")]
     split_handles = [
         Line2D([], [], linestyle="none", marker=_marker(name, position), color="dimgray",
                markeredgecolor="black", label=_split_label(name, len(points[name][1])))
@@ -539,7 +541,8 @@ def _curves(
 def _predict(predict_fn: Callable[[np.ndarray], Any], features: np.ndarray, num_classes: int) -> np.ndarray:
     labels = np.asarray(predict_fn(features))
     if labels.shape != (features.shape[0],):
-        raise ValueError(f"predict_fn must return one label per point, shape ({features.shape[0]},), got {labels.shape}")
+        raise ValueError(f"predict_fn must return one label per point, shape ({features.shape[0]},), "
+                         f"got {labels.shape}")
     if labels.dtype.kind not in "iu":
         raise ValueError(f"predict_fn must return integer labels, got dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):

@@ -181,7 +181,8 @@ class StepGraph:
     def _fingerprint(self) -> tuple:
         """What a recording depends on besides its input tensors: hyperparameters and tensor identities."""
         hyper = tuple(
-            tuple(sorted((k, repr(v) if not isinstance(v, Tensor) else v.data_ptr()) for k, v in g.items() if k != "params"))
+            tuple(sorted((k, repr(v) if not isinstance(v, Tensor) else v.data_ptr())
+                         for k, v in g.items() if k != "params"))
             for g in self.optimizer.param_groups
         )
         tensors = []

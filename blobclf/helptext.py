@@ -49,7 +49,7 @@ EVAL_TITLES = {
 :class:`blobclf.system.BlobClassifier`'s docstring for the model) as the help of ``validate``, ``test`` and ``predict``
 gives them: an evaluation trains nothing, and takes its model's settings from the checkpoint (see
 :class:`blobclf.resumesettings.CheckpointSettings`); the options only training uses are left out
-(see :data:`blobclf.checks.FIT_ONLY_OPTIONS`)."""
+(see :data:`blobclf.checks.USED_BY`)."""
 
 
 def plain(text: str | None) -> str | None:
@@ -86,7 +86,7 @@ class HelpFormatter(DefaultHelpFormatter):
 
     def start_section(self, heading: str | None) -> None:
         title, text = TITLES.get(heading or "", (heading, None))
-        if self.subcommand in ("validate", "test", "predict"):
+        if self.subcommand in EVAL_SUBCOMMANDS:
             title = EVAL_TITLES.get(plain(title) or "", title)
         super().start_section(plain(title))
         self.held: list[str | None] = [text] if text else []
@@ -108,7 +108,8 @@ class HelpFormatter(DefaultHelpFormatter):
         for text in getattr(self, "held", None) or ():
             super().add_text(plain(text))
         self.held = None
-        text = DEFAULT_HELP.get(action.dest, action.help)
+        text = (EVAL_HELP.get(action.dest) if self.subcommand in EVAL_SUBCOMMANDS else None) or DEFAULT_HELP.get(
+            action.dest, action.help)
         if text and plain(text) != action.help:
             action = copy.copy(action)  # the parser's own action keeps its text
             action.help = plain(text)
@@ -144,13 +145,16 @@ TRAINER_HELP = {
         "Lightning's mode without logger, checkpoints and progress bar: true is refused, since a blobclf run is made "
         "of its logs and checkpoints; for speed, use --trainer.enable_progress_bar false "
         "--trainer.enable_model_summary false --export.figures false --export.onnx false."),
+    "model_registry": (
+        "Not used by blobclf, which refuses it: Lightning uploads to a model registry only through the checkpoint "
+        "callback it adds when there is none, and a blobclf run has its own (--checkpoint)."),
     "default_root_dir": (
         "Not used by blobclf, which refuses it: runs go to --checkpoint.root (checkpoints) and the logger's "
         "save_dir (lightning_logs, --trainer.logger.init_args.save_dir)."),
 }
 """blobclf's help for the Trainer options whose Lightning text says what blobclf does not do (max_epochs:
 "defaults to max_epochs = 1000"; num_sanity_val_steps: "Default: 2"; deterministic: "defaults to False";
-enable_checkpointing, barebones and default_root_dir offer what blobclf refuses)."""
+enable_checkpointing, barebones, model_registry and default_root_dir offer what blobclf refuses)."""
 
 
 DEFAULT_HELP = {
@@ -170,6 +174,19 @@ DEFAULT_HELP = {
 """blobclf's help for the Trainer options whose Lightning text says "Default: True." (logger) or "Default: None."
 (plugins) where blobclf's default is another, or "Default: 50." where the default shown is null (log_every_n_steps);
 by each option's destination (the type and default shown stay those of the parser)."""
+
+
+EVAL_SUBCOMMANDS = ("validate", "test", "predict")
+EVAL_HELP = {
+    "trainer.enable_progress_bar": (
+        "Show the evaluation's progress: Lightning's progress bar in a terminal (nothing in a log file or pipe); "
+        "false shows none."),
+    "trainer.enable_checkpointing": "An evaluation writes no checkpoint: false is refused, as in fit.",
+    "trainer.barebones": (
+        "Lightning's mode without logger, checkpoints and progress bar: true is refused, since a blobclf run is made "
+        "of its logs and checkpoints; for speed, use --trainer.enable_progress_bar false."),
+}
+"""blobclf's help, in an evaluation's ``--help``, for the options whose fit text speaks of training (by destination)."""
 
 
 SEED_HELP = (
@@ -204,7 +221,9 @@ tutorial's run rather than Lightning's 1000 epochs."""
 def description(program: str) -> str:
     """The top-level help text under the usage line."""
     return (f"blobclf: a PyTorch Lightning classifier (the PyTorch multiclass tutorial's MLP on scikit-learn "
-            f"blobs). '{program} fit' runs the tutorial; '{program} SUBCOMMAND --help' lists a subcommand's options.")
+            f"blobs, or on a CSV table of yours). '{program} fit' runs the tutorial; '{program} fit --data "
+            f"TableDataModule --data.path TABLE.csv --data.target COLUMN' trains on a table; '{program} SUBCOMMAND "
+            f"--help' lists a subcommand's options.")
 
 
 ALL_LISTED = "Every option is listed below; a data module's with --data.help BlobDataModule (or TableDataModule)."

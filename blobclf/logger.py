@@ -76,7 +76,8 @@ class RunLogger(TensorBoardLogger):
     ) -> None:
         # Every option is spelled out (no **kwargs): the command line then reads this signature
         # alone, instead of searching the source of the classes the options would be passed to.
-        writer_options: dict[str, Any] = {"max_queue": max_queue, "flush_secs": flush_secs, "filename_suffix": filename_suffix}
+        writer_options: dict[str, Any] = {"max_queue": max_queue, "flush_secs": flush_secs,
+                                          "filename_suffix": filename_suffix}
         if purge_step is not None:
             writer_options["purge_step"] = purge_step
         if not save_interval >= 0:
@@ -92,6 +93,9 @@ class RunLogger(TensorBoardLogger):
         self._flush_next = False
         self._epoch_of: Callable[[], int | None] | None = None
         self._stepless: set[tuple[str, int]] = set()
+        self.evaluated_epoch: int | None = None
+        """For an evaluation (``validate``, ``test``), the epoch whose weights it evaluates: every value goes there,
+        beside that epoch's training curves (Lightning would put it at its own epoch count, 0 in an evaluation)."""
 
     def follow_epochs(self, epoch_of: Callable[[], int | None]) -> None:
         """Put values logged without an epoch at ``epoch_of()`` (``None``: at the step they name)."""
@@ -102,6 +106,8 @@ class RunLogger(TensorBoardLogger):
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         metrics = dict(metrics)
         epoch = metrics.pop("epoch", None)
+        if self.evaluated_epoch is not None:
+            epoch = self.evaluated_epoch
         if epoch is None and self._epoch_of is not None and (epoch := self._epoch_of()) is not None:
             epoch = int(epoch)
             metrics = {name: value for name, value in metrics.items() if (name, epoch) not in self._stepless}
@@ -177,7 +183,8 @@ def events_files(folder: str | os.PathLike[str]) -> list[Path]:
         entries = list(Path(folder).iterdir())
     except OSError:
         return []
-    return [entry for entry in entries if entry.name.startswith(EVENTS_PREFIX) and entry.is_file() and not entry.is_symlink()]
+    return [entry for entry in entries
+            if entry.name.startswith(EVENTS_PREFIX) and entry.is_file() and not entry.is_symlink()]
 
 
 def remove_replaced_events(files: Iterable[Path]) -> list[Path]:
@@ -230,3 +237,10 @@ def written_to_now(folder: Path) -> bool:
         if writer is None or (writer != os.getpid() and writer_alive(writer)):
             return True
     return False
+
+
+def values_step(trainer: L.Trainer) -> int:
+    """The TensorBoard step of what ``trainer`` logs now: the epoch an evaluation's :class:`RunLogger` puts its
+    values at (see :attr:`RunLogger.evaluated_epoch`), else the trainer's epoch."""
+    epochs = [logger.evaluated_epoch for logger in trainer.loggers if isinstance(logger, RunLogger)]
+    return next((epoch for epoch in epochs if epoch is not None), trainer.current_epoch)

@@ -81,6 +81,29 @@ def wanted(kinds: list[str]) -> str | None:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
+CHOICE_MEANINGS = {"data.decimal": "the decimal point of the feature cells"}
+"""What an option of fixed choices sets, for the line that refuses a value none of them (see :func:`not_a_choice`)."""
+
+
+def not_a_choice(key: str, choices: str, value: Any, where: str = "") -> str:
+    """The line for a value that is none of an option's fixed choices (a ``Literal``).
+
+    Args:
+        key: The option's key (``data.decimal``).
+        choices: The choices as jsonargparse writes them (``'.', ','``).
+        value: The value given (as jsonargparse writes it, for the command line's).
+        where: The config file that gave it (``--config run.yaml``); empty for the command line.
+
+    Example:
+        >>> not_a_choice("data.decimal", "'.', ','", "x")
+        "--data.decimal must be '.' or ',' (the decimal point of the feature cells), got 'x'"
+    """
+    meaning = f" ({CHOICE_MEANINGS[key]})" if key in CHOICE_MEANINGS else ""
+    option = key if where else f"--{key}"
+    written = f" in {where}" if where else ""
+    return f"{option} must be {' or '.join(choices.split(', '))}{meaning}, got {value!r}{written}"
+
+
 def typed_value_error(text: str) -> str | None:
     """An option's value that is not of its type, in blobclf's words: the option, the value and what to give
     (jsonargparse's ``Parser key "trainer.max_epochs": ten is invalid: Expected a <class 'int'> (or null)``
@@ -195,6 +218,14 @@ def one_line(message: str, config_values: bool = True) -> str:
         key, kind, value = inner.groups()
         why = " (YAML reads a number past 1.8e308 as inf)" if value.lstrip("+-") in ("inf", "nan") else ""
         text = f"--{group.group(1)}.{key}={value} is invalid for {cls.group(1)}: not {kind}{why}; give {WANTED[kind]}"
+    choice = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\": "
+                       r"Expected a typing\.Literal\[(.*?)\]\. Got value: (.*?):?(?: - |$)", whole)
+    if config_values and choice and group:
+        # a class's option of fixed choices (--data.decimal x): said as an option of the parser's own would be,
+        # which BlobArgumentParser.plain_error words
+        key, choices, value = choice.groups()
+        text = (f'Parser key "{group.group(1)}.{key}": Expected a typing.Literal[{choices}]. '
+                f"Got value: {nested.group(2) if nested else value}")
     if nested and group and cls and group.group(1) != "data":
         text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
     infinite = re.search(r"NestedArg\(key='([^']+)', val=('[^']*'|\[[^\]]*\])\)", whole)

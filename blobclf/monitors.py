@@ -27,14 +27,24 @@ def _refuse(option: str, monitor: Any, of: str = "") -> None:
                     f"use one of {', '.join(FIT_METRICS)}")
 
 
-def not_a_mode(option: str, monitor: str | None, mode: Any) -> str:
+def not_a_mode(option: str, monitor: str | None, mode: Any, where: str = "") -> str:
     """The line for a ``mode`` that is neither ``min`` nor ``max`` (a typo, not the other direction), with the mode
-    that ``monitor`` needs where it is one of :data:`FIT_METRICS`."""
+    that ``monitor`` needs where it is one of :data:`FIT_METRICS`.
+
+    Args:
+        option: The option as the line names it (``--checkpoint.mode``).
+        monitor: The metric the mode is for, where known.
+        mode: The value given.
+        where: The config file that gave ``mode`` (``--config run.yaml``); empty for the command line.
+    """
+    said = f"{option.removeprefix('--')}={mode!r} in {where}" if where else f"{option}={mode!r}"
     if monitor not in FIT_METRICS:
-        return f"{option}={mode!r} is not a mode (min or max); use {option} min or max"
+        fix = "set it to min or max there" if where else f"use {option} min or max"
+        return f"{said} is not a mode (min or max); {fix}"
     better = BETTER[monitor.rsplit("/", 1)[-1]]
-    return (f"{option}={mode!r} is not a mode (min or max); use {option} {better} ({monitor} improves as it "
-            f"{'grows' if better == 'max' else 'falls'})")
+    fix = f"set it to {better} there" if where else f"use {option} {better}"
+    grows = "grows" if better == "max" else "falls"
+    return f"{said} is not a mode (min or max); {fix} ({monitor} improves as it {grows})"
 
 
 def _check_mode(option: str, monitor: str, mode: Any) -> None:

@@ -41,7 +41,8 @@ def refuse_case_twin(path: str | os.PathLike[str], option: str, given: str, fix:
     twin = case_twin(path)
     if twin is not None:
         raise UserError(
-            f"{option} {printable(given)!r} would write {printable(os.fspath(path))!r}, whose name differs only in case "
+            f"{option} {printable(given)!r} would write {printable(os.fspath(path))!r}, whose name differs only in "
+            "case "
             f"from the existing {printable(os.fspath(twin))!r}, another input's: a case-insensitive file system "
             f"(macOS, Windows) takes the two for one file; {fix}"
         )
@@ -103,7 +104,8 @@ def last_outputs(run: str | os.PathLike[str], logs: str | os.PathLike[str] | Non
     ``(path, start, rest)`` of its name ``{start}last{rest}``. A test's figures come only with its report, written
     after them: without it, they are a test's that is running (or was stopped before its end)."""
     found = [output for output in _last_outputs(run, logs)
-             if not output[1].endswith("_test-") or Path(run, f"test_report-last{output[2][:-len('.png')]}.json").is_file()]
+             if not output[1].endswith("_test-")
+             or Path(run, f"test_report-last{output[2][:-len('.png')]}.json").is_file()]
     return found
 
 
@@ -138,7 +140,8 @@ def rename_last_outputs(outputs: list[tuple[Path, str, str]], epoch: int) -> lis
 
 
 def as_last_output(path: str | os.PathLike[str]) -> tuple[Path, str, str] | None:
-    """``path`` as :func:`last_outputs` gives it, if it names an output of ``last.ckpt`` that exists (``None`` if not)."""
+    """``path`` as :func:`last_outputs` gives it, if it names an output of ``last.ckpt`` that exists (``None`` if
+    not)."""
     path = Path(path)
     parts = _of_last(path.name, (*LAST_OUTPUTS, *LAST_LOGS))
     return (path, *parts) if parts is not None and os.path.lexists(path) else None

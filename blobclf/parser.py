@@ -20,6 +20,7 @@ import yaml
 from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
+from blobclf.configfiles import config_setting, reads_standard_input
 from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
     CKPT_PATH_HELP,
@@ -31,7 +32,7 @@ from blobclf.helptext import (
     with_plain_help,
 )
 from blobclf.callbacks import RunCheckpoint
-from blobclf.messages import MOVED_NAMES, null_name, one_line, typed_value_error
+from blobclf.messages import MOVED_NAMES, not_a_choice, null_name, one_line, typed_value_error
 from blobclf.monitors import not_a_mode
 from blobclf.optionnames import given_option
 from blobclf.onebatch import one_batch_written
@@ -266,12 +267,11 @@ class BlobArgumentParser(LightningArgumentParser):
         typed = typed_value_error(text)
         if typed:
             return f"{typed} (see --help)"
-        mode = re.fullmatch(r'Parser key "checkpoint\.mode": Expected a typing\.Literal\[.*\]\. Got value: (.*)', text)
-        if mode:  # the mode that the monitor needs, where the command line names it (or leaves the default)
-            monitor = given_option(self.state.given, "--checkpoint.monitor")
-            configured = any(word == "--config" or word.startswith("--config=") for word in self.state.given)
-            default = None if configured else inspect.signature(RunCheckpoint).parameters["monitor"].default
-            return not_a_mode("--checkpoint.mode", monitor or default, mode.group(1))
+        # (a group's own file, --checkpoint FILE, is named first)
+        choice = re.fullmatch(r'(?:Parser key "\w+": Unable to load config \'[^\']*\': - )?'
+                              r'Parser key "([\w.]+)": Expected a typing\.Literal\[(.*)\]\. Got value: (.*)', text)
+        if choice:
+            return self.not_a_choice(*choice.groups())
         if re.fullmatch(r'expected "subcommand" to be one of \{[\w,]+\}, but it was not provided\.', text):
             return (f"give a subcommand: fit, validate, test or predict ('{self.prog} fit' trains the tutorial's "
                     f"model; '{self.prog} --help' says what each does)")
@@ -286,6 +286,22 @@ class BlobArgumentParser(LightningArgumentParser):
             if value:
                 return f"--{key}={value.group(1)} is invalid: not {kind} ({reason}) (see --help)"
         return text + self.close_option(text) + " (see --help)"
+
+    def not_a_choice(self, key: str, choices: str, value: str) -> str:
+        """The line for a value that is none of an option's fixed choices, naming the config file that gave it
+        where the command line did not; for ``checkpoint.mode``, with the mode that the monitor needs."""
+        words = self.state.given
+        source = config_setting(words, key) if given_option(words, f"--{key}") != value else None
+        where, shown = (f"{source[0]} {source[1]}", source[2]) if source else ("", value)
+        if key != "checkpoint.mode":
+            return not_a_choice(key, choices, shown, where)
+        monitor = given_option(words, "--checkpoint.monitor")
+        configured = config_setting(words, "checkpoint.monitor")
+        if monitor is None and configured is not None:
+            monitor = str(configured[2])
+        elif monitor is None and not reads_standard_input(words):  # a file we cannot read again may set it
+            monitor = inspect.signature(RunCheckpoint).parameters["monitor"].default
+        return not_a_mode("--checkpoint.mode", monitor, shown, where)
 
     def close_option(self, text: str) -> str:
         """For an unknown option (on the command line, or a key of a config file), the option it is

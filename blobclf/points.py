@@ -13,7 +13,7 @@ from torch import Tensor
 
 from blobclf.errors import UserError
 from blobclf.table import check_row_lengths, read_header
-from blobclf.tablecategories import encode, encoded_names, unknown_category
+from blobclf.tablecategories import encode, encoded_names, missing_category, unknown_category
 from blobclf.tablecells import Header, is_missing, nfc, parse_number, rows
 from blobclf.tablehints import (
     FINITE_FIX,
@@ -50,6 +50,9 @@ class Points:
     """The table's feature columns, where a categorical one became several inputs (``None``: ``feature_names``)."""
     categories: dict[str, list[str]] = field(default_factory=dict)
     """The categories of each categorical column of ``columns``, in the order of its one-hot inputs."""
+    texts: list[str] | None = None
+    """Each row's numeric feature cells as the file writes them (stripped), joined by NUL (``None``: not read from a
+    file), so that predictions echo ``40`` as ``40``, not as its float32 value's ``40.0``."""
 
 
 def read_points(
@@ -66,7 +69,7 @@ def read_points(
     Columns are found by name, in any order: every one of ``feature_names`` must be there; a
     ``label_column`` column, if present, holds known classes (one of ``classes``); any other
     column is kept as text and carried through. The file is read as a stream: memory holds 4
-    bytes per feature value plus the carried text.
+    bytes per feature value plus the carried text and the numeric cells as written (one string a row).
 
     Args:
         path: The CSV file.
@@ -118,6 +121,8 @@ def read_points(
     values = array("f")  # 4 bytes a value, however long the file
     labels = array("q")
     carried: dict[str, list[str]] = {column: [] for column, _ in carried_at}
+    numeric = [i for feature, i in zip(feature_names, wanted, strict=True) if feature not in positions]
+    texts: list[str] = []  # one string a row (not one a cell): a million rows of 10 features hold about 140 MB
     width = len(columns)
     check_row_lengths(header)  # before the csv module splits a 200 MB row into millions of cells
     for line, row in rows(header):
@@ -127,7 +132,8 @@ def read_points(
             )
         if not any(cell.strip() for cell in row):
             raise UserError(
-                f"{name}:{line}: a row of empty cells (missing values); fill it in or remove it (blobclf drops no row itself)"
+                f"{name}:{line}: a row of empty cells (missing values); fill it in or remove it (blobclf drops no "
+                "row itself)"
             )
         for feature, i in zip(feature_names, wanted, strict=True):
             try:
@@ -140,6 +146,8 @@ def read_points(
                 if comment is None:
                     raise
                 raise comment from None
+        if numeric:
+            texts.append("\0".join(row[i].strip() for i in numeric))
         if label_at is not None:
             labels.append(_label(row[label_at], name, line, label_column, known))
         for column, i in carried_at:
@@ -156,7 +164,7 @@ def read_points(
         y = torch.frombuffer(labels, dtype=torch.int64).clone()
     else:
         y = torch.full((count,), -1, dtype=torch.int64)
-    return Points(features, y, list(feature_names), carried, columns, categories)
+    return Points(features, y, list(feature_names), carried, columns, categories, texts if numeric else None)
 
 
 def output_columns(classes: Sequence[str] | None) -> set[str]:
@@ -186,10 +194,7 @@ def _number(cell: str, header: Header, line: int, column: str) -> float:
 def _category(cell: str, header: Header, line: int, column: str, known: dict[str, int]) -> float:
     text = nfc(cell.strip())
     if is_missing(text):
-        raise UserError(
-            f"{header.path}:{line}: {column}={shown_cell(cell)} is a missing value; fill it in or remove the row "
-            "(blobclf drops no row itself)"
-        )
+        raise missing_category(header.path, line, column, cell, list(known))
     if text not in known:
         raise unknown_category(header.path, line, column, text, list(known))
     return float(known[text])

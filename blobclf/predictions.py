@@ -101,13 +101,14 @@ def prediction_rows(
     label_column: str = "label",
     top_k: int | None = None,
     categories: Mapping[str, Sequence[str]] | None = None,
+    texts: Sequence[str] | None = None,
 ) -> tuple[list[str], list[list[Any]]]:
     """Header and rows: carried columns, features, ``prob_<class>`` per class, ``predicted``, the true label.
 
     :func:`prediction_table` with its rows in a list (for a few rows; ``predict`` streams them).
     """
     header, rows = prediction_table(features, probabilities, labels, names, class_names, carried, label_column, top_k,
-                                    categories)
+                                    categories, texts)
     return header, list(rows)
 
 
@@ -121,8 +122,10 @@ def prediction_table(
     label_column: str = "label",
     top_k: int | None = None,
     categories: Mapping[str, Sequence[str]] | None = None,
+    texts: Sequence[str] | None = None,
 ) -> tuple[list[str], Iterator[list[Any]]]:
-    """Header and rows, made as they are read: carried columns, features, ``prob_<class>``, ``predicted``, the true label.
+    """Header and rows, made as they are read: carried columns, features, ``prob_<class>``, ``predicted``, the true
+    label.
 
     With ``top_k`` set, the ``prob_<class>`` columns give way to ``top1``, ``top1_prob``, ...
     ``top<k>``, ``top<k>_prob``: each row's ``top_k`` most probable classes by name, most probable
@@ -131,7 +134,8 @@ def prediction_table(
     those already :func:`ranked` to ``top_k`` (``predict`` keeps no more).
     ``predicted`` and the true label (``label_column``, written when every label is known) are
     class names; ``carried`` columns (e.g. an id) are copied from the input as they were, and
-    features written as the shortest text that reads back as their float32 value (``5.1``); with
+    features written as the shortest text that reads back as their float32 value (``5.1``), or, given ``texts``
+    (:attr:`blobclf.points.Points.texts`: each row's numeric cells as the file writes them), as written; with
     ``categories``, ``names`` are the table's feature columns and a categorical column's one-hot
     inputs are written as the one column they came from, holding the category's name. Names
     and text cells that a spreadsheet would run as a formula get a ``'`` in front
@@ -159,15 +163,20 @@ def prediction_table(
     classes = [spreadsheet_safe(name) for name in classes]
     columns = [[spreadsheet_safe(cell) for cell in column] if any(cell.startswith(FORMULA_STARTS) for cell in column)
                else column for column in carried.values()]
-    cells = _feature_cells(names, categories or {})
+    cells = _feature_cells(names, categories or {}, texts)
     return header, _rows(features, probabilities, labels if known else None, classes, columns, top_k, cells)
 
 
-def _feature_cells(names: list[str], categories: Mapping[str, Sequence[str]]) -> Callable[[Any], list[str]]:
-    """What a row of model inputs is written as: a number per input (:func:`_shortest`), except that the
-    one-hot inputs of a categorical column (one of ``names`` in ``categories``) are written as its category."""
+def _feature_cells(names: list[str], categories: Mapping[str, Sequence[str]], texts: Sequence[str] | None = None
+                   ) -> Callable[[Any, int], list[str]]:
+    """What row ``i`` of model inputs ``point`` is written as: a number per input (:func:`_shortest`), or the
+    row's cell as the file wrote it (``texts``), except that the one-hot inputs of a categorical column (one of
+    ``names`` in ``categories``) are written as its category."""
+    if not categories and texts is None:
+        return lambda point, i: [_shortest(v) for v in point]
     if not categories:
-        return lambda point: [_shortest(v) for v in point]
+        assert texts is not None
+        return lambda point, i: texts[i].split("\0")
     spans: list[tuple[int, list[str] | None]] = []
     start = 0
     for name in names:
@@ -175,15 +184,16 @@ def _feature_cells(names: list[str], categories: Mapping[str, Sequence[str]]) ->
         spans.append((start, [spreadsheet_safe(value) for value in values] if values is not None else None))
         start += len(values) if values is not None else 1
 
-    def cells(point: Any) -> list[str]:
-        return [_shortest(point[at]) if values is None else values[int(point[at : at + len(values)].argmax())]
-                for at, values in spans]
+    def cells(point: Any, i: int) -> list[str]:
+        written = iter(texts[i].split("\0")) if texts is not None else None
+        return [(_shortest(point[at]) if written is None else next(written)) if values is None
+                else values[int(point[at : at + len(values)].argmax())] for at, values in spans]
     return cells
 
 
 def _rows(
     features: torch.Tensor, probabilities: torch.Tensor | Ranked, labels: torch.Tensor | None, classes: list[str],
-    carried: list[list[str]], top_k: int | None = None, cells: Callable[[Any], list[str]] | None = None,
+    carried: list[list[str]], top_k: int | None = None, cells: Callable[[Any, int], list[str]] | None = None,
 ) -> Iterator[list[Any]]:
     """The rows of :func:`prediction_table`, made block by block (``labels`` ``None``: not written)."""
     for start in range(0, features.shape[0], BLOCK_ROWS):
@@ -194,7 +204,8 @@ def _rows(
             best = (probabilities.rows(start, stop) if isinstance(probabilities, Ranked)
                     else ranked(probabilities[start:stop], top_k))
             predicted = best.predicted.tolist()
-            scores = ([cell for c, p in zip(row_order, row_values, strict=True) for cell in (classes[c], repr(float(p)))]
+            scores = ([cell for c, p in zip(row_order, row_values, strict=True)
+                       for cell in (classes[c], repr(float(p)))]
                       for row_order, row_values in zip(best.order.tolist(), best.values.tolist(), strict=True))
         else:
             probs = probabilities[start:stop]
@@ -202,7 +213,7 @@ def _rows(
             scores = ([repr(float(p)) for p in row_probs] for row_probs in probs.tolist())
         for i, (point, row_scores) in enumerate(zip(points, scores, strict=True)):
             row: list[Any] = [column[start + i] for column in carried]
-            row += cells(point) if cells is not None else [_shortest(v) for v in point]
+            row += cells(point, start + i) if cells is not None else [_shortest(v) for v in point]
             row += row_scores
             row.append(classes[predicted[i]])
             if truth is not None:
@@ -397,7 +408,7 @@ class PredictionWriter(PredictionCollector):
             features, probabilities, labels, points.columns if points.categories else points.feature_names,
             class_names=getattr(pl_module, "classes", None), carried=carried,
             label_column=getattr(trainer.datamodule, "label_column", "label"), top_k=self.top_k,
-            categories=points.categories,
+            categories=points.categories, texts=points.texts,
         )
         path = Path(self.output) if self.output else self._default_path(trainer)
         try:
@@ -411,8 +422,9 @@ class PredictionWriter(PredictionCollector):
                 f"cannot write predictions to {str(path)!r}: {error.strerror or error}; choose another "
                 "--prediction.output"
             ) from None
-        part = f": the first {count} of {total} points, as --trainer.limit_predict_batches asks" if count < total else ""
-        print(f"predictions: {printable(str(path))} ({count} rows{part})")
+        part = (f": the first {count} of {total} points, as --trainer.limit_predict_batches asks"
+                if count < total else "")
+        print(f"predictions: {printable(str(path))} ({count} row{'' if count == 1 else 's'}{part})")
         if bool((labels >= 0).all()):
             predicted = probabilities.predicted if isinstance(probabilities, Ranked) else probabilities.argmax(dim=1)
             correct = int((predicted == labels).sum())

@@ -109,9 +109,11 @@ class EpochLines(ProgressBar):
             held_out = "Val"
         parts = [f"Epoch: {epoch}"]
         if "train/loss" in metrics:
-            parts.append(f"Train Loss: {float(metrics['train/loss']):.5f}, Train Acc: {float(metrics['train/acc']):.2f}")
+            parts.append(f"Train Loss: {float(metrics['train/loss']):.5f}, "
+                         f"Train Acc: {float(metrics['train/acc']):.2f}")
         if "val/loss" in metrics and self._validated_epoch == epoch:  # not an earlier epoch's values
-            parts.append(f"{held_out} Loss: {float(metrics['val/loss']):.5f}, {held_out} Acc: {float(metrics['val/acc']):.2f}")
+            parts.append(f"{held_out} Loss: {float(metrics['val/loss']):.5f}, "
+                         f"{held_out} Acc: {float(metrics['val/acc']):.2f}")
         return " | ".join(parts)
 
     def _finish_epoch(self, trainer: L.Trainer, epoch: int, last: bool = False) -> None:

@@ -7,6 +7,12 @@ from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+EXACT_FEATURES = 500
+"""Up to this many features the plane is found exactly, by LAPACK's full SVD in float64. Wider data (a categorical
+column of thousands of one-hot inputs) gets scikit-learn's randomized SVD, seeded, in float32, as its
+``PCA(svd_solver="auto")`` chooses for data this size: the full SVD of 24,000 rows of 5,002 inputs ran for over
+10 minutes at 6 GB, the randomized one takes seconds."""
+
 
 class Projection:
     """The first two principal components of the standardized training features.
@@ -15,7 +21,8 @@ class Projection:
     feature in large units does not dominate), then projected on the two directions of largest
     variance of the training split. :meth:`inverse` maps a point of that plane back to feature
     space: the point on the plane through the training mean, so the decision-boundary figure
-    shows the model's predictions over that plane.
+    shows the model's predictions over that plane. Over :data:`EXACT_FEATURES` features the
+    directions are found by a seeded randomized SVD in float32 (the same each run).
 
     Args:
         train_features: ``(N, F)`` training features, ``F >= 2``.
@@ -28,11 +35,15 @@ class Projection:
     """
 
     def __init__(self, train_features: np.ndarray) -> None:
-        features = np.asarray(train_features, dtype=np.float64)
-        if features.ndim != 2 or features.shape[1] < 2 or features.shape[0] < 2:
-            raise ValueError(f"train_features must be (N >= 2, F >= 2), got {features.shape}")
-        self.pipeline = Pipeline([("scale", StandardScaler()), ("pca", PCA(n_components=2, svd_solver="full"))])
-        self.pipeline.fit(features)
+        shape = np.shape(train_features)
+        if len(shape) != 2 or shape[1] < 2 or shape[0] < 2:
+            raise ValueError(f"train_features must be (N >= 2, F >= 2), got {shape}")
+        exact = shape[1] <= EXACT_FEATURES
+        self.dtype = np.float64 if exact else np.float32
+        pca = PCA(n_components=2, svd_solver="full") if exact else PCA(n_components=2, svd_solver="randomized",
+                                                                       random_state=0, copy=False)
+        self.pipeline = Pipeline([("scale", StandardScaler()), ("pca", pca)])
+        self.pipeline.fit(np.asarray(train_features, dtype=self.dtype))
 
     @property
     def explained(self) -> tuple[float, float]:
@@ -48,7 +59,7 @@ class Projection:
 
     def transform(self, features: np.ndarray) -> np.ndarray:
         """``(N, F)`` features to ``(N, 2)`` plane coordinates."""
-        return self.pipeline.transform(np.asarray(features, dtype=np.float64))
+        return self.pipeline.transform(np.asarray(features, dtype=self.dtype))
 
     def inverse(self, points: np.ndarray) -> np.ndarray:
         """``(N, 2)`` plane coordinates to ``(N, F)`` float32 features on the plane."""

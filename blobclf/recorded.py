@@ -20,6 +20,9 @@ RESUME_KEEPS = ("data.eval_batch_size",)
 EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter", "data.decimal")
 """Settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not: the
 run validates on its test table when it has no validation split)."""
+EVALUATION_KEEPS = ("model.steps_per_execution",)
+"""Settings taken from the checkpoint that test, validate and predict do not use (the training steps each step of
+Lightning's loop runs): a config file's other value is not compared with the checkpoint's, which stands."""
 RECORDED = ("optimizer", "lr_scheduler")
 """Training settings recorded beside the model's."""
 SETTINGS = "settings"

@@ -26,6 +26,7 @@ from blobclf.outputnames import file_state
 from blobclf.parser import EVAL_COMMANDS, BlobArgumentParser
 from blobclf.recorded import (
     CHANGEABLE,
+    EVALUATION_KEEPS,
     EVALUATION_MAY_CHANGE,
     FREE,
     LINKED,
@@ -66,6 +67,14 @@ Parse = Callable[[LightningArgumentParser, Any], Namespace]
 """Parses a command line (``args``) with a parser and returns the command's whole configuration."""
 
 
+def values_epoch(checkpoint: dict[str, Any]) -> int | None:
+    """The epoch whose weights ``checkpoint`` holds, as the run's curves count it (the epoch its values were logged
+    at): the one its :class:`~blobclf.callbacks.RunCheckpoint` records, else Lightning's ``epoch``."""
+    values = recorded_epoch_values(checkpoint)
+    epoch = values[0].get("epoch") if values and values[0] else checkpoint.get("epoch")
+    return epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None
+
+
 @dataclass
 class CheckpointSettings:
     """What the checkpoint of a command's ``--ckpt_path`` gave it; all empty for a command without one.
@@ -90,7 +99,8 @@ class CheckpointSettings:
     """For a resume of a run that has trained its ``--trainer.max_epochs``, or that stopped on its own (``ended``):
     its epochs and step (nothing to train)."""
     ended: str | None = None
-    """For a resume of a run that stopped on its own: what stopped it (``EarlyStopping``), which stops its resume too."""
+    """For a resume of a run that stopped on its own: what stopped it (``EarlyStopping``), which stops its resume
+    too."""
     read_last: tuple[str, Any, int] | None = None
     """For an evaluation of a ``last.ckpt``: its path, :func:`~blobclf.outputnames.file_state` and epoch, by which
     what the evaluation writes is named if a fit replaces the file meanwhile."""
@@ -100,9 +110,16 @@ class CheckpointSettings:
     checked: tuple[str, dict[str, Any]] | None = None
     """For an evaluation: the path and contents of the checkpoint checked, for Lightning's load of it (see
     :meth:`~blobclf.checkpointio.AtomicCheckpointIO.hold`)."""
+    values_epoch: int | None = None
+    """For an evaluation: the epoch whose weights its checkpoint holds (see :func:`values_epoch`), where its values
+    go on the run's epoch axis in TensorBoard."""
 
     def read(self, parser: BlobArgumentParser, args: Any, config: Namespace, parse: Parse) -> None:
         """Take the settings of ``config``'s checkpoint, if it names one, as the defaults and parse ``args`` again.
+
+        In three parts: gather the checkpoint's settings (:meth:`_load`, :meth:`_stored`), take them as the defaults
+        and refuse options that contradict them (:meth:`_parse_with`, :meth:`_refuse_conflicts`,
+        :meth:`_check_resume`), and find the place the run goes on or is evaluated in (:meth:`_place`).
 
         Args:
             parser: The command's parser; the checkpoint's settings become its defaults.
@@ -119,7 +136,34 @@ class CheckpointSettings:
             return
         root = config[subcommand].checkpoint.root
         self.ckpt_given = str(ckpt_path)
-        path = resolve_checkpoint(self.ckpt_given, root)
+        path, checkpoint, system = self._load(subcommand, root)
+        stored = self._stored(subcommand, checkpoint, path)
+        given = self._parse_with(parser, args, config, parse, stored, path, root)
+        self._refuse_conflicts(subcommand, given, checkpoint, path)
+        if subcommand == "fit":
+            self._check_resume(given, checkpoint, path, system, stored)
+        check_training_table(subcommand, given, checkpoint)
+        given.ckpt_path = path
+        self._place(subcommand, given, checkpoint, path, root, stored)
+
+    def _load(self, subcommand: str, root: str) -> tuple[str, dict[str, Any], BlobClassifier]:
+        """Resolve :attr:`ckpt_given`, load its checkpoint and check that its model can be built here.
+
+        Records :attr:`model_hparams`, and for an evaluation :attr:`read_last`, :attr:`checked` and
+        :attr:`run_log_folder`.
+
+        Args:
+            subcommand: The command (``fit`` resumes the checkpoint, the others evaluate it).
+            root: The command's ``--checkpoint.root``, where ``last`` and ``best`` are looked for.
+
+        Returns:
+            The checkpoint's path, its contents and the system built of the size of its weights.
+
+        Raises:
+            UserError: The file is not a checkpoint blobclf can use, or its model does not fit in memory.
+        """
+        ckpt_path = self.ckpt_given
+        path = resolve_checkpoint(ckpt_path, root)
         passed_over = newer_without_last(Path(path).parent, root) if ckpt_path in ("last", "best") else []
         if passed_over:
             rank_zero_info(f"note: --ckpt_path {ckpt_path} is {path}: the newer "
@@ -127,12 +171,11 @@ class CheckpointSettings:
                            "diverged before writing one, or still training)")
         state = file_state(path) if subcommand != "fit" and Path(path).name == LAST_NAME else None
         checkpoint = load_checkpoint(path)
-        if state is not None:
-            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
-                      if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
-            epoch = values[0].get("epoch") if values and values[0] else checkpoint.get("epoch")
-            if isinstance(epoch, int):
-                self.read_last = (path, state, epoch)
+        epoch = values_epoch(checkpoint)
+        if state is not None and epoch is not None:
+            self.read_last = (path, state, epoch)
+        if subcommand != "fit":
+            self.values_epoch = epoch
         try:
             with evaluating() if subcommand in EVAL_COMMANDS else contextlib.nullcontext():
                 system = BlobClassifier.check_checkpoint(checkpoint, path)  # builds the model of the weights' size
@@ -146,6 +189,22 @@ class CheckpointSettings:
             if recorded_log_name(checkpoint):
                 self.run_log_folder = (recorded_save_dir(checkpoint), recorded_log_name(checkpoint))
         self.model_hparams = dict(checkpoint.get("hyper_parameters") or {})
+        return path, checkpoint, system
+
+    def _stored(self, subcommand: str, checkpoint: dict[str, Any], path: str) -> dict[str, Any]:
+        """The settings ``checkpoint`` records that serve ``subcommand``, by their keys in the command's configuration.
+
+        Model and data settings for every command; a resume (``fit``) also takes the run's trainer, checkpointing,
+        export and seed settings, and is refused for a checkpoint that does not record them.
+
+        Args:
+            subcommand: The command.
+            checkpoint: The loaded checkpoint.
+            path: Its path, for the error text.
+
+        Raises:
+            UserError: A resume of a checkpoint that does not record the run's settings.
+        """
         stored = {
             "model.steps_per_execution": 1,  # a checkpoint written before the option ran one step at a time
             **{f"model.{k}": v for k, v in model_settings(self.model_hparams).items()},
@@ -176,6 +235,28 @@ class CheckpointSettings:
                                if k in RECORDED and (subcommand == "fit" or not unloaded_classes(v))})
                 if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
                     stored.update(state["training"][SETTINGS])
+        return stored
+
+    def _parse_with(self, parser: BlobArgumentParser, args: Any, config: Namespace, parse: Parse,
+                    stored: dict[str, Any], path: str, root: str) -> Namespace:
+        """Parse ``args`` again with the checkpoint's settings as the parser's defaults; return the command's part.
+
+        Records the settings taken as :attr:`recorded_settings`: those of ``stored`` that the command has, less
+        the linked, private and free ones (a resume keeps some free ones, see ``RESUME_KEEPS``).
+
+        Args:
+            parser: The command's parser.
+            args: The command line.
+            config: The configuration of the first parse.
+            parse: Parses ``args`` again.
+            stored: The checkpoint's settings (see :meth:`_stored`).
+            path: The checkpoint's path.
+            root: The command's ``--checkpoint.root``.
+
+        Raises:
+            UserError: A class the checkpoint names cannot be used, or the new parse refuses a value.
+        """
+        subcommand = config.get("subcommand")
         check_recorded_classes(stored, path, run_config(stored, path, root) if subcommand == "fit" else None,
                                {key: as_plain(config[subcommand][key]) for key in stored
                                 if key in config[subcommand]})
@@ -192,9 +273,29 @@ class CheckpointSettings:
         parser.set_defaults(as_defaults(subcommand, known))
         with parser.recording(path, known):
             config = parse(parser, args)
-        given = config[subcommand]
         self.recorded_settings = known
+        return config[subcommand]
+
+    def _refuse_conflicts(self, subcommand: str, given: Namespace, checkpoint: dict[str, Any], path: str) -> None:
+        """Refuse an option given that contradicts a setting the checkpoint records (:attr:`recorded_settings`).
+
+        Settings that may change, the same setting written otherwise, and the run's training table moved elsewhere
+        pass; a feature or class selection that selects what the checkpoint records is taken as it records it.
+
+        Args:
+            subcommand: The command.
+            given: The command's configuration, parsed with the checkpoint's defaults.
+            checkpoint: The loaded checkpoint.
+            path: Its path.
+
+        Raises:
+            UserError: The first contradicting option, naming both values and the fix.
+        """
+        known = self.recorded_settings
         for key, value in known.items():
+            if subcommand != "fit" and key in EVALUATION_KEEPS:
+                given[key] = value  # unused by an evaluation (its command line refuses it): the checkpoint's stands
+                continue
             ours, theirs = comparable(key, as_plain(given[key])), comparable(key, as_plain(value))
             if (key in CHANGEABLE or key.replace(".init_args.", ".") in FREE or same_setting(key, ours, theirs)
                     or adds_callbacks(key, ours, theirs)):
@@ -220,24 +321,50 @@ class CheckpointSettings:
                 f"{option}={ours!r} (from the command line or a --config file) conflicts with the checkpoint "
                 f"{path!r}, which was trained with {option}={theirs!r}; {how}, or pass another checkpoint"
             )
-        if subcommand == "fit":
-            check_extension(given, checkpoint, path)
-            check_optimizer_state(given, checkpoint, path, system)
-            max_epochs = given.trainer.get("max_epochs")
-            if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
-                self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
-            self.ended = next((state["training_ended"] for state in checkpoint.get("callbacks", {}).values()
-                               if isinstance(state, dict) and isinstance(state.get("training_ended"), str)), None)
-            if self.ended is not None:  # RunCheckpoint stops its resume at once (see its on_train_start)
-                # the epoch it stopped after, as that note counts it (Lightning goes on from an epoch processed but
-                # not yet counted completed, as in a checkpoint saved within the epoch's end)
-                progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
-                processed = progress.get("processed") if isinstance(progress, dict) else None
-                done = max(epochs_done(checkpoint), processed if isinstance(processed, int) else 0)
-                self.finished = (done, checkpoint.get("global_step"))
-            check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
-        check_training_table(subcommand, given, checkpoint)
-        given.ckpt_path = path
+
+    def _check_resume(self, given: Namespace, checkpoint: dict[str, Any], path: str, system: BlobClassifier,
+                      stored: dict[str, Any]) -> None:
+        """Check that a resume can go on from ``checkpoint``; record :attr:`finished` and :attr:`ended`.
+
+        Args:
+            given: The ``fit`` command's configuration.
+            checkpoint: The loaded checkpoint.
+            path: Its path.
+            system: The system built from it (see :meth:`_load`).
+            stored: The checkpoint's settings (see :meth:`_stored`).
+
+        Raises:
+            UserError: The extension or the optimizer state does not fit the run.
+        """
+        check_extension(given, checkpoint, path)
+        check_optimizer_state(given, checkpoint, path, system)
+        max_epochs = given.trainer.get("max_epochs")
+        if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
+            self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
+        self.ended = next((state["training_ended"] for state in checkpoint.get("callbacks", {}).values()
+                           if isinstance(state, dict) and isinstance(state.get("training_ended"), str)), None)
+        if self.ended is not None:  # RunCheckpoint stops its resume at once (see its on_train_start)
+            # the epoch it stopped after, as that note counts it (Lightning goes on from an epoch processed but
+            # not yet counted completed, as in a checkpoint saved within the epoch's end)
+            progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+            processed = progress.get("processed") if isinstance(progress, dict) else None
+            done = max(epochs_done(checkpoint), processed if isinstance(processed, int) else 0)
+            self.finished = (done, checkpoint.get("global_step"))
+        check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
+
+    def _place(self, subcommand: str, given: Namespace, checkpoint: dict[str, Any], path: str, root: str,
+               stored: dict[str, Any]) -> None:
+        """Find where the run's logs and checkpoints go on: :attr:`run_logs`, and for a resume :attr:`resume_version`,
+        :attr:`resume_epoch` and, for a run of its own root, ``given.checkpoint.root``.
+
+        Args:
+            subcommand: The command.
+            given: The command's configuration (a resume's ``checkpoint.root`` may be set to the run's own).
+            checkpoint: The loaded checkpoint.
+            path: Its path.
+            root: The command's ``--checkpoint.root``.
+            stored: The checkpoint's settings (see :meth:`_stored`).
+        """
         own = own_root(path, checkpoint) if run_version(path, root) is None else None
         if own is not None and not (subcommand == "fit" and logs_record_root(stored, path, own)):
             # a run resumed or evaluated by its path from another folder goes on in its own
@@ -253,10 +380,14 @@ class CheckpointSettings:
                 self.resume_version = run_version(path, own)
             # the run's logs restart at the checkpoint's epoch: its events are replaced by the
             # values the checkpoint holds (see RunCheckpoint), later ones by the resumed run's
-            values = [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
-                      if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
+            values = recorded_epoch_values(checkpoint)
             self.resume_epoch = int(values[0]["epoch"]) if values else int(checkpoint.get("epoch", -1)) + 1
 
+
+def recorded_epoch_values(checkpoint: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """The epoch values that the checkpoint's callbacks hold (see :func:`~blobclf.callbacks.epoch_values`)."""
+    return [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
+            if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
 
 def model_too_large(error: ModelTooLarge, subcommand: str, path: Any) -> str:
     """The memory refusal for the model of a checkpoint: its size is the checkpoint's, which no option changes, so the

@@ -106,7 +106,9 @@ def claim_run(checkpoint_root: str | os.PathLike[str], *log_dirs: str | os.PathL
                     raise
                 version += 1
             except OSError as error:
-                raise UserError(f"cannot create a run folder in {os.fspath(root)!r}: {error.strerror or error}") from None
+                raise UserError(
+                    f"cannot create a run folder in {os.fspath(root)!r}: {error.strerror or error}"
+                ) from None
         lock_run(root / run_name(version))
     return version
 
@@ -393,8 +395,8 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
     named = _newer_named_run(run, root)
     if named is not None:
         # which run the user means is not known: the newest by number, or the one trained last
-        paths = " or ".join(f"--ckpt_path {shlex.quote(path)}" for path in (_shortcut(named, value), _shortcut(run, value))
-                            if path is not None)
+        paths = " or ".join(f"--ckpt_path {shlex.quote(path)}"
+                            for path in (_shortcut(named, value), _shortcut(run, value)) if path is not None)
         raise UserError(
             f"--ckpt_path {value}: {os.fspath(named)!r} (a run named by its logger's version, not version_N) wrote its "
             f"{LAST_NAME} after the newest numbered run {os.fspath(run)!r}, which '{value}' takes; pass the one you "
@@ -407,7 +409,8 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
         saved = sorted(run.glob("*.ckpt"), key=_mtime)
         if in_training(run) and saved:
             raise UserError(
-                f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is training (a fit holds it right now) and has "
+                f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is training (a fit holds it right now) and "
+                "has "
                 f"written no {LAST_NAME} yet (one is written at an epoch's end, at most once every "
                 f"--checkpoint.last_interval seconds); wait for it, or pass the checkpoint it has: "
                 f"--ckpt_path {shlex.quote(os.fspath(saved[-1]))}"
@@ -567,7 +570,8 @@ def recorded_checkpointing(config: Path, key: str) -> str | None:
     """The ``checkpoint.{key}`` (``root``, ``dirpath``) a run's ``config.yaml`` names, as given:
     relative to the folder the run started in; ``None`` if it names none or cannot be read."""
     try:
-        text = read_capped(config, MAX_CONFIG_BYTES, "run config", "not read").decode("utf-8")  # a huge file: not the run's
+        # a huge file: not the run's
+        text = read_capped(config, MAX_CONFIG_BYTES, "run config", "not read").decode("utf-8")
         check_config_text(text, os.fspath(config))
         recorded = yaml.load(text, Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError, UserError, yaml.YAMLError):

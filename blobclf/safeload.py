@@ -57,7 +57,9 @@ def local_file(path: str | os.PathLike[str], what: str = "checkpoint") -> Path:
         if error.errno not in (errno.ENOENT, errno.ENOTDIR):
             raise  # e.g. permission denied: the CLI names the path and the reason
         if local.is_symlink():
-            raise UserError(f"{what} {text!r} is a symbolic link to {os.readlink(local)!r}, which does not exist") from None
+            raise UserError(
+                f"{what} {text!r} is a symbolic link to {os.readlink(local)!r}, which does not exist"
+            ) from None
         raise UserError(f"{what} {text!r} does not exist") from None
     if local.is_dir():
         raise UserError(_folder_refusal(local, text, what))
@@ -169,10 +171,11 @@ def check_archive(path: Path, what: str = "checkpoint") -> None:
         raise UserError(f"{what} {name!r} is not a PyTorch file: torch.save writes a zip archive, and this is not one")
     directory = directory_size(path)
     if directory is None:
-        raise UserError(f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): File is not a zip file")
+        raise UserError(f"{what} {name!r} is not a readable PyTorch file (truncated or corrupt?): File is not a zip "
+                        "file")
     if directory > MAX_DIRECTORY_BYTES:
-        raise UserError(f"{what} {name!r} is refused: its zip directory is {directory:,} bytes, more than blobclf reads "
-                        f"({MAX_DIRECTORY_BYTES:,}); torch.save writes a few entries per tensor")
+        raise UserError(f"{what} {name!r} is refused: its zip directory is {directory:,} bytes, more than blobclf "
+                        f"reads ({MAX_DIRECTORY_BYTES:,}); torch.save writes a few entries per tensor")
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -194,9 +197,9 @@ def check_archive(path: Path, what: str = "checkpoint") -> None:
                         f"if you trust it, raise the limit with {MAX_LOAD_ENV}")
     pickled = max((entry.file_size for entry in entries if entry.filename.endswith("data.pkl")), default=0)
     if pickled > max_pickle_bytes():
-        raise UserError(f"{what} {name!r} holds {pickled:,} bytes of pickled data besides its tensors, more than blobclf "
-                        f"unpickles ({max_pickle_bytes():,}); if you trust it, raise the limit with {MAX_LOAD_ENV} "
-                        f"(this one is 1/{PICKLE_SHARE} of it)")
+        raise UserError(f"{what} {name!r} holds {pickled:,} bytes of pickled data besides its tensors, more than "
+                        f"blobclf unpickles ({max_pickle_bytes():,}); if you trust it, raise the limit with "
+                        f"{MAX_LOAD_ENV} (this one is 1/{PICKLE_SHARE} of it)")
     check_crcs(path, what)
 
 
@@ -335,8 +338,8 @@ def check_structure(loaded: Any, name: str, what: str = "checkpoint") -> None:
         if isinstance(value, torch.Tensor):
             sizes[key] = (1, value.numel() * value.element_size())
             if sizes[key][1] > cap:
-                raise UserError(f"{refused}holds a tensor of {sizes[key][1]:,} bytes (shape {tuple(value.shape)}), more "
-                                f"than blobclf loads ({cap:,}); it was edited or written by another program")
+                raise UserError(f"{refused}holds a tensor of {sizes[key][1]:,} bytes (shape {tuple(value.shape)}), "
+                                f"more than blobclf loads ({cap:,}); it was edited or written by another program")
             continue
         items = _items(value)
         if not items:

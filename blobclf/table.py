@@ -48,15 +48,15 @@ from blobclf.tablehints import (
     unreadable,
     written_alike,
 )
-from blobclf.tablecategories import unknown_category
+from blobclf.tablecategories import missing_category, stand_in, unknown_category
 from blobclf.tablefile import iconv_command, open_table, utf32
 
 SNIFF_BYTES = 64 * 1024
 """At most this much of the header and the rows after it is given to the delimiter sniffer."""
 HEADER_BYTES = 4 * 1024 * 1024
 """A header line longer than this (4 MiB) is refused, and so are more blank lines than this before it: a file
-without line breaks is not a table. 200,000 columns of 10-letter names take 2.2 MB (10 rows of them read in 1.8 s); the bound
-was 64 MiB, and a 16 MB header of 2 million columns with no rows then took 12 s and 1.1 GB to be refused."""
+without line breaks is not a table. 200,000 columns of 10-letter names take 2.2 MB (10 rows of them read in 1.8 s);
+the bound was 64 MiB, and a 16 MB header of 2 million columns with no rows then took 12 s and 1.1 GB to be refused."""
 BOM = b"\xef\xbb\xbf"
 BINARY_FORMATS = {
     b"PAR1": "a Parquet file",
@@ -97,7 +97,8 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None, deci
     if file.is_dir():
         raise UserError(f"{name} is a folder, not a CSV file; give the path of the table file itself")
     if file.is_symlink() and not file.exists():
-        raise UserError(f"{name} is a symbolic link to {os.readlink(file)}, which does not exist; give the table itself")
+        raise UserError(f"{name} is a symbolic link to {os.readlink(file)}, which does not exist; give the table "
+                        "itself")
     if file.exists() and not file.is_file():
         raise UserError(f"{name} is not a regular file (a pipe or device: reading it might never end); give the path "
                         "of the table file itself")
@@ -244,8 +245,9 @@ def _first_nonblank_line(name: str, handle: Any) -> tuple[int | None, bytes]:
 def header_too_long(name: str, line: int) -> UserError:
     """The refusal of a header line longer than :data:`HEADER_BYTES` (``line`` the line where it passes it)."""
     return UserError(
-        f"{name}:{line}: the header line is longer than {HEADER_BYTES >> 20} MiB, the most blobclf reads; is this a CSV "
-        "file? A table that wide: keep only the columns to train on (200,000 columns of 10-letter names take 2.2 MB)"
+        f"{name}:{line}: the header line is longer than {HEADER_BYTES >> 20} MiB, the most blobclf reads; is this a "
+        "CSV file? A table that wide: keep only the columns to train on (200,000 columns of 10-letter names take "
+        "2.2 MB)"
     )
 
 
@@ -348,7 +350,8 @@ def read_table(
             f"{option('target')}){header_hint(header)}"
         )
     feature_names = list(features) if features is not None else [c for c in columns if c != target]
-    known, chosen = set(columns), set(feature_names)  # sets: lists made a 2 MB header of 200,000 columns run for minutes
+    # sets: lists made a 2 MB header of 200,000 columns run for minutes
+    known, chosen = set(columns), set(feature_names)
     for column in feature_names:
         if column not in known:
             raise UserError(
@@ -356,7 +359,8 @@ def read_table(
                 f"{shown_columns(columns)}"
             )
     if target is not None and target in feature_names:
-        raise UserError(f"{name}: the target column {target!r} is also listed in {option('features')}; leave it out there")
+        raise UserError(f"{name}: the target column {target!r} is also listed in {option('features')}; leave it out "
+                        "there")
     if len(chosen) != len(feature_names):
         twice = next(c for c in feature_names if feature_names.count(c) > 1)
         raise UserError(f"{name}: {option('features')} names {twice!r} twice")
@@ -418,7 +422,10 @@ def read_table(
     found_categories: dict[str, list[str]] = {}
     for column in categorical:
         found_values = list(values[column])
-        if any(is_missing(value) for value in found_values):
+        missing = next((value for value in found_values if is_missing(value)), None)
+        if missing is not None and categories is not None and stand_in(categories[column]) is not None:
+            raise missing_category(name, first_line_of(header, column, missing), column, missing, categories[column])
+        if missing is not None:
             diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
         if categories is None:
             found_categories[column] = found_values

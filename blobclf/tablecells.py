@@ -74,8 +74,9 @@ def not_utf8(name: str, line: int, byte: int) -> UserError:
     the file; the encoding is a guess, so it is named as one.
 
     Example:
-        >>> str(not_utf8("t.csv", 3, 0xe9))
-        't.csv:3: not UTF-8 text (byte 0xe9, \\'é\\' if the file is Windows-1252 / Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 t.csv > t-utf8.csv'
+        >>> str(not_utf8("t.csv", 3, 0xe9))  # doctest: +NORMALIZE_WHITESPACE
+        't.csv:3: not UTF-8 text (byte 0xe9, \\'é\\' if the file is Windows-1252 / Latin-1); save it as UTF-8
+        ("CSV UTF-8" in Excel), or convert it: iconv -f WINDOWS-1252 -t UTF-8 t.csv > t-utf8.csv'
     """
     try:
         letter = bytes([byte]).decode("cp1252")

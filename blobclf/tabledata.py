@@ -14,12 +14,14 @@ from sklearn.model_selection import train_test_split
 from torch import Tensor
 
 from blobclf.argtypes import integer_at_least
-from blobclf.data import SplitDataModule, check_random_state, check_split_name, is_number
+from blobclf.data import SplitDataModule, available_memory, check_random_state, check_split_name, is_number, memory_size
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
 from blobclf.points import Points, output_columns, read_points
 from blobclf.table import class_order, first_line_of, read_header, read_table
-from blobclf.tablecategories import check_names, description, encode, encoded_names, one_hot_inputs
+from blobclf.tablecategories import (
+    check_names, description, encode, encoded_names, look_alike_note, one_hot_inputs,
+)
 from blobclf.tablecells import Table, nfc
 from blobclf.tablehints import (
     check_classes,
@@ -31,7 +33,7 @@ from blobclf.tablehints import (
     named_alike,
     shown_columns,
 )
-from blobclf.argtypes import NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
+from blobclf.argtypes import DecimalPoint, NameList, NonNegativeInt, OpenUnitInterval, PositiveInt
 
 SCALING_BLOCK = 1 << 16
 DIGEST_BLOCK = 1 << 20
@@ -179,7 +181,8 @@ def check_every_class(
         raise UserError(
             f"{table.path}: the stratified split leaves class {table.classes[absent]!r} ({total} rows"
             f"{'' if len(rows) == len(table.labels) else ' in the training split'}) out of the "
-            f"{name} split ({option(setting, str(fraction))} gives each class its share of {len(held)} held-out rows, rounded), "
+            f"{name} split ({option(setting, str(fraction))} gives each class its share of {len(held)} held-out "
+            "rows, rounded), "
             f"which would then say nothing of it; {fix}"
         )
 
@@ -199,6 +202,33 @@ def _fraction_keeping_every_class(labels: np.ndarray, rows: np.ndarray, fraction
         if len(np.unique(labels[kept])) == classes == len(np.unique(labels[held])):
             return candidate
     return None
+
+
+def check_one_hot_memory(path: str, rows: int, inputs: int, categories: dict[str, list[str]]) -> None:
+    """Refuse, in one line and before they are made, one-hot inputs that the memory available cannot hold (a
+    column of a million ids): the splits hold ``rows * inputs`` float32 values, 4 bytes each."""
+    needed = rows * inputs * 4
+    available = available_memory()
+    if available is not None and needed > available:
+        column = max(categories, key=lambda name: len(categories[name]))
+        raise UserError(
+            f"{path}: the categorical column {column!r} has {len(categories[column]):,} categories: {rows:,} rows of "
+            f"{inputs:,} inputs need about {memory_size(needed)} of memory and {memory_size(available)} is "
+            "available; group its rare categories into one (such as 'other'), or leave the column out of "
+            f"{option('categorical')} and the features"
+        )
+
+
+def _mean_and_scale(features: Tensor) -> tuple[Tensor, Tensor]:
+    """Mean and standard deviation of each column of ``features`` in float64 (a constant column's is 1)."""
+    # two passes in float64 over row blocks: exact enough for millions of rows, and no
+    # float64 copy of the whole split
+    blocks = range(0, features.shape[0], SCALING_BLOCK)
+    total = sum(features[i : i + SCALING_BLOCK].double().sum(dim=0) for i in blocks)
+    mean = total / features.shape[0]
+    squares = sum(((features[i : i + SCALING_BLOCK].double() - mean) ** 2).sum(dim=0) for i in blocks)
+    scale = (squares / features.shape[0]).sqrt()
+    return mean, torch.where(scale > 0, scale, torch.ones_like(scale))
 
 
 class TableDataModule(SplitDataModule):
@@ -266,7 +296,7 @@ class TableDataModule(SplitDataModule):
         test_path: str | None = None,
         predict_file: str | None = None,
         delimiter: str | None = None,
-        decimal: str = ".",
+        decimal: DecimalPoint = ".",
         classes: NameList | None = None,
         standardize: bool = True,
         test_size: OpenUnitInterval = 0.2,
@@ -290,7 +320,8 @@ class TableDataModule(SplitDataModule):
                 f"{option('decimal')} must be '.' or ',' (the decimal point of the feature cells), got {decimal!r}")
         if decimal == "," == delimiter:
             raise ArgumentValueError(
-                f"{option('decimal', repr(','))} with {option('delimiter', repr(','))} is ambiguous (a cell '1,5' could "
+                f"{option('decimal', repr(','))} with {option('delimiter', repr(','))} is ambiguous (a cell '1,5' "
+                "could "
                 f"be two); give the file's other delimiter ({option('delimiter', repr(';'))}), or leave "
                 f"{option('delimiter')} out to detect it"
             )
@@ -399,13 +430,14 @@ class TableDataModule(SplitDataModule):
         path, target = self.hparams.path, self.hparams.target
         for column in exclude:
             if column not in columns:
-                raise UserError(f"{path}: {option('exclude')} names {column!r}, which is not a column; the columns are: "
-                                f"{shown_columns(columns)}")
+                raise UserError(f"{path}: {option('exclude')} names {column!r}, which is not a column; the columns "
+                                f"are: {shown_columns(columns)}")
         if target in exclude:
             raise UserError(f"{path}: {option('exclude')} names the target column {target!r}; leave it out there (the "
                             "target is never a feature)")
         if len(set(exclude)) != len(exclude):
-            raise UserError(f"{path}: {option('exclude')} names {next(c for c in exclude if exclude.count(c) > 1)!r} twice")
+            raise UserError(f"{path}: {option('exclude')} names "
+                            f"{next(c for c in exclude if exclude.count(c) > 1)!r} twice")
 
     @property
     def class_names(self) -> list[str]:
@@ -455,17 +487,14 @@ class TableDataModule(SplitDataModule):
     def feature_scaling(self) -> tuple[Tensor, Tensor]:
         """Mean and standard deviation of each feature over the training split (a constant feature's is 1)."""
         features = self.split("train")[0]
-        # two passes in float64 over row blocks: exact enough for millions of rows, and no
-        # float64 copy of the whole split
-        blocks = range(0, features.shape[0], SCALING_BLOCK)
-        total = sum(features[i : i + SCALING_BLOCK].double().sum(dim=0) for i in blocks)
-        mean = total / features.shape[0]
-        squares = sum(((features[i : i + SCALING_BLOCK].double() - mean) ** 2).sum(dim=0) for i in blocks)
-        scale = (squares / features.shape[0]).sqrt()
-        scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-        if self.hparams.categorical:  # one-hot inputs are not standardized
-            one_hot = torch.from_numpy(one_hot_inputs(self.feature_columns(), self.categories()))
-            mean, scale = mean.masked_fill(one_hot, 0.0), scale.masked_fill(one_hot, 1.0)
+        one_hot = (torch.from_numpy(one_hot_inputs(self.feature_columns(), self.categories()))
+                   if self.hparams.categorical else torch.zeros(features.shape[1], dtype=torch.bool))
+        # one-hot inputs are not standardized (mean 0, scale 1) and not computed: thousands of them took seconds
+        numeric = (~one_hot).nonzero().flatten()
+        mean = torch.zeros(features.shape[1], dtype=torch.float64)
+        scale = torch.ones(features.shape[1], dtype=torch.float64)
+        if len(numeric):
+            mean[numeric], scale[numeric] = _mean_and_scale(features[:, numeric] if one_hot.any() else features)
         return mean.float(), scale.float()
 
     def predict_points(self) -> Points:
@@ -526,7 +555,8 @@ class TableDataModule(SplitDataModule):
             )
         assert table.labels is not None
         separate_test = hp.test_path is not None
-        if new_run and separate_test and os.path.isfile(hp.test_path) and file_sha256(hp.test_path) == self.table_sha256:
+        if (new_run and separate_test and os.path.isfile(hp.test_path)
+                and file_sha256(hp.test_path) == self.table_sha256):
             raise UserError(
                 f"--data.test_path {hp.test_path!r} is the training table {hp.path!r} (the same bytes): validation and "
                 "the test would run on the rows trained on; give a table of other rows, or leave --data.test_path out "
@@ -558,19 +588,29 @@ class TableDataModule(SplitDataModule):
                     check_every_class(table, kept, train, val, hp.val_size, hp.random_state, "val_size",
                                       "validation")
         except ValueError as error:  # too few rows for a stratified split of this size
-            raise UserError(f"{hp.path}: cannot split {len(y)} rows into {len(table.classes)} classes: {error}") from None
+            raise UserError(
+                f"{hp.path}: cannot split {len(y)} rows into {len(table.classes)} classes: {error}"
+            ) from None
         if hp.categorical and hp.categories is None:
             hp.categories = self._fit_categories(table, train)
+            note = look_alike_note(hp.path, hp.categories)
+            if note:
+                rank_zero_info(note)
         if hp.categorical:
             check_names(hp.path, table.columns, encoded_names(table.feature_names, hp.categories), hp.categories)
-        x = torch.from_numpy(encode(table.features, table.feature_names, table.categories))
+            check_one_hot_memory(hp.path, len(y), len(encoded_names(table.feature_names, hp.categories)),
+                                 hp.categories)
+
+        def inputs(rows: np.ndarray) -> Tensor:  # each split encoded from its own rows: the table's never held whole
+            return torch.from_numpy(encode(table.features[rows], table.feature_names, table.categories))
+
         if test is not None:
-            self.splits["test"] = (x[test], y[test])
+            self.splits["test"] = (inputs(test), y[test])
         if val is not None:
-            self.splits["val"] = (x[val], y[val])
+            self.splits["val"] = (inputs(val), y[val])
         if separate_test and "test" not in self.splits:
             self.splits["test"] = self._test_table()
-        self.splits["train"] = (x[train], y[train])
+        self.splits["train"] = (inputs(train), y[train])
         if hp.val_size is None:
             self.splits["val"] = self.splits["test"]
 
@@ -588,14 +628,19 @@ class TableDataModule(SplitDataModule):
                 value = values[int(np.argmin(seen))]
                 rows = int((codes == int(np.argmin(seen))).sum())
                 header = read_header(table.path, self.hparams.delimiter, self.hparams.decimal)
+                once = int((np.bincount(codes, minlength=len(values)) == 1).sum())
+                fix = ("add rows of it, write it as another category, or remove those rows" if 2 * once <= len(values)
+                       else f"{once:,} of its {len(values):,} categories are on one row each (an id?), which a model "
+                       "cannot learn from: group the rare categories into one (such as 'other'), or leave the column "
+                       "out")
                 raise UserError(
                     f"{table.path}:{first_line_of(header, column, value)}: the categorical column {column!r} holds "
                     f"{value!r} only in rows held out from training ({rows} row{'s' if rows > 1 else ''}), so the "
-                    "model would have no input for it; add rows of it, write it as another category, or remove "
-                    "those rows"
+                    f"model would have no input for it; {fix}"
                 )
             order = class_order(values)
-            position = np.array([order.index(value) for value in values], dtype=np.float32)
+            index = {value: i for i, value in enumerate(order)}
+            position = np.array([index[value] for value in values], dtype=np.float32)
             table.features[:, j] = position[codes]
             table.categories[column] = order
             categories[column] = order

@@ -191,7 +191,8 @@ def _expanded(name: str, kind: str, handle: BinaryIO) -> Iterator[bytes]:
 
 
 def _suggested(name: str) -> str:
-    """The decompressed file's name a command writes: the name without ``.gz``, ``.bz2``, ``.xz``, else ``table.csv``."""
+    """The decompressed file's name a command writes: the name without ``.gz``, ``.bz2``, ``.xz``, else
+    ``table.csv``."""
     path = Path(name)
     out = path.with_suffix("") if path.suffix.lower() in (".gz", ".bz2", ".xz") else Path("table.csv")
     return shlex.quote(str(out))

@@ -229,8 +229,9 @@ def space_hint(header: Header) -> str:
     up with spaces; a space is no delimiter here (names may hold spaces), so such a header is one column.
 
     Example:
-        >>> space_hint(Header("p.txt", ['a "b" kind'], ",", 1))
-        "; the header's columns are separated by spaces, which blobclf does not split at (R's write.table, fixed-width text): save the table with ',' between columns (R: write.csv)"
+        >>> space_hint(Header("p.txt", ['a "b" kind'], ",", 1))  # doctest: +NORMALIZE_WHITESPACE
+        "; the header's columns are separated by spaces, which blobclf does not split at (R's write.table,
+        fixed-width text): save the table with ',' between columns (R: write.csv)"
     """
     if len(header.columns) != 1 or len(header.columns[0].split()) < 2:
         return ""
@@ -392,7 +393,8 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
     if len(present) < 2:
         only = repr(present[0]) if present else "none"
         raise UserError(
-            f"{table.path}: the target column {table.target!r} holds a single class ({only}); a classifier needs at least 2"
+            f"{table.path}: the target column {table.target!r} holds a single class ({only}); a classifier needs at "
+            "least 2"
         )
     splits = ["train"] + (["test"] if not separate_test else []) + (["validation"] if val_size is not None else [])
     rarest = int(counts.argmin())
@@ -401,13 +403,14 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
         raise UserError(
             f"{table.path}: the target column {table.target!r} holds {len(table.classes)} distinct numbers in "
             f"{len(table.labels)} rows (from {numbers[0]:g} to {numbers[-1]:g}): a measured value, not classes? "
-            f"blobclf classifies; choose a column of classes with {optionnames.option('target')}, or bin the values into "
-            "classes"
+            f"blobclf classifies; choose a column of classes with {optionnames.option('target')}, or bin the values "
+            "into classes"
         )
     if counts[rarest] < len(splits):
         raise UserError(
             f"{table.path}: class {table.classes[rarest]!r} has only {int(counts[rarest])} row(s); a stratified "
-            f"split into {' and '.join(splits)} needs at least {len(splits)} of every class (add rows of it or remove them)"
+            f"split into {' and '.join(splits)} needs at least {len(splits)} of every class (add rows of it or remove "
+            "them)"
         )
 
 
@@ -472,14 +475,16 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
             numbered.add(i)
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
                 raise UserError(
-                    f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 number{FINITE_FIX}"
+                    f"{name}:{line}: column {column!r} holds {shown_cell(cell)}, not a finite float32 "
+                    f"number{FINITE_FIX}"
                 )
     if first is not None:
         empty_columns(header, feature_names, target, selection, missing, total, trained)
         line, count = missing[first]
         # the columns whose gaps removing the first column's rows leaves: one look at the file finds them all
         others = sorted(apart.items(), key=lambda item: item[1][0])
-        shown = [f"{other!r} ({n})" for other, (_, n) in others[:3]] + ([f"{len(others) - 3} more"] if len(others) > 3 else [])
+        shown = ([f"{other!r} ({n})" for other, (_, n) in others[:3]]
+                 + ([f"{len(others) - 3} more"] if len(others) > 3 else []))
         also = (f"; so do {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' and ' + shown[-1]} in other rows"
                 if others else "")
         # a class named 'None' or 'NA' (a severity, a category) reads as missing, as in pandas: say how to keep it
@@ -487,8 +492,8 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
         class_hint = (f"; if {word!r} in the target column {target!r} is a class, rename it in the file (blobclf reads "
                       f"{word!r} as a missing value in every column)") if word.isalpha() else ""
         if first in categorical:
-            class_hint = (f"; in the categorical column {first!r}, a word such as 'unknown' in those cells makes them a "
-                          "category of their own")
+            class_hint = (f"; in the categorical column {first!r}, a word such as 'unknown' in those cells makes them "
+                          "a category of their own")
         raise UserError(
             f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
             f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
@@ -603,10 +608,12 @@ def cell_fix(header: Header, cell: str) -> str:
     :func:`number_fix`'s advice, or, for a decimal point written the other way, the ``--data.decimal`` that reads it.
 
     Example:
-        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1), "14,23")
-        "; numbers take '.' as the decimal point: give --data.decimal ',' to read the file's decimal commas (or write it as '14.23')"
-        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1, decimal=","), "14.23")
-        "; with --data.decimal ',' numbers take ',' as the decimal point: write it as '14,23', or give --data.decimal '.' for a file that writes '14.23'"
+        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1), "14,23")  # doctest: +NORMALIZE_WHITESPACE
+        "; numbers take '.' as the decimal point: give --data.decimal ',' to read the file's decimal commas
+        (or write it as '14.23')"
+        >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1, decimal=","), "14.23")  # doctest: +NORMALIZE_WHITESPACE
+        "; with --data.decimal ',' numbers take ',' as the decimal point: write it as '14,23', or give
+        --data.decimal '.' for a file that writes '14.23'"
         >>> cell_fix(Header("t.csv", ["a", "kind"], ";", 1, decimal=","), "-1.234,5")
         "; with --data.decimal ',' numbers take no thousands separators: write it as '-1234,5'"
     """
@@ -614,9 +621,11 @@ def cell_fix(header: Header, cell: str) -> str:
     if header.decimal == "," and "." in text and text.isascii() and "_" not in text:
         if COMMA_THOUSANDS.fullmatch(text):
             if "," in text:
-                return f"; with --data.decimal ',' numbers take no thousands separators: write it as {text.replace('.', '')!r}"
+                return (f"; with --data.decimal ',' numbers take no thousands separators: write it as "
+                        f"{text.replace('.', '')!r}")
             return (f"; with --data.decimal ',' numbers take ',' as the decimal point and no thousands separators: "
-                    f"write it as {text.replace('.', ',')!r} (a decimal point) or {text.replace('.', '')!r} (thousands)")
+                    f"write it as {text.replace('.', ',')!r} (a decimal point) or {text.replace('.', '')!r} "
+                    "(thousands)")
         if parse_number(text) is not None:
             return (f"; with --data.decimal ',' numbers take ',' as the decimal point: write it as "
                     f"{text.replace('.', ',')!r}, or give --data.decimal '.' for a file that writes {text!r}")
@@ -766,7 +775,8 @@ def names_option(name: str, names: Sequence[str], verb: str) -> str:
              else json.dumps(column, ensure_ascii=False) for column in names]
     value = f"[{','.join(items)}]"
     if len(value) > MAX_SHOWN_OPTION:
-        return f"{optionnames.option(name)} listing the {len(names)} columns to {verb} (in a --config file, for a list this long)"
+        return (f"{optionnames.option(name)} listing the {len(names)} columns to {verb} (in a --config file, for a "
+                "list this long)")
     # quoted even as [a,b]: a glob pattern, which zsh (macOS's shell) refuses ("no matches found") and bash replaces
     # by a file named a or b if there is one
     return optionnames.option(name, shlex.quote(value))

@@ -90,13 +90,15 @@ def _empty_events(path: Path) -> bool:
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader  # only when needed
 
     try:
-        return all(event.WhichOneof("what") in ("file_version", "session_log") for event in EventFileLoader(str(path)).Load())
+        return all(event.WhichOneof("what") in ("file_version", "session_log")
+                   for event in EventFileLoader(str(path)).Load())
     except Exception:  # unreadable: not known to be empty, so kept
         return False
 
 
 def remove_start_files(log_dirs: Collection[str | os.PathLike[str]]) -> list[Path]:
-    """Remove the start files of an abandoned run (see :func:`abandoned_start`) and its log folders; return those removed."""
+    """Remove the start files of an abandoned run (see :func:`abandoned_start`) and its log folders; return those
+    removed."""
     removed = []
     for log_dir in map(Path, log_dirs):
         if not log_dir.is_dir():

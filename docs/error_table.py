@@ -114,6 +114,9 @@ def main() -> None:
     (cwd / "t_island.csv").write_text("a,island,kind\n" + "".join(f"{i},{['Biscoe', 'Dream'][i % 2]},{'xy'[i % 2]}\n"
                                                          for i in range(20)))
     (cwd / "t_island_new.csv").write_text("a,island,kind\n1,Biscoe,x\n2,Anvers,y\n")
+    (cwd / "t_islands.csv").write_text("a,island,kind\n" + "".join(
+        f"{i},{['Biscoe', 'Dream', 'unknown'][i % 3]},{'xy'[i % 2]}\n" for i in range(30)))
+    (cwd / "t_islands_new.csv").write_text("a,island,kind\n1,Biscoe,x\n2,?,y\n")
     (cwd / "t_percent.csv").write_text("a,b,kind\n12%,2,x\n")
     (cwd / "t_gaps.csv").write_text("a,b,kind\n1,,x\n3,4,y\nNA,5,x\n")
     (cwd / "t_none.csv").write_text("a,b,severity\n1,2,None\n3,4,mild\n5,6,None\n")
@@ -179,6 +182,7 @@ def main() -> None:
     (cwd / "twice.yaml").write_text("trainer:\n  max_epochs: 2\ntrainer:\n  max_epochs: 3\n")
     (cwd / "list.yaml").write_text("- 1\n- 2\n")
     (cwd / "typo.yaml").write_text("trainer:\n  max_epoch: 3\n")
+    (cwd / "mode.yaml").write_text("checkpoint:\n  mode: mni\n")
     (cwd / "empty.yaml").write_text("# nothing yet\n")
     cases = [
         ["fit", "--no_such_option", "1"],
@@ -193,6 +197,7 @@ def main() -> None:
         ["fti"],
         ["fit", "--data.n_sample", "10"],
         ["fit", "--config", "typo.yaml"],
+        ["fit", "--config", "mode.yaml"],
         ["fit", "--data", "TableDatamodule"],
         ["fit", "--optimizer.momentun", "0.9"],
         ["fit", "--model.help", "BlobClassifier"],
@@ -323,11 +328,15 @@ def main() -> None:
          "--data.decimal", ","],
         ["fit", "--data", "TableDataModule", "--data.path", "t_comma.csv", "--data.target", "kind",
          "--data.decimal", ",", "--data.delimiter", ","],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_comma.csv", "--data.target", "kind",
+         "--data.decimal", ";"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_texts.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_texts_gap.csv", "--data.target", "kind",
          "--data.categorical", "[island,sex]"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_island.csv", "--data.target", "kind",
          "--data.categorical", "[island]", "--data.test_path", "t_island_new.csv"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_islands.csv", "--data.target", "kind",
+         "--data.categorical", "[island]", "--data.test_path", "t_islands_new.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_percent.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_gaps.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_none.csv", "--data.target", "severity"],
@@ -349,6 +358,7 @@ def main() -> None:
         ["fit", "--trainer.enable_checkpointing", "false"],
         ["fit", "--trainer.barebones", "true"],
         ["fit", "--trainer.default_root_dir", "runs"],
+        ["fit", "--trainer.model_registry", "my-model"],
         ["fit", "--trainer.max_epochs", "5", "--lr_scheduler", "OneCycleLR", "--lr_scheduler.max_lr", "0.2",
          "--lr_scheduler.total_steps", "3"],
         ["test", "--ckpt_path", "shared.ckpt"],
@@ -371,6 +381,7 @@ def main() -> None:
         ["fit", "--prediction.top_k", "2"],
         ["test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--optimizer", "Adam"],
         ["test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--trainer.max_epochs", "5"],
+        ["test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--trainer.limit_val_batches", "2"],
         ["fit", "--model.cuda_graphs", "maybe"],
         ["fit", "--data.batch_size", "abc"],
         ["fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution", "1"],

@@ -93,6 +93,25 @@ def test_a_reader_that_leaves_stops_fit_after_the_epoch_keeping_the_run(cli, mon
     assert (cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").is_file()
 
 
+def test_a_reader_that_leaves_both_outputs_stops_fit_after_the_epoch_keeping_the_run(cli, monkeypatch):
+    # fit 2>&1 | head: standard error is the same pipe; the "finishing this epoch" line raised BrokenPipeError,
+    # which the stop's own line raised again: exit 1, no last.ckpt (a best checkpoint only), nothing said
+    from blobclf.cli import cli_main
+
+    point_library_logs_at_capture()
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "w", buffering=1) as out, os.fdopen(os.dup(write), "w", buffering=1) as err, \
+            monkeypatch.context() as patch:
+        patch.setattr(sys, "stdout", out)
+        patch.setattr(sys, "stderr", err)
+        with pytest.raises(SystemExit) as stopped:
+            cli_main(["fit", "--trainer.max_epochs", "5", "--export.figures", "false", "--export.onnx", "false"])
+    assert stopped.value.code == 141
+    last = torch.load(cli.cwd / "checkpoints" / "version_0" / "last.ckpt", weights_only=True)
+    assert (last["epoch"], last["global_step"]) == (2, 2)  # as when standard error is not the pipe
+
+
 def test_outputs_closed_at_start_go_nowhere(monkeypatch):
     from blobclf.errors import encodable_output
 

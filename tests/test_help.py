@@ -81,6 +81,9 @@ def test_every_usage_line_names_the_program_as_typed(cli, monkeypatch, typed, ar
         ("fit", "--optimizer.help", "Adam"): f"usage: {typed} fit --optimizer Adam [OPTIONS]",
     }
     assert f"'{typed} fit' runs the tutorial" in " ".join(cli("--help").stdout.split())
+    # the top help spoke of blobs only: a user with a table of their own learnt nothing of TableDataModule there
+    assert (f"'{typed} fit --data TableDataModule --data.path TABLE.csv --data.target COLUMN' trains on a table"
+            in " ".join(cli("--help").stdout.split()))
     assert one_error(cli()) == (f"give a subcommand: fit, validate, test or predict ('{typed} fit' trains the "
                                 f"tutorial's model; '{typed} --help' says what each does)")
     assert one_error(cli("fit", "--data.zzz", "1")) == ("--data.zzz is not an option of BlobDataModule; its options: "
@@ -215,9 +218,17 @@ PREDICT_ONLY = ["--prediction", "--prediction.output", "--prediction.overwrite",
 TRAINING_ONLY = ["--trainer.min_epochs", "--trainer.min_steps", "--trainer.max_time", "--trainer.limit_train_batches",
                  "--trainer.val_check_interval", "--trainer.check_val_every_n_epoch", "--trainer.log_every_n_steps",
                  "--trainer.enable_model_summary", "--trainer.accumulate_grad_batches", "--trainer.gradient_clip_val",
-                 "--trainer.gradient_clip_algorithm", "--trainer.reload_dataloaders_every_n_epochs",
-                 "--trainer.max_epochs", "--trainer.max_steps", "--trainer.num_sanity_val_steps", "--model.cuda_graphs"]
+                 "--trainer.gradient_clip_algorithm", "--trainer.detect_anomaly", "--trainer.sync_batchnorm",
+                 "--trainer.reload_dataloaders_every_n_epochs", "--trainer.max_epochs", "--trainer.max_steps",
+                 "--trainer.num_sanity_val_steps", "--model.steps_per_execution", "--model.cuda_graphs"]
 """The options of the Trainer and the model that only training uses, in the order fit's help lists them."""
+LIMITS = {"fit": ["--trainer.limit_train_batches", "--trainer.limit_val_batches", "--trainer.overfit_batches"],
+          "validate": ["--trainer.limit_val_batches", "--trainer.overfit_batches"],
+          "test": ["--trainer.limit_test_batches"], "predict": ["--trainer.limit_predict_batches"]}
+"""The batch limits each subcommand uses (Lightning's loops read no other)."""
+LIMIT_USERS = {"--trainer.limit_train_batches": "fit", "--trainer.limit_val_batches": "fit and validate",
+               "--trainer.overfit_batches": "fit and validate", "--trainer.limit_test_batches": "test",
+               "--trainer.limit_predict_batches": "predict"}
 EVAL_TITLES = ["The Trainer: how the checkpoint is evaluated (devices, precision, batch limits, logger, callbacks)",
                "The model's settings: taken from the checkpoint; a value given must equal it"]
 
@@ -255,15 +266,24 @@ def test_each_subcommand_lists_the_options_it_uses(cli, subcommand, own, section
     # which it took and ignored, under "Customize every aspect of training via flags", and the model's options, which
     # must equal the checkpoint's, under "Trains a BlobModel as the tutorial does"
     assert [option for option in listed if option in TRAINING_ONLY] == (TRAINING_ONLY if subcommand == "fit" else [])
+    # test and predict listed --trainer.limit_val_batches, which their loops never read (and fit limit_test_batches)
+    assert [option for option in listed if option in LIMIT_USERS] == LIMITS[subcommand]
     method = {"validate": ["--verbose"], "test": ["--verbose"], "predict": ["--return_predictions"]}.get(subcommand, [])
     assert listed[-len(method):] == method if method else "--verbose" not in listed
     for option in listed:  # each option listed is taken on the command line
         check_used_options([subcommand, option, "1"], LightningCLI.subcommands())
     left_out = {"--checkpoint.dirpath", *FIT_ONLY, *PREDICT_ONLY, *(TRAINING_ONLY if subcommand != "fit" else [])}
-    for option in sorted(left_out - set(own)):  # and each left out is refused
+    for option in sorted(left_out - set(own) - set(LIMIT_USERS)):  # and each left out is refused
         user = "predict" if option.startswith("--prediction") else "fit"
         assert one_error(cli(subcommand, "--ckpt_path", "last", option, "1")) == (
             f"{option} is used by {user} only, and '{subcommand}' would ignore it: drop it (or give it to {user})")
+    own = {"validate": "--trainer.limit_val_batches", "test": "--trainer.limit_test_batches",
+           "predict": "--trainer.limit_predict_batches"}.get(subcommand)
+    for option in sorted(set(LIMIT_USERS) - set(LIMITS[subcommand])):
+        user = LIMIT_USERS[option]
+        assert one_error(cli(subcommand, "--ckpt_path", "last", option, "1")) == (
+            f"{option} is used by {user} only, and '{subcommand}' would ignore it: drop it (or give it to "
+            f"{user.replace(' and ', ' or ')})" + (f"; {subcommand}'s own is {own}" if own else ""))
 
 
 def test_predict_says_what_return_predictions_does_in_blobclf(cli):
@@ -312,4 +332,39 @@ def test_the_trainer_options_blobclf_refuses_say_so_and_name_what_to_use(cli):
     assert ("--trainer.default_root_dir DEFAULT_ROOT_DIR Not used by blobclf, which refuses it: runs go to "
             "--checkpoint.root (checkpoints) and the logger's save_dir (lightning_logs, "
             "--trainer.logger.init_args.save_dir).") in text
+    # model_registry: Lightning's "The name of the model being uploaded to Model hub.", which a blobclf run never does
+    assert ("--trainer.model_registry MODEL_REGISTRY Not used by blobclf, which refuses it: Lightning uploads to a model "
+            "registry only through the checkpoint callback it adds when there is none, and a blobclf run has its own "
+            "(--checkpoint).") in text
     assert "s3://" not in text and "barebones mode" not in text and "enable to progress bar" not in text
+
+
+@pytest.mark.parametrize("subcommand", ["validate", "test", "predict"])
+def test_an_evaluations_help_speaks_of_what_it_does(cli, subcommand):
+    # it said "Show training progress: ... the tutorial's line every 10 epochs in a log file or pipe", and offered
+    # --checkpoint.save_top_k, --trainer.enable_model_summary and --export.figures, which its command line refuses
+    text = " ".join(cli(subcommand, "--help").stdout.split())
+    assert ("--trainer.enable_progress_bar {true,false,null} Show the evaluation's progress: Lightning's progress bar "
+            "in a terminal (nothing in a log file or pipe); false shows none. (type: Optional[bool], default: True)"
+            ) in text
+    assert ("--trainer.enable_checkpointing {true,false,null} An evaluation writes no checkpoint: false is refused, "
+            "as in fit. (type: Optional[bool], default: null)") in text
+    assert ("--trainer.barebones {true,false} Lightning's mode without logger, checkpoints and progress bar: true is "
+            "refused, since a blobclf run is made of its logs and checkpoints; for speed, use "
+            "--trainer.enable_progress_bar false. (type: bool, default: False)") in text
+    assert "training progress" not in text and "--export." not in text and "--checkpoint.save" not in text
+
+
+def test_an_evaluation_takes_the_checkpoints_steps_per_execution_whatever_a_config_file_says(cli):
+    # it compared them and refused a fit config of another value ("model.steps_per_execution=3 ... conflicts with the
+    # checkpoint"), though an evaluation runs no training step; its command line refuses the option (see above)
+    assert cli("fit", "--trainer.max_epochs", "1", "--export.onnx", "false", "--export.figures", "false").returncode == 0
+    config = cli.cwd / "other.yaml"
+    config.write_text("model:\n  steps_per_execution: 3\n")
+    plain, configured = cli("validate", "--ckpt_path", "last"), cli("validate", "--ckpt_path", "last", "--config",
+                                                                     str(config))
+    assert (plain.returncode, configured.returncode) == (0, 0), configured.output
+    metrics = [re.findall(r"val/(?:acc|loss)\s+([\d.]+)", result.stdout) for result in (plain, configured)]
+    assert len(metrics[0]) == 2 and metrics[0] == metrics[1]
+    hparams = yaml.safe_load((cli.cwd / "lightning_logs" / "version_0" / "validate-last" / "hparams.yaml").read_text())
+    assert hparams["steps_per_execution"] == 16  # the checkpoint's (blobclf's default), not the file's

@@ -370,7 +370,7 @@ def test_predictions_never_hand_a_spreadsheet_a_formula(cli):
         written = list(csv.reader(handle))
     assert written[0] == ["'-id", "note", "'=x0", "'+x1", "prob_-1", 'prob_=HYPERLINK("http://x","y")',
                           "prob_=cmd|' /C calc'!A0", "prob_@SUM(1+1)", "predicted", "kind"]
-    assert [row[:4] for row in written[1:]] == [["-7", "'\tx", "1.0", "2.0"], ["+2.5e3", "'@me", "3.0", "-4.5"]]
+    assert [row[:4] for row in written[1:]] == [["-7", "'\tx", "1", "2"], ["+2.5e3", "'@me", "3", "-4.5"]]  # as written
     assert [row[-1] for row in written[1:]] == ["-1", "'@SUM(1+1)"]  # a number stays one
     assert {row[-2] for row in written[1:]} <= {"-1", *("'" + name for name in classes[:3])}
     described = json.loads((cli.cwd / "checkpoints" / "version_0" / "model.json").read_text())

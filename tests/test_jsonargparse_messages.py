@@ -8,6 +8,7 @@ from typing import Optional, Union
 
 import pytest
 import torch
+from blobclf.data import SplitDataModule
 from blobclf.messages import one_line
 from jsonargparse import ArgumentError, ArgumentParser
 from jsonargparse.typing import PositiveInt
@@ -15,6 +16,10 @@ from jsonargparse.typing import PositiveInt
 
 def optimizer(parser: ArgumentParser) -> None:
     parser.add_subclass_arguments(torch.optim.Optimizer, "optimizer", skip={"params"})
+
+
+def data(parser: ArgumentParser) -> None:
+    parser.add_subclass_arguments(SplitDataModule, "data")
 
 
 CASES = [
@@ -41,6 +46,18 @@ CASES = [
      r'Parser key "optimizer":\n.*- Problem with given class_path \'torch\.optim\.SGD\':\n +Option \'lrr\' is not '
      r'accepted\n.*Given value: NestedArg\(key=\'lrr\', val=\'1\'\)',
      "--optimizer.lrr is not an option of SGD; did you mean --optimizer.lr?"),
+    # a class's option of fixed choices, on the command line and in a config's value: said as the parser's own
+    # option's would be, for BlobArgumentParser.plain_error to word (--data.decimal ';')
+    ("class-option-choice", data, ["--data", "blobclf.TableDataModule", "--data.decimal", ";"],
+     r'Parser key "data":\n.*- Problem with given class_path \'blobclf\.TableDataModule\':\n +Parser key "decimal":\n +'
+     r'Expected a typing\.Literal\[\'\.\', \',\'\]\. Got value: ;\n'
+     r'.*Given value: NestedArg\(key=\'decimal\', val=\';\'\)',
+     "Parser key \"data.decimal\": Expected a typing.Literal['.', ',']. Got value: ;"),
+    ("class-option-choice-config", data,
+     ["--data", "{class_path: blobclf.TableDataModule, init_args: {path: t.csv, target: k, decimal: ';'}}"],
+     r'Parser key "data":\n.*- Problem with given class_path \'blobclf\.TableDataModule\':\n +Parser key "decimal":\n +'
+     r'Expected a typing\.Literal\[\'\.\', \',\'\]\. Got value: ;\n.*Given value: \{.*\}',
+     "Parser key \"data.decimal\": Expected a typing.Literal['.', ',']. Got value: ;"),
     ("class-not-found", optimizer, ["--optimizer", "Nope"],
      r'Parser key "optimizer":\n.*- Expected a dot import path string: Nope\n.*',
      "--optimizer Nope: no such class; name one in torch.optim (e.g. Adam) or give a full import path"),

@@ -102,3 +102,62 @@ def test_a_negative_save_interval_on_the_command_line_is_refused_while_parsing(c
         "--trainer.logger.save_interval='-1' is invalid for blobclf.logger.RunLogger: not NonNegativeFloat "
         "(does not conform to restriction v>=0) (see --help)")
     assert list(cli.cwd.iterdir()) == []
+
+
+def hparams_row(log_dir: Path) -> dict[str, tuple[str, object]]:
+    """The settings of a run's row in TensorBoard's HParams dashboard, each as (the kind of value, the value)."""
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    events = EventAccumulator(str(log_dir))
+    events.Reload()
+    row = {}
+    for blob in events.PluginTagToContent("hparams").values():
+        data = plugin_data_pb2.HParamsPluginData.FromString(blob)
+        if data.HasField("session_start_info"):
+            for key, value in data.session_start_info.hparams.items():
+                kind = value.WhichOneof("kind")
+                row[key] = (kind, getattr(value, kind))
+    return row
+
+
+def test_the_hparams_row_shows_booleans_as_words_lists_as_a_config_writes_them_and_unset_values_blank(cli):
+    # it showed data/shuffle and model/cuda_graphs as 1.0 and 0.0 (torch stores a bool as a number), and
+    # data/batch_size, model/class_weight, optimizer/foreach as Python's 'None', feature_names as "['x0', 'x1']"
+    result = cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    row = hparams_row(cli.cwd / "lightning_logs" / "version_0")
+    assert {key: value for key, value in row.items() if value[0] == "string_value"} == {
+        "data/shuffle": ("string_value", "true"), "model/cuda_graphs": ("string_value", "true"),
+        "model/standardize": ("string_value", "false"), "optimizer/differentiable": ("string_value", "false"),
+        "optimizer/maximize": ("string_value", "false"), "optimizer/nesterov": ("string_value", "false"),
+        "model/feature_names": ("string_value", "[x0, x1]"),
+        "model/class_names": ("string_value", "['0', '1', '2', '3']"),  # YAML quotes names that read as numbers
+        "optimizer": ("string_value", "SGD"),
+    }
+    assert row["model/hidden_units"] == ("number_value", 8.0) and row["optimizer/lr"] == ("number_value", 0.1)
+    assert not {"data/batch_size", "data/val_size", "model/class_weight", "optimizer/foreach"} & set(row)  # unset
+    assert len(row) == 26 and "None" not in str(row)
+
+
+def test_an_evaluation_logs_at_the_epoch_of_the_weights_it_evaluates(cli):
+    # test and validate logged every value at step 0 whatever the checkpoint: test-last of a 5-epoch run stood at the
+    # start of the training curves, not beside their last point
+    assert cli("fit", "--trainer.max_epochs", "5", "--optimizer.lr", "1.0", "--export.figures", "false",
+               "--export.onnx", "false").returncode == 0  # lr 1.0: its best epoch is not its last
+    run, logs = cli.cwd / "checkpoints" / "version_0", cli.cwd / "lightning_logs" / "version_0"
+    (best,) = run.glob("best-*.ckpt")
+    best_epoch = int(best.name.split("epoch=")[1].split("-")[0])
+    assert best_epoch == 1
+    for args in (["test", "--ckpt_path", "last"], ["test", "--ckpt_path", "best"], ["validate", "--ckpt_path", "last"]):
+        assert cli(*args).returncode == 0, args
+    curves = scalars(str(logs))
+    assert [step for step, _ in curves["val/loss"]] == [0, 1, 2, 3, 4]
+    validated = scalars(str(logs / "validate-last"))
+    assert validated["val/acc"] == [curves["val/acc"][4]] and validated["val/loss"] == [curves["val/loss"][4]]
+    for folder, epoch in (("test-last", 4), (f"test-{best.stem}", best_epoch)):
+        events = EventAccumulator(str(logs / folder), size_guidance={"images": 0})
+        events.Reload()
+        steps = {tag: [e.step for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+        steps.update({tag: [e.step for e in events.Images(tag)] for tag in events.Tags()["images"]})
+        assert "test/acc" in steps and "figures/confusion_matrix_test" in steps
+        assert set(map(tuple, steps.values())) == {(epoch,)}, folder

@@ -100,6 +100,21 @@ def test_new_points_are_matched_by_column_name_and_other_columns_carried(tutoria
     assert [int(r[-1]) for r in rows] == expected
 
 
+def test_one_predicted_point_is_said_as_one_row(tutorial_run, cli):
+    # "(1 rows)" was printed for a file of one point
+    cwd, _ = tutorial_run
+    points = cli.cwd / "one.csv"
+    points.write_text("x0,x1\n-8.0,7.0\n")
+    output = cli.cwd / "out.csv"
+    result = cli(
+        "predict", "--ckpt_path", str(cwd / "checkpoints" / "version_0" / "last.ckpt"),
+        "--data.predict_file", str(points), "--prediction.output", str(output),
+    )
+    assert result.returncode == 0, result.output
+    assert f"predictions: {output} (1 row)\n" in result.stdout
+    assert len(read_csv(output)[1]) == 1
+
+
 @pytest.mark.parametrize(("content", "message"), MALFORMED_POINTS, ids=MALFORMED_IDS)
 def test_malformed_points_get_one_line_and_leave_no_output(tutorial_run, cli, content, message):
     cwd, _ = tutorial_run

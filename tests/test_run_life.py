@@ -56,7 +56,8 @@ def test_testing_a_checkpoint_again_replaces_its_tensorboard_run_as_it_replaces_
     report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text())
     events = EventAccumulator(str(cli.cwd / "lightning_logs" / "version_0" / "test-last"), size_guidance={"images": 0})
     events.Reload()
-    assert [(e.step, e.value) for e in events.Scalars("test/acc")] == [(0, pytest.approx(report["accuracy"]))]
+    # at the epoch of the extended last.ckpt (the first test's was at epoch 1)
+    assert [(e.step, e.value) for e in events.Scalars("test/acc")] == [(4, pytest.approx(report["accuracy"]))]
     assert report["accuracy"] != pytest.approx(0.5849999785423279)  # the first test's, after 2 epochs
     assert {tag: len(events.Images(tag)) for tag in events.Tags()["images"]} == {
         "figures/confusion_matrix_test": 1, "figures/reliability_test": 1}
@@ -502,7 +503,7 @@ def test_evaluations_of_one_checkpoint_at_once_show_one_evaluation_in_tensorboar
                 {tag: len(events.Images(tag)) for tag in events.Tags()["images"]})
 
     report = json.loads((cli.cwd / "checkpoints" / "version_0" / "test_report-last.json").read_text())
-    expected = ({"test/acc": [(0, round(report["accuracy"], 6))], "test/loss": [(0, round(report["loss"], 6))]},
+    expected = ({"test/acc": [(1, round(report["accuracy"], 6))], "test/loss": [(1, round(report["loss"], 6))]},
                 {"figures/confusion_matrix_test": 1, "figures/reliability_test": 1})
     assert 1 <= len(list(folder.glob("events.out.tfevents.*"))) <= 3 and shown() == expected
     assert cli("test", "--ckpt_path", "last").returncode == 0

@@ -101,17 +101,42 @@ REFUSED = [
      "--trainer.default_root_dir='runs' is not used by blobclf, whose runs go to --checkpoint.root (checkpoints) and "
      "the logger's save_dir (lightning_logs); give those instead: --checkpoint.root DIR/checkpoints "
      "--trainer.logger.init_args.save_dir DIR/lightning_logs (or run blobclf from DIR)"),
+    # was taken and did nothing: Lightning uploads only through the ModelCheckpoint it adds when there is none
+    (("--trainer.model_registry", "my-model"),
+     "--trainer.model_registry='my-model' is not used by blobclf: Lightning uploads to a model registry only through "
+     "the checkpoint callback it adds when there is none, and a blobclf run has its own (--checkpoint); drop it (the "
+     "run's checkpoints are files under --checkpoint.root)"),
 ]
 
 
 @pytest.mark.parametrize(("option", "said"), REFUSED, ids=["enable_checkpointing", "barebones", "ddp_spawn",
-                                                                      "default_root_dir"])
+                                                                      "default_root_dir", "model_registry"])
 def test_trainer_options_that_take_away_the_runs_files_are_one_line_naming_the_options_to_use(cli, tmp_path, option,
                                                                                              said):
     # enable_checkpointing and barebones were Lightning's lines naming no fix (barebones: an object's repr);
     # default_root_dir was silently ignored: the run went to ./checkpoints and ./lightning_logs
     assert one_error(cli("fit", *option)) == said
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("subcommand", "option", "said"), [
+    # an evaluation was told to use --checkpoint.save_top_k and --export.figures, which its command line refuses
+    ("test", ("--trainer.enable_checkpointing", "false"),
+     "--trainer.enable_checkpointing=false is refused: a blobclf run keeps checkpoints (last.ckpt resumes it, the best "
+     "one is tested); 'test' writes none: drop it"),
+    ("predict", ("--trainer.barebones", "true"),
+     "--trainer.barebones=true is refused: it turns off the logger and checkpoints a blobclf run is made of; for speed "
+     "use --trainer.enable_progress_bar false"),
+    ("validate", ("--trainer.model_registry", "m"),
+     "--trainer.model_registry='m' is not used by blobclf: Lightning uploads to a model registry only through the "
+     "checkpoint callback it adds when there is none, and a blobclf run has its own (--checkpoint); drop it (the run's "
+     "checkpoints are files under --checkpoint.root)"),
+], ids=["test-enable_checkpointing", "predict-barebones", "validate-model_registry"])
+def test_an_evaluation_refuses_them_naming_only_its_own_options(cli, tutorial_run, subcommand, option, said):
+    ckpt = tutorial_run[0] / "checkpoints" / "version_0" / "last.ckpt"
+    before = sorted(path.name for path in ckpt.parent.iterdir())
+    assert one_error(cli(subcommand, "--ckpt_path", str(ckpt), *option)) == said
+    assert sorted(path.name for path in ckpt.parent.iterdir()) == before and list(cli.cwd.iterdir()) == []
 
 
 def test_the_suggested_options_write_no_checkpoint_and_say_so(cli, tmp_path):

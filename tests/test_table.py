@@ -390,3 +390,30 @@ def test_a_table_of_many_columns_is_read_in_linear_time(tmp_path):
     table = read_table(path, "kind")
     assert time.perf_counter() - started < 5  # 0.14 s measured
     assert table.features.shape == (4, columns) and float(table.features[3, -1]) == 3.0
+
+
+def test_a_wide_tables_pca_plane_is_found_by_a_seeded_randomized_svd_in_float32():
+    # a categorical column of 5,000 categories made 5,002 inputs: the full SVD of 24,000 x 5,002 in float64 ran for
+    # over 10 minutes at 6 GB (then killed); over EXACT_FEATURES inputs the plane is a seeded randomized SVD's
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from blobclf.projection import EXACT_FEATURES, Projection
+
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(size=(300, 2)) * [5, 3]
+    mixing = rng.normal(size=(2, EXACT_FEATURES + 1))
+    wide = (hidden @ mixing + rng.normal(size=(300, EXACT_FEATURES + 1)) * 0.1).astype(np.float32)
+    projection = Projection(wide)
+    assert projection.pipeline.named_steps["pca"].svd_solver == "randomized" and projection.dtype is np.float32
+    assert projection.transform(wide).dtype == np.float32 and projection.inverse(np.zeros((2, 2))).dtype == np.float32
+    exact = Projection(wide[:, :EXACT_FEATURES])
+    assert exact.pipeline.named_steps["pca"].svd_solver == "full" and exact.dtype is np.float64
+    # the same plane as the exact SVD finds (up to the sign of each axis), and the same each time
+    again = Pipeline([("scale", StandardScaler()), ("pca", PCA(n_components=2, svd_solver="full"))]).fit(wide)
+    cosines = np.abs(np.sum(projection.pipeline.named_steps["pca"].components_ * again.named_steps["pca"].components_,
+                            axis=1))
+    assert np.all(cosines > 0.9999), cosines
+    assert np.allclose(projection.explained, again.named_steps["pca"].explained_variance_ratio_, rtol=1e-4)
+    assert np.array_equal(Projection(wide).transform(wide), projection.transform(wide))

@@ -252,3 +252,110 @@ def test_an_unknown_category_written_like_a_known_one_is_named(tmp_path):
         given.setup("test")
     assert str(refused.value).startswith(f"{new}:2: zip='2131' is not one of the categories the model was trained on "
                                          "(02130, 02131, 02132); it is the category '02131' written another way")
+
+
+def test_one_hot_inputs_and_scaling_are_those_of_the_reference_encoding(tmp_path):
+    # the inputs were an identity matrix indexed by the cells joined to the other columns (the table's inputs held
+    # twice, seconds for thousands of categories), and every one-hot input's mean and scale was computed to be
+    # dropped; now each split is written from its cells' indices and only numeric inputs are scaled: same numbers
+    rng = np.random.default_rng(0)
+    path = tmp_path / "t.csv"
+    zips = [f"{code:05d}" for code in rng.integers(0, 30, 300)]
+    cells = [(f"{a:.3f}", zip_code, f"{b:.1f}", "xyz"[i % 3]) for i, (a, zip_code, b)
+             in enumerate(zip(rng.normal(size=300), zips, rng.normal(5, 2, 300), strict=True))]
+    path.write_text("a,zip,b,kind\n" + "".join(",".join(row) + "\n" for row in cells))
+    data = TableDataModule(str(path), "kind", categorical=["zip"], test_size=0.2, val_size=0.2)
+    data.setup("fit")
+    rows = np.arange(300)
+    train, test = train_test_split(rows, test_size=0.2, random_state=42, stratify=rows % 3)
+    train, val = train_test_split(train, test_size=0.2, random_state=42, stratify=train % 3)
+    encoder = OneHotEncoder(categories=[data.hparams.categories["zip"]], dtype=np.float32)
+    for name, part in (("train", train), ("val", val), ("test", test)):
+        one_hot = encoder.fit_transform([[cells[i][1]] for i in part]).toarray()
+        expected = np.column_stack([[float(np.float32(cells[i][0])) for i in part], one_hot,
+                                    [float(np.float32(cells[i][2])) for i in part]]).astype(np.float32)
+        assert np.array_equal(data.splits[name][0].numpy(), expected), name
+    features = data.splits["train"][0].double()
+    mean, scale = data.feature_scaling()
+    numeric = [0, features.shape[1] - 1]
+    assert mean.tolist() == [*[features[:, 0].mean().float().item()], *[0.0] * 30, features[:, -1].mean().float().item()]
+    assert scale[numeric].tolist() == features[:, numeric].std(dim=0, unbiased=False).float().tolist()
+    assert scale[1:-1].tolist() == [1.0] * 30
+
+
+def test_predictions_echo_the_numbers_of_a_file_to_predict_as_it_writes_them(cli):
+    # an input's 40 was written 40.0 and 1.50 as 1.5 (the shortest text of the float32 the model read), while its
+    # categorical cells were echoed as written: each numeric cell is now written back as the file wrote it
+    write(cli.cwd / "p.csv", penguins(60))
+    assert cli(*FIT[:-4], "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx",
+               "false").returncode == 0
+    (cli.cwd / "new.csv").write_text("bill_length_mm,island,bill_depth_mm,body_mass_g,sex,note\n"
+                                     "40, Dream ,18.50,4e3,male,a\n"
+                                     "-39.0,Biscoe,+17,  3700 ,female,=1\n")
+    assert cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    written = list(csv.reader((run / "predictions-last-new.csv").open()))
+    assert written[0][:6] == ["note", *COLUMNS[1:]]
+    assert [row[:6] for row in written[1:]] == [["a", "Dream", "40", "18.50", "4e3", "male"],
+                                                ["'=1", "Biscoe", "-39.0", "+17", "3700", "female"]]
+
+
+def test_lookalike_categories_are_noted_and_a_missing_or_unseen_cell_is_pointed_to_the_models_unknown(cli):
+    # fit said nothing of a column holding 'Male' and 'male' (two inputs), as it does of classes; a '?' or an
+    # unseen value in a file to predict was refused without a word of the model's own 'unknown' category
+    write(cli.cwd / "t.csv", [[f"{i % 7}", ["Male", "male", "unknown"][i % 3], f"0213{i % 2}", "xy"[i % 2]]
+                              for i in range(60)], ["a", "sex", "zip", "kind"])
+    result = cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                 "--data.categorical", "[sex,zip]", "--trainer.max_epochs", "2", "--export.figures", "false",
+                 "--export.onnx", "false")
+    assert result.returncode == 0, result.output
+    assert ("note: t.csv: the categorical column 'sex' holds the categories 'Male' and 'male', which differ only in "
+            "case, spaces or how a number is written; they are two inputs of the model (make them one in the file if "
+            "they are one)") in result.output
+    (cli.cwd / "new.csv").write_text("a,sex,zip\n1,Male,02130\n2,?,02131\n")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
+        "new.csv:3: sex='?' is a missing value; the model was trained with the category 'unknown' for values not "
+        "known: write 'unknown' there if that is what it means, or fill it in or remove the row (blobclf drops no "
+        "row itself)"
+    )
+    (cli.cwd / "new.csv").write_text("a,sex,zip\n1,Male,02130\n2,n.k.,02131\n")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
+        "new.csv:3: sex='n.k.' is not one of the categories the model was trained on (Male, male, unknown); write "
+        "one of them ('unknown', the model's category for values not known, if that is what it means), or remove "
+        "the row (the model has no input for it)"
+    )
+    (cli.cwd / "new.csv").write_text("a,sex,zip\n1,Male,02130\n2,male,NA\n")
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
+        "new.csv:3: zip='NA' is a missing value; fill it in or remove the row (blobclf drops no row itself)"
+    )
+    (cli.cwd / "later.csv").write_text("a,sex,zip,kind\n1,Male,02130,x\n2,,02131,y\n")
+    assert one_error(cli("test", "--ckpt_path", "last", "--data.test_path", "later.csv")) == (
+        "later.csv:3: sex='' is a missing value; the model was trained with the category 'unknown' for values not "
+        "known: write 'unknown' there if that is what it means, or fill it in or remove the row (blobclf drops no "
+        "row itself)"
+    )
+
+
+def test_one_hot_inputs_beyond_the_memory_available_are_refused_before_they_are_made(cli, monkeypatch):
+    # a column of too many categories for its rows made rows x categories inputs: the run grew until the machine
+    # ran out of memory; it is refused once the categories are known, naming the column and the fix
+    write(cli.cwd / "t.csv", [[f"{i}", f"id{i % 40:03d}", "xy"[i % 2]] for i in range(200)], ["a", "code", "kind"])
+    monkeypatch.setattr("blobclf.tabledata.available_memory", lambda: 30_000)
+    assert one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                         "--data.categorical", "[code]")) == (
+        "t.csv: the categorical column 'code' has 40 categories: 200 rows of 41 inputs need about 32.0 KiB of "
+        "memory and 29.3 KiB is available; group its rare categories into one (such as 'other'), or leave the column "
+        "out of --data.categorical and the features"
+    )
+
+
+def test_a_categorical_column_of_mostly_single_rows_is_named_as_such(cli):
+    # a product id given as categorical was refused for its first id held out ("add rows of it"): most of its
+    # categories are on one row each, which no split can train on; the refusal now says so
+    write(cli.cwd / "t.csv", [[f"{i}", f"p{i % 90:03d}", "xy"[i % 2]] for i in range(100)], ["a", "product", "kind"])
+    line = one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+                         "--data.categorical", "[product]"))
+    assert line.startswith("t.csv:") and line.endswith(
+        "only in rows held out from training (1 row), so the model would have no input for it; 80 of its 90 categories "
+        "are on one row each (an id?), which a model cannot learn from: group the rare categories into one (such as "
+        "'other'), or leave the column out"), line

@@ -129,7 +129,7 @@ def test_a_test_on_another_table_logs_beside_the_test_of_the_split_as_its_report
         events = EventAccumulator(str(logs / folder))
         events.Reload()
         accuracy = json.loads((run / report).read_text())["accuracy"]
-        assert [(e.step, e.value) for e in events.Scalars("test/acc")] == [(0, pytest.approx(accuracy))], folder
+        assert [(e.step, e.value) for e in events.Scalars("test/acc")] == [(2, pytest.approx(accuracy))], folder
 
 
 def test_the_training_table_as_a_test_table_is_refused_when_training_and_named_when_evaluating(cli):

@@ -110,6 +110,22 @@ def test_a_decimal_comma_with_a_comma_delimiter_or_another_decimal_point_is_refu
     assert line == "--data.decimal must be '.' or ',' (the decimal point of the feature cells), got ';'"
 
 
+def test_a_decimal_point_none_of_the_two_is_refused_at_parse_time_naming_where_it_was_written(cli):
+    # --data.decimal is a Literal: the parser refuses it before any file is read; a config file's value was named
+    # as if the command line had given it
+    (cli.cwd / "run.yaml").write_text("data:\n  class_path: TableDataModule\n  init_args:\n    path: nothere.csv\n"
+                                      "    target: cultivar\n    decimal: 1\n")
+    assert one_error(cli("fit", "--config", "run.yaml")) == (
+        "data.decimal must be '.' or ',' (the decimal point of the feature cells), got 1 in --config run.yaml")
+    assert one_error(cli(*FIT, "--data.path", "nothere.csv", "--data.decimal", ";")) == (
+        "--data.decimal must be '.' or ',' (the decimal point of the feature cells), got ';'")
+    assert sorted(path.name for path in cli.cwd.iterdir()) == ["run.yaml"]
+
+
+def test_help_lists_the_two_decimal_points(cli):
+    assert "--data.decimal {.,,}" in cli("fit", "--data.help", "TableDataModule").stdout
+
+
 def test_a_european_table_trains_tests_and_predicts_as_the_same_table_with_points(cli):
     plain = write_dataset("wine", cli.cwd)
     european(plain, cli.cwd / "eu.csv")

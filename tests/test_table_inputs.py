@@ -975,3 +975,14 @@ def test_a_comment_line_among_the_rows_is_named_as_one_in_training_and_predictio
         "n.csv:2: feature column 'a' holds '#1', not a number; to leave the column out, list the features: "
         "--data.features '[b]', or to one-hot encode it as categories, give --data.categorical '[a]'"
     )
+
+
+def test_a_file_to_predict_has_its_numbers_echoed_as_it_writes_them(tmp_path):
+    # 40 was echoed 40.0, 5,10 (with --data.decimal ,) as 5.1: the float32 read, not the cell
+    path = tmp_path / "new.csv"
+    path.write_text("b;a;id\n5,10;40;p\n-1e3; 7 ;q\n")
+    points = read_points(path, ["a", "b"], ["x", "y"], decimal=",")
+    assert points.features.tolist() == [[40.0, 5.099999904632568], [7.0, -1000.0]]
+    header, rows = prediction_rows(points.features, torch.tensor([[0.5, 0.5]] * 2), points.labels,
+                                   points.feature_names, ["x", "y"], points.carried, texts=points.texts)
+    assert header[:3] == ["id", "a", "b"] and [row[:3] for row in rows] == [["p", "40", "5,10"], ["q", "7", "-1e3"]]
