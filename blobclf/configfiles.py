@@ -179,6 +179,8 @@ def check_config_files(argv: Sequence[str]) -> None:
             fix = ", or '-' to read it from standard input" if config else ""
             raise UserError(f"{arg.split('=', 1)[0]} {path!r} is {kind}, not a regular file{why}; pass the config "
                             f"file itself{fix}")
+        if config and path is not None and not os.path.isfile(path) and not looks_like_a_path(path):
+            _check_inline_groups(path, arg.split("=", 1)[0])  # settings written out: '{model: [], ...}'
         if path is None or not os.path.isfile(path):
             continue
         size = os.path.getsize(path)
@@ -349,6 +351,10 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
         digits, mark = long_number
         raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: a number of {digits} digits, more than Python "
                         f"reads ({sys.get_int_max_str_digits()}); no setting takes one that large: write a smaller one")
+    group = _group_not_mapped(node) if option == "--config" else None
+    if group is not None:  # null, 5 or a list: a traceback (model, checkpoint, prediction), or ignored (trainer)
+        mark = group[1].start_mark
+        raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: {_group_refusal(*group)}")
     duplicate = _first_duplicate_key(node)
     if duplicate is not None:
         key, line = duplicate
@@ -362,6 +368,39 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
+_GROUP_EXAMPLES = {"model": "hidden_units: 16", "trainer": "max_epochs: 10", "checkpoint": "root: runs",
+                   "export": "figures: false", "prediction": "top_k: 2"}
+"""The groups of a config file that hold options only (no class name), each with an option to show."""
+
+
+def _group_refusal(key: str, value: yaml.Node) -> str:
+    """The refusal of the group ``key`` given ``value`` (:func:`_group_not_mapped`), without where it is."""
+    shown = "a list" if isinstance(value, yaml.SequenceNode) else value.value or "null"
+    return (f"'{key}' is {shown}, but it holds the {key} options: write them under it "
+            f"('{key}: {{{_GROUP_EXAMPLES[key]}}}'), or leave it out")
+
+
+def _check_inline_groups(text: str, option: str) -> None:
+    """Refuse settings written out on the command line (``--config '{model: []}'``) that give a group of options no
+    mapping; YAML that does not compose is left to jsonargparse's own message."""
+    try:
+        node = yaml.compose(text, Loader=YAML_LOADER)
+    except (yaml.YAMLError, RecursionError):
+        return
+    group = _group_not_mapped(node) if isinstance(node, yaml.MappingNode) else None
+    if group is not None:
+        raise UserError(f"{option} {printable(text[:200])!r}: {_group_refusal(*group)}")
+
+
+def _group_not_mapped(node: yaml.MappingNode) -> tuple[str, yaml.Node] | None:
+    """The first of :data:`_GROUP_EXAMPLES` whose value is not a mapping: a list, a number, a boolean or null (text
+    is left to the parser, which names ``model: BlobClassifier`` as a class given where options are)."""
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value not in _GROUP_EXAMPLES:
+            continue
+        if isinstance(value, yaml.SequenceNode) or (isinstance(value, yaml.ScalarNode) and value.tag != _YAML_TAG + "str"):
+            return key.value, value
+    return None
 
 
 def _nodes(node: yaml.Node) -> Iterator[yaml.Node]:

@@ -147,6 +147,26 @@ def quoted_names(given: str) -> str:
     return "'[" + ",".join('"null"' if name is None else name for name in names) + "]'"
 
 
+def non_finite(given: str) -> float | list[Any] | None:
+    """``given``, a value as jsonargparse shows it (``'inf'``, ``[0.9, 'nan']``), with its words for inf or nan read
+    as those numbers, if it has any; ``None`` if it has none.
+
+    Example:
+        >>> non_finite("'inf'"), non_finite("[0.9, '-Infinity']"), non_finite("[0.9, 'x']"), non_finite("'1'")
+        (inf, [0.9, -inf], None, None)
+    """
+    try:
+        value = ast.literal_eval(given)
+    except (ValueError, SyntaxError):
+        return None
+    values = value if isinstance(value, list) else [value]
+    words = [v for v in values if isinstance(v, str) and v.strip().lower().lstrip("+-") in ("inf", "infinity", "nan")]
+    if not words:
+        return None
+    read = [float(v) if isinstance(v, str) and v in words else v for v in values]
+    return read if isinstance(value, list) else read[0]
+
+
 def one_line(message: str, config_values: bool = True) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters.
 
@@ -208,6 +228,30 @@ def one_line(message: str, config_values: bool = True) -> str:
                 f"Got value: {nested.group(2) if nested else value}")
     if nested and group and cls and group.group(1) != "data":
         text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
+    infinite = re.search(r"NestedArg\(key='([^']+)', val=('[^']*'|\[[^\]]*\])\)", whole)
+    if infinite and group and cls and "<class 'float'>" in whole:
+        # inf or nan written as a word (YAML's number is .inf), alone or in a list: the line checks.check_optimizer
+        # gives for .inf or 1e400
+        value = non_finite(infinite.group(2))
+        if value is not None:
+            text = f"--{group.group(1)}.{infinite.group(1)}={value!r} is not a finite number; give a finite value"
+    configured = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\"", whole)
+    settings = re.search(r".*Given value: (\{.*\})$", whole)
+    if config_values and configured and settings and group and cls and not infinite and "<class 'float'>" in whole:
+        # the same word in a config file (lr: inf): jsonargparse shows the group's whole dict, last
+        try:
+            given = ast.literal_eval(settings.group(1))["init_args"][configured.group(1)]
+        except (ValueError, SyntaxError, KeyError, TypeError):
+            given = None
+        value = non_finite(repr(given))
+        if value is not None:
+            text = f"--{group.group(1)}.{configured.group(1)}={value!r} is not a finite number; give a finite value"
+    if infinite and group and cls and text.startswith("Parser key") and infinite.group(2).startswith("["):
+        # a list where a tuple of numbers is wanted (Adam's betas), of another length or with a word in it
+        size = re.search(r"Expected a tuple with (\d+) elements", whole)
+        fix = (f": give {size.group(1)} values" if size else
+               ": give numbers" if re.search(r"Subtypes: \[<class 'float'>", whole) else "")
+        text = f"--{group.group(1)}.{infinite.group(1)}={infinite.group(2)} is invalid for {cls.group(1)}{fix}"
     rejected = re.search(r"Option '(\w+)' is not accepted", whole)
     if rejected and group and group.group(1) == "data" and cls:
         text = unknown_data_option(rejected.group(1), cls.group(1))

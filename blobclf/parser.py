@@ -262,6 +262,8 @@ class BlobArgumentParser(LightningArgumentParser):
         if weights:  # jsonargparse names the union's first type it tried (Literal['balanced'], list)
             return (f"--model.class_weight={weights.group(1)} is invalid: give 'balanced', null or a list of one "
                     "weight > 0 per class, in the model's class order ([1,20] for 2 classes) (see --help)")
+        if re.fullmatch(r"--[\w.]+=\S.* is not a finite number; give a finite value", text):
+            return text  # as blobclf's check of the optimizer's numbers says it (checks.check_optimizer)
         typed = typed_value_error(text)
         if typed:
             return f"{typed} (see --help)"

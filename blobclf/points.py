@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from blobclf.errors import UserError
-from blobclf.table import read_header
+from blobclf.table import check_row_lengths, read_header
 from blobclf.tablecategories import encode, encoded_names, missing_category, unknown_category
 from blobclf.tablecells import Header, is_missing, nfc, parse_number, rows
 from blobclf.tablehints import (
@@ -84,7 +84,8 @@ def read_points(
 
     Raises:
         UserError: naming the file and line, for a missing or empty file, a file that is not
-            UTF-8 text, a header without a feature the model needs, a column named like one the
+            UTF-8 text, a row longer than its cells can hold (:func:`blobclf.table.check_row_lengths`), a header
+            without a feature the model needs, a column named like one the
             predictions add (``predicted``, ``prob_<class>``: an earlier predictions file), a wrong
             cell count, a row of empty cells, a feature that is missing, not a number as the
             training table's reader takes numbers (:func:`blobclf.tablecells.parse_number`) or not
@@ -123,6 +124,7 @@ def read_points(
     numeric = [i for feature, i in zip(feature_names, wanted, strict=True) if feature not in positions]
     texts: list[str] = []  # one string a row (not one a cell): a million rows of 10 features hold about 140 MB
     width = len(columns)
+    check_row_lengths(header)  # before the csv module splits a 200 MB row into millions of cells
     for line, row in rows(header):
         if len(row) != width:
             raise comment_line(name, line, row, width) or UserError(

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import inspect
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any, Literal
 
 import lightning as L
 import torch
 from lightning.pytorch.utilities import rank_zero_info
+from lightning.pytorch.utilities.migration import migrate_checkpoint
 from torch import Tensor, nn
 from torchmetrics.classification import MulticlassAccuracy
 
 from blobclf.data import available_memory, memory_size
-from blobclf.errors import ArgumentValueError, TrainingDiverged, UserError
+from blobclf.errors import ArgumentValueError, TrainingDiverged, UserError, printable
 from blobclf.execution import run_steps
 from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_captured
 from blobclf.metrics import BatchMeanLoss
@@ -34,8 +37,9 @@ OTHER_MODULE_FIX = ("blobclf evaluates only the models 'blobclf fit' trains: pas
                     "'best' for the newest one); test a LightningModule of your own with your own script's Trainer")
 """What to do with a checkpoint of another LightningModule (a user's own), which blobclf cannot load."""
 TRAINING_STATE = {"epoch": int, "global_step": int, "loops": dict, "callbacks": dict, "optimizer_states": list,
-                  "lr_schedulers": list}
-"""What Lightning's checkpoint holds beside the model, by type: an edited value would end a resume in a traceback."""
+                  "lr_schedulers": list, "datamodule_hyper_parameters": dict}
+"""What Lightning's checkpoint holds beside the model, by type: an edited value would end a resume in a traceback
+(the data module's settings a list: test and predict too)."""
 DEFAULT_LR = 0.1
 """The tutorial's SGD learning rate, used when no optimizer is configured."""
 DEFAULT_STEPS_PER_EXECUTION = 16
@@ -526,6 +530,7 @@ class BlobClassifier(L.LightningModule):
             if key in checkpoint and not (isinstance(checkpoint[key], kind) and not isinstance(checkpoint[key], bool)):
                 raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its {key!r} is "
                                 f"{type(checkpoint[key]).__name__}, not {kind.__name__}; use another checkpoint")
+        check_lightning_version(checkpoint, name)
         progress: Any = checkpoint.get("loops", {})
         for key in ("fit_loop", "epoch_progress", "current"):
             progress = progress.get(key, {}) if isinstance(progress, dict) else None
@@ -588,3 +593,35 @@ class BlobClassifier(L.LightningModule):
         return super().load_from_checkpoint(
             path, map_location=map_location, hparams_file=hparams_file, strict=strict, weights_only=True, **kwargs
         )
+
+
+LIGHTNING_VERSION = "pytorch-lightning_version"
+"""The key of the Lightning version that wrote a checkpoint, which Lightning upgrades the checkpoint from."""
+
+
+def check_lightning_version(checkpoint: dict[str, Any], name: str) -> None:
+    """Refuse a checkpoint that Lightning cannot upgrade to its own version: one without a version, or with one that is
+    not a version, or whose contents are not those of the version it names (a Lightning 2.6 checkpoint edited to say
+    1.2.0). Each ended in a traceback from Lightning's upgrade (``KeyError: 'pytorch-lightning_version'``,
+    ``InvalidVersion``, ``KeyError: 'epoch_loop.batch_loop.optimizer_loop.optim_progress'``). The upgrade is tried
+    on a copy (the weights and optimizer state shared, which no upgrade touches), only where the version differs."""
+    version = checkpoint.get(LIGHTNING_VERSION)
+    why = None
+    if not isinstance(version, str):
+        why = (f"it records no {LIGHTNING_VERSION!r}" if version is None
+               else f"its {LIGHTNING_VERSION!r} is {printable(repr(version)[:100])}, not a version")
+    elif version != L.__version__:
+        shared = ("state_dict", "optimizer_states")
+        trial = copy.deepcopy({k: v for k, v in checkpoint.items() if k not in shared})
+        trial.update({k: checkpoint[k] for k in shared if k in checkpoint})
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a newer version's warning: Lightning gives it when it loads
+                migrate_checkpoint(trial)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            detail = f"{type(error).__name__}: {printable(str(error)[:200])}"
+            why = (f"it says Lightning {printable(version[:100])} wrote it, but Lightning {L.__version__} cannot upgrade it from "
+                   f"that version ({detail})")
+    if why is not None:
+        raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): {why}; use another "
+                        "checkpoint")

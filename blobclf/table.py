@@ -106,7 +106,7 @@ def read_header(path: str | os.PathLike[str], delimiter: str | None = None, deci
         raise UserError(f"{name}: no such file")
     with open_table(name) as handle:
         check_text_file(name, handle.peek(8)[:8])
-        if handle.peek(len(BOM))[: len(BOM)] == BOM:
+        while handle.peek(len(BOM))[: len(BOM)] == BOM:  # a BOM twice: a BOM file saved again by a tool adding one
             handle.read(len(BOM))
         line, raw = _first_nonblank_line(name, handle)
         stated = EXCEL_SEP.fullmatch(raw.rstrip(b"\r\n")) if line is not None else None

@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import lightning
 import pytest
 import torch
 import yaml
@@ -21,6 +22,8 @@ import blobclf.callbacks
 import blobclf.checkpointio
 import blobclf.predictions
 from blobclf.atomic import TEMP_SUFFIX, atomic_write, remove_leftovers
+from blobclf.errors import UserError
+from blobclf.system import BlobClassifier
 from blobclf.safeload import load_checkpoint
 
 QUICK = ["--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false"]
@@ -247,6 +250,35 @@ def test_a_checkpoint_with_non_finite_weights_is_refused(cli, trained, command):
     torch.save(checkpoint, cli.cwd / "diverged.ckpt")
     line = one_error(cli(command, "--ckpt_path", "diverged.ckpt"))
     assert "holds weights that are not finite (NaN or inf)" in line
+
+
+def test_a_checkpoint_whose_lightning_version_lightning_cannot_upgrade_from_is_one_line(cli, trained):
+    """Each ended in a traceback from Lightning's upgrade of old checkpoints, in test, predict and a resume alike."""
+    checkpoint = torch.load(trained / "last.ckpt", weights_only=True)
+    edits = {
+        "old": ("1.2.0", "it says Lightning 1.2.0 wrote it, but Lightning {} cannot upgrade it from that version "
+                         "(KeyError: 'epoch_loop.batch_loop.optimizer_loop.optim_progress')"),  # was that KeyError
+        "word": ("banana", "it says Lightning banana wrote it, but Lightning {} cannot upgrade it from that version "
+                           "(InvalidVersion: Invalid version: 'banana')"),
+        "number": (5, "its 'pytorch-lightning_version' is 5, not a version"),  # InvalidVersion
+        "missing": (None, "it records no 'pytorch-lightning_version'"),  # KeyError: 'pytorch-lightning_version'
+    }
+    for name, (version, why) in edits.items():
+        edited = dict(checkpoint)
+        edited.pop("pytorch-lightning_version")
+        if version is not None:
+            edited["pytorch-lightning_version"] = version
+        torch.save(edited, cli.cwd / f"{name}.ckpt")
+        expected = (f"blobclf: error: checkpoint '{name}.ckpt' was not written by 'blobclf fit' (or was edited): "
+                    f"{why.format(lightning.__version__)}; use another checkpoint")
+        for command in (["test"], ["predict"], ["fit", "--trainer.max_epochs", "3"])[: 3 if name == "old" else 1]:
+            assert one_error(cli(*command, "--ckpt_path", f"{name}.ckpt")) == expected, (name, command)
+        with pytest.raises(UserError, match="was not written by 'blobclf fit'"):
+            BlobClassifier.load_from_checkpoint(cli.cwd / f"{name}.ckpt")
+    # a checkpoint of an older Lightning that is what it says it is still loads (upgraded by Lightning)
+    edited = dict(checkpoint, **{"pytorch-lightning_version": "2.0.0"})
+    torch.save(edited, cli.cwd / "older.ckpt")
+    assert cli("test", "--ckpt_path", "older.ckpt").returncode == 0
 
 
 WEIGHT_KINDS = {  # another program's tensor of the right shape: each loaded without a word, or a traceback
@@ -752,11 +784,17 @@ def _edit_rng(checkpoint: dict) -> None:
     (_edit_rng, "the checkpoint's random number generator state does not load (Expected a CPUGeneratorImplState of "
      "size 5056 but found the input RNG state size to be 3): it was edited or written by another program; use "
      "another checkpoint"),
-], ids=["epoch", "loops", "counts", "rng"])
+    # an AttributeError traceback ('list' object has no attribute 'items'), in test and predict too
+    (lambda c: c.update(datamodule_hyper_parameters=[1, 2]), "checkpoint 'edited.ckpt' was not written by 'blobclf "
+     "fit' (or was edited): its 'datamodule_hyper_parameters' is list, not dict; use another checkpoint"),
+], ids=["epoch", "loops", "counts", "rng", "data-settings"])
 def test_a_resume_from_a_checkpoint_whose_training_state_was_edited_is_one_line(cli, trained, change, message):
     torch.save(make_checkpoint(trained, change), trained / "edited.ckpt")
     line = one_error(cli("fit", "--ckpt_path", os.fspath(trained / "edited.ckpt"), "--trainer.max_epochs", "3"))
     assert line == "blobclf: error: " + message.replace("'edited.ckpt'", repr(os.fspath(trained / "edited.ckpt")))
+    if "datamodule" in message:
+        line = one_error(cli("test", "--ckpt_path", os.fspath(trained / "edited.ckpt")))
+        assert line == "blobclf: error: " + message.replace("'edited.ckpt'", repr(os.fspath(trained / "edited.ckpt")))
 
 
 @pytest.mark.parametrize(

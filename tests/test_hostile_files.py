@@ -434,14 +434,34 @@ def test_a_dangling_symbolic_link_names_its_target(cli):
         ("data:\n  centers: [1, " + "9" * 5000 + "]\n",
          "x.yaml:2:16: a number of 5000 digits, more than Python reads (4300); no setting takes one that large: write "
          "a smaller one"),
+        # a group of options given no mapping: an AttributeError or TypeError traceback (model, checkpoint,
+        # prediction), or left out without a word (trainer, export)
+        ("model: []\n", "x.yaml:1:8: 'model' is a list, but it holds the model options: write them under it "
+                        "('model: {hidden_units: 16}'), or leave it out"),
+        ("trainer:\n  max_epochs: 1\ncheckpoint: null\n", "x.yaml:3:13: 'checkpoint' is null, but it holds the "
+         "checkpoint options: write them under it ('checkpoint: {root: runs}'), or leave it out"),
+        ("prediction: 5\n", "x.yaml:1:13: 'prediction' is 5, but it holds the prediction options: write them under it "
+                            "('prediction: {top_k: 2}'), or leave it out"),
+        ("trainer: 5\n", "x.yaml:1:10: 'trainer' is 5, but it holds the trainer options: write them under it "
+                         "('trainer: {max_epochs: 10}'), or leave it out"),
     ],
     ids=["empty", "only-comments", "list", "scalar", "tab", "unclosed", "too-deep", "two-documents",
          "duplicate-top", "duplicate-nested", "alias-loop", "alias-loop-deep", "python-object", "python-name",
-         "huge-int"],
+         "huge-int", "model-list", "checkpoint-null", "prediction-number", "trainer-number"],
 )
 def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message):
     (cli.cwd / "x.yaml").write_text(text)
     assert one_error(cli("fit", "--config", "x.yaml")) == f"blobclf: error: {message}"
+    assert not (cli.cwd / "checkpoints").exists()
+
+
+def test_a_group_given_no_mapping_in_settings_written_out_on_the_command_line_is_one_line(cli):
+    # was "AttributeError: 'list' object has no attribute 'steps_per_execution'", as in a file
+    assert one_error(cli("fit", "--config", "{model: [], trainer: {max_epochs: 1}}")) == (
+        "blobclf: error: --config '{model: [], trainer: {max_epochs: 1}}': 'model' is a list, but it holds the model "
+        "options: write them under it ('model: {hidden_units: 16}'), or leave it out")
+    assert one_error(cli("fit", "--config={checkpoint: null}")).startswith(
+        "blobclf: error: --config '{checkpoint: null}': 'checkpoint' is null, but it holds the checkpoint options")
     assert not (cli.cwd / "checkpoints").exists()
 
 

@@ -86,18 +86,46 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
     (["fit", "--optimizer.lr", "1e400"], "--optimizer.lr=inf is not a finite number; give a finite value"),
     (["fit", "--lr_scheduler", "StepLR", "--lr_scheduler.step_size", "2", "--lr_scheduler.gamma", "1e400"],
      "--lr_scheduler.gamma=inf is not a finite number; give a finite value"),
+    # inf or nan as a word, alone or in a list, was jsonargparse's long line ('Parser key "optimizer": NestedArg(key=
+    # 'betas', val=[0.9, 'inf']) is invalid: Problem with given class_path ... Errors (or null)'), or for a lone
+    # word "--optimizer.lr='inf' is invalid for torch.optim.SGD"
+    (["fit", "--optimizer.lr", "inf"], "--optimizer.lr=inf is not a finite number; give a finite value"),
+    (["fit", "--optimizer", "Adam", "--optimizer.betas", "[0.9,inf]"],
+     "--optimizer.betas=[0.9, inf] is not a finite number; give a finite value"),
+    (["fit", "--optimizer", "Adam", "--optimizer.betas", "[NaN, 0.99]"],
+     "--optimizer.betas=[nan, 0.99] is not a finite number; give a finite value"),
+    (["fit", "--optimizer", "Adam", "--optimizer.betas", "[0.9,1e400]"],
+     "--optimizer.betas=[0.9, inf] is not a finite number; give a finite value"),
+    (["fit", "--optimizer", "Adam", "--optimizer.betas", "[0.9,x]"],
+     "--optimizer.betas=[0.9, 'x'] is invalid for torch.optim.Adam: give numbers (see --help)"),
+    (["fit", "--optimizer", "Adam", "--optimizer.betas", "[0.9,0.99,0.9]"],
+     "--optimizer.betas=[0.9, 0.99, 0.9] is invalid for torch.optim.Adam: give 2 values (see --help)"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
 ], ids=["config", "c", "config=", "configs-not-installed", "table-config-not-installed",
         "adam-config-not-installed", "other-config-not-installed", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
         "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
-        "not-a-float", "no-subcommand", "features-word", "exclude-words", "lr-inf", "gamma-inf", "model-help"])
+        "not-a-float", "no-subcommand", "features-word", "exclude-words", "lr-inf", "gamma-inf", "lr-inf-word",
+    "betas-inf-word", "betas-nan-word", "betas-inf", "betas-word", "betas-three", "model-help"])
 def test_a_mistyped_command_names_the_fix(cli, args, line):
     for name, text in CONFIGS.items():
         (cli.cwd / name).write_text(text)
     assert one_error(cli(*args)) == line
     assert sorted(p.name for p in cli.cwd.iterdir()) == sorted(CONFIGS)
+
+
+@pytest.mark.parametrize(("setting", "line"), [
+    ("betas: [0.9, inf]", "--optimizer.betas=[0.9, inf] is not a finite number; give a finite value"),
+    ("lr: nan", "--optimizer.lr=nan is not a finite number; give a finite value"),
+    ("lr: .inf", "--optimizer.lr=inf is not a finite number; give a finite value"),
+])
+def test_inf_or_nan_written_as_a_word_in_a_config_file_is_refused_in_one_line(cli, setting, line):
+    """Was jsonargparse's line of the group's dict ('Parser key "optimizer": {'class_path': ... 'init_args': {'lr':
+    'inf'}} is invalid: Problem with given class_path 'torch.optim.Adam': Parser key "lr" (or null)')."""
+    (cli.cwd / "adam.yaml").write_text(f"optimizer:\n  class_path: torch.optim.Adam\n  init_args:\n    {setting}\n")
+    assert one_error(cli("fit", "--config", "adam.yaml")) == line
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["adam.yaml"]
 
 
 @pytest.mark.parametrize("name", ["sgd.yaml", "adam.yaml", "table.yaml"])

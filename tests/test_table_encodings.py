@@ -295,3 +295,35 @@ def test_a_row_longer_than_its_cells_can_hold_is_refused_before_numpy_reads_it(t
     )
     Path("mid.csv").write_bytes(b"a,kind\n" + b"1," + b"x" * (5 << 20) + b"\n1,y\n")
     assert refused(read_table, "mid.csv", "kind").startswith("mid.csv:2: a row is longer than 4,194,304 bytes")
+
+
+def test_a_prediction_rows_length_is_bounded_as_a_training_tables_is(tmp_path, monkeypatch):
+    """A 200 MB row of `1,1,1,...` in --data.predict_file was split by the csv module into 100 million cells (12.5 s,
+    1.6 GB) before "100000001 columns, expected 2"; it is refused as a training table's row is, before any row is read
+    (a header error still comes first)."""
+    monkeypatch.chdir(tmp_path)
+    Path("wide.csv").write_bytes(b"a,kind\n1,x\n" + b"1," * (3 << 20) + b"x\n1,x\n")
+    assert refused(read_points, "wide.csv", ["a"], ["x"], "kind") == (
+        "wide.csv:3: a row is longer than 4,194,304 bytes, more than its 2 cells can hold (128 KiB each); is this a CSV "
+        "file of the header's columns?"
+    )
+    assert refused(read_points, "wide.csv", ["b"], ["x"], "kind").startswith(
+        "wide.csv:1: no column 'b', which the model needs")
+    Path("gz.csv.gz").write_bytes(gzip.compress(b"a,kind\n1,x\n" + b"y" * (5 << 20)))
+    assert refused(read_points, "gz.csv.gz", ["a"], ["x"], "kind").startswith(
+        "gz.csv.gz:3: a row is longer than 4,194,304 bytes")
+    Path("ok.csv").write_bytes(b"a,kind\n1,x\n2,x\n")
+    assert read_points("ok.csv", ["a"], ["x"], "kind").features.tolist() == [[1.0], [2.0]]
+
+
+def test_a_table_starting_with_two_byte_order_marks_is_read_as_with_one(tmp_path, monkeypatch):
+    """A UTF-8 file with a BOM saved again by a tool that adds one: the first column was named '\\ufeffa' (training
+    took that name; predict said "no column 'a', which the model needs; the columns are: \\ufeffa, b, kind")."""
+    monkeypatch.chdir(tmp_path)
+    Path("p.csv").write_text(TABLE)
+    Path("two.csv").write_bytes(b"\xef\xbb\xbf" * 2 + TABLE.encode())
+    expected, table = read_table("p.csv", "kind"), read_table("two.csv", "kind")
+    assert table.feature_names == ["a", "b"] and table.classes == expected.classes
+    assert (table.features == expected.features).all() and (table.labels == expected.labels).all()
+    points = read_points("two.csv", ["a", "b"], expected.classes, "kind")
+    assert points.features.tolist() == expected.features.tolist() and points.labels.tolist() == expected.labels.tolist()
