@@ -398,7 +398,8 @@ def _group_not_mapped(node: yaml.MappingNode) -> tuple[str, yaml.Node] | None:
     for key, value in node.value:
         if not isinstance(key, yaml.ScalarNode) or key.value not in _GROUP_EXAMPLES:
             continue
-        if isinstance(value, yaml.SequenceNode) or (isinstance(value, yaml.ScalarNode) and value.tag != _YAML_TAG + "str"):
+        not_text = isinstance(value, yaml.ScalarNode) and value.tag != _YAML_TAG + "str"
+        if isinstance(value, yaml.SequenceNode) or not_text:
             return key.value, value
     return None
 

@@ -620,8 +620,8 @@ def check_lightning_version(checkpoint: dict[str, Any], name: str) -> None:
                 migrate_checkpoint(trial)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             detail = f"{type(error).__name__}: {printable(str(error)[:200])}"
-            why = (f"it says Lightning {printable(version[:100])} wrote it, but Lightning {L.__version__} cannot upgrade it from "
-                   f"that version ({detail})")
+            why = (f"it says Lightning {printable(version[:100])} wrote it, but Lightning {L.__version__} cannot "
+                   f"upgrade it from that version ({detail})")
     if why is not None:
         raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): {why}; use another "
                         "checkpoint")
