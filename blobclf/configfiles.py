@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import shlex
 import stat
 import sys
 from collections.abc import Iterator, Sequence
@@ -272,12 +273,29 @@ SOURCE_CONFIGS = {
 }
 
 
+def source_configs() -> str | None:
+    """The ``configs/`` folder of the blobclf source this module runs from (a checkout, or an editable
+    ``pip install -e .``), or ``None`` for an installed package, which has none."""
+    source = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    folder = os.path.join(source, "configs")
+    ours = os.path.isfile(os.path.join(source, "pyproject.toml")) and os.path.isfile(os.path.join(folder, "sgd.yaml"))
+    return folder if ours else None
+
+
 def _source_config_hint(path: str) -> str:
-    """What a missing ``configs/NAME.yaml`` (the docs' commands run where blobclf was installed without its
-    source) is, and the options that train as it does; ``""`` for any other path."""
+    """What a missing ``configs/NAME.yaml`` (the docs' commands run from another folder, or where blobclf was
+    installed without its source) is: the source's own file by its full path when blobclf runs from its source
+    (an editable install), else the options that train as it does; ``""`` for any other path."""
     parts = os.path.normpath(path).split(os.sep)
     if parts[0] != "configs":
         return ""
+    folder = source_configs()
+    if folder is not None:
+        found = os.path.join(folder, *parts[1:])
+        if os.path.isfile(found):
+            return f" here; blobclf's source has it: --config {shlex.quote(found)}"
+        names = ", ".join(sorted(name for name in os.listdir(folder) if name.endswith((".yaml", ".yml"))))
+        return f" here, nor in blobclf's source {folder}{os.sep} ({names})"
     hint = "; configs/ is in blobclf's source (run from its folder), not in an installed package"
     options = SOURCE_CONFIGS.get(parts[-1]) if len(parts) == 2 else None
     if options is not None:

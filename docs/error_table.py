@@ -193,7 +193,6 @@ def main() -> None:
         ["fit", "--ckpt_path", "last", "--data.batch_size", "32"],
         ["predict", "--ckpt_path", "last"],
         ["fit", "--config", "missing.yaml"],
-        ["fit", "--config", "configs/sgd.yaml"],  # as run where blobclf was installed without its source
         ["fti"],
         ["fit", "--data.n_sample", "10"],
         ["fit", "--config", "typo.yaml"],
@@ -388,14 +387,23 @@ def main() -> None:
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 
-    def row(args: list[str], when: str = "") -> None:
-        code, line = run(cwd, args)
+    def row(args: list[str], when: str = "", env: dict[str, str] | None = None) -> None:
+        code, line = run(cwd, args, env)
         shown = " ".join(shlex.quote(a) for a in args).replace(CONFIG, "configs/sgd.yaml")
         line = line.replace("|", "\\|").replace(str(cwd) + "/", "")  # a pipe in a table cell is written \\|
+        line = line.replace(str(REPO), "/path/to/blobclf")
         rows.append(f"| `blobclf {shown}`{when} | {code} | `{line}` |")
 
     for args in cases:
         row(args)
+        if args == ["fit", "--config", "missing.yaml"]:
+            # the README's command in another folder: run from the source (pip install -e .), then as installed
+            # without it (the package alone on the path, no pyproject.toml nor configs/ beside it)
+            row(["fit", "--config", "configs/sgd.yaml"], " (in another folder; `pip install -e .`)")
+            shutil.copytree(REPO / "blobclf", cwd / "site" / "blobclf")
+            row(["fit", "--config", "configs/sgd.yaml"], " (installed without its source)",
+                {"PYTHONPATH": str(cwd / "site")})
+            shutil.rmtree(cwd / "site")
     # a test table of the same name as an earlier one's, in another folder and with other rows
     iris_rows = (cwd / "iris.csv").read_text().splitlines(keepends=True)
     for folder, rows in (("a", iris_rows[1:21]), ("b", iris_rows[-20:])):

@@ -108,11 +108,31 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
         "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
         "not-a-float", "no-subcommand", "features-word", "exclude-words", "lr-inf", "gamma-inf", "lr-inf-word",
     "betas-inf-word", "betas-nan-word", "betas-inf", "betas-word", "betas-three", "model-help"])
-def test_a_mistyped_command_names_the_fix(cli, args, line):
+def test_a_mistyped_command_names_the_fix(cli, monkeypatch, args, line):
+    import blobclf.configfiles
+    monkeypatch.setattr(blobclf.configfiles, "source_configs", lambda: None)  # as installed: no source configs/
     for name, text in CONFIGS.items():
         (cli.cwd / name).write_text(text)
     assert one_error(cli(*args)) == line
     assert sorted(p.name for p in cli.cwd.iterdir()) == sorted(CONFIGS)
+
+
+@pytest.mark.parametrize(("path", "line"), [
+    ("configs/sgd.yaml", f"--config 'configs/sgd.yaml': no such file here; blobclf's source has it: --config "
+                         f"{REPO / 'configs' / 'sgd.yaml'}"),
+    ("configs/table.yaml", f"--config 'configs/table.yaml': no such file here; blobclf's source has it: --config "
+                           f"{REPO / 'configs' / 'table.yaml'}"),
+    ("configs/mine.yaml", f"--config 'configs/mine.yaml': no such file here, nor in blobclf's source "
+                          f"{REPO / 'configs'}/ (adam.yaml, sgd.yaml, table.yaml)"),
+])
+def test_a_source_config_run_from_another_folder_is_named_by_its_path(cli, path, line):
+    """Run from blobclf's source (an editable pip install -e .) in another folder, the README's command was told
+    'configs/ is in blobclf's source (run from its folder), not in an installed package', untrue there and naming
+    no folder: the source's own file is named by its full path."""
+    from blobclf.configfiles import source_configs
+    assert source_configs() == str(REPO / "configs")
+    assert one_error(cli("fit", "--config", path)) == line
+    assert list(cli.cwd.iterdir()) == []
 
 
 @pytest.mark.parametrize(("setting", "line"), [
