@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -81,6 +82,7 @@ from blobclf.runs import (
     claim_folder,
     claim_run,
     lock_resumed_run,
+    lone_checkpoint,
     names_resumed_run,
     recorded_without_logger,
     release_run,
@@ -574,6 +576,18 @@ class BlobCLI(LightningCLI):
             checkpoint_io.hold(*self.from_checkpoint.checked)  # handed to this trainer's plugin alone, once
         self.from_checkpoint.checked = None
         self._check_data_fits_model(config)
+        if self.subcommand == "fit" and config.get("ckpt_path") and lone_checkpoint(config.ckpt_path):
+            # a resume goes on in its checkpoint's folder (a run folder moved elsewhere resumes there): a checkpoint
+            # lying in the folder fit runs in would spread a run's checkpoints and exports among the user's files
+            given = os.fspath(config.ckpt_path)
+            name, run = Path(given).name, f"{Path(given).stem}-run"
+            raise UserError(
+                f"--ckpt_path {shlex.quote(given)} lies in the folder fit runs in, not in a run folder: "
+                "a resume writes the run's checkpoints and exports (last.ckpt, best-*.ckpt, model.pth, model.onnx, "
+                "model.json) beside its checkpoint; give it a folder of its own and resume there: "
+                f"mkdir {shlex.quote(run)} && mv {shlex.quote(name)} {shlex.quote(run)}/ && python -m blobclf fit "
+                f"--ckpt_path {shlex.quote(f'{run}/{name}')}"
+            )
         if self.subcommand in EVAL_COMMANDS and rank_zero_only.rank == 0:
             remove_run_leftovers(Path(config.ckpt_path).parent)  # what killed commands there left
         for logger in self.trainer.loggers if self.subcommand in EVAL_COMMANDS else ():

@@ -534,6 +534,18 @@ def names_resumed_run(version: str, root: str | os.PathLike[str], checkpoint: st
     return (Path(root) / version).resolve() == Path(checkpoint).resolve().parent
 
 
+def lone_checkpoint(checkpoint: str | os.PathLike[str]) -> bool:
+    """Whether ``checkpoint`` lies in the folder the command runs in with none of a run's other files beside it
+    (``last.ckpt``, ``best-*.ckpt``, ``model.json``): a checkpoint copied or downloaded there, not a run folder
+    (blobclf gives each run a folder of its own)."""
+    path = Path(checkpoint).resolve()
+    if path.parent != Path.cwd().resolve():
+        return False
+    return not any(other != path and (other.name in (LAST_NAME, "model.json")
+                                      or (other.name.startswith("best-") and other.suffix == ".ckpt"))
+                   for other in path.parent.iterdir())
+
+
 def run_version(checkpoint: str | os.PathLike[str], root: str | os.PathLike[str] = CHECKPOINT_ROOT) -> int | None:
     """The version ``N`` if ``checkpoint`` lies directly in ``{root}/version_N``, else ``None``."""
     path = Path(checkpoint).resolve()

@@ -404,6 +404,10 @@ def main() -> None:
             row(["fit", "--config", "configs/sgd.yaml"], " (installed without its source)",
                 {"PYTHONPATH": str(cwd / "site")})
             shutil.rmtree(cwd / "site")
+            # a checkpoint copied into the folder fit runs in: a resume would write the run's files there
+            shutil.copy(cwd / last, cwd / "x.ckpt")
+            row(["fit", "--ckpt_path", "x.ckpt"], " (a checkpoint copied into the folder)")
+            (cwd / "x.ckpt").unlink()
     # a test table of the same name as an earlier one's, in another folder and with other rows
     iris_rows = (cwd / "iris.csv").read_text().splitlines(keepends=True)
     for folder, rows in (("a", iris_rows[1:21]), ("b", iris_rows[-20:])):

@@ -214,6 +214,30 @@ def test_a_run_folder_moved_out_of_the_checkpoint_root_goes_on_in_that_folder(cl
     assert len(list((cli.cwd / "kept").glob("best-*.ckpt"))) == 1  # the old best replaced, not left beside
 
 
+def test_a_checkpoint_lying_in_the_folder_fit_runs_in_is_refused_a_resume_there(cli):
+    """A resume goes on in its checkpoint's folder: a lone x.ckpt in the folder fit runs in (copied, downloaded)
+    had last.ckpt, best-*.ckpt, model.pth, model.onnx and model.json written among the user's files there."""
+    assert cli("fit", *QUICK).returncode == 0
+    shutil.copy(cli.cwd / "checkpoints" / "version_0" / "last.ckpt", cli.cwd / "x.ckpt")
+    shutil.rmtree(cli.cwd / "checkpoints")
+    shutil.rmtree(cli.cwd / "lightning_logs")
+    line = one_error(cli("fit", "--ckpt_path", "x.ckpt", "--trainer.max_epochs", "3"))
+    assert line == ("--ckpt_path x.ckpt lies in the folder fit runs in, not in a run folder: a resume writes the run's "
+                    "checkpoints and exports (last.ckpt, best-*.ckpt, model.pth, model.onnx, model.json) beside its "
+                    "checkpoint; give it a folder of its own and resume there: mkdir x-run && mv x.ckpt x-run/ && "
+                    "python -m blobclf fit --ckpt_path x-run/x.ckpt")
+    assert files(cli.cwd) == [Path("x.ckpt")]
+    (cli.cwd / "x-run").mkdir()
+    shutil.move(cli.cwd / "x.ckpt", cli.cwd / "x-run")
+    resumed = cli("fit", "--ckpt_path", "x-run/x.ckpt", "--trainer.max_epochs", "3", "--export.figures", "false")
+    assert resumed.returncode == 0, resumed.output
+    assert sorted(p.name for p in (cli.cwd / "x-run").iterdir()) == [
+        "best-epoch=2-val_acc=0.6400.ckpt", "last.ckpt", "model.json", "model.pth", "x.ckpt"]
+    # its evaluations write their one report beside it there, and log nothing, as for any checkpoint outside a run
+    assert cli("test", "--ckpt_path", "x-run/x.ckpt").returncode == 0
+    assert (cli.cwd / "x-run" / "test_report-x.json").is_file()
+
+
 def test_a_run_under_its_own_checkpoint_root_resumes_in_its_own_tensorboard_run(cli):
     # the resume command blobclf prints names the checkpoint only; for a run started with
     # --checkpoint.root, the resume once went on in a new TensorBoard run (lightning_logs/version_1,
