@@ -167,6 +167,24 @@ def non_finite(given: str) -> float | list[Any] | None:
     return read if isinstance(value, list) else read[0]
 
 
+def scalar_for_sequence(group: str, class_path: str, key: str, value: str) -> str:
+    """The line for one value given to a class's argument that takes a tuple or list (``--optimizer.betas 0.9``):
+    the list form to give: values written with commas (``0.9,0.99``) in brackets, else the class's own default as
+    the example (Adam's ``[0.9,0.999]``), else the value in a list."""
+    default = None
+    cls = loaded_class(class_path)
+    try:
+        parameter = inspect.signature(cls).parameters.get(key) if cls is not None else None
+        default = parameter.default if parameter is not None else None
+    except (TypeError, ValueError):  # a signature inspect cannot read: the value itself is the example
+        pass
+    items = ([item.strip() for item in value.split(",")] if "," in value else
+             [str(item) for item in default] if isinstance(default, (tuple, list)) and default else [value.strip()])
+    option = f"--{group}.{key}"
+    return (f"{option}={value} is invalid for {class_path}: it takes a list; give one, {option} "
+            f"'[{','.join(items)}]' (in a config file, {key}: [{', '.join(items)}])")
+
+
 def one_line(message: str, config_values: bool = True) -> str:
     """Collapse a multi-line parser message into one line, keeping the reason that matters.
 
@@ -252,6 +270,11 @@ def one_line(message: str, config_values: bool = True) -> str:
         fix = (f": give {size.group(1)} values" if size else
                ": give numbers" if re.search(r"Subtypes: \[<class 'float'>", whole) else "")
         text = f"--{group.group(1)}.{infinite.group(1)}={infinite.group(2)} is invalid for {cls.group(1)}{fix}"
+    scalar = re.search(r"Problem with given class_path '([^']+)': Parser key \"(\w+)\": Expected a <class "
+                       r"'(?:tuple|list|collections\.abc\.(?:Iterable|Sequence))'>\. Got value: (.*?):?(?: - |$)", whole)
+    if scalar and group and not scalar.group(3).lstrip().startswith(("[", "(")):
+        # one value where the class takes several (Adam's betas, MultiStepLR's milestones): the form to give
+        text = scalar_for_sequence(group.group(1), *scalar.groups())
     rejected = re.search(r"Option '(\w+)' is not accepted", whole)
     if rejected and group and group.group(1) == "data" and cls:
         text = unknown_data_option(rejected.group(1), cls.group(1))

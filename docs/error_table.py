@@ -206,6 +206,7 @@ def main() -> None:
         ["fit", "--optimizer.lr", "-0.1"],
         ["fit", "--optimizer.lr", "fast"],
         ["fit", "--optimizer", "Adam", "--optimizer.betas", "[0.9,inf]"],
+        ["fit", "--optimizer", "Adam", "--optimizer.betas", "0.9"],
         ["fit", "--model.lr", "0.1"],
         ["fit", "--model.class_weight", "[1,20]"],
         ["fit", "--model.class_weight", "[1,-2,1,1]"],

@@ -14,6 +14,7 @@ CONFIGS = {
     "model.yaml": "model:\n  hiden_units: 3\n",
     "top.yaml": "fit:\n  trainer:\n    max_epoch: 3\n",
     "momentum.yaml": "optimizer:\n  class_path: torch.optim.SGD\n  init_args:\n    momentun: 0.9\n",
+    "betas.yaml": "optimizer:\n  class_path: torch.optim.Adam\n  init_args:\n    betas: 0.9\n",
 }
 
 NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in an installed package"
@@ -100,6 +101,19 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
      "--optimizer.betas=[0.9, 'x'] is invalid for torch.optim.Adam: give numbers (see --help)"),
     (["fit", "--optimizer", "Adam", "--optimizer.betas", "[0.9,0.99,0.9]"],
      "--optimizer.betas=[0.9, 0.99, 0.9] is invalid for torch.optim.Adam: give 2 values (see --help)"),
+    # one value where a class takes a list: "--optimizer.betas='0.9' is invalid for torch.optim.Adam", no fix named
+    (["fit", "--optimizer", "Adam", "--optimizer.betas", "0.9"], "--optimizer.betas=0.9 is invalid for "
+     "torch.optim.Adam: it takes a list; give one, --optimizer.betas '[0.9,0.999]' (in a config file, betas: "
+     "[0.9, 0.999]) (see --help)"),
+    (["fit", "--optimizer", "Adam", "--optimizer.betas", "0.9,0.99"], "--optimizer.betas=0.9,0.99 is invalid for "
+     "torch.optim.Adam: it takes a list; give one, --optimizer.betas '[0.9,0.99]' (in a config file, betas: "
+     "[0.9, 0.99]) (see --help)"),
+    (["fit", "--lr_scheduler", "MultiStepLR", "--lr_scheduler.milestones", "3"], "--lr_scheduler.milestones=3 is "
+     "invalid for torch.optim.lr_scheduler.MultiStepLR: it takes a list; give one, --lr_scheduler.milestones '[3]' "
+     "(in a config file, milestones: [3]) (see --help)"),
+    # was 'Parser key "optimizer": {'class_path': 'torch.optim.Adam', 'init_args': {'betas': 0.9}} is invalid: ...'
+    (["fit", "--config", "betas.yaml"], "--optimizer.betas=0.9 is invalid for torch.optim.Adam: it takes a list; give "
+     "one, --optimizer.betas '[0.9,0.999]' (in a config file, betas: [0.9, 0.999]) (see --help)"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
 ], ids=["config", "c", "config=", "configs-not-installed", "table-config-not-installed",
@@ -107,7 +121,8 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
         "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
         "not-a-float", "no-subcommand", "features-word", "exclude-words", "lr-inf", "gamma-inf", "lr-inf-word",
-    "betas-inf-word", "betas-nan-word", "betas-inf", "betas-word", "betas-three", "model-help"])
+    "betas-inf-word", "betas-nan-word", "betas-inf", "betas-word", "betas-three", "betas-scalar", "betas-commas",
+    "milestones-scalar", "betas-scalar-config", "model-help"])
 def test_a_mistyped_command_names_the_fix(cli, monkeypatch, args, line):
     import blobclf.configfiles
     monkeypatch.setattr(blobclf.configfiles, "source_configs", lambda: None)  # as installed: no source configs/
