@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import lightning as L
 import numpy as np
@@ -123,6 +126,23 @@ def test_the_usage_example_trains_the_tutorial_run_with_a_stock_trainer(tmp_path
     assert names["batch"]["labels"].shape == (200,)
     assert (names["batch"]["labels"] == names["data"].splits["test"][1]).sum().item() == 193
     assert torch.equal(names["same"].model.linear_layer_stack[4].weight, names["model"].model.linear_layer_stack[4].weight)
+
+
+def test_the_usage_lines_that_hide_lightnings_notices_in_a_script_hide_those_three_and_no_other(tmp_path):
+    """A script with its own Trainer printed Lightning's LeafSpec FutureWarning and its litlogger and litmodels
+    tips (the command line hides them); docs/usage.md says where each comes from and gives the lines hiding them."""
+    hide = re.search(r"To hide just those, before the `Trainer`:\n\n```python\n(.*?)```", USAGE, re.S).group(1)
+    script = ("import lightning as L\nfrom blobclf import BlobClassifier, BlobDataModule\n"
+              "L.Trainer(max_epochs=1, accelerator='cpu', enable_progress_bar=False, enable_model_summary=False)"
+              ".fit(BlobClassifier(), datamodule=BlobDataModule())\n")
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONWARNINGS", "BLOBCLF_DEBUG")}
+    outputs = [subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=300) for code in (script, hide + script)]
+    notices = ["`isinstance(treespec, LeafSpec)` is deprecated", "💡 Tip: For seamless cloud logging",
+               "💡 Tip: For seamless cloud uploads"]
+    assert [[notice in done.stderr + done.stdout for notice in notices] for done in outputs] == [[True] * 3, [False] * 3]
+    assert all(done.returncode == 0 for done in outputs)
+    assert "`Trainer.fit` stopped: `max_epochs=1` reached." in outputs[1].stderr + outputs[1].stdout  # the rest kept
 
 
 def test_load_from_checkpoint_takes_lightnings_default_weights_only_none_and_refuses_false(tmp_path):
