@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import sys
 from types import FrameType
@@ -29,6 +30,9 @@ def main() -> None:
     parser of the subcommand given is built (see :func:`blobclf.cli.cli_for`). This is the
     program's start-up only; importing :mod:`blobclf.cli` as a library changes nothing.
     """
+    from blobclf.deathsignal import end_with_process_zero
+
+    end_with_process_zero(os.getppid())  # first: process 0 may be killed while this one imports
     signal.signal(signal.SIGTERM, _stop_starting)  # until the command line sets its own handlers
     from blobclf.errors import encodable_output
 

@@ -314,6 +314,9 @@ class BlobClassifier(L.LightningModule):
 
         A resumed run then gets the checkpoint's values, which are the same: the split is seeded.
         """
+        from blobclf.deathsignal import process_zero_connected
+
+        process_zero_connected()  # past Lightning's pre_setup barrier: a DDP run's processes have connected
         data = self.trainer.datamodule
         # the command line links these from the data; a model built by hand may disagree, which torch
         # reports deep in a step (a shape or target out of bounds) or, for standardize, not at all

@@ -136,3 +136,42 @@ def test_a_ddp_process_whose_process_zero_was_killed_says_so_in_one_line(capsys,
     assert lost_process_zero(RuntimeError("Connection refused"), 7, 1) is None
     assert lost_process_zero(ValueError(GLOO_LOST), 7, 1) is None
     assert lost_process_zero(RuntimeError(GLOO_LOST), 7, 2).startswith("process 2 of the distributed run stopped")
+
+
+PARENT = """
+import os, signal, subprocess, sys
+child = (f"import os, sys, time; from blobclf.deathsignal import end_with_process_zero, process_zero_connected; "
+         f"armed = end_with_process_zero(os.getppid()); {sys.argv[1]}; print(armed, flush=True); time.sleep(60)")
+started = subprocess.Popen([sys.executable, "-c", child, *sys.argv[2:]], stdout=subprocess.PIPE, text=True,
+                           stderr=subprocess.DEVNULL,
+                           env={**os.environ, "LOCAL_RANK": "1"})
+print(started.pid, started.stdout.readline().strip(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+@pytest.mark.parametrize(("then", "same", "armed", "ends"), [
+    ("pass", True, "True", True),  # killed while connecting: the process it started ends with it
+    ("process_zero_connected()", True, "True", False),  # connected: a lost process 0 is said in one line
+    ("pass", False, "False", False),  # not process 0's arguments: not started by Lightning's launcher from it
+])
+def test_a_ddp_process_started_by_lightning_ends_with_process_zero_killed_before_they_connect(
+        tmp_path, then, same, armed, ends):
+    """A SIGKILL of process 0 while the processes connected (before the first epoch) left the process it had
+    started waiting for the process group's 30 minutes, deaf to SIGTERM: the kernel now ends it with process 0."""
+    code = PARENT if same else PARENT.replace("*sys.argv[2:]", "'other'")
+    parent = subprocess.run([sys.executable, "-c", code, then, "fit", "--trainer.devices", "2"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    pid, said = parent.stdout.split()
+    assert (parent.returncode, said) == (-signal.SIGKILL, armed), parent.stderr
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.05)
+    alive = os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    if alive:
+        os.kill(int(pid), signal.SIGKILL)
+    assert alive is not ends
