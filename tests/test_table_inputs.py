@@ -199,7 +199,8 @@ def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_p
                                                                for i in range(8)),
          "t.csv:1: column 2, 'Individual ID', is named like a row identifier and would be a feature (every column but "
          "the target is); leave it out with --data.features '[Culmen]' (which also leaves out 'study' and 'Island', "
-         "which hold text), or list it in --data.features to keep it", ["Culmen"]),
+         "which hold text), or list it in --data.features to keep it; to one-hot encode 'Island' as categories rather "
+         "than leave it out, give --data.features '[Island,Culmen]' --data.categorical '[Island]'", ["Culmen"]),
     ],
     ids=["index-and-id", "index-id-and-text", "id-and-text"],
 )
@@ -214,6 +215,29 @@ def test_the_features_an_unnamed_or_id_column_refusal_gives_leave_out_ids_and_te
     data = TableDataModule(path="t.csv", target="class", features=features)  # the advice, followed to the letter
     data.setup("fit")
     assert data.feature_names == kept and data.split("train")[0].shape[1] == len(kept)
+
+
+def test_an_id_refusal_offers_to_encode_the_text_columns_that_look_like_categories(tmp_path, monkeypatch):
+    # a new user's churn table: the id refusal's list left out 'Country' as text without a word of
+    # --data.categorical, and following it dropped the column; dates and names (a value a row) are not offered
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "customer_id,Signup Date,Name,Country,age,spend,Churn Status\n" + "".join(
+        f"{1000 + i},2024-0{1 + i % 3}-1{i % 2},N{i},{'US DE FR'.split()[i % 3]},{20 + i},{i % 7}.5,{'ny'[i % 2]}\n"
+        for i in range(12)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="Churn Status").feature_names)
+    assert message == (
+        "t.csv:1: column 1, 'customer_id', is named like a row identifier and would be a feature (every column but "
+        "the target is); leave it out with --data.features '[age,spend]' (which also leaves out 'Signup Date', 'Name' "
+        "and 'Country', which hold text), or list it in --data.features to keep it; to one-hot encode 'Country' as "
+        "categories rather than leave it out, give --data.features '[Country,age,spend]' --data.categorical "
+        "'[Country]'"
+    )
+    data = TableDataModule(path="t.csv", target="Churn Status", features=["Country", "age", "spend"],
+                           categorical=["Country"])  # the advice, followed to the letter
+    data.setup("fit")
+    assert data.feature_names == ["Country_DE", "Country_FR", "Country_US", "age", "spend"]
 
 
 def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):
