@@ -23,6 +23,7 @@ from blobclf.tablecategories import (
     check_names, description, encode, encoded_names, look_alike_note, one_hot_inputs,
 )
 from blobclf.tablecells import Table, nfc
+from blobclf.tablecells import rows as table_rows
 from blobclf.tablehints import (
     check_classes,
     check_float32_precision,
@@ -367,6 +368,8 @@ class TableDataModule(SplitDataModule):
         self.hparams.categorical = categorical or None
         self.hparams.categories = categories
         self._columns: list[str] | None = None
+        self._test_rows: np.ndarray | None = None
+        """The training table's rows (0-based, blank lines not counted) held out as the test split, in its order."""
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
         """The option the user chose the features with, which a refusal's advice replaces
         (see :func:`blobclf.tablehints.leave_out_option`)."""
@@ -502,7 +505,8 @@ class TableDataModule(SplitDataModule):
         if self.hparams.predict_file is None:
             features, labels = self.split("test")
             return Points(features, labels, self.feature_names, columns=self.feature_columns(),
-                          categories={column: list(values) for column, values in self.categories().items()})
+                          categories={column: list(values) for column, values in self.categories().items()},
+                          texts=self._test_texts(len(labels)))
         if self.points is None:
             given_file("predict_file", self.hparams.predict_file)
             self.points = read_points(
@@ -510,6 +514,29 @@ class TableDataModule(SplitDataModule):
                 self.hparams.delimiter, self.hparams.decimal, categories=self.categories() or None,
             )
         return self.points
+
+    def _test_texts(self, count: int) -> list[str] | None:
+        """The test split's numeric feature cells as the table writes them (as :attr:`Points.texts` holds a file's),
+        so that predictions of the test split echo ``40`` as ``40``, as those of a ``predict_file`` do: the table
+        read again, only those rows' cells kept (one string a row). ``None`` (the float32 values are written) where
+        the features are all categorical or the rows do not match the split."""
+        hp = self.hparams
+        categorical = set(hp.categorical or ())
+        numeric = [column for column in self.feature_columns() if column not in categorical]
+        separate = hp.test_path is not None
+        if not numeric or (not separate and self._test_rows is None):
+            return None
+        header = read_header(hp.test_path if separate else hp.path, hp.delimiter, hp.decimal)
+        index = {column: i for i, column in enumerate(header.columns)}
+        positions = [index[column] for column in numeric]
+        order = ({int(row): k for k, row in enumerate(self._test_rows)} if not separate and self._test_rows is not None
+                 else None)
+        texts: list[str | None] = [None] * count
+        for number, (_, row) in enumerate(table_rows(header)):
+            k = number if order is None else order.get(number)
+            if k is not None and k < count:
+                texts[k] = "\0".join(row[i].strip() for i in positions)
+        return None if any(text is None for text in texts) else texts  # type: ignore[return-value]
 
     def _read(self, path: str) -> Table:
         hp = self.hparams
@@ -606,6 +633,7 @@ class TableDataModule(SplitDataModule):
 
         if test is not None:
             self.splits["test"] = (inputs(test), y[test])
+            self._test_rows = test
         if val is not None:
             self.splits["val"] = (inputs(val), y[val])
         if separate_test and "test" not in self.splits:

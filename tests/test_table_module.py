@@ -337,3 +337,17 @@ def test_a_class_the_stratified_split_leaves_out_of_a_part_is_refused_with_a_siz
     old.setup("fit")
     parts = ["train", "test", "val"] if "val_size" in settings else ["train", "test"]
     assert sum(len(old.splits[part][1]) for part in parts) == sum(counts.values())
+
+
+def test_predictions_of_the_test_split_echo_its_numbers_as_the_table_writes_them(tmp_path, monkeypatch):
+    # a file to predict had its 40 echoed as 40, the test split (no --data.predict_file) as 40.0, the float32 read
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,land,b,kind\n" + "".join(
+        f" {i} ,{'PQ'[i % 2]},{i}.50,{'xy'[i % 2]}\n\n" for i in range(20)))  # blank lines are no rows
+    data = TableDataModule(path="t.csv", target="kind", categorical=["land"])
+    points = data.predict_points()
+    assert len(points.texts) == len(points.labels) == 4
+    assert points.texts == [f"{int(a)}\0{int(a)}.50" for a in points.features[:, 0].tolist()]
+    write(tmp_path / "later.csv", "kind,b,land,a\nx,1.50,P,40\ny,-2e1,Q,+7\n")  # a test table of its own
+    separate = TableDataModule(path="t.csv", target="kind", categorical=["land"], test_path="later.csv")
+    assert separate.predict_points().texts == ["40\x001.50", "+7\x00-2e1"]
