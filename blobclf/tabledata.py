@@ -17,7 +17,7 @@ from blobclf.argtypes import integer_at_least
 from blobclf.data import SplitDataModule, available_memory, check_random_state, check_split_name, is_number, memory_size
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
-from blobclf.points import Points, output_columns, read_points
+from blobclf.points import Points, check_inputs_memory, output_columns, read_points
 from blobclf.table import class_order, first_line_of, read_header, read_table
 from blobclf.tablecategories import (
     check_names, description, encode, encoded_names, look_alike_note, one_hot_inputs,
@@ -706,5 +706,8 @@ class TableDataModule(SplitDataModule):
             )
         table = self._read(hp.test_path)
         assert table.labels is not None
+        if self.categories():
+            check_inputs_memory(hp.test_path, len(table.labels), len(encoded_names(table.feature_names,
+                                                                                  self.categories())))
         x = encode(table.features, table.feature_names, self.categories())
         return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(table.labels)
