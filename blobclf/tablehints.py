@@ -147,7 +147,8 @@ def check_named(
                             ) if by_default else []
         kept = [column for column in named if column not in ids and column not in text]
         option = leave_out_option(header, target, kept, selection)
-        leave = f", or leave it out: {option}{left_out_too(ids, text)}" if kept else ""
+        leave = (f", or leave it out: {option}{left_out_too(ids, text)}"
+                 f"{encode_too(header, target, [*kept, *categorical], text, selection, categorical)}" if kept else "")
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
@@ -576,7 +577,7 @@ def categorical_text(header: Header, text: Sequence[str]) -> list[str]:
     with ``--data.categorical``: in their first :data:`TEXT_SCAN_ROWS` rows, each value on two rows or more on
     average, and fewer than half of the values on one row each (not a name or a code of a row of its own), and not
     dates or times (most values written as :data:`DATE_LIKE` dates: as categories, a day never seen in training
-    could not be predicted).
+    could not be predicted); a column of one value, which one-hot encoding leaves constant, is not offered.
 
     Example:
         >>> [bool(DATE_LIKE.fullmatch(cell)) for cell in ("2024-01-31", "31/01/2024 12:00", "Jan 31, 2024", "FR")]
@@ -605,7 +606,7 @@ def categorical_text(header: Header, text: Sequence[str]) -> list[str]:
         seen = counts[name]
         once = sum(1 for n in seen.values() if n == 1)
         dates = sum(1 for value in seen if DATE_LIKE.fullmatch(value))
-        if seen and 2 * len(seen) <= sum(seen.values()) and 2 * once < len(seen) and 2 * dates <= len(seen):
+        if len(seen) > 1 and 2 * len(seen) <= sum(seen.values()) and 2 * once < len(seen) and 2 * dates <= len(seen):
             found.append(name)
     return found
 
@@ -621,7 +622,8 @@ def encode_too(header: Header, target: str | None, kept: Sequence[str], text: Se
         return ""
     features = [c for c in header.columns if c in kept or c in encode]
     option = leave_out_option(header, target, features, selection)
-    shown = ", ".join(repr(c) for c in encode[:3]) + (f" and {len(encode) - 3} more" if len(encode) > 3 else "")
+    named = [repr(c) for c in encode[:3]] + ([f"{len(encode) - 3} more"] if len(encode) > 3 else [])
+    shown = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
     with_categories = names_option("categorical", [*categorical, *encode], "encode")
     them = "it" if len(encode) == 1 else "them"
     return f"; to one-hot encode {shown} as categories rather than leave {them} out, give {option} {with_categories}"

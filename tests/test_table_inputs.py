@@ -193,7 +193,9 @@ def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_p
         (",sp,sex,index,FL,RW,class\n" + "".join(f"{i},B,{'MF'[i % 2]},{i},{10 + i},{i % 4},{'bm'[i % 2]}\n"
                                                  for i in range(8)),
          "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features '[FL,RW]' (which "
-         "also leaves out 'index', named like a row identifier, and 'sp' and 'sex', which hold text)", ["FL", "RW"]),
+         "also leaves out 'index', named like a row identifier, and 'sp' and 'sex', which hold text); to one-hot "
+         "encode 'sex' as categories rather than leave it out, give --data.features '[sex,FL,RW]' --data.categorical "
+         "'[sex]'", ["FL", "RW"]),
         # palmerpenguins' penguins-raw.csv: an id among text columns
         ("study,Individual ID,Island,Culmen,class\n" + "".join(f"P{i},N{i}A1,{'TB'[i % 2]},{30 + i},{'bm'[i % 2]}\n"
                                                                for i in range(8)),
