@@ -572,12 +572,13 @@ DATE_LIKE = re.compile(
 ``Jan 31, 2024``."""
 
 
-def categorical_text(header: Header, text: Sequence[str]) -> list[str]:
+def categorical_text(header: Header, text: Sequence[str], dates_only: bool = False) -> list[str]:
     """The columns of ``text`` (columns holding text, in their order) that look like categories, to offer encoding
     with ``--data.categorical``: in their first :data:`TEXT_SCAN_ROWS` rows, each value on two rows or more on
     average, and fewer than half of the values on one row each (not a name or a code of a row of its own), and not
     dates or times (most values written as :data:`DATE_LIKE` dates: as categories, a day never seen in training
-    could not be predicted); a column of one value, which one-hot encoding leaves constant, is not offered.
+    could not be predicted); a column of one value, which one-hot encoding leaves constant, is not offered. With
+    ``dates_only``, only dates and times are told apart (the columns of text that are not).
 
     Example:
         >>> [bool(DATE_LIKE.fullmatch(cell)) for cell in ("2024-01-31", "31/01/2024 12:00", "Jan 31, 2024", "FR")]
@@ -606,7 +607,9 @@ def categorical_text(header: Header, text: Sequence[str]) -> list[str]:
         seen = counts[name]
         once = sum(1 for n in seen.values() if n == 1)
         dates = sum(1 for value in seen if DATE_LIKE.fullmatch(value))
-        if len(seen) > 1 and 2 * len(seen) <= sum(seen.values()) and 2 * once < len(seen) and 2 * dates <= len(seen):
+        if dates_only and 2 * dates <= len(seen):
+            found.append(name)
+        elif len(seen) > 1 and 2 * len(seen) <= sum(seen.values()) and 2 * once < len(seen) and 2 * dates <= len(seen):
             found.append(name)
     return found
 
@@ -660,15 +663,19 @@ def leave_out_text(
     shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
     so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
         if also else ""
-    them = "them" if also else "it"
-    with_categories = names_option("categorical", [*categorical, *text], "encode")
-    as_categories = f"; to one-hot encode {them} as categories, give {with_categories}" if encode else ""
+    encoded = categorical_text(header, text, dates_only=True) if encode else []  # a date is no category
+    them = "them" if len(encoded) > 1 else "it" if encoded == text else f"{encoded[0]!r}" if encoded else ""
+    with_categories = names_option("categorical", [*categorical, *encoded], "encode")
+    if encoded and encoded != text:  # the dates left out in the same step
+        kept = leave_out_option(header, target, [c for c in feature_names if c not in text or c in encoded], selection)
+        with_categories = f"{kept} {with_categories}"
+    as_categories = f"; to one-hot encode {them} as categories, give {with_categories}" if encoded else ""
     if not others:
         return f"{so_do}; features must be numbers, and the table has no other feature column" + (
             " of numbers" if also else "") + as_categories
     option = leave_out_option(header, target, others, selection)
     how = "list the features:" if option.startswith(("--data.features", "TableDataModule(features=")) else "give"
-    instead = as_categories.replace("; to one-hot", ", or to one-hot") if encode else ""
+    instead = as_categories.replace("; to one-hot", ", or to one-hot")
     return f"{so_do}; to leave {'these columns' if also else 'the column'} out, {how} {option}{instead}"
 
 

@@ -242,6 +242,31 @@ def test_an_id_refusal_offers_to_encode_the_text_columns_that_look_like_categori
     assert data.feature_names == ["Country_DE", "Country_FR", "Country_US", "age", "spend"]
 
 
+def test_a_text_column_refusal_offers_no_date_column_as_categories(tmp_path, monkeypatch):
+    # 'Signup Date' was offered with 'Country' in --data.categorical: a date one-hot encoded is a category a day,
+    # and a day not in the training split is refused; the offer leaves the date out in the same step
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "Signup Date,Country,age,Churn\n" + "".join(
+        f"2024-0{1 + i % 3}-1{i % 2},{'US DE FR'.split()[i % 3]},{20 + i},{'ny'[i % 2]}\n" for i in range(12)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="Churn").setup("fit"))
+    assert message == (
+        "t.csv:2: feature column 'Signup Date' holds '2024-01-10', not a number; column 'Country' holds text too; to "
+        "leave these columns out, list the features: --data.features '[age]', or to one-hot encode 'Country' as "
+        "categories, give --data.exclude '[Signup Date]' --data.categorical '[Country]'"
+    )
+    data = TableDataModule(path="t.csv", target="Churn", exclude=["Signup Date"], categorical=["Country"])
+    data.setup("fit")  # the advice, followed to the letter
+    assert data.feature_names == ["Country_DE", "Country_FR", "Country_US", "age"]
+    write(tmp_path / "d.csv", "Signup Date,age,Churn\n" + "".join(
+        f"2024-0{1 + i % 3}-1{i % 2} 10:00,{20 + i},{'ny'[i % 2]}\n" for i in range(12)))
+    assert refused(lambda: TableDataModule(path="d.csv", target="Churn").setup("fit")) == (
+        "d.csv:2: feature column 'Signup Date' holds '2024-01-10 10:00', not a number; to leave the column out, list "
+        "the features: --data.features '[age]'"
+    )
+
+
 def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):
     # vega_datasets' cars: 8 gaps in Miles_per_Gallon, 6 in Horsepower on other rows; only the first column was
     # named, so removing its rows met the next column's refusal. Gaps on the first column's rows (palmerpenguins:
