@@ -368,6 +368,7 @@ class TableDataModule(SplitDataModule):
         self.hparams.categorical = categorical or None
         self.hparams.categories = categories
         self._columns: list[str] | None = None
+        self._test_cells: tuple[list[str] | None] | None = None  # _test_texts, once read
         self._test_rows: np.ndarray | None = None
         """The training table's rows (0-based, blank lines not counted) held out as the test split, in its order."""
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
@@ -506,7 +507,7 @@ class TableDataModule(SplitDataModule):
             features, labels = self.split("test")
             return Points(features, labels, self.feature_names, columns=self.feature_columns(),
                           categories={column: list(values) for column, values in self.categories().items()},
-                          texts=self._test_texts(len(labels)))
+                          texts=self._test_texts(len(labels)))  # read once: predict asks twice (loader, writer)
         if self.points is None:
             given_file("predict_file", self.hparams.predict_file)
             self.points = read_points(
@@ -520,6 +521,12 @@ class TableDataModule(SplitDataModule):
         so that predictions of the test split echo ``40`` as ``40``, as those of a ``predict_file`` do: the table
         read again, only those rows' cells kept (one string a row). ``None`` (the float32 values are written) where
         the features are all categorical or the rows do not match the split."""
+        if self._test_cells is None or len(self._test_cells[0] or [None] * count) != count:
+            self._test_cells = (self._read_test_texts(count),)
+        return self._test_cells[0]
+
+    def _read_test_texts(self, count: int) -> list[str] | None:
+        """:meth:`_test_texts`, read from the file."""
         hp = self.hparams
         categorical = set(hp.categorical or ())
         numeric = [column for column in self.feature_columns() if column not in categorical]
