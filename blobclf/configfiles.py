@@ -234,11 +234,11 @@ def config_setting(argv: Sequence[str], key: str) -> tuple[str, str, Any] | None
     return found
 
 
-def reads_standard_input(argv: Sequence[str]) -> bool:
-    """Whether a command line gives a config file read from standard input (``--config -``), which
-    :func:`config_setting` cannot read again."""
-    return any(option in FILE_OPTIONS and path is not None and STANDARD_INPUT.match(path)
-               for option, path in _file_options(argv))
+def reads_standard_input(argv: Sequence[str]) -> str | None:
+    """The option and path of a command line's config file read from standard input (``--config -``), which
+    :func:`config_setting` cannot read again; ``None`` where it gives none."""
+    return next((f"{option} {path}" for option, path in _file_options(argv)
+                 if option in FILE_OPTIONS and path is not None and STANDARD_INPUT.match(path)), None)
 
 
 _UNSET = object()
