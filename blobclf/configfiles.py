@@ -179,6 +179,11 @@ def check_config_files(argv: Sequence[str]) -> None:
             fix = ", or '-' to read it from standard input" if config else ""
             raise UserError(f"{arg.split('=', 1)[0]} {path!r} is {kind}, not a regular file{why}; pass the config "
                             f"file itself{fix}")
+        if config and path is not None and os.path.isdir(path):  # jsonargparse: 'Path is not a file', no fix
+            inside = os.path.join(path, "config.yaml")
+            example = f" (such as {inside!r})" if os.path.isfile(inside) else ""
+            raise UserError(f"{arg.split('=', 1)[0]} {path!r} is a folder, not a config file; pass a config file"
+                            f"{example}")
         if config and path is not None and not os.path.isfile(path) and not looks_like_a_path(path):
             _check_inline_groups(path, arg.split("=", 1)[0])  # settings written out: '{model: [], ...}'
         if path is None or not os.path.isfile(path):

@@ -484,6 +484,20 @@ def test_a_group_given_no_mapping_in_a_file_given_as_c_or_before_the_subcommand_
     assert not (cli.cwd / "checkpoints").exists()
 
 
+def test_a_folder_given_as_config_is_one_line_naming_the_config_in_it(cli):
+    # was jsonargparse's 'Parser key "config": Path is not a file: '/tmp/.../run'', which named no fix
+    (cli.cwd / "empty").mkdir()
+    (cli.cwd / "run").mkdir()
+    (cli.cwd / "run" / "config.yaml").write_text("trainer:\n  max_epochs: 1\n")
+    assert one_error(cli("fit", "--config", "empty")) == (
+        "blobclf: error: --config 'empty' is a folder, not a config file; pass a config file")
+    assert one_error(cli("fit", "-c", "run")) == (
+        "blobclf: error: -c 'run' is a folder, not a config file; pass a config file (such as 'run/config.yaml')")
+    assert one_error(cli("--config=run", "fit")) == (
+        "blobclf: error: --config 'run' is a folder, not a config file; pass a config file (such as 'run/config.yaml')")
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["empty", "run"]
+
+
 @pytest.mark.parametrize("args", [["--data.n_samples", "9" * 5000], ["--data.n_samples=" + "9" * 5000],
                                   ["--trainer", "{max_epochs: " + "9" * 5000 + "}"]], ids=["value", "equals", "inline"])
 def test_a_number_longer_than_python_reads_on_the_command_line_is_one_line(cli, args):
