@@ -292,8 +292,11 @@ class BlobArgumentParser(LightningArgumentParser):
         """The line for a value that is none of an option's fixed choices, naming the config file that gave it
         where the command line did not; for ``checkpoint.mode``, with the mode that the monitor needs."""
         words = self.state.given
-        source = config_setting(words, key) if given_option(words, f"--{key}") != value else None
+        from_file = given_option(words, f"--{key}") != value
+        source = config_setting(words, key) if from_file else None
         where, shown = (f"{source[0]} {source[1]}", source[2]) if source else ("", value)
+        if from_file and source is None:  # a config read from standard input gave it: the command line cannot mend it
+            where = reads_standard_input(words) or ""
         if key != "checkpoint.mode":
             return not_a_choice(key, choices, shown, where)
         monitor = given_option(words, "--checkpoint.monitor")

@@ -565,6 +565,18 @@ def test_a_run_without_a_logger_keeps_its_config_in_its_own_folder_and_resumes_a
     assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1", "version_2"]
 
 
+def test_a_run_given_an_empty_list_of_loggers_is_evaluated_without_a_logger(cli):
+    # --trainer.logger '[]' trains without a logger as false does, but a test of the run logged into
+    # lightning_logs/version_0/test-last, a folder of no run
+    assert cli("fit", *QUICK, "--trainer.logger", "[]").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["checkpoints"]
+    tested = cli("test", "--ckpt_path", "last")
+    assert tested.returncode == 0, tested.output
+    assert json.loads((run / "test_report-last.json").read_text())["accuracy"] == pytest.approx(0.585)
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["checkpoints"]
+
+
 def test_a_resume_of_a_run_ended_by_max_steps_trains_nothing_and_leaves_the_run_folder_unchanged(cli):
     """A resume of a run that had trained its --trainer.max_steps wrote resume-1.yaml and a new event file into the
     run's log folder, and printed the fit's table, though Lightning stopped it at once. It now writes nothing, and
