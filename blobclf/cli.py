@@ -367,9 +367,9 @@ class BlobCLI(LightningCLI):
                     done = (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no "
                             f"further (to train longer, start a new run with {how})" if ended else
                             f"has done its {finished[0]} epochs (--trainer.max_epochs {config.trainer.max_epochs}; "
-                            "a larger one trains on)" if self._epochs_reached(config, finished[0]) else
+                            f"one above {finished[0]} trains on)" if self._epochs_reached(config, finished[0]) else
                             f"has done its {finished[1]} steps (--trainer.max_steps {config.trainer.max_steps}; "
-                            "a larger one trains on)")
+                            f"one above {finished[1]} trains on)")
                     print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
                           f"and the run is left unchanged: {shown(ckpt_path)} {done}")
                     sys.exit(0)
