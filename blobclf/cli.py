@@ -780,7 +780,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         sys.exit(2)
     except Exception as error:
         # Lightning's teardown failing after a failed CUDA graph recording: the recording is the cause
-        lost = lost_process_zero(error, parent, rank_zero_only.rank)
+        lost = lost_process_zero(error, parent, rank_zero_only.rank, stop.run_folder)
         if lost is not None and not debugging():
             sys.stderr.write(f"blobclf: {lost}\n")
             sys.exit(1)
