@@ -369,9 +369,9 @@ class BlobCLI(LightningCLI):
                     done = (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no "
                             f"further (to train longer, start a new run with {how})" if ended else
                             f"has done its {finished[0]} epochs (--trainer.max_epochs {config.trainer.max_epochs}; "
-                            "a larger one trains on)" if self._epochs_reached(config, finished[0]) else
+                            f"one above {finished[0]} trains on)" if self._epochs_reached(config, finished[0]) else
                             f"has done its {finished[1]} steps (--trainer.max_steps {config.trainer.max_steps}; "
-                            "a larger one trains on)")
+                            f"one above {finished[1]} trains on)")
                     print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
                           f"and the run is left unchanged: {shown(ckpt_path)} {done}")
                     sys.exit(0)
@@ -794,7 +794,7 @@ def cli_main(args: list[str] | None = None, only: str | None = None) -> None:
         sys.exit(2)
     except Exception as error:
         # Lightning's teardown failing after a failed CUDA graph recording: the recording is the cause
-        lost = lost_process_zero(error, parent, rank_zero_only.rank)
+        lost = lost_process_zero(error, parent, rank_zero_only.rank, stop.run_folder)
         if lost is not None and not debugging():
             sys.stderr.write(f"blobclf: {lost}\n")
             sys.exit(1)

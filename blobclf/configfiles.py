@@ -180,6 +180,11 @@ def check_config_files(argv: Sequence[str]) -> None:
             fix = ", or '-' to read it from standard input" if config else ""
             raise UserError(f"{arg.split('=', 1)[0]} {path!r} is {kind}, not a regular file{why}; pass the config "
                             f"file itself{fix}")
+        if config and path is not None and os.path.isdir(path):  # jsonargparse: 'Path is not a file', no fix
+            inside = os.path.join(path, "config.yaml")
+            example = f" (such as {inside!r})" if os.path.isfile(inside) else ""
+            raise UserError(f"{arg.split('=', 1)[0]} {path!r} is a folder, not a config file; pass a config file"
+                            f"{example}")
         if config and path is not None and not os.path.isfile(path) and not looks_like_a_path(path):
             _check_inline_groups(path, arg.split("=", 1)[0])  # settings written out: '{model: [], ...}'
         if path is None or not os.path.isfile(path):
@@ -235,11 +240,11 @@ def config_setting(argv: Sequence[str], key: str) -> tuple[str, str, Any] | None
     return found
 
 
-def reads_standard_input(argv: Sequence[str]) -> bool:
-    """Whether a command line gives a config file read from standard input (``--config -``), which
-    :func:`config_setting` cannot read again."""
-    return any(option in FILE_OPTIONS and path is not None and STANDARD_INPUT.match(path)
-               for option, path in _file_options(argv))
+def reads_standard_input(argv: Sequence[str]) -> str | None:
+    """The option and path of a command line's config file read from standard input (``--config -``), which
+    :func:`config_setting` cannot read again; ``None`` where it gives none."""
+    return next((f"{option} {path}" for option, path in _file_options(argv)
+                 if option in FILE_OPTIONS and path is not None and STANDARD_INPUT.match(path)), None)
 
 
 _UNSET = object()
@@ -369,7 +374,7 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
         digits, mark = long_number
         raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: a number of {digits} digits, more than Python "
                         f"reads ({sys.get_int_max_str_digits()}); no setting takes one that large: write a smaller one")
-    group = _group_not_mapped(node) if option == "--config" else None
+    group = _group_not_mapped(node) if option in ("-c", "--config") else None
     if group is not None:  # null, 5 or a list: a traceback (model, checkpoint, prediction), or ignored (trainer)
         mark = group[1].start_mark
         raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: {_group_refusal(*group)}")
@@ -389,6 +394,7 @@ _YAML_TAG = "tag:yaml.org,2002:"
 _GROUP_EXAMPLES = {"model": "hidden_units: 16", "trainer": "max_epochs: 10", "checkpoint": "root: runs",
                    "export": "figures: false", "prediction": "top_k: 2"}
 """The groups of a config file that hold options only (no class name), each with an option to show."""
+_SUBCOMMANDS = ("fit", "validate", "test", "predict")
 
 
 def _group_refusal(key: str, value: yaml.Node) -> str:
@@ -412,8 +418,13 @@ def _check_inline_groups(text: str, option: str) -> None:
 
 def _group_not_mapped(node: yaml.MappingNode) -> tuple[str, yaml.Node] | None:
     """The first of :data:`_GROUP_EXAMPLES` whose value is not a mapping: a list, a number, a boolean or null (text
-    is left to the parser, which names ``model: BlobClassifier`` as a class given where options are)."""
+    is left to the parser, which names ``model: BlobClassifier`` as a class given where options are), also in a
+    subcommand's section (``fit: {model: []}``, a config given before the subcommand)."""
     for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value in _SUBCOMMANDS and isinstance(value, yaml.MappingNode):
+            found = _group_not_mapped(value)
+            if found is not None:
+                return found
         if not isinstance(key, yaml.ScalarNode) or key.value not in _GROUP_EXAMPLES:
             continue
         not_text = isinstance(value, yaml.ScalarNode) and value.tag != _YAML_TAG + "str"

@@ -232,12 +232,13 @@ LOST_PEER = ("Connection closed by peer", "Connection reset by peer")
 """gloo's words for a collective whose other process is gone."""
 
 
-def lost_process_zero(error: BaseException, parent: int, rank: int) -> str | None:
+def lost_process_zero(error: BaseException, parent: int, rank: int, run_folder: str | None = None) -> str | None:
     """The line for a process of a DDP run (``rank`` 1 and up, started by process 0 as Lightning's launcher does,
     ``parent`` its process id then) whose collective failed because process 0 is gone: killed (SIGKILL, the
     out-of-memory killer) or ended by an error it printed itself. gloo's traceback ("Connection closed by peer ...
     typically caused by a remote worker crashing") said nothing of that. ``None`` for anything else, or while
-    process 0 is alive: that keeps its traceback."""
+    process 0 is alive: that keeps its traceback. ``run_folder`` is the run's checkpoint folder (see
+    :attr:`GracefulStop.run_folder`): the line gives the command that resumes the run from its ``last.ckpt``."""
     if rank == 0 or not isinstance(error, RuntimeError) or not any(words in str(error) for words in LOST_PEER):
         return None
     for _ in range(40):  # a killed process closes its connections a moment before its children are handed on
@@ -246,6 +247,10 @@ def lost_process_zero(error: BaseException, parent: int, rank: int) -> str | Non
         time.sleep(0.05)
     else:
         return None
-    return (f"process {rank} of the distributed run stopped: process 0, which started it, has ended (killed, or "
-            "stopped by the error it printed); what the run saved is kept, and its last.ckpt, if it has one, resumes "
-            "it (fit --ckpt_path PATH)")
+    ended = (f"process {rank} of the distributed run stopped: process 0, which started it, has ended (killed, or "
+             "stopped by the error it printed); what the run saved is kept")
+    last = Path(run_folder) / "last.ckpt" if run_folder else None
+    if last is None or not last.is_file():
+        return f"{ended}, and no last.ckpt was written yet: nothing to resume"
+    shown = os.path.relpath(last) if not os.path.relpath(last).startswith(os.pardir) else os.fspath(last)
+    return f"{ended}; resume with: {typed_program()} fit --ckpt_path {shlex.quote(shown)}"

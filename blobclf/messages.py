@@ -9,6 +9,7 @@ import ast
 import difflib
 import errno
 import inspect
+import json
 import os
 import re
 import shlex
@@ -344,6 +345,47 @@ def null_name(line: str, given: tuple[str, ...]) -> str:
         return ("--data.target null is YAML's no value, not a column name; for a column named null, quote it: "
                 "--data.target '\"null\"'")
     return line
+
+
+TARGET_WORDS = frozenset({"class", "classes", "label", "labels", "target", "y"})
+"""Words of a column name (split at anything but letters and digits) that make it the likeliest target."""
+
+
+def missing_target(line: str, given: tuple[str, ...]) -> str:
+    """For a table data module without ``--data.target`` (``--data blobclf.TableDataModule needs --data.target``):
+    the line naming the table's columns, when ``--data.path`` (on the command line or in a config file) names a
+    readable table, and the likeliest target: the first column named like one (:data:`TARGET_WORDS`: ``class``,
+    ``Label``, ``target_class``, ``y``), else the last. Any other line, or a table that cannot be read (refused
+    later, in its own words), is returned as it is."""
+    needs = re.fullmatch(r"(--data [\w.]*TableDataModule needs --data\.target)(?: \(see --help\))?", line)
+    if not needs:
+        return line
+    from blobclf.configfiles import config_setting
+    from blobclf.optionnames import given_option
+    from blobclf.table import read_header
+    from blobclf.tablehints import PLAIN_NAME, YAML_WORDS, shown_columns
+
+    def option(name: str) -> Any:
+        value = given_option(given, f"--data.{name}") or given_option(given, f"--data.init_args.{name}")
+        setting = config_setting(given, f"data.{name}") if value is None else None
+        return setting[2] if setting else value
+
+    path, delimiter, decimal = option("path"), option("delimiter"), option("decimal")
+    if not isinstance(path, str) or path in ("", "null"):
+        return line
+    try:
+        header = read_header(path, delimiter if delimiter in (",", ";", "\t", "|") else None,
+                             decimal if decimal in (".", ",") else ".")
+    except Exception:  # noqa: BLE001 - the table's own refusal comes when it is read
+        return line
+    columns = header.columns
+    named = [c for c in columns if TARGET_WORDS.intersection(re.split(r"[^a-z0-9]+", c.lower()))]
+    likeliest = named[0] if named else columns[-1]
+    value = likeliest if PLAIN_NAME.fullmatch(likeliest) and likeliest.lower() not in YAML_WORDS \
+        else json.dumps(likeliest, ensure_ascii=False)
+    why = "named like one" if named else "the last column"
+    return (f"{needs.group(1)}, the column of classes: give --data.target {shlex.quote(value)} ({why}) or another of "
+            f"{header.path}'s columns: {shown_columns(columns)}")
 
 
 def missing_package(error: BaseException) -> str | None:

@@ -32,7 +32,7 @@ from blobclf.helptext import (
     with_plain_help,
 )
 from blobclf.callbacks import RunCheckpoint
-from blobclf.messages import MOVED_NAMES, not_a_choice, null_name, one_line, typed_value_error
+from blobclf.messages import MOVED_NAMES, missing_target, not_a_choice, null_name, one_line, typed_value_error
 from blobclf.monitors import not_a_mode
 from blobclf.optionnames import given_option
 from blobclf.onebatch import one_batch_written
@@ -250,7 +250,8 @@ class BlobArgumentParser(LightningArgumentParser):
         # a checkpoint's value is named as jsonargparse names it, not as a config file's (one_line's config_values)
         recorded = (recorded_value_error(one_line(message, config_values=False), *self.state.recorded)
                     if self.state.recorded else None)
-        line = recorded or null_name(self.plain_error(one_line(message)), self.state.given)
+        given = self.state.given
+        line = recorded or missing_target(null_name(self.plain_error(one_line(message)), given), given)
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 
@@ -291,8 +292,11 @@ class BlobArgumentParser(LightningArgumentParser):
         """The line for a value that is none of an option's fixed choices, naming the config file that gave it
         where the command line did not; for ``checkpoint.mode``, with the mode that the monitor needs."""
         words = self.state.given
-        source = config_setting(words, key) if given_option(words, f"--{key}") != value else None
+        from_file = given_option(words, f"--{key}") != value
+        source = config_setting(words, key) if from_file else None
         where, shown = (f"{source[0]} {source[1]}", source[2]) if source else ("", value)
+        if from_file and source is None:  # a config read from standard input gave it: the command line cannot mend it
+            where = reads_standard_input(words) or ""
         if key != "checkpoint.mode":
             return not_a_choice(key, choices, shown, where)
         monitor = given_option(words, "--checkpoint.monitor")

@@ -158,6 +158,7 @@ def read_points(
     features = torch.frombuffer(values, dtype=torch.float32).clone().reshape(count, len(feature_names))
     columns = list(feature_names)
     if categories:
+        check_inputs_memory(name, count, len(encoded_names(feature_names, categories)))
         features = torch.from_numpy(encode(features.numpy(), feature_names, categories))
         feature_names = encoded_names(feature_names, categories)
     if label_at is not None:
@@ -165,6 +166,29 @@ def read_points(
     else:
         y = torch.full((count,), -1, dtype=torch.int64)
     return Points(features, y, list(feature_names), carried, columns, categories, texts if numeric else None)
+
+
+def check_inputs_memory(path: str, rows: int, inputs: int) -> None:
+    """Refuse, before they are made, the one-hot inputs of a file's ``rows`` (to test or predict) that the memory
+    available cannot hold: ``rows * inputs`` float32 values, made at once. A model of many categories is as it was
+    trained; the file is what can be smaller.
+
+    Raises:
+        UserError: naming the sizes and the rows per file that fit.
+    """
+    from blobclf.data import available_memory, memory_size  # blobclf.data imports this module
+
+    needed = rows * inputs * 4
+    available = available_memory()
+    if available is not None and needed > available:
+        # a third: a full batch's standardization, (x - mean) / scale, makes two more of them (measured: 100,000
+        # rows of 2,001 inputs, 0.8 GB, predicted at a 2.8 GB peak)
+        fit = max(available // (inputs * 4 * 3), 1)
+        raise UserError(
+            f"{path}: {rows:,} rows of the model's {inputs:,} inputs (its categories one-hot) need about "
+            f"{memory_size(needed)} of memory and {memory_size(available)} is available; split the file into files of "
+            f"at most {fit:,} rows"
+        )
 
 
 def output_columns(classes: Sequence[str] | None) -> set[str]:

@@ -568,8 +568,9 @@ def recorded_log_name(checkpoint: dict[str, Any]) -> str:
 
 
 def recorded_without_logger(checkpoint: dict[str, Any]) -> bool:
-    """Whether a checkpoint's run was trained without a logger (``--trainer.logger false``): it has no log folder."""
-    return any(state["training"]["settings"].get("trainer.logger") is False
+    """Whether a checkpoint's run was trained without a logger (``--trainer.logger false``, or ``'[]'``, an empty
+    list of loggers): it has no log folder."""
+    return any(state["training"]["settings"].get("trainer.logger") in (False, [])
                for state in checkpoint.get("callbacks", {}).values()
                if isinstance(state, dict) and isinstance(state.get("training"), dict)
                and isinstance(state["training"].get("settings"), dict))

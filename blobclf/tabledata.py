@@ -17,12 +17,13 @@ from blobclf.argtypes import integer_at_least
 from blobclf.data import SplitDataModule, available_memory, check_random_state, check_split_name, is_number, memory_size
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
-from blobclf.points import Points, output_columns, read_points
+from blobclf.points import Points, check_inputs_memory, output_columns, read_points
 from blobclf.table import class_order, first_line_of, read_header, read_table
 from blobclf.tablecategories import (
     check_names, description, encode, encoded_names, look_alike_note, one_hot_inputs,
 )
 from blobclf.tablecells import Table, nfc
+from blobclf.tablecells import rows as table_rows
 from blobclf.tablehints import (
     check_classes,
     check_float32_precision,
@@ -367,6 +368,9 @@ class TableDataModule(SplitDataModule):
         self.hparams.categorical = categorical or None
         self.hparams.categories = categories
         self._columns: list[str] | None = None
+        self._test_cells: tuple[list[str] | None] | None = None  # _test_texts, once read
+        self._test_rows: np.ndarray | None = None
+        """The training table's rows (0-based, blank lines not counted) held out as the test split, in its order."""
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
         """The option the user chose the features with, which a refusal's advice replaces
         (see :func:`blobclf.tablehints.leave_out_option`)."""
@@ -502,7 +506,8 @@ class TableDataModule(SplitDataModule):
         if self.hparams.predict_file is None:
             features, labels = self.split("test")
             return Points(features, labels, self.feature_names, columns=self.feature_columns(),
-                          categories={column: list(values) for column, values in self.categories().items()})
+                          categories={column: list(values) for column, values in self.categories().items()},
+                          texts=self._test_texts(len(labels)))  # read once: predict asks twice (loader, writer)
         if self.points is None:
             given_file("predict_file", self.hparams.predict_file)
             self.points = read_points(
@@ -510,6 +515,35 @@ class TableDataModule(SplitDataModule):
                 self.hparams.delimiter, self.hparams.decimal, categories=self.categories() or None,
             )
         return self.points
+
+    def _test_texts(self, count: int) -> list[str] | None:
+        """The test split's numeric feature cells as the table writes them (as :attr:`Points.texts` holds a file's),
+        so that predictions of the test split echo ``40`` as ``40``, as those of a ``predict_file`` do: the table
+        read again, only those rows' cells kept (one string a row). ``None`` (the float32 values are written) where
+        the features are all categorical or the rows do not match the split."""
+        if self._test_cells is None or len(self._test_cells[0] or [None] * count) != count:
+            self._test_cells = (self._read_test_texts(count),)
+        return self._test_cells[0]
+
+    def _read_test_texts(self, count: int) -> list[str] | None:
+        """:meth:`_test_texts`, read from the file."""
+        hp = self.hparams
+        categorical = set(hp.categorical or ())
+        numeric = [column for column in self.feature_columns() if column not in categorical]
+        separate = hp.test_path is not None
+        if not numeric or (not separate and self._test_rows is None):
+            return None
+        header = read_header(hp.test_path if separate else hp.path, hp.delimiter, hp.decimal)
+        index = {column: i for i, column in enumerate(header.columns)}
+        positions = [index[column] for column in numeric]
+        order = ({int(row): k for k, row in enumerate(self._test_rows)} if not separate and self._test_rows is not None
+                 else None)
+        texts: list[str | None] = [None] * count
+        for number, (_, row) in enumerate(table_rows(header)):
+            k = number if order is None else order.get(number)
+            if k is not None and k < count:
+                texts[k] = "\0".join(row[i].strip() for i in positions)
+        return None if any(text is None for text in texts) else texts  # type: ignore[return-value]
 
     def _read(self, path: str) -> Table:
         hp = self.hparams
@@ -606,6 +640,7 @@ class TableDataModule(SplitDataModule):
 
         if test is not None:
             self.splits["test"] = (inputs(test), y[test])
+            self._test_rows = test
         if val is not None:
             self.splits["val"] = (inputs(val), y[val])
         if separate_test and "test" not in self.splits:
@@ -678,5 +713,8 @@ class TableDataModule(SplitDataModule):
             )
         table = self._read(hp.test_path)
         assert table.labels is not None
+        if self.categories():
+            check_inputs_memory(hp.test_path, len(table.labels), len(encoded_names(table.feature_names,
+                                                                                  self.categories())))
         x = encode(table.features, table.feature_names, self.categories())
         return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(table.labels)

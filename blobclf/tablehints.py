@@ -147,7 +147,8 @@ def check_named(
                             ) if by_default else []
         kept = [column for column in named if column not in ids and column not in text]
         option = leave_out_option(header, target, kept, selection)
-        leave = f", or leave it out: {option}{left_out_too(ids, text)}" if kept else ""
+        leave = (f", or leave it out: {option}{left_out_too(ids, text)}"
+                 f"{encode_too(header, target, [*kept, *categorical], text, selection, categorical)}" if kept else "")
         raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
 
 
@@ -174,9 +175,11 @@ def check_identifiers(header: Header, features: Sequence[str], target: str, sele
     option = leave_out_option(header, target, others, selection)
     leave = (f"leave it out with {option}{left_out_too(ids[1:], text)}, or" if others
              else f"the table has no other feature{' of numbers' if text else ''}:")
+    encode = encode_too(header, target, [*others, *categorical], text, selection, categorical)
     raise UserError(
         f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
         f"feature (every column but the target is); {leave} list it in {optionnames.option('features')} to keep it"
+        f"{encode}"
     )
 
 
@@ -560,6 +563,75 @@ def text_columns(header: Header, candidates: Sequence[str]) -> list[str]:
     return [c for c in candidates if c in text]
 
 
+DATE_LIKE = re.compile(
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ].*)?|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?: .*)?"
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?|\d{1,2}[ -][a-z]{3,9}\.?[ -]\d{2,4}|[a-z]{3,9}\.? \d{1,2},? \d{4}",
+    re.IGNORECASE,
+)
+"""A cell holding a date or a time: ``2024-01-31``, ``2024-01-31 12:00``, ``31/01/2024``, ``12:30``, ``31 Jan 2024``,
+``Jan 31, 2024``."""
+
+
+def categorical_text(header: Header, text: Sequence[str], dates_only: bool = False) -> list[str]:
+    """The columns of ``text`` (columns holding text, in their order) that look like categories, to offer encoding
+    with ``--data.categorical``: in their first :data:`TEXT_SCAN_ROWS` rows, each value on two rows or more on
+    average, and fewer than half of the values on one row each (not a name or a code of a row of its own), and not
+    dates or times (most values written as :data:`DATE_LIKE` dates: as categories, a day never seen in training
+    could not be predicted); a column of one value, which one-hot encoding leaves constant, is not offered. With
+    ``dates_only``, only dates and times are told apart (the columns of text that are not).
+
+    Example:
+        >>> [bool(DATE_LIKE.fullmatch(cell)) for cell in ("2024-01-31", "31/01/2024 12:00", "Jan 31, 2024", "FR")]
+        [True, True, True, False]
+    """
+    if not text:
+        return []
+    width = len(header.columns)
+    position = {c: header.columns.index(c) for c in text}
+    counts: dict[str, dict[str, int]] = {c: {} for c in text}
+    try:
+        for count, (_, row) in enumerate(rows(header)):
+            if count == TEXT_SCAN_ROWS:
+                break
+            if len(row) != width:
+                continue
+            for name in text:
+                cell = row[position[name]].strip()
+                if not is_missing(cell):
+                    seen = counts[name]
+                    seen[cell] = seen.get(cell, 0) + 1
+    except UserError:
+        pass
+    found = []
+    for name in text:
+        seen = counts[name]
+        once = sum(1 for n in seen.values() if n == 1)
+        dates = sum(1 for value in seen if DATE_LIKE.fullmatch(value))
+        if dates_only and 2 * dates <= len(seen):
+            found.append(name)
+        elif len(seen) > 1 and 2 * len(seen) <= sum(seen.values()) and 2 * once < len(seen) and 2 * dates <= len(seen):
+            found.append(name)
+    return found
+
+
+def encode_too(header: Header, target: str | None, kept: Sequence[str], text: Sequence[str],
+               selection: str | None = None, categorical: Sequence[str] = ()) -> str:
+    """``"; or, to one-hot encode ... as categories, give ..."``: for a refusal whose option leaves out the ``text``
+    columns, the options that keep those of them that look like categories (:func:`categorical_text`) and encode
+    them with ``--data.categorical`` (beside the ``categorical`` columns given), so that a user who wants them does
+    not follow the first option and lose them without a word; ``""`` when none looks like categories."""
+    encode = categorical_text(header, text)
+    if not encode:
+        return ""
+    features = [c for c in header.columns if c in kept or c in encode]
+    option = leave_out_option(header, target, features, selection)
+    named = [repr(c) for c in encode[:3]] + ([f"{len(encode) - 3} more"] if len(encode) > 3 else [])
+    shown = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    with_categories = names_option("categorical", [*categorical, *encode], "encode")
+    them = "it" if len(encode) == 1 else "them"
+    return f"; to one-hot encode {shown} as categories rather than leave {them} out, give {option} {with_categories}"
+
+
 def left_out_too(ids: Sequence[str], text: Sequence[str]) -> str:
     """`` (which also leaves out ...)`` naming the row identifiers and text columns a suggested list leaves out.
 
@@ -591,15 +663,19 @@ def leave_out_text(
     shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
     so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
         if also else ""
-    them = "them" if also else "it"
-    with_categories = names_option("categorical", [*categorical, *text], "encode")
-    as_categories = f"; to one-hot encode {them} as categories, give {with_categories}" if encode else ""
+    encoded = categorical_text(header, text, dates_only=True) if encode else []  # a date is no category
+    them = "them" if len(encoded) > 1 else "it" if encoded == text else f"{encoded[0]!r}" if encoded else ""
+    with_categories = names_option("categorical", [*categorical, *encoded], "encode")
+    if encoded and encoded != text:  # the dates left out in the same step
+        kept = leave_out_option(header, target, [c for c in feature_names if c not in text or c in encoded], selection)
+        with_categories = f"{kept} {with_categories}"
+    as_categories = f"; to one-hot encode {them} as categories, give {with_categories}" if encoded else ""
     if not others:
         return f"{so_do}; features must be numbers, and the table has no other feature column" + (
             " of numbers" if also else "") + as_categories
     option = leave_out_option(header, target, others, selection)
     how = "list the features:" if option.startswith(("--data.features", "TableDataModule(features=")) else "give"
-    instead = as_categories.replace("; to one-hot", ", or to one-hot") if encode else ""
+    instead = as_categories.replace("; to one-hot", ", or to one-hot")
     return f"{so_do}; to leave {'these columns' if also else 'the column'} out, {how} {option}{instead}"
 
 

@@ -295,6 +295,7 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.test_path", "t_other.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "Kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.test_path", "t_newclass.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",

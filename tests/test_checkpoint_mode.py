@@ -3,6 +3,8 @@ naming the config file that gave the value where the command line did not."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from conftest import one_error
 
@@ -46,3 +48,12 @@ def test_a_mode_typo_names_the_modes_and_where_it_was_written(cli, args, line):
 
 def test_help_lists_the_two_modes(cli):
     assert "--checkpoint.mode {min,max}" in cli("fit", "--help").stdout
+
+
+def test_a_mode_typo_read_from_standard_input_is_named_there(cli, monkeypatch):
+    # the line said 'use --checkpoint.mode min or max', which mends nothing: the piped config's value is refused
+    # whatever the command line gives after it
+    monkeypatch.setattr("sys.stdin", io.StringIO("checkpoint:\n  mode: mni\n"))
+    assert one_error(cli("fit", "--config", "-", "--checkpoint.mode", "max")) == (
+        "checkpoint.mode='mni' in --config - is not a mode (min or max); set it to min or max there")
+    assert list(cli.cwd.iterdir()) == []

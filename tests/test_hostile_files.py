@@ -465,6 +465,39 @@ def test_a_group_given_no_mapping_in_settings_written_out_on_the_command_line_is
     assert not (cli.cwd / "checkpoints").exists()
 
 
+@pytest.mark.parametrize(("text", "args"), [
+    ("model: []\n", ["fit", "-c", "x.yaml"]),
+    ("trainer: 5\n", ["fit", "-c", "x.yaml"]),
+    ("fit:\n  model: []\n", ["--config", "x.yaml", "fit"]),
+    ("fit:\n  trainer: 5\n", ["-c", "x.yaml", "fit"]),
+], ids=["c-model", "c-trainer", "root-model", "root-trainer"])
+def test_a_group_given_no_mapping_in_a_file_given_as_c_or_before_the_subcommand_is_one_line(cli, text, args):
+    # -c x.yaml and a config before the subcommand (its fit: section) were not checked as --config x.yaml is: model: []
+    # ended in "AttributeError: 'list' object has no attribute 'steps_per_execution'", trainer: 5 trained 100 epochs
+    (cli.cwd / "x.yaml").write_text(text)
+    group = text.split(":")[-2].split()[-1]
+    line, column = (1, len(group) + 3) if text.startswith(group) else (2, len(group) + 5)
+    shown, example = {"model": ("a list", "hidden_units: 16"), "trainer": ("5", "max_epochs: 10")}[group]
+    assert one_error(cli(*args)) == (
+        f"blobclf: error: x.yaml:{line}:{column}: '{group}' is {shown}, but it holds the {group} options: write them "
+        f"under it ('{group}: {{{example}}}'), or leave it out")
+    assert not (cli.cwd / "checkpoints").exists()
+
+
+def test_a_folder_given_as_config_is_one_line_naming_the_config_in_it(cli):
+    # was jsonargparse's 'Parser key "config": Path is not a file: '/tmp/.../run'', which named no fix
+    (cli.cwd / "empty").mkdir()
+    (cli.cwd / "run").mkdir()
+    (cli.cwd / "run" / "config.yaml").write_text("trainer:\n  max_epochs: 1\n")
+    assert one_error(cli("fit", "--config", "empty")) == (
+        "blobclf: error: --config 'empty' is a folder, not a config file; pass a config file")
+    assert one_error(cli("fit", "-c", "run")) == (
+        "blobclf: error: -c 'run' is a folder, not a config file; pass a config file (such as 'run/config.yaml')")
+    assert one_error(cli("--config=run", "fit")) == (
+        "blobclf: error: --config 'run' is a folder, not a config file; pass a config file (such as 'run/config.yaml')")
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["empty", "run"]
+
+
 @pytest.mark.parametrize("args", [["--data.n_samples", "9" * 5000], ["--data.n_samples=" + "9" * 5000],
                                   ["--trainer", "{max_epochs: " + "9" * 5000 + "}"]], ids=["value", "equals", "inline"])
 def test_a_number_longer_than_python_reads_on_the_command_line_is_one_line(cli, args):

@@ -401,7 +401,7 @@ def test_a_resume_that_trains_nothing_leaves_the_run_folder_unchanged(cli):
     assert again.returncode == 0, again.output
     assert again.stdout.splitlines()[-1] == ("nothing was trained; the exports in checkpoints/version_0 are complete and kept as they "
                             "were, and the run is left unchanged: checkpoints/version_0/last.ckpt has done its 2 "
-                            "epochs (--trainer.max_epochs 2; a larger one trains on)")
+                            "epochs (--trainer.max_epochs 2; one above 2 trains on)")
     assert {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()} == before
     assert cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3").returncode == 0
     assert sorted(p.name for p in (cli.cwd / "lightning_logs" / "version_0").glob("resume-*.yaml")) == ["resume-1.yaml"]
@@ -565,10 +565,23 @@ def test_a_run_without_a_logger_keeps_its_config_in_its_own_folder_and_resumes_a
     assert sorted(p.name for p in (cli.cwd / "checkpoints").iterdir()) == ["version_0", "version_1", "version_2"]
 
 
+def test_a_run_given_an_empty_list_of_loggers_is_evaluated_without_a_logger(cli):
+    # --trainer.logger '[]' trains without a logger as false does, but a test of the run logged into
+    # lightning_logs/version_0/test-last, a folder of no run
+    assert cli("fit", *QUICK, "--trainer.logger", "[]").returncode == 0
+    run = cli.cwd / "checkpoints" / "version_0"
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["checkpoints"]
+    tested = cli("test", "--ckpt_path", "last")
+    assert tested.returncode == 0, tested.output
+    assert json.loads((run / "test_report-last.json").read_text())["accuracy"] == pytest.approx(0.585)
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["checkpoints"]
+
+
 def test_a_resume_of_a_run_ended_by_max_steps_trains_nothing_and_leaves_the_run_folder_unchanged(cli):
     """A resume of a run that had trained its --trainer.max_steps wrote resume-1.yaml and a new event file into the
     run's log folder, and printed the fit's table, though Lightning stopped it at once. It now writes nothing, and
-    says so in one line, as for a run at its max_epochs; a larger max_steps trains on."""
+    says so in one line, as for a run at its max_epochs; a max_steps above the steps done trains on (given a smaller
+    one, the line said "a larger one trains on", and 3, larger than 2, trained nothing either)."""
     assert cli("fit", "--trainer.max_steps", "3", "--export.figures", "false", "--export.onnx", "false").returncode == 0
     before = {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()}
     for steps in ([], ["--trainer.max_steps", "2"]):
@@ -577,7 +590,7 @@ def test_a_resume_of_a_run_ended_by_max_steps_trains_nothing_and_leaves_the_run_
         assert again.stdout.splitlines()[-1] == (
             "nothing was trained; the exports in checkpoints/version_0 are complete and kept as they were, and the run "
             "is left unchanged: checkpoints/version_0/last.ckpt has done its 3 steps "
-            f"(--trainer.max_steps {steps[-1] if steps else 3}; a larger one trains on)")
+            f"(--trainer.max_steps {steps[-1] if steps else 3}; one above 3 trains on)")
         assert {path: path.read_bytes() for path in cli.cwd.rglob("*") if path.is_file()} == before
     assert cli("fit", "--ckpt_path", "last", "--trainer.max_steps", "5").returncode == 0
     assert load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")["global_step"] == 5

@@ -105,7 +105,7 @@ GLOO_LOST = ("[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:
              "worker before reporting an error. GLHF!")
 
 
-def test_a_ddp_process_whose_process_zero_was_killed_says_so_in_one_line(capsys, monkeypatch):
+def test_a_ddp_process_whose_process_zero_was_killed_says_so_in_one_line(capsys, monkeypatch, tmp_path):
     """After a SIGKILL of a DDP run's first process (``--trainer.strategy ddp --trainer.devices 2`` on CPU), the
     process it had started printed gloo's 40-line "Connection closed by peer" traceback. It now says in one line that
     process 0 has ended, and exits 1; the same error while process 0 lives (a real fault) keeps its traceback."""
@@ -126,8 +126,7 @@ def test_a_ddp_process_whose_process_zero_was_killed_says_so_in_one_line(capsys,
     assert stop.value.code == 1
     assert capsys.readouterr().err == (
         "blobclf: process 1 of the distributed run stopped: process 0, which started it, has ended (killed, or stopped "
-        "by the error it printed); what the run saved is kept, and its last.ckpt, if it has one, resumes it (fit "
-        "--ckpt_path PATH)\n")
+        "by the error it printed); what the run saved is kept, and no last.ckpt was written yet: nothing to resume\n")
     # process 0 still there, process 0 itself, or another error: not this line (the traceback stays)
     monkeypatch.setattr(os, "getppid", lambda: 4242)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
@@ -136,6 +135,13 @@ def test_a_ddp_process_whose_process_zero_was_killed_says_so_in_one_line(capsys,
     assert lost_process_zero(RuntimeError("Connection refused"), 7, 1) is None
     assert lost_process_zero(ValueError(GLOO_LOST), 7, 1) is None
     assert lost_process_zero(RuntimeError(GLOO_LOST), 7, 2).startswith("process 2 of the distributed run stopped")
+    # a run that saved a last.ckpt: the line gives the command that resumes it, as a stop by a signal does
+    run = tmp_path / "checkpoints" / "version 0"
+    run.mkdir(parents=True)
+    (run / "last.ckpt").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    assert lost_process_zero(RuntimeError(GLOO_LOST), 7, 1, os.fspath(run)).endswith(
+        "what the run saved is kept; resume with: python -m blobclf fit --ckpt_path 'checkpoints/version 0/last.ckpt'")
 
 
 PARENT = """

@@ -349,6 +349,25 @@ def test_one_hot_inputs_beyond_the_memory_available_are_refused_before_they_are_
     )
 
 
+def test_one_hot_inputs_of_a_file_to_predict_or_test_beyond_the_memory_are_refused_before_they_are_made(
+        cli, monkeypatch):
+    # fit's check did not run for a file to predict (or a test table): its rows x categories inputs were made at
+    # once, read whole, and a large file of a model of many categories grew until the memory ran out
+    write(cli.cwd / "t.csv", [[f"{i}", f"id{i % 40:03d}", "xy"[i % 2]] for i in range(200)], ["a", "code", "kind"])
+    assert cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
+               "--data.categorical", "[code]", "--trainer.max_epochs", "1", "--export.figures", "false",
+               "--export.onnx", "false").returncode == 0
+    write(cli.cwd / "new.csv", [[f"{i}", f"id{i % 40:03d}", "xy"[i % 2]] for i in range(300)], ["a", "code", "kind"])
+    monkeypatch.setattr("blobclf.data.available_memory", lambda: 30_000)
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
+        "new.csv: 300 rows of the model's 41 inputs (its categories one-hot) need about 48.0 KiB of memory and "
+        "29.3 KiB is available; split the file into files of at most 60 rows"
+    )
+    assert one_error(cli("test", "--ckpt_path", "last", "--data.test_path", "new.csv")).startswith(
+        "new.csv: 300 rows of the model's 41 inputs (its categories one-hot) need about 48.0 KiB of memory")
+    assert not list((cli.cwd / "checkpoints" / "version_0").glob("predictions-*"))
+
+
 def test_a_categorical_column_of_mostly_single_rows_is_named_as_such(cli):
     # a product id given as categorical was refused for its first id held out ("add rows of it"): most of its
     # categories are on one row each, which no split can train on; the refusal now says so

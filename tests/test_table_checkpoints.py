@@ -185,7 +185,8 @@ def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it
     line = one_error(cli(*fit))
     assert line == ("t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but "
                     "the target is); leave it out with --data.exclude '[id,note]' (which also leaves out 'note', which "
-                    "holds text), or list it in --data.features to keep it")
+                    "holds text), or list it in --data.features to keep it; to one-hot encode 'note' as categories "
+                    "rather than leave it out, give --data.exclude '[id]' --data.categorical '[note]'")
     offered = shlex.split(line.split("leave it out with ")[1].split(" (which")[0])
     assert cli(*fit, *offered).returncode == 0  # followed to the letter
     features = "[sepal_length,sepal_width,petal_length,petal_width]"

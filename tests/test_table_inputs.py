@@ -193,13 +193,16 @@ def test_the_text_columns_a_refusal_leaves_out_are_found_in_the_first_rows(tmp_p
         (",sp,sex,index,FL,RW,class\n" + "".join(f"{i},B,{'MF'[i % 2]},{i},{10 + i},{i % 4},{'bm'[i % 2]}\n"
                                                  for i in range(8)),
          "t.csv:1: column 1 has no name (a saved index?); name it, or leave it out: --data.features '[FL,RW]' (which "
-         "also leaves out 'index', named like a row identifier, and 'sp' and 'sex', which hold text)", ["FL", "RW"]),
+         "also leaves out 'index', named like a row identifier, and 'sp' and 'sex', which hold text); to one-hot "
+         "encode 'sex' as categories rather than leave it out, give --data.features '[sex,FL,RW]' --data.categorical "
+         "'[sex]'", ["FL", "RW"]),
         # palmerpenguins' penguins-raw.csv: an id among text columns
         ("study,Individual ID,Island,Culmen,class\n" + "".join(f"P{i},N{i}A1,{'TB'[i % 2]},{30 + i},{'bm'[i % 2]}\n"
                                                                for i in range(8)),
          "t.csv:1: column 2, 'Individual ID', is named like a row identifier and would be a feature (every column but "
          "the target is); leave it out with --data.features '[Culmen]' (which also leaves out 'study' and 'Island', "
-         "which hold text), or list it in --data.features to keep it", ["Culmen"]),
+         "which hold text), or list it in --data.features to keep it; to one-hot encode 'Island' as categories rather "
+         "than leave it out, give --data.features '[Island,Culmen]' --data.categorical '[Island]'", ["Culmen"]),
     ],
     ids=["index-and-id", "index-id-and-text", "id-and-text"],
 )
@@ -214,6 +217,54 @@ def test_the_features_an_unnamed_or_id_column_refusal_gives_leave_out_ids_and_te
     data = TableDataModule(path="t.csv", target="class", features=features)  # the advice, followed to the letter
     data.setup("fit")
     assert data.feature_names == kept and data.split("train")[0].shape[1] == len(kept)
+
+
+def test_an_id_refusal_offers_to_encode_the_text_columns_that_look_like_categories(tmp_path, monkeypatch):
+    # a new user's churn table: the id refusal's list left out 'Country' as text without a word of
+    # --data.categorical, and following it dropped the column; dates and names (a value a row) are not offered
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "customer_id,Signup Date,Name,Country,age,spend,Churn Status\n" + "".join(
+        f"{1000 + i},2024-0{1 + i % 3}-1{i % 2},N{i},{'US DE FR'.split()[i % 3]},{20 + i},{i % 7}.5,{'ny'[i % 2]}\n"
+        for i in range(12)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="Churn Status").feature_names)
+    assert message == (
+        "t.csv:1: column 1, 'customer_id', is named like a row identifier and would be a feature (every column but "
+        "the target is); leave it out with --data.features '[age,spend]' (which also leaves out 'Signup Date', 'Name' "
+        "and 'Country', which hold text), or list it in --data.features to keep it; to one-hot encode 'Country' as "
+        "categories rather than leave it out, give --data.features '[Country,age,spend]' --data.categorical "
+        "'[Country]'"
+    )
+    data = TableDataModule(path="t.csv", target="Churn Status", features=["Country", "age", "spend"],
+                           categorical=["Country"])  # the advice, followed to the letter
+    data.setup("fit")
+    assert data.feature_names == ["Country_DE", "Country_FR", "Country_US", "age", "spend"]
+
+
+def test_a_text_column_refusal_offers_no_date_column_as_categories(tmp_path, monkeypatch):
+    # 'Signup Date' was offered with 'Country' in --data.categorical: a date one-hot encoded is a category a day,
+    # and a day not in the training split is refused; the offer leaves the date out in the same step
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "Signup Date,Country,age,Churn\n" + "".join(
+        f"2024-0{1 + i % 3}-1{i % 2},{'US DE FR'.split()[i % 3]},{20 + i},{'ny'[i % 2]}\n" for i in range(12)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="Churn").setup("fit"))
+    assert message == (
+        "t.csv:2: feature column 'Signup Date' holds '2024-01-10', not a number; column 'Country' holds text too; to "
+        "leave these columns out, list the features: --data.features '[age]', or to one-hot encode 'Country' as "
+        "categories, give --data.exclude '[Signup Date]' --data.categorical '[Country]'"
+    )
+    data = TableDataModule(path="t.csv", target="Churn", exclude=["Signup Date"], categorical=["Country"])
+    data.setup("fit")  # the advice, followed to the letter
+    assert data.feature_names == ["Country_DE", "Country_FR", "Country_US", "age"]
+    write(tmp_path / "d.csv", "Signup Date,age,Churn\n" + "".join(
+        f"2024-0{1 + i % 3}-1{i % 2} 10:00,{20 + i},{'ny'[i % 2]}\n" for i in range(12)))
+    assert refused(lambda: TableDataModule(path="d.csv", target="Churn").setup("fit")) == (
+        "d.csv:2: feature column 'Signup Date' holds '2024-01-10 10:00', not a number; to leave the column out, list "
+        "the features: --data.features '[age]'"
+    )
 
 
 def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):

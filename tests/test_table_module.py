@@ -197,14 +197,32 @@ def test_a_target_column_named_null_is_told_how_to_quote_and_the_quoted_name_tra
             "--data.target null is YAML's no value, not a column name; for a column named null, quote it: "
             "--data.target '\"null\"'")
         assert sorted(p.name for p in cli.cwd.iterdir()) == ["t.csv"]
-    # left out, the target is only missing
+    # left out, the target is only missing: the table's columns are named, the last one quoted to be a name
     assert one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv")) == (
-        "--data blobclf.TableDataModule needs --data.target (see --help)")
+        "--data blobclf.TableDataModule needs --data.target, the column of classes: give --data.target '\"null\"' "
+        "(the last column) or another of t.csv's columns: a, b, null")
     assert TableDataModule("t.csv", '"null"').hparams.target == "null"
     fit = cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", '"null"',
               "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false")
     assert fit.returncode == 0, fit.output
     assert (cli.cwd / "checkpoints" / "version_0" / "last.ckpt").is_file()
+
+
+def test_a_missing_target_names_the_tables_columns_and_the_likeliest(cli):
+    # the line said only "needs --data.target (see --help)": the user had to open the file for the column's name
+    fit = ("fit", "--data", "TableDataModule", "--data.path")
+    write(cli.cwd / "t.csv", "customer_id,Signup Date,age,Churn Status\n1,2024-01-01,30,yes\n")
+    assert one_error(cli(*fit, "t.csv")) == (
+        "--data blobclf.TableDataModule needs --data.target, the column of classes: give --data.target 'Churn Status' "
+        "(the last column) or another of t.csv's columns: customer_id, Signup Date, age, Churn Status")
+    write(cli.cwd / "c.csv", "a;Class;b\n1;x;2\n")
+    write(cli.cwd / "c.yaml", "data:\n  class_path: TableDataModule\n  init_args:\n    path: c.csv\n")
+    assert one_error(cli("fit", "--config", "c.yaml")) == (  # the path from a config file; a column named class
+        "--data blobclf.TableDataModule needs --data.target, the column of classes: give --data.target Class "
+        "(named like one) or another of c.csv's columns: a, Class, b")
+    # no table to read: the line as it was (the path's own refusal comes once a target is given)
+    assert one_error(cli(*fit, "missing.csv")) == "--data blobclf.TableDataModule needs --data.target (see --help)"
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["c.csv", "c.yaml", "t.csv"]
 
 
 def test_a_run_predicts_a_file_of_another_delimiter_and_refuses_its_own_predictions(cli):
@@ -319,3 +337,17 @@ def test_a_class_the_stratified_split_leaves_out_of_a_part_is_refused_with_a_siz
     old.setup("fit")
     parts = ["train", "test", "val"] if "val_size" in settings else ["train", "test"]
     assert sum(len(old.splits[part][1]) for part in parts) == sum(counts.values())
+
+
+def test_predictions_of_the_test_split_echo_its_numbers_as_the_table_writes_them(tmp_path, monkeypatch):
+    # a file to predict had its 40 echoed as 40, the test split (no --data.predict_file) as 40.0, the float32 read
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "a,land,b,kind\n" + "".join(
+        f" {i} ,{'PQ'[i % 2]},{i}.50,{'xy'[i % 2]}\n\n" for i in range(20)))  # blank lines are no rows
+    data = TableDataModule(path="t.csv", target="kind", categorical=["land"])
+    points = data.predict_points()
+    assert len(points.texts) == len(points.labels) == 4
+    assert points.texts == [f"{int(a)}\0{int(a)}.50" for a in points.features[:, 0].tolist()]
+    write(tmp_path / "later.csv", "kind,b,land,a\nx,1.50,P,40\ny,-2e1,Q,+7\n")  # a test table of its own
+    separate = TableDataModule(path="t.csv", target="kind", categorical=["land"], test_path="later.csv")
+    assert separate.predict_points().texts == ["40\x001.50", "+7\x00-2e1"]
