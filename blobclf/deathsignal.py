@@ -40,7 +40,8 @@ def end_with_process_zero(parent: int) -> bool:
     Killed then (SIGKILL, the out-of-memory killer), process 0 left it waiting to connect for the process group's
     30 minutes, deaf to SIGTERM (gloo's connect holds the interpreter; no Python handler runs). Nothing of a run is
     written by such a process before it connects. :func:`process_zero_connected` takes the signal back once
-    connected, so that a lost process 0 is then said in one line (:func:`blobclf.interrupt.lost_process_zero`). Whether it was set.
+    connected, so that a lost process 0 is then said in one line (:func:`blobclf.interrupt.lost_process_zero`).
+    Whether it was set.
     """
     try:
         rank = int(os.environ.get("LOCAL_RANK", "0"))

@@ -272,7 +272,8 @@ def one_line(message: str, config_values: bool = True) -> str:
                ": give numbers" if re.search(r"Subtypes: \[<class 'float'>", whole) else "")
         text = f"--{group.group(1)}.{infinite.group(1)}={infinite.group(2)} is invalid for {cls.group(1)}{fix}"
     scalar = re.search(r"Problem with given class_path '([^']+)': Parser key \"(\w+)\": Expected a <class "
-                       r"'(?:tuple|list|collections\.abc\.(?:Iterable|Sequence))'>\. Got value: (.*?):?(?: - |$)", whole)
+                       r"'(?:tuple|list|collections\.abc\.(?:Iterable|Sequence))'>\. Got value: (.*?):?(?: - |$)",
+                       whole)
     if scalar and group and not scalar.group(3).lstrip().startswith(("[", "(")):
         # one value where the class takes several (Adam's betas, MultiStepLR's milestones): the form to give
         text = scalar_for_sequence(group.group(1), *scalar.groups())
