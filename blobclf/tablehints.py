@@ -12,7 +12,7 @@ import math
 import re
 import shlex
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -545,22 +545,27 @@ def text_columns(header: Header, candidates: Sequence[str]) -> list[str]:
     line when the table is read, while the scan keeps a refusal of a million-row file as quick as
     before. Rows of another width, and anything after a row that cannot be read, are for the table's
     own checks to name."""
-    width = len(header.columns)
-    position = {c: header.columns.index(c) for c in candidates}
     text: set[str] = set()
+    for name, cell in first_cells(header, candidates):
+        if name not in text and not is_missing(cell) and parse_number(cell) is None and not number_fix(cell):
+            text.add(name)
+    return [c for c in candidates if c in text]
+
+
+def first_cells(header: Header, columns: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """``(column, cell)`` for each of ``columns`` in the table's first :data:`TEXT_SCAN_ROWS` rows, row by row:
+    what the hints judge a column by. Rows of another width, and anything after a row that cannot be read, are
+    left for the table's own checks to name."""
+    width = len(header.columns)
+    position = {c: header.columns.index(c) for c in columns}
     try:
         for count, (_, row) in enumerate(rows(header)):
             if count == TEXT_SCAN_ROWS:
-                break
-            if len(row) != width:
-                continue
-            for name in candidates:
-                cell = row[position[name]]
-                if name not in text and not is_missing(cell) and parse_number(cell) is None and not number_fix(cell):
-                    text.add(name)
+                return
+            if len(row) == width:
+                yield from ((name, row[position[name]]) for name in columns)
     except UserError:
-        pass
-    return [c for c in candidates if c in text]
+        return
 
 
 DATE_LIKE = re.compile(
@@ -586,22 +591,12 @@ def categorical_text(header: Header, text: Sequence[str], dates_only: bool = Fal
     """
     if not text:
         return []
-    width = len(header.columns)
-    position = {c: header.columns.index(c) for c in text}
     counts: dict[str, dict[str, int]] = {c: {} for c in text}
-    try:
-        for count, (_, row) in enumerate(rows(header)):
-            if count == TEXT_SCAN_ROWS:
-                break
-            if len(row) != width:
-                continue
-            for name in text:
-                cell = row[position[name]].strip()
-                if not is_missing(cell):
-                    seen = counts[name]
-                    seen[cell] = seen.get(cell, 0) + 1
-    except UserError:
-        pass
+    for name, cell in first_cells(header, text):
+        cell = cell.strip()
+        if not is_missing(cell):
+            seen = counts[name]
+            seen[cell] = seen.get(cell, 0) + 1
     found = []
     for name in text:
         seen = counts[name]
