@@ -368,7 +368,7 @@ class TableDataModule(SplitDataModule):
         self.hparams.categorical = categorical or None
         self.hparams.categories = categories
         self._columns: list[str] | None = None
-        self._test_cells: tuple[list[str] | None] | None = None  # _test_texts, once read
+        self._test_cells: tuple[int, list[str] | None] | None = None  # (rows, _test_texts of them), once read
         self._test_rows: np.ndarray | None = None
         """The training table's rows (0-based, blank lines not counted) held out as the test split, in its order."""
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
@@ -521,9 +521,9 @@ class TableDataModule(SplitDataModule):
         so that predictions of the test split echo ``40`` as ``40``, as those of a ``predict_file`` do: the table
         read again, only those rows' cells kept (one string a row). ``None`` (the float32 values are written) where
         the features are all categorical or the rows do not match the split."""
-        if self._test_cells is None or len(self._test_cells[0] or [None] * count) != count:
-            self._test_cells = (self._read_test_texts(count),)
-        return self._test_cells[0]
+        if self._test_cells is None or self._test_cells[0] != count:
+            self._test_cells = (count, self._read_test_texts(count))
+        return self._test_cells[1]
 
     def _read_test_texts(self, count: int) -> list[str] | None:
         """:meth:`_test_texts`, read from the file."""
