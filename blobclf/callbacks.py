@@ -38,7 +38,7 @@ from blobclf.export import (
 )
 from blobclf.logger import RunLogger, values_step, written_to_now
 from blobclf.outputnames import last_outputs, rename_last_outputs, table_record
-from blobclf.recorded import public_hparams
+from blobclf.recorded import epoch_progress, public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import load_checkpoint, max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat
@@ -53,9 +53,8 @@ def epoch_values(state: dict[str, Any], checkpoint: dict[str, Any]) -> dict[str,
     there): a resume logged the last epoch's values again one epoch later, beside that epoch's own.
     """
     values = state.get("epoch_values")
-    processed: Any = checkpoint
-    for key in ("loops", "fit_loop", "epoch_progress", "current", "processed"):
-        processed = processed.get(key) if isinstance(processed, dict) else None
+    progress = epoch_progress(checkpoint)
+    processed = progress.get("processed") if isinstance(progress, dict) else None
     if isinstance(values, dict) and isinstance(processed, int) and values.get("epoch") == processed > 0:
         return {**values, "epoch": processed - 1}
     return values

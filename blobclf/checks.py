@@ -18,7 +18,7 @@ import yaml
 from lightning.pytorch.cli import instantiate_class
 
 from blobclf.errors import UserError
-from blobclf.recorded import as_plain, logger_inits
+from blobclf.recorded import as_plain, epoch_progress, logger_inits
 
 OWN_OPTIONS = {"--export": "fit", "--prediction": "predict", "--checkpoint": "fit", "--optimizer": "fit",
                "--lr_scheduler": "fit"}
@@ -266,7 +266,7 @@ def _state_mismatch(optimizer: torch.optim.Optimizer, params: list[torch.Tensor]
 def epochs_done(checkpoint: dict[str, Any]) -> int:
     """The number of epochs ``checkpoint`` has trained."""
     done = int(checkpoint.get("epoch", -1)) + 1
-    loops = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+    loops = epoch_progress(checkpoint)
     return int(loops.get("completed", done)) if isinstance(loops, dict) else done
 
 
@@ -292,7 +292,7 @@ def check_averaging_extension(config: Any, checkpoint: dict[str, Any], path: str
     if (state is None or not isinstance(state.get("latest_update_epoch"), int) or state["latest_update_epoch"] < 0
             or not isinstance(epochs, int) or not isinstance(wanted, int) or wanted == epochs):
         return
-    progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+    progress = epoch_progress(checkpoint)
     if not isinstance(progress, dict):
         progress = {}
     done = max((count for count in (progress.get("processed"), progress.get("completed")) if isinstance(count, int)),

@@ -34,6 +34,9 @@ NOT_SETTINGS = (
     "checkpoint.dirpath", "checkpoint.root",
 )
 """Options a run does not carry into its resume: where its files go is fixed by the run itself."""
+EPOCH_PROGRESS = ("loops", "fit_loop", "epoch_progress", "current")
+"""Where a Lightning checkpoint holds the fit loop's epoch counters (``processed``, ``completed``, ...): the layout
+of the loops' ``state_dict``, which Lightning does not document, so it is read in :func:`epoch_progress` only."""
 CHANGEABLE = (
     "trainer.max_epochs", "trainer.max_steps", "trainer.max_time", "trainer.accelerator", "trainer.devices",
     "trainer.num_nodes", "trainer.enable_progress_bar", "trainer.enable_model_summary", "export.onnx",
@@ -190,3 +193,13 @@ def difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
             if ours.get(name) != theirs.get(name):
                 return f"{key}.{name}", ours.get(name), theirs.get(name)
     return key, given, stored
+
+
+def epoch_progress(checkpoint: Any) -> Any:
+    """The fit loop's epoch counters that ``checkpoint`` records (a mapping such as ``{"processed": 3, "completed":
+    3, ...}``): ``{}`` where a level of :data:`EPOCH_PROGRESS` is missing, ``None`` where one is not a mapping (a
+    checkpoint edited by hand, or written by a Lightning that keeps them elsewhere)."""
+    progress = checkpoint
+    for key in EPOCH_PROGRESS:
+        progress = progress.get(key, {}) if isinstance(progress, dict) else None
+    return progress

@@ -37,6 +37,7 @@ from blobclf.recorded import (
     as_plain,
     comparable,
     difference,
+    epoch_progress,
     recorded_text_error,
 )
 from blobclf.runs import (
@@ -349,7 +350,7 @@ class CheckpointSettings:
         if self.ended is not None:  # RunCheckpoint stops its resume at once (see its on_train_start)
             # the epoch it stopped after, as that note counts it (Lightning goes on from an epoch processed but
             # not yet counted completed, as in a checkpoint saved within the epoch's end)
-            progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+            progress = epoch_progress(checkpoint)
             processed = progress.get("processed") if isinstance(progress, dict) else None
             done = max(epochs_done(checkpoint), processed if isinstance(processed, int) else 0)
             self.finished = (done, checkpoint.get("global_step"))

@@ -27,7 +27,7 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.optionnames import model_option, model_option_name
-from blobclf.recorded import public_hparams, recorded_text_error
+from blobclf.recorded import epoch_progress, public_hparams, recorded_text_error
 from blobclf.safeload import check_weights, load_checkpoint, local_file
 from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList, integer_at_least
 
@@ -534,9 +534,7 @@ class BlobClassifier(L.LightningModule):
                 raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its {key!r} is "
                                 f"{type(checkpoint[key]).__name__}, not {kind.__name__}; use another checkpoint")
         check_lightning_version(checkpoint, name)
-        progress: Any = checkpoint.get("loops", {})
-        for key in ("fit_loop", "epoch_progress", "current"):
-            progress = progress.get(key, {}) if isinstance(progress, dict) else None
+        progress = epoch_progress(checkpoint)
         if not isinstance(progress, dict) or not all(type(count) is int for count in progress.values()):
             raise UserError(f"checkpoint {name!r} was not written by 'blobclf fit' (or was edited): its training "
                             "loop's epoch counts are not whole numbers; use another checkpoint")

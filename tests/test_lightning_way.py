@@ -13,6 +13,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from blobclf.cli import BlobCLI, cli_kwargs
 from blobclf.errors import UserError
 from blobclf.points import read_points
+from blobclf.recorded import epoch_progress
 from blobclf.system import DEFAULT_STEPS_PER_EXECUTION
 
 TAGS = ("train/loss", "train/acc", "val/loss", "val/acc")
@@ -55,6 +56,16 @@ def test_lightning_sees_every_metric_the_standard_way(tutorial_cli):
     assert float(trainer.logged_metrics["val/acc"]) == pytest.approx(0.965)  # 193 of 200
     assert float(trainer.callback_metrics["val/loss"]) == pytest.approx(0.08555, abs=5e-6)
     assert trainer.checkpoint_callback.best_model_score == pytest.approx(0.97)  # epoch 25, as before
+
+
+def test_the_fit_loops_epoch_counters_are_where_blobclf_reads_them(tutorial_cli):
+    # Lightning does not document its loops' state_dict: resumes and checks read the epochs done from there, in one
+    # place (epoch_progress); a Lightning that moves them fails here, not in a resume
+    checkpoint = torch.load(tutorial_cli.cwd / "checkpoints" / "version_0" / "last.ckpt", weights_only=True)
+    progress = epoch_progress(checkpoint)
+    assert (progress["ready"], progress["started"], progress["processed"], progress["completed"]) == (100, 100, 100, 100)
+    assert epoch_progress({}) == {}
+    assert epoch_progress({"loops": {"fit_loop": []}}) is None
 
 
 def test_the_model_records_only_its_own_arguments_and_the_cli_its_optimizer(tutorial_cli):
