@@ -98,6 +98,7 @@ from blobclf.tablecli import (
     preselect_data_class,
     read_predict_file,
     training_batch,
+    tutorial_settings_note,
 )
 from blobclf.argtypes import PositiveInt
 from blobclf.tablefile import table_stem
@@ -240,6 +241,9 @@ class BlobCLI(LightningCLI):
         self._set_threads(config)
         if self.subcommand == "fit":
             self._place_run(config)
+            note = None if config.get("ckpt_path") else tutorial_settings_note(config)
+            if note is not None:
+                rank_zero_info(note)
         if self.subcommand == "predict" and config.get("return_predictions") is None:
             config.return_predictions = False  # the PredictionWriter keeps every prediction
 
