@@ -18,6 +18,7 @@ from lightning.pytorch.callbacks import (
     LearningRateMonitor,
     ModelCheckpoint,
     StochasticWeightAveraging,
+    Timer,
 )
 from lightning.pytorch.loggers import TensorBoardLogger
 from typing_extensions import override
@@ -39,6 +40,7 @@ from blobclf.export import (
 from blobclf.logger import RunLogger, values_step, written_to_now
 from blobclf.outputnames import last_outputs, rename_last_outputs, table_record
 from blobclf.recorded import epoch_progress, public_hparams
+from blobclf.runlimits import MAX_TIME
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import load_checkpoint, max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat
@@ -227,7 +229,7 @@ class RunCheckpoint(ModelCheckpoint):
         super().on_train_start(trainer, pl_module)
         self._values_of = None
         self._last_written_at = time.monotonic()
-        if self._ended:
+        if self._ended and self._ended != MAX_TIME:  # Lightning's Timer stops a run at its max_time, resumed too
             # an uninterrupted run stopped here (EarlyStopping decided so), and so does its resume
             trainer.should_stop = True
             how = "more patience" if self._ended == "EarlyStopping" else "other settings"
@@ -363,13 +365,17 @@ def _signalled(trainer: L.Trainer) -> bool:
 
 def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> str | None:
     """Why training, stopping after ``epoch``, stops as an uninterrupted run would: ``"EarlyStopping"`` if it
-    decided so then (also when a signal came in that epoch), ``"a callback's stop"`` for a stop that is not a
+    decided so then (also when a signal came in that epoch), ``"max_time"`` for ``Timer``'s (``--trainer.max_time``:
+    a longer one trains on), ``"a callback's stop"`` for a stop that is not a
     signal's (:class:`~blobclf.interrupt.GracefulStop`: ``Timer``'s ``max_time``, a callback of the user's);
     ``None`` for a signal's."""
     if any(isinstance(callback, EarlyStopping) and callback.stopped_epoch == epoch and callback.stopping_reason_message
            for callback in trainer.callbacks):
         return "EarlyStopping"
-    return None if _signalled(trainer) else "a callback's stop"
+    if _signalled(trainer):
+        return None
+    timers = [c.time_remaining() for c in trainer.callbacks if isinstance(c, Timer)]
+    return MAX_TIME if any(left is not None and left <= 0 for left in timers) else "a callback's stop"
 
 
 def run_checkpoint(trainer: L.Trainer) -> RunCheckpoint | None:

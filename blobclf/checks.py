@@ -264,10 +264,16 @@ def _state_mismatch(optimizer: torch.optim.Optimizer, params: list[torch.Tensor]
 
 
 def epochs_done(checkpoint: dict[str, Any]) -> int:
-    """The number of epochs ``checkpoint`` has trained."""
+    """The number of epochs ``checkpoint`` has trained, as Lightning's ``max_epochs`` stop counts them: those processed
+    (a ``last.ckpt`` saved within the last epoch's end, as ``--checkpoint.last_interval 0`` saves it, has not counted
+    that epoch completed yet)."""
     done = int(checkpoint.get("epoch", -1)) + 1
     loops = epoch_progress(checkpoint)
-    return int(loops.get("completed", done)) if isinstance(loops, dict) else done
+    if not isinstance(loops, dict):
+        return done
+    counts = [count for count in (loops.get("completed"), loops.get("processed"))
+              if isinstance(count, int) and not isinstance(count, bool)]
+    return max(counts) if counts else done
 
 
 def check_extension(config: Any, checkpoint: dict[str, Any], path: str) -> None:

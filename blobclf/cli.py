@@ -53,6 +53,7 @@ from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
 from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, lost_process_zero, signals_stop_the_command
+from blobclf.loggerneeds import check_logging_callbacks, refuse_unused_logger
 from blobclf.logger import EpochAxis, RunLogger, events_files, remove_replaced_events, written_to_now
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
@@ -92,6 +93,7 @@ from blobclf.runs import (
     unlock_runs,
 )
 from blobclf.resumesettings import CheckpointSettings, model_too_large
+from blobclf.runlimits import MAX_TIME, STARTED, max_time_text, set_by_resume, shortened_note, started_limits
 from blobclf.system import DEFAULT_LR, BlobClassifier, ModelTooLarge, evaluating
 from blobclf.tablecli import (
     add_table_arguments,
@@ -232,6 +234,7 @@ class BlobCLI(LightningCLI):
         self._check_settings(config)
         if self.subcommand == "fit":
             check_optimizer(config)
+            check_logging_callbacks(config.trainer, resume=bool(config.get("ckpt_path")))
             if not config.get("ckpt_path"):
                 check_monitors(config)  # a resume keeps its run's own (and would conflict with another)
         if self.subcommand in EVAL_COMMANDS:
@@ -368,17 +371,14 @@ class BlobCLI(LightningCLI):
                 finished = self.from_checkpoint.finished
                 if finished is not None and exported_step(folder) == finished[1]:
                     # nothing to train and the exports complete: no resume-K.yaml, no new event file, nothing written
-                    ended = self.from_checkpoint.ended
-                    how = "more patience" if ended == "EarlyStopping" else "other settings"
-                    done = (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no "
-                            f"further (to train longer, start a new run with {how})" if ended else
-                            f"has done its {finished[0]} epochs (--trainer.max_epochs {config.trainer.max_epochs}; "
-                            f"one above {finished[0]} trains on)" if self._epochs_reached(config, finished[0]) else
-                            f"has done its {finished[1]} steps (--trainer.max_steps {config.trainer.max_steps}; "
-                            f"one above {finished[1]} trains on)")
                     print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
-                          f"and the run is left unchanged: {shown(ckpt_path)} {done}")
+                          f"and the run is left unchanged: {shown(ckpt_path)} {self._finished_text(config)}")
                     sys.exit(0)
+                for option in ("max_epochs", "max_steps"):
+                    note = shortened_note(option, config.trainer.get(option),
+                                          self.from_checkpoint.recorded_settings.get(f"trainer.{option}"))
+                    if note is not None:
+                        rank_zero_info(note)
             return
         if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
             self.made_dirpath = claim_folder(dirpath)
@@ -415,6 +415,24 @@ class BlobCLI(LightningCLI):
             for each in [init, *others]:
                 each.version = version
 
+    def _finished_text(self, config: Any) -> str:
+        """How the run of a resume that trains nothing stands: at which of its limits, set by whom, or ended how."""
+        finished, ended = self.from_checkpoint.finished, self.from_checkpoint.ended
+        assert finished is not None
+        if ended == MAX_TIME:
+            return max_time_text(config.trainer.max_time, self.from_checkpoint.time_trained, finished[0])
+        if ended:
+            how = "more patience" if ended == "EarlyStopping" else "other settings"
+            return (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no further (to "
+                    f"train longer, start a new run with {how})")
+        option, count, unit = (("max_epochs", finished[0], "epochs") if self._epochs_reached(config, finished[0])
+                               else ("max_steps", finished[1], "steps"))
+        value = config.trainer.get(option)
+        by = set_by_resume(option, value, self.from_checkpoint.recorded_settings, self.from_checkpoint.started)
+        first = self.from_checkpoint.started.get(f"trainer.{option}")
+        such = f", such as {first}" if by and isinstance(first, int) and first > count else ""
+        return f"has done its {count} {unit} (--trainer.{option} {value}{by}; one above {count} trains on{such})"
+
     @staticmethod
     def _epochs_reached(config: Any, done: int) -> bool:
         """Whether a resume's ``--trainer.max_epochs`` is reached by the ``done`` epochs of its checkpoint."""
@@ -446,6 +464,8 @@ class BlobCLI(LightningCLI):
             if version is not None and checked is not None and recorded_without_logger(checked[1]):
                 version = None  # a run trained without a logger has no log folder: its evaluations log nothing either
             if version is None and init.get("version") is None:
+                refuse_unused_logger(str(logger.get("class_path")), self.subcommand, ckpt_path,
+                                     checked is not None and recorded_without_logger(checked[1]))
                 config.trainer.logger = False
             else:
                 if init.get("version") is None:
@@ -603,6 +623,8 @@ class BlobCLI(LightningCLI):
         if isinstance(export, RunExport):
             export.training = {key: as_plain(config.get(key)) for key in RECORDED}
             export.training[SETTINGS] = run_settings(config)
+            if not config.get("ckpt_path"):  # a resume keeps its checkpoint's (see RunExport.load_state_dict)
+                export.training[STARTED] = started_limits(export.training[SETTINGS])
         stop = next((c for c in getattr(self.trainer, "callbacks", []) if isinstance(c, GracefulStop)), None)
         if stop is not None and self.subcommand == "fit" and not config.get("ckpt_path") and rank_zero_only.rank == 0:
             # a new run: what a signal before its first epoch may remove (see blobclf.unstarted);

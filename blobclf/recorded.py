@@ -192,7 +192,17 @@ def difference(key: str, given: Any, stored: Any) -> tuple[str, Any, Any]:
         for name in sorted(set(ours) | set(theirs)):
             if ours.get(name) != theirs.get(name):
                 return f"{key}.{name}", ours.get(name), theirs.get(name)
-    return key, given, stored
+    return key, _class_named(given), _class_named(stored)
+
+
+def _class_named(value: Any) -> Any:
+    """A class setting (also each of a list of them) as its class: what differs from a setting of another kind
+    (``trainer.logger`` false against a logger's class), which its arguments would only bury."""
+    if isinstance(value, dict) and "class_path" in value:
+        return value["class_path"]
+    if isinstance(value, list) and any(isinstance(each, dict) and "class_path" in each for each in value):
+        return [_class_named(each) for each in value]
+    return value
 
 
 def epoch_progress(checkpoint: Any) -> Any:

@@ -37,7 +37,6 @@ from blobclf.recorded import (
     as_plain,
     comparable,
     difference,
-    epoch_progress,
     recorded_text_error,
 )
 from blobclf.runs import (
@@ -52,6 +51,7 @@ from blobclf.runs import (
     run_config,
     run_version,
 )
+from blobclf.runlimits import MAX_TIME, recorded_started, seconds, time_trained
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
 from blobclf.tablecli import (
@@ -111,6 +111,10 @@ class CheckpointSettings:
     checked: tuple[str, dict[str, Any]] | None = None
     """For an evaluation: the path and contents of the checkpoint checked, for Lightning's load of it (see
     :meth:`~blobclf.checkpointio.AtomicCheckpointIO.hold`)."""
+    started: dict[str, Any] = field(default_factory=dict)
+    """For a resume: the limits (``max_epochs``, ...) the run was started with (see :mod:`blobclf.runlimits`)."""
+    time_trained: float | None = None
+    """For a resume: the seconds of training its checkpoint's ``Timer`` counted (``max_time`` counts them)."""
     values_epoch: int | None = None
     """For an evaluation: the epoch whose weights its checkpoint holds (see :func:`values_epoch`), where its values
     go on the run's epoch axis in TensorBoard."""
@@ -339,20 +343,20 @@ class CheckpointSettings:
         """
         check_extension(given, checkpoint, path)
         check_optimizer_state(given, checkpoint, path, system)
+        done = epochs_done(checkpoint)
         max_epochs = given.trainer.get("max_epochs")
-        if isinstance(max_epochs, int) and max_epochs != -1 and epochs_done(checkpoint) >= max_epochs:
-            self.finished = (epochs_done(checkpoint), checkpoint.get("global_step"))
+        if isinstance(max_epochs, int) and max_epochs != -1 and done >= max_epochs:
+            self.finished = (done, checkpoint.get("global_step"))
         max_steps, steps = given.trainer.get("max_steps"), checkpoint.get("global_step")
         if isinstance(max_steps, int) and max_steps != -1 and isinstance(steps, int) and steps >= max_steps:
-            self.finished = (epochs_done(checkpoint), steps)  # Lightning's own test: global_step >= max_steps
+            self.finished = (done, steps)  # Lightning's own test: global_step >= max_steps
         self.ended = next((state["training_ended"] for state in checkpoint.get("callbacks", {}).values()
                            if isinstance(state, dict) and isinstance(state.get("training_ended"), str)), None)
-        if self.ended is not None:  # RunCheckpoint stops its resume at once (see its on_train_start)
-            # the epoch it stopped after, as that note counts it (Lightning goes on from an epoch processed but
-            # not yet counted completed, as in a checkpoint saved within the epoch's end)
-            progress = epoch_progress(checkpoint)
-            processed = progress.get("processed") if isinstance(progress, dict) else None
-            done = max(epochs_done(checkpoint), processed if isinstance(processed, int) else 0)
+        self.started, self.time_trained = recorded_started(checkpoint), time_trained(checkpoint)
+        limit = seconds(given.trainer.get("max_time"))
+        if self.ended == MAX_TIME and (limit is None or self.time_trained is None or limit > self.time_trained):
+            self.ended = None  # a longer max_time (or none) trains on: Lightning's Timer counts the time trained
+        if self.ended is not None:  # RunCheckpoint (or, for max_time, Lightning's Timer) stops its resume at once
             self.finished = (done, checkpoint.get("global_step"))
         check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
 

@@ -358,6 +358,8 @@ def main() -> None:
         ["fit", "--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.monitor", "val_loss"],
         ["fit", "--trainer.enable_checkpointing", "false"],
         ["fit", "--trainer.barebones", "true"],
+        ["fit", "--trainer.logger", "false", "--trainer.callbacks+=LearningRateMonitor"],
+        ["fit", "--ckpt_path", "last", "--trainer.logger", "false"],
         ["fit", "--trainer.default_root_dir", "runs"],
         ["fit", "--trainer.model_registry", "my-model"],
         ["fit", "--trainer.max_epochs", "5", "--lr_scheduler", "OneCycleLR", "--lr_scheduler.max_lr", "0.2",

@@ -1,0 +1,64 @@
+"""A run's limits across its resumes: a resume's smaller max_epochs is the run's from then on, and says so; a run its
+max_time ended trains on only with a longer max_time."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import one_error
+from test_resume_settings import stopped_in_epoch
+
+from blobclf.safeload import load_checkpoint
+
+SMALL = ("--data.n_samples", "200", "--export.figures", "false", "--export.onnx", "false",
+         "--checkpoint.last_interval", "0")
+UNCHANGED = ("nothing was trained; the exports in checkpoints/version_0 are complete and kept as they were, and the run "
+             "is left unchanged: checkpoints/version_0/last.ckpt ")
+
+
+def test_a_resumes_smaller_max_epochs_is_the_runs_from_then_on_and_the_lines_say_whose_it_is(cli, monkeypatch):
+    """A run started with 3000 epochs, resumed with 3, said later that it "has done its 3 epochs (--trainer.max_epochs
+    3; ...)", as if the run had been started so. The resume that set 3 says it is recorded, and the later line names
+    the run's first value."""
+    stopped_in_epoch(cli, monkeypatch, 1, *SMALL, "--trainer.max_epochs", "3000")
+    shorter = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")
+    assert shorter.returncode == 0, shorter.output
+    assert ("note: --trainer.max_epochs 3 replaces the run's 3000, and is recorded: later resumes train to 3 too, "
+            "unless given another --trainer.max_epochs") in shorter.output
+    again = cli("fit", "--ckpt_path", "last")
+    assert again.returncode == 0, again.output
+    assert again.stdout.splitlines()[-1] == UNCHANGED + (
+        "has done its 3 epochs (--trainer.max_epochs 3, set by a resume of the run, which was started with 3000; one "
+        "above 3 trains on, such as 3000)")
+    given = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "3")  # the same value, given: still true
+    assert given.stdout.splitlines()[-1] == again.stdout.splitlines()[-1]
+    assert one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2")).startswith(
+        "--trainer.max_epochs=2 is below the 3 epochs")
+    longer = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
+    assert longer.returncode == 0 and "note: --trainer.max_epochs" not in longer.output, longer.output
+    assert load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")["epoch"] == 3
+
+
+def test_a_run_at_its_own_max_epochs_says_so_without_a_resumes_name(cli):
+    assert cli("fit", *SMALL, "--trainer.max_epochs", "2").returncode == 0
+    again = cli("fit", "--ckpt_path", "last")
+    assert again.stdout.splitlines()[-1] == UNCHANGED + (
+        "has done its 2 epochs (--trainer.max_epochs 2; one above 2 trains on)")
+
+
+def test_a_run_its_max_time_ended_trains_on_only_with_a_longer_max_time(cli):
+    """Such a run was taken for one a callback of its own had ended: its resume trained nothing, whatever max_time it
+    was given, and said to start a new run "with other settings". Lightning's Timer keeps the time trained in the
+    checkpoint: the same max_time trains nothing, and says so; a longer one trains on."""
+    assert cli("fit", *SMALL, "--trainer.max_time", "00:00:00:01").returncode == 0
+    last = cli.cwd / "checkpoints" / "version_0" / "last.ckpt"
+    steps = load_checkpoint(last)["global_step"]
+    again = cli("fit", "--ckpt_path", "last")
+    assert again.returncode == 0, again.output
+    line = again.stdout.splitlines()[-1]
+    assert re.fullmatch(re.escape(UNCHANGED + "has trained its --trainer.max_time 00:00:00:01 (") + r"\d+\.\d s of training, "
+                        r"stopped after epoch \d+\); a longer --trainer.max_time trains on, for the time above it",
+                        line), line
+    longer = cli("fit", "--ckpt_path", "last", "--trainer.max_time", "00:00:00:02")
+    assert longer.returncode == 0, longer.output
+    assert load_checkpoint(last)["global_step"] > steps
