@@ -513,6 +513,7 @@ class TableDataModule(SplitDataModule):
             self.points = read_points(
                 self.hparams.predict_file, self.feature_columns(), self.class_names, self.label_column,
                 self.hparams.delimiter, self.hparams.decimal, categories=self.categories() or None,
+                batch_rows=self._batch_rows(),
             )
         return self.points
 
@@ -544,6 +545,10 @@ class TableDataModule(SplitDataModule):
             if k is not None and k < count:
                 texts[k] = "\0".join(row[i].strip() for i in positions)
         return None if any(text is None for text in texts) else texts  # type: ignore[return-value]
+
+    def _batch_rows(self) -> int | None:
+        """The rows the model standardizes at once when it tests or predicts (``0``: it does not standardize)."""
+        return self.hparams.eval_batch_size if self.hparams.standardize else 0
 
     def _read(self, path: str) -> Table:
         hp = self.hparams
@@ -632,8 +637,13 @@ class TableDataModule(SplitDataModule):
                 rank_zero_info(note)
         if hp.categorical:
             check_names(hp.path, table.columns, encoded_names(table.feature_names, hp.categories), hp.categories)
-            check_one_hot_memory(hp.path, len(y), len(encoded_names(table.feature_names, hp.categories)),
-                                 hp.categories)
+            inputs = len(encoded_names(table.feature_names, hp.categories))
+            if new_run:
+                check_one_hot_memory(hp.path, len(y), inputs, hp.categories)
+            else:  # the model's categories are as trained, not to be grouped: other files can be tested or predicted
+                check_inputs_memory(hp.path, len(y), inputs, 0, (
+                    "the splits of the training table are made whole: test or predict files of at most {rows:,} rows "
+                    f"instead ({option('test_path')}, {option('predict_file')}), or run on a machine with more memory"))
 
         def inputs(rows: np.ndarray) -> Tensor:  # each split encoded from its own rows: the table's never held whole
             return torch.from_numpy(encode(table.features[rows], table.feature_names, table.categories))
@@ -714,7 +724,7 @@ class TableDataModule(SplitDataModule):
         table = self._read(hp.test_path)
         assert table.labels is not None
         if self.categories():
-            check_inputs_memory(hp.test_path, len(table.labels), len(encoded_names(table.feature_names,
-                                                                                  self.categories())))
+            check_inputs_memory(hp.test_path, len(table.labels),
+                                len(encoded_names(table.feature_names, self.categories())), self._batch_rows())
         x = encode(table.features, table.feature_names, self.categories())
         return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(table.labels)
