@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import os
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -33,6 +34,57 @@ PREDICTED_COLUMN = "predicted"
 """The column of predicted classes that ``predict`` adds to its output."""
 
 
+class WrittenCells(Sequence[tuple[str, ...]]):
+    """Each row's numeric feature cells as a file writes them, stripped: ``cells[i]`` is row ``i``'s, a tuple of
+    strings (``("40", "1.50")``), made when asked for.
+
+    Held as one string a row, its cells joined by NUL, which no number holds: a million rows of 10 features take
+    about 125 MB so, 680 MB as tuples of strings (tracemalloc). A row not yet given (:meth:`put`) is ``None``.
+
+    Args:
+        rows: The rows' cells, in order; or a number of rows, each given later with :meth:`put`.
+
+    Example:
+        >>> cells = WrittenCells([["40", "1.50"], ["+7", "-2e1"]])
+        >>> cells[1], len(cells), list(cells) == [("40", "1.50"), ("+7", "-2e1")]
+        (('+7', '-2e1'), 2, True)
+    """
+
+    def __init__(self, rows: Iterable[Iterable[str]] | int = ()) -> None:
+        self._joined: list[str | None] = ([None] * rows if isinstance(rows, int) else
+                                          [_JOIN.join(cells) for cells in rows])
+
+    def append(self, cells: Iterable[str]) -> None:
+        """Add a row's cells at the end."""
+        self._joined.append(_JOIN.join(cells))
+
+    def put(self, index: int, cells: Iterable[str]) -> None:
+        """Give row ``index``'s cells."""
+        self._joined[index] = _JOIN.join(cells)
+
+    def complete(self) -> bool:
+        """Whether every row's cells were given."""
+        return all(joined is not None for joined in self._joined)
+
+    def __len__(self) -> int:
+        return len(self._joined)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        joined = self._joined[index]
+        return None if joined is None else tuple(joined.split(_JOIN))
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"WrittenCells({list(self)!r})"
+
+
+_JOIN = "\0"
+
+
 @dataclass
 class Points:
     """Points to predict: features in the model's column order, labels where known, other columns as text.
@@ -50,9 +102,9 @@ class Points:
     """The table's feature columns, where a categorical one became several inputs (``None``: ``feature_names``)."""
     categories: dict[str, list[str]] = field(default_factory=dict)
     """The categories of each categorical column of ``columns``, in the order of its one-hot inputs."""
-    texts: list[str] | None = None
-    """Each row's numeric feature cells as the file writes them (stripped), joined by NUL (``None``: not read from a
-    file), so that predictions echo ``40`` as ``40``, not as its float32 value's ``40.0``."""
+    texts: WrittenCells | None = None
+    """Each row's numeric feature cells as the file writes them (``None``: not read from a file), so that predictions
+    echo ``40`` as ``40``, not as its float32 value's ``40.0``."""
 
 
 def read_points(
@@ -125,7 +177,7 @@ def read_points(
     labels = array("q")
     carried: dict[str, list[str]] = {column: [] for column, _ in carried_at}
     numeric = [i for feature, i in zip(feature_names, wanted, strict=True) if feature not in positions]
-    texts: list[str] = []  # one string a row (not one a cell): a million rows of 10 features hold about 140 MB
+    texts = WrittenCells()  # one string a row (not one a cell): a million rows of 10 features hold about 125 MB
     width = len(columns)
     check_row_lengths(header)  # before the csv module splits a 200 MB row into millions of cells
     for line, row in rows(header):
@@ -150,7 +202,7 @@ def read_points(
                     raise
                 raise comment from None
         if numeric:
-            texts.append("\0".join(row[i].strip() for i in numeric))
+            texts.append(row[i].strip() for i in numeric)
         if label_at is not None:
             labels.append(_label(row[label_at], name, line, label_column, known))
         for column, i in carried_at:

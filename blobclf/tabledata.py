@@ -17,7 +17,7 @@ from blobclf.argtypes import integer_at_least
 from blobclf.data import SplitDataModule, available_memory, check_random_state, check_split_name, is_number, memory_size
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
-from blobclf.points import Points, check_inputs_memory, output_columns, read_points
+from blobclf.points import Points, WrittenCells, check_inputs_memory, output_columns, read_points
 from blobclf.table import class_order, first_line_of, read_header, read_table
 from blobclf.tablecategories import (
     check_names, description, encode, encoded_names, look_alike_note, one_hot_inputs,
@@ -368,7 +368,7 @@ class TableDataModule(SplitDataModule):
         self.hparams.categorical = categorical or None
         self.hparams.categories = categories
         self._columns: list[str] | None = None
-        self._test_cells: tuple[int, list[str] | None] | None = None  # (rows, _test_texts of them), once read
+        self._test_cells: tuple[int, WrittenCells | None] | None = None  # (rows, _test_texts of them), once read
         self._test_rows: np.ndarray | None = None
         """The training table's rows (0-based, blank lines not counted) held out as the test split, in its order."""
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
@@ -517,7 +517,7 @@ class TableDataModule(SplitDataModule):
             )
         return self.points
 
-    def _test_texts(self, count: int) -> list[str] | None:
+    def _test_texts(self, count: int) -> WrittenCells | None:
         """The test split's numeric feature cells as the table writes them (as :attr:`Points.texts` holds a file's),
         so that predictions of the test split echo ``40`` as ``40``, as those of a ``predict_file`` do: the table
         read again, only those rows' cells kept (one string a row). ``None`` (the float32 values are written) where
@@ -526,7 +526,7 @@ class TableDataModule(SplitDataModule):
             self._test_cells = (count, self._read_test_texts(count))
         return self._test_cells[1]
 
-    def _read_test_texts(self, count: int) -> list[str] | None:
+    def _read_test_texts(self, count: int) -> WrittenCells | None:
         """:meth:`_test_texts`, read from the file."""
         hp = self.hparams
         categorical = set(hp.categorical or ())
@@ -539,12 +539,12 @@ class TableDataModule(SplitDataModule):
         positions = [index[column] for column in numeric]
         order = ({int(row): k for k, row in enumerate(self._test_rows)} if not separate and self._test_rows is not None
                  else None)
-        texts: list[str | None] = [None] * count
+        texts = WrittenCells(count)
         for number, (_, row) in enumerate(table_rows(header)):
             k = number if order is None else order.get(number)
             if k is not None and k < count:
-                texts[k] = "\0".join(row[i].strip() for i in positions)
-        return None if any(text is None for text in texts) else texts  # type: ignore[return-value]
+                texts.put(k, (row[i].strip() for i in positions))
+        return texts if texts.complete() else None
 
     def _batch_rows(self) -> int | None:
         """The rows the model standardizes at once when it tests or predicts (``0``: it does not standardize)."""
