@@ -294,12 +294,26 @@ def one_line(message: str, config_values: bool = True) -> str:
         text = (f"--{group.group(1)}.{function.group(1)}={function.group(2)} is invalid for {cls.group(1)}: give the "
                 f"import path of a function{listed}, pkg.schedule, whose module is importable (on PYTHONPATH); code "
                 "such as a lambda is not taken")
-    word = nested and group and cls and "Subtypes: [NameList" in whole and "Expected a <class 'tuple'>" in whole
+    # jsonargparse 4.53 writes "Expected <class 'tuple'>" for some values ('a'), "Expected a <class 'tuple'>" for others
+    word = nested and group and cls and "Subtypes: [NameList" in whole and re.search(
+        r"Expected (?:a )?<class 'tuple'>", whole)
     if word and not nested.group(2).lstrip().startswith("["):
         # --data.features weight: one name, or names with commas, where a list is wanted
         option = f"--{group.group(1)}.{nested.group(1)}"
         names = ",".join(name.strip() for name in nested.group(2).split(","))
         text = f"{option}={nested.group(2)!r} is not a list of names; give a list: {option} {shlex.quote(f'[{names}]')}"
+    listed = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\": Does not validate against any of "
+                       r"the Union subtypes: Subtypes: \[NameList", whole)
+    if config_values and listed and settings and group and cls and not nested:
+        # features: a in a config file, where a list is wanted: the line config_name_list names the file in
+        try:
+            given = ast.literal_eval(settings.group(1))["init_args"][listed.group(1)]
+        except (ValueError, SyntaxError, KeyError, TypeError):
+            given = None
+        if isinstance(given, str):
+            names = ", ".join(name.strip() for name in given.split(","))
+            text = (f"--{group.group(1)}.{listed.group(1)}={given!r} is not a list of names; write a list in the "
+                    f"config file: {listed.group(1)}: [{names}]")
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [NameList" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
@@ -346,6 +360,21 @@ def null_name(line: str, given: tuple[str, ...]) -> str:
         return ("--data.target null is YAML's no value, not a column name; for a column named null, quote it: "
                 "--data.target '\"null\"'")
     return line
+
+
+def config_name_list(line: str, given: tuple[str, ...]) -> str:
+    """For a name where a list is wanted in a config file (``features: a``), :func:`one_line`'s line naming the file
+    that sets it (:func:`blobclf.configfiles.config_setting`); any other line is returned as it is."""
+    listed = re.fullmatch(r"--(\w+)\.(\w+)=('.*') is not a list of names; write a list in the config file: (.*?)"
+                          r"(?: \(see --help\))?", line)
+    if not listed:
+        return line
+    from blobclf.configfiles import config_setting
+
+    group, key, value, fix = listed.groups()
+    setting = config_setting(given, f"{group}.{key}")
+    where = f"{setting[1]}: " if setting else ""
+    return f"{where}{group}.{key} is {value}, not a list of names; write a list: {fix}"
 
 
 TARGET_WORDS = frozenset({"class", "classes", "label", "labels", "target", "y"})

@@ -80,4 +80,6 @@ class ScaledBlobModel(BlobModel):
 
     def forward(self, x: Tensor) -> Tensor:
         """Return raw logits of shape ``(N, output_features)`` for raw (unscaled) ``x``."""
-        return self.linear_layer_stack((x - self.mean) / self.scale)
+        # divided in place: one temporary of x's size, not two (each step of a 40,000 x 5,002 one-hot table spent
+        # more time making them than in the layers); the values are those of (x - mean) / scale, bit for bit
+        return self.linear_layer_stack((x - self.mean).div_(self.scale))

@@ -32,7 +32,9 @@ from blobclf.helptext import (
     with_plain_help,
 )
 from blobclf.callbacks import RunCheckpoint
-from blobclf.messages import MOVED_NAMES, missing_target, not_a_choice, null_name, one_line, typed_value_error
+from blobclf.messages import (
+    MOVED_NAMES, config_name_list, missing_target, not_a_choice, null_name, one_line, typed_value_error,
+)
 from blobclf.monitors import not_a_mode
 from blobclf.optionnames import given_option
 from blobclf.onebatch import one_batch_written
@@ -251,7 +253,8 @@ class BlobArgumentParser(LightningArgumentParser):
         recorded = (recorded_value_error(one_line(message, config_values=False), *self.state.recorded)
                     if self.state.recorded else None)
         given = self.state.given
-        line = recorded or missing_target(null_name(self.plain_error(one_line(message)), given), given)
+        line = recorded or missing_target(null_name(config_name_list(self.plain_error(one_line(message)), given),
+                                                    given), given)
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 

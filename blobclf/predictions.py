@@ -101,7 +101,7 @@ def prediction_rows(
     label_column: str = "label",
     top_k: int | None = None,
     categories: Mapping[str, Sequence[str]] | None = None,
-    texts: Sequence[str] | None = None,
+    texts: Sequence[Sequence[str]] | None = None,
 ) -> tuple[list[str], list[list[Any]]]:
     """Header and rows: carried columns, features, ``prob_<class>`` per class, ``predicted``, the true label.
 
@@ -122,7 +122,7 @@ def prediction_table(
     label_column: str = "label",
     top_k: int | None = None,
     categories: Mapping[str, Sequence[str]] | None = None,
-    texts: Sequence[str] | None = None,
+    texts: Sequence[Sequence[str]] | None = None,
 ) -> tuple[list[str], Iterator[list[Any]]]:
     """Header and rows, made as they are read: carried columns, features, ``prob_<class>``, ``predicted``, the true
     label.
@@ -167,8 +167,8 @@ def prediction_table(
     return header, _rows(features, probabilities, labels if known else None, classes, columns, top_k, cells)
 
 
-def _feature_cells(names: list[str], categories: Mapping[str, Sequence[str]], texts: Sequence[str] | None = None
-                   ) -> Callable[[Any, int], list[str]]:
+def _feature_cells(names: list[str], categories: Mapping[str, Sequence[str]],
+                   texts: Sequence[Sequence[str]] | None = None) -> Callable[[Any, int], list[str]]:
     """What row ``i`` of model inputs ``point`` is written as: a number per input (:func:`_shortest`), or the
     row's cell as the file wrote it (``texts``), except that the one-hot inputs of a categorical column (one of
     ``names`` in ``categories``) are written as its category."""
@@ -176,7 +176,7 @@ def _feature_cells(names: list[str], categories: Mapping[str, Sequence[str]], te
         return lambda point, i: [_shortest(v) for v in point]
     if not categories:
         assert texts is not None
-        return lambda point, i: texts[i].split("\0")
+        return lambda point, i: list(texts[i])
     spans: list[tuple[int, list[str] | None]] = []
     start = 0
     for name in names:
@@ -185,7 +185,7 @@ def _feature_cells(names: list[str], categories: Mapping[str, Sequence[str]], te
         start += len(values) if values is not None else 1
 
     def cells(point: Any, i: int) -> list[str]:
-        written = iter(texts[i].split("\0")) if texts is not None else None
+        written = iter(texts[i]) if texts is not None else None
         return [(_shortest(point[at]) if written is None else next(written)) if values is None
                 else values[int(point[at : at + len(values)].argmax())] for at, values in spans]
     return cells

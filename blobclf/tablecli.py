@@ -146,8 +146,10 @@ def read_predict_file(config: Any, model_hparams: dict[str, Any]) -> Points | No
     if categories:  # the model's inputs are the table's feature columns encoded
         features = list(init.get("features"))
     given_file("predict_file", path)
+    batch_rows = init.get("eval_batch_size") if model_hparams.get("standardize", True) else 0
     return read_points(path, features, classes, init.get("target") or LABEL_COLUMN, init.get("delimiter"),
-                       init.get("decimal") or ".", categories=dict(categories) if categories else None)
+                       init.get("decimal") or ".", categories=dict(categories) if categories else None,
+                       batch_rows=batch_rows)
 
 
 def switch_data_class(

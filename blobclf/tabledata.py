@@ -17,7 +17,7 @@ from blobclf.argtypes import integer_at_least
 from blobclf.data import SplitDataModule, available_memory, check_random_state, check_split_name, is_number, memory_size
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
-from blobclf.points import Points, check_inputs_memory, output_columns, read_points
+from blobclf.points import Points, WrittenCells, check_inputs_memory, output_columns, read_points
 from blobclf.table import class_order, first_line_of, read_header, read_table
 from blobclf.tablecategories import (
     check_names, description, encode, encoded_names, look_alike_note, one_hot_inputs,
@@ -368,7 +368,7 @@ class TableDataModule(SplitDataModule):
         self.hparams.categorical = categorical or None
         self.hparams.categories = categories
         self._columns: list[str] | None = None
-        self._test_cells: tuple[int, list[str] | None] | None = None  # (rows, _test_texts of them), once read
+        self._test_cells: tuple[int, WrittenCells | None] | None = None  # (rows, _test_texts of them), once read
         self._test_rows: np.ndarray | None = None
         """The training table's rows (0-based, blank lines not counted) held out as the test split, in its order."""
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
@@ -513,10 +513,11 @@ class TableDataModule(SplitDataModule):
             self.points = read_points(
                 self.hparams.predict_file, self.feature_columns(), self.class_names, self.label_column,
                 self.hparams.delimiter, self.hparams.decimal, categories=self.categories() or None,
+                batch_rows=self._batch_rows(),
             )
         return self.points
 
-    def _test_texts(self, count: int) -> list[str] | None:
+    def _test_texts(self, count: int) -> WrittenCells | None:
         """The test split's numeric feature cells as the table writes them (as :attr:`Points.texts` holds a file's),
         so that predictions of the test split echo ``40`` as ``40``, as those of a ``predict_file`` do: the table
         read again, only those rows' cells kept (one string a row). ``None`` (the float32 values are written) where
@@ -525,7 +526,7 @@ class TableDataModule(SplitDataModule):
             self._test_cells = (count, self._read_test_texts(count))
         return self._test_cells[1]
 
-    def _read_test_texts(self, count: int) -> list[str] | None:
+    def _read_test_texts(self, count: int) -> WrittenCells | None:
         """:meth:`_test_texts`, read from the file."""
         hp = self.hparams
         categorical = set(hp.categorical or ())
@@ -538,12 +539,16 @@ class TableDataModule(SplitDataModule):
         positions = [index[column] for column in numeric]
         order = ({int(row): k for k, row in enumerate(self._test_rows)} if not separate and self._test_rows is not None
                  else None)
-        texts: list[str | None] = [None] * count
+        texts = WrittenCells(count)
         for number, (_, row) in enumerate(table_rows(header)):
             k = number if order is None else order.get(number)
             if k is not None and k < count:
-                texts[k] = "\0".join(row[i].strip() for i in positions)
-        return None if any(text is None for text in texts) else texts  # type: ignore[return-value]
+                texts.put(k, (row[i].strip() for i in positions))
+        return texts if texts.complete() else None
+
+    def _batch_rows(self) -> int | None:
+        """The rows the model standardizes at once when it tests or predicts (``0``: it does not standardize)."""
+        return self.hparams.eval_batch_size if self.hparams.standardize else 0
 
     def _read(self, path: str) -> Table:
         hp = self.hparams
@@ -632,8 +637,13 @@ class TableDataModule(SplitDataModule):
                 rank_zero_info(note)
         if hp.categorical:
             check_names(hp.path, table.columns, encoded_names(table.feature_names, hp.categories), hp.categories)
-            check_one_hot_memory(hp.path, len(y), len(encoded_names(table.feature_names, hp.categories)),
-                                 hp.categories)
+            inputs = len(encoded_names(table.feature_names, hp.categories))
+            if new_run:
+                check_one_hot_memory(hp.path, len(y), inputs, hp.categories)
+            else:  # the model's categories are as trained, not to be grouped: other files can be tested or predicted
+                check_inputs_memory(hp.path, len(y), inputs, 0, (
+                    "the splits of the training table are made whole: test or predict files of at most {rows:,} rows "
+                    f"instead ({option('test_path')}, {option('predict_file')}), or run on a machine with more memory"))
 
         def inputs(rows: np.ndarray) -> Tensor:  # each split encoded from its own rows: the table's never held whole
             return torch.from_numpy(encode(table.features[rows], table.feature_names, table.categories))
@@ -714,7 +724,7 @@ class TableDataModule(SplitDataModule):
         table = self._read(hp.test_path)
         assert table.labels is not None
         if self.categories():
-            check_inputs_memory(hp.test_path, len(table.labels), len(encoded_names(table.feature_names,
-                                                                                  self.categories())))
+            check_inputs_memory(hp.test_path, len(table.labels),
+                                len(encoded_names(table.feature_names, self.categories())), self._batch_rows())
         x = encode(table.features, table.feature_names, self.categories())
         return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(table.labels)

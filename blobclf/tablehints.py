@@ -575,6 +575,28 @@ DATE_LIKE = re.compile(
 )
 """A cell holding a date or a time: ``2024-01-31``, ``2024-01-31 12:00``, ``31/01/2024``, ``12:30``, ``31 Jan 2024``,
 ``Jan 31, 2024``."""
+FREE_TEXT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|(?:https?://|www\.)\S+|\S+(?:\s+\S+){4,}", re.IGNORECASE)
+"""A cell holding an e-mail address, a web address or free text (five words or more): no category."""
+NAME_WORDS = frozenset({
+    "name", "names", "firstname", "lastname", "fullname", "surname", "forename", "email", "mail", "comment",
+    "comments", "note", "notes", "remark", "remarks", "description", "review", "message", "text", "address", "phone",
+    "url",
+})
+"""Words of a column name (split at anything but letters and digits, and where a lower-case letter meets a capital)
+that say its cells are each row's own (a person's name, an e-mail address, free text) rather than categories, even
+where the first rows repeat them (first names, a customer's e-mail on each order)."""
+
+
+def named_like_text(column: str) -> bool:
+    """Whether ``column``'s name says it holds names, addresses or free text (:data:`NAME_WORDS`).
+
+    Example:
+        >>> [named_like_text(c) for c in ("first_name", "customerName", "E-mail", "Customer Name", "Country")]
+        [True, True, True, True, False]
+    """
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower())
+    joined = "".join(words)
+    return bool(NAME_WORDS.intersection(words)) or joined in NAME_WORDS
 
 
 def categorical_text(header: Header, text: Sequence[str], dates_only: bool = False) -> list[str]:
@@ -582,8 +604,10 @@ def categorical_text(header: Header, text: Sequence[str], dates_only: bool = Fal
     with ``--data.categorical``: in their first :data:`TEXT_SCAN_ROWS` rows, each value on two rows or more on
     average, and fewer than half of the values on one row each (not a name or a code of a row of its own), and not
     dates or times (most values written as :data:`DATE_LIKE` dates: as categories, a day never seen in training
-    could not be predicted); a column of one value, which one-hot encoding leaves constant, is not offered. With
-    ``dates_only``, only dates and times are told apart (the columns of text that are not).
+    could not be predicted), nor names, addresses or free text (a column named so, :func:`named_like_text`, or most
+    values :data:`FREE_TEXT`: e-mail and web addresses, five words or more); a column of one value, which one-hot
+    encoding leaves constant, is not offered. With ``dates_only``, only those columns of dates, times, names,
+    addresses and free text are told apart (the columns of text that are not).
 
     Example:
         >>> [bool(DATE_LIKE.fullmatch(cell)) for cell in ("2024-01-31", "31/01/2024 12:00", "Jan 31, 2024", "FR")]
@@ -601,7 +625,9 @@ def categorical_text(header: Header, text: Sequence[str], dates_only: bool = Fal
     for name in text:
         seen = counts[name]
         once = sum(1 for n in seen.values() if n == 1)
-        dates = sum(1 for value in seen if DATE_LIKE.fullmatch(value))
+        dates = sum(1 for value in seen if DATE_LIKE.fullmatch(value) or FREE_TEXT.fullmatch(value))
+        if named_like_text(name):
+            continue
         if dates_only and 2 * dates <= len(seen):
             found.append(name)
         elif len(seen) > 1 and 2 * len(seen) <= sum(seen.values()) and 2 * once < len(seen) and 2 * dates <= len(seen):

@@ -163,6 +163,23 @@ def test_inf_or_nan_written_as_a_word_in_a_config_file_is_refused_in_one_line(cl
     assert sorted(p.name for p in cli.cwd.iterdir()) == ["adam.yaml"]
 
 
+@pytest.mark.parametrize(("option", "setting", "line"), [
+    # jsonargparse's 'Parser key "data": Does not validate against any of the Union subtypes ... Subtypes: [NameList,
+    # ...]' over several lines; and on the command line a one-letter name ('a') was 'is invalid for ...' with no fix
+    ("features", "features: a", "names.yaml: data.features is 'a', not a list of names; write a list: features: [a]"),
+    ("exclude", "exclude: id, name",
+     "names.yaml: data.exclude is 'id, name', not a list of names; write a list: exclude: [id, name]"),
+    ("features", None, "--data.features='a' is not a list of names; give a list: --data.features '[a]' (see --help)"),
+])
+def test_a_name_where_a_list_is_wanted_is_one_line_naming_the_config_file_and_the_list(cli, option, setting, line):
+    (cli.cwd / "names.yaml").write_text(
+        "data:\n  class_path: TableDataModule\n  init_args:\n    path: t.csv\n    target: kind\n"
+        + (f"    {setting}\n" if setting else ""))
+    given = () if setting else (f"--data.{option}", "a")
+    assert one_error(cli("fit", "--config", "names.yaml", *given)) == line
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["names.yaml"]
+
+
 @pytest.mark.parametrize("name", ["sgd.yaml", "adam.yaml", "table.yaml"])
 def test_the_options_named_for_a_missing_source_config_are_its_settings(cli, name):
     """The options the line above gives for each file of configs/ resolve to that file's config (but for its

@@ -49,6 +49,20 @@ TUTORIAL_TEST_LOGITS = [
 ]
 
 
+def test_the_scaled_model_standardizes_as_written_without_touching_its_input():
+    # its forward divides its own temporary in place (one copy of a batch, not two): the same logits, bit for bit,
+    # as (x - mean) / scale, and the caller's batch unchanged
+    from blobclf.model import ScaledBlobModel
+
+    torch.manual_seed(0)
+    model = ScaledBlobModel(input_features=3, output_features=2)
+    model.set_scaling(torch.tensor([1.0, 0.0, -2.0]), torch.tensor([3.0, 1.0, 0.7]))
+    x = torch.randn(50, 3)
+    before = x.clone()
+    assert torch.equal(model(x), model.linear_layer_stack((x - model.mean) / model.scale))
+    assert torch.equal(x, before)
+
+
 def test_seeded_initialisation_is_the_tutorials_first_forward_pass():
     data = BlobDataModule()
     data.setup()

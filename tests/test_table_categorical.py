@@ -359,13 +359,26 @@ def test_one_hot_inputs_of_a_file_to_predict_or_test_beyond_the_memory_are_refus
                "--export.onnx", "false").returncode == 0
     write(cli.cwd / "new.csv", [[f"{i}", f"id{i % 40:03d}", "xy"[i % 2]] for i in range(300)], ["a", "code", "kind"])
     monkeypatch.setattr("blobclf.data.available_memory", lambda: 30_000)
+    # the peak is twice the inputs full-batch (the model's standardization makes one copy of the batch), the
+    # inputs and one batch with --data.eval_batch_size
     assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
-        "new.csv: 300 rows of the model's 41 inputs (its categories one-hot) need about 48.0 KiB of memory and "
-        "29.3 KiB is available; split the file into files of at most 60 rows"
+        "new.csv: 300 rows of the model's 41 inputs (its categories one-hot) need about 96.1 KiB of memory (with "
+        "their standardized copy) and 29.3 KiB is available; split the file into files of at most 91 rows"
+    )
+    assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv",
+                         "--data.eval_batch_size", "50")) == (
+        "new.csv: 300 rows of the model's 41 inputs (its categories one-hot) need about 56.1 KiB of memory (with a "
+        "standardized batch of 50 rows) and 29.3 KiB is available; split the file into files of at most 132 rows"
     )
     assert one_error(cli("test", "--ckpt_path", "last", "--data.test_path", "new.csv")).startswith(
-        "new.csv: 300 rows of the model's 41 inputs (its categories one-hot) need about 48.0 KiB of memory")
+        "new.csv: 300 rows of the model's 41 inputs (its categories one-hot) need about 96.1 KiB of memory")
     assert not list((cli.cwd / "checkpoints" / "version_0").glob("predictions-*"))
+    # the trained run's own splits: its categories cannot be grouped (as fit's refusal advises), other files tested
+    assert one_error(cli("test", "--ckpt_path", "last")) == (
+        "t.csv: 200 rows of the model's 41 inputs (its categories one-hot) need about 32.0 KiB of memory and "
+        "29.3 KiB is available; the splits of the training table are made whole: test or predict files of at most "
+        "182 rows instead (--data.test_path, --data.predict_file), or run on a machine with more memory"
+    )
 
 
 def test_a_categorical_column_of_mostly_single_rows_is_named_as_such(cli):

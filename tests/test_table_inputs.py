@@ -267,6 +267,30 @@ def test_a_text_column_refusal_offers_no_date_column_as_categories(tmp_path, mon
     )
 
 
+def test_names_addresses_and_free_text_are_not_offered_as_categories(tmp_path, monkeypatch):
+    # an orders table: first names, a customer's e-mail on each of their orders and stock comments repeat as a
+    # category's values do, and were offered for --data.categorical beside 'Country'; by name or by their cells
+    # (an address, five words or more) they are left out as text, not offered
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    comments = ["Arrived late but the box was fine", "Great product, would buy again"]
+    write(tmp_path / "t.csv", "order_id,first_name,contact,comment,Country,spend,Returned\n" + "".join(
+        f"{i},{'Anna Ben Carl'.split()[i % 3]},c{i % 4}@example.com,\"{comments[i % 2]}\",{'US DE FR'.split()[i % 3]},"
+        f"{i % 7}.5,{'ny'[i % 2]}\n" for i in range(24)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="Returned").feature_names)
+    assert message == (
+        "t.csv:1: column 1, 'order_id', is named like a row identifier and would be a feature (every column but "
+        "the target is); leave it out with --data.features '[spend]' (which also leaves out 'first_name', 'contact', "
+        "'comment' and 1 more, which hold text), or list it in "
+        "--data.features to keep it; to one-hot encode 'Country' as categories rather than leave it out, give "
+        "--data.features '[Country,spend]' --data.categorical '[Country]'"
+    )
+    message = refused(lambda: TableDataModule(path="t.csv", target="Returned", exclude=["order_id"]).setup("fit"))
+    assert message.endswith("or to one-hot encode 'Country' as categories, give --data.exclude "
+                            "'[order_id,first_name,contact,comment]' --data.categorical '[Country]'"), message
+
+
 def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):
     # vega_datasets' cars: 8 gaps in Miles_per_Gallon, 6 in Horsepower on other rows; only the first column was
     # named, so removing its rows met the next column's refusal. Gaps on the first column's rows (palmerpenguins:

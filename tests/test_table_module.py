@@ -347,10 +347,10 @@ def test_predictions_of_the_test_split_echo_its_numbers_as_the_table_writes_them
     data = TableDataModule(path="t.csv", target="kind", categorical=["land"])
     points = data.predict_points()
     assert len(points.texts) == len(points.labels) == 4
-    assert points.texts == [f"{int(a)}\0{int(a)}.50" for a in points.features[:, 0].tolist()]
+    assert list(points.texts) == [(f"{int(a)}", f"{int(a)}.50") for a in points.features[:, 0].tolist()]
     write(tmp_path / "later.csv", "kind,b,land,a\nx,1.50,P,40\ny,-2e1,Q,+7\n")  # a test table of its own
     separate = TableDataModule(path="t.csv", target="kind", categorical=["land"], test_path="later.csv")
-    assert separate.predict_points().texts == ["40\x001.50", "+7\x00-2e1"]
+    assert list(separate.predict_points().texts) == [("40", "1.50"), ("+7", "-2e1")]
 
 
 TUTORIAL_SETTINGS_NOTE = (
