@@ -81,13 +81,13 @@ def test_predictions_csv_of_the_test_split(predicted):
     assert (table[:, 6] == table[:, 7]).mean() == pytest.approx(0.965)
 
 
-def test_new_points_are_matched_by_column_name_and_other_columns_carried(tutorial_run, tmp_path):
+def test_new_points_are_matched_by_column_name_and_other_columns_carried(tutorial_run, cli):
     cwd, _ = tutorial_run
-    points = tmp_path / "points.csv"
+    points = cli.cwd / "points.csv"
     points.write_text("id,x1,x0\np1,7.0,-8.0\np2,1.0,5.0\np3,-7.0,-6.0\n")
-    output = tmp_path / "out" / "predicted.csv"
-    result = run_cli(
-        cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt",
+    output = cli.cwd / "out" / "predicted.csv"
+    result = cli(
+        "predict", "--ckpt_path", str(cwd / "checkpoints" / "version_0" / "last.ckpt"),
         "--data.predict_file", str(points), "--prediction.output", str(output),
     )
     assert result.returncode == 0, result.output
@@ -138,12 +138,12 @@ def test_malformed_points_get_one_line_and_leave_no_output(tutorial_run, cli, co
     assert list(cli.cwd.iterdir()) == [inputs]
 
 
-def test_unwritable_output_gets_one_line(tutorial_run, tmp_path):
+def test_unwritable_output_gets_one_line(tutorial_run, cli):
     cwd, _ = tutorial_run
-    blocker = tmp_path / "file"
+    blocker = cli.cwd / "file"
     blocker.write_text("not a folder")
-    result = run_cli(cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt",
-                     "--prediction.output", str(blocker / "out.csv"))
+    result = cli("predict", "--ckpt_path", str(cwd / "checkpoints" / "version_0" / "last.ckpt"),
+                 "--prediction.output", str(blocker / "out.csv"))
     assert result.returncode == 2
     assert f"cannot write predictions to '{blocker / 'out.csv'}'" in result.stderr
     assert "Traceback" not in result.output
