@@ -6,8 +6,6 @@ import csv
 import io
 import json
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -225,15 +223,15 @@ def test_onnx_export_gives_the_same_probabilities(tutorial_run):
     assert np.abs(single - expected[:1]).max() <= 1e-5
 
 
-def test_reports_are_regenerated_for_an_old_run(tested, tmp_path):
+def test_reports_are_regenerated_for_an_old_run(tested, tmp_path, monkeypatch, capsys):
+    from blobclf.regenerate import main
+
     cwd, _ = tested
     run = cwd / "checkpoints" / "version_0"
-    done = subprocess.run(
-        [sys.executable, "-m", "blobclf.regenerate", "checkpoints/version_0", "--output", str(tmp_path)],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    written = dict(line.split(": ", 1) for line in done.stdout.splitlines())
+    monkeypatch.chdir(cwd)
+    main(["checkpoints/version_0", "--output", str(tmp_path)])  # in-process: python -m blobclf.regenerate's main
+    out = capsys.readouterr().out
+    written = dict(line.split(": ", 1) for line in out.splitlines())
     assert sorted(written) == sorted([*FIT_FIGURES, *TEST_FIGURES, "test_report"])
     fresh = json.loads((tmp_path / "test_report-last.json").read_text())
     original = json.loads((run / "test_report-last.json").read_text())
