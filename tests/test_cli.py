@@ -244,16 +244,16 @@ def test_the_last_checkpoint_written_when_training_ends_records_the_epoch_its_va
         assert after[tag][:3] == before[tag]
 
 
-def test_a_resume_that_only_completes_the_exports_keeps_the_last_epoch_in_tensorboard(tmp_path):
+def test_a_resume_that_only_completes_the_exports_keeps_the_last_epoch_in_tensorboard(tmp_path, cli):
     # a kill after training, while the run was exported (here: model.json not yet written): the
     # resume trains nothing, yet its logger hides the checkpoint's epoch from the old events, so
     # it must log that epoch again (found by killing fits at random moments)
     args = ["fit", *QUICK, "--trainer.max_epochs", "3", "--checkpoint.last_interval", "0"]
-    assert run_cli(tmp_path, *args).returncode == 0
+    assert cli(*args).returncode == 0
     logs, run = tmp_path / "lightning_logs" / "version_0", tmp_path / "checkpoints" / "version_0"
     before = scalars(logs)
     (run / "model.json").unlink()
-    result = run_cli(tmp_path, "fit", "--ckpt_path", "last")
+    result = cli("fit", "--ckpt_path", "last")
     assert result.returncode == 0 and (run / "model.json").is_file(), result.output
     after = scalars(logs)
     for tag in ("train/loss", "train/acc", "val/loss", "val/acc"):

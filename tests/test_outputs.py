@@ -6,8 +6,6 @@ import csv
 import io
 import json
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,13 +79,13 @@ def test_predictions_csv_of_the_test_split(predicted):
     assert (table[:, 6] == table[:, 7]).mean() == pytest.approx(0.965)
 
 
-def test_new_points_are_matched_by_column_name_and_other_columns_carried(tutorial_run, tmp_path):
+def test_new_points_are_matched_by_column_name_and_other_columns_carried(tutorial_run, cli):
     cwd, _ = tutorial_run
-    points = tmp_path / "points.csv"
+    points = cli.cwd / "points.csv"
     points.write_text("id,x1,x0\np1,7.0,-8.0\np2,1.0,5.0\np3,-7.0,-6.0\n")
-    output = tmp_path / "out" / "predicted.csv"
-    result = run_cli(
-        cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt",
+    output = cli.cwd / "out" / "predicted.csv"
+    result = cli(
+        "predict", "--ckpt_path", str(cwd / "checkpoints" / "version_0" / "last.ckpt"),
         "--data.predict_file", str(points), "--prediction.output", str(output),
     )
     assert result.returncode == 0, result.output
@@ -138,12 +136,12 @@ def test_malformed_points_get_one_line_and_leave_no_output(tutorial_run, cli, co
     assert list(cli.cwd.iterdir()) == [inputs]
 
 
-def test_unwritable_output_gets_one_line(tutorial_run, tmp_path):
+def test_unwritable_output_gets_one_line(tutorial_run, cli):
     cwd, _ = tutorial_run
-    blocker = tmp_path / "file"
+    blocker = cli.cwd / "file"
     blocker.write_text("not a folder")
-    result = run_cli(cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt",
-                     "--prediction.output", str(blocker / "out.csv"))
+    result = cli("predict", "--ckpt_path", str(cwd / "checkpoints" / "version_0" / "last.ckpt"),
+                 "--prediction.output", str(blocker / "out.csv"))
     assert result.returncode == 2
     assert f"cannot write predictions to '{blocker / 'out.csv'}'" in result.stderr
     assert "Traceback" not in result.output
@@ -225,15 +223,15 @@ def test_onnx_export_gives_the_same_probabilities(tutorial_run):
     assert np.abs(single - expected[:1]).max() <= 1e-5
 
 
-def test_reports_are_regenerated_for_an_old_run(tested, tmp_path):
+def test_reports_are_regenerated_for_an_old_run(tested, tmp_path, monkeypatch, capsys):
+    from blobclf.regenerate import main
+
     cwd, _ = tested
     run = cwd / "checkpoints" / "version_0"
-    done = subprocess.run(
-        [sys.executable, "-m", "blobclf.regenerate", "checkpoints/version_0", "--output", str(tmp_path)],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    written = dict(line.split(": ", 1) for line in done.stdout.splitlines())
+    monkeypatch.chdir(cwd)
+    main(["checkpoints/version_0", "--output", str(tmp_path)])  # in-process: python -m blobclf.regenerate's main
+    out = capsys.readouterr().out
+    written = dict(line.split(": ", 1) for line in out.splitlines())
     assert sorted(written) == sorted([*FIT_FIGURES, *TEST_FIGURES, "test_report"])
     fresh = json.loads((tmp_path / "test_report-last.json").read_text())
     original = json.loads((run / "test_report-last.json").read_text())

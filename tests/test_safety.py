@@ -16,7 +16,7 @@ from blobclf.export import load_model
 from blobclf.safeload import load_checkpoint, safe_load
 from blobclf.system import BlobClassifier
 
-pytestmark = pytest.mark.slow  # each test runs blobclf in a fresh process
+pytestmark = pytest.mark.slow  # the tutorial run they read trains in a fresh process
 
 FORCE_UNSAFE = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}
 
@@ -89,7 +89,7 @@ def test_hostile_files_are_refused_by_the_library_api(hostile_files, monkeypatch
     assert not marker.exists()
 
 
-def test_checkpoint_url_is_refused_without_being_fetched(tutorial_run, tmp_path):
+def test_checkpoint_url_is_refused_without_being_fetched(tutorial_run, cli):
     cwd, _ = tutorial_run
     requests: list[str] = []
 
@@ -104,7 +104,7 @@ def test_checkpoint_url_is_refused_without_being_fetched(tutorial_run, tmp_path)
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/last.ckpt"
-        result = run_cli(tmp_path, "test", "--ckpt_path", url)
+        result = cli("test", "--ckpt_path", url)
     finally:
         server.shutdown()
         server.server_close()
@@ -113,31 +113,33 @@ def test_checkpoint_url_is_refused_without_being_fetched(tutorial_run, tmp_path)
     assert requests == []
 
 
-def test_truncated_checkpoint_gets_one_line(tutorial_run, tmp_path):
+def test_truncated_checkpoint_gets_one_line(tutorial_run, cli):
     cwd, _ = tutorial_run
     data = (cwd / "checkpoints" / "version_0" / "last.ckpt").read_bytes()
-    broken = tmp_path / "broken.ckpt"
+    broken = cli.cwd / "broken.ckpt"
     broken.write_bytes(data[: len(data) // 2])
-    result = run_cli(tmp_path, "test", "--ckpt_path", str(broken))
+    result = cli("test", "--ckpt_path", str(broken))
     assert result.returncode == 2
     assert "is not a readable PyTorch file (truncated or corrupt?)" in result.stderr
     assert "Traceback" not in result.output
 
 
-def test_exported_weights_are_not_a_checkpoint(tutorial_run):
+def test_exported_weights_are_not_a_checkpoint(tutorial_run, cli, monkeypatch):
     cwd, _ = tutorial_run
-    result = run_cli(cwd, "test", "--ckpt_path", "checkpoints/version_0/model.pth")
+    monkeypatch.chdir(cwd)  # refused before anything is written there
+    result = cli("test", "--ckpt_path", "checkpoints/version_0/model.pth")
     assert result.returncode == 2
     assert "is a plain state_dict (an exported .pth?), not a Lightning checkpoint" in result.stderr
 
 
-def test_conflicting_option_is_refused_naming_both_values(tutorial_run):
+def test_conflicting_option_is_refused_naming_both_values(tutorial_run, cli, monkeypatch):
     cwd, _ = tutorial_run
-    result = run_cli(cwd, "test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--model.hidden_units", "16")
+    monkeypatch.chdir(cwd)  # refused before anything is written there
+    result = cli("test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--model.hidden_units", "16")
     assert result.returncode == 2
     assert "model.hidden_units=16 (from the command line or a --config file) conflicts with the checkpoint" in result.stderr
     assert "trained with model.hidden_units=8" in result.stderr
-    data = run_cli(cwd, "test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--data.random_state", "1")
+    data = cli("test", "--ckpt_path", "checkpoints/version_0/last.ckpt", "--data.random_state", "1")
     assert data.returncode == 2
     assert "data.random_state=1 (from the command line or a --config file) conflicts with the checkpoint" in data.stderr
 

@@ -23,13 +23,13 @@ MARGIN = 0.03
 
 
 @pytest.mark.parametrize("name", ["iris", "wine"])
-def test_documented_table_settings_match_logistic_regression_on_the_same_split(tmp_path, name):
+def test_documented_table_settings_match_logistic_regression_on_the_same_split(tmp_path, cli, name):
     path = write_dataset(name, tmp_path)
     target = DATASETS[name][1]
-    fit = run_cli(tmp_path, "fit", "--config", TABLE_CONFIG, "--data.path", path.name, "--data.target", target,
-                  "--export.figures", "false")
+    fit = cli("fit", "--config", TABLE_CONFIG, "--data.path", path.name, "--data.target", target,
+              "--export.figures", "false")
     assert fit.returncode == 0, fit.output
-    tested = run_cli(tmp_path, "test", "--ckpt_path", "last")
+    tested = cli("test", "--ckpt_path", "last")
     assert tested.returncode == 0, tested.output
     reports = list((tmp_path / "checkpoints" / "version_0").glob("test_report*.json"))
     assert len(reports) == 1

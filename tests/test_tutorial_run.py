@@ -147,9 +147,10 @@ def test_test_from_checkpoint_in_a_new_process_prints_the_same_accuracy(tutorial
     assert loss == pytest.approx(meta["metrics"]["val/loss"], rel=1e-6)
 
 
-def test_last_and_best_shortcuts_name_the_newest_run(tutorial_run):
+def test_last_and_best_shortcuts_name_the_newest_run(tutorial_run, cli, monkeypatch):
     cwd, _ = tutorial_run
-    best = run_cli(cwd, "validate", "--ckpt_path", "best")
+    monkeypatch.chdir(cwd)
+    best = cli("validate", "--ckpt_path", "best")
     assert best.returncode == 0, best.output
     accuracy = float(re.search(r"val/acc\s+([0-9.]+)", best.stdout).group(1))
     # the best epoch by validation accuracy is at least as good as the last one
