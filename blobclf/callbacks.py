@@ -795,8 +795,18 @@ class RngState(Callback):
     """Store the random number generators' state in checkpoints and restore it on resume.
 
     Without it a resumed run would continue from the seed's state rather than from where the
-    killed run stood, and could end with different weights.
+    killed run stood, and could end with different weights. An evaluation's trainer holds one too, so that
+    every state its checkpoint carries has its callback (Lightning warns of a state none takes), and leaves
+    the generators as the seed set them: the state matters only to a resumed fit.
     """
+
+    def __init__(self) -> None:
+        self.fitting = True
+        """Whether the trainer set up is fitting: only then does a checkpoint's state restore the generators."""
+
+    @override
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        self.fitting = stage == "fit"
 
     @override
     def state_dict(self) -> dict[str, Any]:
@@ -809,6 +819,8 @@ class RngState(Callback):
 
     @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if not self.fitting:
+            return
         try:
             torch.set_rng_state(state_dict["torch"])
             random.setstate((state_dict["python_version"], tuple(state_dict["python"]), state_dict["python_gauss"]))

@@ -73,6 +73,7 @@ from blobclf.recorded import (
     RECORDED,
     SETTINGS,
     as_plain,
+    checkpoint_identity,
     logger_inits,
     run_settings,
 )
@@ -428,6 +429,11 @@ class BlobCLI(LightningCLI):
         """
         ckpt_path = Path(config.ckpt_path)
         config.checkpoint.dirpath = os.fspath(ckpt_path.resolve().parent)
+        if self.from_checkpoint.checked is not None:
+            # the run's own: the checkpoint's state is kept under a key naming them, which Lightning
+            # looks for among this trainer's callbacks (and warns of where none has it)
+            for key, value in checkpoint_identity(self.from_checkpoint.checked[1]).items():
+                config.checkpoint[key] = value
         logger = config.trainer.get("logger")
         init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
         if self.subcommand == "predict" and init is not None and str(logger.get("class_path")).endswith("RunLogger"):
@@ -643,12 +649,13 @@ def stage_callbacks(subcommand: str | None) -> list[Any]:
     """The callbacks a subcommand uses (all of them when it is not known in advance).
 
     Lightning calls every hook of every callback, a few dozen times an epoch; a callback that
-    cannot act in a subcommand is not given to its trainer.
+    cannot act in a subcommand is not given to its trainer. :class:`RngState` is given to every one: an
+    evaluation's trainer takes each state its checkpoint carries (it restores nothing there).
     """
-    every = {"fit": [RngState(), GracefulStop(), EpochAxis()], "test": [TestReport()]}
+    every = {"fit": [GracefulStop(), EpochAxis()], "test": [TestReport()]}
     if subcommand in LightningCLI.subcommands():
-        return every.get(subcommand, [])
-    return [callback for callbacks in every.values() for callback in callbacks]
+        return [RngState(), *every.get(subcommand, [])]
+    return [RngState(), *(callback for callbacks in every.values() for callback in callbacks)]
 
 
 def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:
