@@ -54,6 +54,7 @@ from blobclf.runs import (
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
 from blobclf.tablecli import (
+    Preloaded,
     as_defaults,
     check_training_table,
     data_defaults,
@@ -110,6 +111,9 @@ class CheckpointSettings:
     checked: tuple[str, dict[str, Any]] | None = None
     """For an evaluation: the path and contents of the checkpoint checked, for Lightning's load of it (see
     :meth:`~blobclf.checkpointio.AtomicCheckpointIO.hold`)."""
+    preloaded: Preloaded | None = None
+    """The checkpoint that :func:`~blobclf.tablecli.preselect_data_class` read, which :meth:`read` takes rather than
+    read the file again where it is still the same (a large checkpoint takes seconds to read)."""
     values_epoch: int | None = None
     """For an evaluation: the epoch whose weights its checkpoint holds (see :func:`values_epoch`), where its values
     go on the run's epoch axis in TensorBoard."""
@@ -170,7 +174,9 @@ class CheckpointSettings:
                            f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
                            "diverged before writing one, or still training)")
         state = file_state(path) if subcommand != "fit" and Path(path).name == LAST_NAME else None
-        checkpoint = load_checkpoint(path)
+        preloaded, self.preloaded = self.preloaded, None
+        unchanged = preloaded is not None and preloaded[0] == path and preloaded[1] == file_state(path)
+        checkpoint = preloaded[2] if preloaded is not None and unchanged else load_checkpoint(path)
         epoch = values_epoch(checkpoint)
         if state is not None and epoch is not None:
             self.read_last = (path, state, epoch)
