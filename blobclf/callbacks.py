@@ -75,7 +75,8 @@ class RunCheckpoint(ModelCheckpoint):
     Args:
         dirpath: Fixed folder for the checkpoints; ``null`` uses ``{root}/version_N``.
         root: Folder holding one sub-folder per run.
-        filename: Name pattern of the best checkpoint.
+        filename: Name pattern of the best checkpoint: ``{epoch}`` and any logged metric (``{val/loss:.4f}``); the
+            default names ``val/acc`` whatever ``monitor`` is.
         monitor: Metric that decides which checkpoint is best.
         mode: ``max`` if a larger ``monitor`` is better, ``min`` otherwise.
         save_top_k: How many best checkpoints to keep (``-1``: every epoch's, ``0``: none; ``last.ckpt`` is

@@ -137,7 +137,8 @@ class BlobCLI(LightningCLI):
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("parser_mode", use_limited_yaml())
         parser = super().init_parser(**kwargs)
-        parser.add_argument("--version", action="version", version=f"blobclf {__version__}")
+        parser.add_argument("--version", action="version", version=f"blobclf {__version__}",
+                            help="Show blobclf's version number and exit.")
         return parser
 
     def add_default_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
