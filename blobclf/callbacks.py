@@ -76,7 +76,8 @@ class RunCheckpoint(ModelCheckpoint):
     Args:
         dirpath: Fixed folder for the checkpoints; ``null`` uses ``{root}/version_N``.
         root: Folder holding one sub-folder per run.
-        filename: Name pattern of the best checkpoint.
+        filename: Name pattern of the best checkpoint: ``{epoch}`` and any logged metric (``{val/loss:.4f}``); the
+            default names ``val/acc`` whatever ``monitor`` is.
         monitor: Metric that decides which checkpoint is best.
         mode: ``max`` if a larger ``monitor`` is better, ``min`` otherwise.
         save_top_k: How many best checkpoints to keep (``-1``: every epoch's, ``0``: none; ``last.ckpt`` is
@@ -800,8 +801,18 @@ class RngState(Callback):
     """Store the random number generators' state in checkpoints and restore it on resume.
 
     Without it a resumed run would continue from the seed's state rather than from where the
-    killed run stood, and could end with different weights.
+    killed run stood, and could end with different weights. An evaluation's trainer holds one too, so that
+    every state its checkpoint carries has its callback (Lightning warns of a state none takes), and leaves
+    the generators as the seed set them: the state matters only to a resumed fit.
     """
+
+    def __init__(self) -> None:
+        self.fitting = True
+        """Whether the trainer set up is fitting: only then does a checkpoint's state restore the generators."""
+
+    @override
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        self.fitting = stage == "fit"
 
     @override
     def state_dict(self) -> dict[str, Any]:
@@ -814,6 +825,8 @@ class RngState(Callback):
 
     @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if not self.fitting:
+            return
         try:
             torch.set_rng_state(state_dict["torch"])
             random.setstate((state_dict["python_version"], tuple(state_dict["python"]), state_dict["python_gauss"]))

@@ -74,6 +74,7 @@ from blobclf.recorded import (
     RECORDED,
     SETTINGS,
     as_plain,
+    checkpoint_identity,
     logger_inits,
     run_settings,
 )
@@ -139,7 +140,8 @@ class BlobCLI(LightningCLI):
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("parser_mode", use_limited_yaml())
         parser = super().init_parser(**kwargs)
-        parser.add_argument("--version", action="version", version=f"blobclf {__version__}")
+        parser.add_argument("--version", action="version", version=f"blobclf {__version__}",
+                            help="Show blobclf's version number and exit.")
         return parser
 
     def add_default_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
@@ -202,7 +204,7 @@ class BlobCLI(LightningCLI):
 
     def parse_with_checkpoint(self, parser: LightningArgumentParser, args: Any) -> None:
         """:meth:`parse_arguments` without ``--print_config``."""
-        preselect_data_class(parser, args)
+        self.from_checkpoint.preloaded = preselect_data_class(parser, args)
         super().parse_arguments(parser, args)
         self.words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
         """The command line as given (see :func:`keep_one_batch`)."""
@@ -450,6 +452,11 @@ class BlobCLI(LightningCLI):
         """
         ckpt_path = Path(config.ckpt_path)
         config.checkpoint.dirpath = os.fspath(ckpt_path.resolve().parent)
+        if self.from_checkpoint.checked is not None:
+            # the run's own: the checkpoint's state is kept under a key naming them, which Lightning
+            # looks for among this trainer's callbacks (and warns of where none has it)
+            for key, value in checkpoint_identity(self.from_checkpoint.checked[1]).items():
+                config.checkpoint[key] = value
         logger = config.trainer.get("logger")
         init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
         if self.subcommand == "predict" and init is not None and str(logger.get("class_path")).endswith("RunLogger"):
@@ -669,12 +676,13 @@ def stage_callbacks(subcommand: str | None) -> list[Any]:
     """The callbacks a subcommand uses (all of them when it is not known in advance).
 
     Lightning calls every hook of every callback, a few dozen times an epoch; a callback that
-    cannot act in a subcommand is not given to its trainer.
+    cannot act in a subcommand is not given to its trainer. :class:`RngState` is given to every one: an
+    evaluation's trainer takes each state its checkpoint carries (it restores nothing there).
     """
-    every = {"fit": [RngState(), GracefulStop(), EpochAxis()], "test": [TestReport()]}
+    every = {"fit": [GracefulStop(), EpochAxis()], "test": [TestReport()]}
     if subcommand in LightningCLI.subcommands():
-        return every.get(subcommand, [])
-    return [callback for callbacks in every.values() for callback in callbacks]
+        return [RngState(), *every.get(subcommand, [])]
+    return [RngState(), *(callback for callbacks in every.values() for callback in callbacks)]
 
 
 def cli_kwargs(subcommand: str | None = None) -> dict[str, Any]:

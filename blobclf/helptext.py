@@ -201,7 +201,7 @@ takes PL_GLOBAL_SEED, else 0)."""
 CKPT_PATH_HELP = (
     "Checkpoint to start from: fit resumes that run with every setting it was started with; "
     "validate, test and predict evaluate it. A .ckpt file written by 'blobclf fit', or 'last' / 'best' "
-    "for the newest run under --checkpoint.root."
+    "of the run with the highest version_N under --checkpoint.root (not necessarily the one trained last)."
 )
 RETURN_PREDICTIONS_HELP = (
     "Also keep every prediction in memory, as Trainer.predict's return value, which the command line does not use "
@@ -241,7 +241,8 @@ EVAL_COMMON = (
 )
 SUBCOMMAND_SUMMARY = {
     "fit": "Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path.",
-    "validate": "Evaluate a checkpoint on the validation split.",
+    "validate": "Evaluate a checkpoint on the split its run validated on (the test split, unless it was trained "
+                "with --data.val_size).",
     "test": "Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it.",
     "predict": ("Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
                 "predictions-<checkpoint>-<input>.csv beside it."),

@@ -18,9 +18,6 @@ WARNINGS = (
      "Lightning's _pytree helper on torch >= 2.10", "a deprecation inside Lightning, nothing a user can change"),
     (r"Couldn't infer the batch indices fetched from your dataloader",
      "Lightning's predict loop", "blobclf's prediction writer does not use batch indices"),
-    (r"Be aware that when using `ckpt_path`, callbacks used to create the checkpoint need to be provided"
-     r" during `Trainer` instantiation. Please add the following callbacks: \['RngState'\]",
-     "Lightning, for validate/test/predict", "the random-number state matters only to a resumed fit"),
     (r"Checkpoint directory .* exists and is not empty",
      "ModelCheckpoint", "blobclf refuses a new run in a used folder; a resumed run writes to its own folder"),
     (r"The number of training batches \(\d+\) is smaller than the logging interval",

@@ -141,6 +141,28 @@ def run_settings(config: Any) -> dict[str, Any]:
     return {key: comparable(key, value) for key, value in flat.items() if not key.startswith(NOT_SETTINGS)}
 
 
+CHECKPOINT_IDENTITY = ("monitor", "mode", "every_n_epochs")
+"""The ``--checkpoint`` options that :class:`~blobclf.callbacks.RunCheckpoint`'s state is kept under in a checkpoint
+(Lightning's ``ModelCheckpoint.state_key``)."""
+
+
+def recorded_run_settings(checkpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's options (see ``SETTINGS``) that ``checkpoint`` records; ``{}`` for one that records none (written by
+    a script's own Trainer, or by blobclf of 2026-11-28 or earlier)."""
+    for state in (checkpoint.get("callbacks") or {}).values():
+        training = state.get("training") if isinstance(state, dict) else None
+        if isinstance(training, dict) and isinstance(training.get(SETTINGS), dict):
+            return training[SETTINGS]
+    return {}
+
+
+def checkpoint_identity(checkpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``--checkpoint`` options of ``CHECKPOINT_IDENTITY`` that ``checkpoint``'s run was trained with, where it
+    records them: an evaluation's checkpoint callback given them takes the checkpoint's state."""
+    settings = recorded_run_settings(checkpoint)
+    return {key: settings[f"checkpoint.{key}"] for key in CHECKPOINT_IDENTITY if f"checkpoint.{key}" in settings}
+
+
 def comparable(key: str, value: Any) -> Any:
     """A setting without its placement: the loggers' versions and purge steps are the run's own."""
     if key == "trainer.logger" and isinstance(value, list):

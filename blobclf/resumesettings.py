@@ -55,6 +55,7 @@ from blobclf.runlimits import MAX_TIME, recorded_started, seconds, time_trained
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
 from blobclf.tablecli import (
+    Preloaded,
     as_defaults,
     check_training_table,
     data_defaults,
@@ -115,6 +116,9 @@ class CheckpointSettings:
     """For a resume: the limits (``max_epochs``, ...) the run was started with (see :mod:`blobclf.runlimits`)."""
     time_trained: float | None = None
     """For a resume: the seconds of training its checkpoint's ``Timer`` counted (``max_time`` counts them)."""
+    preloaded: Preloaded | None = None
+    """The checkpoint that :func:`~blobclf.tablecli.preselect_data_class` read, which :meth:`read` takes rather than
+    read the file again where it is still the same (a large checkpoint takes seconds to read)."""
     values_epoch: int | None = None
     """For an evaluation: the epoch whose weights its checkpoint holds (see :func:`values_epoch`), where its values
     go on the run's epoch axis in TensorBoard."""
@@ -175,7 +179,9 @@ class CheckpointSettings:
                            f"{', '.join(os.fspath(run) for run in passed_over)} has no last.ckpt (stopped or "
                            "diverged before writing one, or still training)")
         state = file_state(path) if subcommand != "fit" and Path(path).name == LAST_NAME else None
-        checkpoint = load_checkpoint(path)
+        preloaded, self.preloaded = self.preloaded, None
+        unchanged = preloaded is not None and preloaded[0] == path and preloaded[1] == file_state(path)
+        checkpoint = preloaded[2] if preloaded is not None and unchanged else load_checkpoint(path)
         epoch = values_epoch(checkpoint)
         if state is not None and epoch is not None:
             self.read_last = (path, state, epoch)

@@ -17,6 +17,7 @@ from blobclf.classrefs import loaded_class
 from blobclf.data import split_sizes
 from blobclf.errors import UserError, printable
 from blobclf.optionnames import given_option
+from blobclf.outputnames import file_state
 from blobclf.points import LABEL_COLUMN, Points, read_points
 from blobclf.recorded import public_hparams
 from blobclf.runs import CHECKPOINT_ROOT, resolve_checkpoint
@@ -38,7 +39,7 @@ from blobclf.tabledata import (
 DEFAULT_DATA = "blobclf.data.BlobDataModule"
 __all__ = [
     "DEFAULT_DATA", "TableDataModule", "add_table_arguments", "as_defaults", "check_training_table", "data_defaults",
-    "preselect_data_class", "read_predict_file", "same_setting", "same_table", "switch_data_class",
+    "Preloaded", "preselect_data_class", "read_predict_file", "same_setting", "same_table", "switch_data_class",
     "tutorial_settings_note",
 ]
 
@@ -202,29 +203,40 @@ def tutorial_settings_note(config: Any) -> str | None:
             f"(docs/tables.md)")
 
 
-def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
+Preloaded = tuple[str, Any, dict[str, Any]]
+"""A checkpoint read before the command was parsed: its path, :func:`~blobclf.outputnames.file_state` before it was
+read, and its contents."""
+
+
+def preselect_data_class(parser: LightningArgumentParser, args: Any) -> Preloaded | None:
     """Make the data class of ``--ckpt_path``'s checkpoint the default before anything is parsed.
 
     Otherwise options only that class has (``--data.test_path`` of a table run) would be refused
     by the first parse, which knows only the default class. Looks at a command line given as a
     list (or ``sys.argv``); a checkpoint that cannot be found or read is left to the normal parse
     to report.
+
+    Returns:
+        The checkpoint read, for the command to use rather than read it again (``None``: none was read).
     """
     words = [str(word) for word in args] if isinstance(args, (list, tuple)) else sys.argv[1:]
     subcommand = words[0] if words and words[0] in ("fit", "validate", "test", "predict") else None
     ckpt_path = given_option(words, "--ckpt_path")
     if subcommand is None or ckpt_path is None:
-        return
+        return None
     try:
         root = given_option(words, "--checkpoint.root") or CHECKPOINT_ROOT
-        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, root))
+        path = resolve_checkpoint(ckpt_path, root)
+        state = file_state(path)
+        checkpoint = load_checkpoint(path)
     except (UserError, OSError):
-        return
+        return None
     hparams = checkpoint.get("datamodule_hyper_parameters") or {}
     class_path = recorded_data_class(hparams)
     cls = loaded_class(class_path)  # one not loaded is refused after the first parse
     if cls is not None and cls is not _resolve(DEFAULT_DATA):
         parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": public_hparams(hparams)}})
+    return path, state, checkpoint
 
 
 def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:

@@ -52,7 +52,8 @@ def test_the_top_level_help_says_in_full_what_each_subcommand_does(cli):
     listed = " ".join(result.stdout.split("Available subcommands:", 1)[1].split())
     assert listed == (
         "(required) fit Train a classifier (a new run in checkpoints/version_N), or resume one with --ckpt_path. "
-        "validate Evaluate a checkpoint on the validation split. "
+        "validate Evaluate a checkpoint on the split its run validated on (the test split, unless it was trained with "
+        "--data.val_size). "
         "test Evaluate a checkpoint on the test split; writes test_report-<checkpoint>.json beside it. "
         "predict Predict with a checkpoint: the test split, or --data.predict_file CSV; writes "
         "predictions-<checkpoint>-<input>.csv beside it."
