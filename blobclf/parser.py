@@ -21,6 +21,7 @@ from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.configfiles import config_setting, reads_standard_input
+from blobclf.configvalues import config_value_error
 from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
     CKPT_PATH_HELP,
@@ -40,6 +41,8 @@ from blobclf.recorded import as_plain, recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
 
 EVAL_COMMANDS = ("validate", "test", "predict")
+UNWORDED = re.compile(r"--[\w.]+=.* is invalid for [\w.]+ \(see --help\)")
+"""A line of blobclf's that names a class's option and its value but no fix (a value of another type)."""
 
 
 def as_group(kwargs: dict[str, Any]) -> bool:
@@ -252,6 +255,8 @@ class BlobArgumentParser(LightningArgumentParser):
                     if self.state.recorded else None)
         given = self.state.given
         line = recorded or missing_target(null_name(self.plain_error(one_line(message)), given), given)
+        if not recorded and (line.startswith('Parser key "') or UNWORDED.fullmatch(line)):
+            line = config_value_error(message, given, line) or line  # a config file's value: named with the file
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 
