@@ -122,7 +122,7 @@ class ParseState:
     given: tuple[str, ...] = ()
     """The command line being parsed (see :meth:`BlobArgumentParser.parse_args`), for advice that depends on how a
     value was written."""
-    recorded: tuple[str, dict[str, Any]] | None = None
+    recorded: tuple[str, dict[str, Any], bool] | None = None
     """While a checkpoint's settings are the defaults: its path and those settings (see
     :meth:`BlobArgumentParser.recording`)."""
 
@@ -238,10 +238,12 @@ class BlobArgumentParser(LightningArgumentParser):
         return super().parse_args(args, *rest, **kwargs)
 
     @contextlib.contextmanager
-    def recording(self, path: str, settings: dict[str, Any]) -> Iterator[None]:
+    def recording(self, path: str, settings: dict[str, Any], shown: bool = False) -> Iterator[None]:
         """While parsing with the settings that the checkpoint ``path`` records as the defaults: a value of them
-        that the parser refuses is said to be the checkpoint's (see :func:`recorded_value_error`)."""
-        self.state.recorded = (path, settings)
+        that the parser refuses is said to be the checkpoint's (see :func:`recorded_value_error`); with ``shown``
+        (a parse whose command line was not parsed alone first), only where the refusal shows the checkpoint's
+        value."""
+        self.state.recorded = (path, settings, shown)
         try:
             yield
         finally:

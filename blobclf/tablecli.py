@@ -175,29 +175,37 @@ def switch_data_class(
     return parse(parser, args)
 
 
-def preselect_data_class(parser: LightningArgumentParser, args: Any) -> None:
+def preselect_data_class(parser: LightningArgumentParser, args: Any) -> tuple[str, dict[str, Any]] | None:
     """Make the data class of ``--ckpt_path``'s checkpoint the default before anything is parsed.
 
     Otherwise options only that class has (``--data.test_path`` of a table run) would be refused
     by the first parse, which knows only the default class. Looks at a command line given as a
     list (or ``sys.argv``); a checkpoint that cannot be found or read is left to the normal parse
     to report.
+
+    Returns:
+        The checkpoint's path and the data settings made the defaults (as ``data.init_args.NAME``), for an error
+        of the first parse that is the checkpoint's (see :meth:`blobclf.parser.BlobArgumentParser.recording`);
+        ``None`` where none were.
     """
     words = [str(word) for word in args] if isinstance(args, (list, tuple)) else sys.argv[1:]
     subcommand = words[0] if words and words[0] in ("fit", "validate", "test", "predict") else None
     ckpt_path = given_option(words, "--ckpt_path")
     if subcommand is None or ckpt_path is None:
-        return
+        return None
     try:
         root = given_option(words, "--checkpoint.root") or CHECKPOINT_ROOT
-        checkpoint = load_checkpoint(resolve_checkpoint(ckpt_path, root))
+        path = resolve_checkpoint(ckpt_path, root)
+        checkpoint = load_checkpoint(path)
     except (UserError, OSError):
-        return
+        return None
     hparams = checkpoint.get("datamodule_hyper_parameters") or {}
     class_path = recorded_data_class(hparams)
     cls = loaded_class(class_path)  # one not loaded is refused after the first parse
     if cls is not None and cls is not _resolve(DEFAULT_DATA):
         parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": public_hparams(hparams)}})
+        return str(path), {f"data.init_args.{key}": value for key, value in public_hparams(hparams).items()}
+    return None
 
 
 def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:
