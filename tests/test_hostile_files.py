@@ -386,6 +386,19 @@ def test_a_symbolic_link_loop_is_named_as_such(cli):
         "point it at a checkpoint or pass the checkpoint's own path")
 
 
+@pytest.mark.parametrize("shortcut", ["last", "best"])
+def test_a_symbolic_link_loop_as_the_newest_runs_last_ckpt_is_named_as_such(cli, shortcut):
+    # was "has no last.ckpt (it was stopped before writing one); pass the checkpoint it has: --ckpt_path
+    # checkpoints/version_1/last.ckpt", the loop itself
+    run = cli.cwd / "checkpoints" / "version_1"
+    run.mkdir(parents=True)
+    (run / "last.ckpt").symlink_to("last.ckpt")
+    (cli.cwd / "checkpoints" / "version_0").symlink_to("version_0")  # a folder that is a loop: no run
+    assert one_error(cli("test", "--ckpt_path", shortcut)) == (
+        "blobclf: error: checkpoint 'checkpoints/version_1/last.ckpt' is a symbolic link loop (it never reaches a "
+        "file); point it at a checkpoint or pass the checkpoint's own path")
+
+
 def test_a_dangling_symbolic_link_names_its_target(cli):
     (cli.cwd / "gone.ckpt").symlink_to("runs/last.ckpt")
     assert one_error(cli("test", "--ckpt_path", "gone.ckpt")) == (
