@@ -204,8 +204,10 @@ class BlobCLI(LightningCLI):
 
     def parse_with_checkpoint(self, parser: LightningArgumentParser, args: Any) -> None:
         """:meth:`parse_arguments` without ``--print_config``."""
-        self.from_checkpoint.preloaded = preselect_data_class(parser, args)
-        super().parse_arguments(parser, args)
+        self.from_checkpoint.preloaded, preselected = preselect_data_class(parser, args)
+        recording = getattr(parser, "recording", None)  # the checkpoint's value is refused as the checkpoint's
+        with recording(*preselected, shown=True) if preselected and recording else contextlib.nullcontext():
+            super().parse_arguments(parser, args)
         self.words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
         """The command line as given (see :func:`keep_one_batch`)."""
         subcommand = self.config.get("subcommand")

@@ -337,6 +337,11 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
     level that is not a mapping of option names, a key given twice in one mapping (YAML keeps the
     last silently), and aliases that expand to more than :data:`MAX_YAML_NODES` values.
     """
+    bom = text.find("\ufeff", 1)
+    if bom > 0:  # YAML takes a byte-order mark only at the start: 'did not find expected key' said of the next line
+        line = text.count("\n", 0, bom) + 1
+        raise UserError(f"{path}:{line}: a byte-order mark (U+FEFF) inside the file (were two files joined?); "
+                        "remove it (a UTF-8 BOM belongs only at a file's start)")
     try:
         _check_depth(text, path)
         node = yaml.compose(text, Loader=YAML_LOADER)
@@ -369,6 +374,16 @@ def check_config_text(text: str, path: str, option: str = "--config") -> None:
         tag, mark = python
         raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: the tag !!{tag.removeprefix(_YAML_TAG)} asks YAML "
                         "to build a Python object (to run code), which blobclf never does; write the value itself")
+    unknown = _unknown_tag(node)
+    if unknown is not None:  # jsonargparse: 'Problems parsing config: could not determine a constructor'
+        mark = unknown.start_mark
+        raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: the tag {unknown.tag} is not one of YAML's own "
+                        "(blobclf's loader builds plain values only); remove it and write the value itself")
+    complex_key = _complex_key(node)
+    if complex_key is not None:  # jsonargparse: "Problems parsing config: ... found unhashable key", no file named
+        mark = complex_key.start_mark
+        raise UserError(f"{path}:{mark.line + 1}:{mark.column + 1}: a key that is {_KINDS_OF_KEYS[type(complex_key)]}; "
+                        "a config file's keys are option names: write 'name: value' lines")
     long_number = _long_number(node)
     if long_number is not None:  # a ValueError traceback where YAML converted it
         digits, mark = long_number
@@ -452,6 +467,20 @@ def _python_tag(node: yaml.Node) -> tuple[str, Any] | None:
     """The first ``!!python/...`` tag in a composed document and where it is."""
     return next(((current.tag, current.start_mark) for current in _nodes(node)
                  if str(current.tag).startswith(_YAML_TAG + "python/")), None)
+
+
+def _unknown_tag(node: yaml.Node) -> yaml.Node | None:
+    """The first node of a composed document whose tag (``!custom``) is not YAML's own (``tag:yaml.org,2002:``)."""
+    return next((current for current in _nodes(node) if not str(current.tag).startswith(_YAML_TAG)), None)
+
+
+_KINDS_OF_KEYS = {yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}
+
+
+def _complex_key(node: yaml.Node) -> yaml.Node | None:
+    """The first key of a mapping in a composed document that is a list or a mapping (YAML's ``? [a, b]``)."""
+    return next((key for current in _nodes(node) if isinstance(current, yaml.MappingNode)
+                 for key, _ in current.value if not isinstance(key, yaml.ScalarNode)), None)
 
 
 def too_many_digits(text: str) -> int:

@@ -45,11 +45,18 @@ LONGEST_WORD = 1000
 class name of 200 MB from a table's one long line, is cut to its ends and its length."""
 
 
+LONGEST_LINE = 10_000
+"""Most characters of an error line shown whole; a longer one is cut to its ends and its length."""
+
+
 def error_line(line: str) -> str:
-    """An error ``line`` as printed: :func:`printable`, each word longer than :data:`LONGEST_WORD` cut short."""
+    """An error ``line`` as printed: :func:`printable`, each word longer than :data:`LONGEST_WORD` cut short, a line
+    longer than :data:`LONGEST_LINE` too."""
     if len(line) > LONGEST_WORD:
         line = re.sub(r"\S{%d,}" % (LONGEST_WORD + 1),
                       lambda word: f"{word[0][:200]}…[{len(word[0]):,} characters]…{word[0][-40:]}", line)
+    if len(line) > LONGEST_LINE:  # many words: a list of millions of names a file gave
+        line = f"{line[:LONGEST_LINE // 2]}…[{len(line):,} characters]…{line[-200:]}"
     return printable(line)
 
 

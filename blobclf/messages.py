@@ -214,7 +214,7 @@ def one_line(message: str, config_values: bool = True) -> str:
                      r'.*?Errors: - (.*?)(?: - |$)', text)
     if union:
         # the union's own value, given last: a nested union (a callback's option) names its value first
-        given = re.search(r".*Given value: (.*?)(?: \(see|$)", text)
+        given = re.match(r"Given value: (.*?)(?: \(see|$)", text[text.rfind("Given value: "):])
         value = f"{given.group(1)} is invalid: " if given else ""
         text = f"{union.group(1)}: {value}{union_expectation(text, union.group(2).rstrip(': '))}"
     nested = re.search(r"NestedArg\(key='([^']+)', val='([^']*)'\)", text)
@@ -255,7 +255,8 @@ def one_line(message: str, config_values: bool = True) -> str:
         if value is not None:
             text = f"--{group.group(1)}.{infinite.group(1)}={value!r} is not a finite number; give a finite value"
     configured = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\"", whole)
-    settings = re.search(r".*Given value: (\{.*\})$", whole)
+    # the last 'Given value: {': searched from there, not with a leading '.*', which is quadratic in a long message
+    settings = re.match(r"Given value: (\{.*\})$", whole[whole.rfind("Given value: {"):])
     if config_values and configured and settings and group and cls and not infinite and "<class 'float'>" in whole:
         # the same word in a config file (lr: inf): jsonargparse shows the group's whole dict, last
         try:

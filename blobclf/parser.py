@@ -21,6 +21,7 @@ from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.configfiles import config_setting, reads_standard_input
+from blobclf.configvalues import config_value_error
 from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
     CKPT_PATH_HELP,
@@ -42,6 +43,8 @@ from blobclf.recorded import as_plain, recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
 
 EVAL_COMMANDS = ("validate", "test", "predict")
+UNWORDED = re.compile(r"--[\w.]+=.* is invalid for [\w.]+ \(see --help\)")
+"""A line of blobclf's that names a class's option and its value but no fix (a value of another type)."""
 
 
 def as_group(kwargs: dict[str, Any]) -> bool:
@@ -121,7 +124,7 @@ class ParseState:
     given: tuple[str, ...] = ()
     """The command line being parsed (see :meth:`BlobArgumentParser.parse_args`), for advice that depends on how a
     value was written."""
-    recorded: tuple[str, dict[str, Any]] | None = None
+    recorded: tuple[str, dict[str, Any], bool] | None = None
     """While a checkpoint's settings are the defaults: its path and those settings (see
     :meth:`BlobArgumentParser.recording`)."""
 
@@ -237,10 +240,12 @@ class BlobArgumentParser(LightningArgumentParser):
         return super().parse_args(args, *rest, **kwargs)
 
     @contextlib.contextmanager
-    def recording(self, path: str, settings: dict[str, Any]) -> Iterator[None]:
+    def recording(self, path: str, settings: dict[str, Any], shown: bool = False) -> Iterator[None]:
         """While parsing with the settings that the checkpoint ``path`` records as the defaults: a value of them
-        that the parser refuses is said to be the checkpoint's (see :func:`recorded_value_error`)."""
-        self.state.recorded = (path, settings)
+        that the parser refuses is said to be the checkpoint's (see :func:`recorded_value_error`); with ``shown``
+        (a parse whose command line was not parsed alone first), only where the refusal shows the checkpoint's
+        value."""
+        self.state.recorded = (path, settings, shown)
         try:
             yield
         finally:
@@ -255,6 +260,8 @@ class BlobArgumentParser(LightningArgumentParser):
         given = self.state.given
         line = recorded or missing_target(null_name(config_name_list(self.plain_error(one_line(message)), given),
                                                     given), given)
+        if not recorded and (line.startswith('Parser key "') or UNWORDED.fullmatch(line)):
+            line = config_value_error(message, given, line) or line  # a config file's value: named with the file
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 

@@ -22,6 +22,7 @@ from blobclf.tablehints import (
     cell_fix,
     comment_line,
     header_hint,
+    joined_tables,
     named_alike,
     shown_cell,
     shown_columns,
@@ -197,14 +198,17 @@ def read_points(
                     continue
                 values.append(_number(row[i], header, line, feature))
             except UserError:
-                comment = comment_line(name, line, row, width) if i == 0 else None
+                comment = (comment_line(name, line, row, width) if i == 0 else None) or joined_tables(header, line, row)
                 if comment is None:
                     raise
                 raise comment from None
         if numeric:
             texts.append(row[i].strip() for i in numeric)
         if label_at is not None:
-            labels.append(_label(row[label_at], name, line, label_column, known))
+            try:
+                labels.append(_label(row[label_at], name, line, label_column, known))
+            except UserError as error:
+                raise joined_tables(header, line, row) or error from None
         for column, i in carried_at:
             carried[column].append(row[i])
     count = len(values) // max(len(feature_names), 1)

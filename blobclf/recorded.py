@@ -50,11 +50,12 @@ def public_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in hparams.items() if not str(key).startswith("_")}
 
 
-def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str | None:
+def recorded_value_error(text: str, path: str, settings: dict[str, Any], shown: bool = False) -> str | None:
     """The parser's complaint about a value that a checkpoint records, said of the checkpoint.
 
     The command line alone was parsed first, so an invalid value found once the checkpoint's
-    settings are the defaults is the checkpoint's (edited, or written by another program).
+    settings are the defaults is the checkpoint's (edited, or written by another program). With ``shown`` (a parse
+    whose command line was not parsed alone first), only a refusal that shows the checkpoint's value is.
     """
     keys = re.findall(r'Parser key "([^"]+)": ', text)
     if not keys:
@@ -63,6 +64,10 @@ def recorded_value_error(text: str, path: str, settings: dict[str, Any]) -> str 
     values = {k.replace(".init_args.", "."): v for k, v in settings.items()}
     if key not in values:
         return None
+    given = re.search(r"Got value: (.*?)(?: \(or null\))?$", text)
+    named = f"{keys[-1]}={values[key]!r}" in text  # the group's settings, shown as a Namespace
+    if shown and not named and (given is None or given.group(1) != str(values[key])):
+        return None  # another value: the command line's or a config file's
     reason = text.rsplit(f'Parser key "{keys[-1]}": ', 1)[-1].removesuffix(" (or null)")
     return (f"checkpoint {path!r} records {key}={values[key]!r}, which is invalid ({reason}); it was edited or "
             f"written by another program: use another checkpoint")

@@ -402,11 +402,13 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
             f"{LAST_NAME} after the newest numbered run {os.fspath(run)!r}, which '{value}' takes; pass the one you "
             f"mean: {paths}"
         )
+    if last.is_symlink() and not last.is_file():
+        return os.fspath(last)  # a link reaching no checkpoint (a loop, a target gone): the loader's line names it
     if not last.is_file():
         best = saved_best(run) if value == "best" else None
         if best is not None:
             return best
-        saved = sorted(run.glob("*.ckpt"), key=_mtime)
+        saved = [path for path in sorted(run.glob("*.ckpt"), key=_mtime) if path.is_file()]
         if in_training(run) and saved:
             raise UserError(
                 f"--ckpt_path {value}: the newest run {os.fspath(run)!r} is training (a fit holds it right now) and "

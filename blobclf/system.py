@@ -272,7 +272,9 @@ class BlobClassifier(L.LightningModule):
         for what, names, count in (("class_names", class_names, num_classes),
                                    ("feature_names", feature_names, num_features)):
             if names is not None and (isinstance(names, str) or len(names) != count or len(set(names)) != len(names)):
-                raise ArgumentValueError(f"{what} must be {count} distinct names, got {names!r}")
+                shown = repr(names) if isinstance(names, str) or len(names) <= 20 else \
+                    f"{len(names):,} names, starting {list(names)[:5]!r}"  # an edited checkpoint's list of millions
+                raise ArgumentValueError(f"{what} must be {count} distinct names, got {shown}")
         class_names = list(class_names) if class_names is not None else None  # plain lists in checkpoints
         feature_names = list(feature_names) if feature_names is not None else None
         class_weight = class_weights(class_weight, num_classes)  # a plain list in checkpoints

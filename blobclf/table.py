@@ -442,7 +442,7 @@ def read_table(
     found: list[str] = []
     if target is not None:
         found = list(codes)
-        if any(is_missing(value) for value in found):
+        if any(is_missing(value) or "\ufeff" in value for value in found):  # a BOM: two files joined (diagnose)
             diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
         error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
         if error is not None:

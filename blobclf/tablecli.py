@@ -208,7 +208,11 @@ Preloaded = tuple[str, Any, dict[str, Any]]
 read, and its contents."""
 
 
-def preselect_data_class(parser: LightningArgumentParser, args: Any) -> Preloaded | None:
+Shown = tuple[str, dict[str, Any]]
+"""A checkpoint's path and the data settings made the defaults from it (as ``data.init_args.NAME``)."""
+
+
+def preselect_data_class(parser: LightningArgumentParser, args: Any) -> tuple[Preloaded | None, Shown | None]:
     """Make the data class of ``--ckpt_path``'s checkpoint the default before anything is parsed.
 
     Otherwise options only that class has (``--data.test_path`` of a table run) would be refused
@@ -217,26 +221,30 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> Preloade
     to report.
 
     Returns:
-        The checkpoint read, for the command to use rather than read it again (``None``: none was read).
+        The checkpoint read, for the command to use rather than read it again (``None``: none was read); and
+        its path and the data settings made the defaults, for an error of the first parse that is the
+        checkpoint's (see :meth:`blobclf.parser.BlobArgumentParser.recording`; ``None`` where none were).
     """
     words = [str(word) for word in args] if isinstance(args, (list, tuple)) else sys.argv[1:]
     subcommand = words[0] if words and words[0] in ("fit", "validate", "test", "predict") else None
     ckpt_path = given_option(words, "--ckpt_path")
     if subcommand is None or ckpt_path is None:
-        return None
+        return None, None
     try:
         root = given_option(words, "--checkpoint.root") or CHECKPOINT_ROOT
         path = resolve_checkpoint(ckpt_path, root)
         state = file_state(path)
         checkpoint = load_checkpoint(path)
     except (UserError, OSError):
-        return None
+        return None, None
     hparams = checkpoint.get("datamodule_hyper_parameters") or {}
     class_path = recorded_data_class(hparams)
     cls = loaded_class(class_path)  # one not loaded is refused after the first parse
     if cls is not None and cls is not _resolve(DEFAULT_DATA):
         parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": public_hparams(hparams)}})
-    return path, state, checkpoint
+        shown = str(path), {f"data.init_args.{key}": value for key, value in public_hparams(hparams).items()}
+        return (path, state, checkpoint), shown
+    return (path, state, checkpoint), None
 
 
 def same_selection(key: str, given: Any, recorded: dict[str, Any]) -> bool:

@@ -417,6 +417,23 @@ def check_classes(table: Table, test_size: float, val_size: float | None = None,
         )
 
 
+def joined_tables(header: Header, line: int, row: Sequence[str]) -> UserError | None:
+    """The refusal of a row that is the header again, or holds a byte-order mark (U+FEFF): what two tables joined
+    with ``cat`` leave where the second one starts (each cell would be read as data, the mark as part of a cell);
+    ``None`` for any other row."""
+    marked = next((i for i, cell in enumerate(row) if "\ufeff" in cell), None)
+    cells = [cell.replace("\ufeff", "").strip() for cell in row]
+    if cells == [column.strip() for column in header.columns]:
+        mark = " after a byte-order mark (U+FEFF)" if marked is not None else ""
+        return UserError(f"{header.path}:{line}: the header row again{mark}, read as data (were two tables joined, "
+                         f"as by cat a.csv b.csv?); delete line {line}")
+    if marked is not None:
+        return UserError(f"{header.path}:{line}: a byte-order mark (U+FEFF) inside the table, in the cell "
+                         f"{shown_cell(row[marked])} (were two files joined, as by cat?); remove it: a UTF-8 BOM "
+                         "belongs only at a file's start")
+    return None
+
+
 def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None,
              trained: bool = False, categorical: Sequence[str] = ()) -> None:
     """Read the table row by row and raise a one-line :class:`UserError` for its first problem.
@@ -444,6 +461,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     total = 0  # rows read
     for line, row in rows(header):
         total += 1
+        joined = joined_tables(header, line, row)
+        if joined is not None:
+            raise joined
         if len(row) != width:
             raise comment_line(name, line, row, width) or UserError(
                 f"{name}:{line}: {len(row)} columns, expected {width} as in the header"

@@ -184,6 +184,11 @@ def main() -> None:
     (cwd / "typo.yaml").write_text("trainer:\n  max_epoch: 3\n")
     (cwd / "mode.yaml").write_text("checkpoint:\n  mode: mni\n")
     (cwd / "empty.yaml").write_text("# nothing yet\n")
+    (cwd / "data5.yaml").write_text("data: 5\n")
+    (cwd / "steplr.yaml").write_text("lr_scheduler:\n  class_path: torch.optim.lr_scheduler.StepLR\n"
+                                     "  init_args: {step_size: true}\n")
+    (cwd / "key.yaml").write_text("? [a, b]\n: 1\n")
+    (cwd / "joined.csv").write_text("\ufeffx0,x1\n1.0,2.0\n\ufeffx0,x1\n3.0,4.0\n", encoding="utf-8")
     cases = [
         ["fit", "--no_such_option", "1"],
         ["fit", "--trainer.max_epoch", "3"],
@@ -314,6 +319,10 @@ def main() -> None:
         ["fit", "--config", "twice.yaml"],
         ["fit", "--config", "list.yaml"],
         ["fit", "--config", "empty.yaml"],
+        ["fit", "--config", "data5.yaml"],
+        ["fit", "--config", "steplr.yaml"],
+        ["fit", "--config", "key.yaml"],
+        ["predict", "--ckpt_path", last, "--data.predict_file", "joined.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_unnamed.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_underscore.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_extra.csv", "--data.target", "kind"],

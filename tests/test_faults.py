@@ -668,6 +668,9 @@ def make_checkpoint(trained: Path, change) -> dict:
         ("edited-huge-classes", lambda c: c["hyper_parameters"].update(num_classes=10**9, class_names=None),
          "does not fit BlobClassifier(num_features=2, num_classes=1000000000, hidden_units=8): "
          "'model.linear_layer_stack.4.bias' is missing, extra or of another shape"),
+        # its 100,000 names were the line (500 KB), after minutes in a regular expression of one_line
+        ("edited-many-names", lambda c: c["hyper_parameters"].update(class_names=["a"] * 100_000),
+         "(or was edited): class_names must be 4 distinct names, got 100,000 names, starting ['a', 'a', 'a', 'a', 'a']"),
     ],
     ids=lambda v: v if isinstance(v, str) and " " not in v else None,
 )

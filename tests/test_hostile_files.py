@@ -386,6 +386,19 @@ def test_a_symbolic_link_loop_is_named_as_such(cli):
         "point it at a checkpoint or pass the checkpoint's own path")
 
 
+@pytest.mark.parametrize("shortcut", ["last", "best"])
+def test_a_symbolic_link_loop_as_the_newest_runs_last_ckpt_is_named_as_such(cli, shortcut):
+    # was "has no last.ckpt (it was stopped before writing one); pass the checkpoint it has: --ckpt_path
+    # checkpoints/version_1/last.ckpt", the loop itself
+    run = cli.cwd / "checkpoints" / "version_1"
+    run.mkdir(parents=True)
+    (run / "last.ckpt").symlink_to("last.ckpt")
+    (cli.cwd / "checkpoints" / "version_0").symlink_to("version_0")  # a folder that is a loop: no run
+    assert one_error(cli("test", "--ckpt_path", shortcut)) == (
+        "blobclf: error: checkpoint 'checkpoints/version_1/last.ckpt' is a symbolic link loop (it never reaches a "
+        "file); point it at a checkpoint or pass the checkpoint's own path")
+
+
 def test_a_dangling_symbolic_link_names_its_target(cli):
     (cli.cwd / "gone.ckpt").symlink_to("runs/last.ckpt")
     assert one_error(cli("test", "--ckpt_path", "gone.ckpt")) == (
@@ -444,15 +457,74 @@ def test_a_dangling_symbolic_link_names_its_target(cli):
                             "('prediction: {top_k: 2}'), or leave it out"),
         ("trainer: 5\n", "x.yaml:1:10: 'trainer' is 5, but it holds the trainer options: write them under it "
                          "('trainer: {max_epochs: 10}'), or leave it out"),
+        # jsonargparse's 'Problems parsing config: ... found unhashable key: in "<unicode string>"'
+        ("? [a, b]\n: 1\n", "x.yaml:1:3: a key that is a list; a config file's keys are option names: write "
+                             "'name: value' lines"),
+        ("trainer:\n  ? {a: 1}\n  : 2\n", "x.yaml:2:5: a key that is a mapping; a config file's keys are option "
+                                         "names: write 'name: value' lines"),
+        # jsonargparse's 'could not determine a constructor for the tag '!custom''
+        ("trainer: !custom {max_epochs: 1}\n", "x.yaml:1:10: the tag !custom is not one of YAML's own (blobclf's "
+                                               "loader builds plain values only); remove it and write the value itself"),
+        # two files joined with cat: YAML's 'did not find expected key' at line 2, column 2
+        ("trainer: {max_epochs: 1}\n\ufeffmodel: {hidden_units: 4}\n",
+         "x.yaml:2: a byte-order mark (U+FEFF) inside the file (were two files joined?); remove it (a UTF-8 BOM "
+         "belongs only at a file's start)"),
     ],
     ids=["empty", "only-comments", "list", "scalar", "tab", "unclosed", "too-deep", "two-documents",
          "duplicate-top", "duplicate-nested", "alias-loop", "alias-loop-deep", "python-object", "python-name",
-         "huge-int", "model-list", "checkpoint-null", "prediction-number", "trainer-number"],
+         "huge-int", "model-list", "checkpoint-null", "prediction-number", "trainer-number", "list-key",
+         "mapping-key", "unknown-tag", "bom-inside"],
 )
 def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message):
     (cli.cwd / "x.yaml").write_text(text)
     assert one_error(cli("fit", "--config", "x.yaml")) == f"blobclf: error: {message}"
     assert not (cli.cwd / "checkpoints").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("data: 5\n", "data: 5 in --config x.yaml is not a data module; give its name (data: TableDataModule) or its "
+                      "settings (data: {class_path: blobclf.TableDataModule, init_args: {path: t.csv, target: y}})"),
+        ("trainer: {callbacks: 5}\n", "trainer.callbacks: 5 in --config x.yaml is not a list; give one (callbacks: "
+         "[{class_path: lightning.pytorch.callbacks.EarlyStopping, init_args: {monitor: val/loss}}]), or leave it out"),
+        ("optimizer: {class_path: 5}\n", "optimizer.class_path: 5 in --config x.yaml is not a class name; give the "
+         "import path of an optimizer (optimizer: {class_path: torch.optim.Adam, init_args: {lr: 0.01}})"),
+        ("lr_scheduler: {class_path: torch.optim.lr_scheduler.StepLR, init_args: {step_size: true}}\n",
+         "lr_scheduler.init_args.step_size: true in --config x.yaml is invalid for torch.optim.lr_scheduler.StepLR: "
+         "give an integer"),
+        ("optimizer: {class_path: torch.optim.Adam, init_args: {lr: [1]}}\n",
+         "optimizer.init_args.lr: [1] in --config x.yaml is invalid for torch.optim.Adam: give a number"),
+        ("trainer: {logger: 5}\n", "trainer.logger: 5 in --config x.yaml is not a logger; give its name (logger: "
+         "blobclf.logger.RunLogger, or false for none) or its settings (logger: {class_path: blobclf.logger.RunLogger, "
+         "init_args: {save_dir: lightning_logs}})"),
+    ],
+    ids=["data-number", "callbacks-number", "class-path-number", "step-size-bool", "lr-list", "logger-number"],
+)
+def test_a_config_files_value_the_parser_refuses_is_one_line_naming_the_file_the_key_and_the_fix(cli, text, message):
+    # each was jsonargparse's line naming neither the file nor a fix ('Parser key "data": 5 is invalid: Not a valid
+    # subclass of SplitDataModule: Subclass types expect one of (or null)')
+    (cli.cwd / "x.yaml").write_text(text)
+    assert one_error(cli("fit", "--config", "x.yaml")) == f"blobclf: error: {message}"
+    assert not (cli.cwd / "checkpoints").exists()
+
+
+def test_a_config_value_is_named_with_its_file_given_before_the_subcommand_or_to_its_group(cli):
+    (cli.cwd / "root.yaml").write_text("fit:\n  data: 5\n")
+    assert one_error(cli("--config", "root.yaml", "fit")).startswith(
+        "blobclf: error: data: 5 in --config root.yaml is not a data module; give its name")
+    (cli.cwd / "trainer.yaml").write_text("callbacks: 5\n")
+    assert one_error(cli("fit", "--trainer", "trainer.yaml")).startswith(
+        "blobclf: error: trainer.callbacks: 5 in --trainer trainer.yaml is not a list; give one")
+    # jsonargparse reads the file before the options after it: its value is the one refused
+    (cli.cwd / "x.yaml").write_text("data: 5\n")
+    assert one_error(cli("fit", "--config", "x.yaml", "--data", "7")).startswith(
+        "blobclf: error: data: 5 in --config x.yaml is not a data module")
+    # the command line's own value stays the command line's
+    (cli.cwd / "x.yaml").write_text("trainer: {max_epochs: 1}\n")
+    assert one_error(cli("fit", "--config", "x.yaml", "--data", "7")) == (
+        "blobclf: error: --data 7: no such data module; use BlobDataModule (blobs, the default) or TableDataModule "
+        "(a CSV table) (see --help)")
 
 
 def test_a_group_given_no_mapping_in_settings_written_out_on_the_command_line_is_one_line(cli):
@@ -557,9 +629,9 @@ def test_a_config_file_imports_what_it_names_as_safety_md_says(cli, monkeypatch)
     monkeypatch.syspath_prepend(str(cli.cwd))  # as `python -m blobclf` puts the current folder first
     (cli.cwd / "x.yaml").write_text("trainer:\n  callbacks:\n    - class_path: blobclf_marker_module.NotACallback\n")
     assert one_error(cli("fit", "--config", "x.yaml", "--print_config")) == (
-        'blobclf: error: Parser key "trainer.callbacks": [{\'class_path\': \'blobclf_marker_module.NotACallback\'}] '
-        "is invalid: Import path blobclf_marker_module.NotACallback does not correspond to a subclass of Callback "
-        "(see --help)")
+        "blobclf: error: trainer.callbacks: [{class_path: blobclf_marker_module.NotACallback}] in --config x.yaml is "
+        "invalid (Import path blobclf_marker_module.NotACallback does not correspond to a subclass of Callback); "
+        "correct it there (--help lists what trainer.callbacks takes)")
     assert (cli.cwd / "imported").exists()  # refused, and its module's code ran all the same
     sys.modules.pop("blobclf_marker_module")
 

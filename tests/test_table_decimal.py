@@ -160,3 +160,22 @@ def test_a_european_table_trains_tests_and_predicts_as_the_same_table_with_point
     # a resume may not change how its table is read
     line = one_error(cli("fit", "--ckpt_path", str(runs[1] / "last.ckpt"), "--data.decimal", "."))
     assert line.startswith("data.decimal='.' (from the command line or a --config file) conflicts with the checkpoint")
+    # an edited checkpoint's decimal point: was the command line's "--data.decimal must be '.' or ','" (the table's
+    # data class is made the default, with the checkpoint's settings, before the first parse)
+    checkpoint = torch.load(runs[1] / "last.ckpt", weights_only=True)
+    checkpoint["datamodule_hyper_parameters"]["decimal"] = "x"
+    torch.save(checkpoint, cli.cwd / "edited.ckpt")
+    edited = ("checkpoint 'edited.ckpt' records data.decimal='x', which is invalid (Expected a "
+              "typing.Literal['.', ',']. Got value: x); it was edited or written by another program: use another "
+              "checkpoint")
+    assert one_error(cli("test", "--ckpt_path", "edited.ckpt")) == edited
+    assert one_error(cli("predict", "--ckpt_path", "edited.ckpt", "--data.predict_file", "eu.csv")) == edited
+    # the command line's own value stays the command line's
+    assert one_error(cli("test", "--ckpt_path", str(runs[1] / "last.ckpt"), "--data.decimal", "x")) == (
+        "--data.decimal must be '.' or ',' (the decimal point of the feature cells), got 'x'")
+    checkpoint["datamodule_hyper_parameters"].update(decimal=",", classes=5)
+    torch.save(checkpoint, cli.cwd / "edited.ckpt")
+    assert one_error(cli("test", "--ckpt_path", "edited.ckpt")) == (
+        "checkpoint 'edited.ckpt' records data.classes=5, which is invalid (Does not validate against any of the Union "
+        "subtypes: Subtypes: [NameList, <class 'NoneType'>]: Errors); it was edited or written by another program: "
+        "use another checkpoint")

@@ -327,3 +327,28 @@ def test_a_table_starting_with_two_byte_order_marks_is_read_as_with_one(tmp_path
     assert (table.features == expected.features).all() and (table.labels == expected.labels).all()
     points = read_points("two.csv", ["a", "b"], expected.classes, "kind")
     assert points.features.tolist() == expected.features.tolist() and points.labels.tolist() == expected.labels.tolist()
+
+
+@pytest.mark.parametrize(("second", "line"), [
+    ("\ufeffa,b,kind\n5,6,y\n", "joined.csv:4: the header row again after a byte-order mark (U+FEFF), read as data (were "
+                                "two tables joined, as by cat a.csv b.csv?); delete line 4"),
+    ("a,b,kind\n5,6,y\n", "joined.csv:4: the header row again, read as data (were two tables joined, as by cat a.csv "
+                          "b.csv?); delete line 4"),
+    ("\ufeff5,6,y\n", "joined.csv:4: a byte-order mark (U+FEFF) inside the table, in the cell '\\ufeff5' (were two "
+                      "files joined, as by cat?); remove it: a UTF-8 BOM belongs only at a file's start"),
+], ids=["header-with-bom", "header", "bom-in-a-cell"])
+def test_two_tables_joined_with_cat_name_the_line_where_the_second_starts(tmp_path, monkeypatch, second, line):
+    """``cat a.csv b.csv`` of two files saved with a BOM: the second's header was 'x0 holds '\\ufeffx0', not a number',
+    and a BOM before a row of data a cell that is no number."""
+    monkeypatch.chdir(tmp_path)
+    Path("joined.csv").write_text("\ufeffa,b,kind\n1,2,x\n3,4,y\n" + second, encoding="utf-8")
+    assert refused(read_table, "joined.csv", "kind") == line
+    assert refused(read_points, "joined.csv", ["a", "b"], ["x", "y"], "kind") == line
+
+
+def test_a_byte_order_mark_before_a_class_is_not_read_as_another_class(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the target first: '\ufeffy' would have been a third class
+    Path("joined.csv").write_text("kind,a\nx,1\ny,2\nx,3\n\ufeffy,4\n", encoding="utf-8")
+    assert refused(read_table, "joined.csv", "kind") == (
+        "joined.csv:5: a byte-order mark (U+FEFF) inside the table, in the cell '\\ufeffy' (were two files joined, as "
+        "by cat?); remove it: a UTF-8 BOM belongs only at a file's start")
