@@ -176,17 +176,18 @@ def test_a_test_table_without_some_classes_says_that_they_count_as_zero_in_the_m
 def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it_leaves(cli):
     # a table of many features and an id or text column was offered a --data.features list to paste, or,
     # past 1000 characters, one described ("listing the 99 columns to keep"); the columns to leave out are few
+    # (a column named like free text, such as 'note', is not offered as categories: see test_table_inputs)
     write_dataset("iris", cli.cwd)
     header, *rows = list(csv.reader((cli.cwd / "iris.csv").open()))
     with (cli.cwd / "t.csv").open("w", newline="") as handle:
-        csv.writer(handle).writerows([["id", *header, "note"], *([i, *row, "ok" if i % 3 else "check"]
+        csv.writer(handle).writerows([["id", *header, "grade"], *([i, *row, "ok" if i % 3 else "check"]
                                                                  for i, row in enumerate(rows))])
     fit = (*FIT, "--data.path", "t.csv", "--trainer.max_epochs", "3")
     line = one_error(cli(*fit))
     assert line == ("t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but "
-                    "the target is); leave it out with --data.exclude '[id,note]' (which also leaves out 'note', which "
-                    "holds text), or list it in --data.features to keep it; to one-hot encode 'note' as categories "
-                    "rather than leave it out, give --data.exclude '[id]' --data.categorical '[note]'")
+                    "the target is); leave it out with --data.exclude '[id,grade]' (which also leaves out 'grade', which "
+                    "holds text), or list it in --data.features to keep it; to one-hot encode 'grade' as categories "
+                    "rather than leave it out, give --data.exclude '[id]' --data.categorical '[grade]'")
     offered = shlex.split(line.split("leave it out with ")[1].split(" (which")[0])
     assert cli(*fit, *offered).returncode == 0  # followed to the letter
     features = "[sepal_length,sepal_width,petal_length,petal_width]"
@@ -209,7 +210,7 @@ def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it
     assert reports[0] == reports[1] and reports[0]["n_samples"] == 30
     predictions = (cli.cwd / "version_0.csv").read_text()
     assert predictions == (cli.cwd / "version_1.csv").read_text() and len(predictions.splitlines()) == 151
-    assert predictions.startswith("id,note,sepal_length,")
+    assert predictions.startswith("id,grade,sepal_length,")
     assert cli("fit", "--ckpt_path", str(runs[0] / "last.ckpt"), "--trainer.max_epochs", "5").returncode == 0
     # the option's own refusals, one line each
     for extra, message in [
@@ -218,15 +219,15 @@ def test_a_run_with_the_exclude_a_refusal_offers_equals_one_with_the_features_it
          "--data.exclude the columns that are not features"),
         (("--data.exclude", "[id,nope]"),
          "t.csv: --data.exclude names 'nope', which is not a column; the columns are: id, sepal_length, sepal_width, "
-         "petal_length, petal_width, species, note"),
-        (("--data.exclude", "[id,note,species]"),
+         "petal_length, petal_width, species, grade"),
+        (("--data.exclude", "[id,grade,species]"),
          "t.csv: --data.exclude names the target column 'species'; leave it out there (the target is never a feature)"),
-        (("--data.exclude", "[id,note,sepal_length,sepal_width,petal_length,petal_width]"),
+        (("--data.exclude", "[id,grade,sepal_length,sepal_width,petal_length,petal_width]"),
          "t.csv: --data.exclude leaves no feature column (the columns are id, sepal_length, sepal_width, petal_length, "
-         "petal_width, species, note); exclude fewer"),
-        (("--data.exclude", "[note]"),
+         "petal_width, species, grade); exclude fewer"),
+        (("--data.exclude", "[grade]"),
          "t.csv:1: column 1, 'id', is named like a row identifier and would be a feature (every column but the target "
-         "is); leave it out with --data.exclude '[id,note]', or list it in --data.features to keep it"),
+         "is); leave it out with --data.exclude '[id,grade]', or list it in --data.features to keep it"),
     ]:
         assert one_error(cli(*fit, *extra)) == message
     assert not (cli.cwd / "checkpoints" / "version_3").exists()
