@@ -539,14 +539,6 @@ def missing_too(header: Header, columns: Sequence[str], target: str | None) -> s
     """``"; columns 'a' and 'b' also have missing values (first on line 7): ..."``: for a refusal whose fix keeps
     ``columns`` (and the ``target``), the missing values they hold in the first :data:`TEXT_SCAN_ROWS` rows and the
     two ways past them, so that following one refusal fixes the table in one go; ``""`` when they hold none.
-
-    Example:
-        >>> from blobclf.tablecells import Header
-        >>> import pathlib, tempfile
-        >>> path = pathlib.Path(tempfile.mkdtemp(), "t.csv")
-        >>> _ = path.write_text("id,a,b,kind\n1,1,,x\n2,,2,y\n3,4,5,\n")
-        >>> missing_too(Header(str(path), ["id", "a", "b", "kind"], ",", 1), ["a", "b"], "kind")[:85]
-        "; columns 'b', 'a' and 'kind' also have missing values (first on line 2): fill them in"
     """
     used = [*columns, *([target] if target is not None else [])]
     position = {c: header.columns.index(c) for c in used}
