@@ -132,3 +132,11 @@ def test_the_first_refusal_names_every_fix_and_following_it_trains(cli):
     assert one_error(cli("predict", "--ckpt_path", "last", "--data.predict_file", "new.csv")) == (
         "new.csv:4: b='' is a missing value; fill it in or remove the row (blobclf drops no row itself)"
     )
+    # a test table is read as the training table was: its row left out, and the rows predicted echo the others
+    tested = cli("test", "--ckpt_path", "last", "--data.test_path", "new.csv")
+    assert tested.returncode == 0
+    assert "note: new.csv: left out 1 of 4 rows with missing values (line 4) (--data.missing drop)" in tested.output
+    assert cli("predict", "--ckpt_path", "last", "--data.test_path", "new.csv", "--prediction.output", "p.csv"
+               ).returncode == 0
+    split = list(csv.DictReader((cli.cwd / "p.csv").open()))
+    assert [[row["a"], row["b"]] for row in split] == [rows(4)[i][2:4] for i in (0, 1, 3)]
