@@ -38,12 +38,12 @@ def missing_number(decimal: str) -> Any:
     then names the cell)."""
 
     def convert(cell: str) -> float:
+        value = parse_number(cell, decimal)  # first: most cells are numbers (a NaN read is a missing value too)
+        if value is not None:
+            return value
         if is_missing(cell):
             return math.nan
-        value = parse_number(cell, decimal)
-        if value is None:
-            raise ValueError(f"could not convert string {cell!r} to float")
-        return value
+        raise ValueError(f"could not convert string {cell!r} to float")
 
     return convert
 
