@@ -21,7 +21,7 @@ import numpy as np
 from blobclf import optionnames
 from blobclf.errors import UserError
 from blobclf.tablefile import open_table
-from blobclf.tablemissing import drop_option
+from blobclf.tablemissing import drop_option, missing_number
 from blobclf.tablecells import (
     DELIMITERS,
     Header,
@@ -358,10 +358,14 @@ def check_float32_precision(header: Header, table: Table) -> None:
         return
     positions = [header.columns.index(table.feature_names[j]) for j in suspects]
     converters = feature_converters(header, positions)
+    if table.kept_rows is not None:  # rows left out for a missing value (--data.missing drop): read, then left out
+        converters = {i: missing_number(header.decimal) for i in positions}
     try:
         exact = load(header.path, header, header.line, converters, positions, np.float64)
     except ValueError:  # lines of spaces: read again without them, as read_table does
         exact = load(nonblank_rows(header), header, 0, converters, positions, np.float64)
+    if table.kept_rows is not None:
+        exact = exact[table.kept_rows]
     for j, values in zip(suspects, exact.T, strict=True):
         low64, high64 = float(values.min()), float(values.max())
         whole = bool((values == np.round(values)).all())  # whole numbers (ids, nanoseconds) differ for real

@@ -61,6 +61,17 @@ def test_dropping_rows_splits_as_if_they_were_deleted_from_the_file(tmp_path):
         assert np.array_equal(dropped[name][0], deleted[name][0]) and np.array_equal(dropped[name][1], deleted[name][1])
 
 
+def test_the_float32_check_reads_the_rows_kept(tmp_path, monkeypatch):
+    # it read the column again with numpy's reader, which refused the empty cell: a traceback
+    monkeypatch.chdir(tmp_path)
+    times = [str(1700000000 + 3 * i) if i != 5 else "" for i in range(40)]
+    (tmp_path / "u.csv").write_text("t,a,kind\n" + "".join(f"{t},{i % 2},{'xy'[i % 2]}\n" for i, t in enumerate(times)))
+    with pytest.raises(UserError) as error:
+        TableDataModule("u.csv", "kind", missing="drop").setup("fit")
+    assert str(error.value).startswith("u.csv: feature column 't' holds values from 1700000000 to 1700000117 that "
+                                       "float32, the type of the model's inputs, cannot tell apart (39 distinct values")
+
+
 def test_the_default_still_refuses_and_offers_the_option(tmp_path):
     write(tmp_path / "gaps.csv", rows())
     with pytest.raises(UserError) as error:
