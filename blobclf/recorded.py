@@ -17,9 +17,11 @@ FREE = ("data.eval_batch_size", "data.predict_file")
 """Settings a checkpoint records but that a later command may change without contradicting it."""
 RESUME_KEEPS = ("data.eval_batch_size",)
 """Of :data:`FREE`, those a resumed fit takes from its run unless given (its validation goes on as it was)."""
-EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter", "data.decimal")
+EVALUATION_MAY_CHANGE = ("data.test_path", "data.delimiter", "data.decimal", "data.missing")
 """Settings taken from the checkpoint that test, validate and predict may replace (a resumed fit may not: the
-run validates on its test table when it has no validation split)."""
+run validates on its test table when it has no validation split). ``data.missing drop`` given to test a run trained
+without it leaves the same training rows (that run's table had no missing values) and drops those of the test
+table, as the refusal of its missing values offers."""
 EVALUATION_KEEPS = ("model.steps_per_execution",)
 """Settings taken from the checkpoint that test, validate and predict do not use (the training steps each step of
 Lightning's loop runs): a config file's other value is not compared with the checkpoint's, which stands."""

@@ -42,6 +42,7 @@ from blobclf.tablehints import (
     SPREADSHEET_FIX,
     check_named,
     diagnose,
+    empty_columns,
     header_hint,
     named_alike,
     shown_columns,
@@ -49,6 +50,7 @@ from blobclf.tablehints import (
     written_alike,
 )
 from blobclf.tablecategories import missing_category, stand_in, unknown_category
+from blobclf.tablemissing import MissingValues, all_dropped, lines_of, missing_number, missing_rows, recode
 from blobclf.tablefile import iconv_command, open_table, utf32
 
 SNIFF_BYTES = 64 * 1024
@@ -314,6 +316,7 @@ def read_table(
     selection: str | None = None,
     categorical: Sequence[str] = (),
     categories: Mapping[str, Sequence[str]] | None = None,
+    missing: MissingValues = "refuse",
 ) -> Table:
     """Read a CSV table with a header row: numeric feature columns and (optionally) a target column.
 
@@ -333,6 +336,8 @@ def read_table(
         categorical: Feature columns read as categories (text), not numbers (:mod:`blobclf.tablecategories`).
         categories: The known categories of each of ``categorical``, in order; a value outside them is refused.
             ``None`` takes the values found (``Table.categories``: in the order first found).
+        missing: What a row with a missing value in a feature or the target gets: ``"refuse"``d with the table, or
+            ``"drop"``ped, the lines left out recorded in ``Table.dropped_lines`` (:mod:`blobclf.tablemissing`).
 
     Raises:
         UserError: one line naming the file, line, column and value, for anything that would
@@ -391,6 +396,7 @@ def read_table(
         converters[index[column]] = lambda cell, found=values[column]: found.setdefault(nfc(cell.strip()), len(found))
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
+    drop = missing == "drop"
     try:
         data = load(name, header, header.line, converters)
     except (ValueError, UnicodeDecodeError) as error:
@@ -400,33 +406,59 @@ def read_table(
         for found_values in values.values():
             found_values.clear()
         try:
-            if "changed from" not in str(error):
+            if "changed from" not in str(error) and not drop:
                 raise
+            if drop:  # read again, missing values as NaN: only a table with some pays Python's converters
+                numeric = [index[c] for c in feature_names if c not in categorical]
+                converters.update({i: missing_number(header.decimal) for i in numeric})
             data = load(nonblank_rows(header), header, 0, converters)
         except (ValueError, UnicodeDecodeError) as again:
-            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
+            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical,
+                     missing=missing)
             raise unreadable(header, again) from None
     if data.shape[0] == 0:
         raise UserError(f"{name}: the file has a header but no rows")
     if data.shape[1] != len(columns):  # every row has the same other number of cells
-        diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
+        diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical,
+                 missing=missing)
         raise UserError(f"{name}: {data.shape[1]} columns in every row, expected {len(columns)} as in the header")
+    dropped_lines: list[int] = []
+    kept_rows = None
+    if drop:
+        numeric_columns = [index[c] for c in feature_names if c not in categorical]
+        coded = [(data[:, index[c]], values[c]) for c in categorical]
+        coded += [(data[:, index[target]], codes)] if target is not None else []
+        gaps = missing_rows(data, numeric_columns, coded)
+        if gaps.any():
+            total = len(data)
+            dropped = np.flatnonzero(gaps)
+            dropped_lines = lines_of(header, dropped)
+            empty = {c: [0, int(np.isnan(data[:, index[c]]).sum())] for c in feature_names if c not in categorical}
+            empty_columns(header, feature_names, target, selection, empty, total, trained=classes is not None)
+            if gaps.all():
+                raise all_dropped(name, total, dropped_lines[0])
+            kept_rows = np.flatnonzero(~gaps)
+            data = data[kept_rows]
+            for column in [*categorical, *([target] if target is not None else [])]:
+                recode(values[column] if column in values else codes, data[:, index[column]])
     positions = [index[c] for c in feature_names]
     if positions == list(range(positions[0], positions[0] + len(positions))):
         x = data[:, positions[0] : positions[0] + len(positions)]  # a view: no copy of the largest array
     else:
         x = data[:, positions]
     if not np.isfinite(x).all():
-        diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
+        diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical,
+                 missing=missing)
         raise AssertionError(f"{name}: a non-finite feature value that the row-by-row check did not find")
     found_categories: dict[str, list[str]] = {}
     for column in categorical:
         found_values = list(values[column])
-        missing = next((value for value in found_values if is_missing(value)), None)
-        if missing is not None and categories is not None and stand_in(categories[column]) is not None:
-            raise missing_category(name, first_line_of(header, column, missing), column, missing, categories[column])
-        if missing is not None:
-            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
+        gap = next((value for value in found_values if is_missing(value)), None)
+        if gap is not None and categories is not None and stand_in(categories[column]) is not None:
+            raise missing_category(name, first_line_of(header, column, gap), column, gap, categories[column])
+        if gap is not None:
+            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical,
+                     missing=missing)
         if categories is None:
             found_categories[column] = found_values
             continue
@@ -443,7 +475,8 @@ def read_table(
     if target is not None:
         found = list(codes)
         if any(is_missing(value) or "\ufeff" in value for value in found):  # a BOM: two files joined (diagnose)
-            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical)
+            diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical,
+                     missing=missing)
         error = next((value for value in found if SPREADSHEET_ERROR.fullmatch(value)), None)
         if error is not None:
             raise UserError(
@@ -463,7 +496,7 @@ def read_table(
         remap = np.array([position[value] for value in found], dtype=np.int64)
         labels = remap[data[:, index[target]].astype(np.int64)]
         found = order
-    return Table(name, columns, feature_names, x, target, labels, found, found_categories)
+    return Table(name, columns, feature_names, x, target, labels, found, found_categories, dropped_lines, kept_rows)
 
 
 def check_row_lengths(header: Header) -> None:

@@ -64,6 +64,11 @@ class Table:
     categories: dict[str, list[str]] = field(default_factory=dict)
     """The values of each categorical feature column (``--data.categorical``), whose column of ``features`` holds
     each cell's index into them."""
+    dropped_lines: list[int] = field(default_factory=list)
+    """The file's lines of the rows left out for a missing value (``--data.missing drop``:
+    :mod:`blobclf.tablemissing`)."""
+    kept_rows: np.ndarray | None = None
+    """The rows read (0-based among the file's rows, blank lines not counted) when some were left out; ``None``: all."""
 
 
 def not_utf8(name: str, line: int, byte: int) -> UserError:

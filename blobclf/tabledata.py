@@ -23,6 +23,7 @@ from blobclf.tablecategories import (
     check_names, description, encode, encoded_names, look_alike_note, one_hot_inputs,
 )
 from blobclf.tablecells import Table, nfc
+from blobclf.tablemissing import MissingValues, dropped_note
 from blobclf.tablecells import rows as table_rows
 from blobclf.tablehints import (
     check_classes,
@@ -284,6 +285,11 @@ class TableDataModule(SplitDataModule):
         batch_size: Training batch size; ``null`` trains full-batch.
         eval_batch_size: Batch size for validation, test and predict; ``null`` uses one batch per split.
         shuffle: Reshuffle training batches every epoch (no effect when training full-batch).
+        missing: Rows with a missing value (an empty cell, ``NA``, ``?``, ...) in a feature or the target column:
+            ``refuse`` the table (naming them), or ``drop`` those rows from the training table (before it is split:
+            the same seed draws the same splits) and from ``test_path``, with a note naming their lines. Recorded
+            with the run, so ``test`` and ``predict`` of its checkpoint read the tables alike; ``predict_file``
+            rows are never dropped (each gets a prediction, or the file is refused naming the row).
     """
 
     def __init__(
@@ -306,6 +312,7 @@ class TableDataModule(SplitDataModule):
         batch_size: PositiveInt | None = None,
         eval_batch_size: PositiveInt | None = None,
         shuffle: bool = True,
+        missing: MissingValues = "refuse",
     ) -> None:
         super().__init__()
         for name, fraction in (("test_size", test_size), ("val_size", val_size)):
@@ -371,6 +378,8 @@ class TableDataModule(SplitDataModule):
         self._test_cells: tuple[int, WrittenCells | None] | None = None  # (rows, _test_texts of them), once read
         self._test_rows: np.ndarray | None = None
         """The training table's rows (0-based, blank lines not counted) held out as the test split, in its order."""
+        self._test_file_rows: np.ndarray | None = None
+        """The ``test_path`` table's rows read (as :attr:`Table.kept_rows`), when some were left out (``missing``)."""
         self._selection = "features" if features is not None else "exclude" if exclude is not None else "neither"
         """The option the user chose the features with, which a refusal's advice replaces
         (see :func:`blobclf.tablehints.leave_out_option`)."""
@@ -423,8 +432,9 @@ class TableDataModule(SplitDataModule):
                     f"{shown_columns(header.columns)}); exclude fewer"
                 )
             categorical = self.hparams.categorical or ()
-            check_named(header, features, target, selection=self._selection, categorical=categorical)
-            check_identifiers(header, features, target, self._selection, categorical)
+            missing = self.hparams.missing
+            check_named(header, features, target, selection=self._selection, categorical=categorical, missing=missing)
+            check_identifiers(header, features, target, self._selection, categorical, missing)
             # recorded as if given: a checkpoint's test, predict or resume reads exactly these columns
             self.hparams.features, self.hparams.exclude = features, None
         return list(self.hparams.features)
@@ -537,8 +547,8 @@ class TableDataModule(SplitDataModule):
         header = read_header(hp.test_path if separate else hp.path, hp.delimiter, hp.decimal)
         index = {column: i for i, column in enumerate(header.columns)}
         positions = [index[column] for column in numeric]
-        order = ({int(row): k for k, row in enumerate(self._test_rows)} if not separate and self._test_rows is not None
-                 else None)
+        kept = self._test_file_rows if separate else self._test_rows
+        order = {int(row): k for k, row in enumerate(kept)} if kept is not None else None
         texts = WrittenCells(count)
         for number, (_, row) in enumerate(table_rows(header)):
             k = number if order is None else order.get(number)
@@ -553,8 +563,13 @@ class TableDataModule(SplitDataModule):
     def _read(self, path: str) -> Table:
         hp = self.hparams
         given_file("path" if path == hp.path else "test_path", path)
-        return read_table(path, hp.target, self.feature_columns(), hp.classes, hp.delimiter, decimal=hp.decimal,
-                          selection=self._selection, categorical=hp.categorical or (), categories=hp.categories)
+        table = read_table(path, hp.target, self.feature_columns(), hp.classes, hp.delimiter, decimal=hp.decimal,
+                          selection=self._selection, categorical=hp.categorical or (), categories=hp.categories,
+                          missing=hp.missing)
+        if table.dropped_lines:
+            total = len(table.dropped_lines) + len(table.features)
+            rank_zero_info(dropped_note(path, table.dropped_lines, total))
+        return table
 
     def _fit_splits(self) -> None:
         """Read the training table once and split it; record the class names found (and categories).
@@ -650,7 +665,7 @@ class TableDataModule(SplitDataModule):
 
         if test is not None:
             self.splits["test"] = (inputs(test), y[test])
-            self._test_rows = test
+            self._test_rows = table.kept_rows[test] if table.kept_rows is not None else test
         if val is not None:
             self.splits["val"] = (inputs(val), y[val])
         if separate_test and "test" not in self.splits:
@@ -722,6 +737,7 @@ class TableDataModule(SplitDataModule):
                 f"{hp.test_path}: its columns differ from the training table {hp.path}'s: {what}{header_hint(header)}"
             )
         table = self._read(hp.test_path)
+        self._test_file_rows = table.kept_rows
         assert table.labels is not None
         if self.categories():
             check_inputs_memory(hp.test_path, len(table.labels),

@@ -21,6 +21,7 @@ import numpy as np
 from blobclf import optionnames
 from blobclf.errors import UserError
 from blobclf.tablefile import open_table
+from blobclf.tablemissing import drop_option, missing_number
 from blobclf.tablecells import (
     DELIMITERS,
     Header,
@@ -108,7 +109,7 @@ def unreadable(header: Header, error: Exception) -> UserError:
 
 def check_named(
     header: Header, used: Sequence[str], target: str | None, by_default: bool = True, selection: str | None = None,
-    categorical: Sequence[str] = (),
+    categorical: Sequence[str] = (), missing: str = "refuse",
 ) -> None:
     """Refuse a column without a name among the ``used`` ones.
 
@@ -125,6 +126,7 @@ def check_named(
             on purpose, and keeps them).
         selection: The option the user chose the features with, as :func:`leave_out_option` takes it.
         categorical: The feature columns of categories (``--data.categorical``): text, but kept.
+        missing: ``"drop"`` (``--data.missing drop``): missing values in the columns kept are not named.
 
     Raises:
         UserError: naming the header line and the column's position, and the ``--data.features``
@@ -149,11 +151,12 @@ def check_named(
         option = leave_out_option(header, target, kept, selection)
         leave = (f", or leave it out: {option}{left_out_too(ids, text)}"
                  f"{encode_too(header, target, [*kept, *categorical], text, selection, categorical)}" if kept else "")
-        raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}")
+        gaps = missing_too(header, kept, target) if kept and missing != "drop" else ""
+        raise UserError(f"{header.path}:{header.line}: column {position} has no name ({guess}); name it{leave}{gaps}")
 
 
 def check_identifiers(header: Header, features: Sequence[str], target: str, selection: str | None = None,
-                      categorical: Sequence[str] = ()) -> None:
+                      categorical: Sequence[str] = (), missing: str = "refuse") -> None:
     """Refuse an identifier column taken as a feature by default (every column but the target).
 
     An id (``id``, ``patient_id``, ``#``, ``index``, pandas' ``Unnamed: 0``, R's ``rownames``) is a
@@ -161,7 +164,8 @@ def check_identifiers(header: Header, features: Sequence[str], target: str, sele
     file, not what the row is, and files sorted by class would let the model learn that order. The
     names are recognized by :data:`ID_NAME`; listing the column in ``--data.features`` keeps it.
     ``selection`` is the option the user chose the features with, as :func:`leave_out_option` takes it;
-    ``categorical`` columns hold text and are kept.
+    ``categorical`` columns hold text and are kept. Missing values in the columns kept are named too
+    (:func:`missing_too`), unless ``missing`` is ``"drop"``.
 
     Raises:
         UserError: naming the column, with the ``--data.features`` or ``--data.exclude`` that leaves it out.
@@ -179,7 +183,7 @@ def check_identifiers(header: Header, features: Sequence[str], target: str, sele
     raise UserError(
         f"{header.path}:{header.line}: column {position}, {ids[0]!r}, is named like a row identifier and would be a "
         f"feature (every column but the target is); {leave} list it in {optionnames.option('features')} to keep it"
-        f"{encode}"
+        f"{encode}{missing_too(header, others, target) if others and missing != 'drop' else ''}"
     )
 
 
@@ -354,10 +358,14 @@ def check_float32_precision(header: Header, table: Table) -> None:
         return
     positions = [header.columns.index(table.feature_names[j]) for j in suspects]
     converters = feature_converters(header, positions)
+    if table.kept_rows is not None:  # rows left out for a missing value (--data.missing drop): read, then left out
+        converters = {i: missing_number(header.decimal) for i in positions}
     try:
         exact = load(header.path, header, header.line, converters, positions, np.float64)
     except ValueError:  # lines of spaces: read again without them, as read_table does
         exact = load(nonblank_rows(header), header, 0, converters, positions, np.float64)
+    if table.kept_rows is not None:
+        exact = exact[table.kept_rows]
     for j, values in zip(suspects, exact.T, strict=True):
         low64, high64 = float(values.min()), float(values.max())
         whole = bool((values == np.round(values)).all())  # whole numbers (ids, nanoseconds) differ for real
@@ -435,7 +443,7 @@ def joined_tables(header: Header, line: int, row: Sequence[str]) -> UserError | 
 
 
 def diagnose(header: Header, feature_names: Sequence[str], target: str | None, selection: str | None = None,
-             trained: bool = False, categorical: Sequence[str] = ()) -> None:
+             trained: bool = False, categorical: Sequence[str] = (), missing: str = "refuse") -> None:
     """Read the table row by row and raise a one-line :class:`UserError` for its first problem.
 
     The problems, in the order they are looked for: a row that is not UTF-8 or not CSV (an unclosed
@@ -445,7 +453,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     file is read, with their count). Returns only if the file has none of these. ``selection`` is the option
     the user chose the features with, as :func:`leave_out_option` takes it; ``trained``: the table is read for a model
     whose features are set (a test table), which a column left out no longer fits; ``categorical``: the feature
-    columns read as categories, which hold text (their missing values are refused, as the target's).
+    columns read as categories, which hold text (their missing values are refused, as the target's); ``missing``:
+    ``"drop"`` (``--data.missing drop``) refuses only a feature column missing on every row, the rows with missing
+    values being left out (:mod:`blobclf.tablemissing`); a refusal of another fault then names no missing values.
     """
     name = header.path
     width = len(header.columns)
@@ -453,7 +463,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
     numeric = [(index[c], c) for c in feature_names]
     checked = numeric + ([(index[target], target)] if target is not None else [])
     text = {target, *categorical}
-    missing: dict[str, list[int]] = {}
+    gaps: dict[str, list[int]] = {}
     first: str | None = None  # the column of the first missing value: the one the message is about
     apart: dict[str, list[int]] = {}  # other columns' missing values on rows where `first` has none
     spelled: set[str] = set()  # how the target's missing values are written
@@ -472,7 +482,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
         for i, column in checked:
             cell = row[i].strip()
             if is_missing(cell):
-                missing.setdefault(column, [line, 0])[1] += 1
+                gaps.setdefault(column, [line, 0])[1] += 1
                 if first is None:
                     first, first_gap = column, True
                 elif not first_gap:
@@ -492,6 +502,9 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                 elif not fix:
                     fix = leave_out_text(header, feature_names, column, target, selection, categorical,
                                          encode=i not in numbered)
+                    if missing != "drop":
+                        fix += missing_too(header, [c for c in feature_names if c not in text_columns(
+                            header, [c for c in feature_names if c not in categorical])], target)
                     if i in numbered:  # a stray cell in a column of numbers, more likely a typo than a text column
                         fix = f"; correct the cell if it is a typo (the column's earlier rows hold numbers){fix}"
                 raise UserError(f"{name}:{line}: feature column {column!r} holds {shown_cell(cell)}, not a number{fix}")
@@ -502,8 +515,10 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                     f"number{FINITE_FIX}"
                 )
     if first is not None:
-        empty_columns(header, feature_names, target, selection, missing, total, trained)
-        line, count = missing[first]
+        empty_columns(header, feature_names, target, selection, gaps, total, trained)
+        if missing == "drop":
+            return
+        line, count = gaps[first]
         # the columns whose gaps removing the first column's rows leaves: one look at the file finds them all
         others = sorted(apart.items(), key=lambda item: item[1][0])
         shown = ([f"{other!r} ({n})" for other, (_, n) in others[:3]]
@@ -519,7 +534,7 @@ def diagnose(header: Header, feature_names: Sequence[str], target: str | None, s
                           "a category of their own")
         raise UserError(
             f"{name}: column {first!r} has {count} missing value{'s' if count > 1 else ''} (first on line {line})"
-            f"{also}; fill them in or remove those rows (blobclf drops no row itself){class_hint}"
+            f"{also}; fill them in or remove those rows, or leave those rows out with {drop_option()}{class_hint}"
         )
 
 
@@ -542,6 +557,34 @@ def empty_columns(header: Header, feature_names: Sequence[str], target: str | No
     else:
         fix = "fill it in: features must be numbers, and the table has no other feature column"
     raise UserError(f"{header.path}: {what} empty (a missing value on every one of the {total} rows); {fix}")
+
+
+def missing_too(header: Header, columns: Sequence[str], target: str | None) -> str:
+    """``"; columns 'a' and 'b' also have missing values (first on line 7): ..."``: for a refusal whose fix keeps
+    ``columns`` (and the ``target``), the missing values they hold in the first :data:`TEXT_SCAN_ROWS` rows and the
+    two ways past them, so that following one refusal fixes the table in one go; ``""`` when they hold none.
+    """
+    used = [*columns, *([target] if target is not None else [])]
+    position = {c: header.columns.index(c) for c in used}
+    width, first, found = len(header.columns), 0, []
+    try:
+        for count, (line, row) in enumerate(rows(header)):
+            if count == TEXT_SCAN_ROWS:
+                break
+            if len(row) != width:
+                continue
+            gaps = [c for c in used if c not in found and is_missing(row[position[c]])]
+            first = first or (line if gaps else 0)
+            found.extend(gaps)
+    except UserError:
+        pass  # a row that cannot be read: the table's own checks name it
+    if not found:
+        return ""
+    shown = [repr(c) for c in found[:3]] + ([f"{len(found) - 3} more"] if len(found) > 3 else [])
+    names = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    what = f"column {names} also has" if len(found) == 1 else f"columns {names} also have"
+    return (f"; {what} missing values (first on line {first}): fill them in, or add {drop_option()} to leave those "
+            "rows out")
 
 
 def comment_line(name: str, line: int, row: Sequence[str], width: int) -> UserError | None:

@@ -121,6 +121,8 @@ def main() -> None:
     (cwd / "t_gaps.csv").write_text("a,b,kind\n1,,x\n3,4,y\nNA,5,x\n")
     (cwd / "t_none.csv").write_text("a,b,severity\n1,2,None\n3,4,mild\n5,6,None\n")
     (cwd / "t_empty.csv").write_text("sepal,notes,petal,kind\n1,,2,x\n3,,4,y\n5,,6,x\n")
+    (cwd / "t_id_gaps.csv").write_text("id,a,b,kind\n1,1,,x\n2,3,4,y\n3,,5,x\n4,6,7,y\n")
+    (cwd / "t_all_gaps.csv").write_text("a,b,kind\n1,,x\n,2,y\n")
     (cwd / "t_divzero.csv").write_text("a,b,kind\n1,2,x\n#DIV/0!,4,y\n")
     (cwd / "t_imbalanced.csv").write_text(
         "a,b,kind\n" + "".join(f"{i % 9},{i % 4},common\n" for i in range(100)) + "1,2,rare\n3,1,rare\n")
@@ -351,6 +353,9 @@ def main() -> None:
         ["fit", "--data", "TableDataModule", "--data.path", "t_gaps.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_none.csv", "--data.target", "severity"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_empty.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_id_gaps.csv", "--data.target", "kind"],
+        ["fit", "--data", "TableDataModule", "--data.path", "t_all_gaps.csv", "--data.target", "kind",
+         "--data.missing", "drop"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_trailing.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_good.csv", "--data.target", "kind",
          "--data.features", "[01,yes]"],

@@ -31,9 +31,9 @@ BAD_TABLES = [
      "to leave the column out, list the features: --data.features '[a,b]', or to one-hot encode it as categories, "
      "give --data.categorical '[color]'"),
     ("a,b,kind\n1,2,x\n3,,y\n4,NA,x\n5,6,y\n", "t.csv: column 'b' has 2 missing values (first on line 3); "
-     "fill them in or remove those rows (blobclf drops no row itself)"),
+     "fill them in or remove those rows, or leave those rows out with --data.missing drop"),
     ("a,b,kind\n1,2,x\n3,4,\n5,6,y\n", "t.csv: column 'kind' has 1 missing value (first on line 3); "
-     "fill them in or remove those rows (blobclf drops no row itself)"),
+     "fill them in or remove those rows, or leave those rows out with --data.missing drop"),
     ("a,b,species\n1,2,x\n", "t.csv: no target column 'kind'; the columns are: a, b, species (choose one with --data.target)"),
     ("a,b,kind\n1,2,x\n3,4,x\n5,6,x\n", "t.csv: the target column 'kind' holds a single class ('x'); a classifier "
      "needs at least 2"),

@@ -167,8 +167,8 @@ def test_a_category_only_in_held_out_rows_and_a_missing_category_are_refused(cli
     rows[test[0]][5] = ""
     write(cli.cwd / "p.csv", rows)
     assert one_error(cli(*FIT)) == (
-        f"p.csv: column 'sex' has 1 missing value (first on line {test[0] + 2}); fill them in or remove those rows "
-        "(blobclf drops no row itself); in the categorical column 'sex', a word such as 'unknown' in those cells "
+        f"p.csv: column 'sex' has 1 missing value (first on line {test[0] + 2}); fill them in or "
+        "remove those rows, or leave those rows out with --data.missing drop; in the categorical column 'sex', a word such as 'unknown' in those cells "
         "makes them a category of their own"
     )
     assert not (cli.cwd / "checkpoints").exists()

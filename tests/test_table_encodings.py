@@ -124,8 +124,8 @@ def test_a_missing_value_in_a_compressed_or_utf16_table_is_named_at_its_line(tmp
     Path("u.txt").write_bytes(text.encode("utf-16"))
     for name in ("t.csv.gz", "u.txt"):
         assert refused(read_table, name, "kind") == (
-            f"{name}: column 'b' has 1 missing value (first on line 8); fill them in or remove those rows (blobclf "
-            "drops no row itself)"
+            f"{name}: column 'b' has 1 missing value (first on line 8); fill them in or remove those rows, or leave "
+            "those rows out with TableDataModule(missing='drop')"
         )
 
 

@@ -22,7 +22,7 @@ from blobclf.tablehints import features_option, names_option, unreadable
 pytestmark = pytest.mark.usefixtures("cli_messages")  # refusals pin the command line's text
 
 ROWS = "".join(f"{i},{i % 4},{'xy'[i % 2]}\n" for i in range(6))  # lines 2-7 of a table "a,b,kind"
-MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows (blobclf drops no row itself)"
+MISSING_A = "column 'a' has 1 missing value (first on line {}); fill them in or remove those rows, or leave those rows out with --data.missing drop"
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -299,17 +299,17 @@ def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monke
     write(tmp_path / "t.csv", "a,b,c,d,e,f,kind\n1,2,3,4,5,6,x\n1,NA,3,,5,6,y\n,2,,4,,,x\n1,,3,4,5,6,y\n")
     assert refused(read_table, "t.csv", "kind") == (
         "t.csv: column 'b' has 2 missing values (first on line 3); so do 'a' (1), 'c' (1), 'e' (1) and 1 more in "
-        "other rows; fill them in or remove those rows (blobclf drops no row itself)"
+        "other rows; fill them in or remove those rows, or leave those rows out with --data.missing drop"
     )
     write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n1,NA,y\n,2,x\n")
     assert refused(read_table, "u.csv", "kind") == (
         "u.csv: column 'b' has 1 missing value (first on line 3); so do 'a' (1) in other rows; fill them in or "
-        "remove those rows (blobclf drops no row itself)"
+        "remove those rows, or leave those rows out with --data.missing drop"
     )
     write(tmp_path / "p.csv", "a,b,c,kind\n1,2,3,x\nNA,NA,NA,y\n4,5,6,x\n,,,y\n")
     assert refused(read_table, "p.csv", "kind") == (
-        "p.csv: column 'a' has 2 missing values (first on line 3); fill them in or remove those rows (blobclf drops "
-        "no row itself)"
+        "p.csv: column 'a' has 2 missing values (first on line 3); fill them in or "
+        "remove those rows, or leave those rows out with --data.missing drop"
     )
 
 
@@ -350,8 +350,8 @@ def test_a_column_empty_on_every_row_is_refused_with_the_option_that_leaves_it_o
     )
     write(tmp_path / "w.csv", "sepal,notes,petal,kind\n1,,2,x\n3,5,4,y\n")
     assert refused(read_table, "w.csv", "kind") == (
-        "w.csv: column 'notes' has 1 missing value (first on line 2); fill them in or remove those rows (blobclf drops "
-        "no row itself)"
+        "w.csv: column 'notes' has 1 missing value (first on line 2); fill them in or "
+        "remove those rows, or leave those rows out with --data.missing drop"
     )
 
 
@@ -362,14 +362,14 @@ def test_a_class_named_like_a_missing_value_is_told_how_to_keep_it(tmp_path, mon
     rows = "".join(f"{i},{i % 3},{['None', 'mild', 'severe'][i % 3]}\n" for i in range(9))
     write(tmp_path / "t.csv", "a,b,severity\n" + rows)
     assert refused(read_table, "t.csv", "severity") == (
-        "t.csv: column 'severity' has 3 missing values (first on line 2); fill them in or remove those rows (blobclf "
-        "drops no row itself); if 'None' in the target column 'severity' is a class, rename it in the file (blobclf "
+        "t.csv: column 'severity' has 3 missing values (first on line 2); fill them in or "
+        "remove those rows, or leave those rows out with --data.missing drop; if 'None' in the target column 'severity' is a class, rename it in the file (blobclf "
         "reads 'None' as a missing value in every column)"
     )
     write(tmp_path / "t.csv", "a,b,severity\n" + rows.replace("None", "no"))  # followed
     assert read_table("t.csv", "severity").classes == ["mild", "no", "severe"]
     write(tmp_path / "u.csv", "a,b,kind\n1,2,x\n3,4,\n5,6,y\n")  # an empty cell is no class
-    assert refused(read_table, "u.csv", "kind").endswith("fill them in or remove those rows (blobclf drops no row itself)")
+    assert refused(read_table, "u.csv", "kind").endswith("fill them in or remove those rows, or leave those rows out with --data.missing drop")
 
 
 def test_a_few_dozen_features_are_offered_as_a_list_to_paste(tmp_path, monkeypatch):
@@ -849,7 +849,7 @@ def test_an_infinite_feature_is_refused_with_its_fix_in_training_and_prediction(
     assert refused(read_points, "t.csv", ["a", "b"], ["x", "y"], "kind") == f"t.csv:3: a={cell!r} is not a finite number; {fix}"
     write(tmp_path / "n.csv", "a,b,kind\n1,2,x\nNaN,3,y\n")
     assert refused(read_table, "n.csv", "kind").endswith("column 'a' has 1 missing value (first on line 3); fill them in or "
-                                                         "remove those rows (blobclf drops no row itself)")
+        "remove those rows, or leave those rows out with --data.missing drop")
     assert refused(read_points, "n.csv", ["a", "b"], ["x", "y"], "kind") == (
         "n.csv:3: a='NaN' is a missing value; fill it in or remove the row (blobclf drops no row itself)"
     )
@@ -973,8 +973,8 @@ def test_every_spelling_of_a_missing_value_that_tools_write_is_one(tmp_path, mon
     )
     write(tmp_path / "k.csv", f"a,b,kind\n1,2,x\n3,3,{cell}\n4,5,x\n6,7,y\n")
     assert refused(read_table, "k.csv", "kind") == (
-        "k.csv: column 'kind' has 1 missing value (first on line 3); fill them in or remove those rows (blobclf drops "
-        "no row itself)"
+        "k.csv: column 'kind' has 1 missing value (first on line 3); fill them in or "
+        "remove those rows, or leave those rows out with --data.missing drop"
     )
 
 
