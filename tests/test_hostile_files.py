@@ -774,3 +774,24 @@ def test_the_digit_limit_named_is_the_one_python_is_set_to(cli):
             "that large: write a smaller one")
     finally:
         sys.set_int_max_str_digits(before)
+
+
+@pytest.mark.parametrize("reader", ["read_points", "read_table"])
+def test_a_class_the_model_of_many_classes_does_not_know_names_twenty_of_them(tmp_path, monkeypatch, reader):
+    # the line listed every class: 789 KB for 100,000 classes, printed as its first 5,000 characters
+    from blobclf.points import read_points
+    from blobclf.table import read_table
+
+    monkeypatch.chdir(tmp_path)
+    classes = [f"c{index}" for index in range(1000)]
+    Path("p.csv").write_text("x0,x1,label\n1,2,zz\n")
+    with pytest.raises(UserError) as refused:
+        if reader == "read_points":
+            read_points("p.csv", ["x0", "x1"], classes, "label")
+        else:
+            read_table("p.csv", "label", classes=classes)
+    fix = ("or the 'label' column to predict without known classes" if reader == "read_points" else
+           "or train on a table that has it")
+    assert str(refused.value) == (
+        f"p.csv:2: label='zz' is not one of the model's classes ({', '.join(classes[:20])}, ... (980 more)); remove "
+        f"its rows (the model never saw the class), {fix}")
