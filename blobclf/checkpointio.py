@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import torch
@@ -46,3 +47,19 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         if held is not None and held[0] == os.fspath(path):
             return held[1]
         return super().load_checkpoint(path, *args, **kwargs)
+
+
+def evaluation_states(checkpoint: dict[str, Any], callbacks: Iterable[Any]) -> dict[str, Any]:
+    """``checkpoint`` for an evaluation whose trainer holds ``callbacks``: the callback states none of them takes
+    are left out (a shallow copy; the file is not touched).
+
+    An evaluation restores no training state, yet Lightning warns of every state its trainer has no callback for
+    ("Be aware that when using `ckpt_path`, callbacks used to create the checkpoint need to be provided ...
+    Please add the following callbacks: ['StochasticWeightAveraging', "EarlyStopping{...}"]"): a run's own
+    ``--trainer.callbacks`` would only repeat their training hooks, which an evaluation never calls.
+    """
+    states = checkpoint.get("callbacks")
+    if not isinstance(states, dict):
+        return checkpoint
+    taken = {callback.state_key for callback in callbacks}
+    return {**checkpoint, "callbacks": {key: state for key, state in states.items() if key in taken}}

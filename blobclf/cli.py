@@ -37,7 +37,7 @@ from blobclf.callbacks import (
     run_checkpoint,
     shown,
 )
-from blobclf.checkpointio import AtomicCheckpointIO
+from blobclf.checkpointio import AtomicCheckpointIO, evaluation_states
 from blobclf.checks import (
     check_optimizer,
     check_log_folders,
@@ -606,7 +606,8 @@ class BlobCLI(LightningCLI):
         config = self.config[self.subcommand] if self.subcommand else self.config
         checkpoint_io = self.trainer.strategy.checkpoint_io
         if self.from_checkpoint.checked is not None and isinstance(checkpoint_io, AtomicCheckpointIO):
-            checkpoint_io.hold(*self.from_checkpoint.checked)  # handed to this trainer's plugin alone, once
+            path, checkpoint = self.from_checkpoint.checked  # an evaluation's: handed to this trainer's plugin, once
+            checkpoint_io.hold(path, evaluation_states(checkpoint, self.trainer.callbacks))
         self.from_checkpoint.checked = None
         self._check_data_fits_model(config)
         if self.subcommand == "fit" and config.get("ckpt_path") and lone_checkpoint(config.ckpt_path):

@@ -7,6 +7,7 @@ line is still jsonargparse's; nothing here parses or runs anything."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -52,6 +53,56 @@ def on_command_line(given: Sequence[str], key: str) -> bool:
                any(word.startswith(f"--{k}.") for k in keys) for word in given)
 
 
+def listed_setting(given: Sequence[str], key: str, cls: str, name: str) -> tuple[str, str, Any] | None:
+    """The config file of the command line ``given`` whose list ``key`` (``trainer.callbacks``) gives the class
+    ``cls`` the option ``name``: the option that gave the file, its path and ``(place in the list, value)``."""
+    setting = config_setting(given, key)
+    if setting is None or not isinstance(setting[2], list):
+        return None
+    option, path, items = setting
+    short = cls.rsplit(".", 1)[-1]
+    for place, item in enumerate(items):
+        named = item.get("class_path") if isinstance(item, dict) else None
+        init = item.get("init_args") if isinstance(item, dict) else None
+        if isinstance(named, str) and named.rsplit(".", 1)[-1] == short and isinstance(init, dict) and name in init:
+            return option, path, (place, init[name])
+    return None
+
+
+PLAIN = re.compile(r"--([\w.]+)=(.+?) is invalid(?:: (.*?))? \(see --help\)")
+"""blobclf's line for an option's value of the wrong type or range (``--model.hidden_units='x' is invalid: not
+PositiveInt``), which names the option as if the command line gave it."""
+
+
+def plain_value_error(line: str, given: Sequence[str]) -> str | None:
+    """The line for an option's value (``model: {hidden_units: x}``) that a config file of the command line
+    ``given`` set, said of the file; ``None`` where ``line`` is no :data:`PLAIN` line, the command line typed the
+    value shown, or no file sets the option."""
+    found = PLAIN.fullmatch(line)
+    if found is None:
+        return None
+    key, shown, reason = found.groups()
+    typed = given_option(given, f"--{key}")
+    try:
+        shown_value = str(ast.literal_eval(shown))
+    except (ValueError, SyntaxError):
+        shown_value = shown
+    if typed is not None and typed == shown_value:
+        return None  # the command line's own value
+    setting = config_setting(given, key)
+    if setting is None:
+        return None
+    option, path, value = setting
+    kind = re.fullmatch(r"not (\w+)(?: \(.*\))?", reason or "")
+    if kind and kind.group(1) in WANTED:
+        reason = f"give {WANTED[kind.group(1)]}"
+    if reason and reason.startswith("give "):
+        return f"{key}: {written(value)} in {option} {path} is invalid: {reason}"
+    said = f": {reason}" if reason else ""
+    return (f"{key}: {written(value)} in {option} {path} is invalid{said}; correct it there (--help lists what {key} "
+            "takes)")
+
+
 def config_value_error(text: str, given: Sequence[str], worded: str = "") -> str | None:
     """The line for a value a config file of the command line ``given`` set and the parser refused.
 
@@ -79,12 +130,17 @@ def config_value_error(text: str, given: Sequence[str], worded: str = "") -> str
     if shown and on_command_line(given, key) and shown.group(1) in typed:
         return None  # the command line's value (a file's value is refused before the command line is read)
     setting = config_setting(given, key)
+    if setting is None and nested and group in LISTS:
+        setting = listed_setting(given, group, nested.group(1), nested.group(2))
     if setting is None:
         return None
     option, path, value = setting
     where = f"in {option} {path}"
     if nested:
         cls, name, reason = nested.groups()
+        if isinstance(value, tuple):  # a class in a list (a callback): its place there
+            place, value = value
+            group = f"{group}[{place}]"
         kind = re.match(r"(?:Expected a <class '(\w+)'>|Not of type (\w+)|Does not validate against any of the "
                         r"Union subtypes: Subtypes: \[<class '(\w+)'>)", reason)
         words = WANTED.get(next((k for k in kind.groups() if k), "")) if kind else None
@@ -101,6 +157,10 @@ def config_value_error(text: str, given: Sequence[str], worded: str = "") -> str
     if key in LISTS and not isinstance(value, list):
         return f"{key}: {written(value)} {where} is not a list; give one ({LISTS[key]}), or leave it out"
     said = (worded or text).removesuffix(" (see --help)")
+    said = re.sub(r"^Parser key \"[\w.]+\": Unable to load config '[^']*': - ", "", said)  # a group's file
     reason = re.sub(r"^Parser key \"[\w.]+\": (?:.*? is invalid: )?", "", said)
+    kind = re.match(r"Not of type (\w+)", reason)
+    if kind and kind.group(1) in WANTED:
+        return f"{key}: {written(value)} {where} is invalid: give {WANTED[kind.group(1)]}"
     reason = reason[:300] + ("…" if len(reason) > 300 else "")
     return f"{key}: {written(value)} {where} is invalid ({reason}); correct it there (--help lists what {key} takes)"

@@ -21,7 +21,7 @@ from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.configfiles import config_setting, reads_standard_input
-from blobclf.configvalues import config_value_error
+from blobclf.configvalues import config_value_error, plain_value_error
 from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
     CKPT_PATH_HELP,
@@ -262,6 +262,8 @@ class BlobArgumentParser(LightningArgumentParser):
                                                     given), given)
         if not recorded and (line.startswith('Parser key "') or UNWORDED.fullmatch(line)):
             line = config_value_error(message, given, line) or line  # a config file's value: named with the file
+        elif not recorded:
+            line = plain_value_error(line, given) or line  # an option's value a config file gave: named with the file
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 

@@ -312,7 +312,7 @@ def _label(cell: str, name: str, line: int, column: str, known: dict[str, int] |
             f"{column!r} column to predict without known classes (blobclf drops no row itself)"
         )
     if text not in known:
-        shown = ", ".join(known)
+        shown = shown_columns(list(known))  # a model of 100,000 classes: the first 20 and how many more
         fix = written_alike(text, known) or (
             f"; remove its rows (the model never saw the class), or the {column!r} column to predict without known "
             "classes")

@@ -491,7 +491,8 @@ def read_table(
             fix = written_alike(unknown[0], order) or (
                 "; remove its rows (the model never saw the class), or train on a table that has it")
             raise UserError(
-                f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes ({', '.join(order)}){fix}"
+                f"{name}:{line}: {target}={unknown[0]!r} is not one of the model's classes "
+                f"({shown_columns(order)}){fix}"
             )
         remap = np.array([position[value] for value in found], dtype=np.int64)
         labels = remap[data[:, index[target]].astype(np.int64)]

@@ -724,13 +724,15 @@ class TableDataModule(SplitDataModule):
         # checkpoint without it, the model's features and the target must be there
         same = self._columns is not None
         expected = self._columns if same else [*self.feature_columns(), hp.target]
-        missing = [c for c in expected if c not in columns]
-        extra = [c for c in columns if c not in expected] if same else []
+        known, wanted = set(columns), set(expected)  # sets: tables of 100,000 columns
+        missing = [c for c in expected if c not in known]
+        extra = [c for c in columns if c not in wanted] if same else []
         if missing or extra:
             what = "; ".join(
                 part for part in (
-                    f"missing {', '.join(repr(c) + named_alike(c, columns) for c in missing)}" if missing else "",
-                    f"extra {', '.join(map(repr, extra))}" if extra else "",
+                    f"missing {shown_columns([repr(c) + named_alike(c, columns) for c in missing[:21]], len(missing))}"
+                    if missing else "",
+                    f"extra {shown_columns([repr(c) for c in extra[:21]], len(extra))}" if extra else "",
                 ) if part
             )
             raise UserError(

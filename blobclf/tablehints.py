@@ -268,15 +268,17 @@ def named_alike(name: str, columns: Sequence[str], fix: str = "rename it") -> st
     return f" (the file has {alike!r}: {fix.format(alike=repr(alike))})" if alike is not None else ""
 
 
-def shown_columns(columns: Sequence[str], limit: int = 20) -> str:
-    """Column names for a message: the first ``limit``, then how many more there are.
+def shown_columns(columns: Sequence[str], count: int | None = None, limit: int = 20) -> str:
+    """Column names for a message: the first ``limit``, then how many more there are (of ``count`` in all, where
+    ``columns`` holds only the first of them).
 
     Example:
-        >>> shown_columns(["a", "b", "c"], limit=2)
-        'a, b, ... (1 more)'
+        >>> shown_columns(["a", "b", "c"], limit=2), shown_columns(["a", "b", "c"], 10, limit=2)
+        ('a, b, ... (1 more)', 'a, b, ... (8 more)')
     """
+    count = len(columns) if count is None else count
     shown = ", ".join(columns[:limit])
-    return shown if len(columns) <= limit else f"{shown}, ... ({len(columns) - limit} more)"
+    return shown if count <= limit else f"{shown}, ... ({count - limit} more)"
 
 
 def look_alike_classes(classes: Sequence[str]) -> tuple[str, str] | None:

@@ -190,6 +190,9 @@ def main() -> None:
     (cwd / "steplr.yaml").write_text("lr_scheduler:\n  class_path: torch.optim.lr_scheduler.StepLR\n"
                                      "  init_args: {step_size: true}\n")
     (cwd / "key.yaml").write_text("? [a, b]\n: 1\n")
+    (cwd / "hidden.yaml").write_text("model:\n  hidden_units: x\n")
+    (cwd / "patience.yaml").write_text("trainer:\n  callbacks:\n  - class_path: lightning.pytorch.callbacks.EarlyStopping\n"
+                                       "    init_args: {monitor: val/loss, patience: soon}\n")
     (cwd / "joined.csv").write_text("\ufeffx0,x1\n1.0,2.0\n\ufeffx0,x1\n3.0,4.0\n", encoding="utf-8")
     cases = [
         ["fit", "--no_such_option", "1"],
@@ -324,6 +327,8 @@ def main() -> None:
         ["fit", "--config", "data5.yaml"],
         ["fit", "--config", "steplr.yaml"],
         ["fit", "--config", "key.yaml"],
+        ["fit", "--config", "hidden.yaml"],
+        ["fit", "--config", "patience.yaml"],
         ["predict", "--ckpt_path", last, "--data.predict_file", "joined.csv"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_unnamed.csv", "--data.target", "kind"],
         ["fit", "--data", "TableDataModule", "--data.path", "t_underscore.csv", "--data.target", "kind"],

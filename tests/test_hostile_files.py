@@ -498,8 +498,18 @@ def test_a_bad_config_file_is_one_line_naming_it_and_the_line(cli, text, message
         ("trainer: {logger: 5}\n", "trainer.logger: 5 in --config x.yaml is not a logger; give its name (logger: "
          "blobclf.logger.RunLogger, or false for none) or its settings (logger: {class_path: blobclf.logger.RunLogger, "
          "init_args: {save_dir: lightning_logs}})"),
+        # these four were the command line's '--model.hidden_units='x' is invalid: not PositiveInt (see --help)' and
+        # jsonargparse's 'Parser key "trainer.callbacks": [{'class_path': ...}] is invalid: Problem with given ...'
+        ("model: {hidden_units: x}\n", "model.hidden_units: x in --config x.yaml is invalid: give an integer > 0"),
+        ("model: {hidden_units: 0}\n", "model.hidden_units: 0 in --config x.yaml is invalid: give an integer > 0"),
+        ("trainer: {max_epochs: ten}\n", "trainer.max_epochs: ten in --config x.yaml is invalid: give an integer, or null"),
+        ("trainer:\n  callbacks:\n  - class_path: RichModelSummary\n  - class_path: lightning.pytorch.callbacks.EarlyStopping"
+         "\n    init_args: {monitor: val/loss, patience: x}\n",
+         "trainer.callbacks[1].init_args.patience: x in --config x.yaml is invalid for "
+         "lightning.pytorch.callbacks.EarlyStopping: give an integer"),
     ],
-    ids=["data-number", "callbacks-number", "class-path-number", "step-size-bool", "lr-list", "logger-number"],
+    ids=["data-number", "callbacks-number", "class-path-number", "step-size-bool", "lr-list", "logger-number",
+         "hidden-units-text", "hidden-units-zero", "max-epochs-text", "callback-option"],
 )
 def test_a_config_files_value_the_parser_refuses_is_one_line_naming_the_file_the_key_and_the_fix(cli, text, message):
     # each was jsonargparse's line naming neither the file nor a fix ('Parser key "data": 5 is invalid: Not a valid
@@ -520,7 +530,16 @@ def test_a_config_value_is_named_with_its_file_given_before_the_subcommand_or_to
     (cli.cwd / "x.yaml").write_text("data: 5\n")
     assert one_error(cli("fit", "--config", "x.yaml", "--data", "7")).startswith(
         "blobclf: error: data: 5 in --config x.yaml is not a data module")
+    (cli.cwd / "model.yaml").write_text("hidden_units: x\n")
+    assert one_error(cli("fit", "--model", "model.yaml")) == (
+        "blobclf: error: model.hidden_units: x in --model model.yaml is invalid: give an integer > 0")
+    (cli.cwd / "x.yaml").write_text("model: {hidden_units: x}\n")
+    assert one_error(cli("fit", "--config", "x.yaml", "--model.hidden_units", "5")) == (
+        "blobclf: error: model.hidden_units: x in --config x.yaml is invalid: give an integer > 0")
     # the command line's own value stays the command line's
+    (cli.cwd / "x.yaml").write_text("model: {hidden_units: 4}\n")
+    assert one_error(cli("fit", "--config", "x.yaml", "--model.hidden_units", "x")) == (
+        "blobclf: error: --model.hidden_units='x' is invalid: not PositiveInt (see --help)")
     (cli.cwd / "x.yaml").write_text("trainer: {max_epochs: 1}\n")
     assert one_error(cli("fit", "--config", "x.yaml", "--data", "7")) == (
         "blobclf: error: --data 7: no such data module; use BlobDataModule (blobs, the default) or TableDataModule "
@@ -755,3 +774,24 @@ def test_the_digit_limit_named_is_the_one_python_is_set_to(cli):
             "that large: write a smaller one")
     finally:
         sys.set_int_max_str_digits(before)
+
+
+@pytest.mark.parametrize("reader", ["read_points", "read_table"])
+def test_a_class_the_model_of_many_classes_does_not_know_names_twenty_of_them(tmp_path, monkeypatch, reader):
+    # the line listed every class: 789 KB for 100,000 classes, printed as its first 5,000 characters
+    from blobclf.points import read_points
+    from blobclf.table import read_table
+
+    monkeypatch.chdir(tmp_path)
+    classes = [f"c{index}" for index in range(1000)]
+    Path("p.csv").write_text("x0,x1,label\n1,2,zz\n")
+    with pytest.raises(UserError) as refused:
+        if reader == "read_points":
+            read_points("p.csv", ["x0", "x1"], classes, "label")
+        else:
+            read_table("p.csv", "label", classes=classes)
+    fix = ("or the 'label' column to predict without known classes" if reader == "read_points" else
+           "or train on a table that has it")
+    assert str(refused.value) == (
+        f"p.csv:2: label='zz' is not one of the model's classes ({', '.join(classes[:20])}, ... (980 more)); remove "
+        f"its rows (the model never saw the class), {fix}")
