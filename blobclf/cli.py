@@ -531,7 +531,7 @@ class BlobCLI(LightningCLI):
     def _name_after_epoch_read(self) -> None:
         """Name what this evaluation wrote after the epoch of the ``last.ckpt`` it read, if a fit training the run has
         replaced that file meanwhile: ``test_report-last.json`` would say the new one's (see
-        :meth:`RunCheckpoint._write_last <blobclf.callbacks.RunCheckpoint>`, which renames those of a file it
+        :meth:`RunCheckpoint._write_last <blobclf.runcheckpoint.RunCheckpoint>`, which renames those of a file it
         replaces)."""
         if self.from_checkpoint.read_last is None:
             return

@@ -16,7 +16,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from blobclf.callbacks import shown
+from blobclf.shownpath import shown
 from blobclf.classrefs import loaded_class
 from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.interrupt import GracefulStop
