@@ -308,6 +308,34 @@ class BlobCLI(LightningCLI):
     def _place_run(self, config: Any) -> None:
         """Give the run its folders: a resumed run its own, a new run a freshly claimed version."""
         inits = logger_inits(config.trainer.get("logger"))
+        self._refuse_path_versions(config, inits)
+        init = inits[0] if inits else None
+        versioned = init is not None and "version" in init
+        # a list of loggers: the first places the run (Lightning's trainer.logger), the others follow it
+        others = [other for other in inits[1:] if "version" in other]
+        dirpath = config.checkpoint.get("dirpath")
+        ckpt_path = config.get("ckpt_path")
+        self._refuse_other_dirpath(dirpath, ckpt_path)
+        self._follow_resumed_version(inits, init, others, versioned)
+        self._follow_run_folder(config, ckpt_path, init, others, versioned)
+        if ckpt_path:
+            self._enter_resumed_folder(config, ckpt_path, dirpath, versioned)
+            return
+        if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
+            self.made_dirpath = claim_folder(dirpath)
+        if dirpath is not None or config.trainer.get("fast_dev_run"):
+            return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
+        if rank_zero_only.rank != 0:
+            # another process of a distributed run: process 0 claims the run folder and Lightning
+            # hands its folder names to every process (the checkpoint folder and log folder are
+            # broadcast from process 0)
+            return
+        self._claim_new_run(config, init, others, versioned)
+
+    @staticmethod
+    def _refuse_path_versions(config: Any, inits: list[Any]) -> None:
+        """Refuse a logger's ``version`` that is not a plain folder name (``../x``, ``/x``), unless it names the
+        run being resumed: the run's folder is ``{checkpoint root}/{version}``."""
         for each in inits:
             name = each.get("version")
             separators = ("/", os.sep, os.altsep)
@@ -320,17 +348,18 @@ class BlobCLI(LightningCLI):
                     f"their own in --checkpoint.root {os.fspath(config.checkpoint.root)!r}; give a name without '/' "
                     "(or leave it unset for the next free version_N)"
                 )
-        init = inits[0] if inits else None
-        versioned = init is not None and "version" in init
-        # a list of loggers: the first places the run (Lightning's trainer.logger), the others follow it
-        others = [other for other in inits[1:] if "version" in other]
-        dirpath = config.checkpoint.get("dirpath")
-        ckpt_path = config.get("ckpt_path")
+
+    @staticmethod
+    def _refuse_other_dirpath(dirpath: str | None, ckpt_path: str | None) -> None:
+        """Refuse a ``--checkpoint.dirpath`` of a resume that is not the folder of the checkpoint resumed."""
         if ckpt_path and dirpath is not None and Path(dirpath).resolve() != Path(ckpt_path).resolve().parent:
             raise UserError(
                 f"--checkpoint.dirpath={dirpath!r} is not the folder of the run being resumed "
                 f"({os.fspath(Path(ckpt_path).parent)!r}), whose checkpoints stay in their own folder; drop the option"
             )
+
+    def _follow_resumed_version(self, inits: list[Any], init: Any, others: list[Any], versioned: bool) -> None:
+        """For a resume of a versioned run: its loggers take the run's version, log folder and purge step."""
         if self.from_checkpoint.resume_version is not None:
             if versioned and init.get("version") not in (None, self.from_checkpoint.resume_version):
                 raise UserError(
@@ -347,6 +376,11 @@ class BlobCLI(LightningCLI):
             if versioned:
                 for other in others:
                     other.version = self.from_checkpoint.resume_version
+
+    def _follow_run_folder(self, config: Any, ckpt_path: str | None, init: Any, others: list[Any],
+                           versioned: bool) -> None:
+        """For a resume of a run named by its logger's version (``checkpoints/NAME``, or ``checkpoints/exp/1`` of a
+        run from before ``/`` versions were refused): its loggers go on in its own log folder."""
         folder = Path(ckpt_path).resolve().parent if ckpt_path else None
         if (folder is not None and self.from_checkpoint.resume_version is None and versioned
                 and init.get("version") is None and folder.parent == Path(config.checkpoint.root).resolve()):
@@ -361,38 +395,35 @@ class BlobCLI(LightningCLI):
             if "/" in old and (Path(init.save_dir) / (init.get("name") or "") / old / "config.yaml").is_file():
                 for each in [init, *others]:
                     each.version = old
-        if ckpt_path:
-            if dirpath is None and (self.from_checkpoint.resume_version is None or not versioned):
-                # a run folder outside the checkpoint root (moved, copied) goes on in that folder; so does a run
-                # without a logger, whose version no logger gives its checkpoints (they went to the root's top)
-                config.checkpoint.dirpath = os.fspath(Path(ckpt_path).parent)
-            if rank_zero_only.rank == 0:
-                folder = Path(ckpt_path).parent
-                if not os.access(folder, os.W_OK):
-                    raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
-                                    "writable, or copy the run folder somewhere writable and resume from there")
-                lock_resumed_run(folder, self.from_checkpoint.ckpt_given, config.checkpoint.root)
-                finished = self.from_checkpoint.finished
-                if finished is not None and exported_step(folder) == finished[1]:
-                    # nothing to train and the exports complete: no resume-K.yaml, no new event file, nothing written
-                    print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
-                          f"and the run is left unchanged: {shown(ckpt_path)} {self._finished_text(config)}")
-                    sys.exit(0)
-                for option in ("max_epochs", "max_steps"):
-                    note = shortened_note(option, config.trainer.get(option),
-                                          self.from_checkpoint.recorded_settings.get(f"trainer.{option}"))
-                    if note is not None:
-                        rank_zero_info(note)
-            return
-        if dirpath is not None and rank_zero_only.rank == 0 and not config.trainer.get("fast_dev_run"):
-            self.made_dirpath = claim_folder(dirpath)
-        if dirpath is not None or config.trainer.get("fast_dev_run"):
-            return  # a fast_dev_run is a smoke test: it saves nothing, so it takes no run folder
-        if rank_zero_only.rank != 0:
-            # another process of a distributed run: process 0 claims the run folder and Lightning
-            # hands its folder names to every process (the checkpoint folder and log folder are
-            # broadcast from process 0)
-            return
+
+    def _enter_resumed_folder(self, config: Any, ckpt_path: str, dirpath: str | None, versioned: bool) -> None:
+        """For a resume: the run goes on in its checkpoint's folder, which must be writable, and is locked; a run
+        with nothing to train and its exports complete ends here, leaving everything unchanged."""
+        if dirpath is None and (self.from_checkpoint.resume_version is None or not versioned):
+            # a run folder outside the checkpoint root (moved, copied) goes on in that folder; so does a run
+            # without a logger, whose version no logger gives its checkpoints (they went to the root's top)
+            config.checkpoint.dirpath = os.fspath(Path(ckpt_path).parent)
+        if rank_zero_only.rank == 0:
+            folder = Path(ckpt_path).parent
+            if not os.access(folder, os.W_OK):
+                raise UserError(f"cannot resume into {os.fspath(folder)!r}: the run folder is read-only; make it "
+                                "writable, or copy the run folder somewhere writable and resume from there")
+            lock_resumed_run(folder, self.from_checkpoint.ckpt_given, config.checkpoint.root)
+            finished = self.from_checkpoint.finished
+            if finished is not None and exported_step(folder) == finished[1]:
+                # nothing to train and the exports complete: no resume-K.yaml, no new event file, nothing written
+                print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
+                      f"and the run is left unchanged: {shown(ckpt_path)} {self._finished_text(config)}")
+                sys.exit(0)
+            for option in ("max_epochs", "max_steps"):
+                note = shortened_note(option, config.trainer.get(option),
+                                      self.from_checkpoint.recorded_settings.get(f"trainer.{option}"))
+                if note is not None:
+                    rank_zero_info(note)
+
+    def _claim_new_run(self, config: Any, init: Any, others: list[Any], versioned: bool) -> None:
+        """For a new run: claim the next free version (or the one chosen) under the checkpoint root and log roots,
+        and give the loggers and checkpoints its name."""
         chosen = init.get("version") if versioned else None
         log_roots = [Path(each.save_dir) / (each.get("name") or "") for each in ([init] if versioned else []) + others
                      if each.get("save_dir")]
@@ -531,7 +562,7 @@ class BlobCLI(LightningCLI):
     def _name_after_epoch_read(self) -> None:
         """Name what this evaluation wrote after the epoch of the ``last.ckpt`` it read, if a fit training the run has
         replaced that file meanwhile: ``test_report-last.json`` would say the new one's (see
-        :meth:`RunCheckpoint._write_last <blobclf.callbacks.RunCheckpoint>`, which renames those of a file it
+        :meth:`RunCheckpoint._write_last <blobclf.runcheckpoint.RunCheckpoint>`, which renames those of a file it
         replaces)."""
         if self.from_checkpoint.read_last is None:
             return

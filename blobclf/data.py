@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+from typing import Literal, get_args
 
 import lightning as L
 import torch
@@ -75,13 +76,13 @@ class SplitDataModule(L.LightningDataModule):
             self._device_cache[key] = (features.to(device), labels.to(device))
         return self._device_cache[key]
 
-    def split(self, name: str) -> tuple[Tensor, Tensor]:
+    def split(self, name: SplitName) -> tuple[Tensor, Tensor]:
         """The ``(features, labels)`` of split ``name`` (``train``, ``val`` or ``test``)."""
         check_split_name(name)
         self.setup()
         return self.splits[name]
 
-    def _loader(self, split: str, train: bool = False) -> TensorBatchLoader:
+    def _loader(self, split: SplitName, train: bool = False) -> TensorBatchLoader:
         features, labels = self._on_device(*self.split(split))
         trainer = self.trainer
         return TensorBatchLoader(
@@ -330,7 +331,10 @@ def split_sizes(n_samples: int, test_size: float, val_size: float | None = None)
     return sizes
 
 
-SPLITS = ("train", "val", "test")
+SplitName = Literal["train", "val", "test"]
+"""The name of a data module's split: :meth:`SplitDataModule.split` takes one."""
+SPLITS: tuple[SplitName, ...] = get_args(SplitName)
+"""Every split name, in order."""
 
 
 def check_split_name(name: object) -> None:

@@ -35,7 +35,8 @@ as blobclf's title and text; and a text for the data group."""
 
 
 RUN_CHECKPOINT_TITLE = "ModelCheckpoint writing to checkpoints/version_N"
-"""The title of the ``--checkpoint`` group (the first line of :class:`blobclf.callbacks.RunCheckpoint`'s docstring)."""
+"""The title of the ``--checkpoint`` group (the first line of
+:class:`blobclf.runcheckpoint.RunCheckpoint`'s docstring)."""
 RUNS_TITLE = "The folder of the runs, where --ckpt_path last and best look"
 """That group's title in the help of ``validate``, ``test`` and ``predict``, which list only its ``root``."""
 EVAL_TITLES = {

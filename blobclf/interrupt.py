@@ -19,7 +19,7 @@ from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
-from blobclf.callbacks import run_checkpoint
+from blobclf.runcheckpoint import run_checkpoint
 from blobclf.errors import SIGPIPE, Stopped, UserError
 from blobclf.optionnames import typed_program
 from blobclf.unstarted import remove_unstarted_run

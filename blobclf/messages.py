@@ -13,10 +13,11 @@ import json
 import os
 import re
 import shlex
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from blobclf.callbacks import shown
+from blobclf.shownpath import shown
 from blobclf.classrefs import loaded_class
 from blobclf.dataoptions import unknown_data_module, unknown_data_option
 from blobclf.interrupt import GracefulStop
@@ -207,9 +208,24 @@ def one_line(message: str, config_values: bool = True) -> str:
     command line's would be; ``False`` keeps jsonargparse's reason (a checkpoint's value: see
     :func:`blobclf.recorded.recorded_value_error`).
     """
+    text = _collapsed(message)
+    whole = text
+    text = _union_reason(text)
+    parts = _parts(text, whole, config_values)
+    for shape in LINE_SHAPES:
+        text = shape(text, parts)
+    return text
+
+
+def _collapsed(message: str) -> str:
+    """``message``'s lines joined into one, runs of white space as one space."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
     text = re.sub(r"\s+", " ", ": ".join(lines)).replace(":: ", ": ")
-    whole = text
+    return text
+
+
+def _union_reason(text: str) -> str:
+    """A union's value (``Optional`` too) and what it must be, in place of every subtype's error."""
     union = re.match(r'(Parser key "[^"]+"): Does not validate against any of the Union subtypes'
                      r'.*?Errors: - (.*?)(?: - |$)', text)
     if union:
@@ -217,9 +233,43 @@ def one_line(message: str, config_values: bool = True) -> str:
         given = re.match(r"Given value: (.*?)(?: \(see|$)", text[text.rfind("Given value: "):])
         value = f"{given.group(1)} is invalid: " if given else ""
         text = f"{union.group(1)}: {value}{union_expectation(text, union.group(2).rstrip(': '))}"
+    return text
+
+
+class _Parts(NamedTuple):
+    """The parts of a parser message that the shapes below read."""
+
+    whole: str
+    """The message collapsed to one line, as jsonargparse wrote it (before any shape rewrote it)."""
+    nested: re.Match[str] | None
+    """``NestedArg(key='NAME', val='V')``: an option of a class chosen by ``class_path``, and its value."""
+    group: re.Match[str] | None
+    """``Parser key "KEY"``: the option (group) the message is of."""
+    cls: re.Match[str] | None
+    """``Problem with given class_path 'PATH'``: the class chosen."""
+    infinite: re.Match[str] | None
+    """A ``NestedArg`` whose value is text or a list (inf or nan written as a word, a list for a tuple)."""
+    settings: re.Match[str] | None
+    """The last ``Given value: {...}``: a config file's settings of the group."""
+    config_values: bool
+    """See :func:`one_line`."""
+
+
+def _parts(text: str, whole: str, config_values: bool) -> _Parts:
+    """The parts of ``text`` (after :func:`_union_reason`) and ``whole`` that the shapes read."""
     nested = re.search(r"NestedArg\(key='([^']+)', val='([^']*)'\)", text)
     group = re.match(r'Parser key "([^"]+)"', text)
     cls = re.search(r"Problem with given class_path '([^']+)'", text)
+    infinite = re.search(r"NestedArg\(key='([^']+)', val=('[^']*'|\[[^\]]*\])\)", whole)
+    # the last 'Given value: {': searched from there, not with a leading '.*', which is quadratic in a long message
+    settings = re.match(r"Given value: (\{.*\})$", whole[whole.rfind("Given value: {"):])
+    return _Parts(whole, nested, group, cls, infinite, settings, config_values)
+
+
+def _class_option_value(text: str, parts: _Parts) -> str:
+    """A bad value of an option of a class chosen by ``class_path`` (``NestedArg``): the option, value and
+    class, with the type wanted."""
+    whole, nested, group, cls = parts.whole, parts.nested, parts.group, parts.cls
     if nested and group and cls:
         expected = re.search(r"Subtypes: \[<class '([^']+)'", text)
         kind = f" (expected {expected.group(1)})" if expected else ""
@@ -230,6 +280,13 @@ def one_line(message: str, config_values: bool = True) -> str:
         if literal and not reason and literal.group(1) in WANTED:
             kind = f": not {literal.group(1)}; give {WANTED[literal.group(1)]}"
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
+    return text
+
+
+def _config_file_value(text: str, parts: _Parts) -> str:
+    """A config file's value of a class's option not of its type (no ``NestedArg``): said as the command
+    line's would be."""
+    whole, group, cls, nested, config_values = parts.whole, parts.group, parts.cls, parts.nested, parts.config_values
     inner = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\": Not of type (\w+): (\S+) "
                       r"(?:not an integer|does not conform to restriction)", whole)
     if config_values and inner and group and cls and not nested and inner.group(2) in WANTED:
@@ -237,6 +294,12 @@ def one_line(message: str, config_values: bool = True) -> str:
         key, kind, value = inner.groups()
         why = " (YAML reads a number past 1.8e308 as inf)" if value.lstrip("+-") in ("inf", "nan") else ""
         text = f"--{group.group(1)}.{key}={value} is invalid for {cls.group(1)}: not {kind}{why}; give {WANTED[kind]}"
+    return text
+
+
+def _literal_choice(text: str, parts: _Parts) -> str:
+    """A class's option of fixed choices (``--data.decimal x``): said as an option of the parser's own."""
+    whole, group, nested, config_values = parts.whole, parts.group, parts.nested, parts.config_values
     choice = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\": "
                        r"Expected a typing\.Literal\[(.*?)\]\. Got value: (.*?):?(?: - |$)", whole)
     if config_values and choice and group:
@@ -245,18 +308,34 @@ def one_line(message: str, config_values: bool = True) -> str:
         key, choices, value = choice.groups()
         text = (f'Parser key "{group.group(1)}.{key}": Expected a typing.Literal[{choices}]. '
                 f"Got value: {nested.group(2) if nested else value}")
+    return text
+
+
+def _unknown_class_option(text: str, parts: _Parts) -> str:
+    """An option the chosen class (not the data module) does not take, with the option it probably misspells."""
+    nested, group, cls = parts.nested, parts.group, parts.cls
     if nested and group and cls and group.group(1) != "data":
         text = unknown_class_option(group.group(1), nested.group(1), cls.group(1)) or text
-    infinite = re.search(r"NestedArg\(key='([^']+)', val=('[^']*'|\[[^\]]*\])\)", whole)
+    return text
+
+
+def _non_finite_word(text: str, parts: _Parts) -> str:
+    """``inf`` or ``nan`` written as a word on the command line, alone or in a list."""
+    whole, group, cls, infinite = parts.whole, parts.group, parts.cls, parts.infinite
     if infinite and group and cls and "<class 'float'>" in whole:
         # inf or nan written as a word (YAML's number is .inf), alone or in a list: the line checks.check_optimizer
         # gives for .inf or 1e400
         value = non_finite(infinite.group(2))
         if value is not None:
             text = f"--{group.group(1)}.{infinite.group(1)}={value!r} is not a finite number; give a finite value"
+    return text
+
+
+def _non_finite_in_config(text: str, parts: _Parts) -> str:
+    """``inf`` or ``nan`` written as a word in a config file (``lr: inf``)."""
+    whole, group, cls = parts.whole, parts.group, parts.cls
+    infinite, settings, config_values = parts.infinite, parts.settings, parts.config_values
     configured = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\"", whole)
-    # the last 'Given value: {': searched from there, not with a leading '.*', which is quadratic in a long message
-    settings = re.match(r"Given value: (\{.*\})$", whole[whole.rfind("Given value: {"):])
     if config_values and configured and settings and group and cls and not infinite and "<class 'float'>" in whole:
         # the same word in a config file (lr: inf): jsonargparse shows the group's whole dict, last
         try:
@@ -266,18 +345,36 @@ def one_line(message: str, config_values: bool = True) -> str:
         value = non_finite(repr(given))
         if value is not None:
             text = f"--{group.group(1)}.{configured.group(1)}={value!r} is not a finite number; give a finite value"
+    return text
+
+
+def _list_for_tuple(text: str, parts: _Parts) -> str:
+    """A list where a tuple of numbers is wanted (Adam's ``betas``), of another length or with a word in it."""
+    whole, group, cls, infinite = parts.whole, parts.group, parts.cls, parts.infinite
     if infinite and group and cls and text.startswith("Parser key") and infinite.group(2).startswith("["):
         # a list where a tuple of numbers is wanted (Adam's betas), of another length or with a word in it
         size = re.search(r"Expected a tuple with (\d+) elements", whole)
         fix = (f": give {size.group(1)} values" if size else
                ": give numbers" if re.search(r"Subtypes: \[<class 'float'>", whole) else "")
         text = f"--{group.group(1)}.{infinite.group(1)}={infinite.group(2)} is invalid for {cls.group(1)}{fix}"
+    return text
+
+
+def _one_for_sequence(text: str, parts: _Parts) -> str:
+    """One value where a class takes several (Adam's ``betas``, ``MultiStepLR``'s ``milestones``)."""
+    whole, group = parts.whole, parts.group
     scalar = re.search(r"Problem with given class_path '([^']+)': Parser key \"(\w+)\": Expected a <class "
                        r"'(?:tuple|list|collections\.abc\.(?:Iterable|Sequence))'>\. Got value: (.*?):?(?: - |$)",
                        whole)
     if scalar and group and not scalar.group(3).lstrip().startswith(("[", "(")):
         # one value where the class takes several (Adam's betas, MultiStepLR's milestones): the form to give
         text = scalar_for_sequence(group.group(1), *scalar.groups())
+    return text
+
+
+def _rejected_option(text: str, parts: _Parts) -> str:
+    """``Option 'NAME' is not accepted``: an option the data module, logger or other class does not take."""
+    whole, group, cls = parts.whole, parts.group, parts.cls
     rejected = re.search(r"Option '(\w+)' is not accepted", whole)
     if rejected and group and group.group(1) == "data" and cls:
         text = unknown_data_option(rejected.group(1), cls.group(1))
@@ -288,6 +385,12 @@ def one_line(message: str, config_values: bool = True) -> str:
                     "or earlier wrote it in a run's config.yaml); remove it")
         else:
             text = unknown_class_option(group.group(1), option, cls.group(1)) or text
+    return text
+
+
+def _function_path(text: str, parts: _Parts) -> str:
+    """A ``LambdaLR``'s ``lr_lambda`` that is not the import path of a function."""
+    whole, group, cls = parts.whole, parts.group, parts.cls
     function = re.search(r"Given value: NestedArg\(key='([^']+)', val=(.*)\)$", whole)
     if function and group and cls and re.search(r"Subtypes: \[(collections\.abc|typing)\.Callable", whole):
         # a LambdaLR's lr_lambda: a function's import path, resolved by importing its module
@@ -295,6 +398,12 @@ def one_line(message: str, config_values: bool = True) -> str:
         text = (f"--{group.group(1)}.{function.group(1)}={function.group(2)} is invalid for {cls.group(1)}: give the "
                 f"import path of a function{listed}, pkg.schedule, whose module is importable (on PYTHONPATH); code "
                 "such as a lambda is not taken")
+    return text
+
+
+def _name_for_list(text: str, parts: _Parts) -> str:
+    """One name, or names with commas, where a list of names is wanted (``--data.features weight``)."""
+    whole, nested, group, cls = parts.whole, parts.nested, parts.group, parts.cls
     # jsonargparse 4.53 writes "Expected <class 'tuple'>" for some values ('a'), "Expected a <class 'tuple'>" for others
     word = nested and group and cls and "Subtypes: [NameList" in whole and re.search(
         r"Expected (?:a )?<class 'tuple'>", whole)
@@ -303,6 +412,13 @@ def one_line(message: str, config_values: bool = True) -> str:
         option = f"--{group.group(1)}.{nested.group(1)}"
         names = ",".join(name.strip() for name in nested.group(2).split(","))
         text = f"{option}={nested.group(2)!r} is not a list of names; give a list: {option} {shlex.quote(f'[{names}]')}"
+    return text
+
+
+def _name_for_list_in_config(text: str, parts: _Parts) -> str:
+    """One name where a list of names is wanted, in a config file (``features: a``)."""
+    whole, group, cls = parts.whole, parts.group, parts.cls
+    nested, settings, config_values = parts.nested, parts.settings, parts.config_values
     listed = re.search(r"Problem with given class_path '[^']+': Parser key \"(\w+)\": Does not validate against any of "
                        r"the Union subtypes: Subtypes: \[NameList", whole)
     if config_values and listed and settings and group and cls and not nested:
@@ -315,39 +431,85 @@ def one_line(message: str, config_values: bool = True) -> str:
             names = ", ".join(name.strip() for name in given.split(","))
             text = (f"--{group.group(1)}.{listed.group(1)}={given!r} is not a list of names; write a list in the "
                     f"config file: {listed.group(1)}: [{names}]")
+    return text
+
+
+def _names_read_as_numbers(text: str, parts: _Parts) -> str:
+    """Names in a YAML list that YAML read as numbers, booleans or null (an unquoted ``01``, ``yes``)."""
+    whole, group, cls = parts.whole, parts.group, parts.cls
     texts = re.search(r"NestedArg\(key='([^']+)', val=(\[.*?\])\)", whole)
     if texts and group and cls and "Subtypes: [NameList" in whole:
         # an unquoted 01, 1.50, yes or null in a YAML list is a number, a boolean or null, not a name
         option = f"--{group.group(1)}.{texts.group(1)}"
         text = (f"{option}={texts.group(2)} is invalid for {cls.group(1)}: YAML read some names as numbers, booleans "
                 f"or null; put those names in double quotes: {option} {quoted_names(texts.group(2))}")
+    return text
+
+
+def _unknown_data_module(text: str, parts: _Parts) -> str:
+    """A ``--data`` class that cannot be imported."""
     module = re.search(r'^(?:Parser key "data"|--data\.help): .*?Expected a dot import path string: ([^:\s]+)', text)
     if module:
         text = unknown_data_module("--data" if text.startswith("Parser") else "--data.help", module.group(1))
+    return text
+
+
+def _unknown_optimizer(text: str, parts: _Parts) -> str:
+    """An ``--optimizer`` or ``--lr_scheduler`` class that cannot be imported."""
     unknown = re.search(r'^Parser key "(optimizer|lr_scheduler)": .*Expected a dot import path string: ([^:]+?):', text)
     if unknown:
         group, name = unknown.groups()
         module = "torch.optim" if group == "optimizer" else "torch.optim.lr_scheduler"
         text = (f"--{group} {name}: no such class; name one in {module} (e.g. "
                 f"{'Adam' if group == 'optimizer' else 'StepLR'}) or give a full import path")
+    return text
+
+
+def _required_arguments(text: str, parts: _Parts) -> str:
+    """A class chosen without the arguments it requires."""
     required = re.search(r'^Parser key "([^"]+)": .*Problem with given class_path \'([^\']+)\': '
                          r'the following arguments are required: ([\w, ]+)', text)
     if required:
         group, name, missing = required.groups()
         wanted = ", ".join(f"--{group}.{arg.strip()}" for arg in missing.split(","))
         text = f"--{group} {name} needs {wanted}"
+    return text
+
+
+def _model_class(text: str, parts: _Parts) -> str:
+    """A ``--model`` class or ``model: class_path``: blobclf's model is always BlobClassifier."""
+    whole = parts.whole
     model_class = re.search(r"Parser key \"model\": Unable to load config '([\w.]+)'", whole)
     if model_class and not model_class.group(1).endswith((".yaml", ".yml", ".json")):
         text = f"--model {model_class.group(1)}: {FIXED_MODEL}"
     elif re.search(r"does not accept option 'model\.(class_path|init_args)\b|arguments: --model\.class_path\b", text):
         text += f"; {FIXED_MODEL}"
+    return text
+
+
+def _moved_option(text: str, parts: _Parts) -> str:
+    """An optimizer setting given as a model option (``--model.lr``): the option that replaces it."""
     for old, new in MOVED.items():
         config_form = f"does not accept option '{old.removeprefix('--')}'"  # in a config file
         if config_form in text or f"unrecognized arguments: {old}" in text or f"unrecognized arguments: {old}=" in text:
             text += f" (optimizer settings are given as {new}, as in any LightningCLI program)"
+    return text
+
+
+def _model_help(text: str, parts: _Parts) -> str:
+    """``--model.help``: the model is always BlobClassifier."""
     if re.match(r"unrecognized arguments: --model\.help\b", text):
         text += " (the model is always BlobClassifier: --help lists its options, --model.hidden_units and others)"
     return text
+
+
+LINE_SHAPES: tuple[Callable[[str, _Parts], str], ...] = (
+    _class_option_value, _config_file_value, _literal_choice, _unknown_class_option, _non_finite_word,
+    _non_finite_in_config, _list_for_tuple, _one_for_sequence, _rejected_option, _function_path, _name_for_list,
+    _name_for_list_in_config, _names_read_as_numbers, _unknown_data_module, _unknown_optimizer, _required_arguments,
+    _model_class, _moved_option, _model_help,
+)
+"""The shapes :func:`one_line` reads, in turn: each rewrites the line if the message is of its shape."""
 
 
 def null_name(line: str, given: tuple[str, ...]) -> str:

@@ -32,7 +32,7 @@ from blobclf.helptext import (
     WEIGHTS_ONLY_HELP,
     with_plain_help,
 )
-from blobclf.callbacks import RunCheckpoint
+from blobclf.runcheckpoint import RunCheckpoint
 from blobclf.messages import (
     MOVED_NAMES, config_name_list, missing_target, not_a_choice, null_name, one_line, typed_value_error,
 )

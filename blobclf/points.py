@@ -153,6 +153,36 @@ def read_points(
     feature_names = [nfc(feature) for feature in feature_names]
     classes = [nfc(value) for value in classes] if classes is not None else None
     label_column = nfc(label_column)
+    _refuse_missing_features(header, feature_names)
+    index = {column: i for i, column in enumerate(columns)}
+    wanted = [index[f] for f in feature_names]
+    label_at = index.get(label_column)
+    carried_at = [(column, i) for column, i in index.items() if column not in feature_names and i != label_at]
+    _refuse_output_columns(header, carried_at, classes)
+    known = {c: i for i, c in enumerate(classes)} if classes is not None else None
+    categories = {nfc(column): [nfc(value) for value in values] for column, values in (categories or {}).items()}
+    positions = {column: {value: i for i, value in enumerate(values)} for column, values in categories.items()}
+    values, labels, carried, texts, numeric = _read_rows(header, feature_names, wanted, label_at, label_column, known,
+                                                         positions, carried_at)
+    count = len(values) // max(len(feature_names), 1)
+    if count == 0:
+        raise UserError(f"{name}: the file has a header but no points")
+    features = torch.frombuffer(values, dtype=torch.float32).clone().reshape(count, len(feature_names))
+    columns = list(feature_names)
+    if categories:
+        check_inputs_memory(name, count, len(encoded_names(feature_names, categories)), batch_rows)
+        features = torch.from_numpy(encode(features.numpy(), feature_names, categories))
+        feature_names = encoded_names(feature_names, categories)
+    if label_at is not None:
+        y = torch.frombuffer(labels, dtype=torch.int64).clone()
+    else:
+        y = torch.full((count,), -1, dtype=torch.int64)
+    return Points(features, y, list(feature_names), carried, columns, categories, texts if numeric else None)
+
+
+def _refuse_missing_features(header: Header, feature_names: Sequence[str]) -> None:
+    """Refuse a header without a column of each of the model's features (``feature_names``, NFC)."""
+    name, columns = header.path, header.columns
     for feature in feature_names:
         if feature not in columns:
             raise UserError(
@@ -160,10 +190,13 @@ def read_points(
                 "the columns are: "
                 f"{shown_columns(columns)} (the model's features: {shown_columns(feature_names)}){header_hint(header)}"
             )
-    index = {column: i for i, column in enumerate(columns)}
-    wanted = [index[f] for f in feature_names]
-    label_at = index.get(label_column)
-    carried_at = [(column, i) for column, i in index.items() if column not in feature_names and i != label_at]
+
+
+def _refuse_output_columns(header: Header, carried_at: Sequence[tuple[str, int]], classes: Sequence[str] | None
+                           ) -> None:
+    """Refuse a carried column (``carried_at``: name and index) named like one the predictions add (``predicted``,
+    ``prob_<class>``): the file is probably an earlier predictions file."""
+    name = header.path
     added = output_columns(classes)
     for column, i in carried_at:
         if column in added:
@@ -171,9 +204,27 @@ def read_points(
                 f"{name}:{header.line}: column {i + 1} is named {column!r}, a column the predictions add (is this "
                 "an earlier predictions file?); rename it or drop it"
             )
-    known = {c: i for i, c in enumerate(classes)} if classes is not None else None
-    categories = {nfc(column): [nfc(value) for value in values] for column, values in (categories or {}).items()}
-    positions = {column: {value: i for i, value in enumerate(values)} for column, values in categories.items()}
+
+
+def _read_rows(
+    header: Header, feature_names: Sequence[str], wanted: Sequence[int], label_at: int | None, label_column: str,
+    known: Mapping[str, int] | None, positions: Mapping[str, Mapping[str, int]], carried_at: Sequence[tuple[str, int]],
+) -> tuple[array[float], array[int], dict[str, list[str]], WrittenCells, list[int]]:
+    """Read the rows after ``header``, checking each cell: the feature values (4 bytes each, a categorical one's as
+    its category's index in ``positions``), the labels (the column at ``label_at``: indices into ``known``), the
+    carried columns' cells (``carried_at``), the numeric cells as written, and the indices of the numeric columns.
+
+    Args:
+        header: The file's header (:func:`blobclf.table.read_header`).
+        feature_names: The model's feature columns (NFC), in the model's order.
+        wanted: The column index of each of ``feature_names``.
+        label_at: The label column's index; ``None`` without one.
+        label_column: The label column's name.
+        known: Each class name's index; ``None`` takes integer class indices.
+        positions: Each categorical feature column's categories, with their indices.
+        carried_at: The columns carried through, with their indices.
+    """
+    name, columns = header.path, header.columns
     values = array("f")  # 4 bytes a value, however long the file
     labels = array("q")
     carried: dict[str, list[str]] = {column: [] for column, _ in carried_at}
@@ -211,20 +262,7 @@ def read_points(
                 raise joined_tables(header, line, row) or error from None
         for column, i in carried_at:
             carried[column].append(row[i])
-    count = len(values) // max(len(feature_names), 1)
-    if count == 0:
-        raise UserError(f"{name}: the file has a header but no points")
-    features = torch.frombuffer(values, dtype=torch.float32).clone().reshape(count, len(feature_names))
-    columns = list(feature_names)
-    if categories:
-        check_inputs_memory(name, count, len(encoded_names(feature_names, categories)), batch_rows)
-        features = torch.from_numpy(encode(features.numpy(), feature_names, categories))
-        feature_names = encoded_names(feature_names, categories)
-    if label_at is not None:
-        y = torch.frombuffer(labels, dtype=torch.int64).clone()
-    else:
-        y = torch.full((count,), -1, dtype=torch.int64)
-    return Points(features, y, list(feature_names), carried, columns, categories, texts if numeric else None)
+    return values, labels, carried, texts, numeric
 
 
 def check_inputs_memory(path: str, rows: int, inputs: int, batch_rows: int | None = None,

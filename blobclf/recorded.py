@@ -149,7 +149,7 @@ def run_settings(config: Any) -> dict[str, Any]:
 
 
 CHECKPOINT_IDENTITY = ("monitor", "mode", "every_n_epochs")
-"""The ``--checkpoint`` options that :class:`~blobclf.callbacks.RunCheckpoint`'s state is kept under in a checkpoint
+"""The ``--checkpoint`` options that :class:`~blobclf.runcheckpoint.RunCheckpoint`'s state is kept under in a checkpoint
 (Lightning's ``ModelCheckpoint.state_key``)."""
 
 

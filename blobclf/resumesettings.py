@@ -18,7 +18,7 @@ from jsonargparse import Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 from lightning.pytorch.utilities import rank_zero_info
 
-from blobclf.callbacks import epoch_values
+from blobclf.runcheckpoint import epoch_values
 from blobclf.checks import check_averaging_extension, check_extension, check_optimizer_state, epochs_done
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.errors import UserError
@@ -71,7 +71,7 @@ Parse = Callable[[LightningArgumentParser, Any], Namespace]
 
 def values_epoch(checkpoint: dict[str, Any]) -> int | None:
     """The epoch whose weights ``checkpoint`` holds, as the run's curves count it (the epoch its values were logged
-    at): the one its :class:`~blobclf.callbacks.RunCheckpoint` records, else Lightning's ``epoch``."""
+    at): the one its :class:`~blobclf.runcheckpoint.RunCheckpoint` records, else Lightning's ``epoch``."""
     values = recorded_epoch_values(checkpoint)
     epoch = values[0].get("epoch") if values and values[0] else checkpoint.get("epoch")
     return epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None
@@ -96,7 +96,7 @@ class CheckpointSettings:
     resume_version: int | None = None
     """For a resume: the version of the run it goes on with, where the run has one."""
     resume_epoch: int = 0
-    """For a resume: the epoch its logs restart at (see :class:`~blobclf.callbacks.RunCheckpoint`)."""
+    """For a resume: the epoch its logs restart at (see :class:`~blobclf.runcheckpoint.RunCheckpoint`)."""
     finished: tuple[int, Any] | None = None
     """For a resume of a run that has trained its ``--trainer.max_epochs`` or ``max_steps``, or that stopped on its own
     (``ended``): its epochs and step (nothing to train)."""
@@ -399,7 +399,7 @@ class CheckpointSettings:
 
 
 def recorded_epoch_values(checkpoint: dict[str, Any]) -> list[dict[str, Any] | None]:
-    """The epoch values that the checkpoint's callbacks hold (see :func:`~blobclf.callbacks.epoch_values`)."""
+    """The epoch values that the checkpoint's callbacks hold (see :func:`~blobclf.runcheckpoint.epoch_values`)."""
     return [epoch_values(s, checkpoint) for s in checkpoint.get("callbacks", {}).values()
             if isinstance(s, dict) and isinstance(s.get("epoch_values"), dict)]
 

@@ -13,7 +13,7 @@ from lightning.pytorch.cli import LightningArgumentParser, SaveConfigCallback
 from typing_extensions import override
 
 from blobclf.atomic import atomic_write_text
-from blobclf.callbacks import run_checkpoint
+from blobclf.runcheckpoint import run_checkpoint
 from blobclf.recorded import callback_list
 
 

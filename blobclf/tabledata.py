@@ -14,7 +14,8 @@ from sklearn.model_selection import train_test_split
 from torch import Tensor
 
 from blobclf.argtypes import integer_at_least
-from blobclf.data import SplitDataModule, available_memory, check_random_state, check_split_name, is_number, memory_size
+from blobclf.data import (SplitDataModule, SplitName, available_memory, check_random_state, check_split_name, is_number,
+                          memory_size)
 from blobclf.errors import ArgumentValueError, UserError
 from blobclf.optionnames import option
 from blobclf.points import Points, WrittenCells, check_inputs_memory, output_columns, read_points
@@ -487,7 +488,7 @@ class TableDataModule(SplitDataModule):
         if stage in (None, "test"):
             self.split("test")
 
-    def split(self, name: str) -> tuple[Tensor, Tensor]:
+    def split(self, name: SplitName) -> tuple[Tensor, Tensor]:
         check_split_name(name)
         if name not in self.splits:
             if name == "test" and self.hparams.test_path is not None:

@@ -18,9 +18,10 @@ import yaml
 from conftest import REPO
 
 import blobclf.atomic
-import blobclf.callbacks
 import blobclf.checkpointio
 import blobclf.predictions
+import blobclf.runexport
+import blobclf.testreport
 from blobclf.atomic import TEMP_SUFFIX, atomic_write, remove_leftovers
 from blobclf.errors import UserError
 from blobclf.system import BlobClassifier
@@ -147,13 +148,13 @@ def test_a_resume_completes_an_export_that_a_kill_cut_short(cli, monkeypatch):
     def killed(*args, **kwargs):
         raise RuntimeError("killed")  # stands for a kill while the ONNX file is written
 
-    original = blobclf.callbacks.export_onnx
-    monkeypatch.setattr(blobclf.callbacks, "export_onnx", killed)
+    original = blobclf.runexport.export_onnx
+    monkeypatch.setattr(blobclf.runexport, "export_onnx", killed)
     with pytest.raises(RuntimeError, match="killed"):
         cli("fit", "--trainer.max_epochs", "2", "--export.figures", "false")
     run = cli.cwd / "checkpoints" / "version_0"
     assert (run / "model.pth").exists() and not (run / "model.json").exists()
-    monkeypatch.setattr(blobclf.callbacks, "export_onnx", original)
+    monkeypatch.setattr(blobclf.runexport, "export_onnx", original)
     result = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "2", "--export.figures", "false")
     assert result.returncode == 0, result.output
     assert "nothing was trained" not in result.stdout
@@ -173,12 +174,12 @@ def test_an_extended_run_killed_while_exported_never_keeps_the_old_model_json_be
     def killed(*args, **kwargs):
         raise RuntimeError("killed")  # stands for a kill once model.pth holds the extended run's weights
 
-    original = blobclf.callbacks.export_onnx
-    monkeypatch.setattr(blobclf.callbacks, "export_onnx", killed)
+    original = blobclf.runexport.export_onnx
+    monkeypatch.setattr(blobclf.runexport, "export_onnx", killed)
     with pytest.raises(RuntimeError, match="killed"):
         cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4", "--export.figures", "false")
     assert not (run / "model.json").exists()  # the exports say they are incomplete
-    monkeypatch.setattr(blobclf.callbacks, "export_onnx", original)
+    monkeypatch.setattr(blobclf.runexport, "export_onnx", original)
     result = cli("fit", "--ckpt_path", "last", "--export.figures", "false")
     assert result.returncode == 0, result.output
     assert "nothing was trained" not in result.stdout
@@ -835,7 +836,7 @@ def test_a_full_disk_is_one_line_naming_the_file(cli, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "checkpoints/version_0/model.pth")
 
-    monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
+    monkeypatch.setattr(blobclf.runexport, "export_weights", full)
     line = one_error(cli("fit", *QUICK))
     assert line == ("blobclf: error: cannot use 'checkpoints/version_0/model.pth': No space left on device; free some "
                     "space, then resume with: python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt")
@@ -863,7 +864,7 @@ def test_a_run_kept_without_checkpoints_keeps_its_curves_when_a_later_write_fail
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "checkpoints/version_0/model.pth")
 
-    monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
+    monkeypatch.setattr(blobclf.runexport, "export_weights", full)
     result = cli("fit", *QUICK, "--checkpoint.save_top_k", "0", "--checkpoint.save_last", "false")
     assert one_error(result).endswith("No space left on device; free some space (or raise the file size limit, "
                                       "ulimit -f) and run the command again")
@@ -890,7 +891,7 @@ def test_a_full_disk_in_a_librarys_writer_is_one_line_naming_the_resume(cli, mon
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")  # as TensorBoard's writer raises it: no file
 
-    monkeypatch.setattr(blobclf.callbacks, "export_weights", full)
+    monkeypatch.setattr(blobclf.runexport, "export_weights", full)
     line = one_error(cli("fit", *QUICK))
     assert line == ("blobclf: error: a write failed: No space left on device; free some space, then resume with: "
                     "python -m blobclf fit --ckpt_path checkpoints/version_0/last.ckpt")
@@ -923,7 +924,7 @@ def test_a_read_only_run_folder_is_one_line_for_test(cli, trained, monkeypatch):
     def read_only(report, path):
         raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
 
-    monkeypatch.setattr(blobclf.callbacks, "write_report", read_only)
+    monkeypatch.setattr(blobclf.testreport, "write_report", read_only)
     line = one_error(cli("test", "--ckpt_path", "last"))
     assert line.endswith("test_report-last.json': Permission denied")
 

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import typing
 
 import lightning as L
 import numpy as np
@@ -244,3 +245,12 @@ def test_the_columns_a_python_refusal_offers_to_leave_out_are_a_list_to_paste(tm
     assert str(error.value) == (f"{path}: no target column 'kind'; the columns are: id,a,color,kind (choose one with "
                                 "TableDataModule(target=...)); the header was split at ';' but holds ',': give "
                                 "TableDataModule(delimiter=',') (or None to detect it)")
+
+
+def test_split_names_its_splits_in_its_type():
+    # a type checker refuses split("validation") before it runs; the line above refuses it when it runs
+    from blobclf.data import SPLITS
+
+    for module in (BlobDataModule, TableDataModule):
+        assert typing.get_type_hints(module.split)["name"] == typing.Literal["train", "val", "test"]
+    assert SPLITS == ("train", "val", "test")
