@@ -68,6 +68,8 @@ def keep_one_batch(config: Any, words: list[str], recorded: dict[str, Any] | Non
     if trainer is None:
         return
     for name in ONE_BATCH:
+        if trainer.get(name) != 1:
+            continue  # only a 1 can be the integer: its config files are read for nothing else
         option, text = f"--trainer.{name}", None
         for i, word in enumerate(words):
             if word == option and i + 1 < len(words):
@@ -78,8 +80,6 @@ def keep_one_batch(config: Any, words: list[str], recorded: dict[str, Any] | Non
                                                                                                     "--trainer=")):
                 given = words[i + 1] if word in ("-c", "--config", "--trainer") else word.split("=", 1)[1]
                 text = _file_setting(given, name, within_trainer=word.startswith("--trainer"), default=text)
-        if trainer.get(name) != 1:
-            continue
         if text is not None and re.fullmatch(r"\s*\+?0*1\s*", text):
             trainer[name] = 1
         elif text is None and recorded is not None and type(recorded.get(f"trainer.{name}")) is int:
