@@ -174,7 +174,9 @@ def test_optimizer_and_scheduler_are_recorded_in_checkpoint_and_metadata(cli):
     assert [type(o).__name__ for o in checkpoint["optimizer_states"]] == ["dict"]
     assert checkpoint["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.02 * 0.5**2)
     recorded = [s["training"] for s in checkpoint["callbacks"].values() if "training" in s]
-    assert recorded == [{"optimizer": meta["optimizer"], "lr_scheduler": meta["lr_scheduler"], "settings": meta["settings"]}]
+    assert recorded == [{"optimizer": meta["optimizer"], "lr_scheduler": meta["lr_scheduler"], "settings": meta["settings"],
+                         "started": meta["started"]}]
+    assert meta["started"] == {"trainer.max_epochs": 2, "trainer.max_steps": -1, "trainer.max_time": None}
     assert meta["settings"]["trainer.max_epochs"] == 2 and meta["settings"]["seed_everything"] == 42
     assert not any(key.startswith(("trainer.plugins", "checkpoint.dirpath", "checkpoint.root")) for key in meta["settings"])
     assert "version" not in meta["settings"]["trainer.logger"]["init_args"]  # the run's own placement
