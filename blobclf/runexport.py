@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -155,8 +156,9 @@ class RunExport(Callback):
         extra: dict[str, Any] = {
             "epochs": trainer.current_epoch,
             "global_step": trainer.global_step,
-            "data": public_hparams(datamodule.hparams) if datamodule is not None else {},
-            "model": public_hparams(pl_module.hparams),
+            "data": (in_signature_order(public_hparams(datamodule.hparams), datamodule)
+                     if datamodule is not None else {}),
+            "model": in_signature_order(public_hparams(pl_module.hparams), pl_module),
             **names_metadata(pl_module.model, getattr(pl_module, "classes", []), getattr(pl_module, "features", []),
                              getattr(datamodule, "encoding", None)),
             **self.training,
@@ -166,6 +168,16 @@ class RunExport(Callback):
         if checkpoint is not None:
             extra["checkpoints"] = {"best": checkpoint.best_model_path, "last": checkpoint.last_model_path}
         return extra
+
+
+def in_signature_order(hparams: dict[str, Any], owner: Any) -> dict[str, Any]:
+    """``hparams`` in the order of ``owner``'s constructor arguments, the rest after them by name.
+
+    LightningCLI hands the arguments linked from the data module (``num_features``, ``class_names``, ...) after the
+    others, in an order that changed from process to process, so ``model.json`` of two identical runs differed.
+    """
+    order = {name: i for i, name in enumerate(inspect.signature(type(owner).__init__).parameters)}
+    return {key: hparams[key] for key in sorted(hparams, key=lambda key: (order.get(key, len(order)), str(key)))}
 
 
 def _best_shown(trainer: L.Trainer, checkpoint: RunCheckpoint) -> str:

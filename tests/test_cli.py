@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import pytest
@@ -10,7 +11,9 @@ import yaml
 from conftest import REPO, SGD_CONFIG, one_error, run_cli
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from blobclf.data import BlobDataModule
 from blobclf.safeload import load_checkpoint
+from blobclf.system import BlobClassifier
 
 
 def scalars(log_dir) -> dict[str, list[tuple[int, float]]]:
@@ -177,6 +180,10 @@ def test_optimizer_and_scheduler_are_recorded_in_checkpoint_and_metadata(cli):
     assert recorded == [{"optimizer": meta["optimizer"], "lr_scheduler": meta["lr_scheduler"], "settings": meta["settings"],
                          "started": meta["started"]}]
     assert meta["started"] == {"trainer.max_epochs": 2, "trainer.max_steps": -1, "trainer.max_time": None}
+    # the settings in the constructors' order: the linked ones came in an order that changed from process to
+    # process (a set's), so two identical runs wrote different model.json files
+    for key, cls in (("model", BlobClassifier), ("data", BlobDataModule)):
+        assert list(meta[key]) == [name for name in inspect.signature(cls.__init__).parameters if name in meta[key]]
     assert meta["settings"]["trainer.max_epochs"] == 2 and meta["settings"]["seed_everything"] == 42
     assert not any(key.startswith(("trainer.plugins", "checkpoint.dirpath", "checkpoint.root")) for key in meta["settings"])
     assert "version" not in meta["settings"]["trainer.logger"]["init_args"]  # the run's own placement
