@@ -57,6 +57,7 @@ from blobclf.loggerneeds import check_logging_callbacks, refuse_unused_logger
 from blobclf.logger import EpochAxis, RunLogger, events_files, remove_replaced_events, written_to_now
 from blobclf.messages import FULL, missing_package, one_line, overfit_error, refused_write
 from blobclf.monitors import check_monitors
+from blobclf.owncallbacks import check_own_callbacks
 from blobclf.outputnames import as_last_output, file_state, refuse_case_twin, refuse_other_table, rename_last_outputs
 from blobclf.onebatch import ONE_BATCH, keep_one_batch
 from blobclf.optionnames import command_line, typed_program
@@ -236,6 +237,7 @@ class BlobCLI(LightningCLI):
         enum_values(config.trainer)
         # every check before anything is printed or created: a refused command is one line
         self._check_settings(config)
+        check_own_callbacks(config.trainer)
         if self.subcommand == "fit":
             check_optimizer(config)
             check_logging_callbacks(config.trainer, resume=bool(config.get("ckpt_path")))

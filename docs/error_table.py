@@ -378,6 +378,7 @@ def main() -> None:
         ["fit", "--trainer.enable_checkpointing", "false"],
         ["fit", "--trainer.barebones", "true"],
         ["fit", "--trainer.logger", "false", "--trainer.callbacks+=LearningRateMonitor"],
+        ["fit", "--trainer.callbacks+=blobclf.callbacks.RunCheckpoint"],
         ["fit", "--ckpt_path", "last", "--trainer.logger", "false"],
         ["fit", "--trainer.default_root_dir", "runs"],
         ["fit", "--trainer.model_registry", "my-model"],
