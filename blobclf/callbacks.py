@@ -40,7 +40,7 @@ from blobclf.export import (
 from blobclf.logger import RunLogger, values_step, written_to_now
 from blobclf.outputnames import last_outputs, rename_last_outputs, table_record
 from blobclf.recorded import epoch_progress, public_hparams
-from blobclf.runlimits import MAX_TIME
+from blobclf.runlimits import CALLBACK_STOP, MAX_TIME
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import load_checkpoint, max_metadata_bytes, read_capped
 from blobclf.argtypes import NonNegativeFloat
@@ -375,7 +375,7 @@ def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> str | None:
     if _signalled(trainer):
         return None
     timers = [c.time_remaining() for c in trainer.callbacks if isinstance(c, Timer)]
-    return MAX_TIME if any(left is not None and left <= 0 for left in timers) else "a callback's stop"
+    return MAX_TIME if any(left is not None and left <= 0 for left in timers) else CALLBACK_STOP
 
 
 def run_checkpoint(trainer: L.Trainer) -> RunCheckpoint | None:
