@@ -22,7 +22,8 @@ NEED_A_LOGGER = (LearningRateMonitor, DeviceStatsMonitor)
 
 
 def check_logging_callbacks(trainer: Any, resume: bool) -> None:
-    """Refuse a callback of :data:`NEED_A_LOGGER` in a fit whose ``--trainer.logger`` is ``false`` (or an empty list).
+    """Refuse a callback of :data:`NEED_A_LOGGER` in a fit whose ``--trainer.logger`` is ``false`` or an empty list
+    (``null`` is Lightning's default logger, blobclf's own).
 
     Args:
         trainer: The fit's ``trainer`` settings.
@@ -31,8 +32,10 @@ def check_logging_callbacks(trainer: Any, resume: bool) -> None:
     Raises:
         UserError: Naming the callback and the fix.
     """
-    if callback_list(trainer.get("logger")) and trainer.get("logger") is not False:
-        return
+    logger = trainer.get("logger")
+    if logger is None or (logger is not False and callback_list(logger)):
+        return  # None: Lightning's default logger (blobclf's lightning_logs/version_N)
+    given = "false" if logger is False else "an empty list"
     for entry in callback_list(trainer.get("callbacks")):
         class_path = str(entry.get("class_path", "")) if hasattr(entry, "get") else ""
         cls = loaded_class(class_path) if class_path else type(entry)
@@ -41,8 +44,9 @@ def check_logging_callbacks(trainer: Any, resume: bool) -> None:
             if resume:
                 raise UserError(f"--trainer.callbacks {name} logs to the run's logger, and the run was trained without "
                                 "one (--trainer.logger false), which a resume keeps; drop the callback")
-            raise UserError(f"--trainer.callbacks {name} logs to the run's logger, and --trainer.logger is false; drop "
-                            "--trainer.logger false (the run then logs to lightning_logs/version_N), or the callback")
+            raise UserError(f"--trainer.callbacks {name} logs to the run's logger, and --trainer.logger is {given}; "
+                            f"drop --trainer.logger {'false' if logger is False else '[]'} (the run then logs to "
+                            "lightning_logs/version_N), or the callback")
 
 
 def refuse_unused_logger(class_path: str, subcommand: str, checkpoint: str | os.PathLike[str],

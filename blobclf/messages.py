@@ -424,8 +424,9 @@ def _name_for_list_in_config(text: str, parts: _Parts) -> str:
     if config_values and listed and settings and group and cls and not nested:
         # features: a in a config file, where a list is wanted: the line config_name_list names the file in
         try:
-            given = ast.literal_eval(settings.group(1))["init_args"][listed.group(1)]
-        except (ValueError, SyntaxError, KeyError, TypeError):
+            parsed = ast.literal_eval(settings.group(1))  # {class_path, init_args: {...}}, or data: {features: a}
+            given = parsed.get("init_args", parsed)[listed.group(1)]
+        except (ValueError, SyntaxError, KeyError, TypeError, AttributeError):
             given = None
         if isinstance(given, str):
             names = ", ".join(name.strip() for name in given.split(","))

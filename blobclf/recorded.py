@@ -129,8 +129,24 @@ def _unwrapped(value: Any) -> Any:
     return value
 
 
+WHOLE = ("trainer.max_time",)
+"""Settings whose value may be a dict (``--trainer.max_time '{minutes: 5}'``), recorded whole: split into
+``trainer.max_time.minutes`` (as before 2026-12-07), a resume found no such option and trained without the limit."""
+
+
+def folded(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with the parts of a :data:`WHOLE` setting that an older blobclf recorded split
+    (``trainer.max_time.seconds: 5``) joined into its dict again (``trainer.max_time: {seconds: 5}``)."""
+    joined = dict(settings)
+    for key in WHOLE:
+        parts = {name[len(key) + 1:]: joined.pop(name) for name in list(joined) if name.startswith(f"{key}.")}
+        if parts:
+            joined[key] = parts
+    return joined
+
+
 def _flatten(value: Any, prefix: str) -> dict[str, Any]:
-    if isinstance(value, dict) and "class_path" not in value:
+    if isinstance(value, dict) and "class_path" not in value and prefix not in WHOLE:
         flat: dict[str, Any] = {}
         for name, inner in value.items():
             flat.update(_flatten(inner, f"{prefix}.{name}"))

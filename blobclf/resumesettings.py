@@ -37,6 +37,7 @@ from blobclf.recorded import (
     as_plain,
     comparable,
     difference,
+    folded,
     recorded_text_error,
 )
 from blobclf.runs import (
@@ -51,7 +52,7 @@ from blobclf.runs import (
     run_config,
     run_version,
 )
-from blobclf.runlimits import MAX_TIME, recorded_started, seconds, time_trained
+from blobclf.runlimits import CALLBACK_STOP, MAX_TIME, recorded_started, seconds, time_trained
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
 from blobclf.tablecli import (
@@ -245,7 +246,7 @@ class CheckpointSettings:
                 stored.update({k: v for k, v in state["training"].items()
                                if k in RECORDED and (subcommand == "fit" or not unloaded_classes(v))})
                 if subcommand == "fit" and isinstance(state["training"].get(SETTINGS), dict):
-                    stored.update(state["training"][SETTINGS])
+                    stored.update(folded(state["training"][SETTINGS]))
         return stored
 
     def _parse_with(self, parser: BlobArgumentParser, args: Any, config: Namespace, parse: Parse,
@@ -359,6 +360,10 @@ class CheckpointSettings:
         self.ended = next((state["training_ended"] for state in checkpoint.get("callbacks", {}).values()
                            if isinstance(state, dict) and isinstance(state.get("training_ended"), str)), None)
         self.started, self.time_trained = recorded_started(checkpoint), time_trained(checkpoint)
+        if (not self.started and self.ended == CALLBACK_STOP and self.time_trained is not None
+                and (recorded := seconds(stored.get("trainer.max_time"))) is not None
+                and self.time_trained >= recorded):
+            self.ended = MAX_TIME  # blobclf before 2026-12-07 took the Timer's stop for a callback's
         limit = seconds(given.trainer.get("max_time"))
         if self.ended == MAX_TIME and (limit is None or self.time_trained is None or limit > self.time_trained):
             self.ended = None  # a longer max_time (or none) trains on: Lightning's Timer counts the time trained

@@ -24,7 +24,7 @@ from blobclf.errors import ArgumentValueError, UserError
 from blobclf.logger import written_to_now
 from blobclf.outputnames import last_outputs, rename_last_outputs
 from blobclf.recorded import epoch_progress
-from blobclf.runlimits import MAX_TIME
+from blobclf.runlimits import CALLBACK_STOP, MAX_TIME
 from blobclf.runs import CHECKPOINT_ROOT, run_name
 from blobclf.safeload import load_checkpoint
 from blobclf.shownpath import shown
@@ -360,7 +360,7 @@ def _ended_on_its_own(trainer: L.Trainer, epoch: int) -> str | None:
     if signalled(trainer):
         return None
     timers = [c.time_remaining() for c in trainer.callbacks if isinstance(c, Timer)]
-    return MAX_TIME if any(left is not None and left <= 0 for left in timers) else "a callback's stop"
+    return MAX_TIME if any(left is not None and left <= 0 for left in timers) else CALLBACK_STOP
 
 
 def run_checkpoint(trainer: L.Trainer) -> RunCheckpoint | None:

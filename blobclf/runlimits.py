@@ -24,6 +24,8 @@ LIMITS = ("trainer.max_epochs", "trainer.max_steps", "trainer.max_time")
 """The options a resume may change that decide how long the run trains."""
 MAX_TIME = "max_time"
 """What a checkpoint records as the reason its training ended (``training_ended``) for a run its ``max_time`` ended."""
+CALLBACK_STOP = "a callback's stop"
+"""What it records for a stop of another callback (before 2026-12-07 also for one of ``max_time``)."""
 
 
 def started_limits(settings: dict[str, Any]) -> dict[str, Any]:

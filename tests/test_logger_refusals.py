@@ -16,12 +16,19 @@ def _files(root: Path) -> dict[Path, bytes]:
 
 def test_a_learning_rate_monitor_without_a_logger_is_refused_before_any_folder_is_made(cli):
     """Lightning refused it once the trainer was set up, in its own words, naming no fix."""
-    for given in (("--trainer.logger", "false"), ("--trainer.logger", "[]")):
-        refused = cli("fit", *QUICK, *given, "--trainer.callbacks+=LearningRateMonitor")
+    for given, said in (("false", "false"), ("[]", "an empty list")):
+        refused = cli("fit", *QUICK, "--trainer.logger", given, "--trainer.callbacks+=LearningRateMonitor")
         assert one_error(refused) == (
-            "--trainer.callbacks LearningRateMonitor logs to the run's logger, and --trainer.logger is false; drop "
-            "--trainer.logger false (the run then logs to lightning_logs/version_N), or the callback")
+            f"--trainer.callbacks LearningRateMonitor logs to the run's logger, and --trainer.logger is {said}; drop "
+            f"--trainer.logger {given} (the run then logs to lightning_logs/version_N), or the callback")
         assert list(cli.cwd.iterdir()) == []
+
+
+def test_a_learning_rate_monitor_with_lightnings_default_logger_null_trains_and_logs(cli):
+    # null is Lightning's default logger: refused as 'false' for a day, naming a fix for an option not given
+    fitted = cli("fit", *QUICK, "--trainer.logger", "null", "--trainer.callbacks+=LearningRateMonitor")
+    assert fitted.returncode == 0, fitted.output
+    assert [path.name for path in (cli.cwd / "lightning_logs" / "version_0").glob("events.out.tfevents.*")] != []
 
 
 def test_a_run_without_a_logger_refuses_a_logger_its_evaluation_or_resume_would_drop_or_change(cli):

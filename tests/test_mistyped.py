@@ -243,3 +243,13 @@ def test_a_table_option_given_one_name_as_text_in_python_is_refused_not_read_let
         TableDataModule("t.csv", "kind", **{name: "island"})
     assert str(error.value) == (f"TableDataModule({name}=...) takes a list of names, got the text 'island'; give a "
                                 f"list: TableDataModule({name}=['island'])")
+
+
+def test_a_name_where_a_list_is_wanted_in_a_config_without_init_args_is_the_same_one_line(cli):
+    # 'data: {features: a}' after --data TableDataModule (no class_path or init_args in the file) was jsonargparse's
+    # own 'Parser key "data": {'features': 'a'} is invalid: Problem with given class_path ...' line
+    (cli.cwd / "names.yaml").write_text("data:\n  features: a\n")
+    table = ("--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind")
+    assert one_error(cli("fit", *table, "--config", "names.yaml")) == (
+        "names.yaml: data.features is 'a', not a list of names; write a list: features: [a]")
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["names.yaml"]

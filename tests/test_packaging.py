@@ -71,3 +71,21 @@ def test_the_sdist_carries_every_file_its_tests_read(tmp_path):
             for path in (source / folder).rglob("*") if path.is_file()}
     assert len(read) > 80 and read - carried == set()
     assert {"README.md", "LICENSE", "pyproject.toml", "blobclf/py.typed"} <= carried
+
+
+def test_every_dependency_but_torch_is_pinned_in_the_lowest_constraints_at_or_above_its_lower_bound():
+    # threadpoolctl was declared (blobclf.projection imports it) without a pin: .ci/lowest then ran on
+    # the newest threadpoolctl, not the lowest one pyproject.toml allows
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    lines = (REPO / ".ci" / "lowest-constraints.txt").read_text(encoding="utf-8").splitlines()
+    pins = dict(line.split("==") for line in lines if line and not line.startswith("#"))
+    declared = PROJECT["project"]["dependencies"] + PROJECT["project"]["optional-dependencies"]["dev"]
+    lower = {}
+    for text in declared:
+        requirement = Requirement(text)
+        lower[requirement.name] = [Version(s.version) for s in requirement.specifier if s.operator == ">="]
+    assert sorted(pins) == sorted(name for name in lower if name != "torch")  # torch: .ci/lowest pins its CPU build
+    for name, version in pins.items():
+        assert lower[name] and Version(version) >= lower[name][0], (name, version)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import torch
+
 from conftest import one_error
 from test_resume_settings import stopped_in_epoch
 
@@ -62,3 +64,28 @@ def test_a_run_its_max_time_ended_trains_on_only_with_a_longer_max_time(cli):
     longer = cli("fit", "--ckpt_path", "last", "--trainer.max_time", "00:00:00:02")
     assert longer.returncode == 0, longer.output
     assert load_checkpoint(last)["global_step"] > steps
+
+
+def test_a_max_time_given_as_a_dict_is_the_runs_on_a_plain_resume_also_as_an_older_blobclf_recorded_it(cli):
+    """'--trainer.max_time {seconds: 1}' was recorded split, as trainer.max_time.seconds, which the resume's parser had
+    no option for: a plain resume trained on without a time limit (to max_epochs 100000, until killed). blobclf before
+    2026-12-07 also recorded such a run's end as a callback's stop."""
+    assert cli("fit", *SMALL, "--trainer.max_epochs", "100000", "--trainer.max_time", "{seconds: 1}").returncode == 0
+    last = cli.cwd / "checkpoints" / "version_0" / "last.ckpt"
+    checkpoint = load_checkpoint(last)
+    (training,) = [state["training"] for state in checkpoint["callbacks"].values() if "training" in state]
+    assert training["settings"]["trainer.max_time"] == {"seconds": 1}
+    assert training["started"]["trainer.max_time"] == {"seconds": 1}
+    expected = re.escape(UNCHANGED + "has trained its --trainer.max_time {'seconds': 1} (") + (
+        r"\d+\.\d s of training, stopped after epoch \d+\); a longer --trainer.max_time trains on, for the time above it")
+    again = cli("fit", "--ckpt_path", "last")
+    assert re.fullmatch(expected, again.stdout.splitlines()[-1]), again.output
+    # as blobclf of 69cf175 wrote it
+    del training["settings"]["trainer.max_time"], training["started"]
+    training["settings"]["trainer.max_time.seconds"] = 1
+    (ended,) = [state for state in checkpoint["callbacks"].values() if "training_ended" in state]
+    ended["training_ended"] = "a callback's stop"
+    torch.save(checkpoint, last)
+    older = cli("fit", "--ckpt_path", "last")
+    assert re.fullmatch(expected, older.stdout.splitlines()[-1]), older.output
+    assert load_checkpoint(last)["global_step"] == checkpoint["global_step"]
