@@ -474,20 +474,20 @@ def test_an_evaluation_of_best_goes_on_when_the_training_fit_replaces_that_best_
     """'test --ckpt_path best' of a run in training: the fit saves a new best and deletes the one the command had
     resolved and checked, while the command starts (its data, model and Trainer); Lightning then read the path
     again and ended in a FileNotFoundError traceback. The command evaluates the checkpoint it checked."""
-    import blobclf.resumesettings
+    from blobclf.system import BlobClassifier
 
     assert cli("fit", *QUICK).returncode == 0
     run = cli.cwd / "checkpoints" / "version_0"
     (best,) = run.glob("best-*.ckpt")
-    checked = blobclf.resumesettings.load_checkpoint  # where the command reads --ckpt_path
+    checked = BlobClassifier.check_checkpoint  # where the command checks --ckpt_path's checkpoint, once read
 
-    def replaced_meanwhile(path):
-        checkpoint = checked(path)
+    def replaced_meanwhile(checkpoint, path):
+        system = checked(checkpoint, path)
         if Path(path).name.startswith("best-"):
             os.remove(path)  # as ModelCheckpoint removes a best it replaces
-        return checkpoint
+        return system
 
-    monkeypatch.setattr(blobclf.resumesettings, "load_checkpoint", replaced_meanwhile)
+    monkeypatch.setattr(BlobClassifier, "check_checkpoint", replaced_meanwhile)
     result = cli(command, "--ckpt_path", "best")
     assert result.returncode == 0 and "Traceback" not in result.output, result.output
     assert not best.exists()
