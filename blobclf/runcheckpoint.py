@@ -103,6 +103,7 @@ class RunCheckpoint(ModelCheckpoint):
         self.last_interval = last_interval
         self._last_written_at = time.monotonic()
         self._last_step_written: int | None = None
+        self._last_epochs_counted: int | None = None  # the epochs Lightning had counted completed at that write
         self._epoch_values: dict[str, Any] | None = None
         self._restored_values: dict[str, Any] | None = None
         self._loading: dict[str, Any] | None = None
@@ -277,8 +278,12 @@ class RunCheckpoint(ModelCheckpoint):
         # StochasticWeightAveraging's on_train_end (it runs before the checkpoints') has just put the averaged
         # weights into the model of a run that trained all its epochs: last.ckpt is written again with them, so
         # that it always holds the model the run ends with (model.pth), whether or not the last epoch's end
-        # had already written it (last_interval)
-        self._write_last(trainer, again=swapped_in_average(trainer))
+        # had already written it (last_interval). A last.ckpt written at the last epoch's end predates Lightning's
+        # count of that epoch as completed: a run that trained all its epochs writes it again, so that its last.ckpt
+        # does not depend on how long its epochs took (a stopped run's stays the epoch's end it names)
+        finished = trainer.max_epochs is not None and 0 <= trainer.max_epochs <= trainer.current_epoch
+        stale = finished and self._last_epochs_counted not in (None, trainer.current_epoch)
+        self._write_last(trainer, again=swapped_in_average(trainer) or stale)
         self._values_of = None
 
     def _replaced_last(self, evaluated: list[Any]) -> tuple[int, int] | None:
@@ -322,6 +327,7 @@ class RunCheckpoint(ModelCheckpoint):
         for logger in trainer.loggers:
             logger.after_save_checkpoint(self)
         self._last_step_written = trainer.global_step
+        self._last_epochs_counted = trainer.current_epoch
         self._last_written_at = time.monotonic()
         self.last_saved_epoch = self._values_epoch if self._values_of is not None else None
 

@@ -38,7 +38,10 @@ def test_a_resumes_smaller_max_epochs_is_the_runs_from_then_on_and_the_lines_say
         "--trainer.max_epochs=2 is below the 3 epochs")
     longer = cli("fit", "--ckpt_path", "last", "--trainer.max_epochs", "4")
     assert longer.returncode == 0 and "note: --trainer.max_epochs" not in longer.output, longer.output
-    assert load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")["epoch"] == 3
+    # written at each epoch's end (last_interval 0), then again once Lightning counted the last epoch completed
+    finished = load_checkpoint(cli.cwd / "checkpoints" / "version_0" / "last.ckpt")
+    assert finished["epoch"] == 4
+    assert finished["loops"]["fit_loop"]["epoch_progress"]["current"]["completed"] == 4
 
 
 def test_a_run_at_its_own_max_epochs_says_so_without_a_resumes_name(cli):
