@@ -16,6 +16,18 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Import the command line's libraries once and keep their objects out of later garbage collections, as
+    ``python -m blobclf`` does (see :func:`blobclf.__main__.main`): the in-process tests each collect the
+    garbage of many commands, and would walk torch's, Lightning's and scikit-learn's objects every time."""
+    import gc
+
+    import blobclf.cli  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+
+
 def example_datasets():
     """``examples/write_datasets.py`` as a module (examples are scripts, not a package)."""
     import importlib.util
@@ -128,7 +140,7 @@ class InProcess:
         point_library_logs_at_capture()
         code = 0
         try:
-            cli_main(list(args))
+            cli_main(list(args), only=args[0] if args else None)  # as python -m blobclf calls it
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 1
         out, err = self.capsys.readouterr()
