@@ -51,7 +51,7 @@ from blobclf.errors import (SIGPIPE, Stopped, UserError, debugging, error_line, 
                             silence_stdout)
 from blobclf.execution import check_trainer_settings
 from blobclf.export import checkpoint_tag, report_name
-from blobclf.helptext import SEED_HELP, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
+from blobclf.helptext import SEED_HELP, SMALL_BATCH, SUBCOMMAND_HELP, TUTORIAL_EPOCHS, description
 from blobclf.interrupt import GracefulStop, ignore_signals_from_now, lost_process_zero, signals_stop_the_command
 from blobclf.loggerneeds import check_logging_callbacks, refuse_unused_logger
 from blobclf.logger import EpochAxis, RunLogger, events_files, remove_replaced_events, written_to_now
@@ -107,7 +107,6 @@ from blobclf.tablecli import (
 from blobclf.argtypes import PositiveInt
 from blobclf.tablefile import table_stem
 
-SMALL_BATCH = 4096
 DEFAULT_OPTIMIZER = {"class_path": "torch.optim.SGD", "init_args": {"lr": DEFAULT_LR}}
 
 

@@ -177,8 +177,23 @@ DEFAULT_HELP = {
 by each option's destination (the type and default shown stay those of the parser)."""
 
 
+SMALL_BATCH = 4096
+"""The largest training batch (``--data.batch_size``) for which ``--threads null`` runs ``fit``, ``validate`` and
+``test`` on one thread."""
+
+
 EVAL_SUBCOMMANDS = ("validate", "test", "predict")
 EVAL_HELP = {
+    # fit's texts said the seed and thread count are recorded in the run's config.yaml: an evaluation records
+    # neither, and its results do not depend on the seed (the same predictions file with 7, 42 and false)
+    "seed_everything": (
+        "The seed of every random number generator, set before anything is built; an evaluation draws nothing at "
+        "random (its split comes from the data settings the checkpoint records), so its results are the same "
+        "whatever the seed: true, false or an integer from 0 to 4294967295."),
+    "threads": (
+        "torch intra-op CPU threads (more than the machine's CPUs run on its CPUs). null applies blobclf's policy: 1 "
+        f"thread for validate and test when the run's training batches hold at most {SMALL_BATCH} samples (small "
+        "steps run faster on one thread), torch's default otherwise and for predict."),
     "trainer.enable_progress_bar": (
         "Show the evaluation's progress: Lightning's progress bar in a terminal (nothing in a log file or pipe); "
         "false shows none."),

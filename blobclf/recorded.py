@@ -6,6 +6,7 @@ parser refuses. :meth:`blobclf.resumesettings.CheckpointSettings.read` decides w
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Mapping
@@ -45,6 +46,17 @@ CHANGEABLE = (
     "export.figures", "checkpoint.last_interval", "model.cuda_graphs",
 )
 """Options a resume may change: how long to train, on what hardware, what is shown and exported."""
+
+
+def in_signature_order(hparams: dict[str, Any], owner: Any) -> dict[str, Any]:
+    """``hparams`` in the order of ``owner``'s constructor arguments, the rest after them by name.
+
+    LightningCLI hands the arguments linked from the data module (``num_features``, ``class_names``, ...) after the
+    others, in an order that changes from process to process (jsonargparse keeps the links applied in a ``set``), so
+    ``model.json`` and the checkpoint's ``hyper_parameters`` of two identical runs differed.
+    """
+    order = {name: i for i, name in enumerate(inspect.signature(type(owner).__init__).parameters)}
+    return {key: hparams[key] for key in sorted(hparams, key=lambda key: (order.get(key, len(order)), str(key)))}
 
 
 def public_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,20 @@ def epoch_values(state: dict[str, Any], checkpoint: dict[str, Any]) -> dict[str,
     return values
 
 
+def best_filename(monitor: str) -> str:
+    """The default name pattern of a run's best checkpoint: its epoch and the value of the metric that chose it.
+
+    ``best-epoch={epoch}-val_acc={val/acc:.4f}`` for ``val/acc`` (the name blobclf has always written), and
+    ``best-epoch={epoch}-val_loss={val/loss:.4f}`` for ``val/loss``: a ``/`` would make a sub-folder of the name.
+    Which file is the best is read from ``last.ckpt``'s records (``--ckpt_path best``), never from its name, so runs
+    written before the name followed the monitor are found as before.
+
+    Args:
+        monitor: The metric the run's checkpoint monitors (``--checkpoint.monitor``).
+    """
+    return f"best-epoch={{epoch}}-{monitor.replace('/', '_')}={{{monitor}:.4f}}"
+
+
 class RunCheckpoint(ModelCheckpoint):
     """:class:`~lightning.pytorch.callbacks.ModelCheckpoint` writing to ``checkpoints/version_N``.
 
@@ -60,8 +74,9 @@ class RunCheckpoint(ModelCheckpoint):
     Args:
         dirpath: Fixed folder for the checkpoints; ``null`` uses ``{root}/version_N``.
         root: Folder holding one sub-folder per run.
-        filename: Name pattern of the best checkpoint: ``{epoch}`` and any logged metric (``{val/loss:.4f}``); the
-            default names ``val/acc`` whatever ``monitor`` is.
+        filename: Name pattern of the best checkpoint: ``{epoch}`` and any logged metric (``{val/loss:.4f}``);
+            ``null`` names the epoch and ``monitor``'s value, ``best-epoch={epoch}-val_acc={val/acc:.4f}`` for
+            ``val/acc``, ``best-epoch={epoch}-val_loss={val/loss:.4f}`` for ``val/loss``.
         monitor: Metric that decides which checkpoint is best.
         mode: ``max`` if a larger ``monitor`` is better, ``min`` otherwise.
         save_top_k: How many best checkpoints to keep (``-1``: every epoch's, ``0``: none; ``last.ckpt`` is
@@ -76,7 +91,7 @@ class RunCheckpoint(ModelCheckpoint):
         self,
         dirpath: str | None = None,
         root: str = CHECKPOINT_ROOT,
-        filename: str = "best-epoch={epoch}-val_acc={val/acc:.4f}",
+        filename: str | None = None,
         monitor: str = "val/acc",
         mode: Literal["min", "max"] = "max",
         save_top_k: int = 1,
@@ -90,7 +105,7 @@ class RunCheckpoint(ModelCheckpoint):
         # only in epochs that also write a best checkpoint, so it goes stale after the best epoch.
         super().__init__(
             dirpath=dirpath,
-            filename=filename,
+            filename=best_filename(monitor) if filename is None else filename,
             monitor=monitor,
             mode=mode,
             save_top_k=save_top_k,

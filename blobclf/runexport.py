@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from blobclf.export import (
 )
 from blobclf.hparams import HPARAM_METRIC_PREFIX, hparams_of, log_hparams
 from blobclf.logger import RunLogger
-from blobclf.recorded import public_hparams
+from blobclf.recorded import in_signature_order, public_hparams
 from blobclf.runcheckpoint import RunCheckpoint, run_checkpoint, signalled
 from blobclf.safeload import max_metadata_bytes, read_capped
 from blobclf.shownpath import shown
@@ -168,16 +167,6 @@ class RunExport(Callback):
         if checkpoint is not None:
             extra["checkpoints"] = {"best": checkpoint.best_model_path, "last": checkpoint.last_model_path}
         return extra
-
-
-def in_signature_order(hparams: dict[str, Any], owner: Any) -> dict[str, Any]:
-    """``hparams`` in the order of ``owner``'s constructor arguments, the rest after them by name.
-
-    LightningCLI hands the arguments linked from the data module (``num_features``, ``class_names``, ...) after the
-    others, in an order that changed from process to process, so ``model.json`` of two identical runs differed.
-    """
-    order = {name: i for i, name in enumerate(inspect.signature(type(owner).__init__).parameters)}
-    return {key: hparams[key] for key in sorted(hparams, key=lambda key: (order.get(key, len(order)), str(key)))}
 
 
 def _best_shown(trainer: L.Trainer, checkpoint: RunCheckpoint) -> str:

@@ -27,7 +27,7 @@ from blobclf.graphs import CaptureBackend, CudaGraphCapture, StepGraph, why_not_
 from blobclf.metrics import BatchMeanLoss
 from blobclf.model import BlobModel, ScaledBlobModel
 from blobclf.optionnames import model_option, model_option_name
-from blobclf.recorded import epoch_progress, public_hparams, recorded_text_error
+from blobclf.recorded import epoch_progress, in_signature_order, public_hparams, recorded_text_error
 from blobclf.safeload import check_weights, load_checkpoint, local_file
 from blobclf.argtypes import AtLeastTwoInt, NameList, PositiveInt, WeightList, integer_at_least
 
@@ -279,6 +279,11 @@ class BlobClassifier(L.LightningModule):
         feature_names = list(feature_names) if feature_names is not None else None
         class_weight = class_weights(class_weight, num_classes)  # a plain list in checkpoints
         self.save_hyperparameters()
+        # in the constructor's order, as the checkpoint's hyper_parameters: the arguments linked from the data
+        # came in an order that changed from run to run
+        ordered = in_signature_order(dict(self.hparams), self)
+        self.hparams.clear()
+        self.hparams.update(ordered)
         self.steps_per_execution = steps_per_execution
         # Lightning's automatic optimization takes one optimizer step per training step
         self.automatic_optimization = self.steps_per_execution == 1

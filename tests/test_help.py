@@ -354,6 +354,17 @@ def test_an_evaluations_help_speaks_of_what_it_does(cli, subcommand):
             "refused, since a blobclf run is made of its logs and checkpoints; for speed, use "
             "--trainer.enable_progress_bar false. (type: bool, default: False)") in text
     assert "training progress" not in text and "--export." not in text and "--checkpoint.save" not in text
+    # fit's texts: "(a run repeated gives the same numbers) ... recorded in the run's config.yaml", which an
+    # evaluation does not write, and whose results are the same whatever the seed
+    assert ("--seed_everything SEED_EVERYTHING The seed of every random number generator, set before anything is "
+            "built; an evaluation draws nothing at random (its split comes from the data settings the checkpoint "
+            "records), so its results are the same whatever the seed: true, false or an integer from 0 to "
+            "4294967295. (type: Union[bool, int], default: 42)") in text
+    assert ("--threads THREADS torch intra-op CPU threads (more than the machine's CPUs run on its CPUs). null "
+            "applies blobclf's policy: 1 thread for validate and test when the run's training batches hold at most "
+            "4096 samples (small steps run faster on one thread), torch's default otherwise and for predict. (type: "
+            "Optional[PositiveInt], default: null)") in text
+    assert "config.yaml" not in text
 
 
 def test_an_evaluation_takes_the_checkpoints_steps_per_execution_whatever_a_config_file_says(cli):

@@ -4,6 +4,7 @@ or are refused up front in one line naming the option and the fix."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,32 @@ def test_a_second_model_checkpoint_keeps_the_runs_own_folder_exports_and_best(cl
     tested = cli("test", "--ckpt_path", "best")
     assert tested.returncode == 0, tested.output
     assert (run / "test_report-best-epoch=2-val_acc=0.6400.json").is_file()
+
+
+def test_the_best_checkpoints_default_name_names_the_metric_it_monitors(cli, tmp_path):
+    # a run monitoring val/loss named its best checkpoint after val/acc: best-epoch=2-val_acc=0.6400.ckpt
+    result = cli("fit", "--trainer.max_epochs", "3", "--checkpoint.monitor", "val/loss", "--checkpoint.mode", "min",
+                 *NO_EXPORTS)
+    assert result.returncode == 0, result.output
+    run = tmp_path / "checkpoints" / "version_0"
+    (best,) = run.glob("best-*.ckpt")
+    assert re.fullmatch(r"best-epoch=2-val_loss=\d\.\d{4}\.ckpt", best.name), best.name
+    assert f"best checkpoint: checkpoints/version_0/{best.name}" in result.stdout
+    tested = cli("test", "--ckpt_path", "best")
+    assert tested.returncode == 0, tested.output
+    assert (run / f"test_report-{best.stem}.json").is_file()
+
+
+@pytest.mark.parametrize(("monitor", "name"), [
+    ("val/acc", "best-epoch={epoch}-val_acc={val/acc:.4f}"),  # the name blobclf always wrote
+    ("val/loss", "best-epoch={epoch}-val_loss={val/loss:.4f}"),
+    ("train/loss", "best-epoch={epoch}-train_loss={train/loss:.4f}"),
+])
+def test_the_default_name_pattern_follows_the_monitor(monitor, name):
+    from blobclf.runcheckpoint import RunCheckpoint
+
+    assert RunCheckpoint(monitor=monitor).filename == name
+    assert RunCheckpoint(monitor=monitor, filename="{epoch}").filename == "{epoch}"  # a name given is kept
 
 
 def test_a_run_trained_in_64_bit_precision_exports_float32_and_tests_in_64_bit(cli, tmp_path):
