@@ -285,7 +285,7 @@ class BlobCLI(LightningCLI):
         if self.subcommand == "fit" and not config.get("ckpt_path"):
             if without_limit(config):
                 config.trainer.max_epochs = TUTORIAL_EPOCHS  # recorded in config.yaml and the checkpoint
-            for option in ("max_epochs", "max_steps"):
+            for option in ("max_epochs", "max_steps", "max_time"):
                 if config.trainer.get(option) == 0:
                     raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
                                     f"model; give at least 1")
@@ -417,7 +417,7 @@ class BlobCLI(LightningCLI):
                 print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
                       f"and the run is left unchanged: {shown(ckpt_path)} {self._finished_text(config)}")
                 sys.exit(0)
-            for option in ("max_epochs", "max_steps"):
+            for option in ("max_epochs", "max_steps", "max_time"):
                 note = shortened_note(option, config.trainer.get(option),
                                       self.from_checkpoint.recorded_settings.get(f"trainer.{option}"))
                 if note is not None:
@@ -457,7 +457,9 @@ class BlobCLI(LightningCLI):
         finished, ended = self.from_checkpoint.finished, self.from_checkpoint.ended
         assert finished is not None
         if ended == MAX_TIME:
-            return max_time_text(config.trainer.max_time, self.from_checkpoint.time_trained, finished[0])
+            by = set_by_resume("max_time", config.trainer.max_time, self.from_checkpoint.recorded_settings,
+                               self.from_checkpoint.started)
+            return max_time_text(config.trainer.max_time, self.from_checkpoint.time_trained, finished[0], by)
         if ended:
             how = "more patience" if ended == "EarlyStopping" else "other settings"
             return (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no further (to "

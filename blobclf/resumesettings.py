@@ -52,7 +52,7 @@ from blobclf.runs import (
     run_config,
     run_version,
 )
-from blobclf.runlimits import CALLBACK_STOP, MAX_TIME, recorded_started, seconds, time_trained
+from blobclf.runlimits import CALLBACK_STOP, MAX_TIME, check_time_limit, recorded_started, seconds, time_trained
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
 from blobclf.tablecli import (
@@ -364,6 +364,7 @@ class CheckpointSettings:
                 and (recorded := seconds(stored.get("trainer.max_time"))) is not None
                 and self.time_trained >= recorded):
             self.ended = MAX_TIME  # blobclf before 2026-12-07 took the Timer's stop for a callback's
+        check_time_limit(given.trainer.get("max_time"), stored.get("trainer.max_time"), self.time_trained, path)
         limit = seconds(given.trainer.get("max_time"))
         if self.ended == MAX_TIME and (limit is None or self.time_trained is None or limit > self.time_trained):
             self.ended = None  # a longer max_time (or none) trains on: Lightning's Timer counts the time trained

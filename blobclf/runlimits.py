@@ -17,6 +17,8 @@ from typing import Any
 from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
+from blobclf.errors import UserError
+
 STARTED = "started"
 """Key, in the recorded training settings (see :data:`~blobclf.recorded.SETTINGS`), of the limits the run was started
 with, as ``{"trainer.max_epochs": 3000, ...}``; a resume keeps its checkpoint's."""
@@ -76,19 +78,42 @@ def set_by_resume(option: str, value: Any, recorded: dict[str, Any], started: di
 
 def shortened_note(option: str, given: Any, recorded: Any) -> str | None:
     """The note for a resume given a smaller ``--trainer.OPTION`` than the run's (``recorded``), which it records: later
-    resumes train to it too. ``None`` where it is not smaller."""
-    if not isinstance(given, int) or not isinstance(recorded, int) or given == -1:
+    resumes train to it too. ``None`` where it is not smaller. ``max_time`` values are compared in seconds (no value:
+    no limit), those of the epochs and steps as numbers (-1: no limit)."""
+    if option == "max_time":
+        if (limit := seconds(given)) is None or ((was_limit := seconds(recorded)) is not None and limit >= was_limit):
+            return None
+        was = "no limit" if recorded is None else recorded
+    elif not isinstance(given, int) or not isinstance(recorded, int) or given == -1:
         return None
-    if recorded != -1 and given >= recorded:
+    elif recorded != -1 and given >= recorded:
         return None
-    was = "no limit" if recorded == -1 else recorded
+    else:
+        was = "no limit" if recorded == -1 else recorded
     return (f"note: --trainer.{option} {given} replaces the run's {was}, and is recorded: later resumes train to "
             f"{given} too, unless given another --trainer.{option}")
 
 
-def max_time_text(given: Any, trained: float | None, done: int) -> str:
+def check_time_limit(given: Any, recorded: Any, trained: float | None, path: str) -> None:
+    """Refuse a resume given a ``--trainer.max_time`` other than the run's (``recorded``) that the run's ``trained``
+    seconds have used up, as a ``max_epochs`` below the epochs done is refused: Lightning's ``Timer`` would stop it at
+    once, training nothing, and nothing would record the value given.
+
+    Raises:
+        UserError: ``given`` is not the run's own and lies below the time trained.
+    """
+    limit = seconds(given)
+    if limit is None or trained is None or limit >= trained or limit == seconds(recorded):
+        return
+    own = "no limit" if recorded is None else recorded
+    raise UserError(f"--trainer.max_time={given} is below the {trained:.1f} s of training {path!r} has done; give a "
+                    f"longer one to train on, or drop the option to keep the run's own ({own})")
+
+
+def max_time_text(given: Any, trained: float | None, done: int, by: str = "") -> str:
     """How a run that its ``max_time`` ended, ``done`` epochs in, stands for a resume given ``--trainer.max_time
-    GIVEN``, which trains nothing."""
+    GIVEN`` (the run's own: :func:`check_time_limit` refuses another used-up one), which trains nothing; ``by`` is what
+    :func:`set_by_resume` adds where a resume set it."""
     spent = f"{trained:.1f} s of training, " if trained is not None else ""
-    return (f"has trained its --trainer.max_time {given} ({spent}stopped after epoch {done - 1}); a longer "
+    return (f"has trained its --trainer.max_time {given}{by} ({spent}stopped after epoch {done - 1}); a longer "
             "--trainer.max_time trains on, for the time above it")
