@@ -250,9 +250,6 @@ class BlobCLI(LightningCLI):
         self._set_threads(config)
         if self.subcommand == "fit":
             self._place_run(config)
-            note = None if config.get("ckpt_path") else tutorial_settings_note(config)
-            if note is not None:
-                rank_zero_info(note)
         if self.subcommand == "predict" and config.get("return_predictions") is None:
             config.return_predictions = False  # the PredictionWriter keeps every prediction
 
@@ -683,6 +680,9 @@ class BlobCLI(LightningCLI):
             new_log_root = log_dir is not None and not Path(log_dir).parent.exists()
             roots += [os.fspath(Path(log_dir).parent)] if new_log_root else []
             stop.new_run = (checkpoint_dir, log_dir, tuple(roots))
+        note = tutorial_settings_note(config) if self.subcommand == "fit" and not config.get("ckpt_path") else None
+        if note is not None:  # here, once the table was read: a command its data refuses prints only its refusal
+            rank_zero_info(note)
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None
