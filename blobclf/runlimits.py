@@ -12,8 +12,11 @@ time: its resume trains on only with a longer ``max_time``, for the time above w
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
+import yaml
 from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
@@ -117,3 +120,41 @@ def max_time_text(given: Any, trained: float | None, done: int, by: str = "") ->
     spent = f"{trained:.1f} s of training, " if trained is not None else ""
     return (f"has trained its --trainer.max_time {given}{by} ({spent}stopped after epoch {done - 1}); a longer "
             "--trainer.max_time trains on, for the time above it")
+
+
+def started_time_limit(checkpoint: dict[str, Any], path: str, start_configs: list[Path]) -> Any:
+    """The ``--trainer.max_time`` the run of ``checkpoint`` was started with, where a resume by blobclf before
+    2026-12-07 dropped it: that blobclf recorded a dict ``max_time`` split (``trainer.max_time.seconds``), which its
+    resume's parser had no option for, so the resume trained without the limit and recorded ``max_time: None``; its
+    run's ``config.yaml`` (written at the start, first of ``start_configs`` that exists) still names it. ``None``
+    where the checkpoint records the run's start (:data:`STARTED`), a time limit, or no run's ``config.yaml`` is
+    found."""
+    if recorded_started(checkpoint):
+        return None
+    settings = [state["training"]["settings"] for state in checkpoint.get("callbacks", {}).values()
+                if isinstance(state, dict) and isinstance(state.get("training"), dict)
+                and isinstance(state["training"].get("settings"), dict)]
+    if not settings or "trainer.max_time" not in settings[0] or settings[0]["trainer.max_time"] is not None:
+        return None
+    for config in start_configs:
+        try:
+            trainer = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("trainer") or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+            continue
+        value = trainer.get("max_time") if isinstance(trainer, dict) else None
+        if isinstance(value, str) and value.startswith("{"):
+            with contextlib.suppress(yaml.YAMLError):
+                value = yaml.safe_load(value)  # written as the text of a dict ('{''seconds'': 1}')
+        if value is not None:
+            return value
+    return None
+
+
+def dropped_time_text(path: str, value: Any, max_epochs: Any) -> str:
+    """The refusal of a plain resume of a run whose ``max_time`` an older blobclf's resume dropped (see
+    :func:`started_time_limit`)."""
+    until = f"to its --trainer.max_epochs {max_epochs}" if max_epochs not in (None, -1) else "without an end"
+    return (f"{path!r} is of a run started with --trainer.max_time {value}, which a resume by blobclf before "
+            f"2026-12-07 dropped: the run records no time limit since, and would train on {until}; give "
+            "--trainer.max_time again (the time trained before is not counted), or --trainer.max_time null to train "
+            "without one")

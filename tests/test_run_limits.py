@@ -112,3 +112,16 @@ def test_a_max_time_given_as_a_dict_is_the_runs_on_a_plain_resume_also_as_an_old
     older = cli("fit", "--ckpt_path", "last")
     assert re.fullmatch(expected, older.stdout.splitlines()[-1]), older.output
     assert load_checkpoint(last)["global_step"] == checkpoint["global_step"]
+    # as blobclf before 2026-12-07 left it once resumed: its parser had no trainer.max_time.seconds, so the resume
+    # trained without the limit and recorded none (and no Timer state); a plain resume went on to max_epochs 100000
+    training["settings"]["trainer.max_time"] = None
+    del training["settings"]["trainer.max_time.seconds"]
+    ended["training_ended"] = None
+    del checkpoint["callbacks"][next(key for key in checkpoint["callbacks"] if key.startswith("Timer"))]
+    torch.save(checkpoint, last)
+    assert one_error(cli("fit", "--ckpt_path", "last")) == (
+        "'checkpoints/version_0/last.ckpt' is of a run started with --trainer.max_time {'seconds': 1}, which a resume by "
+        "blobclf before 2026-12-07 dropped: the run records no time limit since, and would train on to its "
+        "--trainer.max_epochs 100000; give --trainer.max_time again (the time trained before is not counted), or "
+        "--trainer.max_time null to train without one")
+    assert load_checkpoint(last)["global_step"] == checkpoint["global_step"]
