@@ -249,9 +249,6 @@ class BlobCLI(LightningCLI):
         self._set_threads(config)
         if self.subcommand == "fit":
             self._place_run(config)
-            note = None if config.get("ckpt_path") else tutorial_settings_note(config)
-            if note is not None:
-                rank_zero_info(note)
         if self.subcommand == "predict" and config.get("return_predictions") is None:
             config.return_predictions = False  # the PredictionWriter keeps every prediction
 
@@ -284,7 +281,7 @@ class BlobCLI(LightningCLI):
         if self.subcommand == "fit" and not config.get("ckpt_path"):
             if without_limit(config):
                 config.trainer.max_epochs = TUTORIAL_EPOCHS  # recorded in config.yaml and the checkpoint
-            for option in ("max_epochs", "max_steps"):
+            for option in ("max_epochs", "max_steps", "max_time"):
                 if config.trainer.get(option) == 0:
                     raise UserError(f"--trainer.{option}=0 trains nothing, and a new run would export an untrained "
                                     f"model; give at least 1")
@@ -416,7 +413,7 @@ class BlobCLI(LightningCLI):
                 print(f"nothing was trained; the exports in {shown(folder)} are complete and kept as they were, "
                       f"and the run is left unchanged: {shown(ckpt_path)} {self._finished_text(config)}")
                 sys.exit(0)
-            for option in ("max_epochs", "max_steps"):
+            for option in ("max_epochs", "max_steps", "max_time"):
                 note = shortened_note(option, config.trainer.get(option),
                                       self.from_checkpoint.recorded_settings.get(f"trainer.{option}"))
                 if note is not None:
@@ -456,7 +453,9 @@ class BlobCLI(LightningCLI):
         finished, ended = self.from_checkpoint.finished, self.from_checkpoint.ended
         assert finished is not None
         if ended == MAX_TIME:
-            return max_time_text(config.trainer.max_time, self.from_checkpoint.time_trained, finished[0])
+            by = set_by_resume("max_time", config.trainer.max_time, self.from_checkpoint.recorded_settings,
+                               self.from_checkpoint.started)
+            return max_time_text(config.trainer.max_time, self.from_checkpoint.time_trained, finished[0], by)
         if ended:
             how = "more patience" if ended == "EarlyStopping" else "other settings"
             return (f"had stopped early after epoch {finished[0] - 1} ({ended}), and a resume trains no further (to "
@@ -495,40 +494,11 @@ class BlobCLI(LightningCLI):
         init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
         if self.subcommand == "predict" and init is not None and str(logger.get("class_path")).endswith("RunLogger"):
             config.trainer.logger = False  # predict logs nothing: it writes its CSV, and no log folder
-        elif init is not None and "version" in init:
-            version = run_version(ckpt_path, config.checkpoint.root)
-            started_elsewhere = (version is None and self.from_checkpoint.run_logs is not None
-                                 and init.get("save_dir") == LOG_ROOT)
-            if started_elsewhere:
-                init.save_dir, version = self.from_checkpoint.run_logs[0], self.from_checkpoint.run_logs[2]
-            checked = self.from_checkpoint.checked
-            if version is not None and checked is not None and recorded_without_logger(checked[1]):
-                version = None  # a run trained without a logger has no log folder: its evaluations log nothing either
-            if version is None and init.get("version") is None:
-                refuse_unused_logger(str(logger.get("class_path")), self.subcommand, ckpt_path,
-                                     checked is not None and recorded_without_logger(checked[1]))
-                config.trainer.logger = False
-            else:
-                if init.get("version") is None:
-                    init.version = version
-                    recorded = self.from_checkpoint.run_log_folder
-                    if (recorded is not None and not init.get("name") and "name" in init
-                            and (started_elsewhere
-                                 or os.path.normpath(str(init.get("save_dir"))) == os.path.normpath(recorded[0]))):
-                        init.name = recorded[1]  # the run's own log folder, {save_dir}/{name}/version_N
-                if "sub_dir" in init and init.get("sub_dir") is None:
-                    # named as the test report is: one folder per checkpoint and separate test table
-                    data = config.data.get("init_args") or config.data
-                    test_path = data.get("test_path") if hasattr(data, "get") else None
-                    source = f"-{table_stem(test_path)}" if test_path else ""
-                    init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}{source}"
-                    if "purge_step" in init and init.get("purge_step") is None:
-                        # the evaluation of the checkpoint as it is now replaces any earlier one there,
-                        # as its report does: TensorBoard hides the earlier events of this folder, and
-                        # their files go once this evaluation has ended (see after_validate)
-                        init.purge_step = 0
-                        self.replaced_events = tuple(events_files(
-                            Path(init.save_dir) / (init.get("name") or "") / run_name(init.version) / init.sub_dir))
+        elif isinstance(logger, list):  # each placed as one alone is (a list was passed on: Lightning's new versions)
+            kept = [each for each in logger if self._place_evaluation_logger(config, ckpt_path, each)]
+            config.trainer.logger = kept or False
+        elif not self._place_evaluation_logger(config, ckpt_path, logger):
+            config.trainer.logger = False
         if self.subcommand == "predict":
             data = config.data.get("init_args") or config.data
             writer, source = PredictionWriter(**as_plain(config.prediction)), data.get("predict_file")
@@ -543,6 +513,50 @@ class BlobCLI(LightningCLI):
                 report = ckpt_path.parent / report_name(ckpt_path, table_stem(test_path))
                 refuse_case_twin(report, "--data.test_path", test_path, "rename the table")
                 refuse_other_table(report, test_path)
+
+    def _place_evaluation_logger(self, config: Any, ckpt_path: Path, logger: Any) -> bool:
+        """Place one of an evaluation's loggers (see :meth:`_place_evaluation`) in its run's log folder; ``False``
+        for blobclf's own where the run has none (it logs nothing then).
+
+        Raises:
+            UserError: Another logger, for a run without a log folder (see :func:`refuse_unused_logger`).
+        """
+        init = logger.get("init_args") if hasattr(logger, "get") and logger.get("class_path") else None
+        if init is None or "version" not in init:
+            return True
+        version = run_version(ckpt_path, config.checkpoint.root)
+        started_elsewhere = (version is None and self.from_checkpoint.run_logs is not None
+                             and init.get("save_dir") == LOG_ROOT)
+        if started_elsewhere:
+            init.save_dir, version = self.from_checkpoint.run_logs[0], self.from_checkpoint.run_logs[2]
+        checked = self.from_checkpoint.checked
+        if version is not None and checked is not None and recorded_without_logger(checked[1]):
+            version = None  # a run trained without a logger has no log folder: its evaluations log nothing either
+        if version is None and init.get("version") is None:
+            refuse_unused_logger(str(logger.get("class_path")), self.subcommand, ckpt_path,
+                                 checked is not None and recorded_without_logger(checked[1]))
+            return False
+        if init.get("version") is None:
+            init.version = version
+            recorded = self.from_checkpoint.run_log_folder
+            if (recorded is not None and not init.get("name") and "name" in init
+                    and (started_elsewhere
+                         or os.path.normpath(str(init.get("save_dir"))) == os.path.normpath(recorded[0]))):
+                init.name = recorded[1]  # the run's own log folder, {save_dir}/{name}/version_N
+        if "sub_dir" in init and init.get("sub_dir") is None:
+            # named as the test report is: one folder per checkpoint and separate test table
+            data = config.data.get("init_args") or config.data
+            test_path = data.get("test_path") if hasattr(data, "get") else None
+            source = f"-{table_stem(test_path)}" if test_path else ""
+            init.sub_dir = f"{self.subcommand}-{checkpoint_tag(ckpt_path)}{source}"
+            if "purge_step" in init and init.get("purge_step") is None:
+                # the evaluation of the checkpoint as it is now replaces any earlier one there,
+                # as its report does: TensorBoard hides the earlier events of this folder, and
+                # their files go once this evaluation has ended (see after_validate)
+                init.purge_step = 0
+                self.replaced_events += tuple(events_files(
+                    Path(init.save_dir) / (init.get("name") or "") / run_name(init.version) / init.sub_dir))
+        return True
 
     replaced_events: tuple[Path, ...] = ()
     """The event files an evaluation's own replace (see :meth:`_place_evaluation`)."""
@@ -680,6 +694,9 @@ class BlobCLI(LightningCLI):
             new_log_root = log_dir is not None and not Path(log_dir).parent.exists()
             roots += [os.fspath(Path(log_dir).parent)] if new_log_root else []
             stop.new_run = (checkpoint_dir, log_dir, tuple(roots))
+        note = tutorial_settings_note(config) if self.subcommand == "fit" and not config.get("ckpt_path") else None
+        if note is not None:  # here, once the table was read: a command its data refuses prints only its refusal
+            rank_zero_info(note)
         if self.claimed is not None:
             # config.yaml records what the user asked for; the version was only the next free one
             config.checkpoint.dirpath = None

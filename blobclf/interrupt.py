@@ -233,8 +233,9 @@ LOST_PEER = ("Connection closed by peer", "Connection reset by peer")
 
 
 def lost_process_zero(error: BaseException, parent: int, rank: int, run_folder: str | None = None) -> str | None:
-    """The line for a process of a DDP run (``rank`` 1 and up, started by process 0 as Lightning's launcher does,
-    ``parent`` its process id then) whose collective failed because process 0 is gone: killed (SIGKILL, the
+    """The line for a process of a DDP run (``rank`` 1 and up, started by process 0 as Lightning's launcher does, or
+    by torchrun's agent, which sets ``TORCHELASTIC_RUN_ID``; ``parent`` its process id then) whose collective failed
+    because the process that started it is gone: killed (SIGKILL, the
     out-of-memory killer) or ended by an error it printed itself. gloo's traceback ("Connection closed by peer ...
     typically caused by a remote worker crashing") said nothing of that. ``None`` for anything else, or while
     process 0 is alive: that keeps its traceback. ``run_folder`` is the run's checkpoint folder (see
@@ -247,10 +248,15 @@ def lost_process_zero(error: BaseException, parent: int, rank: int, run_folder: 
         time.sleep(0.05)
     else:
         return None
-    ended = (f"process {rank} of the distributed run stopped: process 0, which started it, has ended (killed, or "
-             "stopped by the error it printed); what the run saved is kept")
+    torchrun = bool(os.environ.get("TORCHELASTIC_RUN_ID"))  # torchrun's agent started it, not process 0
+    starter = "torchrun, which started it," if torchrun else "process 0, which started it,"
+    ended = (f"process {rank} of the distributed run stopped: {starter} has ended (killed, or stopped by the error it "
+             "printed); what the run saved is kept")
     last = Path(run_folder) / "last.ckpt" if run_folder else None
     if last is None or not last.is_file():
         return f"{ended}, and no last.ckpt was written yet: nothing to resume"
     shown = os.path.relpath(last) if not os.path.relpath(last).startswith(os.pardir) else os.fspath(last)
+    if torchrun:
+        return (f"{ended}; resume with the torchrun command that started the run, its blobclf arguments replaced by: "
+                f"fit --ckpt_path {shlex.quote(shown)}")
     return f"{ended}; resume with: {typed_program()} fit --ckpt_path {shlex.quote(shown)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -50,9 +51,19 @@ from blobclf.runs import (
     recorded_save_dir,
     resolve_checkpoint,
     run_config,
+    run_name,
     run_version,
 )
-from blobclf.runlimits import CALLBACK_STOP, MAX_TIME, recorded_started, seconds, time_trained
+from blobclf.runlimits import (
+    CALLBACK_STOP,
+    MAX_TIME,
+    check_time_limit,
+    dropped_time_text,
+    recorded_started,
+    seconds,
+    started_time_limit,
+    time_trained,
+)
 from blobclf.safeload import load_checkpoint
 from blobclf.system import BlobClassifier, ModelTooLarge, evaluating, legacy_optimizer, model_settings
 from blobclf.tablecli import (
@@ -152,6 +163,7 @@ class CheckpointSettings:
         self._refuse_conflicts(subcommand, given, checkpoint, path)
         if subcommand == "fit":
             self._check_resume(given, checkpoint, path, system, stored)
+            self._check_dropped_time_limit(given, args, checkpoint, path, root)
         check_training_table(subcommand, given, checkpoint)
         given.ckpt_path = path
         self._place(subcommand, given, checkpoint, path, root, stored)
@@ -364,12 +376,34 @@ class CheckpointSettings:
                 and (recorded := seconds(stored.get("trainer.max_time"))) is not None
                 and self.time_trained >= recorded):
             self.ended = MAX_TIME  # blobclf before 2026-12-07 took the Timer's stop for a callback's
+        check_time_limit(given.trainer.get("max_time"), stored.get("trainer.max_time"), self.time_trained, path)
         limit = seconds(given.trainer.get("max_time"))
         if self.ended == MAX_TIME and (limit is None or self.time_trained is None or limit > self.time_trained):
             self.ended = None  # a longer max_time (or none) trains on: Lightning's Timer counts the time trained
         if self.ended is not None:  # RunCheckpoint (or, for max_time, Lightning's Timer) stops its resume at once
             self.finished = (done, checkpoint.get("global_step"))
         check_averaging_extension(given, checkpoint, path, stored.get("trainer.max_epochs"))
+
+    @staticmethod
+    def _check_dropped_time_limit(given: Namespace, args: Any, checkpoint: dict[str, Any], path: str,
+                                  root: str) -> None:
+        """Refuse a resume without ``--trainer.max_time`` of a run whose time limit an older blobclf's resume dropped
+        (see :func:`~blobclf.runlimits.started_time_limit`): it would train on without the limit, without a word.
+
+        Raises:
+            UserError: Naming the run's limit and the options that resume it.
+        """
+        words = [str(word) for word in (args if isinstance(args, (list, tuple)) else sys.argv[1:])]
+        if given.trainer.get("max_time") is not None or any(w.startswith("--trainer.max_time") for w in words):
+            return
+        version = run_version(path, root)
+        configs = [Path(path).parent / "config.yaml"]  # a run without a logger keeps it beside its checkpoints
+        if version is not None:
+            configs.insert(0, Path(recorded_save_dir(checkpoint)) / recorded_log_name(checkpoint) / run_name(version)
+                           / "config.yaml")
+        value = started_time_limit(checkpoint, path, configs)
+        if value is not None:
+            raise UserError(dropped_time_text(path, value, given.trainer.get("max_epochs")))
 
     def _place(self, subcommand: str, given: Namespace, checkpoint: dict[str, Any], path: str, root: str,
                stored: dict[str, Any]) -> None:

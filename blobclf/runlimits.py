@@ -12,10 +12,15 @@ time: its resume trains on only with a longer ``max_time``, for the time above w
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
+import yaml
 from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
+
+from blobclf.errors import UserError
 
 STARTED = "started"
 """Key, in the recorded training settings (see :data:`~blobclf.recorded.SETTINGS`), of the limits the run was started
@@ -76,19 +81,80 @@ def set_by_resume(option: str, value: Any, recorded: dict[str, Any], started: di
 
 def shortened_note(option: str, given: Any, recorded: Any) -> str | None:
     """The note for a resume given a smaller ``--trainer.OPTION`` than the run's (``recorded``), which it records: later
-    resumes train to it too. ``None`` where it is not smaller."""
-    if not isinstance(given, int) or not isinstance(recorded, int) or given == -1:
+    resumes train to it too. ``None`` where it is not smaller. ``max_time`` values are compared in seconds (no value:
+    no limit), those of the epochs and steps as numbers (-1: no limit)."""
+    if option == "max_time":
+        if (limit := seconds(given)) is None or ((was_limit := seconds(recorded)) is not None and limit >= was_limit):
+            return None
+        was = "no limit" if recorded is None else recorded
+    elif not isinstance(given, int) or not isinstance(recorded, int) or given == -1:
         return None
-    if recorded != -1 and given >= recorded:
+    elif recorded != -1 and given >= recorded:
         return None
-    was = "no limit" if recorded == -1 else recorded
+    else:
+        was = "no limit" if recorded == -1 else recorded
     return (f"note: --trainer.{option} {given} replaces the run's {was}, and is recorded: later resumes train to "
             f"{given} too, unless given another --trainer.{option}")
 
 
-def max_time_text(given: Any, trained: float | None, done: int) -> str:
+def check_time_limit(given: Any, recorded: Any, trained: float | None, path: str) -> None:
+    """Refuse a resume given a ``--trainer.max_time`` other than the run's (``recorded``) that the run's ``trained``
+    seconds have used up, as a ``max_epochs`` below the epochs done is refused: Lightning's ``Timer`` would stop it at
+    once, training nothing, and nothing would record the value given.
+
+    Raises:
+        UserError: ``given`` is not the run's own and lies below the time trained.
+    """
+    limit = seconds(given)
+    if limit is None or trained is None or limit >= trained or limit == seconds(recorded):
+        return
+    own = "no limit" if recorded is None else recorded
+    raise UserError(f"--trainer.max_time={given} is below the {trained:.1f} s of training {path!r} has done; give a "
+                    f"longer one to train on, or drop the option to keep the run's own ({own})")
+
+
+def max_time_text(given: Any, trained: float | None, done: int, by: str = "") -> str:
     """How a run that its ``max_time`` ended, ``done`` epochs in, stands for a resume given ``--trainer.max_time
-    GIVEN``, which trains nothing."""
+    GIVEN`` (the run's own: :func:`check_time_limit` refuses another used-up one), which trains nothing; ``by`` is what
+    :func:`set_by_resume` adds where a resume set it."""
     spent = f"{trained:.1f} s of training, " if trained is not None else ""
-    return (f"has trained its --trainer.max_time {given} ({spent}stopped after epoch {done - 1}); a longer "
+    return (f"has trained its --trainer.max_time {given}{by} ({spent}stopped after epoch {done - 1}); a longer "
             "--trainer.max_time trains on, for the time above it")
+
+
+def started_time_limit(checkpoint: dict[str, Any], path: str, start_configs: list[Path]) -> Any:
+    """The ``--trainer.max_time`` the run of ``checkpoint`` was started with, where a resume by blobclf before
+    2026-12-07 dropped it: that blobclf recorded a dict ``max_time`` split (``trainer.max_time.seconds``), which its
+    resume's parser had no option for, so the resume trained without the limit and recorded ``max_time: None``; its
+    run's ``config.yaml`` (written at the start, first of ``start_configs`` that exists) still names it. ``None``
+    where the checkpoint records the run's start (:data:`STARTED`), a time limit, or no run's ``config.yaml`` is
+    found."""
+    if recorded_started(checkpoint):
+        return None
+    settings = [state["training"]["settings"] for state in checkpoint.get("callbacks", {}).values()
+                if isinstance(state, dict) and isinstance(state.get("training"), dict)
+                and isinstance(state["training"].get("settings"), dict)]
+    if not settings or "trainer.max_time" not in settings[0] or settings[0]["trainer.max_time"] is not None:
+        return None
+    for config in start_configs:
+        try:
+            trainer = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("trainer") or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+            continue
+        value = trainer.get("max_time") if isinstance(trainer, dict) else None
+        if isinstance(value, str) and value.startswith("{"):
+            with contextlib.suppress(yaml.YAMLError):
+                value = yaml.safe_load(value)  # written as the text of a dict ('{''seconds'': 1}')
+        if value is not None:
+            return value
+    return None
+
+
+def dropped_time_text(path: str, value: Any, max_epochs: Any) -> str:
+    """The refusal of a plain resume of a run whose ``max_time`` an older blobclf's resume dropped (see
+    :func:`started_time_limit`)."""
+    until = f"to its --trainer.max_epochs {max_epochs}" if max_epochs not in (None, -1) else "without an end"
+    return (f"{path!r} is of a run started with --trainer.max_time {value}, which a resume by blobclf before "
+            f"2026-12-07 dropped: the run records no time limit since, and would train on {until}; give "
+            "--trainer.max_time again (the time trained before is not counted), or --trainer.max_time null to train "
+            "without one")

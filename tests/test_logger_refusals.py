@@ -50,8 +50,29 @@ def test_a_run_without_a_logger_refuses_a_logger_its_evaluation_or_resume_would_
         "trainer.logger='lightning.pytorch.loggers.TensorBoardLogger' (from the command line or a --config file) "
         f"conflicts with the checkpoint {LAST!r}, which was trained with trainer.logger=False; resume with just "
         "'fit --ckpt_path', which takes every setting from the run, or pass another checkpoint")
+    # a list of two: not refused, and CSVLogger made lightning_logs/version_0 beside the run
+    (cli.cwd / "two.yaml").write_text("trainer:\n  logger:\n    - class_path: CSVLogger\n"
+                                      "    - class_path: TensorBoardLogger\n")
+    before[cli.cwd / "two.yaml"] = (cli.cwd / "two.yaml").read_bytes()
+    assert one_error(cli("test", "--ckpt_path", "last", "--config", "two.yaml")) == (
+        f"--trainer.logger CSVLogger has no log folder to write to: {LAST!r} is of a run trained without a logger "
+        "(--trainer.logger false), and test logs beside its run; drop the option (the report holds the results), or "
+        "give the logger a version of its own (--trainer.logger.init_args.version NAME)")
     assert _files(cli.cwd) == before
     given = cli("test", "--ckpt_path", "last", "--trainer.logger", "CSVLogger", "--trainer.logger.init_args.version",
                 "mine")
     assert given.returncode == 0, given.output  # a version of its own: honoured
     assert (cli.cwd / "lightning_logs" / "mine" / "metrics.csv").read_text().startswith("epoch,step,test/acc")
+
+
+def test_an_evaluation_given_two_loggers_logs_beside_its_run_as_one_logger_does(cli):
+    """A list of loggers was passed on as it was: each made a new lightning_logs/version_N of its own."""
+    assert cli("fit", *QUICK).returncode == 0
+    (cli.cwd / "two.yaml").write_text("trainer:\n  logger:\n    - class_path: CSVLogger\n"
+                                      "    - class_path: TensorBoardLogger\n")
+    tested = cli("test", "--ckpt_path", "last", "--config", "two.yaml")
+    assert tested.returncode == 0, tested.output
+    logs = cli.cwd / "lightning_logs"
+    assert [path.name for path in logs.iterdir()] == ["version_0"]
+    assert (logs / "version_0" / "metrics.csv").read_text().startswith("epoch,step,test/acc")
+    assert len(list((logs / "version_0" / "test-last").glob("events.out.tfevents.*"))) == 1

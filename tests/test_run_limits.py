@@ -67,6 +67,26 @@ def test_a_run_its_max_time_ended_trains_on_only_with_a_longer_max_time(cli):
     longer = cli("fit", "--ckpt_path", "last", "--trainer.max_time", "00:00:00:02")
     assert longer.returncode == 0, longer.output
     assert load_checkpoint(last)["global_step"] > steps
+    # a shorter one, used up: it said "has trained its --trainer.max_time 00:00:00:01", the run's being 2 s
+    shorter = one_error(cli("fit", "--ckpt_path", "last", "--trainer.max_time", "00:00:00:01"))
+    assert re.fullmatch(r"--trainer.max_time=00:00:00:01 is below the \d+\.\d s of training "
+                        r"'checkpoints/version_0/last.ckpt' has done; give a longer one to train on, or drop the "
+                        r"option to keep the run's own \(00:00:00:02\)", shorter), shorter
+
+
+def test_a_resumes_shorter_max_time_is_the_runs_from_then_on_and_the_lines_say_whose_it_is(cli, monkeypatch):
+    """As a shorter max_epochs: the resume that gives it says it is recorded, and the line of a later resume that finds
+    the run at it names the run's first value (it named the shorter one as the run's own)."""
+    stopped_in_epoch(cli, monkeypatch, 1, *SMALL, "--trainer.max_epochs", "100000", "--trainer.max_time", "00:01:00:00")
+    shorter = cli("fit", "--ckpt_path", "last", "--trainer.max_time", "00:00:00:01")
+    assert shorter.returncode == 0, shorter.output
+    assert ("note: --trainer.max_time 00:00:00:01 replaces the run's 00:01:00:00, and is recorded: later resumes train "
+            "to 00:00:00:01 too, unless given another --trainer.max_time") in shorter.output
+    again = cli("fit", "--ckpt_path", "last")
+    assert re.fullmatch(re.escape(UNCHANGED + "has trained its --trainer.max_time 00:00:00:01, set by a resume of the "
+                                  "run, which was started with 00:01:00:00 (") + r"\d+\.\d s of training, stopped "
+                        r"after epoch \d+\); a longer --trainer.max_time trains on, for the time above it",
+                        again.stdout.splitlines()[-1]), again.output
 
 
 def test_a_max_time_given_as_a_dict_is_the_runs_on_a_plain_resume_also_as_an_older_blobclf_recorded_it(cli):
@@ -91,4 +111,17 @@ def test_a_max_time_given_as_a_dict_is_the_runs_on_a_plain_resume_also_as_an_old
     torch.save(checkpoint, last)
     older = cli("fit", "--ckpt_path", "last")
     assert re.fullmatch(expected, older.stdout.splitlines()[-1]), older.output
+    assert load_checkpoint(last)["global_step"] == checkpoint["global_step"]
+    # as blobclf before 2026-12-07 left it once resumed: its parser had no trainer.max_time.seconds, so the resume
+    # trained without the limit and recorded none (and no Timer state); a plain resume went on to max_epochs 100000
+    training["settings"]["trainer.max_time"] = None
+    del training["settings"]["trainer.max_time.seconds"]
+    ended["training_ended"] = None
+    del checkpoint["callbacks"][next(key for key in checkpoint["callbacks"] if key.startswith("Timer"))]
+    torch.save(checkpoint, last)
+    assert one_error(cli("fit", "--ckpt_path", "last")) == (
+        "'checkpoints/version_0/last.ckpt' is of a run started with --trainer.max_time {'seconds': 1}, which a resume by "
+        "blobclf before 2026-12-07 dropped: the run records no time limit since, and would train on to its "
+        "--trainer.max_epochs 100000; give --trainer.max_time again (the time trained before is not counted), or "
+        "--trainer.max_time null to train without one")
     assert load_checkpoint(last)["global_step"] == checkpoint["global_step"]

@@ -142,6 +142,12 @@ def test_a_ddp_process_whose_process_zero_was_killed_says_so_in_one_line(capsys,
     monkeypatch.chdir(tmp_path)
     assert lost_process_zero(RuntimeError(GLOO_LOST), 7, 1, os.fspath(run)).endswith(
         "what the run saved is kept; resume with: python -m blobclf fit --ckpt_path 'checkpoints/version 0/last.ckpt'")
+    # under torchrun its agent started the process, not process 0, and torchrun starts the resume too
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "x")
+    assert lost_process_zero(RuntimeError(GLOO_LOST), 7, 1, os.fspath(run)) == (
+        "process 1 of the distributed run stopped: torchrun, which started it, has ended (killed, or stopped by the "
+        "error it printed); what the run saved is kept; resume with the torchrun command that started the run, its "
+        "blobclf arguments replaced by: fit --ckpt_path 'checkpoints/version 0/last.ckpt'")
 
 
 PARENT = """

@@ -371,3 +371,13 @@ def test_a_table_left_at_the_tutorials_settings_is_noted_once(cli, settings, not
                  "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false")
     assert result.returncode == 0, result.output
     assert result.output.count(TUTORIAL_SETTINGS_NOTE) == (1 if noted else 0)
+
+
+def test_a_table_its_data_refuses_prints_only_the_refusal_not_the_tutorial_settings_note(cli):
+    """The note came before the refusal of the same command, as if the run had started."""
+    write(cli.cwd / "bad.csv", "a,b,y\n1,2,x\n3,abc,y\n4,5,x\n")
+    result = cli("fit", "--data", "TableDataModule", "--data.path", "bad.csv", "--data.target", "y")
+    assert one_error(result) == (
+        "bad.csv:3: feature column 'b' holds 'abc', not a number; correct the cell if it is a typo (the column's "
+        "earlier rows hold numbers); to leave the column out, list the features: --data.features '[a]'")
+    assert "note:" not in result.output
