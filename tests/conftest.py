@@ -158,6 +158,21 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
 
 
 @pytest.fixture
+def cli_at(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """``cli_at(folder)``: the ``cli`` fixture's in-process CLI with another working folder than ``tmp_path``, as a
+    module-scoped fixture's run folder that a test goes on with."""
+    monkeypatch.delenv("BLOBCLF_DEBUG", raising=False)
+    threads = torch.get_num_threads()
+
+    def at(cwd: Path) -> InProcess:
+        monkeypatch.chdir(cwd)
+        return InProcess(cwd, capsys)
+
+    yield at
+    torch.set_num_threads(threads)  # the CLI sets the thread count for its run
+
+
+@pytest.fixture
 def cli_messages():
     """Refusals of the table functions and data modules called directly name options as the command line
     does (``--data.target``): the tests that use it pin the text ``blobclf fit`` prints."""
