@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import signal
@@ -147,6 +149,26 @@ class InProcess:
         return Result(code, out, err)
 
 
+def run_in_process(cwd: Path, *args: str) -> Result:
+    """``blobclf ARGS`` called in this process with ``cwd`` as working folder, its output captured here: the
+    ``cli`` fixture for module- and session-scoped fixtures, which cannot use ``capsys``."""
+    from blobclf.cli import cli_main
+
+    out, err = io.StringIO(), io.StringIO()
+    threads = torch.get_num_threads()
+    code = 0
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        patch.chdir(cwd)
+        patch.delenv("BLOBCLF_DEBUG", raising=False)
+        point_library_logs_at_capture()
+        try:
+            cli_main(list(args), only=args[0] if args else None)  # as python -m blobclf calls it
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
+    torch.set_num_threads(threads)  # the CLI sets the thread count for its run
+    return Result(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> InProcess:
     """Run ``blobclf ARGS`` in-process with ``tmp_path`` as the working folder."""
@@ -154,6 +176,21 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.delenv("BLOBCLF_DEBUG", raising=False)
     threads = torch.get_num_threads()
     yield InProcess(tmp_path, capsys)
+    torch.set_num_threads(threads)  # the CLI sets the thread count for its run
+
+
+@pytest.fixture
+def cli_at(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """``cli_at(folder)``: the ``cli`` fixture's in-process CLI with another working folder than ``tmp_path``, as a
+    module-scoped fixture's run folder that a test goes on with."""
+    monkeypatch.delenv("BLOBCLF_DEBUG", raising=False)
+    threads = torch.get_num_threads()
+
+    def at(cwd: Path) -> InProcess:
+        monkeypatch.chdir(cwd)
+        return InProcess(cwd, capsys)
+
+    yield at
     torch.set_num_threads(threads)  # the CLI sets the thread count for its run
 
 

@@ -104,7 +104,8 @@ def test_the_process_group_is_closed_before_the_program_exits(tmp_path):
     assert "process group open after the command: False" in done.stdout
 
 
-def test_test_and_predict_under_ddp_write_what_one_process_writes(tmp_path, tutorial_run):
+def test_test_and_predict_under_ddp_write_what_one_process_writes(tmp_path, cli, tutorial_run):
+    # the one-process reference runs in this process; the DDP runs are the command line's two processes
     source, _ = tutorial_run
     shutil.copytree(source / "checkpoints", tmp_path / "checkpoints")
     run = tmp_path / "checkpoints" / "version_0"
@@ -112,11 +113,15 @@ def test_test_and_predict_under_ddp_write_what_one_process_writes(tmp_path, tuto
         old.unlink(missing_ok=True)
     ckpt = "checkpoints/version_0/last.ckpt"
     ddp = ["--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu"]
+
+    def two_processes(*args: str):
+        return run_cli(tmp_path, *args, *ddp, timeout=600)
+
     outputs = {}
-    for name, extra in (("one process", []), ("ddp", ddp)):
-        tested = run_cli(tmp_path, "test", "--ckpt_path", ckpt, *extra, timeout=600)
+    for name, command in (("one process", cli), ("ddp", two_processes)):
+        tested = command("test", "--ckpt_path", ckpt)
         assert tested.returncode == 0, tested.output
-        predicted = run_cli(tmp_path, "predict", "--ckpt_path", ckpt, "--prediction.overwrite", "true", *extra, timeout=600)
+        predicted = command("predict", "--ckpt_path", ckpt, "--prediction.overwrite", "true")
         assert predicted.returncode == 0, predicted.output
         # written once, by rank 0, from all 200 test points
         assert predicted.stdout.count("predictions: checkpoints/version_0/predictions-last-test-split.csv (200 rows)") == 1

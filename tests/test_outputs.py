@@ -12,7 +12,7 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
-from conftest import MALFORMED_IDS, MALFORMED_POINTS, run_cli
+from conftest import MALFORMED_IDS, MALFORMED_POINTS, run_in_process
 from matplotlib.image import imread
 from sklearn.metrics import (
     accuracy_score,
@@ -26,7 +26,7 @@ from blobclf import BlobDataModule
 from blobclf.export import load_model
 from blobclf.regenerate import regenerate
 
-pytestmark = pytest.mark.slow  # each test runs blobclf in a fresh process
+pytestmark = pytest.mark.slow  # the tutorial run they read trains in a fresh process
 
 FIT_FIGURES = ["data", "loss_curves", "accuracy_curves", "decision_boundary", "confusion_matrix_val", "reliability_val"]
 TEST_FIGURES = ["confusion_matrix_test-last", "reliability_test-last"]
@@ -47,7 +47,7 @@ def png_size(path: Path) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def predicted(tutorial_run):
     cwd, _ = tutorial_run
-    result = run_cli(cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt")
+    result = run_in_process(cwd, "predict", "--ckpt_path", "checkpoints/version_0/last.ckpt")
     assert result.returncode == 0, result.output
     return cwd, result
 
@@ -55,7 +55,7 @@ def predicted(tutorial_run):
 @pytest.fixture(scope="module")
 def tested(tutorial_run):
     cwd, _ = tutorial_run
-    result = run_cli(cwd, "test", "--ckpt_path", "checkpoints/version_0/last.ckpt")
+    result = run_in_process(cwd, "test", "--ckpt_path", "checkpoints/version_0/last.ckpt")
     assert result.returncode == 0, result.output
     return cwd, result
 

@@ -19,8 +19,12 @@ from blobclf.safeload import load_checkpoint
 
 pytestmark = pytest.mark.slow  # each test runs blobclf in a fresh process
 
-# Minibatches with shuffling, so the resumed run must also continue the data order exactly.
-ARGS = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "40", "--data.batch_size", "64", "--checkpoint.last_interval", "0"]
+# Minibatches with shuffling, so the resumed run must also continue the data order exactly. 20 epochs of 13
+# minibatches, killed after epoch 5: the resume must restore weights, optimizer and data order as at any length,
+# and the run has 14 epochs left when the test looks at its last.ckpt and kills it.
+EPOCHS = 20
+ARGS = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", str(EPOCHS), "--data.batch_size", "64",
+        "--checkpoint.last_interval", "0"]
 
 
 def weights(run: Path) -> dict[str, torch.Tensor]:
@@ -108,12 +112,13 @@ def test_resumed_curves_have_every_epoch_once_and_match(killed_and_resumed):
     reference = curves(cwd / "lightning_logs" / "version_0")
     resumed = curves(cwd / "lightning_logs" / "version_1")
     for tag in ("train/loss", "train/acc", "val/loss", "val/acc"):
-        assert [step for step, _ in resumed[tag]] == list(range(40)), tag
+        assert [step for step, _ in resumed[tag]] == list(range(EPOCHS)), tag
         assert resumed[tag] == reference[tag], tag
 
 
 def test_two_runs_with_the_same_config_and_seed_are_bit_identical(tmp_path):
-    args = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "15", "--data.batch_size", "100"]
+    # each run a fresh process, as a user's would be; 5 epochs of 8 shuffled minibatches
+    args = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "5", "--data.batch_size", "100"]
     assert run_cli(tmp_path, *args).returncode == 0
     assert run_cli(tmp_path, *args).returncode == 0
     runs = [tmp_path / "checkpoints" / f"version_{v}" for v in (0, 1)]
@@ -126,11 +131,11 @@ def test_two_runs_with_the_same_config_and_seed_are_bit_identical(tmp_path):
     assert not torch.equal(a["linear_layer_stack.0.weight"], c["linear_layer_stack.0.weight"])
 
 
-def test_resuming_a_finished_run_keeps_its_exports(killed_and_resumed):
+def test_resuming_a_finished_run_keeps_its_exports(killed_and_resumed, cli_at):
     cwd, _, _ = killed_and_resumed
     run = cwd / "checkpoints" / "version_1"
     before = {name: (run / name).read_bytes() for name in ("model.pth", "model.json")}
-    again = run_cli(cwd, *ARGS, "--ckpt_path", "last")
+    again = cli_at(cwd)(*ARGS, "--ckpt_path", "last")  # in this process: the resume's start is what is tested
     assert again.returncode == 0, again.output
     assert "nothing was trained; the exports in" in again.stdout
     assert {name: (run / name).read_bytes() for name in before} == before
@@ -139,7 +144,7 @@ def test_resuming_a_finished_run_keeps_its_exports(killed_and_resumed):
 def test_a_swa_run_killed_while_it_averages_resumes_bit_identical(tmp_path):
     # StochasticWeightAveraging's average, count and SWALR schedule go into last.ckpt at every epoch's end:
     # a SIGKILL after epoch 6 of 12 (averaging since epoch 5) loses nothing the resume needs
-    args = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "12", "--data.batch_size", "16",
+    args = ["fit", "--config", str(SGD_CONFIG), "--trainer.max_epochs", "12", "--data.batch_size", "32",
             "--checkpoint.last_interval", "0", "--export.figures", "false", "--export.onnx", "false",
             "--trainer.callbacks+=StochasticWeightAveraging", "--trainer.callbacks.swa_lrs", "0.05",
             "--trainer.callbacks.swa_epoch_start", "0.5"]

@@ -154,8 +154,8 @@ def _start(cwd: Path, *args: str) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_a_signal_during_the_exports_names_the_resume_that_completes_them(tmp_path):
-    process = _start(tmp_path, "fit", "--trainer.max_epochs", "30", "--export.onnx", "false")
+def test_a_signal_during_the_exports_names_the_resume_that_completes_them(tmp_path, cli_at):
+    process = _start(tmp_path, "fit", "--trainer.max_epochs", "5", "--export.onnx", "false")
     seen = []
     for line in process.stdout:
         seen.append(line)
@@ -171,10 +171,10 @@ def test_a_signal_during_the_exports_names_the_resume_that_completes_them(tmp_pa
     ]
     run = tmp_path / "checkpoints" / "version_0"
     assert not (run / "model.json").exists() and not list(run.glob(".*.tmp"))
-    resumed = _start(tmp_path, "fit", "--ckpt_path", "checkpoints/version_0/last.ckpt")
-    output = resumed.communicate(timeout=300)[0]
-    assert resumed.returncode == 0, output
-    assert json.loads((run / "model.json").read_text())["epochs"] == 30
+    # the resume in this process: the signal's process is the one that had to be a command line's
+    resumed = cli_at(tmp_path)("fit", "--ckpt_path", "checkpoints/version_0/last.ckpt")
+    assert resumed.returncode == 0, resumed.output
+    assert json.loads((run / "model.json").read_text())["epochs"] == 5
     assert (run / "loss_curves.png").is_file()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -45,17 +46,19 @@ def test_documented_table_settings_match_logistic_regression_on_the_same_split(t
 
 
 def test_a_resumed_table_run_ends_bit_identical_to_an_uninterrupted_one(tmp_path):
+    # 8 epochs of about 4 minibatches, stopped after 3: the resume must restore the weights, the optimizer's
+    # moments and the data order as after 30 epochs; each run is a fresh process, as a user's would be
     write_dataset("wine", tmp_path)
     args = ["fit", "--config", TABLE_CONFIG, "--data.path", "wine.csv", "--data.target", "cultivar",
             "--data.batch_size", "32", "--data.val_size", "0.2", "--export.figures", "false", "--export.onnx", "false",
             "--checkpoint.last_interval", "0"]
-    whole = run_cli(tmp_path, *args, "--trainer.max_epochs", "30")
+    whole = run_cli(tmp_path, *args, "--trainer.max_epochs", "8")
     assert whole.returncode == 0, whole.output
-    again = run_cli(tmp_path, *args, "--trainer.max_epochs", "30")
+    again = run_cli(tmp_path, *args, "--trainer.max_epochs", "8")
     assert again.returncode == 0, again.output
-    part = run_cli(tmp_path, *args, "--trainer.max_epochs", "12")
+    part = run_cli(tmp_path, *args, "--trainer.max_epochs", "3")
     assert part.returncode == 0, part.output
-    resumed = run_cli(tmp_path, *args, "--trainer.max_epochs", "30", "--ckpt_path", "checkpoints/version_2/last.ckpt")
+    resumed = run_cli(tmp_path, *args, "--trainer.max_epochs", "8", "--ckpt_path", "checkpoints/version_2/last.ckpt")
     assert resumed.returncode == 0, resumed.output
     runs = [torch.load(tmp_path / "checkpoints" / f"version_{v}" / "model.pth", weights_only=True) for v in (0, 1, 2)]
     assert list(runs[0]) == ["mean", "scale", *(f"linear_layer_stack.{i}.{p}" for i in (0, 2, 4) for p in ("weight", "bias"))]
@@ -63,13 +66,21 @@ def test_a_resumed_table_run_ends_bit_identical_to_an_uninterrupted_one(tmp_path
         assert all(torch.equal(run[key], runs[0][key]) for key in runs[0])
 
 
-def test_a_table_trains_under_ddp_with_two_cpu_processes(tmp_path):
-    path = write_dataset("iris", tmp_path)
-    result = run_cli(tmp_path, "fit", "--config", TABLE_CONFIG, "--data.path", path.name, "--data.target", "species",
+@pytest.fixture(scope="module")
+def ddp_iris_run(tmp_path_factory):
+    """iris fitted with the documented settings by two DDP processes on the CPU, once for the tests below."""
+    cwd = tmp_path_factory.mktemp("ddp_iris")
+    path = write_dataset("iris", cwd)
+    result = run_cli(cwd, "fit", "--config", TABLE_CONFIG, "--data.path", path.name, "--data.target", "species",
                      "--trainer.strategy", "ddp", "--trainer.devices", "2", "--export.figures", "false", timeout=600)
+    return cwd, path, result
+
+
+def test_a_table_trains_under_ddp_with_two_cpu_processes(ddp_iris_run):
+    cwd, path, result = ddp_iris_run
     assert result.returncode == 0, result.output
     assert result.stdout.count("exported weights:") == 1
-    run = tmp_path / "checkpoints" / "version_0"
+    run = cwd / "checkpoints" / "version_0"
     meta = json.loads((run / "model.json").read_text())
     assert meta["classes"] == ["setosa", "versicolor", "virginica"]
     assert meta["metrics"]["val/acc"] >= 0.9
@@ -79,22 +90,24 @@ def test_a_table_trains_under_ddp_with_two_cpu_processes(tmp_path):
     assert torch.equal(state["mean"], mean) and torch.equal(state["scale"], scale)
 
 
-def test_table_predictions_under_ddp_equal_one_process(tmp_path):
-    path = write_dataset("iris", tmp_path)
-    fit = run_cli(tmp_path, "fit", "--config", TABLE_CONFIG, "--data.path", path.name, "--data.target", "species",
-                  "--trainer.max_epochs", "5", "--export.figures", "false", "--export.onnx", "false")
-    assert fit.returncode == 0, fit.output
+def test_table_predictions_under_ddp_equal_one_process(tmp_path, cli, ddp_iris_run):
+    # the run trained under DDP above gives the checkpoint; the one-process predictions are made in this process,
+    # the DDP ones by the command line's two processes
+    source, _, fitted = ddp_iris_run
+    assert fitted.returncode == 0, fitted.output
+    shutil.copytree(source / "checkpoints", tmp_path / "checkpoints")
     (tmp_path / "new.csv").write_text(
         "id,petal_width,sepal_length,sepal_width,petal_length\n" + "".join(
             f"r{i},{0.2 + i * 0.3:.1f},{5.0 + i * 0.2:.1f},3.0,{1.4 + i * 0.6:.1f}\n" for i in range(7)
         )
     )
-    outputs = {}
-    for name, extra in (("one", []), ("ddp", ["--trainer.strategy", "ddp", "--trainer.devices", "2"])):
-        result = run_cli(tmp_path, "predict", "--ckpt_path", "last", "--data.predict_file", "new.csv",
-                         "--prediction.output", f"{name}.csv", *extra, timeout=600)
-        assert result.returncode == 0, result.output
-        outputs[name] = (tmp_path / f"{name}.csv").read_text()
+    args = ["predict", "--ckpt_path", "last", "--data.predict_file", "new.csv"]
+    one = cli(*args, "--prediction.output", "one.csv")
+    assert one.returncode == 0, one.output
+    ddp = run_cli(tmp_path, *args, "--prediction.output", "ddp.csv", "--trainer.strategy", "ddp", "--trainer.devices",
+                  "2", timeout=600)
+    assert ddp.returncode == 0, ddp.output
+    outputs = {name: (tmp_path / f"{name}.csv").read_text() for name in ("one", "ddp")}
     assert outputs["ddp"] == outputs["one"]
     assert outputs["one"].splitlines()[0].startswith("id,sepal_length,sepal_width,petal_length,petal_width,prob_setosa")
     assert len(outputs["one"].splitlines()) == 8
