@@ -649,25 +649,55 @@ DATE_LIKE = re.compile(
 FREE_TEXT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|(?:https?://|www\.)\S+|\S+(?:\s+\S+){4,}", re.IGNORECASE)
 """A cell holding an e-mail address, a web address or free text (five words or more): no category."""
 NAME_WORDS = frozenset({
-    "name", "names", "firstname", "lastname", "fullname", "surname", "forename", "email", "mail", "comment",
-    "comments", "note", "notes", "remark", "remarks", "description", "review", "message", "text", "address", "phone",
-    "url",
+    "firstname", "lastname", "fullname", "surname", "forename", "email", "mail", "comment", "comments", "note", "notes",
+    "remark", "remarks", "description", "review", "message", "text", "address", "phone", "url",
 })
 """Words of a column name (split at anything but letters and digits, and where a lower-case letter meets a capital)
-that say its cells are each row's own (a person's name, an e-mail address, free text) rather than categories, even
-where the first rows repeat them (first names, a customer's e-mail on each order)."""
+that say its cells are each row's own (an e-mail address, free text) rather than categories, even where the first
+rows repeat them (a customer's e-mail on each order)."""
+PERSON_WORDS = frozenset({
+    "first", "last", "full", "given", "middle", "sur", "nick", "maiden", "customer", "client", "user", "person",
+    "employee", "patient", "contact", "owner", "author", "student", "member", "passenger", "buyer", "seller", "sender",
+    "recipient", "manager", "agent", "rep", "staff", "driver", "player", "teacher", "doctor", "account", "holder",
+})
+"""Words that, beside ``name``, say a column holds people's names (``first_name``, ``Customer Name``), which repeat
+in the first rows as categories do (first names, a customer on each order) but are no categories."""
+NAME_CATEGORIES = 100
+"""The most values a column named ``name`` without a person's word (``product_name``, ``city_name``, ``Name``) may
+have to be offered as categories, each on ten rows or more on average: a catalog's products or a shop's cities
+repeat so, a table's people seldom."""
+
+
+def name_words(column: str) -> list[str]:
+    """The words of a column name: split at anything but letters and digits, and where a lower-case letter meets a
+    capital (``customerName``: ``customer``, ``name``)."""
+    return re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower())
 
 
 def named_like_text(column: str) -> bool:
-    """Whether ``column``'s name says it holds names, addresses or free text (:data:`NAME_WORDS`).
+    """Whether ``column``'s name says it holds people's names, addresses or free text (:data:`NAME_WORDS`, or
+    ``name`` beside one of :data:`PERSON_WORDS`).
 
     Example:
-        >>> [named_like_text(c) for c in ("first_name", "customerName", "E-mail", "Customer Name", "Country")]
+        >>> [named_like_text(c) for c in ("first_name", "customerName", "E-mail", "Customer Name", "product_name")]
         [True, True, True, True, False]
     """
-    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower())
-    joined = "".join(words)
-    return bool(NAME_WORDS.intersection(words)) or joined in NAME_WORDS
+    words = name_words(column)
+    if NAME_WORDS.intersection(words) or "".join(words) in NAME_WORDS:
+        return True
+    return bool({"name", "names"}.intersection(words) and PERSON_WORDS.intersection(words))
+
+
+def named_like_names(column: str) -> bool:
+    """Whether ``column`` is named ``name`` without a person's word (``product_name``, ``Name``): its values decide
+    whether it holds categories (:data:`NAME_CATEGORIES`).
+
+    Example:
+        >>> [named_like_names(c) for c in ("product_name", "Name", "brandName", "first_name", "Country")]
+        [True, True, True, False, False]
+    """
+    words = name_words(column)
+    return bool({"name", "names"}.intersection(words)) and not named_like_text(column)
 
 
 def categorical_text(header: Header, text: Sequence[str], dates_only: bool = False) -> list[str]:
@@ -675,7 +705,8 @@ def categorical_text(header: Header, text: Sequence[str], dates_only: bool = Fal
     with ``--data.categorical``: in their first :data:`TEXT_SCAN_ROWS` rows, each value on two rows or more on
     average, and fewer than half of the values on one row each (not a name or a code of a row of its own), and not
     dates or times (most values written as :data:`DATE_LIKE` dates: as categories, a day never seen in training
-    could not be predicted), nor names, addresses or free text (a column named so, :func:`named_like_text`, or most
+    could not be predicted), nor names, addresses or free text (a column named so, :func:`named_like_text`, one named
+    ``name`` of many values, :func:`named_like_names`, or most
     values :data:`FREE_TEXT`: e-mail and web addresses, five words or more); a column of one value, which one-hot
     encoding leaves constant, is not offered. With ``dates_only``, only those columns of dates, times, names,
     addresses and free text are told apart (the columns of text that are not).
@@ -699,6 +730,8 @@ def categorical_text(header: Header, text: Sequence[str], dates_only: bool = Fal
         dates = sum(1 for value in seen if DATE_LIKE.fullmatch(value) or FREE_TEXT.fullmatch(value))
         if named_like_text(name):
             continue
+        if named_like_names(name) and (len(seen) > NAME_CATEGORIES or 10 * len(seen) > sum(seen.values())):
+            continue  # a person's name, a product's of a long catalog: no categories
         if dates_only and 2 * dates <= len(seen):
             found.append(name)
         elif len(seen) > 1 and 2 * len(seen) <= sum(seen.values()) and 2 * once < len(seen) and 2 * dates <= len(seen):

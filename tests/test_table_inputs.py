@@ -291,6 +291,26 @@ def test_names_addresses_and_free_text_are_not_offered_as_categories(tmp_path, m
                             "'[order_id,first_name,contact,comment]' --data.categorical '[Country]'"), message
 
 
+def test_name_columns_of_few_values_are_offered_as_categories_and_people_s_names_are_not(tmp_path, monkeypatch):
+    # the rule that keeps first_name and e-mails out took every *_name column for a person's: product_name, of 3
+    # products on 40 orders, was no longer offered; now a name column's values decide, unless its name says people
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    products, people = "Widget Gadget Gizmo".split(), [f"Person {i}" for i in range(20)]
+    write(tmp_path / "t.csv", "order_id,product_name,customer_name,name,brandName,spend,Returned\n" + "".join(
+        f"{i},{products[i % 3]},{people[i % 20]},{people[i % 20]},{'AB'[i % 2]},{i % 7}.5,{'ny'[i % 2]}\n"
+        for i in range(40)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="Returned").feature_names)
+    assert message == (
+        "t.csv:1: column 1, 'order_id', is named like a row identifier and would be a feature (every column but the "
+        "target is); leave it out with --data.features '[spend]' (which also leaves out 'product_name', "
+        "'customer_name', 'name' and 1 more, which hold text), or list it in --data.features to keep it; to one-hot "
+        "encode 'product_name' and 'brandName' as categories rather than leave them out, give --data.features "
+        "'[product_name,brandName,spend]' --data.categorical '[product_name,brandName]'"
+    )
+
+
 def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):
     # vega_datasets' cars: 8 gaps in Miles_per_Gallon, 6 in Horsepower on other rows; only the first column was
     # named, so removing its rows met the next column's refusal. Gaps on the first column's rows (palmerpenguins:
