@@ -46,10 +46,11 @@ SPREADSHEET_FIX = ("a spreadsheet's error value (its formula failed): correct th
 
 
 ID_NAME = re.compile(
-    r"#|ids?|index|idx|uuid|guid|row[ _.]?(?:id|names?|numbers?)|unnamed: ?\d+|[\w .-]*[ _.-]id", re.IGNORECASE
+    r"#|ids?|index|idx|uuid|guid|row[ _.]?(?:id|names?|numbers?)|unnamed: ?\d+|[\w .-]*[ _.-]id"
+    r"|(?-i:\w*[a-z](?:Id|ID))", re.IGNORECASE,
 )
 """Column names of row identifiers: ``id``, ``ID``, ``patient_id``, ``sample id``, ``#``, ``index``, ``rownames``,
-pandas' ``Unnamed: 0`` (an index saved and read back)."""
+pandas' ``Unnamed: 0`` (an index saved and read back), and camel case: Kaggle's ``PassengerId``, ``customerID``."""
 CONTINUOUS_VALUES = 20
 """A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -774,6 +775,36 @@ def left_out_too(ids: Sequence[str], text: Sequence[str]) -> str:
     return f" (which also leaves out {', and '.join(parts)})" if parts else ""
 
 
+OWN_VALUES_ROWS = 20
+"""The fewest values a column must show before :func:`own_values` judges that most are each on a row of its own."""
+
+
+def own_values(header: Header, columns: Sequence[str]) -> list[str]:
+    """The ``columns`` whose values, in the first :data:`TEXT_SCAN_ROWS` rows, are mostly each on a row of its own (a
+    ticket or order number, a name), among :data:`OWN_VALUES_ROWS` values or more: no categories, whatever their
+    header (a table of a few rows cannot tell, and keeps the offer).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp(), "t.csv")
+        >>> _ = path.write_text("ticket,sex,kind\\n" + "".join(f"A{i},{'mf'[i % 2]},x\\n" for i in range(20)))
+        >>> own_values(Header(str(path), ["ticket", "sex", "kind"], ",", 1), ["ticket", "sex"])
+        ['ticket']
+    """
+    counts: dict[str, dict[str, int]] = {c: {} for c in columns}
+    for name, cell in first_cells(header, columns):
+        cell = cell.strip()
+        if not is_missing(cell):
+            counts[name][cell] = counts[name].get(cell, 0) + 1
+    found = []
+    for name in columns:
+        seen = counts[name]
+        once = sum(1 for n in seen.values() if n == 1)
+        if sum(seen.values()) >= OWN_VALUES_ROWS and 2 * once > len(seen):
+            found.append(name)
+    return found
+
+
 def leave_out_text(
     header: Header, feature_names: Sequence[str], column: str, target: str | None = None, selection: str | None = None,
     categorical: Sequence[str] = (), encode: bool = True,
@@ -788,8 +819,14 @@ def leave_out_text(
     shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
     so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
         if also else ""
-    encoded = categorical_text(header, text, dates_only=True) if encode else []  # a date is no category
-    them = "them" if len(encoded) > 1 else "it" if encoded == text else f"{encoded[0]!r}" if encoded else ""
+    # a date is no category; nor is another column of a value on each row (titanic's Ticket), which the split then
+    # refused as a category only in held-out rows
+    offered = categorical_text(header, text, dates_only=True) if encode else []
+    own = own_values(header, also) if offered else []
+    encoded = [c for c in offered if c not in own]
+    named = [repr(c) for c in encoded[:3]] + ([f"{len(encoded) - 3} more"] if len(encoded) > 3 else [])
+    them = ("them" if len(encoded) > 1 else "it") if encoded == text else (
+        named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}") if encoded else ""
     with_categories = names_option("categorical", [*categorical, *encoded], "encode")
     if encoded and encoded != text:  # the dates left out in the same step
         kept = leave_out_option(header, target, [c for c in feature_names if c not in text or c in encoded], selection)
