@@ -11,6 +11,7 @@ Line numbers in messages are the file's own (the header is line 1).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
@@ -52,6 +53,7 @@ from blobclf.tablehints import (
 from blobclf.tablecategories import missing_category, stand_in, unknown_category
 from blobclf.tablemissing import MissingValues, all_dropped, lines_of, missing_number, missing_rows, recode
 from blobclf.tablefile import iconv_command, open_table, utf32
+from blobclf.tablenan import NanFilled, Unfilled
 
 SNIFF_BYTES = 64 * 1024
 """At most this much of the header and the rows after it is given to the delimiter sniffer."""
@@ -397,6 +399,7 @@ def read_table(
     if target is not None:
         converters[index[target]] = lambda cell: codes.setdefault(nfc(cell.strip()), len(codes))
     drop = missing == "drop"
+    filled: NanFilled | None = None  # the rows read with missing cells written nan (drop)
     try:
         data = load(name, header, header.line, converters)
     except (ValueError, UnicodeDecodeError) as error:
@@ -408,10 +411,14 @@ def read_table(
         try:
             if "changed from" not in str(error) and not drop:
                 raise
-            if drop:  # read again, missing values as NaN: only a table with some pays Python's converters
-                numeric = [index[c] for c in feature_names if c not in categorical]
-                converters.update({i: missing_number(header.decimal) for i in numeric})
-            data = load(nonblank_rows(header), header, 0, converters)
+            filled = NanFilled(header) if drop and header.decimal == "." else None
+            data = _filled(header, converters, filled, codes, values) if filled is not None else None
+            if data is None:
+                filled = None
+                if drop:  # read again, missing values as NaN, cell by cell in Python (a quote, a decimal comma)
+                    numeric = [index[c] for c in feature_names if c not in categorical]
+                    converters.update({i: missing_number(header.decimal) for i in numeric})
+                data = load(nonblank_rows(header), header, 0, converters)
         except (ValueError, UnicodeDecodeError) as again:
             diagnose(header, feature_names, target, selection, trained=classes is not None, categorical=categorical,
                      missing=missing)
@@ -432,7 +439,8 @@ def read_table(
         if gaps.any():
             total = len(data)
             dropped = np.flatnonzero(gaps)
-            dropped_lines = lines_of(header, dropped)
+            dropped_lines = (lines_of(header, dropped) if filled is None or filled.blank_lines
+                             else (dropped + header.line + 1).tolist())  # no blank line: a row's line is its place
             empty = {c: [0, int(np.isnan(data[:, index[c]]).sum())] for c in feature_names if c not in categorical}
             empty_columns(header, feature_names, target, selection, empty, total, trained=classes is not None)
             if gaps.all():
@@ -498,6 +506,20 @@ def read_table(
         labels = remap[data[:, index[target]].astype(np.int64)]
         found = order
     return Table(name, columns, feature_names, x, target, labels, found, found_categories, dropped_lines, kept_rows)
+
+
+def _filled(header: Header, converters: dict[int, Any], filled: NanFilled, codes: dict[str, int],
+            values: dict[str, dict[str, int]]) -> np.ndarray | None:
+    """The table read by numpy from its rows with missing cells written ``nan`` (:mod:`blobclf.tablenan`), or
+    ``None`` where that does not apply or numpy refuses it (the codes found so far then cleared)."""
+    try:
+        with contextlib.closing(filled.lines()) as lines:
+            return load(lines, header, 0, converters)
+    except (ValueError, UnicodeDecodeError, Unfilled):
+        codes.clear()
+        for found_values in values.values():
+            found_values.clear()
+        return None
 
 
 def check_row_lengths(header: Header) -> None:

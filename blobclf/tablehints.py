@@ -46,10 +46,11 @@ SPREADSHEET_FIX = ("a spreadsheet's error value (its formula failed): correct th
 
 
 ID_NAME = re.compile(
-    r"#|ids?|index|idx|uuid|guid|row[ _.]?(?:id|names?|numbers?)|unnamed: ?\d+|[\w .-]*[ _.-]id", re.IGNORECASE
+    r"#|ids?|index|idx|uuid|guid|row[ _.]?(?:id|names?|numbers?)|unnamed: ?\d+|[\w .-]*[ _.-]id"
+    r"|(?-i:\w*[a-z](?:Id|ID))", re.IGNORECASE,
 )
 """Column names of row identifiers: ``id``, ``ID``, ``patient_id``, ``sample id``, ``#``, ``index``, ``rownames``,
-pandas' ``Unnamed: 0`` (an index saved and read back)."""
+pandas' ``Unnamed: 0`` (an index saved and read back), and camel case: Kaggle's ``PassengerId``, ``customerID``."""
 CONTINUOUS_VALUES = 20
 """A numeric target with at least this many distinct values, most rows a value of their own, looks continuous."""
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -564,14 +565,19 @@ def empty_columns(header: Header, feature_names: Sequence[str], target: str | No
 def missing_too(header: Header, columns: Sequence[str], target: str | None) -> str:
     """``"; columns 'a' and 'b' also have missing values (first on line 7): ..."``: for a refusal whose fix keeps
     ``columns`` (and the ``target``), the missing values they hold in the first :data:`TEXT_SCAN_ROWS` rows and the
-    two ways past them, so that following one refusal fixes the table in one go; ``""`` when they hold none.
+    two ways past them, so that following one refusal fixes the table in one go; ``""`` when they hold none. A
+    longer table is said to have been looked at only so far (``first on line 7 of the first 10,000 rows looked at``):
+    a gap further down is named by the next refusal. Reading it whole row by row would make every refusal of a
+    large table slow (:func:`rows`, the :mod:`csv` module: 0.24 s of CPU for 200,000 rows of 9 cells, 2.4 s on 2
+    shared CPUs; a refusal of a 5-million-row table would wait some 6 s of CPU for it).
     """
     used = [*columns, *([target] if target is not None else [])]
     position = {c: header.columns.index(c) for c in used}
-    width, first, found = len(header.columns), 0, []
+    width, first, found, stopped = len(header.columns), 0, [], False
     try:
         for count, (line, row) in enumerate(rows(header)):
             if count == TEXT_SCAN_ROWS:
+                stopped = True
                 break
             if len(row) != width:
                 continue
@@ -585,8 +591,9 @@ def missing_too(header: Header, columns: Sequence[str], target: str | None) -> s
     shown = [repr(c) for c in found[:3]] + ([f"{len(found) - 3} more"] if len(found) > 3 else [])
     names = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
     what = f"column {names} also has" if len(found) == 1 else f"columns {names} also have"
-    return (f"; {what} missing values (first on line {first}): fill them in, or add {drop_option()} to leave those "
-            "rows out")
+    scanned = f" of the first {TEXT_SCAN_ROWS:,} rows looked at" if stopped else ""
+    return (f"; {what} missing values (first on line {first}{scanned}): fill them in, or add {drop_option()} to leave "
+            "those rows out")
 
 
 def comment_line(name: str, line: int, row: Sequence[str], width: int) -> UserError | None:
@@ -643,25 +650,55 @@ DATE_LIKE = re.compile(
 FREE_TEXT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|(?:https?://|www\.)\S+|\S+(?:\s+\S+){4,}", re.IGNORECASE)
 """A cell holding an e-mail address, a web address or free text (five words or more): no category."""
 NAME_WORDS = frozenset({
-    "name", "names", "firstname", "lastname", "fullname", "surname", "forename", "email", "mail", "comment",
-    "comments", "note", "notes", "remark", "remarks", "description", "review", "message", "text", "address", "phone",
-    "url",
+    "firstname", "lastname", "fullname", "surname", "forename", "email", "mail", "comment", "comments", "note", "notes",
+    "remark", "remarks", "description", "review", "message", "text", "address", "phone", "url",
 })
 """Words of a column name (split at anything but letters and digits, and where a lower-case letter meets a capital)
-that say its cells are each row's own (a person's name, an e-mail address, free text) rather than categories, even
-where the first rows repeat them (first names, a customer's e-mail on each order)."""
+that say its cells are each row's own (an e-mail address, free text) rather than categories, even where the first
+rows repeat them (a customer's e-mail on each order)."""
+PERSON_WORDS = frozenset({
+    "first", "last", "full", "given", "middle", "sur", "nick", "maiden", "customer", "client", "user", "person",
+    "employee", "patient", "contact", "owner", "author", "student", "member", "passenger", "buyer", "seller", "sender",
+    "recipient", "manager", "agent", "rep", "staff", "driver", "player", "teacher", "doctor", "account", "holder",
+})
+"""Words that, beside ``name``, say a column holds people's names (``first_name``, ``Customer Name``), which repeat
+in the first rows as categories do (first names, a customer on each order) but are no categories."""
+NAME_CATEGORIES = 100
+"""The most values a column named ``name`` without a person's word (``product_name``, ``city_name``, ``Name``) may
+have to be offered as categories, each on ten rows or more on average: a catalog's products or a shop's cities
+repeat so, a table's people seldom."""
+
+
+def name_words(column: str) -> list[str]:
+    """The words of a column name: split at anything but letters and digits, and where a lower-case letter meets a
+    capital (``customerName``: ``customer``, ``name``)."""
+    return re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower())
 
 
 def named_like_text(column: str) -> bool:
-    """Whether ``column``'s name says it holds names, addresses or free text (:data:`NAME_WORDS`).
+    """Whether ``column``'s name says it holds people's names, addresses or free text (:data:`NAME_WORDS`, or
+    ``name`` beside one of :data:`PERSON_WORDS`).
 
     Example:
-        >>> [named_like_text(c) for c in ("first_name", "customerName", "E-mail", "Customer Name", "Country")]
+        >>> [named_like_text(c) for c in ("first_name", "customerName", "E-mail", "Customer Name", "product_name")]
         [True, True, True, True, False]
     """
-    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower())
-    joined = "".join(words)
-    return bool(NAME_WORDS.intersection(words)) or joined in NAME_WORDS
+    words = name_words(column)
+    if NAME_WORDS.intersection(words) or "".join(words) in NAME_WORDS:
+        return True
+    return bool({"name", "names"}.intersection(words) and PERSON_WORDS.intersection(words))
+
+
+def named_like_names(column: str) -> bool:
+    """Whether ``column`` is named ``name`` without a person's word (``product_name``, ``Name``): its values decide
+    whether it holds categories (:data:`NAME_CATEGORIES`).
+
+    Example:
+        >>> [named_like_names(c) for c in ("product_name", "Name", "brandName", "first_name", "Country")]
+        [True, True, True, False, False]
+    """
+    words = name_words(column)
+    return bool({"name", "names"}.intersection(words)) and not named_like_text(column)
 
 
 def categorical_text(header: Header, text: Sequence[str], dates_only: bool = False) -> list[str]:
@@ -669,7 +706,8 @@ def categorical_text(header: Header, text: Sequence[str], dates_only: bool = Fal
     with ``--data.categorical``: in their first :data:`TEXT_SCAN_ROWS` rows, each value on two rows or more on
     average, and fewer than half of the values on one row each (not a name or a code of a row of its own), and not
     dates or times (most values written as :data:`DATE_LIKE` dates: as categories, a day never seen in training
-    could not be predicted), nor names, addresses or free text (a column named so, :func:`named_like_text`, or most
+    could not be predicted), nor names, addresses or free text (a column named so, :func:`named_like_text`, one named
+    ``name`` of many values, :func:`named_like_names`, or most
     values :data:`FREE_TEXT`: e-mail and web addresses, five words or more); a column of one value, which one-hot
     encoding leaves constant, is not offered. With ``dates_only``, only those columns of dates, times, names,
     addresses and free text are told apart (the columns of text that are not).
@@ -693,6 +731,8 @@ def categorical_text(header: Header, text: Sequence[str], dates_only: bool = Fal
         dates = sum(1 for value in seen if DATE_LIKE.fullmatch(value) or FREE_TEXT.fullmatch(value))
         if named_like_text(name):
             continue
+        if named_like_names(name) and (len(seen) > NAME_CATEGORIES or 10 * len(seen) > sum(seen.values())):
+            continue  # a person's name, a product's of a long catalog: no categories
         if dates_only and 2 * dates <= len(seen):
             found.append(name)
         elif len(seen) > 1 and 2 * len(seen) <= sum(seen.values()) and 2 * once < len(seen) and 2 * dates <= len(seen):
@@ -735,6 +775,36 @@ def left_out_too(ids: Sequence[str], text: Sequence[str]) -> str:
     return f" (which also leaves out {', and '.join(parts)})" if parts else ""
 
 
+OWN_VALUES_ROWS = 20
+"""The fewest values a column must show before :func:`own_values` judges that most are each on a row of its own."""
+
+
+def own_values(header: Header, columns: Sequence[str]) -> list[str]:
+    """The ``columns`` whose values, in the first :data:`TEXT_SCAN_ROWS` rows, are mostly each on a row of its own (a
+    ticket or order number, a name), among :data:`OWN_VALUES_ROWS` values or more: no categories, whatever their
+    header (a table of a few rows cannot tell, and keeps the offer).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp(), "t.csv")
+        >>> _ = path.write_text("ticket,sex,kind\\n" + "".join(f"A{i},{'mf'[i % 2]},x\\n" for i in range(20)))
+        >>> own_values(Header(str(path), ["ticket", "sex", "kind"], ",", 1), ["ticket", "sex"])
+        ['ticket']
+    """
+    counts: dict[str, dict[str, int]] = {c: {} for c in columns}
+    for name, cell in first_cells(header, columns):
+        cell = cell.strip()
+        if not is_missing(cell):
+            counts[name][cell] = counts[name].get(cell, 0) + 1
+    found = []
+    for name in columns:
+        seen = counts[name]
+        once = sum(1 for n in seen.values() if n == 1)
+        if sum(seen.values()) >= OWN_VALUES_ROWS and 2 * once > len(seen):
+            found.append(name)
+    return found
+
+
 def leave_out_text(
     header: Header, feature_names: Sequence[str], column: str, target: str | None = None, selection: str | None = None,
     categorical: Sequence[str] = (), encode: bool = True,
@@ -749,8 +819,14 @@ def leave_out_text(
     shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
     so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
         if also else ""
-    encoded = categorical_text(header, text, dates_only=True) if encode else []  # a date is no category
-    them = "them" if len(encoded) > 1 else "it" if encoded == text else f"{encoded[0]!r}" if encoded else ""
+    # a date is no category; nor is another column of a value on each row (titanic's Ticket), which the split then
+    # refused as a category only in held-out rows
+    offered = categorical_text(header, text, dates_only=True) if encode else []
+    own = own_values(header, also) if offered else []
+    encoded = [c for c in offered if c not in own]
+    named = [repr(c) for c in encoded[:3]] + ([f"{len(encoded) - 3} more"] if len(encoded) > 3 else [])
+    them = ("them" if len(encoded) > 1 else "it") if encoded == text else (
+        named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}") if encoded else ""
     with_categories = names_option("categorical", [*categorical, *encoded], "encode")
     if encoded and encoded != text:  # the dates left out in the same step
         kept = leave_out_option(header, target, [c for c in feature_names if c not in text or c in encoded], selection)

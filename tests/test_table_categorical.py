@@ -343,10 +343,27 @@ def test_one_hot_inputs_beyond_the_memory_available_are_refused_before_they_are_
     monkeypatch.setattr("blobclf.tabledata.available_memory", lambda: 30_000)
     assert one_error(cli("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind",
                          "--data.categorical", "[code]")) == (
-        "t.csv: the categorical column 'code' has 40 categories: 200 rows of 41 inputs need about 32.0 KiB of "
-        "memory and 29.3 KiB is available; group its rare categories into one (such as 'other'), or leave the column "
-        "out of --data.categorical and the features"
+        "t.csv: the categorical column 'code' has 40 categories: 200 rows of 41 inputs need about 64.1 KiB of "
+        "memory (with the standardized copy of full-batch training) and 29.3 KiB is available; group its rare "
+        "categories into one (such as 'other'), or leave the column out of --data.categorical and the features"
     )
+
+
+def test_the_one_hot_memory_check_counts_the_copy_that_training_makes(cli, monkeypatch):
+    # it counted the inputs once; fit of 20,000 rows of 2,001 inputs peaked 1.9 times their size above a small
+    # table's, the training batch's standardized copy on top of the inputs: 64.1 KiB here full-batch, and
+    # (200 + 20) rows x 41 inputs x 4 bytes = 35.2 KiB in batches of 20, which the memory available holds
+    write(cli.cwd / "t.csv", [[f"{i}", f"id{i % 40:03d}", "xy"[i % 2]] for i in range(200)], ["a", "code", "kind"])
+    monkeypatch.setattr("blobclf.tabledata.available_memory", lambda: 40_000)
+    fit = ("fit", "--data", "TableDataModule", "--data.path", "t.csv", "--data.target", "kind", "--data.categorical",
+           "[code]", "--trainer.max_epochs", "1", "--export.figures", "false", "--export.onnx", "false")
+    assert one_error(cli(*fit)) == (
+        "t.csv: the categorical column 'code' has 40 categories: 200 rows of 41 inputs need about 64.1 KiB of "
+        "memory (with the standardized copy of full-batch training) and 39.1 KiB is available; group its rare "
+        "categories into one (such as 'other'), or leave the column out of --data.categorical and the features"
+    )
+    done = cli(*fit, "--data.batch_size", "20")
+    assert done.returncode == 0, done.output
 
 
 def test_one_hot_inputs_of_a_file_to_predict_or_test_beyond_the_memory_are_refused_before_they_are_made(

@@ -291,6 +291,51 @@ def test_names_addresses_and_free_text_are_not_offered_as_categories(tmp_path, m
                             "'[order_id,first_name,contact,comment]' --data.categorical '[Country]'"), message
 
 
+def test_name_columns_of_few_values_are_offered_as_categories_and_people_s_names_are_not(tmp_path, monkeypatch):
+    # the rule that keeps first_name and e-mails out took every *_name column for a person's: product_name, of 3
+    # products on 40 orders, was no longer offered; now a name column's values decide, unless its name says people
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    products, people = "Widget Gadget Gizmo".split(), [f"Person {i}" for i in range(20)]
+    write(tmp_path / "t.csv", "order_id,product_name,customer_name,name,brandName,spend,Returned\n" + "".join(
+        f"{i},{products[i % 3]},{people[i % 20]},{people[i % 20]},{'AB'[i % 2]},{i % 7}.5,{'ny'[i % 2]}\n"
+        for i in range(40)))
+    message = refused(lambda: TableDataModule(path="t.csv", target="Returned").feature_names)
+    assert message == (
+        "t.csv:1: column 1, 'order_id', is named like a row identifier and would be a feature (every column but the "
+        "target is); leave it out with --data.features '[spend]' (which also leaves out 'product_name', "
+        "'customer_name', 'name' and 1 more, which hold text), or list it in --data.features to keep it; to one-hot "
+        "encode 'product_name' and 'brandName' as categories rather than leave them out, give --data.features "
+        "'[product_name,brandName,spend]' --data.categorical '[product_name,brandName]'"
+    )
+
+
+def test_a_kaggle_titanic_table_is_told_its_id_and_offered_only_columns_of_categories(tmp_path, monkeypatch):
+    # PassengerId was not taken for an id (camel case), and the refusal of 'Name' offered to encode 'Ticket' (a value
+    # on each row) as categories: following it, the split refused a ticket found only in held-out rows
+    from blobclf.tabledata import TableDataModule
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.csv", "PassengerId,Survived,Pclass,Name,Sex,Ticket,Embarked\n" + "".join(
+        f"{i + 1},{i % 2},{i % 3 + 1},\"Surname{i}, Mr. Given{i}\",{['male', 'female'][i % 2]},A/5 {1000 + i},"
+        f"{'SCQ'[i % 3]}\n" for i in range(30)))
+    assert refused(lambda: TableDataModule(path="t.csv", target="Survived").feature_names) == (
+        "t.csv:1: column 1, 'PassengerId', is named like a row identifier and would be a feature (every column but "
+        "the target is); leave it out with --data.features '[Pclass]' (which also leaves out 'Name', 'Sex', 'Ticket' "
+        "and 1 more, which hold text), or list it in --data.features to keep it; to one-hot encode 'Sex' and "
+        "'Embarked' as categories rather than leave them out, give --data.features '[Pclass,Sex,Embarked]' "
+        "--data.categorical '[Sex,Embarked]'"
+    )
+    message = refused(lambda: TableDataModule(path="t.csv", target="Survived", exclude=["PassengerId"]).setup("fit"))
+    assert message == (
+        "t.csv:2: feature column 'Name' holds 'Surname0, Mr. Given0', not a number; columns 'Sex', 'Ticket', "
+        "'Embarked' hold text too; to leave these columns out, give --data.exclude "
+        "'[PassengerId,Name,Sex,Ticket,Embarked]', or to one-hot encode 'Sex' and 'Embarked' as categories, give "
+        "--data.exclude '[PassengerId,Name,Ticket]' --data.categorical '[Sex,Embarked]'"
+    )
+
+
 def test_missing_values_in_several_columns_are_all_named_at_once(tmp_path, monkeypatch):
     # vega_datasets' cars: 8 gaps in Miles_per_Gallon, 6 in Horsepower on other rows; only the first column was
     # named, so removing its rows met the next column's refusal. Gaps on the first column's rows (palmerpenguins:

@@ -151,3 +151,57 @@ def test_the_first_refusal_names_every_fix_and_following_it_trains(cli):
                ).returncode == 0
     split = list(csv.DictReader((cli.cwd / "p.csv").open()))
     assert [[row["a"], row["b"]] for row in split] == [rows(4)[i][2:4] for i in (0, 1, 3)]
+
+
+CLEAN = [("1", "2", "x"), ("5", "6", "y"), ("9", "1", "x"), ("3", "4", "y")]
+"""The rows kept of each table below, whose other rows have a missing value."""
+
+
+@pytest.mark.parametrize(("text", "lines"), [
+    ("a,b,kind\n1,2,x\n,3,y\n5,6,y\n4,,x\n9,1,x\n,,\n3,4,y\n", [3, 5, 7]),
+    ("a,b,kind\r\n1,2,x\r\n7,,y\r\n5,6,y\r\n9,1,x\r\n3,4,y\r\n8,,", [3, 7]),  # CRLF, the last line without one
+    ("a,b,kind\n\n1,2,x\n\n,3,y\n5,6,y\n  \n9,1,x\n3,4,y\n", [5]),  # blank lines are no rows
+    ("a;b;kind\n1;2;x\n NA ;3;y\n5;6;y\n4;?;x\n9;1;x\n\\N;n/a;y\n3;4;y\n", [3, 5, 7]),  # words, spaces around
+    ("a\tb\tkind\n1\t2\tx\n\t3\ty\n5\t6\ty\n4\t \tx\n9\t1\tx\n3\t4\ty\n2\t1\t#N/A\n", [3, 5, 8]),  # tabs; the target
+    ('a,b,kind\n1,2,"x"\n,3,y\n5,6,y\n9,1,x\n3,4,"y"\n', [3]),  # a quote: read cell by cell, as before
+], ids=["empty", "crlf", "blank-lines", "words", "tabs", "quoted"])
+def test_dropping_reads_the_rows_kept_whatever_the_gaps_look_like(tmp_path, text, lines):
+    (tmp_path / "g.csv").write_bytes(text.encode())
+    table = read_table(tmp_path / "g.csv", "kind", missing="drop")
+    assert table.dropped_lines == lines
+    assert table.features.tolist() == [[float(a), float(b)] for a, b, _ in CLEAN]
+    assert [table.classes[i] for i in table.labels] == [kind for _, _, kind in CLEAN]
+
+
+def test_dropping_reads_a_table_without_quotes_with_numpy_alone(tmp_path, monkeypatch):
+    # the Python converter of each numeric cell took 3.4 times as long as numpy's reading (benchmarks/missing.py)
+    def converter(decimal):
+        raise AssertionError("read cell by cell")
+
+    monkeypatch.setattr("blobclf.table.missing_number", converter)
+    (tmp_path / "g.csv").write_text("a,b,kind\n1,2,x\n,3,y\n5,6,y\nnull,NaN,x\n9,1,x\n3,4,y\n")
+    assert read_table(tmp_path / "g.csv", "kind", missing="drop").dropped_lines == [3, 5]
+    (tmp_path / "q.csv").write_text('a,b,kind\n1,2,x\n,3,"y"\n')
+    with pytest.raises(AssertionError, match="read cell by cell"):
+        read_table(tmp_path / "q.csv", "kind", missing="drop")
+
+
+def test_a_refusal_says_how_many_rows_it_looked_at_for_missing_values(cli, monkeypatch):
+    # a gap past them was first named by a second refusal, though the first said nothing of where it looked
+    from blobclf import tablehints
+
+    monkeypatch.setattr(tablehints, "TEXT_SCAN_ROWS", 6)
+    write(cli.cwd / "t.csv", rows(12), gaps={3: ("a", ""), 9: ("b", "")})
+    with pytest.raises(UserError) as error:
+        read_table(cli.cwd / "t.csv", "kind")
+    assert str(error.value).endswith(
+        "; column 'a' also has missing values (first on line 5 of the first 6 rows looked at): fill them in, or add "
+        "--data.missing drop to leave those rows out"
+    )
+    monkeypatch.setattr(tablehints, "TEXT_SCAN_ROWS", 12)
+    with pytest.raises(UserError) as error:
+        read_table(cli.cwd / "t.csv", "kind")
+    assert str(error.value).endswith(
+        "; columns 'a' and 'b' also have missing values (first on line 5): fill them in, or add --data.missing drop to "
+        "leave those rows out"
+    )
