@@ -539,7 +539,7 @@ def test_a_config_value_is_named_with_its_file_given_before_the_subcommand_or_to
     # the command line's own value stays the command line's
     (cli.cwd / "x.yaml").write_text("model: {hidden_units: 4}\n")
     assert one_error(cli("fit", "--config", "x.yaml", "--model.hidden_units", "x")) == (
-        "blobclf: error: --model.hidden_units='x' is invalid: not PositiveInt (see --help)")
+        "blobclf: error: --model.hidden_units='x' is invalid: give an integer > 0 (see --help)")
     (cli.cwd / "x.yaml").write_text("trainer: {max_epochs: 1}\n")
     assert one_error(cli("fit", "--config", "x.yaml", "--data", "7")) == (
         "blobclf: error: --data 7: no such data module; use BlobDataModule (blobs, the default) or TableDataModule "
