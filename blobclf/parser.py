@@ -21,6 +21,7 @@ from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.configfiles import config_setting, reads_standard_input
+from blobclf.configkeys import unknown_config_key
 from blobclf.configvalues import config_value_error, plain_value_error
 from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
@@ -237,7 +238,9 @@ class BlobArgumentParser(LightningArgumentParser):
         return added
 
     def parse_args(self, args: Any = None, *rest: Any, **kwargs: Any) -> Namespace:
-        self.state.given = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
+        words = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
+        if words or not self.state.given:  # a subcommand after a top-level --config is parsed again with no words
+            self.state.given = words
         return super().parse_args(args, *rest, **kwargs)
 
     @contextlib.contextmanager
@@ -265,7 +268,8 @@ class BlobArgumentParser(LightningArgumentParser):
             # a config file's value: named with the file; else a callback or logger class of the command line's
             line = config_value_error(message, given, line) or trainer_class_error(line, given) or line
         elif not recorded:
-            line = plain_value_error(line, given) or line  # an option's value a config file gave: named with the file
+            # an option's value, or a key that is no option, that a config file gave: named with the file
+            line = plain_value_error(line, given) or unknown_config_key(line, given) or line
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 
