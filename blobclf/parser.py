@@ -40,6 +40,7 @@ from blobclf.messages import (
 from blobclf.monitors import not_a_mode
 from blobclf.optionnames import given_option
 from blobclf.onebatch import one_batch_written
+from blobclf.optionorder import option_before_class
 from blobclf.recorded import as_plain, recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
 from blobclf.trainerclasses import trainer_class_error
@@ -269,7 +270,8 @@ class BlobArgumentParser(LightningArgumentParser):
             line = config_value_error(message, given, line) or trainer_class_error(line, given) or line
         elif not recorded:
             # an option's value, or a key that is no option, that a config file gave: named with the file
-            line = plain_value_error(line, given) or unknown_config_key(line, given) or line
+            line = plain_value_error(line, given) or unknown_config_key(line, given) or \
+                option_before_class(line, given) or line  # a class's option given before the class was chosen
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 

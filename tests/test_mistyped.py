@@ -268,3 +268,24 @@ def test_a_name_where_a_list_is_wanted_in_a_config_without_init_args_is_the_same
     assert one_error(cli("fit", *table, "--config", "names.yaml")) == (
         "names.yaml: data.features is 'a', not a list of names; write a list: features: [a]")
     assert sorted(p.name for p in cli.cwd.iterdir()) == ["names.yaml"]
+
+
+@pytest.mark.parametrize(("files", "args", "chooser", "cls"), [
+    ({"b.yaml": "lr_scheduler:\n  class_path: torch.optim.lr_scheduler.StepLR\n  init_args: {step_size: 5}\n"},
+     ["--lr_scheduler.step_size", "3", "--config", "b.yaml"], "--config b.yaml", "StepLR"),
+    ({"b.yaml": "lr_scheduler: StepLR\n"}, ["--lr_scheduler.step_size", "3", "--config", "b.yaml"],
+     "--config b.yaml", "StepLR"),
+    ({"g.yaml": "class_path: torch.optim.lr_scheduler.StepLR\n"}, ["--lr_scheduler.step_size", "3", "--lr_scheduler",
+                                                                   "g.yaml"], "--lr_scheduler g.yaml", "StepLR"),
+    ({}, ["--optimizer.betas=[0.8,0.9]", "--optimizer", "Adam"], "--optimizer Adam", "Adam"),
+], ids=["config-class-path", "config-short-name", "group-file", "class-option"])
+def test_a_class_option_given_before_what_chooses_the_class_says_to_give_it_after(cli, files, args, chooser, cls):
+    # was "--lr_scheduler.step_size is not an option of LRScheduler; its options: --lr_scheduler.help LRScheduler":
+    # jsonargparse gives an option to the class chosen before it (the base class, or blobclf's default SGD)
+    for name, text in files.items():
+        (cli.cwd / name).write_text(text)
+    option = args[0].split("=", 1)[0]
+    assert one_error(cli("fit", *args)) == (
+        f"{option} is given before {chooser}, which chooses {cls}: an option of a class goes to the class chosen "
+        f"before it; give {option} after {chooser}")
+    assert not (cli.cwd / "checkpoints").exists()
