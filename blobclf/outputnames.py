@@ -169,10 +169,13 @@ def as_last_output(path: str | os.PathLike[str]) -> tuple[Path, str, str] | None
     return (path, *parts) if parts is not None and os.path.lexists(path) else None
 
 
-def file_state(path: str | os.PathLike[str]) -> tuple[int, int, int] | None:
-    """What tells one version of the file ``path`` from the one that replaced it (``None``: no such file)."""
+def file_state(path: str | os.PathLike[str]) -> tuple[int, int, int, int] | None:
+    """What tells one version of the file ``path`` from the one that replaced it (``None``: no such file): its inode,
+    modification time, size and status-change time. The last is there for a rewrite in place that kept the size and
+    set the modification time back (``touch -r``, ``os.utime``), which no program can set back: any write or
+    ``utime`` moves it to the clock's present (to its tick, a few milliseconds on Linux)."""
     try:
         found = os.stat(path)
     except OSError:
         return None
-    return found.st_ino, found.st_mtime_ns, found.st_size
+    return found.st_ino, found.st_mtime_ns, found.st_size, found.st_ctime_ns

@@ -21,6 +21,7 @@ from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.configfiles import config_setting, reads_standard_input
+from blobclf.configkeys import unknown_config_key
 from blobclf.configvalues import config_value_error, plain_value_error
 from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
@@ -34,13 +35,15 @@ from blobclf.helptext import (
 )
 from blobclf.runcheckpoint import RunCheckpoint
 from blobclf.messages import (
-    MOVED_NAMES, config_name_list, missing_target, not_a_choice, null_name, one_line, typed_value_error,
+    MOVED_NAMES, WANTED, config_name_list, missing_target, not_a_choice, null_name, one_line, typed_value_error,
 )
 from blobclf.monitors import not_a_mode
 from blobclf.optionnames import given_option
 from blobclf.onebatch import one_batch_written
+from blobclf.optionorder import option_before_class
 from blobclf.recorded import as_plain, recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
+from blobclf.trainerclasses import trainer_class_error
 
 EVAL_COMMANDS = ("validate", "test", "predict")
 UNWORDED = re.compile(r"--[\w.]+=.* is invalid for [\w.]+ \(see --help\)")
@@ -236,7 +239,9 @@ class BlobArgumentParser(LightningArgumentParser):
         return added
 
     def parse_args(self, args: Any = None, *rest: Any, **kwargs: Any) -> Namespace:
-        self.state.given = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
+        words = tuple(sys.argv[1:] if args is None else (str(arg) for arg in args))
+        if words or not self.state.given:  # a subcommand after a top-level --config is parsed again with no words
+            self.state.given = words
         return super().parse_args(args, *rest, **kwargs)
 
     @contextlib.contextmanager
@@ -261,9 +266,12 @@ class BlobArgumentParser(LightningArgumentParser):
         line = recorded or missing_target(null_name(config_name_list(self.plain_error(one_line(message)), given),
                                                     given), given)
         if not recorded and (line.startswith('Parser key "') or UNWORDED.fullmatch(line)):
-            line = config_value_error(message, given, line) or line  # a config file's value: named with the file
+            # a config file's value: named with the file; else a callback or logger class of the command line's
+            line = config_value_error(message, given, line) or trainer_class_error(line, given) or line
         elif not recorded:
-            line = plain_value_error(line, given) or line  # an option's value a config file gave: named with the file
+            # an option's value, or a key that is no option, that a config file gave: named with the file
+            line = plain_value_error(line, given) or unknown_config_key(line, given) or \
+                option_before_class(line, given) or line  # a class's option given before the class was chosen
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)
 
@@ -294,6 +302,8 @@ class BlobArgumentParser(LightningArgumentParser):
             literal = re.fullmatch(r"(?:invalid literal for (?:int|float)\(\)(?: with base 10)?"
                                    r"|could not convert string to float): (.*)", reason)
             value = re.fullmatch(r"(\S+) (does not conform to restriction .*|not an integer)", reason)
+            if (literal or value) and kind in WANTED:  # as typed_value_error words the plain types
+                return f"--{key}={(literal or value).group(1)} is invalid: give {WANTED[kind]} (see --help)"
             if literal:
                 return f"--{key}={literal.group(1)} is invalid: not {kind} (see --help)"
             if value:

@@ -83,6 +83,9 @@ def recorded_value_error(text: str, path: str, settings: dict[str, Any], shown: 
     if shown and not named and (given is None or given.group(1) != str(values[key])):
         return None  # another value: the command line's or a config file's
     reason = text.rsplit(f'Parser key "{keys[-1]}": ', 1)[-1].removesuffix(" (or null)")
+    choice = re.fullmatch(r"Expected a typing\.Literal\[(.*)\]\. Got value: .*", reason)
+    if choice:  # jsonargparse's type, in the words of the command line's refusal (messages.not_a_choice)
+        reason = f"it must be {' or '.join(choice.group(1).split(', '))}"
     return (f"checkpoint {path!r} records {key}={values[key]!r}, which is invalid ({reason}); it was edited or "
             f"written by another program: use another checkpoint")
 

@@ -23,6 +23,7 @@ from blobclf.runcheckpoint import epoch_values
 from blobclf.checks import check_averaging_extension, check_extension, check_optimizer_state, epochs_done
 from blobclf.classrefs import check_recorded_classes, unloaded_classes
 from blobclf.errors import UserError
+from blobclf.optionnames import given_option
 from blobclf.outputnames import file_state
 from blobclf.parser import EVAL_COMMANDS, BlobArgumentParser
 from blobclf.recorded import (
@@ -294,7 +295,13 @@ class CheckpointSettings:
                  or (subcommand == "fit" and key.replace(".init_args.", ".") in RESUME_KEEPS))
             and key in config[subcommand]
         }
-        parser.set_defaults(as_defaults(subcommand, known))
+        # a setting the command line gives is no default: its value wins, and the checkpoint's is compared with it
+        # (_refuse_conflicts) rather than parsed, so an edited checkpoint's invalid value that the command line
+        # replaces (test --data.decimal .) is not refused as the parser's
+        words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
+        typed = {key for key in known if given_option(words, f"--{key}") is not None
+                 or given_option(words, f"--{key.replace('.init_args.', '.')}") is not None}
+        parser.set_defaults(as_defaults(subcommand, {k: v for k, v in known.items() if k not in typed}))
         with parser.recording(path, known):
             config = parse(parser, args)
         self.recorded_settings = known

@@ -410,15 +410,43 @@ def unpickling_refusal(message: str, name: str, what: str) -> str:
     return damaged(name, what, reason.strip() or "the unpickler refused it")
 
 
+LIGHTNING_KEYS = ("state_dict", "pytorch-lightning_version", "epoch", "global_step", "hyper_parameters")
+"""Keys every checkpoint Lightning writes of a LightningModule has (``hyper_parameters`` once it saved any)."""
+
+
+def not_a_checkpoint(loaded: Any) -> str:
+    """What ``loaded``, read from a file given as a checkpoint but without a ``state_dict``, is, said after the
+    file's name: a plain state_dict (all tensors), else a dict named by its keys and the Lightning checkpoint's keys it
+    lacks, else its type.
+
+    Example:
+        >>> not_a_checkpoint({"a": 1})
+        "is not a Lightning checkpoint: it is a dict with the key 'a' and none of the keys one has (state_dict, \
+pytorch-lightning_version, epoch, global_step, hyper_parameters)"
+    """
+    if isinstance(loaded, dict) and loaded and all(isinstance(value, torch.Tensor) for value in loaded.values()):
+        return "is a plain state_dict (an exported .pth?), not a Lightning checkpoint"
+    if not isinstance(loaded, dict):
+        return f"is not a Lightning checkpoint: it is a {type(loaded).__name__}, where one is a dict"
+    if not loaded:
+        return ("is not a Lightning checkpoint: it is an empty dict, without the keys one has "
+                f"({', '.join(LIGHTNING_KEYS)})")
+    keys = [repr(key)[:40] for key in list(loaded)[:5]]
+    more = f" and {len(loaded) - 5} more" if len(loaded) > 5 else ""
+    held = f"the key{'s' if len(loaded) > 1 else ''} {', '.join(keys)}{more}"
+    missing = [key for key in LIGHTNING_KEYS if key not in loaded]
+    if len(missing) == len(LIGHTNING_KEYS):
+        return f"is not a Lightning checkpoint: it is a dict with {held} and none of the keys one has " \
+               f"({', '.join(LIGHTNING_KEYS)})"
+    return f"is not a Lightning checkpoint: it is a dict with {held} but without {', '.join(missing)}"
+
+
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Load a Lightning checkpoint safely and check that it is one."""
     checkpoint = safe_load(path, "checkpoint")
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
-        kind = "a plain state_dict (an exported .pth?)" if isinstance(checkpoint, dict) else type(checkpoint).__name__
-        raise UserError(
-            f"checkpoint {os.fspath(path)!r} is {kind}, not a Lightning checkpoint; "
-            "pass a .ckpt file written by 'blobclf fit'"
-        )
+        raise UserError(f"checkpoint {os.fspath(path)!r} {not_a_checkpoint(checkpoint)}; pass a .ckpt file written "
+                        "by 'blobclf fit'")
     return checkpoint
 
 

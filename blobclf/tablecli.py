@@ -241,8 +241,13 @@ def preselect_data_class(parser: LightningArgumentParser, args: Any) -> tuple[Pr
     class_path = recorded_data_class(hparams)
     cls = loaded_class(class_path)  # one not loaded is refused after the first parse
     if cls is not None and cls is not _resolve(DEFAULT_DATA):
-        parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": public_hparams(hparams)}})
-        shown = str(path), {f"data.init_args.{key}": value for key, value in public_hparams(hparams).items()}
+        # a setting the command line gives is not made a default: the command line's value wins, and the checkpoint's
+        # is compared with it later (see blobclf.resumesettings), not parsed (an edited checkpoint's invalid value)
+        typed = {key for key in hparams if given_option(words, f"--data.{key}") is not None
+                 or given_option(words, f"--data.init_args.{key}") is not None}
+        defaults = {key: value for key, value in public_hparams(hparams).items() if key not in typed}
+        parser.set_defaults({f"{subcommand}.data": {"class_path": class_path, "init_args": defaults}})
+        shown = str(path), {f"data.init_args.{key}": value for key, value in defaults.items()}
         return (path, state, checkpoint), shown
     return (path, state, checkpoint), None
 

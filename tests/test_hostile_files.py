@@ -539,11 +539,40 @@ def test_a_config_value_is_named_with_its_file_given_before_the_subcommand_or_to
     # the command line's own value stays the command line's
     (cli.cwd / "x.yaml").write_text("model: {hidden_units: 4}\n")
     assert one_error(cli("fit", "--config", "x.yaml", "--model.hidden_units", "x")) == (
-        "blobclf: error: --model.hidden_units='x' is invalid: not PositiveInt (see --help)")
+        "blobclf: error: --model.hidden_units='x' is invalid: give an integer > 0 (see --help)")
     (cli.cwd / "x.yaml").write_text("trainer: {max_epochs: 1}\n")
     assert one_error(cli("fit", "--config", "x.yaml", "--data", "7")) == (
         "blobclf: error: --data 7: no such data module; use BlobDataModule (blobs, the default) or TableDataModule "
         "(a CSV table) (see --help)")
+
+
+ANCHOR_KEY = ("'{key}' in --config {path} is not an option of fit (it holds '{held}'): it is there only to carry "
+              "the YAML anchor &b, and every key of a config is read as an option; put the anchor on the first value "
+              "that uses it, inside a key blobclf knows (as in trainer: &b {{max_epochs: 3}}), and use *b after it, "
+              "or remove '{key}'")
+
+
+@pytest.mark.parametrize(("text", "args", "key", "held"), [
+    ("base: &b {max_epochs: 3}\ntrainer: *b\n", ["fit", "--config", "x.yaml"], "base", "base.max_epochs"),
+    ("x-common: &b {max_epochs: 3}\ntrainer: *b\n", ["fit", "--config", "x.yaml"], "x-common", "x-common.max_epochs"),
+    ("base: &b 3\ntrainer: {max_epochs: *b}\n", ["fit", "--config", "x.yaml"], "base", "base"),
+    # a top-level config with the subcommand's section, given before the subcommand
+    ("fit:\n  base: &b {max_epochs: 3}\n  trainer: *b\n", ["--config", "x.yaml", "fit"], "base", "base.max_epochs"),
+], ids=["mapping", "dashed-key", "scalar", "subcommand-section"])
+def test_a_key_there_only_to_carry_a_yaml_anchor_is_named_with_its_file_and_where_anchors_go(cli, text, args, key,
+                                                                                              held):
+    # was "Subcommand 'fit' does not accept option 'base.max_epochs' (see --help)", naming no file and no reason
+    (cli.cwd / "x.yaml").write_text(text)
+    assert one_error(cli(*args)) == "blobclf: error: " + ANCHOR_KEY.format(key=key, path="x.yaml", held=held)
+    assert not (cli.cwd / "checkpoints").exists()
+
+
+def test_a_config_key_that_is_no_option_and_close_to_none_is_named_with_its_file(cli):
+    # was "Subcommand 'fit' does not accept option 'trainer.foo' (see --help)"
+    (cli.cwd / "x.yaml").write_text("trainer: {foo: 1}\n")
+    assert one_error(cli("fit", "--config", "x.yaml")) == (
+        "blobclf: error: 'trainer.foo' in --config x.yaml is not an option of fit; correct its name or remove it there "
+        "(--help lists the options)")
 
 
 def test_a_group_given_no_mapping_in_settings_written_out_on_the_command_line_is_one_line(cli):

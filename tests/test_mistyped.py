@@ -69,12 +69,12 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
      "unrecognized arguments: --checkpoint.save_lst false; did you mean --checkpoint.save_last? (see --help)"),
     (["test", "--ckpt_pth", "last"], "unrecognized arguments: --ckpt_pth last; did you mean --ckpt_path? (see --help)"),
     (["fit", "--no_such_option", "1"], "unrecognized arguments: --no_such_option 1 (see --help)"),
-    # 'Parser key "model.hidden_units": Not of type PositiveInt: invalid literal for int() with base 10: 'abc''
-    (["fit", "--model.hidden_units", "abc"], "--model.hidden_units='abc' is invalid: not PositiveInt (see --help)"),
-    (["fit", "--model.hidden_units", "0"],
-     "--model.hidden_units=0 is invalid: not PositiveInt (0 does not conform to restriction v>0) (see --help)"),
+    # 'Parser key "model.hidden_units": Not of type PositiveInt: invalid literal for int() with base 10: 'abc'', then
+    # blobclf's "--model.hidden_units='abc' is invalid: not PositiveInt (see --help)", which named the type, not the fix
+    (["fit", "--model.hidden_units", "abc"], "--model.hidden_units='abc' is invalid: give an integer > 0 (see --help)"),
+    (["fit", "--model.hidden_units", "0"], "--model.hidden_units=0 is invalid: give an integer > 0 (see --help)"),
     (["fit", "--checkpoint.last_interval", "soon"],
-     "--checkpoint.last_interval='soon' is invalid: not NonNegativeFloat (see --help)"),
+     "--checkpoint.last_interval='soon' is invalid: give a number >= 0 (see --help)"),
     # 'expected "subcommand" to be one of {fit,validate,test,predict}, but it was not provided.'
     ([], "give a subcommand: fit, validate, test or predict ('python -m blobclf fit' trains the tutorial's model; "
          "'python -m blobclf --help' says what each does)"),  # cli_main called from Python, as 'python -m blobclf'
@@ -116,13 +116,28 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
      "one, --optimizer.betas '[0.9,0.999]' (in a config file, betas: [0.9, 0.999]) (see --help)"),
     (["fit", "--model.help", "BlobClassifier"], "unrecognized arguments: --model.help BlobClassifier (the model is always "
      "BlobClassifier: --help lists its options, --model.hidden_units and others) (see --help)"),
+    # each was jsonargparse's 'Parser key "trainer.callbacks": - Expected a path but 5 either not accessible or
+    # invalid: - Does not validate against any of the Union subtypes: Subtypes: [list[...' with every subtype's error
+    (["fit", "--trainer.callbacks", "5"], "--trainer.callbacks 5 is not a callback; name a class of "
+     "lightning.pytorch.callbacks (--trainer.callbacks+=EarlyStopping --trainer.callbacks.monitor val/loss) or give "
+     "the import path of one"),
+    (["fit", "--trainer.callbacks+=EarlyStoping"], "--trainer.callbacks+=EarlyStoping is not a callback; name a class "
+     "of lightning.pytorch.callbacks (--trainer.callbacks+=EarlyStopping --trainer.callbacks.monitor val/loss) or give "
+     "the import path of one; did you mean EarlyStopping?"),
+    (["fit", "--trainer.callbacks", "torch.nn.Linear"], "--trainer.callbacks torch.nn.Linear is not a callback; name a "
+     "class of lightning.pytorch.callbacks (--trainer.callbacks+=EarlyStopping --trainer.callbacks.monitor val/loss) "
+     "or give the import path of one"),
+    (["fit", "--trainer.logger", "TensorBoardLoger"], "--trainer.logger TensorBoardLoger is not a logger; name a class "
+     "of lightning.pytorch.loggers (--trainer.logger CSVLogger, or --trainer.logger false for none) or give the import "
+     "path of one; did you mean TensorBoardLogger?"),
 ], ids=["config", "c", "config=", "configs-not-installed", "table-config-not-installed",
         "adam-config-not-installed", "other-config-not-installed", "config-key", "config-model-key", "top-config-key", "data-case", "data-unknown",
         "data-help", "optimizer-option", "optimizer-config-key", "optimizer-no-close", "scheduler-option",
         "callback-option", "trainer-option", "checkpoint-option", "ckpt-path", "no-close-option", "not-a-number", "below-restriction",
         "not-a-float", "no-subcommand", "features-word", "exclude-words", "lr-inf", "gamma-inf", "lr-inf-word",
     "betas-inf-word", "betas-nan-word", "betas-inf", "betas-word", "betas-three", "betas-scalar", "betas-commas",
-    "milestones-scalar", "betas-scalar-config", "model-help"])
+    "milestones-scalar", "betas-scalar-config", "model-help", "callbacks-number", "callbacks-misspelt",
+    "callbacks-not-a-callback", "logger-misspelt"])
 def test_a_mistyped_command_names_the_fix(cli, monkeypatch, args, line):
     import blobclf.configfiles
     monkeypatch.setattr(blobclf.configfiles, "source_configs", lambda: None)  # as installed: no source configs/
@@ -253,3 +268,24 @@ def test_a_name_where_a_list_is_wanted_in_a_config_without_init_args_is_the_same
     assert one_error(cli("fit", *table, "--config", "names.yaml")) == (
         "names.yaml: data.features is 'a', not a list of names; write a list: features: [a]")
     assert sorted(p.name for p in cli.cwd.iterdir()) == ["names.yaml"]
+
+
+@pytest.mark.parametrize(("files", "args", "chooser", "cls"), [
+    ({"b.yaml": "lr_scheduler:\n  class_path: torch.optim.lr_scheduler.StepLR\n  init_args: {step_size: 5}\n"},
+     ["--lr_scheduler.step_size", "3", "--config", "b.yaml"], "--config b.yaml", "StepLR"),
+    ({"b.yaml": "lr_scheduler: StepLR\n"}, ["--lr_scheduler.step_size", "3", "--config", "b.yaml"],
+     "--config b.yaml", "StepLR"),
+    ({"g.yaml": "class_path: torch.optim.lr_scheduler.StepLR\n"}, ["--lr_scheduler.step_size", "3", "--lr_scheduler",
+                                                                   "g.yaml"], "--lr_scheduler g.yaml", "StepLR"),
+    ({}, ["--optimizer.betas=[0.8,0.9]", "--optimizer", "Adam"], "--optimizer Adam", "Adam"),
+], ids=["config-class-path", "config-short-name", "group-file", "class-option"])
+def test_a_class_option_given_before_what_chooses_the_class_says_to_give_it_after(cli, files, args, chooser, cls):
+    # was "--lr_scheduler.step_size is not an option of LRScheduler; its options: --lr_scheduler.help LRScheduler":
+    # jsonargparse gives an option to the class chosen before it (the base class, or blobclf's default SGD)
+    for name, text in files.items():
+        (cli.cwd / name).write_text(text)
+    option = args[0].split("=", 1)[0]
+    assert one_error(cli("fit", *args)) == (
+        f"{option} is given before {chooser}, which chooses {cls}: an option of a class goes to the class chosen "
+        f"before it; give {option} after {chooser}")
+    assert not (cli.cwd / "checkpoints").exists()

@@ -100,3 +100,24 @@ def test_a_report_of_an_older_blobclf_without_its_table_is_replaced_as_before(cl
     (run / "test_report-last-x.json").write_text('{"accuracy": 0.5, "checkpoint": "last.ckpt"}\n')
     assert cli("test", "--ckpt_path", "last", "--data.test_path", "x.csv").returncode == 0
     assert json.loads((run / "test_report-last-x.json").read_text())["n_samples"] == 20
+
+
+def test_a_file_rewritten_in_place_with_its_size_and_times_set_back_is_another_version(tmp_path):
+    # blobclf reuses a checkpoint read before the parse when file_state says it is unchanged; with (inode, mtime, size)
+    # alone, the same bytes' count written over it in place and 'touch -r' back were taken for the file read
+    import os
+    import time
+
+    from blobclf.outputnames import file_state
+
+    path = tmp_path / "last.ckpt"
+    path.write_bytes(b"a" * 64)
+    before, stat = file_state(path), os.stat(path)
+    time.sleep(0.05)  # past the tick of the file system's clock, which stamps the status change
+    with open(path, "r+b") as handle:  # in place: the same inode
+        handle.write(b"b" * 64)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # touch -r: the modification time set back
+    after = os.stat(path)
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    assert file_state(path) != before
+    assert file_state(path) == file_state(path) and file_state(tmp_path / "missing.ckpt") is None

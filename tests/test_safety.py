@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import run_cli
+from conftest import one_error, run_cli
 
 from blobclf.errors import UserError
 from blobclf.export import load_model
@@ -130,6 +130,28 @@ def test_exported_weights_are_not_a_checkpoint(tutorial_run, cli, monkeypatch):
     result = cli("test", "--ckpt_path", "checkpoints/version_0/model.pth")
     assert result.returncode == 2
     assert "is a plain state_dict (an exported .pth?), not a Lightning checkpoint" in result.stderr
+
+
+NOT_LIGHTNING = "is not a Lightning checkpoint: it is "
+ALL_KEYS = "(state_dict, pytorch-lightning_version, epoch, global_step, hyper_parameters)"
+
+
+@pytest.mark.parametrize(("saved", "what"), [
+    ({"a": 1}, f"a dict with the key 'a' and none of the keys one has {ALL_KEYS}"),
+    ({"epoch": 3, "global_step": 9, "pytorch-lightning_version": "2.5.0", "hyper_parameters": {}},
+     "a dict with the keys 'epoch', 'global_step', 'pytorch-lightning_version', 'hyper_parameters' but without "
+     "state_dict"),
+    # a plain PyTorch training script's own checkpoint
+    ({"model": {"w": 1}, "optimizer": {}, "epoch": 4}, "a dict with the keys 'model', 'optimizer', 'epoch' but "
+     "without state_dict, pytorch-lightning_version, global_step, hyper_parameters"),
+    ({}, f"an empty dict, without the keys one has {ALL_KEYS}"),
+    ([1, 2], "a list, where one is a dict"),
+], ids=["one-key", "no-state-dict", "script-checkpoint", "empty", "list"])
+def test_a_file_that_is_no_lightning_checkpoint_is_said_to_be_what_it_is(cli, saved, what):
+    # each was "is a plain state_dict (an exported .pth?), not a Lightning checkpoint" (a list: "is list")
+    torch.save(saved, cli.cwd / "other.ckpt")
+    assert one_error(cli("test", "--ckpt_path", "other.ckpt")) == (
+        f"checkpoint 'other.ckpt' {NOT_LIGHTNING}{what}; pass a .ckpt file written by 'blobclf fit'")
 
 
 def test_conflicting_option_is_refused_naming_both_values(tutorial_run, cli, monkeypatch):

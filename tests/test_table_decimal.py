@@ -165,11 +165,17 @@ def test_a_european_table_trains_tests_and_predicts_as_the_same_table_with_point
     checkpoint = torch.load(runs[1] / "last.ckpt", weights_only=True)
     checkpoint["datamodule_hyper_parameters"]["decimal"] = "x"
     torch.save(checkpoint, cli.cwd / "edited.ckpt")
-    edited = ("checkpoint 'edited.ckpt' records data.decimal='x', which is invalid (Expected a "
-              "typing.Literal['.', ',']. Got value: x); it was edited or written by another program: use another "
-              "checkpoint")
+    # then "... which is invalid (Expected a typing.Literal['.', ',']. Got value: x)", also with --data.decimal ','
+    # given, whose value replaces the checkpoint's (an evaluation may read its table with another decimal point)
+    edited = ("checkpoint 'edited.ckpt' records data.decimal='x', which is invalid (it must be '.' or ','); it was "
+              "edited or written by another program: use another checkpoint")
     assert one_error(cli("test", "--ckpt_path", "edited.ckpt")) == edited
     assert one_error(cli("predict", "--ckpt_path", "edited.ckpt", "--data.predict_file", "eu.csv")) == edited
+    assert cli("test", "--ckpt_path", "edited.ckpt", "--data.decimal", ",").returncode == 0
+    # a resume may not change it: the conflict names both values
+    assert one_error(cli("fit", "--ckpt_path", "edited.ckpt", "--data.decimal", ",")).startswith(
+        "data.decimal=',' (from the command line or a --config file) conflicts with the checkpoint 'edited.ckpt', "
+        "which was trained with data.decimal='x'")
     # the command line's own value stays the command line's
     assert one_error(cli("test", "--ckpt_path", str(runs[1] / "last.ckpt"), "--data.decimal", "x")) == (
         "--data.decimal must be '.' or ',' (the decimal point of the feature cells), got 'x'")
