@@ -27,6 +27,17 @@ from blobclf.optionnames import typed_program
 MOVED = {"--model.lr": "--optimizer.lr", "--model.momentum": "--optimizer.momentum",
          "--model.weight_decay": "--optimizer.weight_decay"}
 MOVED_NAMES = {option.removeprefix("--") for option in MOVED}
+LIGHTNING_1_OPTIONS = {
+    "trainer.gpus": "--trainer.accelerator gpu --trainer.devices N",
+    "trainer.tpu_cores": "--trainer.accelerator tpu --trainer.devices N",
+    "trainer.num_processes": "--trainer.accelerator cpu --trainer.devices N",
+    "trainer.resume_from_checkpoint": "--ckpt_path PATH",
+    "trainer.progress_bar_refresh_rate": "--trainer.enable_progress_bar true|false",
+    "trainer.weights_summary": "--trainer.enable_model_summary true|false",
+    "trainer.replace_sampler_ddp": "--trainer.use_distributed_sampler",
+}
+"""Trainer options of Lightning 1.x that configs and tutorials still give, with what Lightning 2 takes instead
+(closer by meaning than by spelling: ``gpus`` is no misspelling of ``plugins``)."""
 FIXED_MODEL = ("blobclf's model is always BlobClassifier: give its options without class_path and init_args "
                "('model:' then 'hidden_units: 16' in a config, --model.hidden_units 16)")
 """What a config written for a LightningCLI with a choice of models (``model: class_path: ...``) is told."""
@@ -127,7 +138,7 @@ def typed_value_error(text: str) -> str | None:
     try:
         float(value)
     except ValueError:
-        value = repr(value)
+        value = "null" if value == "None" else repr(value)  # jsonargparse shows a given null as None
     return f"--{key}={value} is invalid: give {words}{', or null' if nullable else ''}"
 
 

@@ -35,7 +35,8 @@ from blobclf.helptext import (
 )
 from blobclf.runcheckpoint import RunCheckpoint
 from blobclf.messages import (
-    MOVED_NAMES, WANTED, config_name_list, missing_target, not_a_choice, null_name, one_line, typed_value_error,
+    LIGHTNING_1_OPTIONS, MOVED_NAMES, WANTED, config_name_list, missing_target, not_a_choice, null_name, one_line,
+    typed_value_error,
 )
 from blobclf.monitors import not_a_mode
 from blobclf.optionnames import given_option
@@ -350,6 +351,9 @@ class BlobArgumentParser(LightningArgumentParser):
         except Exception:  # noqa: BLE001 - only a hint: a parser that cannot list its defaults gives none
             return ""
         name = given.group(1) if given else key.group(2)
+        if name in LIGHTNING_1_OPTIONS:
+            where = "" if given else " (a key of a --config file)"
+            return f"{where}; Lightning 2.0 replaced it with {LIGHTNING_1_OPTIONS[name]}"
         plain = [option.replace(".init_args.", ".") for option in options]
         close = difflib.get_close_matches(name, plain, n=1, cutoff=0.8)
         if not close:

@@ -8,6 +8,7 @@ exclusive ``mkdir``, so any number of runs started at once in one folder get dis
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
 import re
@@ -389,6 +390,10 @@ def resolve_checkpoint(value: str, root: str | os.PathLike[str] = CHECKPOINT_ROO
         UserError: If there is no run, or the newest run has no such checkpoint (yet).
     """
     if value not in ("last", "best"):
+        meant = difflib.get_close_matches(value.lower().removesuffix(".ckpt"), ["last", "best"], n=1, cutoff=0.7)
+        if meant and not os.path.lexists(value):  # 'lats', 'Last', 'last.ckpt' typed where no such file is
+            raise UserError(f"checkpoint {value!r} does not exist; did you mean --ckpt_path {meant[0]} "
+                            f"(the newest run's {meant[0]} checkpoint)?")
         return value
     run = newest_run(root)
     last = run / LAST_NAME

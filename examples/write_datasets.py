@@ -4,14 +4,14 @@
 
 Each file has a header row, one numeric column per feature and a last column ``species``
 (iris: setosa, versicolor, virginica) or ``cultivar`` (wine: class_0, class_1, class_2) holding
-the class by name, ready for ``python -m blobclf fit --data TableDataModule --data.path iris.csv
---data.target species``.
+the class by name, ready for ``python -m blobclf fit --config configs/table.yaml --data.path data/iris.csv
+--data.target species`` (README.md).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
-import sys
 from pathlib import Path
 
 from sklearn.datasets import load_iris, load_wine
@@ -34,12 +34,13 @@ def write_dataset(name: str, folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0]) if args else Path(".")
+    parser = argparse.ArgumentParser(prog="python examples/write_datasets.py",
+                                     description="Write scikit-learn's iris and wine datasets as CSV tables.")
+    parser.add_argument("folder", nargs="?", default=".", type=Path, help="where to write iris.csv and wine.csv")
+    folder = parser.parse_args(argv).folder  # '--help' is help, not a folder to create
     folder.mkdir(parents=True, exist_ok=True)
     for name in DATASETS:
         print(f"wrote {write_dataset(name, folder)}")
-
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,43 @@
+"""What a new user types wrong in the first hour (newuser7), each answered in one line that names the fix."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import example_datasets, one_error
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    # was: "did you mean --trainer.plugins?" (the closest spelling, not the option Lightning 2.0 put in its place)
+    (["fit", "--trainer.gpus", "1"], "unrecognized arguments: --trainer.gpus 1; Lightning 2.0 replaced it with "
+     "--trainer.accelerator gpu --trainer.devices N (see --help)"),
+    (["fit", "--trainer.resume_from_checkpoint", "x.ckpt"], "unrecognized arguments: --trainer.resume_from_checkpoint "
+     "x.ckpt; Lightning 2.0 replaced it with --ckpt_path PATH (see --help)"),
+    (["fit", "--config", "old.yaml"], "Subcommand 'fit' does not accept option 'trainer.gpus' (a key of a --config "
+     "file); Lightning 2.0 replaced it with --trainer.accelerator gpu --trainer.devices N (see --help)"),
+    # was: "--seed_everything='None' is invalid", a value the user did not type
+    (["fit", "--seed_everything", "null"], "--seed_everything=null is invalid: give true, false or an integer "
+     "(see --help)"),
+    # was: "checkpoint 'lats' does not exist", without the two words --ckpt_path takes
+    (["test", "--ckpt_path", "lats"], "checkpoint 'lats' does not exist; did you mean --ckpt_path last (the newest "
+     "run's last checkpoint)?"),
+    (["test", "--ckpt_path", "Last"], "checkpoint 'Last' does not exist; did you mean --ckpt_path last (the newest "
+     "run's last checkpoint)?"),
+    (["predict", "--ckpt_path", "best.ckpt"], "checkpoint 'best.ckpt' does not exist; did you mean --ckpt_path best "
+     "(the newest run's best checkpoint)?"),
+    (["test", "--ckpt_path", "model.ckpt"], "checkpoint 'model.ckpt' does not exist"),
+], ids=["gpus", "resume-from-checkpoint", "gpus-in-config", "seed-null", "lats", "Last", "best-ckpt", "no-close-name"])
+def test_a_new_users_slip_gets_the_line_that_names_the_fix(cli, args, line):
+    (cli.cwd / "old.yaml").write_text("trainer:\n  gpus: 1\n")
+    assert one_error(cli(*args)) == line
+    assert sorted(path.name for path in cli.cwd.iterdir()) == ["old.yaml"]  # nothing written
+
+
+def test_write_datasets_help_prints_its_usage_and_writes_no_folder_named_help(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as done:
+        example_datasets().main(["--help"])  # was: wrote --help/iris.csv and --help/wine.csv
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: python examples/write_datasets.py [-h] [folder]\n")
+    assert list(tmp_path.iterdir()) == []
+    example_datasets().main(["data"])
+    assert capsys.readouterr().out == "wrote data/iris.csv\nwrote data/wine.csv\n"
