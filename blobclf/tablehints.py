@@ -816,7 +816,8 @@ def leave_out_text(
     text = [column, *text_columns(header, [c for c in feature_names if c != column and c not in categorical])]
     others = [c for c in feature_names if c not in text]
     also = text[1:]
-    shown = ", ".join(repr(c) for c in also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
+    listed = [repr(c) for c in also[:3]] + ([f"{len(also) - 3} more"] if len(also) > 3 else [])
+    shown = f"{', '.join(listed[:-1])} and {listed[-1]}" if len(listed) > 1 else "".join(listed)
     so_do = f"; {'column' if len(also) == 1 else 'columns'} {shown} {'holds' if len(also) == 1 else 'hold'} text too" \
         if also else ""
     # a date is no category; nor is another column of a value on each row (titanic's Ticket), which the split then

@@ -329,8 +329,8 @@ def test_a_kaggle_titanic_table_is_told_its_id_and_offered_only_columns_of_categ
     )
     message = refused(lambda: TableDataModule(path="t.csv", target="Survived", exclude=["PassengerId"]).setup("fit"))
     assert message == (
-        "t.csv:2: feature column 'Name' holds 'Surname0, Mr. Given0', not a number; columns 'Sex', 'Ticket', "
-        "'Embarked' hold text too; to leave these columns out, give --data.exclude "
+        "t.csv:2: feature column 'Name' holds 'Surname0, Mr. Given0', not a number; columns 'Sex', 'Ticket' "
+        "and 'Embarked' hold text too; to leave these columns out, give --data.exclude "
         "'[PassengerId,Name,Sex,Ticket,Embarked]', or to one-hot encode 'Sex' and 'Embarked' as categories, give "
         "--data.exclude '[PassengerId,Name,Ticket]' --data.categorical '[Sex,Embarked]'"
     )
