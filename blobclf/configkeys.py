@@ -21,6 +21,10 @@ option (nor another reason, such as a model's ``class_path``)."""
 
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
 
+CLASS_OPTION = re.compile(r"--(\w+)\.(\w+)( is not an option of \w+.*)")
+"""blobclf's line for an option that the class of a group (the data module, the optimizer) does not take, worded
+for the command line: ``--data.data_dir is not an option of BlobDataModule; ...``."""
+
 
 def anchors(text: str) -> dict[tuple[str, ...], str]:
     """The anchors (``&b``) on the values of a YAML mapping's top-level keys and of those under a subcommand's key
@@ -79,3 +83,24 @@ def unknown_config_key(line: str, given: Sequence[str]) -> str | None:
                 f"and use *{anchor} after it, or remove '{first}'")
     return (f"'{key}' {where} is not an option of {subcommand}; correct its name or remove it there (--help lists "
             "the options)")
+
+
+def class_option_in_config(line: str, given: Sequence[str]) -> str | None:
+    """The line for a class's option that a config file of the command line ``given`` sets (``data: {data_dir:
+    x}``) and the class does not take, naming the file: blobclf's line (:data:`CLASS_OPTION`) reads as if the
+    option were typed. ``None`` where ``line`` is no such line, the command line typed the option, or no file sets
+    it."""
+    from blobclf.configvalues import on_command_line  # configvalues reads messages, which reads this module's peers
+
+    found = CLASS_OPTION.fullmatch(line)
+    if found is None:
+        return None
+    group, name, rest = found.groups()
+    key = f"{group}.{name}"
+    if on_command_line(given, key):
+        return None
+    setting = config_setting(given, key) or config_setting(given, f"{group}.init_args.{name}")
+    if setting is None:
+        return None
+    option, path, _ = setting
+    return f"'{key}' in {option} {path}{rest}"

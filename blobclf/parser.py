@@ -21,7 +21,7 @@ from jsonargparse import ActionSubCommands, ArgumentParser, Namespace
 from lightning.pytorch.cli import LightningArgumentParser
 
 from blobclf.configfiles import config_setting, reads_standard_input
-from blobclf.configkeys import unknown_config_key
+from blobclf.configkeys import class_option_in_config, unknown_config_key
 from blobclf.configvalues import config_value_error, plain_value_error
 from blobclf.errors import debugging, error_line
 from blobclf.helptext import (
@@ -272,6 +272,7 @@ class BlobArgumentParser(LightningArgumentParser):
         elif not recorded:
             # an option's value, or a key that is no option, that a config file gave: named with the file
             line = plain_value_error(line, given) or unknown_config_key(line, given) or \
+                class_option_in_config(line, given) or \
                 option_before_class(line, given) or line  # a class's option given before the class was chosen
         sys.stderr.write(f"blobclf: error: {error_line(line)}\n")
         sys.exit(2)

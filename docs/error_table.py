@@ -164,6 +164,10 @@ def main() -> None:
     for _ in range(40):  # 2**41 names in a 19 KB file: each level refers twice to the one below
         names = [names, names]
     torch.save({**good, "hyper_parameters": {**good["hyper_parameters"], "feature_names": names}}, cwd / "shared.ckpt")
+    torch.save({"a": 1}, cwd / "other.ckpt")  # another program's dict, saved as .ckpt
+    (cwd / "anchor.yaml").write_text("base: &b {max_epochs: 3}\ntrainer: *b\n")  # an anchor under a key of its own
+    (cwd / "steplr.yaml").write_text("lr_scheduler: {class_path: torch.optim.lr_scheduler.StepLR, init_args: "
+                                     "{step_size: 5}}\n")
     import zipfile
     with zipfile.ZipFile(cwd / last) as source, zipfile.ZipFile(cwd / "deflated.ckpt", "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
@@ -411,6 +415,12 @@ def main() -> None:
         ["fit", "--model.cuda_graphs", "maybe"],
         ["fit", "--data.batch_size", "abc"],
         ["fit", "--trainer.overfit_batches", "0.1", "--data.batch_size", "32", "--model.steps_per_execution", "1"],
+        ["fit", "--trainer.callbacks", "5"],
+        ["fit", "--trainer.callbacks+=EarlyStoping"],
+        ["fit", "--trainer.logger", "TensorBoardLoger"],
+        ["fit", "--config", "anchor.yaml"],
+        ["test", "--ckpt_path", "other.ckpt"],
+        ["fit", "--lr_scheduler.step_size", "3", "--config", "steplr.yaml"],
     ]
     rows = ["| command | exit | what blobclf prints |", "| --- | ---: | --- |"]
 

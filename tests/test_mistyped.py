@@ -54,8 +54,9 @@ NOT_INSTALLED = "; configs/ is in blobclf's source (run from its folder), not in
     # "--optimizer.momentun='0.9' is invalid for torch.optim.SGD": the option, not its value, is wrong
     (["fit", "--optimizer.momentun", "0.9"],
      "--optimizer.momentun is not an option of SGD; did you mean --optimizer.momentum? (see --help)"),
-    (["fit", "--config", "momentum.yaml"],
-     "--optimizer.momentun is not an option of SGD; did you mean --optimizer.momentum? (see --help)"),
+    (["fit", "--config", "momentum.yaml"],  # a config file's key: named with the file
+     "'optimizer.momentun' in --config momentum.yaml is not an option of SGD; did you mean --optimizer.momentum? "
+     "(see --help)"),
     (["fit", "--optimizer", "Adam", "--optimizer.xyz", "1"],
      "--optimizer.xyz is not an option of Adam; its options: --optimizer.help Adam (see --help)"),
     (["fit", "--lr_scheduler", "StepLR", "--lr_scheduler.step_sise", "3"],

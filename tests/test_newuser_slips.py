@@ -41,3 +41,19 @@ def test_write_datasets_help_prints_its_usage_and_writes_no_folder_named_help(tm
     assert list(tmp_path.iterdir()) == []
     example_datasets().main(["data"])
     assert capsys.readouterr().out == "wrote data/iris.csv\nwrote data/wine.csv\n"
+
+
+@pytest.mark.parametrize(("config", "args", "line"), [
+    # was: "--data.data_dir is not an option of BlobDataModule; ...", as if typed on the command line
+    ("data:\n  data_dir: x\n", [], "'data.data_dir' in --config c.yaml is not an option of BlobDataModule; its "
+     "options: python -m blobclf fit --data.help BlobDataModule (see --help)"),
+    ("optimizer:\n  class_path: torch.optim.SGD\n  init_args:\n    lr: 0.1\n    momentun: 0.9\n", [],
+     "'optimizer.momentun' in --config c.yaml is not an option of SGD; did you mean --optimizer.momentum? "
+     "(see --help)"),
+    # typed on the command line, the option is the command line's even with a config file
+    ("trainer:\n  max_epochs: 3\n", ["--data.data_dir", "x"], "--data.data_dir is not an option of BlobDataModule; "
+     "its options: python -m blobclf fit --data.help BlobDataModule (see --help)"),
+], ids=["data-key", "optimizer-key", "typed"])
+def test_a_class_option_a_config_file_gives_is_named_with_the_file(cli, config, args, line):
+    (cli.cwd / "c.yaml").write_text(config)
+    assert one_error(cli("fit", "--config", "c.yaml", *args)) == line
