@@ -44,7 +44,7 @@ from blobclf.onebatch import one_batch_written
 from blobclf.optionorder import option_before_class
 from blobclf.recorded import as_plain, recorded_value_error
 from blobclf.system import LEGACY_SGD, legacy_optimizer
-from blobclf.trainerclasses import trainer_class_error
+from blobclf.trainerclasses import appended_class_error, trainer_class_error
 
 EVAL_COMMANDS = ("validate", "test", "predict")
 UNWORDED = re.compile(r"--[\w.]+=.* is invalid for [\w.]+ \(see --help\)")
@@ -268,7 +268,8 @@ class BlobArgumentParser(LightningArgumentParser):
                                                     given), given)
         if not recorded and (line.startswith('Parser key "') or UNWORDED.fullmatch(line)):
             # a config file's value: named with the file; else a callback or logger class of the command line's
-            line = config_value_error(message, given, line) or trainer_class_error(line, given) or line
+            line = config_value_error(message, given, line) or trainer_class_error(line, given) or \
+                appended_class_error(line, given) or line
         elif not recorded:
             # an option's value, or a key that is no option, that a config file gave: named with the file
             line = plain_value_error(line, given) or unknown_config_key(line, given) or \

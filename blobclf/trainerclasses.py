@@ -8,6 +8,7 @@ A config file's value is named with its file by :mod:`blobclf.configvalues`; not
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 from collections.abc import Sequence
 from importlib import import_module
@@ -25,6 +26,15 @@ REFUSED = re.compile(r'Parser key "(trainer\.callbacks|trainer\.logger)": - Expe
                      r"accessible or invalid: - Does not validate against any of the Union subtypes")
 """jsonargparse's line for a command line's value of ``--trainer.callbacks`` or ``--trainer.logger`` that it could
 read as none of the option's types (no ``NestedArg``: an option of a class chosen is another message)."""
+
+
+APPENDED_REFUSED = re.compile(r'Parser key "(trainer\.callbacks|trainer\.logger)": \[.*\] is invalid: Not a valid '
+                              r"subclass of (?:Callback|Logger)")
+"""jsonargparse's line for a list of callbacks or loggers of which one cannot be made, as when a class appended
+with ``+=`` lacks a setting it has no default for (``--trainer.logger+=CSVLogger`` without ``save_dir``)."""
+EXAMPLE_VALUES = {"monitor": "val/loss"}
+"""A value to show for a setting a callback or logger requires (``save_dir``: a folder named after the logger,
+beside the run's own ``lightning_logs``)."""
 
 
 def typed_as(given: Sequence[str], key: str, value: str) -> str:
@@ -57,3 +67,45 @@ def trainer_class_error(text: str, given: Sequence[str]) -> str | None:
     what, module, _, example = TRAINER_CLASSES[key]
     return (f"{typed_as(given, key, value)}{value} is not {what}; name a class of {module} ({example}) or give the "
             f"import path of one{close_class(module, value)}")
+
+
+def required_settings(module: str, value: str) -> tuple[str, list[str]] | None:
+    """The class ``value`` names among ``module``'s (``CSVLogger``, ``lightning.pytorch.loggers.CSVLogger``) and the
+    settings its constructor has no default for; ``None`` where it names none of them."""
+    name = value.rsplit(".", 1)[-1]
+    if "." in value and value.rsplit(".", 1)[0] not in (module, module.replace("lightning.pytorch", "lightning")):
+        return None
+    cls = getattr(import_module(module), name, None)
+    if not inspect.isclass(cls):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return name, [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+                  if p.default is inspect.Parameter.empty and p.kind in kinds]
+
+
+def appended_class_error(text: str, given: Sequence[str]) -> str | None:
+    """The line for a callback or logger appended on the command line ``given`` (``--trainer.logger+=CSVLogger``)
+    without a setting it requires, which jsonargparse refuses as a list that is no valid subclass; ``None`` for
+    another message, or where every appended class has its settings."""
+    found = APPENDED_REFUSED.match(text)
+    if found is None:
+        return None
+    key = found.group(1)
+    module = TRAINER_CLASSES[key][1]
+    for i, word in enumerate(given):
+        option, equals, value = word.partition("=")
+        if option != f"--{key}+" or not equals:
+            continue
+        known = required_settings(module, value)
+        if known is None:
+            continue
+        short, required = known
+        later = {w.partition("=")[0] for w in given[i + 1:]}
+        missing = [name for name in required if f"--{key}.{name}" not in later]
+        if missing:
+            folder = f"{short.lower().removesuffix('logger') or 'other'}_logs"
+            options = " ".join(f"--{key}.{name} {folder if name == 'save_dir' else EXAMPLE_VALUES.get(name, 'VALUE')}"
+                               for name in missing)
+            return (f"{word} needs {', '.join(f'--{key}.{name}' for name in missing)} after it ({short} has no "
+                    f"default for {'it' if len(missing) == 1 else 'them'}): {word} {options}")
+    return None

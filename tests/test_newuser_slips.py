@@ -57,3 +57,17 @@ def test_write_datasets_help_prints_its_usage_and_writes_no_folder_named_help(tm
 def test_a_class_option_a_config_file_gives_is_named_with_the_file(cli, config, args, line):
     (cli.cwd / "c.yaml").write_text(config)
     assert one_error(cli("fit", "--config", "c.yaml", *args)) == line
+
+
+def test_a_logger_appended_without_its_folder_names_the_setting_and_the_advice_trains(cli):
+    # was: jsonargparse's 'Parser key "trainer.logger": [Namespace(class_path=...RunLogger, ...), ...] is invalid:
+    # Not a valid subclass of Logger' over a thousand characters, naming neither CSVLogger nor save_dir
+    line = one_error(cli("fit", "--trainer.logger+=CSVLogger"))
+    assert line == ("--trainer.logger+=CSVLogger needs --trainer.logger.save_dir after it (CSVLogger has no default "
+                    "for it): --trainer.logger+=CSVLogger --trainer.logger.save_dir csv_logs")
+    assert list(cli.cwd.iterdir()) == []
+    advice = line.split(": ", 1)[1].split()
+    done = cli("fit", *advice, "--trainer.max_epochs", "2", "--export.figures", "false", "--export.onnx", "false")
+    assert done.returncode == 0, done.output
+    assert (cli.cwd / "csv_logs" / "lightning_logs" / "version_0" / "metrics.csv").is_file()
+    assert (cli.cwd / "lightning_logs" / "version_0" / "config.yaml").is_file()  # the run's own logger, as before
