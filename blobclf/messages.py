@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -277,6 +278,19 @@ def _parts(text: str, whole: str, config_values: bool) -> _Parts:
     return _Parts(whole, nested, group, cls, infinite, settings, config_values)
 
 
+def _hinted_kind(class_path: str, name: str) -> str | None:
+    """The type (a key of :data:`WANTED`) that the already loaded class ``class_path`` gives its argument
+    ``name`` (EarlyStopping's ``patience``: ``int``); ``None`` where it gives another or none."""
+    try:
+        hint = typing.get_type_hints(loaded_class(class_path).__init__).get(name)
+    except Exception:  # noqa: BLE001 - a hint that does not resolve (or no class) says nothing
+        return None
+    # a union of one such type and others the command line cannot give (Adam's lr: float or Tensor) is that type
+    kinds = [getattr(each, "__name__", None) for each in (typing.get_args(hint) or (hint,)) if isinstance(each, type)]
+    known = [kind for kind in kinds if kind in WANTED]
+    return known[0] if len(known) == 1 and "NoneType" not in kinds else None
+
+
 def _class_option_value(text: str, parts: _Parts) -> str:
     """A bad value of an option of a class chosen by ``class_path`` (``NestedArg``): the option, value and
     class, with the type wanted."""
@@ -290,6 +304,9 @@ def _class_option_value(text: str, parts: _Parts) -> str:
         literal = re.search(r"Not of type (\w+): (?:invalid literal for|could not convert)", whole)
         if literal and not reason and literal.group(1) in WANTED:
             kind = f": not {literal.group(1)}; give {WANTED[literal.group(1)]}"
+        hinted = None if kind else _hinted_kind(cls.group(1), nested.group(1))
+        if hinted:  # a class in a list (a callback): jsonargparse names no type; the class's own hint does
+            kind = f": give {WANTED[hinted]}"
         text = f"--{group.group(1)}.{nested.group(1)}={nested.group(2)!r} is invalid for {cls.group(1)}{kind}"
     return text
 

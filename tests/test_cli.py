@@ -96,7 +96,7 @@ def test_adam_config_and_stock_optimizer_flags(cli):
     ("args", "expected"),
     [
         (["fit", "--no_such_option", "3"], "unrecognized arguments: --no_such_option 3"),
-        (["fit", "--optimizer.lr", "abc"], "--optimizer.lr='abc' is invalid for torch.optim.SGD"),
+        (["fit", "--optimizer.lr", "abc"], "--optimizer.lr='abc' is invalid for torch.optim.SGD: give a number"),
         (["fit", "--optimizer.lr", "-1"], "--optimizer torch.optim.SGD: Invalid learning rate: -1.0"),
         (["fit", "--optimizer", "Adam", "--optimizer.betas", "[0.9, 2.0]"], "Invalid beta parameter at index 1: 2.0"),
         (["fit", "--lr_scheduler", "StepLR"], "--lr_scheduler torch.optim.lr_scheduler.StepLR needs --lr_scheduler.step_size"),

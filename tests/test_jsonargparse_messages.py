@@ -41,7 +41,7 @@ CASES = [
     ("class-option-value", optimizer, ["--optimizer", "SGD", "--optimizer.lr", "abc"],
      r'Parser key "optimizer":\n +Does not validate against any of the Union subtypes\n.*Errors:\n +- Problem with '
      r'given class_path \'torch\.optim\.SGD\':\n +Parser key "lr":.*Given value: NestedArg\(key=\'lr\', val=\'abc\'\)',
-     "--optimizer.lr='abc' is invalid for torch.optim.SGD"),
+     "--optimizer.lr='abc' is invalid for torch.optim.SGD: give a number"),
     ("class-option-unknown", optimizer, ["--optimizer", "SGD", "--optimizer.lrr", "1"],
      r'Parser key "optimizer":\n.*- Problem with given class_path \'torch\.optim\.SGD\':\n +Option \'lrr\' is not '
      r'accepted\n.*Given value: NestedArg\(key=\'lrr\', val=\'1\'\)',

@@ -205,7 +205,7 @@ def test_a_callback_whose_package_is_missing_is_lightnings_one_line(cli, tmp_pat
     (["--trainer.callbacks+=LearningRateMonitor", "--trainer.callbacks.logging_interval", "hour"],
      "--trainer.callbacks.logging_interval='hour' is invalid for lightning.pytorch.callbacks.LearningRateMonitor"),
     (["--trainer.callbacks+=EarlyStopping", "--trainer.callbacks.patience", "abc"],
-     "--trainer.callbacks.patience='abc' is invalid for lightning.pytorch.callbacks.EarlyStopping"),
+     "--trainer.callbacks.patience='abc' is invalid for lightning.pytorch.callbacks.EarlyStopping: give an integer"),
 ], ids=["literal", "int"])
 def test_a_bad_value_of_a_callbacks_own_option_names_the_callback(cli, tmp_path, args, line):
     # a value outside a Literal was said to be no option at all: "--trainer.callbacks.logging_interval is not an
