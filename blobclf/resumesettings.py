@@ -299,8 +299,10 @@ class CheckpointSettings:
         # (_refuse_conflicts) rather than parsed, so an edited checkpoint's invalid value that the command line
         # replaces (test --data.decimal .) is not refused as the parser's
         words = [str(word) for word in (sys.argv[1:] if args is None else args if isinstance(args, list) else [])]
-        typed = {key for key in known if given_option(words, f"--{key}") is not None
-                 or given_option(words, f"--{key.replace('.init_args.', '.')}") is not None}
+        # (a class given again, --optimizer X, stays a default: the parser keeps the run's arguments for the same class)
+        typed = {key for key in known if not isinstance(known[key], dict)
+                 and (given_option(words, f"--{key}") is not None
+                      or given_option(words, f"--{key.replace('.init_args.', '.')}") is not None)}
         parser.set_defaults(as_defaults(subcommand, {k: v for k, v in known.items() if k not in typed}))
         with parser.recording(path, known):
             config = parse(parser, args)
