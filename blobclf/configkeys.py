@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import yaml
 
 from blobclf.configfiles import MAX_CONFIG_BYTES, YAML_LOADER, config_setting
+from blobclf.configvalues import on_command_line
 
 UNKNOWN_KEY = re.compile(r"Subcommand '(\w+)' does not accept option '([^']+)'(?: \(see --help\))?")
 """jsonargparse's line for a config file's key that is no option, as blobclf leaves it when it knows no close
@@ -90,8 +91,6 @@ def class_option_in_config(line: str, given: Sequence[str]) -> str | None:
     x}``) and the class does not take, naming the file: blobclf's line (:data:`CLASS_OPTION`) reads as if the
     option were typed. ``None`` where ``line`` is no such line, the command line typed the option, or no file sets
     it."""
-    from blobclf.configvalues import on_command_line  # configvalues reads messages, which reads this module's peers
-
     found = CLASS_OPTION.fullmatch(line)
     if found is None:
         return None

@@ -73,7 +73,7 @@ def required_settings(module: str, value: str) -> tuple[str, list[str]] | None:
     """The class ``value`` names among ``module``'s (``CSVLogger``, ``lightning.pytorch.loggers.CSVLogger``) and the
     settings its constructor has no default for; ``None`` where it names none of them."""
     name = value.rsplit(".", 1)[-1]
-    if "." in value and value.rsplit(".", 1)[0] not in (module, module.replace("lightning.pytorch", "lightning")):
+    if "." in value and value.rsplit(".", 1)[0] != module:
         return None
     cls = getattr(import_module(module), name, None)
     if not inspect.isclass(cls):
